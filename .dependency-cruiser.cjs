@@ -1,0 +1,71 @@
+/**
+ * The import rules of ../shared/GUIDE.md, enforced in `npm run lint`.
+ * test/lint-rules.test.ts proves each rule rejects a fixture that breaks it.
+ */
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'electron-only-in-shell',
+      comment: 'Only src-main/shell may import electron: the core must run and be tested in plain Node.',
+      severity: 'error',
+      from: { pathNot: '^src-main/shell/' },
+      to: { path: '(^|/)node_modules/electron/|^electron$' },
+    },
+    {
+      name: 'protocol-imports-no-project-code',
+      comment: 'protocol/ is what app and server both speak; it depends on nothing of ours.',
+      severity: 'error',
+      from: { path: '^protocol/' },
+      to: { path: '^(native|src-main|src-renderer|server|e2e|bench|test)/' },
+    },
+    {
+      name: 'native-imports-only-protocol',
+      severity: 'error',
+      from: { path: '^native/' },
+      to: { path: '^(src-main|src-renderer|server|e2e|bench|test)/' },
+    },
+    {
+      name: 'core-imports-protocol-and-native',
+      severity: 'error',
+      from: { path: '^src-main/core/' },
+      to: { path: '^(src-renderer|server|e2e|bench|test|src-main/(shell|host))/' },
+    },
+    {
+      name: 'renderer-imports-only-protocol',
+      comment: 'The UI sees only the typed API, never Node, Electron or the core.',
+      severity: 'error',
+      from: { path: '^src-renderer/' },
+      to: { path: '^(native|src-main|server|e2e|bench|test)/' },
+    },
+    {
+      name: 'renderer-no-node',
+      severity: 'error',
+      from: { path: '^src-renderer/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'server-imports-only-protocol',
+      severity: 'error',
+      from: { path: '^server/' },
+      to: { path: '^(native|src-main|src-renderer|e2e|bench)/' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '(^|/)(out|test/fixtures)/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: require('node:path').join(__dirname, 'tsconfig.node.json') },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.tsx', '.js', '.mjs', '.cjs', '.json'],
+    },
+  },
+};

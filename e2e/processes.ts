@@ -1,0 +1,86 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+
+export const ROOT = resolve(import.meta.dirname, '..');
+const TSX = join(ROOT, 'node_modules/.bin/tsx');
+
+export interface Running {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts one of our commands the way a user does and waits for the line that says it is ready. */
+async function launch(script: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<Running> {
+  const child = spawn(TSX, [script], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${script} did not start:\n${output}`)), 30_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`${script} exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    process: child,
+    output: () => output,
+    stop: () =>
+      new Promise<void>((done) => {
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once('exit', () => done());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export const tempDir = (prefix: string) => mkdtemp(join(tmpdir(), `outpost-e2e-${prefix}-`));
+
+/** A fresh database on the run's PostgreSQL, so each test sees a server of its own. */
+export async function freshDatabaseUrl(): Promise<string> {
+  const base = process.env.OUTPOST_TEST_PG_URL;
+  if (!base)
+    throw new Error('OUTPOST_TEST_PG_URL is not set: e2e/global-setup.ts should have started PostgreSQL');
+  const name = `e2e_${Date.now()}_${Math.floor(Math.random() * 1e6)}`;
+  const client = new pg.Client({ connectionString: base });
+  await client.connect();
+  await client.query(`CREATE DATABASE ${name}`);
+  await client.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Running> {
+  return launch(
+    'server/main.ts',
+    { PORT: '0', DATABASE_URL: await freshDatabaseUrl(), OUTPOST_DATA_DIR: await tempDir('server'), ...env },
+    /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+  );
+}
+
+export async function startWebHost(env: NodeJS.ProcessEnv): Promise<Running> {
+  return launch(
+    'src-main/host/main.ts',
+    { OUTPOST_DATA_DIR: await tempDir('app'), ...env },
+    /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/,
+  );
+}

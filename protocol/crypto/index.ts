@@ -1,0 +1,3 @@
+export * from './canonical';
+export * from './ed25519';
+export * from './request-signature';

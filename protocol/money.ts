@@ -1,0 +1,43 @@
+import { z } from 'zod';
+
+/**
+ * Money is an integer count of a currency's minor units (XOF has none, EUR has cents, BHD has
+ * thousandths). Exponents follow ISO 4217, which card networks and banks use; Intl's CLDR data is
+ * only for display and disagrees for some currencies (it shows IDR with no decimals, ISO 4217 has 2).
+ */
+export const MinorAmount = z.number().int().safe();
+
+const ISO_4217_EXPONENT_0 = new Set(
+  'BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF'.split(' '),
+);
+const ISO_4217_EXPONENT_3 = new Set('BHD IQD JOD KWD LYD OMR TND'.split(' '));
+const ISO_4217_EXPONENT_4 = new Set(['CLF', 'UYW']);
+
+export function isKnownCurrency(code: string): boolean {
+  if (!/^[A-Z]{3}$/.test(code)) return false;
+  return (Intl.supportedValuesOf('currency') as string[]).includes(code);
+}
+
+export function minorUnitExponent(currency: string): number {
+  if (ISO_4217_EXPONENT_0.has(currency)) return 0;
+  if (ISO_4217_EXPONENT_3.has(currency)) return 3;
+  if (ISO_4217_EXPONENT_4.has(currency)) return 4;
+  return 2;
+}
+
+export function formatMoney(minor: number, currency: string, locale: string): string {
+  const exponent = minorUnitExponent(currency);
+  // Divide via the decimal string, not floating point, so large amounts format exactly.
+  const negative = minor < 0;
+  const digits = Math.abs(minor)
+    .toString()
+    .padStart(exponent + 1, '0');
+  const major = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
+  const formatter = new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency,
+    minimumFractionDigits: exponent,
+    maximumFractionDigits: exponent,
+  });
+  return formatter.format(`${negative ? '-' : ''}${major}` as Intl.StringNumericLiteral);
+}

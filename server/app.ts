@@ -1,0 +1,31 @@
+import express, { type Express, type Router } from 'express';
+import helmet from 'helmet';
+import type pg from 'pg';
+import type { Logger } from './logger';
+import { errorHandler, notFound } from './http/error-handler';
+import { healthRouter } from './http/health';
+import { requestContext } from './http/request-context';
+
+export const JSON_BODY_LIMIT = '1mb';
+
+export interface AppDeps {
+  pool: pg.Pool;
+  logger: Logger;
+  /** How long `/health/ready` waits for `select 1`. */
+  readyTimeoutMs?: number;
+  /** Feature routers, mounted after the health routes and before the 404 handler. */
+  routes?: readonly Router[];
+}
+
+export function createApp({ pool, logger, readyTimeoutMs, routes = [] }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(requestContext(logger));
+  app.use(helmet());
+  app.use(express.json({ limit: JSON_BODY_LIMIT }));
+  app.use(healthRouter(pool, readyTimeoutMs));
+  for (const router of routes) app.use(router);
+  app.use(notFound);
+  app.use(errorHandler(logger));
+  return app;
+}

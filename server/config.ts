@@ -1,0 +1,89 @@
+import { homedir } from 'node:os';
+import { join, posix, resolve, win32 } from 'node:path';
+import { z } from 'zod';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Config {
+  port: number;
+  host: string;
+  /** Absent: the server starts its own embedded PGlite under `dataDir`. */
+  databaseUrl?: string;
+  dataDir: string;
+  logLevel: LogLevel;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+// Shells and .env files often leave a variable defined but empty; treat that as unset
+// so the default applies instead of failing on e.g. PORT="".
+const unsetIfEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const envSchema = z.object({
+  PORT: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^\d+$/, 'must be an integer between 0 and 65535')
+      .transform(Number)
+      .pipe(z.number().int().min(0, 'must be >= 0').max(65535, 'must be <= 65535'))
+      .default(8098),
+  ),
+  HOST: z.preprocess(unsetIfEmpty, z.string().default('127.0.0.1')),
+  DATABASE_URL: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^postgres(ql)?:\/\/\S+$/, 'must be a postgres:// or postgresql:// connection URL')
+      .optional(),
+  ),
+  OUTPOST_DATA_DIR: z.preprocess(unsetIfEmpty, z.string().optional()),
+  LOG_LEVEL: z.preprocess(
+    unsetIfEmpty,
+    z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  ),
+});
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+// Never echo these back in an error: a connection URL usually carries a password.
+const SECRET_VARS = new Set(['DATABASE_URL']);
+
+/** Where an OS keeps per-user application data, following each platform's convention. */
+export function defaultDataDir(env: Env, platform: NodeJS.Platform = process.platform, home = homedir()) {
+  if (platform === 'win32')
+    return win32.join(env.APPDATA ?? win32.join(home, 'AppData', 'Roaming'), 'Outpost');
+  if (platform === 'darwin') return posix.join(home, 'Library', 'Application Support', 'Outpost');
+  // XDG says a relative XDG_DATA_HOME is invalid and must be ignored.
+  const xdg = env.XDG_DATA_HOME;
+  return posix.join(xdg && posix.isAbsolute(xdg) ? xdg : posix.join(home, '.local', 'share'), 'outpost');
+}
+
+export function loadConfig(env: Env = process.env, platform: NodeJS.Platform = process.platform): Config {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'environment');
+      const raw = env[name];
+      const shown = raw === undefined || SECRET_VARS.has(name) ? '' : ` (got ${JSON.stringify(raw)})`;
+      return `  ${name}: ${issue.message}${shown}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    ...(e.DATABASE_URL === undefined ? {} : { databaseUrl: e.DATABASE_URL }),
+    dataDir: e.OUTPOST_DATA_DIR === undefined ? defaultDataDir(env, platform) : resolve(e.OUTPOST_DATA_DIR),
+    logLevel: e.LOG_LEVEL,
+  };
+}
+
+/** The embedded database's files, kept apart from anything else the app stores there. */
+export function embeddedDataPath(config: Pick<Config, 'dataDir'>): string {
+  return join(config.dataDir, 'server', 'pgdata');
+}

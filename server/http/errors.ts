@@ -1,0 +1,46 @@
+import type { RequestHandler } from 'express';
+import type { z } from 'zod';
+import { HttpErrorCode, type ValidationIssue } from '../../protocol/http';
+
+/** Thrown by routes; the error middleware turns it into the one JSON error body. */
+export class HttpError extends Error {
+  override name = 'HttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function validationIssues(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    code: issue.code,
+    message: issue.message,
+  }));
+}
+
+/** Parses untrusted input; a mismatch is the client's fault (400), never a 500. */
+export function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) {
+    throw new HttpError(
+      400,
+      HttpErrorCode.VALIDATION_FAILED,
+      'Request validation failed',
+      validationIssues(result.error),
+    );
+  }
+  return result.data;
+}
+
+/** Terminal handler for a known path hit with a method it does not serve. */
+export function methodNotAllowed(allowed: readonly string[]): RequestHandler {
+  return (req, res) => {
+    res.setHeader('Allow', allowed.join(', '));
+    throw new HttpError(405, HttpErrorCode.METHOD_NOT_ALLOWED, `Method ${req.method} not allowed`);
+  };
+}

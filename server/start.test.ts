@@ -1,0 +1,54 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freshDatabase } from '../test/pg/database';
+import { loadConfig } from './config';
+import { createLogger } from './logger';
+import { startServer } from './main';
+
+const logger = createLogger('silent');
+
+describe('startServer', () => {
+  const dirs: string[] = [];
+  afterAll(async () => {
+    await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  it('with no DATABASE_URL boots the embedded database, migrates and is ready', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'outpost-server-'));
+    dirs.push(dataDir);
+    const config = loadConfig({ PORT: '0', OUTPOST_DATA_DIR: dataDir });
+    expect(config.databaseUrl).toBeUndefined();
+
+    const server = await startServer(config, { logger });
+    try {
+      const res = await fetch(`${server.url}/health/ready`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: 'ready', database: 'connected' });
+      // A second server on the same data dir would corrupt it; it must be refused.
+      await expect(startServer(config, { logger })).rejects.toThrow(/in use/);
+    } finally {
+      await server.close();
+    }
+    await expect(fetch(`${server.url}/health/live`)).rejects.toThrow();
+
+    // The data persists and the lock is released: a restart on the same dir works.
+    const again = await startServer(config, { logger });
+    try {
+      expect((await fetch(`${again.url}/health/ready`)).status).toBe(200);
+    } finally {
+      await again.close();
+    }
+  });
+
+  it('with DATABASE_URL uses that database', async () => {
+    const url = await freshDatabase();
+    const server = await startServer(loadConfig({ PORT: '0', DATABASE_URL: url }), { logger });
+    try {
+      expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});

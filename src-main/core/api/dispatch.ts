@@ -1,0 +1,76 @@
+import type { Observable } from 'rxjs';
+import { z } from 'zod';
+import {
+  ApiError,
+  commands,
+  isCommandName,
+  isSubscriptionName,
+  subscriptions,
+  type ApiErrorBody,
+} from '../../../protocol/api';
+import type { ApiHandlers } from './handlers';
+
+/**
+ * Transport-independent entry points: every transport (IPC, WebSocket) hands raw, untrusted names and
+ * inputs here, so validation happens once, at the boundary, whatever carried the message.
+ */
+
+export function toApiError(error: unknown): ApiError {
+  if (error instanceof ApiError) return error;
+  // The core's own failures are not the caller's fault and their text may hold paths or secrets.
+  console.error('[core] unexpected error', error);
+  return new ApiError('INTERNAL', 'Something went wrong inside the app. Details are in its log.');
+}
+
+function parseInput<S extends z.ZodType>(schema: S, input: unknown, name: string): z.output<S> {
+  const parsed = schema.safeParse(input ?? {});
+  if (!parsed.success) {
+    throw new ApiError('INVALID_INPUT', `Invalid input for ${name}: ${z.prettifyError(parsed.error)}`, {
+      issues: parsed.error.issues.map(({ path, message, code }) => ({ path, message, code })),
+    });
+  }
+  return parsed.data;
+}
+
+export async function callCommand(handlers: ApiHandlers, method: unknown, input: unknown): Promise<unknown> {
+  if (!isCommandName(method)) {
+    throw new ApiError('UNKNOWN_METHOD', `Unknown command: ${String(method).slice(0, 128)}`);
+  }
+  const spec = commands[method];
+  const value = parseInput(spec.input, input, method);
+  const handler = handlers.commands[method] as (input: unknown) => Promise<unknown>;
+  const output = await handler(value);
+  // A handler returning something off-contract is our bug; catching it here keeps it from the UI.
+  return spec.output.parse(output);
+}
+
+export interface SubscriptionSink {
+  item(item: unknown): void;
+  end(error?: ApiErrorBody): void;
+}
+
+/** Starts a subscription; returns the function that stops it. Errors end it with an error body. */
+export function openSubscription(
+  handlers: ApiHandlers,
+  topic: unknown,
+  input: unknown,
+  sink: SubscriptionSink,
+): () => void {
+  try {
+    if (!isSubscriptionName(topic)) {
+      throw new ApiError('UNKNOWN_METHOD', `Unknown subscription: ${String(topic).slice(0, 128)}`);
+    }
+    const spec = subscriptions[topic];
+    const value = parseInput(spec.input, input, topic);
+    const open = handlers.subscriptions[topic] as (input: unknown) => Observable<unknown>;
+    const sub = open(value).subscribe({
+      next: (item) => sink.item(spec.item.parse(item)),
+      error: (error: unknown) => sink.end(toApiError(error).toBody()),
+      complete: () => sink.end(),
+    });
+    return () => sub.unsubscribe();
+  } catch (error) {
+    sink.end(toApiError(error).toBody());
+    return () => {};
+  }
+}

@@ -1,0 +1,146 @@
+import { BehaviorSubject, Subject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import type { DeviceStatus, ServerMessage, Settings } from '../../../protocol/api';
+import type { ApiHandlers } from './handlers';
+import { callCommand } from './dispatch';
+import { createSession } from './session';
+
+const settings: Settings = {
+  locale: 'en',
+  serverUrl: 'http://127.0.0.1:1',
+  currency: 'XOF',
+  terminalName: 'T',
+};
+const status: DeviceStatus = {
+  appVersion: '1.0.0',
+  platform: 'test',
+  deviceId: null,
+  enrollment: 'not_enrolled',
+  server: { url: settings.serverUrl, reachability: 'unknown', checkedAt: null, lastError: null },
+  startedAt: new Date(0).toISOString(),
+};
+
+function fakeHandlers(overrides: Partial<ApiHandlers['commands']> = {}) {
+  const settings$ = new BehaviorSubject(settings);
+  const status$ = new Subject<DeviceStatus>();
+  const handlers: ApiHandlers = {
+    commands: {
+      'app.status': async () => status,
+      'settings.get': async () => settings$.value,
+      'settings.update': async (patch) => {
+        settings$.next({ ...settings$.value, ...patch });
+        return settings$.value;
+      },
+      ...overrides,
+    },
+    subscriptions: {
+      'device.status': () => status$,
+      'settings.changes': () => settings$,
+    },
+  };
+  return { handlers, status$, settings$ };
+}
+
+function collect(handlers: ApiHandlers) {
+  const sent: ServerMessage[] = [];
+  const session = createSession(handlers, (m) => sent.push(m));
+  const settle = () => new Promise((r) => setTimeout(r, 0));
+  return { sent, session, settle };
+}
+
+describe('dispatch', () => {
+  it('rejects unknown methods and invalid input with typed errors', async () => {
+    const { handlers } = fakeHandlers();
+    await expect(callCommand(handlers, 'nope', {})).rejects.toMatchObject({ code: 'UNKNOWN_METHOD' });
+    await expect(callCommand(handlers, 'toString', {})).rejects.toMatchObject({ code: 'UNKNOWN_METHOD' });
+    await expect(callCommand(handlers, 'settings.update', { currency: 'EURO' })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    await expect(callCommand(handlers, 'settings.update', { extra: 1 })).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+    await expect(callCommand(handlers, 'settings.update', 'x')).rejects.toMatchObject({
+      code: 'INVALID_INPUT',
+    });
+  });
+
+  it('hides the internals of handler failures and off-contract output', async () => {
+    const { handlers } = fakeHandlers({
+      'app.status': async () => {
+        throw new Error('/secret/path exploded');
+      },
+      'settings.get': async () => ({ locale: 'de' }) as unknown as Settings,
+    });
+    const error = (await callCommand(handlers, 'app.status', {}).catch((e: unknown) => e)) as Error;
+    await expect(callCommand(handlers, 'settings.get', {})).rejects.toThrow();
+    const { toApiError } = await import('./dispatch');
+    const body = toApiError(error).toBody();
+    expect(body.code).toBe('INTERNAL');
+    expect(body.message).not.toContain('/secret/path');
+  });
+});
+
+describe('session', () => {
+  it('answers calls by id', async () => {
+    const { handlers } = fakeHandlers();
+    const { sent, session, settle } = collect(handlers);
+    session.receive({ type: 'call', id: 7, method: 'settings.update', input: { terminalName: 'Till 9' } });
+    await settle();
+    expect(sent).toEqual([{ type: 'result', id: 7, value: { ...settings, terminalName: 'Till 9' } }]);
+  });
+
+  it('answers malformed messages with a protocol error and keeps going', async () => {
+    const { handlers } = fakeHandlers();
+    const { sent, session, settle } = collect(handlers);
+    for (const bad of [
+      undefined,
+      null,
+      42,
+      'call',
+      { type: 'call' },
+      { type: 'call', id: -1, method: 'x' },
+      [],
+    ]) {
+      session.receive(bad);
+    }
+    session.receive({ type: 'call', id: 1, method: 'settings.get', input: {} });
+    await settle();
+    expect(sent.filter((m) => m.type === 'protocol-error')).toHaveLength(7);
+    expect(sent.at(-1)).toMatchObject({ type: 'result', id: 1 });
+  });
+
+  it('streams subscription items until unsubscribed, and stops all on close', async () => {
+    const { handlers, status$ } = fakeHandlers();
+    const { sent, session } = collect(handlers);
+    session.receive({ type: 'subscribe', id: 1, topic: 'device.status', input: {} });
+    session.receive({ type: 'subscribe', id: 2, topic: 'settings.changes', input: {} });
+    status$.next(status);
+    session.receive({ type: 'unsubscribe', id: 1 });
+    status$.next({ ...status, appVersion: '2' });
+    expect(sent.filter((m) => m.type === 'item' && m.id === 1)).toHaveLength(1);
+    expect(sent.filter((m) => m.type === 'item' && m.id === 2)).toHaveLength(1);
+    expect(status$.observed).toBe(false);
+    session.close();
+    status$.next(status);
+    expect(sent.filter((m) => m.type === 'item')).toHaveLength(2);
+  });
+
+  it('ends unknown or invalid subscriptions with an error', () => {
+    const { handlers } = fakeHandlers();
+    const { sent, session } = collect(handlers);
+    session.receive({ type: 'subscribe', id: 3, topic: 'nope', input: {} });
+    session.receive({ type: 'subscribe', id: 4, topic: 'device.status', input: { x: 1 } });
+    expect(sent).toEqual([
+      { type: 'end', id: 3, error: expect.objectContaining({ code: 'UNKNOWN_METHOD' }) },
+      { type: 'end', id: 4, error: expect.objectContaining({ code: 'INVALID_INPUT' }) },
+    ]);
+  });
+
+  it('refuses a subscription id already in use', () => {
+    const { handlers } = fakeHandlers();
+    const { sent, session } = collect(handlers);
+    session.receive({ type: 'subscribe', id: 5, topic: 'settings.changes', input: {} });
+    session.receive({ type: 'subscribe', id: 5, topic: 'settings.changes', input: {} });
+    expect(sent.at(-1)).toMatchObject({ type: 'end', id: 5, error: { code: 'INVALID_MESSAGE' } });
+  });
+});

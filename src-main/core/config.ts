@@ -1,0 +1,22 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+export interface CoreConfig {
+  /** Where the app keeps its files; never holds secrets in clear (keys live in the OS keychain). */
+  dataDir: string;
+  appVersion: string;
+  platform: string;
+  defaultServerUrl: string;
+  /** How often the server's liveness is probed while it answers; failures back off from here. */
+  reachabilityIntervalMs?: number;
+}
+
+export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8098';
+
+/** The per-user data directory the OS conventions expect, overridable with OUTPOST_DATA_DIR. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
+  if (env.OUTPOST_DATA_DIR) return env.OUTPOST_DATA_DIR;
+  if (platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Outpost');
+  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Outpost');
+  return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'outpost');
+}

@@ -1,0 +1,93 @@
+import { mkdir, readFile, rename, writeFile, open } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { BehaviorSubject, type Observable } from 'rxjs';
+import { Settings, type SettingsPatch } from '../../../protocol/api';
+
+/**
+ * Settings persisted as one JSON file, written atomically (temp file, fsync, rename) so a crash
+ * mid-write leaves either the old or the new settings, never a torn file.
+ */
+export class SettingsStore {
+  private readonly subject: BehaviorSubject<Settings>;
+  private writing: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    private readonly file: string,
+    initial: Settings,
+  ) {
+    this.subject = new BehaviorSubject(initial);
+  }
+
+  static async open(dataDir: string, defaults: Settings): Promise<SettingsStore> {
+    const file = join(dataDir, 'settings.json');
+    return new SettingsStore(file, await readSettings(file, defaults));
+  }
+
+  get current(): Settings {
+    return this.subject.value;
+  }
+
+  get changes(): Observable<Settings> {
+    return this.subject.asObservable();
+  }
+
+  /** Applies a validated patch; writes are serialised so concurrent updates cannot interleave. */
+  update(patch: SettingsPatch): Promise<Settings> {
+    const run = this.writing.then(async () => {
+      const next = Settings.parse({ ...this.subject.value, ...patch });
+      await writeAtomically(this.file, JSON.stringify(next, null, 2));
+      this.subject.next(next);
+      return next;
+    });
+    this.writing = run.catch(() => undefined);
+    return run;
+  }
+
+  close(): void {
+    this.subject.complete();
+  }
+}
+
+async function readSettings(file: string, defaults: Settings): Promise<Settings> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return defaults;
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  // Invalid fields fall back to defaults one by one, so one bad value loses nothing else.
+  const merged: Record<string, unknown> = { ...defaults };
+  let rejected = !json || typeof json !== 'object' || Array.isArray(json);
+  if (!rejected) {
+    for (const [key, value] of Object.entries(json as object)) {
+      const field = Object.hasOwn(Settings.shape, key) ? Settings.shape[key as keyof Settings] : undefined;
+      if (field?.safeParse(value).success) merged[key] = value;
+      else rejected = true;
+    }
+  }
+  if (rejected) {
+    // Keep the unreadable original beside the file for support rather than lose it silently.
+    await writeAtomically(`${file}.invalid-${Date.now()}`, text);
+  }
+  return Settings.parse(merged);
+}
+
+export async function writeAtomically(file: string, contents: string): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  await writeFile(temp, contents, { mode: 0o600 });
+  const handle = await open(temp, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, file);
+}

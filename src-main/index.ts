@@ -1,0 +1,16 @@
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCore, defaultDataDir, DEFAULT_SERVER_URL } from './core';
+import { runShell } from './shell/shell';
+
+/** Electron entry: builds the core and hands it to the shell. */
+runShell({
+  outDir: dirname(fileURLToPath(import.meta.url)),
+  buildCore: ({ appVersion }) =>
+    createCore({
+      dataDir: defaultDataDir(),
+      appVersion,
+      platform: process.platform,
+      defaultServerUrl: process.env.OUTPOST_SERVER_URL ?? DEFAULT_SERVER_URL,
+    }),
+});

@@ -1,0 +1,97 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { formatMoney, minorUnitExponent } from '../../protocol/money';
+import type { Settings } from '../../protocol/api';
+import { useApi, useSubscription } from '../api/hooks';
+
+export function SettingsScreen() {
+  const { t, i18n } = useTranslation();
+  const api = useApi();
+  const { value: status } = useSubscription('device.status');
+  const { value: settings } = useSubscription('settings.changes');
+  // Only the fields the user touched are kept, so live changes to the others still show through.
+  const [edits, setEdits] = useState<Partial<Settings>>({});
+  const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string }>();
+  const draft = settings && { ...settings, ...edits };
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!draft) return;
+    try {
+      await api.call('settings.update', edits);
+      setEdits({});
+      setMessage({ kind: 'ok', text: t('settings.saved') });
+    } catch (error) {
+      setMessage({ kind: 'error', text: error instanceof Error ? error.message : String(error) });
+    }
+  };
+  const field = <K extends keyof Settings>(key: K) => ({
+    value: draft?.[key] ?? '',
+    onChange: (event: { target: { value: string } }) =>
+      setEdits((e) => ({ ...e, [key]: event.target.value })),
+  });
+  const example =
+    draft && /^[A-Z]{3}$/.test(draft.currency) ? safeExample(draft.currency, i18n.language) : '';
+
+  return (
+    <section className="screen">
+      <h1>{t('settings.heading')}</h1>
+      <h2>{t('settings.device')}</h2>
+      <dl className="facts" data-testid="device-facts">
+        <dt>{t('settings.deviceId')}</dt>
+        <dd>{status?.deviceId ?? t('settings.none')}</dd>
+        <dt>{t('settings.enrollment')}</dt>
+        <dd>
+          {status
+            ? t(status.enrollment === 'not_enrolled' ? 'status.notEnrolled' : `status.${status.enrollment}`)
+            : '…'}
+        </dd>
+        <dt>{t('settings.version')}</dt>
+        <dd>{status?.appVersion ?? '…'}</dd>
+        <dt>{t('settings.platform')}</dt>
+        <dd>{status?.platform ?? '…'}</dd>
+      </dl>
+      {draft && (
+        <form className="settings-form" onSubmit={(e) => void submit(e)}>
+          <label>
+            {t('settings.language')}
+            <select {...field('locale')}>
+              <option value="en">English</option>
+              <option value="fr">Français</option>
+            </select>
+          </label>
+          <label>
+            {t('settings.serverUrl')}
+            <input type="url" {...field('serverUrl')} />
+          </label>
+          <label>
+            {t('settings.currency')}
+            <input {...field('currency')} maxLength={3} />
+          </label>
+          <p className="hint">{example && t('settings.example', { amount: example })}</p>
+          <label>
+            {t('settings.terminalName')}
+            <input {...field('terminalName')} />
+          </label>
+          <button type="submit">{t('settings.save')}</button>
+          {message && (
+            <p
+              role={message.kind === 'error' ? 'alert' : 'status'}
+              className={message.kind === 'error' ? 'error-message' : 'ok'}
+            >
+              {message.text}
+            </p>
+          )}
+        </form>
+      )}
+    </section>
+  );
+}
+
+function safeExample(currency: string, locale: string): string {
+  try {
+    return formatMoney(123456 * 10 ** Math.max(0, minorUnitExponent(currency) - 2), currency, locale);
+  } catch {
+    return '';
+  }
+}

@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const root = resolve(import.meta.dirname, '..');
+const fixture = resolve(root, 'test/fixtures/lint-violations');
+
+async function depcruise(cwd: string, ...paths: string[]): Promise<{ code: number; output: string }> {
+  const bin = resolve(root, 'node_modules/.bin/depcruise');
+  try {
+    const { stdout } = await run(bin, ['--config', resolve(root, '.dependency-cruiser.cjs'), ...paths], {
+      cwd,
+    });
+    return { code: 0, output: stdout };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, output: failed.stdout + failed.stderr };
+  }
+}
+
+describe('import rules (npm run lint)', () => {
+  it('rejects src-main/core importing electron', async () => {
+    const result = await depcruise(fixture, 'src-main/core');
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('electron-only-in-shell');
+    expect(result.output).toContain('src-main/core/imports-electron.ts');
+  });
+
+  it('accepts electron in src-main/shell', async () => {
+    const result = await depcruise(fixture, 'src-main/shell');
+    expect(result.output).not.toContain('electron-only-in-shell');
+    expect(result.code).toBe(0);
+  });
+
+  it('rejects Node built-ins in the renderer', async () => {
+    const result = await depcruise(fixture, 'src-renderer');
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('renderer-no-node');
+  });
+
+  it('passes on the real tree', async () => {
+    const result = await depcruise(root, 'protocol', 'native', 'src-main', 'src-renderer', 'server');
+    expect(result.output).toContain('no dependency violations');
+    expect(result.code).toBe(0);
+  });
+});
