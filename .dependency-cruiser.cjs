@@ -45,6 +45,13 @@ module.exports = {
       to: { dependencyTypes: ['core'] },
     },
     {
+      name: 'renderer-no-node-protocol',
+      comment: 'protocol/crypto uses node:crypto; the renderer gets only the browser-safe parts of protocol.',
+      severity: 'error',
+      from: { path: '^src-renderer/' },
+      to: { path: '^protocol/crypto/' },
+    },
+    {
       name: 'server-imports-only-protocol',
       severity: 'error',
       from: { path: '^server/' },
