@@ -1,0 +1,151 @@
+import { Sale } from './sale';
+
+export type SaleIssueCode =
+  | 'SCHEMA'
+  | 'LINE_TOTAL_MISMATCH'
+  | 'LINE_DISCOUNT_EXCEEDS_PRICE'
+  | 'AMOUNT_OVERFLOW'
+  | 'SALE_TOTAL_MISMATCH'
+  | 'TENDER_SHORT'
+  | 'TENDER_OVERPAID'
+  | 'CHANGE_EXCEEDS_CASH'
+  | 'NON_CASH_OVERPAYS'
+  | 'CARD_NUMBER_PRESENT';
+
+export interface SaleIssue {
+  code: SaleIssueCode;
+  /** Where in the sale, as a path of keys and indexes (e.g. ['lines', 2, 'total_minor']). */
+  path: (string | number)[];
+  message: string;
+}
+
+export type SaleCheck = { ok: true; sale: Sale; issues: [] } | { ok: false; issues: SaleIssue[] };
+
+/**
+ * Validates shape, then the arithmetic a server must be able to trust:
+ * line total = qty × unit − discount + tax; sale total = Σ line totals; Σ tendered − Σ change = total,
+ * change only from cash and never beyond the cash handed over; no card number anywhere.
+ * Refunds and voids follow the same rules: their tenders are the money given back.
+ */
+export function checkSale(input: unknown): SaleCheck {
+  const parsed = Sale.safeParse(input);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      issues: parsed.error.issues.map((i) => ({
+        code: 'SCHEMA',
+        path: i.path.filter((p): p is string | number => typeof p !== 'symbol'),
+        message: i.message,
+      })),
+    };
+  }
+  const sale = parsed.data;
+  const issues: SaleIssue[] = [...arithmeticIssues(sale), ...cardNumberIssues(sale)];
+  return issues.length === 0 ? { ok: true, sale, issues: [] } : { ok: false, issues };
+}
+
+function arithmeticIssues(sale: Sale): SaleIssue[] {
+  const issues: SaleIssue[] = [];
+  let sum = 0;
+  sale.lines.forEach((line, i) => {
+    const gross = line.qty * line.unit_price_minor;
+    const expected = gross - line.discount_minor + line.tax_minor;
+    if (!Number.isSafeInteger(gross) || !Number.isSafeInteger(expected)) {
+      issues.push({ code: 'AMOUNT_OVERFLOW', path: ['lines', i], message: 'line amount beyond 2^53' });
+      return;
+    }
+    if (line.discount_minor > gross)
+      issues.push({
+        code: 'LINE_DISCOUNT_EXCEEDS_PRICE',
+        path: ['lines', i, 'discount_minor'],
+        message: `discount ${line.discount_minor} exceeds qty × unit ${gross}`,
+      });
+    if (line.total_minor !== expected)
+      issues.push({
+        code: 'LINE_TOTAL_MISMATCH',
+        path: ['lines', i, 'total_minor'],
+        message: `total ${line.total_minor} ≠ ${line.qty} × ${line.unit_price_minor} − ${line.discount_minor} + ${line.tax_minor} = ${expected}`,
+      });
+    sum += line.total_minor;
+  });
+  if (!Number.isSafeInteger(sum)) {
+    issues.push({ code: 'AMOUNT_OVERFLOW', path: ['lines'], message: 'sum of lines beyond 2^53' });
+    return issues;
+  }
+  if (sale.total_minor !== sum)
+    issues.push({
+      code: 'SALE_TOTAL_MISMATCH',
+      path: ['total_minor'],
+      message: `total ${sale.total_minor} ≠ sum of line totals ${sum}`,
+    });
+
+  let tendered = 0;
+  let cash = 0;
+  let change = 0;
+  for (const t of sale.tenders) {
+    tendered += t.amount_minor;
+    if (t.type === 'cash') cash += t.amount_minor;
+    change += t.change_minor ?? 0;
+  }
+  if (![tendered, cash, change].every(Number.isSafeInteger)) {
+    issues.push({ code: 'AMOUNT_OVERFLOW', path: ['tenders'], message: 'tendered amounts beyond 2^53' });
+    return issues;
+  }
+  if (change > cash)
+    issues.push({
+      code: 'CHANGE_EXCEEDS_CASH',
+      path: ['tenders'],
+      message: `change ${change} exceeds cash ${cash}`,
+    });
+  // Cards and QR are charged the exact amount: only cash can exceed what is due.
+  if (tendered - cash > sale.total_minor)
+    issues.push({
+      code: 'NON_CASH_OVERPAYS',
+      path: ['tenders'],
+      message: `card and QR ${tendered - cash} exceed the total ${sale.total_minor}`,
+    });
+  const kept = tendered - change;
+  if (kept < sale.total_minor)
+    issues.push({
+      code: 'TENDER_SHORT',
+      path: ['tenders'],
+      message: `tendered ${kept} after change, due ${sale.total_minor}`,
+    });
+  if (kept > sale.total_minor)
+    issues.push({
+      code: 'TENDER_OVERPAID',
+      path: ['tenders'],
+      message: `tendered ${tendered} − change ${change} = ${kept} ≠ due ${sale.total_minor}: change must be tendered − due`,
+    });
+  return issues;
+}
+
+/**
+ * PCI DSS keeps full card numbers out of our storage. Any 12+ digit run in a free-text field is
+ * refused. Fields whose format already rules a PAN out are skipped, because they would give false
+ * alarms: UUIDs and base64url hashes and signatures (digits by chance), and `sku`, which holds
+ * GTIN/EAN-13 barcodes of 12 to 14 digits.
+ */
+const NOT_SCANNED = new Set(['sale_id', 'original_sale_id', 'prev_hash', 'sku', 'signature']);
+const LONG_DIGIT_RUN = /\d{12,}/;
+
+function cardNumberIssues(value: unknown, path: (string | number)[] = []): SaleIssue[] {
+  if (typeof value === 'string') {
+    return LONG_DIGIT_RUN.test(value)
+      ? [
+          {
+            code: 'CARD_NUMBER_PRESENT',
+            path,
+            message: '12 or more consecutive digits: a card number is never stored',
+          },
+        ]
+      : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((item, i) => cardNumberIssues(item, [...path, i]));
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).flatMap(([key, item]) =>
+      NOT_SCANNED.has(key) ? [] : cardNumberIssues(item, [...path, key]),
+    );
+  }
+  return [];
+}

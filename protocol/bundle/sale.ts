@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import { MinorAmount, isKnownCurrency } from '../money';
+
+const Amount = MinorAmount.nonnegative();
+export const Sha256B64 = z.string().regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'SHA-256, base64url');
+export const DeviceId = z.string().min(1).max(128);
+export const UtcTimestamp = z.iso.datetime({ offset: false });
+
+export const SaleLine = z.strictObject({
+  sku: z.string().min(1).max(64),
+  name: z.string().min(1).max(200),
+  qty: z.number().int().positive().max(1_000_000),
+  unit_price_minor: Amount,
+  discount_minor: Amount,
+  tax_minor: Amount,
+  total_minor: Amount,
+});
+export type SaleLine = z.infer<typeof SaleLine>;
+
+export const CardDetails = z.strictObject({
+  brand: z.string().min(1).max(32),
+  last4: z.string().regex(/^\d{4}$/),
+  /** The processor's token for the card, never the number itself. */
+  token: z.string().min(1).max(256),
+});
+
+export const QrDetails = z.strictObject({
+  payer_ref: z.string().min(1).max(128),
+  signature: z.string().min(1).max(512).optional(),
+});
+
+export const Tender = z
+  .strictObject({
+    type: z.enum(['cash', 'card', 'qr']),
+    amount_minor: Amount,
+    change_minor: Amount.optional(),
+    card: CardDetails.optional(),
+    qr: QrDetails.optional(),
+  })
+  .superRefine((t, ctx) => {
+    // Each tender carries exactly the details of its own type, so a reader never has to guess.
+    if (t.change_minor !== undefined && t.type !== 'cash')
+      ctx.addIssue({ code: 'custom', path: ['change_minor'], message: 'only cash gives change' });
+    if ((t.type === 'card') !== (t.card !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['card'],
+        message: 'card details go with, and only with, a card tender',
+      });
+    if ((t.type === 'qr') !== (t.qr !== undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['qr'],
+        message: 'qr details go with, and only with, a qr tender',
+      });
+  });
+export type Tender = z.infer<typeof Tender>;
+
+/**
+ * What a terminal records, chains and signs. Strict objects: a hashed and signed record must hold
+ * nothing the schema did not check, or two parties could hash different things under one name.
+ * Amounts are never negative; a refund or void is told apart by `kind`, not by sign.
+ */
+export const Sale = z
+  .strictObject({
+    sale_id: z.uuid(),
+    device_id: DeviceId,
+    seq: z.number().int().positive().safe(),
+    prev_hash: Sha256B64,
+    kind: z.enum(['sale', 'refund', 'void']),
+    original_sale_id: z.uuid().optional(),
+    created_at: UtcTimestamp,
+    online: z.boolean(),
+    currency: z.string().refine(isKnownCurrency, 'an ISO 4217 currency code'),
+    lines: z.array(SaleLine).min(1).max(1000),
+    tenders: z.array(Tender).min(1).max(20),
+    total_minor: Amount,
+    override: z
+      .strictObject({ manager_id: z.string().min(1).max(128), reason: z.string().min(1).max(500) })
+      .optional(),
+  })
+  .superRefine((s, ctx) => {
+    if (s.kind === 'sale' && s.original_sale_id !== undefined)
+      ctx.addIssue({ code: 'custom', path: ['original_sale_id'], message: 'a sale references no original' });
+    if (s.kind !== 'sale' && s.original_sale_id === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['original_sale_id'],
+        message: `a ${s.kind} must reference the original sale`,
+      });
+    if (s.original_sale_id !== undefined && s.original_sale_id === s.sale_id)
+      ctx.addIssue({ code: 'custom', path: ['original_sale_id'], message: 'a sale cannot reference itself' });
+  });
+export type Sale = z.infer<typeof Sale>;

@@ -1,0 +1,7 @@
+export * from './cipher';
+export * from './constants';
+export * from './decrypt';
+export * from './encrypt';
+export * from './errors';
+export * from './manifest';
+export * from './range';

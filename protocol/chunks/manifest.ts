@@ -1,0 +1,53 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { canonicalBytes } from '../crypto/canonical';
+import { CHUNK_SIZE } from './constants';
+
+const Sha256B64 = z.string().regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'SHA-256, base64url');
+
+/** An empty file still has one (empty) chunk, so "nothing" is authenticated and cannot be faked by truncation. */
+export function chunkCountFor(plaintextSize: number): number {
+  return Math.max(1, Math.ceil(plaintextSize / CHUNK_SIZE));
+}
+
+export const Manifest = z
+  .strictObject({
+    v: z.literal(1),
+    material_id: z.string().min(1).max(128),
+    content_type: z.string().min(1).max(255),
+    plaintext_size: z.number().int().nonnegative().safe(),
+    chunk_size: z.literal(CHUNK_SIZE),
+    chunk_count: z.number().int().positive(),
+    base_iv: z.string().regex(/^[A-Za-z0-9_-]{16}$/, '12 bytes of base64url'),
+    cipher: z.literal('AES-256-GCM'),
+    chunks: z.array(z.strictObject({ index: z.number().int().nonnegative(), sha256: Sha256B64 })),
+  })
+  .superRefine((m, ctx) => {
+    if (m.chunk_count !== chunkCountFor(m.plaintext_size))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['chunk_count'],
+        message: 'chunk_count does not fit plaintext_size',
+      });
+    if (m.chunks.length !== m.chunk_count || m.chunks.some((c, i) => c.index !== i))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['chunks'],
+        message: 'chunks must list indexes 0..chunk_count-1 in order',
+      });
+  });
+export type Manifest = z.infer<typeof Manifest>;
+
+/** What a licence pins (content.manifest_sha256): SHA-256 of the manifest's canonical bytes. */
+export function manifestHash(manifest: Manifest): string {
+  return createHash('sha256').update(canonicalBytes(manifest)).digest('base64url');
+}
+
+/** Plaintext length of chunk `index`: full except the last, which holds the remainder. */
+export function plaintextChunkLength(
+  manifest: Pick<Manifest, 'plaintext_size' | 'chunk_count'>,
+  index: number,
+): number {
+  if (index < manifest.chunk_count - 1) return CHUNK_SIZE;
+  return manifest.plaintext_size - (manifest.chunk_count - 1) * CHUNK_SIZE;
+}

@@ -1,0 +1,4 @@
+export * from './errors';
+export * from './keys';
+export * from './seal';
+export * from './suite';

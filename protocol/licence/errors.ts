@@ -1,0 +1,13 @@
+export type LicenceErrorCode =
+  'LICENCE_INVALID' | 'LICENCE_SIGNATURE_INVALID' | 'LICENCE_WRONG_DEVICE' | 'CEK_UNWRAP_FAILED';
+
+export class LicenceError extends Error {
+  override readonly name = 'LicenceError';
+  constructor(
+    readonly code: LicenceErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './errors';
+export * from './issue';
+export * from './licence';
+export * from './time-state';
+export * from './verify';
