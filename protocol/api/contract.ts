@@ -29,11 +29,32 @@ export type SettingsPatch = z.infer<typeof SettingsPatch>;
 
 export const ServerReachability = z.enum(['unknown', 'online', 'offline']);
 
+export const EnrollmentState = z.enum(['not_enrolled', 'enrolled', 'revoked']);
+export const EnrollmentMode = z.enum(['pos', 'laptop']);
+
+/** What this device is to the server; kept by the core, shown in Settings. */
+export const Enrollment = z.object({
+  state: EnrollmentState,
+  mode: EnrollmentMode.nullable(),
+  serverUrl: z.string().nullable(),
+  tenant: z.object({ type: z.string(), id: z.string() }).nullable(),
+  country: z.string().nullable(),
+  currency: z.string().nullable(),
+  userEmail: z.string().nullable(),
+  enrolledAt: z.iso.datetime().nullable(),
+  lastCheckInAt: z.iso.datetime().nullable(),
+});
+export type Enrollment = z.infer<typeof Enrollment>;
+
 export const DeviceStatus = z.object({
   appVersion: z.string(),
   platform: z.string(),
+  /** Null until the identity is read from the OS keychain (or when the keychain is unavailable). */
   deviceId: z.string().nullable(),
-  enrollment: z.enum(['not_enrolled', 'enrolled', 'revoked']),
+  fingerprint: z.string().nullable(),
+  identityError: z.string().nullable(),
+  enrollment: EnrollmentState,
+  enrollmentMode: EnrollmentMode.nullable(),
   server: z.object({
     url: z.string(),
     reachability: ServerReachability,
@@ -44,12 +65,34 @@ export const DeviceStatus = z.object({
 });
 export type DeviceStatus = z.infer<typeof DeviceStatus>;
 
+/** Enrollment codes are typed by people: accept any case, spaces or dashes, normalise later. */
+export const EnrollmentCodeInput = z.object({
+  code: z
+    .string()
+    .trim()
+    .min(8)
+    .max(40)
+    .regex(/^[0-9A-Za-z\s-]+$/, 'letters, digits and dashes only'),
+});
+
+export const LaptopRegistrationInput = z.object({
+  email: z.email().max(254),
+  password: z.string().min(1).max(1024),
+  name: z.string().trim().min(1).max(64),
+});
+
 const Empty = z.object({}).strict();
 
 export const commands = {
   'app.status': { input: Empty, output: DeviceStatus },
   'settings.get': { input: Empty, output: Settings },
   'settings.update': { input: SettingsPatch, output: Settings },
+  'enrollment.get': { input: Empty, output: Enrollment },
+  /** A POS terminal redeems the one-time code an admin issued for it. */
+  'enrollment.redeemCode': { input: EnrollmentCodeInput, output: Enrollment },
+  /** A student's laptop is registered by its signed-in user. */
+  'enrollment.registerLaptop': { input: LaptopRegistrationInput, output: Enrollment },
+  'enrollment.checkIn': { input: Empty, output: Enrollment },
 } as const;
 
 export const subscriptions = {

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
-/** Errors every transport returns for a call; the code is stable, the message is for people. */
-export const ApiErrorCode = z.enum([
+/**
+ * Errors every transport returns for a call; the code is stable, the message is for people.
+ * Besides the app's own codes, a call that the server refused carries the server's domain code
+ * (ENROLLMENT_CODE_INVALID, DEVICE_LIMIT_EXCEEDED, …) unchanged, so the UI can explain it in words.
+ */
+export const AppErrorCode = z.enum([
   'UNKNOWN_METHOD',
   'INVALID_INPUT',
   'INVALID_MESSAGE',
@@ -10,8 +14,13 @@ export const ApiErrorCode = z.enum([
   'CONFLICT',
   'UNAVAILABLE',
   'INTERNAL',
+  'KEYCHAIN_UNAVAILABLE',
+  'SERVER_ERROR',
 ]);
-export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
+export type AppErrorCode = z.infer<typeof AppErrorCode>;
+
+export const ApiErrorCode = z.union([AppErrorCode, z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/)]);
+export type ApiErrorCode = AppErrorCode | (string & {});
 
 export const ApiErrorBody = z.object({
   code: ApiErrorCode,

@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { KeyStore } from '../../native/keystore';
 
 export interface CoreConfig {
   /** Where the app keeps its files; never holds secrets in clear (keys live in the OS keychain). */
@@ -9,6 +10,8 @@ export interface CoreConfig {
   defaultServerUrl: string;
   /** How often the server's liveness is probed while it answers; failures back off from here. */
   reachabilityIntervalMs?: number;
+  /** Where private keys live; the OS keychain unless a test or another platform says otherwise. */
+  keyStore?: KeyStore;
 }
 
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8098';

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { formatMoney, minorUnitExponent } from '../../protocol/money';
 import type { Settings } from '../../protocol/api';
 import { useApi, useSubscription } from '../api/hooks';
+import { EnrollmentPanel } from '../components/EnrollmentPanel';
 
 export function SettingsScreen() {
   const { t, i18n } = useTranslation();
@@ -39,18 +40,34 @@ export function SettingsScreen() {
       <h2>{t('settings.device')}</h2>
       <dl className="facts" data-testid="device-facts">
         <dt>{t('settings.deviceId')}</dt>
-        <dd>{status?.deviceId ?? t('settings.none')}</dd>
+        <dd data-testid="device-id">{status?.deviceId ?? t('settings.none')}</dd>
+        <dt>{t('settings.fingerprint')}</dt>
+        <dd>{status?.fingerprint ?? '…'}</dd>
         <dt>{t('settings.enrollment')}</dt>
         <dd>
           {status
             ? t(status.enrollment === 'not_enrolled' ? 'status.notEnrolled' : `status.${status.enrollment}`)
             : '…'}
         </dd>
+        {status?.enrollmentMode && (
+          <>
+            <dt>{t('enrollment.mode')}</dt>
+            <dd>{t(`enrollment.${status.enrollmentMode}`)}</dd>
+          </>
+        )}
         <dt>{t('settings.version')}</dt>
         <dd>{status?.appVersion ?? '…'}</dd>
         <dt>{t('settings.platform')}</dt>
         <dd>{status?.platform ?? '…'}</dd>
       </dl>
+      {status?.identityError && (
+        <p role="alert" className="error-message">
+          {t('errorCodes.KEYCHAIN_UNAVAILABLE')} ({status.identityError})
+        </p>
+      )}
+      <h2>{t('enrollment.heading')}</h2>
+      {status && <EnrollmentPanel status={status} />}
+      <h2>{t('settings.preferences')}</h2>
       {draft && (
         <form className="settings-form" onSubmit={(e) => void submit(e)}>
           <label>

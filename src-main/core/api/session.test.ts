@@ -15,9 +15,16 @@ const status: DeviceStatus = {
   appVersion: '1.0.0',
   platform: 'test',
   deviceId: null,
+  fingerprint: null,
+  identityError: null,
   enrollment: 'not_enrolled',
+  enrollmentMode: null,
   server: { url: settings.serverUrl, reachability: 'unknown', checkedAt: null, lastError: null },
   startedAt: new Date(0).toISOString(),
+};
+
+const unused = async (): Promise<never> => {
+  throw new Error('not used by these tests');
 };
 
 function fakeHandlers(overrides: Partial<ApiHandlers['commands']> = {}) {
@@ -31,6 +38,10 @@ function fakeHandlers(overrides: Partial<ApiHandlers['commands']> = {}) {
         settings$.next({ ...settings$.value, ...patch });
         return settings$.value;
       },
+      'enrollment.get': unused,
+      'enrollment.redeemCode': unused,
+      'enrollment.registerLaptop': unused,
+      'enrollment.checkIn': unused,
       ...overrides,
     },
     subscriptions: {

@@ -1,6 +1,8 @@
 import { combineLatest, distinctUntilChanged, map, type Observable } from 'rxjs';
 import type { DeviceStatus, Settings } from '../../../protocol/api';
 import type { Reachability } from '../net/reachability';
+import type { IdentityView } from './device-service';
+import type { EnrollmentRecord } from './enrollment-store';
 
 export interface StatusSources {
   appVersion: string;
@@ -8,17 +10,21 @@ export interface StatusSources {
   startedAt: string;
   settings: Observable<Settings>;
   reachability: Observable<Reachability>;
+  identity: Observable<IdentityView>;
+  enrollment: Observable<EnrollmentRecord>;
 }
 
 /** The device's status as one live value, re-emitted only when something in it changes. */
 export function deviceStatus(sources: StatusSources): Observable<DeviceStatus> {
-  return combineLatest([sources.settings, sources.reachability]).pipe(
-    map(([settings, reach]): DeviceStatus => ({
+  return combineLatest([sources.settings, sources.reachability, sources.identity, sources.enrollment]).pipe(
+    map(([settings, reach, identity, record]): DeviceStatus => ({
       appVersion: sources.appVersion,
       platform: sources.platform,
-      // Identity and enrollment arrive with the trust base; until then the device is unknown.
-      deviceId: null,
-      enrollment: 'not_enrolled',
+      deviceId: identity.deviceId,
+      fingerprint: identity.fingerprint,
+      identityError: identity.error,
+      enrollment: record.enrollment.state,
+      enrollmentMode: record.enrollment.mode,
       server: {
         url: settings.serverUrl,
         reachability: reach.state,

@@ -1,7 +1,8 @@
-import { mkdir, readFile, rename, writeFile, open } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { Settings, type SettingsPatch } from '../../../protocol/api';
+import { writeAtomically } from '../files/atomic-write';
 
 /**
  * Settings persisted as one JSON file, written atomically (temp file, fsync, rename) so a crash
@@ -77,17 +78,4 @@ async function readSettings(file: string, defaults: Settings): Promise<Settings>
     await writeAtomically(`${file}.invalid-${Date.now()}`, text);
   }
   return Settings.parse(merged);
-}
-
-export async function writeAtomically(file: string, contents: string): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  await writeFile(temp, contents, { mode: 0o600 });
-  const handle = await open(temp, 'r');
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-  await rename(temp, file);
 }

@@ -1,0 +1,1 @@
+export { MachineIdError, readMachineId } from './machine-id';

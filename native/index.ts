@@ -1,0 +1,2 @@
+export * from './keystore/index';
+export * from './device/index';

@@ -1,0 +1,210 @@
+import { BehaviorSubject, type Observable } from 'rxjs';
+import { ApiError, type Enrollment } from '../../../protocol/api';
+import type { KeyStore } from '../../../native/keystore';
+import { serverRequest } from '../net/server-client';
+import type { EnrollmentRecord, EnrollmentStore } from './enrollment-store';
+import { loadOrCreateIdentity, type DeviceIdentity } from './identity';
+import { CheckInAnswer, EnrollAnswer, LaptopDeviceAnswer, SignInAnswer } from './server-answers';
+
+export interface IdentityView {
+  deviceId: string | null;
+  fingerprint: string | null;
+  error: string | null;
+}
+
+/** Keychain account of the signed-in student's refresh token (laptops only). */
+export const REFRESH_TOKEN_ACCOUNT = 'user:refresh-token';
+
+/** Crockford base32 is what the server issues; people type O for 0 and I/L for 1. */
+export function normaliseEnrollmentCode(raw: string): string {
+  const compact = raw.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
+  return compact.match(/.{1,4}/g)?.join('-') ?? compact;
+}
+
+/**
+ * The device's identity and its standing with the server: enrollment (POS code or student
+ * sign-in) and check-ins, which bring server time and policy and reveal revocation.
+ */
+export class DeviceService {
+  private identity: DeviceIdentity | null = null;
+  private readonly view = new BehaviorSubject<IdentityView>({
+    deviceId: null,
+    fingerprint: null,
+    error: null,
+  });
+
+  constructor(
+    private readonly keyStore: KeyStore,
+    private readonly store: EnrollmentStore,
+    private readonly platform: string,
+  ) {}
+
+  /** Reads (or creates) the identity; a keychain failure is reported, not fatal, so the UI can say so. */
+  async start(): Promise<void> {
+    try {
+      this.identity = await loadOrCreateIdentity(this.keyStore);
+      this.view.next({
+        deviceId: this.identity.deviceId,
+        fingerprint: this.identity.fingerprint,
+        error: null,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.view.next({ deviceId: null, fingerprint: null, error: message });
+    }
+  }
+
+  get identityView(): Observable<IdentityView> {
+    return this.view.asObservable();
+  }
+
+  get enrollment(): Enrollment {
+    return this.store.current.enrollment;
+  }
+
+  get enrollmentChanges(): Observable<EnrollmentRecord> {
+    return this.store.changes;
+  }
+
+  private requireIdentity(): DeviceIdentity {
+    if (!this.identity) {
+      throw new ApiError(
+        'KEYCHAIN_UNAVAILABLE',
+        `This device has no identity: the OS keychain could not be used (${this.view.value.error ?? 'unknown'}).`,
+      );
+    }
+    return this.identity;
+  }
+
+  private requireNotEnrolled(): void {
+    if (this.store.current.enrollment.state === 'enrolled') {
+      throw new ApiError('CONFLICT', 'This device is already enrolled.');
+    }
+  }
+
+  async redeemCode(serverUrl: string, code: string): Promise<Enrollment> {
+    this.requireNotEnrolled();
+    const identity = this.requireIdentity();
+    const answer = await serverRequest(serverUrl, {
+      method: 'POST',
+      path: '/offline/enroll',
+      body: {
+        code: normaliseEnrollmentCode(code),
+        device_id: identity.deviceId,
+        pubkey_pem: identity.signingPublicKeyPem,
+        x25519_pub: identity.agreementPublicKey,
+        fingerprint: identity.fingerprint,
+        platform: this.platform,
+      },
+      device: { deviceId: identity.deviceId, key: identity.signingKey },
+      response: EnrollAnswer,
+    });
+    const now = new Date();
+    const record = await this.store.save({
+      enrollment: {
+        state: 'enrolled',
+        mode: 'pos',
+        serverUrl,
+        tenant: { type: answer.device.tenant_type, id: answer.device.tenant_id },
+        country: answer.device.country,
+        currency: answer.device.currency_default,
+        userEmail: null,
+        enrolledAt: now.toISOString(),
+        lastCheckInAt: now.toISOString(),
+      },
+      server: {
+        signingPublicKeyPem: answer.server.signing_public_key_pem,
+        hpkePublicKey: answer.server.hpke_public_key,
+      },
+      policy: answer.policy ?? null,
+      serverClockOffsetMs: Date.parse(answer.server_time) - now.getTime(),
+    });
+    return record.enrollment;
+  }
+
+  async registerLaptop(
+    serverUrl: string,
+    input: { email: string; password: string; name: string },
+  ): Promise<Enrollment> {
+    this.requireNotEnrolled();
+    const identity = this.requireIdentity();
+    const session = await serverRequest(serverUrl, {
+      method: 'POST',
+      path: '/auth/sign-in',
+      body: { email: input.email, password: input.password },
+      response: SignInAnswer,
+    });
+    await this.keyStore.set(REFRESH_TOKEN_ACCOUNT, Buffer.from(session.refresh_token));
+    await serverRequest(serverUrl, {
+      method: 'POST',
+      path: '/api/v1/offline/devices',
+      bearer: session.access_token,
+      body: {
+        device_id: identity.deviceId,
+        fingerprint: identity.fingerprint,
+        name: input.name,
+        platform: this.platform,
+        pubkey_pem: identity.signingPublicKeyPem,
+        x25519_pub: identity.agreementPublicKey,
+      },
+      response: LaptopDeviceAnswer,
+    });
+    const now = new Date().toISOString();
+    const record = await this.store.save({
+      ...this.store.current,
+      enrollment: {
+        state: 'enrolled',
+        mode: 'laptop',
+        serverUrl,
+        tenant: null,
+        country: null,
+        currency: null,
+        userEmail: session.user.email,
+        enrolledAt: now,
+        lastCheckInAt: now,
+      },
+    });
+    return record.enrollment;
+  }
+
+  /** Confirms standing with the server; a revoked device learns it here and stops trading. */
+  async checkIn(): Promise<Enrollment> {
+    const current = this.store.current;
+    if (current.enrollment.state !== 'enrolled' || !current.enrollment.serverUrl) return current.enrollment;
+    const identity = this.requireIdentity();
+    let answer;
+    try {
+      answer = await serverRequest(current.enrollment.serverUrl, {
+        method: 'POST',
+        path: '/offline/devices/check-in',
+        body: { fingerprint: identity.fingerprint },
+        device: { deviceId: identity.deviceId, key: identity.signingKey },
+        response: CheckInAnswer,
+      });
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'DEVICE_NOT_FOUND') {
+        return (
+          await this.store.save({ ...current, enrollment: { ...current.enrollment, state: 'revoked' } })
+        ).enrollment;
+      }
+      throw error;
+    }
+    const now = new Date();
+    const revoked = answer.status !== 'active';
+    const record = await this.store.save({
+      ...current,
+      enrollment: {
+        ...current.enrollment,
+        state: revoked ? 'revoked' : 'enrolled',
+        lastCheckInAt: now.toISOString(),
+      },
+      policy: answer.policy === undefined ? current.policy : answer.policy,
+      serverClockOffsetMs: Date.parse(answer.server_time) - now.getTime(),
+    });
+    return record.enrollment;
+  }
+
+  close(): void {
+    this.view.complete();
+  }
+}

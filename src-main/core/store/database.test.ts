@@ -1,0 +1,217 @@
+import { existsSync } from 'node:fs';
+import { addRxPlugin, createRxDatabase, randomToken } from 'rxdb';
+import type { RxJsonSchema } from 'rxdb';
+import { RxDBDevModePlugin } from 'rxdb/plugins/dev-mode';
+import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeSetting, encodeSetting, openAppDatabase, type SaleDoc } from './index';
+import { realKeychain, tempDir, type RealKeychain } from './test-support';
+import { getRxStorageSqlite } from './storage';
+
+// Dev-mode checks our schemas the way RxDB's own tooling does (indexes, maxLength, types...).
+addRxPlugin(RxDBDevModePlugin);
+
+let keychain: RealKeychain;
+let dir: { path: string; remove(): void };
+
+beforeAll(async () => {
+  keychain = await realKeychain();
+  dir = tempDir();
+});
+afterAll(async () => {
+  dir.remove();
+  await keychain.cleanup();
+});
+
+const DAY = 86_400_000;
+
+function sale(i: number, deviceId: string, createdAt: number): SaleDoc {
+  return {
+    id: `${deviceId}-${i}`,
+    deviceId,
+    seq: i,
+    prevHash: 'a'.repeat(64),
+    hash: 'b'.repeat(64),
+    createdAt,
+    currency: 'XOF',
+    totalMinor: 1500 * (i + 1),
+    lines: [
+      {
+        sku: 'rice-1kg',
+        name: 'Riz 1kg',
+        qty: i + 1,
+        unitPriceMinor: 1500,
+        taxRate: 1800,
+        totalMinor: 1500 * (i + 1),
+      },
+    ],
+    tenders: [{ kind: 'cash', amountMinor: 1500 * (i + 1) }],
+    status: 'recorded',
+    online: false,
+  };
+}
+
+describe('openAppDatabase', () => {
+  it('creates every collection, stores sales and answers "today for this terminal" by index', async () => {
+    const name = `app${randomToken(6)}`;
+    const app = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
+    expect(Object.keys(app.rx.collections).sort()).toEqual(
+      ['catalog', 'licences', 'materials', 'policies', 'sales', 'settings'].sort(),
+    );
+    expect(existsSync(app.filePath)).toBe(true);
+    expect(await keychain.keyStore.get(`db-key:${name}`)).toHaveLength(32);
+
+    const today = Date.UTC(2025, 0, 15);
+    const docs = [
+      ...Array.from({ length: 5 }, (_, i) => sale(i, 'pos-1', today - DAY + i)),
+      ...Array.from({ length: 5 }, (_, i) => sale(10 + i, 'pos-1', today + i * 1000)),
+      ...Array.from({ length: 5 }, (_, i) => sale(20 + i, 'pos-2', today + i * 1000)),
+    ];
+    expect((await app.rx.sales.bulkInsert(docs)).error).toEqual([]);
+
+    const query = app.rx.sales.find({
+      selector: { deviceId: 'pos-1', createdAt: { $gte: today, $lt: today + DAY } },
+      sort: [{ createdAt: 'asc' }],
+    });
+    expect((await query.exec()).map((d) => d.seq)).toEqual([10, 11, 12, 13, 14]);
+    expect(
+      await app.rx.sales.count({ selector: { deviceId: 'pos-1', createdAt: { $gte: today } } }).exec(),
+    ).toBe(5);
+
+    await app.rx.catalog.insert({
+      sku: 'rice-1kg',
+      barcode: '6001234567890',
+      name: 'Riz 1kg',
+      priceMinor: 1500,
+      currency: 'XOF',
+      taxRate: 1800,
+      updatedAt: today,
+    });
+    expect((await app.rx.catalog.findOne({ selector: { barcode: '6001234567890' } }).exec())?.sku).toBe(
+      'rice-1kg',
+    );
+    await app.rx.settings.insert({
+      key: 'printer',
+      value: encodeSetting({ width: 58, cut: true }),
+      updatedAt: today,
+    });
+    await app.rx.policies.insert({
+      country: 'SN',
+      currency: 'XOF',
+      enabled: true,
+      limits: { maxOfflineAmountMinor: 100000, maxOfflinePerDevicePerDay: 50, maxBundleAgeHours: 72 },
+      updatedAt: today,
+    });
+    await app.rx.licences.insert({
+      id: 'lic-1',
+      materialId: 'mat-1',
+      deviceId: 'pos-1',
+      issuedAt: today,
+      expiresAt: today + 30 * DAY,
+      state: 'active',
+      token: 'signed',
+    });
+    await app.close();
+
+    const reopened = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
+    expect(await reopened.rx.sales.count().exec()).toBe(15);
+    const printer = await reopened.rx.settings.findOne('printer').exec();
+    expect(printer && decodeSetting(printer)).toEqual({ width: 58, cut: true });
+    await reopened.rx.remove();
+  });
+
+  it('rejects documents that break the schema (ajv validation)', async () => {
+    const app = await openAppDatabase({
+      dataDir: dir.path,
+      keyStore: keychain.keyStore,
+      name: `app${randomToken(6)}`,
+    });
+    const good = sale(1, 'pos-1', Date.UTC(2025, 0, 1));
+    await expect(app.rx.sales.insert({ ...good, id: 'fraction', totalMinor: 12.5 })).rejects.toMatchObject({
+      code: 'VD2',
+    });
+    await expect(app.rx.sales.insert({ ...good, id: 'currency', currency: 'cfa' })).rejects.toMatchObject({
+      code: 'VD2',
+    });
+    await app.rx.sales.insert(good);
+    expect(await app.rx.sales.count().exec()).toBe(1);
+    await app.rx.remove();
+  });
+
+  it('rekey() rotates the key and the database still opens with data intact', async () => {
+    const name = `app${randomToken(6)}`;
+    const app = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
+    await app.rx.sales.insert(sale(1, 'pos-1', Date.UTC(2025, 0, 1)));
+    const before = await keychain.keyStore.get(`db-key:${name}`);
+    await app.rekey();
+    const after = await keychain.keyStore.get(`db-key:${name}`);
+    expect(after).toHaveLength(32);
+    expect(after?.equals(before!)).toBe(false);
+    expect(await keychain.keyStore.get(`db-key:${name}:next`)).toBeNull();
+    // The open connection keeps working after the rekey.
+    await app.rx.sales.insert(sale(2, 'pos-1', Date.UTC(2025, 0, 2)));
+    await app.close();
+    const reopened = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
+    expect(await reopened.rx.sales.count().exec()).toBe(2);
+    await reopened.rx.remove();
+  });
+});
+
+describe('schema migration on our storage', () => {
+  interface NoteV0 {
+    id: string;
+    text: string;
+  }
+  interface NoteV1 extends NoteV0 {
+    words: number;
+  }
+  const v0: RxJsonSchema<NoteV0> = {
+    version: 0,
+    primaryKey: 'id',
+    type: 'object',
+    properties: { id: { type: 'string', maxLength: 20 }, text: { type: 'string' } },
+    required: ['id', 'text'],
+  };
+  const v1: RxJsonSchema<NoteV1> = {
+    version: 1,
+    primaryKey: 'id',
+    type: 'object',
+    properties: {
+      id: { type: 'string', maxLength: 20 },
+      text: { type: 'string' },
+      words: { type: 'integer', minimum: 0, maximum: 100000, multipleOf: 1 },
+    },
+    required: ['id', 'text', 'words'],
+    indexes: ['words'],
+  };
+
+  it('migrates documents from version 0 to 1 through migrationStrategies', async () => {
+    const name = `mig${randomToken(6)}`;
+    const storage = wrappedValidateAjvStorage({
+      storage: getRxStorageSqlite({ databaseDir: dir.path, keyProvider: keychain.keys }),
+    });
+    const first = await createRxDatabase({ name, storage, multiInstance: false });
+    const { notes } = await first.addCollections({ notes: { schema: v0 } });
+    await notes.bulkInsert([
+      { id: 'a', text: 'one two three' },
+      { id: 'b', text: 'four' },
+    ]);
+    await first.close();
+
+    const second = await createRxDatabase({ name, storage, multiInstance: false });
+    const migrated = await second.addCollections({
+      notes: {
+        schema: v1,
+        migrationStrategies: { 1: (doc: NoteV0) => ({ ...doc, words: doc.text.split(' ').length }) },
+      },
+    });
+    const docs = await migrated.notes
+      .find({ selector: { words: { $gte: 1 } }, sort: [{ words: 'asc' }] })
+      .exec();
+    expect(docs.map((d) => [d.id, d.words])).toEqual([
+      ['b', 1],
+      ['a', 3],
+    ]);
+    await second.remove();
+  });
+});

@@ -1,0 +1,100 @@
+import { mkdirSync } from 'node:fs';
+import { addRxPlugin, createRxDatabase } from 'rxdb';
+import type { RxCollection, RxDatabase, RxStorage } from 'rxdb';
+import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
+import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
+import type { KeyStore } from '../../../native/index';
+import { KeychainKeyProvider } from './key';
+import {
+  catalogMigrations,
+  catalogSchema,
+  licenceMigrations,
+  licenceSchema,
+  materialMigrations,
+  materialSchema,
+  policyMigrations,
+  policySchema,
+  saleMigrations,
+  saleSchema,
+  settingMigrations,
+  settingSchema,
+  type CatalogItemDoc,
+  type LicenceDoc,
+  type MaterialDoc,
+  type PolicyDoc,
+  type SaleDoc,
+  type SettingDoc,
+} from './schemas/index';
+import { getRxStorageSqlite, type RxStorageSqlite } from './storage';
+
+// Registered once per process; with it, a schema version bump migrates using the strategies below.
+addRxPlugin(RxDBMigrationSchemaPlugin);
+
+export type AppCollections = {
+  sales: RxCollection<SaleDoc>;
+  catalog: RxCollection<CatalogItemDoc>;
+  policies: RxCollection<PolicyDoc>;
+  materials: RxCollection<MaterialDoc>;
+  licences: RxCollection<LicenceDoc>;
+  settings: RxCollection<SettingDoc>;
+};
+
+export interface OpenAppDatabaseOptions {
+  /** Directory of the app's data; the database is `<dataDir>/<name>.sqlite`. */
+  dataDir: string;
+  /** Where the database key lives (the OS keychain in the app). */
+  keyStore: KeyStore;
+  /** RxDB database name, also the keychain account suffix. Default 'outpost'. */
+  name?: string;
+  /** Validate every write against the JSON schema (ajv). Default true. */
+  validate?: boolean;
+}
+
+export interface AppDatabase {
+  readonly rx: RxDatabase<AppCollections>;
+  readonly storage: RxStorageSqlite;
+  readonly filePath: string;
+  /** Rotates the database key in the keychain and in the file (crash-safe, see rekey.ts). */
+  rekey(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openAppDatabase(options: OpenAppDatabaseOptions): Promise<AppDatabase> {
+  const name = options.name ?? 'outpost';
+  mkdirSync(options.dataDir, { recursive: true });
+  const storage = getRxStorageSqlite({
+    databaseDir: options.dataDir,
+    keyProvider: new KeychainKeyProvider(options.keyStore),
+  });
+  const rxStorage: RxStorage<unknown, unknown> =
+    options.validate === false ? storage : wrappedValidateAjvStorage({ storage });
+  const rx = await createRxDatabase<AppCollections>({
+    name,
+    storage: rxStorage,
+    // The main process is the only one touching the file.
+    multiInstance: false,
+    eventReduce: true,
+  });
+  try {
+    await rx.addCollections({
+      sales: { schema: saleSchema, migrationStrategies: saleMigrations },
+      catalog: { schema: catalogSchema, migrationStrategies: catalogMigrations },
+      policies: { schema: policySchema, migrationStrategies: policyMigrations },
+      materials: { schema: materialSchema, migrationStrategies: materialMigrations },
+      licences: { schema: licenceSchema, migrationStrategies: licenceMigrations },
+      settings: { schema: settingSchema, migrationStrategies: settingMigrations },
+    });
+  } catch (err) {
+    await rx.close();
+    throw err;
+  }
+  return {
+    rx,
+    storage,
+    filePath: storage.filePath(name),
+    rekey: () => storage.rekeyDatabase(name),
+    close: async () => {
+      await rx.close();
+    },
+  };
+}

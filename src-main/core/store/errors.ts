@@ -1,0 +1,25 @@
+/**
+ * Failures of the local store that callers must tell apart: a missing or wrong key means "do not
+ * touch the file, ask for recovery", never "start a fresh database".
+ */
+export type StoreErrorCode =
+  | 'STORE_KEY_MISSING'
+  | 'STORE_KEY_WRONG'
+  | 'STORE_CLOSED'
+  | 'STORE_REKEY_FAILED'
+  | 'STORE_ATTACHMENT_MISSING';
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`${code}: ${message}`, options);
+  }
+}
+
+export function isStoreError(err: unknown, code?: StoreErrorCode): err is StoreError {
+  return err instanceof StoreError && (code === undefined || err.code === code);
+}

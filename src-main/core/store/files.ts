@@ -1,0 +1,89 @@
+import { openDatabaseFile, removeDatabaseFiles, type SqliteDatabase } from './sqlite';
+import type { StoreKeyProvider } from './key';
+
+/**
+ * One connection per database file per process, shared by every collection (table) in it.
+ * better-sqlite3 is synchronous, so sharing one connection serialises all statements and each
+ * bulkWrite's transaction runs alone without any locking of our own.
+ */
+export interface OpenFile {
+  readonly path: string;
+  readonly databaseName: string;
+  readonly ready: Promise<SqliteDatabase>;
+  db: SqliteDatabase | undefined;
+  refs: number;
+  /** Per table: the instances to tell about a committed write (same-process multi-instance). */
+  readonly listeners: Map<string, Set<unknown>>;
+  idleCheckpoint: NodeJS.Timeout | undefined;
+}
+
+/** Delay between a write and the checkpoint that follows it. */
+export const IDLE_CHECKPOINT_MS = 250;
+
+/**
+ * Called after each committed write. The checkpoint (copy WAL -> database, fsync) runs from a
+ * timer shortly after, between commits, so a sale's commit does not pay for it. The timer is not
+ * pushed back by later writes, so a steady stream of writes still checkpoints regularly.
+ */
+export function scheduleIdleCheckpoint(file: OpenFile): void {
+  if (file.idleCheckpoint) return;
+  file.idleCheckpoint = setTimeout(() => {
+    file.idleCheckpoint = undefined;
+    if (file.db?.open) file.db.pragma('wal_checkpoint(PASSIVE)');
+  }, IDLE_CHECKPOINT_MS);
+  file.idleCheckpoint.unref();
+}
+
+const OPEN_FILES = new Map<string, OpenFile>();
+
+/** Takes a reference synchronously, so a concurrent release cannot close the file under us. */
+export function acquireFile(path: string, databaseName: string, keys: StoreKeyProvider): OpenFile {
+  let file = OPEN_FILES.get(path);
+  if (!file) {
+    const ready = openDatabaseFile(path, databaseName, keys);
+    const created: OpenFile = {
+      path,
+      databaseName,
+      ready,
+      db: undefined,
+      refs: 0,
+      listeners: new Map(),
+      idleCheckpoint: undefined,
+    };
+    ready.then(
+      (db) => {
+        created.db = db;
+      },
+      () => {
+        if (OPEN_FILES.get(path) === created) OPEN_FILES.delete(path);
+      },
+    );
+    OPEN_FILES.set(path, created);
+    file = created;
+  }
+  file.refs++;
+  return file;
+}
+
+/** Drops a reference; the last one closes the connection (which checkpoints the WAL). */
+export async function releaseFile(file: OpenFile): Promise<void> {
+  file.refs--;
+  if (file.refs > 0) return;
+  if (OPEN_FILES.get(file.path) === file) OPEN_FILES.delete(file.path);
+  clearTimeout(file.idleCheckpoint);
+  // Synchronous when the file is open, so a new acquire of the same path cannot slip in between
+  // closing and removing.
+  const db = file.db ?? (await file.ready.catch(() => undefined));
+  if (!db?.open) return;
+  const tablesLeft = db
+    .prepare("SELECT count(*) FROM sqlite_master WHERE type = 'table'")
+    .pluck()
+    .get() as number;
+  db.close();
+  // Every collection was removed: the file holds nothing, so it goes too (its key stays).
+  if (tablesLeft === 0 && !OPEN_FILES.has(file.path)) removeDatabaseFiles(file.path);
+}
+
+export function findOpenFile(path: string): OpenFile | undefined {
+  return OPEN_FILES.get(path);
+}

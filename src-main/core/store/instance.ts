@@ -1,0 +1,256 @@
+import { Subject, type Observable } from 'rxjs';
+import { categorizeBulkWriteRows, getPrimaryFieldOfPrimaryKey, now } from 'rxdb';
+import type {
+  BulkWriteRow,
+  EventBulk,
+  PreparedQuery,
+  RxDocumentData,
+  RxJsonSchema,
+  RxStorageBulkWriteResponse,
+  RxStorageChangeEvent,
+  RxStorageCountResult,
+  RxStorageDefaultCheckpoint,
+  RxStorageInstance,
+  RxStorageQueryResult,
+  StringKeys,
+} from 'rxdb';
+import { readAttachmentBlobs, writeAttachments } from './attachments';
+import { StoreError } from './errors';
+import { releaseFile, scheduleIdleCheckpoint, type OpenFile } from './files';
+import { getIndexColumns } from './indexes';
+import { countSql, querySql, runChangesSince, runCount, runQuery } from './query';
+import type { SqliteDatabase } from './sqlite';
+import type { RxStorageSqlite } from './storage';
+import { Table } from './table';
+
+/** Nothing is configurable per collection: every setting is per database file. */
+export type SqliteInstanceOptions = Record<string, never>;
+
+export interface SqliteInternals {
+  readonly filePath: string;
+  readonly tableName: string;
+  readonly db: SqliteDatabase;
+}
+
+type ChangeBulk<T> = EventBulk<RxStorageChangeEvent<RxDocumentData<T>>, RxStorageDefaultCheckpoint>;
+
+export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
+  T,
+  SqliteInternals,
+  SqliteInstanceOptions,
+  RxStorageDefaultCheckpoint
+> {
+  readonly primaryPath: StringKeys<RxDocumentData<T>>;
+  readonly internals: SqliteInternals;
+  private readonly changes$ = new Subject<ChangeBulk<T>>();
+  private closed: Promise<void> | undefined;
+
+  constructor(
+    readonly storage: RxStorageSqlite,
+    readonly databaseName: string,
+    readonly collectionName: string,
+    readonly schema: Readonly<RxJsonSchema<RxDocumentData<T>>>,
+    readonly options: Readonly<SqliteInstanceOptions>,
+    private readonly file: OpenFile,
+    private readonly table: Table,
+  ) {
+    this.primaryPath = getPrimaryFieldOfPrimaryKey(schema.primaryKey) as StringKeys<RxDocumentData<T>>;
+    this.internals = { filePath: file.path, tableName: table.name, db: table.db };
+    this.peers().add(this);
+  }
+
+  /** Instances of the same table in this process: all of them see each committed write. */
+  private peers(): Set<RxStorageInstanceSqlite<T>> {
+    let peers = this.file.listeners.get(this.table.name) as Set<RxStorageInstanceSqlite<T>> | undefined;
+    if (!peers) {
+      peers = new Set();
+      this.file.listeners.set(this.table.name, peers);
+    }
+    return peers;
+  }
+
+  private ensureOpen(): void {
+    if (this.closed) {
+      throw new StoreError('STORE_CLOSED', `${this.databaseName}/${this.collectionName} is closed`);
+    }
+  }
+
+  async bulkWrite(rows: BulkWriteRow<T>[], context: string): Promise<RxStorageBulkWriteResponse<T>> {
+    this.ensureOpen();
+    // Attachment bytes are read before the transaction: it must not await.
+    const blobs = this.table.withAttachments ? await readAttachmentBlobs(rows) : undefined;
+    this.ensureOpen();
+    const table = this.table;
+    const ids = JSON.stringify(rows.map((row) => row.document[this.primaryPath]));
+
+    // One transaction: the conflict check reads the state it writes over, and an SQL failure
+    // rolls the whole bulk back (conflicts are per row, reported in `error`).
+    const categorized = table.db.transaction(() => {
+      const inDb = new Map<string, RxDocumentData<T>>();
+      for (const json of table.selectByIds.all(ids) as string[]) {
+        const doc = JSON.parse(json) as RxDocumentData<T>;
+        inDb.set(doc[this.primaryPath] as string, doc);
+      }
+      const result = categorizeBulkWriteRows<T>(this, this.primaryPath as StringKeys<T>, inDb, rows, context);
+      for (const { document: doc } of result.bulkInsertDocs) {
+        table.insert.run(
+          doc[this.primaryPath],
+          doc._deleted ? 1 : 0,
+          doc._meta.lwt,
+          JSON.stringify(doc),
+          ...table.columns.map((c) => c.indexableString(doc)),
+        );
+      }
+      for (const { document: doc } of result.bulkUpdateDocs) {
+        table.update.run(
+          doc._deleted ? 1 : 0,
+          doc._meta.lwt,
+          JSON.stringify(doc),
+          ...table.columns.map((c) => c.indexableString(doc)),
+          doc[this.primaryPath],
+        );
+      }
+      if (blobs) writeAttachments(table, result, blobs);
+      return result;
+    })();
+    if (categorized.bulkInsertDocs.length + categorized.bulkUpdateDocs.length > 0) {
+      scheduleIdleCheckpoint(this.file);
+    }
+
+    if (categorized.eventBulk.events.length > 0 && categorized.newestRow) {
+      const newest = categorized.newestRow.document;
+      categorized.eventBulk.checkpoint = { id: newest[this.primaryPath] as string, lwt: newest._meta.lwt };
+      for (const peer of this.peers()) peer.changes$.next(categorized.eventBulk);
+    }
+    return { error: categorized.errors };
+  }
+
+  async findDocumentsById(ids: string[], withDeleted: boolean): Promise<RxDocumentData<T>[]> {
+    this.ensureOpen();
+    if (ids.length === 0) return [];
+    const stmt = withDeleted ? this.table.selectByIds : this.table.selectLiveByIds;
+    return (stmt.all(JSON.stringify(ids)) as string[]).map((json) => JSON.parse(json) as RxDocumentData<T>);
+  }
+
+  async query(preparedQuery: PreparedQuery<T>): Promise<RxStorageQueryResult<T>> {
+    this.ensureOpen();
+    return { documents: runQuery(this.table, this.schema, preparedQuery) };
+  }
+
+  async count(preparedQuery: PreparedQuery<T>): Promise<RxStorageCountResult> {
+    this.ensureOpen();
+    const count = runCount(this.table, this.schema, preparedQuery);
+    // 'slow' as in RxDB's own storages: the selector needed the JS matcher over the range.
+    return { count, mode: preparedQuery.queryPlan.selectorSatisfiedByIndex ? 'fast' : 'slow' };
+  }
+
+  async getChangedDocumentsSince(
+    limit: number,
+    checkpoint?: RxStorageDefaultCheckpoint,
+  ): Promise<{ documents: RxDocumentData<T>[]; checkpoint: RxStorageDefaultCheckpoint }> {
+    this.ensureOpen();
+    const documents = runChangesSince(this.table, this.schema, limit, checkpoint);
+    const last = documents[documents.length - 1];
+    return {
+      documents,
+      checkpoint: last
+        ? { id: last[this.primaryPath] as string, lwt: last._meta.lwt }
+        : (checkpoint ?? { id: '', lwt: 0 }),
+    };
+  }
+
+  changeStream(): Observable<ChangeBulk<T>> {
+    this.ensureOpen();
+    return this.changes$.asObservable();
+  }
+
+  async cleanup(minimumDeletedTime: number): Promise<boolean> {
+    this.ensureOpen();
+    const olderThan = now() - minimumDeletedTime;
+    const table = this.table;
+    table.db.transaction(() => {
+      if (table.withAttachments) {
+        table
+          .statement(
+            `DELETE FROM ${table.attachmentsQ} WHERE doc_id IN ` +
+              `(SELECT id FROM ${table.q} WHERE deleted = 1 AND lwt < ?)`,
+          )
+          .run(olderThan);
+      }
+      table.statement(`DELETE FROM ${table.q} WHERE deleted = 1 AND lwt < ?`).run(olderThan);
+    })();
+    return true;
+  }
+
+  async getAttachmentData(documentId: string, attachmentId: string, digest: string): Promise<Blob> {
+    this.ensureOpen();
+    const row = this.table.withAttachments
+      ? (this.table
+          .statement(
+            `SELECT data, type, digest FROM ${this.table.attachmentsQ} WHERE doc_id = ? AND attachment_id = ?`,
+          )
+          .get(documentId, attachmentId) as { data: Buffer; type: string; digest: string } | undefined)
+      : undefined;
+    if (!row || (digest && row.digest !== digest)) {
+      throw new StoreError('STORE_ATTACHMENT_MISSING', `attachment ${documentId}/${attachmentId} not found`);
+    }
+    return new Blob([new Uint8Array(row.data)], { type: row.type });
+  }
+
+  /** For tests and diagnostics: SQLite's plan for the SQL this query or count would run. */
+  explain(preparedQuery: PreparedQuery<T>, kind: 'query' | 'count'): string[] {
+    const { sql, params } =
+      kind === 'query'
+        ? querySql(this.table, this.schema, preparedQuery)
+        : countSql(this.table, this.schema, preparedQuery);
+    const rows = this.table.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
+    return rows.map((r) => r.detail);
+  }
+
+  async remove(): Promise<void> {
+    this.ensureOpen();
+    this.table.drop();
+    await this.close();
+  }
+
+  close(): Promise<void> {
+    if (this.closed) return this.closed;
+    this.closed = (async () => {
+      this.peers().delete(this);
+      if (this.peers().size === 0) this.file.listeners.delete(this.table.name);
+      this.changes$.complete();
+      await releaseFile(this.file);
+    })();
+    return this.closed;
+  }
+}
+
+export async function createSqliteInstance<T>(
+  storage: RxStorageSqlite,
+  file: OpenFile,
+  params: {
+    databaseName: string;
+    collectionName: string;
+    schema: RxJsonSchema<RxDocumentData<T>>;
+    options: SqliteInstanceOptions;
+  },
+  name: string,
+): Promise<RxStorageInstanceSqlite<T>> {
+  let db: SqliteDatabase;
+  try {
+    db = await file.ready;
+  } catch (err) {
+    await releaseFile(file);
+    throw err;
+  }
+  const table = new Table(db, name, getIndexColumns(params.schema), !!params.schema.attachments);
+  return new RxStorageInstanceSqlite<T>(
+    storage,
+    params.databaseName,
+    params.collectionName,
+    params.schema,
+    params.options,
+    file,
+    table,
+  );
+}

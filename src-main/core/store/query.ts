@@ -1,0 +1,153 @@
+import {
+  getQueryMatcher,
+  getSortComparator,
+  getStartIndexStringFromLowerBound,
+  getStartIndexStringFromUpperBound,
+} from 'rxdb';
+import type { PreparedQuery, RxDocumentData, RxJsonSchema, RxStorageDefaultCheckpoint } from 'rxdb';
+import { changesIndexFields, indexKey, sortableText } from './indexes';
+import type { Table } from './table';
+
+interface RangeSql {
+  where: string;
+  params: string[];
+  column: string;
+}
+
+/** The plan's bounds as a range on the index column; the strings are RxDB's own bound strings. */
+function rangeFromPlan<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>>, query: PreparedQuery<T>) {
+  const plan = query.queryPlan;
+  const { column } = table.column(indexKey(plan.index));
+  const lower = sortableText(getStartIndexStringFromLowerBound(schema, plan.index, plan.startKeys));
+  const upper = sortableText(getStartIndexStringFromUpperBound(schema, plan.index, plan.endKeys));
+  const range: RangeSql = {
+    where: `${column} ${plan.inclusiveStart ? '>=' : '>'} ? AND ${column} ${plan.inclusiveEnd ? '<=' : '<'} ?`,
+    params: [lower, upper],
+    column,
+  };
+  return range;
+}
+
+export interface QuerySql {
+  sql: string;
+  params: (string | number)[];
+  /** How the rows are finished in JS. */
+  matchInJs: boolean;
+  sortInJs: boolean;
+}
+
+/**
+ * SQL for a query, following RxDB's plan: the index range always comes from SQLite; the JS
+ * matcher runs only when the selector is not fully expressed by the range, the JS sort only when
+ * the index order is not the requested order, and skip/limit go to SQL when neither is needed.
+ */
+export function querySql<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>>, query: PreparedQuery<T>) {
+  const plan = query.queryPlan;
+  const range = rangeFromPlan(table, schema, query);
+  const matchInJs = !plan.selectorSatisfiedByIndex;
+  const sortInJs = !plan.sortSatisfiedByIndex;
+  let sql = `SELECT data FROM ${table.q} WHERE ${range.where}`;
+  const params: (string | number)[] = [...range.params];
+  if (!sortInJs) sql += ` ORDER BY ${range.column}`;
+  if (!matchInJs && !sortInJs) {
+    const skip = query.query.skip ?? 0;
+    const limit = typeof query.query.limit === 'number' ? query.query.limit : -1;
+    if (limit >= 0 || skip > 0) {
+      sql += ' LIMIT ? OFFSET ?';
+      params.push(limit, skip);
+    }
+  }
+  const result: QuerySql = { sql, params, matchInJs, sortInJs };
+  return result;
+}
+
+export function countSql<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>>, query: PreparedQuery<T>) {
+  const range = rangeFromPlan(table, schema, query);
+  return { sql: `SELECT count(*) FROM ${table.q} WHERE ${range.where}`, params: range.params };
+}
+
+export function runQuery<T>(
+  table: Table,
+  schema: RxJsonSchema<RxDocumentData<T>>,
+  query: PreparedQuery<T>,
+): RxDocumentData<T>[] {
+  const skip = query.query.skip ?? 0;
+  const limit = typeof query.query.limit === 'number' ? query.query.limit : Infinity;
+  if (limit === 0) return [];
+  const { sql, params, matchInJs, sortInJs } = querySql(table, schema, query);
+  const stmt = table.statement(sql).pluck();
+
+  if (!matchInJs && !sortInJs) {
+    return (stmt.all(...params) as string[]).map((json) => JSON.parse(json) as RxDocumentData<T>);
+  }
+
+  const matcher = matchInJs ? getQueryMatcher(schema, query.query) : undefined;
+  let rows: RxDocumentData<T>[] = [];
+  if (!sortInJs) {
+    // Index order is the result order: stop reading as soon as skip + limit rows matched.
+    const wanted = skip + limit;
+    for (const json of stmt.iterate(...params) as IterableIterator<string>) {
+      const doc = JSON.parse(json) as RxDocumentData<T>;
+      if (matcher && !matcher(doc)) continue;
+      rows.push(doc);
+      if (rows.length >= wanted) break;
+    }
+  } else {
+    for (const json of stmt.iterate(...params) as IterableIterator<string>) {
+      const doc = JSON.parse(json) as RxDocumentData<T>;
+      if (!matcher || matcher(doc)) rows.push(doc);
+    }
+    rows.sort(getSortComparator(schema, query.query));
+  }
+  if (skip > 0 || rows.length > skip + limit) rows = rows.slice(skip, skip + limit);
+  return rows;
+}
+
+export function runCount<T>(
+  table: Table,
+  schema: RxJsonSchema<RxDocumentData<T>>,
+  query: PreparedQuery<T>,
+): number {
+  if (query.queryPlan.selectorSatisfiedByIndex) {
+    const { sql, params } = countSql(table, schema, query);
+    return table
+      .statement(sql)
+      .pluck()
+      .get(...params) as number;
+  }
+  // Same answer as query() without skip/limit, as RxDB requires, but without building the array.
+  const { sql, params } = querySql(table, schema, query);
+  const matcher = getQueryMatcher(schema, query.query);
+  let count = 0;
+  for (const json of table
+    .statement(sql)
+    .pluck()
+    .iterate(...params) as IterableIterator<string>) {
+    if (matcher(JSON.parse(json) as RxDocumentData<T>)) count++;
+  }
+  return count;
+}
+
+/**
+ * Changes after a checkpoint, in (lwt, id) order, read from the ['_meta.lwt', id] index column:
+ * the checkpoint's own indexable string is the exclusive lower bound.
+ */
+export function runChangesSince<T>(
+  table: Table,
+  schema: RxJsonSchema<RxDocumentData<T>>,
+  limit: number,
+  checkpoint: RxStorageDefaultCheckpoint | undefined,
+): RxDocumentData<T>[] {
+  const fields = changesIndexFields(schema);
+  const { column } = table.column(indexKey(fields));
+  const stmt = checkpoint
+    ? table.statement(`SELECT data FROM ${table.q} WHERE ${column} > ? ORDER BY ${column} LIMIT ?`)
+    : table.statement(`SELECT data FROM ${table.q} ORDER BY ${column} LIMIT ?`);
+  const params: (string | number)[] = checkpoint
+    ? [
+        sortableText(getStartIndexStringFromLowerBound(schema, fields, [checkpoint.lwt, checkpoint.id])),
+        limit,
+      ]
+    : [limit];
+  return (stmt.pluck().all(...params) as string[]).map((json) => JSON.parse(json) as RxDocumentData<T>);
+}

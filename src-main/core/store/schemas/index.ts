@@ -1,0 +1,7 @@
+export * from './common';
+export * from './sales';
+export * from './catalog';
+export * from './policies';
+export * from './materials';
+export * from './licences';
+export * from './settings';

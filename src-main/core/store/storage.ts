@@ -1,0 +1,72 @@
+import { join } from 'node:path';
+import { ensureRxStorageInstanceParamsAreCorrect, RXDB_VERSION } from 'rxdb';
+import type { RxStorage, RxStorageInstanceCreationParams } from 'rxdb';
+import { acquireFile } from './files';
+import {
+  createSqliteInstance,
+  type RxStorageInstanceSqlite,
+  type SqliteInstanceOptions,
+  type SqliteInternals,
+} from './instance';
+import type { StoreKeyProvider } from './key';
+import { rekeyDatabase } from './rekey';
+import { tableName } from './table';
+
+export type RxStorageSqliteSettings = {
+  keyProvider: StoreKeyProvider;
+} & (
+  | { /** One `<databaseName>.sqlite` file per RxDB database in this directory. */ databaseDir: string }
+  | { /** Path of the file of an RxDB database. */ filename: (databaseName: string) => string }
+);
+
+export interface RxStorageSqlite extends RxStorage<SqliteInternals, SqliteInstanceOptions> {
+  readonly settings: RxStorageSqliteSettings;
+  filePath(databaseName: string): string;
+  /** Rotates the database's key; see rekey.ts for the crash-safe order. */
+  rekeyDatabase(databaseName: string): Promise<void>;
+  createStorageInstance<T>(
+    params: RxStorageInstanceCreationParams<T, SqliteInstanceOptions>,
+  ): Promise<RxStorageInstanceSqlite<T>>;
+}
+
+/** Database names may hold any character; file names get only [A-Za-z0-9_-] and %XXXX escapes. */
+export function fileNameFor(databaseName: string): string {
+  const safe = databaseName.replace(
+    /[^A-Za-z0-9_-]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
+  return `${safe}.sqlite`;
+}
+
+export const RX_STORAGE_NAME_SQLITE = 'outpost-sqlite';
+
+/**
+ * RxDB storage on SQLite encrypted with SQLite3MultipleCiphers. One file per RxDB database, one
+ * table per collection and schema version: one key and one WAL per database, and a bulkWrite
+ * touching one collection is one SQLite transaction.
+ */
+export function getRxStorageSqlite(settings: RxStorageSqliteSettings): RxStorageSqlite {
+  const filePath = (databaseName: string) =>
+    'filename' in settings
+      ? settings.filename(databaseName)
+      : join(settings.databaseDir, fileNameFor(databaseName));
+  const storage: RxStorageSqlite = {
+    name: RX_STORAGE_NAME_SQLITE,
+    rxdbVersion: RXDB_VERSION,
+    settings,
+    filePath,
+    rekeyDatabase: (databaseName) =>
+      rekeyDatabase(filePath(databaseName), databaseName, settings.keyProvider),
+    async createStorageInstance<T>(params: RxStorageInstanceCreationParams<T, SqliteInstanceOptions>) {
+      ensureRxStorageInstanceParamsAreCorrect(params);
+      const file = acquireFile(filePath(params.databaseName), params.databaseName, settings.keyProvider);
+      return createSqliteInstance<T>(
+        storage,
+        file,
+        params,
+        tableName(params.collectionName, params.schema.version),
+      );
+    },
+  };
+  return storage;
+}
