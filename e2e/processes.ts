@@ -9,6 +9,8 @@ const TSX = join(ROOT, 'node_modules/.bin/tsx');
 
 export interface Running {
   url: string;
+  /** The server's database, for the command-line tools a deployer would run against it. */
+  databaseUrl?: string;
   process: ChildProcess;
   output: () => string;
   stop(): Promise<void>;
@@ -70,11 +72,53 @@ export async function freshDatabaseUrl(): Promise<string> {
 }
 
 export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Running> {
-  return launch(
+  const databaseUrl = env.DATABASE_URL ?? (await freshDatabaseUrl());
+  const running = await launch(
     'server/main.ts',
-    { PORT: '0', DATABASE_URL: await freshDatabaseUrl(), OUTPOST_DATA_DIR: await tempDir('server'), ...env },
+    { PORT: '0', OUTPOST_DATA_DIR: await tempDir('server'), ...env, DATABASE_URL: databaseUrl },
     /listening on (http:\/\/127\.0\.0\.1:\d+)/,
   );
+  return { ...running, databaseUrl };
+}
+
+/** `npm run admin:create`, as IT does on a new server; returns a signed-in access token. */
+export async function createAdmin(server: Running, roles = 'pay_admin,ops'): Promise<string> {
+  const email = `admin-${Date.now()}@outpost.test`;
+  const password = 'e2e admin password';
+  await new Promise<void>((resolveRun, reject) => {
+    const child = spawn(TSX, ['server/auth/admin-cli.ts', '--email', email, '--roles', roles], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: server.databaseUrl, OUTPOST_ADMIN_PASSWORD: password },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let errors = '';
+    child.stderr.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    child.once('exit', (code) =>
+      code === 0 ? resolveRun() : reject(new Error(`admin:create failed: ${errors}`)),
+    );
+  });
+  const signedIn = await fetch(`${server.url}/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!signedIn.ok) throw new Error(`sign-in failed: ${signedIn.status} ${await signedIn.text()}`);
+  return ((await signedIn.json()) as { access_token: string }).access_token;
+}
+
+export async function adminPost(
+  server: Running,
+  token: string,
+  path: string,
+  body: unknown,
+): Promise<unknown> {
+  const res = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify(body),
+  });
+  if (!res.ok) throw new Error(`${path} failed: ${res.status} ${await res.text()}`);
+  return res.json();
 }
 
 export async function startWebHost(env: NodeJS.ProcessEnv): Promise<Running> {

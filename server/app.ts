@@ -4,7 +4,9 @@ import type pg from 'pg';
 import type { Logger } from './logger';
 import { errorHandler, notFound } from './http/error-handler';
 import { healthRouter } from './http/health';
+import { captureRawBody } from './http/raw-body';
 import { requestContext } from './http/request-context';
+import { httpMetrics } from './metrics/http';
 
 export const JSON_BODY_LIMIT = '1mb';
 
@@ -21,8 +23,10 @@ export function createApp({ pool, logger, readyTimeoutMs, routes = [] }: AppDeps
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
+  app.use(httpMetrics);
   app.use(helmet());
-  app.use(express.json({ limit: JSON_BODY_LIMIT }));
+  // Device signatures cover the exact body bytes, so keep them alongside the parsed JSON.
+  app.use(express.json({ limit: JSON_BODY_LIMIT, verify: captureRawBody }));
   app.use(healthRouter(pool, readyTimeoutMs));
   for (const router of routes) app.use(router);
   app.use(notFound);

@@ -12,6 +12,8 @@ export interface Config {
   databaseUrl?: string;
   dataDir: string;
   logLevel: LogLevel;
+  /** 32 bytes from OUTPOST_MASTER_SECRET; absent: a file under dataDir (see keys/master-secret.ts). */
+  masterSecret?: Buffer;
 }
 
 export class ConfigError extends Error {
@@ -41,6 +43,15 @@ const envSchema = z.object({
       .optional(),
   ),
   OUTPOST_DATA_DIR: z.preprocess(unsetIfEmpty, z.string().optional()),
+  OUTPOST_MASTER_SECRET: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .refine((v) => /^[A-Za-z0-9+/]+={0,2}$/.test(v.trim()) && Buffer.from(v, 'base64').length === 32, {
+        message: 'must be 32 bytes in base64 (e.g. `openssl rand -base64 32`)',
+      })
+      .optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -50,7 +61,7 @@ const envSchema = z.object({
 type Env = Readonly<Record<string, string | undefined>>;
 
 // Never echo these back in an error: a connection URL usually carries a password.
-const SECRET_VARS = new Set(['DATABASE_URL']);
+const SECRET_VARS = new Set(['DATABASE_URL', 'OUTPOST_MASTER_SECRET']);
 
 /** Where an OS keeps per-user application data, following each platform's convention. */
 export function defaultDataDir(env: Env, platform: NodeJS.Platform = process.platform, home = homedir()) {
@@ -80,6 +91,9 @@ export function loadConfig(env: Env = process.env, platform: NodeJS.Platform = p
     ...(e.DATABASE_URL === undefined ? {} : { databaseUrl: e.DATABASE_URL }),
     dataDir: e.OUTPOST_DATA_DIR === undefined ? defaultDataDir(env, platform) : resolve(e.OUTPOST_DATA_DIR),
     logLevel: e.LOG_LEVEL,
+    ...(e.OUTPOST_MASTER_SECRET === undefined
+      ? {}
+      : { masterSecret: Buffer.from(e.OUTPOST_MASTER_SECRET.trim(), 'base64') }),
   };
 }
 

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -26,6 +26,9 @@ describe('startServer', () => {
       const res = await fetch(`${server.url}/health/ready`);
       expect(res.status).toBe(200);
       expect(await res.json()).toEqual({ status: 'ready', database: 'connected' });
+      // No OUTPOST_MASTER_SECRET: one was generated into a private file under the data dir.
+      expect((await stat(join(dataDir, 'server', 'master.key'))).mode & 0o777).toBe(0o600);
+      expect((await fetch(`${server.url}/health/full`)).status).toBe(200);
       // A second server on the same data dir would corrupt it; it must be refused.
       await expect(startServer(config, { logger })).rejects.toThrow(/in use/);
     } finally {

@@ -1,11 +1,15 @@
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import type { Router } from 'express';
+import type pg from 'pg';
 import { createApp } from './app';
-import { embeddedDataPath, type Config } from './config';
-import { EMBEDDED_POOL_MAX, startEmbeddedDatabase } from './db/embedded';
+import type { Config } from './config';
 import { migrate } from './db/migrate';
-import { createPool } from './db/pool';
+import { openDatabase } from './db/open';
+import { loadMasterSecret } from './keys/master-secret';
 import { createLogger, type Logger } from './logger';
+import type { TrustDeps } from './routes/deps';
+import { createTrustBase } from './trust-base';
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8098` (the real port when `config.port` is 0). */
@@ -16,6 +20,11 @@ export interface RunningServer {
 
 export interface StartOptions {
   logger?: Logger;
+  /**
+   * More feature routers, mounted after the trust base's. They get the same pool, keys and
+   * logger; use `deps.pool` and server/audit's appendAudit inside their transactions.
+   */
+  routes?: (deps: TrustDeps) => Router[];
 }
 
 function formatUrl(address: AddressInfo): string {
@@ -23,7 +32,7 @@ function formatUrl(address: AddressInfo): string {
   return `http://${host}:${address.port}`;
 }
 
-/** config → database (embedded when no DATABASE_URL) → migrations → HTTP listener. */
+/** config → database (embedded when no DATABASE_URL) → migrations → server keys → HTTP listener. */
 export async function startServer(config: Config, options: StartOptions = {}): Promise<RunningServer> {
   const logger = options.logger ?? createLogger(config.logLevel);
   const cleanups: Array<() => Promise<void>> = [];
@@ -34,22 +43,18 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   try {
-    let databaseUrl = config.databaseUrl;
-    let poolMax: number | undefined;
-    if (databaseUrl === undefined) {
-      const dataPath = embeddedDataPath(config);
-      logger.info({ dataPath }, 'starting embedded database');
-      const embedded = await startEmbeddedDatabase(dataPath);
-      cleanups.push(embedded.stop);
-      databaseUrl = embedded.url;
-      poolMax = EMBEDDED_POOL_MAX;
-    }
-    const pool = createPool(databaseUrl, { logger, ...(poolMax === undefined ? {} : { max: poolMax }) });
-    cleanups.push(() => pool.end());
+    const db = await openDatabase(config, logger);
+    cleanups.push(db.close);
+    const pool: pg.Pool = db.pool;
 
     await migrate(pool, { logger });
 
-    const server = createApp({ pool, logger }).listen(config.port, config.host);
+    const masterSecret = await loadMasterSecret(config.masterSecret, config.dataDir, logger);
+    const trust = await createTrustBase({ pool, logger, masterSecret });
+    cleanups.push(async () => trust.close());
+
+    const routes = [...trust.routers, ...(options.routes?.(trust.deps) ?? [])];
+    const server = createApp({ pool, logger, routes }).listen(config.port, config.host);
     cleanups.push(
       () =>
         new Promise<void>((resolve, reject) => {

@@ -4,7 +4,8 @@ import type { KeyStore } from '../../../native/keystore';
 import { serverRequest } from '../net/server-client';
 import type { EnrollmentRecord, EnrollmentStore } from './enrollment-store';
 import { loadOrCreateIdentity, type DeviceIdentity } from './identity';
-import { CheckInAnswer, EnrollAnswer, LaptopDeviceAnswer, SignInAnswer } from './server-answers';
+import { TokenResponse } from '../../../protocol/http/auth';
+import { CheckInResponse, DeviceRecord, EnrollResponse } from '../../../protocol/http/devices';
 
 export interface IdentityView {
   deviceId: string | null;
@@ -14,12 +15,6 @@ export interface IdentityView {
 
 /** Keychain account of the signed-in student's refresh token (laptops only). */
 export const REFRESH_TOKEN_ACCOUNT = 'user:refresh-token';
-
-/** Crockford base32 is what the server issues; people type O for 0 and I/L for 1. */
-export function normaliseEnrollmentCode(raw: string): string {
-  const compact = raw.toUpperCase().replace(/[\s-]/g, '').replace(/O/g, '0').replace(/[IL]/g, '1');
-  return compact.match(/.{1,4}/g)?.join('-') ?? compact;
-}
 
 /**
  * The device's identity and its standing with the server: enrollment (POS code or student
@@ -89,7 +84,7 @@ export class DeviceService {
       method: 'POST',
       path: '/offline/enroll',
       body: {
-        code: normaliseEnrollmentCode(code),
+        code: code.trim(),
         device_id: identity.deviceId,
         pubkey_pem: identity.signingPublicKeyPem,
         x25519_pub: identity.agreementPublicKey,
@@ -97,7 +92,7 @@ export class DeviceService {
         platform: this.platform,
       },
       device: { deviceId: identity.deviceId, key: identity.signingKey },
-      response: EnrollAnswer,
+      response: EnrollResponse,
     });
     const now = new Date();
     const record = await this.store.save({
@@ -105,7 +100,10 @@ export class DeviceService {
         state: 'enrolled',
         mode: 'pos',
         serverUrl,
-        tenant: { type: answer.device.tenant_type, id: answer.device.tenant_id },
+        tenant:
+          answer.device.tenant_type && answer.device.tenant_id
+            ? { type: answer.device.tenant_type, id: answer.device.tenant_id }
+            : null,
         country: answer.device.country,
         currency: answer.device.currency_default,
         userEmail: null,
@@ -132,7 +130,7 @@ export class DeviceService {
       method: 'POST',
       path: '/auth/sign-in',
       body: { email: input.email, password: input.password },
-      response: SignInAnswer,
+      response: TokenResponse,
     });
     await this.keyStore.set(REFRESH_TOKEN_ACCOUNT, Buffer.from(session.refresh_token));
     await serverRequest(serverUrl, {
@@ -147,7 +145,7 @@ export class DeviceService {
         pubkey_pem: identity.signingPublicKeyPem,
         x25519_pub: identity.agreementPublicKey,
       },
-      response: LaptopDeviceAnswer,
+      response: DeviceRecord,
     });
     const now = new Date().toISOString();
     const record = await this.store.save({
@@ -179,7 +177,7 @@ export class DeviceService {
         path: '/offline/devices/check-in',
         body: { fingerprint: identity.fingerprint },
         device: { deviceId: identity.deviceId, key: identity.signingKey },
-        response: CheckInAnswer,
+        response: CheckInResponse,
       });
     } catch (error) {
       if (error instanceof ApiError && error.code === 'DEVICE_NOT_FOUND') {
@@ -198,7 +196,7 @@ export class DeviceService {
         state: revoked ? 'revoked' : 'enrolled',
         lastCheckInAt: now.toISOString(),
       },
-      policy: answer.policy === undefined ? current.policy : answer.policy,
+      policy: answer.policy,
       serverClockOffsetMs: Date.parse(answer.server_time) - now.getTime(),
     });
     return record.enrollment;

@@ -1,0 +1,38 @@
+import { z } from 'zod';
+import { Role, Uuid } from './common';
+
+/** Lower-cased on input: accounts are unique per address whatever case is typed. */
+export const Email = z
+  .string()
+  .trim()
+  .max(320)
+  .regex(/^[^\s@\p{C}]+@[^\s@\p{C}]+$/u, 'an email address')
+  .toLowerCase();
+
+export const Password = z.string().min(1).max(1024);
+
+export const SignInRequest = z.object({ email: Email, password: Password });
+export type SignInRequest = z.infer<typeof SignInRequest>;
+
+export const UserSummary = z.object({ id: Uuid, email: z.string(), roles: z.array(Role) });
+export type UserSummary = z.infer<typeof UserSummary>;
+
+export const RefreshToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'an opaque refresh token');
+
+export const TokenResponse = z.object({
+  access_token: z.string(),
+  token_type: z.literal('Bearer'),
+  /** Seconds until the access token expires. */
+  expires_in: z.number().int().positive(),
+  refresh_token: RefreshToken,
+  user: UserSummary,
+});
+export type TokenResponse = z.infer<typeof TokenResponse>;
+
+export const RefreshRequest = z.object({ refresh_token: RefreshToken });
+export type RefreshRequest = z.infer<typeof RefreshRequest>;
+
+export const SignOutRequest = z.object({ refresh_token: RefreshToken });
+export type SignOutRequest = z.infer<typeof SignOutRequest>;
+
+export const NoContent = z.null();

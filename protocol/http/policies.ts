@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { Country, Currency, IsoDateTime, NonNegativeMinor } from './common';
+
+/** Per-country offline limits (payments seed). Amounts are integer minor units of `currency`. */
+export const PolicyInput = z.object({
+  country: Country,
+  currency: Currency,
+  max_offline_amount: NonNegativeMinor,
+  max_offline_per_device_per_day: z.number().int().min(0).max(1_000_000),
+  max_unsynced_amount: NonNegativeMinor,
+  max_bundle_age_hours: z.number().int().min(1).max(8760).default(72),
+  /** Above this amount an override needs a manager PIN. */
+  approval_threshold: NonNegativeMinor,
+  enabled: z.boolean(),
+});
+export type PolicyInput = z.infer<typeof PolicyInput>;
+
+export const Policy = PolicyInput.extend({
+  /** Increases by one on every change, so devices can tell a stale copy. */
+  version: z.number().int().positive(),
+  updated_at: IsoDateTime,
+});
+export type Policy = z.infer<typeof Policy>;
+
+export const PolicyList = z.object({ policies: z.array(Policy) });
+export type PolicyList = z.infer<typeof PolicyList>;

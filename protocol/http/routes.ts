@@ -1,0 +1,198 @@
+import type { z } from 'zod';
+import { NoContent, RefreshRequest, SignInRequest, SignOutRequest, TokenResponse } from './auth';
+import { TrustErrorCode as E } from './codes';
+import type { Role } from './common';
+import {
+  CheckInRequest,
+  CheckInResponse,
+  DeregisterResponse,
+  DeviceIdParams,
+  DeviceList,
+  DeviceRecord,
+  EnrollmentCodeRequest,
+  EnrollmentCodeResponse,
+  EnrollRequest,
+  EnrollResponse,
+  RegisterTerminalRequest,
+  RegisterUserDeviceRequest,
+} from './devices';
+import { HttpErrorCode as H } from './error';
+import { HealthFull, MetricsText } from './health';
+import { Policy, PolicyInput, PolicyList } from './policies';
+
+/**
+ * Who may call a route:
+ * - `public`: anyone;
+ * - a list of roles: a bearer access token whose user holds at least one of them;
+ * - `device`: a request signed by an active device (protocol/crypto/request-signature.ts);
+ * - `enrollment`: signed like `device`, but with the key in the body's `pubkey_pem`, which the
+ *   device is proving it holds before it exists.
+ */
+export type RouteAuth = 'public' | 'device' | 'enrollment' | readonly Role[];
+
+export interface RouteSpec {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** Express-style path; `:name` segments are validated by `params`. */
+  path: string;
+  auth: RouteAuth;
+  summary: string;
+  params?: z.ZodType;
+  body?: z.ZodType;
+  /** Success status and body; `null` body schema means no body (204). */
+  status: number;
+  response: z.ZodType;
+  /** `text` responses are not JSON (e.g. Prometheus metrics). */
+  responseType?: 'json' | 'text';
+  /** Domain codes this route may answer with, beyond the generic ones of every route. */
+  errors: readonly string[];
+}
+
+const bearer = [E.UNAUTHENTICATED, E.TOKEN_EXPIRED, E.FORBIDDEN] as const;
+const signed = [E.INVALID_SIGNATURE, E.INVALID_NONCE, E.DEVICE_NOT_FOUND] as const;
+
+/** The one table of HTTP routes: the server is built from it and docs/api.md generated from it. */
+export const ROUTES = {
+  signIn: {
+    method: 'POST',
+    path: '/auth/sign-in',
+    auth: 'public',
+    summary: 'Exchange email and password for an access token (15 min) and a refresh token.',
+    body: SignInRequest,
+    status: 200,
+    response: TokenResponse,
+    errors: [E.INVALID_CREDENTIALS],
+  },
+  refresh: {
+    method: 'POST',
+    path: '/auth/refresh',
+    auth: 'public',
+    summary:
+      'Rotate a refresh token: the old one stops working, a new pair is returned. Reusing a rotated token revokes every token of that sign-in.',
+    body: RefreshRequest,
+    status: 200,
+    response: TokenResponse,
+    errors: [E.UNAUTHENTICATED],
+  },
+  signOut: {
+    method: 'POST',
+    path: '/auth/sign-out',
+    auth: 'public',
+    summary: 'Revoke a refresh token and its rotations. Idempotent; the token is the credential.',
+    body: SignOutRequest,
+    status: 204,
+    response: NoContent,
+    errors: [],
+  },
+  registerTerminal: {
+    method: 'POST',
+    path: '/offline/devices',
+    auth: ['pay_admin'],
+    summary: 'Register a POS terminal or agent device with its public keys (payments seed).',
+    body: RegisterTerminalRequest,
+    status: 201,
+    response: DeviceRecord,
+    errors: [...bearer, E.DEVICE_EXISTS],
+  },
+  createEnrollmentCode: {
+    method: 'POST',
+    path: '/offline/enrollment-codes',
+    auth: ['pay_admin'],
+    summary: 'Issue a one-time enrollment code a device can redeem with POST /offline/enroll.',
+    body: EnrollmentCodeRequest,
+    status: 201,
+    response: EnrollmentCodeResponse,
+    errors: [...bearer],
+  },
+  enroll: {
+    method: 'POST',
+    path: '/offline/enroll',
+    auth: 'enrollment',
+    summary:
+      'Redeem an enrollment code: registers the device and returns the server keys and policy. The request must be signed with the key in pubkey_pem.',
+    body: EnrollRequest,
+    status: 201,
+    response: EnrollResponse,
+    errors: [E.INVALID_SIGNATURE, E.INVALID_NONCE, E.ENROLLMENT_CODE_INVALID, E.DEVICE_EXISTS],
+  },
+  checkIn: {
+    method: 'POST',
+    path: '/offline/devices/check-in',
+    auth: 'device',
+    summary:
+      'A device confirms its enrollment and gets server time and its country policy. Optional fingerprint in the body or the x-outpost-fingerprint header.',
+    body: CheckInRequest,
+    status: 200,
+    response: CheckInResponse,
+    errors: [...signed, E.DEVICE_FINGERPRINT_MISMATCH],
+  },
+  upsertPolicy: {
+    method: 'POST',
+    path: '/offline/policies',
+    auth: ['pay_admin', 'ops'],
+    summary: 'Create or replace a country policy; its version increases when anything changes.',
+    body: PolicyInput,
+    status: 200,
+    response: Policy,
+    errors: [...bearer],
+  },
+  listPolicies: {
+    method: 'GET',
+    path: '/offline/policies',
+    auth: ['pay_admin', 'ops'],
+    summary: 'Every country policy.',
+    status: 200,
+    response: PolicyList,
+    errors: [...bearer],
+  },
+  registerUserDevice: {
+    method: 'POST',
+    path: '/api/v1/offline/devices',
+    auth: ['user', 'teacher'],
+    summary:
+      'Register a laptop for offline materials (at most 5 active per user). Same device and fingerprint again: 200 with the existing record.',
+    body: RegisterUserDeviceRequest,
+    status: 201,
+    response: DeviceRecord,
+    errors: [...bearer, E.DEVICE_LIMIT_EXCEEDED, E.DEVICE_FINGERPRINT_MISMATCH, E.DEVICE_EXISTS],
+  },
+  listUserDevices: {
+    method: 'GET',
+    path: '/api/v1/offline/devices',
+    auth: ['user', 'teacher'],
+    summary: "The caller's devices, newest first, revoked ones included.",
+    status: 200,
+    response: DeviceList,
+    errors: [...bearer],
+  },
+  deregisterUserDevice: {
+    method: 'DELETE',
+    path: '/api/v1/offline/devices/:device_id',
+    auth: ['user', 'teacher'],
+    summary: "Deregister one of the caller's devices and revoke its licences.",
+    params: DeviceIdParams,
+    status: 200,
+    response: DeregisterResponse,
+    errors: [...bearer, E.DEVICE_NOT_FOUND],
+  },
+  healthFull: {
+    method: 'GET',
+    path: '/health/full',
+    auth: 'public',
+    summary: 'Database, schema version and worker heartbeat. 503 DB_UNAVAILABLE when the database is down.',
+    status: 200,
+    response: HealthFull,
+    errors: [H.DB_UNAVAILABLE],
+  },
+  metrics: {
+    method: 'GET',
+    path: '/metrics',
+    auth: 'public',
+    summary: 'Prometheus metrics (text format). Restrict access at the proxy.',
+    status: 200,
+    response: MetricsText,
+    responseType: 'text',
+    errors: [],
+  },
+} as const satisfies Record<string, RouteSpec>;
+
+export type RouteName = keyof typeof ROUTES;

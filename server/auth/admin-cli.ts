@@ -1,0 +1,65 @@
+/**
+ * npm run admin:create -- --email a@b.example --roles pay_admin,ops
+ * The password comes from OUTPOST_ADMIN_PASSWORD or, when unset, from stdin (one line).
+ * Uses DATABASE_URL, or the embedded database under OUTPOST_DATA_DIR (the server must be stopped).
+ */
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { Email, Role } from '../../protocol/http';
+import { loadConfig } from '../config';
+import { migrate } from '../db/migrate';
+import { openDatabase } from '../db/open';
+import { createUser, UserExistsError } from './users';
+
+const MIN_PASSWORD = 12;
+
+async function readPassword(): Promise<string> {
+  const fromEnv = process.env.OUTPOST_ADMIN_PASSWORD;
+  if (fromEnv) return fromEnv;
+  if (process.stdin.isTTY)
+    process.stderr.write('Password (input is visible; prefer OUTPOST_ADMIN_PASSWORD): ');
+  const rl = createInterface({ input: process.stdin });
+  for await (const line of rl) {
+    rl.close();
+    return line;
+  }
+  return '';
+}
+
+function fail(message: string, code = 2): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { email: { type: 'string' }, roles: { type: 'string' } } });
+  const email = Email.safeParse(values.email ?? '');
+  if (!email.success) fail('usage: admin:create -- --email <address> --roles pay_admin,ops,teacher,user');
+  const roles = (values.roles ?? 'pay_admin').split(',').map((r) => r.trim());
+  const bad = roles.filter((r) => !Role.safeParse(r).success);
+  if (bad.length > 0 || roles.length === 0)
+    fail(`unknown role(s): ${bad.join(', ')}; use ${Role.options.join(', ')}`);
+  const password = await readPassword();
+  if (password.length < MIN_PASSWORD) fail(`the password must have at least ${MIN_PASSWORD} characters`);
+
+  const db = await openDatabase(loadConfig());
+  try {
+    await migrate(db.pool);
+    const user = await createUser(
+      db.pool,
+      { email: email.data, password, roles: roles.map((r) => Role.parse(r)) },
+      { type: 'system', id: 'admin-cli' },
+    );
+    process.stdout.write(`created user ${user.id} ${user.email} [${user.roles.join(', ')}]\n`);
+  } catch (err) {
+    if (err instanceof UserExistsError) fail(err.message, 1);
+    throw err;
+  } finally {
+    await db.close();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`admin:create failed: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

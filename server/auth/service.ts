@@ -1,0 +1,145 @@
+import type pg from 'pg';
+import type { SignInRequest, TokenResponse } from '../../protocol/http';
+import { appendAudit } from '../audit/chain';
+import { withTransaction } from '../db/tx';
+import type { ServerKeys } from '../keys/server-keys';
+import { verifyPassword } from './passwords';
+import {
+  ACCESS_TOKEN_TTL_SECONDS,
+  hashRefreshToken,
+  issueAccessToken,
+  newRefreshToken,
+  REFRESH_TOKEN_TTL_SECONDS,
+} from './tokens';
+import { findUserByEmail, findUserById, type UserRow } from './users';
+
+export interface AuthDeps {
+  pool: pg.Pool;
+  keys: ServerKeys;
+  /** A hash of a random password at the configured cost: unknown emails cost the same work. */
+  dummyHash: string;
+}
+
+async function tokensFor(
+  client: pg.PoolClient,
+  keys: ServerKeys,
+  user: Pick<UserRow, 'id' | 'email' | 'roles'>,
+  familyId: string | null,
+): Promise<TokenResponse> {
+  const refresh = newRefreshToken();
+  await client.query(
+    `INSERT INTO refresh_tokens (user_id, family_id, token_hash, expires_at)
+     VALUES ($1, coalesce($2::uuid, gen_random_uuid()), $3, now() + make_interval(secs => $4))`,
+    [user.id, familyId, refresh.hash, REFRESH_TOKEN_TTL_SECONDS],
+  );
+  return {
+    access_token: await issueAccessToken(keys, { userId: user.id, roles: user.roles }),
+    token_type: 'Bearer',
+    expires_in: ACCESS_TOKEN_TTL_SECONDS,
+    refresh_token: refresh.token,
+    user: { id: user.id, email: user.email, roles: user.roles },
+  };
+}
+
+/** Undefined for wrong credentials, whatever was wrong; the failure is audited either way. */
+export async function signIn(deps: AuthDeps, input: SignInRequest): Promise<TokenResponse | undefined> {
+  const user = await findUserByEmail(deps.pool, input.email);
+  // Hashing happens before any transaction: it is the slow part and must not hold one open.
+  const passwordOk = await verifyPassword(input.password, user?.password_hash ?? deps.dummyHash);
+  return withTransaction(deps.pool, async (client) => {
+    if (!user || !passwordOk || user.disabled) {
+      const reason = !user ? 'unknown_email' : !passwordOk ? 'wrong_password' : 'disabled';
+      await appendAudit(client, {
+        actorType: 'anonymous',
+        action: 'auth.sign_in_failed',
+        targetType: user ? 'user' : null,
+        targetId: user?.id ?? null,
+        details: { email: input.email, reason },
+      });
+      return undefined;
+    }
+    const tokens = await tokensFor(client, deps.keys, user, null);
+    await appendAudit(client, {
+      actorType: 'user',
+      actorId: user.id,
+      action: 'auth.sign_in',
+      targetType: 'user',
+      targetId: user.id,
+    });
+    return tokens;
+  });
+}
+
+export type RefreshOutcome = { ok: true; tokens: TokenResponse } | { ok: false };
+
+/**
+ * Rotates a refresh token. The conditional UPDATE is the atomic "use once": two concurrent
+ * refreshes with one token cannot both succeed. Presenting an already rotated token means it
+ * leaked (or a client raced itself): every token of that sign-in is revoked.
+ */
+export async function refresh(deps: AuthDeps, token: string): Promise<RefreshOutcome> {
+  const hash = hashRefreshToken(token);
+  return withTransaction(deps.pool, async (client) => {
+    const used = await client.query<{ user_id: string; family_id: string }>(
+      `UPDATE refresh_tokens SET revoked_at = now()
+       WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()
+       RETURNING user_id, family_id`,
+      [hash],
+    );
+    const row = used.rows[0];
+    if (!row) {
+      const revoked = await client.query<{ user_id: string; family_id: string }>(
+        `UPDATE refresh_tokens SET revoked_at = now()
+         WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1 AND revoked_at IS NOT NULL)
+           AND revoked_at IS NULL
+         RETURNING user_id, family_id`,
+        [hash],
+      );
+      const victim = revoked.rows[0];
+      if (victim) {
+        await appendAudit(client, {
+          actorType: 'anonymous',
+          action: 'auth.refresh_reuse_detected',
+          targetType: 'user',
+          targetId: victim.user_id,
+          details: { family_id: victim.family_id, revoked: revoked.rowCount },
+        });
+      }
+      return { ok: false };
+    }
+    const user = await findUserById(client, row.user_id);
+    if (!user || user.disabled) return { ok: false };
+    const tokens = await tokensFor(client, deps.keys, user, row.family_id);
+    await appendAudit(client, {
+      actorType: 'user',
+      actorId: user.id,
+      action: 'auth.refresh',
+      targetType: 'user',
+      targetId: user.id,
+      details: { family_id: row.family_id },
+    });
+    return { ok: true, tokens };
+  });
+}
+
+/** Revokes the token's whole family. Unknown or already revoked tokens change nothing. */
+export async function signOut(deps: AuthDeps, token: string): Promise<void> {
+  await withTransaction(deps.pool, async (client) => {
+    const { rows, rowCount } = await client.query<{ user_id: string; family_id: string }>(
+      `UPDATE refresh_tokens SET revoked_at = now()
+       WHERE family_id = (SELECT family_id FROM refresh_tokens WHERE token_hash = $1) AND revoked_at IS NULL
+       RETURNING user_id, family_id`,
+      [hashRefreshToken(token)],
+    );
+    const first = rows[0];
+    if (!first) return;
+    await appendAudit(client, {
+      actorType: 'user',
+      actorId: first.user_id,
+      action: 'auth.sign_out',
+      targetType: 'user',
+      targetId: first.user_id,
+      details: { family_id: first.family_id, revoked: rowCount },
+    });
+  });
+}

@@ -1,0 +1,271 @@
+import { FINGERPRINT_HEADER, Fingerprint, MAX_DEVICES_PER_USER, TrustErrorCode } from '../../protocol/http';
+import { appendAudit } from '../audit/chain';
+import { withTransaction } from '../db/tx';
+import { HttpError, validate } from '../http/errors';
+import { metrics } from '../metrics';
+import { policyFor } from '../policies/store';
+import { importDeviceKey } from '../routes/build';
+import type { TrustDeps } from '../routes/deps';
+import type { Handlers } from '../routes/types';
+import { generateEnrollmentCode, hashEnrollmentCode, normalizeEnrollmentCode } from './enrollment-code';
+import { DEVICE_COLUMNS, findDevice, insertDevice, toDeviceRecord, type DeviceRow } from './store';
+
+const deviceExists = () => new HttpError(409, TrustErrorCode.DEVICE_EXISTS, 'Device id already registered');
+const fingerprintMismatch = () =>
+  new HttpError(403, TrustErrorCode.DEVICE_FINGERPRINT_MISMATCH, 'Device fingerprint does not match');
+const codeInvalid = () =>
+  new HttpError(403, TrustErrorCode.ENROLLMENT_CODE_INVALID, 'Enrollment code invalid, used or expired');
+
+type DeviceHandlerNames =
+  | 'registerTerminal'
+  | 'createEnrollmentCode'
+  | 'enroll'
+  | 'checkIn'
+  | 'registerUserDevice'
+  | 'listUserDevices'
+  | 'deregisterUserDevice';
+
+export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNames> {
+  const { pool } = deps;
+  return {
+    registerTerminal: async ({ body, user }) => {
+      importDeviceKey(body.pubkey_pem);
+      const device = await withTransaction(pool, async (client) => {
+        const row = await insertDevice(client, { ...body, enrolled_via: 'admin' });
+        if (!row) throw deviceExists();
+        await appendAudit(client, {
+          actorType: 'user',
+          actorId: user.id,
+          action: 'device.registered',
+          targetType: 'device',
+          targetId: row.device_id,
+          details: {
+            via: 'admin',
+            tenant_type: body.tenant_type,
+            tenant_id: body.tenant_id,
+            country: body.country,
+          },
+        });
+        return row;
+      });
+      metrics.devicesRegistered.inc({ via: 'admin' });
+      return { body: toDeviceRecord(device) };
+    },
+
+    createEnrollmentCode: async ({ body, user }) => {
+      const code = generateEnrollmentCode();
+      const hash = hashEnrollmentCode(deps.codeKey, normalizeEnrollmentCode(code)!);
+      const expiresAt = await withTransaction(pool, async (client) => {
+        const { rows } = await client.query<{ id: string; expires_at: Date }>(
+          `INSERT INTO enrollment_codes (code_hash, tenant_type, tenant_id, country, currency_default, label, created_by, expires_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, now() + make_interval(hours => $8)) RETURNING id, expires_at`,
+          [
+            hash,
+            body.tenant_type,
+            body.tenant_id,
+            body.country,
+            body.currency_default,
+            body.label ?? null,
+            user.id,
+            body.expires_in_hours,
+          ],
+        );
+        const row = rows[0]!;
+        await appendAudit(client, {
+          actorType: 'user',
+          actorId: user.id,
+          action: 'enrollment_code.issued',
+          targetType: 'enrollment_code',
+          targetId: row.id,
+          details: {
+            tenant_type: body.tenant_type,
+            tenant_id: body.tenant_id,
+            country: body.country,
+            expires_at: row.expires_at.toISOString(),
+          },
+        });
+        return row.expires_at;
+      });
+      return { body: { code, expires_at: expiresAt.toISOString() } };
+    },
+
+    enroll: async ({ body, tx }) => {
+      const normalized = normalizeEnrollmentCode(body.code);
+      const result = await tx(async (client) => {
+        if (!normalized) throw codeInvalid();
+        // The conditional UPDATE is the redemption: of two devices racing one code, one matches.
+        const { rows } = await client.query<{
+          id: string;
+          tenant_type: 'merchant' | 'agent' | 'school';
+          tenant_id: string;
+          country: string;
+          currency_default: string;
+        }>(
+          `UPDATE enrollment_codes SET redeemed_at = now(), redeemed_device_id = $2
+           WHERE code_hash = $1 AND redeemed_at IS NULL AND expires_at > now()
+           RETURNING id, tenant_type, tenant_id, country, currency_default`,
+          [hashEnrollmentCode(deps.codeKey, normalized), body.device_id],
+        );
+        const code = rows[0];
+        if (!code) throw codeInvalid();
+        const device = await insertDevice(client, {
+          device_id: body.device_id,
+          enrolled_via: 'code',
+          tenant_type: code.tenant_type,
+          tenant_id: code.tenant_id,
+          country: code.country,
+          currency_default: code.currency_default,
+          fingerprint: body.fingerprint,
+          name: body.name ?? null,
+          platform: body.platform ?? null,
+          pubkey_pem: body.pubkey_pem,
+          x25519_pub: body.x25519_pub,
+        });
+        if (!device) throw deviceExists();
+        const common = { actorType: 'device' as const, actorId: device.device_id };
+        await appendAudit(client, {
+          ...common,
+          action: 'enrollment_code.redeemed',
+          targetType: 'enrollment_code',
+          targetId: code.id,
+        });
+        await appendAudit(client, {
+          ...common,
+          action: 'device.registered',
+          targetType: 'device',
+          targetId: device.device_id,
+          details: {
+            via: 'code',
+            tenant_type: code.tenant_type,
+            tenant_id: code.tenant_id,
+            country: code.country,
+          },
+        });
+        return { device, policy: await policyFor(client, code.country) };
+      });
+      metrics.devicesRegistered.inc({ via: 'code' });
+      return {
+        body: {
+          device: toDeviceRecord(result.device),
+          server: {
+            signing_public_key_pem: deps.keys.signing.publicKeyPem,
+            hpke_public_key: deps.keys.hpke.publicKeyRaw,
+          },
+          policy: result.policy,
+          server_time: new Date().toISOString(),
+        },
+      };
+    },
+
+    checkIn: async ({ body, device, req, tx }) => {
+      const header = req.get(FINGERPRINT_HEADER);
+      const claimed = [body.fingerprint, header === undefined ? undefined : validate(Fingerprint, header)];
+      for (const fingerprint of claimed) {
+        if (fingerprint !== undefined && device.fingerprint !== null && fingerprint !== device.fingerprint) {
+          throw fingerprintMismatch();
+        }
+      }
+      const policy = await tx(async (client) => {
+        await client.query('UPDATE offline_devices SET last_seen_at = now() WHERE device_id = $1', [
+          device.device_id,
+        ]);
+        return policyFor(client, device.country);
+      });
+      return {
+        body: {
+          device_id: device.device_id,
+          status: device.status,
+          server_time: new Date().toISOString(),
+          policy,
+        },
+      };
+    },
+
+    registerUserDevice: async ({ body, user }) => {
+      importDeviceKey(body.pubkey_pem);
+      const outcome = await withTransaction(pool, async (client) => {
+        // Serialises this user's registrations, so concurrent ones cannot overshoot the limit.
+        await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [user.id]);
+        const existing = await findDevice(client, body.device_id, true);
+        if (existing && existing.user_id !== user.id) throw deviceExists();
+        if (existing?.status === 'active') {
+          if (existing.fingerprint !== body.fingerprint) throw fingerprintMismatch();
+          return { status: 200, device: existing };
+        }
+        const { rows } = await client.query<{ n: number }>(
+          "SELECT count(*)::int AS n FROM offline_devices WHERE user_id = $1 AND status = 'active'",
+          [user.id],
+        );
+        if ((rows[0]?.n ?? 0) >= MAX_DEVICES_PER_USER) {
+          throw new HttpError(
+            403,
+            TrustErrorCode.DEVICE_LIMIT_EXCEEDED,
+            `At most ${MAX_DEVICES_PER_USER} active devices per user`,
+          );
+        }
+        let device: DeviceRow | undefined;
+        if (existing) {
+          // The user's own revoked device coming back: it gets a fresh identity on the same id.
+          const updated = await client.query<DeviceRow>(
+            `UPDATE offline_devices SET status = 'active', revoked_at = NULL, updated_at = now(), fingerprint = $2,
+               name = $3, platform = $4, pubkey_pem = $5, x25519_pub = $6
+             WHERE device_id = $1 RETURNING ${DEVICE_COLUMNS}`,
+            [body.device_id, body.fingerprint, body.name, body.platform, body.pubkey_pem, body.x25519_pub],
+          );
+          device = updated.rows[0];
+        } else {
+          device = await insertDevice(client, { ...body, user_id: user.id, enrolled_via: 'user' });
+        }
+        if (!device) throw deviceExists();
+        await appendAudit(client, {
+          actorType: 'user',
+          actorId: user.id,
+          action: 'device.registered',
+          targetType: 'device',
+          targetId: device.device_id,
+          details: { via: 'user', platform: body.platform, reactivated: existing !== undefined },
+        });
+        return { status: 201, device };
+      });
+      if (outcome.status === 201) metrics.devicesRegistered.inc({ via: 'user' });
+      return { status: outcome.status, body: toDeviceRecord(outcome.device) };
+    },
+
+    listUserDevices: async ({ user }) => {
+      const { rows } = await pool.query<DeviceRow>(
+        `SELECT ${DEVICE_COLUMNS} FROM offline_devices WHERE user_id = $1 ORDER BY created_at DESC, device_id`,
+        [user.id],
+      );
+      return { body: { devices: rows.map(toDeviceRecord) } };
+    },
+
+    deregisterUserDevice: async ({ params, user }) => {
+      const result = await withTransaction(pool, async (client) => {
+        const { rows } = await client.query<DeviceRow>(
+          `UPDATE offline_devices SET status = 'revoked', revoked_at = now(), updated_at = now()
+           WHERE device_id = $1 AND user_id = $2 AND status = 'active' RETURNING ${DEVICE_COLUMNS}`,
+          [params.device_id, user.id],
+        );
+        const device = rows[0];
+        if (!device)
+          throw new HttpError(404, TrustErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
+        const revoked = await client.query(
+          `UPDATE offline_licenses SET status = 'revoked', revoked_at = now()
+           WHERE device_id = $1 AND status IN ('ready', 'active')`,
+          [device.device_id],
+        );
+        const licenses = revoked.rowCount ?? 0;
+        await appendAudit(client, {
+          actorType: 'user',
+          actorId: user.id,
+          action: 'device.deregistered',
+          targetType: 'device',
+          targetId: device.device_id,
+          details: { licenses_revoked: licenses },
+        });
+        return { device, licenses };
+      });
+      return { body: { device: toDeviceRecord(result.device), licenses_revoked: result.licenses } };
+    },
+  };
+}

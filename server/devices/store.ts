@@ -1,0 +1,85 @@
+import type { DeviceRecord, TenantType } from '../../protocol/http';
+import type { Queryable } from '../db/tx';
+
+export interface DeviceRow {
+  device_id: string;
+  status: 'active' | 'revoked';
+  tenant_type: TenantType | null;
+  tenant_id: string | null;
+  user_id: string | null;
+  country: string | null;
+  currency_default: string | null;
+  fingerprint: string | null;
+  name: string | null;
+  platform: string | null;
+  pubkey_pem: string;
+  x25519_pub: string;
+  created_at: Date;
+  last_seen_at: Date | null;
+  revoked_at: Date | null;
+}
+
+export const DEVICE_COLUMNS = `device_id, status, tenant_type, tenant_id, user_id, country, currency_default,
+  fingerprint, name, platform, pubkey_pem, x25519_pub, created_at, last_seen_at, revoked_at`;
+
+export function toDeviceRecord(row: DeviceRow): DeviceRecord {
+  return {
+    ...row,
+    created_at: row.created_at.toISOString(),
+    last_seen_at: row.last_seen_at?.toISOString() ?? null,
+    revoked_at: row.revoked_at?.toISOString() ?? null,
+  };
+}
+
+export async function findDevice(
+  db: Queryable,
+  deviceId: string,
+  lock = false,
+): Promise<DeviceRow | undefined> {
+  const { rows } = await db.query<DeviceRow>(
+    `SELECT ${DEVICE_COLUMNS} FROM offline_devices WHERE device_id = $1${lock ? ' FOR UPDATE' : ''}`,
+    [deviceId],
+  );
+  return rows[0];
+}
+
+export interface NewDevice {
+  device_id: string;
+  enrolled_via: 'admin' | 'code' | 'user';
+  tenant_type?: TenantType | null;
+  tenant_id?: string | null;
+  user_id?: string | null;
+  country?: string | null;
+  currency_default?: string | null;
+  fingerprint?: string | null;
+  name?: string | null;
+  platform?: string | null;
+  pubkey_pem: string;
+  x25519_pub: string;
+}
+
+/** Undefined when the device id is already taken (by anyone, active or revoked). */
+export async function insertDevice(db: Queryable, d: NewDevice): Promise<DeviceRow | undefined> {
+  const { rows } = await db.query<DeviceRow>(
+    `INSERT INTO offline_devices (device_id, enrolled_via, tenant_type, tenant_id, user_id, country,
+       currency_default, fingerprint, name, platform, pubkey_pem, x25519_pub)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+     ON CONFLICT (device_id) DO NOTHING
+     RETURNING ${DEVICE_COLUMNS}`,
+    [
+      d.device_id,
+      d.enrolled_via,
+      d.tenant_type ?? null,
+      d.tenant_id ?? null,
+      d.user_id ?? null,
+      d.country ?? null,
+      d.currency_default ?? null,
+      d.fingerprint ?? null,
+      d.name ?? null,
+      d.platform ?? null,
+      d.pubkey_pem,
+      d.x25519_pub,
+    ],
+  );
+  return rows[0];
+}

@@ -1,0 +1,500 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { issueAccessToken } from './auth/tokens';
+import {
+  newDevice,
+  PASSWORD,
+  signed,
+  startTestServer,
+  type TestDevice,
+  type TestServer,
+} from './testing/harness';
+
+/**
+ * Thousands of random and mutated requests across every route. Invariants: never a 5xx, the
+ * server keeps serving, and a rejected request writes nothing. The one exception is a failed
+ * sign-in, which must append exactly one audit row and touch nothing else.
+ */
+
+const SEED = 0x5eed_2024;
+const REQUESTS = 5000;
+
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rnd = mulberry32(SEED);
+const int = (n: number) => Math.floor(rnd() * n);
+const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
+const ascii = (n: number) => Array.from({ length: n }, () => String.fromCharCode(33 + int(94))).join('');
+
+function randomValue(depth = 0): unknown {
+  switch (int(depth > 1 ? 9 : 11)) {
+    case 0:
+      return null;
+    case 1:
+      return rnd() < 0.5;
+    case 2:
+      return pick([0, -1, 1.5, 2 ** 53, -(2 ** 63), 1e308, 721, 72]);
+    case 3:
+      return ascii(int(40));
+    case 4:
+      return 'x'.repeat(pick([1000, 70_000, 300_000]));
+    case 5:
+      return pick([
+        '',
+        ' ',
+        '\u0000',
+        '\u202e\ufeff',
+        '😀'.repeat(50),
+        'SN',
+        'XOF',
+        'a@b',
+        '../..',
+        "'; DROP TABLE users; --",
+      ]);
+    case 6:
+      return pick([
+        'merchant',
+        'agent',
+        'school',
+        'pay_admin',
+        'AAAA-BBBB-CCCC',
+        '-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----\n',
+      ]);
+    case 7:
+      return `${ascii(5)}@${ascii(5)}`;
+    case 8:
+      return 'A'.repeat(43);
+    case 9:
+      return Array.from({ length: int(4) }, () => randomValue(depth + 1));
+    default:
+      return Object.fromEntries(Array.from({ length: int(4) }, () => [ascii(3), randomValue(depth + 1)]));
+  }
+}
+
+interface Req {
+  route: string;
+  method: string;
+  path: string;
+  headers: Record<string, string>;
+  body?: string;
+  signer?: Pick<TestDevice, 'id' | 'privateKey'>;
+}
+
+let s: TestServer;
+let admin: string;
+let ops: string;
+let student: string;
+let expired: string;
+let foreign: string;
+let terminal: TestDevice;
+let code: string;
+let refreshToken: string;
+const lastSigned = new Map<string, Record<string, string>>();
+
+beforeAll(async () => {
+  s = await startTestServer();
+  const a = await s.user('admin@example.com', ['pay_admin']);
+  admin = a.token;
+  ops = (await s.user('ops@example.com', ['ops'])).token;
+  const st = await s.user('student@example.com', ['user']);
+  student = st.token;
+  refreshToken = st.tokens.refresh_token;
+  expired = await issueAccessToken(
+    s.trust.deps.keys,
+    { userId: a.id, roles: ['pay_admin'] },
+    { expiresAt: 1_000_000 },
+  );
+  const { privateKey } = generateKeyPairSync('ed25519');
+  foreign = await issueAccessToken(
+    { ...s.trust.deps.keys, signing: { ...s.trust.deps.keys.signing, privateKey } },
+    { userId: a.id, roles: ['pay_admin'] },
+  );
+  terminal = newDevice('FUZZ');
+  const reg = await s.call('POST', '/offline/devices', {
+    token: admin,
+    body: {
+      device_id: terminal.id,
+      tenant_type: 'merchant',
+      tenant_id: 'm1',
+      pubkey_pem: terminal.pem,
+      x25519_pub: terminal.x25519,
+      country: 'SN',
+      currency_default: 'XOF',
+      fingerprint: terminal.fingerprint,
+    },
+  });
+  expect(reg.status).toBe(201);
+  const c = await s.call('POST', '/offline/enrollment-codes', {
+    token: admin,
+    body: { tenant_type: 'school', tenant_id: 's1', country: 'ID', currency_default: 'IDR' },
+  });
+  code = (c.body as { code: string }).code;
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+
+function templates(): Array<() => Req> {
+  const json = (
+    route: string,
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+    body?: unknown,
+  ): Req => ({
+    route,
+    method,
+    path,
+    headers,
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return [
+    () =>
+      json(
+        'signIn',
+        'POST',
+        '/auth/sign-in',
+        { 'content-type': 'application/json' },
+        {
+          email: pick(['admin@example.com', 'nobody@example.com', 'student@example.com']),
+          password: pick([PASSWORD, 'wrong', ascii(12)]),
+        },
+      ),
+    () =>
+      json(
+        'refresh',
+        'POST',
+        '/auth/refresh',
+        { 'content-type': 'application/json' },
+        { refresh_token: refreshToken },
+      ),
+    () =>
+      json(
+        'signOut',
+        'POST',
+        '/auth/sign-out',
+        { 'content-type': 'application/json' },
+        { refresh_token: refreshToken },
+      ),
+    () => {
+      const d = newDevice('FZ');
+      return json('registerTerminal', 'POST', '/offline/devices', bearer(admin), {
+        device_id: d.id,
+        tenant_type: 'merchant',
+        tenant_id: 'm',
+        pubkey_pem: d.pem,
+        x25519_pub: d.x25519,
+        country: 'SN',
+        currency_default: 'XOF',
+      });
+    },
+    () =>
+      json('createEnrollmentCode', 'POST', '/offline/enrollment-codes', bearer(admin), {
+        tenant_type: 'agent',
+        tenant_id: 'a',
+        country: 'SN',
+        currency_default: 'XOF',
+        expires_in_hours: 24,
+      }),
+    () => {
+      const d = newDevice('FZE');
+      return {
+        ...json(
+          'enroll',
+          'POST',
+          '/offline/enroll',
+          {},
+          { code, device_id: d.id, pubkey_pem: d.pem, x25519_pub: d.x25519, fingerprint: d.fingerprint },
+        ),
+        signer: d,
+      };
+    },
+    () => ({
+      ...json('checkIn', 'POST', '/offline/devices/check-in', {}, { fingerprint: terminal.fingerprint }),
+      signer: terminal,
+    }),
+    () =>
+      json('upsertPolicy', 'POST', '/offline/policies', bearer(pick([admin, ops])), {
+        country: 'SN',
+        currency: 'XOF',
+        max_offline_amount: 100000,
+        max_offline_per_device_per_day: 50,
+        max_unsynced_amount: 500000,
+        approval_threshold: 50000,
+        enabled: true,
+      }),
+    () => json('listPolicies', 'GET', '/offline/policies', bearer(ops)),
+    () => {
+      const d = newDevice('FZL');
+      return json('registerUserDevice', 'POST', '/api/v1/offline/devices', bearer(student), {
+        device_id: d.id,
+        fingerprint: d.fingerprint,
+        name: 'n',
+        platform: 'p',
+        pubkey_pem: d.pem,
+        x25519_pub: d.x25519,
+      });
+    },
+    () => json('listUserDevices', 'GET', '/api/v1/offline/devices', bearer(student)),
+    () =>
+      json(
+        'deregisterUserDevice',
+        'DELETE',
+        `/api/v1/offline/devices/${pick(['FZL-x', terminal.id, '%ZZ', '..', ascii(10)])}`,
+        bearer(student),
+      ),
+    () => json('healthFull', 'GET', '/health/full', {}),
+    () => json('metrics', 'GET', '/metrics', {}),
+  ];
+}
+
+const MUTATIONS = [
+  'field-value',
+  'field-value',
+  'drop-field',
+  'extra-field',
+  'bad-json',
+  'random-body',
+  'huge-string',
+  'too-large',
+  'no-auth',
+  'mutate-token',
+  'wrong-role',
+  'expired',
+  'foreign-token',
+  'drop-header',
+  'mutate-header',
+  'stale-ts',
+  'replay',
+  'path',
+  'method',
+  'content-type',
+  'array-body',
+] as const;
+
+function flip(text: string): string {
+  const i = int(text.length);
+  const c = text[i] === 'A' ? 'B' : 'A';
+  return text.slice(0, i) + c + text.slice(i + 1);
+}
+
+function mutate(req: Req): Req {
+  const out: Req = { ...req, headers: { ...req.headers } };
+  const kind = pick(MUTATIONS);
+  const obj = (): Record<string, unknown> => {
+    try {
+      const v: unknown = JSON.parse(out.body ?? '{}');
+      return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+    } catch {
+      return {};
+    }
+  };
+  switch (kind) {
+    case 'field-value': {
+      const o = obj();
+      const keys = Object.keys(o);
+      o[keys.length > 0 ? pick(keys) : 'x'] = randomValue();
+      out.body = JSON.stringify(o);
+      break;
+    }
+    case 'drop-field': {
+      const o = obj();
+      const keys = Object.keys(o);
+      if (keys.length > 0) delete o[pick(keys)];
+      out.body = JSON.stringify(o);
+      break;
+    }
+    case 'extra-field':
+      out.body = JSON.stringify({ ...obj(), [ascii(4)]: randomValue() });
+      break;
+    case 'bad-json':
+      out.body =
+        (out.body ?? '{}').slice(0, int((out.body ?? '{}').length)) +
+        pick(['{', '"', ',', ']', '\\', 'nul', '']);
+      break;
+    case 'random-body':
+      out.body = ascii(int(200));
+      break;
+    case 'huge-string':
+      out.body = JSON.stringify({ ...obj(), [pick(Object.keys(obj()).concat('x'))]: 'y'.repeat(100_000) });
+      break;
+    case 'too-large':
+      out.body = rnd() < 0.2 ? `{"a":"${'z'.repeat(1_100_000)}"}` : JSON.stringify(randomValue());
+      break;
+    case 'array-body':
+      out.body = JSON.stringify([obj()]);
+      break;
+    case 'no-auth':
+      for (const h of Object.keys(out.headers))
+        if (h === 'authorization' || h.startsWith('x-outpost')) delete out.headers[h];
+      out.signer = undefined;
+      break;
+    case 'mutate-token':
+      if (out.headers.authorization)
+        out.headers.authorization = `Bearer ${flip(out.headers.authorization.slice(7))}`;
+      else out.body = JSON.stringify({ ...obj(), refresh_token: flip(refreshToken) });
+      break;
+    case 'wrong-role':
+      out.headers.authorization = `Bearer ${pick([admin, ops, student])}`;
+      break;
+    case 'expired':
+      out.headers.authorization = `Bearer ${expired}`;
+      break;
+    case 'foreign-token':
+      out.headers.authorization = `Bearer ${foreign}`;
+      break;
+    default:
+      break;
+  }
+  return finalize(out, kind);
+}
+
+/** Signs device routes (after body mutations, so most reach validation), then applies header-level mutations. */
+function finalize(req: Req, kind: (typeof MUTATIONS)[number]): Req {
+  const out = { ...req, headers: { ...req.headers } };
+  if (out.signer) {
+    const resign = !['field-value', 'drop-field', 'bad-json'].includes(kind) || rnd() < 0.6;
+    const ts = kind === 'stale-ts' ? Date.now() - pick([6, 60, 6000]) * 60_000 : Date.now();
+    if (resign) Object.assign(out.headers, signed(out.signer, out.method, out.path, out.body ?? '', ts));
+    else Object.assign(out.headers, signed(out.signer, out.method, out.path, req.body ?? '', ts));
+    if (kind === 'replay' && lastSigned.has(out.route)) Object.assign(out.headers, lastSigned.get(out.route));
+    lastSigned.set(out.route, { ...out.headers });
+  }
+  switch (kind) {
+    case 'drop-header': {
+      const keys = Object.keys(out.headers).filter((h) => h.startsWith('x-outpost') || h === 'authorization');
+      if (keys.length > 0) delete out.headers[pick(keys)];
+      break;
+    }
+    case 'mutate-header': {
+      const h = pick([
+        'x-outpost-device',
+        'x-outpost-timestamp',
+        'x-outpost-nonce',
+        'x-outpost-signature',
+        'x-outpost-fingerprint',
+        'authorization',
+        'x-request-id',
+      ]);
+      out.headers[h] = rnd() < 0.5 && out.headers[h] ? flip(out.headers[h]) : ascii(int(120));
+      break;
+    }
+    case 'path':
+      out.path =
+        rnd() < 0.5
+          ? `${out.path}${pick(['/', '/x', '?a=1', '%', '%ZZ', '/../../etc/passwd', '//'])}`
+          : `/${ascii(int(30)).replace(/[?#%\\]/g, '_')}`;
+      break;
+    case 'method':
+      out.method = pick(['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'HEAD']);
+      break;
+    case 'content-type':
+      out.headers['content-type'] = pick([
+        'text/plain',
+        'application/json; charset=latin1',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data',
+        '',
+      ]);
+      if (rnd() < 0.3) out.headers['content-encoding'] = pick(['gzip', 'br', 'identity', 'bogus']);
+      break;
+    default:
+      break;
+  }
+  return out;
+}
+
+let digestSql: string | undefined;
+async function digest(): Promise<Record<string, string>> {
+  digestSql ??= await digestQuery();
+  const { rows } = await s.pool.query<{ t: string; d: string }>(digestSql);
+  return Object.fromEntries(rows.map((r) => [r.t, r.d]));
+}
+
+async function digestQuery(): Promise<string> {
+  const { rows: tables } = await s.pool.query<{ name: string }>(
+    "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1",
+  );
+  const parts = tables.map(({ name }) =>
+    name === 'offline_audit_logs'
+      ? `SELECT '${name}' AS t, count(*)::text AS d FROM ${name}`
+      : // Any committed insert, update or delete changes the count or the newest xmin.
+        `SELECT '${name}' AS t, count(*) || ':' || coalesce(max(xmin::text::bigint), 0) AS d FROM ${name}`,
+  );
+  return parts.join(' UNION ALL ');
+}
+
+describe('fuzz', () => {
+  it(
+    `${REQUESTS} random and mutated requests: no 5xx, nothing written when rejected`,
+    { timeout: 120_000 },
+    async () => {
+      const all = templates();
+      const statuses = new Map<number, number>();
+      let before = await digest();
+      let failedSignIns = 0;
+      const started = Date.now();
+      let inDigest = 0;
+      for (let i = 0; i < REQUESTS; i++) {
+        const base = pick(all)();
+        const req = rnd() < 0.08 ? finalize(base, 'replay') : mutate(rnd() < 0.3 ? mutate(base) : base);
+        let res: Response;
+        try {
+          res = await fetch(`${s.url}${req.path}`, {
+            method: req.method,
+            headers: req.headers,
+            ...(req.body === undefined || req.method === 'GET' || req.method === 'HEAD'
+              ? {}
+              : { body: req.body }),
+          });
+        } catch (err) {
+          throw new Error(`request ${i} (${req.method} ${req.path}) failed: ${String(err)}`, { cause: err });
+        }
+        const text = await res.text();
+        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        if (res.status >= 500)
+          throw new Error(
+            `request ${i} ${req.method} ${req.path} → ${res.status} ${text}\n${s.logs.filter((l) => l.includes('unhandled')).join('\n')}`,
+          );
+        const t0 = Date.now();
+        const after = await digest();
+        inDigest += Date.now() - t0;
+        if (res.status >= 300) {
+          const expected = { ...before };
+          // Only sign-in answers INVALID_CREDENTIALS, whatever spelling of its path matched.
+          if (text.includes('"INVALID_CREDENTIALS"')) {
+            expected.offline_audit_logs = String(Number(before.offline_audit_logs) + 1);
+            failedSignIns++;
+          }
+          expect(
+            after,
+            `request ${i} ${req.method} ${req.path} → ${res.status} ${text.slice(0, 200)} wrote data`,
+          ).toEqual(expected);
+        }
+        before = after;
+      }
+      expect((await fetch(`${s.url}/health/live`)).status).toBe(200);
+      const rejected = [...statuses].filter(([st]) => st >= 400).reduce((n, [, c]) => n + c, 0);
+      expect(rejected).toBeGreaterThan(REQUESTS * 0.5);
+      expect(failedSignIns).toBeGreaterThan(0);
+      console.log(
+        `fuzz: ${Date.now() - started} ms, statuses`,
+        Object.fromEntries(statuses),
+        'failed sign-ins audited',
+        failedSignIns,
+        'digest ms',
+        inDigest,
+      );
+    },
+  );
+});

@@ -1,0 +1,20 @@
+import { HttpErrorCode } from '../../protocol/http';
+import { HttpError } from '../http/errors';
+import { scrapeMetrics } from '../metrics/scrape';
+import type { TrustDeps } from '../routes/deps';
+import type { Handlers } from '../routes/types';
+import { fullHealth } from './full';
+
+export function healthHandlers(deps: TrustDeps): Pick<Handlers, 'healthFull' | 'metrics'> {
+  return {
+    healthFull: async () => {
+      const health = await fullHealth(deps.pool);
+      if (!health) throw new HttpError(503, HttpErrorCode.DB_UNAVAILABLE, 'Database unavailable');
+      return { body: health };
+    },
+    metrics: async () => {
+      const { contentType, text } = await scrapeMetrics(deps.pool);
+      return { body: text, contentType };
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { z } from 'zod';
+import {
+  HttpErrorCode,
+  ROUTES,
+  TRUST_ERROR_STATUS,
+  type RouteSpec,
+  type TrustErrorCode,
+} from '../../protocol/http';
+
+const GENERIC_STATUS: Record<string, number> = {
+  [HttpErrorCode.DB_UNAVAILABLE]: 503,
+};
+
+function authText(auth: RouteSpec['auth']): string {
+  if (auth === 'public') return 'public';
+  if (auth === 'device') return 'device signature';
+  if (auth === 'enrollment') return 'device signature (key in body)';
+  return `bearer: ${auth.join(' or ')}`;
+}
+
+function schemaBlock(schema: z.ZodType, io: 'input' | 'output'): string {
+  const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' });
+  delete (json as { $schema?: unknown }).$schema;
+  return ['```json', JSON.stringify(json, null, 2), '```'].join('\n');
+}
+
+function statusOf(code: string): number {
+  return TRUST_ERROR_STATUS[code as TrustErrorCode] ?? GENERIC_STATUS[code] ?? 400;
+}
+
+/** docs/api.md, generated from protocol/http/routes.ts by `npm run docs:api`. */
+export function renderApiDocs(): string {
+  const entries = Object.entries(ROUTES) as [string, RouteSpec][];
+  const out: string[] = [
+    '# Outpost server HTTP API',
+    '',
+    '<!-- Generated from protocol/http/routes.ts by `npm run docs:api`; do not edit by hand. -->',
+    '',
+    'Every error has the body `{ "error": { "code", "message", "details"? } }` (see `docs/operations.md`).',
+    'Every route may also answer `400 INVALID_JSON`, `400 VALIDATION_FAILED`, `413 PAYLOAD_TOO_LARGE`,',
+    '`415 UNSUPPORTED_MEDIA_TYPE`, `405 METHOD_NOT_ALLOWED` and `500 INTERNAL`.',
+    '',
+    '## Authentication',
+    '',
+    '- **bearer**: `Authorization: Bearer <access_token>` from `POST /auth/sign-in` (EdDSA JWT, 15 minutes).',
+    '  Missing or invalid: `401 UNAUTHENTICATED`; expired: `401 TOKEN_EXPIRED`; none of the roles: `403 FORBIDDEN`.',
+    '- **device signature**: headers `x-outpost-device`, `x-outpost-timestamp` (ms), `x-outpost-nonce`,',
+    '  `x-outpost-signature`: Ed25519 over the canonical JSON of method, path with query, SHA-256 of the exact',
+    '  body bytes, device id, timestamp and nonce (`protocol/crypto/request-signature.ts`). Missing, malformed or',
+    '  wrong: `401 INVALID_SIGNATURE`; timestamp more than 5 minutes off or nonce already used: `403 INVALID_NONCE`;',
+    '  unknown or revoked device: `404 DEVICE_NOT_FOUND`.',
+    "- **device signature (key in body)**: the same headers, verified with the body's `pubkey_pem`, whose",
+    '  `device_id` must equal the header (proof of possession before the device exists).',
+    '',
+    '## Server keys and the master secret',
+    '',
+    'On first start the server creates an Ed25519 key (signs access tokens; its public half is',
+    '`server.signing_public_key_pem` in the enroll answer) and an X25519 key (`server.hpke_public_key`, for HPKE).',
+    'Their private halves are stored in the table `server_keys`, encrypted with AES-256-GCM under a key derived',
+    'from the master secret: `OUTPOST_MASTER_SECRET` (32 bytes, base64; `openssl rand -base64 32`). When it is',
+    'unset, the server generates one into `<OUTPOST_DATA_DIR>/server/master.key` (mode 0600) and logs a warning:',
+    'fine for development or one machine, but production should set the variable from a secret store. Losing the',
+    'master secret makes the stored keys unusable; start-up then fails with a message saying so.',
+    '',
+    'Command-line tools (DATABASE_URL, or the embedded database with the server stopped):',
+    '`npm run admin:create -- --email a@b.example --roles pay_admin,ops` (password from `OUTPOST_ADMIN_PASSWORD`',
+    'or one line of stdin) and `npm run audit:verify` (exit 1 and the first broken row when the audit chain was altered).',
+    '',
+    '## Routes',
+    '',
+    '| method | path | auth | success | errors |',
+    '| --- | --- | --- | --- | --- |',
+    ...entries.map(
+      ([, r]) =>
+        `| ${r.method} | \`${r.path}\` | ${authText(r.auth)} | ${r.status} | ${r.errors.map((c) => `${statusOf(c)} ${c}`).join(', ') || '—'} |`,
+    ),
+    '',
+  ];
+  for (const [name, r] of entries) {
+    out.push(
+      `## ${r.method} ${r.path}`,
+      '',
+      r.summary,
+      '',
+      `- name: \`${name}\``,
+      `- auth: ${authText(r.auth)}`,
+    );
+    out.push(`- success: ${r.status}${r.responseType === 'text' ? ' (text/plain)' : ''}`);
+    if (r.errors.length > 0)
+      out.push(`- errors: ${r.errors.map((c) => `${statusOf(c)} \`${c}\``).join(', ')}`);
+    out.push('');
+    if (r.params) out.push('Path parameters:', '', schemaBlock(r.params, 'input'), '');
+    if (r.body) out.push('Request body:', '', schemaBlock(r.body, 'input'), '');
+    if (r.status !== 204) out.push('Response body:', '', schemaBlock(r.response, 'output'), '');
+  }
+  return out.join('\n');
+}
+
+/** Formatted the way `prettier --check` wants it, so lint and the freshness test agree. */
+export async function formattedApiDocs(): Promise<string> {
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig('docs/api.md')) ?? {};
+  return prettier.format(renderApiDocs(), { ...options, parser: 'markdown' });
+}

@@ -1,0 +1,41 @@
+import type { Request, Response } from 'express';
+import { TrustErrorCode, type Role } from '../../protocol/http';
+import { verifyAccessToken } from '../auth/tokens';
+import { findUserById } from '../auth/users';
+import { HttpError } from '../http/errors';
+import type { TrustDeps } from './deps';
+import type { AuthUser } from './types';
+
+const BEARER = /^Bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/;
+
+function unauthenticated(res: Response, code: string, message: string): HttpError {
+  res.setHeader('WWW-Authenticate', 'Bearer realm="outpost"');
+  return new HttpError(401, code, message);
+}
+
+/**
+ * Bearer access token → user. Roles and the disabled flag are read from the database on every
+ * request, so disabling a user or removing a role takes effect at once, not after 15 minutes.
+ */
+export async function authenticateUser(
+  deps: TrustDeps,
+  req: Request,
+  res: Response,
+  roles: readonly Role[],
+): Promise<AuthUser> {
+  const token = BEARER.exec(req.get('authorization') ?? '')?.[1];
+  if (!token) throw unauthenticated(res, TrustErrorCode.UNAUTHENTICATED, 'A bearer access token is required');
+  const check = await verifyAccessToken(deps.keys, token);
+  if (!check.ok) {
+    throw check.expired
+      ? unauthenticated(res, TrustErrorCode.TOKEN_EXPIRED, 'Access token expired')
+      : unauthenticated(res, TrustErrorCode.UNAUTHENTICATED, 'Invalid access token');
+  }
+  const user = await findUserById(deps.pool, check.userId);
+  if (!user || user.disabled)
+    throw unauthenticated(res, TrustErrorCode.UNAUTHENTICATED, 'Invalid access token');
+  if (!roles.some((role) => user.roles.includes(role))) {
+    throw new HttpError(403, TrustErrorCode.FORBIDDEN, 'Your roles do not allow this');
+  }
+  return { id: user.id, email: user.email, roles: user.roles };
+}

@@ -1,0 +1,16 @@
+import type pg from 'pg';
+import type { ScryptCost } from '../auth/passwords';
+import type { ServerKeys } from '../keys/server-keys';
+import type { Logger } from '../logger';
+
+/** What route handlers need, built once by createTrustBase. */
+export interface TrustDeps {
+  pool: pg.Pool;
+  logger: Logger;
+  keys: ServerKeys;
+  /** HMAC key for enrollment codes, derived from the master secret. */
+  codeKey: Buffer;
+  scryptCost: ScryptCost;
+  /** A password hash at `scryptCost` that nothing matches: unknown emails cost the same work. */
+  dummyHash: string;
+}

@@ -1,0 +1,15 @@
+import { authHandlers } from '../auth/handlers';
+import { deviceHandlers } from '../devices/handlers';
+import { healthHandlers } from '../health/handlers';
+import { policyHandlers } from '../policies/handlers';
+import type { TrustDeps } from './deps';
+import type { Handlers } from './types';
+
+export function allHandlers(deps: TrustDeps): Handlers {
+  return {
+    ...authHandlers(deps),
+    ...deviceHandlers(deps),
+    ...policyHandlers(deps),
+    ...healthHandlers(deps),
+  };
+}

@@ -1,0 +1,154 @@
+import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import type pg from 'pg';
+import { publicKeyPem, signRequest } from '../../protocol/crypto';
+import type { Role, TokenResponse } from '../../protocol/http';
+import { freshDatabase } from '../../test/pg/database';
+import { createApp } from '../app';
+import { createUser } from '../auth/users';
+import { migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { createLogger } from '../logger';
+import { createTrustBase, type TrustBase } from '../trust-base';
+
+/** Cheap enough for thousands of sign-ins in a test; production uses the default. */
+export const TEST_SCRYPT_COST = { N: 1024, r: 8, p: 1 };
+export const PASSWORD = 'correct horse battery staple';
+
+export interface CallOptions {
+  token?: string;
+  body?: unknown;
+  /** Sent as is (already serialised), for malformed bodies. */
+  rawBody?: string;
+  headers?: Record<string, string>;
+}
+
+export interface TestServer {
+  url: string;
+  dbUrl: string;
+  pool: pg.Pool;
+  trust: TrustBase;
+  logs: string[];
+  call(
+    method: string,
+    path: string,
+    options?: CallOptions,
+  ): Promise<{ status: number; body: unknown; text: string; headers: Headers }>;
+  user(email: string, roles: Role[]): Promise<{ id: string; token: string; tokens: TokenResponse }>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(): Promise<TestServer> {
+  const dbUrl = await freshDatabase();
+  const pool = createPool(dbUrl);
+  await migrate(pool);
+  const logs: string[] = [];
+  const logger = createLogger(
+    'info',
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logs.push(chunk.toString());
+        done();
+      },
+    }),
+  );
+  const trust = await createTrustBase({
+    pool,
+    logger,
+    masterSecret: randomBytes(32),
+    scryptCost: TEST_SCRYPT_COST,
+    noncePurgeIntervalMs: 0,
+  });
+  const server: Server = createApp({ pool, logger, routes: trust.routers }).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const call: TestServer['call'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.token) headers.authorization = `Bearer ${options.token}`;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined && !Object.keys(headers).some((h) => h.toLowerCase() === 'content-type')) {
+      headers['content-type'] = 'application/json';
+    }
+    const res = await fetch(`${url}${path}`, { method, headers, ...(body === undefined ? {} : { body }) });
+    const text = await res.text();
+    let parsed: unknown;
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    return { status: res.status, body: parsed, text, headers: res.headers };
+  };
+
+  const user: TestServer['user'] = async (email, roles) => {
+    const created = await createUser(
+      pool,
+      { email, password: PASSWORD, roles },
+      { type: 'system' },
+      TEST_SCRYPT_COST,
+    );
+    const res = await call('POST', '/auth/sign-in', { body: { email, password: PASSWORD } });
+    if (res.status !== 200) throw new Error(`sign-in failed: ${res.text}`);
+    const tokens = res.body as TokenResponse;
+    return { id: created.id, token: tokens.access_token, tokens };
+  };
+
+  return {
+    url,
+    dbUrl,
+    pool,
+    trust,
+    logs,
+    call,
+    user,
+    close: async () => {
+      trust.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await pool.end();
+    },
+  };
+}
+
+export interface TestDevice {
+  id: string;
+  privateKey: KeyObject;
+  pem: string;
+  x25519: string;
+  fingerprint: string;
+}
+
+let deviceCounter = 0;
+export function newDevice(prefix = 'DEV'): TestDevice {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const x = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }).x!;
+  deviceCounter++;
+  return {
+    id: `${prefix}-${process.pid}-${deviceCounter}`,
+    privateKey,
+    pem: publicKeyPem(publicKey),
+    x25519: x,
+    fingerprint: `fp-${randomBytes(12).toString('hex')}`,
+  };
+}
+
+/** Headers for a device-signed JSON request over exactly `body`. */
+export function signed(
+  device: Pick<TestDevice, 'id' | 'privateKey'>,
+  method: string,
+  path: string,
+  body: string,
+  now = Date.now(),
+): Record<string, string> {
+  return {
+    'content-type': 'application/json',
+    ...signRequest(device.privateKey, { method, path, body: Buffer.from(body), deviceId: device.id }, now),
+  };
+}
