@@ -6,3 +6,4 @@ export * from './error';
 export * from './health';
 export * from './policies';
 export * from './routes';
+export * from './payments';

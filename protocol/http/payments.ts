@@ -1,0 +1,176 @@
+import { z } from 'zod';
+import { Currency, DeviceId, IsoDateTime, NonNegativeMinor, plainText, Uuid } from './common';
+import { Policy } from './policies';
+
+/**
+ * The payments contract between terminals and the server (payments seed: POST /offline/push,
+ * GET /offline/bundles/:bundle_id). The request body of a push is a `BundleEnvelope`
+ * (protocol/bundle): its own Ed25519 signature authenticates it, so a terminal can re-send the very
+ * same bytes after a lost answer and get the same answer back.
+ */
+
+/** Where a pushed bundle stands. `rejected` bundles are never stored beyond their audit entry. */
+export const BundleStatus = z.enum(['accepted', 'review', 'quarantined', 'reconciled', 'rejected']);
+export type BundleStatus = z.infer<typeof BundleStatus>;
+
+/** Why the fraud score is what it is; each reason is a stable code plus its weight. */
+export const ScoreReason = z.object({
+  code: z.enum([
+    'VELOCITY',
+    'AMOUNT_NEAR_LIMIT',
+    'AMOUNT_OVER_LIMIT',
+    'DAILY_COUNT_OVER_LIMIT',
+    'UNSYNCED_TOTAL_OVER_LIMIT',
+    'CLOCK_ANOMALY',
+    'SEQUENCE_GAP',
+    'CHAIN_BREAK',
+    'REPEATED_CARD',
+    'OVERRIDE_USED',
+    'INVALID_SALE',
+  ]),
+  weight: z.number().min(0).max(1),
+  detail: z.string().max(500),
+});
+export type ScoreReason = z.infer<typeof ScoreReason>;
+
+/** 200 answer to POST /offline/push — the seed's shape plus what a terminal needs to act on it. */
+export const PushResponse = z.object({
+  success: z.literal(true),
+  bundle_id: Uuid,
+  status: BundleStatus.exclude(['rejected']),
+  /** 0..1; below 0.15 accepted, up to 0.35 review, above quarantined (payments seed). */
+  sira_score: z.number().min(0).max(1),
+  reasons: z.array(ScoreReason),
+  transactions_count: z.number().int().min(1),
+  /** True when this exact bundle had been received before: nothing new was created. */
+  duplicate: z.boolean(),
+  server_time: IsoDateTime,
+});
+export type PushResponse = z.infer<typeof PushResponse>;
+
+/**
+ * Error codes of POST /offline/push. A rejected bundle leaves no bundle, transaction or ledger row;
+ * the terminal keeps its sales and shows the reason. Status per code in PAYMENT_ERROR_STATUS.
+ */
+export const PaymentErrorCode = {
+  INVALID_BUNDLE: 'INVALID_BUNDLE',
+  INVALID_SIGNATURE: 'INVALID_SIGNATURE',
+  DECRYPTION_FAILED: 'DECRYPTION_FAILED',
+  BUNDLE_MISMATCH: 'BUNDLE_MISMATCH',
+  DEVICE_NOT_FOUND: 'DEVICE_NOT_FOUND',
+  /** The nonce was already used by another bundle from this device. */
+  REPLAYED_NONCE: 'REPLAYED_NONCE',
+  /** device_clock differs from the server's by more than 30 minutes. */
+  CLOCK_SKEW: 'CLOCK_SKEW',
+  /** The oldest sale is older than the policy's max_bundle_age_hours. */
+  BUNDLE_TOO_OLD: 'BUNDLE_TOO_OLD',
+  /** Offline payments are disabled for the device's country. */
+  POLICY_DISABLED: 'POLICY_DISABLED',
+  /** The bundle starts beyond the next expected sequence number or restarts an old range. */
+  SEQUENCE_CONFLICT: 'SEQUENCE_CONFLICT',
+  /** Same bundle_id as a stored bundle, different content. */
+  BUNDLE_ID_REUSED: 'BUNDLE_ID_REUSED',
+  BUNDLE_NOT_FOUND: 'BUNDLE_NOT_FOUND',
+  REVIEW_NOT_PENDING: 'REVIEW_NOT_PENDING',
+} as const;
+export type PaymentErrorCode = (typeof PaymentErrorCode)[keyof typeof PaymentErrorCode];
+
+export const PAYMENT_ERROR_STATUS: Record<PaymentErrorCode, number> = {
+  INVALID_BUNDLE: 400,
+  INVALID_SIGNATURE: 401,
+  DECRYPTION_FAILED: 400,
+  BUNDLE_MISMATCH: 400,
+  DEVICE_NOT_FOUND: 404,
+  REPLAYED_NONCE: 409,
+  CLOCK_SKEW: 422,
+  BUNDLE_TOO_OLD: 422,
+  POLICY_DISABLED: 403,
+  SEQUENCE_CONFLICT: 409,
+  BUNDLE_ID_REUSED: 409,
+  BUNDLE_NOT_FOUND: 404,
+  REVIEW_NOT_PENDING: 409,
+};
+
+export const CurrencyTotal = z.object({ currency: Currency, total_minor: NonNegativeMinor });
+
+export const BundleTransaction = z.object({
+  sale_id: Uuid,
+  seq: z.number().int().min(1),
+  kind: z.enum(['sale', 'refund', 'void']),
+  currency: Currency,
+  total_minor: NonNegativeMinor,
+  created_at: IsoDateTime,
+  status: z.enum(['pending', 'reconciled', 'held', 'rejected']),
+});
+
+export const BundleParams = z.object({ bundle_id: Uuid });
+
+/** GET /offline/bundles/:bundle_id (the device that pushed it, or ops / pay_admin). */
+export const BundleStatusResponse = z.object({
+  success: z.literal(true),
+  bundle: z.object({
+    bundle_id: Uuid,
+    device_id: DeviceId,
+    status: BundleStatus,
+    sira_score: z.number().min(0).max(1),
+    reasons: z.array(ScoreReason),
+    tx_count: z.number().int().min(1),
+    totals: z.array(CurrencyTotal),
+    received_at: IsoDateTime,
+    reconciled_at: IsoDateTime.nullable(),
+    transactions: z.array(BundleTransaction),
+  }),
+});
+export type BundleStatusResponse = z.infer<typeof BundleStatusResponse>;
+
+/** What a terminal pulls (device-signed GET /offline/sync/payments?since=<cursor>). */
+export const CatalogItem = z.object({
+  sku: plainText(64),
+  barcode: z
+    .string()
+    .regex(/^\d{8,14}$/)
+    .nullable(),
+  name: plainText(200),
+  price_minor: NonNegativeMinor,
+  currency: Currency,
+  /** Basis points: 1800 = 18 % (Senegal's VAT). */
+  tax_rate_bp: z.number().int().min(0).max(10_000),
+  active: z.boolean(),
+});
+export type CatalogItem = z.infer<typeof CatalogItem>;
+
+export const PaymentsPullQuery = z.object({ since: z.string().max(200).optional() });
+
+export const PaymentsPullResponse = z.object({
+  server_time: IsoDateTime,
+  policy: Policy.nullable(),
+  /** Items changed since the cursor (all of them on the first pull), for the device's tenant. */
+  catalog: z.array(CatalogItem),
+  /** Outcomes of this device's bundles that changed since the cursor. */
+  bundles: z.array(
+    z.object({
+      bundle_id: Uuid,
+      status: BundleStatus,
+      reasons: z.array(ScoreReason),
+      updated_at: IsoDateTime,
+    }),
+  ),
+  /** Opaque; send it back as `since` next time. */
+  cursor: z.string().max(200),
+  /** Highest sequence number the server holds for this device: the terminal resumes from here. */
+  last_seq: z.number().int().min(0),
+});
+export type PaymentsPullResponse = z.infer<typeof PaymentsPullResponse>;
+
+/** POST /offline/catalog (pay_admin): upsert a tenant's items. */
+export const CatalogUpsertRequest = z.object({
+  tenant_type: z.enum(['merchant', 'agent', 'school']),
+  tenant_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/),
+  items: z.array(CatalogItem).min(1).max(1000),
+});
+
+/** Ops' review queue (GET /offline/review, POST /offline/review/:bundle_id). */
+export const ReviewDecisionRequest = z.object({
+  decision: z.enum(['approve', 'reject']),
+  note: plainText(500),
+});
