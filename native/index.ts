@@ -1,2 +1,3 @@
 export * from './keystore/index';
 export * from './device/index';
+export * from './hardware/index';

@@ -1,0 +1,159 @@
+import { BootReportDecoder, type KeyEvent } from '../keyboard/boot-report';
+import type { KeyboardLayoutName } from '../keyboard/layouts';
+import { Listeners } from '../listeners';
+import { parseIdTechPacket, IdTechPacketAssembler } from './idtech';
+import { parseMagTekReport } from './magtek';
+import { splitTracks } from './split-tracks';
+import type { SwipeProcessor } from './swipe';
+import { failure, type SwipeFailure, type SwipeResult, type SwipeTracks } from './types';
+
+export type CardReaderFormat = 'keyboard' | 'magtek' | 'idtech';
+
+/** A card reader driver: raw input reports in, swipe results out. `feed` never throws. */
+export interface CardReader {
+  readonly format: CardReaderFormat;
+  /** One input report; `at` is its arrival time in ms (a monotonic clock; only differences matter). */
+  feed(report: Uint8Array, at: number): void;
+  onSwipe(listener: (result: SwipeResult) => void): () => void;
+  /** Resolves when every swipe fed so far has been reported. */
+  idle(): Promise<void>;
+  reset(): void;
+}
+
+abstract class BaseReader implements CardReader {
+  abstract readonly format: CardReaderFormat;
+  private readonly listeners = new Listeners<SwipeResult>();
+  private queue: Promise<void> = Promise.resolve();
+
+  constructor(protected readonly processor: SwipeProcessor) {}
+
+  onSwipe(listener: (result: SwipeResult) => void): () => void {
+    return this.listeners.add(listener);
+  }
+
+  idle(): Promise<void> {
+    return this.queue;
+  }
+
+  feed(report: Uint8Array, at: number): void {
+    try {
+      this.consume(report, at);
+    } catch {
+      this.reset();
+      this.report(failure('BAD_REPORT', 'the reader sent data that could not be read'));
+    }
+  }
+
+  abstract reset(): void;
+  protected abstract consume(report: Uint8Array, at: number): void;
+
+  protected report(result: SwipeResult): void {
+    this.queue = this.queue.then(() => this.listeners.emit(result));
+  }
+
+  /** Processes tracks that are views into `owned`, then zeroes `owned`. */
+  protected submit(tracks: SwipeTracks | SwipeFailure, owned: Uint8Array): void {
+    if ('ok' in tracks) {
+      owned.fill(0);
+      this.report(tracks);
+      return;
+    }
+    const done = this.processor
+      .process(tracks)
+      .catch(() => failure('BAD_REPORT', 'the swipe could not be processed'))
+      .finally(() => owned.fill(0));
+    this.queue = this.queue.then(async () => this.listeners.emit(await done));
+  }
+}
+
+export interface KeyboardCardReaderOptions {
+  readonly layout: KeyboardLayoutName;
+  /** A swipe that stops typing for this long without its Enter is dropped (default 1000 ms). */
+  readonly idleResetMs?: number;
+}
+
+const MAX_SWIPE_CHARS = 256;
+
+/** A reader in keyboard emulation: it types the tracks and then Enter. */
+export class KeyboardCardReader extends BaseReader {
+  readonly format = 'keyboard';
+  private readonly decoder: BootReportDecoder;
+  private readonly line = Buffer.alloc(MAX_SWIPE_CHARS);
+  private length = 0;
+  private last = -Infinity;
+  private readonly idleResetMs: number;
+
+  constructor(processor: SwipeProcessor, options: KeyboardCardReaderOptions) {
+    super(processor);
+    this.decoder = new BootReportDecoder(options.layout);
+    this.idleResetMs = options.idleResetMs ?? 1000;
+  }
+
+  reset(): void {
+    this.decoder.reset();
+    this.line.fill(0);
+    this.length = 0;
+  }
+
+  protected consume(report: Uint8Array, at: number): void {
+    if (this.length > 0 && at - this.last > this.idleResetMs) {
+      this.reset();
+      this.report(failure('NO_END_SENTINEL', 'the swipe was cut off'));
+    }
+    this.last = at;
+    for (const event of this.decoder.decode(report)) this.onKey(event);
+  }
+
+  private onKey(event: KeyEvent): void {
+    if (event.kind !== 'char') {
+      if (this.length === 0) return;
+      const owned = Buffer.from(this.line.subarray(0, this.length));
+      this.line.fill(0);
+      this.length = 0;
+      this.submit(splitTracks(owned), owned);
+      return;
+    }
+    for (const ch of event.text) {
+      if (this.length >= MAX_SWIPE_CHARS) {
+        this.reset();
+        this.report(failure('BAD_FORMAT', 'the swipe is longer than any card track'));
+        return;
+      }
+      const code = ch.codePointAt(0) ?? 0;
+      // Characters outside Latin-1 become DEL, which no track allows, so the parser names them.
+      this.line[this.length++] = code <= 0xff ? code : 0x7f;
+    }
+  }
+}
+
+/** MagTek USB HID swipe reader: one 337-byte report per swipe. */
+export class MagTekCardReader extends BaseReader {
+  readonly format = 'magtek';
+  reset(): void {}
+  protected consume(report: Uint8Array): void {
+    const owned = Buffer.from(report);
+    this.submit(parseMagTekReport(owned), owned);
+  }
+}
+
+/** ID TECH reader in Enhanced output format over HID: packets may span several reports. */
+export class IdTechCardReader extends BaseReader {
+  readonly format = 'idtech';
+  private readonly assembler = new IdTechPacketAssembler();
+  reset(): void {
+    this.assembler.reset();
+  }
+  protected consume(report: Uint8Array): void {
+    for (const packet of this.assembler.push(report)) this.submit(parseIdTechPacket(packet), packet);
+  }
+}
+
+export function createCardReader(
+  format: CardReaderFormat,
+  processor: SwipeProcessor,
+  layout: KeyboardLayoutName = 'us',
+): CardReader {
+  if (format === 'magtek') return new MagTekCardReader(processor);
+  if (format === 'idtech') return new IdTechCardReader(processor);
+  return new KeyboardCardReader(processor, { layout });
+}

@@ -1,0 +1,63 @@
+import type { PrintedElement } from './layout';
+
+const CHAR_W = 12;
+const LINE_H = 24;
+const QR_H = 160;
+
+const escape = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/**
+ * A picture of the paper as SVG text. The on-screen preview draws the receipt description with it,
+ * and the printer simulator draws what it decoded from ESC/POS bytes with it, so tests can compare
+ * the two. The QR code is drawn as a labelled box carrying its payload, not as modules.
+ */
+export function renderSvg(elements: readonly PrintedElement[], columns: number): string {
+  const width = columns * CHAR_W;
+  const body: string[] = [];
+  let y = 0;
+  for (const el of elements) {
+    if (el.kind === 'text') {
+      const h = el.double ? LINE_H * 2 : LINE_H;
+      y += h;
+      const x = el.align === 'left' ? 0 : el.align === 'center' ? width / 2 : width;
+      const anchor = el.align === 'left' ? 'start' : el.align === 'center' ? 'middle' : 'end';
+      const style = [
+        el.bold ? ' font-weight="bold"' : '',
+        el.underline ? ' text-decoration="underline"' : '',
+        el.double ? ` font-size="${LINE_H * 2 - 4}"` : '',
+      ].join('');
+      body.push(
+        `<text x="${x}" y="${y - 6}" text-anchor="${anchor}"${style} xml:space="preserve">${escape(el.text)}</text>`,
+      );
+    } else if (el.kind === 'qr') {
+      body.push(
+        `<g class="qr" data-payload="${escape(el.data)}"><rect x="${width / 2 - QR_H / 2}" y="${y + 8}" width="${QR_H - 16}" height="${QR_H - 16}" fill="none" stroke="black"/></g>`,
+      );
+      y += QR_H;
+    } else if (el.kind === 'cut') {
+      y += LINE_H;
+      body.push(
+        `<line class="cut" x1="0" y1="${y}" x2="${width}" y2="${y}" stroke="black" stroke-dasharray="6 4"/>`,
+      );
+    } else {
+      body.push('<desc class="drawer">cash drawer opened</desc>');
+    }
+  }
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + LINE_H}" font-family="monospace" font-size="20">` +
+    body.join('') +
+    '</svg>'
+  );
+}
+
+/** The text lines of an SVG made by renderSvg, with entities decoded: what tests compare. */
+export function svgTextLines(svg: string): string[] {
+  return [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) =>
+    (m[1] ?? '')
+      .replace(/&lt;/g, '<')
+      .replace(/&gt;/g, '>')
+      .replace(/&quot;/g, '"')
+      .replace(/&amp;/g, '&'),
+  );
+}

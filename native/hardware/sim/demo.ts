@@ -1,0 +1,38 @@
+import type { CardReader } from '../card/readers';
+import type { HidPosScanner } from '../scanner/hid-pos';
+import { idTechPacket, chunkReports, keyboardReaderReports, magTekReport } from './card-readers';
+import { SimulatedEscPosPrinter } from './escpos-printer';
+import { hidPosReports } from './scanners';
+
+/**
+ * Demo hardware: every role is a simulator speaking the real byte formats, so Settings → "demo
+ * hardware" and end-to-end tests drive the same decoders a real device would.
+ */
+export class DemoHardware {
+  readonly printer = new SimulatedEscPosPrinter();
+  private clock = 0;
+
+  constructor(
+    private readonly cardReader: () => CardReader | undefined,
+    private readonly scanner: () => HidPosScanner | undefined,
+  ) {}
+
+  /** Swipes a card through the demo reader in its format. Test numbers only. */
+  swipe(tracks: { track1?: string; track2?: string }): void {
+    const reader = this.cardReader();
+    if (!reader) return;
+    const reports =
+      reader.format === 'magtek'
+        ? [magTekReport(tracks)]
+        : reader.format === 'idtech'
+          ? chunkReports(idTechPacket(tracks))
+          : keyboardReaderReports(tracks, { layout: 'us' });
+    for (const r of reports) reader.feed(r, (this.clock += 4));
+  }
+
+  scan(data: string, aim = ']Q1'): void {
+    const scanner = this.scanner();
+    if (!scanner) return;
+    for (const r of hidPosReports(data, aim)) scanner.feed(r);
+  }
+}
