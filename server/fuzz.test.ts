@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issueAccessToken } from './auth/tokens';
+import { Terminal } from './payments/test-support';
 import {
   newDevice,
   PASSWORD,
@@ -97,6 +98,8 @@ let foreign: string;
 let terminal: TestDevice;
 let code: string;
 let refreshToken: string;
+/** Bundles of `terminal`, built once: pushes pick among them (new, duplicate, out of order). */
+let envelopes: object[] = [];
 const lastSigned = new Map<string, Record<string, string>>();
 
 beforeAll(async () => {
@@ -137,6 +140,9 @@ beforeAll(async () => {
     body: { tenant_type: 'school', tenant_id: 's1', country: 'ID', currency_default: 'IDR' },
   });
   code = (c.body as { code: string }).code;
+  const pos = new Terminal(terminal, s.trust.deps.keys.hpke.publicKeyRaw);
+  for (let i = 0; i < 40; i++) envelopes.push(await pos.bundle(pos.sales(1 + int(3))));
+  envelopes = envelopes.map((e) => ({ ...e }));
 });
 afterAll(async () => {
   await s?.close();
@@ -252,6 +258,60 @@ function templates(): Array<() => Req> {
         'DELETE',
         `/api/v1/offline/devices/${pick(['FZL-x', terminal.id, '%ZZ', '..', ascii(10)])}`,
         bearer(student),
+      ),
+    () =>
+      json('pushBundle', 'POST', '/offline/push', { 'content-type': 'application/json' }, pick(envelopes)),
+    () => {
+      const id = pick([
+        ...envelopes.map((e) => (e as { bundle_id: string }).bundle_id),
+        ascii(36),
+        '00000000-0000-4000-8000-000000000000',
+      ]);
+      return rnd() < 0.5
+        ? {
+            ...json('bundleStatus', 'GET', `/offline/bundles/${encodeURIComponent(id)}`, {}),
+            signer: terminal,
+          }
+        : json(
+            'bundleStatus',
+            'GET',
+            `/offline/bundles/${encodeURIComponent(id)}`,
+            bearer(pick([ops, admin, student])),
+          );
+    },
+    () => ({
+      ...json(
+        'pullPayments',
+        'GET',
+        `/offline/sync/payments${pick(['', '?since=0', '?since=12', '?since=x', '?since=99999999999999999999999'])}`,
+        {},
+      ),
+      signer: terminal,
+    }),
+    () =>
+      json('upsertCatalog', 'POST', '/offline/catalog', bearer(admin), {
+        tenant_type: 'merchant',
+        tenant_id: 'm1',
+        items: [
+          {
+            sku: pick(['A', 'B', ascii(5)]),
+            barcode: pick([null, '6044000123456']),
+            name: 'Item',
+            price_minor: int(5000),
+            currency: 'XOF',
+            tax_rate_bp: 1800,
+            active: rnd() < 0.8,
+          },
+        ],
+      }),
+    () => json('listReview', 'GET', '/offline/review', bearer(pick([ops, admin]))),
+    () =>
+      json(
+        'decideReview',
+        'POST',
+        `/offline/review/${pick(envelopes.map((e) => (e as { bundle_id: string }).bundle_id))}`,
+        bearer(ops),
+        { decision: pick(['approve', 'reject']), note: 'fuzz' },
       ),
     () => json('healthFull', 'GET', '/health/full', {}),
     () => json('metrics', 'GET', '/metrics', {}),
@@ -476,6 +536,13 @@ describe('fuzz', () => {
             expected.offline_audit_logs = String(Number(before.offline_audit_logs) + 1);
             failedSignIns++;
           }
+          // A refused bundle push is audited (bundle.rejected) and writes nothing else.
+          if (
+            req.method === 'POST' &&
+            /^\/offline\/push\/?$/i.test(req.path) &&
+            after.offline_audit_logs === String(Number(before.offline_audit_logs) + 1)
+          )
+            expected.offline_audit_logs = after.offline_audit_logs;
           expect(
             after,
             `request ${i} ${req.method} ${req.path} → ${res.status} ${text.slice(0, 200)} wrote data`,

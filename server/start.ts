@@ -8,8 +8,10 @@ import { migrate } from './db/migrate';
 import { openDatabase } from './db/open';
 import { loadMasterSecret } from './keys/master-secret';
 import { createLogger, type Logger } from './logger';
+import { withPushBodyLimit } from './payments/body';
 import type { TrustDeps } from './routes/deps';
 import { createTrustBase } from './trust-base';
+import { startWorker } from './worker/reconcile';
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8098` (the real port when `config.port` is 0). */
@@ -25,6 +27,11 @@ export interface StartOptions {
    * logger; use `deps.pool` and server/audit's appendAudit inside their transactions.
    */
   routes?: (deps: TrustDeps) => Router[];
+  /**
+   * Run the reconciliation worker inside this process. Default: only on the embedded database,
+   * which no other process can open; with DATABASE_URL run `npm run worker` (any number of them).
+   */
+  worker?: boolean;
 }
 
 function formatUrl(address: AddressInfo): string {
@@ -53,8 +60,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     const trust = await createTrustBase({ pool, logger, masterSecret });
     cleanups.push(async () => trust.close());
 
+    if (options.worker ?? db.embedded) {
+      const worker = startWorker({ pool, logger: logger.child({ component: 'worker' }) });
+      cleanups.push(() => worker.stop());
+    }
+
     const routes = [...trust.routers, ...(options.routes?.(trust.deps) ?? [])];
-    const server = createApp({ pool, logger, routes }).listen(config.port, config.host);
+    const server = withPushBodyLimit(createApp({ pool, logger, routes })).listen(config.port, config.host);
     cleanups.push(
       () =>
         new Promise<void>((resolve, reject) => {

@@ -66,7 +66,11 @@ export const PaymentErrorCode = {
   BUNDLE_TOO_OLD: 'BUNDLE_TOO_OLD',
   /** Offline payments are disabled for the device's country. */
   POLICY_DISABLED: 'POLICY_DISABLED',
-  /** The bundle starts beyond the next expected sequence number or restarts an old range. */
+  /**
+   * The bundle's sequence range overlaps sales the server already holds for this device (a restart of
+   * an old range). A bundle starting beyond the next expected number is stored and flagged
+   * (reason SEQUENCE_GAP), not refused.
+   */
   SEQUENCE_CONFLICT: 'SEQUENCE_CONFLICT',
   /** Same bundle_id as a stored bundle, different content. */
   BUNDLE_ID_REUSED: 'BUNDLE_ID_REUSED',
@@ -174,3 +178,28 @@ export const ReviewDecisionRequest = z.object({
   decision: z.enum(['approve', 'reject']),
   note: plainText(500),
 });
+
+/** A bundle as listed in ops' review queue. */
+export const ReviewItem = z.object({
+  bundle_id: Uuid,
+  device_id: DeviceId,
+  status: z.enum(['review', 'quarantined']),
+  sira_score: z.number().min(0).max(1),
+  reasons: z.array(ScoreReason),
+  tx_count: z.number().int().min(1),
+  totals: z.array(CurrencyTotal),
+  received_at: IsoDateTime,
+});
+export type ReviewItem = z.infer<typeof ReviewItem>;
+
+/** GET /offline/review: bundles waiting for a decision, oldest first. */
+export const ReviewListResponse = z.object({ bundles: z.array(ReviewItem) });
+export type ReviewListResponse = z.infer<typeof ReviewListResponse>;
+
+/** 200 answer to POST /offline/catalog. */
+export const CatalogUpsertResponse = z.object({
+  /** Items whose stored values changed (re-sending the same items changes nothing). */
+  changed: z.number().int().min(0),
+  total: z.number().int().min(0),
+});
+export type CatalogUpsertResponse = z.infer<typeof CatalogUpsertResponse>;

@@ -18,6 +18,17 @@ import {
 } from './devices';
 import { HttpErrorCode as H } from './error';
 import { HealthFull, MetricsText } from './health';
+import {
+  BundleParams,
+  BundleStatusResponse,
+  CatalogUpsertRequest,
+  CatalogUpsertResponse,
+  PaymentErrorCode as P,
+  PaymentsPullResponse,
+  PushResponse,
+  ReviewDecisionRequest,
+  ReviewListResponse,
+} from './payments';
 import { Policy, PolicyInput, PolicyList } from './policies';
 
 /**
@@ -173,6 +184,80 @@ export const ROUTES = {
     status: 200,
     response: DeregisterResponse,
     errors: [...bearer, E.DEVICE_NOT_FOUND],
+  },
+  pushBundle: {
+    method: 'POST',
+    path: '/offline/push',
+    auth: 'public',
+    summary:
+      'Push a signed, encrypted bundle of offline sales. The body is a BundleEnvelope (docs/protocol.md §5.3); its own device signature authenticates it, so no signature headers are needed. Re-sending the same bundle returns the first answer with duplicate: true. Answers and codes: docs/protocol.md §5.4. Body limit 32 MB.',
+    status: 200,
+    response: PushResponse,
+    errors: [
+      P.INVALID_BUNDLE,
+      P.INVALID_SIGNATURE,
+      P.DECRYPTION_FAILED,
+      P.BUNDLE_MISMATCH,
+      P.DEVICE_NOT_FOUND,
+      P.REPLAYED_NONCE,
+      P.CLOCK_SKEW,
+      P.BUNDLE_TOO_OLD,
+      P.POLICY_DISABLED,
+      P.SEQUENCE_CONFLICT,
+      P.BUNDLE_ID_REUSED,
+    ],
+  },
+  bundleStatus: {
+    method: 'GET',
+    path: '/offline/bundles/:bundle_id',
+    auth: 'public',
+    summary:
+      "A bundle's status, score, reasons and transactions. Either signed by the device that pushed it (device signature headers) or with a bearer token of ops or pay_admin. Another device's bundle answers 404 like an unknown one.",
+    params: BundleParams,
+    status: 200,
+    response: BundleStatusResponse,
+    errors: [...signed, ...bearer, P.BUNDLE_NOT_FOUND],
+  },
+  pullPayments: {
+    method: 'GET',
+    path: '/offline/sync/payments',
+    auth: 'device',
+    summary:
+      "Query `since=<cursor>` (optional, from the previous answer). Server time, the device's country policy, catalog items of its tenant and outcomes of its bundles changed since the cursor, a new cursor, and the highest sequence number the server holds for the device.",
+    status: 200,
+    response: PaymentsPullResponse,
+    errors: [...signed],
+  },
+  upsertCatalog: {
+    method: 'POST',
+    path: '/offline/catalog',
+    auth: ['pay_admin'],
+    summary: "Insert or update a tenant's catalog items (by sku); devices of that tenant pull the changes.",
+    body: CatalogUpsertRequest,
+    status: 200,
+    response: CatalogUpsertResponse,
+    errors: [...bearer],
+  },
+  listReview: {
+    method: 'GET',
+    path: '/offline/review',
+    auth: ['ops', 'pay_admin'],
+    summary: 'Bundles waiting for a decision (status review or quarantined), oldest first, at most 500.',
+    status: 200,
+    response: ReviewListResponse,
+    errors: [...bearer],
+  },
+  decideReview: {
+    method: 'POST',
+    path: '/offline/review/:bundle_id',
+    auth: ['ops', 'pay_admin'],
+    summary:
+      'Approve (queued for reconciliation) or reject (bundle and its transactions rejected, nothing reaches the ledger) a bundle in review or quarantine.',
+    params: BundleParams,
+    body: ReviewDecisionRequest,
+    status: 200,
+    response: BundleStatusResponse,
+    errors: [...bearer, P.BUNDLE_NOT_FOUND, P.REVIEW_NOT_PENDING],
   },
   healthFull: {
     method: 'GET',

@@ -1,5 +1,7 @@
+import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthFull } from '../../protocol/http';
+import { MIGRATIONS_DIR } from '../db/migrate';
 import { newDevice, PASSWORD, startTestServer, type TestServer } from '../testing/harness';
 
 let s: TestServer;
@@ -73,7 +75,13 @@ describe('/health/full', () => {
     expect(res.status).toBe(200);
     const body = HealthFull.parse(res.body);
     expect(body.database.status).toBe('connected');
-    expect(body.migrations.version).toBe('1795459640658_trust-base');
+    // The newest migration file, whichever issue added it last.
+    const newest = readdirSync(MIGRATIONS_DIR)
+      .filter((f) => f.endsWith('.sql'))
+      .sort()
+      .at(-1)!
+      .replace(/\.sql$/, '');
+    expect(body.migrations.version).toBe(newest);
     expect(body.worker).toEqual({ status: 'not_running', last_heartbeat_at: null });
 
     await s.pool.query("INSERT INTO worker_heartbeats (worker_id, kind) VALUES ('w1', 'reconcile')");

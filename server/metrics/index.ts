@@ -27,6 +27,10 @@ export const metrics = {
     'Time to reconcile one bundle',
     SECONDS,
   ),
+  reconciliationQueue: gauge(
+    'offline_reconciliation_queue_depth',
+    'Accepted bundles waiting for the reconciliation worker',
+  ),
   siraScore: histogram(
     'offline_sira_score_distribution',
     'Fraud scores of bundles and transactions (0 to 1)',

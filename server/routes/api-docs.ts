@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import {
   HttpErrorCode,
+  PAYMENT_ERROR_STATUS,
   ROUTES,
   TRUST_ERROR_STATUS,
+  type PaymentErrorCode,
   type RouteSpec,
   type TrustErrorCode,
 } from '../../protocol/http';
@@ -25,7 +27,12 @@ function schemaBlock(schema: z.ZodType, io: 'input' | 'output'): string {
 }
 
 function statusOf(code: string): number {
-  return TRUST_ERROR_STATUS[code as TrustErrorCode] ?? GENERIC_STATUS[code] ?? 400;
+  return (
+    TRUST_ERROR_STATUS[code as TrustErrorCode] ??
+    PAYMENT_ERROR_STATUS[code as PaymentErrorCode] ??
+    GENERIC_STATUS[code] ??
+    400
+  );
 }
 
 /** docs/api.md, generated from protocol/http/routes.ts by `npm run docs:api`. */

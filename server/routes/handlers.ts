@@ -1,6 +1,7 @@
 import { authHandlers } from '../auth/handlers';
 import { deviceHandlers } from '../devices/handlers';
 import { healthHandlers } from '../health/handlers';
+import { paymentHandlers } from '../payments/handlers';
 import { policyHandlers } from '../policies/handlers';
 import type { TrustDeps } from './deps';
 import type { Handlers } from './types';
@@ -10,6 +11,7 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...authHandlers(deps),
     ...deviceHandlers(deps),
     ...policyHandlers(deps),
+    ...paymentHandlers(deps),
     ...healthHandlers(deps),
   };
 }

@@ -1,0 +1,267 @@
+/**
+ * Offline payments ingest benchmark: simulated terminals push 100-sale bundles concurrently to the
+ * real server (in-process, real PostgreSQL), then the reconciliation worker posts them. The limit,
+ * measured in the same run against the same PostgreSQL: multi-row INSERTs of the same rows into
+ * the same tables (bundle + its transactions per transaction, same concurrency), with nothing else.
+ * Targets (reported, never asserted): accepted and reconciled sales/s each ≥ 50 % of that rate.
+ *
+ *   npm run bench -- ingest          writes bench/results/ingest.json
+ * Env: BENCH_INGEST_TERMINALS (default 20), BENCH_INGEST_BUNDLES (per terminal, default 10),
+ *      BENCH_INGEST_SALES (per bundle, default 100), BENCH_INGEST_WORKERS (default 2).
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { BundleEnvelope, Sale } from '../protocol/bundle';
+import { saleHash } from '../protocol/bundle';
+import type { PushResponse } from '../protocol/http';
+import { createUser } from '../server/auth/users';
+import { loadConfig } from '../server/config';
+import { createLogger } from '../server/logger';
+import { startServer } from '../server/main';
+import { insertTransactions } from '../server/payments/store';
+import { enrollTerminal, SN_POLICY, type Terminal } from '../server/payments/test-support';
+import { runOnce } from '../server/worker/reconcile';
+import { startCluster } from '../test/pg/cluster';
+
+const TERMINALS = Number(process.env.BENCH_INGEST_TERMINALS ?? 20);
+const BUNDLES = Number(process.env.BENCH_INGEST_BUNDLES ?? 10);
+const SALES = Number(process.env.BENCH_INGEST_SALES ?? 100);
+const WORKERS = Number(process.env.BENCH_INGEST_WORKERS ?? 2);
+const TARGET = 0.5;
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+export async function run(): Promise<Record<string, unknown>> {
+  const cluster = await startCluster();
+  const dataDir = await mkdtemp(join(tmpdir(), 'outpost-bench-ingest-'));
+  try {
+    const admin = new pg.Client({ connectionString: cluster.url });
+    await admin.connect();
+    await admin.query('CREATE DATABASE outpost_bench');
+    await admin.end();
+    const dbUrl = cluster.url.replace(/\/postgres$/, '/outpost_bench');
+    const server = await startServer(
+      loadConfig({
+        PORT: '0',
+        DATABASE_URL: dbUrl,
+        OUTPOST_DATA_DIR: dataDir,
+        OUTPOST_MASTER_SECRET: randomBytes(32).toString('base64'),
+        LOG_LEVEL: 'silent',
+      }),
+      { logger: createLogger('silent'), worker: false },
+    );
+    const pool = new pg.Pool({ connectionString: dbUrl, max: 20 });
+    try {
+      return await measure(server.url, pool);
+    } finally {
+      await pool.end();
+      await server.close();
+    }
+  } finally {
+    await cluster.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+}
+
+async function measure(url: string, pool: pg.Pool): Promise<Record<string, unknown>> {
+  const call = async (method: string, path: string, options: { token?: string; body?: unknown } = {}) => {
+    const res = await fetch(`${url}${path}`, {
+      method,
+      headers: {
+        'content-type': 'application/json',
+        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+      },
+      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
+    });
+    const text = await res.text();
+    return {
+      status: res.status,
+      body: text ? (JSON.parse(text) as unknown) : undefined,
+      text,
+      headers: res.headers,
+    };
+  };
+  await createUser(
+    pool,
+    { email: 'bench@example.com', password: 'bench password 123', roles: ['pay_admin'] },
+    { type: 'system' },
+  );
+  const signIn = await call('POST', '/auth/sign-in', {
+    body: { email: 'bench@example.com', password: 'bench password 123' },
+  });
+  const token = (signIn.body as { access_token: string }).access_token;
+  const policy = {
+    ...SN_POLICY,
+    max_offline_per_device_per_day: 1_000_000,
+    max_unsynced_amount: 1_000_000_000_000,
+  };
+  await call('POST', '/offline/policies', { token, body: policy });
+  const hpke = await pool.query<{ public_key: string }>(
+    "SELECT public_key FROM server_keys WHERE kind = 'hpke_x25519'",
+  );
+  const serverKey = hpke.rows[0]!.public_key;
+  const server = { call, trust: { deps: { keys: { hpke: { publicKeyRaw: serverKey } } } } };
+
+  console.log(`Building ${TERMINALS} × ${BUNDLES} bundles of ${SALES} sales…`);
+  const terminals: Terminal[] = [];
+  for (let i = 0; i < TERMINALS; i++) terminals.push(await enrollTerminal(server, token));
+  const lanes: BundleEnvelope[][] = [];
+  const salesByBundle = new Map<string, Sale[]>();
+  const now = Date.now();
+  for (const t of terminals) {
+    const lane: BundleEnvelope[] = [];
+    for (let b = 0; b < BUNDLES; b++) {
+      const end = now - (BUNDLES - 1 - b) * SALES * 20_000;
+      const sales = t.sales(
+        SALES,
+        { tender: b % 3 === 0 ? 'card' : b % 3 === 1 ? 'cash' : 'qr' },
+        20_000,
+        end,
+      );
+      const envelope = await t.bundle(sales);
+      salesByBundle.set(envelope.bundle_id, sales);
+      lane.push(envelope);
+    }
+    lanes.push(lane);
+  }
+  const totalSales = TERMINALS * BUNDLES * SALES;
+
+  // Push: one lane per terminal (a terminal sends its bundles in order), all lanes at once.
+  console.log(`Pushing ${totalSales} sales over ${TERMINALS} concurrent terminals…`);
+  const latencies: number[] = [];
+  const statuses = new Map<string, number>();
+  const pushStart = performance.now();
+  await Promise.all(
+    lanes.map(async (lane) => {
+      for (const envelope of lane) {
+        const t0 = performance.now();
+        const res = await call('POST', '/offline/push', { body: envelope });
+        latencies.push(performance.now() - t0);
+        const answer = res.body as PushResponse;
+        const key =
+          res.status !== 200
+            ? `${res.status} ${res.text.slice(0, 80)}`
+            : answer.status === 'accepted'
+              ? 'accepted'
+              : `${answer.status} (${answer.reasons.map((r) => r.code).join(', ')})`;
+        statuses.set(key, (statuses.get(key) ?? 0) + 1);
+      }
+    }),
+  );
+  const pushSeconds = (performance.now() - pushStart) / 1000;
+  const acceptedSales = (statuses.get('accepted') ?? 0) * SALES;
+
+  console.log(`Reconciling with ${WORKERS} workers…`);
+  const recStart = performance.now();
+  const passes = await Promise.all(
+    Array.from({ length: WORKERS }, (_, i) => runOnce({ pool, workerId: `bench-${i}` })),
+  );
+  const recSeconds = (performance.now() - recStart) / 1000;
+  const reconciledSales = passes.reduce((acc, p) => acc + p.sales, 0);
+
+  // The limit: the same rows, multi-row INSERTs into the same tables, same concurrency, nothing else.
+  console.log('Raw multi-row INSERT of the same rows…');
+  const shadow = terminals.map((t) => `${t.id}-raw`);
+  await pool.query(
+    `INSERT INTO offline_devices (device_id, enrolled_via, pubkey_pem, x25519_pub, country)
+     SELECT d, 'admin', 'x', 'x', 'SN' FROM unnest($1::text[]) AS d`,
+    [shadow],
+  );
+  const rawStart = performance.now();
+  await Promise.all(
+    lanes.map(async (lane, i) => {
+      for (const envelope of lane) {
+        const sales = salesByBundle.get(envelope.bundle_id)!.map((s) => ({
+          ...s,
+          sale_id: randomUUID(),
+          device_id: shadow[i]!,
+        }));
+        const bundleId = randomUUID();
+        const client = await pool.connect();
+        try {
+          await client.query('BEGIN');
+          await client.query(
+            `INSERT INTO offline_tx_bundles (bundle_id, device_id, signature, nonce, server_key_id, seq_from, seq_to,
+               prev_chain_head, chain_head, device_clock, status, sira_score, reasons, tx_count, totals, push_answer)
+             VALUES ($1, $2, $3, $4, 'k', $5, $6, $7, $8, $9, 'accepted', 0, '[]', $10, '[]', '{}')`,
+            [
+              bundleId,
+              shadow[i],
+              envelope.signature,
+              envelope.nonce,
+              envelope.seq_from,
+              envelope.seq_to,
+              sales[0]!.prev_hash,
+              envelope.chain_head,
+              envelope.device_clock,
+              sales.length,
+            ],
+          );
+          await insertTransactions(
+            client,
+            bundleId,
+            shadow[i]!,
+            sales,
+            sales.map(saleHash),
+            new Set(),
+            'pending',
+          );
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        } finally {
+          client.release();
+        }
+      }
+    }),
+  );
+  const rawSeconds = (performance.now() - rawStart) / 1000;
+
+  const sorted = [...latencies].sort((a, b) => a - b);
+  const acceptedRate = acceptedSales / pushSeconds;
+  const reconciledRate = reconciledSales / recSeconds;
+  const rawRate = totalSales / rawSeconds;
+  const figures = {
+    terminals: TERMINALS,
+    bundles: TERMINALS * BUNDLES,
+    sales_per_bundle: SALES,
+    sales: totalSales,
+    push_outcomes: Object.fromEntries(statuses),
+    accepted_sales_per_s: round(acceptedRate),
+    reconciled_sales_per_s: round(reconciledRate),
+    raw_insert_sales_per_s: round(rawRate),
+    push_latency_ms: { p50: round(percentile(sorted, 50)), p99: round(percentile(sorted, 99)) },
+    ratios: {
+      accepted_vs_raw: round(acceptedRate / rawRate, 3),
+      reconciled_vs_raw: round(reconciledRate / rawRate, 3),
+      target: TARGET,
+    },
+    workers: WORKERS,
+    seconds: { push: round(pushSeconds, 2), reconcile: round(recSeconds, 2), raw: round(rawSeconds, 2) },
+  };
+  const row = (name: string, value: string, ratio = '') =>
+    `  ${name.padEnd(34)}${value.padStart(14)}  ${ratio}`;
+  const mark = (r: number) =>
+    `${(r * 100).toFixed(0)} % of raw ${r >= TARGET ? '(meets ≥ 50 %)' : '(below 50 %)'}`;
+  console.log(
+    [
+      '',
+      `Offline payments ingest — ${TERMINALS} terminals × ${BUNDLES} bundles × ${SALES} sales = ${totalSales} sales`,
+      row('accepted (push → stored, sales/s)', acceptedRate.toFixed(0), mark(acceptedRate / rawRate)),
+      row('reconciled (worker, sales/s)', reconciledRate.toFixed(0), mark(reconciledRate / rawRate)),
+      row('raw multi-row INSERT (sales/s)', rawRate.toFixed(0)),
+      row('push latency p50 (ms)', percentile(sorted, 50).toFixed(1)),
+      row('push latency p99 (ms)', percentile(sorted, 99).toFixed(1)),
+      row('push outcomes', JSON.stringify(Object.fromEntries(statuses))),
+    ].join('\n'),
+  );
+  return figures;
+}

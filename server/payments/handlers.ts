@@ -1,0 +1,235 @@
+import type { Request, Response } from 'express';
+import { importPublicKey } from '../../protocol/crypto';
+import {
+  PAYMENT_ERROR_STATUS,
+  PaymentErrorCode,
+  PaymentsPullQuery,
+  TrustErrorCode,
+  type CatalogItem,
+  type PaymentsPullResponse,
+  type ScoreReason,
+} from '../../protocol/http';
+import { appendAudit } from '../audit/chain';
+import { withTransaction } from '../db/tx';
+import { assertFresh, assertSigned, consumeNonce, signatureHeaders } from '../devices/signature';
+import { findDevice } from '../devices/store';
+import { HttpError, validate } from '../http/errors';
+import { policyFor } from '../policies/store';
+import { authenticateUser } from '../routes/authenticate';
+import type { TrustDeps } from '../routes/deps';
+import type { Handlers } from '../routes/types';
+import { pushBodyError } from './body';
+import { createPushService, enqueue } from './push';
+import { BUNDLE_COLUMNS, bundleView, findBundle, reviewItem, type BundleRow } from './store';
+
+type PaymentHandlerNames =
+  'pushBundle' | 'bundleStatus' | 'pullPayments' | 'upsertCatalog' | 'listReview' | 'decideReview';
+
+const notFound = () =>
+  new HttpError(PAYMENT_ERROR_STATUS.BUNDLE_NOT_FOUND, PaymentErrorCode.BUNDLE_NOT_FOUND, 'Bundle not found');
+
+/** xid8 as text: what pg_snapshot_xmin gives back and what the cursor carries. */
+const CURSOR = /^\d{1,20}$/;
+
+export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerNames> {
+  const { pool } = deps;
+  const service = createPushService({ pool, logger: deps.logger, hpkePrivateKey: deps.keys.hpke.privateKey });
+
+  /**
+   * GET /offline/bundles/:id accepts two callers: the device that pushed the bundle (signature
+   * headers, checked exactly as for device routes, nonce recorded) or ops / pay_admin (bearer).
+   */
+  async function caller(
+    req: Request,
+    res: Response,
+  ): Promise<{ deviceId: string | null; consume: () => Promise<void> }> {
+    if (req.get('x-outpost-device') === undefined && req.get('x-outpost-signature') === undefined) {
+      await authenticateUser(deps, req, res, ['ops', 'pay_admin']);
+      return { deviceId: null, consume: async () => undefined };
+    }
+    const signed = signatureHeaders(req);
+    assertFresh(signed);
+    const device = await findDevice(pool, signed.deviceId);
+    if (!device || device.status !== 'active')
+      throw new HttpError(404, TrustErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
+    assertSigned(req, signed, importPublicKey(device.pubkey_pem));
+    // Recorded only when the answer is a success, like every device route: a refusal writes nothing.
+    return {
+      deviceId: device.device_id,
+      consume: () => withTransaction(pool, (client) => consumeNonce(client, signed)),
+    };
+  }
+
+  return {
+    pushBundle: async ({ req }) => {
+      const parseError = pushBodyError(req);
+      if (parseError) throw parseError;
+      return { body: await service.push(req.body) };
+    },
+
+    bundleStatus: async ({ params, req, res }) => {
+      const { deviceId, consume } = await caller(req, res);
+      const row = await findBundle(pool, params.bundle_id);
+      if (!row || (deviceId !== null && row.device_id !== deviceId)) throw notFound();
+      const view = await bundleView(pool, row);
+      await consume();
+      return { body: view };
+    },
+
+    pullPayments: async ({ req, device, tx }) => {
+      const query = validate(PaymentsPullQuery, req.query);
+      if (query.since !== undefined && !CURSOR.test(query.since))
+        throw new HttpError(400, 'VALIDATION_FAILED', 'Request validation failed', [
+          { path: 'since', code: 'invalid_format', message: 'a cursor from a previous answer' },
+        ]);
+      const since = query.since ?? '0';
+      const body = await tx(async (client): Promise<PaymentsPullResponse> => {
+        // The cursor is taken before the reads: every change not seen by them belongs to a
+        // transaction at or after this snapshot's xmin, so the next pull (>= cursor) sees it.
+        const snap = await client.query<{ xmin: string }>(
+          'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin',
+        );
+        const cursor = snap.rows[0]!.xmin;
+        const catalog =
+          device.tenant_type && device.tenant_id
+            ? await client.query<CatalogRow>(
+                `SELECT sku, barcode, name, price_minor, currency, tax_rate_bp, active FROM offline_catalog_items
+                 WHERE tenant_type = $1 AND tenant_id = $2 AND change_xid >= $3::xid8 ORDER BY sku`,
+                [device.tenant_type, device.tenant_id, since],
+              )
+            : { rows: [] };
+        const bundles = await client.query<{
+          bundle_id: string;
+          status: BundleRow['status'];
+          reasons: ScoreReason[];
+          updated_at: Date;
+        }>(
+          `SELECT bundle_id, status, reasons, updated_at FROM offline_tx_bundles
+           WHERE device_id = $1 AND change_xid >= $2::xid8 ORDER BY seq_from`,
+          [device.device_id, since],
+        );
+        const last = await client.query<{ last: string | null }>(
+          'SELECT max(seq_to)::text AS last FROM offline_tx_bundles WHERE device_id = $1',
+          [device.device_id],
+        );
+        await client.query('UPDATE offline_devices SET last_seen_at = now() WHERE device_id = $1', [
+          device.device_id,
+        ]);
+        return {
+          server_time: new Date().toISOString(),
+          policy: await policyFor(client, device.country),
+          catalog: catalog.rows.map(toCatalogItem),
+          bundles: bundles.rows.map((b) => ({
+            bundle_id: b.bundle_id,
+            status: b.status,
+            reasons: b.reasons,
+            updated_at: b.updated_at.toISOString(),
+          })),
+          cursor,
+          last_seq: Number(last.rows[0]?.last ?? 0),
+        };
+      });
+      return { body };
+    },
+
+    upsertCatalog: async ({ body, user }) => {
+      // Last one wins for a sku repeated in one request (one statement cannot update a row twice).
+      const items = [...new Map(body.items.map((i) => [i.sku, i])).values()];
+      const changed = await withTransaction(pool, async (client) => {
+        const { rowCount } = await client.query(
+          `INSERT INTO offline_catalog_items AS c (tenant_type, tenant_id, sku, barcode, name, price_minor, currency,
+             tax_rate_bp, active)
+           SELECT $1, $2, u.* FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
+             $8::integer[], $9::boolean[]) AS u
+           ON CONFLICT (tenant_type, tenant_id, sku) DO UPDATE SET
+             barcode = EXCLUDED.barcode, name = EXCLUDED.name, price_minor = EXCLUDED.price_minor,
+             currency = EXCLUDED.currency, tax_rate_bp = EXCLUDED.tax_rate_bp, active = EXCLUDED.active,
+             updated_at = now(), change_xid = pg_current_xact_id()
+           WHERE (c.barcode, c.name, c.price_minor, c.currency, c.tax_rate_bp, c.active)
+             IS DISTINCT FROM (EXCLUDED.barcode, EXCLUDED.name, EXCLUDED.price_minor, EXCLUDED.currency,
+               EXCLUDED.tax_rate_bp, EXCLUDED.active)`,
+          [
+            body.tenant_type,
+            body.tenant_id,
+            items.map((i) => i.sku),
+            items.map((i) => i.barcode),
+            items.map((i) => i.name),
+            items.map((i) => i.price_minor),
+            items.map((i) => i.currency),
+            items.map((i) => i.tax_rate_bp),
+            items.map((i) => i.active),
+          ],
+        );
+        const n = rowCount ?? 0;
+        if (n > 0)
+          await appendAudit(client, {
+            actorType: 'user',
+            actorId: user.id,
+            action: 'catalog.upserted',
+            targetType: 'catalog',
+            targetId: `${body.tenant_type}:${body.tenant_id}`,
+            details: { changed: n, skus: items.slice(0, 50).map((i) => i.sku) },
+          });
+        return n;
+      });
+      return { body: { changed, total: items.length } };
+    },
+
+    listReview: async () => {
+      const { rows } = await pool.query<BundleRow>(
+        `SELECT ${BUNDLE_COLUMNS} FROM offline_tx_bundles WHERE status IN ('review', 'quarantined')
+         ORDER BY received_at, bundle_id LIMIT 500`,
+      );
+      return { body: { bundles: rows.map(reviewItem) } };
+    },
+
+    decideReview: async ({ params, body, user }) => {
+      const view = await withTransaction(pool, async (client) => {
+        const row = await findBundle(client, params.bundle_id, true);
+        if (!row) throw notFound();
+        if (row.status !== 'review' && row.status !== 'quarantined')
+          throw new HttpError(
+            PAYMENT_ERROR_STATUS.REVIEW_NOT_PENDING,
+            PaymentErrorCode.REVIEW_NOT_PENDING,
+            `Bundle is ${row.status}, not waiting for review`,
+          );
+        const approve = body.decision === 'approve';
+        await client.query(
+          `UPDATE offline_tx_bundles SET status = $2, reviewed_by = $3, reviewed_at = now(), review_note = $4,
+             updated_at = now(), change_xid = pg_current_xact_id() WHERE bundle_id = $1`,
+          [row.bundle_id, approve ? 'accepted' : 'rejected', user.id, body.note],
+        );
+        await client.query(
+          `UPDATE offline_transactions SET status = $2 WHERE bundle_id = $1 AND status = 'held'`,
+          [row.bundle_id, approve ? 'pending' : 'rejected'],
+        );
+        if (approve) await enqueue(client, row.bundle_id);
+        await appendAudit(client, {
+          actorType: 'user',
+          actorId: user.id,
+          action: approve ? 'bundle.review_approved' : 'bundle.review_rejected',
+          targetType: 'bundle',
+          targetId: row.bundle_id,
+          details: { from: row.status, note: body.note, sira_score: row.sira_score },
+        });
+        const updated = await findBundle(client, row.bundle_id);
+        return bundleView(client, updated!);
+      });
+      return { body: view };
+    },
+  };
+}
+
+interface CatalogRow {
+  sku: string;
+  barcode: string | null;
+  name: string;
+  price_minor: string;
+  currency: string;
+  tax_rate_bp: number;
+  active: boolean;
+}
+
+function toCatalogItem(row: CatalogRow): CatalogItem {
+  return { ...row, price_minor: Number(row.price_minor) };
+}

@@ -1,0 +1,139 @@
+import type { Queryable } from '../db/tx';
+
+/**
+ * Double-entry posting of offline transactions. Accounts are text codes:
+ *   cash_drawer:<device_id>       cash taken by one terminal
+ *   card_clearing:<tenant>        card money owed by the processor
+ *   qr_clearing:<tenant>          QR money owed by the wallet operator
+ *   revenue:<tenant>              sales net of tax
+ *   tax_payable:<tenant>          tax collected
+ *   suspense:<tenant>             the difference when a (flagged, then approved) sale does not balance
+ * with <tenant> = `<tenant_type>:<tenant_id>` (the device id for a device without a tenant).
+ *
+ * A sale debits the tender accounts and credits revenue and tax; a refund or a void posts the same
+ * legs reversed (its tenders are the money returned) and names the original in reverses_sale_id.
+ * Every transaction has at most one row per leg: the (sale_id, leg) unique constraint is what makes
+ * a second posting impossible.
+ */
+
+export interface LedgerTransaction {
+  sale_id: string;
+  bundle_id: string;
+  device_id: string;
+  kind: 'sale' | 'refund' | 'void';
+  original_sale_id: string | null;
+  currency: string;
+  total_minor: string;
+  tax_minor: string;
+  cash_minor: string;
+  card_minor: string;
+  qr_minor: string;
+}
+
+export interface LedgerLeg {
+  sale_id: string;
+  bundle_id: string;
+  leg: 'cash' | 'card' | 'qr' | 'revenue' | 'tax' | 'suspense';
+  account: string;
+  currency: string;
+  debit: bigint;
+  credit: bigint;
+  reverses_sale_id: string | null;
+}
+
+/** The legs of one transaction; they always balance (suspense absorbs a sale that does not). */
+export function legsFor(tx: LedgerTransaction, tenant: string): LedgerLeg[] {
+  const total = BigInt(tx.total_minor);
+  const tax = BigInt(tx.tax_minor);
+  // Signed amounts: positive is a debit for a sale.
+  const signed: [LedgerLeg['leg'], string, bigint][] = [
+    ['cash', `cash_drawer:${tx.device_id}`, BigInt(tx.cash_minor)],
+    ['card', `card_clearing:${tenant}`, BigInt(tx.card_minor)],
+    ['qr', `qr_clearing:${tenant}`, BigInt(tx.qr_minor)],
+    ['revenue', `revenue:${tenant}`, -(total - tax)],
+    ['tax', `tax_payable:${tenant}`, -tax],
+  ];
+  const imbalance = signed.reduce((acc, [, , v]) => acc + v, 0n);
+  if (imbalance !== 0n) signed.push(['suspense', `suspense:${tenant}`, -imbalance]);
+  const direction = tx.kind === 'sale' ? 1n : -1n;
+  return signed
+    .map(([leg, account, v]) => [leg, account, v * direction] as const)
+    .filter(([, , v]) => v !== 0n)
+    .map(([leg, account, v]) => ({
+      sale_id: tx.sale_id,
+      bundle_id: tx.bundle_id,
+      leg,
+      account,
+      currency: tx.currency,
+      debit: v > 0n ? v : 0n,
+      credit: v < 0n ? -v : 0n,
+      reverses_sale_id: tx.kind === 'sale' ? null : tx.original_sale_id,
+    }));
+}
+
+/**
+ * Writes the legs; ones already written are skipped by the unique constraint, so this can run again
+ * after a crash at any point. Returns how many rows were new.
+ */
+export async function writeLegs(db: Queryable, legs: readonly LedgerLeg[]): Promise<number> {
+  if (legs.length === 0) return 0;
+  const { rowCount } = await db.query(
+    `INSERT INTO ledger_entries (sale_id, bundle_id, leg, account, currency, debit_minor, credit_minor, reverses_sale_id)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::uuid[])
+     ON CONFLICT (sale_id, leg) DO NOTHING`,
+    [
+      legs.map((l) => l.sale_id),
+      legs.map((l) => l.bundle_id),
+      legs.map((l) => l.leg),
+      legs.map((l) => l.account),
+      legs.map((l) => l.currency),
+      legs.map((l) => l.debit.toString()),
+      legs.map((l) => l.credit.toString()),
+      legs.map((l) => l.reverses_sale_id),
+    ],
+  );
+  return rowCount ?? 0;
+}
+
+export function tenantOf(row: { tenant_type: string | null; tenant_id: string | null; device_id: string }) {
+  return row.tenant_type && row.tenant_id ? `${row.tenant_type}:${row.tenant_id}` : `device:${row.device_id}`;
+}
+
+/** The transactions of a bundle still to post, with what legsFor needs. */
+export async function pendingTransactions(db: Queryable, bundleId: string): Promise<LedgerTransaction[]> {
+  const { rows } = await db.query<LedgerTransaction>(
+    `SELECT sale_id, bundle_id, device_id, kind, original_sale_id, currency, total_minor, tax_minor,
+            cash_minor, card_minor, qr_minor
+     FROM offline_transactions WHERE bundle_id = $1 AND status = 'pending' ORDER BY seq`,
+    [bundleId],
+  );
+  return rows;
+}
+
+export interface LedgerCheck {
+  balanced: boolean;
+  /** Σ debit and Σ credit per currency, as decimal strings (exact). */
+  byCurrency: { currency: string; debit: string; credit: string }[];
+  /** Transactions whose own legs do not balance (should always be empty). */
+  unbalancedTransactions: string[];
+  entries: number;
+}
+
+/** Σ debits = Σ credits per currency and per transaction. */
+export async function checkLedger(db: Queryable): Promise<LedgerCheck> {
+  const currencies = await db.query<{ currency: string; debit: string; credit: string; n: string }>(
+    `SELECT currency, sum(debit_minor)::text AS debit, sum(credit_minor)::text AS credit, count(*)::text AS n
+     FROM ledger_entries GROUP BY currency ORDER BY currency`,
+  );
+  const perTx = await db.query<{ sale_id: string }>(
+    `SELECT sale_id FROM ledger_entries GROUP BY sale_id
+     HAVING sum(debit_minor) <> sum(credit_minor) OR count(DISTINCT currency) > 1`,
+  );
+  const byCurrency = currencies.rows.map(({ currency, debit, credit }) => ({ currency, debit, credit }));
+  return {
+    balanced: byCurrency.every((c) => c.debit === c.credit) && perTx.rows.length === 0,
+    byCurrency,
+    unbalancedTransactions: perTx.rows.map((r) => r.sale_id),
+    entries: currencies.rows.reduce((acc, r) => acc + Number(r.n), 0),
+  };
+}

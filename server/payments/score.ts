@@ -1,0 +1,196 @@
+import { FRAUD_THRESHOLDS, type Sale } from '../../protocol/bundle';
+import type { BundleStatus, Policy, ScoreReason } from '../../protocol/http';
+
+/**
+ * The fraud score of a bundle: a sum of weighted reasons, capped at 1. Rules and weights are plain
+ * and deterministic so ops can read why a bundle was held; the bands come from the payments seed
+ * (FRAUD_THRESHOLDS): below 0.15 accepted, up to 0.35 review, above 0.35 quarantined.
+ *
+ * Weights are chosen so that one reason alone lands where it should:
+ * - review (0.15–0.35): sequence gap, clock anomaly, daily count or unsynced total over the policy,
+ *   strong velocity;
+ * - quarantine (> 0.35): an amount over the policy's maximum, a chain break, an invalid sale;
+ * - accepted unless combined: amounts near the limit, mild velocity, repeated cards, overrides.
+ */
+export const WEIGHTS = {
+  VELOCITY_HIGH: 0.1,
+  VELOCITY_EXTREME: 0.2,
+  AMOUNT_NEAR_LIMIT: 0.05,
+  AMOUNT_OVER_LIMIT: 0.4,
+  DAILY_COUNT_OVER_LIMIT: 0.2,
+  UNSYNCED_TOTAL_OVER_LIMIT: 0.2,
+  CLOCK_ANOMALY: 0.2,
+  SEQUENCE_GAP: 0.2,
+  CHAIN_BREAK: 0.4,
+  REPEATED_CARD: 0.1,
+  OVERRIDE_PER_SALE: 0.02,
+  OVERRIDE_MAX: 0.1,
+  INVALID_SALE: 0.4,
+} as const;
+
+/** A cashier rings up at most a few sales a minute; more in any 60 s window is unusual. */
+export const TYPICAL_SALES_PER_MINUTE = 6;
+/** "Near the limit": at or above this share of max_offline_amount. */
+export const NEAR_LIMIT_RATIO = 0.9;
+/** The same card token more often than this within one bundle. */
+export const REPEATED_CARD_MAX = 3;
+/** A sale timestamped this far after the device clock or the server clock is in the future. */
+export const FUTURE_TOLERANCE_MS = 2 * 60_000;
+
+export interface ScoreContext {
+  sales: readonly Sale[];
+  policy: Policy | null;
+  deviceClock: Date;
+  serverNow: Date;
+  /** created_at of the latest sale the server holds from this device's earlier sequence numbers. */
+  previousLastSaleAt: Date | null;
+  /** Offline sales already stored for this device, per UTC day ('2025-01-15'). */
+  storedOfflineCountByDay: ReadonlyMap<string, number>;
+  /** Sequence / chain findings against what the server holds and inside the bundle. */
+  sequenceGap: string | null;
+  chainBreak: string | null;
+  invalidSales: readonly { index: number; sale_id: string; issues: readonly { code: string }[] }[];
+}
+
+export interface Score {
+  score: number;
+  reasons: ScoreReason[];
+  status: Exclude<BundleStatus, 'reconciled' | 'rejected'>;
+}
+
+export function statusFor(score: number): Score['status'] {
+  if (score < FRAUD_THRESHOLDS.review) return 'accepted';
+  if (score <= FRAUD_THRESHOLDS.quarantine) return 'review';
+  return 'quarantined';
+}
+
+/** Sum of weights, capped at 1, rounded to 4 decimals so the bands are not at float's mercy. */
+export function combine(reasons: readonly ScoreReason[]): number {
+  const sum = reasons.reduce((acc, r) => acc + r.weight, 0);
+  return Math.min(1, Math.round(sum * 10_000) / 10_000);
+}
+
+function peakPerMinute(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  let start = 0;
+  for (let end = 0; end < sorted.length; end++) {
+    while (sorted[end]! - sorted[start]! >= 60_000) start++;
+    best = Math.max(best, end - start + 1);
+  }
+  return best;
+}
+
+export function scoreBundle(ctx: ScoreContext): Score {
+  const reasons: ScoreReason[] = [];
+  const add = (code: ScoreReason['code'], weight: number, detail: string) =>
+    reasons.push({ code, weight, detail: detail.slice(0, 500) });
+  const { sales, policy } = ctx;
+  const times = sales.map((s) => Date.parse(s.created_at));
+
+  // Velocity: the busiest minute of the bundle against a cashier's typical pace.
+  const peak = peakPerMinute(times);
+  if (peak > TYPICAL_SALES_PER_MINUTE * 5)
+    add(
+      'VELOCITY',
+      WEIGHTS.VELOCITY_EXTREME,
+      `${peak} sales within one minute (typical ${TYPICAL_SALES_PER_MINUTE})`,
+    );
+  else if (peak > TYPICAL_SALES_PER_MINUTE * 2)
+    add(
+      'VELOCITY',
+      WEIGHTS.VELOCITY_HIGH,
+      `${peak} sales within one minute (typical ${TYPICAL_SALES_PER_MINUTE})`,
+    );
+
+  if (policy) {
+    // Amounts are compared in the policy's currency only; an amount in another currency is not comparable.
+    const offline = sales.filter((s) => !s.online && s.kind === 'sale' && s.currency === policy.currency);
+    const over = offline.filter((s) => s.total_minor > policy.max_offline_amount);
+    const near = offline.filter(
+      (s) =>
+        s.total_minor <= policy.max_offline_amount &&
+        s.total_minor >= policy.max_offline_amount * NEAR_LIMIT_RATIO,
+    );
+    if (over.length > 0)
+      add(
+        'AMOUNT_OVER_LIMIT',
+        WEIGHTS.AMOUNT_OVER_LIMIT,
+        `${over.length} sale(s) above max_offline_amount ${policy.max_offline_amount} ${policy.currency}`,
+      );
+    if (near.length > 0)
+      add(
+        'AMOUNT_NEAR_LIMIT',
+        WEIGHTS.AMOUNT_NEAR_LIMIT,
+        `${near.length} sale(s) within ${Math.round((1 - NEAR_LIMIT_RATIO) * 100)} % of max_offline_amount`,
+      );
+
+    const perDay = new Map<string, number>();
+    for (const s of sales.filter((x) => !x.online)) {
+      const day = s.created_at.slice(0, 10);
+      perDay.set(day, (perDay.get(day) ?? 0) + 1);
+    }
+    const overDays = [...perDay].filter(
+      ([day, n]) => n + (ctx.storedOfflineCountByDay.get(day) ?? 0) > policy.max_offline_per_device_per_day,
+    );
+    if (overDays.length > 0)
+      add(
+        'DAILY_COUNT_OVER_LIMIT',
+        WEIGHTS.DAILY_COUNT_OVER_LIMIT,
+        `more than ${policy.max_offline_per_device_per_day} offline sales on ${overDays.map(([d]) => d).join(', ')}`,
+      );
+
+    const unsynced = offline.reduce((acc, s) => acc + s.total_minor, 0);
+    if (unsynced > policy.max_unsynced_amount)
+      add(
+        'UNSYNCED_TOTAL_OVER_LIMIT',
+        WEIGHTS.UNSYNCED_TOTAL_OVER_LIMIT,
+        `${unsynced} ${policy.currency} taken offline, above max_unsynced_amount ${policy.max_unsynced_amount}`,
+      );
+  }
+
+  const clock: string[] = [];
+  if (times.some((t, i) => i > 0 && t < times[i - 1]!)) clock.push('sale times go backwards');
+  const latest = Math.max(...times);
+  if (latest > ctx.deviceClock.getTime() + FUTURE_TOLERANCE_MS)
+    clock.push('a sale is after the device clock');
+  if (latest > ctx.serverNow.getTime() + FUTURE_TOLERANCE_MS) clock.push('a sale is in the future');
+  if (ctx.previousLastSaleAt && Math.min(...times) < ctx.previousLastSaleAt.getTime())
+    clock.push('a sale is older than the previous bundle');
+  if (clock.length > 0) add('CLOCK_ANOMALY', WEIGHTS.CLOCK_ANOMALY, clock.join('; '));
+
+  if (ctx.sequenceGap) add('SEQUENCE_GAP', WEIGHTS.SEQUENCE_GAP, ctx.sequenceGap);
+  if (ctx.chainBreak) add('CHAIN_BREAK', WEIGHTS.CHAIN_BREAK, ctx.chainBreak);
+
+  const tokens = new Map<string, number>();
+  for (const s of sales)
+    for (const t of s.tenders) if (t.card) tokens.set(t.card.token, (tokens.get(t.card.token) ?? 0) + 1);
+  const repeated = [...tokens.values()].filter((n) => n > REPEATED_CARD_MAX);
+  // The detail names counts only: a card token is card data and never leaves the bundle.
+  if (repeated.length > 0)
+    add(
+      'REPEATED_CARD',
+      WEIGHTS.REPEATED_CARD,
+      `${repeated.length} card(s) used more than ${REPEATED_CARD_MAX} times (max ${Math.max(...repeated)})`,
+    );
+
+  const overrides = sales.filter((s) => s.override !== undefined).length;
+  if (overrides > 0)
+    add(
+      'OVERRIDE_USED',
+      Math.min(WEIGHTS.OVERRIDE_MAX, overrides * WEIGHTS.OVERRIDE_PER_SALE),
+      `${overrides} manager override(s)`,
+    );
+
+  if (ctx.invalidSales.length > 0) {
+    const codes = [...new Set(ctx.invalidSales.flatMap((s) => s.issues.map((i) => i.code)))];
+    add(
+      'INVALID_SALE',
+      WEIGHTS.INVALID_SALE,
+      `${ctx.invalidSales.length} sale(s) fail the sale rules: ${codes.join(', ')} (first at index ${ctx.invalidSales[0]!.index})`,
+    );
+  }
+
+  const score = combine(reasons);
+  return { score, reasons, status: statusFor(score) };
+}

@@ -1,0 +1,246 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type pg from 'pg';
+import { appendAudit } from '../audit/chain';
+import { withTransaction } from '../db/tx';
+import { purgeExpiredNonces } from '../devices/signature';
+import type { Logger } from '../logger';
+import { metrics } from '../metrics';
+import { legsFor, pendingTransactions, tenantOf, writeLegs } from '../payments/ledger';
+
+/**
+ * The reconciliation worker: posts accepted bundles to the ledger.
+ *
+ * Queue: the table offline_reconciliation_queue, claimed with `SELECT … FOR UPDATE SKIP LOCKED`.
+ * graphile-worker and pg-boss would do this for us but need Node 22 (we run Node 20), and a queue
+ * of one job kind is a dozen lines of SQL. Any number of workers (processes, or loops in one
+ * process) can run at once: each locks a different job, and a job's lock lives as long as the
+ * transaction that posts it.
+ *
+ * Exactly once: a bundle is claimed, posted, marked reconciled and removed from the queue in ONE
+ * transaction. A worker that dies anywhere before COMMIT leaves nothing behind; its lock goes with
+ * its connection and the next worker takes the job. Independently of that, ledger_entries has
+ * UNIQUE (sale_id, leg) and legs are written with ON CONFLICT DO NOTHING, so even entries committed
+ * without their marking (an older worker, a manual repair, a future split into two transactions)
+ * cannot be written twice.
+ */
+
+export interface WorkerHooks {
+  /** Test seam: runs after a bundle's entries are written, before it is marked reconciled. */
+  afterEntries?: (bundleId: string) => Promise<void> | void;
+}
+
+export interface WorkerOptions {
+  pool: pg.Pool;
+  logger?: Logger;
+  workerId?: string;
+  /** Idle wait between polls of an empty queue. */
+  pollIntervalMs?: number;
+  /** How often expired nonces are purged (bundle and request nonces). */
+  purgeIntervalMs?: number;
+  hooks?: WorkerHooks;
+}
+
+export interface PassResult {
+  bundles: number;
+  sales: number;
+  failed: number;
+}
+
+const HEARTBEAT_KIND = 'reconciliation';
+/** Retry delay after a failed job: 5 s, 10 s, 20 s … capped at 10 minutes. */
+const backoffSeconds = (attempts: number) => Math.min(600, 5 * 2 ** Math.max(0, attempts - 1));
+
+interface ClaimedBundle {
+  bundle_id: string;
+  device_id: string;
+  tenant_type: string | null;
+  tenant_id: string | null;
+  status: string;
+}
+
+/** Claims and posts one bundle; false when the queue has nothing ready. */
+export async function reconcileNext(
+  pool: pg.Pool,
+  options: { workerId: string; hooks?: WorkerHooks; logger?: Logger } = { workerId: 'anonymous' },
+): Promise<{ bundleId: string; sales: number } | null | { failed: string }> {
+  let claimed: string | undefined;
+  try {
+    return await withTransaction(pool, async (client) => {
+      const job = await client.query<{ bundle_id: string }>(
+        `SELECT bundle_id FROM offline_reconciliation_queue WHERE run_after <= now()
+         ORDER BY enqueued_at, bundle_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
+      );
+      const bundleId = job.rows[0]?.bundle_id;
+      if (!bundleId) return null;
+      claimed = bundleId;
+      const started = process.hrtime.bigint();
+      const { rows } = await client.query<ClaimedBundle>(
+        `SELECT bundle_id, device_id, tenant_type, tenant_id, status FROM offline_tx_bundles
+         WHERE bundle_id = $1 FOR UPDATE`,
+        [bundleId],
+      );
+      const bundle = rows[0];
+      if (!bundle || bundle.status !== 'accepted') {
+        // Rejected or already reconciled since it was queued: nothing to post.
+        await client.query('DELETE FROM offline_reconciliation_queue WHERE bundle_id = $1', [bundleId]);
+        return { bundleId, sales: 0 };
+      }
+      const txs = await pendingTransactions(client, bundleId);
+      const tenant = tenantOf(bundle);
+      const legs = txs.flatMap((tx) => legsFor(tx, tenant));
+      const written = await writeLegs(client, legs);
+      await options.hooks?.afterEntries?.(bundleId);
+      await client.query(
+        `UPDATE offline_transactions SET status = 'reconciled', reconciled_at = now()
+         WHERE bundle_id = $1 AND status = 'pending'`,
+        [bundleId],
+      );
+      await client.query(
+        `UPDATE offline_tx_bundles SET status = 'reconciled', reconciled_at = now(), updated_at = now(),
+           change_xid = pg_current_xact_id() WHERE bundle_id = $1`,
+        [bundleId],
+      );
+      await client.query('DELETE FROM offline_reconciliation_queue WHERE bundle_id = $1', [bundleId]);
+      await appendAudit(client, {
+        actorType: 'system',
+        actorId: options.workerId,
+        action: 'bundle.reconciled',
+        targetType: 'bundle',
+        targetId: bundleId,
+        details: { transactions: txs.length, entries: written, skipped_entries: legs.length - written },
+      });
+      metrics.reconciliationDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      return { bundleId, sales: txs.length };
+    });
+  } catch (err) {
+    if (claimed === undefined) throw err;
+    // The transaction rolled back: record the failure and back off, so one bad job cannot spin.
+    options.logger?.error({ err, bundleId: claimed }, 'reconciliation failed');
+    await pool
+      .query(
+        `UPDATE offline_reconciliation_queue SET attempts = attempts + 1, last_error = $2,
+           run_after = now() + make_interval(secs => $3)
+         WHERE bundle_id = $1`,
+        [claimed, String(err instanceof Error ? err.message : err).slice(0, 500), backoffSeconds(1)],
+      )
+      .catch(() => undefined);
+    return { failed: claimed };
+  }
+}
+
+export async function heartbeat(pool: pg.Pool, workerId: string, details: Record<string, unknown>) {
+  await pool.query(
+    `INSERT INTO worker_heartbeats (worker_id, kind, details) VALUES ($1, $2, $3)
+     ON CONFLICT (worker_id) DO UPDATE SET heartbeat_at = now(), details = EXCLUDED.details`,
+    [workerId, HEARTBEAT_KIND, JSON.stringify(details)],
+  );
+}
+
+export async function purgeNonces(pool: pg.Pool): Promise<number> {
+  const bundles = await pool.query('DELETE FROM offline_bundle_nonces WHERE expires_at < now()');
+  return (bundles.rowCount ?? 0) + (await purgeExpiredNonces(pool));
+}
+
+export function defaultWorkerId(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
+/** Drains the queue once (what `npm run worker -- --once` does), then heartbeats and purges. */
+export async function runOnce(options: WorkerOptions): Promise<PassResult> {
+  const workerId = options.workerId ?? defaultWorkerId();
+  const result: PassResult = { bundles: 0, sales: 0, failed: 0 };
+  const failed = new Set<string>();
+  await heartbeat(options.pool, workerId, { state: 'running' });
+  for (;;) {
+    const next = await reconcileNext(options.pool, {
+      workerId,
+      ...(options.hooks ? { hooks: options.hooks } : {}),
+      ...(options.logger ? { logger: options.logger } : {}),
+    });
+    if (next === null) break;
+    if ('failed' in next) {
+      result.failed++;
+      // A failing job is delayed by its backoff, so it will not come back in this pass.
+      if (failed.has(next.failed)) break;
+      failed.add(next.failed);
+      continue;
+    }
+    result.bundles++;
+    result.sales += next.sales;
+  }
+  await purgeNonces(options.pool);
+  await heartbeat(options.pool, workerId, { state: 'idle', ...result });
+  return result;
+}
+
+export interface RunningWorker {
+  workerId: string;
+  /** Finishes the bundle in hand, then stops. */
+  stop(): Promise<void>;
+  /** Totals since start. */
+  readonly processed: PassResult;
+}
+
+/** The continuous worker, startable in-process (tests, the embedded server) or from worker/main.ts. */
+export function startWorker(options: WorkerOptions): RunningWorker {
+  const workerId = options.workerId ?? defaultWorkerId();
+  const pollMs = options.pollIntervalMs ?? 1000;
+  const purgeMs = options.purgeIntervalMs ?? 10 * 60_000;
+  const processed: PassResult = { bundles: 0, sales: 0, failed: 0 };
+  let stopping = false;
+  let wake: (() => void) | undefined;
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+
+  const loop = async () => {
+    let lastBeat = 0;
+    let lastPurge = 0;
+    while (!stopping) {
+      try {
+        const now = Date.now();
+        if (now - lastBeat >= 10_000) {
+          await heartbeat(options.pool, workerId, { state: 'running', ...processed });
+          lastBeat = now;
+        }
+        if (now - lastPurge >= purgeMs) {
+          await purgeNonces(options.pool);
+          lastPurge = now;
+        }
+        const next = await reconcileNext(options.pool, {
+          workerId,
+          ...(options.hooks ? { hooks: options.hooks } : {}),
+          ...(options.logger ? { logger: options.logger } : {}),
+        });
+        if (next === null) await sleep(pollMs);
+        else if ('failed' in next) processed.failed++;
+        else {
+          processed.bundles++;
+          processed.sales += next.sales;
+        }
+      } catch (err) {
+        options.logger?.error({ err }, 'worker loop failed; retrying');
+        await sleep(Math.max(pollMs, 1000));
+      }
+    }
+  };
+  const done = loop();
+  return {
+    workerId,
+    processed,
+    stop: async () => {
+      stopping = true;
+      wake?.();
+      await done;
+      await options.pool
+        .query('DELETE FROM worker_heartbeats WHERE worker_id = $1', [workerId])
+        .catch(() => undefined);
+    },
+  };
+}
