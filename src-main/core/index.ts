@@ -1,13 +1,20 @@
-import { distinctUntilChanged, filter, firstValueFrom, map } from 'rxjs';
+import { distinctUntilChanged, filter, firstValueFrom, map, throwError } from 'rxjs';
 import type { Settings } from '../../protocol/api';
+import { ApiError } from '../../protocol/api';
 import { KeytarKeyStore } from '../../native/keystore';
 import type { ApiHandlers } from './api/handlers';
 import { DEFAULT_SERVER_URL, type CoreConfig } from './config';
 import { DeviceService } from './device/device-service';
 import { EnrollmentStore } from './device/enrollment-store';
+import { loadOrCreateIdentity, type DeviceIdentity } from './device/identity';
 import { deviceStatus } from './device/status';
 import { ReachabilityMonitor } from './net/reachability';
+import { ManagerPins } from './pos/manager-pin';
+import { PosService } from './pos/pos-service';
 import { SettingsStore } from './settings/settings-store';
+import { openAppDatabase, type AppDatabase } from './store/database';
+import { addPosCollections } from './store/schemas/pos';
+import { SyncService, type SyncOptions } from './sync/sync-service';
 
 export type { ApiHandlers } from './api/handlers';
 export { callCommand, openSubscription } from './api/dispatch';
@@ -30,7 +37,7 @@ export function defaultSettings(config: Pick<CoreConfig, 'defaultServerUrl'>): S
 }
 
 /** Builds the app core: plain Node, no Electron, so the shell and the browser host share it. */
-export async function createCore(config: CoreConfig): Promise<Core> {
+export async function createCore(config: CoreConfig & { sync?: SyncOptions }): Promise<Core> {
   const settings = await SettingsStore.open(config.dataDir, defaultSettings(config));
   const reachability = new ReachabilityMonitor(settings.current.serverUrl, {
     intervalMs: config.reachabilityIntervalMs ?? 5000,
@@ -38,12 +45,81 @@ export async function createCore(config: CoreConfig): Promise<Core> {
   const settingsSub = settings.changes.subscribe((s) => reachability.retarget(s.serverUrl));
   reachability.start();
 
-  const device = new DeviceService(
-    config.keyStore ?? new KeytarKeyStore(),
-    await EnrollmentStore.open(config.dataDir),
-    config.platform,
-  );
+  const keyStore = config.keyStore ?? new KeytarKeyStore();
+  const enrollmentStore = await EnrollmentStore.open(config.dataDir);
+  const device = new DeviceService(keyStore, enrollmentStore, config.platform);
   await device.start();
+  // The identity's private keys for signing sales and bundles: read from the keychain once.
+  let identityPromise: Promise<DeviceIdentity> | null = null;
+  const identity = () => {
+    identityPromise ??= loadOrCreateIdentity(keyStore).catch((error: unknown) => {
+      identityPromise = null;
+      throw new ApiError(
+        'KEYCHAIN_UNAVAILABLE',
+        `This device has no identity: the OS keychain could not be used (${error instanceof Error ? error.message : String(error)}).`,
+      );
+    });
+    return identityPromise;
+  };
+
+  // The app database (sales, catalog, outbox…). A keychain or disk failure is reported by every POS
+  // call rather than stopping the app, as the device identity does.
+  let db: AppDatabase | null = null;
+  let pos: PosService | null = null;
+  let sync: SyncService | null = null;
+  let storeError: string | null = null;
+  try {
+    db = await openAppDatabase({ dataDir: config.dataDir, keyStore });
+    const extra = await addPosCollections(db.rx);
+    const collections = { ...db.rx.collections, ...extra };
+    pos = new PosService({
+      collections,
+      pins: new ManagerPins(collections.settings),
+      enrollment: () => enrollmentStore.current,
+      enrollmentChanges: enrollmentStore.changes,
+      deviceId: async () => (await identity()).deviceId,
+      online: () => reachability.current.state === 'online',
+      fallbackCurrency: () => settings.current.currency,
+      onRecorded: () => sync?.kick(),
+    });
+    sync = new SyncService({
+      collections,
+      identity,
+      enrollment: enrollmentStore,
+      enrollmentChanges: enrollmentStore.changes,
+      reachability,
+      serverUrl: () => settings.current.serverUrl,
+      ...(config.sync ? { options: config.sync } : {}),
+    });
+    await sync.start();
+  } catch (error) {
+    storeError = error instanceof Error ? error.message : String(error);
+    console.error('[core] the app database could not be opened', error);
+  }
+  const needPos = (): PosService => {
+    if (!pos)
+      throw new ApiError(
+        'STORE_UNAVAILABLE',
+        `The sales database could not be opened: ${storeError ?? 'unknown'}.`,
+      );
+    return pos;
+  };
+  const needSync = (): SyncService => {
+    if (!sync)
+      throw new ApiError(
+        'STORE_UNAVAILABLE',
+        `The sales database could not be opened: ${storeError ?? 'unknown'}.`,
+      );
+    return sync;
+  };
+  const fail = () =>
+    throwError(
+      () =>
+        new ApiError(
+          'STORE_UNAVAILABLE',
+          `The sales database could not be opened: ${storeError ?? 'unknown'}.`,
+        ),
+    );
   // Each return of the network is a chance to learn of a revocation and to fetch server time.
   const checkInSub = reachability.changes
     .pipe(
@@ -74,10 +150,25 @@ export async function createCore(config: CoreConfig): Promise<Core> {
       'enrollment.redeemCode': ({ code }) => device.redeemCode(settings.current.serverUrl, code),
       'enrollment.registerLaptop': (input) => device.registerLaptop(settings.current.serverUrl, input),
       'enrollment.checkIn': () => device.checkIn(),
+      'pos.catalog.search': async ({ query, limit }) => ({
+        items: await needPos().searchCatalog(query, limit),
+      }),
+      'pos.catalog.byBarcode': async ({ barcode }) => ({ item: await needPos().byBarcode(barcode) }),
+      'pos.sale.capture': (input) => needPos().capture(input),
+      'pos.sale.refund': (input) => needPos().refund(input),
+      'pos.sale.void': (input) => needPos().void(input),
+      'pos.shift.open': ({ floatMinor }) => needPos().openShift(floatMinor),
+      'pos.shift.close': ({ countedCashMinor }) => needPos().closeShift(countedCashMinor),
+      'pos.managerPin.set': (input) => needPos().setManagerPin(input),
+      'sync.now': () => needSync().syncNow(),
     },
     subscriptions: {
       'device.status': () => status$,
       'settings.changes': () => settings.changes,
+      'pos.pending': () => (pos ? pos.pending() : fail()),
+      'sync.status': () => (sync ? sync.changes : fail()),
+      'pos.shift.current': () => (pos ? pos.currentShift() : fail()),
+      'pos.sales.recent': ({ limit }) => (pos ? pos.recentSales(limit) : fail()),
     },
   };
 
@@ -87,6 +178,10 @@ export async function createCore(config: CoreConfig): Promise<Core> {
     async close() {
       settingsSub.unsubscribe();
       checkInSub.unsubscribe();
+      sync?.stop();
+      // Sales being written finish first: a sale acknowledged to the cashier is on disk.
+      await pos?.idle();
+      await db?.close();
       reachability.stop();
       device.close();
       settings.close();

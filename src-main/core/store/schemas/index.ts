@@ -5,3 +5,4 @@ export * from './policies';
 export * from './materials';
 export * from './licences';
 export * from './settings';
+export * from './pos';

@@ -1,9 +1,23 @@
 import type { MigrationStrategies, RxJsonSchema } from 'rxdb';
 import { currencyField, idField, minorUnitsField, timeField, basisPointsField } from './common';
 
-export const SALE_STATUSES = ['recorded', 'queued', 'accepted', 'rejected', 'reconciled', 'voided'] as const;
+/**
+ * `recorded`: on this terminal only; `queued`: inside a bundle of the outbox, sent or about to be,
+ * no answer yet; then the server's verdict (accepted, review, quarantined, reconciled, rejected).
+ * `voided` is a version 0 value no code writes any more: a void is a new sale (kind 'void').
+ */
+export const SALE_STATUSES = [
+  'recorded',
+  'queued',
+  'accepted',
+  'rejected',
+  'reconciled',
+  'voided',
+  'review',
+  'quarantined',
+] as const;
 export type SaleStatus = (typeof SALE_STATUSES)[number];
-export const TENDER_KINDS = ['cash', 'card', 'mobile_money', 'voucher'] as const;
+export const TENDER_KINDS = ['cash', 'card', 'mobile_money', 'voucher', 'qr'] as const;
 
 export interface SaleLine {
   sku: string;
@@ -36,11 +50,23 @@ export interface SaleDoc {
   status: SaleStatus;
   /** True when the sale was authorised online, false when taken offline. */
   online: boolean;
+  // Version 1 (all optional, so version 0 documents are valid version 1 documents):
+  /** 'sale' when absent. */
+  kind?: 'sale' | 'refund' | 'void';
+  originalSaleId?: string;
+  shiftId?: string;
+  /** The outbox bundle that carries this sale, once it is in one. */
+  bundleId?: string;
+  /** The server's reason code when it refused or flagged the sale's bundle. */
+  statusReason?: string;
+  /** The protocol `Sale` exactly as chained and hashed (RFC 8785 JSON): what bundles carry. */
+  record?: string;
+  updatedAt?: number;
 }
 
 export const saleSchema: RxJsonSchema<SaleDoc> = {
   title: 'sale',
-  version: 0,
+  version: 1,
   primaryKey: 'id',
   type: 'object',
   properties: {
@@ -83,6 +109,13 @@ export const saleSchema: RxJsonSchema<SaleDoc> = {
     },
     status: { type: 'string', enum: [...SALE_STATUSES], maxLength: 16 },
     online: { type: 'boolean' },
+    kind: { type: 'string', enum: ['sale', 'refund', 'void'], maxLength: 8 },
+    originalSaleId: idField,
+    shiftId: idField,
+    bundleId: idField,
+    statusReason: { type: 'string', maxLength: 64 },
+    record: { type: 'string', maxLength: 2_000_000 },
+    updatedAt: timeField,
   },
   required: [
     'id',
@@ -106,5 +139,10 @@ export const saleSchema: RxJsonSchema<SaleDoc> = {
   ],
 };
 
-/** Version n+1 adds `n+1: (old) => new` here; RxDB migrates on open. */
-export const saleMigrations: MigrationStrategies = {};
+/**
+ * Version n+1 adds `n+1: (old) => new` here; RxDB migrates on open.
+ * 1: adds optional fields and enum values only, so a version 0 document is kept as it is.
+ */
+export const saleMigrations: MigrationStrategies = {
+  1: (doc: SaleDoc) => doc,
+};

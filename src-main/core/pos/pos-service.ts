@@ -1,0 +1,664 @@
+import { randomUUID } from 'node:crypto';
+import type { RxCollection } from 'rxdb';
+import { combineLatest, from, map, of, switchMap, timer, type Observable } from 'rxjs';
+import {
+  ApiError,
+  type CatalogEntry,
+  type PendingBanner,
+  type SaleSummary,
+  type Shift,
+  type ZReport,
+} from '../../../protocol/api';
+import { checkSale } from '../../../protocol/bundle/check-sale';
+import { GENESIS_HEAD, saleHash, type ChainHead } from '../../../protocol/bundle/chain';
+import type { Sale, SaleLine, Tender } from '../../../protocol/bundle/sale';
+import { canonicalJson } from '../../../protocol/crypto/canonical';
+import { Policy } from '../../../protocol/http/policies';
+import type { EnrollmentRecord } from '../device/enrollment-store';
+import type { AuditDoc, CatalogItemDoc, SaleDoc, SettingDoc, ShiftDoc } from '../store/schemas/index';
+import {
+  enforceLimits,
+  enrollmentRefusal,
+  HOUR_MS,
+  policyRefusal,
+  utcDayStart,
+  type LimitCode,
+} from './limits';
+import type { ManagerPins } from './manager-pin';
+import { SerialQueue } from './serial';
+import {
+  computeLine,
+  divRoundHalfUp,
+  lineTax,
+  settleTenders,
+  sumTotals,
+  type CartLineInput,
+  type TenderInputValue,
+} from './totals';
+import { zReport } from './zreport';
+
+export interface PosCollectionsUsed {
+  sales: RxCollection<SaleDoc>;
+  catalog: RxCollection<CatalogItemDoc>;
+  settings: RxCollection<SettingDoc>;
+  shifts: RxCollection<ShiftDoc>;
+  audit: RxCollection<AuditDoc>;
+}
+
+export interface PosDeps {
+  collections: PosCollectionsUsed;
+  pins: ManagerPins;
+  enrollment: () => EnrollmentRecord;
+  enrollmentChanges: Observable<EnrollmentRecord>;
+  /** The device id from the keychain identity; throws when the keychain is unavailable. */
+  deviceId: () => Promise<string>;
+  online: () => boolean;
+  /** The terminal's currency when the enrollment does not say (settings). */
+  fallbackCurrency: () => string;
+  /** Told after every durable write of a sale (the sync engine pushes it when it can). */
+  onRecorded?: () => void;
+  now?: () => number;
+}
+
+export interface OverrideInput {
+  managerId: string;
+  pin: string;
+  reason: string;
+}
+
+/** Statuses the server has not accepted yet: they count against the offline limits. */
+export const UNSYNCED: SaleDoc['status'][] = ['recorded', 'queued'];
+
+export function saleState(status: SaleDoc['status']): SaleSummary['status'] {
+  switch (status) {
+    case 'recorded':
+      return 'pending';
+    case 'queued':
+      return 'pushed';
+    case 'voided':
+      return 'accepted';
+    default:
+      return status;
+  }
+}
+
+export function parsePolicy(record: EnrollmentRecord): Policy | null {
+  const parsed = Policy.safeParse(record.policy);
+  return parsed.success ? parsed.data : null;
+}
+
+export function saleOf(doc: SaleDoc): Sale {
+  if (!doc.record) throw new ApiError('SALE_LEGACY', 'This sale was recorded before sales were signed.');
+  return JSON.parse(doc.record) as Sale;
+}
+
+export function summarize(doc: SaleDoc): SaleSummary {
+  const sale = saleOf(doc);
+  const change = sale.tenders.reduce((s, t) => s + (t.change_minor ?? 0), 0);
+  return {
+    saleId: sale.sale_id,
+    seq: sale.seq,
+    kind: sale.kind,
+    originalSaleId: sale.original_sale_id ?? null,
+    createdAt: sale.created_at,
+    online: sale.online,
+    currency: sale.currency,
+    lines: sale.lines.map((l, i) => ({
+      sku: l.sku,
+      name: l.name,
+      qty: l.qty,
+      unitPriceMinor: l.unit_price_minor,
+      discountMinor: l.discount_minor,
+      taxRateBp: doc.lines[i]?.taxRate ?? null,
+      taxMinor: l.tax_minor,
+      totalMinor: l.total_minor,
+    })),
+    tenders: sale.tenders.map((t) => ({
+      type: t.type,
+      amountMinor: t.amount_minor,
+      changeMinor: t.change_minor ?? 0,
+      brand: t.card?.brand ?? null,
+      last4: t.card?.last4 ?? null,
+      payerRef: t.qr?.payer_ref ?? null,
+    })),
+    taxMinor: sale.lines.reduce((s, l) => s + l.tax_minor, 0),
+    totalMinor: sale.total_minor,
+    changeMinor: change,
+    status: saleState(doc.status),
+    statusReason: doc.statusReason ?? null,
+    override: sale.override ? { managerId: sale.override.manager_id, reason: sale.override.reason } : null,
+    shiftId: doc.shiftId ?? null,
+    hash: doc.hash,
+  };
+}
+
+function shiftView(doc: ShiftDoc): Shift {
+  return {
+    shiftId: doc.id,
+    state: doc.state,
+    openedAt: new Date(doc.openedAt).toISOString(),
+    closedAt: doc.closedAt ? new Date(doc.closedAt).toISOString() : null,
+    currency: doc.currency,
+    floatMinor: doc.floatMinor,
+  };
+}
+
+function catalogEntry(doc: CatalogItemDoc): CatalogEntry {
+  return {
+    sku: doc.sku,
+    barcode: doc.barcode || null,
+    name: doc.name,
+    priceMinor: doc.priceMinor,
+    currency: doc.currency,
+    taxRateBp: doc.taxRate,
+  };
+}
+
+const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
+/**
+ * Sales capture, refunds, voids, shifts and the cashier's views. Every write that takes a sequence
+ * number runs in one SerialQueue, and a sale is acknowledged only after RxDB has written it (our
+ * storage commits with synchronous=FULL, so the write survives a crash once acknowledged).
+ */
+export class PosService {
+  private readonly queue = new SerialQueue();
+  private head: { deviceId: string; head: ChainHead } | null = null;
+  private readonly now: () => number;
+
+  constructor(private readonly deps: PosDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  private get c(): PosCollectionsUsed {
+    return this.deps.collections;
+  }
+
+  /** Currency of the terminal: the one it was enrolled with, else the settings'. */
+  currency(): string {
+    return this.deps.enrollment().enrollment.currency ?? this.deps.fallbackCurrency();
+  }
+
+  private requireTrading(): { policy: Policy; currency: string } {
+    const record = this.deps.enrollment();
+    const refusal = enrollmentRefusal(record.enrollment.state, record.enrollment.mode);
+    if (refusal) throw refusal;
+    const currency = this.currency();
+    const policy = parsePolicy(record);
+    const policyError = policyRefusal(policy, currency);
+    if (policyError) throw policyError;
+    return { policy: policy!, currency };
+  }
+
+  private async openShiftDoc(): Promise<ShiftDoc | null> {
+    const doc = await this.c.shifts.findOne({ selector: { state: 'open' } }).exec();
+    return doc ? doc.toJSON() : null;
+  }
+
+  private async requireShift(): Promise<ShiftDoc> {
+    const shift = await this.openShiftDoc();
+    if (!shift) throw new ApiError('NO_OPEN_SHIFT', 'Open a shift before taking payments.');
+    return shift;
+  }
+
+  private async chainHead(deviceId: string): Promise<ChainHead> {
+    if (this.head?.deviceId === deviceId) return this.head.head;
+    const last = await this.c.sales.findOne({ selector: { deviceId }, sort: [{ seq: 'desc' }] }).exec();
+    const head = last ? { seq: last.seq, hash: last.hash } : GENESIS_HEAD;
+    this.head = { deviceId, head };
+    return head;
+  }
+
+  private async audit(
+    type: string,
+    actor: string,
+    data: Record<string, unknown>,
+    saleId?: string,
+  ): Promise<void> {
+    await this.c.audit.insert({
+      id: randomUUID(),
+      at: this.now(),
+      type,
+      actor,
+      data: JSON.stringify(data),
+      ...(saleId ? { saleId } : {}),
+    });
+  }
+
+  /** Chains, checks and durably writes one sale. Runs inside the queue. */
+  private async record(input: {
+    kind: Sale['kind'];
+    originalSaleId?: string;
+    currency: string;
+    lines: SaleLine[];
+    taxRates: number[];
+    tenders: Tender[];
+    override?: { manager_id: string; reason: string };
+    shiftId: string;
+  }): Promise<SaleDoc> {
+    const deviceId = await this.deps.deviceId();
+    const head = await this.chainHead(deviceId);
+    const createdAt = this.now();
+    const candidate: Sale = {
+      sale_id: randomUUID(),
+      device_id: deviceId,
+      seq: head.seq + 1,
+      prev_hash: head.hash,
+      kind: input.kind,
+      ...(input.originalSaleId ? { original_sale_id: input.originalSaleId } : {}),
+      created_at: new Date(createdAt).toISOString(),
+      online: this.deps.online(),
+      currency: input.currency,
+      lines: input.lines,
+      tenders: input.tenders,
+      total_minor: sumTotals(input.lines),
+      ...(input.override ? { override: input.override } : {}),
+    };
+    const check = checkSale(candidate);
+    if (!check.ok)
+      throw new ApiError(
+        'SALE_INVALID',
+        `The sale cannot be recorded: ${check.issues[0]?.message ?? 'invalid'}.`,
+        {
+          issues: check.issues,
+        },
+      );
+    const sale = check.sale;
+    const hash = saleHash(sale);
+    const doc: SaleDoc = {
+      id: sale.sale_id,
+      deviceId,
+      seq: sale.seq,
+      prevHash: sale.prev_hash,
+      hash,
+      createdAt,
+      currency: sale.currency,
+      totalMinor: sale.total_minor,
+      lines: sale.lines.map((l, i) => ({
+        sku: l.sku,
+        name: l.name,
+        qty: l.qty,
+        unitPriceMinor: l.unit_price_minor,
+        taxRate: input.taxRates[i] ?? 0,
+        totalMinor: l.total_minor,
+      })),
+      tenders: sale.tenders.map((t) => ({
+        kind: t.type,
+        amountMinor: t.amount_minor,
+        ...(t.card ? { reference: t.card.last4 } : t.qr ? { reference: t.qr.payer_ref.slice(0, 128) } : {}),
+      })),
+      status: 'recorded',
+      online: sale.online,
+      kind: sale.kind,
+      ...(sale.original_sale_id ? { originalSaleId: sale.original_sale_id } : {}),
+      shiftId: input.shiftId,
+      record: canonicalJson(sale),
+      updatedAt: createdAt,
+    };
+    await this.c.sales.insert(doc);
+    // Only a written sale moves the head: a failed write leaves the seq free (nothing holds it).
+    this.head = { deviceId, head: { seq: sale.seq, hash } };
+    return doc;
+  }
+
+  private async limitState(deviceId: string, currency: string, totalMinor: number) {
+    const now = this.now();
+    const today = await this.c.sales
+      .find({ selector: { deviceId, createdAt: { $gte: utcDayStart(now) } } })
+      .exec();
+    const unsynced = await this.c.sales
+      .find({ selector: { status: { $in: UNSYNCED } }, sort: [{ createdAt: 'asc' }] })
+      .exec();
+    return {
+      totalMinor,
+      currency,
+      now,
+      salesToday: today.filter((d) => (d.kind ?? 'sale') === 'sale').length,
+      unsyncedTotalMinor: unsynced
+        .filter((d) => (d.kind ?? 'sale') === 'sale' && d.currency === currency)
+        .reduce((s, d) => s + d.totalMinor, 0),
+      oldestUnsyncedAt: unsynced[0]?.createdAt ?? null,
+    };
+  }
+
+  private async authorize(
+    override: OverrideInput | undefined,
+    lifted: LimitCode[],
+  ): Promise<{ manager_id: string; reason: string } | undefined> {
+    if (!override || lifted.length === 0) return undefined;
+    await this.deps.pins.verify(override.managerId, override.pin);
+    return { manager_id: override.managerId, reason: override.reason };
+  }
+
+  capture(input: {
+    lines: CartLineInput[];
+    tenders: TenderInputValue[];
+    override?: OverrideInput;
+  }): Promise<SaleSummary> {
+    return this.queue.run(async () => {
+      const { policy, currency } = this.requireTrading();
+      const shift = await this.requireShift();
+      const lines = input.lines.map(computeLine);
+      const total = sumTotals(lines);
+      const { tenders } = settleTenders(total, input.tenders);
+      const deviceId = await this.deps.deviceId();
+      const state = await this.limitState(deviceId, currency, total);
+      const lifted = enforceLimits(policy, state, input.override !== undefined);
+      const override = await this.authorize(input.override, lifted);
+      const doc = await this.record({
+        kind: 'sale',
+        currency,
+        lines,
+        taxRates: input.lines.map((l) => l.taxRateBp),
+        tenders,
+        shiftId: shift.id,
+        ...(override ? { override } : {}),
+      });
+      if (override)
+        await this.audit(
+          'override',
+          override.manager_id,
+          { lifted, reason: override.reason, totalMinor: total },
+          doc.id,
+        );
+      this.deps.onRecorded?.();
+      return summarize(doc);
+    });
+  }
+
+  private async original(saleId: string): Promise<{ doc: SaleDoc; sale: Sale; later: Sale[] }> {
+    const found = await this.c.sales.findOne(saleId).exec();
+    if (!found) throw new ApiError('SALE_NOT_FOUND', 'That sale is not on this terminal.');
+    const doc = found.toJSON() as SaleDoc;
+    const sale = saleOf(doc);
+    if (sale.kind !== 'sale')
+      throw new ApiError('REFUND_INVALID', 'Only a sale can be refunded or voided, not a refund or void.');
+    const later = (await this.c.sales.find({ selector: { originalSaleId: saleId } }).exec()).map((d) =>
+      saleOf(d.toJSON() as SaleDoc),
+    );
+    if (later.some((s) => s.kind === 'void')) throw new ApiError('SALE_VOIDED', 'That sale has been voided.');
+    return { doc, sale, later };
+  }
+
+  refund(input: {
+    originalSaleId: string;
+    lines?: { sku: string; qty: number }[];
+    tenders?: TenderInputValue[];
+    reason: string;
+    override?: OverrideInput;
+  }): Promise<SaleSummary> {
+    return this.queue.run(async () => {
+      const { currency } = this.requireTrading();
+      const shift = await this.requireShift();
+      const { doc, sale, later } = await this.original(input.originalSaleId);
+      if (sale.currency !== currency)
+        throw new ApiError(
+          'REFUND_INVALID',
+          `That sale was in ${sale.currency}, this till is in ${currency}.`,
+        );
+      // What is left of each original line after earlier refunds.
+      const left = sale.lines.map((l) => ({ qty: l.qty, discount: l.discount_minor, tax: l.tax_minor }));
+      for (const r of later)
+        for (const rl of r.lines) {
+          const i = sale.lines.findIndex((l, j) => l.sku === rl.sku && left[j]!.qty > 0);
+          if (i >= 0) {
+            left[i]!.qty -= rl.qty;
+            left[i]!.discount -= rl.discount_minor;
+            left[i]!.tax -= rl.tax_minor;
+          }
+        }
+      const wanted =
+        input.lines ?? sale.lines.map((l, i) => ({ sku: l.sku, qty: left[i]!.qty })).filter((l) => l.qty > 0);
+      const lines: SaleLine[] = [];
+      const rates: number[] = [];
+      for (const w of wanted) {
+        let qty = w.qty;
+        for (const [i, l] of sale.lines.entries()) {
+          if (qty === 0) break;
+          const rest = left[i]!;
+          if (l.sku !== w.sku || rest.qty === 0) continue;
+          const k = Math.min(qty, rest.qty);
+          const rate = doc.lines[i]?.taxRate ?? 0;
+          const gross = k * l.unit_price_minor;
+          const last = k === rest.qty;
+          const discount = last
+            ? rest.discount
+            : Math.min(
+                rest.discount,
+                Number(divRoundHalfUp(BigInt(l.discount_minor) * BigInt(k), BigInt(l.qty))),
+              );
+          const tax = last ? rest.tax : Math.min(rest.tax, lineTax(gross - discount, rate));
+          lines.push({
+            sku: l.sku,
+            name: l.name,
+            qty: k,
+            unit_price_minor: l.unit_price_minor,
+            discount_minor: discount,
+            tax_minor: tax,
+            total_minor: gross - discount + tax,
+          });
+          rates.push(rate);
+          rest.qty -= k;
+          rest.discount -= discount;
+          rest.tax -= tax;
+          qty -= k;
+        }
+        if (qty > 0)
+          throw new ApiError('REFUND_TOO_LARGE', `More "${w.sku}" than is left to refund on that sale.`, {
+            sku: w.sku,
+          });
+      }
+      if (lines.length === 0)
+        throw new ApiError('REFUND_TOO_LARGE', 'Nothing is left to refund on that sale.');
+      const total = sumTotals(lines);
+      const { tenders } = settleTenders(total, input.tenders ?? [{ type: 'cash', amountMinor: total }]);
+      const override = input.override
+        ? await this.authorize(input.override, ['APPROVAL_REQUIRED'])
+        : undefined;
+      const written = await this.record({
+        kind: 'refund',
+        originalSaleId: sale.sale_id,
+        currency,
+        lines,
+        taxRates: rates,
+        tenders,
+        shiftId: shift.id,
+        ...(override ? { override } : {}),
+      });
+      await this.audit(
+        'refund',
+        override?.manager_id ?? 'cashier',
+        { reason: input.reason, totalMinor: total },
+        written.id,
+      );
+      this.deps.onRecorded?.();
+      return summarize(written);
+    });
+  }
+
+  void(input: { originalSaleId: string; reason: string }): Promise<SaleSummary> {
+    return this.queue.run(async () => {
+      const { currency } = this.requireTrading();
+      const shift = await this.requireShift();
+      const { doc, sale, later } = await this.original(input.originalSaleId);
+      if (later.length > 0)
+        throw new ApiError(
+          'VOID_NOT_ALLOWED',
+          'That sale has refunds: refund the rest instead of voiding it.',
+        );
+      if (doc.shiftId !== shift.id)
+        throw new ApiError(
+          'VOID_NOT_ALLOWED',
+          'Only sales of the current shift can be voided: refund it instead.',
+        );
+      // Each tender is given back as it was kept: cash net of change, card and QR as charged.
+      const tenders: Tender[] = sale.tenders.map((t) =>
+        t.type === 'cash'
+          ? { type: 'cash', amount_minor: t.amount_minor - (t.change_minor ?? 0), change_minor: 0 }
+          : { ...t },
+      );
+      const written = await this.record({
+        kind: 'void',
+        originalSaleId: sale.sale_id,
+        currency,
+        lines: sale.lines,
+        taxRates: doc.lines.map((l) => l.taxRate),
+        tenders,
+        shiftId: shift.id,
+      });
+      await this.audit('void', 'cashier', { reason: input.reason, totalMinor: sale.total_minor }, written.id);
+      this.deps.onRecorded?.();
+      return summarize(written);
+    });
+  }
+
+  openShift(floatMinor: number): Promise<Shift> {
+    return this.queue.run(async () => {
+      if (await this.openShiftDoc())
+        throw new ApiError('SHIFT_ALREADY_OPEN', 'A shift is already open: close it first.');
+      const doc: ShiftDoc = {
+        id: randomUUID(),
+        deviceId: await this.deps.deviceId(),
+        state: 'open',
+        openedAt: this.now(),
+        closedAt: 0,
+        currency: this.currency(),
+        floatMinor,
+      };
+      await this.c.shifts.insert(doc);
+      await this.audit('shift.open', 'cashier', { shiftId: doc.id, floatMinor });
+      return shiftView(doc);
+    });
+  }
+
+  closeShift(countedCashMinor: number): Promise<ZReport> {
+    return this.queue.run(async () => {
+      const shift = await this.requireShift();
+      const closedAt = Math.max(this.now(), shift.openedAt);
+      const docs = await this.c.sales
+        .find({ selector: { deviceId: shift.deviceId, createdAt: { $gte: shift.openedAt } } })
+        .exec();
+      const sales = docs
+        .filter((d) => d.shiftId === shift.id && d.record)
+        .map((d) => saleOf(d.toJSON() as SaleDoc));
+      const report = zReport(
+        {
+          shiftId: shift.id,
+          openedAt: shift.openedAt,
+          currency: shift.currency,
+          floatMinor: shift.floatMinor,
+        },
+        sales,
+        countedCashMinor,
+        closedAt,
+      );
+      await this.c.shifts.upsert({
+        ...shift,
+        state: 'closed',
+        closedAt,
+        countedCashMinor,
+        report: JSON.stringify(report),
+      });
+      await this.audit('shift.close', 'cashier', {
+        shiftId: shift.id,
+        expectedCashMinor: report.expectedCashMinor,
+        countedCashMinor,
+      });
+      return report;
+    });
+  }
+
+  async setManagerPin(input: {
+    managerId: string;
+    pin: string;
+    authorizedBy?: { managerId: string; pin: string };
+  }): Promise<{ managerIds: string[] }> {
+    return this.queue.run(async () => {
+      const managerIds = await this.deps.pins.set(input.managerId, input.pin, input.authorizedBy);
+      await this.audit('managerPin.set', input.authorizedBy?.managerId ?? input.managerId, {
+        managerId: input.managerId,
+      });
+      return { managerIds };
+    });
+  }
+
+  async searchCatalog(query: string, limit: number): Promise<CatalogEntry[]> {
+    const all = await this.c.catalog.find().exec();
+    const q = fold(query.trim());
+    return all
+      .filter((d) => !q || fold(d.name).includes(q) || fold(d.sku).startsWith(q) || d.barcode.startsWith(q))
+      .sort((a, b) => a.name.localeCompare(b.name))
+      .slice(0, limit)
+      .map((d) => catalogEntry(d.toJSON() as CatalogItemDoc));
+  }
+
+  async byBarcode(barcode: string): Promise<CatalogEntry | null> {
+    const doc = await this.c.catalog.findOne({ selector: { barcode } }).exec();
+    return doc ? catalogEntry(doc.toJSON() as CatalogItemDoc) : null;
+  }
+
+  currentShift(): Observable<{ shift: Shift | null }> {
+    return this.c.shifts
+      .findOne({ selector: { state: 'open' } })
+      .$.pipe(map((doc) => ({ shift: doc ? shiftView(doc.toJSON() as ShiftDoc) : null })));
+  }
+
+  recentSales(limit: number): Observable<{ sales: SaleSummary[] }> {
+    return from(this.deps.deviceId()).pipe(
+      switchMap(
+        (deviceId) =>
+          this.c.sales.find({ selector: { deviceId }, sort: [{ seq: 'desc' }], limit }).$ as Observable<
+            { toJSON(): unknown }[]
+          >,
+      ),
+      map((docs) => ({
+        sales: docs
+          .map((d) => d.toJSON() as SaleDoc)
+          .filter((d) => d.record)
+          .map(summarize),
+      })),
+    );
+  }
+
+  /** The banner: re-emits on every change of the pending sales or the policy, and each minute. */
+  pending(tickMs = 60_000): Observable<PendingBanner> {
+    const pending$ = this.c.sales.find({ selector: { status: { $in: UNSYNCED } } }).$ as Observable<
+      { toJSON(): unknown }[]
+    >;
+    const rejected$ = this.c.sales.count({ selector: { status: 'rejected' } }).$;
+    return combineLatest([
+      pending$,
+      rejected$,
+      this.deps.enrollmentChanges,
+      tickMs > 0 ? timer(0, tickMs) : of(0),
+    ]).pipe(
+      map(([docs, rejected, record]) => {
+        const sales = docs.map((d) => d.toJSON() as SaleDoc);
+        const totals = new Map<string, number>();
+        for (const s of sales)
+          if ((s.kind ?? 'sale') === 'sale')
+            totals.set(s.currency, (totals.get(s.currency) ?? 0) + s.totalMinor);
+        const oldest = sales.reduce<number | null>(
+          (m, s) => (m === null || s.createdAt < m ? s.createdAt : m),
+          null,
+        );
+        const policy = parsePolicy(record);
+        const deadline = oldest !== null && policy ? oldest + policy.max_bundle_age_hours * HOUR_MS : null;
+        return {
+          count: sales.length,
+          totals: [...totals.entries()].sort().map(([currency, totalMinor]) => ({ currency, totalMinor })),
+          oldestCreatedAt: oldest === null ? null : new Date(oldest).toISOString(),
+          maxAgeHours: policy?.max_bundle_age_hours ?? null,
+          deadline: deadline === null ? null : new Date(deadline).toISOString(),
+          msLeft: deadline === null ? null : deadline - this.now(),
+          rejected,
+        };
+      }),
+    );
+  }
+
+  /** Waits for queued writes (close). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+}

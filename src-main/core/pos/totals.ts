@@ -1,0 +1,117 @@
+import { ApiError } from '../../../protocol/api';
+import type { SaleLine, Tender } from '../../../protocol/bundle/sale';
+
+/**
+ * Sale arithmetic, all in integer minor units. Tax is exclusive and computed per line on the
+ * discounted amount: tax = round-half-up((qty × unit − discount) × rate_bp / 10 000). Line total =
+ * qty × unit − discount + tax (what protocol/bundle's checkSale verifies); sale total = Σ lines.
+ * BigInt is used for the products so no intermediate leaves the exact integers.
+ */
+
+export interface CartLineInput {
+  sku: string;
+  name: string;
+  qty: number;
+  unitPriceMinor: number;
+  discountMinor: number;
+  taxRateBp: number;
+}
+
+export type TenderInputValue =
+  | { type: 'cash'; amountMinor: number }
+  | { type: 'card'; amountMinor: number; brand: string; last4: string; token: string }
+  | { type: 'qr'; amountMinor: number; payerRef: string };
+
+/** round-half-up(numerator / denominator) for non-negative integers. */
+export function divRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
+  if (numerator < 0n || denominator <= 0n)
+    throw new RangeError('non-negative numerator, positive denominator');
+  return (numerator * 2n + denominator) / (denominator * 2n);
+}
+
+function safe(value: bigint, what: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new ApiError('AMOUNT_TOO_LARGE', `The ${what} is too large to record.`);
+  return Number(value);
+}
+
+export function lineTax(netMinor: number, taxRateBp: number): number {
+  return safe(divRoundHalfUp(BigInt(netMinor) * BigInt(taxRateBp), 10_000n), 'tax');
+}
+
+/** One protocol line from a cart line; refuses a discount above the line's price. */
+export function computeLine(line: CartLineInput): SaleLine {
+  const gross = BigInt(line.qty) * BigInt(line.unitPriceMinor);
+  if (BigInt(line.discountMinor) > gross)
+    throw new ApiError(
+      'DISCOUNT_TOO_LARGE',
+      `The discount on "${line.name}" is larger than the line's price.`,
+      { sku: line.sku },
+    );
+  const net = safe(gross - BigInt(line.discountMinor), 'line amount');
+  const tax = lineTax(net, line.taxRateBp);
+  return {
+    sku: line.sku,
+    name: line.name,
+    qty: line.qty,
+    unit_price_minor: line.unitPriceMinor,
+    discount_minor: line.discountMinor,
+    tax_minor: tax,
+    total_minor: safe(BigInt(net) + BigInt(tax), 'line total'),
+  };
+}
+
+export function sumTotals(lines: readonly SaleLine[]): number {
+  return safe(
+    lines.reduce((sum, l) => sum + BigInt(l.total_minor), 0n),
+    'sale total',
+  );
+}
+
+export interface SettledTenders {
+  tenders: Tender[];
+  changeMinor: number;
+}
+
+/**
+ * Turns what the customer handed over into protocol tenders. Card and QR are charged exactly what
+ * they say and together may not exceed the total; cash covers the rest and any excess comes back
+ * as change on the (single) cash tender. Refused when the total is not covered.
+ */
+export function settleTenders(totalMinor: number, inputs: readonly TenderInputValue[]): SettledTenders {
+  let nonCash = 0n;
+  let cash = 0n;
+  for (const t of inputs) {
+    if (t.type === 'cash') cash += BigInt(t.amountMinor);
+    else nonCash += BigInt(t.amountMinor);
+  }
+  const total = BigInt(totalMinor);
+  if (inputs.filter((t) => t.type === 'cash').length > 1)
+    throw new ApiError('TENDER_INVALID', 'Enter cash once per sale.');
+  if (nonCash > total)
+    throw new ApiError(
+      'TENDER_OVERPAID',
+      'Card and QR payments are more than the total: charge them the exact amount due.',
+    );
+  if (nonCash + cash < total)
+    throw new ApiError('TENDER_SHORT', 'The payment does not cover the total.', {
+      dueMinor: totalMinor,
+      paidMinor: safe(nonCash + cash, 'payment'),
+    });
+  const change = safe(nonCash + cash - total, 'change');
+  const tenders: Tender[] = inputs.map((t) => {
+    switch (t.type) {
+      case 'cash':
+        return { type: 'cash', amount_minor: t.amountMinor, change_minor: change };
+      case 'card':
+        return {
+          type: 'card',
+          amount_minor: t.amountMinor,
+          card: { brand: t.brand, last4: t.last4, token: t.token },
+        };
+      case 'qr':
+        return { type: 'qr', amount_minor: t.amountMinor, qr: { payer_ref: t.payerRef } };
+    }
+  });
+  return { tenders, changeMinor: change };
+}

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { ApiError } from '../../../protocol/api';
+import { backoffDelay, isRetryable } from './backoff';
+
+describe('backoff', () => {
+  it('doubles up to the ceiling, with jitter between half and all of it', () => {
+    const at = (attempt: number, r: number) =>
+      backoffDelay(attempt, { baseMs: 1000, maxMs: 60_000, random: () => r });
+    expect([1, 2, 3, 4].map((n) => at(n, 1))).toEqual([1000, 2000, 4000, 8000]);
+    expect(at(3, 0)).toBe(2000);
+    expect(at(40, 1)).toBe(60_000);
+  });
+
+  it('retries the network and server failures, never a refusal', () => {
+    expect(isRetryable(new ApiError('UNAVAILABLE', 'x'))).toBe(true);
+    expect(isRetryable(new ApiError('INTERNAL', 'x', { status: 500 }))).toBe(true);
+    expect(isRetryable(new ApiError('SOMETHING', 'x', { status: 503 }))).toBe(true);
+    expect(isRetryable(new ApiError('RATE', 'x', { status: 429 }))).toBe(true);
+    expect(isRetryable(new ApiError('CLOCK_SKEW', 'x', { status: 422 }))).toBe(false);
+    expect(isRetryable(new ApiError('INVALID_SIGNATURE', 'x', { status: 401 }))).toBe(false);
+    expect(isRetryable(new ApiError('SEQUENCE_CONFLICT', 'x', { status: 409 }))).toBe(false);
+    expect(isRetryable(new Error('bug'))).toBe(true);
+  });
+});

@@ -1,0 +1,40 @@
+import { ApiError } from '../../../protocol/api';
+
+export interface BackoffOptions {
+  baseMs: number;
+  maxMs: number;
+  /** 0..1; tests pass a fixed function. */
+  random?: () => number;
+}
+
+/**
+ * Exponential backoff with "equal jitter": attempt n waits between half and all of
+ * min(max, base × 2^(n−1)), so terminals coming back together do not push in lockstep.
+ */
+export function backoffDelay(attempt: number, options: BackoffOptions): number {
+  const ceiling = Math.min(options.maxMs, options.baseMs * 2 ** Math.max(0, Math.min(attempt - 1, 30)));
+  const r = (options.random ?? Math.random)();
+  return Math.round(ceiling / 2 + (ceiling / 2) * r);
+}
+
+const RETRYABLE_CODES = new Set([
+  'UNAVAILABLE',
+  'SERVER_ERROR',
+  'INTERNAL',
+  'DB_UNAVAILABLE',
+  'RATE_LIMITED',
+  // A request-signature nonce collision or a clock just outside the window: a new signature fixes it.
+  'INVALID_NONCE',
+]);
+
+/**
+ * Whether a failed push is worth sending again: the network, the server's own failures (5xx),
+ * throttling (429) and timeouts (408). Any other 4xx is the server refusing this bundle: final.
+ */
+export function isRetryable(error: unknown): boolean {
+  if (!(error instanceof ApiError)) return true;
+  const status = (error.details as { status?: number } | undefined)?.status;
+  if (status !== undefined)
+    return status >= 500 || status === 429 || status === 408 || RETRYABLE_CODES.has(error.code);
+  return RETRYABLE_CODES.has(error.code);
+}

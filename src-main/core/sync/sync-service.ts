@@ -1,0 +1,565 @@
+import { createHash } from 'node:crypto';
+import type { RxCollection } from 'rxdb';
+import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
+import { ApiError, type SyncStatus } from '../../../protocol/api';
+import { buildBundle } from '../../../protocol/bundle/build';
+import { GENESIS_HASH, MAX_SALES_PER_BUNDLE } from '../../../protocol/bundle/constants';
+import type { Sale } from '../../../protocol/bundle/sale';
+import { PaymentsPullResponse, PushResponse, type BundleStatus } from '../../../protocol/http/payments';
+import type { EnrollmentRecord } from '../device/enrollment-store';
+import type { DeviceIdentity } from '../device/identity';
+import { serverRequest } from '../net/server-client';
+import type { Reachability } from '../net/reachability';
+import {
+  decodeSetting,
+  encodeSetting,
+  type CatalogItemDoc,
+  type OutboxDoc,
+  type OutboxStatus,
+  type SaleDoc,
+  type SettingDoc,
+} from '../store/schemas/index';
+import { backoffDelay, isRetryable } from './backoff';
+
+/** Bundles are at most this many sales (the format allows MAX_SALES_PER_BUNDLE). */
+export const BUNDLE_SIZE = 100;
+export const PUSH_PATH = '/offline/push';
+export const PULL_PATH = '/offline/sync/payments';
+const CURSOR_KEY = 'sync.payments.cursor';
+const LAST_SYNC_KEY = 'sync.payments.lastSyncAt';
+
+export interface SyncCollections {
+  sales: RxCollection<SaleDoc>;
+  outbox: RxCollection<OutboxDoc>;
+  catalog: RxCollection<CatalogItemDoc>;
+  settings: RxCollection<SettingDoc>;
+}
+
+export interface SyncDeps {
+  collections: SyncCollections;
+  identity: () => Promise<DeviceIdentity>;
+  enrollment: { readonly current: EnrollmentRecord; save(record: EnrollmentRecord): Promise<unknown> };
+  enrollmentChanges: Observable<EnrollmentRecord>;
+  reachability: { readonly current: Reachability; readonly changes: Observable<Reachability> };
+  serverUrl: () => string;
+  options?: SyncOptions;
+}
+
+export interface SyncOptions {
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  /** Pull (and push what is left) this often while online. 0 turns the timer off. */
+  intervalMs?: number;
+  bundleSize?: number;
+  requestTimeoutMs?: number;
+  random?: () => number;
+}
+
+/** Rank of each status: a sale or bundle never moves back to a lower one. */
+const RANK: Record<string, number> = {
+  recorded: 0,
+  queued: 1,
+  pending: 1,
+  accepted: 2,
+  review: 2,
+  quarantined: 2,
+  voided: 2,
+  reconciled: 3,
+  rejected: 3,
+};
+
+/** The HPKE key id we seal to: the server publishes one key and no id, so the id is its fingerprint. */
+export function serverKeyId(hpkePublicKey: string): string {
+  return `x25519:${createHash('sha256').update(Buffer.from(hpkePublicKey, 'base64url')).digest('base64url').slice(0, 22)}`;
+}
+
+function describe(error: unknown): { code: string; message: string } {
+  if (error instanceof ApiError) return { code: String(error.code), message: error.message };
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
+}
+
+const EMPTY_COUNTS: SyncStatus['counts'] = {
+  pending: 0,
+  pushed: 0,
+  accepted: 0,
+  review: 0,
+  quarantined: 0,
+  reconciled: 0,
+  rejected: 0,
+};
+
+/**
+ * Push: our own loop over the outbox (docs/sync.md says why not RxDB's push). Pending sales, in
+ * seq order, are packed into bundles of ≤ 100 chained from the last bundle's head; each bundle's
+ * signed envelope is written to the outbox BEFORE it is sent, so a crash or a lost answer re-sends
+ * the very same bytes. Pull: device-signed GET /offline/sync/payments brings policy, catalog and
+ * bundle outcomes after each push round and every `intervalMs`.
+ */
+export class SyncService {
+  private readonly status$ = new BehaviorSubject<SyncStatus>({
+    state: 'idle',
+    counts: EMPTY_COUNTS,
+    lastError: null,
+    lastErrorCode: null,
+    lastSyncAt: null,
+    nextRetryAt: null,
+    rejectedBundles: [],
+  });
+  private chain: Promise<void> = Promise.resolve();
+  private kickQueued = false;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private intervalTimer: NodeJS.Timeout | undefined;
+  private readonly subs: Subscription[] = [];
+  private refreshQueued = false;
+  private phase: 'idle' | 'syncing' = 'idle';
+  private lastError: { code: string; message: string } | null = null;
+  private lastSyncAt: string | null = null;
+  private nextRetryAt: number | null = null;
+
+  constructor(private readonly deps: SyncDeps) {}
+
+  private get c(): SyncCollections {
+    return this.deps.collections;
+  }
+
+  private get opts(): Required<Omit<SyncOptions, 'random'>> & Pick<SyncOptions, 'random'> {
+    const o = this.deps.options ?? {};
+    return {
+      backoffBaseMs: o.backoffBaseMs ?? 2_000,
+      backoffMaxMs: o.backoffMaxMs ?? 5 * 60_000,
+      intervalMs: o.intervalMs ?? 60_000,
+      bundleSize: Math.min(o.bundleSize ?? BUNDLE_SIZE, MAX_SALES_PER_BUNDLE),
+      requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
+      random: o.random,
+    };
+  }
+
+  get changes(): Observable<SyncStatus> {
+    return this.status$.pipe(distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)));
+  }
+
+  async start(): Promise<void> {
+    const last = await this.c.settings.findOne(LAST_SYNC_KEY).exec();
+    this.lastSyncAt = last ? (decodeSetting(last) as string) : null;
+    this.subs.push(
+      this.deps.reachability.changes.subscribe((r) => {
+        if (r.state === 'online') this.kick();
+        else this.scheduleRefresh();
+      }),
+      // A new enrollment (not every save of the record: the pull itself saves policy and time).
+      this.deps.enrollmentChanges
+        .pipe(
+          map((r) => `${r.enrollment.state}|${r.enrollment.mode}|${r.server?.hpkePublicKey ?? ''}`),
+          distinctUntilChanged(),
+        )
+        .subscribe(() => this.kick()),
+      this.c.sales.$.subscribe(() => this.scheduleRefresh()),
+    );
+    const { intervalMs } = this.opts;
+    if (intervalMs > 0) {
+      this.intervalTimer = setInterval(() => this.kick(), intervalMs);
+      this.intervalTimer.unref();
+    }
+    await this.refresh();
+  }
+
+  /**
+   * Asks for a round soon. Rounds run one after another on one chain, never overlapping; kicks
+   * while one is queued are merged into it.
+   */
+  kick(): void {
+    if (this.stopped || this.kickQueued) return;
+    this.kickQueued = true;
+    this.chain = this.chain.then(() => {
+      this.kickQueued = false;
+      return this.safeRound(false);
+    });
+  }
+
+  /** sync.now: one round after the current one, ignoring backoff and what reachability last said. */
+  async syncNow(): Promise<SyncStatus> {
+    const round = this.chain.then(() => this.safeRound(true));
+    this.chain = round;
+    await round;
+    return this.status$.value;
+  }
+
+  /** Resolves when the rounds queued so far are done. */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
+  private async safeRound(force: boolean): Promise<void> {
+    try {
+      await this.round(force);
+    } catch (error) {
+      this.phase = 'idle';
+      if (this.stopped) return;
+      this.lastError = describe(error);
+      // Only the message: RxDB errors carry whole collections in their parameters.
+      console.warn('[sync] round failed:', this.lastError.code, this.lastError.message);
+      await this.refresh().catch(() => undefined);
+    }
+  }
+
+  private enrolled(): boolean {
+    const r = this.deps.enrollment.current;
+    return r.enrollment.state === 'enrolled' && r.enrollment.mode === 'pos' && r.server !== null;
+  }
+
+  private async round(force: boolean): Promise<void> {
+    if (this.stopped) return;
+    if (!this.enrolled()) return this.refresh();
+    if (!force && this.deps.reachability.current.state === 'offline') return this.refresh();
+    this.phase = 'syncing';
+    this.scheduleRefresh();
+    let failure: { code: string; message: string } | null = null;
+    try {
+      const pushFailure = await this.push(force);
+      if (pushFailure) failure = pushFailure;
+    } catch (error) {
+      failure = describe(error);
+    }
+    if (this.stopped) return;
+    try {
+      await this.pull();
+    } catch (error) {
+      failure ??= describe(error);
+    }
+    if (this.stopped) return;
+    this.lastError = failure;
+    if (!failure) {
+      this.lastSyncAt = new Date().toISOString();
+      await this.c.settings
+        .upsert({ key: LAST_SYNC_KEY, value: encodeSetting(this.lastSyncAt), updatedAt: Date.now() })
+        .catch(() => undefined);
+    }
+    this.phase = 'idle';
+    await this.refresh();
+  }
+
+  private async device(): Promise<{ deviceId: string; key: DeviceIdentity['signingKey'] }> {
+    const identity = await this.deps.identity();
+    return { deviceId: identity.deviceId, key: identity.signingKey };
+  }
+
+  /** Sends what the outbox holds, then builds and sends new bundles. Returns the failure that stopped it. */
+  private async push(force: boolean): Promise<{ code: string; message: string } | null> {
+    const device = await this.device();
+    for (;;) {
+      if (this.stopped) return null;
+      const outstanding = await this.c.outbox
+        .find({ selector: { deviceId: device.deviceId, status: 'pending' }, sort: [{ seqFrom: 'asc' }] })
+        .exec();
+      for (const doc of outstanding) {
+        const rec = doc.toJSON() as OutboxDoc;
+        if (!force && rec.nextAttemptAt > Date.now()) {
+          this.scheduleRetry(rec.nextAttemptAt);
+          return { code: rec.lastErrorCode ?? 'UNAVAILABLE', message: rec.lastError ?? 'Waiting to retry.' };
+        }
+        const failure = await this.send(rec, device);
+        if (failure) return failure;
+      }
+      if (await this.blocked(device.deviceId)) return null;
+      const built = await this.buildNext(device);
+      if (!built) return null;
+    }
+  }
+
+  private async blocked(deviceId: string): Promise<boolean> {
+    // find, not count: RxDB refuses counts its indexes cannot answer alone, and this set is tiny.
+    return (await this.c.outbox.find({ selector: { deviceId, status: 'rejected' } }).exec()).length > 0;
+  }
+
+  /** Packs the next run of recorded sales into a bundle and writes it to the outbox. */
+  private async buildNext(device: { deviceId: string; key: DeviceIdentity['signingKey'] }): Promise<boolean> {
+    const record = this.deps.enrollment.current;
+    if (!record.server) return false;
+    const last = await this.c.outbox
+      .findOne({ selector: { deviceId: device.deviceId }, sort: [{ seqTo: 'desc' }] })
+      .exec();
+    const after = last?.seqTo ?? 0;
+    const docs = await this.c.sales
+      .find({
+        selector: { deviceId: device.deviceId, seq: { $gt: after } },
+        sort: [{ seq: 'asc' }],
+        limit: this.opts.bundleSize,
+      })
+      .exec();
+    const run: SaleDoc[] = [];
+    for (const d of docs) {
+      if (d.seq !== after + run.length + 1) break;
+      run.push(d.toJSON() as SaleDoc);
+    }
+    if (run.length === 0) {
+      if (docs.length > 0)
+        throw new ApiError(
+          'SEQUENCE_GAP',
+          `Sale ${after + 1} is missing on this terminal: sync cannot continue.`,
+        );
+      return false;
+    }
+    const sales: Sale[] = run.map((d) => {
+      if (!d.record)
+        throw new ApiError('SALE_LEGACY', `Sale ${d.seq} was recorded before sales were signed.`);
+      return JSON.parse(d.record) as Sale;
+    });
+    const envelope = await buildBundle({
+      sales,
+      deviceId: device.deviceId,
+      deviceKey: device.key,
+      serverPublicKey: record.server.hpkePublicKey,
+      serverKeyId: serverKeyId(record.server.hpkePublicKey),
+      prevChainHead: last?.chainHead ?? GENESIS_HASH,
+      now: new Date(),
+    });
+    const now = Date.now();
+    // Written before anything is sent: from here on these sales travel only in this envelope.
+    await this.c.outbox.insert({
+      bundleId: envelope.bundle_id,
+      deviceId: device.deviceId,
+      seqFrom: envelope.seq_from,
+      seqTo: envelope.seq_to,
+      prevChainHead: last?.chainHead ?? GENESIS_HASH,
+      chainHead: envelope.chain_head,
+      envelope: JSON.stringify(envelope),
+      status: 'pending',
+      attempts: 0,
+      nextAttemptAt: 0,
+      createdAt: now,
+      updatedAt: now,
+    });
+    await this.markSales(
+      device.deviceId,
+      envelope.seq_from,
+      envelope.seq_to,
+      'queued',
+      undefined,
+      envelope.bundle_id,
+    );
+    return true;
+  }
+
+  private async send(
+    rec: OutboxDoc,
+    device: { deviceId: string; key: DeviceIdentity['signingKey'] },
+  ): Promise<{ code: string; message: string } | null> {
+    let answer: PushResponse;
+    try {
+      answer = await serverRequest(this.deps.serverUrl(), {
+        method: 'POST',
+        path: PUSH_PATH,
+        // The stored text parses back to the same object, and serialises to the same bytes.
+        body: JSON.parse(rec.envelope) as unknown,
+        device,
+        response: PushResponse,
+        timeoutMs: this.opts.requestTimeoutMs,
+      });
+    } catch (error) {
+      if (this.stopped) return describe(error);
+      const { code, message } = describe(error);
+      const attempts = rec.attempts + 1;
+      if (isRetryable(error)) {
+        const next =
+          Date.now() +
+          backoffDelay(attempts, {
+            baseMs: this.opts.backoffBaseMs,
+            maxMs: this.opts.backoffMaxMs,
+            ...(this.opts.random ? { random: this.opts.random } : {}),
+          });
+        await this.updateOutbox(rec.bundleId, {
+          attempts,
+          nextAttemptAt: next,
+          lastErrorCode: code,
+          lastError: message.slice(0, 1000),
+        });
+        this.scheduleRetry(next);
+        return { code, message };
+      }
+      await this.updateOutbox(rec.bundleId, {
+        attempts,
+        status: 'rejected',
+        lastErrorCode: code.slice(0, 64),
+        lastError: message.slice(0, 1000),
+      });
+      await this.markSales(rec.deviceId, rec.seqFrom, rec.seqTo, 'rejected', code);
+      return { code, message: `The server refused sales ${rec.seqFrom}–${rec.seqTo}: ${message}` };
+    }
+    await this.applyOutcome(rec, answer.status, answer.reasons[0]?.code, rec.attempts + 1);
+    return null;
+  }
+
+  private async updateOutbox(bundleId: string, patch: Partial<OutboxDoc>): Promise<void> {
+    const doc = await this.c.outbox.findOne(bundleId).exec();
+    if (!doc) return;
+    await doc.incrementalPatch({ ...patch, updatedAt: Date.now() });
+  }
+
+  private async applyOutcome(
+    rec: OutboxDoc,
+    status: BundleStatus,
+    reason: string | undefined,
+    attempts?: number,
+  ) {
+    const doc = await this.c.outbox.findOne(rec.bundleId).exec();
+    if (!doc) return;
+    const current = doc.status;
+    if ((RANK[status] ?? 0) >= (RANK[current] ?? 0) && status !== current) {
+      await doc.incrementalPatch({
+        status: status as OutboxStatus,
+        nextAttemptAt: 0,
+        updatedAt: Date.now(),
+        ...(attempts === undefined ? {} : { attempts }),
+      });
+    } else if (attempts !== undefined) {
+      await doc.incrementalPatch({ attempts, updatedAt: Date.now() });
+    }
+    await this.markSales(rec.deviceId, rec.seqFrom, rec.seqTo, status, reason);
+  }
+
+  /** Moves every sale of a seq range forward to `status` (never back). */
+  private async markSales(
+    deviceId: string,
+    from: number,
+    to: number,
+    status: SaleDoc['status'],
+    reason?: string,
+    bundleId?: string,
+  ): Promise<void> {
+    const docs = await this.c.sales.find({ selector: { deviceId, seq: { $gte: from, $lte: to } } }).exec();
+    const now = Date.now();
+    const changed = docs
+      .map((d) => d.toJSON() as SaleDoc)
+      .filter(
+        (d) =>
+          (RANK[status] ?? 0) > (RANK[d.status] ?? 0) || (status === d.status && bundleId && !d.bundleId),
+      )
+      .map((d) => ({
+        ...d,
+        status,
+        updatedAt: now,
+        ...(reason ? { statusReason: reason.slice(0, 64) } : {}),
+        ...(bundleId ? { bundleId } : {}),
+      }));
+    if (changed.length > 0) {
+      const result = await this.c.sales.bulkUpsert(changed);
+      if (result.error.length > 0) throw new ApiError('INTERNAL', 'Could not update the status of sales.');
+    }
+  }
+
+  private async pull(): Promise<void> {
+    const device = await this.device();
+    const cursorDoc = await this.c.settings.findOne(CURSOR_KEY).exec();
+    const cursor = cursorDoc ? (decodeSetting(cursorDoc) as string) : null;
+    const answer = await serverRequest(this.deps.serverUrl(), {
+      method: 'GET',
+      path: cursor ? `${PULL_PATH}?since=${encodeURIComponent(cursor)}` : PULL_PATH,
+      device,
+      response: PaymentsPullResponse,
+      timeoutMs: this.opts.requestTimeoutMs,
+    });
+    if (this.stopped) return;
+    const record = this.deps.enrollment.current;
+    await this.deps.enrollment.save({
+      ...record,
+      ...(answer.policy ? { policy: answer.policy } : {}),
+      serverClockOffsetMs: Date.parse(answer.server_time) - Date.now(),
+    });
+    const now = Date.now();
+    const active = answer.catalog.filter((i) => i.active);
+    if (active.length > 0) {
+      await this.c.catalog.bulkUpsert(
+        active.map((i) => ({
+          sku: i.sku,
+          barcode: i.barcode ?? '',
+          name: i.name,
+          priceMinor: i.price_minor,
+          currency: i.currency,
+          taxRate: i.tax_rate_bp,
+          updatedAt: now,
+        })),
+      );
+    }
+    const gone = answer.catalog.filter((i) => !i.active).map((i) => i.sku);
+    if (gone.length > 0) await this.c.catalog.bulkRemove(gone).catch(() => undefined);
+    for (const outcome of answer.bundles) {
+      const doc = await this.c.outbox.findOne(outcome.bundle_id).exec();
+      if (doc) await this.applyOutcome(doc.toJSON() as OutboxDoc, outcome.status, outcome.reasons[0]?.code);
+    }
+    await this.c.settings.upsert({ key: CURSOR_KEY, value: encodeSetting(answer.cursor), updatedAt: now });
+  }
+
+  private scheduleRetry(at: number): void {
+    if (this.stopped) return;
+    this.nextRetryAt = at;
+    clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.kick(), Math.max(0, at - Date.now()));
+    this.retryTimer.unref();
+  }
+
+  private scheduleRefresh(): void {
+    if (this.refreshQueued || this.stopped) return;
+    this.refreshQueued = true;
+    setImmediate(() => {
+      this.refreshQueued = false;
+      this.refresh().catch(() => undefined);
+    });
+  }
+
+  private async refresh(): Promise<void> {
+    if (this.stopped) return;
+    const count = (status: SaleDoc['status']) => this.c.sales.count({ selector: { status } }).exec();
+    const [recorded, queued, accepted, review, quarantined, reconciled, rejected] = await Promise.all(
+      (['recorded', 'queued', 'accepted', 'review', 'quarantined', 'reconciled', 'rejected'] as const).map(
+        count,
+      ),
+    );
+    const rejectedBundles = (
+      await this.c.outbox.find({ selector: { status: 'rejected' }, sort: [{ seqFrom: 'asc' }] }).exec()
+    ).map((d) => ({
+      bundleId: d.bundleId,
+      seqFrom: d.seqFrom,
+      seqTo: d.seqTo,
+      code: d.lastErrorCode ?? 'REJECTED',
+      message: d.lastError ?? '',
+    }));
+    const waiting = (
+      await this.c.outbox.find({ selector: { status: 'pending', nextAttemptAt: { $gt: Date.now() } } }).exec()
+    ).length;
+    if (this.stopped) return;
+    let state: SyncStatus['state'];
+    if (!this.enrolled()) state = 'not_enrolled';
+    else if (this.phase === 'syncing') state = 'syncing';
+    else if (rejectedBundles.length > 0) state = 'blocked';
+    else if (this.deps.reachability.current.state === 'offline') state = 'offline';
+    else if (waiting > 0) state = 'retrying';
+    else state = 'idle';
+    this.status$.next({
+      state,
+      counts: {
+        pending: recorded!,
+        pushed: queued!,
+        accepted: accepted!,
+        review: review!,
+        quarantined: quarantined!,
+        reconciled: reconciled!,
+        rejected: rejected!,
+      },
+      lastError: this.lastError?.message ?? null,
+      lastErrorCode: this.lastError?.code ?? null,
+      lastSyncAt: this.lastSyncAt,
+      nextRetryAt: waiting > 0 && this.nextRetryAt ? new Date(this.nextRetryAt).toISOString() : null,
+      rejectedBundles,
+    });
+  }
+
+  /** Stops timers and further rounds; a request in flight is abandoned (its outbox record stays). */
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.retryTimer);
+    clearInterval(this.intervalTimer);
+    for (const s of this.subs) s.unsubscribe();
+    this.status$.complete();
+  }
+}
