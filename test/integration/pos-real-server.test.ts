@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { filter, firstValueFrom, type Observable } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
+import type { SyncStatus } from '../../protocol/api';
+import { checkLedger } from '../../server/payments/ledger';
+import { startTestServer, type TestServer } from '../../server/testing/harness';
+import { runOnce } from '../../server/worker/reconcile';
+import { callCommand } from '../../src-main/core/api/dispatch';
+import { createCore, type Core } from '../../src-main/core';
+
+/**
+ * The whole payments path with no stand-ins: a real core (keychain, encrypted store) enrolled with
+ * an admin's code, sales pushed in signed HPKE bundles to the real server on real PostgreSQL, the
+ * real worker reconciling them, and the outcome pulled back to the till.
+ */
+let session: SecretServiceSession;
+let server: TestServer;
+let core: Core;
+
+beforeAll(async () => {
+  session = await ensureSecretService();
+  server = await startTestServer();
+});
+afterAll(async () => {
+  await core?.close();
+  await server.close();
+  await session.stop();
+});
+
+const call = (method: string, input: unknown = {}) => callCommand(core.handlers, method, input);
+function next<T>(topic: string, until: (item: T) => boolean): Promise<T> {
+  const open = (core.handlers.subscriptions as unknown as Record<string, (i: unknown) => Observable<T>>)[
+    topic
+  ]!;
+  return firstValueFrom(open({}).pipe(filter(until)));
+}
+
+describe('till to ledger against the real server', () => {
+  it('enrolls, sells, syncs, reconciles exactly once, and the ledger balances', async () => {
+    const admin = await server.user(`admin-${randomUUID()}@shop.test`, ['pay_admin', 'ops']);
+    const policy = {
+      country: 'SN',
+      currency: 'XOF',
+      max_offline_amount: 100_000,
+      max_offline_per_device_per_day: 50,
+      max_unsynced_amount: 500_000,
+      max_bundle_age_hours: 72,
+      approval_threshold: 50_000,
+      enabled: true,
+    };
+    expect(
+      (await server.call('POST', '/offline/policies', { token: admin.token, body: policy })).status,
+    ).toBe(200);
+    const issued = await server.call('POST', '/offline/enrollment-codes', {
+      token: admin.token,
+      body: { tenant_type: 'merchant', tenant_id: 'shop-42', country: 'SN', currency_default: 'XOF' },
+    });
+    const catalog = await server.call('POST', '/offline/catalog', {
+      token: admin.token,
+      body: {
+        tenant_type: 'merchant',
+        tenant_id: 'shop-42',
+        items: [
+          {
+            sku: 'rice-1kg',
+            barcode: '6001234567890',
+            name: 'Riz 1kg',
+            price_minor: 1000,
+            currency: 'XOF',
+            tax_rate_bp: 1800,
+            active: true,
+          },
+        ],
+      },
+    });
+    expect(catalog.status).toBeLessThan(300);
+
+    core = await createCore({
+      dataDir: await mkdtemp(join(tmpdir(), 'outpost-till-')),
+      appVersion: '0.0.0-test',
+      platform: 'linux',
+      defaultServerUrl: server.url,
+      keyStore: new KeytarKeyStore({ service: `outpost-test-${randomUUID()}` }),
+      reachabilityIntervalMs: 100,
+    });
+    await call('enrollment.redeemCode', { code: (issued.body as { code: string }).code });
+    await call('pos.shift.open', { floatMinor: 10_000 });
+    for (let i = 1; i <= 3; i++) {
+      await call('pos.sale.capture', {
+        lines: [{ sku: 'rice-1kg', name: 'Riz 1kg', qty: i, unitPriceMinor: 1000, taxRateBp: 1800 }],
+        tenders: [{ type: 'cash', amountMinor: 5000 }],
+      });
+    }
+
+    await call('sync.now');
+    await next<SyncStatus>('sync.status', (s) => s.counts.accepted === 3);
+    const bundles = await server.pool.query('select status from offline_tx_bundles');
+    expect(bundles.rows).toEqual([{ status: 'accepted' }]);
+
+    // The worker posts the ledger; a second pass finds nothing left to do.
+    await runOnce({ pool: server.pool });
+    await runOnce({ pool: server.pool });
+    await call('sync.now');
+    await next<SyncStatus>('sync.status', (s) => s.counts.reconciled === 3);
+
+    const entries = await server.pool.query<{ n: string }>(
+      'select count(distinct sale_id)::text as n from ledger_entries',
+    );
+    expect(entries.rows[0]!.n).toBe('3');
+    const ledger = await checkLedger(server.pool);
+    expect(ledger).toMatchObject({ balanced: true });
+
+    // The catalog reached the till with the pull.
+    const found = (await call('pos.catalog.byBarcode', { barcode: '6001234567890' })) as {
+      item: { sku: string } | null;
+    };
+    expect(found.item?.sku).toBe('rice-1kg');
+  });
+});
