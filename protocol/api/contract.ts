@@ -53,6 +53,11 @@ export const DeviceStatus = z.object({
   deviceId: z.string().nullable(),
   fingerprint: z.string().nullable(),
   identityError: z.string().nullable(),
+  /** IT's signed provisioning file: applied, refused (with why), or none placed. */
+  provisioning: z.object({
+    state: z.enum(['absent', 'applied', 'refused']),
+    message: z.string().nullable(),
+  }),
   enrollment: EnrollmentState,
   enrollmentMode: EnrollmentMode.nullable(),
   server: z.object({

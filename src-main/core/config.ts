@@ -12,6 +12,8 @@ export interface CoreConfig {
   reachabilityIntervalMs?: number;
   /** Where private keys live; the OS keychain unless a test or another platform says otherwise. */
   keyStore?: KeyStore;
+  /** Where IT's provisioning file is looked for and which organisation keys are trusted (tests). */
+  provisioning?: { env?: NodeJS.ProcessEnv; orgKeys?: readonly string[] };
 }
 
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8098';

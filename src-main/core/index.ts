@@ -1,10 +1,11 @@
-import { distinctUntilChanged, filter, firstValueFrom, map, throwError } from 'rxjs';
+import { BehaviorSubject, distinctUntilChanged, filter, firstValueFrom, map, throwError } from 'rxjs';
 import type { Settings } from '../../protocol/api';
 import { ApiError } from '../../protocol/api';
 import { KeytarKeyStore } from '../../native/keystore';
 import type { ApiHandlers } from './api/handlers';
 import { DEFAULT_SERVER_URL, type CoreConfig } from './config';
 import { DeviceService } from './device/device-service';
+import { applyProvisioning, provisioningView } from './deploy/provisioning';
 import { EnrollmentStore } from './device/enrollment-store';
 import { loadOrCreateIdentity, type DeviceIdentity } from './device/identity';
 import { deviceStatus } from './device/status';
@@ -49,6 +50,11 @@ export async function createCore(config: CoreConfig & { sync?: SyncOptions }): P
   const enrollmentStore = await EnrollmentStore.open(config.dataDir);
   const device = new DeviceService(keyStore, enrollmentStore, config.platform);
   await device.start();
+  const provisioning = await applyProvisioning(
+    { settings, device },
+    { dataDir: config.dataDir, ...config.provisioning },
+  );
+  const provisioning$ = new BehaviorSubject(provisioningView(provisioning));
   // The identity's private keys for signing sales and bundles: read from the keychain once.
   let identityPromise: Promise<DeviceIdentity> | null = null;
   const identity = () => {
@@ -129,6 +135,12 @@ export async function createCore(config: CoreConfig & { sync?: SyncOptions }): P
     )
     .subscribe(() => {
       device.checkIn().catch((error: unknown) => console.warn('[core] check-in failed', error));
+      // A provisioned terminal that was offline at first start enrolls as soon as it can.
+      if (provisioning.status === 'applied' && provisioning$.value.message !== null) {
+        void provisioning
+          .enroll()
+          .then((result) => provisioning$.next(provisioningView({ ...provisioning, enrollment: result })));
+      }
     });
 
   const status$ = deviceStatus({
@@ -139,6 +151,7 @@ export async function createCore(config: CoreConfig & { sync?: SyncOptions }): P
     reachability: reachability.changes,
     identity: device.identityView,
     enrollment: device.enrollmentChanges,
+    provisioning: provisioning$,
   });
 
   const handlers: ApiHandlers = {
@@ -178,6 +191,7 @@ export async function createCore(config: CoreConfig & { sync?: SyncOptions }): P
     async close() {
       settingsSub.unsubscribe();
       checkInSub.unsubscribe();
+      provisioning$.complete();
       sync?.stop();
       // Sales being written finish first: a sale acknowledged to the cashier is on disk.
       await pos?.idle();

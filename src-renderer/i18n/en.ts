@@ -30,6 +30,9 @@ export const en = {
     saved: 'Saved.',
     none: 'not assigned yet',
     fingerprint: 'Fingerprint',
+    provisioning: 'Provisioning',
+    provisioning_applied: 'Applied from IT’s signed file',
+    provisioning_refused: 'Refused, previous configuration kept',
     example: 'Example amount: {{amount}}',
   },
   enrollment: {

@@ -39,6 +39,9 @@ export const fr: Messages = {
     saved: 'Enregistré.',
     none: 'pas encore attribué',
     fingerprint: 'Empreinte',
+    provisioning: 'Provisionnement',
+    provisioning_applied: 'Appliqué depuis le fichier signé du service informatique',
+    provisioning_refused: 'Refusé, configuration précédente conservée',
     example: 'Exemple de montant : {{amount}}',
   },
   enrollment: {

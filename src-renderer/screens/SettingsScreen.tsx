@@ -55,6 +55,15 @@ export function SettingsScreen() {
             <dd>{t(`enrollment.${status.enrollmentMode}`)}</dd>
           </>
         )}
+        {status && status.provisioning.state !== 'absent' && (
+          <>
+            <dt>{t('settings.provisioning')}</dt>
+            <dd data-testid="provisioning">
+              {t(`settings.provisioning_${status.provisioning.state}`)}
+              {status.provisioning.message && ` — ${status.provisioning.message}`}
+            </dd>
+          </>
+        )}
         <dt>{t('settings.version')}</dt>
         <dd>{status?.appVersion ?? '…'}</dd>
         <dt>{t('settings.platform')}</dt>

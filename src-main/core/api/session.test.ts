@@ -17,6 +17,7 @@ const status: DeviceStatus = {
   deviceId: null,
   fingerprint: null,
   identityError: null,
+  provisioning: { state: 'absent', message: null },
   enrollment: 'not_enrolled',
   enrollmentMode: null,
   server: { url: settings.serverUrl, reachability: 'unknown', checkedAt: null, lastError: null },

@@ -391,6 +391,25 @@ export async function applyProvisioning(
   return { status: 'applied', source: found.source, changed, current, enrollment: await enroll(), enroll };
 }
 
+/** What the device status shows of the outcome: IT needs to see why a file was refused. */
+export function provisioningView(outcome: ProvisioningOutcome): {
+  state: ProvisioningOutcome['status'];
+  message: string | null;
+} {
+  switch (outcome.status) {
+    case 'absent':
+      return { state: 'absent', message: null };
+    case 'refused':
+      return { state: 'refused', message: `${outcome.error.code}: ${outcome.error.message}` };
+    case 'applied':
+      return {
+        state: 'applied',
+        message:
+          outcome.enrollment.status === 'failed' ? `Enrollment pending: ${outcome.enrollment.message}` : null,
+      };
+  }
+}
+
 /** Signs a provisioning body with the organisation's private key (the provisioning:sign script, tests). */
 export function signProvisioning(body: ProvisioningBody, privateKey: KeyObject): ProvisioningFile {
   const { signature: _ignored, ...rest } = body as ProvisioningBody & { signature?: unknown };

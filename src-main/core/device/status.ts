@@ -12,17 +12,25 @@ export interface StatusSources {
   reachability: Observable<Reachability>;
   identity: Observable<IdentityView>;
   enrollment: Observable<EnrollmentRecord>;
+  provisioning: Observable<DeviceStatus['provisioning']>;
 }
 
 /** The device's status as one live value, re-emitted only when something in it changes. */
 export function deviceStatus(sources: StatusSources): Observable<DeviceStatus> {
-  return combineLatest([sources.settings, sources.reachability, sources.identity, sources.enrollment]).pipe(
-    map(([settings, reach, identity, record]): DeviceStatus => ({
+  return combineLatest([
+    sources.settings,
+    sources.reachability,
+    sources.identity,
+    sources.enrollment,
+    sources.provisioning,
+  ]).pipe(
+    map(([settings, reach, identity, record, provisioning]): DeviceStatus => ({
       appVersion: sources.appVersion,
       platform: sources.platform,
       deviceId: identity.deviceId,
       fingerprint: identity.fingerprint,
       identityError: identity.error,
+      provisioning,
       enrollment: record.enrollment.state,
       enrollmentMode: record.enrollment.mode,
       server: {
