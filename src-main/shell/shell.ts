@@ -3,6 +3,7 @@ import { app, BrowserWindow } from 'electron';
 import type { Core } from '../core';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { bindIpc } from './ipc';
+import { startUpdates } from './start-updates';
 import { APP_ORIGIN, hardenApp, trustedSenderCheck } from './security';
 
 export interface ShellOptions {
@@ -22,6 +23,7 @@ export function runShell(options: ShellOptions): void {
   const devOrigin = devUrl ? new URL(devUrl).origin : undefined;
   let mainWindow: BrowserWindow | undefined;
   let core: Core | undefined;
+  let stopUpdates: () => void = () => undefined;
 
   app.on('second-instance', () => {
     if (!mainWindow) return;
@@ -60,6 +62,7 @@ export function runShell(options: ShellOptions): void {
         trustedSenderCheck(() => mainWindow?.webContents, devOrigin),
       );
       createWindow();
+      stopUpdates = await startUpdates(core);
       app.on('activate', () => {
         if (BrowserWindow.getAllWindows().length === 0) createWindow();
       });
@@ -74,6 +77,7 @@ export function runShell(options: ShellOptions): void {
     if (process.platform !== 'darwin') app.quit();
   });
   app.on('will-quit', () => {
+    stopUpdates();
     void core?.close();
   });
 }
