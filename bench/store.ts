@@ -45,6 +45,15 @@ const DAY0 = Date.UTC(2025, 0, 1);
 type Sale = RxDocumentData<SaleDoc>;
 type Instance = RxStorageInstance<SaleDoc, unknown, unknown>;
 const schema: RxJsonSchema<Sale> = fillWithDefaultSettings(saleSchema);
+/** Bench-local variant: `id`/`deviceId` maxLength 40 instead of 64 (RxDB pads index strings to it). */
+const shortIdSchema: RxJsonSchema<Sale> = fillWithDefaultSettings({
+  ...saleSchema,
+  properties: {
+    ...saleSchema.properties,
+    id: { type: 'string', maxLength: 40 },
+    deviceId: { type: 'string', maxLength: 40 },
+  },
+});
 
 interface Stats {
   n: number;
@@ -123,12 +132,16 @@ function todayQuery(terminal: number, day: number): MangoQuery<SaleDoc> {
   };
 }
 
-async function instance(storage: RxStorage<unknown, unknown>, databaseName: string): Promise<Instance> {
+async function instance(
+  storage: RxStorage<unknown, unknown>,
+  databaseName: string,
+  withSchema: RxJsonSchema<Sale> = schema,
+): Promise<Instance> {
   return (await storage.createStorageInstance<SaleDoc>({
     databaseInstanceToken: 'bench',
     databaseName,
     collectionName: 'sales',
-    schema,
+    schema: withSchema,
     options: {},
     multiInstance: false,
     devMode: false,
@@ -139,6 +152,9 @@ interface LoopResult {
   bulkInsert?: Stats & { docsPerSec: number };
   serialInsert?: Stats;
   findByIds: Stats;
+  /** Same 10 ids read again right after (ours: document cache hits). */
+  findByIdsRepeat?: Stats;
+  findOneById: Stats;
   indexedQuery: Stats & { docsPerQuery: number };
   count: Stats;
 }
@@ -163,6 +179,19 @@ async function storageLoop(store: Instance, withWrites: boolean): Promise<LoopRe
   return { ...(await readLoop(store, days)), ...(withWrites ? writeStats(bulk, serial) : {}) };
 }
 
+/** Bulk insert only, for comparing schemas within one run. */
+async function bulkOnly(store: Instance) {
+  const bulk: number[] = [];
+  for (let i = 0; i < BULK_DOCS; i += BULK_BATCH) {
+    const rows = Array.from({ length: BULK_BATCH }, (_, j) => ({
+      document: makeSale(i + j, 10, BULK_DOCS),
+    }));
+    bulk.push(await time(() => store.bulkWrite(rows, 'bench')));
+  }
+  const b = stats(bulk);
+  return { ...b, docsPerSec: Math.round((BULK_DOCS / b.totalMs) * 1000) };
+}
+
 function writeStats(bulk: number[], serial: number[]) {
   const b = stats(bulk);
   return {
@@ -173,6 +202,8 @@ function writeStats(bulk: number[], serial: number[]) {
 
 async function readLoop(store: Instance, days: number) {
   const byIds: number[] = [];
+  const byIdsRepeat: number[] = [];
+  const oneById: number[] = [];
   const query: number[] = [];
   const count: number[] = [];
   let docsPerQuery = 0;
@@ -182,6 +213,10 @@ async function readLoop(store: Instance, days: number) {
       (_, k) => `sale-${String((r * 7919 + k * 104729) % BULK_DOCS).padStart(9, '0')}`,
     );
     byIds.push(await time(() => store.findDocumentsById(ids, false)));
+    // The same ids again: served by the document cache (the first read above parsed them).
+    byIdsRepeat.push(await time(() => store.findDocumentsById(ids, false)));
+    const one = [`sale-${String((r * 6151) % BULK_DOCS).padStart(9, '0')}`];
+    oneById.push(await time(() => store.findDocumentsById(one, false)));
     // RxDB plans the query before it reaches a storage: planning is not the storage's time.
     const q = todayQuery(r % TERMINALS, r % days);
     const planned = prepared(q);
@@ -193,7 +228,13 @@ async function readLoop(store: Instance, days: number) {
     );
     count.push(await time(() => store.count(plannedCount)));
   }
-  return { findByIds: stats(byIds), indexedQuery: { ...stats(query), docsPerQuery }, count: stats(count) };
+  return {
+    findByIds: stats(byIds),
+    findByIdsRepeat: stats(byIdsRepeat),
+    findOneById: stats(oneById),
+    indexedQuery: { ...stats(query), docsPerQuery },
+    count: stats(count),
+  };
 }
 
 /** The limit: the same rows, key, cipher, synchronous level and number of indexes, no RxDB. */
@@ -230,6 +271,7 @@ function rawLoop(path: string, key: Buffer): LoopResult {
     serial.push(performance.now() - start);
   }
   const byIdsStmt = db.prepare('SELECT data FROM sales WHERE id IN (SELECT value FROM json_each(?))').pluck();
+  const byIdStmt = db.prepare('SELECT data FROM sales WHERE id = ?').pluck();
   const queryStmt = db
     .prepare(
       'SELECT data FROM sales WHERE deleted = 0 AND deviceId = ? AND createdAt >= ? AND createdAt < ? ORDER BY createdAt, id',
@@ -241,6 +283,7 @@ function rawLoop(path: string, key: Buffer): LoopResult {
     )
     .pluck();
   const byIds: number[] = [];
+  const oneById: number[] = [];
   const query: number[] = [];
   const count: number[] = [];
   let docsPerQuery = 0;
@@ -252,6 +295,10 @@ function rawLoop(path: string, key: Buffer): LoopResult {
     let start = performance.now();
     (byIdsStmt.all(JSON.stringify(ids)) as string[]).map((j) => JSON.parse(j) as Sale);
     byIds.push(performance.now() - start);
+    const one = `sale-${String((r * 6151) % BULK_DOCS).padStart(9, '0')}`;
+    start = performance.now();
+    JSON.parse(byIdStmt.get(one) as string);
+    oneById.push(performance.now() - start);
     const terminal = `pos-${String(r % TERMINALS).padStart(3, '0')}`;
     const from = DAY0 + (r % days) * DAY;
     start = performance.now();
@@ -267,6 +314,7 @@ function rawLoop(path: string, key: Buffer): LoopResult {
   return {
     ...writeStats(bulk, serial),
     findByIds: stats(byIds),
+    findOneById: stats(oneById),
     indexedQuery: { ...stats(query), docsPerQuery },
     count: stats(count),
   };
@@ -291,8 +339,18 @@ async function bigDatabase(storage: RxStorageSqlite, keychain: RealKeychain, dat
 
   const storageOpen: number[] = [];
   const appOpen: number[] = [];
+  const appOpenNoValidate: number[] = [];
   let rows = 0;
   for (let rep = 0; rep < 5; rep++) {
+    // Without ajv first: rep 0 is then the first open of the process (JIT cold, no validator);
+    // the first ajv open right after it still compiles the six validators.
+    const q0 = todayQuery(rep % TERMINALS, 200 + rep);
+    const start0 = performance.now();
+    const plain = await openAppDatabase({ dataDir, keyStore: keychain.keyStore, name, validate: false });
+    const plainRows = (await plain.rx.sales.find(q0).exec()).length;
+    appOpenNoValidate.push(performance.now() - start0);
+    await plain.close();
+    if (plainRows === 0) throw new Error('no sales found without validator');
     const q = todayQuery(rep % TERMINALS, 200 + rep);
     // Timed until the answer is there (closing is not part of answering).
     // Storage level: keychain read, decrypt-open, prepare, indexed range query.
@@ -318,6 +376,10 @@ async function bigDatabase(storage: RxStorageSqlite, keychain: RealKeychain, dat
     todayRowsPerTerminal: rows,
     openAndQueryStorageLevel: stats(storageOpen),
     openAndQueryAppDatabase: stats(appOpen),
+    openAndQueryAppDatabaseNoValidator: stats(appOpenNoValidate),
+    /** The first open of the process, without the ajv validator (validate: false). */
+    firstOpenNoValidatorMs: Math.round((appOpenNoValidate[0] ?? 0) * 1000) / 1000,
+    /** The first open with ajv: second open of the process, validators compiled for the first time. */
     firstOpenAndQueryAppDatabaseMs: Math.round((appOpen[0] ?? 0) * 1000) / 1000,
   };
 }
@@ -349,6 +411,22 @@ export async function run(): Promise<Record<string, unknown>> {
     const oursStore = await instance(storage, 'loop');
     const ours = await storageLoop(oursStore, true);
     await oursStore.close();
+    // Miss path: the same file reopened with the document cache off (every read parses rows).
+    const noCache = getRxStorageSqlite({
+      databaseDir: dir.path,
+      keyProvider: keychain.keys,
+      documentCacheBytes: 0,
+    });
+    const coldStore = await instance(noCache, 'loop');
+    const oursNoCache = await readLoop(coldStore, 10);
+    await coldStore.close();
+    // Bulk insert with id/deviceId maxLength 40 instead of 64 (bench-local schema).
+    const shortStore = await instance(storage, 'loop-short-ids', shortIdSchema);
+    const shortIds = await bulkOnly(shortStore);
+    await shortStore.close();
+    const longStore = await instance(storage, 'loop-long-ids');
+    const longIds = await bulkOnly(longStore);
+    await longStore.close();
     const memStore = await instance(memory, `loop-${Date.now()}`);
     const mem = await storageLoop(memStore, false);
     await memStore.remove();
@@ -362,8 +440,22 @@ export async function run(): Promise<Record<string, unknown>> {
       readsWithin2xOfMemory: {
         target: '<= 2',
         findByIds: ratio(ours.findByIds.medianMs, mem.findByIds.medianMs),
+        findByIdsRepeat: ratio(ours.findByIdsRepeat?.medianMs, mem.findByIdsRepeat?.medianMs),
+        findOneById: ratio(ours.findOneById.medianMs, mem.findOneById.medianMs),
         indexedQuery: ratio(ours.indexedQuery.medianMs, mem.indexedQuery.medianMs),
         count: ratio(ours.count.medianMs, mem.count.medianMs),
+        noCache: {
+          findByIds: ratio(oursNoCache.findByIds.medianMs, mem.findByIds.medianMs),
+          findOneById: ratio(oursNoCache.findOneById.medianMs, mem.findOneById.medianMs),
+          indexedQuery: ratio(oursNoCache.indexedQuery.medianMs, mem.indexedQuery.medianMs),
+          count: ratio(oursNoCache.count.medianMs, mem.count.medianMs),
+        },
+        rxdbSuite: {
+          findByIds3000: rxdbRatios['find-by-ids-3000'],
+          serialFindById50: rxdbRatios['serial-find-by-id-50'],
+          findByQuery: rxdbRatios['find-by-query'],
+          count4x: rxdbRatios['4x-count'],
+        },
       },
       bulkInsertVsRaw: {
         target: '>= 0.5 (throughput ours/raw)',
@@ -376,6 +468,9 @@ export async function run(): Promise<Record<string, unknown>> {
       open1MAndTodayQueryMs: {
         target: '< 50',
         appDatabaseMedian: big.openAndQueryAppDatabase.medianMs,
+        appDatabaseNoValidatorMedian: big.openAndQueryAppDatabaseNoValidator.medianMs,
+        firstOpenNoValidator: big.firstOpenNoValidatorMs,
+        firstOpenWithValidator: big.firstOpenAndQueryAppDatabaseMs,
         storageLevelMedian: big.openAndQueryStorageLevel.medianMs,
       },
     };
@@ -389,7 +484,13 @@ export async function run(): Promise<Record<string, unknown>> {
         rxdbRuns: RXDB_RUNS,
       },
       rxdbPerformanceTests: { ours: rxdbOurs, memory: rxdbMemory, ratioOursToMemory: rxdbRatios },
-      loop: { ours, memory: mem, raw },
+      loop: { ours, oursNoCache, memory: mem, raw },
+      bulkInsertIdMaxLength: {
+        maxLength64: longIds,
+        maxLength40: shortIds,
+        ratio40To64: ratio(shortIds.docsPerSec, longIds.docsPerSec),
+        ratio40ToRaw: ratio(shortIds.docsPerSec, raw.bulkInsert?.docsPerSec),
+      },
       loopRatios: {
         oursToMemory: {
           findByIds: ratio(ours.findByIds.medianMs, mem.findByIds.medianMs),
@@ -410,6 +511,8 @@ export async function run(): Promise<Record<string, unknown>> {
       totalSeconds: Math.round((performance.now() - started) / 1000),
     };
     printTable(result.rxdbPerformanceTests, result.loop, targets, big);
+    console.log('no cache (miss path):', JSON.stringify(oursNoCache));
+    console.log('bulk insert by id maxLength:', JSON.stringify(result.bulkInsertIdMaxLength));
     return result;
   } finally {
     dir.remove();
@@ -449,6 +552,8 @@ function printTable(
   row(`bulk insert x${BULK_BATCH}`, (r) => r.bulkInsert);
   row('serial insert (1/tx)', (r) => r.serialInsert);
   row('find 10 by id', (r) => r.findByIds);
+  row('same 10 again', (r) => r.findByIdsRepeat);
+  row('find 1 by id', (r) => r.findOneById);
   row('today query', (r) => r.indexedQuery);
   row('count', (r) => r.count);
   console.log(

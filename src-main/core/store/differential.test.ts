@@ -127,46 +127,6 @@ function prepare(mango: MangoQuery<Row>) {
   return prepareQuery(schema, normalizeMangoQuery(schema, { ...mango, selector }));
 }
 
-let keychain: RealKeychain;
-let dir: { path: string; remove(): void };
-type Instance = RxStorageInstance<Row, unknown, unknown>;
-let ours: Instance;
-let reference: Instance;
-
-beforeAll(async () => {
-  keychain = await realKeychain();
-  dir = tempDir();
-  const params = {
-    databaseInstanceToken: 'diff',
-    databaseName: `diff${SEED}`,
-    collectionName: 'rows',
-    schema,
-    options: {},
-    multiInstance: false,
-    devMode: false,
-  };
-  ours = await getRxStorageSqlite({
-    databaseDir: dir.path,
-    keyProvider: keychain.keys,
-  }).createStorageInstance<Row>(params);
-  reference = await getRxStorageMemory().createStorageInstance<Row>(params);
-});
-
-afterAll(async () => {
-  await ours.close();
-  await reference.remove();
-  dir.remove();
-  await keychain.cleanup();
-});
-
-const stored = new Map<string, RxDocumentData<Row>>();
-
-async function writeBoth(rows: { previous?: RxDocumentData<Row>; document: RxDocumentData<Row> }[]) {
-  const [a, b] = await Promise.all([ours.bulkWrite(rows, 'diff'), reference.bulkWrite(rows, 'diff')]);
-  expect(a.error).toEqual(b.error);
-  for (const row of rows) stored.set(row.document.id, row.document);
-}
-
 function toDoc(row: Row, previous?: RxDocumentData<Row>, deleted = false): RxDocumentData<Row> {
   return {
     ...row,
@@ -177,60 +137,120 @@ function toDoc(row: Row, previous?: RxDocumentData<Row>, deleted = false): RxDoc
   };
 }
 
-async function compareQueries(rounds: number) {
-  const values = [...stored.values()];
-  let nonTrivial = 0;
-  for (let i = 0; i < rounds; i++) {
-    const query = randomQuery(values);
-    const prepared = prepare(query);
-    const [a, b] = await Promise.all([ours.query(prepared), reference.query(prepared)]);
-    const label = JSON.stringify(query);
-    expect(
-      a.documents.map((d) => d.id),
-      label,
-    ).toEqual(b.documents.map((d) => d.id));
-    expect(a.documents, label).toEqual(b.documents);
-    if (b.documents.length > 0) nonTrivial++;
-    const countQuery = prepare({ selector: query.selector });
-    const [ca, cb] = await Promise.all([ours.count(countQuery), reference.count(countQuery)]);
-    expect(ca.count, label).toBe(cb.count);
-  }
-  // Guard against a generator that only produces empty results.
-  expect(nonTrivial).toBeGreaterThan(rounds / 4);
-}
+let keychain: RealKeychain;
+let dir: { path: string; remove(): void };
+type Instance = RxStorageInstance<Row, unknown, unknown>;
 
-describe(`our storage vs RxDB memory storage (seed ${SEED})`, () => {
-  it('agrees on queries and counts after inserts', async () => {
-    const rows = Array.from({ length: 400 }, (_, i) => makeRow(`r${String(i).padStart(4, '0')}`));
-    await writeBoth(rows.map((row) => ({ document: toDoc(row) })));
-    await compareQueries(300);
-  });
-
-  it('agrees after updates and deletions', async () => {
-    const current = [...stored.values()];
-    const writes = current
-      .filter(() => random() < 0.4)
-      .map((previous) => {
-        const changed = { ...makeRow(previous.id) };
-        return { previous, document: toDoc(changed, previous, random() < 0.3) };
-      });
-    await writeBoth(writes);
-    await compareQueries(300);
-  });
-
-  it('agrees on findDocumentsById and changes since a checkpoint', async () => {
-    const ids = [...stored.keys()].filter(() => random() < 0.2).concat(['missing']);
-    for (const withDeleted of [true, false]) {
-      const [a, b] = await Promise.all([
-        ours.findDocumentsById(ids, withDeleted),
-        reference.findDocumentsById(ids, withDeleted),
-      ]);
-      const byId = (x: RxDocumentData<Row>, y: RxDocumentData<Row>) => (x.id < y.id ? -1 : 1);
-      expect(a.sort(byId)).toEqual(b.sort(byId));
-    }
-    const oursChanges = await ours.getChangedDocumentsSince!(1000);
-    expect(oursChanges.documents).toHaveLength(stored.size);
-    const lwts = oursChanges.documents.map((d) => d._meta.lwt);
-    expect(lwts).toEqual([...lwts].sort((x, y) => x - y));
-  });
+beforeAll(async () => {
+  keychain = await realKeychain();
+  dir = tempDir();
 });
+
+afterAll(async () => {
+  dir.remove();
+  await keychain.cleanup();
+});
+
+/**
+ * Run with the default document cache (reads of written documents hit it) and with a tiny one
+ * (almost every read parses rows from SQLite, and the cache evicts constantly).
+ */
+const CACHES = [
+  { label: 'default document cache', documentCacheBytes: undefined },
+  { label: '4 KiB document cache', documentCacheBytes: 4096 },
+];
+
+for (const { label: cacheLabel, documentCacheBytes } of CACHES) {
+  describe(`our storage vs RxDB memory storage (seed ${SEED}, ${cacheLabel})`, () => {
+    let ours: Instance;
+    let reference: Instance;
+
+    beforeAll(async () => {
+      const params = {
+        databaseInstanceToken: 'diff',
+        databaseName: `diff${SEED}-${documentCacheBytes ?? 'default'}`,
+        collectionName: 'rows',
+        schema,
+        options: {},
+        multiInstance: false,
+        devMode: false,
+      };
+      ours = await getRxStorageSqlite({
+        databaseDir: dir.path,
+        keyProvider: keychain.keys,
+        documentCacheBytes,
+      }).createStorageInstance<Row>(params);
+      reference = await getRxStorageMemory().createStorageInstance<Row>(params);
+    });
+
+    afterAll(async () => {
+      await ours.close();
+      await reference.remove();
+    });
+
+    const stored = new Map<string, RxDocumentData<Row>>();
+
+    async function writeBoth(rows: { previous?: RxDocumentData<Row>; document: RxDocumentData<Row> }[]) {
+      const [a, b] = await Promise.all([ours.bulkWrite(rows, 'diff'), reference.bulkWrite(rows, 'diff')]);
+      expect(a.error).toEqual(b.error);
+      for (const row of rows) stored.set(row.document.id, row.document);
+    }
+
+    async function compareQueries(rounds: number) {
+      const values = [...stored.values()];
+      let nonTrivial = 0;
+      for (let i = 0; i < rounds; i++) {
+        const query = randomQuery(values);
+        const prepared = prepare(query);
+        const [a, b] = await Promise.all([ours.query(prepared), reference.query(prepared)]);
+        const label = JSON.stringify(query);
+        expect(
+          a.documents.map((d) => d.id),
+          label,
+        ).toEqual(b.documents.map((d) => d.id));
+        expect(a.documents, label).toEqual(b.documents);
+        if (b.documents.length > 0) nonTrivial++;
+        const countQuery = prepare({ selector: query.selector });
+        const [ca, cb] = await Promise.all([ours.count(countQuery), reference.count(countQuery)]);
+        expect(ca.count, label).toBe(cb.count);
+      }
+      // Guard against a generator that only produces empty results.
+      expect(nonTrivial).toBeGreaterThan(rounds / 4);
+    }
+
+    it('agrees on queries and counts after inserts', async () => {
+      const rows = Array.from({ length: 400 }, (_, i) => makeRow(`r${String(i).padStart(4, '0')}`));
+      await writeBoth(rows.map((row) => ({ document: toDoc(row) })));
+      await compareQueries(300);
+    });
+
+    it('agrees after updates and deletions', async () => {
+      const current = [...stored.values()];
+      const writes = current
+        .filter(() => random() < 0.4)
+        .map((previous) => {
+          const changed = { ...makeRow(previous.id) };
+          return { previous, document: toDoc(changed, previous, random() < 0.3) };
+        });
+      await writeBoth(writes);
+      await compareQueries(300);
+    });
+
+    it('agrees on findDocumentsById and changes since a checkpoint', async () => {
+      const ids = [...stored.keys()].filter(() => random() < 0.2).concat(['missing']);
+      for (const withDeleted of [true, false]) {
+        const [a, b] = await Promise.all([
+          ours.findDocumentsById(ids, withDeleted),
+          reference.findDocumentsById(ids, withDeleted),
+        ]);
+        const byId = (x: RxDocumentData<Row>, y: RxDocumentData<Row>) => (x.id < y.id ? -1 : 1);
+        expect(a.sort(byId)).toEqual(b.sort(byId));
+      }
+      const oursChanges = await ours.getChangedDocumentsSince!(1000);
+      expect(oursChanges.documents).toHaveLength(stored.size);
+      expect(oursChanges.documents.map((d) => d.id).sort()).toEqual([...stored.keys()].sort());
+      const lwts = oursChanges.documents.map((d) => d._meta.lwt);
+      expect(lwts).toEqual([...lwts].sort((x, y) => x - y));
+    });
+  });
+}

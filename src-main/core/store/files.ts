@@ -1,5 +1,6 @@
 import { openDatabaseFile, removeDatabaseFiles, type SqliteDatabase } from './sqlite';
 import type { StoreKeyProvider } from './key';
+import { DocumentCache } from './table';
 
 /**
  * One connection per database file per process, shared by every collection (table) in it.
@@ -15,6 +16,18 @@ export interface OpenFile {
   /** Per table: the instances to tell about a committed write (same-process multi-instance). */
   readonly listeners: Map<string, Set<unknown>>;
   idleCheckpoint: NodeJS.Timeout | undefined;
+  /** Per table: parsed documents, shared by the table's instances (they share the connection). */
+  readonly documentCaches: Map<string, DocumentCache>;
+}
+
+/** The table's document cache; the first instance of the table in the open file sizes it. */
+export function documentCacheFor(file: OpenFile, tableName: string, maxBytes: number): DocumentCache {
+  let cache = file.documentCaches.get(tableName);
+  if (!cache) {
+    cache = new DocumentCache(maxBytes);
+    file.documentCaches.set(tableName, cache);
+  }
+  return cache;
 }
 
 /** Delay between a write and the checkpoint that follows it. */
@@ -49,6 +62,7 @@ export function acquireFile(path: string, databaseName: string, keys: StoreKeyPr
       refs: 0,
       listeners: new Map(),
       idleCheckpoint: undefined,
+      documentCaches: new Map(),
     };
     ready.then(
       (db) => {

@@ -16,12 +16,15 @@ import type {
 } from 'rxdb';
 import { readAttachmentBlobs, writeAttachments } from './attachments';
 import { StoreError } from './errors';
-import { releaseFile, scheduleIdleCheckpoint, type OpenFile } from './files';
+import { documentCacheFor, releaseFile, scheduleIdleCheckpoint, type OpenFile } from './files';
 import { getIndexColumns } from './indexes';
 import { countSql, querySql, runChangesSince, runCount, runQuery } from './query';
 import type { SqliteDatabase } from './sqlite';
 import type { RxStorageSqlite } from './storage';
-import { Table } from './table';
+import { Table, type RawDocRow } from './table';
+
+/** Bulk writes of at most this many documents add them to the document cache. */
+export const CACHE_NEW_DOCUMENTS_UP_TO = 64;
 
 /** Nothing is configurable per collection: every setting is per database file. */
 export type SqliteInstanceOptions = Record<string, never>;
@@ -81,38 +84,81 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
     const blobs = this.table.withAttachments ? await readAttachmentBlobs(rows) : undefined;
     this.ensureOpen();
     const table = this.table;
-    const ids = JSON.stringify(rows.map((row) => row.document[this.primaryPath]));
+    const cache = table.cache;
+    const primaryPath = this.primaryPath;
+    /** Written rows, put into the document cache once the transaction has committed. */
+    const written: [id: string, rowid: number, doc: RxDocumentData<T>, size: number][] = [];
 
     // One transaction: the conflict check reads the state it writes over, and an SQL failure
     // rolls the whole bulk back (conflicts are per row, reported in `error`).
     const categorized = table.db.transaction(() => {
+      // The state in the database: cached documents are that state (this process is the only
+      // writer), the others are read in one statement.
       const inDb = new Map<string, RxDocumentData<T>>();
-      for (const json of table.selectByIds.all(ids) as string[]) {
-        const doc = JSON.parse(json) as RxDocumentData<T>;
-        inDb.set(doc[this.primaryPath] as string, doc);
+      let unknown: string[] | undefined;
+      for (const row of rows) {
+        const id = row.document[primaryPath] as string;
+        const cached = cache.getById(id) as RxDocumentData<T> | undefined;
+        if (cached) inDb.set(id, cached);
+        else (unknown ??= []).push(id);
       }
-      const result = categorizeBulkWriteRows<T>(this, this.primaryPath as StringKeys<T>, inDb, rows, context);
-      for (const { document: doc } of result.bulkInsertDocs) {
-        table.insert.run(
-          doc[this.primaryPath],
-          doc._deleted ? 1 : 0,
-          doc._meta.lwt,
-          JSON.stringify(doc),
-          ...table.columns.map((c) => c.indexableString(doc)),
-        );
+      const rowids = new Map<string, number>();
+      if (unknown) {
+        const found =
+          unknown.length === 1
+            ? ([table.selectById.get(unknown[0])].filter(Boolean) as RawDocRow[])
+            : (table.selectByIds.all(JSON.stringify(unknown)) as RawDocRow[]);
+        for (const [rowid, json] of found) {
+          const doc = JSON.parse(json) as RxDocumentData<T>;
+          inDb.set(doc[primaryPath] as string, doc);
+          rowids.set(doc[primaryPath] as string, rowid);
+        }
       }
-      for (const { document: doc } of result.bulkUpdateDocs) {
-        table.update.run(
-          doc._deleted ? 1 : 0,
-          doc._meta.lwt,
-          JSON.stringify(doc),
-          ...table.columns.map((c) => c.indexableString(doc)),
-          doc[this.primaryPath],
-        );
+      const result = categorizeBulkWriteRows<T>(this, primaryPath as StringKeys<T>, inDb, rows, context);
+      const columns = table.columns;
+      // A bulk load (replication, migration, import) only refreshes documents already cached:
+      // adding thousands would evict the working set and keep every written object alive. Small
+      // writes, e.g. one sale, are cached: they are what is read next.
+      const addNew = result.bulkInsertDocs.length + result.bulkUpdateDocs.length <= CACHE_NEW_DOCUMENTS_UP_TO;
+      if (result.bulkInsertDocs.length > 0) {
+        const insert = table.insert;
+        for (const { document: doc } of result.bulkInsertDocs) {
+          const json = JSON.stringify(doc);
+          const id = doc[primaryPath] as string;
+          const info = insert.run(
+            id,
+            doc._deleted ? 1 : 0,
+            doc._meta.lwt,
+            json,
+            ...columns.map((c) => c.indexableString(doc)),
+          );
+          if (addNew) written.push([id, Number(info.lastInsertRowid), doc, json.length]);
+        }
+      }
+      if (result.bulkUpdateDocs.length > 0) {
+        const update = table.update;
+        for (const { document: doc } of result.bulkUpdateDocs) {
+          const json = JSON.stringify(doc);
+          const id = doc[primaryPath] as string;
+          update.run(
+            doc._deleted ? 1 : 0,
+            doc._meta.lwt,
+            json,
+            ...columns.map((c) => c.indexableString(doc)),
+            id,
+          );
+          if (addNew || cache.has(id)) {
+            const rowid = rowids.get(id) ?? cache.rowidOf(id);
+            if (rowid !== undefined) written.push([id, rowid, doc, json.length]);
+          }
+        }
       }
       if (blobs) writeAttachments(table, result, blobs);
       return result;
     })();
+    // Committed: the cache now holds what the table holds (the written objects, as RxDB's memory
+    // storage keeps them).
+    for (const [id, rowid, doc, size] of written) cache.set(id, rowid, doc, size);
     if (categorized.bulkInsertDocs.length + categorized.bulkUpdateDocs.length > 0) {
       scheduleIdleCheckpoint(this.file);
     }
@@ -128,8 +174,20 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
   async findDocumentsById(ids: string[], withDeleted: boolean): Promise<RxDocumentData<T>[]> {
     this.ensureOpen();
     if (ids.length === 0) return [];
-    const stmt = withDeleted ? this.table.selectByIds : this.table.selectLiveByIds;
-    return (stmt.all(JSON.stringify(ids)) as string[]).map((json) => JSON.parse(json) as RxDocumentData<T>);
+    const cache = this.table.cache;
+    const found: RxDocumentData<T>[] = [];
+    let missing: string[] | undefined;
+    for (const id of ids) {
+      const doc = cache.getById(id) as RxDocumentData<T> | undefined;
+      if (doc === undefined) (missing ??= []).push(id);
+      else if (withDeleted || !doc._deleted) found.push(doc);
+    }
+    if (missing) {
+      for (const doc of this.table.fetchByIds(missing) as RxDocumentData<T>[]) {
+        if (withDeleted || !doc._deleted) found.push(doc);
+      }
+    }
+    return found;
   }
 
   async query(preparedQuery: PreparedQuery<T>): Promise<RxStorageQueryResult<T>> {
@@ -168,7 +226,7 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
     this.ensureOpen();
     const olderThan = now() - minimumDeletedTime;
     const table = this.table;
-    table.db.transaction(() => {
+    const removed = table.db.transaction(() => {
       if (table.withAttachments) {
         table
           .statement(
@@ -177,8 +235,10 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
           )
           .run(olderThan);
       }
-      table.statement(`DELETE FROM ${table.q} WHERE deleted = 1 AND lwt < ?`).run(olderThan);
+      return table.statement(`DELETE FROM ${table.q} WHERE deleted = 1 AND lwt < ?`).run(olderThan).changes;
     })();
+    // Rowids of deleted rows can be reused by later inserts: forget them all.
+    if (removed > 0) table.cache.clear();
     return true;
   }
 
@@ -235,6 +295,7 @@ export async function createSqliteInstance<T>(
     options: SqliteInstanceOptions;
   },
   name: string,
+  documentCacheBytes: number,
 ): Promise<RxStorageInstanceSqlite<T>> {
   let db: SqliteDatabase;
   try {
@@ -243,7 +304,14 @@ export async function createSqliteInstance<T>(
     await releaseFile(file);
     throw err;
   }
-  const table = new Table(db, name, getIndexColumns(params.schema), !!params.schema.attachments);
+  const table = new Table(
+    db,
+    name,
+    getIndexColumns(params.schema),
+    !!params.schema.attachments,
+    documentCacheFor(file, name, documentCacheBytes),
+    getPrimaryFieldOfPrimaryKey(params.schema.primaryKey) as string,
+  );
   return new RxStorageInstanceSqlite<T>(
     storage,
     params.databaseName,

@@ -6,7 +6,7 @@ import {
 } from 'rxdb';
 import type { PreparedQuery, RxDocumentData, RxJsonSchema, RxStorageDefaultCheckpoint } from 'rxdb';
 import { changesIndexFields, indexKey, sortableText } from './indexes';
-import type { Table } from './table';
+import type { RawDocRow, Table } from './table';
 
 interface RangeSql {
   where: string;
@@ -46,7 +46,10 @@ export function querySql<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>
   const range = rangeFromPlan(table, schema, query);
   const matchInJs = !plan.selectorSatisfiedByIndex;
   const sortInJs = !plan.sortSatisfiedByIndex;
-  let sql = `SELECT data FROM ${table.q} WHERE ${range.where}`;
+  // Without the JS matcher only rowids are read, from the index alone (covering): documents then
+  // come from the cache, and those not in it from one read by rowid. The matcher needs every row
+  // of the range as a document, so then the row's data comes along.
+  let sql = `SELECT ${matchInJs ? 'rowid, data' : 'rowid'} FROM ${table.q} WHERE ${range.where}`;
   const params: (string | number)[] = [...range.params];
   if (!sortInJs) sql += ` ORDER BY ${range.column}`;
   if (!matchInJs && !sortInJs) {
@@ -75,27 +78,36 @@ export function runQuery<T>(
   const limit = typeof query.query.limit === 'number' ? query.query.limit : Infinity;
   if (limit === 0) return [];
   const { sql, params, matchInJs, sortInJs } = querySql(table, schema, query);
-  const stmt = table.statement(sql).pluck();
 
-  if (!matchInJs && !sortInJs) {
-    return (stmt.all(...params) as string[]).map((json) => JSON.parse(json) as RxDocumentData<T>);
+  if (!matchInJs) {
+    const rowids = table
+      .statement(sql)
+      .pluck()
+      .all(...params) as number[];
+    let docs = table.docsByRowids(rowids) as RxDocumentData<T>[];
+    if (sortInJs) {
+      docs.sort(getSortComparator(schema, query.query));
+      if (skip > 0 || docs.length > skip + limit) docs = docs.slice(skip, skip + limit);
+    }
+    return docs;
   }
 
-  const matcher = matchInJs ? getQueryMatcher(schema, query.query) : undefined;
+  const stmt = table.statement(sql).raw();
+  const matcher = getQueryMatcher(schema, query.query);
   let rows: RxDocumentData<T>[] = [];
   if (!sortInJs) {
     // Index order is the result order: stop reading as soon as skip + limit rows matched.
     const wanted = skip + limit;
-    for (const json of stmt.iterate(...params) as IterableIterator<string>) {
-      const doc = JSON.parse(json) as RxDocumentData<T>;
-      if (matcher && !matcher(doc)) continue;
+    for (const [rowid, json] of stmt.iterate(...params) as IterableIterator<RawDocRow>) {
+      const doc = table.docOfRow(rowid, json, false) as RxDocumentData<T>;
+      if (!matcher(doc)) continue;
       rows.push(doc);
       if (rows.length >= wanted) break;
     }
   } else {
-    for (const json of stmt.iterate(...params) as IterableIterator<string>) {
-      const doc = JSON.parse(json) as RxDocumentData<T>;
-      if (!matcher || matcher(doc)) rows.push(doc);
+    for (const [rowid, json] of stmt.iterate(...params) as IterableIterator<RawDocRow>) {
+      const doc = table.docOfRow(rowid, json, false) as RxDocumentData<T>;
+      if (matcher(doc)) rows.push(doc);
     }
     rows.sort(getSortComparator(schema, query.query));
   }
@@ -119,11 +131,11 @@ export function runCount<T>(
   const { sql, params } = querySql(table, schema, query);
   const matcher = getQueryMatcher(schema, query.query);
   let count = 0;
-  for (const json of table
+  for (const [rowid, json] of table
     .statement(sql)
-    .pluck()
-    .iterate(...params) as IterableIterator<string>) {
-    if (matcher(JSON.parse(json) as RxDocumentData<T>)) count++;
+    .raw()
+    .iterate(...params) as IterableIterator<RawDocRow>) {
+    if (matcher(table.docOfRow(rowid, json, false) as RxDocumentData<T>)) count++;
   }
   return count;
 }
@@ -141,13 +153,13 @@ export function runChangesSince<T>(
   const fields = changesIndexFields(schema);
   const { column } = table.column(indexKey(fields));
   const stmt = checkpoint
-    ? table.statement(`SELECT data FROM ${table.q} WHERE ${column} > ? ORDER BY ${column} LIMIT ?`)
-    : table.statement(`SELECT data FROM ${table.q} ORDER BY ${column} LIMIT ?`);
+    ? table.statement(`SELECT rowid FROM ${table.q} WHERE ${column} > ? ORDER BY ${column} LIMIT ?`)
+    : table.statement(`SELECT rowid FROM ${table.q} ORDER BY ${column} LIMIT ?`);
   const params: (string | number)[] = checkpoint
     ? [
         sortableText(getStartIndexStringFromLowerBound(schema, fields, [checkpoint.lwt, checkpoint.id])),
         limit,
       ]
     : [limit];
-  return (stmt.pluck().all(...params) as string[]).map((json) => JSON.parse(json) as RxDocumentData<T>);
+  return table.docsByRowids(stmt.pluck().all(...params) as number[]) as RxDocumentData<T>[];
 }

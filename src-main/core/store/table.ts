@@ -14,6 +14,99 @@ export function tableName(collectionName: string, schemaVersion: number): string
 
 type Row = unknown[];
 
+/** `[rowid, data]` as returned by `.raw()` statements. */
+export type RawDocRow = [number, string];
+
+interface CachedDoc {
+  readonly id: string;
+  readonly rowid: number;
+  readonly doc: unknown;
+  readonly size: number;
+  /** Second chance: set on each hit, cleared when eviction passes over the entry. */
+  hit: boolean;
+}
+
+/**
+ * Parsed documents of one table, by primary key and by rowid, bounded by the length of their JSON.
+ * Coherent without revision checks: this process is the only writer of the file and every write
+ * to the table goes through `bulkWrite`, `cleanup` or `remove`, which update or clear it after
+ * their commit. Like RxDB's memory storage, the cached objects are handed out as they are and must
+ * be treated as read-only (RxDB does; its dev-mode freezes them).
+ */
+export class DocumentCache {
+  private readonly byId = new Map<string, CachedDoc>();
+  private readonly byRowid = new Map<number, CachedDoc>();
+  private bytes = 0;
+
+  constructor(readonly maxBytes: number) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  getById(id: string): unknown {
+    const entry = this.byId.get(id);
+    if (!entry) return undefined;
+    entry.hit = true;
+    return entry.doc;
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
+  }
+
+  rowidOf(id: string): number | undefined {
+    return this.byId.get(id)?.rowid;
+  }
+
+  getByRowid(rowid: number): unknown {
+    const entry = this.byRowid.get(rowid);
+    if (!entry) return undefined;
+    entry.hit = true;
+    return entry.doc;
+  }
+
+  set(id: string, rowid: number, doc: unknown, size: number): void {
+    this.delete(id);
+    if (size > this.maxBytes) return;
+    const entry: CachedDoc = { id, rowid, doc, size, hit: false };
+    this.byId.set(id, entry);
+    this.byRowid.set(rowid, entry);
+    this.bytes += size;
+    if (this.bytes > this.maxBytes) this.evict();
+  }
+
+  delete(id: string): void {
+    const entry = this.byId.get(id);
+    if (!entry) return;
+    this.byId.delete(id);
+    this.byRowid.delete(entry.rowid);
+    this.bytes -= entry.size;
+  }
+
+  clear(): void {
+    this.byId.clear();
+    this.byRowid.clear();
+    this.bytes = 0;
+  }
+
+  /** Oldest first; an entry hit since it was (re)queued goes to the back once instead. */
+  private evict(): void {
+    const target = this.maxBytes * 0.9;
+    for (const entry of this.byId.values()) {
+      if (this.bytes <= target) break;
+      this.byId.delete(entry.id);
+      if (entry.hit) {
+        entry.hit = false;
+        this.byId.set(entry.id, entry);
+      } else {
+        this.byRowid.delete(entry.rowid);
+        this.bytes -= entry.size;
+      }
+    }
+  }
+}
+
 /**
  * The prepared statements of one collection table. Rows hold the document as JSON text plus the
  * columns SQL must filter on: primary key, deleted flag, last write time and one column per index.
@@ -24,37 +117,97 @@ export class Table {
   readonly attachmentsQ: string;
   private readonly statements = new Map<string, Statement<Row>>();
 
-  readonly selectByIds: Statement<Row, string>;
-  readonly selectLiveByIds: Statement<Row, string>;
-  readonly insert: Statement<Row>;
-  readonly update: Statement<Row>;
+  private readonly insertCols: string[];
 
   constructor(
     readonly db: SqliteDatabase,
     name: string,
     readonly columns: readonly IndexColumn[],
     readonly withAttachments: boolean,
+    readonly cache: DocumentCache,
+    readonly primaryPath: string,
   ) {
     this.name = name;
     this.q = quoteIdent(name);
     this.attachmentsQ = quoteIdent(`${name}__attachments`);
+    this.insertCols = ['id', 'deleted', 'lwt', 'data', ...columns.map((c) => c.column)];
     this.create();
-    // json_each() binds any number of ids to one cached statement; the IN uses the primary key.
-    this.selectByIds = db
-      .prepare<Row, string>(`SELECT data FROM ${this.q} WHERE id IN (SELECT value FROM json_each(?))`)
-      .pluck();
-    this.selectLiveByIds = db
-      .prepare<Row, string>(
-        `SELECT data FROM ${this.q} WHERE id IN (SELECT value FROM json_each(?)) AND deleted = 0`,
-      )
-      .pluck();
-    const indexCols = columns.map((c) => c.column);
-    const insertCols = ['id', 'deleted', 'lwt', 'data', ...indexCols];
-    this.insert = db.prepare(
-      `INSERT INTO ${this.q} (${insertCols.join(', ')}) VALUES (${insertCols.map(() => '?').join(', ')})`,
+  }
+
+  // Statements are prepared on first use: opening a database prepares none it does not run.
+  private lazy: Partial<Record<'byIds' | 'byId' | 'byRowids' | 'insert' | 'update', Statement<Row>>> = {};
+
+  /** `[rowid, data]` of any number of ids: json_each() binds them all to one statement. */
+  get selectByIds(): Statement<Row> {
+    return (this.lazy.byIds ??= this.db
+      .prepare(`SELECT rowid, data FROM ${this.q} WHERE id IN (SELECT value FROM json_each(?))`)
+      .raw());
+  }
+
+  get selectById(): Statement<Row> {
+    return (this.lazy.byId ??= this.db.prepare(`SELECT rowid, data FROM ${this.q} WHERE id = ?`).raw());
+  }
+
+  get selectByRowids(): Statement<Row> {
+    return (this.lazy.byRowids ??= this.db
+      .prepare(`SELECT rowid, data FROM ${this.q} WHERE rowid IN (SELECT value FROM json_each(?))`)
+      .raw());
+  }
+
+  get insert(): Statement<Row> {
+    const cols = this.insertCols;
+    return (this.lazy.insert ??= this.db.prepare(
+      `INSERT INTO ${this.q} (${cols.join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
+    ));
+  }
+
+  get update(): Statement<Row> {
+    return (this.lazy.update ??= this.db.prepare(
+      `UPDATE ${this.q} SET ${this.insertCols
+        .slice(1)
+        .map((c) => `${c} = ?`)
+        .join(', ')} WHERE id = ?`,
+    ));
+  }
+
+  /** A row read from SQLite: the cached document for its rowid, or the parsed (and cached) JSON. */
+  docOfRow(rowid: number, json: string, cacheIt = true): unknown {
+    const cached = this.cache.getByRowid(rowid);
+    if (cached) return cached;
+    const doc = JSON.parse(json) as Record<string, unknown>;
+    if (cacheIt) this.cache.set(doc[this.primaryPath] as string, rowid, doc, json.length);
+    return doc;
+  }
+
+  /** Documents of the ids not in `hits`' cache: SQLite, parsed and cached. Each id at most once. */
+  fetchByIds(ids: readonly string[]): unknown[] {
+    if (ids.length === 1) {
+      const row = this.selectById.get(ids[0]) as RawDocRow | undefined;
+      return row ? [this.docOfRow(row[0], row[1])] : [];
+    }
+    return (this.selectByIds.all(JSON.stringify(ids)) as RawDocRow[]).map(([rowid, json]) =>
+      this.docOfRow(rowid, json),
     );
-    const sets = ['deleted', 'lwt', 'data', ...indexCols].map((c) => `${c} = ?`).join(', ');
-    this.update = db.prepare(`UPDATE ${this.q} SET ${sets} WHERE id = ?`);
+  }
+
+  /** Documents of these rowids, in the same order: the cache first, one batched read for the rest. */
+  docsByRowids(rowids: readonly number[]): unknown[] {
+    const out = new Array<unknown>(rowids.length);
+    let missing: number[] | undefined;
+    for (let i = 0; i < rowids.length; i++) {
+      const doc = this.cache.getByRowid(rowids[i]!);
+      if (doc === undefined) (missing ??= []).push(i);
+      else out[i] = doc;
+    }
+    if (missing) {
+      const read = new Map<number, unknown>();
+      const wanted = JSON.stringify(missing.map((i) => rowids[i]));
+      for (const [rowid, json] of this.selectByRowids.all(wanted) as RawDocRow[]) {
+        read.set(rowid, this.docOfRow(rowid, json));
+      }
+      for (const i of missing) out[i] = read.get(rowids[i]!);
+    }
+    return out;
   }
 
   private create(): void {
@@ -95,6 +248,7 @@ export class Table {
   }
 
   drop(): void {
+    this.cache.clear();
     this.db.transaction(() => {
       this.db.exec(`DROP TABLE IF EXISTS ${this.q}`);
       this.db.exec(`DROP TABLE IF EXISTS ${this.attachmentsQ}`);
