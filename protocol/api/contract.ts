@@ -58,6 +58,8 @@ export const DeviceStatus = z.object({
     state: z.enum(['absent', 'applied', 'refused']),
     message: z.string().nullable(),
   }),
+  /** What IT allows on this device (both unless a provisioning file says otherwise). */
+  features: z.array(z.enum(['pos', 'library'])),
   enrollment: EnrollmentState,
   enrollmentMode: EnrollmentMode.nullable(),
   server: z.object({

@@ -79,6 +79,7 @@ describe('provisioning at start', () => {
       server: { url: string };
     };
     expect(status.provisioning).toEqual({ state: 'applied', message: null });
+    expect((status as unknown as { features: string[] }).features).toEqual(['pos']);
     expect(status.enrollment).toBe('enrolled');
     expect(status.server.url).toBe(server.url);
     expect(await call('enrollment.get')).toMatchObject({
@@ -97,6 +98,7 @@ describe('provisioning at start', () => {
       server: { url: string };
     };
     expect(status.provisioning.state).toBe('refused');
+    expect((status as unknown as { features: string[] }).features).toEqual(['pos', 'library']);
     expect(status.provisioning.message).toMatch(/signature/i);
     expect(status.enrollment).toBe('not_enrolled');
     expect(status.server.url).toBe('http://127.0.0.1:9');

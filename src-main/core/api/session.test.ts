@@ -18,6 +18,7 @@ const status: DeviceStatus = {
   fingerprint: null,
   identityError: null,
   provisioning: { state: 'absent', message: null },
+  features: ['pos', 'library'],
   enrollment: 'not_enrolled',
   enrollmentMode: null,
   server: { url: settings.serverUrl, reachability: 'unknown', checkedAt: null, lastError: null },

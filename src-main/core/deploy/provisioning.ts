@@ -395,17 +395,21 @@ export async function applyProvisioning(
 export function provisioningView(outcome: ProvisioningOutcome): {
   state: ProvisioningOutcome['status'];
   message: string | null;
+  /** The features of the configuration in force: a refused file leaves the previous one's. */
+  features: Feature[];
 } {
+  const features = outcome.current?.file.features ?? ['pos', 'library'];
   switch (outcome.status) {
     case 'absent':
-      return { state: 'absent', message: null };
+      return { state: 'absent', message: null, features };
     case 'refused':
-      return { state: 'refused', message: `${outcome.error.code}: ${outcome.error.message}` };
+      return { state: 'refused', message: `${outcome.error.code}: ${outcome.error.message}`, features };
     case 'applied':
       return {
         state: 'applied',
         message:
           outcome.enrollment.status === 'failed' ? `Enrollment pending: ${outcome.enrollment.message}` : null,
+        features,
       };
   }
 }

@@ -12,7 +12,7 @@ export interface StatusSources {
   reachability: Observable<Reachability>;
   identity: Observable<IdentityView>;
   enrollment: Observable<EnrollmentRecord>;
-  provisioning: Observable<DeviceStatus['provisioning']>;
+  provisioning: Observable<DeviceStatus['provisioning'] & { features: DeviceStatus['features'] }>;
 }
 
 /** The device's status as one live value, re-emitted only when something in it changes. */
@@ -30,7 +30,8 @@ export function deviceStatus(sources: StatusSources): Observable<DeviceStatus> {
       deviceId: identity.deviceId,
       fingerprint: identity.fingerprint,
       identityError: identity.error,
-      provisioning,
+      provisioning: { state: provisioning.state, message: provisioning.message },
+      features: provisioning.features,
       enrollment: record.enrollment.state,
       enrollmentMode: record.enrollment.mode,
       server: {
