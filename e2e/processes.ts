@@ -128,3 +128,21 @@ export async function startWebHost(env: NodeJS.ProcessEnv): Promise<Running> {
     /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/,
   );
 }
+
+/** `npm run worker -- --once` against a server's PostgreSQL: one reconciliation pass, then exit. */
+export async function runWorkerOnce(server: Running): Promise<void> {
+  if (!server.databaseUrl) throw new Error('the worker needs the server’s DATABASE_URL');
+  await new Promise<void>((done, reject) => {
+    const child = spawn(TSX, ['server/worker/main.ts', '--once'], {
+      cwd: ROOT,
+      env: { ...process.env, DATABASE_URL: server.databaseUrl },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) =>
+      code === 0 ? done() : reject(new Error(`worker --once failed (${code}): ${output}`)),
+    );
+  });
+}

@@ -2,9 +2,11 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useSubscription } from './api/hooks';
 import { ErrorBoundary } from './components/ErrorBoundary';
+import { PendingBanner } from './components/PendingBanner';
 import { StatusBar } from './components/StatusBar';
 import { setLocale } from './i18n';
 import { EmptyScreen } from './screens/EmptyScreen';
+import { PosScreen } from './screens/PosScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { SyncScreen } from './screens/SyncScreen';
 
@@ -16,11 +18,16 @@ function routeFromHash(): Route {
   return (ROUTES as readonly string[]).includes(name) ? (name as Route) : 'pos';
 }
 
+/** Which screens IT's provisioning allows: POS and Sync go with 'pos', Library with 'library'. */
+function allowedRoutes(features: readonly string[]): Route[] {
+  return ROUTES.filter((r) => r === 'settings' || features.includes(r === 'library' ? 'library' : 'pos'));
+}
+
 function Screen({ route }: { route: Route }) {
   const { t } = useTranslation();
   switch (route) {
     case 'pos':
-      return <EmptyScreen heading={t('nav.pos')} text={t('pos.empty')} />;
+      return <PosScreen />;
     case 'library':
       return <EmptyScreen heading={t('nav.library')} text={t('library.empty')} />;
     case 'sync':
@@ -34,6 +41,9 @@ export function App() {
   const { t } = useTranslation();
   const [route, setRoute] = useState(routeFromHash);
   const { value: settings } = useSubscription('settings.changes');
+  const { value: status } = useSubscription('device.status');
+  const allowed = allowedRoutes(status?.features ?? ['pos', 'library']);
+  const shown = allowed.includes(route) ? route : (allowed[0] ?? 'settings');
 
   useEffect(() => {
     const onHash = () => setRoute(routeFromHash());
@@ -52,16 +62,17 @@ export function App() {
         <StatusBar />
       </header>
       <nav className="nav" aria-label="Main">
-        {ROUTES.map((name) => (
-          <a key={name} href={`#/${name}`} aria-current={route === name ? 'page' : undefined}>
+        {allowed.map((name) => (
+          <a key={name} href={`#/${name}`} aria-current={shown === name ? 'page' : undefined}>
             {t(`nav.${name}`)}
           </a>
         ))}
       </nav>
       <main className="content">
+        <PendingBanner />
         {/* Keyed by route so a crash in one screen is forgotten when the cashier moves on. */}
-        <ErrorBoundary key={route}>
-          <Screen route={route} />
+        <ErrorBoundary key={shown}>
+          <Screen route={shown} />
         </ErrorBoundary>
       </main>
     </div>

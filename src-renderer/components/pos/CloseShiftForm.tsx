@@ -1,0 +1,72 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ZReport } from '../../../protocol/api';
+import { useApi } from '../../api/hooks';
+import { posErrorText, useMoney } from '../../pos/format';
+import { parseMajor } from '../../pos/money-input';
+
+export function CloseShiftForm({
+  currency,
+  onClosed,
+  onCancel,
+}: {
+  currency: string;
+  onClosed: (report: ZReport) => void;
+  onCancel: () => void;
+}) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const money = useMoney();
+  const [counted, setCounted] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const countedMinor = parseMajor(counted, currency);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (countedMinor === null) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      onClosed(await api.call('pos.shift.close', { countedCashMinor: countedMinor }));
+    } catch (caught) {
+      setError(posErrorText(t, caught, money, currency));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form
+      className="settings-form inline-form"
+      aria-labelledby="close-shift"
+      onSubmit={(e) => void submit(e)}
+    >
+      <h2 id="close-shift">{t('pos.closeShiftHeading')}</h2>
+      <label>
+        {t('pos.countedCash')} ({currency})
+        <input
+          value={counted}
+          onChange={(e) => setCounted(e.target.value)}
+          inputMode="decimal"
+          autoComplete="off"
+          autoFocus
+          aria-invalid={counted !== '' && countedMinor === null}
+        />
+      </label>
+      {countedMinor !== null && <p className="hint">{money(countedMinor, currency)}</p>}
+      {error && (
+        <p role="alert" className="error-message">
+          {error}
+        </p>
+      )}
+      <div className="row">
+        <button type="submit" disabled={busy || countedMinor === null}>
+          {t('pos.confirmClose')}
+        </button>
+        <button type="button" className="secondary" onClick={onCancel}>
+          {t('pos.cancel')}
+        </button>
+      </div>
+    </form>
+  );
+}

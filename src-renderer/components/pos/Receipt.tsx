@@ -1,0 +1,96 @@
+import { useTranslation } from 'react-i18next';
+import type { SaleSummary } from '../../../protocol/api';
+import { useMoney } from '../../pos/format';
+import { percentText } from '../../pos/cart';
+
+/** The core's answer, shown as the customer's receipt: what was recorded, not what the cart said. */
+export function Receipt({ sale, onNewSale }: { sale: SaleSummary; onNewSale?: () => void }) {
+  const { t, i18n } = useTranslation();
+  const money = useMoney();
+  const c = sale.currency;
+  return (
+    <section className="receipt" aria-labelledby="receipt-heading" data-testid="receipt">
+      <h2 id="receipt-heading">{t('pos.receipt')}</h2>
+      <p data-testid="receipt-number">
+        <strong>
+          {t(`pos.receipt${sale.kind === 'sale' ? 'Sale' : sale.kind === 'refund' ? 'Refund' : 'Void'}`, {
+            seq: sale.seq,
+          })}
+        </strong>
+        {' · '}
+        {new Date(sale.createdAt).toLocaleString(i18n.language)}
+      </p>
+      <p className={sale.online ? 'ok' : 'warn'} data-testid="receipt-mode" data-online={sale.online}>
+        {t(sale.online ? 'pos.online' : 'pos.offline')}
+      </p>
+      <table className="grid">
+        <thead>
+          <tr>
+            <th scope="col">{t('pos.item')}</th>
+            <th scope="col">{t('pos.qty')}</th>
+            <th scope="col">{t('pos.discount')}</th>
+            <th scope="col">{t('pos.tax')}</th>
+            <th scope="col">{t('pos.lineTotal')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sale.lines.map((l) => (
+            <tr key={l.sku}>
+              <td>
+                {l.name}
+                <br />
+                <small>
+                  {money(l.unitPriceMinor, c)}
+                  {l.taxRateBp !== null &&
+                    ` · ${t('pos.taxRate', { rate: percentText(l.taxRateBp, i18n.language) })}`}
+                </small>
+              </td>
+              <td className="num">{l.qty}</td>
+              <td className="num">{l.discountMinor > 0 ? money(l.discountMinor, c) : ''}</td>
+              <td className="num">{money(l.taxMinor, c)}</td>
+              <td className="num">{money(l.totalMinor, c)}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <dl className="totals">
+        <dt>{t('pos.tax')}</dt>
+        <dd>{money(sale.taxMinor, c)}</dd>
+        <dt>{t('pos.total')}</dt>
+        <dd data-testid="receipt-total">{money(sale.totalMinor, c)}</dd>
+        {sale.tenders.map((tender, i) => (
+          <TenderRow key={i} tender={tender} currency={c} />
+        ))}
+        <dt>{t('pos.change')}</dt>
+        <dd data-testid="receipt-change">{money(sale.changeMinor, c)}</dd>
+      </dl>
+      {sale.override && (
+        <p className="hint">
+          {t('pos.approvedBy', { manager: sale.override.managerId, reason: sale.override.reason })}
+        </p>
+      )}
+      {onNewSale && (
+        <button type="button" onClick={onNewSale}>
+          {t('pos.newSale')}
+        </button>
+      )}
+    </section>
+  );
+}
+
+function TenderRow({ tender, currency }: { tender: SaleSummary['tenders'][number]; currency: string }) {
+  const { t } = useTranslation();
+  const money = useMoney();
+  const label =
+    tender.type === 'cash'
+      ? t('pos.tenderCash')
+      : tender.type === 'card'
+        ? t('pos.tenderCard', { brand: tender.brand ?? '', last4: tender.last4 ?? '' })
+        : t('pos.tenderQr', { ref: tender.payerRef ?? '' });
+  return (
+    <>
+      <dt>{label}</dt>
+      <dd>{money(tender.amountMinor, currency)}</dd>
+    </>
+  );
+}

@@ -1,0 +1,87 @@
+import type { CatalogEntry } from '../../protocol/api';
+
+/**
+ * The cart as the cashier builds it, and its totals computed the way the core computes them
+ * (src-main/core/pos/totals.ts, docs/sync.md "Capture"): per line net = qty × unit − discount,
+ * tax = round-half-up(net × rate_bp / 10 000), line total = net + tax, sale total = Σ lines; all
+ * with BigInt. For display only: the core recomputes and its answer is what the receipt shows.
+ */
+export interface CartItem {
+  sku: string;
+  name: string;
+  qty: number;
+  unitPriceMinor: number;
+  discountMinor: number;
+  taxRateBp: number;
+}
+
+export interface LineTotals {
+  grossMinor: bigint;
+  netMinor: bigint;
+  taxMinor: bigint;
+  totalMinor: bigint;
+  /** The discount is more than the line's price: the core would refuse it (DISCOUNT_TOO_LARGE). */
+  discountTooLarge: boolean;
+}
+
+export function divRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
+  return (numerator * 2n + denominator) / (denominator * 2n);
+}
+
+export function lineTotals(line: CartItem): LineTotals {
+  const gross = BigInt(line.qty) * BigInt(line.unitPriceMinor);
+  const discount = BigInt(line.discountMinor);
+  const discountTooLarge = discount > gross;
+  const net = discountTooLarge ? 0n : gross - discount;
+  const tax = divRoundHalfUp(net * BigInt(line.taxRateBp), 10_000n);
+  return { grossMinor: gross, netMinor: net, taxMinor: tax, totalMinor: net + tax, discountTooLarge };
+}
+
+export interface CartTotals {
+  subtotalMinor: bigint;
+  discountMinor: bigint;
+  taxMinor: bigint;
+  totalMinor: bigint;
+  invalid: boolean;
+}
+
+export function cartTotals(lines: readonly CartItem[]): CartTotals {
+  let subtotal = 0n;
+  let discount = 0n;
+  let tax = 0n;
+  let total = 0n;
+  let invalid = false;
+  for (const line of lines) {
+    const t = lineTotals(line);
+    subtotal += t.grossMinor;
+    discount += BigInt(line.discountMinor);
+    tax += t.taxMinor;
+    total += t.totalMinor;
+    invalid ||= t.discountTooLarge;
+  }
+  return { subtotalMinor: subtotal, discountMinor: discount, taxMinor: tax, totalMinor: total, invalid };
+}
+
+/** Adds one of a catalog item: a second scan of the same product raises the quantity. */
+export function addToCart(lines: readonly CartItem[], entry: CatalogEntry): CartItem[] {
+  const found = lines.find((l) => l.sku === entry.sku);
+  if (found) return lines.map((l) => (l === found ? { ...l, qty: l.qty + 1 } : l));
+  return [
+    ...lines,
+    {
+      sku: entry.sku,
+      name: entry.name,
+      qty: 1,
+      unitPriceMinor: entry.priceMinor,
+      discountMinor: 0,
+      taxRateBp: entry.taxRateBp,
+    },
+  ];
+}
+
+export const isBarcode = (text: string) => /^\d{8,14}$/.test(text.trim());
+
+/** Basis points as a percentage for display: 1800 → "18", 550 → "5.5". */
+export function percentText(bp: number, locale: string): string {
+  return new Intl.NumberFormat(locale, { maximumFractionDigits: 2 }).format(bp / 100);
+}

@@ -1,0 +1,65 @@
+import { useEffect, useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { ZReport } from '../../protocol/api';
+import { useApi, useSubscription } from '../api/hooks';
+import { OpenShiftForm } from '../components/pos/OpenShiftForm';
+import { Till } from '../components/pos/Till';
+import { ZReportView } from '../components/pos/ZReportView';
+
+/** The till: enrolled terminals with an open shift sell; otherwise it says what is missing. */
+export function PosScreen() {
+  const { t } = useTranslation();
+  const { value: status } = useSubscription('device.status');
+  const { value: current } = useSubscription('pos.shift.current');
+  const currency = useTerminalCurrency(status?.enrollment);
+  const [report, setReport] = useState<ZReport | null>(null);
+
+  let body;
+  if (!status || !current) body = <p className="empty">{t('pos.loading')}</p>;
+  else if (status.enrollment === 'revoked') body = <p className="error-message">{t('pos.revoked')}</p>;
+  else if (status.enrollment !== 'enrolled' || status.enrollmentMode !== 'pos')
+    body = (
+      <div className="notice" data-testid="pos-not-enrolled">
+        <p>{t('pos.notEnrolled')}</p>
+        <p>
+          <a href="#/settings">{t('pos.enrollLink')}</a>
+        </p>
+      </div>
+    );
+  else if (current.shift)
+    body = <Till key={current.shift.shiftId} shift={current.shift} onClosed={setReport} />;
+  else
+    body = (
+      <>
+        {report && <ZReportView report={report} />}
+        {currency ? <OpenShiftForm currency={currency} /> : <p className="empty">{t('pos.loading')}</p>}
+      </>
+    );
+
+  return (
+    <section className="screen">
+      <h1>{t('nav.pos')}</h1>
+      {body}
+    </section>
+  );
+}
+
+/** The terminal sells in its enrollment's currency, else the settings' one (as the core does). */
+function useTerminalCurrency(enrollment: string | undefined): string | undefined {
+  const api = useApi();
+  const { value: settings } = useSubscription('settings.changes');
+  const [enrolled, setEnrolled] = useState<string | null>();
+  useEffect(() => {
+    if (enrollment !== 'enrolled') return;
+    let live = true;
+    api.call('enrollment.get', {}).then(
+      (record) => live && setEnrolled(record.currency),
+      () => live && setEnrolled(null),
+    );
+    return () => {
+      live = false;
+    };
+  }, [api, enrollment]);
+  if (enrolled === undefined && enrollment === 'enrolled') return undefined;
+  return enrolled ?? settings?.currency;
+}
