@@ -7,7 +7,6 @@ import { DEFAULT_SERVER_URL, type CoreConfig } from './config';
 import { DeviceService } from './device/device-service';
 import { applyProvisioning, provisioningView } from './deploy/provisioning';
 import { EnrollmentStore } from './device/enrollment-store';
-import { loadOrCreateIdentity, type DeviceIdentity } from './device/identity';
 import { deviceStatus } from './device/status';
 import { ReachabilityMonitor } from './net/reachability';
 import { ManagerPins } from './pos/manager-pin';
@@ -55,18 +54,8 @@ export async function createCore(config: CoreConfig & { sync?: SyncOptions }): P
     { dataDir: config.dataDir, ...config.provisioning },
   );
   const provisioning$ = new BehaviorSubject(provisioningView(provisioning));
-  // The identity's private keys for signing sales and bundles: read from the keychain once.
-  let identityPromise: Promise<DeviceIdentity> | null = null;
-  const identity = () => {
-    identityPromise ??= loadOrCreateIdentity(keyStore).catch((error: unknown) => {
-      identityPromise = null;
-      throw new ApiError(
-        'KEYCHAIN_UNAVAILABLE',
-        `This device has no identity: the OS keychain could not be used (${error instanceof Error ? error.message : String(error)}).`,
-      );
-    });
-    return identityPromise;
-  };
+  // Sales and bundles are signed with the same identity DeviceService read from the keychain.
+  const identity = () => device.signingIdentity();
 
   // The app database (sales, catalog, outbox…). A keychain or disk failure is reported by every POS
   // call rather than stopping the app, as the device identity does.

@@ -36,17 +36,28 @@ export class DeviceService {
 
   /** Reads (or creates) the identity; a keychain failure is reported, not fatal, so the UI can say so. */
   async start(): Promise<void> {
+    await this.signingIdentity().catch(() => undefined);
+  }
+
+  /**
+   * The identity with its private keys, read from the keychain once and shared by enrollment, sales
+   * and sync. While the keychain is unavailable every call tries again, so the device recovers
+   * without a restart once it is unlocked.
+   */
+  async signingIdentity(): Promise<DeviceIdentity> {
+    if (this.identity) return this.identity;
     try {
       this.identity = await loadOrCreateIdentity(this.keyStore);
-      this.view.next({
-        deviceId: this.identity.deviceId,
-        fingerprint: this.identity.fingerprint,
-        error: null,
-      });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.view.next({ deviceId: null, fingerprint: null, error: message });
+      throw new ApiError(
+        'KEYCHAIN_UNAVAILABLE',
+        `This device has no identity: the OS keychain could not be used (${message}).`,
+      );
     }
+    this.view.next({ deviceId: this.identity.deviceId, fingerprint: this.identity.fingerprint, error: null });
+    return this.identity;
   }
 
   get identityView(): Observable<IdentityView> {
@@ -61,16 +72,6 @@ export class DeviceService {
     return this.store.changes;
   }
 
-  private requireIdentity(): DeviceIdentity {
-    if (!this.identity) {
-      throw new ApiError(
-        'KEYCHAIN_UNAVAILABLE',
-        `This device has no identity: the OS keychain could not be used (${this.view.value.error ?? 'unknown'}).`,
-      );
-    }
-    return this.identity;
-  }
-
   private requireNotEnrolled(): void {
     if (this.store.current.enrollment.state === 'enrolled') {
       throw new ApiError('CONFLICT', 'This device is already enrolled.');
@@ -79,7 +80,7 @@ export class DeviceService {
 
   async redeemCode(serverUrl: string, code: string): Promise<Enrollment> {
     this.requireNotEnrolled();
-    const identity = this.requireIdentity();
+    const identity = await this.signingIdentity();
     const answer = await serverRequest(serverUrl, {
       method: 'POST',
       path: '/offline/enroll',
@@ -125,7 +126,7 @@ export class DeviceService {
     input: { email: string; password: string; name: string },
   ): Promise<Enrollment> {
     this.requireNotEnrolled();
-    const identity = this.requireIdentity();
+    const identity = await this.signingIdentity();
     const session = await serverRequest(serverUrl, {
       method: 'POST',
       path: '/auth/sign-in',
@@ -169,7 +170,7 @@ export class DeviceService {
   async checkIn(): Promise<Enrollment> {
     const current = this.store.current;
     if (current.enrollment.state !== 'enrolled' || !current.enrollment.serverUrl) return current.enrollment;
-    const identity = this.requireIdentity();
+    const identity = await this.signingIdentity();
     let answer;
     try {
       answer = await serverRequest(current.enrollment.serverUrl, {
