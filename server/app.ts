@@ -1,14 +1,25 @@
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type pg from 'pg';
+import { ROUTES } from '../protocol/http';
 import type { Logger } from './logger';
 import { errorHandler, notFound } from './http/error-handler';
 import { healthRouter } from './http/health';
 import { captureRawBody } from './http/raw-body';
 import { requestContext } from './http/request-context';
 import { httpMetrics } from './metrics/http';
+import { PUSH_BODY_LIMIT } from './payments/body';
 
 export const JSON_BODY_LIMIT = '1mb';
+
+/**
+ * The routes allowed a larger JSON body than JSON_BODY_LIMIT, and only them: a big limit everywhere
+ * would let any route be made to buffer and parse megabytes before its checks run.
+ */
+export const ROUTE_BODY_LIMITS: readonly { method: 'post'; path: string; limit: string }[] = [
+  // Signed bundles of up to 500 sales; the envelope authenticates itself (no raw body needed).
+  { method: 'post', path: ROUTES.pushBundle.path, limit: PUSH_BODY_LIMIT },
+];
 
 export interface AppDeps {
   pool: pg.Pool;
@@ -25,6 +36,8 @@ export function createApp({ pool, logger, readyTimeoutMs, routes = [] }: AppDeps
   app.use(requestContext(logger));
   app.use(httpMetrics);
   app.use(helmet());
+  // Matched like the routes themselves; the parser below then skips a body already read.
+  for (const { method, path, limit } of ROUTE_BODY_LIMITS) app[method](path, express.json({ limit }));
   // Device signatures cover the exact body bytes, so keep them alongside the parsed JSON.
   app.use(express.json({ limit: JSON_BODY_LIMIT, verify: captureRawBody }));
   app.use(healthRouter(pool, readyTimeoutMs));

@@ -10,6 +10,7 @@ import {
   type TestDevice,
   type TestServer,
 } from './testing/harness';
+import { deviceCall, fakePdf, registerLaptop, seedMaterial, type Laptop } from './testing/materials';
 
 /**
  * Thousands of random and mutated requests across every route. Invariants: never a 5xx, the
@@ -101,6 +102,13 @@ let refreshToken: string;
 /** Bundles of `terminal`, built once: pushes pick among them (new, duplicate, out of order). */
 let envelopes: object[] = [];
 const lastSigned = new Map<string, Record<string, string>>();
+// Materials: a teacher, a student's laptop holding a licence of a ready material, a download URL.
+let teacher: string;
+let laptop: Laptop;
+let materialId: string;
+let jobId: string;
+let licence: { licence_id: string; nonce: string };
+let fileToken: string;
 
 beforeAll(async () => {
   s = await startTestServer();
@@ -140,6 +148,21 @@ beforeAll(async () => {
     body: { tenant_type: 'school', tenant_id: 's1', country: 'ID', currency_default: 'IDR' },
   });
   code = (c.body as { code: string }).code;
+  teacher = (await s.user('teacher@example.com', ['teacher'])).token;
+  laptop = await registerLaptop(s, student);
+  materialId = (await seedMaterial(s, teacher, fakePdf(3000), { grantTo: ['student@example.com'] }))
+    .material_id;
+  jobId = (
+    (await s.call('GET', `/api/v1/offline/materials/${materialId}/job`, { token: teacher })).body as {
+      job_id: string;
+    }
+  ).job_id;
+  const issued = await deviceCall(s, laptop, 'POST', `/api/v1/offline/materials/${materialId}/license`, {
+    device_id: laptop.id,
+  });
+  licence = (issued.body as { licence: { licence_id: string; nonce: string } }).licence;
+  const dl = await deviceCall(s, laptop, 'GET', `/api/v1/offline/materials/${materialId}/download`);
+  fileToken = (dl.body as { url: string }).url.split('/').pop()!;
   const pos = new Terminal(terminal, s.trust.deps.keys.hpke.publicKeyRaw);
   for (let i = 0; i < 40; i++) envelopes.push(await pos.bundle(pos.sales(1 + int(3))));
   envelopes = envelopes.map((e) => ({ ...e }));
@@ -313,6 +336,75 @@ function templates(): Array<() => Req> {
         bearer(ops),
         { decision: pick(['approve', 'reject']), note: 'fuzz' },
       ),
+    // Materials and licences
+    () => ({
+      route: 'uploadMaterial',
+      method: 'POST',
+      path: `/api/v1/offline/materials?title=${pick(['Atlas', '', '%00', ascii(8)])}`,
+      headers: {
+        ...bearer(pick([teacher, student])),
+        'content-type': pick(['application/pdf', 'image/png']),
+      },
+      body: pick(['%PDF-1.7\n' + ascii(int(200)), ascii(50)]),
+    }),
+    () =>
+      rnd() < 0.5
+        ? json('listMaterials', 'GET', '/api/v1/offline/materials', bearer(pick([teacher, student, ops])))
+        : { ...json('listMaterials', 'GET', '/api/v1/offline/materials', {}), signer: laptop },
+    () =>
+      json('grantMaterial', 'POST', `/api/v1/offline/materials/${materialId}/grants`, bearer(teacher), {
+        emails: [pick(['student@example.com', 'new@example.com', ascii(6)])],
+      }),
+    () => json('materialJob', 'GET', `/api/v1/offline/materials/${materialId}/job`, bearer(teacher)),
+    () => json('getJob', 'GET', `/api/v1/offline/jobs/${pick([jobId, ascii(36)])}`, bearer(teacher)),
+    () => ({
+      ...json(
+        'issueLicence',
+        'POST',
+        `/api/v1/offline/materials/${materialId}/license`,
+        {},
+        { device_id: laptop.id },
+      ),
+      signer: laptop,
+    }),
+    ...(['validate', 'renew'] as const).map((action) => () => ({
+      ...json(
+        `${action}Licence`,
+        'POST',
+        `/api/v1/offline/licenses/${licence.licence_id}/${action}`,
+        {},
+        { nonce: pick([licence.nonce, 'forged']) },
+      ),
+      signer: laptop,
+    })),
+    () => ({
+      ...json('returnLicence', 'POST', `/api/v1/offline/licenses/${licence.licence_id}/return`, {}),
+      signer: laptop,
+    }),
+    () =>
+      json(
+        'revokeLicence',
+        'POST',
+        `/api/v1/offline/licenses/${licence.licence_id}/revoke`,
+        bearer(teacher),
+        {
+          reason: 'fuzz',
+        },
+      ),
+    () => ({
+      ...json('offlineSync', 'POST', '/api/v1/offline/sync', {}, { licences: [licence] }),
+      signer: laptop,
+    }),
+    () => ({
+      ...json('downloadMaterial', 'GET', `/api/v1/offline/materials/${materialId}/download`, {}),
+      signer: laptop,
+    }),
+    () => {
+      const ranges = ['bytes=0-10', 'bytes=99999999-', 'bytes=-5', 'bytes=a-b', 'bytes=0-1,3-4'];
+      const headers: Record<string, string> = rnd() < 0.5 ? {} : { range: pick(ranges) };
+      const token = pick([fileToken, flip(fileToken), ascii(60)]);
+      return json('downloadFile', 'GET', `/api/v1/offline/files/${token}`, headers);
+    },
     () => json('healthFull', 'GET', '/health/full', {}),
     () => json('metrics', 'GET', '/metrics', {}),
   ];
@@ -497,7 +589,7 @@ async function digestQuery(): Promise<string> {
 describe('fuzz', () => {
   it(
     `${REQUESTS} random and mutated requests: no 5xx, nothing written when rejected`,
-    { timeout: 120_000 },
+    { timeout: 300_000 },
     async () => {
       const all = templates();
       const statuses = new Map<number, number>();
@@ -543,6 +635,20 @@ describe('fuzz', () => {
             after.offline_audit_logs === String(Number(before.offline_audit_logs) + 1)
           )
             expected.offline_audit_logs = after.offline_audit_logs;
+          // A failed licence validation or renewal is counted against the device (the nonce with
+          // it, and an audit row when it blocks the device): that write is the point of the count.
+          if (
+            req.method === 'POST' &&
+            /^\/api\/v1\/offline\/licenses\/[^/]+\/(validate|renew)\/?$/.test(req.path) &&
+            /"(INVALID_NONCE|LICENSE_NOT_FOUND|LICENSE_REVOKED|LICENSE_EXPIRED)"/.test(text)
+          )
+            for (const t of [
+              'offline_device_blocks',
+              'device_nonces',
+              'offline_licenses',
+              'offline_audit_logs',
+            ])
+              expected[t] = after[t]!;
           expect(
             after,
             `request ${i} ${req.method} ${req.path} → ${res.status} ${text.slice(0, 200)} wrote data`,

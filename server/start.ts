@@ -8,7 +8,8 @@ import { migrate } from './db/migrate';
 import { openDatabase } from './db/open';
 import { loadMasterSecret } from './keys/master-secret';
 import { createLogger, type Logger } from './logger';
-import { withPushBodyLimit } from './payments/body';
+import { materialsDirOf } from './materials/deps';
+import { startEncryptionWorker } from './materials/encryption-worker';
 import type { TrustDeps } from './routes/deps';
 import { createTrustBase } from './trust-base';
 import { startWorker } from './worker/reconcile';
@@ -57,16 +58,27 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await migrate(pool, { logger });
 
     const masterSecret = await loadMasterSecret(config.masterSecret, config.dataDir, logger);
-    const trust = await createTrustBase({ pool, logger, masterSecret });
+    const trust = await createTrustBase({
+      pool,
+      logger,
+      masterSecret,
+      materialsDir: materialsDirOf(config.dataDir),
+    });
     cleanups.push(async () => trust.close());
 
     if (options.worker ?? db.embedded) {
       const worker = startWorker({ pool, logger: logger.child({ component: 'worker' }) });
       cleanups.push(() => worker.stop());
+      const encryption = startEncryptionWorker({
+        pool,
+        materials: trust.deps.materials,
+        logger: logger.child({ component: 'encryption-worker' }),
+      });
+      cleanups.push(() => encryption.stop());
     }
 
     const routes = [...trust.routers, ...(options.routes?.(trust.deps) ?? [])];
-    const server = withPushBodyLimit(createApp({ pool, logger, routes })).listen(config.port, config.host);
+    const server = createApp({ pool, logger, routes }).listen(config.port, config.host);
     cleanups.push(
       () =>
         new Promise<void>((resolve, reject) => {

@@ -5,6 +5,7 @@ import { DEFAULT_SCRYPT_COST, hashPassword, type ScryptCost } from './auth/passw
 import { purgeExpiredNonces } from './devices/signature';
 import { deriveKey } from './keys/master-secret';
 import { loadServerKeys } from './keys/server-keys';
+import { materialsDeps } from './materials/deps';
 import type { Logger } from './logger';
 import { buildRouter } from './routes/build';
 import type { TrustDeps } from './routes/deps';
@@ -19,6 +20,8 @@ export interface TrustBaseOptions {
   scryptCost?: ScryptCost;
   /** How often expired nonces are swept; 0 disables the timer. */
   noncePurgeIntervalMs?: number;
+  /** Uploads and encrypted materials; startServer passes `<dataDir>/materials`, tests a temp dir. */
+  materialsDir?: string;
 }
 
 export interface TrustBase {
@@ -38,6 +41,7 @@ export async function createTrustBase(options: TrustBaseOptions): Promise<TrustB
     codeKey: deriveKey(masterSecret, 'enrollment-codes'),
     scryptCost,
     dummyHash: await hashPassword(randomBytes(16).toString('base64url'), scryptCost),
+    materials: materialsDeps(masterSecret, options.materialsDir),
   };
   const interval = options.noncePurgeIntervalMs ?? 10 * 60_000;
   const timer =

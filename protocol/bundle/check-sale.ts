@@ -40,8 +40,13 @@ export function checkSale(input: unknown): SaleCheck {
     };
   }
   const sale = parsed.data;
-  const issues: SaleIssue[] = [...arithmeticIssues(sale), ...cardNumberIssues(sale)];
+  const issues = saleRuleIssues(sale);
   return issues.length === 0 ? { ok: true, sale, issues: [] } : { ok: false, issues };
+}
+
+/** checkSale's rules for a sale already parsed with `Sale` (a bundle payload's sales are). */
+export function saleRuleIssues(sale: Sale): SaleIssue[] {
+  return [...arithmeticIssues(sale), ...cardNumberIssues(sale)];
 }
 
 function arithmeticIssues(sale: Sale): SaleIssue[] {

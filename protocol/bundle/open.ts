@@ -4,7 +4,7 @@ import { HpkeOpenError } from '../hpke/errors';
 import { openWith } from '../hpke/seal';
 import { startHead } from './build';
 import { verifyChain } from './chain';
-import { checkSale, type SaleIssue } from './check-sale';
+import { saleRuleIssues, type SaleIssue } from './check-sale';
 import { BUNDLE_HPKE_INFO } from './constants';
 import { bundleAad, BundleEnvelope, signedEnvelope } from './envelope';
 import { BundleError } from './errors';
@@ -80,8 +80,9 @@ export async function openBundle(
     });
 
   const invalidSales = payload.sales.flatMap((sale, index) => {
-    const check = checkSale(sale);
-    return check.ok ? [] : [{ index, sale_id: sale.sale_id, issues: check.issues }];
+    // BundlePayload already parsed every sale with the Sale schema: only the rules are left to check.
+    const issues = saleRuleIssues(sale);
+    return issues.length === 0 ? [] : [{ index, sale_id: sale.sale_id, issues }];
   });
   return { envelope, payload, invalidSales };
 }

@@ -4,4 +4,5 @@ export * from './decrypt';
 export * from './encrypt';
 export * from './errors';
 export * from './manifest';
+export * from './manifest-hash';
 export * from './range';

@@ -1,6 +1,4 @@
-import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { canonicalBytes } from '../crypto/canonical';
 import { CHUNK_SIZE } from './constants';
 
 const Sha256B64 = z.string().regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'SHA-256, base64url');
@@ -37,11 +35,6 @@ export const Manifest = z
       });
   });
 export type Manifest = z.infer<typeof Manifest>;
-
-/** What a licence pins (content.manifest_sha256): SHA-256 of the manifest's canonical bytes. */
-export function manifestHash(manifest: Manifest): string {
-  return createHash('sha256').update(canonicalBytes(manifest)).digest('base64url');
-}
 
 /** Plaintext length of chunk `index`: full except the last, which holds the remainder. */
 export function plaintextChunkLength(

@@ -7,3 +7,4 @@ export * from './health';
 export * from './policies';
 export * from './routes';
 export * from './payments';
+export * from './materials';

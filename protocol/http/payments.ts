@@ -27,6 +27,13 @@ export const ScoreReason = z.object({
     'REPEATED_CARD',
     'OVERRIDE_USED',
     'INVALID_SALE',
+    /** A refund or void whose original sale the server does not hold for this device or tenant. */
+    'REFUND_UNKNOWN_ORIGINAL',
+    /**
+     * A refund or void that does not fit its original: another currency or tenant, an original that
+     * is not a sale or was rejected, or more than remains refundable of it.
+     */
+    'REFUND_MISMATCH',
   ]),
   weight: z.number().min(0).max(1),
   detail: z.string().max(500),
@@ -143,12 +150,29 @@ export const CatalogItem = z.object({
 });
 export type CatalogItem = z.infer<typeof CatalogItem>;
 
-export const PaymentsPullQuery = z.object({ since: z.string().max(200).optional() });
+/** Default and largest page of a pull: catalog items and bundle outcomes counted together. */
+export const PULL_PAGE_DEFAULT = 500;
+export const PULL_PAGE_MAX = 1000;
+
+export const PaymentsPullQuery = z.object({
+  /** The `cursor` of the previous answer (a page cursor while `more` was true); absent: everything. */
+  since: z.string().max(200).optional(),
+  /** Page size, 1..PULL_PAGE_MAX (default PULL_PAGE_DEFAULT). */
+  limit: z
+    .string()
+    .regex(/^\d{1,4}$/, 'an integer')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(PULL_PAGE_MAX))
+    .optional(),
+});
 
 export const PaymentsPullResponse = z.object({
   server_time: IsoDateTime,
   policy: Policy.nullable(),
-  /** Items changed since the cursor (all of them on the first pull), for the device's tenant. */
+  /**
+   * Items changed since the cursor (all of them on the first pull), for the device's tenant, in sku
+   * order. A page holds at most `limit` catalog items and bundle outcomes together, catalog first.
+   */
   catalog: z.array(CatalogItem),
   /** Outcomes of this device's bundles that changed since the cursor. */
   bundles: z.array(
@@ -159,8 +183,16 @@ export const PaymentsPullResponse = z.object({
       updated_at: IsoDateTime,
     }),
   ),
-  /** Opaque; send it back as `since` next time. */
+  /**
+   * Opaque; send it back as `since`. While `more` is true it points into this pull (the next page);
+   * once `more` is false it is where the next pull starts. Storing it after each page is safe.
+   */
   cursor: z.string().max(200),
+  /**
+   * True when there are more items than this page held: pull again at once with `since=cursor`.
+   * Absent (a server before paging) means false.
+   */
+  more: z.boolean().default(false),
   /** Highest sequence number the server holds for this device: the terminal resumes from here. */
   last_seq: z.number().int().min(0),
 });

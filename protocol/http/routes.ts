@@ -15,9 +15,34 @@ import {
   EnrollResponse,
   RegisterTerminalRequest,
   RegisterUserDeviceRequest,
+  ServerPublicKeys,
 } from './devices';
 import { HttpErrorCode as H } from './error';
 import { HealthFull, MetricsText } from './health';
+import {
+  DownloadResponse,
+  EncryptedFile,
+  FileParams,
+  GrantRequest,
+  GrantResponse,
+  IssueLicenceRequest,
+  JobParams,
+  JobRecord,
+  LicenceParams,
+  LicenceResponse,
+  MaterialErrorCode as M,
+  MaterialList,
+  MaterialParams,
+  OfflineSyncRequest,
+  OfflineSyncResponse,
+  RenewLicenceRequest,
+  ReturnLicenceResponse,
+  RevokeLicenceRequest,
+  RevokeLicenceResponse,
+  UploadMaterialResponse,
+  ValidateLicenceRequest,
+  ValidateLicenceResponse,
+} from './materials';
 import {
   BundleParams,
   BundleStatusResponse,
@@ -30,6 +55,7 @@ import {
   ReviewListResponse,
 } from './payments';
 import { Policy, PolicyInput, PolicyList } from './policies';
+import { IssuerKey, IssuerKeyInput, IssuerKeyList } from '../qr/formats';
 
 /**
  * Who may call a route:
@@ -52,8 +78,11 @@ export interface RouteSpec {
   /** Success status and body; `null` body schema means no body (204). */
   status: number;
   response: z.ZodType;
-  /** `text` responses are not JSON (e.g. Prometheus metrics). */
-  responseType?: 'json' | 'text';
+  /**
+   * `text` responses are not JSON (e.g. Prometheus metrics); `binary` handlers write the response
+   * themselves (a file stream), and `response` only documents it.
+   */
+  responseType?: 'json' | 'text' | 'binary';
   /** Domain codes this route may answer with, beyond the generic ones of every route. */
   errors: readonly string[];
 }
@@ -175,6 +204,16 @@ export const ROUTES = {
     response: DeviceList,
     errors: [...bearer],
   },
+  serverKeys: {
+    method: 'GET',
+    path: '/api/v1/offline/server-keys',
+    auth: 'public',
+    summary:
+      "The server's public keys: Ed25519 (licences and what else the server signs) and X25519 (HPKE). Laptops pin them at registration; terminals receive them in the enroll answer.",
+    status: 200,
+    response: ServerPublicKeys,
+    errors: [],
+  },
   deregisterUserDevice: {
     method: 'DELETE',
     path: '/api/v1/offline/devices/:device_id',
@@ -223,7 +262,7 @@ export const ROUTES = {
     path: '/offline/sync/payments',
     auth: 'device',
     summary:
-      "Query `since=<cursor>` (optional, from the previous answer). Server time, the device's country policy, catalog items of its tenant and outcomes of its bundles changed since the cursor, a new cursor, and the highest sequence number the server holds for the device.",
+      "Query `since=<cursor>` (optional, from the previous answer) and `limit` (1–1000, default 500). Server time, the device's country policy, catalog items of its tenant and outcomes of its bundles changed since the cursor (at most `limit` together, catalog first), a new cursor, `more` (true: pull again at once with this cursor), and the highest sequence number the server holds for the device.",
     status: 200,
     response: PaymentsPullResponse,
     errors: [...signed],
@@ -258,6 +297,193 @@ export const ROUTES = {
     status: 200,
     response: BundleStatusResponse,
     errors: [...bearer, P.BUNDLE_NOT_FOUND, P.REVIEW_NOT_PENDING],
+  },
+  // ---- Materials and licences (materials seed; server/materials, server/licences) ----
+  uploadMaterial: {
+    method: 'POST',
+    path: '/api/v1/offline/materials',
+    auth: ['teacher'],
+    summary:
+      'Upload a material: the body is the raw file (at most 512 MiB), its Content-Type one of MATERIAL_CONTENT_TYPES and matching the bytes, the title in the `title` query parameter. 202: an encryption job is queued; the plaintext is deleted once it has run.',
+    status: 202,
+    response: UploadMaterialResponse,
+    errors: [...bearer, M.UNSUPPORTED_MEDIA_TYPE],
+  },
+  listMaterials: {
+    method: 'GET',
+    path: '/api/v1/offline/materials',
+    auth: 'public',
+    summary:
+      "A teacher's bearer token: their uploads. A user's bearer token, or a laptop's device signature: the materials granted to that user.",
+    status: 200,
+    response: MaterialList,
+    errors: [...bearer, ...signed],
+  },
+  grantMaterial: {
+    method: 'POST',
+    path: '/api/v1/offline/materials/:material_id/grants',
+    auth: ['teacher'],
+    summary:
+      'Let users (by email, signed up or not yet) take a material the caller uploaded. Answers how many emails were newly granted.',
+    params: MaterialParams,
+    body: GrantRequest,
+    status: 200,
+    response: GrantResponse,
+    errors: [...bearer, M.MATERIAL_NOT_FOUND, M.MATERIAL_ACCESS_DENIED],
+  },
+  materialJob: {
+    method: 'GET',
+    path: '/api/v1/offline/materials/:material_id/job',
+    auth: ['teacher'],
+    summary: "The encryption job of one of the caller's materials.",
+    params: MaterialParams,
+    status: 200,
+    response: JobRecord,
+    errors: [...bearer, M.MATERIAL_NOT_FOUND, M.JOB_NOT_FOUND],
+  },
+  getJob: {
+    method: 'GET',
+    path: '/api/v1/offline/jobs/:job_id',
+    auth: ['teacher'],
+    summary: "An encryption job of one of the caller's materials.",
+    params: JobParams,
+    status: 200,
+    response: JobRecord,
+    errors: [...bearer, M.JOB_NOT_FOUND],
+  },
+  issueLicence: {
+    method: 'POST',
+    path: '/api/v1/offline/materials/:material_id/license',
+    auth: 'device',
+    summary:
+      "Issue a licence to the signing laptop (body device_id must be it) for a material its user was granted: 30 days, 72 h offline grace, the CEK sealed to the device's X25519 key, signed with the server's Ed25519 key. The device already holding one: 200 with that same licence.",
+    params: MaterialParams,
+    body: IssueLicenceRequest,
+    status: 201,
+    response: LicenceResponse,
+    errors: [
+      ...signed,
+      M.DEVICE_BLOCKED,
+      M.MATERIAL_NOT_FOUND,
+      M.MATERIAL_ACCESS_DENIED,
+      M.MATERIAL_NOT_READY,
+    ],
+  },
+  validateLicence: {
+    method: 'POST',
+    path: '/api/v1/offline/licenses/:license_id/validate',
+    auth: 'device',
+    summary:
+      'Check a licence the device holds (its nonce proves which copy). A success activates it; any failure counts against the device: the fifth in a row blocks it for an hour.',
+    params: LicenceParams,
+    body: ValidateLicenceRequest,
+    status: 200,
+    response: ValidateLicenceResponse,
+    errors: [...signed, M.DEVICE_BLOCKED, M.LICENSE_NOT_FOUND, M.LICENSE_EXPIRED, M.LICENSE_REVOKED],
+  },
+  renewLicence: {
+    method: 'POST',
+    path: '/api/v1/offline/licenses/:license_id/renew',
+    auth: 'device',
+    summary:
+      'A fresh licence (new id, expiry and nonce) replacing a held one, which becomes cancelled. The user must still have access.',
+    params: LicenceParams,
+    body: RenewLicenceRequest,
+    status: 200,
+    response: LicenceResponse,
+    errors: [
+      ...signed,
+      M.DEVICE_BLOCKED,
+      M.LICENSE_NOT_FOUND,
+      M.LICENSE_EXPIRED,
+      M.LICENSE_REVOKED,
+      M.MATERIAL_ACCESS_DENIED,
+    ],
+  },
+  returnLicence: {
+    method: 'POST',
+    path: '/api/v1/offline/licenses/:license_id/return',
+    auth: 'device',
+    summary: 'Give a licence back early; frees the device slot for that material. Idempotent.',
+    params: LicenceParams,
+    status: 200,
+    response: ReturnLicenceResponse,
+    errors: [...signed, M.LICENSE_NOT_FOUND, M.LICENSE_REVOKED],
+  },
+  revokeLicence: {
+    method: 'POST',
+    path: '/api/v1/offline/licenses/:license_id/revoke',
+    auth: ['teacher'],
+    summary:
+      "Revoke a licence of one of the caller's materials; the device learns it at its next sync. Idempotent.",
+    params: LicenceParams,
+    body: RevokeLicenceRequest,
+    status: 200,
+    response: RevokeLicenceResponse,
+    errors: [...bearer, M.LICENSE_NOT_FOUND, M.MATERIAL_ACCESS_DENIED],
+  },
+  offlineSync: {
+    method: 'POST',
+    path: '/api/v1/offline/sync',
+    auth: 'device',
+    summary:
+      "The state of each licence the device lists (one it does not hold answers revoked) and the server's time.",
+    body: OfflineSyncRequest,
+    status: 200,
+    response: OfflineSyncResponse,
+    errors: [...signed],
+  },
+  downloadMaterial: {
+    method: 'GET',
+    path: '/api/v1/offline/materials/:material_id/download',
+    auth: 'device',
+    summary:
+      'The manifest and a signed URL (15 minutes) of the encrypted file, for a device holding a licence of the material. At most 10 per user per hour.',
+    params: MaterialParams,
+    status: 200,
+    response: DownloadResponse,
+    errors: [
+      ...signed,
+      M.DEVICE_BLOCKED,
+      M.MATERIAL_NOT_FOUND,
+      M.MATERIAL_NOT_READY,
+      M.LICENSE_NOT_FOUND,
+      M.RATE_LIMIT_EXCEEDED,
+    ],
+  },
+  downloadFile: {
+    method: 'GET',
+    path: '/api/v1/offline/files/:token',
+    auth: 'public',
+    summary:
+      'The encrypted file behind a download URL; the token is the authorisation. Accept-Ranges: bytes; one `Range: bytes=` range answers 206 with Content-Range; several are ignored (200).',
+    params: FileParams,
+    status: 200,
+    response: EncryptedFile,
+    responseType: 'binary',
+    errors: [M.DOWNLOAD_URL_INVALID, M.RANGE_NOT_SATISFIABLE],
+  },
+  // ---- end of materials and licences ----
+  // Payment QR issuers (issue 4, item 6; docs/protocol.md "Payment QR codes").
+  upsertQrIssuer: {
+    method: 'POST',
+    path: '/offline/qr/issuers',
+    auth: ['pay_admin'],
+    summary:
+      'Add or replace a payment issuer key (raw Ed25519, base64url) whose customer payment QR codes terminals accept; active: false withdraws it.',
+    body: IssuerKeyInput,
+    status: 200,
+    response: IssuerKey,
+    errors: [...bearer, 'QR_ISSUER_KEY_INVALID'],
+  },
+  listQrIssuers: {
+    method: 'GET',
+    path: '/offline/qr/issuers',
+    auth: 'device',
+    summary: 'The active payment issuer keys, for terminals to verify customer payment QR codes offline.',
+    status: 200,
+    response: IssuerKeyList,
+    errors: [...signed],
   },
   healthFull: {
     method: 'GET',

@@ -5,9 +5,6 @@ import type { Queryable } from '../db/tx';
 /** The chain's first prev_hash. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-// Any fixed 64-bit number will do; it only has to be the same for every writer.
-const AUDIT_LOCK_KEY = 7_209_431_877_020_381n;
-
 export type ActorType = 'user' | 'device' | 'anonymous' | 'system';
 
 export interface AuditEntry {
@@ -50,24 +47,26 @@ export function auditHash(row: AuditRow): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
 
+/** Stands in for id and prev_hash while the canonical JSON is split around them. */
+const HOLE = '@';
+const LINK = `"id":"${HOLE}","prev_hash":"${HOLE}"`;
+
 /**
- * Appends one entry to the audit chain. Call it with the client of the transaction that does the
- * audited work, so both commit or neither does. The advisory lock serialises writers until that
- * transaction ends: each row links to the one committed before it, and ids follow chain order.
+ * The canonical JSON of the row (auditHash's input) split around its id and prev_hash values, which
+ * only the lock holder knows; offline_audit_append pastes them in. id and prev_hash are adjacent
+ * keys in canonical order, and the link is searched from the end: details (the only place a caller
+ * controls) comes before it, and target ids after it are strings whose quotes are escaped.
  */
-export async function appendAudit(
-  client: Queryable,
-  entry: AuditEntry,
-): Promise<{ id: string; hash: string }> {
-  await client.query('SELECT pg_advisory_xact_lock($1)', [AUDIT_LOCK_KEY.toString()]);
-  const last = await client.query<{ hash: string }>(
-    'SELECT hash FROM offline_audit_logs ORDER BY id DESC LIMIT 1',
-  );
-  const next = await client.query<{ id: string }>(
-    "SELECT nextval(pg_get_serial_sequence('offline_audit_logs', 'id'))::text AS id",
-  );
-  const row: AuditRow = {
-    id: next.rows[0]!.id,
+export function auditTemplate(row: Omit<AuditRow, 'id' | 'prev_hash'>): { head: string; tail: string } {
+  const text = canonicalJson({ v: 1, ...row, id: HOLE, prev_hash: HOLE });
+  const at = text.lastIndexOf(LINK);
+  if (at < 0) throw new Error('audit template: id and prev_hash are not adjacent');
+  return { head: text.slice(0, at) + '"id":', tail: text.slice(at + LINK.length) };
+}
+
+/** The one statement that appends `entry`; push.ts sends COMMIT right behind it. */
+export function auditStatement(entry: AuditEntry): { text: string; values: unknown[] } {
+  const row = {
     // Millisecond precision: what a JS Date carries, so the stored value reads back identically.
     at: new Date().toISOString(),
     actor_type: entry.actorType,
@@ -76,14 +75,11 @@ export async function appendAudit(
     target_type: entry.targetType ?? null,
     target_id: entry.targetId ?? null,
     details: entry.details ?? {},
-    prev_hash: last.rows[0]?.hash ?? GENESIS_HASH,
   };
-  const hash = auditHash(row);
-  await client.query(
-    `INSERT INTO offline_audit_logs (id, at, actor_type, actor_id, action, target_type, target_id, details, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [
-      row.id,
+  const { head, tail } = auditTemplate(row);
+  return {
+    text: 'SELECT audit_id::text AS id, audit_hash AS hash FROM offline_audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    values: [
       row.at,
       row.actor_type,
       row.actor_id,
@@ -91,9 +87,24 @@ export async function appendAudit(
       row.target_type,
       row.target_id,
       JSON.stringify(row.details),
-      row.prev_hash,
-      hash,
+      head,
+      tail,
     ],
-  );
-  return { id: row.id, hash };
+  };
+}
+
+/**
+ * Appends one entry to the audit chain. Call it with the client of the transaction that does the
+ * audited work, so both commit or neither does. offline_audit_append (migration 1795459640851)
+ * takes an advisory lock that serialises writers until that transaction ends: each row links to
+ * the one committed before it, and ids follow chain order. Hold it briefly: append last, then
+ * commit.
+ */
+export async function appendAudit(
+  client: Queryable,
+  entry: AuditEntry,
+): Promise<{ id: string; hash: string }> {
+  const { text, values } = auditStatement(entry);
+  const { rows } = await client.query<{ id: string; hash: string }>(text, values);
+  return rows[0]!;
 }

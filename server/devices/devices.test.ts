@@ -141,6 +141,10 @@ describe('enrollment codes', () => {
     expect(body.server.signing_public_key_pem).toContain('BEGIN PUBLIC KEY');
     expect(body.server.hpke_public_key).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(body.policy).toMatchObject({ country: 'ID', version: 1, max_bundle_age_hours: 72 });
+    // Laptops registered by a user learn the same keys from the public route.
+    const published = await s.call('GET', '/api/v1/offline/server-keys');
+    expect(published.status).toBe(200);
+    expect(published.body).toEqual(body.server);
 
     const other = newDevice('LAP');
     const reuse = await enroll(other, c);

@@ -23,7 +23,8 @@ type DeviceHandlerNames =
   | 'checkIn'
   | 'registerUserDevice'
   | 'listUserDevices'
-  | 'deregisterUserDevice';
+  | 'deregisterUserDevice'
+  | 'serverKeys';
 
 export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNames> {
   const { pool } = deps;
@@ -238,6 +239,14 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
       );
       return { body: { devices: rows.map(toDeviceRecord) } };
     },
+
+    serverKeys: () =>
+      Promise.resolve({
+        body: {
+          signing_public_key_pem: deps.keys.signing.publicKeyPem,
+          hpke_public_key: deps.keys.hpke.publicKeyRaw,
+        },
+      }),
 
     deregisterUserDevice: async ({ params, user }) => {
       const result = await withTransaction(pool, async (client) => {

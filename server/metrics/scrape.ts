@@ -4,16 +4,16 @@ import { metrics, registry } from './index';
 /** Sets the gauges from the database, then renders every metric in Prometheus text format. */
 export async function scrapeMetrics(pool: pg.Pool): Promise<{ contentType: string; text: string }> {
   try {
-    const { rows } = await pool.query<{ devices: number; licenses: number; queued: number }>(
+    const { rows } = await pool.query<{ devices: number; licenses: number; queued: number; jobs: number }>(
       `SELECT (SELECT count(*) FROM offline_devices WHERE status = 'active')::int AS devices,
-              (SELECT count(*) FROM offline_licenses WHERE status = 'active' AND expires_at > now())::int AS licenses,
-              (SELECT count(*) FROM offline_reconciliation_queue)::int AS queued`,
+              (SELECT count(*) FROM offline_licenses WHERE status IN ('ready', 'active') AND expires_at > now())::int AS licenses,
+              (SELECT count(*) FROM offline_reconciliation_queue)::int AS queued,
+              (SELECT count(*) FROM offline_encryption_jobs WHERE status IN ('queued', 'running'))::int AS jobs`,
     );
     metrics.activeDevices.set(rows[0]?.devices ?? 0);
     metrics.reconciliationQueue.set(rows[0]?.queued ?? 0);
     metrics.activeLicenses.set(rows[0]?.licenses ?? 0);
-    // No job queue yet: nothing can be pending.
-    metrics.pendingJobs.set(0);
+    metrics.pendingJobs.set(rows[0]?.jobs ?? 0);
   } catch {
     // Gauges keep their last value; the database outage shows on /health/ready.
   }

@@ -5,20 +5,16 @@ import {
   PaymentErrorCode,
   PaymentsPullQuery,
   TrustErrorCode,
-  type CatalogItem,
-  type PaymentsPullResponse,
-  type ScoreReason,
 } from '../../protocol/http';
 import { appendAudit } from '../audit/chain';
 import { withTransaction } from '../db/tx';
 import { assertFresh, assertSigned, consumeNonce, signatureHeaders } from '../devices/signature';
 import { findDevice } from '../devices/store';
 import { HttpError, validate } from '../http/errors';
-import { policyFor } from '../policies/store';
 import { authenticateUser } from '../routes/authenticate';
 import type { TrustDeps } from '../routes/deps';
 import type { Handlers } from '../routes/types';
-import { pushBodyError } from './body';
+import { pullPage, parseCursor } from './pull';
 import { createPushService, enqueue } from './push';
 import { BUNDLE_COLUMNS, bundleView, findBundle, reviewItem, type BundleRow } from './store';
 
@@ -27,9 +23,6 @@ type PaymentHandlerNames =
 
 const notFound = () =>
   new HttpError(PAYMENT_ERROR_STATUS.BUNDLE_NOT_FOUND, PaymentErrorCode.BUNDLE_NOT_FOUND, 'Bundle not found');
-
-/** xid8 as text: what pg_snapshot_xmin gives back and what the cursor carries. */
-const CURSOR = /^\d{1,20}$/;
 
 export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerNames> {
   const { pool } = deps;
@@ -62,8 +55,6 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
 
   return {
     pushBundle: async ({ req }) => {
-      const parseError = pushBodyError(req);
-      if (parseError) throw parseError;
       return { body: await service.push(req.body) };
     },
 
@@ -78,57 +69,12 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
 
     pullPayments: async ({ req, device, tx }) => {
       const query = validate(PaymentsPullQuery, req.query);
-      if (query.since !== undefined && !CURSOR.test(query.since))
+      const position = parseCursor(query.since);
+      if (!position)
         throw new HttpError(400, 'VALIDATION_FAILED', 'Request validation failed', [
           { path: 'since', code: 'invalid_format', message: 'a cursor from a previous answer' },
         ]);
-      const since = query.since ?? '0';
-      const body = await tx(async (client): Promise<PaymentsPullResponse> => {
-        // The cursor is taken before the reads: every change not seen by them belongs to a
-        // transaction at or after this snapshot's xmin, so the next pull (>= cursor) sees it.
-        const snap = await client.query<{ xmin: string }>(
-          'SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin',
-        );
-        const cursor = snap.rows[0]!.xmin;
-        const catalog =
-          device.tenant_type && device.tenant_id
-            ? await client.query<CatalogRow>(
-                `SELECT sku, barcode, name, price_minor, currency, tax_rate_bp, active FROM offline_catalog_items
-                 WHERE tenant_type = $1 AND tenant_id = $2 AND change_xid >= $3::xid8 ORDER BY sku`,
-                [device.tenant_type, device.tenant_id, since],
-              )
-            : { rows: [] };
-        const bundles = await client.query<{
-          bundle_id: string;
-          status: BundleRow['status'];
-          reasons: ScoreReason[];
-          updated_at: Date;
-        }>(
-          `SELECT bundle_id, status, reasons, updated_at FROM offline_tx_bundles
-           WHERE device_id = $1 AND change_xid >= $2::xid8 ORDER BY seq_from`,
-          [device.device_id, since],
-        );
-        const last = await client.query<{ last: string | null }>(
-          'SELECT max(seq_to)::text AS last FROM offline_tx_bundles WHERE device_id = $1',
-          [device.device_id],
-        );
-        await client.query('UPDATE offline_devices SET last_seen_at = now() WHERE device_id = $1', [
-          device.device_id,
-        ]);
-        return {
-          server_time: new Date().toISOString(),
-          policy: await policyFor(client, device.country),
-          catalog: catalog.rows.map(toCatalogItem),
-          bundles: bundles.rows.map((b) => ({
-            bundle_id: b.bundle_id,
-            status: b.status,
-            reasons: b.reasons,
-            updated_at: b.updated_at.toISOString(),
-          })),
-          cursor,
-          last_seq: Number(last.rows[0]?.last ?? 0),
-        };
-      });
+      const body = await tx((client) => pullPage(client, device, position, query.limit));
       return { body };
     },
 
@@ -218,18 +164,4 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
       return { body: view };
     },
   };
-}
-
-interface CatalogRow {
-  sku: string;
-  barcode: string | null;
-  name: string;
-  price_minor: string;
-  currency: string;
-  tax_rate_bp: number;
-  active: boolean;
-}
-
-function toCatalogItem(row: CatalogRow): CatalogItem {
-  return { ...row, price_minor: Number(row.price_minor) };
 }

@@ -18,6 +18,7 @@ import type { Queryable } from '../db/tx';
 
 export interface LedgerTransaction {
   sale_id: string;
+  seq: string;
   bundle_id: string;
   device_id: string;
   kind: 'sale' | 'refund' | 'void';
@@ -102,7 +103,7 @@ export function tenantOf(row: { tenant_type: string | null; tenant_id: string | 
 /** The transactions of a bundle still to post, with what legsFor needs. */
 export async function pendingTransactions(db: Queryable, bundleId: string): Promise<LedgerTransaction[]> {
   const { rows } = await db.query<LedgerTransaction>(
-    `SELECT sale_id, bundle_id, device_id, kind, original_sale_id, currency, total_minor, tax_minor,
+    `SELECT sale_id, seq, bundle_id, device_id, kind, original_sale_id, currency, total_minor, tax_minor,
             cash_minor, card_minor, qr_minor
      FROM offline_transactions WHERE bundle_id = $1 AND status = 'pending' ORDER BY seq`,
     [bundleId],

@@ -9,7 +9,10 @@ import type { BundleStatus, Policy, ScoreReason } from '../../protocol/http';
  * Weights are chosen so that one reason alone lands where it should:
  * - review (0.15–0.35): sequence gap, clock anomaly, daily count or unsynced total over the policy,
  *   strong velocity;
- * - quarantine (> 0.35): an amount over the policy's maximum, a chain break, an invalid sale;
+ * - quarantine (> 0.35): an amount over the policy's maximum, a chain break, an invalid sale, a
+ *   refund or void that does not fit its original (more than remains, other currency or tenant);
+ * - review also: a refund or void of a sale the server does not hold (yet: another terminal of the
+ *   tenant may not have pushed it);
  * - accepted unless combined: amounts near the limit, mild velocity, repeated cards, overrides.
  */
 export const WEIGHTS = {
@@ -26,6 +29,8 @@ export const WEIGHTS = {
   OVERRIDE_PER_SALE: 0.02,
   OVERRIDE_MAX: 0.1,
   INVALID_SALE: 0.4,
+  REFUND_UNKNOWN_ORIGINAL: 0.2,
+  REFUND_MISMATCH: 0.4,
 } as const;
 
 /** A cashier rings up at most a few sales a minute; more in any 60 s window is unusual. */
@@ -50,6 +55,8 @@ export interface ScoreContext {
   sequenceGap: string | null;
   chainBreak: string | null;
   invalidSales: readonly { index: number; sale_id: string; issues: readonly { code: string }[] }[];
+  /** Refund / void findings against their originals (server/payments/refunds.ts); absent: none. */
+  refunds?: { unknownOriginal: string | null; mismatch: string | null };
 }
 
 export interface Score {
@@ -190,6 +197,10 @@ export function scoreBundle(ctx: ScoreContext): Score {
       `${ctx.invalidSales.length} sale(s) fail the sale rules: ${codes.join(', ')} (first at index ${ctx.invalidSales[0]!.index})`,
     );
   }
+
+  if (ctx.refunds?.unknownOriginal)
+    add('REFUND_UNKNOWN_ORIGINAL', WEIGHTS.REFUND_UNKNOWN_ORIGINAL, ctx.refunds.unknownOriginal);
+  if (ctx.refunds?.mismatch) add('REFUND_MISMATCH', WEIGHTS.REFUND_MISMATCH, ctx.refunds.mismatch);
 
   const score = combine(reasons);
   return { score, reasons, status: statusFor(score) };

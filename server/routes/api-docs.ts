@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import {
   HttpErrorCode,
+  MATERIAL_ERROR_STATUS,
   PAYMENT_ERROR_STATUS,
   ROUTES,
   TRUST_ERROR_STATUS,
+  type MaterialErrorCode,
   type PaymentErrorCode,
   type RouteSpec,
   type TrustErrorCode,
@@ -30,6 +32,7 @@ function statusOf(code: string): number {
   return (
     TRUST_ERROR_STATUS[code as TrustErrorCode] ??
     PAYMENT_ERROR_STATUS[code as PaymentErrorCode] ??
+    MATERIAL_ERROR_STATUS[code as MaterialErrorCode] ??
     GENERIC_STATUS[code] ??
     400
   );
@@ -92,7 +95,8 @@ export function renderApiDocs(): string {
       `- name: \`${name}\``,
       `- auth: ${authText(r.auth)}`,
     );
-    out.push(`- success: ${r.status}${r.responseType === 'text' ? ' (text/plain)' : ''}`);
+    const media = { json: '', text: ' (text/plain)', binary: ' (application/octet-stream)' };
+    out.push(`- success: ${r.status}${media[r.responseType ?? 'json']}`);
     if (r.errors.length > 0)
       out.push(`- errors: ${r.errors.map((c) => `${statusOf(c)} \`${c}\``).join(', ')}`);
     out.push('');

@@ -81,6 +81,8 @@ function routeHandler(deps: TrustDeps, name: string, spec: RouteSpec, handler: U
     }
     const result = await handler(input);
     if (signed && !consumed) await withTransaction(deps.pool, (client) => consumeNonce(client, signed));
+    // The handler has streamed the answer itself (a file); there is no body to check.
+    if (spec.responseType === 'binary') return;
 
     // Answers are parsed too: only declared fields leave the server (never a hash or a key).
     const parsed = spec.response.safeParse(result.body);

@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { ScryptCost } from '../auth/passwords';
 import type { ServerKeys } from '../keys/server-keys';
 import type { Logger } from '../logger';
+import type { MaterialsDeps } from '../materials/deps';
 
 /** What route handlers need, built once by createTrustBase. */
 export interface TrustDeps {
@@ -13,4 +14,6 @@ export interface TrustDeps {
   scryptCost: ScryptCost;
   /** A password hash at `scryptCost` that nothing matches: unknown emails cost the same work. */
   dummyHash: string;
+  /** Material storage and the keys derived for it (server/materials/deps.ts). */
+  materials: MaterialsDeps;
 }

@@ -1,8 +1,11 @@
 import { authHandlers } from '../auth/handlers';
 import { deviceHandlers } from '../devices/handlers';
 import { healthHandlers } from '../health/handlers';
+import { licenceHandlers } from '../licences/handlers';
+import { materialHandlers } from '../materials/handlers';
 import { paymentHandlers } from '../payments/handlers';
 import { policyHandlers } from '../policies/handlers';
+import { qrHandlers } from '../qr/handlers';
 import type { TrustDeps } from './deps';
 import type { Handlers } from './types';
 
@@ -13,5 +16,8 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...policyHandlers(deps),
     ...paymentHandlers(deps),
     ...healthHandlers(deps),
+    ...materialHandlers(deps),
+    ...licenceHandlers(deps),
+    ...qrHandlers(deps),
   };
 }

@@ -2,6 +2,8 @@ import { ConfigError, loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
+import { runEncryptionOnce, startEncryptionWorker } from '../materials/encryption-worker';
+import { workerMaterialsDeps } from '../materials/worker-deps';
 import { runOnce, startWorker } from './reconcile';
 
 /**
@@ -33,11 +35,16 @@ async function main(): Promise<number> {
   const pool = createPool(config.databaseUrl, { logger });
   try {
     await migrate(pool, { logger });
+    // Material encryption needs the server's master secret and materials directory (same data dir).
+    const materials = await workerMaterialsDeps(config, logger);
     if (process.argv.includes('--once')) {
       const result = await runOnce({ pool, logger });
       logger.info(result, 'reconciliation pass done');
-      return result.failed > 0 ? 1 : 0;
+      const encryption = materials ? await runEncryptionOnce({ pool, materials, logger }) : undefined;
+      if (encryption) logger.info(encryption, 'encryption pass done');
+      return result.failed > 0 || (encryption?.failed ?? 0) > 0 ? 1 : 0;
     }
+    const encryption = materials ? startEncryptionWorker({ pool, materials, logger }) : undefined;
     const worker = startWorker({ pool, logger });
     logger.info({ workerId: worker.workerId }, 'reconciliation worker started');
     await new Promise<void>((resolve) => {
@@ -49,6 +56,7 @@ async function main(): Promise<number> {
       process.once('SIGTERM', stop);
     });
     await worker.stop();
+    await encryption?.stop();
     logger.info(worker.processed, 'reconciliation worker stopped');
     return 0;
   } finally {

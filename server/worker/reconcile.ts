@@ -6,7 +6,10 @@ import { withTransaction } from '../db/tx';
 import { purgeExpiredNonces } from '../devices/signature';
 import type { Logger } from '../logger';
 import { metrics } from '../metrics';
+import type { ScoreReason } from '../../protocol/http';
 import { legsFor, pendingTransactions, tenantOf, writeLegs } from '../payments/ledger';
+import { postingCheck } from '../payments/refunds';
+import { combine, statusFor, WEIGHTS } from '../payments/score';
 
 /**
  * The reconciliation worker: posts accepted bundles to the ledger.
@@ -57,6 +60,51 @@ interface ClaimedBundle {
   tenant_type: string | null;
   tenant_id: string | null;
   status: string;
+  reasons: ScoreReason[];
+}
+
+/** A refund whose original is stored but not yet posted: the job is retried after its backoff. */
+class WaitingForOriginal extends Error {}
+
+/**
+ * Posting a refund or void would break the rule (unknown original, other currency or tenant, more
+ * than remains of the original): nothing is posted, the bundle goes back to ops with the reason.
+ * An approval re-queues it, and this check runs again: the ledger never refunds twice.
+ */
+async function holdForRefund(
+  client: pg.PoolClient,
+  bundle: ClaimedBundle,
+  detail: string,
+  workerId: string,
+): Promise<void> {
+  const reasons: ScoreReason[] = [
+    ...bundle.reasons.filter((r) => !(r.code === 'REFUND_MISMATCH' && r.detail.startsWith('at posting: '))),
+    {
+      code: 'REFUND_MISMATCH',
+      weight: WEIGHTS.REFUND_MISMATCH,
+      detail: `at posting: ${detail}`.slice(0, 500),
+    },
+  ];
+  const score = combine(reasons);
+  const status = statusFor(score) === 'accepted' ? 'review' : statusFor(score);
+  await client.query(
+    `UPDATE offline_tx_bundles SET status = $2, sira_score = $3, reasons = $4, updated_at = now(),
+       change_xid = pg_current_xact_id() WHERE bundle_id = $1`,
+    [bundle.bundle_id, status, score, JSON.stringify(reasons)],
+  );
+  await client.query(
+    `UPDATE offline_transactions SET status = 'held' WHERE bundle_id = $1 AND status = 'pending'`,
+    [bundle.bundle_id],
+  );
+  await client.query('DELETE FROM offline_reconciliation_queue WHERE bundle_id = $1', [bundle.bundle_id]);
+  await appendAudit(client, {
+    actorType: 'system',
+    actorId: workerId,
+    action: 'bundle.refund_held',
+    targetType: 'bundle',
+    targetId: bundle.bundle_id,
+    details: { to: status, sira_score: score, detail: detail.slice(0, 500) },
+  });
 }
 
 /** Claims and posts one bundle; false when the queue has nothing ready. */
@@ -76,7 +124,7 @@ export async function reconcileNext(
       claimed = bundleId;
       const started = process.hrtime.bigint();
       const { rows } = await client.query<ClaimedBundle>(
-        `SELECT bundle_id, device_id, tenant_type, tenant_id, status FROM offline_tx_bundles
+        `SELECT bundle_id, device_id, tenant_type, tenant_id, status, reasons FROM offline_tx_bundles
          WHERE bundle_id = $1 FOR UPDATE`,
         [bundleId],
       );
@@ -87,6 +135,12 @@ export async function reconcileNext(
         return { bundleId, sales: 0 };
       }
       const txs = await pendingTransactions(client, bundleId);
+      const refunds = await postingCheck(client, txs, bundle);
+      if (refunds.wait !== undefined) throw new WaitingForOriginal(refunds.wait);
+      if (refunds.hold !== undefined) {
+        await holdForRefund(client, bundle, refunds.hold, options.workerId);
+        return { bundleId, sales: 0 };
+      }
       const tenant = tenantOf(bundle);
       const legs = txs.flatMap((tx) => legsFor(tx, tenant));
       const written = await writeLegs(client, legs);
@@ -116,7 +170,9 @@ export async function reconcileNext(
   } catch (err) {
     if (claimed === undefined) throw err;
     // The transaction rolled back: record the failure and back off, so one bad job cannot spin.
-    options.logger?.error({ err, bundleId: claimed }, 'reconciliation failed');
+    if (err instanceof WaitingForOriginal)
+      options.logger?.info({ bundleId: claimed, detail: err.message }, 'refund waits for its original');
+    else options.logger?.error({ err, bundleId: claimed }, 'reconciliation failed');
     await pool
       .query(
         `UPDATE offline_reconciliation_queue SET attempts = attempts + 1, last_error = $2,

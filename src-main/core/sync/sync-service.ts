@@ -53,7 +53,12 @@ export interface SyncOptions {
   bundleSize?: number;
   requestTimeoutMs?: number;
   random?: () => number;
+  /** Items per pull page (the server's default when absent). */
+  pullPageSize?: number;
 }
+
+/** A pull that keeps answering `more` past this many pages is cut short; the next round goes on. */
+const MAX_PULL_PAGES = 1000;
 
 /** Rank of each status: a sale or bundle never moves back to a lower one. */
 const RANK: Record<string, number> = {
@@ -123,7 +128,8 @@ export class SyncService {
     return this.deps.collections;
   }
 
-  private get opts(): Required<Omit<SyncOptions, 'random'>> & Pick<SyncOptions, 'random'> {
+  private get opts(): Required<Omit<SyncOptions, 'random' | 'pullPageSize'>> &
+    Pick<SyncOptions, 'random' | 'pullPageSize'> {
     const o = this.deps.options ?? {};
     return {
       backoffBaseMs: o.backoffBaseMs ?? 2_000,
@@ -132,6 +138,7 @@ export class SyncService {
       bundleSize: Math.min(o.bundleSize ?? BUNDLE_SIZE, MAX_SALES_PER_BUNDLE),
       requestTimeoutMs: o.requestTimeoutMs ?? 30_000,
       random: o.random,
+      pullPageSize: o.pullPageSize,
     };
   }
 
@@ -448,18 +455,32 @@ export class SyncService {
     }
   }
 
+  /**
+   * Pulls page after page until the server says there is no more. The cursor is stored after each
+   * page is applied, so a crash or a failed page resumes from the last page applied.
+   */
   private async pull(): Promise<void> {
+    for (let page = 0; page < MAX_PULL_PAGES && !this.stopped; page++) {
+      if (!(await this.pullPage())) return;
+    }
+  }
+
+  /** One page; true when the server has more. */
+  private async pullPage(): Promise<boolean> {
     const device = await this.device();
     const cursorDoc = await this.c.settings.findOne(CURSOR_KEY).exec();
     const cursor = cursorDoc ? (decodeSetting(cursorDoc) as string) : null;
+    const query = new URLSearchParams();
+    if (cursor) query.set('since', cursor);
+    if (this.opts.pullPageSize) query.set('limit', String(this.opts.pullPageSize));
     const answer = await serverRequest(this.deps.serverUrl(), {
       method: 'GET',
-      path: cursor ? `${PULL_PATH}?since=${encodeURIComponent(cursor)}` : PULL_PATH,
+      path: query.size > 0 ? `${PULL_PATH}?${query.toString()}` : PULL_PATH,
       device,
       response: PaymentsPullResponse,
       timeoutMs: this.opts.requestTimeoutMs,
     });
-    if (this.stopped) return;
+    if (this.stopped) return false;
     const record = this.deps.enrollment.current;
     await this.deps.enrollment.save({
       ...record,
@@ -488,6 +509,7 @@ export class SyncService {
       if (doc) await this.applyOutcome(doc.toJSON() as OutboxDoc, outcome.status, outcome.reasons[0]?.code);
     }
     await this.c.settings.upsert({ key: CURSOR_KEY, value: encodeSetting(answer.cursor), updatedAt: now });
+    return answer.more;
   }
 
   private scheduleRetry(at: number): void {

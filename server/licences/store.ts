@@ -1,0 +1,79 @@
+import type { Licence } from '../../protocol/licence';
+import type { LicenceStatus } from '../../protocol/http';
+import type { Queryable } from '../db/tx';
+
+export interface LicenceRow {
+  id: string;
+  material_id: string;
+  device_id: string;
+  user_id: string | null;
+  status: LicenceStatus;
+  nonce: string | null;
+  licence: Licence | null;
+  expires_at: Date;
+}
+
+const COLUMNS = 'id, material_id, device_id, user_id, status, nonce, licence, expires_at';
+
+/** Ready (issued) and active (content taken) licences occupy the device's slot for the material. */
+export const HELD: readonly LicenceStatus[] = ['ready', 'active'];
+
+export async function findLicence(db: Queryable, id: string, lock = false): Promise<LicenceRow | undefined> {
+  const { rows } = await db.query<LicenceRow>(
+    `SELECT ${COLUMNS} FROM offline_licenses WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
+  return rows[0];
+}
+
+/** A held licence past its expiry is expired, whether or not a write has said so yet. */
+export function effectiveStatus(
+  row: Pick<LicenceRow, 'status' | 'expires_at'>,
+  now = Date.now(),
+): LicenceStatus {
+  return HELD.includes(row.status) && +row.expires_at <= now ? 'expired' : row.status;
+}
+
+/** Persists expiry for held licences past their date, so they free the slot. */
+export async function expireLapsed(db: Queryable, where: { deviceId: string; materialId?: string }) {
+  await db.query(
+    `UPDATE offline_licenses SET status = 'expired', updated_at = now()
+     WHERE device_id = $1 AND ($2::text IS NULL OR material_id = $2) AND status IN ('ready', 'active')
+       AND expires_at <= now()`,
+    [where.deviceId, where.materialId ?? null],
+  );
+}
+
+export async function heldLicence(
+  db: Queryable,
+  deviceId: string,
+  materialId: string,
+  lock = false,
+): Promise<LicenceRow | undefined> {
+  const { rows } = await db.query<LicenceRow>(
+    `SELECT ${COLUMNS} FROM offline_licenses
+     WHERE device_id = $1 AND material_id = $2 AND status IN ('ready', 'active') AND expires_at > now()
+     ${lock ? 'FOR UPDATE' : ''}`,
+    [deviceId, materialId],
+  );
+  return rows[0];
+}
+
+export async function insertLicence(db: Queryable, licence: Licence, status: LicenceStatus): Promise<void> {
+  await db.query(
+    `INSERT INTO offline_licenses (id, material_id, device_id, user_id, status, issued_at, expires_at, nonce, licence,
+       activated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, CASE WHEN $5 = 'active' THEN now() END)`,
+    [
+      licence.licence_id,
+      licence.material_id,
+      licence.device_id,
+      licence.user_id,
+      status,
+      licence.issued_at,
+      licence.expires_at,
+      licence.nonce,
+      JSON.stringify(licence),
+    ],
+  );
+}

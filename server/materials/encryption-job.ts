@@ -1,0 +1,194 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rename, stat } from 'node:fs/promises';
+import { pipeline } from 'node:stream/promises';
+import type pg from 'pg';
+import { ChunkEncryptor, manifestHash } from '../../protocol/chunks';
+import { appendAudit } from '../audit/chain';
+import { withTransaction } from '../db/tx';
+import type { Logger } from '../logger';
+import { metrics } from '../metrics';
+import type { MaterialsDeps } from './deps';
+import { storeCek } from './kek';
+import { encryptedPath, partPath, removeQuietly, uploadPath } from './storage';
+
+/**
+ * One encryption job: plaintext upload → ChunkEncryptor → `<id>.enc`, manifest and wrapped CEK in
+ * the database, plaintext deleted.
+ *
+ * Claiming: one UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) marks the job running with a
+ * lease (locked_until), so any number of workers share the queue. Unlike the reconciliation queue
+ * the work is not done inside that transaction: encrypting 512 MiB takes seconds, and the embedded
+ * database runs one transaction at a time. A worker that dies leaves a lapsed lease, and the job is
+ * claimed again. Each attempt uses a fresh CEK and base IV (IVs are never reused under one key),
+ * and only the finishing transaction — which checks the worker still holds the lease — publishes
+ * the result.
+ */
+
+export const LEASE_SECONDS = 600;
+const backoffSeconds = (attempts: number) => Math.min(600, 5 * 2 ** Math.max(0, attempts - 1));
+
+interface Claimed {
+  id: string;
+  material_id: string;
+  content_type: string;
+  attempts: number;
+  max_attempts: number;
+}
+
+export async function claimJob(pool: pg.Pool, workerId: string): Promise<Claimed | undefined> {
+  const { rows } = await pool.query<Claimed>(
+    `WITH next AS (
+       SELECT id FROM offline_encryption_jobs
+       WHERE (status = 'queued' AND run_after <= now()) OR (status = 'running' AND locked_until < now())
+       ORDER BY run_after, created_at LIMIT 1 FOR UPDATE SKIP LOCKED
+     ), claimed AS (
+       UPDATE offline_encryption_jobs j SET status = 'running', attempts = attempts + 1, locked_by = $1,
+         locked_until = now() + make_interval(secs => $2), started_at = coalesce(started_at, now())
+       FROM next WHERE j.id = next.id
+       RETURNING j.id, j.material_id, j.attempts, j.max_attempts
+     ), material AS (
+       UPDATE offline_materials m SET status = 'encrypting', updated_at = now()
+       FROM claimed WHERE m.id = claimed.material_id RETURNING m.id, m.content_type
+     )
+     SELECT c.id, c.material_id, c.attempts, c.max_attempts, material.content_type
+     FROM claimed c JOIN material ON material.id = c.material_id`,
+    [workerId, LEASE_SECONDS],
+  );
+  return rows[0];
+}
+
+export type JobOutcome = { jobId: string; materialId: string } & (
+  { done: true; seconds: number } | { done: false; error: string; final: boolean }
+);
+
+/** Per attempt, so a worker whose lease lapsed never writes into its successor's file. */
+const attemptPath = (deps: MaterialsDeps, job: Claimed) =>
+  partPath(`${encryptedPath(deps.dir, job.material_id)}.${job.attempts}`);
+
+async function encrypt(deps: MaterialsDeps, job: Claimed) {
+  const started = process.hrtime.bigint();
+  const source = uploadPath(deps.dir, job.material_id);
+  const target = encryptedPath(deps.dir, job.material_id);
+  const part = attemptPath(deps, job);
+  const cek = randomBytes(32);
+  const encryptor = new ChunkEncryptor({ cek, materialId: job.material_id, contentType: job.content_type });
+  await pipeline(createReadStream(source), encryptor, createWriteStream(part, { mode: 0o600 }));
+  const manifest = encryptor.manifest;
+  const encryptedSize = (await stat(part)).size;
+  return { cek, manifest, encryptedSize, target, part, source, started };
+}
+
+/** Runs one claimed job to its end (done, retry later, or failed for good). Never throws. */
+export async function runJob(
+  pool: pg.Pool,
+  deps: MaterialsDeps,
+  job: Claimed,
+  workerId: string,
+  logger?: Logger,
+): Promise<JobOutcome> {
+  const base = { jobId: job.id, materialId: job.material_id };
+  const extend = setInterval(
+    () => {
+      pool
+        .query(
+          `UPDATE offline_encryption_jobs SET locked_until = now() + make_interval(secs => $3)
+         WHERE id = $1 AND locked_by = $2 AND status = 'running'`,
+          [job.id, workerId, LEASE_SECONDS],
+        )
+        .catch(() => undefined);
+    },
+    (LEASE_SECONDS * 1000) / 3,
+  ).unref();
+  try {
+    const result = await encrypt(deps, job);
+    const published = await withTransaction(pool, async (client) => {
+      const held = await client.query(
+        `SELECT 1 FROM offline_encryption_jobs WHERE id = $1 AND locked_by = $2 AND status = 'running' FOR UPDATE`,
+        [job.id, workerId],
+      );
+      if (held.rowCount !== 1) {
+        await removeQuietly(result.part);
+        return false;
+      }
+      // Renamed inside the transaction: if the commit fails, the next attempt overwrites it.
+      await rename(result.part, result.target);
+      await storeCek(client, deps.masterSecret, job.material_id, result.cek);
+      await client.query(
+        `UPDATE offline_materials SET status = 'ready', manifest = $2, manifest_sha256 = $3, chunk_count = $4,
+           encrypted_size = $5, updated_at = now() WHERE id = $1`,
+        [
+          job.material_id,
+          JSON.stringify(result.manifest),
+          manifestHash(result.manifest),
+          result.manifest.chunk_count,
+          result.encryptedSize,
+        ],
+      );
+      await client.query(
+        `UPDATE offline_encryption_jobs SET status = 'done', finished_at = now(), locked_by = NULL,
+           locked_until = NULL, last_error = NULL WHERE id = $1`,
+        [job.id],
+      );
+      await appendAudit(client, {
+        actorType: 'system',
+        actorId: workerId,
+        action: 'material.encrypted',
+        targetType: 'material',
+        targetId: job.material_id,
+        details: {
+          job_id: job.id,
+          attempts: job.attempts,
+          chunks: result.manifest.chunk_count,
+          encrypted_size: result.encryptedSize,
+        },
+      });
+      return true;
+    });
+    if (!published) {
+      // Our lease lapsed and another worker took the job over: its result wins.
+      return { ...base, done: false, error: 'lease lost', final: false };
+    }
+    // The plaintext was only needed until now.
+    await removeQuietly(result.source);
+    const seconds = Number(process.hrtime.bigint() - result.started) / 1e9;
+    metrics.encryptionDuration.observe(seconds);
+    return { ...base, done: true, seconds };
+  } catch (err) {
+    await removeQuietly(attemptPath(deps, job));
+    const message = String(err instanceof Error ? err.message : err).slice(0, 500);
+    const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    const final = missing || job.attempts >= job.max_attempts;
+    logger?.error({ err, jobId: job.id, materialId: job.material_id, final }, 'encryption job failed');
+    const recorded = await withTransaction(pool, async (client) => {
+      const updated = await client.query(
+        `UPDATE offline_encryption_jobs SET status = $3, last_error = $4, locked_by = NULL, locked_until = NULL,
+           run_after = now() + make_interval(secs => $5), finished_at = CASE WHEN $3 = 'failed' THEN now() END
+         WHERE id = $1 AND locked_by = $2`,
+        [job.id, workerId, final ? 'failed' : 'queued', message, backoffSeconds(job.attempts)],
+      );
+      if (updated.rowCount !== 1) return false; // another worker holds the job now
+      await client.query(`UPDATE offline_materials SET status = $2, updated_at = now() WHERE id = $1`, [
+        job.material_id,
+        final ? 'failed' : 'pending',
+      ]);
+      if (final)
+        await appendAudit(client, {
+          actorType: 'system',
+          actorId: workerId,
+          action: 'material.encryption_failed',
+          targetType: 'material',
+          targetId: job.material_id,
+          details: { job_id: job.id, attempts: job.attempts, error: message },
+        });
+      return true;
+    }).catch((e: unknown) => {
+      logger?.error({ err: e, jobId: job.id }, 'could not record the job failure');
+      return false;
+    });
+    if (final && recorded) await removeQuietly(uploadPath(deps.dir, job.material_id));
+    return { ...base, done: false, error: message, final };
+  } finally {
+    clearInterval(extend);
+  }
+}

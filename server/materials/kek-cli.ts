@@ -1,0 +1,33 @@
+/**
+ * npm run kek:rotate — adds a KEK version and re-wraps every material's CEK under it (one
+ * transaction); encrypted files are not touched. Uses DATABASE_URL, or the embedded database under
+ * OUTPOST_DATA_DIR (the server must be stopped), and the server's master secret (OUTPOST_MASTER_SECRET
+ * or the data directory's master.key). Exit 0 done, 2 could not run.
+ */
+import { loadConfig } from '../config';
+import { migrate } from '../db/migrate';
+import { openDatabase } from '../db/open';
+import { loadMasterSecret } from '../keys/master-secret';
+import { rotateKek } from './kek';
+
+async function main(): Promise<number> {
+  const config = loadConfig();
+  const db = await openDatabase(config);
+  try {
+    await migrate(db.pool);
+    const master = await loadMasterSecret(config.masterSecret, config.dataDir);
+    const result = await rotateKek(db.pool, master, { type: 'system', id: 'kek:rotate' });
+    process.stdout.write(`KEK rotated to version ${result.version}: ${result.rewrapped} CEKs re-wrapped\n`);
+    return 0;
+  } finally {
+    await db.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`kek:rotate could not run: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(2);
+  },
+);

@@ -1,0 +1,83 @@
+import type { JobRecord, MaterialContentType, MaterialRecord, MaterialStatus } from '../../protocol/http';
+import type { Manifest } from '../../protocol/chunks';
+import type { Queryable } from '../db/tx';
+
+export interface MaterialRow {
+  id: string;
+  owner_id: string;
+  title: string;
+  content_type: MaterialContentType;
+  plaintext_size: string;
+  status: MaterialStatus;
+  manifest: Manifest | null;
+  manifest_sha256: string | null;
+  chunk_count: number | null;
+  encrypted_size: string | null;
+  created_at: Date;
+}
+
+export const MATERIAL_COLUMNS = `m.id, m.owner_id, m.title, m.content_type, m.plaintext_size, m.status, m.manifest,
+  m.manifest_sha256, m.chunk_count, m.encrypted_size, m.created_at`;
+
+export function toMaterialRecord(row: MaterialRow): MaterialRecord {
+  return {
+    material_id: row.id,
+    title: row.title,
+    content_type: row.content_type,
+    plaintext_size: Number(row.plaintext_size),
+    status: row.status,
+    manifest_sha256: row.manifest_sha256,
+    chunk_count: row.chunk_count,
+    created_at: row.created_at.toISOString(),
+  };
+}
+
+export async function findMaterial(
+  db: Queryable,
+  id: string,
+  lock = false,
+): Promise<MaterialRow | undefined> {
+  const { rows } = await db.query<MaterialRow>(
+    `SELECT ${MATERIAL_COLUMNS} FROM offline_materials m WHERE m.id = $1${lock ? ' FOR UPDATE' : ''}`,
+    [id],
+  );
+  return rows[0];
+}
+
+/** The uploader, or a user whose email was granted the material. */
+export async function userMayTake(db: Queryable, materialId: string, userId: string): Promise<boolean> {
+  const { rows } = await db.query<{ ok: boolean }>(
+    `SELECT EXISTS (
+       SELECT 1 FROM offline_materials m JOIN users u ON u.id = $2
+       WHERE m.id = $1 AND NOT u.disabled AND (m.owner_id = u.id OR EXISTS (
+         SELECT 1 FROM offline_material_grants g WHERE g.material_id = m.id AND g.email = u.email))
+     ) AS ok`,
+    [materialId, userId],
+  );
+  return rows[0]?.ok ?? false;
+}
+
+export interface JobRow {
+  id: string;
+  material_id: string;
+  status: JobRecord['status'];
+  attempts: number;
+  last_error: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+export const JOB_COLUMNS =
+  'j.id, j.material_id, j.status, j.attempts, j.last_error, j.created_at, j.finished_at';
+
+export function toJobRecord(row: JobRow): JobRecord {
+  return {
+    job_id: row.id,
+    material_id: row.material_id,
+    status: row.status,
+    attempts: row.attempts,
+    error: row.last_error,
+    created_at: row.created_at.toISOString(),
+    finished_at: row.finished_at?.toISOString() ?? null,
+  };
+}

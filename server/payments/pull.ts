@@ -1,0 +1,162 @@
+import type pg from 'pg';
+import { z } from 'zod';
+import {
+  PULL_PAGE_DEFAULT,
+  type CatalogItem,
+  type PaymentsPullResponse,
+  type ScoreReason,
+} from '../../protocol/http';
+import { policyFor } from '../policies/store';
+import type { BundleRow } from './store';
+
+/**
+ * GET /offline/sync/payments, one page at a time.
+ *
+ * A pull is a delta: rows whose change_xid (the transaction that last changed them) is at or after
+ * `since`. The resume cursor is the xmin of the first page's snapshot: every change that page could
+ * not see belongs to a transaction at or after it, so the next pull sees it. Paging keeps that
+ * first xmin and walks catalog items by sku, then bundle outcomes by seq_from. A row changed
+ * while the pages are read is either on a later page or (if its key was passed) in the next pull;
+ * at worst it comes twice, and applying an item or outcome twice is harmless.
+ */
+
+/** Where a pull stands: a plain xid8 (resume) or a page cursor (`p.` + base64url JSON). */
+interface Position {
+  since: string;
+  /** xmin of the first page's snapshot; null on a first page. */
+  firstXmin: string | null;
+  phase: 'catalog' | 'bundles';
+  /** Last sku (catalog) or seq_from (bundles) sent; null: from the start of the phase. */
+  after: string | null;
+}
+
+const XID = /^\d{1,20}$/;
+const PAGE_PREFIX = 'p.';
+const PageCursor = z.tuple([
+  z.string().regex(XID),
+  z.string().regex(XID),
+  z.enum(['catalog', 'bundles']),
+  z.string().max(64).nullable(),
+]);
+
+/** null: not a cursor this server gave out. */
+export function parseCursor(since: string | undefined): Position | null {
+  if (since === undefined) return { since: '0', firstXmin: null, phase: 'catalog', after: null };
+  if (XID.test(since)) return { since, firstXmin: null, phase: 'catalog', after: null };
+  if (!since.startsWith(PAGE_PREFIX)) return null;
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(since.slice(PAGE_PREFIX.length), 'base64url').toString('utf8'));
+  } catch {
+    return null;
+  }
+  const page = PageCursor.safeParse(decoded);
+  if (!page.success) return null;
+  const [from, firstXmin, phase, after] = page.data;
+  if (phase === 'bundles' && after !== null && !XID.test(after)) return null;
+  return { since: from, firstXmin, phase, after };
+}
+
+function pageCursor(p: Position & { firstXmin: string }): string {
+  const json = JSON.stringify([p.since, p.firstXmin, p.phase, p.after]);
+  return PAGE_PREFIX + Buffer.from(json).toString('base64url');
+}
+
+interface CatalogRow {
+  sku: string;
+  barcode: string | null;
+  name: string;
+  price_minor: string;
+  currency: string;
+  tax_rate_bp: number;
+  active: boolean;
+}
+
+const toCatalogItem = (row: CatalogRow): CatalogItem => ({ ...row, price_minor: Number(row.price_minor) });
+
+interface OutcomeRow {
+  bundle_id: string;
+  seq_from: string;
+  status: BundleRow['status'];
+  reasons: ScoreReason[];
+  updated_at: Date;
+}
+
+export interface PullDevice {
+  device_id: string;
+  tenant_type: string | null;
+  tenant_id: string | null;
+  country: string | null;
+}
+
+/** One page of the pull, read inside the caller's transaction. */
+export async function pullPage(
+  client: pg.PoolClient,
+  device: PullDevice,
+  position: Position,
+  limit = PULL_PAGE_DEFAULT,
+): Promise<PaymentsPullResponse> {
+  const firstXmin =
+    position.firstXmin ??
+    (await client.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin'))
+      .rows[0]!.xmin;
+  const { since } = position;
+
+  // One more row than the page holds says whether there is a next page.
+  let catalog: CatalogRow[] = [];
+  if (position.phase === 'catalog' && device.tenant_type && device.tenant_id) {
+    const { rows } = await client.query<CatalogRow>(
+      `SELECT sku, barcode, name, price_minor, currency, tax_rate_bp, active FROM offline_catalog_items
+       WHERE tenant_type = $1 AND tenant_id = $2 AND change_xid >= $3::xid8 AND ($4::text IS NULL OR sku > $4)
+       ORDER BY sku LIMIT $5`,
+      [device.tenant_type, device.tenant_id, since, position.after, limit + 1],
+    );
+    catalog = rows;
+  }
+  let next: Position | null = null;
+  let outcomes: OutcomeRow[] = [];
+  if (catalog.length > limit) {
+    catalog = catalog.slice(0, limit);
+    next = { since, firstXmin, phase: 'catalog', after: catalog[catalog.length - 1]!.sku };
+  } else {
+    const room = limit - catalog.length;
+    const after = position.phase === 'bundles' ? (position.after ?? '0') : '0';
+    const { rows } = await client.query<OutcomeRow>(
+      `SELECT bundle_id, seq_from::text AS seq_from, status, reasons, updated_at FROM offline_tx_bundles
+       WHERE device_id = $1 AND change_xid >= $2::xid8 AND seq_from > $3::bigint ORDER BY seq_from LIMIT $4`,
+      [device.device_id, since, after, room + 1],
+    );
+    outcomes = rows;
+    if (outcomes.length > room) {
+      outcomes = outcomes.slice(0, room);
+      next = {
+        since,
+        firstXmin,
+        phase: 'bundles',
+        after: outcomes.length > 0 ? outcomes[outcomes.length - 1]!.seq_from : after,
+      };
+    }
+  }
+
+  const last = await client.query<{ last: string | null }>(
+    'SELECT max(seq_to)::text AS last FROM offline_tx_bundles WHERE device_id = $1',
+    [device.device_id],
+  );
+  await client.query('UPDATE offline_devices SET last_seen_at = now() WHERE device_id = $1', [
+    device.device_id,
+  ]);
+  return {
+    server_time: new Date().toISOString(),
+    policy: await policyFor(client, device.country),
+    catalog: catalog.map(toCatalogItem),
+    bundles: outcomes.map((b) => ({
+      bundle_id: b.bundle_id,
+      status: b.status,
+      reasons: b.reasons,
+      updated_at: b.updated_at.toISOString(),
+    })),
+    cursor: next ? pageCursor({ ...next, firstXmin }) : firstXmin,
+    more: next !== null,
+    last_seq: Number(last.rows[0]?.last ?? 0),
+  };
+}

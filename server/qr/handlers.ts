@@ -1,0 +1,21 @@
+import { importPublicKey } from '../../protocol/crypto/ed25519';
+import { withTransaction } from '../db/tx';
+import { HttpError } from '../http/errors';
+import type { TrustDeps } from '../routes/deps';
+import type { Handlers } from '../routes/types';
+import { activeIssuerKeys, upsertIssuerKey } from './store';
+
+export function qrHandlers(deps: TrustDeps): Pick<Handlers, 'upsertQrIssuer' | 'listQrIssuers'> {
+  return {
+    upsertQrIssuer: async ({ body, user }) => {
+      try {
+        importPublicKey(body.public_key);
+      } catch {
+        throw new HttpError(400, 'QR_ISSUER_KEY_INVALID', 'public_key is not an Ed25519 public key');
+      }
+      return { body: await withTransaction(deps.pool, (client) => upsertIssuerKey(client, body, user.id)) };
+    },
+    // Read inside the signed transaction so the request's nonce is recorded with the answer.
+    listQrIssuers: async ({ tx }) => ({ body: { issuers: await tx((client) => activeIssuerKeys(client)) } }),
+  };
+}
