@@ -12,6 +12,11 @@ export interface CoreConfig {
   reachabilityIntervalMs?: number;
   /** Where private keys live; the OS keychain unless a test or another platform says otherwise. */
   keyStore?: KeyStore;
+  /**
+   * The system clock (epoch ms) the reader's secure clock reads; Date.now by default. The browser
+   * host lets the e2e tests move it (OUTPOST_CLOCK_OFFSET_FILE), as a user may move the OS clock.
+   */
+  clock?: () => number;
   /** Where IT's provisioning file is looked for and which organisation keys are trusted (tests). */
   provisioning?: { env?: NodeJS.ProcessEnv; orgKeys?: readonly string[] };
 }

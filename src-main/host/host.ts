@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { ApiHandlers } from '../core/api/handlers';
+import type { ContentSessions } from '../core/reader';
+import { CONTENT_PREFIX, contentUrl, serveContentRoute } from './content-route';
 import { contentSecurityPolicy, newToken } from './security';
 import { serveStatic } from './static-files';
 import { createApiSocketServer } from './websocket';
@@ -11,6 +13,8 @@ export interface HostOptions {
   rendererDir: string;
   port?: number;
   token?: string;
+  /** Opened materials' streams (the core's); served at /content/<session>. */
+  content?: ContentSessions;
 }
 
 export interface Host {
@@ -44,6 +48,14 @@ export async function startHost(options: HostOptions): Promise<Host> {
       res.writeHead(421, { 'content-type': 'text/plain' }).end('Misdirected request');
       return;
     }
+    const content = options.content;
+    if (content && (req.url ?? '').startsWith(CONTENT_PREFIX)) {
+      serveContentRoute(req, res, content, guard).catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
+      return;
+    }
     serveStatic(rendererDir, req, res, headers).catch(() => {
       if (!res.headersSent) res.writeHead(500).end();
       else res.destroy();
@@ -63,6 +75,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     server.listen(options.port ?? 0, '127.0.0.1', () => resolveListen());
   });
   const { port } = server.address() as AddressInfo;
+  options.content?.setUrlBuilder((sessionId) => contentUrl(sessionId, token));
   const origin = `http://127.0.0.1:${port}`;
   origins.add(origin);
   origins.add(`http://localhost:${port}`);

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createCore, defaultDataDir, DEFAULT_SERVER_URL } from '../core';
+import { offsetClock } from './clock-offset';
 import { startHost } from './host';
 
 /** `npm run start:web`: the app in any browser, for machines without the Electron binary. */
@@ -22,8 +23,12 @@ async function main(): Promise<void> {
     appVersion: pkg.version,
     platform: `${process.platform} (browser host)`,
     defaultServerUrl: process.env.OUTPOST_SERVER_URL ?? DEFAULT_SERVER_URL,
+    // Tests only: the same as moving the OS clock (docs/architecture.md, "Clock offset file").
+    ...(process.env.OUTPOST_CLOCK_OFFSET_FILE
+      ? { clock: offsetClock(process.env.OUTPOST_CLOCK_OFFSET_FILE) }
+      : {}),
   });
-  const host = await startHost({ handlers: core.handlers, rendererDir, port });
+  const host = await startHost({ handlers: core.handlers, rendererDir, port, content: core.content });
   console.log(`Outpost is running. Open this URL in a browser:\n${host.url}`);
 
   const stop = async () => {

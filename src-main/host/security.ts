@@ -17,9 +17,12 @@ export function contentSecurityPolicy(wsOrigin: string): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
-    "style-src 'self'",
+    // epub.js (Library viewer) makes an empty <style> and fills it through CSSOM, and links a book's own
+    // CSS as blob: URLs it made from the book in memory; it shows each chapter in a blob: frame.
+    "style-src 'self' blob: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
     "img-src 'self' data: blob:",
     "font-src 'self'",
+    "frame-src 'self' blob:",
     `connect-src 'self' ${wsOrigin}`,
     "object-src 'none'",
     "base-uri 'none'",

@@ -55,8 +55,10 @@ export function runShell(options: ShellOptions): void {
   app.whenReady().then(
     async () => {
       hardenApp(devOrigin);
-      serveRenderer(join(options.outDir, '../renderer'));
+      serveRenderer(join(options.outDir, '../renderer'), () => core?.content);
       core = await options.buildCore({ appVersion: app.getVersion() });
+      // While a licensed material is open, ask the OS to keep the window out of screen captures.
+      core.content.watch((open) => mainWindow?.setContentProtection(open > 0));
       bindIpc(
         core.handlers,
         trustedSenderCheck(() => mainWindow?.webContents, devOrigin),

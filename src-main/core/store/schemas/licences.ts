@@ -1,7 +1,8 @@
 import type { MigrationStrategies, RxJsonSchema } from 'rxdb';
 import { idField, timeField } from './common';
 
-export const LICENCE_STATES = ['active', 'expired', 'revoked'] as const;
+/** Local states: the server's word at the last sync (time-based expiry is computed by the secure clock). */
+export const LICENCE_STATES = ['active', 'expired', 'revoked', 'returned', 'cancelled'] as const;
 
 /** A licence bound to this device for one material; `token` is the signed licence as received. */
 export interface LicenceDoc {
@@ -16,7 +17,7 @@ export interface LicenceDoc {
 
 export const licenceSchema: RxJsonSchema<LicenceDoc> = {
   title: 'licence',
-  version: 0,
+  version: 1,
   primaryKey: 'id',
   type: 'object',
   properties: {
@@ -33,4 +34,7 @@ export const licenceSchema: RxJsonSchema<LicenceDoc> = {
   indexes: ['materialId', ['state', 'expiresAt']],
 };
 
-export const licenceMigrations: MigrationStrategies = {};
+export const licenceMigrations: MigrationStrategies = {
+  // v1 only widened the state enum.
+  1: (doc: LicenceDoc): LicenceDoc => doc,
+};

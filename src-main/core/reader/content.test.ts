@@ -1,0 +1,100 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { mkdtemp, open, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CHUNK_SIZE,
+  ChunkEncryptor,
+  ChunkError,
+  STORED_CHUNK_SIZE,
+  type Manifest,
+} from '../../../protocol/chunks';
+import { parseByteRange } from './byte-range';
+import { ContentSessions } from './content';
+import { READ_WINDOW } from './span-reader';
+
+/** The decrypting stream over ranges longer than the span reader's two windows. */
+const CHUNKS = 2 * READ_WINDOW + 4;
+const plaintext = randomBytes((CHUNKS - 1) * CHUNK_SIZE + 4321);
+let dir: string;
+let file: string;
+let manifest: Manifest;
+const cek = randomBytes(32);
+const materialId = randomUUID();
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'outpost-content-unit-'));
+  file = join(dir, 'm.enc');
+  const encryptor = new ChunkEncryptor({ cek, materialId, contentType: 'text/plain' });
+  await pipeline(Readable.from([plaintext]), encryptor, createWriteStream(file));
+  manifest = encryptor.manifest;
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+async function body(reply: { body: Readable | null }): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const part of reply.body!) parts.push(part as Buffer);
+  return Buffer.concat(parts);
+}
+
+describe('ContentSessions.serve', () => {
+  it('streams the whole file and ranges across read windows byte for byte', async () => {
+    const sessions = new ContentSessions();
+    const id = sessions.open({ materialId, contentType: 'text/plain', file, manifest, cek });
+    expect(manifest.chunk_count).toBe(CHUNKS);
+    expect((await body(await sessions.serve(id, null))).equals(plaintext)).toBe(true);
+    const start = 3 * CHUNK_SIZE + 17;
+    const end = (2 * READ_WINDOW + 2) * CHUNK_SIZE + 99;
+    const reply = await sessions.serve(id, `bytes=${start}-${end}`);
+    expect(reply.status).toBe(206);
+    expect(reply.headers['content-length']).toBe(String(end - start + 1));
+    expect((await body(reply)).equals(plaintext.subarray(start, end + 1))).toBe(true);
+    const head = await sessions.serve(id, 'bytes=0-9', 'HEAD');
+    expect(head).toMatchObject({ status: 206, body: null });
+    sessions.closeAll();
+  });
+
+  it('fails mid-stream on a damaged chunk, naming it', async () => {
+    const damaged = join(dir, 'damaged.enc');
+    await pipeline(Readable.from([await readAll(file)]), createWriteStream(damaged));
+    const handle = await open(damaged, 'r+');
+    await handle.write(Buffer.from([0x42]), 0, 1, 13 * STORED_CHUNK_SIZE + 5);
+    await handle.close();
+    const failures: ChunkError[] = [];
+    const sessions = new ContentSessions();
+    sessions.onChunkFailure = (_id, error) => failures.push(error);
+    const id = sessions.open({ materialId, contentType: 'text/plain', file: damaged, manifest, cek });
+    const error = await body(await sessions.serve(id, null)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ChunkError);
+    expect(error).toMatchObject({ code: 'CHUNK_DECRYPT_FAILED', index: 13 });
+    expect(failures.map((f) => f.index)).toEqual([13]);
+    sessions.closeAll();
+  });
+});
+
+async function readAll(path: string): Promise<Buffer> {
+  const handle = await open(path, 'r');
+  try {
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+describe('parseByteRange', () => {
+  it('reads the forms viewers send', () => {
+    expect(parseByteRange('bytes=0-99', 1000)).toEqual({ start: 0, end: 99 });
+    expect(parseByteRange('bytes=900-', 1000)).toEqual({ start: 900, end: 999 });
+    expect(parseByteRange('bytes=-10', 1000)).toEqual({ start: 990, end: 999 });
+    expect(parseByteRange('bytes=990-5000', 1000)).toEqual({ start: 990, end: 999 });
+    expect(parseByteRange('bytes=0-1, 5-6', 1000)).toEqual({ start: 0, end: 1 });
+    expect(parseByteRange('bytes=1000-', 1000)).toBe('unsatisfiable');
+    expect(parseByteRange('bytes=5-1', 1000)).toBeNull();
+    expect(parseByteRange('items=0-1', 1000)).toBeNull();
+    expect(parseByteRange(undefined, 1000)).toBeNull();
+  });
+});

@@ -1,0 +1,89 @@
+import type { KeyObject } from 'node:crypto';
+import { ApiError } from '../../../protocol/api';
+import {
+  LicenceError,
+  licenceTimeState,
+  unwrapCek,
+  verifyLicence,
+  type Licence,
+} from '../../../protocol/licence';
+
+/** Codes the Library answers when an item cannot be taken or opened (beside the server's own). */
+export const ReaderErrorCode = {
+  LICENSE_INVALID: 'LICENSE_INVALID',
+  LICENSE_EXPIRED: 'LICENSE_EXPIRED',
+  LICENSE_OFFLINE_EXPIRED: 'LICENSE_OFFLINE_EXPIRED',
+  LICENSE_REVOKED: 'LICENSE_REVOKED',
+  LICENSE_RETURNED: 'LICENSE_RETURNED',
+  LICENSE_NOT_FOUND: 'LICENSE_NOT_FOUND',
+  DEVICE_MISMATCH: 'DEVICE_MISMATCH',
+  MATERIAL_NOT_FOUND: 'MATERIAL_NOT_FOUND',
+  MATERIAL_NOT_DOWNLOADED: 'MATERIAL_NOT_DOWNLOADED',
+  MANIFEST_MISMATCH: 'MANIFEST_MISMATCH',
+  NOT_ENROLLED: 'NOT_ENROLLED',
+  SERVER_KEY_UNKNOWN: 'SERVER_KEY_UNKNOWN',
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  CHUNK_HASH_MISMATCH: 'CHUNK_HASH_MISMATCH',
+  CHUNK_DECRYPT_FAILED: 'CHUNK_DECRYPT_FAILED',
+  DOWNLOAD_FAILED: 'DOWNLOAD_FAILED',
+} as const;
+
+/**
+ * Signature and device binding of a licence as stored (or as just received). A licence edited by a
+ * byte fails its signature; one lifted from another device names another device_id, and if that is
+ * edited too the signature fails.
+ */
+export function checkLicence(
+  token: unknown,
+  expected: { serverKey: KeyObject; deviceId: string; materialId: string },
+): Licence {
+  let licence: Licence;
+  try {
+    licence = verifyLicence(token, { serverPublicKey: expected.serverKey, deviceId: expected.deviceId });
+  } catch (error) {
+    if (error instanceof LicenceError && error.code === 'LICENCE_WRONG_DEVICE')
+      throw new ApiError('DEVICE_MISMATCH', 'This licence was issued to another device.');
+    if (error instanceof LicenceError)
+      throw new ApiError('LICENSE_INVALID', `The licence is not valid: ${error.message}.`, {
+        reason: error.code,
+      });
+    throw error;
+  }
+  if (licence.material_id !== expected.materialId)
+    throw new ApiError('LICENSE_INVALID', 'The licence is for another material.');
+  return licence;
+}
+
+/** Expiry and offline grace by the secure clock: LICENSE_EXPIRED first, since only a new licence fixes it. */
+export function checkLicenceTime(
+  licence: Pick<Licence, 'expires_at' | 'offline_grace_hours'>,
+  clock: { trustedNow: number; lastCheckIn: number | null },
+): void {
+  const state = licenceTimeState(licence, {
+    trustedNow: clock.trustedNow,
+    // Never reached the server: no grace has started, so none is left.
+    lastCheckIn: clock.lastCheckIn ?? Number.NEGATIVE_INFINITY,
+  });
+  if (state.state === 'expired') throw new ApiError('LICENSE_EXPIRED', 'The licence has expired.');
+  if (state.state === 'offline_expired')
+    throw new ApiError(
+      'LICENSE_OFFLINE_EXPIRED',
+      `This item may be read offline for ${licence.offline_grace_hours} hours after the last connection; connect to the server to read it again.`,
+    );
+}
+
+/** The CEK, with our own X25519 key: a licence sealed to another key does not open here. */
+export async function unwrapForDevice(licence: Licence, agreementKey: KeyObject): Promise<Uint8Array> {
+  const d = agreementKey.export({ format: 'jwk' }).d;
+  if (!d) throw new ApiError('DEVICE_MISMATCH', 'The device key cannot be read.');
+  const privateKey = new Uint8Array(Buffer.from(d, 'base64url'));
+  try {
+    return await unwrapCek(licence, privateKey);
+  } catch (error) {
+    if (error instanceof LicenceError)
+      throw new ApiError('DEVICE_MISMATCH', 'The content key was not sealed to this device.');
+    throw error;
+  } finally {
+    privateKey.fill(0);
+  }
+}
