@@ -217,4 +217,25 @@ describe('HardwareManager', () => {
     await m.setDemo(false);
     expect(m.status('printer').state).toBe('disconnected');
   });
+
+  it('a choice made in demo mode keeps the simulators and applies when demo mode ends', async () => {
+    const { m, hid, swipes } = setup();
+    const reader = hidDevice(0x0801, 0x0011, '/dev/hidraw3', 0xff00, 0x01, 'MT1');
+    hid.devices = [reader];
+    await m.setDemo(true);
+    await m.choose('cardReader', { deviceId: reader.id });
+    expect(m.choices().cardReader).toEqual({ deviceId: reader.id });
+    m.demo?.swipeSample('visa');
+    m.demo?.swipeSample('bad-swipe');
+    m.demo?.swipeSample('expired');
+    await tick();
+    await tick();
+    expect(swipes).toMatchObject([
+      { ok: true, brand: 'visa', last4: '1111' },
+      { ok: false, reason: 'NO_END_SENTINEL' },
+      { ok: false, reason: 'CARD_EXPIRED' },
+    ]);
+    await m.setDemo(false);
+    expect(m.status('cardReader')).toMatchObject({ state: 'connected', deviceId: reader.id, demo: false });
+  });
 });

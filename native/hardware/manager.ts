@@ -144,10 +144,14 @@ export class HardwareManager {
 
   /** Chooses (or clears) the device for a role and opens it if it is present. */
   async choose(role: Role, choice: RoleChoice | null): Promise<void> {
+    // In demo mode the simulators stay in place: the choice waits for demo hardware to be turned off.
+    if (this.demoHardware) {
+      this.selected[role] = choice;
+      return;
+    }
     await this.close(role);
     this.selected[role] = choice;
     if (!choice) return this.setStatus(role, 'disconnected', 'cleared');
-    if (this.demoHardware) return;
     await this.refresh();
     if (this.known.has(choice.deviceId)) await this.open(role);
     else this.setStatus(role, 'disconnected', 'chosen', 'the device is not plugged in');

@@ -93,16 +93,22 @@ export class NodeUsbBackend implements UsbBackend {
 
   watch(onChange: () => void): () => void {
     let active = true;
+    let watching = false;
     const listener = () => active && onChange();
     void loadUsb()
-      .then((usb) => {
+      .then(async (usb) => {
+        // usb's hot-plug set-up enumerates the bus without handling errors, so on a machine with
+        // no USB bus it would leave an unhandled rejection. Enumerate first: no bus, nothing to watch.
+        await usb.getDevices();
         if (!active) return;
         usb.addEventListener('connect', listener);
         usb.addEventListener('disconnect', listener);
+        watching = true;
       })
       .catch(() => undefined);
     return () => {
       active = false;
+      if (!watching) return;
       void loadUsb()
         .then((usb) => {
           usb.removeEventListener('connect', listener);

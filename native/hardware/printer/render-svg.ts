@@ -3,6 +3,8 @@ import type { PrintedElement } from './layout';
 const CHAR_W = 12;
 const LINE_H = 24;
 const QR_H = 160;
+/** Monospace at 20 px is 12 px per character: 48 columns fill 576 px, an 80 mm head's dots. */
+const FONT_SIZE = 20;
 
 const escape = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
@@ -25,7 +27,8 @@ export function renderSvg(elements: readonly PrintedElement[], columns: number):
       const style = [
         el.bold ? ' font-weight="bold"' : '',
         el.underline ? ' text-decoration="underline"' : '',
-        el.double ? ` font-size="${LINE_H * 2 - 4}"` : '',
+        // Double width and height: twice the normal font size keeps a double character two columns wide.
+        el.double ? ` font-size="${FONT_SIZE * 2}"` : '',
       ].join('');
       body.push(
         `<text x="${x}" y="${y - 6}" text-anchor="${anchor}"${style} xml:space="preserve">${escape(el.text)}</text>`,
@@ -45,7 +48,7 @@ export function renderSvg(elements: readonly PrintedElement[], columns: number):
     }
   }
   return (
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + LINE_H}" font-family="monospace" font-size="20">` +
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${y + LINE_H}" viewBox="0 0 ${width} ${y + LINE_H}" font-family="monospace" font-size="${FONT_SIZE}">` +
     body.join('') +
     '</svg>'
   );

@@ -1,6 +1,13 @@
 import type { CardReader } from '../card/readers';
 import type { HidPosScanner } from '../scanner/hid-pos';
-import { idTechPacket, chunkReports, keyboardReaderReports, magTekReport } from './card-readers';
+import {
+  idTechPacket,
+  chunkReports,
+  keyboardReaderReports,
+  magTekReport,
+  type SimSwipe,
+} from './card-readers';
+import { DEMO_CARDS, type DemoCard } from './demo-cards';
 import { SimulatedEscPosPrinter } from './escpos-printer';
 import { hidPosReports } from './scanners';
 
@@ -18,7 +25,7 @@ export class DemoHardware {
   ) {}
 
   /** Swipes a card through the demo reader in its format. Test numbers only. */
-  swipe(tracks: { track1?: string; track2?: string }): void {
+  swipe(tracks: SimSwipe): void {
     const reader = this.cardReader();
     if (!reader) return;
     const reports =
@@ -28,6 +35,11 @@ export class DemoHardware {
           ? chunkReports(idTechPacket(tracks))
           : keyboardReaderReports(tracks, { layout: 'us' });
     for (const r of reports) reader.feed(r, (this.clock += 4));
+  }
+
+  /** Swipes one of the named demo cards (see demo-cards.ts). */
+  swipeSample(name: DemoCard): void {
+    this.swipe(DEMO_CARDS[name]);
   }
 
   scan(data: string, aim = ']Q1'): void {

@@ -2,9 +2,19 @@ import { useTranslation } from 'react-i18next';
 import type { SaleSummary } from '../../../protocol/api';
 import { useMoney } from '../../pos/format';
 import { percentText } from '../../pos/cart';
+import { PrintedReceipt } from './PrintedReceipt';
 
 /** The core's answer, shown as the customer's receipt: what was recorded, not what the cart said. */
-export function Receipt({ sale, onNewSale }: { sale: SaleSummary; onNewSale?: () => void }) {
+export function Receipt({
+  sale,
+  onNewSale,
+  printable,
+}: {
+  sale: SaleSummary;
+  onNewSale?: () => void;
+  /** The till's fresh sale: show the printed receipt's preview and print it if a printer is chosen. */
+  printable?: boolean;
+}) {
   const { t, i18n } = useTranslation();
   const money = useMoney();
   const c = sale.currency;
@@ -69,6 +79,7 @@ export function Receipt({ sale, onNewSale }: { sale: SaleSummary; onNewSale?: ()
           {t('pos.approvedBy', { manager: sale.override.managerId, reason: sale.override.reason })}
         </p>
       )}
+      {printable && <PrintedReceipt saleId={sale.saleId} autoPrint />}
       {onNewSale && (
         <button type="button" onClick={onNewSale}>
           {t('pos.newSale')}

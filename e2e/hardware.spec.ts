@@ -1,0 +1,197 @@
+import { expect, test, type Page } from '@playwright/test';
+import WebSocket from 'ws';
+import { adminPost, createAdmin, startServer, startWebHost, tempDir, type Running } from './processes';
+
+/**
+ * POS hardware end to end with demo hardware (the simulators of native/hardware/sim): a swipe fills
+ * the card tender, a scan adds a product, and what the simulated printer rebuilt from the ESC/POS
+ * bytes it received matches the receipt preview on screen.
+ */
+let server: Running;
+let host: Running;
+
+const TENANT = { tenant_type: 'merchant', tenant_id: 'boutique-thies' };
+const POLICY = {
+  country: 'SN',
+  currency: 'XOF',
+  max_offline_amount: 20_000,
+  max_offline_per_device_per_day: 50,
+  max_unsynced_amount: 500_000,
+  max_bundle_age_hours: 72,
+  approval_threshold: 15_000,
+  enabled: true,
+};
+const CATALOG = [
+  {
+    sku: 'rice-1kg',
+    barcode: '6001234567890',
+    name: 'Riz parfumé 1kg',
+    price_minor: 1000,
+    currency: 'XOF',
+    tax_rate_bp: 1800,
+    active: true,
+  },
+];
+
+test.beforeEach(async () => {
+  // Two servers, a browser and two sale paths on a shared 2-core machine: generous, never tight.
+  test.setTimeout(300_000);
+  server = await startServer({ OUTPOST_DATA_DIR: await tempDir('server') });
+  host = await startWebHost({ OUTPOST_SERVER_URL: server.url });
+});
+// eslint-disable-next-line no-empty-pattern -- Playwright reads fixtures from a destructuring pattern
+test.afterEach(async ({}, testInfo) => {
+  if (testInfo.status !== testInfo.expectedStatus && host) {
+    await testInfo.attach('host-output', { body: host.output(), contentType: 'text/plain' });
+  }
+  await host?.stop();
+  await server?.stop();
+});
+
+/**
+ * A second client of the browser host, as a device driver would be: it pushes bytes through the
+ * simulators with the demo-only commands. Events reach the page through its own subscription.
+ */
+async function demoClient(url: string) {
+  const page = new URL(url);
+  const ws = new WebSocket(`ws://${page.host}/api?token=${page.searchParams.get('token')}`, {
+    origin: page.origin,
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  let id = 0;
+  const call = <T>(method: string, input: unknown = {}): Promise<T> => {
+    const callId = ++id;
+    return new Promise<T>((resolve, reject) => {
+      const onMessage = (data: Buffer) => {
+        const m = JSON.parse(data.toString()) as {
+          id?: number;
+          type: string;
+          value?: T;
+          error?: { code: string };
+        };
+        if (m.id !== callId) return;
+        ws.off('message', onMessage);
+        if (m.type === 'result') resolve(m.value as T);
+        else reject(new Error(`${method}: ${m.error?.code ?? m.type}`));
+      };
+      ws.on('message', onMessage);
+      ws.send(JSON.stringify({ type: 'call', id: callId, method, input }));
+    });
+  };
+  return { call, close: () => ws.close() };
+}
+
+async function enrollAndOpenShift(page: Page): Promise<void> {
+  const admin = await createAdmin(server);
+  await adminPost(server, admin, '/offline/policies', POLICY);
+  await adminPost(server, admin, '/offline/catalog', { ...TENANT, items: CATALOG });
+  const { code } = (await adminPost(server, admin, '/offline/enrollment-codes', {
+    ...TENANT,
+    country: 'SN',
+    currency_default: 'XOF',
+  })) as { code: string };
+  await page.goto(host.url);
+  await page.getByRole('link', { name: 'Enroll this terminal' }).click();
+  await page.getByLabel('Enrollment code').fill(code);
+  await page.getByRole('button', { name: 'Enroll', exact: true }).click();
+  await expect(page.getByTestId('enrollment')).toHaveText('Enrolled');
+  await page.getByRole('link', { name: 'Sync' }).click();
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expect(page.getByTestId('sync-state')).toHaveAttribute('data-state', 'idle');
+}
+
+test('demo hardware: swipe fills the card tender, scan adds a product, the printed receipt matches the preview', async ({
+  page,
+}, testInfo) => {
+  await enrollAndOpenShift(page);
+
+  // Settings: demo hardware on; every role is its simulator, connected; the demo buttons work.
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const section = page.getByTestId('hardware');
+  // The switch follows the core's answer, so it is clicked, then seen checked.
+  await section.getByLabel(/Demo hardware/).click();
+  await expect(section.getByLabel(/Demo hardware/)).toBeChecked();
+  for (const role of ['cardReader', 'scanner', 'printer']) {
+    await expect(page.getByTestId(`hardware-status-${role}`)).toHaveAttribute('data-state', 'connected');
+    await expect(page.getByTestId(`hardware-status-${role}`)).toContainText('Simulator');
+  }
+  await section.getByRole('button', { name: 'Swipe a test card' }).click();
+  await expect(page.getByTestId('hardware-event')).toHaveText(
+    /Card read: visa ending 1111, valid to 2028-12/,
+  );
+  await section.getByRole('button', { name: 'Bad swipe' }).click();
+  await expect(page.getByTestId('hardware-event')).toHaveText(
+    'Swipe again: the card was swiped too fast or not straight.',
+  );
+
+  await page.getByRole('link', { name: 'Sale' }).click();
+  await page.getByLabel('Cash float').fill('10 000');
+  await page.getByRole('button', { name: 'Open shift' }).click();
+  await expect(page.getByTestId('shift-info')).toBeVisible();
+
+  const demo = await demoClient(host.url);
+  try {
+    // The scanner's HID POS reports carry an EAN-13: the product lands in the cart.
+    await demo.call('hardware.demo.scan', { text: '6001234567890' });
+    await expect(page.getByTestId('line-rice-1kg')).toContainText('Riz parfumé 1kg');
+    await demo.call('hardware.demo.scan', { text: '6001234567890' });
+    await expect(page.getByTestId('line-rice-1kg').getByTestId('qty')).toHaveText('2');
+    await expect(page.getByTestId('cart-total')).toHaveText(/2,360/);
+
+    // A bad swipe asks for another; the good one fills the card tender with the amount due.
+    await demo.call('hardware.demo.swipe', { card: 'bad-swipe' });
+    await expect(page.getByTestId('card-swipe')).toHaveText(
+      'Swipe again: the card was swiped too fast or not straight.',
+    );
+    await demo.call('hardware.demo.swipe', { card: 'visa' });
+    const tender = page.getByTestId('card-tender');
+    await expect(page.getByTestId('card-swipe')).toHaveText(/Card read: visa ending 1111/);
+    await expect(tender.getByLabel('Card brand')).toHaveValue('visa');
+    await expect(tender.getByLabel('Last four digits')).toHaveValue('1111');
+    await expect(tender.getByLabel('Authorization token')).toHaveValue(/^[\w-]{43}$/);
+    await expect(tender.getByLabel(/Card amount/)).toHaveValue(/^2[ ,.\u202f]?360$/);
+    await expect(page.getByTestId('left-to-pay')).toHaveCount(0);
+
+    await page.getByRole('button', { name: /^Pay/ }).click();
+    await expect(page.getByTestId('receipt-number')).toContainText('Sale no. 1');
+    await expect(page.getByTestId('receipt-print')).toHaveAttribute('data-state', 'printed');
+
+    // The simulator's picture, rebuilt from the bytes it received, against the on-screen preview.
+    const preview = page.getByTestId('receipt-preview');
+    await expect(preview.locator('svg text').first()).toBeVisible();
+    const shown = await preview.locator('svg text').allTextContents();
+    const printed = await demo.call<{ jobId: string; picture: { svg: string; lines: string[] } }>(
+      'hardware.demo.lastPrint',
+    );
+    expect(printed.jobId).toMatch(/^sale:[0-9a-f-]{36}:1$/);
+    expect(shown).toEqual(printed.picture.lines);
+    expect(shown).toContain('Sale no. 1');
+    expect(shown.some((l) => /^2 x Riz parfum. 1kg +2 000 XOF$/.test(l))).toBe(true);
+    expect(shown.some((l) => /^Card visa \*{4}1111 +2 360 XOF$/.test(l))).toBe(true);
+    expect(shown.join('\n')).not.toContain('4111111111111111');
+
+    const previewShot = testInfo.outputPath('receipt-preview.png');
+    await preview.screenshot({ path: previewShot });
+    await testInfo.attach('receipt-preview', { path: previewShot, contentType: 'image/png' });
+    const paper = await page.context().newPage();
+    await paper.setContent(
+      `<!doctype html><body style="margin:0;background:#fff">${printed.picture.svg}</body>`,
+    );
+    const paperShot = testInfo.outputPath('printer-simulator.png');
+    await paper.locator('svg').screenshot({ path: paperShot });
+    await testInfo.attach('printer-simulator', { path: paperShot, contentType: 'image/png' });
+    expect(await paper.locator('svg text').allTextContents()).toEqual(shown);
+    await paper.close();
+
+    // Printing the same sale again is a retry of the same job: nothing prints twice.
+    await expect(
+      demo.call('pos.receipt.print', { saleId: printed.jobId.split(':')[1] }),
+    ).resolves.toMatchObject({ status: 'already-printed' });
+    expect((await demo.call<{ jobId: string }>('hardware.demo.lastPrint')).jobId).toBe(printed.jobId);
+  } finally {
+    demo.close();
+  }
+});

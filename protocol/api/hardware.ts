@@ -1,0 +1,170 @@
+import { z } from 'zod';
+
+/**
+ * POS hardware's part of the API contract (issue #6): card reader, scanner and receipt printer,
+ * chosen and tested in Settings, used by the till. No type here can carry a full card number: a
+ * swipe reaches the UI as brand, last four digits, expiry and a keyed token, and demo swipes name a
+ * test card instead of sending its tracks.
+ */
+
+const Empty = z.object({}).strict();
+const At = z.iso.datetime();
+/** Twelve or more digits in a row is what a card number looks like: no field may hold one. */
+const noCardNumber = (s: string) => !/\d{12,}/.test(s);
+const Line = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{C}]*$/u, 'no control characters');
+
+export const HardwareRole = z.enum(['cardReader', 'scanner', 'printer']);
+export type HardwareRole = z.infer<typeof HardwareRole>;
+
+export const HardwareDevice = z.object({
+  /** `vid:pid:sn:<serial>`, or `vid:pid:path:<path>` for a device without a serial number. */
+  id: z.string(),
+  bus: z.enum(['hid', 'usb']),
+  vendorId: z.number().int().min(0).max(0xffff),
+  productId: z.number().int().min(0).max(0xffff),
+  manufacturer: z.string().nullable(),
+  product: z.string().nullable(),
+  serialNumber: z.string().nullable(),
+  category: z.enum(['card-reader', 'scanner-hid-pos', 'keyboard-wedge', 'printer', 'unknown']),
+  cardFormat: z.enum(['keyboard', 'magtek', 'idtech']).nullable(),
+});
+export type HardwareDevice = z.infer<typeof HardwareDevice>;
+
+export const HardwareChoice = z.strictObject({
+  deviceId: Line(300),
+  cardFormat: z.enum(['keyboard', 'magtek', 'idtech']).optional(),
+  layout: z.enum(['us', 'fr-azerty']).optional(),
+  scannerMode: z.enum(['hid-pos', 'keyboard-wedge']).optional(),
+});
+export type HardwareChoice = z.infer<typeof HardwareChoice>;
+
+export const HardwareRoleStatus = z.object({
+  role: HardwareRole,
+  state: z.enum(['connected', 'disconnected', 'error']),
+  deviceId: z.string().nullable(),
+  demo: z.boolean(),
+  lastEvent: z.object({ kind: z.string(), at: At, message: z.string().nullable() }).nullable(),
+});
+export type HardwareRoleStatus = z.infer<typeof HardwareRoleStatus>;
+
+export const HardwareStatus = z.object({
+  demo: z.boolean(),
+  roles: z.array(HardwareRoleStatus),
+  /** Goes up each time a device is plugged in or out: the cue to list devices again. */
+  devicesVersion: z.number().int().min(0),
+});
+export type HardwareStatus = z.infer<typeof HardwareStatus>;
+
+export const HardwareState = HardwareStatus.extend({
+  devices: z.array(HardwareDevice),
+  choices: z.object({
+    cardReader: HardwareChoice.nullable(),
+    scanner: HardwareChoice.nullable(),
+    printer: HardwareChoice.nullable(),
+  }),
+});
+export type HardwareState = z.infer<typeof HardwareState>;
+
+/** What a swipe or a scan gives the till. */
+export const HardwareEvent = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('card'),
+    at: At,
+    brand: z.string(),
+    last4: z.string().regex(/^\d{4}$/),
+    /** YYYY-MM: the last month the card is valid. */
+    expiry: z.string().regex(/^\d{4}-\d{2}$/),
+    /** HMAC of the card number under this terminal's key: same card, same token; never the number. */
+    token: z.string().max(256).refine(noCardNumber, 'looks like a card number'),
+  }),
+  z.object({
+    type: z.literal('bad-swipe'),
+    at: At,
+    /** NO_END_SENTINEL, LUHN_FAILED, CARD_EXPIRED, … (docs/hardware.md) */
+    reason: z.string(),
+    message: z.string().refine(noCardNumber),
+  }),
+  z.object({
+    type: z.literal('scan'),
+    at: At,
+    symbology: z.string().nullable(),
+    text: z.string().max(8192),
+    /** The GTIN when the text is one with a correct check digit: the product lookup key. */
+    gtin: z.string().nullable(),
+  }),
+]);
+export type HardwareEvent = z.infer<typeof HardwareEvent>;
+
+export const DemoCardName = z.enum(['visa', 'mastercard', 'amex', 'bad-swipe', 'expired']);
+export type DemoCardName = z.infer<typeof DemoCardName>;
+
+export const PrintOutcome = z.object({
+  jobId: z.string(),
+  status: z.enum(['printed', 'already-printed']),
+});
+export type PrintOutcome = z.infer<typeof PrintOutcome>;
+
+/** A receipt drawn as the paper will show it; `lines` are its text lines, in order. */
+export const ReceiptPicture = z.object({ svg: z.string(), lines: z.array(z.string()) });
+export type ReceiptPicture = z.infer<typeof ReceiptPicture>;
+
+export const hardwareCommands = {
+  /** Devices plugged in now, the saved choices and each role's status. */
+  'hardware.list': { input: Empty, output: HardwareState },
+  /** Saves (or clears, with null) the device for a role; it survives restarts and re-plugging. */
+  'hardware.choose': {
+    input: z.strictObject({ role: HardwareRole, choice: HardwareChoice.nullable() }),
+    output: HardwareState,
+  },
+  /**
+   * Printer: prints a test page. Card reader and scanner: checks one is connected and answers
+   * `waiting`; the swipe or scan then arrives on `hardware.events`.
+   */
+  'hardware.test': {
+    input: z.strictObject({ role: HardwareRole }),
+    output: z.object({ role: HardwareRole, outcome: z.enum(['printed', 'waiting']) }),
+  },
+  /** Demo hardware: the simulators stand in for every role, as if plugged in. Saved. */
+  'hardware.demo.set': { input: z.strictObject({ on: z.boolean() }), output: HardwareState },
+  /** Demo only (DEMO_HARDWARE_OFF otherwise): swipes a named test card through the simulated reader. */
+  'hardware.demo.swipe': { input: z.strictObject({ card: DemoCardName }), output: HardwareEvent },
+  /** Demo only: the simulated HID POS scanner reads this text (a barcode or a QR payload). */
+  'hardware.demo.scan': {
+    input: z.strictObject({
+      text: Line(2000)
+        .refine(noCardNumber, 'looks like a card number')
+        .or(z.string().regex(/^\d{8,14}$/)),
+      symbology: z.enum(['ean-13', 'ean-8', 'upc-a', 'code-128', 'qr']).optional(),
+    }),
+    output: HardwareEvent,
+  },
+  /** Demo only: what the simulated printer received for its last job, redrawn from the ESC/POS bytes. */
+  'hardware.demo.lastPrint': {
+    input: Empty,
+    output: z.object({ jobId: z.string().nullable(), picture: ReceiptPicture.nullable() }),
+  },
+  /**
+   * Prints a recorded sale's receipt on the chosen printer. The job id is the sale and copy number,
+   * so a retry after an error or a restart never prints the same copy twice (`already-printed`).
+   * Refusals: NO_PRINTER, PRINTER_DISCONNECTED, PAPER_OUT, COVER_OPEN, PRINTER_OFFLINE, SALE_NOT_FOUND.
+   */
+  'pos.receipt.print': {
+    input: z.strictObject({ saleId: z.uuid(), copy: z.number().int().min(1).max(99).default(1) }),
+    output: PrintOutcome,
+  },
+  /** The on-screen receipt: drawn from the same description the printer gets. */
+  'pos.receipt.preview': { input: z.strictObject({ saleId: z.uuid() }), output: ReceiptPicture },
+} as const;
+
+export const hardwareSubscriptions = {
+  /** Every role's status at once, then on each change. */
+  'hardware.status': { input: Empty, item: HardwareStatus },
+  /** Swipes and scans as they happen (nothing is replayed). */
+  'hardware.events': { input: Empty, item: HardwareEvent },
+} as const;

@@ -1,0 +1,78 @@
+import type { RxCollection } from 'rxdb';
+import {
+  ApiError,
+  type hardwareCommands,
+  type hardwareSubscriptions,
+  type Locale,
+  type SaleSummary,
+} from '../../../protocol/api';
+import type { KeyStore } from '../../../native/keystore';
+import type { CommandHandlers, SubscriptionHandlers } from '../api/handlers';
+import { summarize } from '../pos/pos-service';
+import type { SaleDoc } from '../store/schemas/index';
+import { PersistentCompletedJobs } from './completed-jobs';
+import { HardwareFile } from './hardware-file';
+import { HardwareService, type HardwareServiceOptions } from './hardware-service';
+import { saleReceipt } from './sale-receipt';
+
+export type HardwareCommandHandlers = Pick<CommandHandlers, keyof typeof hardwareCommands>;
+export type HardwareSubscriptionHandlers = Pick<SubscriptionHandlers, keyof typeof hardwareSubscriptions>;
+
+/** Starts the hardware service on the data directory's saved choices. */
+export async function startHardware(
+  dataDir: string,
+  keyStore: KeyStore,
+  options?: HardwareServiceOptions,
+): Promise<HardwareService> {
+  return HardwareService.start({
+    file: HardwareFile.in(dataDir),
+    jobs: await PersistentCompletedJobs.open(dataDir),
+    keyStore,
+    ...(options ? { options } : {}),
+  });
+}
+
+export async function findSale(sales: RxCollection<SaleDoc>, saleId: string): Promise<SaleSummary | null> {
+  const doc = await sales.findOne(saleId).exec();
+  const json = doc?.toJSON() as SaleDoc | undefined;
+  return json?.record ? summarize(json) : null;
+}
+
+export interface HardwareHandlerDeps {
+  readonly service: HardwareService;
+  /** The recorded sale (throws STORE_UNAVAILABLE when the database is not open). */
+  readonly sale: (saleId: string) => Promise<SaleSummary | null>;
+  /** What heads the receipt and which language it is printed in (Settings). */
+  readonly receiptContext: () => { terminalName: string; locale: Locale };
+}
+
+export function hardwareHandlers(deps: HardwareHandlerDeps): {
+  commands: HardwareCommandHandlers;
+  subscriptions: HardwareSubscriptionHandlers;
+} {
+  const { service } = deps;
+  const receiptOf = async (saleId: string) => {
+    const sale = await deps.sale(saleId);
+    if (!sale) throw new ApiError('SALE_NOT_FOUND', 'That sale is not on this terminal.');
+    return saleReceipt(sale, deps.receiptContext());
+  };
+  return {
+    commands: {
+      'hardware.list': () => service.state(),
+      'hardware.choose': ({ role, choice }) => service.choose(role, choice),
+      'hardware.test': ({ role }) => service.test(role),
+      'hardware.demo.set': ({ on }) => service.setDemo(on),
+      'hardware.demo.swipe': ({ card }) => service.demoSwipe(card),
+      'hardware.demo.scan': ({ text, symbology }) => service.demoScan(text, symbology),
+      'hardware.demo.lastPrint': async () => service.demoLastPrint(),
+      // One job per sale and copy: a retry of a copy that printed answers `already-printed`.
+      'pos.receipt.print': async ({ saleId, copy }) =>
+        service.print(`sale:${saleId}:${copy}`, await receiptOf(saleId)),
+      'pos.receipt.preview': async ({ saleId }) => service.preview(await receiptOf(saleId)),
+    },
+    subscriptions: {
+      'hardware.status': () => service.statuses,
+      'hardware.events': () => service.events,
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import type { HardwareDevice, HardwareEvent, HardwareRoleStatus } from '../../../protocol/api';
+import type { DiscoveredDevice, RoleStatus, ScanResult, SwipeResult } from '../../../native/hardware';
+
+/** native/ types to contract types: only the fields the UI may see. */
+
+export function deviceView(d: DiscoveredDevice): HardwareDevice {
+  return {
+    id: d.id,
+    bus: d.bus,
+    vendorId: d.vendorId,
+    productId: d.productId,
+    manufacturer: d.manufacturer ?? null,
+    product: d.product ?? null,
+    serialNumber: d.serialNumber ?? null,
+    category: d.category,
+    cardFormat: d.cardFormat ?? null,
+  };
+}
+
+export function roleStatusView(s: RoleStatus): HardwareRoleStatus {
+  return {
+    role: s.role,
+    state: s.state,
+    deviceId: s.deviceId ?? null,
+    demo: s.demo,
+    lastEvent: s.lastEvent
+      ? { kind: s.lastEvent.kind, at: s.lastEvent.at, message: s.lastEvent.message ?? null }
+      : null,
+  };
+}
+
+/** The cardholder's name and the service code stay behind: the till needs neither. */
+export function eventFromSwipe(r: SwipeResult, at: Date): HardwareEvent {
+  return r.ok
+    ? { type: 'card', at: at.toISOString(), brand: r.brand, last4: r.last4, expiry: r.expiry, token: r.token }
+    : { type: 'bad-swipe', at: at.toISOString(), reason: r.reason, message: r.message };
+}
+
+export function eventFromScan(s: ScanResult, at: Date): HardwareEvent {
+  return {
+    type: 'scan',
+    at: at.toISOString(),
+    symbology: s.symbology ?? null,
+    text: s.data,
+    gtin: s.gtin?.value ?? null,
+  };
+}
