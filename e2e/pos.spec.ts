@@ -1,96 +1,13 @@
-import { expect, test, type Page } from '@playwright/test';
-import {
-  adminPost,
-  createAdmin,
-  runWorkerOnce,
-  startServer,
-  startWebHost,
-  tempDir,
-  type Running,
-} from './processes';
+import { expect, test } from '@playwright/test';
+import { enrollAndOpenShift as enroll, scan, searchBox, usePosWorld } from './pos-fixtures';
+import { runWorkerOnce } from './processes';
 
 /**
  * The till end to end: the browser host's core, enrolled against the real server on PostgreSQL,
  * sells from the keyboard, syncs, and is refused in words when the country's policy says no.
  */
-let server: Running;
-let host: Running;
-/** Kept so a restarted server finds its keys (the master key lives in its data directory). */
-let serverDir: string;
-
-const TENANT = { tenant_type: 'merchant', tenant_id: 'boutique-dakar' };
-const POLICY = {
-  country: 'SN',
-  currency: 'XOF',
-  max_offline_amount: 20_000,
-  max_offline_per_device_per_day: 50,
-  max_unsynced_amount: 500_000,
-  max_bundle_age_hours: 72,
-  approval_threshold: 15_000,
-  enabled: true,
-};
-const item = (sku: string, barcode: string, name: string, price: number, tax: number) => ({
-  sku,
-  barcode,
-  name,
-  price_minor: price,
-  currency: 'XOF',
-  tax_rate_bp: tax,
-  active: true,
-});
-const CATALOG = [
-  item('rice-1kg', '6001234567890', 'Riz parfumé 1kg', 1000, 1800),
-  item('oil-1l', '6001234567906', 'Huile 1L', 1500, 1800),
-  item('sugar-1kg', '6001234567913', 'Sucre 1kg', 750, 0),
-  item('tv-32', '6001234567920', 'Téléviseur 32 pouces', 25_000, 1800),
-];
-
-test.beforeEach(async () => {
-  serverDir = await tempDir('server');
-  server = await startServer({ OUTPOST_DATA_DIR: serverDir });
-  host = await startWebHost({ OUTPOST_SERVER_URL: server.url });
-});
-test.afterEach(async () => {
-  await host?.stop();
-  await server?.stop();
-});
-
-/** The admin's side, then the cashier enrolls the till from Settings and opens a shift. */
-async function enrollAndOpenShift(page: Page): Promise<void> {
-  const admin = await createAdmin(server);
-  await adminPost(server, admin, '/offline/policies', POLICY);
-  await adminPost(server, admin, '/offline/catalog', { ...TENANT, items: CATALOG });
-  const { code } = (await adminPost(server, admin, '/offline/enrollment-codes', {
-    ...TENANT,
-    country: 'SN',
-    currency_default: 'XOF',
-  })) as { code: string };
-
-  await page.goto(host.url);
-  await expect(page.getByTestId('pos-not-enrolled')).toContainText('not enrolled');
-  await page.getByRole('link', { name: 'Enroll this terminal' }).click();
-  await page.getByLabel('Enrollment code').fill(code);
-  await page.getByRole('button', { name: 'Enroll', exact: true }).click();
-  await expect(page.getByTestId('enrollment')).toHaveText('Enrolled');
-
-  // The first sync after enrolling brings the catalog.
-  await page.getByRole('link', { name: 'Sync' }).click();
-  await page.getByRole('button', { name: 'Sync now' }).click();
-  await expect(page.getByTestId('sync-state')).toHaveAttribute('data-state', 'idle');
-
-  await page.getByRole('link', { name: 'Sale' }).click();
-  await page.getByLabel('Cash float').fill('10 000');
-  await page.getByRole('button', { name: 'Open shift' }).click();
-  await expect(page.getByTestId('shift-info')).toContainText(/10,000/);
-}
-
-const searchBox = (page: Page) => page.getByRole('combobox', { name: 'Search products or scan a barcode' });
-
-/** A scanner types the digits and Enter. */
-async function scan(page: Page, barcode: string): Promise<void> {
-  await searchBox(page).pressSequentially(barcode);
-  await searchBox(page).press('Enter');
-}
+const world = usePosWorld();
+const enrollAndOpenShift = (page: Parameters<typeof enroll>[0]) => enroll(page, world);
 
 test('a cashier scans, searches, pays cash with change, and the sale reaches the server', async ({
   page,
@@ -145,7 +62,7 @@ test('a cashier scans, searches, pays cash with change, and the sale reaches the
   await page.getByRole('button', { name: 'Sync now' }).click();
   await expect(page.getByTestId('count-accepted')).toHaveText('1');
   await expect(page.getByTestId('count-pending')).toHaveText('0');
-  await runWorkerOnce(server);
+  await runWorkerOnce(world.server);
   await page.getByRole('button', { name: 'Sync now' }).click();
   await expect(page.getByTestId('count-reconciled')).toHaveText('1');
   await expect(page.getByTestId('pending-banner')).toHaveCount(0);
@@ -178,8 +95,7 @@ test('a sale above the policy’s maximum is refused with the reason', async ({ 
 
 test('with the server gone the till keeps selling, shows what waits, and catches up', async ({ page }) => {
   await enrollAndOpenShift(page);
-  const port = new URL(server.url).port;
-  await server.stop();
+  await world.stopServer();
   await expect(page.getByTestId('server-reachability')).toHaveText('Offline');
 
   await scan(page, '6001234567906');
@@ -192,8 +108,9 @@ test('with the server gone the till keeps selling, shows what waits, and catches
   await expect(banner).toContainText(/1,770/);
   await expect(banner).toContainText(/must reach the server within 7[01] h \d+ min/);
 
-  server = await startServer({ PORT: port, DATABASE_URL: server.databaseUrl, OUTPOST_DATA_DIR: serverDir });
-  await expect(page.getByTestId('server-reachability')).toHaveText('Server online');
+  await world.restartServer();
+  // The terminal probes less often the longer the server stays away (at most every 30 s).
+  await expect(page.getByTestId('server-reachability')).toHaveText('Server online', { timeout: 60_000 });
   await page.getByRole('link', { name: 'Sync' }).click();
   await page.getByRole('button', { name: 'Sync now' }).click();
   await expect(page.getByTestId('count-accepted')).toHaveText('1');

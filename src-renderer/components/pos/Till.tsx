@@ -5,19 +5,13 @@ import { useApi } from '../../api/hooks';
 import { addToCart, cartTotals, isBarcode, lineTotals, percentText, type CartItem } from '../../pos/cart';
 import { isOverridable, posErrorText, useMoney } from '../../pos/format';
 import { parseMajor, toMajorText } from '../../pos/money-input';
+import { CardTender, NO_CARD, type CardFields } from './CardTender';
 import { CloseShiftForm } from './CloseShiftForm';
 import { ManagerDialog, type Override } from './ManagerDialog';
 import { Receipt } from './Receipt';
 import { RecentSales } from './RecentSales';
-
-interface CardFields {
-  amount: string;
-  brand: string;
-  last4: string;
-  token: string;
-}
-const NO_CARD: CardFields = { amount: '', brand: '', last4: '', token: '' };
-const NO_QR = { amount: '', ref: '' };
+import { QrTender, type QrPayment } from './QrTender';
+import { PAYMENT_QR_PREFIX, useHardwareEvents } from './useHardwareEvents';
 
 /** An open shift: search or scan, cart, tenders, pay; the receipt; closing; recent sales. */
 export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZReport) => void }) {
@@ -37,7 +31,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
   const [lines, setLines] = useState<CartItem[]>([]);
   const [cash, setCash] = useState('');
   const [card, setCard] = useState<CardFields>(NO_CARD);
-  const [qr, setQr] = useState(NO_QR);
+  const [qr, setQr] = useState<QrPayment | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [approval, setApproval] = useState<string | null>(null);
@@ -48,7 +42,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
   const due = totals.totalMinor;
   const cashMinor = cash.trim() === '' ? 0 : parseMajor(cash, currency);
   const cardMinor = card.amount.trim() === '' ? 0 : parseMajor(card.amount, currency);
-  const qrMinor = qr.amount.trim() === '' ? 0 : parseMajor(qr.amount, currency);
+  const qrMinor = qr?.amountMinor ?? 0;
   const amountsValid = cashMinor !== null && cardMinor !== null && qrMinor !== null;
   const paid = BigInt(cashMinor ?? 0) + BigInt(cardMinor ?? 0) + BigInt(qrMinor ?? 0);
   const nonCash = BigInt(cardMinor ?? 0) + BigInt(qrMinor ?? 0);
@@ -80,15 +74,19 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
     );
   };
 
-  const add = (entry: CatalogEntry) => {
-    searchSeq.current++;
+  const addLine = (entry: CatalogEntry) => {
     setLines((current) => addToCart(current, entry));
     setReceipt(null);
     setError(undefined);
+    setNotice({ kind: 'ok', text: t('pos.added', { name: entry.name }) });
+  };
+
+  const add = (entry: CatalogEntry) => {
+    searchSeq.current++;
+    addLine(entry);
     setQuery('');
     setResults([]);
     setSearched('');
-    setNotice({ kind: 'ok', text: t('pos.added', { name: entry.name }) });
     focusSearch();
   };
 
@@ -99,12 +97,26 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
     setSearched('');
     try {
       const { item } = await api.call('pos.catalog.byBarcode', { barcode });
-      if (item) add(item);
+      // The search box was cleared when the scan began: what is in it now is the next scan arriving
+      // while this one was looked up, and must not be wiped.
+      if (item) addLine(item);
       else setNotice({ kind: 'error', text: t('pos.barcodeUnknown', { barcode }) });
     } catch (caught) {
       setNotice({ kind: 'error', text: posErrorText(t, caught, money, currency) });
     }
   };
+
+  // The scanner: a product barcode goes to the cart; a payment QR code to the QR tender.
+  useHardwareEvents((event) => {
+    if (event.type !== 'scan') return;
+    if (event.text.startsWith(PAYMENT_QR_PREFIX)) {
+      setNotice({ kind: 'ok', text: t('hardware.qrScanned') });
+      return;
+    }
+    const code = event.gtin ?? event.text;
+    if (isBarcode(code)) void scan(code);
+    else setNotice({ kind: 'error', text: t('pos.barcodeUnknown', { barcode: code }) });
+  });
 
   const onSearchKey = (event: KeyboardEvent<HTMLInputElement>) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
@@ -147,7 +159,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
         token: card.token.trim(),
       });
     }
-    if (qrMinor) list.push({ type: 'qr', amountMinor: qrMinor, payerRef: qr.ref.trim() });
+    if (qr) list.push({ type: 'qr', amountMinor: qr.amountMinor, payerRef: qr.payerRef });
     if (cash.trim() !== '' && cashMinor !== null) list.push({ type: 'cash', amountMinor: cashMinor });
     return list;
   };
@@ -169,7 +181,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
     setLines([]);
     setCash('');
     setCard(NO_CARD);
-    setQr(NO_QR);
+    setQr(null);
     setApproval(null);
     setNotice(undefined);
     focusSearch();
@@ -409,6 +421,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
           {receipt && lines.length === 0 && (
             <Receipt
               sale={receipt}
+              printable
               onNewSale={() => {
                 setReceipt(null);
                 focusSearch();
@@ -439,72 +452,19 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
                 >
                   {t('pos.exact')}
                 </button>
-                <details>
-                  <summary>{t('pos.card')}</summary>
-                  <p className="hint">{t('pos.cardHint')}</p>
-                  <label>
-                    {t('pos.cardAmount')} ({currency})
-                    <input
-                      value={card.amount}
-                      onChange={(e) => setCard({ ...card, amount: e.target.value })}
-                      inputMode="decimal"
-                      autoComplete="off"
-                      aria-invalid={cardMinor === null}
-                    />
-                  </label>
-                  <label>
-                    {t('pos.cardBrand')}
-                    <input
-                      value={card.brand}
-                      onChange={(e) => setCard({ ...card, brand: e.target.value })}
-                      autoComplete="off"
-                      maxLength={32}
-                    />
-                  </label>
-                  <label>
-                    {t('pos.cardLast4')}
-                    <input
-                      value={card.last4}
-                      onChange={(e) =>
-                        setCard({ ...card, last4: e.target.value.replace(/\D/g, '').slice(0, 4) })
-                      }
-                      inputMode="numeric"
-                      autoComplete="off"
-                      maxLength={4}
-                    />
-                  </label>
-                  <label>
-                    {t('pos.cardToken')}
-                    <input
-                      value={card.token}
-                      onChange={(e) => setCard({ ...card, token: e.target.value })}
-                      autoComplete="off"
-                      maxLength={256}
-                    />
-                  </label>
-                </details>
-                <details>
-                  <summary>{t('pos.qr')}</summary>
-                  <label>
-                    {t('pos.qrAmount')} ({currency})
-                    <input
-                      value={qr.amount}
-                      onChange={(e) => setQr({ ...qr, amount: e.target.value })}
-                      inputMode="decimal"
-                      autoComplete="off"
-                      aria-invalid={qrMinor === null}
-                    />
-                  </label>
-                  <label>
-                    {t('pos.qrRef')}
-                    <input
-                      value={qr.ref}
-                      onChange={(e) => setQr({ ...qr, ref: e.target.value })}
-                      autoComplete="off"
-                      maxLength={128}
-                    />
-                  </label>
-                </details>
+                <CardTender
+                  card={card}
+                  onChange={setCard}
+                  currency={currency}
+                  amountDue={due > BigInt(qrMinor ?? 0) ? due - BigInt(qrMinor ?? 0) : 0n}
+                  amountInvalid={cardMinor === null}
+                />
+                <QrTender
+                  currency={currency}
+                  dueMinor={Number(due > BigInt(cardMinor ?? 0) ? due - BigInt(cardMinor ?? 0) : 0n)}
+                  payment={qr}
+                  onChange={setQr}
+                />
               </div>
               <dl className="totals" aria-live="polite">
                 <dt>{t('pos.total')}</dt>

@@ -1,0 +1,149 @@
+import { expect, test, type Page } from '@playwright/test';
+import pg from 'pg';
+import { adminPost, createAdmin, startServer, startWebHost, tempDir, type Running } from './processes';
+
+/**
+ * What every till story starts from: a real server on its own PostgreSQL database, the browser
+ * host's core pointed at it, a country policy and a catalog set by an admin.
+ */
+
+export const TENANT = { tenant_type: 'merchant', tenant_id: 'boutique-dakar' };
+export const POLICY = {
+  country: 'SN',
+  currency: 'XOF',
+  max_offline_amount: 20_000,
+  max_offline_per_device_per_day: 50,
+  max_unsynced_amount: 500_000,
+  max_bundle_age_hours: 72,
+  approval_threshold: 15_000,
+  enabled: true,
+};
+const item = (sku: string, barcode: string, name: string, price: number, tax: number) => ({
+  sku,
+  barcode,
+  name,
+  price_minor: price,
+  currency: 'XOF',
+  tax_rate_bp: tax,
+  active: true,
+});
+export const CATALOG = [
+  item('rice-1kg', '6001234567890', 'Riz parfumé 1kg', 1000, 1800),
+  item('oil-1l', '6001234567906', 'Huile 1L', 1500, 1800),
+  item('sugar-1kg', '6001234567913', 'Sucre 1kg', 750, 0),
+  item('tv-32', '6001234567920', 'Téléviseur 32 pouces', 25_000, 1800),
+  // Above the approval threshold, below the maximum: a manager may let it through.
+  item('radio-fm', '6001234567937', 'Radio FM', 16_000, 0),
+];
+export const BARCODE = {
+  rice: '6001234567890',
+  oil: '6001234567906',
+  sugar: '6001234567913',
+  tv: '6001234567920',
+  radio: '6001234567937',
+} as const;
+
+export interface PosWorld {
+  server: Running;
+  host: Running;
+  /** Kept so a restarted server finds its keys (the master key lives in its data directory). */
+  serverDir: string;
+  /** The admin's bearer token, once enrollAndOpenShift has created one. */
+  admin: string;
+  /** The network is cut: the server process stops. */
+  stopServer(): Promise<void>;
+  /** The network returns: the same server (port, data directory, database) starts again. */
+  restartServer(): Promise<void>;
+}
+
+/** Registers the hooks that start and stop the processes around each test of the file. */
+export function usePosWorld(): PosWorld {
+  const world = { admin: '' } as PosWorld;
+  let port = '0';
+  world.stopServer = async () => {
+    port = new URL(world.server.url).port;
+    await world.server.stop();
+  };
+  world.restartServer = async () => {
+    world.server = await startServer({
+      PORT: port,
+      DATABASE_URL: world.server.databaseUrl,
+      OUTPOST_DATA_DIR: world.serverDir,
+    });
+  };
+  test.beforeEach(async () => {
+    // A story starts three processes and enrolls: on a loaded 2-core machine that alone can take a minute.
+    test.setTimeout(180_000);
+    world.serverDir = await tempDir('server');
+    world.server = await startServer({ OUTPOST_DATA_DIR: world.serverDir });
+    world.host = await startWebHost({ OUTPOST_SERVER_URL: world.server.url });
+  });
+  test.afterEach(async () => {
+    const testInfo = test.info();
+    // What the processes said is what explains most failures of a story like these.
+    if (testInfo.status !== testInfo.expectedStatus) {
+      await testInfo.attach('host output', { body: world.host?.output() ?? '', contentType: 'text/plain' });
+      await testInfo.attach('server output', {
+        body: world.server?.output() ?? '',
+        contentType: 'text/plain',
+      });
+    }
+    await world.host?.stop();
+    await world.server?.stop();
+  });
+  return world;
+}
+
+/** The admin's side, then the cashier enrolls the till from Settings and opens a shift. */
+export async function enrollAndOpenShift(page: Page, world: PosWorld): Promise<void> {
+  const { server, host } = world;
+  world.admin = await createAdmin(server);
+  await adminPost(server, world.admin, '/offline/policies', POLICY);
+  await adminPost(server, world.admin, '/offline/catalog', { ...TENANT, items: CATALOG });
+  const { code } = (await adminPost(server, world.admin, '/offline/enrollment-codes', {
+    ...TENANT,
+    country: 'SN',
+    currency_default: 'XOF',
+  })) as { code: string };
+
+  await page.goto(host.url);
+  await expect(page.getByTestId('pos-not-enrolled')).toContainText('not enrolled');
+  await page.getByRole('link', { name: 'Enroll this terminal' }).click();
+  await page.getByLabel('Enrollment code').fill(code);
+  await page.getByRole('button', { name: 'Enroll', exact: true }).click();
+  await expect(page.getByTestId('enrollment')).toHaveText('Enrolled');
+
+  // The first sync after enrolling brings the catalog.
+  await page.getByRole('link', { name: 'Sync' }).click();
+  await page.getByRole('button', { name: 'Sync now' }).click();
+  await expect(page.getByTestId('sync-state')).toHaveAttribute('data-state', 'idle');
+
+  await page.getByRole('link', { name: 'Sale' }).click();
+  await page.getByLabel('Cash float').fill('10 000');
+  await page.getByRole('button', { name: 'Open shift' }).click();
+  await expect(page.getByTestId('shift-info')).toContainText(/10,000/);
+}
+
+export const searchBox = (page: Page) =>
+  page.getByRole('combobox', { name: 'Search products or scan a barcode' });
+
+/** A scanner types the digits and Enter. */
+export async function scan(page: Page, barcode: string): Promise<void> {
+  await searchBox(page).pressSequentially(barcode);
+  await searchBox(page).press('Enter');
+}
+
+/** Runs one query on the server's own database, as an auditor with read access would. */
+export async function serverSql<R extends pg.QueryResultRow>(
+  server: Running,
+  text: string,
+  values: unknown[] = [],
+): Promise<R[]> {
+  const client = new pg.Client({ connectionString: server.databaseUrl });
+  await client.connect();
+  try {
+    return (await client.query<R>(text, values)).rows;
+  } finally {
+    await client.end();
+  }
+}

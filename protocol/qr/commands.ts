@@ -1,0 +1,49 @@
+import { z } from 'zod';
+
+/**
+ * Payment QR's part of the API contract (issue 4, item 6), spread into protocol/api/contract.ts.
+ * Both the till's "scan/paste payment QR" field and a hardware scanner end in `pos.qr.verify`.
+ */
+
+const Minor = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const QrRequestOutput = z.object({
+  /** `OUTPOST1:…`: what the till draws as a QR code. */
+  text: z.string(),
+  ref: z.string(),
+  amountMinor: Minor,
+  currency: z.string(),
+  expiresAt: z.iso.datetime(),
+});
+
+export const QrVerifyInput = z.strictObject({
+  /** As scanned or pasted; the core refuses anything that is not a genuine payment QR. */
+  text: z.string().trim().min(1).max(4096),
+  /** What the QR must pay; null takes the QR's own amount as the tender amount. */
+  dueMinor: Minor.nullable(),
+});
+
+export const VerifiedQrPayment = z.object({
+  issuerId: z.string(),
+  issuerName: z.string(),
+  /** Kept on the sale's QR tender (payerRef). */
+  payerRef: z.string(),
+  amountMinor: Minor,
+  currency: z.string(),
+  expiresAt: z.iso.datetime(),
+});
+export type VerifiedQrPayment = z.infer<typeof VerifiedQrPayment>;
+
+export const qrCommands = {
+  /** A payment-request QR for the amount due, signed with the device key. */
+  'pos.qr.request': {
+    input: z.strictObject({ amountMinor: Minor.min(1) }),
+    output: QrRequestOutput,
+  },
+  /**
+   * Verifies a customer's payment QR (issuer key, signature, expiry, amount, single use) and marks
+   * it used; refusals: QR_INVALID, QR_SIGNATURE, QR_EXPIRED, QR_REPLAYED, QR_AMOUNT_MISMATCH,
+   * QR_ISSUER_UNKNOWN.
+   */
+  'pos.qr.verify': { input: QrVerifyInput, output: VerifiedQrPayment },
+} as const;

@@ -1,0 +1,17 @@
+/**
+ * Why a payment QR was refused. Each code is answered as an ApiError of the same code by the core,
+ * so the till can say it in the cashier's language.
+ */
+export type QrErrorCode =
+  'QR_INVALID' | 'QR_SIGNATURE' | 'QR_EXPIRED' | 'QR_REPLAYED' | 'QR_AMOUNT_MISMATCH' | 'QR_ISSUER_UNKNOWN';
+
+export class QrError extends Error {
+  override readonly name = 'QrError';
+  constructor(
+    readonly code: QrErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,5 @@
+export * from './codec';
+export * from './errors';
+export * from './formats';
+export * from './request';
+export * from './token';

@@ -1,0 +1,231 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { RxCollection } from 'rxdb';
+import { ApiError } from '../../../protocol/api';
+import {
+  createPaymentRequest,
+  decodeSigned,
+  IssuerKeyList,
+  PaymentToken,
+  QrError,
+  verifyPaymentToken,
+  type IssuerKey,
+} from '../../../protocol/qr';
+import type { DeviceIdentity } from '../device/identity';
+import type { EnrollmentRecord } from '../device/enrollment-store';
+import { serverRequest } from '../net/server-client';
+import type { AuditDoc, SettingDoc } from '../store/schemas/index';
+import { SerialQueue } from './serial';
+
+/**
+ * Payment QR codes at the till (docs/protocol.md, "Payment QR codes"): the signed request the till
+ * shows, and the check of a customer's payment QR before its tender is accepted. Issuer keys come
+ * from the server (GET /offline/qr/issuers) and are kept in the store, so a QR is verified offline
+ * too; every accepted nonce is kept in the store until well after its QR expires, so a copy of a
+ * QR is refused even after a restart.
+ */
+
+export const ISSUERS_KEY = 'pos.qr.issuers';
+export const ISSUERS_PATH = '/offline/qr/issuers';
+const NONCE_PREFIX = 'qr.nonce:';
+/** Kept a day past expiry: a till whose clock is wound back still recognises a used QR. */
+const NONCE_GRACE_MS = 24 * 3_600_000;
+const PRUNE_EVERY_MS = 3_600_000;
+
+export interface QrDeps {
+  settings: RxCollection<SettingDoc>;
+  audit: RxCollection<AuditDoc>;
+  identity: () => Promise<DeviceIdentity>;
+  enrollment: () => EnrollmentRecord;
+  currency: () => string;
+  serverUrl: () => string;
+  online: () => boolean;
+  now?: () => number;
+}
+
+export interface QrRequestView {
+  text: string;
+  ref: string;
+  amountMinor: number;
+  currency: string;
+  expiresAt: string;
+}
+
+export interface VerifiedQrPayment {
+  issuerId: string;
+  issuerName: string;
+  payerRef: string;
+  amountMinor: number;
+  currency: string;
+  expiresAt: string;
+}
+
+export class QrService {
+  private readonly queue = new SerialQueue();
+  private readonly now: () => number;
+  private prunedAt = 0;
+
+  constructor(private readonly deps: QrDeps) {
+    this.now = deps.now ?? Date.now;
+  }
+
+  private requirePos(): EnrollmentRecord {
+    const record = this.deps.enrollment();
+    if (record.enrollment.state !== 'enrolled' || record.enrollment.mode !== 'pos')
+      throw new ApiError(
+        'NOT_ENROLLED',
+        'This terminal is not enrolled as a till: enroll it before taking payments.',
+      );
+    return record;
+  }
+
+  /** A signed payment-request QR for the amount due, in the till's currency. */
+  async request(amountMinor: number, ref?: string): Promise<QrRequestView> {
+    const record = this.requirePos();
+    const identity = await this.deps.identity();
+    const tenant = record.enrollment.tenant;
+    const merchantType = tenant?.type;
+    const { text, request } = createPaymentRequest(
+      {
+        deviceId: identity.deviceId,
+        ref: ref ?? `sale-${randomBytes(6).toString('base64url')}`,
+        amountMinor,
+        currency: this.deps.currency(),
+        merchant:
+          tenant && (merchantType === 'merchant' || merchantType === 'agent' || merchantType === 'school')
+            ? { type: merchantType, id: tenant.id }
+            : null,
+        now: this.now(),
+      },
+      identity.signingKey,
+    );
+    return {
+      text,
+      ref: request.ref,
+      amountMinor: request.amount_minor,
+      currency: request.currency,
+      expiresAt: request.expires_at,
+    };
+  }
+
+  async cachedIssuers(): Promise<IssuerKey[]> {
+    const doc = await this.deps.settings.findOne(ISSUERS_KEY).exec();
+    if (!doc) return [];
+    const parsed = IssuerKeyList.safeParse(JSON.parse(doc.value));
+    return parsed.success ? parsed.data.issuers : [];
+  }
+
+  /** Pulls the issuer keys from the server and keeps them; answers what is kept. */
+  async refreshIssuers(): Promise<IssuerKey[]> {
+    this.requirePos();
+    const identity = await this.deps.identity();
+    const answer = await serverRequest(this.deps.serverUrl(), {
+      method: 'GET',
+      path: ISSUERS_PATH,
+      device: { deviceId: identity.deviceId, key: identity.signingKey },
+      response: IssuerKeyList,
+    });
+    await this.deps.settings.upsert({
+      key: ISSUERS_KEY,
+      value: JSON.stringify({ issuers: answer.issuers }),
+      updatedAt: this.now(),
+    });
+    return answer.issuers;
+  }
+
+  private nonceKey(issuerId: string, nonce: string): string {
+    return `${NONCE_PREFIX}${issuerId}:${nonce}`;
+  }
+
+  /** Whether this QR's nonce was accepted before; looked up by key, before anything is trusted. */
+  private async used(text: string): Promise<boolean> {
+    let token: PaymentToken;
+    try {
+      const parsed = PaymentToken.safeParse(decodeSigned(text).json);
+      if (!parsed.success) return false;
+      token = parsed.data;
+    } catch {
+      return false; // verifyPaymentToken says why
+    }
+    return (await this.deps.settings.findOne(this.nonceKey(token.issuer_id, token.nonce)).exec()) !== null;
+  }
+
+  private async prune(now: number): Promise<void> {
+    if (now - this.prunedAt < PRUNE_EVERY_MS) return;
+    this.prunedAt = now;
+    const docs = await this.deps.settings
+      .find({ selector: { key: { $gte: NONCE_PREFIX, $lt: `${NONCE_PREFIX}\uffff` } } })
+      .exec();
+    const stale = docs.filter((d) => Number(d.value) + NONCE_GRACE_MS < now).map((d) => d.key);
+    if (stale.length > 0) await this.deps.settings.bulkRemove(stale);
+  }
+
+  private async audit(type: string, data: Record<string, unknown>): Promise<void> {
+    await this.deps.audit.insert({
+      id: randomUUID(),
+      at: this.now(),
+      type,
+      actor: 'cashier',
+      data: JSON.stringify(data),
+    });
+  }
+
+  /**
+   * Verifies a scanned or pasted customer payment QR against what is due (null: the QR's amount is
+   * the tender) and, once it passes, marks its nonce used: the same QR is refused from then on.
+   * One at a time, so a double scan cannot pass twice.
+   */
+  verify(text: string, dueMinor: number | null): Promise<VerifiedQrPayment> {
+    return this.queue.run(async () => {
+      this.requirePos();
+      const now = this.now();
+      await this.prune(now);
+      const used = await this.used(text);
+      const check = (issuers: IssuerKey[]) =>
+        verifyPaymentToken(text, {
+          issuers,
+          now,
+          due: { amountMinor: dueMinor, currency: this.deps.currency() },
+          seen: () => used,
+        });
+      let issuers = await this.cachedIssuers();
+      let token: PaymentToken;
+      try {
+        try {
+          token = check(issuers);
+        } catch (error) {
+          // A new issuer (or a rotated key) is learnt from the server when it can be reached.
+          if (!(error instanceof QrError) || error.code !== 'QR_ISSUER_UNKNOWN' || !this.deps.online())
+            throw error;
+          issuers = await this.refreshIssuers().catch(() => issuers);
+          token = check(issuers);
+        }
+      } catch (error) {
+        if (error instanceof QrError) {
+          await this.audit('qr.refused', { code: error.code });
+          throw new ApiError(error.code, error.message, error.details);
+        }
+        throw error;
+      }
+      await this.deps.settings.insert({
+        key: this.nonceKey(token.issuer_id, token.nonce),
+        value: String(Date.parse(token.expires_at)),
+        updatedAt: now,
+      });
+      await this.audit('qr.accepted', {
+        issuerId: token.issuer_id,
+        keyId: token.key_id,
+        payerRef: token.payer_ref,
+        amountMinor: token.amount_minor,
+        currency: token.currency,
+      });
+      return {
+        issuerId: token.issuer_id,
+        issuerName: issuers.find((k) => k.issuer_id === token.issuer_id)?.name ?? token.issuer_id,
+        payerRef: token.payer_ref,
+        amountMinor: token.amount_minor,
+        currency: token.currency,
+        expiresAt: token.expires_at,
+      };
+    });
+  }
+}
