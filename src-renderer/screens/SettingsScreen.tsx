@@ -4,6 +4,8 @@ import { formatMoney, minorUnitExponent } from '../../protocol/money';
 import type { Settings } from '../../protocol/api';
 import { useApi, useSubscription } from '../api/hooks';
 import { EnrollmentPanel } from '../components/EnrollmentPanel';
+import { ManagerPinSection } from '../components/settings/ManagerPinSection';
+import { HardwareSection } from '../components/settings/HardwareSection';
 
 export function SettingsScreen() {
   const { t, i18n } = useTranslation();
@@ -110,6 +112,8 @@ export function SettingsScreen() {
           )}
         </form>
       )}
+      {status?.enrollmentMode === 'pos' && <ManagerPinSection />}
+      {status?.features.includes('pos') && <HardwareSection />}
     </section>
   );
 }

@@ -1,0 +1,90 @@
+import { useId } from 'react';
+import { useTranslation } from 'react-i18next';
+import type { LibraryItem } from '../../../protocol/api';
+import { DownloadStatus } from './DownloadStatus';
+import { formatBytes, licenceText, typeText } from './format';
+
+export type ItemAction = 'download' | 'pause' | 'open' | 'return' | 'remove';
+
+/** One material: what it is, how far its download went, its licence in words, and what can be done. */
+export function LibraryItemCard({
+  item,
+  now,
+  busy,
+  message,
+  onAction,
+}: {
+  item: LibraryItem;
+  now: number;
+  busy: boolean;
+  message: string | undefined;
+  onAction: (action: ItemAction, trigger: HTMLButtonElement) => void;
+}) {
+  const { t, i18n } = useTranslation();
+  const headingId = useId();
+  const { download, licence } = item;
+  const title = item.title;
+  const fetching = ['queued', 'downloading', 'verifying'].includes(download.state);
+  const canDownload = download.state === 'none' || download.state === 'failed' || download.state === 'paused';
+  const hasLicence = licence.licenceId !== null && !['returned', 'revoked', 'none'].includes(licence.state);
+  const blocked = ['offline_expired', 'expired', 'revoked', 'returned'].includes(licence.state);
+
+  const button = (action: ItemAction, label: string, name: string, className?: string) => (
+    <button
+      type="button"
+      className={className}
+      aria-label={name}
+      disabled={busy}
+      onClick={(event) => onAction(action, event.currentTarget)}
+    >
+      {label}
+    </button>
+  );
+
+  return (
+    <article
+      className="material"
+      aria-labelledby={headingId}
+      data-testid="material"
+      data-material-id={item.materialId}
+    >
+      <h2 id={headingId} className="material-title">
+        {title}
+      </h2>
+      <p className="material-facts">
+        {typeText(t, item.contentType)} · {formatBytes(item.sizeBytes, i18n.language)}
+        {!item.available && <> · {t('library.withdrawn')}</>}
+      </p>
+      <DownloadStatus item={item} />
+      <p
+        className={blocked ? 'licence licence-blocked' : 'licence'}
+        data-testid="licence-state"
+        data-state={licence.state}
+      >
+        {licenceText(t, item, i18n.language, now)}
+      </p>
+      <div className="row material-actions">
+        {download.state === 'ready' && button('open', t('library.open'), t('library.openOf', { title }))}
+        {canDownload &&
+          item.available &&
+          (download.state === 'paused'
+            ? button('download', t('library.resume'), t('library.resumeOf', { title }))
+            : download.state === 'failed'
+              ? button('download', t('library.retry'), t('library.retryOf', { title }))
+              : button('download', t('library.download'), t('library.downloadOf', { title })))}
+        {fetching &&
+          download.state !== 'verifying' &&
+          button('pause', t('library.pause'), t('library.pauseOf', { title }), 'secondary')}
+        {hasLicence && button('return', t('library.return'), t('library.returnOf', { title }), 'secondary')}
+        {(download.bytesDone > 0 || download.state === 'ready') &&
+          !fetching &&
+          button('remove', t('library.remove'), t('library.removeOf', { title }), 'danger')}
+      </div>
+      {message && (
+        <p role="alert" className="error-message">
+          {message}
+        </p>
+      )}
+    </article>
+  );
+}

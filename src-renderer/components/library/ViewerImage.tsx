@@ -1,0 +1,9 @@
+import type { ViewerProps } from './Viewer';
+
+export function ViewerImage({ material }: ViewerProps) {
+  return (
+    <div className="viewer-image">
+      <img src={material.url} alt={material.title} draggable={false} />
+    </div>
+  );
+}
