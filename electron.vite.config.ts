@@ -4,6 +4,9 @@ import { defineConfig } from 'electron-vite';
 
 export default defineConfig({
   main: {
+    // Library-mode builds keep process.env.NODE_ENV as is; the packaged app is production (the store
+    // then skips RxDB's ajv validation: every input was already checked by the zod contract).
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
     build: {
       outDir: 'out/main',
       rolldownOptions: { input: { index: resolve('src-main/index.ts') } },

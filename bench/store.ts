@@ -45,13 +45,14 @@ const DAY0 = Date.UTC(2025, 0, 1);
 type Sale = RxDocumentData<SaleDoc>;
 type Instance = RxStorageInstance<SaleDoc, unknown, unknown>;
 const schema: RxJsonSchema<Sale> = fillWithDefaultSettings(saleSchema);
-/** Bench-local variant: `id`/`deviceId` maxLength 40 instead of 64 (RxDB pads index strings to it). */
-const shortIdSchema: RxJsonSchema<Sale> = fillWithDefaultSettings({
+/** Sales schema version 1: id fields at maxLength 64 (version 2 has 40; RxDB pads index strings). */
+const wideIdSchema: RxJsonSchema<Sale> = fillWithDefaultSettings({
   ...saleSchema,
+  version: 1,
   properties: {
     ...saleSchema.properties,
-    id: { type: 'string', maxLength: 40 },
-    deviceId: { type: 'string', maxLength: 40 },
+    id: { type: 'string', maxLength: 64 },
+    deviceId: { type: 'string', maxLength: 64 },
   },
 });
 
@@ -207,6 +208,7 @@ async function readLoop(store: Instance, days: number) {
   const query: number[] = [];
   const count: number[] = [];
   let docsPerQuery = 0;
+  const plans = new Map<string, { query: ReturnType<typeof prepared>; count: ReturnType<typeof prepared> }>();
   for (let r = 0; r < READ_REPS; r++) {
     const ids = Array.from(
       { length: 10 },
@@ -217,10 +219,17 @@ async function readLoop(store: Instance, days: number) {
     byIdsRepeat.push(await time(() => store.findDocumentsById(ids, false)));
     const one = [`sale-${String((r * 6151) % BULK_DOCS).padStart(9, '0')}`];
     oneById.push(await time(() => store.findDocumentsById(one, false)));
-    // RxDB plans the query before it reaches a storage: planning is not the storage's time.
-    const q = todayQuery(r % TERMINALS, r % days);
-    const planned = prepared(q);
-    const plannedCount = prepared({ selector: q.selector });
+    // RxDB plans the query before it reaches a storage: planning is not the storage's time. It
+    // keeps one PreparedQuery per RxQuery (and one RxQuery per mango query in its query cache), so
+    // a query asked again reaches the storage as the same object: so here too.
+    const key = `${r % TERMINALS}:${r % days}`;
+    let plan = plans.get(key);
+    if (!plan) {
+      const q = todayQuery(r % TERMINALS, r % days);
+      plan = { query: prepared(q), count: prepared({ selector: q.selector }) };
+      plans.set(key, plan);
+    }
+    const { query: planned, count: plannedCount } = plan;
     query.push(
       await time(async () => {
         docsPerQuery = (await store.query(planned)).documents.length;
@@ -359,9 +368,9 @@ async function bigDatabase(storage: RxStorageSqlite, keychain: RealKeychain, dat
     const storageRows = (await s.query(prepared(q))).documents.length;
     storageOpen.push(performance.now() - start);
     await s.close();
-    // What the app does: openAppDatabase (RxDB, 6 collections, ajv) then the query.
+    // Outside production the app opens with ajv: openAppDatabase (RxDB, 6 collections) then the query.
     start = performance.now();
-    const app = await openAppDatabase({ dataDir, keyStore: keychain.keyStore, name });
+    const app = await openAppDatabase({ dataDir, keyStore: keychain.keyStore, name, validate: true });
     rows = (await app.rx.sales.find(q).exec()).length;
     appOpen.push(performance.now() - start);
     await app.close();
@@ -384,6 +393,68 @@ async function bigDatabase(storage: RxStorageSqlite, keychain: RealKeychain, dat
   };
 }
 
+/**
+ * Diagnostic only, never the app's setting: the same storage with `synchronous = NORMAL` on each
+ * connection it opens, so RxDB's suite shows how much of its write figures is the fsync per commit
+ * (memory storage has none).
+ */
+function withSynchronousNormal(storage: RxStorageSqlite): RxStorage<unknown, unknown> {
+  return {
+    name: storage.name,
+    rxdbVersion: storage.rxdbVersion,
+    async createStorageInstance(params) {
+      const inst = await storage.createStorageInstance({ ...params, options: {} });
+      inst.internals.db.pragma('synchronous = NORMAL');
+      return inst;
+    },
+  } as RxStorage<unknown, unknown>;
+}
+
+/** Keychain round trips a new database (get, set, read back) and an open (two gets) pay. */
+async function keychainTimes(keychain: RealKeychain) {
+  const create: number[] = [];
+  const read: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const name = `probe${i}`;
+    create.push(await time(() => keychain.keys.keyForNewDatabase(name)));
+    read.push(await time(() => keychain.keys.keysForExistingDatabase(name)));
+  }
+  return { newDatabaseKey: stats(create), existingDatabaseKeys: stats(read) };
+}
+
+const CHILD_ENV = 'BENCH_STORE_FIRST_OPEN';
+
+/**
+ * The first open of a fresh process, as at app start: a child process (this file) imports the
+ * store, opens the app database (production default: no ajv) and runs today's query.
+ */
+async function firstOpenInFreshProcess(dataDir: string, service: string, name: string, runs: number) {
+  const { execFileSync } = await import('node:child_process');
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const text = execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename], {
+      env: { ...process.env, [CHILD_ENV]: JSON.stringify({ dataDir, service, name, rep: i }) },
+      encoding: 'utf8',
+    });
+    out.push(Number(/FIRST_OPEN_MS=([\d.]+)/.exec(text)?.[1] ?? NaN));
+  }
+  return stats(out);
+}
+
+async function childFirstOpen(spec: { dataDir: string; service: string; name: string; rep: number }) {
+  const { KeytarKeyStore } = await import('../native/index');
+  const keyStore = new KeytarKeyStore({ service: spec.service });
+  // keytar's native module is loaded at app start for the device identity before the database opens.
+  await keyStore.get('bench-warm-up');
+  const start = performance.now();
+  const app = await openAppDatabase({ dataDir: spec.dataDir, keyStore, name: spec.name, validate: false });
+  const rows = (await app.rx.sales.find(todayQuery(spec.rep % TERMINALS, 100 + spec.rep)).exec()).length;
+  const ms = performance.now() - start;
+  await app.close();
+  if (rows === 0) throw new Error('no sales found');
+  console.log(`FIRST_OPEN_MS=${ms}`);
+}
+
 function ratio(a: number | undefined, b: number | undefined): number | null {
   if (a === undefined || b === undefined || b === 0) return null;
   return Math.round((a / b) * 100) / 100;
@@ -401,11 +472,20 @@ export async function run(): Promise<Record<string, unknown>> {
     const perfConfig = { runs: RXDB_RUNS, waitBetweenTests: 20, log: false };
     const rxdbOurs = await runPerformanceTests(storage, 'outpost-sqlite', perfConfig);
     const rxdbMemory = await runPerformanceTests(memory, 'memory', perfConfig);
-    const rxdbRatios = Object.fromEntries(
-      Object.entries(rxdbOurs)
-        .filter(([, v]) => typeof v === 'number')
-        .map(([k, v]) => [k, ratio(v as number, rxdbMemory[k] as number)]),
+    const rxdbOursNormal = await runPerformanceTests(
+      withSynchronousNormal(storage),
+      'outpost-sqlite-normal',
+      perfConfig,
     );
+    const ratiosTo = (ours: Record<string, unknown>) =>
+      Object.fromEntries(
+        Object.entries(ours)
+          .filter(([, v]) => typeof v === 'number')
+          .map(([k, v]) => [k, ratio(v as number, rxdbMemory[k] as number)]),
+      );
+    const rxdbRatios = ratiosTo(rxdbOurs);
+    const rxdbRatiosNormal = ratiosTo(rxdbOursNormal);
+    const keychainMs = await keychainTimes(keychain);
 
     console.log(`own loop: ${BULK_DOCS} bulk, ${SERIAL_INSERTS} serial, ${READ_REPS} reads...`);
     const oursStore = await instance(storage, 'loop');
@@ -420,13 +500,13 @@ export async function run(): Promise<Record<string, unknown>> {
     const coldStore = await instance(noCache, 'loop');
     const oursNoCache = await readLoop(coldStore, 10);
     await coldStore.close();
-    // Bulk insert with id/deviceId maxLength 40 instead of 64 (bench-local schema).
-    const shortStore = await instance(storage, 'loop-short-ids', shortIdSchema);
-    const shortIds = await bulkOnly(shortStore);
-    await shortStore.close();
-    const longStore = await instance(storage, 'loop-long-ids');
+    // Bulk insert with the id fields at maxLength 64 (sales version 1) and 40 (version 2, the app's).
+    const longStore = await instance(storage, 'loop-long-ids', wideIdSchema);
     const longIds = await bulkOnly(longStore);
     await longStore.close();
+    const shortStore = await instance(storage, 'loop-short-ids');
+    const shortIds = await bulkOnly(shortStore);
+    await shortStore.close();
     const memStore = await instance(memory, `loop-${Date.now()}`);
     const mem = await storageLoop(memStore, false);
     await memStore.remove();
@@ -435,6 +515,7 @@ export async function run(): Promise<Record<string, unknown>> {
 
     console.log(`big database: ${BIG_SALES} sales...`);
     const big = await bigDatabase(storage, keychain, dir.path);
+    const freshProcess = await firstOpenInFreshProcess(dir.path, keychain.service, 'bigsales', 5);
 
     const targets = {
       readsWithin2xOfMemory: {
@@ -471,6 +552,7 @@ export async function run(): Promise<Record<string, unknown>> {
         appDatabaseNoValidatorMedian: big.openAndQueryAppDatabaseNoValidator.medianMs,
         firstOpenNoValidator: big.firstOpenNoValidatorMs,
         firstOpenWithValidator: big.firstOpenAndQueryAppDatabaseMs,
+        freshProcessFirstOpenMedian: freshProcess.medianMs,
         storageLevelMedian: big.openAndQueryStorageLevel.medianMs,
       },
     };
@@ -483,7 +565,14 @@ export async function run(): Promise<Record<string, unknown>> {
         synchronous: SYNCHRONOUS,
         rxdbRuns: RXDB_RUNS,
       },
-      rxdbPerformanceTests: { ours: rxdbOurs, memory: rxdbMemory, ratioOursToMemory: rxdbRatios },
+      rxdbPerformanceTests: {
+        ours: rxdbOurs,
+        memory: rxdbMemory,
+        ratioOursToMemory: rxdbRatios,
+        oursSynchronousNormal: rxdbOursNormal,
+        ratioOursSynchronousNormalToMemory: rxdbRatiosNormal,
+      },
+      keychainMs,
       loop: { ours, oursNoCache, memory: mem, raw },
       bulkInsertIdMaxLength: {
         maxLength64: longIds,
@@ -506,7 +595,7 @@ export async function run(): Promise<Record<string, unknown>> {
           count: ratio(ours.count.medianMs, raw.count.medianMs),
         },
       },
-      bigDatabase: big,
+      bigDatabase: { ...big, firstOpenInFreshProcess: freshProcess },
       targets,
       totalSeconds: Math.round((performance.now() - started) / 1000),
     };
@@ -568,7 +657,9 @@ function printTable(
   console.log(JSON.stringify(targets, null, 2));
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+if (process.env[CHILD_ENV]) {
+  await childFirstOpen(JSON.parse(process.env[CHILD_ENV]) as Parameters<typeof childFirstOpen>[0]);
+} else if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const result = await run();
   const out = join(import.meta.dirname, 'results');
   mkdirSync(out, { recursive: true });

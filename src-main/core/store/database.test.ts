@@ -5,6 +5,8 @@ import { RxDBDevModePlugin } from 'rxdb/plugins/dev-mode';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeSetting, encodeSetting, openAppDatabase, type SaleDoc } from './index';
+import type { SqliteInternals } from './instance';
+import { saleSchema } from './schemas/sales';
 import { realKeychain, tempDir, type RealKeychain } from './test-support';
 import { getRxStorageSqlite } from './storage';
 
@@ -158,6 +160,62 @@ describe('openAppDatabase', () => {
 });
 
 describe('schema migration on our storage', () => {
+  it('migrates sales 1 -> 2 (id fields maxLength 64 -> 40): every sale kept, indexes rebuilt', async () => {
+    const name = `sal${randomToken(6)}`;
+    const wide = { type: 'string', maxLength: 64 } as const;
+    const salesV1: RxJsonSchema<SaleDoc> = {
+      ...saleSchema,
+      version: 1,
+      properties: {
+        ...saleSchema.properties,
+        id: wide,
+        deviceId: wide,
+        originalSaleId: wide,
+        shiftId: wide,
+        bundleId: wide,
+      },
+    };
+    const storage = wrappedValidateAjvStorage({
+      storage: getRxStorageSqlite({ databaseDir: dir.path, keyProvider: keychain.keys }),
+    });
+    const first = await createRxDatabase({ name, storage, multiInstance: false });
+    const { sales } = await first.addCollections({
+      sales: { schema: salesV1, migrationStrategies: { 1: (doc: SaleDoc) => doc } },
+    });
+    const uuid = '3f1c2a9e-8b7d-4c6e-9f0a-1b2c3d4e5f60';
+    await sales.bulkInsert([
+      { ...sale(0, 'OP-ABCDEFGHJKMNPQRS', Date.UTC(2025, 0, 1)), id: uuid, shiftId: uuid },
+      sale(1, 'OP-ABCDEFGHJKMNPQRS', Date.UTC(2025, 0, 2)),
+      sale(2, 'OP-ZYXWVUTSRQPNMKJH', Date.UTC(2025, 0, 2)),
+    ]);
+    await first.close();
+
+    const app = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
+    expect(app.rx.sales.schema.version).toBe(2);
+    expect(await app.rx.sales.count().exec()).toBe(3);
+    expect((await app.rx.sales.findOne(uuid).exec())?.shiftId).toBe(uuid);
+    const day2 = await app.rx.sales
+      .find({
+        selector: {
+          deviceId: 'OP-ABCDEFGHJKMNPQRS',
+          createdAt: { $gte: Date.UTC(2025, 0, 2), $lt: Date.UTC(2025, 0, 3) },
+        },
+      })
+      .exec();
+    expect(day2.map((d) => d.seq)).toEqual([1]);
+    const db = (app.rx.sales.storageInstance.internals as SqliteInternals).db;
+    const tables = db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'sales-%'")
+      .pluck()
+      .all();
+    expect(tables).toEqual(['sales-2']);
+    // [_deleted, deviceId, createdAt, id]: 1 + 40 + createdAt + 40 characters.
+    const lengths = db.prepare('SELECT DISTINCT length(i0) FROM "sales-2"').pluck().all() as number[];
+    expect(lengths).toHaveLength(1);
+    expect(lengths[0]).toBeLessThan(1 + 64 + 64);
+    await app.rx.remove();
+  });
+
   interface NoteV0 {
     id: string;
     text: string;

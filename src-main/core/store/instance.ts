@@ -160,6 +160,7 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
     // storage keeps them).
     for (const [id, rowid, doc, size] of written) cache.set(id, rowid, doc, size);
     if (categorized.bulkInsertDocs.length + categorized.bulkUpdateDocs.length > 0) {
+      cache.writesCommitted();
       scheduleIdleCheckpoint(this.file);
     }
 

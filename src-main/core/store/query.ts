@@ -12,10 +12,18 @@ interface RangeSql {
   where: string;
   params: string[];
   column: string;
+  /** Key of this range's count in the count cache, made on first use. */
+  countKey?: string;
 }
 
 /** The plan's bounds as a range on the index column; the strings are RxDB's own bound strings. */
-function rangeFromPlan<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>>, query: PreparedQuery<T>) {
+function rangeFromPlan<T>(
+  table: Table,
+  schema: RxJsonSchema<RxDocumentData<T>>,
+  query: PreparedQuery<T>,
+): RangeSql {
+  const known = table.ranges.get(query);
+  if (known) return known;
   const plan = query.queryPlan;
   const { column } = table.column(indexKey(plan.index));
   const lower = sortableText(getStartIndexStringFromLowerBound(schema, plan.index, plan.startKeys));
@@ -25,6 +33,7 @@ function rangeFromPlan<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>>,
     params: [lower, upper],
     column,
   };
+  table.ranges.set(query, range);
   return range;
 }
 
@@ -66,7 +75,9 @@ export function querySql<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>
 
 export function countSql<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>>, query: PreparedQuery<T>) {
   const range = rangeFromPlan(table, schema, query);
-  return { sql: `SELECT count(*) FROM ${table.q} WHERE ${range.where}`, params: range.params };
+  const sql = `SELECT count(*) FROM ${table.q} WHERE ${range.where}`;
+  range.countKey ??= `${sql}\u0000${range.params.join('\u0000')}`;
+  return { sql, params: range.params, key: range.countKey };
 }
 
 export function runQuery<T>(
@@ -121,13 +132,18 @@ export function runCount<T>(
   query: PreparedQuery<T>,
 ): number {
   if (query.queryPlan.selectorSatisfiedByIndex) {
-    const { sql, params } = countSql(table, schema, query);
-    return table
+    const { sql, params, key } = countSql(table, schema, query);
+    const cached = table.cache.getCount(key);
+    if (cached !== undefined) return cached;
+    const count = table
       .statement(sql)
       .pluck()
       .get(...params) as number;
+    table.cache.setCount(key, count);
+    return count;
   }
   // Same answer as query() without skip/limit, as RxDB requires, but without building the array.
+  // Not cached: the key would have to be the whole selector, and RxDB refuses slow counts anyway.
   const { sql, params } = querySql(table, schema, query);
   const matcher = getQueryMatcher(schema, query.query);
   let count = 0;

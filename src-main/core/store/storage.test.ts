@@ -181,6 +181,34 @@ describe('query and count', () => {
   });
 });
 
+describe('count cache', () => {
+  it('answers a repeated count from the cache and forgets it on every committed write, in every instance', async () => {
+    const name = `db${randomToken(6)}`;
+    const one = await instance(name);
+    const two = await instance(name);
+    const v1 = prepared({ selector: { value: 'v1' } });
+    const a = doc('a', 'v1');
+    await one.bulkWrite([{ document: a }, { document: doc('b', 'v2') }], 'test');
+    expect((await two.count(v1)).count).toBe(1);
+    expect((await two.count(v1)).count).toBe(1);
+    // A write through the other instance of the same table.
+    await one.bulkWrite([{ document: doc('c', 'v1') }], 'test');
+    expect((await two.count(v1)).count).toBe(2);
+    const aDeleted = next(a, { _deleted: true });
+    await one.bulkWrite([{ previous: a, document: aDeleted }], 'test');
+    expect((await two.count(v1)).count).toBe(1);
+    // A conflicting bulk commits nothing and changes no count.
+    const conflict = await one.bulkWrite([{ document: doc('c', 'v1') }], 'test');
+    expect(conflict.error).toHaveLength(1);
+    expect((await one.count(v1)).count).toBe(1);
+    // Revived by an update: counted again.
+    await one.bulkWrite([{ previous: aDeleted, document: next(aDeleted, { _deleted: false }) }], 'test');
+    expect((await one.count(v1)).count).toBe(2);
+    await one.close();
+    await two.close();
+  });
+});
+
 describe('getChangedDocumentsSince', () => {
   it('pages through every change once, in (lwt, id) order, including deletions', async () => {
     const store = await instance();

@@ -17,6 +17,9 @@ type Row = unknown[];
 /** `[rowid, data]` as returned by `.raw()` statements. */
 export type RawDocRow = [number, string];
 
+/** Distinct counts kept per table: the shapes an app asks are few; this only bounds a runaway. */
+const MAX_CACHED_COUNTS = 256;
+
 interface CachedDoc {
   readonly id: string;
   readonly rowid: number;
@@ -37,6 +40,11 @@ export class DocumentCache {
   private readonly byId = new Map<string, CachedDoc>();
   private readonly byRowid = new Map<number, CachedDoc>();
   private bytes = 0;
+  /**
+   * Answers of count() by statement and bounds, dropped on every committed write to the table:
+   * the pending banner and RxDB's count queries ask the same counts again and again between sales.
+   */
+  private readonly counts = new Map<string, number>();
 
   constructor(readonly maxBytes: number) {}
 
@@ -88,6 +96,23 @@ export class DocumentCache {
     this.byId.clear();
     this.byRowid.clear();
     this.bytes = 0;
+    this.counts.clear();
+  }
+
+  getCount(key: string): number | undefined {
+    return this.counts.get(key);
+  }
+
+  /** Kept only while the document cache is on (a 0-byte cache means no caching at all). */
+  setCount(key: string, count: number): void {
+    if (this.maxBytes === 0) return;
+    if (this.counts.size >= MAX_CACHED_COUNTS) this.counts.clear();
+    this.counts.set(key, count);
+  }
+
+  /** Called after every committed write to the table. */
+  writesCommitted(): void {
+    this.counts.clear();
   }
 
   /** Oldest first; an entry hit since it was (re)queued goes to the back once instead. */
@@ -118,6 +143,15 @@ export class Table {
   private readonly statements = new Map<string, Statement<Row>>();
 
   private readonly insertCols: string[];
+  private readonly columnsByIndex: Map<string, IndexColumn>;
+  /**
+   * SQL range of each prepared query seen: RxDB keeps one PreparedQuery per RxQuery and runs it
+   * again on every change, so its bound strings are computed once.
+   */
+  readonly ranges = new WeakMap<
+    object,
+    { where: string; params: string[]; column: string; countKey?: string }
+  >();
 
   constructor(
     readonly db: SqliteDatabase,
@@ -131,6 +165,7 @@ export class Table {
     this.q = quoteIdent(name);
     this.attachmentsQ = quoteIdent(`${name}__attachments`);
     this.insertCols = ['id', 'deleted', 'lwt', 'data', ...columns.map((c) => c.column)];
+    this.columnsByIndex = new Map(columns.map((c) => [c.fields.join(','), c]));
     this.create();
   }
 
@@ -242,7 +277,7 @@ export class Table {
   }
 
   column(indexKeyString: string): IndexColumn {
-    const found = this.columns.find((c) => c.fields.join(',') === indexKeyString);
+    const found = this.columnsByIndex.get(indexKeyString);
     if (!found) throw new Error(`no SQLite column for RxDB index [${indexKeyString}] in ${this.name}`);
     return found;
   }

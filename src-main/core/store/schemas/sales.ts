@@ -1,5 +1,13 @@
 import type { MigrationStrategies, RxJsonSchema } from 'rxdb';
-import { currencyField, idField, minorUnitsField, timeField, basisPointsField } from './common';
+import { currencyField, minorUnitsField, timeField, basisPointsField } from './common';
+
+/**
+ * Sale, device, shift and bundle ids (UUIDs of 36 characters; device ids `OP-` + 16). 40, not the
+ * shared 64: RxDB pads every string of an index to its maxLength, and `id` and `deviceId` are in all
+ * four sales indexes, so they were 467 characters of index string per sale (323 at 40); the bulk
+ * insert bench measured ~1.2x faster. Version 2 of the schema.
+ */
+const saleIdField = { type: 'string', maxLength: 40 } as const;
 
 /**
  * `recorded`: on this terminal only; `queued`: inside a bundle of the outbox, sent or about to be,
@@ -66,12 +74,12 @@ export interface SaleDoc {
 
 export const saleSchema: RxJsonSchema<SaleDoc> = {
   title: 'sale',
-  version: 1,
+  version: 2,
   primaryKey: 'id',
   type: 'object',
   properties: {
-    id: idField,
-    deviceId: idField,
+    id: saleIdField,
+    deviceId: saleIdField,
     seq: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, multipleOf: 1 },
     prevHash: { type: 'string', maxLength: 128 },
     hash: { type: 'string', maxLength: 128 },
@@ -110,9 +118,9 @@ export const saleSchema: RxJsonSchema<SaleDoc> = {
     status: { type: 'string', enum: [...SALE_STATUSES], maxLength: 16 },
     online: { type: 'boolean' },
     kind: { type: 'string', enum: ['sale', 'refund', 'void'], maxLength: 8 },
-    originalSaleId: idField,
-    shiftId: idField,
-    bundleId: idField,
+    originalSaleId: saleIdField,
+    shiftId: saleIdField,
+    bundleId: saleIdField,
     statusReason: { type: 'string', maxLength: 64 },
     record: { type: 'string', maxLength: 2_000_000 },
     updatedAt: timeField,
@@ -142,7 +150,11 @@ export const saleSchema: RxJsonSchema<SaleDoc> = {
 /**
  * Version n+1 adds `n+1: (old) => new` here; RxDB migrates on open.
  * 1: adds optional fields and enum values only, so a version 0 document is kept as it is.
+ * 2: id fields' maxLength 64 -> 40 (shorter index strings). Every id this app writes fits (UUIDs,
+ *    `OP-` device ids), so documents are kept as they are; RxDB writes them into the new table with
+ *    the new index strings.
  */
 export const saleMigrations: MigrationStrategies = {
   1: (doc: SaleDoc) => doc,
+  2: (doc: SaleDoc) => doc,
 };
