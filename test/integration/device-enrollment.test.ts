@@ -7,6 +7,7 @@ import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '
 import { PASSWORD, startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
+import { SN_POLICY_INPUT } from '../support/sn-policy';
 
 /**
  * The app's core enrolling against the real server on real PostgreSQL, with its keys in the real
@@ -46,16 +47,7 @@ async function enrollmentCode(): Promise<string> {
   const admin = await server.user(`admin-${randomUUID()}@school.test`, ['pay_admin']);
   const policy = await server.call('POST', '/offline/policies', {
     token: admin.token,
-    body: {
-      country: 'SN',
-      currency: 'XOF',
-      max_offline_amount: 100_000,
-      max_offline_per_device_per_day: 50,
-      max_unsynced_amount: 500_000,
-      max_bundle_age_hours: 72,
-      approval_threshold: 50_000,
-      enabled: true,
-    },
+    body: SN_POLICY_INPUT,
   });
   expect(policy.status).toBe(200);
   const res = await server.call('POST', '/offline/enrollment-codes', {

@@ -21,22 +21,12 @@ import type { CatalogItem } from '../../protocol/http/payments';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
 import { loadOrCreateIdentity } from '../../src-main/core/device/identity';
+import { SN_POLICY } from '../support/sn-policy';
 
 /** A port nothing listens on: the server "down". */
 const CLOSED_URL = 'http://127.0.0.1:9';
 
-const POLICY: Policy = {
-  country: 'SN',
-  currency: 'XOF',
-  max_offline_amount: 100_000,
-  max_offline_per_device_per_day: 50,
-  max_unsynced_amount: 500_000,
-  max_bundle_age_hours: 72,
-  approval_threshold: 50_000,
-  enabled: true,
-  version: 1,
-  updated_at: new Date(0).toISOString(),
-};
+const POLICY: Policy = SN_POLICY;
 
 interface Till {
   core: Core;

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { z } from 'zod';
 import { signCanonical } from '../../../protocol/crypto';
 import { TenantId, TenantType } from '../../../protocol/http/common';
+import type { EnrollmentRecord } from '../device/enrollment-store';
 import { writeAtomically } from '../files/atomic-write';
 import {
   CLOCK_SKEW_MS,
@@ -18,6 +19,7 @@ import {
   verifiedByAny,
 } from './common';
 import { PINNED_ORG_KEYS } from './pinned-keys';
+import { PolicyDefaults, withProvisionedPolicy } from './policy-defaults';
 
 /** The app's bundle id / AppUserModelID, as electron-builder.yml declares it. */
 export const BUNDLE_ID = 'org.outpost.app';
@@ -38,8 +40,8 @@ export const ProvisioningFile = z
     server_url: SecureUrl,
     tenant: z.object({ type: TenantType, id: TenantId }).strict(),
     enrollment_code: z.string().trim().min(4).max(128).optional(),
-    /** Defaults the organisation wants (policy names → values); the app applies those it knows. */
-    policy_defaults: z.record(z.string(), z.unknown()).optional(),
+    /** Offline limits enforced until the server's policy arrives (policy-defaults.ts). */
+    policy_defaults: PolicyDefaults.optional(),
     features: z
       .array(Feature)
       .min(1)
@@ -412,6 +414,19 @@ export function provisioningView(outcome: ProvisioningOutcome): {
         features,
       };
   }
+}
+
+/**
+ * The enrollment record as the POS enforces it: the policy defaults of the configuration in force
+ * (a refused file leaves the previous one's) fill in until the server's policy arrives.
+ */
+export function enforcedEnrollment(
+  outcome: ProvisioningOutcome,
+): (record: EnrollmentRecord) => EnrollmentRecord {
+  const file = outcome.current?.file;
+  if (!file?.policy_defaults) return (record) => record;
+  const defaults = file.policy_defaults;
+  return (record) => withProvisionedPolicy(record, defaults, file.issued_at);
 }
 
 /** Signs a provisioning body with the organisation's private key (the provisioning:sign script, tests). */
