@@ -11,6 +11,8 @@ export interface Running {
   url: string;
   /** The server's database, for the command-line tools a deployer would run against it. */
   databaseUrl?: string;
+  /** The server's OUTPOST_DATA_DIR: its master key and materials, which the worker needs too. */
+  dataDir?: string;
   process: ChildProcess;
   output: () => string;
   stop(): Promise<void>;
@@ -73,18 +75,35 @@ export async function freshDatabaseUrl(): Promise<string> {
 
 export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Running> {
   const databaseUrl = env.DATABASE_URL ?? (await freshDatabaseUrl());
+  const dataDir = env.OUTPOST_DATA_DIR ?? (await tempDir('server'));
   const running = await launch(
     'server/main.ts',
-    { PORT: '0', OUTPOST_DATA_DIR: await tempDir('server'), ...env, DATABASE_URL: databaseUrl },
+    { PORT: '0', ...env, OUTPOST_DATA_DIR: dataDir, DATABASE_URL: databaseUrl },
     /listening on (http:\/\/127\.0\.0\.1:\d+)/,
   );
-  return { ...running, databaseUrl };
+  return { ...running, databaseUrl, dataDir };
 }
 
 /** `npm run admin:create`, as IT does on a new server; returns a signed-in access token. */
 export async function createAdmin(server: Running, roles = 'pay_admin,ops'): Promise<string> {
-  const email = `admin-${Date.now()}@outpost.test`;
-  const password = 'e2e admin password';
+  const { email, password } = await createAccount(server, roles, 'admin');
+  const signedIn = await fetch(`${server.url}/auth/sign-in`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, password }),
+  });
+  if (!signedIn.ok) throw new Error(`sign-in failed: ${signedIn.status} ${await signedIn.text()}`);
+  return ((await signedIn.json()) as { access_token: string }).access_token;
+}
+
+/** An account made with `npm run admin:create` (a student is `roles: 'user'`): its email and password. */
+export async function createAccount(
+  server: Running,
+  roles: string,
+  prefix = 'user',
+): Promise<{ email: string; password: string }> {
+  const email = `${prefix}-${Date.now()}-${Math.floor(Math.random() * 1e6)}@outpost.test`;
+  const password = `e2e ${prefix} password`;
   await new Promise<void>((resolveRun, reject) => {
     const child = spawn(TSX, ['server/auth/admin-cli.ts', '--email', email, '--roles', roles], {
       cwd: ROOT,
@@ -97,13 +116,7 @@ export async function createAdmin(server: Running, roles = 'pay_admin,ops'): Pro
       code === 0 ? resolveRun() : reject(new Error(`admin:create failed: ${errors}`)),
     );
   });
-  const signedIn = await fetch(`${server.url}/auth/sign-in`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email, password }),
-  });
-  if (!signedIn.ok) throw new Error(`sign-in failed: ${signedIn.status} ${await signedIn.text()}`);
-  return ((await signedIn.json()) as { access_token: string }).access_token;
+  return { email, password };
 }
 
 export async function adminPost(
@@ -129,13 +142,20 @@ export async function startWebHost(env: NodeJS.ProcessEnv): Promise<Running> {
   );
 }
 
-/** `npm run worker -- --once` against a server's PostgreSQL: one reconciliation pass, then exit. */
+/**
+ * `npm run worker -- --once` against a server's PostgreSQL and data directory: one reconciliation
+ * pass and one material encryption pass, then exit.
+ */
 export async function runWorkerOnce(server: Running): Promise<void> {
   if (!server.databaseUrl) throw new Error('the worker needs the server’s DATABASE_URL');
   await new Promise<void>((done, reject) => {
     const child = spawn(TSX, ['server/worker/main.ts', '--once'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: server.databaseUrl },
+      env: {
+        ...process.env,
+        DATABASE_URL: server.databaseUrl,
+        ...(server.dataDir ? { OUTPOST_DATA_DIR: server.dataDir } : {}),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -145,4 +165,37 @@ export async function runWorkerOnce(server: Running): Promise<void> {
       code === 0 ? done() : reject(new Error(`worker --once failed (${code}): ${output}`)),
     );
   });
+}
+
+/**
+ * A teacher's material, ready for students: uploads `bytes` (POST /api/v1/offline/materials), grants
+ * it to `grantTo` (emails), runs the worker once to encrypt it, and checks its job is done.
+ * `teacherToken`: e.g. `await createAdmin(server, 'teacher')`.
+ */
+export async function seedMaterial(
+  server: Running,
+  teacherToken: string,
+  bytes: Uint8Array,
+  options: { contentType?: string; title?: string; grantTo?: string[] } = {},
+): Promise<{ material_id: string; job_id: string }> {
+  const auth = { authorization: `Bearer ${teacherToken}` };
+  const up = await fetch(
+    `${server.url}/api/v1/offline/materials?title=${encodeURIComponent(options.title ?? 'Material')}`,
+    {
+      method: 'POST',
+      headers: { ...auth, 'content-type': options.contentType ?? 'application/pdf' },
+      body: bytes,
+    },
+  );
+  if (up.status !== 202) throw new Error(`upload failed: ${up.status} ${await up.text()}`);
+  const { material, job_id } = (await up.json()) as { material: { material_id: string }; job_id: string };
+  if (options.grantTo?.length)
+    await adminPost(server, teacherToken, `/api/v1/offline/materials/${material.material_id}/grants`, {
+      emails: options.grantTo,
+    });
+  await runWorkerOnce(server);
+  const job = await fetch(`${server.url}/api/v1/offline/jobs/${job_id}`, { headers: auth });
+  const status = ((await job.json()) as { status?: string }).status;
+  if (status !== 'done') throw new Error(`encryption job ${job_id} is ${status}`);
+  return { material_id: material.material_id, job_id };
 }

@@ -5,7 +5,7 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { PendingBanner } from './components/PendingBanner';
 import { StatusBar } from './components/StatusBar';
 import { setLocale } from './i18n';
-import { EmptyScreen } from './screens/EmptyScreen';
+import { LibraryScreen } from './screens/LibraryScreen';
 import { PosScreen } from './screens/PosScreen';
 import { SettingsScreen } from './screens/SettingsScreen';
 import { SyncScreen } from './screens/SyncScreen';
@@ -24,12 +24,11 @@ function allowedRoutes(features: readonly string[]): Route[] {
 }
 
 function Screen({ route }: { route: Route }) {
-  const { t } = useTranslation();
   switch (route) {
     case 'pos':
       return <PosScreen />;
     case 'library':
-      return <EmptyScreen heading={t('nav.library')} text={t('library.empty')} />;
+      return <LibraryScreen />;
     case 'sync':
       return <SyncScreen />;
     case 'settings':

@@ -1,5 +1,8 @@
 import { z } from 'zod';
 import { isKnownCurrency } from '../money';
+import { libraryCommands, librarySubscriptions } from './library';
+import { hardwareCommands, hardwareSubscriptions } from './hardware';
+import { qrCommands } from '../qr/commands';
 
 /**
  * The one table of every call the UI can make. The Electron IPC binding, the WebSocket host and the
@@ -360,6 +363,9 @@ export const commands = {
   },
   /** Pushes pending sales and pulls outcomes now, whatever the backoff says; answers the status after. */
   'sync.now': { input: Empty, output: SyncStatus },
+  ...libraryCommands,
+  ...hardwareCommands,
+  ...qrCommands,
 } as const;
 
 export const subscriptions = {
@@ -373,6 +379,8 @@ export const subscriptions = {
     input: z.strictObject({ limit: z.number().int().min(1).max(100).default(20) }),
     item: z.object({ sales: z.array(SaleSummary) }),
   },
+  ...librarySubscriptions,
+  ...hardwareSubscriptions,
 } as const;
 
 export type Commands = typeof commands;

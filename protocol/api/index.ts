@@ -2,3 +2,5 @@ export * from './contract';
 export * from './errors';
 export * from './wire';
 export * from './bridge';
+export * from './library';
+export * from './hardware';

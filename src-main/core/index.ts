@@ -5,16 +5,21 @@ import { KeytarKeyStore } from '../../native/keystore';
 import type { ApiHandlers } from './api/handlers';
 import { DEFAULT_SERVER_URL, type CoreConfig } from './config';
 import { DeviceService } from './device/device-service';
-import { applyProvisioning, provisioningView } from './deploy/provisioning';
+import { applyProvisioning, enforcedEnrollment, provisioningView } from './deploy/provisioning';
 import { EnrollmentStore } from './device/enrollment-store';
 import { deviceStatus } from './device/status';
 import { ReachabilityMonitor } from './net/reachability';
 import { ManagerPins } from './pos/manager-pin';
 import { PosService } from './pos/pos-service';
+import { qrHandlers } from './pos/qr-handlers';
+import { QrService } from './pos/qr-service';
 import { SettingsStore } from './settings/settings-store';
 import { openAppDatabase, type AppDatabase } from './store/database';
 import { addPosCollections } from './store/schemas/pos';
 import { SyncService, type SyncOptions } from './sync/sync-service';
+import { ContentSessions, createReader, libraryHandlers, type Reader } from './reader';
+import type { HardwareServiceOptions } from './hardware/hardware-service';
+import { findSale, hardwareHandlers, startHardware } from './hardware/handlers';
 
 export type { ApiHandlers } from './api/handlers';
 export { callCommand, openSubscription } from './api/dispatch';
@@ -24,6 +29,8 @@ export { defaultDataDir, DEFAULT_SERVER_URL, type CoreConfig } from './config';
 export interface Core {
   readonly handlers: ApiHandlers;
   readonly config: CoreConfig;
+  /** Opened materials' decrypted streams, for the transport's content route (shell or browser host). */
+  readonly content: ContentSessions;
   close(): Promise<void>;
 }
 
@@ -37,7 +44,9 @@ export function defaultSettings(config: Pick<CoreConfig, 'defaultServerUrl'>): S
 }
 
 /** Builds the app core: plain Node, no Electron, so the shell and the browser host share it. */
-export async function createCore(config: CoreConfig & { sync?: SyncOptions }): Promise<Core> {
+export async function createCore(
+  config: CoreConfig & { sync?: SyncOptions; hardware?: HardwareServiceOptions },
+): Promise<Core> {
   const settings = await SettingsStore.open(config.dataDir, defaultSettings(config));
   const reachability = new ReachabilityMonitor(settings.current.serverUrl, {
     intervalMs: config.reachabilityIntervalMs ?? 5000,
@@ -54,6 +63,7 @@ export async function createCore(config: CoreConfig & { sync?: SyncOptions }): P
     { dataDir: config.dataDir, ...config.provisioning },
   );
   const provisioning$ = new BehaviorSubject(provisioningView(provisioning));
+  const enforced = enforcedEnrollment(provisioning);
   // Sales and bundles are signed with the same identity DeviceService read from the keychain.
   const identity = () => device.signingIdentity();
 
@@ -62,6 +72,7 @@ export async function createCore(config: CoreConfig & { sync?: SyncOptions }): P
   let db: AppDatabase | null = null;
   let pos: PosService | null = null;
   let sync: SyncService | null = null;
+  let qr: QrService | null = null;
   let storeError: string | null = null;
   try {
     db = await openAppDatabase({ dataDir: config.dataDir, keyStore });
@@ -70,12 +81,23 @@ export async function createCore(config: CoreConfig & { sync?: SyncOptions }): P
     pos = new PosService({
       collections,
       pins: new ManagerPins(collections.settings),
-      enrollment: () => enrollmentStore.current,
-      enrollmentChanges: enrollmentStore.changes,
+      // IT's provisioned policy defaults stand in until the server's policy arrives.
+      enrollment: () => enforced(enrollmentStore.current),
+      enrollmentChanges: enrollmentStore.changes.pipe(map(enforced)),
       deviceId: async () => (await identity()).deviceId,
       online: () => reachability.current.state === 'online',
       fallbackCurrency: () => settings.current.currency,
       onRecorded: () => sync?.kick(),
+    });
+    // Payment QR codes (issue 4, item 6): signed requests, verified customer payments.
+    qr = new QrService({
+      settings: collections.settings,
+      audit: collections.audit,
+      identity,
+      enrollment: () => enrollmentStore.current,
+      currency: () => pos?.currency() ?? settings.current.currency,
+      serverUrl: () => settings.current.serverUrl,
+      online: () => reachability.current.state === 'online',
     });
     sync = new SyncService({
       collections,
@@ -115,6 +137,46 @@ export async function createCore(config: CoreConfig & { sync?: SyncOptions }): P
           `The sales database could not be opened: ${storeError ?? 'unknown'}.`,
         ),
     );
+  // Reader (issue 5): licences, encrypted copies, secure clock, content; see docs/reader.md.
+  const content = new ContentSessions();
+  let reader: Reader | null = null;
+  let readerError = storeError;
+  if (db) {
+    try {
+      reader = await createReader({
+        dataDir: config.dataDir,
+        collections: db.rx.collections,
+        identity,
+        serverUrl: () => {
+          const { enrollment } = enrollmentStore.current;
+          return enrollment.state === 'enrolled' ? enrollment.serverUrl : null;
+        },
+        enrolledKeyPem: () => enrollmentStore.current.server?.signingPublicKeyPem ?? null,
+        content,
+        ...(config.clock ? { clock: config.clock } : {}),
+      });
+    } catch (error) {
+      readerError = error instanceof Error ? error.message : String(error);
+      console.error('[core] the library could not be opened', error);
+    }
+  }
+  const needReader = (): Reader => {
+    if (!reader)
+      throw new ApiError(
+        'STORE_UNAVAILABLE',
+        `The library could not be opened: ${readerError ?? 'unknown'}.`,
+      );
+    return reader;
+  };
+  // Renewal and revocation happen at the next contact: each return of the network is one.
+  const libraryOnlineSub = reachability.changes
+    .pipe(
+      map((r) => r.state),
+      distinctUntilChanged(),
+      filter((state) => state === 'online'),
+    )
+    .subscribe(() => void reader?.library.reconnected());
+
   // Each return of the network is a chance to learn of a revocation and to fetch server time.
   const checkInSub = reachability.changes
     .pipe(
@@ -124,6 +186,8 @@ export async function createCore(config: CoreConfig & { sync?: SyncOptions }): P
     )
     .subscribe(() => {
       device.checkIn().catch((error: unknown) => console.warn('[core] check-in failed', error));
+      // Issuer keys kept for verifying payment QR codes while offline; a till not enrolled has none.
+      qr?.refreshIssuers().catch(() => undefined);
       // A provisioned terminal that was offline at first start enrolls as soon as it can.
       if (provisioning.status === 'applied' && provisioning$.value.message !== null) {
         void provisioning
@@ -141,6 +205,17 @@ export async function createCore(config: CoreConfig & { sync?: SyncOptions }): P
     identity: device.identityView,
     enrollment: device.enrollmentChanges,
     provisioning: provisioning$,
+  });
+
+  // POS hardware (issue 6): card reader, scanner, receipt printer; docs/hardware.md.
+  const hardware = await startHardware(config.dataDir, keyStore, config.hardware);
+  const hw = hardwareHandlers({
+    service: hardware,
+    sale: async (saleId) => {
+      needPos();
+      return db ? findSale(db.rx.collections.sales, saleId) : null;
+    },
+    receiptContext: () => settings.current,
   });
 
   const handlers: ApiHandlers = {
@@ -163,6 +238,13 @@ export async function createCore(config: CoreConfig & { sync?: SyncOptions }): P
       'pos.shift.close': ({ countedCashMinor }) => needPos().closeShift(countedCashMinor),
       'pos.managerPin.set': (input) => needPos().setManagerPin(input),
       'sync.now': () => needSync().syncNow(),
+      ...qrHandlers(() => {
+        needPos();
+        // Built right after the POS service, so it exists whenever that does.
+        return qr as QrService;
+      }),
+      ...libraryHandlers(needReader),
+      ...hw.commands,
     },
     subscriptions: {
       'device.status': () => status$,
@@ -171,17 +253,32 @@ export async function createCore(config: CoreConfig & { sync?: SyncOptions }): P
       'sync.status': () => (sync ? sync.changes : fail()),
       'pos.shift.current': () => (pos ? pos.currentShift() : fail()),
       'pos.sales.recent': ({ limit }) => (pos ? pos.recentSales(limit) : fail()),
+      'library.items': () =>
+        reader
+          ? reader.library.items()
+          : throwError(
+              () =>
+                new ApiError(
+                  'STORE_UNAVAILABLE',
+                  `The library could not be opened: ${readerError ?? 'unknown'}.`,
+                ),
+            ),
+      ...hw.subscriptions,
     },
   };
 
   return {
     handlers,
     config,
+    content,
     async close() {
       settingsSub.unsubscribe();
       checkInSub.unsubscribe();
+      libraryOnlineSub.unsubscribe();
+      await reader?.close();
       provisioning$.complete();
       sync?.stop();
+      await hardware.close();
       // Sales being written finish first: a sale acknowledged to the cashier is on disk.
       await pos?.idle();
       await db?.close();
