@@ -195,3 +195,49 @@ test('demo hardware: swipe fills the card tender, scan adds a product, the print
     demo.close();
   }
 });
+
+test('a keyboard-wedge scanner’s prefix, suffix and end key are set in Settings and kept', async ({
+  page,
+}) => {
+  // No HID device exists here: the scanner is chosen as a wedge scanner that is not plugged in.
+  const deviceId = '1a86:e026:sn:KB-1';
+  const demo = await demoClient(host.url);
+  try {
+    await demo.call('hardware.choose', {
+      role: 'scanner',
+      choice: { deviceId, scannerMode: 'keyboard-wedge' },
+    });
+    await page.goto(host.url);
+    await page.getByRole('link', { name: 'Settings' }).click();
+    const wedge = page.getByTestId('hardware-wedge');
+    const save = wedge.getByRole('button', { name: 'Save scanner settings' });
+    await expect(save).toBeDisabled();
+    await wedge.getByLabel('Prefix').fill('#');
+    await wedge.getByLabel('Suffix').fill('$');
+    await wedge.getByLabel('Each code ends with').selectOption('tab');
+    await save.click();
+    await expect(page.getByTestId('hardware-message')).toHaveText('Scanner settings saved.');
+    await expect(save).toBeDisabled();
+
+    const state = await demo.call<{ choices: { scanner: unknown } }>('hardware.list');
+    expect(state.choices.scanner).toEqual({
+      deviceId,
+      scannerMode: 'keyboard-wedge',
+      wedge: { prefix: '#', suffix: '$', terminator: 'tab' },
+    });
+    await expect(
+      demo.call('hardware.choose', {
+        role: 'scanner',
+        choice: { deviceId, wedge: { prefix: '\u001b', suffix: '', terminator: 'enter' } },
+      }),
+    ).rejects.toThrow('INVALID_INPUT');
+
+    await page.reload();
+    await page.getByRole('link', { name: 'Settings' }).click();
+    await expect(wedge.getByLabel('Prefix')).toHaveValue('#');
+    await expect(wedge.getByLabel('Suffix')).toHaveValue('$');
+    await expect(wedge.getByLabel('Each code ends with')).toHaveValue('tab');
+  } finally {
+    demo.close();
+  }
+});

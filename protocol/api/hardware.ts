@@ -36,11 +36,30 @@ export const HardwareDevice = z.object({
 });
 export type HardwareDevice = z.infer<typeof HardwareDevice>;
 
+/**
+ * Text a keyboard-wedge scanner is configured to type before or after each code, stripped from
+ * scans. Printable only: the key that ends a scan is `terminator`, never part of a suffix.
+ */
+const WedgeAffix = z
+  .string()
+  .max(8)
+  .regex(/^[^\p{C}]*$/u, 'no control characters');
+
+export const WedgeConfig = z.strictObject({
+  prefix: WedgeAffix,
+  suffix: WedgeAffix,
+  /** The key the scanner sends after each code. With `tab`, Enter still ends a scan. */
+  terminator: z.enum(['enter', 'tab']),
+});
+export type WedgeConfig = z.infer<typeof WedgeConfig>;
+
 export const HardwareChoice = z.strictObject({
   deviceId: Line(300),
   cardFormat: z.enum(['keyboard', 'magtek', 'idtech']).optional(),
   layout: z.enum(['us', 'fr-azerty']).optional(),
   scannerMode: z.enum(['hid-pos', 'keyboard-wedge']).optional(),
+  /** Scanner role, keyboard-wedge mode only; absent means no prefix or suffix, Enter ends a scan. */
+  wedge: WedgeConfig.optional(),
 });
 export type HardwareChoice = z.infer<typeof HardwareChoice>;
 
@@ -119,7 +138,12 @@ export const hardwareCommands = {
   'hardware.list': { input: Empty, output: HardwareState },
   /** Saves (or clears, with null) the device for a role; it survives restarts and re-plugging. */
   'hardware.choose': {
-    input: z.strictObject({ role: HardwareRole, choice: HardwareChoice.nullable() }),
+    input: z
+      .strictObject({ role: HardwareRole, choice: HardwareChoice.nullable() })
+      .refine((i) => i.role === 'scanner' || !i.choice?.wedge, {
+        message: 'only a scanner has a keyboard-wedge configuration',
+        path: ['choice', 'wedge'],
+      }),
     output: HardwareState,
   },
   /**

@@ -3,34 +3,46 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { HardwareEvent } from '../../../protocol/api';
 import type { HidBackend, HidConnection, UsbBackend } from '../../../native/hardware/discovery/backends';
 import { classifyHid, deviceId, type DiscoveredDevice } from '../../../native/hardware/discovery/classify';
+import { typeText } from '../../../native/hardware/sim/keyboard';
 import { InMemoryKeyStoreForTests } from '../../../native/keystore/memory';
+import { callCommand } from '../api/dispatch';
+import type { ApiHandlers } from '../api/handlers';
 import type { HardwareService } from './hardware-service';
-import { startHardware } from './handlers';
+import { hardwareHandlers, startHardware } from './handlers';
 
 /**
  * The service around HardwareManager: what Settings chose and which print jobs completed survive a
  * restart. No USB or HID device exists on our machines, so the buses are stand-ins listing one
- * MagTek reader; demo hardware is the real simulators.
+ * MagTek reader and one plain keyboard (a wedge scanner); demo hardware is the real simulators.
  */
-const reader = (() => {
-  const base = { vendorId: 0x0801, productId: 0x0011, path: '/dev/hidraw7', serialNumber: 'MT-42' };
-  const info = { ...base, usagePage: 0xff00, usage: 0x01 };
+function hidDevice(vendorId: number, path: string, serialNumber: string, usagePage: number, usage: number) {
+  const base = { vendorId, productId: 0x0011, path, serialNumber };
+  const info = { ...base, usagePage, usage };
   return {
     ...info,
     bus: 'hid' as const,
     id: deviceId(base),
     ...classifyHid(info),
   } satisfies DiscoveredDevice;
-})();
+}
+const reader = hidDevice(0x0801, '/dev/hidraw7', 'MT-42', 0xff00, 0x01);
+const keyboard = hidDevice(0x1a86, '/dev/hidraw8', 'KB-1', 0x01, 0x06);
 
-class OneReaderHid implements HidBackend {
+/** Keeps the report listener of each opened path, so a test can send that device's bytes. */
+class FakeHid implements HidBackend {
+  readonly listeners = new Map<string, (report: Buffer) => void>();
   async list() {
-    return [reader];
+    return [reader, keyboard];
   }
-  async open(): Promise<HidConnection> {
-    return { onReport: () => undefined, onError: () => undefined, close: async () => undefined };
+  async open(path: string): Promise<HidConnection> {
+    return {
+      onReport: (listener) => void this.listeners.set(path, listener),
+      onError: () => undefined,
+      close: async () => void this.listeners.delete(path),
+    };
   }
 }
 class NoUsb implements UsbBackend {
@@ -53,19 +65,45 @@ afterEach(async () => {
 });
 
 const keyStore = new InMemoryKeyStoreForTests();
-async function start(dataDir: string): Promise<HardwareService> {
+/** Keystroke timing is what tells a scan from typing: the tests set the clock, never the machine's load. */
+let clock = 0;
+async function start(dataDir: string, hid = new FakeHid()): Promise<HardwareService> {
   const service = await startHardware(dataDir, keyStore, {
-    hid: new OneReaderHid(),
+    hid,
     usb: new NoUsb(),
     pollMs: 60_000,
+    monotonic: () => clock,
   });
   running.push(service);
   return service;
 }
-async function restart(service: HardwareService, dataDir: string): Promise<HardwareService> {
+async function restart(service: HardwareService, dataDir: string, hid?: FakeHid): Promise<HardwareService> {
   running.splice(running.indexOf(service), 1);
   await service.close();
-  return start(dataDir);
+  return start(dataDir, hid);
+}
+/** The keyboard's boot reports for `text`, 4 ms apart, as a wedge scanner types. */
+function typeOn(hid: FakeHid, text: string): void {
+  const listener = hid.listeners.get(keyboard.path);
+  if (!listener) throw new Error('the keyboard is not open');
+  for (const report of typeText(text, { layout: 'us' })) {
+    clock += 4;
+    listener(Buffer.from(report));
+  }
+}
+function events(service: HardwareService): HardwareEvent[] {
+  const seen: HardwareEvent[] = [];
+  service.events.subscribe((e) => seen.push(e));
+  return seen;
+}
+/** The real boundary (validation, then the hardware handlers); dispatch reaches no other command here. */
+function api(service: HardwareService): ApiHandlers {
+  const { commands, subscriptions } = hardwareHandlers({
+    service,
+    sale: async () => null,
+    receiptContext: () => ({ terminalName: 'T', locale: 'en' }),
+  });
+  return { commands, subscriptions } as unknown as ApiHandlers;
 }
 async function dataDir(): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'outpost-hw-'));
@@ -83,7 +121,7 @@ describe('hardware service', () => {
     const dir = await dataDir();
     let service = await start(dir);
     const state = await service.choose('cardReader', { deviceId: reader.id, layout: 'fr-azerty' });
-    expect(state.devices.map((d) => d.id)).toEqual([reader.id]);
+    expect(state.devices.map((d) => d.id)).toEqual([reader.id, keyboard.id]);
     expect(state.roles.find((r) => r.role === 'cardReader')).toMatchObject({ state: 'connected' });
 
     service = await restart(service, dir);
@@ -125,5 +163,60 @@ describe('hardware service', () => {
     });
     expect(service.demoLastPrint()).toEqual({ jobId: null, picture: null });
     expect(await service.demoSwipe('visa')).toMatchObject({ type: 'card', brand: 'visa' });
+  });
+
+  it('applies a saved wedge prefix, suffix and Tab terminator after a restart', async () => {
+    const dir = await dataDir();
+    let hid = new FakeHid();
+    let service = await start(dir, hid);
+    // Without a configuration nothing is stripped and only Enter ends a scan.
+    await service.choose('scanner', { deviceId: keyboard.id });
+    let seen = events(service);
+    typeOn(hid, '#4006381333931$\n');
+    expect(seen).toMatchObject([{ type: 'scan', text: '#4006381333931$', gtin: null }]);
+
+    const wedge = { prefix: '#', suffix: '$', terminator: 'tab' } as const;
+    await callCommand(api(service), 'hardware.choose', {
+      role: 'scanner',
+      choice: { deviceId: keyboard.id, wedge },
+    });
+    hid = new FakeHid();
+    service = await restart(service, dir, hid);
+    expect((await service.state()).choices.scanner).toEqual({ deviceId: keyboard.id, wedge });
+    expect(JSON.parse(await readFile(join(dir, 'hardware.json'), 'utf8'))).toMatchObject({
+      choices: { scanner: { wedge } },
+    });
+    seen = events(service);
+    typeOn(hid, '#4006381333931$\t');
+    // Enter still ends a scan when the scanner is set to Tab.
+    typeOn(hid, '#ABC-123$\n');
+    expect(seen).toMatchObject([
+      { type: 'scan', text: '4006381333931', gtin: '4006381333931' },
+      { type: 'scan', text: 'ABC-123', gtin: null },
+    ]);
+  });
+
+  it('refuses bad wedge configurations at the boundary and keeps the saved one', async () => {
+    const dir = await dataDir();
+    const service = await start(dir);
+    const good = { deviceId: keyboard.id, wedge: { prefix: ']C1', suffix: '', terminator: 'enter' } };
+    await callCommand(api(service), 'hardware.choose', { role: 'scanner', choice: good });
+    const bad = [
+      { role: 'scanner', choice: { ...good, wedge: { ...good.wedge, prefix: '\u001b[' } } },
+      { role: 'scanner', choice: { ...good, wedge: { ...good.wedge, suffix: '\r' } } },
+      { role: 'scanner', choice: { ...good, wedge: { ...good.wedge, suffix: '123456789' } } },
+      { role: 'scanner', choice: { ...good, wedge: { ...good.wedge, terminator: 'cr' } } },
+      { role: 'scanner', choice: { ...good, wedge: { prefix: '#', suffix: '$' } } },
+      { role: 'scanner', choice: { ...good, wedge: { ...good.wedge, minLength: 1 } } },
+      { role: 'cardReader', choice: { deviceId: reader.id, wedge: good.wedge } },
+    ];
+    for (const input of bad) {
+      await expect(
+        callCommand(api(service), 'hardware.choose', input),
+        JSON.stringify(input),
+      ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    }
+    const saved = JSON.parse(await readFile(join(dir, 'hardware.json'), 'utf8')) as unknown;
+    expect(saved).toMatchObject({ choices: { scanner: good, cardReader: null } });
   });
 });

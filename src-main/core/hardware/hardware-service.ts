@@ -24,10 +24,14 @@ import {
 import type { KeyStore } from '../../../native/keystore';
 import type { PersistentCompletedJobs } from './completed-jobs';
 import type { HardwareFile, HardwareSettings } from './hardware-file';
+import { roleChoice } from './role-choice';
 import { deviceView, eventFromScan, eventFromSwipe, roleStatusView } from './views';
 
-/** Test seams: fake buses and a faster poll; the app uses node-hid and usb. */
-export type HardwareServiceOptions = Pick<HardwareManagerOptions, 'hid' | 'usb' | 'pollMs' | 'now'>;
+/** Test seams: fake buses, a faster poll and clocks; the app uses node-hid, usb and the real clocks. */
+export type HardwareServiceOptions = Pick<
+  HardwareManagerOptions,
+  'hid' | 'usb' | 'pollMs' | 'now' | 'monotonic'
+>;
 
 const AIM = { 'ean-13': ']E0', 'ean-8': ']E4', 'upc-a': ']E0', 'code-128': ']C0', qr: ']Q1' } as const;
 /** How long a demo swipe or scan may take to come out of the decoders (the token needs the keychain). */
@@ -99,7 +103,7 @@ export class HardwareService {
     if (demo) await this.manager.setDemo(true);
     for (const role of ROLES) {
       const choice = choices[role];
-      if (choice) await this.manager.choose(role, choice).catch(() => undefined);
+      if (choice) await this.manager.choose(role, roleChoice(choice)).catch(() => undefined);
     }
     this.manager.start();
     this.status$.next(this.statusNow());
@@ -122,7 +126,7 @@ export class HardwareService {
     this.settings = { ...this.settings, choices: { ...this.settings.choices, [role]: choice } };
     await this.file.write(this.settings);
     // A device that is not plugged in now stays chosen and opens when it appears.
-    await this.manager.choose(role, choice).catch((error: unknown) => {
+    await this.manager.choose(role, choice && roleChoice(choice)).catch((error: unknown) => {
       if (!isHardwareError(error)) throw error;
     });
     return this.state();

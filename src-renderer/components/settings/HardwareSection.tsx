@@ -11,6 +11,7 @@ import type {
 import { useApi, useSubscription } from '../../api/hooks';
 import { errorText } from '../../i18n/error-text';
 import { useHardwareEvents } from '../pos/useHardwareEvents';
+import { WedgeFields } from './WedgeFields';
 
 const ROLES: readonly HardwareRole[] = ['cardReader', 'scanner', 'printer'];
 /** Which discovered devices can serve a role; a plain keyboard may be a wedge scanner or an MSR. */
@@ -121,6 +122,12 @@ export function HardwareSection() {
                   return undefined;
                 })
               }
+              onSaveWedge={(choice) =>
+                void run(async () => {
+                  setState(await api.call('hardware.choose', { role, choice }));
+                  return { kind: 'ok', text: t('hardware.wedgeSaved') };
+                })
+              }
               onTest={() =>
                 void run(async () => {
                   const { outcome } = await api.call('hardware.test', { role });
@@ -200,6 +207,7 @@ function RoleRow({
   choice,
   lastEventText,
   onChoose,
+  onSaveWedge,
   onTest,
 }: {
   role: HardwareRole;
@@ -209,6 +217,7 @@ function RoleRow({
   choice: HardwareChoice | null;
   lastEventText: string;
   onChoose: (choice: HardwareChoice | null) => void;
+  onSaveWedge: (choice: HardwareChoice) => void;
   onTest: () => void;
 }) {
   const { t } = useTranslation();
@@ -217,6 +226,13 @@ function RoleRow({
     [d.manufacturer, d.product].filter(Boolean).join(' ') ||
     `${d.vendorId.toString(16).padStart(4, '0')}:${d.productId.toString(16).padStart(4, '0')}`;
   const selectId = `hardware-${role}`;
+  // A device not plugged in now cannot say what it is: a saved configuration says it was a wedge.
+  const wedge =
+    role === 'scanner' &&
+    choice &&
+    (choice.scannerMode === 'keyboard-wedge' ||
+      Boolean(choice.wedge) ||
+      devices.some((d) => d.id === choice.deviceId && d.category === 'keyboard-wedge'));
   return (
     <>
       <dt>
@@ -253,6 +269,13 @@ function RoleRow({
           {t(`hardware.state_${status?.state ?? 'disconnected'}`)}
         </span>
         {lastEventText && <small className="hint"> — {lastEventText}</small>}
+        {wedge && (
+          <WedgeFields
+            key={`${choice.deviceId}|${JSON.stringify(choice.wedge ?? null)}`}
+            saved={choice.wedge}
+            onSave={(config) => onSaveWedge({ ...choice, wedge: config })}
+          />
+        )}
       </dd>
     </>
   );

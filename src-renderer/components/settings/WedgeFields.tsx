@@ -1,0 +1,72 @@
+import { useState } from 'react';
+import { useTranslation } from 'react-i18next';
+import { WedgeConfig } from '../../../protocol/api';
+
+const TERMINATORS: readonly WedgeConfig['terminator'][] = ['enter', 'tab'];
+const NONE: WedgeConfig = { prefix: '', suffix: '', terminator: 'enter' };
+
+/**
+ * Prefix, suffix and end key of a keyboard-wedge scanner. The parent keys this component by the
+ * saved configuration, so the fields start again from what was saved whenever it changes.
+ */
+export function WedgeFields({
+  saved,
+  onSave,
+}: {
+  saved: WedgeConfig | undefined;
+  onSave: (wedge: WedgeConfig) => void;
+}) {
+  const { t } = useTranslation();
+  const [draft, setDraft] = useState<WedgeConfig>(saved ?? NONE);
+  // The same schema the core checks: nothing invalid is sent, and the field says why.
+  const bad = (field: 'prefix' | 'suffix') => !WedgeConfig.shape[field].safeParse(draft[field]).success;
+  const invalid = bad('prefix') || bad('suffix');
+  const unchanged =
+    draft.prefix === (saved ?? NONE).prefix &&
+    draft.suffix === (saved ?? NONE).suffix &&
+    draft.terminator === (saved ?? NONE).terminator;
+
+  return (
+    <fieldset className="row" data-testid="hardware-wedge">
+      <legend>{t('hardware.wedge')}</legend>
+      <p className="hint">{t('hardware.wedgeHint')}</p>
+      {(['prefix', 'suffix'] as const).map((field) => (
+        <label key={field}>
+          {t(field === 'prefix' ? 'hardware.wedgePrefix' : 'hardware.wedgeSuffix')}
+          <input
+            value={draft[field]}
+            maxLength={8}
+            autoComplete="off"
+            spellCheck={false}
+            aria-invalid={bad(field)}
+            onChange={(e) => setDraft({ ...draft, [field]: e.target.value })}
+          />
+        </label>
+      ))}
+      <label>
+        {t('hardware.wedgeTerminator')}
+        <select
+          value={draft.terminator}
+          onChange={(e) => {
+            const terminator = TERMINATORS.find((k) => k === e.target.value);
+            if (terminator) setDraft({ ...draft, terminator });
+          }}
+        >
+          {TERMINATORS.map((k) => (
+            <option key={k} value={k}>
+              {t(`hardware.terminator_${k}`)}
+            </option>
+          ))}
+        </select>
+      </label>
+      <button type="button" className="small" disabled={invalid || unchanged} onClick={() => onSave(draft)}>
+        {t('hardware.wedgeSave')}
+      </button>
+      {invalid && (
+        <small role="alert" className="error-message">
+          {t('hardware.wedgeInvalid')}
+        </small>
+      )}
+    </fieldset>
+  );
+}
