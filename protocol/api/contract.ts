@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { isKnownCurrency } from '../money';
 import { libraryCommands, librarySubscriptions } from './library';
 import { hardwareCommands, hardwareSubscriptions } from './hardware';
-import { qrCommands } from '../qr/commands';
+import { qrCommands, QrVerificationId } from '../qr/commands';
 
 /**
  * The one table of every call the UI can make. The Electron IPC binding, the WebSocket host and the
@@ -141,7 +141,8 @@ export const TenderInput = z.discriminatedUnion('type', [
     /** The processor's token, never the card number. */
     token: Text(256).refine((t) => !/\d{12,}/.test(t), 'looks like a card number'),
   }),
-  z.strictObject({ type: z.literal('qr'), amountMinor: Minor, payerRef: Text(128) }),
+  /** Only a QR `pos.qr.verify` accepted, by its verificationId; the payer comes from that QR. */
+  z.strictObject({ type: z.literal('qr'), amountMinor: Minor, verificationId: QrVerificationId }),
 ]);
 export type TenderInput = z.input<typeof TenderInput>;
 

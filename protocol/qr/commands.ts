@@ -23,10 +23,20 @@ export const QrVerifyInput = z.strictObject({
   dueMinor: Minor.nullable(),
 });
 
+/**
+ * What a verified customer QR is known by on the till: `<issuer_id>:<nonce>`. The QR tender of
+ * `pos.sale.capture` must name one, so a QR tender exists only for a QR the core has verified.
+ */
+export const QrVerificationId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,63}:[A-Za-z0-9_-]{22}$/, '<issuer_id>:<nonce> from pos.qr.verify');
+
 export const VerifiedQrPayment = z.object({
+  /** Put on the sale's QR tender; it can pay one sale only. */
+  verificationId: QrVerificationId,
   issuerId: z.string(),
   issuerName: z.string(),
-  /** Kept on the sale's QR tender (payerRef). */
+  /** Kept on the sale's QR tender (`qr.payer_ref`). */
   payerRef: z.string(),
   amountMinor: Minor,
   currency: z.string(),

@@ -332,6 +332,9 @@ export const en = {
     QR_REPLAYED: 'This payment QR code has already been used at this till.',
     QR_AMOUNT_MISMATCH: 'This payment QR code is not for the amount due.',
     QR_ISSUER_UNKNOWN: 'This payment QR code comes from an issuer this till does not know.',
+    // QR tender at capture (helper H2)
+    QR_NOT_VERIFIED: 'This QR payment was not verified at this till: scan the customer’s payment QR code.',
+    QR_ALREADY_USED: 'This payment QR code has already paid another sale.',
     UNAVAILABLE: 'The server cannot be reached. Check the network and the server address.',
     ENROLLMENT_CODE_INVALID: 'This code is not valid: it may be mistyped, already used or expired.',
     INVALID_CREDENTIALS: 'Wrong email or password.',
@@ -437,6 +440,18 @@ export const en = {
     printAgain: 'Print again',
     preview: 'The receipt as printed',
     qrScanned: 'Payment QR code scanned.',
+    // Keyboard-wedge scanner prefix/suffix (issue 6)
+    wedge: 'Keyboard-wedge scanner',
+    wedgeHint:
+      'What the scanner is set to type before and after each code (up to 8 characters, no tabs or line breaks); it is removed from scans.',
+    wedgePrefix: 'Prefix',
+    wedgeSuffix: 'Suffix',
+    wedgeTerminator: 'Each code ends with',
+    terminator_enter: 'Enter',
+    terminator_tab: 'Tab (Enter also works)',
+    wedgeSave: 'Save scanner settings',
+    wedgeSaved: 'Scanner settings saved.',
+    wedgeInvalid: 'Up to 8 characters, with no tabs, line breaks or other control characters.',
     reasons: {
       NO_TRACK_DATA: 'nothing was read from the stripe.',
       NO_START_SENTINEL: 'the start of the stripe was missed.',

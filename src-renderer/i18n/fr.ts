@@ -340,6 +340,10 @@ export const fr: Messages = {
     QR_REPLAYED: 'Ce QR code de paiement a déjà été utilisé à cette caisse.',
     QR_AMOUNT_MISMATCH: 'Ce QR code de paiement n’est pas du montant dû.',
     QR_ISSUER_UNKNOWN: 'Ce QR code de paiement vient d’un émetteur que cette caisse ne connaît pas.',
+    // QR tender at capture (helper H2)
+    QR_NOT_VERIFIED:
+      'Ce paiement QR n’a pas été vérifié à cette caisse : scannez le QR code de paiement du client.',
+    QR_ALREADY_USED: 'Ce QR code de paiement a déjà réglé une autre vente.',
     UNAVAILABLE: 'Le serveur est injoignable. Vérifiez le réseau et l’adresse du serveur.',
     ENROLLMENT_CODE_INVALID: 'Ce code n’est pas valable : erreur de saisie, déjà utilisé ou expiré.',
     INVALID_CREDENTIALS: 'E-mail ou mot de passe incorrect.',
@@ -452,6 +456,18 @@ export const fr: Messages = {
     printAgain: 'Imprimer à nouveau',
     preview: 'Le ticket tel qu’imprimé',
     qrScanned: 'QR code de paiement lu.',
+    // Keyboard-wedge scanner prefix/suffix (issue 6)
+    wedge: 'Scanner en émulation clavier',
+    wedgeHint:
+      'Ce que le scanner est réglé pour taper avant et après chaque code (8 caractères au plus, sans tabulation ni retour à la ligne) ; il est retiré des lectures.',
+    wedgePrefix: 'Préfixe',
+    wedgeSuffix: 'Suffixe',
+    wedgeTerminator: 'Chaque code se termine par',
+    terminator_enter: 'Entrée',
+    terminator_tab: 'Tabulation (Entrée fonctionne aussi)',
+    wedgeSave: 'Enregistrer les réglages du scanner',
+    wedgeSaved: 'Réglages du scanner enregistrés.',
+    wedgeInvalid: '8 caractères au plus, sans tabulation, retour à la ligne ni autre caractère de contrôle.',
     reasons: {
       NO_TRACK_DATA: 'rien n’a été lu sur la piste.',
       NO_START_SENTINEL: 'le début de la piste n’a pas été lu.',

@@ -5,11 +5,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
 import { generateEd25519, publicKeyRaw } from '../../protocol/crypto/ed25519';
-import { issuePaymentToken, QR_SCHEME, readPaymentRequest } from '../../protocol/qr';
+import { decodeSigned, issuePaymentToken, QR_SCHEME, readPaymentRequest } from '../../protocol/qr';
+import type { Sale } from '../../protocol/bundle/sale';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { loadOrCreateIdentity } from '../../src-main/core/device/identity';
 import { createCore, type Core } from '../../src-main/core';
+import { openAppDatabase } from '../../src-main/core/store/database';
+import { SN_POLICY_INPUT } from '../support/sn-policy';
 
 /**
  * Payment QR codes through the real core (keychain, encrypted store), enrolled on the real server
@@ -52,6 +55,12 @@ beforeAll(async () => {
   server = await startTestServer();
   dataDir = await mkdtemp(join(tmpdir(), 'outpost-qr-'));
   const admin = await server.user(`admin-${randomUUID()}@shop.test`, ['pay_admin']);
+  // Capture needs the country's policy; the QR checks themselves do not.
+  const policy = await server.call('POST', '/offline/policies', {
+    token: admin.token,
+    body: SN_POLICY_INPUT,
+  });
+  expect(policy.status).toBe(200);
   const issued = await server.call('POST', '/offline/enrollment-codes', {
     token: admin.token,
     body: { tenant_type: 'merchant', tenant_id: 'shop-42', country: 'SN', currency_default: 'XOF' },
@@ -154,6 +163,156 @@ describe('payment QR codes at the till', () => {
     core = await open('http://127.0.0.1:9');
     await expect(call('pos.qr.verify', { text, dueMinor: null })).rejects.toMatchObject({
       code: 'QR_REPLAYED',
+    });
+  });
+});
+
+/** 1 180 XOF: one line of 1 000 with 18 % tax. */
+const RICE = [{ sku: 'rice-1kg', name: 'Riz 1kg', qty: 1, unitPriceMinor: 1000, taxRateBp: 1800 }];
+const nonceOf = (text: string) => (decodeSigned(text).json as { nonce: string }).nonce;
+const signatureOf = (text: string) => decodeSigned(text).signature.toString('base64url');
+type Summary = { saleId: string; tenders: { type: string; amountMinor: number; payerRef: string | null }[] };
+
+/** The till's own database, opened while the core is closed: what is stored, and a crash's leftovers. */
+async function withDatabase<T>(
+  work: (db: Awaited<ReturnType<typeof openAppDatabase>>) => Promise<T>,
+): Promise<T> {
+  await core.close();
+  const db = await openAppDatabase({ dataDir, keyStore: new KeytarKeyStore({ service }) });
+  try {
+    return await work(db);
+  } finally {
+    await db.close();
+    core = await open('http://127.0.0.1:9');
+  }
+}
+
+/**
+ * Issue 4 item 6: a QR tender is accepted only for a customer QR this till verified, once, for its
+ * amount. Runs offline (the previous block left the till without a server), as a till often does.
+ */
+describe('the QR tender of a sale', () => {
+  it('is refused unless it names a QR the till verified', async () => {
+    await call('pos.shift.open', { floatMinor: 0 });
+    // A free-form QR tender, as the API took it before: refused at the boundary.
+    await expect(
+      call('pos.sale.capture', {
+        lines: RICE,
+        tenders: [{ type: 'qr', amountMinor: 1180, payerRef: 'wave:tx-free' }],
+      }),
+    ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+    // A well-formed id of a QR never shown to this till.
+    await expect(
+      call('pos.sale.capture', {
+        lines: RICE,
+        tenders: [{ type: 'qr', amountMinor: 1180, verificationId: `wave:${'A'.repeat(22)}` }],
+      }),
+    ).rejects.toMatchObject({ code: 'QR_NOT_VERIFIED' });
+    // A genuine QR that verification refused is not verified either.
+    const text = pay(1180);
+    await expect(call('pos.qr.verify', { text, dueMinor: 1000 })).rejects.toMatchObject({
+      code: 'QR_AMOUNT_MISMATCH',
+    });
+    await expect(
+      call('pos.sale.capture', {
+        lines: RICE,
+        tenders: [{ type: 'qr', amountMinor: 1180, verificationId: `wave:${nonceOf(text)}` }],
+      }),
+    ).rejects.toMatchObject({ code: 'QR_NOT_VERIFIED' });
+  });
+
+  it('pays one sale, for the QR’s amount; a refused sale leaves it usable', async () => {
+    const text = pay(1180, { payer_ref: 'wave:tx-77' });
+    const verified = (await call('pos.qr.verify', { text, dueMinor: null })) as { verificationId: string };
+    expect(verified.verificationId).toBe(`wave:${nonceOf(text)}`);
+    const qr = (amountMinor: number) => ({
+      type: 'qr',
+      amountMinor,
+      verificationId: verified.verificationId,
+    });
+
+    await expect(
+      call('pos.sale.capture', { lines: RICE, tenders: [qr(1000), { type: 'cash', amountMinor: 180 }] }),
+    ).rejects.toMatchObject({
+      code: 'QR_AMOUNT_MISMATCH',
+      details: expect.objectContaining({ qrAmountMinor: 1180, tenderMinor: 1000 }),
+    });
+    // Refused for another reason (the QR pays more than this cart): still not spent.
+    await expect(
+      call('pos.sale.capture', { lines: [{ ...RICE[0]!, unitPriceMinor: 500 }], tenders: [qr(1180)] }),
+    ).rejects.toMatchObject({ code: 'TENDER_OVERPAID' });
+
+    const sale = (await call('pos.sale.capture', { lines: RICE, tenders: [qr(1180)] })) as Summary;
+    expect(sale.tenders).toEqual([
+      expect.objectContaining({ type: 'qr', amountMinor: 1180, payerRef: 'wave:tx-77' }),
+    ]);
+    await expect(call('pos.sale.capture', { lines: RICE, tenders: [qr(1180)] })).rejects.toMatchObject({
+      code: 'QR_ALREADY_USED',
+      details: expect.objectContaining({ saleId: sale.saleId }),
+    });
+    // Voiding the sale gives the money back; it does not make the QR payable again.
+    await call('pos.sale.void', { originalSaleId: sale.saleId, reason: 'wrong item' });
+    await expect(call('pos.sale.capture', { lines: RICE, tenders: [qr(1180)] })).rejects.toMatchObject({
+      code: 'QR_ALREADY_USED',
+    });
+
+    // One QR named twice on a sale pays it once: refused, and still usable alone.
+    const half = pay(590);
+    const id = ((await call('pos.qr.verify', { text: half, dueMinor: null })) as { verificationId: string })
+      .verificationId;
+    await expect(
+      call('pos.sale.capture', {
+        lines: RICE,
+        tenders: [
+          { type: 'qr', amountMinor: 590, verificationId: id },
+          { type: 'qr', amountMinor: 590, verificationId: id },
+        ],
+      }),
+    ).rejects.toMatchObject({ code: 'QR_ALREADY_USED' });
+    await expect(
+      call('pos.sale.capture', {
+        lines: RICE,
+        tenders: [
+          { type: 'qr', amountMinor: 590, verificationId: id },
+          { type: 'cash', amountMinor: 590 },
+        ],
+      }),
+    ).resolves.toMatchObject({ totalMinor: 1180 });
+
+    // The signed sale carries the issuer's signature of the token, which names that exact QR.
+    const stored = await withDatabase(async (db) => {
+      const doc = await db.rx.collections.sales.findOne(sale.saleId).exec();
+      return JSON.parse(doc!.record!) as Sale;
+    });
+    expect(stored.tenders).toEqual([
+      { type: 'qr', amount_minor: 1180, qr: { payer_ref: 'wave:tx-77', signature: signatureOf(text) } },
+    ]);
+  });
+
+  it('survives a crash between marking the QR and writing the sale', async () => {
+    const text = pay(1180);
+    const { verificationId } = (await call('pos.qr.verify', { text, dueMinor: 1180 })) as {
+      verificationId: string;
+    };
+    // What a crash after the mark and before the sale write leaves: a mark naming a sale that
+    // was never written.
+    await withDatabase(async (db) => {
+      const key = `qr.nonce:${verificationId}`;
+      const doc = await db.rx.collections.settings.findOne(key).exec();
+      const value = { ...(JSON.parse(doc!.value) as object), saleId: randomUUID() };
+      await db.rx.collections.settings.upsert({ key, value: JSON.stringify(value), updatedAt: Date.now() });
+    });
+    const tender = { type: 'qr', amountMinor: 1180, verificationId };
+    const sale = (await call('pos.sale.capture', { lines: RICE, tenders: [tender] })) as Summary;
+    await expect(call('pos.sale.capture', { lines: RICE, tenders: [tender] })).rejects.toMatchObject({
+      code: 'QR_ALREADY_USED',
+      details: expect.objectContaining({ saleId: sale.saleId }),
+    });
+    // A restart changes nothing: the mark and the sale are both on disk.
+    await core.close();
+    core = await open('http://127.0.0.1:9');
+    await expect(call('pos.sale.capture', { lines: RICE, tenders: [tender] })).rejects.toMatchObject({
+      code: 'QR_ALREADY_USED',
     });
   });
 });

@@ -439,7 +439,8 @@ describe('sales capture on the real core, keychain and encrypted store', () => {
     const a = (await t.call('pos.sale.capture', cart(1000, 3))) as Summary; // 3540, cash 5000 → change 1460
     const b = (await t.call('pos.sale.capture', {
       lines: [{ sku: 'tea', name: 'Thé', qty: 1, unitPriceMinor: 500, taxRateBp: 0 }],
-      tenders: [{ type: 'qr', amountMinor: 500, payerRef: 'wave:tx-8842' }],
+      // A card here: the QR tender's own rules are in pos-qr.test.ts.
+      tenders: [{ type: 'card', amountMinor: 500, brand: 'visa', last4: '4242', token: 'tok_tea' }],
     })) as Summary;
     const r1 = (await t.call('pos.sale.refund', {
       originalSaleId: a.saleId,

@@ -25,6 +25,7 @@ import {
   type LimitCode,
 } from './limits';
 import type { ManagerPins } from './manager-pin';
+import { claimQrTenders, markQrTenders } from './qr-verifications';
 import { SerialQueue } from './serial';
 import {
   computeLine,
@@ -33,6 +34,7 @@ import {
   settleTenders,
   sumTotals,
   type CartLineInput,
+  type SettleTender,
   type TenderInputValue,
 } from './totals';
 import { zReport } from './zreport';
@@ -235,6 +237,8 @@ export class PosService {
     tenders: Tender[];
     override?: { manager_id: string; reason: string };
     shiftId: string;
+    /** Runs once the sale has passed checkSale, just before it is written, with its id. */
+    beforeWrite?: (saleId: string) => Promise<void>;
   }): Promise<SaleDoc> {
     const deviceId = await this.deps.deviceId();
     const head = await this.chainHead(deviceId);
@@ -295,6 +299,7 @@ export class PosService {
       record: canonicalJson(sale),
       updatedAt: createdAt,
     };
+    await input.beforeWrite?.(sale.sale_id);
     await this.c.sales.insert(doc);
     // Only a written sale moves the head: a failed write leaves the seq free (nothing holds it).
     this.head = { deviceId, head: { seq: sale.seq, hash } };
@@ -340,7 +345,20 @@ export class PosService {
       const shift = await this.requireShift();
       const lines = input.lines.map(computeLine);
       const total = sumTotals(lines);
-      const { tenders } = settleTenders(total, input.tenders);
+      const qrInputs = input.tenders.flatMap((t) => (t.type === 'qr' ? [t] : []));
+      const claimed = await claimQrTenders(this.c, qrInputs, currency);
+      const byId = new Map(claimed.map((c) => [c.verificationId, c.verification]));
+      const settle: SettleTender[] = input.tenders.map((t) => {
+        if (t.type !== 'qr') return t;
+        const verified = byId.get(t.verificationId)!;
+        return {
+          type: 'qr',
+          amountMinor: t.amountMinor,
+          payerRef: verified.payerRef,
+          signature: verified.signature,
+        };
+      });
+      const { tenders } = settleTenders(total, settle);
       const deviceId = await this.deps.deviceId();
       const state = await this.limitState(deviceId, currency, total);
       const lifted = enforceLimits(policy, state, input.override !== undefined);
@@ -353,6 +371,9 @@ export class PosService {
         tenders,
         shiftId: shift.id,
         ...(override ? { override } : {}),
+        // The QR is marked with this sale's id before the sale is written: it is spent only once
+        // that sale exists, so a crash in between leaves it usable (qr-verifications.ts).
+        beforeWrite: (saleId) => markQrTenders(this.c.settings, claimed, saleId, this.now()),
       });
       if (override)
         await this.audit(
@@ -451,7 +472,14 @@ export class PosService {
       if (lines.length === 0)
         throw new ApiError('REFUND_TOO_LARGE', 'Nothing is left to refund on that sale.');
       const total = sumTotals(lines);
-      const { tenders } = settleTenders(total, input.tenders ?? [{ type: 'cash', amountMinor: total }]);
+      const given = input.tenders ?? [{ type: 'cash', amountMinor: total }];
+      const back: SettleTender[] = given.map((t) => {
+        // A customer's QR pays; it cannot receive. Money goes back as cash or to a card.
+        if (t.type === 'qr')
+          throw new ApiError('TENDER_INVALID', 'Give a refund back in cash or to a card, not by QR.');
+        return t;
+      });
+      const { tenders } = settleTenders(total, back);
       const override = input.override
         ? await this.authorize(input.override, ['APPROVAL_REQUIRED'])
         : undefined;

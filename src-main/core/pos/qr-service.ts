@@ -14,6 +14,13 @@ import type { DeviceIdentity } from '../device/identity';
 import type { EnrollmentRecord } from '../device/enrollment-store';
 import { serverRequest } from '../net/server-client';
 import type { AuditDoc, SettingDoc } from '../store/schemas/index';
+import {
+  NONCE_PREFIX,
+  recordExpiry,
+  verificationIdOf,
+  verificationKey,
+  type QrVerification,
+} from './qr-verifications';
 import { SerialQueue } from './serial';
 
 /**
@@ -26,7 +33,6 @@ import { SerialQueue } from './serial';
 
 export const ISSUERS_KEY = 'pos.qr.issuers';
 export const ISSUERS_PATH = '/offline/qr/issuers';
-const NONCE_PREFIX = 'qr.nonce:';
 /** Kept a day past expiry: a till whose clock is wound back still recognises a used QR. */
 const NONCE_GRACE_MS = 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -51,6 +57,7 @@ export interface QrRequestView {
 }
 
 export interface VerifiedQrPayment {
+  verificationId: string;
   issuerId: string;
   issuerName: string;
   payerRef: string;
@@ -132,10 +139,6 @@ export class QrService {
     return answer.issuers;
   }
 
-  private nonceKey(issuerId: string, nonce: string): string {
-    return `${NONCE_PREFIX}${issuerId}:${nonce}`;
-  }
-
   /** Whether this QR's nonce was accepted before; looked up by key, before anything is trusted. */
   private async used(text: string): Promise<boolean> {
     let token: PaymentToken;
@@ -146,7 +149,11 @@ export class QrService {
     } catch {
       return false; // verifyPaymentToken says why
     }
-    return (await this.deps.settings.findOne(this.nonceKey(token.issuer_id, token.nonce)).exec()) !== null;
+    return (
+      (await this.deps.settings
+        .findOne(verificationKey(verificationIdOf(token.issuer_id, token.nonce)))
+        .exec()) !== null
+    );
   }
 
   private async prune(now: number): Promise<void> {
@@ -155,7 +162,7 @@ export class QrService {
     const docs = await this.deps.settings
       .find({ selector: { key: { $gte: NONCE_PREFIX, $lt: `${NONCE_PREFIX}\uffff` } } })
       .exec();
-    const stale = docs.filter((d) => Number(d.value) + NONCE_GRACE_MS < now).map((d) => d.key);
+    const stale = docs.filter((d) => recordExpiry(d.value) + NONCE_GRACE_MS < now).map((d) => d.key);
     if (stale.length > 0) await this.deps.settings.bulkRemove(stale);
   }
 
@@ -171,7 +178,8 @@ export class QrService {
 
   /**
    * Verifies a scanned or pasted customer payment QR against what is due (null: the QR's amount is
-   * the tender) and, once it passes, marks its nonce used: the same QR is refused from then on.
+   * the tender) and, once it passes, keeps it (qr-verifications.ts): the same QR is refused from
+   * then on, and the answer's verificationId is what a QR tender of `pos.sale.capture` must name.
    * One at a time, so a double scan cannot pass twice.
    */
   verify(text: string, dueMinor: number | null): Promise<VerifiedQrPayment> {
@@ -206,9 +214,20 @@ export class QrService {
         }
         throw error;
       }
+      const verificationId = verificationIdOf(token.issuer_id, token.nonce);
+      const record: QrVerification = {
+        expiresAt: Date.parse(token.expires_at),
+        issuerId: token.issuer_id,
+        keyId: token.key_id,
+        nonce: token.nonce,
+        payerRef: token.payer_ref,
+        amountMinor: token.amount_minor,
+        currency: token.currency,
+        signature: decodeSigned(text).signature.toString('base64url'),
+      };
       await this.deps.settings.insert({
-        key: this.nonceKey(token.issuer_id, token.nonce),
-        value: String(Date.parse(token.expires_at)),
+        key: verificationKey(verificationId),
+        value: JSON.stringify(record),
         updatedAt: now,
       });
       await this.audit('qr.accepted', {
@@ -219,6 +238,7 @@ export class QrService {
         currency: token.currency,
       });
       return {
+        verificationId,
         issuerId: token.issuer_id,
         issuerName: issuers.find((k) => k.issuer_id === token.issuer_id)?.name ?? token.issuer_id,
         payerRef: token.payer_ref,

@@ -73,9 +73,9 @@ describe('tenders and change', () => {
     expect(() => settleTenders(1180, [{ type: 'cash', amountMinor: 1000 }])).toThrow(
       expect.objectContaining({ code: 'TENDER_SHORT' }),
     );
-    expect(() => settleTenders(1180, [{ type: 'qr', amountMinor: 1200, payerRef: 'p-1' }])).toThrow(
-      expect.objectContaining({ code: 'TENDER_OVERPAID' }),
-    );
+    expect(() =>
+      settleTenders(1180, [{ type: 'qr', amountMinor: 1200, payerRef: 'p-1', signature: 'c2ln' }]),
+    ).toThrow(expect.objectContaining({ code: 'TENDER_OVERPAID' }));
     expect(() =>
       settleTenders(100, [
         { type: 'cash', amountMinor: 50 },

@@ -17,10 +17,16 @@ export interface CartLineInput {
   taxRateBp: number;
 }
 
-export type TenderInputValue =
+type CashOrCard =
   | { type: 'cash'; amountMinor: number }
-  | { type: 'card'; amountMinor: number; brand: string; last4: string; token: string }
-  | { type: 'qr'; amountMinor: number; payerRef: string };
+  | { type: 'card'; amountMinor: number; brand: string; last4: string; token: string };
+
+/** As the API takes it: a QR tender names a verification of `pos.qr.verify`. */
+export type TenderInputValue = CashOrCard | { type: 'qr'; amountMinor: number; verificationId: string };
+
+/** A QR tender once its verification is found: the payer and the issuer's signature of the token. */
+export type SettleTender =
+  CashOrCard | { type: 'qr'; amountMinor: number; payerRef: string; signature: string };
 
 /** round-half-up(numerator / denominator) for non-negative integers. */
 export function divRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
@@ -78,7 +84,7 @@ export interface SettledTenders {
  * they say and together may not exceed the total; cash covers the rest and any excess comes back
  * as change on the (single) cash tender. Refused when the total is not covered.
  */
-export function settleTenders(totalMinor: number, inputs: readonly TenderInputValue[]): SettledTenders {
+export function settleTenders(totalMinor: number, inputs: readonly SettleTender[]): SettledTenders {
   let nonCash = 0n;
   let cash = 0n;
   for (const t of inputs) {
@@ -110,7 +116,11 @@ export function settleTenders(totalMinor: number, inputs: readonly TenderInputVa
           card: { brand: t.brand, last4: t.last4, token: t.token },
         };
       case 'qr':
-        return { type: 'qr', amount_minor: t.amountMinor, qr: { payer_ref: t.payerRef } };
+        return {
+          type: 'qr',
+          amount_minor: t.amountMinor,
+          qr: { payer_ref: t.payerRef, signature: t.signature },
+        };
     }
   });
   return { tenders, changeMinor: change };

@@ -7,6 +7,8 @@ import { PAYMENT_QR_PREFIX, useHardwareEvents } from './useHardwareEvents';
 
 /** A customer's payment QR the core has verified: the only way a QR tender gets into the cart. */
 export interface QrPayment {
+  /** What the sale's QR tender names: capture refuses a QR the core did not verify. */
+  verificationId: string;
   amountMinor: number;
   payerRef: string;
   issuerName: string;
@@ -59,6 +61,7 @@ export function QrTender({
     try {
       const verified = await api.call('pos.qr.verify', { text: candidate, dueMinor });
       onChange({
+        verificationId: verified.verificationId,
         amountMinor: verified.amountMinor,
         payerRef: verified.payerRef,
         issuerName: verified.issuerName,

@@ -159,7 +159,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
         token: card.token.trim(),
       });
     }
-    if (qr) list.push({ type: 'qr', amountMinor: qr.amountMinor, payerRef: qr.payerRef });
+    if (qr) list.push({ type: 'qr', amountMinor: qr.amountMinor, verificationId: qr.verificationId });
     if (cash.trim() !== '' && cashMinor !== null) list.push({ type: 'cash', amountMinor: cashMinor });
     return list;
   };
