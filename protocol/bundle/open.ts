@@ -34,8 +34,17 @@ export async function openBundle(
   const parsed = BundleEnvelope.safeParse(input);
   if (!parsed.success)
     throw new BundleError('INVALID_BUNDLE', 'envelope is malformed', { issues: parsed.error.issues });
-  const envelope = parsed.data;
+  return openParsedBundle(parsed.data, keys);
+}
 
+/**
+ * openBundle for an envelope the caller has already parsed with BundleEnvelope (the server does,
+ * to find the device): the schema's regex over the whole ciphertext is not run twice.
+ */
+export async function openParsedBundle(
+  envelope: BundleEnvelope,
+  keys: { devicePublicKey: KeyObject; serverPrivateKey: Uint8Array },
+): Promise<OpenedBundle> {
   if (!verifyCanonical(keys.devicePublicKey, signedEnvelope(envelope), envelope.signature))
     throw new BundleError('INVALID_SIGNATURE', 'device signature does not verify');
 

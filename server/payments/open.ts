@@ -5,7 +5,7 @@ import {
   BundlePayload,
   bundleAad,
   checkSale,
-  openBundle,
+  openParsedBundle,
   type BundleEnvelope,
   type OpenedBundle,
 } from '../../protocol/bundle';
@@ -27,7 +27,7 @@ export function rawX25519Private(key: KeyObject): Uint8Array {
 }
 
 /**
- * openBundle, except that a chain problem inside the bundle is returned as a flag. Every other
+ * openParsedBundle (the push parsed the envelope already), except that a chain problem inside the bundle is returned as a flag. Every other
  * BundleError (schema, signature, decryption, header/payload mismatch) is rethrown as is. The
  * chain is checked last by openBundle, so when it fails the signature, decryption and header
  * agreement have all been verified: decrypting again here only recovers the payload.
@@ -37,7 +37,7 @@ export async function openForServer(
   keys: { devicePublicKey: KeyObject; serverPrivateKey: Uint8Array },
 ): Promise<ServerOpenedBundle> {
   try {
-    return { ...(await openBundle(envelope, keys)), innerChain: null };
+    return { ...(await openParsedBundle(envelope, keys)), innerChain: null };
   } catch (error) {
     if (!(error instanceof BundleError) || (error.code !== 'SEQUENCE_GAP' && error.code !== 'CHAIN_BROKEN'))
       throw error;

@@ -141,16 +141,15 @@ export function reviewItem(row: BundleRow): ReviewItem {
   };
 }
 
-/** Inserts the sales of a bundle in one statement (arrays unnested), for speed with 500 sales. */
-export async function insertTransactions(
-  db: Queryable,
-  bundleId: string,
-  deviceId: string,
+/**
+ * A bundle's sales as column arrays, in TRANSACTION_COLUMNS order, for an INSERT … SELECT from
+ * transactionUnnest(first): one statement for the whole bundle, for speed with 500 sales.
+ */
+export function transactionArrays(
   sales: readonly Sale[],
   hashes: readonly string[],
   invalid: ReadonlySet<string>,
-  status: 'pending' | 'held',
-): Promise<void> {
+): unknown[] {
   const cols = {
     sale_id: [] as string[],
     seq: [] as number[],
@@ -186,32 +185,35 @@ export async function insertTransactions(
     cols.invalid.push(invalid.has(s.sale_id));
     cols.hash.push(hashes[i]!);
   });
+  return Object.values(cols);
+}
+
+export const TRANSACTION_COLUMNS = `sale_id, seq, kind, original_sale_id, currency, total_minor, tax_minor,
+  cash_minor, card_minor, qr_minor, created_at, online, override_used, invalid, sale_hash`;
+
+const ARRAY_TYPES =
+  'uuid bigint text uuid text bigint bigint bigint bigint bigint timestamptz boolean boolean boolean text'.split(
+    ' ',
+  );
+
+/** `unnest($first::uuid[], …)` for transactionArrays' 15 parameters starting at $first. */
+export function transactionUnnest(first: number): string {
+  return `unnest(${ARRAY_TYPES.map((t, i) => `$${first + i}::${t}[]`).join(', ')})`;
+}
+
+/** Inserts the sales of a bundle in one statement. */
+export async function insertTransactions(
+  db: Queryable,
+  bundleId: string,
+  deviceId: string,
+  sales: readonly Sale[],
+  hashes: readonly string[],
+  invalid: ReadonlySet<string>,
+  status: 'pending' | 'held',
+): Promise<void> {
   await db.query(
-    `INSERT INTO offline_transactions (bundle_id, device_id, status, sale_id, seq, kind, original_sale_id,
-       currency, total_minor, tax_minor, cash_minor, card_minor, qr_minor, created_at, online,
-       override_used, invalid, sale_hash)
-     SELECT $1, $2, $3, u.* FROM unnest($4::uuid[], $5::bigint[], $6::text[], $7::uuid[], $8::text[],
-       $9::bigint[], $10::bigint[], $11::bigint[], $12::bigint[], $13::bigint[], $14::timestamptz[],
-       $15::boolean[], $16::boolean[], $17::boolean[], $18::text[]) AS u`,
-    [
-      bundleId,
-      deviceId,
-      status,
-      cols.sale_id,
-      cols.seq,
-      cols.kind,
-      cols.original,
-      cols.currency,
-      cols.total,
-      cols.tax,
-      cols.cash,
-      cols.card,
-      cols.qr,
-      cols.created_at,
-      cols.online,
-      cols.override,
-      cols.invalid,
-      cols.hash,
-    ],
+    `INSERT INTO offline_transactions (bundle_id, device_id, status, ${TRANSACTION_COLUMNS})
+     SELECT $1, $2, $3, u.* FROM ${transactionUnnest(4)} AS u`,
+    [bundleId, deviceId, status, ...transactionArrays(sales, hashes, invalid)],
   );
 }
