@@ -34,6 +34,8 @@ export const ScoreReason = z.object({
      * is not a sale or was rejected, or more than remains refundable of it.
      */
     'REFUND_MISMATCH',
+    /** A customer payment QR (by its issuer signature) that already paid another sale. */
+    'DUPLICATE_QR',
   ]),
   weight: z.number().min(0).max(1),
   detail: z.string().max(500),

@@ -24,6 +24,7 @@ import { metrics } from '../metrics';
 import { policyFor } from '../policies/store';
 import { openForServer, rawX25519Private, type ServerOpenedBundle } from './open';
 import { checkRefunds } from './refunds';
+import { claimQrUses } from './qr-uses';
 import { combine, scoreBundle, statusFor } from './score';
 import { readPushState } from './push-state';
 import {
@@ -249,6 +250,7 @@ async function store(
     breaks.push(`the stored bundle ${after.bundle_id} that follows does not continue this chain`);
 
   const refunds = await checkRefunds(client, payload.sales, locked);
+  const qrReuse = await claimQrUses(client, payload.sales);
 
   const scored = scoreBundle({
     sales: payload.sales,
@@ -261,6 +263,7 @@ async function store(
     chainBreak: breaks.length > 0 ? breaks.join('; ') : null,
     invalidSales: opened.invalidSales,
     refunds,
+    qrReuse,
   });
   metrics.siraScore.observe(scored.score);
 

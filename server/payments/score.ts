@@ -31,6 +31,7 @@ export const WEIGHTS = {
   INVALID_SALE: 0.4,
   REFUND_UNKNOWN_ORIGINAL: 0.2,
   REFUND_MISMATCH: 0.4,
+  DUPLICATE_QR: 0.4,
 } as const;
 
 /** A cashier rings up at most a few sales a minute; more in any 60 s window is unusual. */
@@ -57,6 +58,8 @@ export interface ScoreContext {
   invalidSales: readonly { index: number; sale_id: string; issues: readonly { code: string }[] }[];
   /** Refund / void findings against their originals (server/payments/refunds.ts); absent: none. */
   refunds?: { unknownOriginal: string | null; mismatch: string | null };
+  /** Customer QRs that already paid another sale (server/payments/qr-uses.ts); absent: none. */
+  qrReuse?: string | null;
 }
 
 export interface Score {
@@ -201,6 +204,7 @@ export function scoreBundle(ctx: ScoreContext): Score {
   if (ctx.refunds?.unknownOriginal)
     add('REFUND_UNKNOWN_ORIGINAL', WEIGHTS.REFUND_UNKNOWN_ORIGINAL, ctx.refunds.unknownOriginal);
   if (ctx.refunds?.mismatch) add('REFUND_MISMATCH', WEIGHTS.REFUND_MISMATCH, ctx.refunds.mismatch);
+  if (ctx.qrReuse) add('DUPLICATE_QR', WEIGHTS.DUPLICATE_QR, ctx.qrReuse);
 
   const score = combine(reasons);
   return { score, reasons, status: statusFor(score) };

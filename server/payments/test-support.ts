@@ -52,6 +52,8 @@ export interface SaleSpec {
   tender?: 'cash' | 'card' | 'qr';
   createdAt?: Date;
   cardToken?: string;
+  /** The issuer's signature of the customer's payment QR (qr tenders only). */
+  qrSignature?: string;
   override?: boolean;
 }
 
@@ -108,7 +110,11 @@ export class Terminal {
                   token: spec.cardToken ?? `tok_${randomBytes(18).toString('base64url')}`,
                 },
               }
-            : { type: 'qr', amount_minor: total, qr: { payer_ref: 'wallet-77' } },
+            : {
+                type: 'qr',
+                amount_minor: total,
+                qr: { payer_ref: 'wallet-77', ...(spec.qrSignature ? { signature: spec.qrSignature } : {}) },
+              },
       ],
       total_minor: total,
       ...(spec.override ? { override: { manager_id: 'mgr-1', reason: 'price check' } } : {}),

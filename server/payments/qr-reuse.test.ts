@@ -1,0 +1,72 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../testing/harness';
+import { enrollTerminal, push, SN_POLICY } from './test-support';
+
+let s: TestServer;
+let admin: string;
+
+beforeAll(async () => {
+  s = await startTestServer();
+  admin = (await s.user('qr-reuse-admin@example.com', ['pay_admin'])).token;
+  expect((await s.call('POST', '/offline/policies', { token: admin, body: SN_POLICY })).status).toBe(200);
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+const signature = () => randomBytes(64).toString('base64url');
+const codes = (body: { reasons: { code: string }[] }) => body.reasons.map((r) => r.code);
+
+describe('a customer payment QR pays one sale, across terminals', () => {
+  it('the second till to push the same QR is quarantined; the first and unrelated QRs are not', async () => {
+    const shared = signature();
+    const a = await enrollTerminal(s, admin);
+    const b = await enrollTerminal(s, admin);
+
+    const first = await push(s, await a.bundle([a.sale({ tender: 'qr', qrSignature: shared })]));
+    expect(first.status).toBe(200);
+    expect(first.body.status).toBe('accepted');
+    expect(codes(first.body)).not.toContain('DUPLICATE_QR');
+
+    const other = await push(s, await b.bundle([b.sale({ tender: 'qr', qrSignature: signature() })]));
+    expect(other.body.status).toBe('accepted');
+
+    const again = await push(s, await b.bundle([b.sale({ tender: 'qr', qrSignature: shared })]));
+    expect(again.status).toBe(200);
+    expect(codes(again.body)).toContain('DUPLICATE_QR');
+    expect(again.body.status).toBe('quarantined');
+
+    // Delivering the first bundle again is the same answer, not a reuse of its own QR.
+    const envelope = await a.bundle([a.sale({ tender: 'qr', qrSignature: signature() })]);
+    expect((await push(s, envelope)).body.status).toBe('accepted');
+    const redelivered = await push(s, envelope);
+    expect(redelivered.body.duplicate).toBe(true);
+    expect(codes(redelivered.body)).not.toContain('DUPLICATE_QR');
+  });
+
+  it('the same QR twice inside one bundle is flagged', async () => {
+    const t = await enrollTerminal(s, admin);
+    const twice = signature();
+    const sales = [
+      t.sale({ tender: 'qr', qrSignature: twice }),
+      t.sale({ tender: 'qr', qrSignature: twice }),
+    ];
+    const res = await push(s, await t.bundle(sales));
+    expect(codes(res.body)).toContain('DUPLICATE_QR');
+  });
+
+  it('a rejected push does not claim its QRs', async () => {
+    const t = await enrollTerminal(s, admin);
+    const qr = signature();
+    const envelope = await t.bundle([t.sale({ tender: 'qr', qrSignature: qr })]);
+    const tampered = {
+      ...envelope,
+      signature: envelope.signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')),
+    };
+    expect((await push(s, tampered)).status).toBe(401);
+    const { rows } = await s.pool.query('SELECT 1 FROM offline_qr_uses WHERE signature = $1', [qr]);
+    expect(rows).toHaveLength(0);
+    expect((await push(s, envelope)).body.status).toBe('accepted');
+  });
+});

@@ -1,0 +1,47 @@
+import type pg from 'pg';
+import type { Sale } from '../../protocol/bundle';
+
+/**
+ * A customer's payment QR pays one sale. Each terminal refuses a QR it has seen (protocol/qr), but
+ * two terminals offline can each accept the same one; the server sees both. The issuer's signature
+ * identifies the exact token. Only sales count: a void or refund repeats its original's tender.
+ */
+export async function claimQrUses(client: pg.PoolClient, sales: readonly Sale[]): Promise<string | null> {
+  const uses = sales.flatMap((sale) =>
+    sale.kind !== 'sale'
+      ? []
+      : sale.tenders.flatMap((t) =>
+          t.qr?.signature
+            ? [{ signature: t.qr.signature, saleId: sale.sale_id, deviceId: sale.device_id }]
+            : [],
+        ),
+  );
+  if (uses.length === 0) return null;
+  const findings: string[] = [];
+  const seen = new Map<string, string>();
+  for (const use of uses) {
+    const first = seen.get(use.signature);
+    if (first !== undefined && first !== use.saleId)
+      findings.push(`sale ${use.saleId} repeats the QR of sale ${first} in this bundle`);
+    else seen.set(use.signature, use.saleId);
+  }
+  // Claimed inside the push's transaction: a concurrent push of the same QR waits on the key, then
+  // sees this claim; a rejected push rolls its claims back.
+  await client.query(
+    `INSERT INTO offline_qr_uses (signature, sale_id, device_id)
+     SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])
+     ON CONFLICT (signature) DO NOTHING`,
+    // One bundle, one device.
+    [[...seen.keys()], [...seen.values()], [...seen.keys()].map(() => uses[0]!.deviceId)],
+  );
+  const { rows } = await client.query<{ signature: string; sale_id: string; device_id: string }>(
+    `SELECT signature, sale_id, device_id FROM offline_qr_uses
+     WHERE signature = ANY($1::text[]) AND NOT (sale_id = ANY($2::uuid[]))`,
+    [[...seen.keys()], [...seen.values()]],
+  );
+  for (const row of rows)
+    findings.push(
+      `sale ${seen.get(row.signature)} was paid with a QR already used by sale ${row.sale_id} of ${row.device_id}`,
+    );
+  return findings.length === 0 ? null : findings.join('; ');
+}
