@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import WebSocket from 'ws';
+import { POLICY } from './pos-fixtures';
 import { adminPost, createAdmin, startServer, startWebHost, tempDir, type Running } from './processes';
 
 /**
@@ -11,16 +12,6 @@ let server: Running;
 let host: Running;
 
 const TENANT = { tenant_type: 'merchant', tenant_id: 'boutique-thies' };
-const POLICY = {
-  country: 'SN',
-  currency: 'XOF',
-  max_offline_amount: 20_000,
-  max_offline_per_device_per_day: 50,
-  max_unsynced_amount: 500_000,
-  max_bundle_age_hours: 72,
-  approval_threshold: 15_000,
-  enabled: true,
-};
 const CATALOG = [
   {
     sku: 'rice-1kg',

@@ -3,6 +3,7 @@ import type { Logger } from '../logger';
 import { defaultWorkerId } from '../worker/reconcile';
 import type { MaterialsDeps } from './deps';
 import { claimJob, runJob } from './encryption-job';
+import { sleeper } from '../worker/sleeper';
 
 export interface EncryptionWorkerOptions {
   pool: pg.Pool;
@@ -41,15 +42,7 @@ export function startEncryptionWorker(options: EncryptionWorkerOptions): Running
   const pollMs = options.pollIntervalMs ?? 1000;
   const processed: EncryptionPass = { done: 0, failed: 0 };
   let stopping = false;
-  let wake: (() => void) | undefined;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  const { sleep, wake } = sleeper();
   const loop = async () => {
     while (!stopping) {
       try {
@@ -72,7 +65,7 @@ export function startEncryptionWorker(options: EncryptionWorkerOptions): Running
     processed,
     stop: async () => {
       stopping = true;
-      wake?.();
+      wake();
       await done;
     },
   };

@@ -10,6 +10,7 @@ import type { ScoreReason } from '../../protocol/http';
 import { legsFor, pendingTransactions, tenantOf, writeLegs } from '../payments/ledger';
 import { postingCheck } from '../payments/refunds';
 import { combine, statusFor, WEIGHTS } from '../payments/score';
+import { sleeper } from './sleeper';
 
 /**
  * The reconciliation worker: posts accepted bundles to the ledger.
@@ -245,15 +246,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
   const purgeMs = options.purgeIntervalMs ?? 10 * 60_000;
   const processed: PassResult = { bundles: 0, sales: 0, failed: 0 };
   let stopping = false;
-  let wake: (() => void) | undefined;
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
+  const { sleep, wake } = sleeper();
 
   const loop = async () => {
     let lastBeat = 0;
@@ -292,7 +285,7 @@ export function startWorker(options: WorkerOptions): RunningWorker {
     processed,
     stop: async () => {
       stopping = true;
-      wake?.();
+      wake();
       await done;
       await options.pool
         .query('DELETE FROM worker_heartbeats WHERE worker_id = $1', [workerId])

@@ -11,6 +11,7 @@ import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { runOnce } from '../../server/worker/reconcile';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
+import { SN_POLICY_INPUT } from '../support/sn-policy';
 
 /**
  * The whole payments path with no stand-ins: a real core (keychain, encrypted store) enrolled with
@@ -42,18 +43,8 @@ function next<T>(topic: string, until: (item: T) => boolean): Promise<T> {
 describe('till to ledger against the real server', () => {
   it('enrolls, sells, syncs, reconciles exactly once, and the ledger balances', async () => {
     const admin = await server.user(`admin-${randomUUID()}@shop.test`, ['pay_admin', 'ops']);
-    const policy = {
-      country: 'SN',
-      currency: 'XOF',
-      max_offline_amount: 100_000,
-      max_offline_per_device_per_day: 50,
-      max_unsynced_amount: 500_000,
-      max_bundle_age_hours: 72,
-      approval_threshold: 50_000,
-      enabled: true,
-    };
     expect(
-      (await server.call('POST', '/offline/policies', { token: admin.token, body: policy })).status,
+      (await server.call('POST', '/offline/policies', { token: admin.token, body: SN_POLICY_INPUT })).status,
     ).toBe(200);
     const issued = await server.call('POST', '/offline/enrollment-codes', {
       token: admin.token,
