@@ -22,6 +22,7 @@ export function ViewerEpub({ material }: ViewerProps) {
   const renditionRef = useRef<Rendition | null>(null);
   const [state, setState] = useState<State>();
   const current = state && state.url === material.url ? state : undefined;
+  const { print, copy } = material.rights;
 
   useEffect(() => {
     const stage = stageRef.current;
@@ -46,6 +47,7 @@ export function ViewerEpub({ material }: ViewerProps) {
         manager: DefaultViewManager,
         view: IframeView,
       });
+      rendition.hooks.content.register(({ document }) => guardChapter(document, { print, copy }));
       renditionRef.current = rendition;
       const count = book.spine.length;
       rendition.on('displayed', (section) => {
@@ -63,7 +65,7 @@ export function ViewerEpub({ material }: ViewerProps) {
         // A book torn down half-open has nothing left to release.
       }
     };
-  }, [material.url]);
+  }, [material.url, print, copy]);
 
   const goTo = useCallback(
     (chapter: number) => {
@@ -100,4 +102,33 @@ export function ViewerEpub({ material }: ViewerProps) {
       <div ref={stageRef} className="epub-stage" data-testid="epub-stage" />
     </div>
   );
+}
+
+/**
+ * The licence's rights inside a chapter: its iframe is a document of its own, which the dialog's
+ * handlers and styles (Viewer.tsx) do not reach.
+ */
+function guardChapter(document: Document, rights: ViewerProps['material']['rights']): void {
+  const block = (event: Event) => event.preventDefault();
+  // A constructed sheet: the app's CSP, which the chapter inherits, refuses <style> elements.
+  const adopt = (css: string) => {
+    const sheet = new (document.defaultView ?? window).CSSStyleSheet();
+    sheet.replaceSync(css);
+    document.adoptedStyleSheets = [...document.adoptedStyleSheets, sheet];
+  };
+  if (!rights.copy) {
+    adopt('*, *::before, *::after { user-select: none !important; }');
+    for (const type of ['copy', 'cut', 'contextmenu', 'dragstart', 'selectstart'])
+      document.addEventListener(type, block, true);
+  }
+  if (!rights.print) {
+    adopt('@media print { html, body { display: none !important; } }');
+    document.addEventListener(
+      'keydown',
+      (event) => {
+        if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 'p') event.preventDefault();
+      },
+      true,
+    );
+  }
 }

@@ -6,6 +6,8 @@ declare module 'epubjs/src/index.js' {
     prev(): Promise<unknown>;
     on(event: 'displayed', listener: (section: { index: number }) => void): void;
     on(event: 'displayerror', listener: (error: unknown) => void): void;
+    /** Called with each chapter's document once it is rendered, before it is shown. */
+    hooks: { content: { register(hook: (contents: { document: Document }) => void): void } };
     destroy(): void;
   }
   export interface Book {
