@@ -18,9 +18,21 @@ export interface Running {
   stop(): Promise<void>;
 }
 
-/** Starts one of our commands the way a user does and waits for the line that says it is ready. */
-async function launch(script: string, env: NodeJS.ProcessEnv, ready: RegExp): Promise<Running> {
-  const child = spawn(TSX, [script], {
+/**
+ * Starts one of our commands the way a user does and waits for the line that says it is ready.
+ * `ownProcess`: run it as `node --import tsx`, the same loader in the very process we hold. tsx's
+ * CLI runs the script in a child of its own and relays only the signals it can catch, so a SIGKILL
+ * (test/integration/server-kill.integration.test.ts) would kill the wrapper and leave the command
+ * running.
+ */
+async function launch(
+  script: string,
+  env: NodeJS.ProcessEnv,
+  ready: RegExp,
+  ownProcess = false,
+): Promise<Running> {
+  const [command, args] = ownProcess ? [process.execPath, ['--import', 'tsx', script]] : [TSX, [script]];
+  const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -80,6 +92,7 @@ export async function startServer(env: NodeJS.ProcessEnv = {}): Promise<Running>
     'server/main.ts',
     { PORT: '0', ...env, OUTPOST_DATA_DIR: dataDir, DATABASE_URL: databaseUrl },
     /listening on (http:\/\/127\.0\.0\.1:\d+)/,
+    true,
   );
   return { ...running, databaseUrl, dataDir };
 }

@@ -22,7 +22,9 @@ import { runOnce } from '../../server/worker/reconcile';
  *   the network, and again after the server stored the push but before the answer reached it; each
  *   time it restarts on the same data directory and keychain entry;
  * - the server's side of a request dies mid-request, before its commit (the body is cut half way,
- *   so the server never completes it) and after it (the answer is lost);
+ *   so the server never completes it) and after it (the answer is lost); the server PROCESS itself
+ *   is SIGKILLed inside a push's transaction and after its commit in
+ *   server-kill.integration.test.ts;
  * - every bundle is delivered again, twice, in reverse order;
  * - two workers reconcile at once.
  * Then every sale the till acknowledged is in the ledger exactly once, and the ledger balances.
