@@ -18,6 +18,16 @@ export const SecureUrl = z.url({ protocol: /^https?$/ }).refine((value) => {
   return url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
 }, 'must be https (plain http only to 127.0.0.1, localhost or [::1])');
 
+/** A signed file's validity window: `expires_at` must come after its start field. */
+export function expiresAfter<T extends { expires_at: string }>(
+  start: keyof T & string,
+): [(file: T) => boolean, { message: string; path: string[] }] {
+  return [
+    (file) => Date.parse(file.expires_at) > Date.parse(String(file[start])),
+    { message: `expires_at must be after ${start}`, path: ['expires_at'] },
+  ];
+}
+
 /** Ed25519 signature as protocol/crypto writes it: 64 bytes, base64url without padding. */
 export const Signature = z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'an Ed25519 signature in base64url');
 

@@ -11,6 +11,7 @@ import { writeAtomically } from '../files/atomic-write';
 import {
   CLOCK_SKEW_MS,
   describeZodError,
+  expiresAfter,
   Instant,
   readCapped,
   SecureUrl,
@@ -50,10 +51,7 @@ export const ProvisioningFile = z
     signature: Signature,
   })
   .strict()
-  .refine((file) => Date.parse(file.expires_at) > Date.parse(file.issued_at), {
-    message: 'expires_at must be after issued_at',
-    path: ['expires_at'],
-  });
+  .refine(...expiresAfter<{ expires_at: string; issued_at: string }>('issued_at'));
 export type ProvisioningFile = z.infer<typeof ProvisioningFile>;
 /** What IT signs: the file without its signature. */
 export type ProvisioningBody = Omit<ProvisioningFile, 'signature'>;

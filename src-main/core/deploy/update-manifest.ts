@@ -5,7 +5,15 @@ import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { importPublicKey, signCanonical, verifyCanonical } from '../../../protocol/crypto';
 import { writeAtomically } from '../files/atomic-write';
-import { CLOCK_SKEW_MS, describeZodError, Instant, SecureUrl, Signature, signedBody } from './common';
+import {
+  CLOCK_SKEW_MS,
+  describeZodError,
+  expiresAfter,
+  Instant,
+  SecureUrl,
+  Signature,
+  signedBody,
+} from './common';
 import { PINNED_RELEASE_KEYS } from './pinned-keys';
 import { compareSemver, isSemver } from './semver';
 
@@ -57,10 +65,7 @@ export const UpdateManifest = z
     signature: Signature,
   })
   .strict()
-  .refine((m) => Date.parse(m.expires_at) > Date.parse(m.released_at), {
-    message: 'expires_at must be after released_at',
-    path: ['expires_at'],
-  });
+  .refine(...expiresAfter<{ expires_at: string; released_at: string }>('released_at'));
 export type UpdateManifest = z.infer<typeof UpdateManifest>;
 export type UpdateManifestBody = Omit<UpdateManifest, 'signature'>;
 

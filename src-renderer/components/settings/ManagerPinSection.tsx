@@ -65,63 +65,30 @@ export function ManagerPinSection() {
       <h2 id={`${ids}-heading`}>{t('managerPins.heading')}</h2>
       <p className="hint">{t('managerPins.hint')}</p>
       <form className="settings-form" onSubmit={(e) => void submit(e)}>
-        <label>
-          {t('managerPins.managerId')}
-          <input
-            value={managerId}
-            onChange={(e) => setManagerId(e.target.value)}
-            autoComplete="off"
-            maxLength={128}
-          />
-        </label>
-        <label>
-          {t('managerPins.pin')}
-          <input
-            type="password"
-            inputMode="numeric"
-            value={pin}
-            onChange={(e) => setPin(digits(e.target.value))}
-            autoComplete="new-password"
-            aria-describedby={`${ids}-pin-hint`}
-          />
-        </label>
+        <ManagerIdField label={t('managerPins.managerId')} value={managerId} onChange={setManagerId} />
+        <PinField
+          label={t('managerPins.pin')}
+          value={pin}
+          onChange={setPin}
+          autoComplete="new-password"
+          describedBy={`${ids}-pin-hint`}
+        />
         <p className="hint" id={`${ids}-pin-hint`}>
           {t('managerPins.pinHint')}
         </p>
-        <label>
-          {t('managerPins.confirm')}
-          <input
-            type="password"
-            inputMode="numeric"
-            value={confirm}
-            onChange={(e) => setConfirm(digits(e.target.value))}
-            autoComplete="new-password"
-            aria-invalid={mismatch}
-          />
-        </label>
+        <PinField
+          label={t('managerPins.confirm')}
+          value={confirm}
+          onChange={setConfirm}
+          autoComplete="new-password"
+          invalid={mismatch}
+        />
         {mismatch && <p className="error-message">{t('managerPins.mismatch')}</p>}
         <fieldset>
           <legend>{t('managerPins.authorizedBy')}</legend>
           <p className="hint">{t('managerPins.authorizedByHint')}</p>
-          <label>
-            {t('managerPins.byId')}
-            <input
-              value={byId}
-              onChange={(e) => setById(e.target.value)}
-              autoComplete="off"
-              maxLength={128}
-            />
-          </label>
-          <label>
-            {t('managerPins.byPin')}
-            <input
-              type="password"
-              inputMode="numeric"
-              value={byPin}
-              onChange={(e) => setByPin(digits(e.target.value))}
-              autoComplete="off"
-            />
-          </label>
+          <ManagerIdField label={t('managerPins.byId')} value={byId} onChange={setById} />
+          <PinField label={t('managerPins.byPin')} value={byPin} onChange={setByPin} autoComplete="off" />
         </fieldset>
         <button type="submit" disabled={!ready || busy}>
           {t('managerPins.save')}
@@ -137,5 +104,45 @@ export function ManagerPinSection() {
         )}
       </form>
     </section>
+  );
+}
+
+interface FieldProps {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+}
+
+function ManagerIdField({ label, value, onChange }: FieldProps) {
+  return (
+    <label>
+      {label}
+      <input value={value} onChange={(e) => onChange(e.target.value)} autoComplete="off" maxLength={128} />
+    </label>
+  );
+}
+
+/** A PIN box: digits only, never echoed, never offered to a password manager as a login. */
+function PinField({
+  label,
+  value,
+  onChange,
+  autoComplete,
+  describedBy,
+  invalid,
+}: FieldProps & { autoComplete: 'new-password' | 'off'; describedBy?: string; invalid?: boolean }) {
+  return (
+    <label>
+      {label}
+      <input
+        type="password"
+        inputMode="numeric"
+        value={value}
+        onChange={(e) => onChange(digits(e.target.value))}
+        autoComplete={autoComplete}
+        aria-describedby={describedBy}
+        aria-invalid={invalid}
+      />
+    </label>
   );
 }
