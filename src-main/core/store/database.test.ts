@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
-import { addRxPlugin, createRxDatabase, randomToken } from 'rxdb';
+import { addRxPlugin, createRxDatabase, defaultHashSha256, randomToken } from 'rxdb';
 import type { RxJsonSchema } from 'rxdb';
 import { RxDBDevModePlugin } from 'rxdb/plugins/dev-mode';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sha256Hex } from './database';
 import { decodeSetting, encodeSetting, openAppDatabase, type SaleDoc } from './index';
 import type { SqliteInternals } from './instance';
 import { saleSchema } from './schemas/sales';
@@ -54,6 +55,14 @@ function sale(i: number, deviceId: string, createdAt: number): SaleDoc {
 }
 
 describe('openAppDatabase', () => {
+  it("hashes as RxDB's default does: schema hashes of existing databases stay valid", async () => {
+    const text = JSON.stringify(saleSchema) + 'é☃😀';
+    expect(await sha256Hex(text)).toBe(await defaultHashSha256(text));
+    const bytes = new TextEncoder().encode(text);
+    expect(await sha256Hex(new Blob([bytes]))).toBe(await defaultHashSha256(new Blob([bytes])));
+    expect(await sha256Hex(bytes.buffer)).toBe(await defaultHashSha256(bytes.buffer));
+  });
+
   it('creates every collection, stores sales and answers "today for this terminal" by index', async () => {
     const name = `app${randomToken(6)}`;
     const app = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });

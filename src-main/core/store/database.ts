@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { addRxPlugin, createRxDatabase } from 'rxdb';
 import type { RxCollection, RxDatabase, RxStorage } from 'rxdb';
@@ -63,6 +64,17 @@ export interface AppDatabase {
   close(): Promise<void>;
 }
 
+/**
+ * RxDB's default hash (SHA-256 hex of the schema) through node:crypto: the same digests, without
+ * loading WebCrypto and awaiting it for every collection on a process's first open.
+ */
+export async function sha256Hex(input: string | ArrayBuffer | Blob): Promise<string> {
+  const hash = createHash('sha256');
+  if (typeof input === 'string') hash.update(input, 'utf8');
+  else hash.update(new Uint8Array(input instanceof Blob ? await input.arrayBuffer() : input));
+  return hash.digest('hex');
+}
+
 export async function openAppDatabase(options: OpenAppDatabaseOptions): Promise<AppDatabase> {
   const name = options.name ?? 'outpost';
   mkdirSync(options.dataDir, { recursive: true });
@@ -80,6 +92,7 @@ export async function openAppDatabase(options: OpenAppDatabaseOptions): Promise<
     // The main process is the only one touching the file.
     multiInstance: false,
     eventReduce: true,
+    hashFunction: sha256Hex,
   });
   try {
     await rx.addCollections({

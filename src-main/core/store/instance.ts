@@ -23,8 +23,12 @@ import type { SqliteDatabase } from './sqlite';
 import type { RxStorageSqlite } from './storage';
 import { Table, type RawDocRow } from './table';
 
-/** Bulk writes of at most this many documents add them to the document cache. */
-export const CACHE_NEW_DOCUMENTS_UP_TO = 64;
+/**
+ * A bulk write adds its documents to the document cache (write-through) when their JSON is at most
+ * this share of the cache's bound: reads right after a write (the sale just recorded, a pulled
+ * batch of catalog items) are then memory-speed, while one huge import cannot flush the working set.
+ */
+export const WRITE_THROUGH_SHARE = 0.25;
 
 /** Nothing is configurable per collection: every setting is per database file. */
 export type SqliteInstanceOptions = Record<string, never>;
@@ -116,10 +120,6 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
       }
       const result = categorizeBulkWriteRows<T>(this, primaryPath as StringKeys<T>, inDb, rows, context);
       const columns = table.columns;
-      // A bulk load (replication, migration, import) only refreshes documents already cached:
-      // adding thousands would evict the working set and keep every written object alive. Small
-      // writes, e.g. one sale, are cached: they are what is read next.
-      const addNew = result.bulkInsertDocs.length + result.bulkUpdateDocs.length <= CACHE_NEW_DOCUMENTS_UP_TO;
       if (result.bulkInsertDocs.length > 0) {
         const insert = table.insert;
         for (const { document: doc } of result.bulkInsertDocs) {
@@ -132,7 +132,7 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
             json,
             ...columns.map((c) => c.indexableString(doc)),
           );
-          if (addNew) written.push([id, Number(info.lastInsertRowid), doc, json.length]);
+          written.push([id, Number(info.lastInsertRowid), doc, json.length]);
         }
       }
       if (result.bulkUpdateDocs.length > 0) {
@@ -147,18 +147,21 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
             ...columns.map((c) => c.indexableString(doc)),
             id,
           );
-          if (addNew || cache.has(id)) {
-            const rowid = rowids.get(id) ?? cache.rowidOf(id);
-            if (rowid !== undefined) written.push([id, rowid, doc, json.length]);
-          }
+          const rowid = rowids.get(id) ?? cache.rowidOf(id);
+          if (rowid !== undefined) written.push([id, rowid, doc, json.length]);
         }
       }
       if (blobs) writeAttachments(table, result, blobs);
       return result;
     })();
     // Committed: the cache now holds what the table holds (the written objects, as RxDB's memory
-    // storage keeps them).
-    for (const [id, rowid, doc, size] of written) cache.set(id, rowid, doc, size);
+    // storage keeps them). A bulk too large for write-through only refreshes what was cached.
+    let bytes = 0;
+    for (const entry of written) bytes += entry[3];
+    const writeThrough = bytes <= cache.maxBytes * WRITE_THROUGH_SHARE;
+    for (const [id, rowid, doc, size] of written) {
+      if (writeThrough || cache.has(id)) cache.set(id, rowid, doc, size);
+    }
     if (categorized.bulkInsertDocs.length + categorized.bulkUpdateDocs.length > 0) {
       cache.writesCommitted();
       scheduleIdleCheckpoint(this.file);

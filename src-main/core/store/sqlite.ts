@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3-multiple-ciphers';
 import { existsSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { StoreError } from './errors';
 import type { StoreKeyProvider } from './key';
 
@@ -25,12 +26,33 @@ function isNotADatabase(err: unknown): boolean {
   return typeof err === 'object' && err !== null && 'code' in err && err.code === 'SQLITE_NOTADB';
 }
 
+let nativeBinding: string | null | undefined;
+
+/**
+ * The addon's file, found once by module resolution. Without it better-sqlite3 asks `bindings`,
+ * which walks a stack trace and probes a dozen paths: ~3 ms of a fresh process's first open.
+ * null (not found where expected) leaves the search to `bindings`.
+ */
+function addonPath(): string | null {
+  if (nativeBinding === undefined) {
+    try {
+      nativeBinding = createRequire(import.meta.url).resolve(
+        'better-sqlite3-multiple-ciphers/build/Release/better_sqlite3.node',
+      );
+    } catch {
+      nativeBinding = null;
+    }
+  }
+  return nativeBinding;
+}
+
 /**
  * Opens `path` under `key` and proves the key by reading the schema. A wrong key fails on that
  * first read, before anything is written: the main file and the WAL are left byte for byte.
  */
 export function openWithKey(path: string, key: Buffer, create: boolean): SqliteDatabase | null {
-  const db = new Database(path, { fileMustExist: !create });
+  const binding = addonPath();
+  const db = new Database(path, { fileMustExist: !create, ...(binding ? { nativeBinding: binding } : {}) });
   try {
     db.pragma(`cipher = '${CIPHER}'`);
     db.pragma(`key = ${rawKeyLiteral(key)}`);

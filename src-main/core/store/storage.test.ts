@@ -209,6 +209,64 @@ describe('count cache', () => {
   });
 });
 
+describe('document cache', () => {
+  it('writes through a bulk, skips one over a quarter of its bound, and is gone once the file closes', async () => {
+    const name = `db${randomToken(6)}`;
+    const one = await instance(name);
+    // 100 documents (more than a sale, less than a quarter of the default 16 MiB bound).
+    const docs = Array.from({ length: 100 }, (_, i) => doc(`k${String(i).padStart(3, '0')}`, `v${i}`));
+    await one.bulkWrite(
+      docs.map((document) => ({ document })),
+      'test',
+    );
+    // Served from the cache: the very objects written, as RxDB's memory storage returns them.
+    const read = await one.findDocumentsById(['k000', 'k099'], false);
+    expect(read[0]).toBe(docs[0]);
+    expect(read[1]).toBe(docs[99]);
+    const query = await one.query(prepared({ selector: { value: 'v42' } }));
+    expect(query.documents[0]).toBe(docs[42]);
+    await one.close();
+    // Reopened: the connection closed with the last instance, and its cache with it.
+    const reopened = await instance(name);
+    const again = await reopened.findDocumentsById(['k000'], false);
+    expect(again[0]).toEqual(docs[0]);
+    expect(again[0]).not.toBe(docs[0]);
+    await reopened.close();
+
+    const small = getRxStorageSqlite({
+      databaseDir: dir.path,
+      keyProvider: keychain.keys,
+      documentCacheBytes: 8 * 1024,
+    });
+    const inst = await small.createStorageInstance<Item>({
+      databaseInstanceToken: token,
+      databaseName: `db${randomToken(6)}`,
+      collectionName: 'items',
+      schema: itemSchema,
+      options: {},
+      multiInstance: false,
+      devMode: true,
+    });
+    // 100 documents of ~150 bytes of JSON: over a quarter of 8 KiB, so not added...
+    const copies = docs.map((document) => ({ ...document }));
+    await inst.bulkWrite(
+      copies.map((document) => ({ document })),
+      'test',
+    );
+    const notCached = await inst.findDocumentsById(['k005'], false);
+    expect(notCached[0]).toEqual(copies[5]);
+    expect(notCached[0]).not.toBe(copies[5]);
+    // ...while one small write is, and an update of a cached document refreshes it.
+    const x = doc('x');
+    await inst.bulkWrite([{ document: x }], 'test');
+    expect((await inst.findDocumentsById(['x'], false))[0]).toBe(x);
+    const x2 = next(x, { value: 'changed' });
+    await inst.bulkWrite([{ previous: x, document: x2 }], 'test');
+    expect((await inst.findDocumentsById(['x'], false))[0]).toBe(x2);
+    await inst.close();
+  });
+});
+
 describe('getChangedDocumentsSince', () => {
   it('pages through every change once, in (lwt, id) order, including deletions', async () => {
     const store = await instance();

@@ -246,6 +246,12 @@ export class Table {
   }
 
   private create(): void {
+    // Reopening an existing table runs no DDL: one lookup instead of parsing every CREATE again.
+    const existing = this.db
+      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)")
+      .pluck()
+      .all(this.name, `${this.name}__attachments`) as string[];
+    if (existing.includes(this.name) && (!this.withAttachments || existing.length === 2)) return;
     const indexCols = this.columns.map((c) => `, ${c.column} TEXT NOT NULL`).join('');
     const ddl = [
       `CREATE TABLE IF NOT EXISTS ${this.q} (id TEXT PRIMARY KEY NOT NULL, deleted INTEGER NOT NULL, ` +
