@@ -11,6 +11,7 @@ import {
   type TestServer,
 } from './testing/harness';
 import { deviceCall, fakePdf, registerLaptop, seedMaterial, type Laptop } from './testing/materials';
+import { prng } from '../protocol/prng';
 
 /**
  * Thousands of random and mutated requests across every route. Invariants: never a 5xx, the
@@ -21,17 +22,7 @@ import { deviceCall, fakePdf, registerLaptop, seedMaterial, type Laptop } from '
 const SEED = 0x5eed_2024;
 const REQUESTS = 5000;
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const rnd = mulberry32(SEED);
+const rnd = prng(SEED);
 const int = (n: number) => Math.floor(rnd() * n);
 const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
 const ascii = (n: number) => Array.from({ length: n }, () => String.fromCharCode(33 + int(94))).join('');

@@ -18,17 +18,8 @@ export function testProcessor(log?: (line: string) => void): {
   return { processor, keyStore };
 }
 
-/** Deterministic PRNG (mulberry32) for fuzz tests: the same seed gives the same cases. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The shared deterministic PRNG, for the card fuzz tests. */
+export { prng } from '../../../protocol/prng';
 
 /** 12 or more consecutive digits anywhere in a value: what a leaked card number looks like. */
 export function findsDigitRun(value: unknown): boolean {

@@ -9,6 +9,7 @@ import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRxStorageSqlite } from './index';
 import { realKeychain, tempDir, type RealKeychain } from './test-support';
+import { prng } from '../../../protocol/prng';
 
 interface Row {
   id: string;
@@ -39,17 +40,8 @@ const schema: RxJsonSchema<RxDocumentData<Row>> = fillWithDefaultSettings<Row>({
   indexes: ['str', ['num', 'str'], ['flag', 'price'], ['nested.tag', 'num'], 'price'],
 });
 
-/** mulberry32: reproducible runs; the seed is in the test name. */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Reproducible runs: the seed is in the test name. */
+const rng = prng;
 
 // Characters around every boundary the index encoding must respect: below the space padding,
 // ASCII, Latin-1, just below the surrogates, surrogate pairs (emoji), private use, U+FFFD.
