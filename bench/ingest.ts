@@ -22,6 +22,8 @@ import { fork } from 'node:child_process';
 import cluster from 'node:cluster';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { Agent, request } from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,6 +36,7 @@ import { createUser } from '../server/auth/users';
 import { loadConfig } from '../server/config';
 import { createLogger } from '../server/logger';
 import { startServer } from '../server/main';
+import { openThreadCount } from '../server/payments/open-pool';
 import { insertTransactions } from '../server/payments/store';
 import { enrollTerminal, SN_POLICY, type Terminal } from '../server/payments/test-support';
 import { runOnce } from '../server/worker/reconcile';
@@ -54,6 +57,71 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 const round = (n: number, d = 1) => Math.round(n * 10 ** d) / 10 ** d;
+
+/**
+ * CPU time per phase, from /proc (Linux): this process (server and bench), the PostgreSQL cluster
+ * (every child of its postmaster), the terminals' child process, and how busy the whole machine was
+ * (other work on it shows there). The ratio alone hides where the cores went.
+ */
+function readTicks(path: string): number[] | null {
+  try {
+    const text = readFileSync(path, 'utf8');
+    return text
+      .slice(text.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
+  } catch {
+    return null; // the process ended
+  }
+}
+const TICK_S = 0.01; // USER_HZ is 100 on Linux
+class CpuMeter {
+  private postmaster = 0;
+  private terminals = 0;
+  private last = this.sample();
+
+  watchPostgres(backendPid: number) {
+    this.postmaster = readTicks(`/proc/${backendPid}/stat`)?.[1] ?? 0;
+  }
+  watchTerminals(pid: number) {
+    this.terminals = pid;
+    this.last = this.sample();
+  }
+  private sample() {
+    const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    let postgres = 0;
+    if (this.postmaster)
+      for (const entry of readdirSync('/proc')) {
+        if (!/^\d+$/.test(entry)) continue;
+        const f = readTicks(`/proc/${entry}/stat`);
+        if (f && f[1] === this.postmaster) postgres += f[11]! + f[12]!;
+      }
+    const t = this.terminals ? readTicks(`/proc/${this.terminals}/stat`) : null;
+    const own = process.cpuUsage();
+    return {
+      idle: cpu[3]! + cpu[4]!,
+      total: cpu.reduce((a, b) => a + b, 0),
+      postgres,
+      terminals: t ? t[11]! + t[12]! : 0,
+      own: (own.user + own.system) / 1e6,
+      faults: process.resourceUsage().minorPageFault,
+    };
+  }
+  /** Seconds of CPU since the last call, and the machine's busy share over that time. */
+  lap() {
+    const now = this.sample();
+    const d = (k: 'postgres' | 'terminals') => round((now[k] - this.last[k]) * TICK_S, 2);
+    const lap = {
+      this_process: round(now.own - this.last.own, 2),
+      this_process_minor_faults: now.faults - this.last.faults,
+      postgres: d('postgres'),
+      terminals: d('terminals'),
+      machine_busy: round(1 - (now.idle - this.last.idle) / Math.max(1, now.total - this.last.total), 2),
+    };
+    this.last = now;
+    return lap;
+  }
+}
 
 export async function run(): Promise<Record<string, unknown>> {
   const cluster = await startCluster();
@@ -128,21 +196,47 @@ interface ClientResult {
   outcomes: Record<string, number>;
 }
 
+/**
+ * One POST over a kept-alive connection. node:http rather than fetch: the terminals' client shares
+ * this machine's cores with the server, and fetch (undici) took ~3 ms of CPU per 70 kB push.
+ */
+function post(agent: Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        agent,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /** The terminals: one lane per terminal (it sends its bundles in order), all lanes at once. */
 async function pushAll(url: string, lanes: string[][]): Promise<ClientResult> {
   const latencies: number[] = [];
   const outcomes: Record<string, number> = {};
+  // One connection per terminal, as separate machines would have.
+  const agent = new Agent({ keepAlive: true, maxSockets: lanes.length });
+  const target = new URL(`${url}/offline/push`);
   const start = performance.now();
   await Promise.all(
     lanes.map(async (lane) => {
       for (const body of lane) {
         const t0 = performance.now();
-        const res = await fetch(`${url}/offline/push`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body,
-        });
-        const text = await res.text();
+        const res = await post(agent, target, body);
+        const text = res.text;
         latencies.push(performance.now() - t0);
         const answer = (res.status === 200 ? JSON.parse(text) : null) as PushResponse | null;
         const key = !answer
@@ -154,28 +248,33 @@ async function pushAll(url: string, lanes: string[][]): Promise<ClientResult> {
       }
     }),
   );
-  return { seconds: (performance.now() - start) / 1000, latencies, outcomes };
+  const seconds = (performance.now() - start) / 1000;
+  agent.destroy();
+  return { seconds, latencies, outcomes };
 }
 
 /**
- * pushAll in a child process, as the terminals' CPU is not the server's. The warm-up lanes go
- * first, untimed, so that every server process has compiled its code paths and opened its
- * connections (a long-running server has); `afterWarmup` runs before the timed lanes start.
+ * pushAll in a child process, as the terminals' CPU is not the server's. The timed lanes are handed
+ * over first (so their copy to the child is not in the timed window), then the warm-up lanes go,
+ * untimed, so that every server process has compiled its code paths and opened its connections (a
+ * long-running server has); `afterWarmup` runs before the timed lanes start.
  */
 async function pushFromChild(
+  meter: CpuMeter,
   url: string,
   warmup: string[][],
   lanes: string[][],
   afterWarmup: (warm: ClientResult) => Promise<void>,
 ): Promise<ClientResult> {
   const child = fork(SELF, ['--ingest-client'], { serialization: 'advanced' });
+  meter.watchTerminals(child.pid!);
   try {
     const next = () => once(child, 'message') as Promise<[ClientResult]>;
     let answer = next();
-    child.send({ url, lanes: warmup });
+    child.send({ url, warmup, lanes });
     await afterWarmup((await answer)[0]);
     answer = next();
-    child.send({ url, lanes });
+    child.send('go');
     return (await answer)[0];
   } finally {
     child.kill();
@@ -183,10 +282,10 @@ async function pushFromChild(
 }
 
 async function serveAsClient(): Promise<void> {
-  for (;;) {
-    const [job] = (await once(process, 'message')) as [{ url: string; lanes: string[][] }];
-    process.send!(await pushAll(job.url, job.lanes));
-  }
+  const [job] = (await once(process, 'message')) as [{ url: string; warmup: string[][]; lanes: string[][] }];
+  process.send!(await pushAll(job.url, job.warmup));
+  await once(process, 'message');
+  process.send!(await pushAll(job.url, job.lanes));
 }
 
 async function measure(
@@ -232,6 +331,9 @@ async function measure(
     "SELECT public_key FROM server_keys WHERE kind = 'hpke_x25519'",
   );
   const serverKey = hpke.rows[0]!.public_key;
+  const meter = new CpuMeter();
+  const backend = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+  meter.watchPostgres(backend.rows[0]!.pid);
   const server = { call, trust: { deps: { keys: { hpke: { publicKeyRaw: serverKey } } } } };
 
   console.log(`Building ${TERMINALS} × ${BUNDLES} bundles of ${SALES} sales…`);
@@ -276,6 +378,7 @@ async function measure(
     `Pushing ${totalSales} sales over ${TERMINALS} concurrent terminals to ${SERVERS} server process(es)…`,
   );
   const pushed = await pushFromChild(
+    meter,
     pushUrl,
     warmup,
     lanes.map((lane) => lane.map((envelope) => bodies.get(envelope.bundle_id)!)),
@@ -284,8 +387,11 @@ async function measure(
         throw new Error(`warm-up pushes were not all accepted: ${JSON.stringify(warm.outcomes)}`);
       // Their reconciliation, untimed, so that the timed pass below posts exactly the timed sales.
       await runOnce({ pool, workerId: 'bench-warmup' });
+      meter.lap();
     },
   );
+  // From the terminals' go to their last answer (the lanes reach the child before it).
+  const pushCpu = meter.lap();
   const pushSeconds = pushed.seconds;
   const latencies = pushed.latencies;
   const statuses = new Map(Object.entries(pushed.outcomes));
@@ -310,6 +416,7 @@ async function measure(
      SELECT d, 'admin', 'x', 'x', 'SN' FROM unnest($1::text[]) AS d`,
     [shadow],
   );
+  meter.lap();
   const rawStart = performance.now();
   await Promise.all(
     lanes.map(async (lane, i) => {
@@ -360,6 +467,7 @@ async function measure(
     }),
   );
   const rawSeconds = (performance.now() - rawStart) / 1000;
+  const rawCpu = meter.lap();
   await rawPool.end();
 
   const sorted = [...latencies].sort((a, b) => a - b);
@@ -385,6 +493,10 @@ async function measure(
     server_processes: SERVERS,
     db_connections: connections,
     seconds: { push: round(pushSeconds, 2), reconcile: round(recSeconds, 2), raw: round(rawSeconds, 2) },
+    // this_process: the in-process server and its open threads during the push (the cluster's
+    // servers are other processes when server_processes > 1), the raw INSERTs' client during raw.
+    cpu_seconds: { push: pushCpu, raw: rawCpu },
+    open_threads: openThreadCount(),
   };
   const row = (name: string, value: string, ratio = '') =>
     `  ${name.padEnd(34)}${value.padStart(14)}  ${ratio}`;
@@ -400,6 +512,16 @@ async function measure(
       row('push latency p50 (ms)', percentile(sorted, 50).toFixed(1)),
       row('push latency p99 (ms)', percentile(sorted, 99).toFixed(1)),
       row('push outcomes', JSON.stringify(Object.fromEntries(statuses))),
+      row(
+        'CPU s during push (this/pg/terms)',
+        `${pushCpu.this_process} / ${pushCpu.postgres} / ${pushCpu.terminals}`,
+        `machine busy ${Math.round(pushCpu.machine_busy * 100)} %`,
+      ),
+      row(
+        'CPU s during raw (this/pg)',
+        `${rawCpu.this_process} / ${rawCpu.postgres}`,
+        `machine busy ${Math.round(rawCpu.machine_busy * 100)} %`,
+      ),
     ].join('\n'),
   );
   return figures;

@@ -1,4 +1,5 @@
-import type pg from 'pg';
+import type { Policy } from '../../protocol/http';
+import type { Statement } from '../db/inline';
 import type { BundleRow, PushAnswer } from './store';
 
 /** What a push's checks read from the database about the device and the bundle, all at once. */
@@ -17,9 +18,11 @@ export interface PushState {
   following: Pick<BundleRow, 'bundle_id' | 'prev_chain_head' | 'status' | 'reasons'> | null;
   /** Offline sales stored for this device per UTC day, over the bundle's days. */
   offlineCountByDay: Map<string, number>;
+  /** The policy of the device's country, if there is one. */
+  policy: Policy | null;
 }
 
-interface Row {
+export interface PushStateRow {
   existing: PushState['existing'];
   nonce_used: boolean;
   overlap: boolean;
@@ -27,29 +30,28 @@ interface Row {
   previous: { seq_to: string; chain_head: string; last_sale_at: string | null } | null;
   following: PushState['following'];
   counts: { day: string; n: number }[] | null;
+  policy: (Omit<Policy, 'updated_at'> & { updated_at: string }) | null;
 }
 
 /**
- * One statement instead of seven: every round trip of a push costs CPU on the server's one event
- * loop, which is what bounds ingest. Run it after the device row lock, so its snapshot already
- * sees whatever a concurrent push of the same device committed. bigints go through JSON as text.
+ * One statement instead of eight: every round trip of a push costs CPU on the server and the
+ * database, which is what bounds ingest. Run it after the device row lock (a later statement, so
+ * its snapshot already sees whatever a concurrent push of the same device committed). bigints go
+ * through JSON as text. The policy is the one of the device's country.
  */
-export async function readPushState(
-  client: pg.PoolClient,
-  q: {
-    bundleId: string;
-    deviceId: string;
-    nonce: string;
-    now: Date;
-    seqFrom: number;
-    seqTo: number;
-    saleIds: string[];
-    firstDay: string;
-    lastDay: string;
-  },
-): Promise<PushState> {
-  const { rows } = await client.query<Row>(
-    `SELECT
+export function pushStateStatement(q: {
+  bundleId: string;
+  deviceId: string;
+  nonce: string;
+  now: Date;
+  seqFrom: number;
+  seqTo: number;
+  saleIds: string[];
+  firstDay: string;
+  lastDay: string;
+}): Statement {
+  return {
+    text: `SELECT
        (SELECT json_build_object('bundle_id', b.bundle_id, 'device_id', b.device_id, 'signature', b.signature,
                                  'push_answer', b.push_answer)
         FROM offline_tx_bundles b WHERE b.bundle_id = $1) AS existing,
@@ -70,8 +72,16 @@ export async function readPushState(
           FROM offline_transactions
           WHERE device_id = $2 AND NOT online AND created_at >= $8::timestamptz
             AND created_at < $9::timestamptz + interval '1 day'
-          GROUP BY 1) c) AS counts`,
-    [
+          GROUP BY 1) c) AS counts,
+       (SELECT json_build_object('country', p.country, 'currency', p.currency,
+                 'max_offline_amount', p.max_offline_amount,
+                 'max_offline_per_device_per_day', p.max_offline_per_device_per_day,
+                 'max_unsynced_amount', p.max_unsynced_amount, 'max_bundle_age_hours', p.max_bundle_age_hours,
+                 'approval_threshold', p.approval_threshold, 'enabled', p.enabled, 'version', p.version,
+                 'updated_at', p.updated_at)
+        FROM offline_policies p
+        WHERE p.country = (SELECT d.country FROM offline_devices d WHERE d.device_id = $2)) AS policy`,
+    values: [
       q.bundleId,
       q.deviceId,
       q.nonce,
@@ -82,8 +92,10 @@ export async function readPushState(
       `${q.firstDay}T00:00:00Z`,
       `${q.lastDay}T00:00:00Z`,
     ],
-  );
-  const row = rows[0]!;
+  };
+}
+
+export function toPushState(row: PushStateRow): PushState {
   return {
     existing: row.existing,
     nonceUsed: row.nonce_used,
@@ -95,5 +107,7 @@ export async function readPushState(
     },
     following: row.following,
     offlineCountByDay: new Map((row.counts ?? []).map((c) => [c.day, c.n])),
+    // bigint columns arrive as JSON numbers: the policy schema only lets safe integers in.
+    policy: row.policy && { ...row.policy, updated_at: new Date(row.policy.updated_at).toISOString() },
   };
 }

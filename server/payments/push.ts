@@ -16,17 +16,18 @@ import {
   type ScoreReason,
 } from '../../protocol/http';
 import { appendAudit, auditStatement, type ActorType, type AuditEntry } from '../audit/chain';
+import { queryAll } from '../db/inline';
 import { withTransaction } from '../db/tx';
-import { findDevice } from '../devices/store';
+import { findDevice, type DeviceRow } from '../devices/store';
 import { HttpError, validationIssues } from '../http/errors';
 import type { Logger } from '../logger';
 import { metrics } from '../metrics';
-import { policyFor } from '../policies/store';
 import { openForServer, rawX25519Private, type ServerOpenedBundle } from './open';
+import { DeviceKeyError, openPool } from './open-pool';
 import { checkRefunds } from './refunds';
 import { claimQrUses } from './qr-uses';
 import { combine, scoreBundle, statusFor } from './score';
-import { readPushState } from './push-state';
+import { pushStateStatement, toPushState, type PushStateRow } from './push-state';
 import {
   saleTotals,
   TRANSACTION_COLUMNS,
@@ -63,23 +64,48 @@ const UNIQUE_VIOLATION = '23505';
 const isUniqueViolation = (err: unknown) =>
   typeof err === 'object' && err !== null && (err as { code?: unknown }).code === UNIQUE_VIOLATION;
 
+/** What store() decided: the answer, and the audit entry storeAndCommit appends before COMMIT. */
+interface Stored {
+  response: PushResponse;
+  audit: AuditEntry | null;
+}
+
+/** The device's key changed after the bundle was verified with the old one: verify again. */
+class StaleDeviceKey extends Error {}
+
 export function createPushService(deps: PushDeps) {
   const serverPrivateKey = rawX25519Private(deps.hpkePrivateKey);
   /**
-   * Parsing the device's PEM was ~2 % of a push's CPU time. Keyed by the PEM itself, so a re-keyed
-   * device gets a new entry; revocation is still read from the database on every push. Cleared when
-   * full: a fleet larger than the bound only pays the parse again.
+   * Parsing the device's PEM was ~2 % of a push's CPU time (used when bundles are opened on the
+   * event loop; the open pool's threads keep their own). Keyed by the PEM itself, so a re-keyed
+   * device gets a new entry. Cleared when full: a fleet larger than the bound only pays the parse again.
    */
   const deviceKeys = new Map<string, KeyObject>();
   const devicePublicKeyFor = (pem: string): KeyObject => {
     let key = deviceKeys.get(pem);
     if (!key) {
-      key = importPublicKey(pem);
+      try {
+        key = importPublicKey(pem);
+      } catch (err) {
+        throw new DeviceKeyError(String(err), { cause: err });
+      }
       if (deviceKeys.size >= 50_000) deviceKeys.clear();
       deviceKeys.set(pem, key);
     }
     return key;
   };
+  /**
+   * device_id → the PEM its last stored push verified with. It saves the device lookup before the
+   * open; the push's transaction reads the device row under lock anyway and goes back to a fresh
+   * lookup when the device was revoked or re-keyed since (so does a bundle that fails to open).
+   */
+  const knownPems = new Map<string, string>();
+
+  async function openEnvelope(envelope: BundleEnvelope, pem: string): Promise<ServerOpenedBundle> {
+    const threads = openPool();
+    if (threads) return { envelope, ...(await threads.open(envelope, pem, serverPrivateKey)) };
+    return openForServer(envelope, { devicePublicKey: devicePublicKeyFor(pem), serverPrivateKey });
+  }
 
   async function push(body: unknown, now: () => Date = () => new Date()): Promise<PushResponse> {
     metrics.bundlesPushed.inc();
@@ -94,57 +120,83 @@ export function createPushService(deps: PushDeps) {
       );
     }
     const envelope = parsed.data;
-    let actor: { type: ActorType; id: string } = { type: 'anonymous', id: envelope.device_id };
+    const deviceId = envelope.device_id;
+    let actor: { type: ActorType; id: string } = { type: 'anonymous', id: deviceId };
     try {
-      const device = await findDevice(deps.pool, envelope.device_id);
-      if (!device || device.status !== 'active')
-        throw reject(PaymentErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
-      let devicePublicKey: KeyObject;
-      try {
-        devicePublicKey = devicePublicKeyFor(device.pubkey_pem);
-      } catch (err) {
-        throw new Error(`device ${device.device_id} has an unusable public key`, { cause: err });
-      }
-      let opened;
-      try {
-        opened = await openForServer(envelope, { devicePublicKey, serverPrivateKey });
-      } catch (err) {
-        if (err instanceof BundleError)
-          throw reject(err.code as PaymentErrorCode, err.message, {
-            ...(err.details && 'field' in err.details ? { field: err.details.field } : {}),
-          });
-        throw err;
-      }
-      // From here the device's signature has verified: the device is the actor.
-      actor = { type: 'device', id: device.device_id };
-      const { payload } = opened;
-      if (new Set(payload.sales.map((s) => s.sale_id)).size !== payload.sales.length)
-        throw reject(PaymentErrorCode.INVALID_BUNDLE, 'a sale_id appears twice in the bundle');
-
-      // Two attempts: a unique violation means a concurrent push stored something this one could
-      // not see yet; on the retry the device lock and the lookups see it and answer accordingly.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return (await storeAndCommit(deps.pool, (client) => store(client, opened, device, now()))).response;
-        } catch (err) {
-          if (!isUniqueViolation(err)) throw err;
-          if (attempt >= 2)
-            throw reject(PaymentErrorCode.SEQUENCE_CONFLICT, 'Sales of this bundle are already stored', {
-              constraint: (err as { constraint?: string }).constraint ?? null,
-            });
+      for (let fresh = false; ; fresh = true) {
+        const cached = fresh ? undefined : knownPems.get(deviceId);
+        let pem = cached;
+        if (pem === undefined) {
+          knownPems.delete(deviceId);
+          const device = await findDevice(deps.pool, deviceId);
+          if (!device || device.status !== 'active')
+            throw reject(PaymentErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
+          pem = device.pubkey_pem;
         }
+        let opened: ServerOpenedBundle;
+        try {
+          opened = await openEnvelope(envelope, pem);
+        } catch (err) {
+          // With a remembered key, a failure is answered only after a fresh lookup: the device may
+          // have been revoked (DEVICE_NOT_FOUND comes first) or re-keyed since.
+          if (cached !== undefined && (err instanceof BundleError || err instanceof DeviceKeyError)) continue;
+          if (err instanceof DeviceKeyError)
+            throw new Error(`device ${deviceId} has an unusable public key`, { cause: err });
+          if (err instanceof BundleError)
+            throw reject(err.code as PaymentErrorCode, err.message, {
+              ...(err.details && 'field' in err.details ? { field: err.details.field } : {}),
+            });
+          throw err;
+        }
+        // From here the device's signature has verified: the device is the actor.
+        actor = { type: 'device', id: deviceId };
+        const { payload } = opened;
+        if (new Set(payload.sales.map((s) => s.sale_id)).size !== payload.sales.length)
+          throw reject(PaymentErrorCode.INVALID_BUNDLE, 'a sale_id appears twice in the bundle');
+
+        // Two attempts: a unique violation means a concurrent push stored something this one could
+        // not see yet; on the retry the device lock and the lookups see it and answer accordingly.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const { response } = await storeAndCommit(deps.pool, (client) =>
+              store(client, opened, pem, now()),
+            );
+            if (knownPems.size >= 50_000) knownPems.clear();
+            knownPems.set(deviceId, pem);
+            return response;
+          } catch (err) {
+            if (err instanceof StaleDeviceKey && !fresh) break;
+            if (err instanceof StaleDeviceKey)
+              throw reject(
+                PaymentErrorCode.INVALID_SIGNATURE,
+                'The device key changed while the bundle was verified',
+              );
+            if (!isUniqueViolation(err)) throw err;
+            if (attempt >= 2)
+              throw reject(PaymentErrorCode.SEQUENCE_CONFLICT, 'Sales of this bundle are already stored', {
+                constraint: (err as { constraint?: string }).constraint ?? null,
+              });
+          }
+        }
+        actor = { type: 'anonymous', id: deviceId };
       }
     } catch (err) {
       if (err instanceof PushRejected) {
         metrics.bundlesRejected.inc({ reason: err.code });
+        if (err.code === PaymentErrorCode.DEVICE_NOT_FOUND) knownPems.delete(deviceId);
+        // A revoked or unknown device is not an actor, whether its signature verified or not.
+        const by =
+          err.code === PaymentErrorCode.DEVICE_NOT_FOUND
+            ? { type: 'anonymous' as const, id: deviceId }
+            : actor;
         await withTransaction(deps.pool, (client) =>
           appendAudit(client, {
-            actorType: actor.type,
-            actorId: actor.id,
+            actorType: by.type,
+            actorId: by.id,
             action: 'bundle.rejected',
             targetType: 'bundle',
             targetId: envelope.bundle_id,
-            details: { code: err.code, device_id: envelope.device_id, ...err.auditDetails },
+            details: { code: err.code, device_id: deviceId, ...err.auditDetails },
           }),
         ).catch((auditErr: unknown) =>
           deps.logger.error({ err: auditErr }, 'audit of a rejected bundle failed'),
@@ -158,7 +210,10 @@ export function createPushService(deps: PushDeps) {
 }
 
 type Opened = ServerOpenedBundle;
-type Device = NonNullable<Awaited<ReturnType<typeof findDevice>>>;
+type LockedDevice = Pick<
+  DeviceRow,
+  'device_id' | 'status' | 'tenant_type' | 'tenant_id' | 'country' | 'pubkey_pem'
+>;
 
 function answer(a: PushAnswer, bundleId: string, duplicate: boolean, now: Date): PushResponse {
   return { success: true, bundle_id: bundleId, ...a, duplicate, server_time: now.toISOString() };
@@ -168,31 +223,36 @@ function answer(a: PushAnswer, bundleId: string, duplicate: boolean, now: Date):
  * Everything after the signature: one transaction, serialised per device by a row lock. The audit
  * entry is returned, not written: the caller appends it last and commits right behind it.
  */
-async function store(
-  client: pg.PoolClient,
-  opened: Opened,
-  device: Device,
-  now: Date,
-): Promise<{ response: PushResponse; audit: AuditEntry | null }> {
+async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Date): Promise<Stored> {
   const { envelope, payload } = opened;
-  const locked = await findDevice(client, device.device_id, true);
+  // BEGIN, the device's row lock and everything the checks below read, in one round trip. The
+  // state is read by the statement after the lock, so its snapshot sees whatever a concurrent push
+  // of this device committed before the lock was granted.
+  const days = payload.sales.map((s) => s.created_at.slice(0, 10)).sort();
+  const [, lockedRows, stateRows] = await queryAll(client, [
+    'BEGIN',
+    {
+      text: `SELECT device_id, status, tenant_type, tenant_id, country, pubkey_pem FROM offline_devices
+             WHERE device_id = $1 FOR UPDATE`,
+      values: [envelope.device_id],
+    },
+    pushStateStatement({
+      bundleId: envelope.bundle_id,
+      deviceId: envelope.device_id,
+      nonce: envelope.nonce,
+      now,
+      seqFrom: payload.seq_from,
+      seqTo: payload.seq_to,
+      saleIds: payload.sales.map((s) => s.sale_id),
+      firstDay: days[0]!,
+      lastDay: days[days.length - 1]!,
+    }),
+  ]);
+  const locked = lockedRows!.rows[0] as LockedDevice | undefined;
   if (!locked || locked.status !== 'active')
     throw reject(PaymentErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
-
-  // Everything the checks below read, in one round trip (the device lock above comes first, so a
-  // concurrent push of this device has committed or not started).
-  const days = payload.sales.map((s) => s.created_at.slice(0, 10)).sort();
-  const state = await readPushState(client, {
-    bundleId: envelope.bundle_id,
-    deviceId: envelope.device_id,
-    nonce: envelope.nonce,
-    now,
-    seqFrom: payload.seq_from,
-    seqTo: payload.seq_to,
-    saleIds: payload.sales.map((s) => s.sale_id),
-    firstDay: days[0]!,
-    lastDay: days[days.length - 1]!,
-  });
+  if (locked.pubkey_pem !== pem) throw new StaleDeviceKey();
+  const state = toPushState(stateRows!.rows[0] as PushStateRow);
 
   // Idempotency first: a re-sent bundle gets its first answer whatever the clock says now.
   const existing = state.existing;
@@ -214,7 +274,7 @@ async function store(
       },
     );
 
-  const policy = await policyFor(client, locked.country);
+  const policy = state.policy;
   if (policy && !policy.enabled)
     throw reject(PaymentErrorCode.POLICY_DISABLED, `Offline payments are disabled for ${policy.country}`);
   const maxAgeHours = policy?.max_bundle_age_hours ?? DEFAULT_MAX_BUNDLE_AGE_HOURS;
@@ -278,9 +338,11 @@ async function store(
   // The bundle, its sales, its nonce and its queue entry in one statement: four round trips were
   // a third of the push's database time. The foreign keys are checked at the end of the statement,
   // when the bundle row exists. An expired row for this nonce may linger until the purge; the new
-  // bundle takes it over.
-  await client.query(
-    `WITH bundle AS (
+  // bundle takes it over. Its own round trip, not sent with the audit append and COMMIT: if this
+  // server dies while the statement runs (or waits for a lock), the database gets no COMMIT and
+  // the transaction aborts (test/integration/server-kill.integration.test.ts).
+  await client.query({
+    text: `WITH bundle AS (
        INSERT INTO offline_tx_bundles (bundle_id, device_id, tenant_type, tenant_id, country, signature, nonce,
          server_key_id, seq_from, seq_to, prev_chain_head, chain_head, device_clock, status, sira_score, reasons,
          tx_count, totals, push_answer, received_at, updated_at)
@@ -296,7 +358,7 @@ async function store(
        WHERE offline_bundle_nonces.expires_at <= $20::timestamptz)
      INSERT INTO offline_reconciliation_queue (bundle_id) SELECT $1::uuid WHERE $23::boolean
      ON CONFLICT (bundle_id) DO NOTHING`,
-    [
+    values: [
       envelope.bundle_id,
       envelope.device_id,
       locked.tenant_type,
@@ -326,7 +388,7 @@ async function store(
         new Set(opened.invalidSales.map((s) => s.sale_id)),
       ),
     ],
-  );
+  });
 
   // A bundle that arrived before this one was held for the gap this one fills: clear that reason.
   if (
@@ -356,31 +418,28 @@ async function store(
 }
 
 /**
- * BEGIN, store, then the audit append and COMMIT sent together. The append takes the audit
- * chain's global lock, which every push and worker waits for; COMMIT queued behind it goes out as
- * soon as the append answers, without waiting for this event loop to get back to us, so the lock is
- * held for about one database round trip.
+ * `work` begins the transaction, reads, checks and writes; then the audit append and COMMIT go in
+ * one simple-protocol query. The append takes the audit chain's global lock, which
+ * every push and worker waits for; with COMMIT in the same query the database commits as soon as
+ * the append is done, without a round trip to this (busy) event loop in between.
  */
 async function storeAndCommit(
   pool: pg.Pool,
-  work: (client: pg.PoolClient) => Promise<{ response: PushResponse; audit: AuditEntry | null }>,
-): Promise<{ response: PushResponse; audit: AuditEntry | null }> {
+  work: (client: pg.PoolClient) => Promise<Stored>,
+): Promise<Stored> {
   const client = await pool.connect();
-  let ended = false;
   try {
-    await client.query('BEGIN');
     const result = await work(client);
-    const appended = result.audit ? client.query(auditStatement(result.audit)) : Promise.resolve(undefined);
-    const commit = client.query('COMMIT');
-    const [a, c] = await Promise.allSettled([appended, commit]);
-    ended = true;
-    // After a failed append the COMMIT ends the aborted transaction as a rollback.
-    if (a.status === 'rejected') throw a.reason;
-    if (c.status === 'rejected') throw c.reason;
-    if (c.value.command !== 'COMMIT') throw new Error(`push transaction ended with ${c.value.command}`);
+    const results = await queryAll(client, [
+      ...(result.audit ? [auditStatement(result.audit)] : []),
+      'COMMIT',
+    ]);
+    const last = results[results.length - 1]!;
+    if (last.command !== 'COMMIT') throw new Error(`push transaction ended with ${last.command}`);
     return result;
   } catch (err) {
-    if (!ended) await client.query('ROLLBACK').catch(() => undefined);
+    // After a failed statement the transaction is aborted; after a failed COMMIT this is a no-op.
+    await client.query('ROLLBACK').catch(() => undefined);
     throw err;
   } finally {
     client.release();

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { Sale } from '../../protocol/bundle';
+import { queryAll } from '../db/inline';
 
 /**
  * A customer's payment QR pays one sale. Each terminal refuses a QR it has seen (protocol/qr), but
@@ -26,19 +27,23 @@ export async function claimQrUses(client: pg.PoolClient, sales: readonly Sale[])
     else seen.set(use.signature, use.saleId);
   }
   // Claimed inside the push's transaction: a concurrent push of the same QR waits on the key, then
-  // sees this claim; a rejected push rolls its claims back.
-  await client.query(
-    `INSERT INTO offline_qr_uses (signature, sale_id, device_id)
-     SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])
-     ON CONFLICT (signature) DO NOTHING`,
-    // One bundle, one device.
-    [[...seen.keys()], [...seen.values()], [...seen.keys()].map(() => uses[0]!.deviceId)],
-  );
-  const { rows } = await client.query<{ signature: string; sale_id: string; device_id: string }>(
-    `SELECT signature, sale_id, device_id FROM offline_qr_uses
-     WHERE signature = ANY($1::text[]) AND NOT (sale_id = ANY($2::uuid[]))`,
-    [[...seen.keys()], [...seen.values()]],
-  );
+  // sees this claim; a rejected push rolls its claims back. Two statements (the second one's
+  // snapshot is taken after the first waited), one round trip.
+  const [, found] = await queryAll(client, [
+    {
+      text: `INSERT INTO offline_qr_uses (signature, sale_id, device_id)
+             SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])
+             ON CONFLICT (signature) DO NOTHING`,
+      // One bundle, one device.
+      values: [[...seen.keys()], [...seen.values()], [...seen.keys()].map(() => uses[0]!.deviceId)],
+    },
+    {
+      text: `SELECT signature, sale_id, device_id FROM offline_qr_uses
+             WHERE signature = ANY($1::text[]) AND NOT (sale_id = ANY($2::uuid[]))`,
+      values: [[...seen.keys()], [...seen.values()]],
+    },
+  ]);
+  const rows = found!.rows as { signature: string; sale_id: string; device_id: string }[];
   for (const row of rows)
     findings.push(
       `sale ${seen.get(row.signature)} was paid with a QR already used by sale ${row.sale_id} of ${row.device_id}`,

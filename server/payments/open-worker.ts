@@ -1,0 +1,94 @@
+import type { KeyObject } from 'node:crypto';
+import { parentPort } from 'node:worker_threads';
+import { BundleError, type BundleEnvelope } from '../../protocol/bundle';
+import { importPublicKey } from '../../protocol/crypto';
+import { openForServer, type ServerOpenedBundle } from './open';
+
+/**
+ * A thread of the open pool (open-pool.ts): the CPU work of a push that needs no database, i.e.
+ * the device signature, HPKE open, the payload schema, the chain's hashing and the sale rules.
+ */
+
+export interface OpenTask {
+  id: number;
+  envelope: BundleEnvelope;
+  /** The device's public key as stored (PEM), read by the caller. */
+  pem: string;
+  /** The server's raw X25519 private key. */
+  serverPrivateKey: Uint8Array;
+}
+
+export type OpenReply =
+  | { id: number; ok: true; opened: Omit<ServerOpenedBundle, 'envelope'> }
+  | {
+      id: number;
+      ok: false;
+      error:
+        | { kind: 'bundle'; code: BundleError['code']; message: string; details?: Record<string, unknown> }
+        | { kind: 'device-key'; message: string }
+        | { kind: 'other'; message: string; stack?: string };
+    };
+
+// Parsing a PEM was ~2 % of a push; a fleet larger than the bound only pays the parse again.
+const deviceKeys = new Map<string, KeyObject>();
+// openWith caches the imported HPKE key by the identity of the key's bytes: keep one copy per key.
+const serverKeys = new Map<string, Uint8Array>();
+
+function deviceKey(pem: string): KeyObject {
+  let key = deviceKeys.get(pem);
+  if (!key) {
+    key = importPublicKey(pem);
+    if (deviceKeys.size >= 50_000) deviceKeys.clear();
+    deviceKeys.set(pem, key);
+  }
+  return key;
+}
+
+function serverKey(bytes: Uint8Array): Uint8Array {
+  const id = Buffer.from(bytes).toString('base64');
+  let key = serverKeys.get(id);
+  if (!key) {
+    if (serverKeys.size >= 16) serverKeys.clear();
+    key = Uint8Array.from(bytes);
+    serverKeys.set(id, key);
+  }
+  return key;
+}
+
+async function handle(task: OpenTask): Promise<OpenReply> {
+  let devicePublicKey: KeyObject;
+  try {
+    devicePublicKey = deviceKey(task.pem);
+  } catch (err) {
+    return { id: task.id, ok: false, error: { kind: 'device-key', message: String(err) } };
+  }
+  try {
+    const { envelope: _envelope, ...opened } = await openForServer(task.envelope, {
+      devicePublicKey,
+      serverPrivateKey: serverKey(task.serverPrivateKey),
+    });
+    return { id: task.id, ok: true, opened };
+  } catch (err) {
+    if (err instanceof BundleError)
+      return {
+        id: task.id,
+        ok: false,
+        error: {
+          kind: 'bundle',
+          code: err.code,
+          message: err.message,
+          ...(err.details ? { details: err.details } : {}),
+        },
+      };
+    const e = err instanceof Error ? err : new Error(String(err));
+    return {
+      id: task.id,
+      ok: false,
+      error: { kind: 'other', message: e.message, ...(e.stack ? { stack: e.stack } : {}) },
+    };
+  }
+}
+
+parentPort?.on('message', (task: OpenTask) => {
+  void handle(task).then((reply) => parentPort!.postMessage(reply));
+});
