@@ -36,7 +36,7 @@ import { createUser } from '../server/auth/users';
 import { loadConfig } from '../server/config';
 import { createLogger } from '../server/logger';
 import { startServer } from '../server/main';
-import { openThreadCount } from '../server/payments/open-pool';
+import { pushOpenThreads } from '../server/config';
 import { insertTransactions } from '../server/payments/store';
 import { enrollTerminal, SN_POLICY, type Terminal } from '../server/payments/test-support';
 import { runOnce } from '../server/worker/reconcile';
@@ -496,7 +496,7 @@ async function measure(
     // this_process: the in-process server and its open threads during the push (the cluster's
     // servers are other processes when server_processes > 1), the raw INSERTs' client during raw.
     cpu_seconds: { push: pushCpu, raw: rawCpu },
-    open_threads: openThreadCount(),
+    open_threads: pushOpenThreads(),
   };
   const row = (name: string, value: string, ratio = '') =>
     `  ${name.padEnd(34)}${value.padStart(14)}  ${ratio}`;

@@ -1,10 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultDataDir, embeddedDataPath, loadConfig } from './config';
+import { availableParallelism } from 'node:os';
+import { ConfigError, defaultDataDir, embeddedDataPath, loadConfig, pushOpenThreads } from './config';
 
 describe('loadConfig', () => {
   it('has safe defaults', () => {
     const config = loadConfig({ XDG_DATA_HOME: '/xdg' }, 'linux');
-    expect(config).toEqual({ port: 8098, host: '127.0.0.1', dataDir: '/xdg/outpost', logLevel: 'info' });
+    expect(config).toEqual({
+      port: 8098,
+      host: '127.0.0.1',
+      dataDir: '/xdg/outpost',
+      logLevel: 'info',
+      pushOpenThreads: Math.max(1, availableParallelism() - 1),
+    });
     expect(embeddedDataPath(config)).toBe('/xdg/outpost/server/pgdata');
   });
 
@@ -15,6 +22,7 @@ describe('loadConfig', () => {
       DATABASE_URL: 'postgres://u:p@db:5432/outpost',
       OUTPOST_DATA_DIR: '/srv/outpost',
       LOG_LEVEL: 'debug',
+      OUTPOST_PUSH_OPEN_THREADS: '0',
     });
     expect(config).toEqual({
       port: 0,
@@ -22,6 +30,7 @@ describe('loadConfig', () => {
       databaseUrl: 'postgres://u:p@db:5432/outpost',
       dataDir: '/srv/outpost',
       logLevel: 'debug',
+      pushOpenThreads: 0,
     });
   });
 
@@ -36,9 +45,17 @@ describe('loadConfig', () => {
     [{ PORT: '65536' }, /PORT/],
     [{ LOG_LEVEL: 'chatty' }, /LOG_LEVEL: must be one of/],
     [{ DATABASE_URL: 'mysql://u:hunter2@x/db' }, /DATABASE_URL: must be a postgres/],
+    [{ OUTPOST_PUSH_OPEN_THREADS: '65' }, /OUTPOST_PUSH_OPEN_THREADS: must be an integer from 0 to 64/],
+    [{ OUTPOST_PUSH_OPEN_THREADS: 'two' }, /OUTPOST_PUSH_OPEN_THREADS: .*"two"/],
   ])('names the variable of a bad value %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('gives the open pool the same thread count, and the same refusal', () => {
+    expect(pushOpenThreads({ OUTPOST_PUSH_OPEN_THREADS: '3' })).toBe(3);
+    expect(pushOpenThreads({})).toBe(Math.max(1, availableParallelism() - 1));
+    expect(() => pushOpenThreads({ OUTPOST_PUSH_OPEN_THREADS: '-1' })).toThrow(ConfigError);
   });
 
   it('never echoes a bad DATABASE_URL, which may hold a password', () => {

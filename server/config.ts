@@ -1,4 +1,4 @@
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join, posix, resolve, win32 } from 'node:path';
 import { z } from 'zod';
 
@@ -14,6 +14,8 @@ export interface Config {
   logLevel: LogLevel;
   /** 32 bytes from OUTPOST_MASTER_SECRET; absent: a file under dataDir (see keys/master-secret.ts). */
   masterSecret?: Buffer;
+  /** Worker threads opening pushed bundles (payments/open-pool.ts); 0: on the event loop. */
+  pushOpenThreads: number;
 }
 
 export class ConfigError extends Error {
@@ -23,6 +25,29 @@ export class ConfigError extends Error {
 // Shells and .env files often leave a variable defined but empty; treat that as unset
 // so the default applies instead of failing on e.g. PORT="".
 const unsetIfEmpty = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
+
+const PushOpenThreads = z.preprocess(
+  unsetIfEmpty,
+  z
+    .string()
+    .regex(/^\d+$/, 'must be an integer from 0 to 64')
+    .transform(Number)
+    .pipe(z.number().int().max(64, 'must be an integer from 0 to 64'))
+    .optional(),
+);
+
+/**
+ * OUTPOST_PUSH_OPEN_THREADS, else one fewer than the cores (at least 1): the event loop keeps one.
+ * Read on its own by the open pool, and with the rest of the environment at start-up, so a bad
+ * value stops the server before it answers any push.
+ */
+export function pushOpenThreads(env: Env = process.env): number {
+  const parsed = PushOpenThreads.safeParse(env.OUTPOST_PUSH_OPEN_THREADS);
+  if (!parsed.success) {
+    throw new ConfigError(`OUTPOST_PUSH_OPEN_THREADS: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  }
+  return parsed.data ?? Math.max(1, availableParallelism() - 1);
+}
 
 const envSchema = z.object({
   PORT: z.preprocess(
@@ -52,6 +77,7 @@ const envSchema = z.object({
       })
       .optional(),
   ),
+  OUTPOST_PUSH_OPEN_THREADS: PushOpenThreads,
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -94,6 +120,7 @@ export function loadConfig(env: Env = process.env, platform: NodeJS.Platform = p
     ...(e.OUTPOST_MASTER_SECRET === undefined
       ? {}
       : { masterSecret: Buffer.from(e.OUTPOST_MASTER_SECRET.trim(), 'base64') }),
+    pushOpenThreads: e.OUTPOST_PUSH_OPEN_THREADS ?? pushOpenThreads({}),
   };
 }
 

@@ -1,6 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { BundleError, type BundleEnvelope } from '../../protocol/bundle';
+import { pushOpenThreads } from '../config';
 import type { ServerOpenedBundle } from './open';
 import type { OpenReply, OpenTask } from './open-worker';
 
@@ -10,8 +10,8 @@ import type { OpenReply, OpenTask } from './open-worker';
  * database. A few threads do it, so the event loop is left with HTTP and SQL. One pool per process,
  * shared by every push service in it (tests start several servers), started at the first push.
  *
- * Size: OUTPOST_PUSH_OPEN_THREADS, else one fewer than the cores (at least 1). 0 opens on the event
- * loop itself, as before the pool.
+ * Size: `pushOpenThreads()` (server/config.ts: OUTPOST_PUSH_OPEN_THREADS, else one fewer than the
+ * cores). 0 opens on the event loop itself, as before the pool.
  */
 
 /** Thrown for a device whose stored public key does not parse (a server-side defect, answered 500). */
@@ -27,17 +27,6 @@ interface Pending {
 interface Thread {
   worker: Worker;
   pending: Map<number, Pending>;
-}
-
-export function openThreadCount(env: NodeJS.ProcessEnv = process.env): number {
-  const configured = env.OUTPOST_PUSH_OPEN_THREADS;
-  if (configured !== undefined && configured !== '') {
-    const n = Number(configured);
-    if (!Number.isInteger(n) || n < 0 || n > 64)
-      throw new Error(`OUTPOST_PUSH_OPEN_THREADS must be an integer from 0 to 64, not ${configured}`);
-    return n;
-  }
-  return Math.max(1, availableParallelism() - 1);
 }
 
 const WORKER_URL = new URL(
@@ -121,7 +110,7 @@ let shared: OpenPool | undefined;
 
 /** The process's pool, or null when OUTPOST_PUSH_OPEN_THREADS is 0. */
 export function openPool(): OpenPool | null {
-  const size = openThreadCount();
+  const size = pushOpenThreads();
   if (size === 0) return null;
   return (shared ??= new OpenPool(size));
 }
