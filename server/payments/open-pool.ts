@@ -106,11 +106,14 @@ class OpenPool {
   }
 }
 
-let shared: OpenPool | undefined;
+/** undefined until the first push reads the size: the environment is parsed once, not per push. */
+let shared: OpenPool | null | undefined;
 
 /** The process's pool, or null when OUTPOST_PUSH_OPEN_THREADS is 0. */
 export function openPool(): OpenPool | null {
-  const size = pushOpenThreads();
-  if (size === 0) return null;
-  return (shared ??= new OpenPool(size));
+  if (shared === undefined) {
+    const size = pushOpenThreads();
+    shared = size === 0 ? null : new OpenPool(size);
+  }
+  return shared;
 }
