@@ -2,6 +2,7 @@ import { createHmac, createPrivateKey, createPublicKey, createDecipheriv, diffie
 import { Aes128Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
 import { describe, expect, it } from 'vitest';
 import { HPKE_SUITE, generateHpkeKeyPair, importHpkePrivateKey, sealTo } from './index';
+import { NodeAesGcm, NodeDhkemX25519HkdfSha256, NodeHkdfSha256 } from './node-primitives';
 
 /**
  * What is checked against RFC 9180, and how (honestly):
@@ -10,9 +11,10 @@ import { HPKE_SUITE, generateHpkeKeyPair, importHpkePrivateKey, sealTo } from '.
  *    HKDF-SHA256 with AES-128-GCM. The CFRG repository's test-vectors.json does hold an
  *    aead_id 2 entry, but the stored copy we could read predates the final "HPKE-v1" labels (its A.1
  *    key differs from the RFC's), so it is not used.
- * 2. A.1.1 (base mode) is checked end to end through @hpke/core with the same KEM and KDF classes we
- *    use and AES-128-GCM: same enc and ciphertexts byte for byte. That pins the library's KEM,
- *    LabeledExtract/LabeledExpand and key schedule.
+ * 2. A.1.1 (base mode) is checked end to end twice: through @hpke/core's own WebCrypto KEM, KDF and
+ *    AES-128-GCM, and through our node:crypto KEM, KDF and AEAD (node-primitives.ts, the AEAD at
+ *    16 bytes) under the same @hpke/core key schedule: the key pairs from ikmE/ikmR, shared_secret,
+ *    enc, the first two ciphertexts and the exported values, byte for byte, and opening them.
  * 3. An independent key schedule written here from the RFC text (node:crypto HMAC only) reproduces
  *    A.1.1's shared_secret, key and base_nonce; then, with aead_id 2 and Nk = 32, it must derive the
  *    key that opens what our `sealTo` produced. That is the known-answer path for AES-256-GCM: the
@@ -20,6 +22,8 @@ import { HPKE_SUITE, generateHpkeKeyPair, importHpkePrivateKey, sealTo } from '.
  */
 const A11 = {
   info: '4f6465206f6e2061204772656369616e2055726e',
+  ikmE: '7268600d403fce431561aef583ee1613527cff655c1343f29812e66706df3234',
+  ikmR: '6db9df30aa07dd42ee5e8181afdb977e538f5e1fec8a06223f33f7013e525037',
   skRm: '4612c550263fc8ad58375df3f557aac531d26850903e55a9f23f21d8534e8ac8',
   pkRm: '3948cfe0ad1ddb695d780e59077195da6c56506b027329794ab02bca80815c4d',
   skEm: '52c4a758a802cd8b936eceea314432798d5baf2d7e9235dc084ab1b9cfa2f736',
@@ -32,16 +36,49 @@ const A11 = {
   ct0: 'f938558b5d72f1a23810b4be2ab4f84331acc02fc97babc53a52ae8218a355a96d8770ac83d07bea87e13c512a',
   aad1: '436f756e742d31',
   ct1: 'af2d7e9ac9ae7e270f46ba1f975be53c09f8d875bdc8535458c2494e8a6eab251c03d0c22a56b8ca42c2063b84',
+  /** Exported values, L = 32, by exporter_context. */
+  exports: {
+    '': '3853fe2b4035195a573ffc53856e77058e15d9ea064de3e59f4961d0095250ee',
+    '00': '2e8f0b54673c7029649d4eb9d5e33bf1872cf76d623ff164ac185da9e88c21a5',
+    '54657374436f6e74657874': 'e9e43065102c3836401bed8c3c3c75ae46be1639869391d62c61f1ec7af54931',
+  },
 };
 const hex = (s: string) => Buffer.from(s, 'hex');
 
-describe('RFC 9180 A.1.1 through @hpke/core (X25519, HKDF-SHA256, AES-128-GCM)', () => {
-  it('reproduces enc and the first two ciphertexts from the fixed ephemeral key', async () => {
-    const suite = new CipherSuite({
+const a11Suites = [
+  {
+    name: "@hpke/core's WebCrypto primitives",
+    suite: new CipherSuite({
       kem: new DhkemX25519HkdfSha256(),
       kdf: new HkdfSha256(),
       aead: new Aes128Gcm(),
-    });
+    }),
+  },
+  {
+    name: 'our node:crypto primitives',
+    suite: new CipherSuite({
+      kem: new NodeDhkemX25519HkdfSha256(),
+      kdf: new NodeHkdfSha256(),
+      aead: new NodeAesGcm(16),
+    }),
+  },
+];
+
+describe.each(a11Suites)('RFC 9180 A.1.1 (X25519, HKDF-SHA256, AES-128-GCM) through $name', ({ suite }) => {
+  const toHex = (b: ArrayBuffer) => Buffer.from(b).toString('hex');
+
+  it('derives both key pairs from ikmE and ikmR', async () => {
+    for (const [ikm, sk, pk] of [
+      [A11.ikmE, A11.skEm, A11.enc],
+      [A11.ikmR, A11.skRm, A11.pkRm],
+    ] as const) {
+      const pair = await suite.kem.deriveKeyPair(hex(ikm));
+      expect(toHex(await suite.kem.serializePrivateKey(pair.privateKey))).toBe(sk);
+      expect(toHex(await suite.kem.serializePublicKey(pair.publicKey))).toBe(pk);
+    }
+  });
+
+  it('reproduces enc and the first two ciphertexts from the fixed ephemeral key', async () => {
     const ekm = {
       privateKey: await suite.kem.deserializePrivateKey(hex(A11.skEm)),
       publicKey: await suite.kem.deserializePublicKey(hex(A11.enc)),
@@ -51,11 +88,28 @@ describe('RFC 9180 A.1.1 through @hpke/core (X25519, HKDF-SHA256, AES-128-GCM)',
       info: hex(A11.info),
       ekm,
     });
-    expect(Buffer.from(sender.enc).toString('hex')).toBe(A11.enc);
-    expect(Buffer.from(await sender.seal(hex(A11.pt), hex(A11.aad0))).toString('hex')).toBe(A11.ct0);
-    expect(Buffer.from(await sender.seal(hex(A11.pt), hex(A11.aad1))).toString('hex')).toBe(A11.ct1);
+    expect(toHex(sender.enc)).toBe(A11.enc);
+    expect(toHex(await sender.seal(hex(A11.pt), hex(A11.aad0)))).toBe(A11.ct0);
+    expect(toHex(await sender.seal(hex(A11.pt), hex(A11.aad1)))).toBe(A11.ct1);
   });
 
+  it('decapsulates shared_secret, opens both ciphertexts in order and exports the printed values', async () => {
+    const recipientKey = await suite.kem.deserializePrivateKey(hex(A11.skRm));
+    expect(toHex(await suite.kem.decap({ recipientKey, enc: hex(A11.enc) }))).toBe(A11.sharedSecret);
+    const recipient = await suite.createRecipientContext({
+      recipientKey,
+      enc: hex(A11.enc),
+      info: hex(A11.info),
+    });
+    expect(toHex(await recipient.open(hex(A11.ct0), hex(A11.aad0)))).toBe(A11.pt);
+    expect(toHex(await recipient.open(hex(A11.ct1), hex(A11.aad1)))).toBe(A11.pt);
+    for (const [context, value] of Object.entries(A11.exports)) {
+      expect(toHex(await recipient.export(hex(context), 32))).toBe(value);
+    }
+  });
+});
+
+describe('RFC 9180 A.1.1 key import', () => {
   it('derives the vector public keys from their private keys with our key import', () => {
     expect(importHpkePrivateKey(hex(A11.skRm)).publicKey).toBe(hex(A11.pkRm).toString('base64url'));
     expect(importHpkePrivateKey(hex(A11.skEm)).publicKey).toBe(hex(A11.enc).toString('base64url'));
