@@ -1,13 +1,13 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalBytes } from '../crypto/canonical';
+import { canonicalBytes, canonicalJson } from '../crypto/canonical';
 import { generateEd25519, signCanonical } from '../crypto/ed25519';
 import { beginSeal } from '../hpke/seal';
 import { generateHpkeKeyPair } from '../hpke/keys';
 import { buildBundle, type BuildBundleInput } from './build';
 import { saleHash } from './chain';
 import { BUNDLE_HPKE_INFO, GENESIS_HASH, MAX_SALES_PER_BUNDLE } from './constants';
-import { bundleAad, type BundleEnvelope, type BundleHeader } from './envelope';
+import { bundleAad, bundleHeader, signedEnvelope, type BundleEnvelope, type BundleHeader } from './envelope';
 import type { BundleErrorCode } from './errors';
 import { chainOf, cashSale } from './fixtures.test-helpers';
 import { openBundle } from './open';
@@ -133,6 +133,23 @@ describe('buildBundle → openBundle', () => {
       'BUNDLE_MISMATCH',
     );
     await rejectsWith(buildBundle(input({ sales: [{ ...sales[0]!, seq: 0 }] })), 'INVALID_BUNDLE');
+  });
+});
+
+describe('what is signed and bound as aad', () => {
+  it('is built in RFC 8785 key order, so canonical JSON is plain JSON.stringify of it', async () => {
+    const envelope = await buildBundle(input({ sales: chainOf(2) }));
+    // Parsed like the server parses a body: keys in whatever order the sender wrote.
+    const received = JSON.parse(JSON.stringify(envelope)) as BundleEnvelope;
+    const header = bundleHeader(received);
+    expect(JSON.stringify(header)).toBe(canonicalJson(header));
+    const signed = signedEnvelope(received);
+    expect(JSON.stringify(signed)).toBe(canonicalJson(signed));
+    expect(Object.keys(signed)).toEqual(
+      Object.keys(received)
+        .filter((k) => k !== 'signature')
+        .sort(),
+    );
   });
 });
 

@@ -10,6 +10,12 @@ describe('sale hash chain', () => {
     const reordered = Object.fromEntries(Object.entries(sale!).reverse()) as typeof sale;
     expect(saleHash(reordered!)).toBe(saleHash(sale!));
     expect(saleHash(sale!)).toBe(createHash('sha256').update(canonicalBytes(sale)).digest('base64url'));
+    // Beyond ASCII and the BMP: hashed as the UTF-8 bytes of the canonical JSON.
+    const accented = { ...sale!, lines: [{ ...sale!.lines[0]!, name: 'Café \u2615 \ud83d\ude00' }] };
+    expect(saleHash(accented)).toBe(
+      createHash('sha256').update(canonicalBytes(accented)).digest('base64url'),
+    );
+    expect(saleHash(accented)).not.toBe(saleHash(sale!));
     expect(GENESIS_HEAD.hash).toBe(Buffer.alloc(32).toString('base64url'));
   });
 

@@ -15,6 +15,7 @@ export const BundleHpke = z.strictObject({
   server_key_id: z.string().min(1).max(64),
   enc: z.string().regex(/^[A-Za-z0-9_-]{43}$/, '32 bytes of base64url'),
 });
+export type BundleHpke = z.infer<typeof BundleHpke>;
 
 /**
  * The body of POST /offline/push. The header (everything but `encrypted_payload` and `signature`)
@@ -40,10 +41,31 @@ export type BundleEnvelope = z.infer<typeof BundleEnvelope>;
 export type BundleHeader = Omit<BundleEnvelope, 'encrypted_payload' | 'signature'>;
 export type UnsignedBundleEnvelope = Omit<BundleEnvelope, 'signature'>;
 
+/*
+ * The header and the signed envelope are built with their keys in RFC 8785 order, so canonicalJson
+ * writes them with JSON.stringify instead of reordering them: the signed envelope holds the whole
+ * ciphertext, and `canonicalize` scans every string for lone surrogates in JavaScript.
+ */
+
 export function bundleHeader(envelope: BundleHeader | BundleEnvelope | UnsignedBundleEnvelope): BundleHeader {
-  const { v, device_id, bundle_id, device_clock, nonce, seq_from, seq_to, chain_head, sales_count, hpke } =
+  const { bundle_id, chain_head, device_clock, device_id, hpke, nonce, sales_count, seq_from, seq_to, v } =
     envelope;
-  return { v, device_id, bundle_id, device_clock, nonce, seq_from, seq_to, chain_head, sales_count, hpke };
+  return {
+    bundle_id,
+    chain_head,
+    device_clock,
+    device_id,
+    hpke: orderedHpke(hpke),
+    nonce,
+    sales_count,
+    seq_from,
+    seq_to,
+    v,
+  };
+}
+
+function orderedHpke({ aead_id, enc, kdf_id, kem_id, server_key_id }: BundleHpke): BundleHpke {
+  return { aead_id, enc, kdf_id, kem_id, server_key_id };
 }
 
 /** The HPKE aad: canonical JSON of the header, so a ciphertext cannot be replayed under another header. */
@@ -53,6 +75,19 @@ export function bundleAad(envelope: BundleHeader | BundleEnvelope | UnsignedBund
 
 /** What the device signs: the whole envelope but the signature itself. */
 export function signedEnvelope(envelope: BundleEnvelope | UnsignedBundleEnvelope): UnsignedBundleEnvelope {
-  const { signature: _signature, ...rest } = envelope as BundleEnvelope;
-  return rest;
+  const { bundle_id, chain_head, device_clock, device_id, encrypted_payload, hpke, nonce } = envelope;
+  const { sales_count, seq_from, seq_to, v } = envelope;
+  return {
+    bundle_id,
+    chain_head,
+    device_clock,
+    device_id,
+    encrypted_payload,
+    hpke: orderedHpke(hpke),
+    nonce,
+    sales_count,
+    seq_from,
+    seq_to,
+    v,
+  };
 }

@@ -9,6 +9,7 @@ import { BUNDLE_HPKE_INFO } from './constants';
 import { bundleAad, BundleEnvelope, signedEnvelope } from './envelope';
 import { BundleError } from './errors';
 import { BundlePayload } from './payload';
+import type { Sale } from './sale';
 
 export interface OpenedBundle {
   envelope: BundleEnvelope;
@@ -80,7 +81,10 @@ export async function openParsedBundle(
       field: mismatch,
     });
 
-  const chain = verifyChain(payload.sales, startHead(payload.seq_from, payload.prev_chain_head));
+  // Hashed as JSON.parse read them: the values the schema just checked, in the key order the
+  // terminal wrote, which is canonical, so canonicalJson writes them without reordering.
+  const received = (json as { sales: Sale[] }).sales;
+  const chain = verifyChain(received, startHead(payload.seq_from, payload.prev_chain_head));
   if (!chain.ok) throw new BundleError(chain.code, 'sales do not form an unbroken chain', { ...chain });
   if (chain.head.hash !== payload.chain_head)
     throw new BundleError('CHAIN_BROKEN', 'chain_head is not the hash of the last sale', {

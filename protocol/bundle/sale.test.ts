@@ -120,6 +120,17 @@ describe('checkSale', () => {
     expect(codes(cashSale({ override: { manager_id: 'm1', reason: 'card 41111111111 declined' } }))).toEqual(
       [],
     );
+    // Each hit names where it is, and two hits are two issues with their own paths.
+    const twice = checkSale(
+      cashSale({
+        lines: [{ ...line, name: `paid with ${pan}` }],
+        override: { manager_id: 'm1', reason: `card ${pan}` },
+      }),
+    );
+    expect(twice.ok ? [] : twice.issues.map((i) => i.path)).toEqual([
+      ['lines', 0, 'name'],
+      ['override', 'reason'],
+    ]);
     // EAN-13 barcodes are SKUs, not card numbers.
     expect(codes(cashSale({ lines: [{ ...line, sku: '4006381333931' }] }))).toEqual([]);
   });
