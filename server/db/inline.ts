@@ -74,3 +74,18 @@ export async function queryAll(
   const results = (await client.query(text)) as unknown as pg.QueryResult | pg.QueryResult[];
   return Array.isArray(results) ? results : [results];
 }
+
+/**
+ * Sends `statements` and COMMIT as one simple-protocol query, so a transaction ends without a
+ * round trip of its own. After an earlier failure PostgreSQL answers COMMIT with ROLLBACK: that
+ * is an error here, not a silent loss.
+ */
+export async function commitWith(
+  client: Pick<pg.PoolClient, 'query'>,
+  statements: readonly (Statement | string)[],
+): Promise<pg.QueryResult[]> {
+  const results = await queryAll(client, [...statements, 'COMMIT']);
+  const last = results[results.length - 1]!;
+  if (last.command !== 'COMMIT') throw new Error(`transaction ended with ${last.command}, not COMMIT`);
+  return results;
+}

@@ -10,8 +10,6 @@ export interface PushState {
   nonceUsed: boolean;
   /** A stored bundle of this device overlapping seq_from..seq_to. */
   overlap: boolean;
-  /** A sale of this bundle is already stored (under any bundle). */
-  knownSale: boolean;
   /** The stored bundle just before seq_from, with its latest sale time. */
   previous: { seq_to: string; chain_head: string; last_sale_at: Date | null } | null;
   /** The stored bundle starting at seq_to + 1. */
@@ -26,7 +24,6 @@ export interface PushStateRow {
   existing: PushState['existing'];
   nonce_used: boolean;
   overlap: boolean;
-  known_sale: boolean;
   previous: { seq_to: string; chain_head: string; last_sale_at: string | null } | null;
   following: PushState['following'];
   counts: { day: string; n: number }[] | null;
@@ -34,64 +31,25 @@ export interface PushStateRow {
 }
 
 /**
- * One statement instead of eight: every round trip of a push costs CPU on the server and the
- * database, which is what bounds ingest. Run it after the device row lock (a later statement, so
- * its snapshot already sees whatever a concurrent push of the same device committed). bigints go
- * through JSON as text. The policy is the one of the device's country.
+ * The device's row, locked, and everything a push's checks read, in one call of
+ * offline_push_begin (migration 1795459640940), whose plans PL/pgSQL keeps per session: every
+ * round trip and every planning of a push costs CPU on the server and the database, which is what
+ * bounds ingest. `device` is null when no such device is registered. bigints go through JSON as text.
  */
-export function pushStateStatement(q: {
+export function pushBeginStatement(q: {
   bundleId: string;
   deviceId: string;
   nonce: string;
   now: Date;
   seqFrom: number;
   seqTo: number;
-  saleIds: string[];
-  firstDay: string;
-  lastDay: string;
+  /** The bundle's sales' created_at values. */
+  saleTimes: readonly string[];
 }): Statement {
+  const days = [...new Set(q.saleTimes.map((t) => `${t.slice(0, 10)}T00:00:00Z`))];
   return {
-    text: `SELECT
-       (SELECT json_build_object('bundle_id', b.bundle_id, 'device_id', b.device_id, 'signature', b.signature,
-                                 'push_answer', b.push_answer)
-        FROM offline_tx_bundles b WHERE b.bundle_id = $1) AS existing,
-       EXISTS (SELECT 1 FROM offline_bundle_nonces
-               WHERE device_id = $2 AND nonce = $3 AND expires_at > $4) AS nonce_used,
-       EXISTS (SELECT 1 FROM offline_tx_bundles
-               WHERE device_id = $2 AND seq_from <= $6 AND seq_to >= $5) AS overlap,
-       EXISTS (SELECT 1 FROM offline_transactions WHERE sale_id = ANY($7::uuid[])) AS known_sale,
-       (SELECT json_build_object('seq_to', b.seq_to::text, 'chain_head', b.chain_head, 'last_sale_at',
-                 (SELECT max(t.created_at) FROM offline_transactions t WHERE t.bundle_id = b.bundle_id))
-        FROM offline_tx_bundles b WHERE b.device_id = $2 AND b.seq_to < $5
-        ORDER BY b.seq_to DESC LIMIT 1) AS previous,
-       (SELECT json_build_object('bundle_id', b.bundle_id, 'prev_chain_head', b.prev_chain_head,
-                                 'status', b.status, 'reasons', b.reasons)
-        FROM offline_tx_bundles b WHERE b.device_id = $2 AND b.seq_from = $6 + 1) AS following,
-       (SELECT json_agg(json_build_object('day', c.day, 'n', c.n)) FROM (
-          SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*)::int AS n
-          FROM offline_transactions
-          WHERE device_id = $2 AND NOT online AND created_at >= $8::timestamptz
-            AND created_at < $9::timestamptz + interval '1 day'
-          GROUP BY 1) c) AS counts,
-       (SELECT json_build_object('country', p.country, 'currency', p.currency,
-                 'max_offline_amount', p.max_offline_amount,
-                 'max_offline_per_device_per_day', p.max_offline_per_device_per_day,
-                 'max_unsynced_amount', p.max_unsynced_amount, 'max_bundle_age_hours', p.max_bundle_age_hours,
-                 'approval_threshold', p.approval_threshold, 'enabled', p.enabled, 'version', p.version,
-                 'updated_at', p.updated_at)
-        FROM offline_policies p
-        WHERE p.country = (SELECT d.country FROM offline_devices d WHERE d.device_id = $2)) AS policy`,
-    values: [
-      q.bundleId,
-      q.deviceId,
-      q.nonce,
-      q.now,
-      q.seqFrom,
-      q.seqTo,
-      q.saleIds,
-      `${q.firstDay}T00:00:00Z`,
-      `${q.lastDay}T00:00:00Z`,
-    ],
+    text: 'SELECT device, state FROM offline_push_begin($1, $2, $3, $4, $5, $6, $7::timestamptz[])',
+    values: [q.deviceId, q.bundleId, q.nonce, q.now, q.seqFrom, q.seqTo, days],
   };
 }
 
@@ -100,7 +58,6 @@ export function toPushState(row: PushStateRow): PushState {
     existing: row.existing,
     nonceUsed: row.nonce_used,
     overlap: row.overlap,
-    knownSale: row.known_sale,
     previous: row.previous && {
       ...row.previous,
       last_sale_at: row.previous.last_sale_at === null ? null : new Date(row.previous.last_sale_at),

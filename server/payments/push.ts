@@ -16,7 +16,7 @@ import {
   type ScoreReason,
 } from '../../protocol/http';
 import { appendAudit, auditStatement, type ActorType, type AuditEntry } from '../audit/chain';
-import { queryAll } from '../db/inline';
+import { commitWith, queryAll } from '../db/inline';
 import { withTransaction } from '../db/tx';
 import { findDevice, type DeviceRow } from '../devices/store';
 import { HttpError, validationIssues } from '../http/errors';
@@ -27,7 +27,7 @@ import { DeviceKeyError, openPool } from './open-pool';
 import { checkRefunds } from './refunds';
 import { claimQrUses } from './qr-uses';
 import { combine, scoreBundle, statusFor } from './score';
-import { pushStateStatement, toPushState, type PushStateRow } from './push-state';
+import { pushBeginStatement, toPushState, type PushStateRow } from './push-state';
 import {
   saleTotals,
   TRANSACTION_COLUMNS,
@@ -156,6 +156,8 @@ export function createPushService(deps: PushDeps) {
 
         // Two attempts: a unique violation means a concurrent push stored something this one could
         // not see yet; on the retry the device lock and the lookups see it and answer accordingly.
+        // A violation on the retry is a sale_id already stored (by any bundle, of any device): the
+        // primary key is the check, so the lookups do not probe 100 sale ids on every push.
         for (let attempt = 1; ; attempt++) {
           try {
             const { response } = await storeAndCommit(deps.pool, (client) =>
@@ -225,34 +227,25 @@ function answer(a: PushAnswer, bundleId: string, duplicate: boolean, now: Date):
  */
 async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Date): Promise<Stored> {
   const { envelope, payload } = opened;
-  // BEGIN, the device's row lock and everything the checks below read, in one round trip. The
-  // state is read by the statement after the lock, so its snapshot sees whatever a concurrent push
-  // of this device committed before the lock was granted.
-  const days = payload.sales.map((s) => s.created_at.slice(0, 10)).sort();
-  const [, lockedRows, stateRows] = await queryAll(client, [
+  // BEGIN, the device's row lock and everything the checks below read, in one round trip.
+  const [, beginRows] = await queryAll(client, [
     'BEGIN',
-    {
-      text: `SELECT device_id, status, tenant_type, tenant_id, country, pubkey_pem FROM offline_devices
-             WHERE device_id = $1 FOR UPDATE`,
-      values: [envelope.device_id],
-    },
-    pushStateStatement({
+    pushBeginStatement({
       bundleId: envelope.bundle_id,
       deviceId: envelope.device_id,
       nonce: envelope.nonce,
       now,
       seqFrom: payload.seq_from,
       seqTo: payload.seq_to,
-      saleIds: payload.sales.map((s) => s.sale_id),
-      firstDay: days[0]!,
-      lastDay: days[days.length - 1]!,
+      saleTimes: payload.sales.map((s) => s.created_at),
     }),
   ]);
-  const locked = lockedRows!.rows[0] as LockedDevice | undefined;
+  const begun = beginRows!.rows[0] as { device: LockedDevice | null; state: PushStateRow | null };
+  const locked = begun.device;
   if (!locked || locked.status !== 'active')
     throw reject(PaymentErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
   if (locked.pubkey_pem !== pem) throw new StaleDeviceKey();
-  const state = toPushState(stateRows!.rows[0] as PushStateRow);
+  const state = toPushState(begun.state!);
 
   // Idempotency first: a re-sent bundle gets its first answer whatever the clock says now.
   const existing = state.existing;
@@ -290,8 +283,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
       seq_from: payload.seq_from,
       seq_to: payload.seq_to,
     });
-  if (state.knownSale)
-    throw reject(PaymentErrorCode.SEQUENCE_CONFLICT, 'A sale of this bundle is already stored');
+  // A sale already stored (under any bundle) is refused by the insert's primary key: see push().
 
   const before = state.previous;
   const heldUpTo = before ? Number(before.seq_to) : 0;
@@ -430,12 +422,7 @@ async function storeAndCommit(
   const client = await pool.connect();
   try {
     const result = await work(client);
-    const results = await queryAll(client, [
-      ...(result.audit ? [auditStatement(result.audit)] : []),
-      'COMMIT',
-    ]);
-    const last = results[results.length - 1]!;
-    if (last.command !== 'COMMIT') throw new Error(`push transaction ended with ${last.command}`);
+    await commitWith(client, result.audit ? [auditStatement(result.audit)] : []);
     return result;
   } catch (err) {
     // After a failed statement the transaction is aborted; after a failed COMMIT this is a no-op.

@@ -1,0 +1,77 @@
+-- Up Migration
+-- What a push reads before it writes, as one function: the device's row, locked, then everything
+-- the checks need. A function because PL/pgSQL keeps each statement's plan for the session: as a
+-- query sent with its values written in, the state statement was planned again on every push, which
+-- cost about as much as running it. Two statements because of READ COMMITTED: the second one takes
+-- its snapshot after the lock is granted, so it sees whatever a concurrent push of the same device
+-- committed before that.
+--
+-- Sales already stored under the bundle's sale ids are not looked up here: the primary key refuses
+-- them at the insert, and the push answers SEQUENCE_CONFLICT from that.
+--
+-- p_days: the UTC days (midnight) of the bundle's sales, each once; the offline sales the device
+-- already has on each of those days are counted with one index range per day.
+CREATE FUNCTION offline_push_begin(
+  p_device text,
+  p_bundle uuid,
+  p_nonce text,
+  p_now timestamptz,
+  p_seq_from bigint,
+  p_seq_to bigint,
+  p_days timestamptz[]
+) RETURNS TABLE (device json, state json)
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+  v_device offline_devices%ROWTYPE;
+BEGIN
+  SELECT * INTO v_device FROM offline_devices d WHERE d.device_id = p_device FOR UPDATE;
+  IF NOT FOUND THEN
+    RETURN QUERY SELECT NULL::json, NULL::json;
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT
+    json_build_object('device_id', v_device.device_id, 'status', v_device.status,
+                      'tenant_type', v_device.tenant_type, 'tenant_id', v_device.tenant_id,
+                      'country', v_device.country, 'pubkey_pem', v_device.pubkey_pem),
+    json_build_object(
+      'existing',
+        (SELECT json_build_object('bundle_id', b.bundle_id, 'device_id', b.device_id,
+                                  'signature', b.signature, 'push_answer', b.push_answer)
+         FROM offline_tx_bundles b WHERE b.bundle_id = p_bundle),
+      'nonce_used',
+        EXISTS (SELECT 1 FROM offline_bundle_nonces n
+                WHERE n.device_id = p_device AND n.nonce = p_nonce AND n.expires_at > p_now),
+      'overlap',
+        EXISTS (SELECT 1 FROM offline_tx_bundles b
+                WHERE b.device_id = p_device AND b.seq_from <= p_seq_to AND b.seq_to >= p_seq_from),
+      'previous',
+        (SELECT json_build_object('seq_to', b.seq_to::text, 'chain_head', b.chain_head, 'last_sale_at',
+                  (SELECT max(t.created_at) FROM offline_transactions t WHERE t.bundle_id = b.bundle_id))
+         FROM offline_tx_bundles b WHERE b.device_id = p_device AND b.seq_to < p_seq_from
+         ORDER BY b.seq_to DESC LIMIT 1),
+      'following',
+        (SELECT json_build_object('bundle_id', b.bundle_id, 'prev_chain_head', b.prev_chain_head,
+                                  'status', b.status, 'reasons', b.reasons)
+         FROM offline_tx_bundles b WHERE b.device_id = p_device AND b.seq_from = p_seq_to + 1),
+      'counts',
+        (SELECT json_agg(json_build_object('day', to_char(d.day AT TIME ZONE 'UTC', 'YYYY-MM-DD'), 'n', c.n))
+         FROM unnest(p_days) AS d(day)
+         CROSS JOIN LATERAL (
+           SELECT count(*)::int AS n FROM offline_transactions t
+           WHERE t.device_id = p_device AND NOT t.online
+             AND t.created_at >= d.day AND t.created_at < d.day + interval '24 hours') c
+         WHERE c.n > 0),
+      'policy',
+        (SELECT json_build_object('country', p.country, 'currency', p.currency,
+                  'max_offline_amount', p.max_offline_amount,
+                  'max_offline_per_device_per_day', p.max_offline_per_device_per_day,
+                  'max_unsynced_amount', p.max_unsynced_amount,
+                  'max_bundle_age_hours', p.max_bundle_age_hours,
+                  'approval_threshold', p.approval_threshold, 'enabled', p.enabled,
+                  'version', p.version, 'updated_at', p.updated_at)
+         FROM offline_policies p WHERE p.country = v_device.country));
+END;
+$$;
+
+-- Down Migration
+DROP FUNCTION offline_push_begin(text, uuid, text, timestamptz, bigint, bigint, timestamptz[]);
