@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type pg from 'pg';
-import { appendAudit } from '../audit/chain';
-import { withTransaction } from '../db/tx';
+import { appendAudit, auditStatement } from '../audit/chain';
+import { commitWith, queryAll, type Statement } from '../db/inline';
 import { purgeExpiredNonces } from '../devices/signature';
 import type { Logger } from '../logger';
 import { metrics } from '../metrics';
 import type { ScoreReason } from '../../protocol/http';
-import { legsFor, pendingTransactions, tenantOf, writeLegs } from '../payments/ledger';
+import { legsFor, tenantOf, writeLegs, type LedgerTransaction } from '../payments/ledger';
 import { postingCheck } from '../payments/refunds';
 import { combine, statusFor, WEIGHTS } from '../payments/score';
 import { sleeper } from './sleeper';
@@ -64,6 +64,14 @@ interface ClaimedBundle {
   reasons: ScoreReason[];
 }
 
+/** What offline_reconcile_claim (migration 1795459640950) answers for a claimed job. */
+interface Claim {
+  job: string;
+  bundle: ClaimedBundle | null;
+  /** The bundle's pending sales, by seq; null unless the bundle is accepted. */
+  txs: LedgerTransaction[] | null;
+}
+
 /** A refund whose original is stored but not yet posted: the job is retried after its backoff. */
 class WaitingForOriginal extends Error {}
 
@@ -115,59 +123,70 @@ export async function reconcileNext(
 ): Promise<{ bundleId: string; sales: number } | null | { failed: string }> {
   let claimed: string | undefined;
   try {
-    return await withTransaction(pool, async (client) => {
-      const job = await client.query<{ bundle_id: string }>(
-        `SELECT bundle_id FROM offline_reconciliation_queue WHERE run_after <= now()
-         ORDER BY enqueued_at, bundle_id LIMIT 1 FOR UPDATE SKIP LOCKED`,
-      );
-      const bundleId = job.rows[0]?.bundle_id;
-      if (!bundleId) return null;
+    const client = await pool.connect();
+    try {
+      // BEGIN, the claim, the bundle's lock and its pending sales: one round trip.
+      const [, claimRows] = await queryAll(client, ['BEGIN', 'SELECT offline_reconcile_claim() AS claim']);
+      const claim = (claimRows!.rows[0] as { claim: Claim | null }).claim;
+      if (!claim) {
+        await client.query('COMMIT');
+        return null;
+      }
+      const bundleId = claim.job;
       claimed = bundleId;
       const started = process.hrtime.bigint();
-      const { rows } = await client.query<ClaimedBundle>(
-        `SELECT bundle_id, device_id, tenant_type, tenant_id, status, reasons FROM offline_tx_bundles
-         WHERE bundle_id = $1 FOR UPDATE`,
-        [bundleId],
-      );
-      const bundle = rows[0];
-      if (!bundle || bundle.status !== 'accepted') {
+      const dequeue: Statement = {
+        text: 'DELETE FROM offline_reconciliation_queue WHERE bundle_id = $1',
+        values: [bundleId],
+      };
+      const bundle = claim.bundle;
+      if (!bundle || bundle.status !== 'accepted' || !claim.txs) {
         // Rejected or already reconciled since it was queued: nothing to post.
-        await client.query('DELETE FROM offline_reconciliation_queue WHERE bundle_id = $1', [bundleId]);
+        await commitWith(client, [dequeue]);
         return { bundleId, sales: 0 };
       }
-      const txs = await pendingTransactions(client, bundleId);
+      const txs = claim.txs;
       const refunds = await postingCheck(client, txs, bundle);
       if (refunds.wait !== undefined) throw new WaitingForOriginal(refunds.wait);
       if (refunds.hold !== undefined) {
         await holdForRefund(client, bundle, refunds.hold, options.workerId);
+        await client.query('COMMIT');
         return { bundleId, sales: 0 };
       }
       const tenant = tenantOf(bundle);
       const legs = txs.flatMap((tx) => legsFor(tx, tenant));
       const written = await writeLegs(client, legs);
       await options.hooks?.afterEntries?.(bundleId);
-      await client.query(
-        `UPDATE offline_transactions SET status = 'reconciled', reconciled_at = now()
-         WHERE bundle_id = $1 AND status = 'pending'`,
-        [bundleId],
-      );
-      await client.query(
-        `UPDATE offline_tx_bundles SET status = 'reconciled', reconciled_at = now(), updated_at = now(),
-           change_xid = pg_current_xact_id() WHERE bundle_id = $1`,
-        [bundleId],
-      );
-      await client.query('DELETE FROM offline_reconciliation_queue WHERE bundle_id = $1', [bundleId]);
-      await appendAudit(client, {
-        actorType: 'system',
-        actorId: options.workerId,
-        action: 'bundle.reconciled',
-        targetType: 'bundle',
-        targetId: bundleId,
-        details: { transactions: txs.length, entries: written, skipped_entries: legs.length - written },
-      });
+      // Marked reconciled, dequeued and audited with the COMMIT: one more round trip.
+      await commitWith(client, [
+        {
+          text: `UPDATE offline_transactions SET status = 'reconciled', reconciled_at = now()
+                 WHERE bundle_id = $1 AND status = 'pending'`,
+          values: [bundleId],
+        },
+        {
+          text: `UPDATE offline_tx_bundles SET status = 'reconciled', reconciled_at = now(), updated_at = now(),
+                   change_xid = pg_current_xact_id() WHERE bundle_id = $1`,
+          values: [bundleId],
+        },
+        dequeue,
+        auditStatement({
+          actorType: 'system',
+          actorId: options.workerId,
+          action: 'bundle.reconciled',
+          targetType: 'bundle',
+          targetId: bundleId,
+          details: { transactions: txs.length, entries: written, skipped_entries: legs.length - written },
+        }),
+      ]);
       metrics.reconciliationDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
       return { bundleId, sales: txs.length };
-    });
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
   } catch (err) {
     if (claimed === undefined) throw err;
     // The transaction rolled back: record the failure and back off, so one bad job cannot spin.
