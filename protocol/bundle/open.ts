@@ -19,6 +19,11 @@ export interface OpenedBundle {
    * They are signed evidence, so the bundle is not refused for them: the server records and flags them.
    */
   invalidSales: { index: number; sale_id: string; issues: SaleIssue[] }[];
+  /**
+   * The decrypted payload as the device wrote it (UTF-8 JSON). `payload` is this parsed and checked;
+   * a caller in another thread can pass this one string instead of structured-cloning the objects.
+   */
+  payloadJson: string;
 }
 
 /**
@@ -64,9 +69,12 @@ export async function openParsedBundle(
     throw error;
   }
 
+  const payloadJson = Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength).toString(
+    'utf8',
+  );
   let json: unknown;
   try {
-    json = JSON.parse(Buffer.from(plaintext).toString('utf8'));
+    json = JSON.parse(payloadJson);
   } catch {
     throw new BundleError('INVALID_BUNDLE', 'payload is not JSON');
   }
@@ -97,7 +105,7 @@ export async function openParsedBundle(
     const issues = saleRuleIssues(sale);
     return issues.length === 0 ? [] : [{ index, sale_id: sale.sale_id, issues }];
   });
-  return { envelope, payload, invalidSales };
+  return { envelope, payload, invalidSales, payloadJson };
 }
 
 function headerMismatch(envelope: BundleEnvelope, payload: BundlePayload): string | null {

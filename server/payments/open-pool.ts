@@ -1,5 +1,5 @@
 import { Worker } from 'node:worker_threads';
-import { BundleError, type BundleEnvelope } from '../../protocol/bundle';
+import { BundleError, type BundleEnvelope, type BundlePayload } from '../../protocol/bundle';
 import { pushOpenThreads } from '../config';
 import type { ServerOpenedBundle } from './open';
 import type { OpenReply, OpenTask } from './open-worker';
@@ -93,7 +93,9 @@ class OpenPool {
       if (!p) return;
       thread.pending.delete(reply.id);
       if (thread.pending.size === 0) thread.worker.unref();
-      if (reply.ok) p.resolve(reply.opened);
+      // The thread checked this JSON against BundlePayload before sending it.
+      if (reply.ok)
+        p.resolve({ ...reply.opened, payload: JSON.parse(reply.opened.payloadJson) as BundlePayload });
       else p.reject(replyError(reply));
     });
     thread.worker.on('error', (err) => fail(new Error('bundle open thread failed', { cause: err })));

@@ -19,7 +19,12 @@ export interface OpenTask {
 }
 
 export type OpenReply =
-  | { id: number; ok: true; opened: Omit<ServerOpenedBundle, 'envelope'> }
+  | {
+      id: number;
+      ok: true;
+      /** The payload goes back as its JSON text: one string copy instead of a clone of every sale. */
+      opened: Omit<ServerOpenedBundle, 'envelope' | 'payload'>;
+    }
   | {
       id: number;
       ok: false;
@@ -63,7 +68,11 @@ async function handle(task: OpenTask): Promise<OpenReply> {
     return { id: task.id, ok: false, error: { kind: 'device-key', message: String(err) } };
   }
   try {
-    const { envelope: _envelope, ...opened } = await openForServer(task.envelope, {
+    const {
+      envelope: _envelope,
+      payload: _payload,
+      ...opened
+    } = await openForServer(task.envelope, {
       devicePublicKey,
       serverPrivateKey: serverKey(task.serverPrivateKey),
     });

@@ -46,7 +46,8 @@ export async function openForServer(
       { enc: envelope.hpke.enc, ciphertext: Buffer.from(envelope.encrypted_payload, 'base64url') },
       { info: BUNDLE_HPKE_INFO, aad: bundleAad(envelope) },
     );
-    const payload = BundlePayload.parse(JSON.parse(Buffer.from(plaintext).toString('utf8')));
+    const payloadJson = Buffer.from(plaintext).toString('utf8');
+    const payload = BundlePayload.parse(JSON.parse(payloadJson));
     // A permutation of the range can be stored; a repeated or out-of-range seq cannot (it would
     // claim a sequence number another bundle owns).
     const seqs = new Set(payload.sales.map((s) => s.seq));
@@ -67,6 +68,7 @@ export async function openForServer(
       envelope,
       payload,
       invalidSales,
+      payloadJson,
       innerChain: { code: error.code, detail: error.message },
     };
   }
