@@ -16,7 +16,7 @@ import {
   type ScoreReason,
 } from '../../protocol/http';
 import { appendAudit, auditStatement, type ActorType, type AuditEntry } from '../audit/chain';
-import { commitWith, queryAll } from '../db/inline';
+import { commitWith, queryAll, type Statement } from '../db/inline';
 import { withTransaction } from '../db/tx';
 import { findDevice, type DeviceRow } from '../devices/store';
 import { HttpError, validationIssues } from '../http/errors';
@@ -67,6 +67,8 @@ const isUniqueViolation = (err: unknown) =>
 /** What store() decided: the answer, and the audit entry storeAndCommit appends before COMMIT. */
 interface Stored {
   response: PushResponse;
+  /** The bundle's one INSERT (bundle, sales, nonce, queue entry); null for a duplicate. */
+  insert: Statement | null;
   audit: AuditEntry | null;
 }
 
@@ -251,7 +253,11 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   const existing = state.existing;
   if (existing) {
     if (existing.device_id === envelope.device_id && existing.signature === envelope.signature)
-      return { response: answer(existing.push_answer, existing.bundle_id, true, now), audit: null };
+      return {
+        response: answer(existing.push_answer, existing.bundle_id, true, now),
+        insert: null,
+        audit: null,
+      };
     throw reject(PaymentErrorCode.BUNDLE_ID_REUSED, 'bundle_id already used for other content');
   }
 
@@ -330,10 +336,11 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   // The bundle, its sales, its nonce and its queue entry in one statement: four round trips were
   // a third of the push's database time. The foreign keys are checked at the end of the statement,
   // when the bundle row exists. An expired row for this nonce may linger until the purge; the new
-  // bundle takes it over. Its own round trip, not sent with the audit append and COMMIT: if this
-  // server dies while the statement runs (or waits for a lock), the database gets no COMMIT and
-  // the transaction aborts (test/integration/server-kill.integration.test.ts).
-  await client.query({
+  // bundle takes it over. It is sent with the audit append and COMMIT (storeAndCommit), so the push
+  // never holds uncommitted writes across a round trip: if this server dies before sending it, the
+  // database rolls back; once sent, it commits whole and a retry is answered as a duplicate
+  // (test/integration/server-kill.integration.test.ts).
+  const insert: Statement = {
     text: `WITH bundle AS (
        INSERT INTO offline_tx_bundles (bundle_id, device_id, tenant_type, tenant_id, country, signature, nonce,
          server_key_id, seq_from, seq_to, prev_chain_head, chain_head, device_clock, status, sira_score, reasons,
@@ -380,7 +387,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
         new Set(opened.invalidSales.map((s) => s.sale_id)),
       ),
     ],
-  });
+  };
 
   // A bundle that arrived before this one was held for the gap this one fills: clear that reason.
   if (
@@ -406,14 +413,14 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     },
   };
   if (scored.status === 'accepted') metrics.bundlesAccepted.inc();
-  return { response: answer(pushAnswer, envelope.bundle_id, false, now), audit };
+  return { response: answer(pushAnswer, envelope.bundle_id, false, now), insert, audit };
 }
 
 /**
- * `work` begins the transaction, reads, checks and writes; then the audit append and COMMIT go in
- * one simple-protocol query. The append takes the audit chain's global lock, which
- * every push and worker waits for; with COMMIT in the same query the database commits as soon as
- * the append is done, without a round trip to this (busy) event loop in between.
+ * `work` begins the transaction, reads and checks; then its INSERT, the audit append and COMMIT go
+ * in one simple-protocol query. The append takes the audit chain's global lock, which every push
+ * and worker waits for; with COMMIT in the same query the database commits as soon as the append is
+ * done, without a round trip to this (busy) event loop in between.
  */
 async function storeAndCommit(
   pool: pg.Pool,
@@ -422,7 +429,10 @@ async function storeAndCommit(
   const client = await pool.connect();
   try {
     const result = await work(client);
-    await commitWith(client, result.audit ? [auditStatement(result.audit)] : []);
+    await commitWith(client, [
+      ...(result.insert ? [result.insert] : []),
+      ...(result.audit ? [auditStatement(result.audit)] : []),
+    ]);
     return result;
   } catch (err) {
     // After a failed statement the transaction is aborted; after a failed COMMIT this is a no-op.

@@ -21,12 +21,13 @@ import { startForwarder, type Forwarder } from './tcp-forwarder';
  * in-process server). The server is `server/main.ts` in a process of its own on real PostgreSQL;
  * the till is a real core in this process, talking to it through a TCP forwarder with a fixed port.
  *
- * 1. Inside the push's transaction: the test holds a SHARE lock on offline_tx_bundles, so the
- *    push's one INSERT (bundle, sales, nonce, queue entry) waits, after its BEGIN and the device's
- *    row lock. Once pg_stat_activity shows that, the server is SIGKILLed and the lock released:
+ * 1. Inside the push's transaction: the test holds the device's row lock, so the push's first
+ *    message (BEGIN, then offline_push_begin, which locks that row) waits inside the transaction
+ *    it has begun. Once pg_stat_activity shows that, the server is SIGKILLed and the lock released:
  *    the orphaned backend ends and PostgreSQL aborts its transaction; nothing of it is stored.
- *    (A lock taken later, by the audit append, would not do: the append and COMMIT may travel in
- *    one message, and PostgreSQL then commits on the dead server's behalf, which is case 2.)
+ *    The push's writes travel in its last message, with the audit append and COMMIT: once that is
+ *    sent, PostgreSQL commits it whole, dead server or not, and the retry is answered as a
+ *    duplicate, which is case 2.
  * 2. After the commit: the forwarder keeps the push's answer from the till; once the server has
  *    sent it (it answers only after COMMIT), the server is SIGKILLed. Nothing inside the server
  *    waits between its COMMIT and its answer, so the network holding the answer is how this point
@@ -147,13 +148,14 @@ describe('the server process killed mid-request', () => {
       acknowledged.push(sale.saleId);
     };
 
-    // 1. Killed inside the push's transaction: it has opened it and locked the device's row; the
-    //    statement that writes the bundle waits for the test's lock on the bundles table.
+    // 1. Killed inside the push's transaction: it has begun it, and waits for the device's row,
+    //    which the test holds.
     lock = new pg.Client({ connectionString: databaseUrl });
     await lock.connect();
     await lock.query('BEGIN');
-    // SHARE lets the push's reads through and stops its INSERT (ROW EXCLUSIVE).
-    await lock.query('LOCK TABLE offline_tx_bundles IN SHARE MODE');
+    // KEY SHARE stops the push's FOR UPDATE and lets other requests' last_seen updates through.
+    const locked = await lock.query('SELECT device_id FROM offline_devices FOR KEY SHARE');
+    expect(locked.rows).toHaveLength(1);
     const lockPid = (await lock.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
 
     // Each sale recorded kicks a push: the first one blocks; the others queue behind it on the till.
@@ -166,10 +168,8 @@ describe('the server process killed mid-request', () => {
           wait_event_type: string;
           wait_event: string;
           query: string;
-          in_transaction: boolean;
         }>(
-          `SELECT pid, wait_event_type, wait_event, query,
-                  backend_xid IS NOT NULL AND xact_start < query_start AS in_transaction
+          `SELECT pid, wait_event_type, wait_event, query
            FROM pg_stat_activity
            WHERE datname = current_database() AND $1 = ANY(pg_blocking_pids(pid))`,
           [lockPid],
@@ -179,15 +179,14 @@ describe('the server process killed mid-request', () => {
     );
     expect(waiting).toHaveLength(1);
     const pushBackend = waiting[0]!;
-    expect(pushBackend).toMatchObject({ wait_event_type: 'Lock', wait_event: 'relation' });
-    expect(pushBackend.query).toContain('INSERT INTO offline_tx_bundles');
-    // Begun before this statement, and already holding a transaction id (the device's row lock).
-    expect(pushBackend.in_transaction).toBe(true);
+    expect(pushBackend).toMatchObject({ wait_event_type: 'Lock' });
+    // BEGIN has run (the same message), and the statement after it waits for the row.
+    expect(pushBackend.query).toMatch(/^BEGIN;\s*SELECT device, state FROM offline_push_begin\(/);
 
     await killServer(server);
     await lock.query('ROLLBACK');
-    // Its client gone, the backend runs its INSERT, finds no next message, ends, and PostgreSQL
-    // aborts its transaction.
+    // Its client gone, the backend finishes its reads, cannot answer or read a next message, ends,
+    // and PostgreSQL aborts its transaction.
     await waitFor(
       () => `backend ${pushBackend.pid} to end`,
       async () =>
