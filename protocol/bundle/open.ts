@@ -19,11 +19,6 @@ export interface OpenedBundle {
    * They are signed evidence, so the bundle is not refused for them: the server records and flags them.
    */
   invalidSales: { index: number; sale_id: string; issues: SaleIssue[] }[];
-  /**
-   * The decrypted payload as the device wrote it (UTF-8 JSON). `payload` is this parsed and checked;
-   * a caller in another thread can pass this one string instead of structured-cloning the objects.
-   */
-  payloadJson: string;
 }
 
 /**
@@ -105,7 +100,7 @@ export async function openParsedBundle(
     const issues = saleRuleIssues(sale);
     return issues.length === 0 ? [] : [{ index, sale_id: sale.sale_id, issues }];
   });
-  return { envelope, payload, invalidSales, payloadJson };
+  return { envelope, payload, invalidSales };
 }
 
 function headerMismatch(envelope: BundleEnvelope, payload: BundlePayload): string | null {

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
-import { BundleError, type BundleEnvelope, type BundlePayload } from '../../protocol/bundle';
+import { BundleError, type BundleEnvelope } from '../../protocol/bundle';
 import { pushOpenThreads } from '../config';
-import type { ServerOpenedBundle } from './open';
+import type { PreparedBundle } from './prepare';
 import type { OpenReply, OpenTask } from './open-worker';
 
 /**
@@ -19,7 +19,7 @@ export class DeviceKeyError extends Error {
   override readonly name = 'DeviceKeyError';
 }
 
-type Opened = Omit<ServerOpenedBundle, 'envelope'>;
+type Opened = Omit<PreparedBundle, 'envelope'>;
 interface Pending {
   resolve(opened: Opened): void;
   reject(err: Error): void;
@@ -93,9 +93,7 @@ class OpenPool {
       if (!p) return;
       thread.pending.delete(reply.id);
       if (thread.pending.size === 0) thread.worker.unref();
-      // The thread checked this JSON against BundlePayload before sending it.
-      if (reply.ok)
-        p.resolve({ ...reply.opened, payload: JSON.parse(reply.opened.payloadJson) as BundlePayload });
+      if (reply.ok) p.resolve(reply.prepared);
       else p.reject(replyError(reply));
     });
     thread.worker.on('error', (err) => fail(new Error('bundle open thread failed', { cause: err })));

@@ -2,7 +2,8 @@ import type { KeyObject } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { BundleError, type BundleEnvelope } from '../../protocol/bundle';
 import { importPublicKey } from '../../protocol/crypto';
-import { openForServer, type ServerOpenedBundle } from './open';
+import { openForServer } from './open';
+import { prepareBundle, type PreparedBundle } from './prepare';
 
 /**
  * A thread of the open pool (open-pool.ts): the CPU work of a push that needs no database, i.e.
@@ -22,8 +23,8 @@ export type OpenReply =
   | {
       id: number;
       ok: true;
-      /** The payload goes back as its JSON text: one string copy instead of a clone of every sale. */
-      opened: Omit<ServerOpenedBundle, 'envelope' | 'payload'>;
+      /** Figures and column arrays, not the parsed sales: see prepare.ts. */
+      prepared: Omit<PreparedBundle, 'envelope'>;
     }
   | {
       id: number;
@@ -68,15 +69,12 @@ async function handle(task: OpenTask): Promise<OpenReply> {
     return { id: task.id, ok: false, error: { kind: 'device-key', message: String(err) } };
   }
   try {
-    const {
-      envelope: _envelope,
-      payload: _payload,
-      ...opened
-    } = await openForServer(task.envelope, {
+    const opened = await openForServer(task.envelope, {
       devicePublicKey,
       serverPrivateKey: serverKey(task.serverPrivateKey),
     });
-    return { id: task.id, ok: true, opened };
+    const { envelope: _envelope, ...prepared } = prepareBundle(opened);
+    return { id: task.id, ok: true, prepared };
   } catch (err) {
     if (err instanceof BundleError)
       return {

@@ -46,8 +46,7 @@ export async function openForServer(
       { enc: envelope.hpke.enc, ciphertext: Buffer.from(envelope.encrypted_payload, 'base64url') },
       { info: BUNDLE_HPKE_INFO, aad: bundleAad(envelope) },
     );
-    const payloadJson = Buffer.from(plaintext).toString('utf8');
-    const payload = BundlePayload.parse(JSON.parse(payloadJson));
+    const payload = BundlePayload.parse(JSON.parse(Buffer.from(plaintext).toString('utf8')));
     // A permutation of the range can be stored; a repeated or out-of-range seq cannot (it would
     // claim a sequence number another bundle owns).
     const seqs = new Set(payload.sales.map((s) => s.seq));
@@ -68,7 +67,6 @@ export async function openForServer(
       envelope,
       payload,
       invalidSales,
-      payloadJson,
       innerChain: { code: error.code, detail: error.message },
     };
   }

@@ -43,10 +43,10 @@ export function pushBeginStatement(q: {
   now: Date;
   seqFrom: number;
   seqTo: number;
-  /** The bundle's sales' created_at values. */
-  saleTimes: readonly string[];
+  /** The distinct UTC days ('2025-01-15') of the bundle's sales. */
+  days: readonly string[];
 }): Statement {
-  const days = [...new Set(q.saleTimes.map((t) => `${t.slice(0, 10)}T00:00:00Z`))];
+  const days = q.days.map((day) => `${day}T00:00:00Z`);
   return {
     text: 'SELECT device, state FROM offline_push_begin($1, $2, $3, $4, $5, $6, $7::timestamptz[])',
     values: [q.deviceId, q.bundleId, q.nonce, q.now, q.seqFrom, q.seqTo, days],

@@ -6,7 +6,6 @@ import {
   DEFAULT_MAX_BUNDLE_AGE_HOURS,
   MAX_CLOCK_SKEW_MS,
   NONCE_TTL_MS,
-  saleHash,
 } from '../../protocol/bundle';
 import { importPublicKey } from '../../protocol/crypto';
 import {
@@ -22,20 +21,14 @@ import { findDevice, type DeviceRow } from '../devices/store';
 import { HttpError, validationIssues } from '../http/errors';
 import type { Logger } from '../logger';
 import { metrics } from '../metrics';
-import { openForServer, rawX25519Private, type ServerOpenedBundle } from './open';
+import { openForServer, rawX25519Private } from './open';
+import { prepareBundle, type PreparedBundle } from './prepare';
 import { DeviceKeyError, openPool } from './open-pool';
 import { checkRefunds } from './refunds';
 import { claimQrUses } from './qr-uses';
-import { combine, scoreBundle, statusFor } from './score';
+import { combine, scoreFacts, statusFor } from './score';
 import { pushBeginStatement, toPushState, type PushStateRow } from './push-state';
-import {
-  saleTotals,
-  TRANSACTION_COLUMNS,
-  transactionArrays,
-  transactionUnnest,
-  type BundleRow,
-  type PushAnswer,
-} from './store';
+import { TRANSACTION_COLUMNS, transactionUnnest, type BundleRow, type PushAnswer } from './store';
 
 export interface PushDeps {
   pool: pg.Pool;
@@ -103,10 +96,12 @@ export function createPushService(deps: PushDeps) {
    */
   const knownPems = new Map<string, string>();
 
-  async function openEnvelope(envelope: BundleEnvelope, pem: string): Promise<ServerOpenedBundle> {
+  async function openEnvelope(envelope: BundleEnvelope, pem: string): Promise<PreparedBundle> {
     const threads = openPool();
     if (threads) return { envelope, ...(await threads.open(envelope, pem, serverPrivateKey)) };
-    return openForServer(envelope, { devicePublicKey: devicePublicKeyFor(pem), serverPrivateKey });
+    return prepareBundle(
+      await openForServer(envelope, { devicePublicKey: devicePublicKeyFor(pem), serverPrivateKey }),
+    );
   }
 
   async function push(body: unknown, now: () => Date = () => new Date()): Promise<PushResponse> {
@@ -135,7 +130,7 @@ export function createPushService(deps: PushDeps) {
             throw reject(PaymentErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
           pem = device.pubkey_pem;
         }
-        let opened: ServerOpenedBundle;
+        let opened: PreparedBundle;
         try {
           opened = await openEnvelope(envelope, pem);
         } catch (err) {
@@ -152,8 +147,7 @@ export function createPushService(deps: PushDeps) {
         }
         // From here the device's signature has verified: the device is the actor.
         actor = { type: 'device', id: deviceId };
-        const { payload } = opened;
-        if (new Set(payload.sales.map((s) => s.sale_id)).size !== payload.sales.length)
+        if (opened.duplicateSaleId)
           throw reject(PaymentErrorCode.INVALID_BUNDLE, 'a sale_id appears twice in the bundle');
 
         // Two attempts: a unique violation means a concurrent push stored something this one could
@@ -213,7 +207,7 @@ export function createPushService(deps: PushDeps) {
   return { push };
 }
 
-type Opened = ServerOpenedBundle;
+type Opened = PreparedBundle;
 type LockedDevice = Pick<
   DeviceRow,
   'device_id' | 'status' | 'tenant_type' | 'tenant_id' | 'country' | 'pubkey_pem'
@@ -228,7 +222,7 @@ function answer(a: PushAnswer, bundleId: string, duplicate: boolean, now: Date):
  * entry is returned, not written: the caller appends it last and commits right behind it.
  */
 async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Date): Promise<Stored> {
-  const { envelope, payload } = opened;
+  const { envelope, head: payload } = opened;
   // BEGIN, the device's row lock and everything the checks below read, in one round trip.
   const [, beginRows] = await queryAll(client, [
     'BEGIN',
@@ -239,7 +233,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
       now,
       seqFrom: payload.seq_from,
       seqTo: payload.seq_to,
-      saleTimes: payload.sales.map((s) => s.created_at),
+      days: opened.days,
     }),
   ]);
   const begun = beginRows!.rows[0] as { device: LockedDevice | null; state: PushStateRow | null };
@@ -277,7 +271,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   if (policy && !policy.enabled)
     throw reject(PaymentErrorCode.POLICY_DISABLED, `Offline payments are disabled for ${policy.country}`);
   const maxAgeHours = policy?.max_bundle_age_hours ?? DEFAULT_MAX_BUNDLE_AGE_HOURS;
-  const oldest = Math.min(...payload.sales.map((s) => Date.parse(s.created_at)));
+  const oldest = opened.oldestAt;
   if (now.getTime() - oldest > maxAgeHours * 3_600_000)
     throw reject(PaymentErrorCode.BUNDLE_TOO_OLD, `The oldest sale is older than ${maxAgeHours} hours`, {
       max_bundle_age_hours: maxAgeHours,
@@ -307,11 +301,12 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   if (after && after.prev_chain_head !== payload.chain_head)
     breaks.push(`the stored bundle ${after.bundle_id} that follows does not continue this chain`);
 
-  const refunds = await checkRefunds(client, payload.sales, locked);
-  const qrReuse = await claimQrUses(client, payload.sales);
+  const refunds = opened.sales
+    ? await checkRefunds(client, opened.sales, locked)
+    : { unknownOriginal: null, mismatch: null };
+  const qrReuse = opened.sales ? await claimQrUses(client, opened.sales) : null;
 
-  const scored = scoreBundle({
-    sales: payload.sales,
+  const scored = scoreFacts(opened.facts, {
     policy,
     deviceClock: new Date(envelope.device_clock),
     serverNow: now,
@@ -329,9 +324,9 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     status: scored.status,
     sira_score: scored.score,
     reasons: scored.reasons,
-    transactions_count: payload.sales.length,
+    transactions_count: opened.salesCount,
   };
-  const totals = saleTotals(payload.sales);
+  const totals = opened.totals;
   const nonceTtlMs = Math.max(NONCE_TTL_MS, maxAgeHours * 3_600_000) + MAX_CLOCK_SKEW_MS;
   // The bundle, its sales, its nonce and its queue entry in one statement: four round trips were
   // a third of the push's database time. The foreign keys are checked at the end of the statement,
@@ -374,18 +369,14 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
       scored.status,
       scored.score,
       JSON.stringify(scored.reasons),
-      payload.sales.length,
+      opened.salesCount,
       JSON.stringify(totals),
       JSON.stringify(pushAnswer),
       now,
       scored.status === 'accepted' ? 'pending' : 'held',
       nonceTtlMs / 1000,
       scored.status === 'accepted',
-      ...transactionArrays(
-        payload.sales,
-        saleHashes(opened),
-        new Set(opened.invalidSales.map((s) => s.sale_id)),
-      ),
+      ...opened.columns,
     ],
   };
 
@@ -406,7 +397,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     details: {
       seq_from: payload.seq_from,
       seq_to: payload.seq_to,
-      sales: payload.sales.length,
+      sales: opened.salesCount,
       totals,
       sira_score: scored.score,
       reasons: scored.reasons.map((r) => r.code),
@@ -441,17 +432,6 @@ async function storeAndCommit(
   } finally {
     client.release();
   }
-}
-
-/**
- * When the chain inside the bundle verified, each sale's hash is already known: it is the next
- * sale's prev_hash, and the last one's is chain_head. Hashing 100 sales again (canonical JSON +
- * SHA-256) was a tenth of a push's CPU time.
- */
-function saleHashes(opened: Opened): string[] {
-  const { sales, chain_head } = opened.payload;
-  if (opened.innerChain) return sales.map(saleHash);
-  return sales.map((_, i) => (i + 1 < sales.length ? sales[i + 1]!.prev_hash : chain_head));
 }
 
 export async function enqueue(client: pg.PoolClient, bundleId: string): Promise<void> {

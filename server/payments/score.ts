@@ -91,15 +91,71 @@ function peakPerMinute(times: number[]): number {
   return best;
 }
 
+/**
+ * What scoring needs of a bundle's sales, gathered in one pass where the bundle is opened (an open
+ * thread), so the event loop scores from a few figures instead of holding every parsed sale.
+ */
+export interface SaleFacts {
+  /** Sales in the busiest 60 s window. */
+  peakPerMinute: number;
+  /** Totals of the offline sales of kind 'sale', per currency. */
+  offlineSaleTotals: [currency: string, totals: number[]][];
+  /** Offline sales of any kind per UTC day ('2025-01-15'). */
+  offlineByDay: [day: string, count: number][];
+  /** A sale is timestamped before the one before it. */
+  backwards: boolean;
+  earliest: number;
+  latest: number;
+  /** For each card token used more than REPEATED_CARD_MAX times, how often. */
+  repeatedCards: number[];
+  overrides: number;
+}
+
+export function saleFacts(sales: readonly Sale[]): SaleFacts {
+  const times = sales.map((s) => Date.parse(s.created_at));
+  const totals = new Map<string, number[]>();
+  const perDay = new Map<string, number>();
+  const tokens = new Map<string, number>();
+  let overrides = 0;
+  for (const s of sales) {
+    if (!s.online) {
+      const day = s.created_at.slice(0, 10);
+      perDay.set(day, (perDay.get(day) ?? 0) + 1);
+      if (s.kind === 'sale') {
+        const list = totals.get(s.currency);
+        if (list) list.push(s.total_minor);
+        else totals.set(s.currency, [s.total_minor]);
+      }
+    }
+    for (const t of s.tenders) if (t.card) tokens.set(t.card.token, (tokens.get(t.card.token) ?? 0) + 1);
+    if (s.override !== undefined) overrides++;
+  }
+  return {
+    peakPerMinute: peakPerMinute(times),
+    offlineSaleTotals: [...totals],
+    offlineByDay: [...perDay],
+    backwards: times.some((t, i) => i > 0 && t < times[i - 1]!),
+    earliest: Math.min(...times),
+    latest: Math.max(...times),
+    repeatedCards: [...tokens.values()].filter((n) => n > REPEATED_CARD_MAX),
+    overrides,
+  };
+}
+
 export function scoreBundle(ctx: ScoreContext): Score {
+  const { sales, ...rest } = ctx;
+  return scoreFacts(saleFacts(sales), rest);
+}
+
+/** scoreBundle from the sales' facts (saleFacts) and what the server holds. */
+export function scoreFacts(facts: SaleFacts, ctx: Omit<ScoreContext, 'sales'>): Score {
   const reasons: ScoreReason[] = [];
   const add = (code: ScoreReason['code'], weight: number, detail: string) =>
     reasons.push({ code, weight, detail: detail.slice(0, 500) });
-  const { sales, policy } = ctx;
-  const times = sales.map((s) => Date.parse(s.created_at));
+  const { policy } = ctx;
 
   // Velocity: the busiest minute of the bundle against a cashier's typical pace.
-  const peak = peakPerMinute(times);
+  const peak = facts.peakPerMinute;
   if (peak > TYPICAL_SALES_PER_MINUTE * 5)
     add(
       'VELOCITY',
@@ -115,12 +171,10 @@ export function scoreBundle(ctx: ScoreContext): Score {
 
   if (policy) {
     // Amounts are compared in the policy's currency only; an amount in another currency is not comparable.
-    const offline = sales.filter((s) => !s.online && s.kind === 'sale' && s.currency === policy.currency);
-    const over = offline.filter((s) => s.total_minor > policy.max_offline_amount);
+    const offline = facts.offlineSaleTotals.find(([currency]) => currency === policy.currency)?.[1] ?? [];
+    const over = offline.filter((total) => total > policy.max_offline_amount);
     const near = offline.filter(
-      (s) =>
-        s.total_minor <= policy.max_offline_amount &&
-        s.total_minor >= policy.max_offline_amount * NEAR_LIMIT_RATIO,
+      (total) => total <= policy.max_offline_amount && total >= policy.max_offline_amount * NEAR_LIMIT_RATIO,
     );
     if (over.length > 0)
       add(
@@ -135,12 +189,7 @@ export function scoreBundle(ctx: ScoreContext): Score {
         `${near.length} sale(s) within ${Math.round((1 - NEAR_LIMIT_RATIO) * 100)} % of max_offline_amount`,
       );
 
-    const perDay = new Map<string, number>();
-    for (const s of sales.filter((x) => !x.online)) {
-      const day = s.created_at.slice(0, 10);
-      perDay.set(day, (perDay.get(day) ?? 0) + 1);
-    }
-    const overDays = [...perDay].filter(
+    const overDays = facts.offlineByDay.filter(
       ([day, n]) => n + (ctx.storedOfflineCountByDay.get(day) ?? 0) > policy.max_offline_per_device_per_day,
     );
     if (overDays.length > 0)
@@ -150,7 +199,7 @@ export function scoreBundle(ctx: ScoreContext): Score {
         `more than ${policy.max_offline_per_device_per_day} offline sales on ${overDays.map(([d]) => d).join(', ')}`,
       );
 
-    const unsynced = offline.reduce((acc, s) => acc + s.total_minor, 0);
+    const unsynced = offline.reduce((acc, total) => acc + total, 0);
     if (unsynced > policy.max_unsynced_amount)
       add(
         'UNSYNCED_TOTAL_OVER_LIMIT',
@@ -160,22 +209,19 @@ export function scoreBundle(ctx: ScoreContext): Score {
   }
 
   const clock: string[] = [];
-  if (times.some((t, i) => i > 0 && t < times[i - 1]!)) clock.push('sale times go backwards');
-  const latest = Math.max(...times);
+  if (facts.backwards) clock.push('sale times go backwards');
+  const latest = facts.latest;
   if (latest > ctx.deviceClock.getTime() + FUTURE_TOLERANCE_MS)
     clock.push('a sale is after the device clock');
   if (latest > ctx.serverNow.getTime() + FUTURE_TOLERANCE_MS) clock.push('a sale is in the future');
-  if (ctx.previousLastSaleAt && Math.min(...times) < ctx.previousLastSaleAt.getTime())
+  if (ctx.previousLastSaleAt && facts.earliest < ctx.previousLastSaleAt.getTime())
     clock.push('a sale is older than the previous bundle');
   if (clock.length > 0) add('CLOCK_ANOMALY', WEIGHTS.CLOCK_ANOMALY, clock.join('; '));
 
   if (ctx.sequenceGap) add('SEQUENCE_GAP', WEIGHTS.SEQUENCE_GAP, ctx.sequenceGap);
   if (ctx.chainBreak) add('CHAIN_BREAK', WEIGHTS.CHAIN_BREAK, ctx.chainBreak);
 
-  const tokens = new Map<string, number>();
-  for (const s of sales)
-    for (const t of s.tenders) if (t.card) tokens.set(t.card.token, (tokens.get(t.card.token) ?? 0) + 1);
-  const repeated = [...tokens.values()].filter((n) => n > REPEATED_CARD_MAX);
+  const repeated = facts.repeatedCards;
   // The detail names counts only: a card token is card data and never leaves the bundle.
   if (repeated.length > 0)
     add(
@@ -184,7 +230,7 @@ export function scoreBundle(ctx: ScoreContext): Score {
       `${repeated.length} card(s) used more than ${REPEATED_CARD_MAX} times (max ${Math.max(...repeated)})`,
     );
 
-  const overrides = sales.filter((s) => s.override !== undefined).length;
+  const overrides = facts.overrides;
   if (overrides > 0)
     add(
       'OVERRIDE_USED',
