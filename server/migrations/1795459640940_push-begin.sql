@@ -9,8 +9,26 @@
 -- Sales already stored under the bundle's sale ids are not looked up here: the primary key refuses
 -- them at the insert, and the push answers SEQUENCE_CONFLICT from that.
 --
--- p_days: the UTC days (midnight) of the bundle's sales, each once; the offline sales the device
--- already has on each of those days are counted with one index range per day.
+-- p_days: the UTC days (midnight) of the bundle's sales, each once.
+
+-- The newest sale of each bundle, kept on the bundle: the next push of the device compares its
+-- sales with it, and reading it here is one row instead of the previous bundle's sales.
+ALTER TABLE offline_tx_bundles ADD COLUMN last_sale_at timestamptz;
+UPDATE offline_tx_bundles b
+SET last_sale_at = (SELECT max(t.created_at) FROM offline_transactions t WHERE t.bundle_id = b.bundle_id);
+
+-- Offline sales (any kind, any status) per device and UTC day, kept by the push's insert: the daily
+-- limit is checked against one row per day instead of counting a busy till's sales on every push.
+CREATE TABLE offline_device_days (
+  device_id text NOT NULL,
+  day date NOT NULL,
+  offline_sales integer NOT NULL CHECK (offline_sales >= 0),
+  PRIMARY KEY (device_id, day)
+);
+INSERT INTO offline_device_days (device_id, day, offline_sales)
+SELECT device_id, (created_at AT TIME ZONE 'UTC')::date, count(*)
+FROM offline_transactions WHERE NOT online GROUP BY 1, 2;
+
 CREATE FUNCTION offline_push_begin(
   p_device text,
   p_bundle uuid,
@@ -45,8 +63,8 @@ BEGIN
         EXISTS (SELECT 1 FROM offline_tx_bundles b
                 WHERE b.device_id = p_device AND b.seq_from <= p_seq_to AND b.seq_to >= p_seq_from),
       'previous',
-        (SELECT json_build_object('seq_to', b.seq_to::text, 'chain_head', b.chain_head, 'last_sale_at',
-                  (SELECT max(t.created_at) FROM offline_transactions t WHERE t.bundle_id = b.bundle_id))
+        (SELECT json_build_object('seq_to', b.seq_to::text, 'chain_head', b.chain_head,
+                                  'last_sale_at', b.last_sale_at)
          FROM offline_tx_bundles b WHERE b.device_id = p_device AND b.seq_to < p_seq_from
          ORDER BY b.seq_to DESC LIMIT 1),
       'following',
@@ -54,13 +72,10 @@ BEGIN
                                   'status', b.status, 'reasons', b.reasons)
          FROM offline_tx_bundles b WHERE b.device_id = p_device AND b.seq_from = p_seq_to + 1),
       'counts',
-        (SELECT json_agg(json_build_object('day', to_char(d.day AT TIME ZONE 'UTC', 'YYYY-MM-DD'), 'n', c.n))
-         FROM unnest(p_days) AS d(day)
-         CROSS JOIN LATERAL (
-           SELECT count(*)::int AS n FROM offline_transactions t
-           WHERE t.device_id = p_device AND NOT t.online
-             AND t.created_at >= d.day AND t.created_at < d.day + interval '24 hours') c
-         WHERE c.n > 0),
+        (SELECT json_agg(json_build_object('day', to_char(c.day, 'YYYY-MM-DD'), 'n', c.offline_sales))
+         FROM offline_device_days c
+         WHERE c.device_id = p_device AND c.offline_sales > 0
+           AND c.day IN (SELECT (d.day AT TIME ZONE 'UTC')::date FROM unnest(p_days) AS d(day))),
       'policy',
         (SELECT json_build_object('country', p.country, 'currency', p.currency,
                   'max_offline_amount', p.max_offline_amount,
@@ -75,3 +90,5 @@ $$;
 
 -- Down Migration
 DROP FUNCTION offline_push_begin(text, uuid, text, timestamptz, bigint, bigint, timestamptz[]);
+DROP TABLE offline_device_days;
+ALTER TABLE offline_tx_bundles DROP COLUMN last_sale_at;

@@ -15,7 +15,13 @@ beforeAll(async () => {
   s = await startTestServer();
   admin = (await s.user('pay-admin@example.com', ['pay_admin'])).token;
   ops = (await s.user('ops@example.com', ['ops'])).token;
-  for (const policy of [SN_POLICY, { ...SN_POLICY, country: 'ML', enabled: false }]) {
+  const policies = [
+    SN_POLICY,
+    { ...SN_POLICY, country: 'ML', enabled: false },
+    // Few sales a day allowed: the daily limit counts what earlier bundles stored.
+    { ...SN_POLICY, country: 'CI', max_offline_per_device_per_day: 5 },
+  ];
+  for (const policy of policies) {
     const res = await s.call('POST', '/offline/policies', { token: admin, body: policy });
     expect(res.status).toBe(200);
   }
@@ -343,6 +349,39 @@ describe('POST /offline/push: flagged bundles are stored and held', () => {
     const res = await push(s, await t.bundle(t.sales(2)));
     expect(res.body.status).toBe('quarantined');
     expect(res.body.reasons.map((r) => r.code)).toEqual(['CHAIN_BREAK']);
+  });
+
+  it("the daily limit counts the device's offline sales already stored on that day", async () => {
+    const t = await enrollTerminal(s, admin, { country: 'CI' });
+    // Every sale within one UTC day: the last hour, or yesterday's last hours just after midnight.
+    const midnight = new Date().setUTCHours(0, 0, 0, 0);
+    const end = Date.now() - midnight > 2 * 3_600_000 ? Date.now() - 60_000 : midnight - 3_600_000;
+    const at = (minutesBefore: number) => end - minutesBefore * 60_000;
+    expect((await push(s, await t.bundle(t.sales(3, {}, 60_000, at(50))))).body.status).toBe('accepted');
+    // Online sales do not count toward the offline limit.
+    const online = await t.bundle(t.sales(2, { online: true }, 60_000, at(40)));
+    expect((await push(s, online)).body.status).toBe('accepted');
+    // 3 stored + 2 here = 5: at the limit, not over it.
+    expect((await push(s, await t.bundle(t.sales(2, {}, 60_000, at(30))))).body.status).toBe('accepted');
+    const over = await push(s, await t.bundle(t.sales(1, {}, 60_000, at(20))));
+    expect(over.body.reasons.map((r) => r.code)).toEqual(['DAILY_COUNT_OVER_LIMIT']);
+    expect(over.body.status).toBe('review');
+    expect(
+      await count('SELECT offline_sales AS n FROM offline_device_days WHERE device_id = $1', [t.id]),
+    ).toBe(6);
+  });
+
+  it('a sale older than the newest sale of the previous bundle is a clock anomaly', async () => {
+    const t = await enrollTerminal(s, admin);
+    const now = Date.now();
+    expect((await push(s, await t.bundle(t.sales(2, {}, 60_000, now - 60_000)))).body.status).toBe(
+      'accepted',
+    );
+    // The terminal's clock jumped back an hour before its next sales.
+    t.lastAt = 0;
+    const res = await push(s, await t.bundle(t.sales(2, {}, 60_000, now - 3_600_000)));
+    expect(res.body.reasons.map((r) => r.code)).toEqual(['CLOCK_ANOMALY']);
+    expect(JSON.stringify(res.body.reasons)).toContain('older than the previous bundle');
   });
 
   it('invalid sales, velocity, repeated cards and overrides are reasons', async () => {

@@ -17,8 +17,9 @@ export interface PreparedBundle extends Pick<ServerOpenedBundle, 'envelope' | 'i
   duplicateSaleId: boolean;
   /** The distinct UTC days of the sales. */
   days: string[];
-  /** The earliest created_at, in ms. */
+  /** The earliest and the latest created_at, in ms. */
   oldestAt: number;
+  latestAt: number;
   totals: { currency: string; total_minor: number }[];
   facts: SaleFacts;
   /** transactionArrays of the sales, with their chain hashes. */
@@ -33,6 +34,7 @@ export interface PreparedBundle extends Pick<ServerOpenedBundle, 'envelope' | 'i
 export function prepareBundle(opened: ServerOpenedBundle): PreparedBundle {
   const { envelope, invalidSales, innerChain } = opened;
   const { sales, ...head } = opened.payload;
+  const facts = saleFacts(sales);
   return {
     envelope,
     invalidSales,
@@ -41,9 +43,10 @@ export function prepareBundle(opened: ServerOpenedBundle): PreparedBundle {
     salesCount: sales.length,
     duplicateSaleId: new Set(sales.map((s) => s.sale_id)).size !== sales.length,
     days: [...new Set(sales.map((s) => s.created_at.slice(0, 10)))],
-    oldestAt: Math.min(...sales.map((s) => Date.parse(s.created_at))),
+    oldestAt: facts.earliest,
+    latestAt: facts.latest,
     totals: saleTotals(sales),
-    facts: saleFacts(sales),
+    facts,
     columns: transactionArrays(sales, saleHashes(opened), new Set(invalidSales.map((s) => s.sale_id))),
     sales: sales.some((s) => s.kind !== 'sale' || s.tenders.some((t) => t.qr !== undefined)) ? sales : null,
   };

@@ -339,9 +339,9 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     text: `WITH bundle AS (
        INSERT INTO offline_tx_bundles (bundle_id, device_id, tenant_type, tenant_id, country, signature, nonce,
          server_key_id, seq_from, seq_to, prev_chain_head, chain_head, device_clock, status, sira_score, reasons,
-         tx_count, totals, push_answer, received_at, updated_at)
+         tx_count, totals, push_answer, received_at, updated_at, last_sale_at)
        VALUES ($1::uuid, $2::text, $3, $4, $5, $6, $7::text, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-         $20::timestamptz, $20::timestamptz)),
+         $20::timestamptz, $20::timestamptz, $39::timestamptz)),
      sales AS (
        INSERT INTO offline_transactions (bundle_id, device_id, status, ${TRANSACTION_COLUMNS})
        SELECT $1::uuid, $2::text, $21::text, u.* FROM ${transactionUnnest(24)} AS u),
@@ -349,7 +349,12 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
        INSERT INTO offline_bundle_nonces (device_id, nonce, bundle_id, expires_at)
        VALUES ($2::text, $7::text, $1::uuid, $20::timestamptz + make_interval(secs => $22))
        ON CONFLICT (device_id, nonce) DO UPDATE SET bundle_id = EXCLUDED.bundle_id, expires_at = EXCLUDED.expires_at
-       WHERE offline_bundle_nonces.expires_at <= $20::timestamptz)
+       WHERE offline_bundle_nonces.expires_at <= $20::timestamptz),
+     days AS (
+       INSERT INTO offline_device_days (device_id, day, offline_sales)
+       SELECT $2::text, u.day, u.n FROM unnest($40::date[], $41::int[]) AS u(day, n)
+       ON CONFLICT (device_id, day) DO UPDATE
+       SET offline_sales = offline_device_days.offline_sales + EXCLUDED.offline_sales)
      INSERT INTO offline_reconciliation_queue (bundle_id) SELECT $1::uuid WHERE $23::boolean
      ON CONFLICT (bundle_id) DO NOTHING`,
     values: [
@@ -377,6 +382,9 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
       nonceTtlMs / 1000,
       scored.status === 'accepted',
       ...opened.columns,
+      new Date(opened.latestAt),
+      opened.facts.offlineByDay.map(([day]) => day),
+      opened.facts.offlineByDay.map(([, n]) => n),
     ],
   };
 

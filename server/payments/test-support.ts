@@ -55,6 +55,8 @@ export interface SaleSpec {
   /** The issuer's signature of the customer's payment QR (qr tenders only). */
   qrSignature?: string;
   override?: boolean;
+  /** Taken while the terminal was online (default: offline). */
+  online?: boolean;
 }
 
 /** A terminal: its keys and where its chain stands. */
@@ -84,7 +86,7 @@ export class Terminal {
       kind: spec.kind ?? 'sale',
       ...(spec.original_sale_id ? { original_sale_id: spec.original_sale_id } : {}),
       created_at: (spec.createdAt ?? new Date()).toISOString(),
-      online: false,
+      online: spec.online ?? false,
       currency: 'XOF',
       lines: [
         {
