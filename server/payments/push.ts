@@ -332,8 +332,9 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   // a third of the push's database time. The foreign keys are checked at the end of the statement,
   // when the bundle row exists. An expired row for this nonce may linger until the purge; the new
   // bundle takes it over. It is sent with the audit append and COMMIT (storeAndCommit), so the push
-  // never holds uncommitted writes across a round trip: if this server dies before sending it, the
-  // database rolls back; once sent, it commits whole and a retry is answered as a duplicate
+  // holds no uncommitted write across a round trip (but a customer QR's claim or a held bundle's
+  // gap resolved, when there is one): if this server dies before sending it, the database rolls
+  // back; once sent, it commits whole and a retry is answered as a duplicate
   // (test/integration/server-kill.integration.test.ts).
   const insert: Statement = {
     text: `WITH bundle AS (
