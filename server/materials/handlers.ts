@@ -1,20 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Request, Response } from 'express';
-import { importPublicKey } from '../../protocol/crypto';
 import {
   DOWNLOAD_URL_TTL_SECONDS,
   DOWNLOADS_PER_USER_PER_HOUR,
   ROUTES,
-  TrustErrorCode,
   UploadMaterialQuery,
   type MaterialRecord,
 } from '../../protocol/http';
 import { Manifest } from '../../protocol/chunks';
 import { appendAudit } from '../audit/chain';
 import { withTransaction } from '../db/tx';
-import { assertFresh, assertSigned, consumeNonce, signatureHeaders } from '../devices/signature';
-import { findDevice } from '../devices/store';
-import { HttpError, validate } from '../http/errors';
+import { authenticateDevice } from '../devices/authenticate';
+import { consumeNonce } from '../devices/signature';
+import { validate } from '../http/errors';
 import { assertNotBlocked } from '../licences/device-guard';
 import { heldLicence } from '../licences/store';
 import { metrics } from '../metrics';
@@ -69,12 +67,7 @@ export function materialHandlers(deps: TrustDeps): Pick<Handlers, MaterialHandle
       const user = await authenticateUser(deps, req, res, ['teacher', 'user']);
       return { userId: user.id, teacher: user.roles.includes('teacher'), consume: async () => undefined };
     }
-    const signed = signatureHeaders(req);
-    assertFresh(signed);
-    const device = await findDevice(pool, signed.deviceId);
-    if (!device || device.status !== 'active')
-      throw new HttpError(404, TrustErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
-    assertSigned(req, signed, importPublicKey(device.pubkey_pem));
+    const { device, signed } = await authenticateDevice(pool, req);
     return {
       userId: device.user_id,
       teacher: false,

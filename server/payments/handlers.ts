@@ -1,15 +1,9 @@
 import type { Request, Response } from 'express';
-import { importPublicKey } from '../../protocol/crypto';
-import {
-  PAYMENT_ERROR_STATUS,
-  PaymentErrorCode,
-  PaymentsPullQuery,
-  TrustErrorCode,
-} from '../../protocol/http';
+import { PAYMENT_ERROR_STATUS, PaymentErrorCode, PaymentsPullQuery } from '../../protocol/http';
 import { appendAudit } from '../audit/chain';
 import { withTransaction } from '../db/tx';
-import { assertFresh, assertSigned, consumeNonce, signatureHeaders } from '../devices/signature';
-import { findDevice } from '../devices/store';
+import { authenticateDevice } from '../devices/authenticate';
+import { consumeNonce } from '../devices/signature';
 import { HttpError, validate } from '../http/errors';
 import { authenticateUser } from '../routes/authenticate';
 import type { TrustDeps } from '../routes/deps';
@@ -40,12 +34,7 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
       await authenticateUser(deps, req, res, ['ops', 'pay_admin']);
       return { deviceId: null, consume: async () => undefined };
     }
-    const signed = signatureHeaders(req);
-    assertFresh(signed);
-    const device = await findDevice(pool, signed.deviceId);
-    if (!device || device.status !== 'active')
-      throw new HttpError(404, TrustErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
-    assertSigned(req, signed, importPublicKey(device.pubkey_pem));
+    const { device, signed } = await authenticateDevice(pool, req);
     // Recorded only when the answer is a success, like every device route: a refusal writes nothing.
     return {
       deviceId: device.device_id,

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { importPublicKey } from '../../protocol/crypto';
-import { HttpErrorCode, ROUTES, TrustErrorCode, type RouteSpec } from '../../protocol/http';
+import { HttpErrorCode, ROUTES, type RouteSpec } from '../../protocol/http';
 import { withTransaction } from '../db/tx';
 import {
   assertFresh,
@@ -10,7 +10,7 @@ import {
   invalidSignature,
   signatureHeaders,
 } from '../devices/signature';
-import { findDevice } from '../devices/store';
+import { authenticateDevice } from '../devices/authenticate';
 import { HttpError, methodNotAllowed, validate } from '../http/errors';
 import { authenticateUser } from './authenticate';
 import type { TrustDeps } from './deps';
@@ -41,17 +41,13 @@ async function prepare(deps: TrustDeps, spec: RouteSpec, req: Request, res: Resp
 
   if (Array.isArray(spec.auth)) {
     input.user = await authenticateUser(deps, req, res, spec.auth);
-  } else if (spec.auth === 'device' || spec.auth === 'enrollment') {
+  } else if (spec.auth === 'device') {
+    const authenticated = await authenticateDevice(deps.pool, req);
+    signed = authenticated.signed;
+    input.device = authenticated.device;
+  } else if (spec.auth === 'enrollment') {
     signed = signatureHeaders(req);
     assertFresh(signed);
-  }
-  if (spec.auth === 'device' && signed) {
-    const device = await findDevice(deps.pool, signed.deviceId);
-    if (!device || device.status !== 'active') {
-      throw new HttpError(404, TrustErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
-    }
-    assertSigned(req, signed, importPublicKey(device.pubkey_pem));
-    input.device = device;
   }
   if (spec.params) input.params = validate(spec.params, req.params);
   if (spec.body) input.body = validate(spec.body, req.body ?? {});
