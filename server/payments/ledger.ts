@@ -100,17 +100,6 @@ export function tenantOf(row: { tenant_type: string | null; tenant_id: string | 
   return row.tenant_type && row.tenant_id ? `${row.tenant_type}:${row.tenant_id}` : `device:${row.device_id}`;
 }
 
-/** The transactions of a bundle still to post, with what legsFor needs. */
-export async function pendingTransactions(db: Queryable, bundleId: string): Promise<LedgerTransaction[]> {
-  const { rows } = await db.query<LedgerTransaction>(
-    `SELECT sale_id, seq, bundle_id, device_id, kind, original_sale_id, currency, total_minor, tax_minor,
-            cash_minor, card_minor, qr_minor
-     FROM offline_transactions WHERE bundle_id = $1 AND status = 'pending' ORDER BY seq`,
-    [bundleId],
-  );
-  return rows;
-}
-
 export interface LedgerCheck {
   balanced: boolean;
   /** Σ debit and Σ credit per currency, as decimal strings (exact). */

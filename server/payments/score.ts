@@ -43,8 +43,8 @@ export const REPEATED_CARD_MAX = 3;
 /** A sale timestamped this far after the device clock or the server clock is in the future. */
 export const FUTURE_TOLERANCE_MS = 2 * 60_000;
 
+/** What the server holds and found, beside the sales' own facts (SaleFacts). */
 export interface ScoreContext {
-  sales: readonly Sale[];
   policy: Policy | null;
   deviceClock: Date;
   serverNow: Date;
@@ -142,13 +142,8 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
   };
 }
 
-export function scoreBundle(ctx: ScoreContext): Score {
-  const { sales, ...rest } = ctx;
-  return scoreFacts(saleFacts(sales), rest);
-}
-
-/** scoreBundle from the sales' facts (saleFacts) and what the server holds. */
-export function scoreFacts(facts: SaleFacts, ctx: Omit<ScoreContext, 'sales'>): Score {
+/** The bundle's score from its sales' facts (saleFacts) and what the server holds. */
+export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
   const reasons: ScoreReason[] = [];
   const add = (code: ScoreReason['code'], weight: number, detail: string) =>
     reasons.push({ code, weight, detail: detail.slice(0, 500) });
