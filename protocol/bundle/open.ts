@@ -64,12 +64,12 @@ export async function openParsedBundle(
     throw error;
   }
 
-  const payloadJson = Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength).toString(
-    'utf8',
-  );
   let json: unknown;
   try {
-    json = JSON.parse(payloadJson);
+    // A view of the plaintext, not a copy of it.
+    json = JSON.parse(
+      Buffer.from(plaintext.buffer, plaintext.byteOffset, plaintext.byteLength).toString('utf8'),
+    );
   } catch {
     throw new BundleError('INVALID_BUNDLE', 'payload is not JSON');
   }
