@@ -8,12 +8,24 @@ export async function withTransaction<T>(
   pool: pg.Pool,
   fn: (client: pg.PoolClient) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
-  try {
+  return withClient(pool, async (client) => {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
+  });
+}
+
+/**
+ * Runs `fn` on one pooled client that begins and ends its own transaction, for when BEGIN or COMMIT
+ * travel with other statements (queryAll, commitWith in ./inline). If `fn` throws, the transaction
+ * it left open is rolled back; after a failed COMMIT that is a no-op. Same nesting rule as
+ * withTransaction.
+ */
+export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    return await fn(client);
   } catch (err) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw err;

@@ -9,7 +9,7 @@
 -- Sales already stored under the bundle's sale ids are not looked up here: the primary key refuses
 -- them at the insert, and the push answers SEQUENCE_CONFLICT from that.
 --
--- p_days: the UTC days (midnight) of the bundle's sales, each once.
+-- p_days: the UTC days on which the bundle has offline sales, each once.
 
 -- The newest sale of each bundle, kept on the bundle: the next push of the device compares its
 -- sales with it, and reading it here is one row instead of the previous bundle's sales.
@@ -36,7 +36,7 @@ CREATE FUNCTION offline_push_begin(
   p_now timestamptz,
   p_seq_from bigint,
   p_seq_to bigint,
-  p_days timestamptz[]
+  p_days date[]
 ) RETURNS TABLE (device json, state json)
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -75,7 +75,7 @@ BEGIN
         (SELECT json_agg(json_build_object('day', to_char(c.day, 'YYYY-MM-DD'), 'n', c.offline_sales))
          FROM offline_device_days c
          WHERE c.device_id = p_device AND c.offline_sales > 0
-           AND c.day IN (SELECT (d.day AT TIME ZONE 'UTC')::date FROM unnest(p_days) AS d(day))),
+           AND c.day = ANY (p_days)),
       'policy',
         (SELECT json_build_object('country', p.country, 'currency', p.currency,
                   'max_offline_amount', p.max_offline_amount,
@@ -89,6 +89,6 @@ END;
 $$;
 
 -- Down Migration
-DROP FUNCTION offline_push_begin(text, uuid, text, timestamptz, bigint, bigint, timestamptz[]);
+DROP FUNCTION offline_push_begin(text, uuid, text, timestamptz, bigint, bigint, date[]);
 DROP TABLE offline_device_days;
 ALTER TABLE offline_tx_bundles DROP COLUMN last_sale_at;

@@ -1,6 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import { BundleError, type BundleEnvelope } from '../../protocol/bundle';
 import { pushOpenThreads } from '../config';
+import { DeviceKeyError } from './device-keys';
 import type { PreparedBundle } from './prepare';
 import type { OpenReply, OpenTask } from './open-worker';
 
@@ -13,11 +14,6 @@ import type { OpenReply, OpenTask } from './open-worker';
  * Size: `pushOpenThreads()` (server/config.ts: OUTPOST_PUSH_OPEN_THREADS, else one fewer than the
  * cores). 0 opens on the event loop itself, as before the pool.
  */
-
-/** Thrown for a device whose stored public key does not parse (a server-side defect, answered 500). */
-export class DeviceKeyError extends Error {
-  override readonly name = 'DeviceKeyError';
-}
 
 type Opened = Omit<PreparedBundle, 'envelope'>;
 interface Pending {

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { BundleError, type BundleEnvelope } from '../../protocol/bundle';
-import { importPublicKey } from '../../protocol/crypto';
+import { DeviceKeyError, devicePublicKey as devicePublicKeyFor } from './device-keys';
 import { openForServer } from './open';
 import { prepareBundle, type PreparedBundle } from './prepare';
 
@@ -35,20 +35,8 @@ export type OpenReply =
         | { kind: 'other'; message: string; stack?: string };
     };
 
-// Parsing a PEM was ~2 % of a push; a fleet larger than the bound only pays the parse again.
-const deviceKeys = new Map<string, KeyObject>();
 // openWith caches the imported HPKE key by the identity of the key's bytes: keep one copy per key.
 const serverKeys = new Map<string, Uint8Array>();
-
-function deviceKey(pem: string): KeyObject {
-  let key = deviceKeys.get(pem);
-  if (!key) {
-    key = importPublicKey(pem);
-    if (deviceKeys.size >= 50_000) deviceKeys.clear();
-    deviceKeys.set(pem, key);
-  }
-  return key;
-}
 
 function serverKey(bytes: Uint8Array): Uint8Array {
   const id = Buffer.from(bytes).toString('base64');
@@ -64,9 +52,11 @@ function serverKey(bytes: Uint8Array): Uint8Array {
 async function handle(task: OpenTask): Promise<OpenReply> {
   let devicePublicKey: KeyObject;
   try {
-    devicePublicKey = deviceKey(task.pem);
+    devicePublicKey = devicePublicKeyFor(task.pem);
   } catch (err) {
-    return { id: task.id, ok: false, error: { kind: 'device-key', message: String(err) } };
+    // devicePublicKey wraps every import failure in a DeviceKeyError whose message names it.
+    const message = err instanceof DeviceKeyError ? err.message : String(err);
+    return { id: task.id, ok: false, error: { kind: 'device-key', message } };
   }
   try {
     const opened = await openForServer(task.envelope, {

@@ -15,11 +15,6 @@ export interface PreparedBundle extends Pick<ServerOpenedBundle, 'envelope' | 'i
   salesCount: number;
   /** Two sales share a sale_id. */
   duplicateSaleId: boolean;
-  /** The distinct UTC days of the sales. */
-  days: string[];
-  /** The earliest and the latest created_at, in ms. */
-  oldestAt: number;
-  latestAt: number;
   totals: { currency: string; total_minor: number }[];
   facts: SaleFacts;
   /** transactionArrays of the sales, with their chain hashes. */
@@ -42,9 +37,6 @@ export function prepareBundle(opened: ServerOpenedBundle): PreparedBundle {
     head,
     salesCount: sales.length,
     duplicateSaleId: new Set(sales.map((s) => s.sale_id)).size !== sales.length,
-    days: [...new Set(sales.map((s) => s.created_at.slice(0, 10)))],
-    oldestAt: facts.earliest,
-    latestAt: facts.latest,
     totals: saleTotals(sales),
     facts,
     columns: transactionArrays(sales, saleHashes(opened), new Set(invalidSales.map((s) => s.sale_id))),

@@ -14,7 +14,7 @@ export interface PushState {
   previous: { seq_to: string; chain_head: string; last_sale_at: Date | null } | null;
   /** The stored bundle starting at seq_to + 1. */
   following: Pick<BundleRow, 'bundle_id' | 'prev_chain_head' | 'status' | 'reasons'> | null;
-  /** Offline sales stored for this device per UTC day, over the bundle's days. */
+  /** Offline sales stored for this device per UTC day, on the days the bundle has offline sales. */
   offlineCountByDay: Map<string, number>;
   /** The policy of the device's country, if there is one. */
   policy: Policy | null;
@@ -43,13 +43,12 @@ export function pushBeginStatement(q: {
   now: Date;
   seqFrom: number;
   seqTo: number;
-  /** The distinct UTC days ('2025-01-15') of the bundle's sales. */
+  /** The UTC days ('2025-01-15') on which the bundle has offline sales, each once. */
   days: readonly string[];
 }): Statement {
-  const days = q.days.map((day) => `${day}T00:00:00Z`);
   return {
-    text: 'SELECT device, state FROM offline_push_begin($1, $2, $3, $4, $5, $6, $7::timestamptz[])',
-    values: [q.deviceId, q.bundleId, q.nonce, q.now, q.seqFrom, q.seqTo, days],
+    text: 'SELECT device, state FROM offline_push_begin($1, $2, $3, $4, $5, $6, $7::date[])',
+    values: [q.deviceId, q.bundleId, q.nonce, q.now, q.seqFrom, q.seqTo, q.days],
   };
 }
 

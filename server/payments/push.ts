@@ -7,7 +7,6 @@ import {
   MAX_CLOCK_SKEW_MS,
   NONCE_TTL_MS,
 } from '../../protocol/bundle';
-import { importPublicKey } from '../../protocol/crypto';
 import {
   PAYMENT_ERROR_STATUS,
   PaymentErrorCode,
@@ -16,14 +15,15 @@ import {
 } from '../../protocol/http';
 import { appendAudit, auditStatement, type ActorType, type AuditEntry } from '../audit/chain';
 import { commitWith, queryAll, type Statement } from '../db/inline';
-import { withTransaction } from '../db/tx';
+import { withClient, withTransaction } from '../db/tx';
 import { findDevice, type DeviceRow } from '../devices/store';
 import { HttpError, validationIssues } from '../http/errors';
 import type { Logger } from '../logger';
 import { metrics } from '../metrics';
 import { openForServer, rawX25519Private } from './open';
 import { prepareBundle, type PreparedBundle } from './prepare';
-import { DeviceKeyError, openPool } from './open-pool';
+import { DeviceKeyError, devicePublicKey } from './device-keys';
+import { openPool } from './open-pool';
 import { checkRefunds } from './refunds';
 import { claimQrUses } from './qr-uses';
 import { combine, scoreFacts, statusFor } from './score';
@@ -71,25 +71,6 @@ class StaleDeviceKey extends Error {}
 export function createPushService(deps: PushDeps) {
   const serverPrivateKey = rawX25519Private(deps.hpkePrivateKey);
   /**
-   * Parsing the device's PEM was ~2 % of a push's CPU time (used when bundles are opened on the
-   * event loop; the open pool's threads keep their own). Keyed by the PEM itself, so a re-keyed
-   * device gets a new entry. Cleared when full: a fleet larger than the bound only pays the parse again.
-   */
-  const deviceKeys = new Map<string, KeyObject>();
-  const devicePublicKeyFor = (pem: string): KeyObject => {
-    let key = deviceKeys.get(pem);
-    if (!key) {
-      try {
-        key = importPublicKey(pem);
-      } catch (err) {
-        throw new DeviceKeyError(String(err), { cause: err });
-      }
-      if (deviceKeys.size >= 50_000) deviceKeys.clear();
-      deviceKeys.set(pem, key);
-    }
-    return key;
-  };
-  /**
    * device_id → the PEM its last stored push verified with. It saves the device lookup before the
    * open; the push's transaction reads the device row under lock anyway and goes back to a fresh
    * lookup when the device was revoked or re-keyed since (so does a bundle that fails to open).
@@ -100,7 +81,7 @@ export function createPushService(deps: PushDeps) {
     const threads = openPool();
     if (threads) return { envelope, ...(await threads.open(envelope, pem, serverPrivateKey)) };
     return prepareBundle(
-      await openForServer(envelope, { devicePublicKey: devicePublicKeyFor(pem), serverPrivateKey }),
+      await openForServer(envelope, { devicePublicKey: devicePublicKey(pem), serverPrivateKey }),
     );
   }
 
@@ -233,7 +214,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
       now,
       seqFrom: payload.seq_from,
       seqTo: payload.seq_to,
-      days: opened.days,
+      days: opened.facts.offlineByDay.map(([day]) => day),
     }),
   ]);
   const begun = beginRows!.rows[0] as { device: LockedDevice | null; state: PushStateRow | null };
@@ -271,7 +252,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   if (policy && !policy.enabled)
     throw reject(PaymentErrorCode.POLICY_DISABLED, `Offline payments are disabled for ${policy.country}`);
   const maxAgeHours = policy?.max_bundle_age_hours ?? DEFAULT_MAX_BUNDLE_AGE_HOURS;
-  const oldest = opened.oldestAt;
+  const oldest = opened.facts.earliest;
   if (now.getTime() - oldest > maxAgeHours * 3_600_000)
     throw reject(PaymentErrorCode.BUNDLE_TOO_OLD, `The oldest sale is older than ${maxAgeHours} hours`, {
       max_bundle_age_hours: maxAgeHours,
@@ -383,7 +364,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
       nonceTtlMs / 1000,
       scored.status === 'accepted',
       ...opened.columns,
-      new Date(opened.latestAt),
+      new Date(opened.facts.latest),
       opened.facts.offlineByDay.map(([day]) => day),
       opened.facts.offlineByDay.map(([, n]) => n),
     ],
@@ -426,21 +407,14 @@ async function storeAndCommit(
   pool: pg.Pool,
   work: (client: pg.PoolClient) => Promise<Stored>,
 ): Promise<Stored> {
-  const client = await pool.connect();
-  try {
+  return withClient(pool, async (client) => {
     const result = await work(client);
     await commitWith(client, [
       ...(result.insert ? [result.insert] : []),
       ...(result.audit ? [auditStatement(result.audit)] : []),
     ]);
     return result;
-  } catch (err) {
-    // After a failed statement the transaction is aborted; after a failed COMMIT this is a no-op.
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  });
 }
 
 export async function enqueue(client: pg.PoolClient, bundleId: string): Promise<void> {

@@ -3,6 +3,7 @@ import { hostname } from 'node:os';
 import type pg from 'pg';
 import { appendAudit, auditStatement } from '../audit/chain';
 import { commitWith, queryAll, type Statement } from '../db/inline';
+import { withClient } from '../db/tx';
 import { purgeExpiredNonces } from '../devices/signature';
 import type { Logger } from '../logger';
 import { metrics } from '../metrics';
@@ -123,8 +124,7 @@ export async function reconcileNext(
 ): Promise<{ bundleId: string; sales: number } | null | { failed: string }> {
   let claimed: string | undefined;
   try {
-    const client = await pool.connect();
-    try {
+    return await withClient(pool, async (client) => {
       // BEGIN, the claim, the bundle's lock and its pending sales: one round trip.
       const [, claimRows] = await queryAll(client, ['BEGIN', 'SELECT offline_reconcile_claim() AS claim']);
       const claim = (claimRows!.rows[0] as { claim: Claim | null }).claim;
@@ -181,12 +181,7 @@ export async function reconcileNext(
       ]);
       metrics.reconciliationDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
       return { bundleId, sales: txs.length };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   } catch (err) {
     if (claimed === undefined) throw err;
     // The transaction rolled back: record the failure and back off, so one bad job cannot spin.
