@@ -30,6 +30,7 @@ import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
 import { runPerformanceTests } from 'rxdb/plugins/test-utils';
 import { openAppDatabase } from '../src-main/core/store/database';
 import { saleSchema, type SaleDoc } from '../src-main/core/store/schemas/index';
+import type { DatabaseKey } from '../src-main/core/store/key';
 import { openWithKey, SYNCHRONOUS } from '../src-main/core/store/sqlite';
 import { getRxStorageSqlite, type RxStorageSqlite } from '../src-main/core/store/storage';
 import { realKeychain, tempDir, type RealKeychain } from '../src-main/core/store/test-support';
@@ -270,7 +271,7 @@ function rawSalesTable(db: NonNullable<ReturnType<typeof openWithKey>>) {
     insert.run(d.id, d.deviceId, d.createdAt, d.status, d.seq, d._meta.lwt, 0, JSON.stringify(d));
 }
 
-function rawLoop(path: string, key: Buffer): LoopResult {
+function rawLoop(path: string, key: DatabaseKey): LoopResult {
   const db = openWithKey(path, key, true);
   if (!db) throw new Error('raw database refused its key');
   const put = rawSalesTable(db);
@@ -353,7 +354,7 @@ interface SideSamples {
  * a table of the same size, a checkpointed WAL and the same machine load. Wall
  * time, CPU time and minor page faults per batch; the ratio is of medians.
  */
-async function bulkInterleaved(storage: RxStorageSqlite, dir: string, key: Buffer) {
+async function bulkInterleaved(storage: RxStorageSqlite, dir: string, key: DatabaseKey) {
   const ours = await instance(storage, 'ab-ours');
   const oursDb = (
     ours as RxStorageInstance<SaleDoc, { db: NonNullable<ReturnType<typeof openWithKey>> }, unknown>
@@ -639,7 +640,8 @@ export async function run(): Promise<Record<string, unknown>> {
     const memStore = await instance(memory, `loop-${Date.now()}`);
     const mem = await storageLoop(memStore, false);
     await memStore.remove();
-    const rawKey = (await keychain.keyStore.get('db-key:loop'))!;
+    // Raw SQLite under the same key and cipher as ours.
+    const rawKey = (await keychain.keys.keysForExistingDatabase('loop')).current!;
     const raw = rawLoop(join(dir.path, 'raw.sqlite'), rawKey);
     // The same file reopened with the default cache: nothing cached, so each first read parses.
     const reopenedStore = await instance(storage, 'loop');

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import type { HardwareEvent, SaleSummary, ServerMessage } from '../../protocol/api';
 import { generateHpkeKeyPair } from '../../protocol/hpke/keys';
 import { createCore, type Core } from '../../src-main/core';
+import { decodeDatabaseKey } from '../../src-main/core/store/key';
 import { openWithKey } from '../../src-main/core/store/sqlite';
 import { realKeychain, type RealKeychain } from '../../src-main/core/store/test-support';
 import { startHost, type Host } from '../../src-main/host/host';
@@ -187,7 +188,7 @@ describe('no full card number leaves native/ after a card sale', () => {
     const dbFile = join(dataDir, 'outpost.sqlite');
     const key = await keychain.keyStore.get('db-key:outpost');
     expect(key).not.toBeNull();
-    const db = openWithKey(dbFile, key!, false);
+    const db = openWithKey(dbFile, decodeDatabaseKey(key!, 'db-key:outpost'), false);
     expect(db).not.toBeNull();
     const tables = db!.prepare("select name from sqlite_master where type = 'table'").all() as {
       name: string;

@@ -70,7 +70,7 @@ describe('openAppDatabase', () => {
       ['catalog', 'licences', 'materials', 'policies', 'sales', 'settings'].sort(),
     );
     expect(existsSync(app.filePath)).toBe(true);
-    expect(await keychain.keyStore.get(`db-key:${name}`)).toHaveLength(32);
+    expect((await keychain.keys.keysForExistingDatabase(name)).current).toMatchObject({ cipher: 'aegis' });
 
     const today = Date.UTC(2025, 0, 15);
     const docs = [
@@ -153,11 +153,11 @@ describe('openAppDatabase', () => {
     const name = `app${randomToken(6)}`;
     const app = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
     await app.rx.sales.insert(sale(1, 'pos-1', Date.UTC(2025, 0, 1)));
-    const before = await keychain.keyStore.get(`db-key:${name}`);
+    const before = (await keychain.keys.keysForExistingDatabase(name)).current;
     await app.rekey();
-    const after = await keychain.keyStore.get(`db-key:${name}`);
-    expect(after).toHaveLength(32);
-    expect(after?.equals(before!)).toBe(false);
+    const after = (await keychain.keys.keysForExistingDatabase(name)).current;
+    expect(after?.bytes).toHaveLength(32);
+    expect(after?.bytes.equals(before!.bytes)).toBe(false);
     expect(await keychain.keyStore.get(`db-key:${name}:next`)).toBeNull();
     // The open connection keeps working after the rekey.
     await app.rx.sales.insert(sale(2, 'pos-1', Date.UTC(2025, 0, 2)));

@@ -18,11 +18,18 @@ import {
 } from 'rxdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findOpenFile } from './files';
-import { generateDatabaseKey } from './key';
+import {
+  encodeDatabaseKey,
+  generateDatabaseKey,
+  KeychainKeyProvider,
+  sameKey,
+  type DatabaseKey,
+} from './key';
 import { getRxStorageSqlite, type RxStorageInstanceSqlite, type RxStorageSqlite } from './index';
 import { rekeyConnection } from './rekey';
 import { openWithKey } from './sqlite';
 import { realKeychain, tempDir, type RealKeychain } from './test-support';
+import type { KeyStore } from '../../../native/index';
 
 interface Note {
   id: string;
@@ -81,6 +88,25 @@ async function createWithNotes(databaseName: string, count: number, text = MARKE
   await store.close();
 }
 
+async function currentKey(databaseName: string): Promise<DatabaseKey> {
+  const { current } = await keychain.keys.keysForExistingDatabase(databaseName);
+  if (!current) throw new Error(`no key for ${databaseName}`);
+  return current;
+}
+
+/**
+ * Puts a file in the state a build from before AEGIS left it: pages under chacha20 and the key in
+ * the keychain as 32 bare bytes, with no cipher named.
+ */
+async function makeLegacy(databaseName: string): Promise<DatabaseKey> {
+  const legacy = generateDatabaseKey('chacha20');
+  const db = openWithKey(storage.filePath(databaseName), await currentKey(databaseName), false)!;
+  rekeyConnection(db, legacy);
+  db.close();
+  await keychain.keyStore.set(`db-key:${databaseName}`, legacy.bytes);
+  return legacy;
+}
+
 function fingerprint(path: string): string {
   return ['', '-wal']
     .map((s) =>
@@ -121,11 +147,92 @@ describe('file contents', () => {
     expect(() => plain.prepare('SELECT count(*) FROM sqlite_master').get()).toThrow(/not a database/);
     plain.close();
     expect(openWithKey(path, generateDatabaseKey(), false)).toBeNull();
-    const key = await keychain.keyStore.get(`db-key:${name}`);
-    expect(key).toHaveLength(32);
-    const good = openWithKey(path, key!, false);
+    const key = await currentKey(name);
+    expect(key.cipher).toBe('aegis');
+    expect(key.bytes).toHaveLength(32);
+    // The same bytes under the other cipher do not open it: the pages really are AEGIS.
+    expect(openWithKey(path, { cipher: 'chacha20', bytes: key.bytes }, false)).toBeNull();
+    const good = openWithKey(path, key, false);
     expect(good?.prepare('SELECT count(*) FROM "notes-0"').pluck().get()).toBe(3);
     good?.close();
+  });
+
+  it('keeps the key in the keychain with the cipher it belongs to', async () => {
+    const name = `enc${randomToken(6)}`;
+    await createWithNotes(name, 1);
+    const entry = (await keychain.keyStore.get(`db-key:${name}`))!.toString('utf8');
+    expect(entry).toMatch(/^\{"cipher":"aegis","key":"[0-9a-f]{64}"\}$/);
+  });
+});
+
+describe('files from before AEGIS (chacha20, bare key in the keychain)', () => {
+  it('are moved to AEGIS under a new key at their first open, with every row', async () => {
+    const name = `enc${randomToken(6)}`;
+    await createWithNotes(name, 300);
+    const path = storage.filePath(name);
+    const legacy = await makeLegacy(name);
+    const before = openWithKey(path, legacy, false)!;
+    expect(before.prepare('SELECT count(*) FROM "notes-0"').pluck().get()).toBe(300);
+    before.close();
+
+    const store = await open(name);
+    expect(await store.findDocumentsById(['n0', 'n299'], false)).toHaveLength(2);
+    await store.close();
+    const upgraded = await currentKey(name);
+    expect(upgraded.cipher).toBe('aegis');
+    expect(upgraded.bytes.equals(legacy.bytes)).toBe(false);
+    expect(await keychain.keyStore.get(`db-key:${name}:next`)).toBeNull();
+    expect(openWithKey(path, legacy, false)).toBeNull();
+    const db = openWithKey(path, upgraded, false)!;
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.prepare('SELECT count(*) FROM "notes-0"').pluck().get()).toBe(300);
+    db.close();
+  });
+
+  it('still open under their old key when the move cannot be made, and it is tried again later', async () => {
+    const name = `enc${randomToken(6)}`;
+    await createWithNotes(name, 20);
+    const legacy = await makeLegacy(name);
+    // The real keychain, refusing to stage a key: the move must not start.
+    const refusingStaging: KeyStore = {
+      get: (account) => keychain.keyStore.get(account),
+      delete: (account) => keychain.keyStore.delete(account),
+      set: async (account, secret) => {
+        if (account.endsWith(':next')) throw new Error('keychain refused the write');
+        await keychain.keyStore.set(account, secret);
+      },
+    };
+    const stuck = getRxStorageSqlite({
+      databaseDir: dir.path,
+      keyProvider: new KeychainKeyProvider(refusingStaging),
+    });
+    const warnings: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => warnings.push(args);
+    try {
+      const store = await stuck.createStorageInstance<Note>({
+        databaseInstanceToken: 'enc',
+        databaseName: name,
+        collectionName: 'notes',
+        schema,
+        options: {},
+        multiInstance: false,
+        devMode: false,
+      });
+      expect(await store.findDocumentsById(['n19'], false)).toHaveLength(1);
+      await store.bulkWrite([{ document: note('after', 'written under the old cipher') }], 'test');
+      await store.close();
+    } finally {
+      console.warn = warn;
+    }
+    expect(warnings).toHaveLength(1);
+    expect((await keychain.keyStore.get(`db-key:${name}`))?.equals(legacy.bytes)).toBe(true);
+
+    const store = await open(name);
+    expect(await store.findDocumentsById(['n19', 'after'], false)).toHaveLength(2);
+    await store.close();
+    expect((await currentKey(name)).cipher).toBe('aegis');
   });
 });
 
@@ -137,7 +244,7 @@ describe('key errors', () => {
     const account = `db-key:${name}`;
     const real = (await keychain.keyStore.get(account))!;
     const before = fingerprint(path);
-    await keychain.keyStore.set(account, generateDatabaseKey());
+    await keychain.keyStore.set(account, encodeDatabaseKey(generateDatabaseKey()));
     await expect(open(name)).rejects.toMatchObject({ name: 'StoreError', code: 'STORE_KEY_WRONG' });
     expect(fingerprint(path)).toBe(before);
     await keychain.keyStore.set(account, real);
@@ -163,6 +270,24 @@ describe('key errors', () => {
     await store.close();
   });
 
+  it('STORE_KEY_CORRUPT when the keychain entry is not a key, and the file is untouched', async () => {
+    const name = `enc${randomToken(6)}`;
+    await createWithNotes(name, 5);
+    const path = storage.filePath(name);
+    const account = `db-key:${name}`;
+    const real = (await keychain.keyStore.get(account))!;
+    const before = fingerprint(path);
+    for (const entry of ['not a key', '{"cipher":"rot13","key":"00"}', '{"cipher":"aegis","key":"ABC"}']) {
+      await keychain.keyStore.set(account, Buffer.from(entry));
+      await expect(open(name)).rejects.toMatchObject({ name: 'StoreError', code: 'STORE_KEY_CORRUPT' });
+    }
+    expect(fingerprint(path)).toBe(before);
+    await keychain.keyStore.set(account, real);
+    const store = await open(name);
+    expect(await store.findDocumentsById(['n4'], false)).toHaveLength(1);
+    await store.close();
+  });
+
   it('a crashed WAL is left alone by a wrong key and recovered by the right one', async () => {
     const name = `enc${randomToken(6)}`;
     const store = await open(name);
@@ -177,8 +302,7 @@ describe('key errors', () => {
     const before = fingerprint(copy);
     expect(openWithKey(copy, generateDatabaseKey(), false)).toBeNull();
     expect(fingerprint(copy)).toBe(before);
-    const key = (await keychain.keyStore.get(`db-key:${name}`))!;
-    const db = openWithKey(copy, key, false)!;
+    const db = openWithKey(copy, await currentKey(name), false)!;
     expect(db.prepare(`SELECT count(*) FROM "notes-0" WHERE id = 'in-wal'`).pluck().get()).toBe(1);
     db.close();
   });
@@ -189,11 +313,11 @@ describe('rekey', () => {
     const name = `enc${randomToken(6)}`;
     await createWithNotes(name, 200);
     const path = storage.filePath(name);
-    const oldKey = (await keychain.keyStore.get(`db-key:${name}`))!;
+    const oldKey = await currentKey(name);
     const before = fingerprint(path);
     await storage.rekeyDatabase(name);
-    const newKey = (await keychain.keyStore.get(`db-key:${name}`))!;
-    expect(newKey.equals(oldKey)).toBe(false);
+    const newKey = await currentKey(name);
+    expect(sameKey(newKey, oldKey)).toBe(false);
     expect(await keychain.keyStore.get(`db-key:${name}:next`)).toBeNull();
     expect(fingerprint(path)).not.toBe(before);
     expect(openWithKey(path, oldKey, false)).toBeNull();
@@ -207,12 +331,12 @@ describe('rekey', () => {
   it('recovers a rekey interrupted before its commit (staged key, file under the old key)', async () => {
     const name = `enc${randomToken(6)}`;
     await createWithNotes(name, 10);
-    const current = (await keychain.keyStore.get(`db-key:${name}`))!;
+    const current = await currentKey(name);
     await keychain.keys.stageNextKey(name, generateDatabaseKey());
     const store = await open(name);
     expect(await store.findDocumentsById(['n3'], false)).toHaveLength(1);
     await store.close();
-    expect((await keychain.keyStore.get(`db-key:${name}`))?.equals(current)).toBe(true);
+    expect(sameKey(await currentKey(name), current)).toBe(true);
     expect(await keychain.keyStore.get(`db-key:${name}:next`)).toBeNull();
   });
 
@@ -221,14 +345,14 @@ describe('rekey', () => {
     await createWithNotes(name, 10);
     const next = generateDatabaseKey();
     await keychain.keys.stageNextKey(name, next);
-    const db = openWithKey(storage.filePath(name), (await keychain.keyStore.get(`db-key:${name}`))!, false)!;
+    const db = openWithKey(storage.filePath(name), await currentKey(name), false)!;
     rekeyConnection(db, next);
     db.close();
     // Killed here: the keychain still says the old key is current.
     const store = await open(name);
     expect(await store.findDocumentsById(['n3'], false)).toHaveLength(1);
     await store.close();
-    expect((await keychain.keyStore.get(`db-key:${name}`))?.equals(next)).toBe(true);
+    expect(sameKey(await currentKey(name), next)).toBe(true);
     expect(await keychain.keyStore.get(`db-key:${name}:next`)).toBeNull();
   });
 
@@ -239,6 +363,8 @@ describe('rekey', () => {
     const loop = fileURLToPath(new URL('./fixtures/rekey-loop.ts', import.meta.url));
     const outcomes: string[] = [];
     for (let round = 0; round < 6; round++) {
+      // Every other round starts from a file of before AEGIS, so kills also land in its move.
+      if (round % 2 === 0) await makeLegacy(name);
       const delayMs = Math.floor(Math.random() * 2500);
       const lastLine = await new Promise<string>((resolve, reject) => {
         const child = spawn(process.execPath, ['--import', 'tsx', loop, dir.path, name, keychain.service], {
@@ -266,6 +392,7 @@ describe('rekey', () => {
       expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
       await store.close();
       expect(await keychain.keyStore.get(`db-key:${name}:next`)).toBeNull();
+      expect((await currentKey(name)).cipher).toBe('aegis');
     }
     // The kills landed at different points of the rotation (printed for the record).
     console.info('rekey kill points:', outcomes.join(' | '));

@@ -5,6 +5,7 @@
 export type StoreErrorCode =
   | 'STORE_KEY_MISSING'
   | 'STORE_KEY_WRONG'
+  | 'STORE_KEY_CORRUPT'
   | 'STORE_CLOSED'
   | 'STORE_REKEY_FAILED'
   | 'STORE_ATTACHMENT_MISSING';

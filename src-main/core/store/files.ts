@@ -1,5 +1,6 @@
-import { openDatabaseFile, removeDatabaseFiles, type SqliteDatabase } from './sqlite';
 import type { StoreKeyProvider } from './key';
+import { openDatabaseFile, rotateKey } from './rekey';
+import { removeDatabaseFiles, type SqliteDatabase } from './sqlite';
 import { DocumentCache } from './table';
 
 /**
@@ -100,4 +101,19 @@ export async function releaseFile(file: OpenFile): Promise<void> {
 
 export function findOpenFile(path: string): OpenFile | undefined {
   return OPEN_FILES.get(path);
+}
+
+/** Rotates the key of a database file (rekey.ts has the crash-safe order). */
+export async function rekeyDatabase(
+  path: string,
+  databaseName: string,
+  keys: StoreKeyProvider,
+): Promise<void> {
+  // Through the registry: the rotation needs the only connection to the file.
+  const file = acquireFile(path, databaseName, keys);
+  try {
+    await rotateKey(await file.ready, databaseName, keys);
+  } finally {
+    await releaseFile(file);
+  }
 }

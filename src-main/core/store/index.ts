@@ -1,11 +1,11 @@
 export { getRxStorageSqlite, fileNameFor, RX_STORAGE_NAME_SQLITE } from './storage';
 export type { RxStorageSqlite, RxStorageSqliteSettings } from './storage';
 export type { RxStorageInstanceSqlite, SqliteInternals, SqliteInstanceOptions } from './instance';
-export { KeychainKeyProvider, generateDatabaseKey, DATABASE_KEY_BYTES } from './key';
-export type { StoreKeyProvider, KeychainKeyProviderOptions } from './key';
+export { KeychainKeyProvider, generateDatabaseKey, DATABASE_KEY_BYTES, PAGE_CIPHER } from './key';
+export type { DatabaseKey, PageCipher, StoreKeyProvider, KeychainKeyProviderOptions } from './key';
 export { StoreError, isStoreError, type StoreErrorCode } from './errors';
 export { SYNCHRONOUS } from './sqlite';
-export { rekeyDatabase } from './rekey';
+export { rekeyDatabase } from './files';
 export { openAppDatabase } from './database';
 export type { AppCollections, AppDatabase, OpenAppDatabaseOptions } from './database';
 export * from './schemas/index';

@@ -2,7 +2,7 @@ import Database from 'better-sqlite3-multiple-ciphers';
 import { existsSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { StoreError } from './errors';
-import type { StoreKeyProvider } from './key';
+import type { DatabaseKey, StoreKeyProvider } from './key';
 
 export type SqliteDatabase = Database.Database;
 
@@ -12,14 +12,18 @@ export type SqliteDatabase = Database.Database;
  */
 export const SYNCHRONOUS = 'FULL';
 
-const CIPHER = 'chacha20';
-
 /** 10000 pages of 8 KiB: at most ~80 MiB of WAL before a commit checkpoints by itself. */
 export const WAL_AUTOCHECKPOINT_PAGES = 10000;
 
-function rawKeyLiteral(key: Buffer): string {
+/** Selects the key's cipher for the connection's next `key` or `rekey` pragma. */
+export function selectCipher(db: SqliteDatabase, key: DatabaseKey): void {
+  // From a closed set (PageCipher), so safe to splice into the pragma.
+  db.pragma(`cipher = '${key.cipher}'`);
+}
+
+export function rawKeyLiteral(key: DatabaseKey): string {
   // Only [0-9a-f]: safe to splice into the pragma. x'..' makes the cipher use the bytes as the key.
-  return `"x'${key.toString('hex')}'"`;
+  return `"x'${key.bytes.toString('hex')}'"`;
 }
 
 function isNotADatabase(err: unknown): boolean {
@@ -50,11 +54,11 @@ function addonPath(): string | null {
  * Opens `path` under `key` and proves the key by reading the schema. A wrong key fails on that
  * first read, before anything is written: the main file and the WAL are left byte for byte.
  */
-export function openWithKey(path: string, key: Buffer, create: boolean): SqliteDatabase | null {
+export function openWithKey(path: string, key: DatabaseKey, create: boolean): SqliteDatabase | null {
   const binding = addonPath();
   const db = new Database(path, { fileMustExist: !create, ...(binding ? { nativeBinding: binding } : {}) });
   try {
-    db.pragma(`cipher = '${CIPHER}'`);
+    selectCipher(db, key);
     db.pragma(`key = ${rawKeyLiteral(key)}`);
     try {
       db.prepare('SELECT count(*) FROM sqlite_master').get();
@@ -97,16 +101,16 @@ export function applyConnectionSettings(db: SqliteDatabase): void {
  *   current key is tried first because a rekey that did not commit leaves a hot journal that
  *   must be rolled back under the old key.
  */
-export async function openDatabaseFile(
+export async function openWithKeychain(
   path: string,
   databaseName: string,
   keys: StoreKeyProvider,
-): Promise<SqliteDatabase> {
+): Promise<{ db: SqliteDatabase; key: DatabaseKey }> {
   if (!existsSync(path)) {
     const key = await keys.keyForNewDatabase(databaseName);
     const db = openWithKey(path, key, true);
     if (!db) throw new StoreError('STORE_KEY_WRONG', `new database ${databaseName} refused its key`);
-    return db;
+    return { db, key };
   }
   const { current, next } = await keys.keysForExistingDatabase(databaseName);
   if (!current && !next) {
@@ -119,14 +123,14 @@ export async function openDatabaseFile(
     const db = openWithKey(path, current, false);
     if (db) {
       if (next) await keys.discardNextKey(databaseName);
-      return db;
+      return { db, key: current };
     }
   }
   if (next) {
     const db = openWithKey(path, next, false);
     if (db) {
       await keys.promoteNextKey(databaseName, next);
-      return db;
+      return { db, key: next };
     }
   }
   throw new StoreError(

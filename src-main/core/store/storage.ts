@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ensureRxStorageInstanceParamsAreCorrect, RXDB_VERSION } from 'rxdb';
 import type { RxStorage, RxStorageInstanceCreationParams } from 'rxdb';
-import { acquireFile } from './files';
+import { acquireFile, rekeyDatabase } from './files';
 import {
   createSqliteInstance,
   type RxStorageInstanceSqlite,
@@ -9,7 +9,6 @@ import {
   type SqliteInternals,
 } from './instance';
 import type { StoreKeyProvider } from './key';
-import { rekeyDatabase } from './rekey';
 import { tableName } from './table';
 
 export type RxStorageSqliteSettings = {
