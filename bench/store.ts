@@ -27,7 +27,7 @@ import {
   type RxStorageInstance,
 } from 'rxdb';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
-import { runPerformanceTests } from 'rxdb/plugins/test-utils';
+import { averageSchemaData, runPerformanceTests } from 'rxdb/plugins/test-utils';
 import { openAppDatabase } from '../src-main/core/store/database';
 import { saleSchema, type SaleDoc } from '../src-main/core/store/schemas/index';
 import type { DatabaseKey } from '../src-main/core/store/key';
@@ -154,6 +154,12 @@ interface LoopResult {
   count: Stats;
   indexedQueryFirstRun?: Stats;
   countFirstRun?: Stats;
+  /** Raw only: SQLite stepping the query's index range and returning one number. */
+  indexedQueryIndexStepOnly?: Stats;
+  /** Raw only: the range's rowids, what ours reads from SQLite before its document cache. */
+  indexedQueryRowidsOnly?: Stats;
+  /** Raw only: one document by id and parsed, the file just reopened (SQLite's cache empty). */
+  findOneByIdReopened?: Stats;
 }
 
 /** Our loop, on any RxStorage instance (ours or memory). */
@@ -302,10 +308,16 @@ function rawLoop(path: string, key: DatabaseKey): LoopResult {
       'SELECT count(*) FROM sales WHERE deleted = 0 AND deviceId = ? AND createdAt >= ? AND createdAt < ?',
     )
     .pluck();
+  // The floors of any storage on SQLite for the indexed query: the same range, with no document.
+  const range = 'FROM sales WHERE deleted = 0 AND deviceId = ? AND createdAt >= ? AND createdAt < ?';
+  const stepStmt = db.prepare(`SELECT count(*) FROM (SELECT rowid ${range} ORDER BY createdAt, id)`).pluck();
+  const rowidsStmt = db.prepare(`SELECT rowid ${range} ORDER BY createdAt, id`).pluck();
   const byIds: number[] = [];
   const oneById: number[] = [];
   const query: number[] = [];
   const count: number[] = [];
+  const stepOnly: number[] = [];
+  const rowidsOnly: number[] = [];
   let docsPerQuery = 0;
   for (let r = 0; r < READ_REPS; r++) {
     const ids = Array.from(
@@ -329,15 +341,66 @@ function rawLoop(path: string, key: DatabaseKey): LoopResult {
     start = performance.now();
     countStmt.get(terminal, from, from + DAY);
     count.push(performance.now() - start);
+    start = performance.now();
+    stepStmt.get(terminal, from, from + DAY);
+    stepOnly.push(performance.now() - start);
+    start = performance.now();
+    rowidsStmt.all(terminal, from, from + DAY);
+    rowidsOnly.push(performance.now() - start);
   }
   db.close();
+  const oneByIdReopened = rawReopenedLookups(path, key);
   return {
     ...writeStats(bulk, serial),
     findByIds: stats(byIds),
     findOneById: stats(oneById),
     indexedQuery: { ...stats(query), docsPerQuery },
     count: stats(count),
+    indexedQueryIndexStepOnly: stats(stepOnly),
+    indexedQueryRowidsOnly: stats(rowidsOnly),
+    findOneByIdReopened: stats(oneByIdReopened),
   };
+}
+
+/** Single lookups by id right after a reopen: each reads and decrypts pages not yet in the cache. */
+function rawReopenedLookups(path: string, key: DatabaseKey): number[] {
+  const db = openWithKey(path, key, false);
+  if (!db) throw new Error('raw database refused its key');
+  const byIdStmt = db.prepare('SELECT data FROM sales WHERE id = ?').pluck();
+  JSON.parse(byIdStmt.get('sale-000000000') as string);
+  const samples: number[] = [];
+  for (let r = 0; r < READ_REPS; r++) {
+    const one = `sale-${String((r * 6151 + 17) % BULK_DOCS).padStart(9, '0')}`;
+    const start = performance.now();
+    JSON.parse(byIdStmt.get(one) as string);
+    samples.push(performance.now() - start);
+  }
+  db.close();
+  return samples;
+}
+
+/**
+ * The floor of any storage that keeps documents as JSON on disk, for RxDB's find-by-ids-3000 after
+ * its reopen: JSON.parse of the same 3,000 documents as stored (RxDB's average document with its
+ * meta fields), nothing else. min is what runPerformanceTests reports for its 4 runs (the fastest).
+ */
+function jsonParseFloor3000(): Stats & { minMs: number } {
+  const docs = Array.from({ length: 3000 }, () =>
+    JSON.stringify({
+      ...averageSchemaData(),
+      _deleted: false,
+      _attachments: {},
+      _meta: { lwt: now() },
+      _rev: createRevision('bench'),
+    }),
+  );
+  const samples: number[] = [];
+  for (let r = 0; r < 30; r++) {
+    const start = performance.now();
+    for (const json of docs) JSON.parse(json);
+    samples.push(performance.now() - start);
+  }
+  return { ...stats(samples), minMs: Math.round(Math.min(...samples) * 1000) / 1000 };
 }
 
 interface SideSamples {
@@ -616,6 +679,7 @@ export async function run(): Promise<Record<string, unknown>> {
     const rxdbRatios = ratiosTo(rxdbOurs);
     const rxdbRatiosNormal = ratiosTo(rxdbOursNormal);
     const keychainMs = await keychainTimes(keychain);
+    const parseFloor = jsonParseFloor3000();
 
     console.log(`own loop: ${BULK_DOCS} bulk, ${SERIAL_INSERTS} serial, ${READ_REPS} reads...`);
     const oursStore = await instance(storage, 'loop');
@@ -694,6 +758,19 @@ export async function run(): Promise<Record<string, unknown>> {
           findByQuery: rxdbRatios['find-by-query'],
           count4x: rxdbRatios['4x-count'],
         },
+        /**
+         * What SQLite or JSON.parse alone costs, before any code of ours, against memory's whole
+         * answer: a floor above 2 means no storage on SQLite (or keeping JSON on disk) can meet it.
+         */
+        floors: {
+          indexedQueryIndexStepOnly: ratio(
+            raw.indexedQueryIndexStepOnly?.medianMs,
+            mem.indexedQuery.medianMs,
+          ),
+          indexedQueryRowidsOnly: ratio(raw.indexedQueryRowidsOnly?.medianMs, mem.indexedQuery.medianMs),
+          findByIds3000JsonParseOnly: ratio(parseFloor.minMs, rxdbMemory['find-by-ids-3000'] as number),
+          findOneByIdReopenedRaw: ratio(raw.findOneByIdReopened?.medianMs, mem.findOneById.medianMs),
+        },
       },
       bulkInsertVsRaw: {
         target: '>= 0.5 (throughput ours/raw)',
@@ -740,6 +817,7 @@ export async function run(): Promise<Record<string, unknown>> {
         ratioOursSynchronousNormalToMemory: rxdbRatiosNormal,
       },
       keychainMs,
+      jsonParseFloor3000: parseFloor,
       loop: { ours, oursReopened, oursNoCache, memory: mem, raw },
       bulkInsertInterleaved: bulkAB,
       bulkInsertIdMaxLength: {
