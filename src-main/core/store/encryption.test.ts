@@ -26,6 +26,7 @@ import {
   type DatabaseKey,
 } from './key';
 import { getRxStorageSqlite, type RxStorageInstanceSqlite, type RxStorageSqlite } from './index';
+import type { StoreErrorCode } from './errors';
 import { rekeyConnection } from './rekey';
 import { openWithKey } from './sqlite';
 import { realKeychain, tempDir, type RealKeychain } from './test-support';
@@ -107,6 +108,19 @@ async function makeLegacy(databaseName: string): Promise<DatabaseKey> {
   return legacy;
 }
 
+/** The file was rewritten from `oldKey` to `newKey`, whole, back in WAL, with nothing staged left. */
+async function expectRotated(name: string, oldKey: DatabaseKey, newKey: DatabaseKey, rows: number) {
+  const path = storage.filePath(name);
+  expect(sameKey(newKey, oldKey)).toBe(false);
+  expect(await keychain.keyStore.get(`db-key:${name}:next`)).toBeNull();
+  expect(openWithKey(path, oldKey, false)).toBeNull();
+  const db = openWithKey(path, newKey, false)!;
+  expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+  expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+  expect(db.prepare('SELECT count(*) FROM "notes-0"').pluck().get()).toBe(rows);
+  db.close();
+}
+
 function fingerprint(path: string): string {
   return ['', '-wal']
     .map((s) =>
@@ -181,13 +195,7 @@ describe('files from before AEGIS (chacha20, bare key in the keychain)', () => {
     const upgraded = await currentKey(name);
     expect(upgraded.cipher).toBe('aegis');
     expect(upgraded.bytes.equals(legacy.bytes)).toBe(false);
-    expect(await keychain.keyStore.get(`db-key:${name}:next`)).toBeNull();
-    expect(openWithKey(path, legacy, false)).toBeNull();
-    const db = openWithKey(path, upgraded, false)!;
-    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT count(*) FROM "notes-0"').pluck().get()).toBe(300);
-    db.close();
+    await expectRotated(name, legacy, upgraded, 300);
   });
 
   it('still open under their old key when the move cannot be made, and it is tried again later', async () => {
@@ -237,55 +245,46 @@ describe('files from before AEGIS (chacha20, bare key in the keychain)', () => {
 });
 
 describe('key errors', () => {
-  it('STORE_KEY_WRONG when the keychain holds another key, and the file is untouched', async () => {
-    const name = `enc${randomToken(6)}`;
-    await createWithNotes(name, 50);
-    const path = storage.filePath(name);
-    const account = `db-key:${name}`;
-    const real = (await keychain.keyStore.get(account))!;
-    const before = fingerprint(path);
-    await keychain.keyStore.set(account, encodeDatabaseKey(generateDatabaseKey()));
-    await expect(open(name)).rejects.toMatchObject({ name: 'StoreError', code: 'STORE_KEY_WRONG' });
-    expect(fingerprint(path)).toBe(before);
-    await keychain.keyStore.set(account, real);
-    const store = await open(name);
-    expect(await store.findDocumentsById(['n7'], false)).toHaveLength(1);
-    await store.close();
-  });
-
-  it('STORE_KEY_MISSING when the keychain has no key, and the file is untouched', async () => {
-    const name = `enc${randomToken(6)}`;
-    await createWithNotes(name, 50);
-    const path = storage.filePath(name);
-    const account = `db-key:${name}`;
-    const real = (await keychain.keyStore.get(account))!;
-    const before = fingerprint(path);
-    await keychain.keyStore.delete(account);
-    await expect(open(name)).rejects.toMatchObject({ name: 'StoreError', code: 'STORE_KEY_MISSING' });
-    expect(fingerprint(path)).toBe(before);
-    expect(existsSync(path)).toBe(true);
-    await keychain.keyStore.set(account, real);
-    const store = await open(name);
-    expect(await store.findDocumentsById(['n1'], false)).toHaveLength(1);
-    await store.close();
-  });
-
-  it('STORE_KEY_CORRUPT when the keychain entry is not a key, and the file is untouched', async () => {
+  /** Spoils the keychain entry each way in turn: every open is refused and the file stays byte for byte. */
+  async function expectRefusedLeavingFile(
+    code: StoreErrorCode,
+    spoilings: ((account: string) => Promise<unknown>)[],
+  ) {
     const name = `enc${randomToken(6)}`;
     await createWithNotes(name, 5);
     const path = storage.filePath(name);
     const account = `db-key:${name}`;
     const real = (await keychain.keyStore.get(account))!;
     const before = fingerprint(path);
-    for (const entry of ['not a key', '{"cipher":"rot13","key":"00"}', '{"cipher":"aegis","key":"ABC"}']) {
-      await keychain.keyStore.set(account, Buffer.from(entry));
-      await expect(open(name)).rejects.toMatchObject({ name: 'StoreError', code: 'STORE_KEY_CORRUPT' });
+    for (const spoil of spoilings) {
+      await spoil(account);
+      await expect(open(name)).rejects.toMatchObject({ name: 'StoreError', code });
     }
     expect(fingerprint(path)).toBe(before);
     await keychain.keyStore.set(account, real);
     const store = await open(name);
     expect(await store.findDocumentsById(['n4'], false)).toHaveLength(1);
     await store.close();
+  }
+
+  it('STORE_KEY_WRONG when the keychain holds another key, and the file is untouched', async () => {
+    await expectRefusedLeavingFile('STORE_KEY_WRONG', [
+      (account) => keychain.keyStore.set(account, encodeDatabaseKey(generateDatabaseKey())),
+      (account) => keychain.keyStore.set(account, generateDatabaseKey('chacha20').bytes),
+    ]);
+  });
+
+  it('STORE_KEY_MISSING when the keychain has no key, and the file is untouched', async () => {
+    await expectRefusedLeavingFile('STORE_KEY_MISSING', [(account) => keychain.keyStore.delete(account)]);
+  });
+
+  it('STORE_KEY_CORRUPT when the keychain entry is not a key, and the file is untouched', async () => {
+    await expectRefusedLeavingFile(
+      'STORE_KEY_CORRUPT',
+      ['not a key', '{"cipher":"rot13","key":"00"}', '{"cipher":"aegis","key":"ABC"}'].map(
+        (entry) => (account: string) => keychain.keyStore.set(account, Buffer.from(entry)),
+      ),
+    );
   });
 
   it('a crashed WAL is left alone by a wrong key and recovered by the right one', async () => {
@@ -316,16 +315,8 @@ describe('rekey', () => {
     const oldKey = await currentKey(name);
     const before = fingerprint(path);
     await storage.rekeyDatabase(name);
-    const newKey = await currentKey(name);
-    expect(sameKey(newKey, oldKey)).toBe(false);
-    expect(await keychain.keyStore.get(`db-key:${name}:next`)).toBeNull();
     expect(fingerprint(path)).not.toBe(before);
-    expect(openWithKey(path, oldKey, false)).toBeNull();
-    const db = openWithKey(path, newKey, false)!;
-    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
-    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
-    expect(db.prepare('SELECT count(*) FROM "notes-0"').pluck().get()).toBe(200);
-    db.close();
+    await expectRotated(name, oldKey, await currentKey(name), 200);
   });
 
   it('recovers a rekey interrupted before its commit (staged key, file under the old key)', async () => {
