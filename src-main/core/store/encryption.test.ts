@@ -198,6 +198,16 @@ describe('files from before AEGIS (chacha20, bare key in the keychain)', () => {
     await expectRotated(name, legacy, upgraded, 300);
   });
 
+  it('a bare key left in the keychain for a name with no file: the new file moves to AEGIS at once', async () => {
+    const name = `enc${randomToken(6)}`;
+    const leftover = generateDatabaseKey('chacha20');
+    await keychain.keyStore.set(`db-key:${name}`, leftover.bytes);
+    await createWithNotes(name, 3);
+    const key = await currentKey(name);
+    expect(key.cipher).toBe('aegis');
+    await expectRotated(name, leftover, key, 3);
+  });
+
   it('still open under their old key when the move cannot be made, and it is tried again later', async () => {
     const name = `enc${randomToken(6)}`;
     await createWithNotes(name, 20);
