@@ -45,37 +45,32 @@ describe('interop with @hpke/core WebCrypto, DHKEM(X25519)/HKDF-SHA256/AES-256-G
   const publicBytes = Buffer.from(recipient.publicKey, 'base64url');
   const sizes = [0, 1, 15, 16, 17, 4096, 45 * 1024, 64 * 1024 + 1, 200_000];
 
+  /** Seals with one suite to the recipient, opens with the other, and checks the plaintext came back. */
+  async function across(
+    sealer: CipherSuite,
+    opener: CipherSuite,
+    plaintext: Buffer,
+    info: Buffer,
+    aad: Buffer,
+  ) {
+    const sealed = await sealer.seal(
+      { recipientPublicKey: await sealer.kem.deserializePublicKey(publicBytes), info },
+      plaintext,
+      aad,
+    );
+    const recipientKey = await opener.kem.deserializePrivateKey(recipient.privateKey);
+    const opened = await opener.open({ recipientKey, enc: sealed.enc, info }, sealed.ct, aad);
+    expect(Buffer.from(opened).equals(plaintext)).toBe(true);
+    return sealed;
+  }
+
   it.each(sizes)('%i-byte plaintext: web seals, node opens; node seals, web opens', async (size) => {
     const plaintext = randomBytes(size);
     const info = randomBytes(1 + (size % 40));
     const aad = randomBytes(size % 300);
-
-    const webSealed = await webSuite.seal(
-      { recipientPublicKey: await webSuite.kem.deserializePublicKey(publicBytes), info },
-      plaintext,
-      aad,
-    );
-    const nodeKey = await hpkeSuite.kem.deserializePrivateKey(recipient.privateKey);
-    const opened = await hpkeSuite.open(
-      { recipientKey: nodeKey, enc: webSealed.enc, info },
-      webSealed.ct,
-      aad,
-    );
-    expect(Buffer.from(opened).equals(plaintext)).toBe(true);
-
-    const nodeSealed = await hpkeSuite.seal(
-      { recipientPublicKey: await hpkeSuite.kem.deserializePublicKey(publicBytes), info },
-      plaintext,
-      aad,
-    );
+    await across(webSuite, hpkeSuite, plaintext, info, aad);
+    const nodeSealed = await across(hpkeSuite, webSuite, plaintext, info, aad);
     expect(nodeSealed.ct.byteLength).toBe(size + 16);
-    const webKey = await webSuite.kem.deserializePrivateKey(recipient.privateKey);
-    const reopened = await webSuite.open(
-      { recipientKey: webKey, enc: nodeSealed.enc, info },
-      nodeSealed.ct,
-      aad,
-    );
-    expect(Buffer.from(reopened).equals(plaintext)).toBe(true);
   });
 
   it('sealTo (node) opens with the web suite, and openWith opens what the web suite sealed', async () => {

@@ -61,6 +61,15 @@ function hmacSha256(key: Uint8Array, ...data: Uint8Array[]): Buffer {
   return hmac.digest();
 }
 
+/** The KEM interface reports each failure as its own @hpke/core error class, with the cause. */
+function rethrowAs<T>(HpkeErrorClass: new (cause: unknown) => Error, body: () => T): T {
+  try {
+    return body();
+  } catch (e) {
+    throw new HpkeErrorClass(e);
+  }
+}
+
 const HASH_SIZE = 32;
 const ZERO_SALT = new Uint8Array(HASH_SIZE);
 
@@ -205,35 +214,19 @@ export class NodeDhkemX25519HkdfSha256 implements KemInterface {
   }
 
   async serializePublicKey(key: HpkeKey): Promise<ArrayBuffer> {
-    try {
-      return arrayBuffer(rawPublic(keyObject(key, 'public')));
-    } catch (e) {
-      throw new SerializeError(e);
-    }
+    return rethrowAs(SerializeError, () => arrayBuffer(rawPublic(keyObject(key, 'public'))));
   }
 
   async deserializePublicKey(key: Input): Promise<HpkeKey> {
-    try {
-      return asHpkeKey(importRaw(view(key), true));
-    } catch (e) {
-      throw new DeserializeError(e);
-    }
+    return rethrowAs(DeserializeError, () => asHpkeKey(importRaw(view(key), true)));
   }
 
   async serializePrivateKey(key: HpkeKey): Promise<ArrayBuffer> {
-    try {
-      return arrayBuffer(jwkField(keyObject(key, 'private'), 'd'));
-    } catch (e) {
-      throw new SerializeError(e);
-    }
+    return rethrowAs(SerializeError, () => arrayBuffer(jwkField(keyObject(key, 'private'), 'd')));
   }
 
   async deserializePrivateKey(key: Input): Promise<HpkeKey> {
-    try {
-      return asHpkeKey(importRaw(view(key), false));
-    } catch (e) {
-      throw new DeserializeError(e);
-    }
+    return rethrowAs(DeserializeError, () => asHpkeKey(importRaw(view(key), false)));
   }
 
   async importKey(format: 'raw' | 'jwk', key: ArrayBuffer | JsonWebKey, isPublic = true): Promise<HpkeKey> {
@@ -256,12 +249,8 @@ export class NodeDhkemX25519HkdfSha256 implements KemInterface {
   }
 
   async generateKeyPair(): Promise<HpkeKeyPair> {
-    try {
-      const { privateKey, publicKey } = generateKeyPairSync('x25519');
-      return { privateKey: asHpkeKey(privateKey), publicKey: asHpkeKey(publicKey) };
-    } catch (e) {
-      throw new NotSupportedError(e);
-    }
+    const { privateKey, publicKey } = rethrowAs(NotSupportedError, () => generateKeyPairSync('x25519'));
+    return { privateKey: asHpkeKey(privateKey), publicKey: asHpkeKey(publicKey) };
   }
 
   /** RFC 9180 §7.1.3 for X25519: the 32 expanded bytes are the private key as they are. */
