@@ -62,8 +62,8 @@ afterAll(async () => {
   await keychain.cleanup();
 });
 
-function open(databaseName: string): Promise<RxStorageInstanceSqlite<Note>> {
-  return storage.createStorageInstance<Note>({
+function open(databaseName: string, on: RxStorageSqlite = storage): Promise<RxStorageInstanceSqlite<Note>> {
+  return on.createStorageInstance<Note>({
     databaseInstanceToken: 'enc',
     databaseName,
     collectionName: 'notes',
@@ -229,15 +229,7 @@ describe('files from before AEGIS (chacha20, bare key in the keychain)', () => {
     const warn = console.warn;
     console.warn = (...args: unknown[]) => warnings.push(args);
     try {
-      const store = await stuck.createStorageInstance<Note>({
-        databaseInstanceToken: 'enc',
-        databaseName: name,
-        collectionName: 'notes',
-        schema,
-        options: {},
-        multiInstance: false,
-        devMode: false,
-      });
+      const store = await open(name, stuck);
       expect(await store.findDocumentsById(['n19'], false)).toHaveLength(1);
       await store.bulkWrite([{ document: note('after', 'written under the old cipher') }], 'test');
       await store.close();

@@ -6,7 +6,8 @@ import { StoreError } from './errors';
 export const DATABASE_KEY_BYTES = 32;
 
 /** SQLite3MultipleCiphers page ciphers this store opens. */
-export type PageCipher = 'aegis' | 'chacha20';
+const PAGE_CIPHERS = ['aegis', 'chacha20'] as const;
+export type PageCipher = (typeof PAGE_CIPHERS)[number];
 
 /**
  * New files and every rekey use AEGIS-256: authenticated like ChaCha20-Poly1305 but on the CPU's
@@ -20,8 +21,6 @@ export interface DatabaseKey {
   readonly cipher: PageCipher;
   readonly bytes: Buffer;
 }
-
-const PAGE_CIPHERS: readonly string[] = ['aegis', 'chacha20'] satisfies PageCipher[];
 
 /**
  * Checked by hand rather than with zod: it is read on every start, inside the first open's 50 ms,
@@ -37,9 +36,10 @@ function parseKeychainEntry(text: string): DatabaseKey | null {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
   const { cipher, key, ...rest } = value as Record<string, unknown>;
   if (Object.keys(rest).length > 0) return null;
-  if (typeof cipher !== 'string' || !PAGE_CIPHERS.includes(cipher)) return null;
+  const known = PAGE_CIPHERS.find((name) => name === cipher);
+  if (known === undefined) return null;
   if (typeof key !== 'string' || !/^[0-9a-f]{64}$/.test(key)) return null;
-  return { cipher: cipher as PageCipher, bytes: Buffer.from(key, 'hex') };
+  return { cipher: known, bytes: Buffer.from(key, 'hex') };
 }
 
 /** The keychain form: JSON naming the cipher, the key in hex. */
