@@ -35,7 +35,7 @@ import { openWithKey, SYNCHRONOUS, type SqliteDatabase } from '../src-main/core/
 import { getRxStorageSqlite, type RxStorageSqlite } from '../src-main/core/store/storage';
 import { realKeychain, tempDir, type RealKeychain } from '../src-main/core/store/test-support';
 import { FIRST_OPEN_ENV } from './support/store-first-open';
-import { DAY, DAY0, TERMINALS, todayQuery } from './support/today-query';
+import { DAY, DAY0, TERMINALS, terminalId, todayQuery } from './support/today-query';
 
 const SCALE = Number(process.env.BENCH_STORE_SCALE ?? 1);
 const BIG_SALES = Number(process.env.BENCH_STORE_SALES ?? 1_000_000);
@@ -85,6 +85,10 @@ async function time(fn: () => unknown): Promise<number> {
   return performance.now() - start;
 }
 
+function saleId(i: number): string {
+  return `sale-${String(i).padStart(9, '0')}`;
+}
+
 /** Deterministic sales: `total` sales over `days` days and TERMINALS terminals, spread evenly. */
 function makeSale(i: number, days: number, total: number): Sale {
   const terminal = i % TERMINALS;
@@ -94,8 +98,8 @@ function makeSale(i: number, days: number, total: number): Sale {
   const qty = 1 + (i % 3);
   const amount = 1500 * qty;
   return {
-    id: `sale-${String(i).padStart(9, '0')}`,
-    deviceId: `pos-${String(terminal).padStart(3, '0')}`,
+    id: saleId(i),
+    deviceId: terminalId(terminal),
     seq: i,
     prevHash: 'a'.repeat(64),
     hash: 'b'.repeat(64),
@@ -203,6 +207,23 @@ function writeStats(bulk: number[], serial: number[]) {
   };
 }
 
+/**
+ * What repetition `r` of a read loop reads, the same for ours, memory and raw: 10 ids, 1 id, and
+ * "today" for one terminal and day (`key` names that query, to tell its first run).
+ */
+function readsOfRep(r: number, days: number) {
+  const sale = (n: number) => saleId(n % BULK_DOCS);
+  const terminal = r % TERMINALS;
+  const day = r % days;
+  return {
+    tenIds: Array.from({ length: 10 }, (_, k) => sale(r * 7919 + k * 104729)),
+    oneId: sale(r * 6151),
+    terminal,
+    day,
+    key: `${terminal}:${day}`,
+  };
+}
+
 async function readLoop(store: Instance, days: number) {
   const byIds: number[] = [];
   const byIdsRepeat: number[] = [];
@@ -215,23 +236,18 @@ async function readLoop(store: Instance, days: number) {
   let docsPerQuery = 0;
   const plans = new Map<string, { query: ReturnType<typeof prepared>; count: ReturnType<typeof prepared> }>();
   for (let r = 0; r < READ_REPS; r++) {
-    const ids = Array.from(
-      { length: 10 },
-      (_, k) => `sale-${String((r * 7919 + k * 104729) % BULK_DOCS).padStart(9, '0')}`,
-    );
-    byIds.push(await time(() => store.findDocumentsById(ids, false)));
+    const { tenIds, oneId, terminal, day, key } = readsOfRep(r, days);
+    byIds.push(await time(() => store.findDocumentsById(tenIds, false)));
     // The same ids again: served by the document cache (the first read above parsed them).
-    byIdsRepeat.push(await time(() => store.findDocumentsById(ids, false)));
-    const one = [`sale-${String((r * 6151) % BULK_DOCS).padStart(9, '0')}`];
-    oneById.push(await time(() => store.findDocumentsById(one, false)));
+    byIdsRepeat.push(await time(() => store.findDocumentsById(tenIds, false)));
+    oneById.push(await time(() => store.findDocumentsById([oneId], false)));
     // RxDB plans the query before it reaches a storage: planning is not the storage's time. It
     // keeps one PreparedQuery per RxQuery (and one RxQuery per mango query in its query cache), so
     // a query asked again reaches the storage as the same object: so here too.
-    const key = `${r % TERMINALS}:${r % days}`;
     let plan = plans.get(key);
     const firstRun = !plan;
     if (!plan) {
-      const q = todayQuery(r % TERMINALS, r % days);
+      const q = todayQuery(terminal, day);
       plan = { query: prepared(q), count: prepared({ selector: q.selector }) };
       plans.set(key, plan);
     }
@@ -333,17 +349,13 @@ function rawReads(db: SqliteDatabase, days: number): LoopResult {
     return samples[samples.length - 1]!;
   };
   for (let r = 0; r < READ_REPS; r++) {
-    const ids = Array.from(
-      { length: 10 },
-      (_, k) => `sale-${String((r * 7919 + k * 104729) % BULK_DOCS).padStart(9, '0')}`,
-    );
-    timed(byIds, () => (byIdsStmt.all(JSON.stringify(ids)) as string[]).map((j) => JSON.parse(j) as Sale));
-    const one = `sale-${String((r * 6151) % BULK_DOCS).padStart(9, '0')}`;
-    timed(oneById, () => JSON.parse(byIdStmt.get(one) as string));
-    const terminal = `pos-${String(r % TERMINALS).padStart(3, '0')}`;
-    const from = DAY0 + (r % days) * DAY;
-    const firstRun = !seen.has(`${r % TERMINALS}:${r % days}`);
-    seen.add(`${r % TERMINALS}:${r % days}`);
+    const { tenIds, oneId, terminal: t, day, key } = readsOfRep(r, days);
+    timed(byIds, () => (byIdsStmt.all(JSON.stringify(tenIds)) as string[]).map((j) => JSON.parse(j) as Sale));
+    timed(oneById, () => JSON.parse(byIdStmt.get(oneId) as string));
+    const terminal = terminalId(t);
+    const from = DAY0 + day * DAY;
+    const firstRun = !seen.has(key);
+    seen.add(key);
     const queryMs = timed(query, () => {
       docsPerQuery = (queryStmt.all(terminal, from, from + DAY) as string[]).map(
         (j) => JSON.parse(j) as Sale,
