@@ -4,6 +4,7 @@ export * from './check-sale';
 export * from './constants';
 export * from './envelope';
 export * from './errors';
+export * from './key-id';
 export * from './open';
 export * from './payload';
 export * from './sale';

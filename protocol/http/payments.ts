@@ -67,6 +67,14 @@ export const PaymentErrorCode = {
   DECRYPTION_FAILED: 'DECRYPTION_FAILED',
   BUNDLE_MISMATCH: 'BUNDLE_MISMATCH',
   DEVICE_NOT_FOUND: 'DEVICE_NOT_FOUND',
+  /**
+   * The signing device is not a POS terminal of a tenant (registered by a pay_admin or enrolled with
+   * an enrollment code): a laptop a user registered for reading cannot push sales, refunds or QR
+   * payments.
+   */
+  DEVICE_NOT_TERMINAL: 'DEVICE_NOT_TERMINAL',
+  /** hpke.server_key_id names no current or recent server key (docs/protocol.md §5.3). */
+  UNKNOWN_SERVER_KEY: 'UNKNOWN_SERVER_KEY',
   /** The nonce was already used by another bundle from this device. */
   REPLAYED_NONCE: 'REPLAYED_NONCE',
   /** device_clock differs from the server's by more than 30 minutes. */
@@ -75,6 +83,10 @@ export const PaymentErrorCode = {
   BUNDLE_TOO_OLD: 'BUNDLE_TOO_OLD',
   /** Offline payments are disabled for the device's country. */
   POLICY_DISABLED: 'POLICY_DISABLED',
+  /** No offline payment policy exists for the device's country: no limits, so no payments. */
+  POLICY_MISSING: 'POLICY_MISSING',
+  /** A sale, refund or void is in another currency than the country policy's. */
+  CURRENCY_NOT_ALLOWED: 'CURRENCY_NOT_ALLOWED',
   /**
    * The bundle's sequence range overlaps sales the server already holds for this device (a restart of
    * an old range). A bundle starting beyond the next expected number is stored and flagged
@@ -94,10 +106,14 @@ export const PAYMENT_ERROR_STATUS: Record<PaymentErrorCode, number> = {
   DECRYPTION_FAILED: 400,
   BUNDLE_MISMATCH: 400,
   DEVICE_NOT_FOUND: 404,
+  DEVICE_NOT_TERMINAL: 403,
+  UNKNOWN_SERVER_KEY: 422,
   REPLAYED_NONCE: 409,
   CLOCK_SKEW: 422,
   BUNDLE_TOO_OLD: 422,
   POLICY_DISABLED: 403,
+  POLICY_MISSING: 403,
+  CURRENCY_NOT_ALLOWED: 422,
   SEQUENCE_CONFLICT: 409,
   BUNDLE_ID_REUSED: 409,
   BUNDLE_NOT_FOUND: 404,

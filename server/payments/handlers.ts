@@ -20,7 +20,12 @@ const notFound = () =>
 
 export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerNames> {
   const { pool } = deps;
-  const service = createPushService({ pool, logger: deps.logger, hpkePrivateKey: deps.keys.hpke.privateKey });
+  const service = createPushService({
+    pool,
+    logger: deps.logger,
+    hpkePrivateKey: deps.keys.hpke.privateKey,
+    hpkePublicKeyRaw: deps.keys.hpke.publicKeyRaw,
+  });
 
   /**
    * GET /offline/bundles/:id accepts two callers: the device that pushed the bundle (signature

@@ -1,12 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
-import {
-  BundleEnvelope,
-  BundleError,
-  DEFAULT_MAX_BUNDLE_AGE_HOURS,
-  MAX_CLOCK_SKEW_MS,
-  NONCE_TTL_MS,
-} from '../../protocol/bundle';
+import { BundleEnvelope, BundleError, MAX_CLOCK_SKEW_MS, NONCE_TTL_MS } from '../../protocol/bundle';
 import {
   PAYMENT_ERROR_STATUS,
   PaymentErrorCode,
@@ -17,6 +11,7 @@ import { appendAudit, auditStatement, type ActorType, type AuditEntry } from '..
 import { commitWith, queryAll, type Statement } from '../db/inline';
 import { withClient, withTransaction } from '../db/tx';
 import { findDevice, type DeviceRow } from '../devices/store';
+import { isPaymentTerminal, type DeviceRegistration } from '../devices/terminal';
 import { HttpError, validationIssues } from '../http/errors';
 import type { Logger } from '../logger';
 import { metrics } from '../metrics';
@@ -27,6 +22,7 @@ import { openPool } from './open-pool';
 import { checkRefunds } from './refunds';
 import { claimQrUses } from './qr-uses';
 import { combine, scoreFacts, statusFor } from './score';
+import { acceptedServerKeyIds } from './server-key-ids';
 import { pushBeginStatement, toPushState, type PushStateRow } from './push-state';
 import { TRANSACTION_COLUMNS, transactionUnnest, type BundleRow, type PushAnswer } from './store';
 
@@ -35,6 +31,8 @@ export interface PushDeps {
   logger: Logger;
   /** The server's X25519 private key (server/keys). */
   hpkePrivateKey: KeyObject;
+  /** Its public half, raw base64url: bundles must name it in hpke.server_key_id. */
+  hpkePublicKeyRaw: string;
 }
 
 /** A refusal: answered with its code, audited as bundle.rejected, nothing else stored. */
@@ -70,6 +68,7 @@ class StaleDeviceKey extends Error {}
 
 export function createPushService(deps: PushDeps) {
   const serverPrivateKey = rawX25519Private(deps.hpkePrivateKey);
+  const keyIds = acceptedServerKeyIds({ publicKeyRaw: deps.hpkePublicKeyRaw });
   /**
    * device_id → the PEM its last stored push verified with. It saves the device lookup before the
    * open; the push's transaction reads the device row under lock anyway and goes back to a fresh
@@ -101,6 +100,14 @@ export function createPushService(deps: PushDeps) {
     const deviceId = envelope.device_id;
     let actor: { type: ActorType; id: string } = { type: 'anonymous', id: deviceId };
     try {
+      // Before any key or signature work: an id that names no key of ours is a bundle this server
+      // cannot have been meant to open, and its payload would not be what a terminal sealed to us.
+      if (!keyIds.has(envelope.hpke.server_key_id))
+        throw reject(
+          PaymentErrorCode.UNKNOWN_SERVER_KEY,
+          'hpke.server_key_id names no current or recent key of this server',
+          { server_key_id: envelope.hpke.server_key_id },
+        );
       for (let fresh = false; ; fresh = true) {
         const cached = fresh ? undefined : knownPems.get(deviceId);
         let pem = cached;
@@ -192,7 +199,8 @@ type Opened = PreparedBundle;
 type LockedDevice = Pick<
   DeviceRow,
   'device_id' | 'status' | 'tenant_type' | 'tenant_id' | 'country' | 'pubkey_pem'
->;
+> &
+  DeviceRegistration;
 
 function answer(a: PushAnswer, bundleId: string, duplicate: boolean, now: Date): PushResponse {
   return { success: true, bundle_id: bundleId, ...a, duplicate, server_time: now.toISOString() };
@@ -222,6 +230,13 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   if (!locked || locked.status !== 'active')
     throw reject(PaymentErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
   if (locked.pubkey_pem !== pem) throw new StaleDeviceKey();
+  // The signature proves which device sent this, not that the device may take money.
+  if (!isPaymentTerminal(locked))
+    throw reject(
+      PaymentErrorCode.DEVICE_NOT_TERMINAL,
+      'Only a POS terminal of a tenant may push sales; this device is not registered as one',
+      { enrolled_via: locked.enrolled_via },
+    );
   const state = toPushState(begun.state!);
 
   // Idempotency first: a re-sent bundle gets its first answer whatever the clock says now.
@@ -248,10 +263,25 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
       },
     );
 
+  // No policy, no limits to hold a sale to: no offline payments at all, rather than unlimited ones.
   const policy = state.policy;
-  if (policy && !policy.enabled)
+  if (!policy)
+    throw reject(
+      PaymentErrorCode.POLICY_MISSING,
+      `No offline payment policy exists for the device's country (${locked.country ?? 'none'})`,
+      { country: locked.country },
+    );
+  if (!policy.enabled)
     throw reject(PaymentErrorCode.POLICY_DISABLED, `Offline payments are disabled for ${policy.country}`);
-  const maxAgeHours = policy?.max_bundle_age_hours ?? DEFAULT_MAX_BUNDLE_AGE_HOURS;
+  // The limits are amounts in the policy's currency; a sale in another one cannot be held to them.
+  const foreign = opened.facts.currencies.filter((c) => c !== policy.currency);
+  if (foreign.length > 0)
+    throw reject(
+      PaymentErrorCode.CURRENCY_NOT_ALLOWED,
+      `Sales in ${foreign.join(', ')}: the policy of ${policy.country} is in ${policy.currency}`,
+      { currencies: foreign, policy_currency: policy.currency },
+    );
+  const maxAgeHours = policy.max_bundle_age_hours;
   const oldest = opened.facts.earliest;
   if (now.getTime() - oldest > maxAgeHours * 3_600_000)
     throw reject(PaymentErrorCode.BUNDLE_TOO_OLD, `The oldest sale is older than ${maxAgeHours} hours`, {

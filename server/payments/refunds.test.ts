@@ -120,11 +120,23 @@ describe('refunds and voids against their original', () => {
   });
 
   it('another currency, another tenant, a refund of a refund: REFUND_MISMATCH', async () => {
-    const t = await enrollTerminal(s, admin);
-    const stranger = await enrollTerminal(s, admin, { tenantId: 'm-other' });
+    // A refund in another currency than its policy's is refused whole (CURRENCY_NOT_ALLOWED,
+    // push-trust.test.ts), so it can differ from its original's only when the country's policy
+    // changed currency in between: this test's country does, after the original.
+    const policy = { ...SN_POLICY, country: 'BJ' };
+    expect((await s.call('POST', '/offline/policies', { token: admin, body: policy })).status).toBe(200);
+    const t = await enrollTerminal(s, admin, { country: 'BJ' });
+    const stranger = await enrollTerminal(s, admin, { country: 'BJ', tenantId: 'm-other' });
     const original = t.sale({ createdAt: minutesAgo(10) });
     expect((await push(s, await t.bundle([original]))).body.status).toBe('accepted');
 
+    const foreign = stranger.sale({ kind: 'refund', original_sale_id: original.sale_id, price: 100, tax: 0 });
+    const other = await push(s, await stranger.bundle([foreign]));
+    expect(other.body.status).toBe('quarantined');
+    expect(other.body.reasons[0]!.detail).toContain('belongs to another tenant');
+
+    const euroPolicy = { ...policy, currency: 'EUR' };
+    expect((await s.call('POST', '/offline/policies', { token: admin, body: euroPolicy })).status).toBe(200);
     const refund = t.sale({
       kind: 'refund',
       original_sale_id: original.sale_id,
@@ -138,14 +150,10 @@ describe('refunds and voids against their original', () => {
     expect(euro.body.reasons[0]).toMatchObject({ code: 'REFUND_MISMATCH', weight: 0.4 });
     expect(euro.body.reasons[0]!.detail).toContain("currency EUR differs from the original's XOF");
 
-    const foreign = stranger.sale({ kind: 'refund', original_sale_id: original.sale_id, price: 100, tax: 0 });
-    const other = await push(s, await stranger.bundle([foreign]));
-    expect(other.body.status).toBe('quarantined');
-    expect(other.body.reasons[0]!.detail).toContain('belongs to another tenant');
-
     const ofRefund = t.sale({
       kind: 'refund',
       original_sale_id: inEuro.sale_id,
+      currency: 'EUR',
       price: 10,
       tax: 0,
       createdAt: minutesAgo(8),

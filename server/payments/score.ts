@@ -102,6 +102,8 @@ export interface SaleFacts {
   offlineSaleTotals: [currency: string, totals: number[]][];
   /** Offline sales of any kind per UTC day ('2025-01-15'). */
   offlineByDay: [day: string, count: number][];
+  /** Every currency a sale, refund or void of the bundle is in; the push refuses all but the policy's. */
+  currencies: string[];
   /** A sale is timestamped before the one before it. */
   backwards: boolean;
   earliest: number;
@@ -116,8 +118,10 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
   const totals = new Map<string, number[]>();
   const perDay = new Map<string, number>();
   const tokens = new Map<string, number>();
+  const currencies = new Set<string>();
   let overrides = 0;
   for (const s of sales) {
+    currencies.add(s.currency);
     if (!s.online) {
       const day = s.created_at.slice(0, 10);
       perDay.set(day, (perDay.get(day) ?? 0) + 1);
@@ -134,6 +138,7 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
     peakPerMinute: peakPerMinute(times),
     offlineSaleTotals: [...totals],
     offlineByDay: [...perDay],
+    currencies: [...currencies],
     backwards: times.some((t, i) => i > 0 && t < times[i - 1]!),
     earliest: Math.min(...times),
     latest: Math.max(...times),
@@ -165,7 +170,8 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
     );
 
   if (policy) {
-    // Amounts are compared in the policy's currency only; an amount in another currency is not comparable.
+    // Amounts are compared in the policy's currency only: the push refuses a bundle with any other
+    // (CURRENCY_NOT_ALLOWED) before scoring, so no amount escapes the limits by its currency.
     const offline = facts.offlineSaleTotals.find(([currency]) => currency === policy.currency)?.[1] ?? [];
     const over = offline.filter((total) => total > policy.max_offline_amount);
     const near = offline.filter(

@@ -6,6 +6,7 @@ import {
   bundleHeader,
   GENESIS_HASH,
   saleHash,
+  serverKeyId,
   type BundleEnvelope,
   type Sale,
 } from '../../protocol/bundle';
@@ -57,6 +58,8 @@ export interface SaleSpec {
   override?: boolean;
   /** Taken while the terminal was online (default: offline). */
   online?: boolean;
+  /** Default XOF, the currency of SN_POLICY. */
+  currency?: string;
 }
 
 /** A terminal: its keys and where its chain stands. */
@@ -87,7 +90,7 @@ export class Terminal {
       ...(spec.original_sale_id ? { original_sale_id: spec.original_sale_id } : {}),
       created_at: (spec.createdAt ?? new Date()).toISOString(),
       online: spec.online ?? false,
-      currency: 'XOF',
+      currency: spec.currency ?? 'XOF',
       lines: [
         {
           sku: 'SKU-1',
@@ -140,7 +143,7 @@ export class Terminal {
 
   async bundle(
     sales: Sale[],
-    options: { now?: Date; prevChainHead?: string; bundleId?: string } = {},
+    options: { now?: Date; prevChainHead?: string; bundleId?: string; serverKeyId?: string } = {},
   ): Promise<BundleEnvelope> {
     const prev = options.prevChainHead ?? sales[0]!.prev_hash;
     return buildBundle({
@@ -148,7 +151,8 @@ export class Terminal {
       deviceId: this.device.id,
       deviceKey: this.device.privateKey,
       serverPublicKey: this.serverKey,
-      serverKeyId: 'srv-test',
+      // The id the server derives from its key, as the app does (protocol/bundle/key-id.ts).
+      serverKeyId: options.serverKeyId ?? serverKeyId(this.serverKey),
       prevChainHead: prev,
       now: options.now ?? new Date(),
       ...(options.bundleId ? { bundleId: options.bundleId } : {}),

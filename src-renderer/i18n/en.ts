@@ -378,6 +378,14 @@ export const en = {
     CLOCK_SKEW: 'This till’s clock is too far from the server’s: fix the date and time.',
     BUNDLE_TOO_OLD: 'These sales are older than the country’s limit: the server refused them.',
     SEQUENCE_CONFLICT: 'The server already holds different sales with these numbers.',
+    DEVICE_NOT_TERMINAL:
+      'The server refused these sales: this computer is not registered as a till. Enroll it with an enrollment code.',
+    POLICY_MISSING:
+      'The server refused these sales: there are no offline payment rules for this till’s country. Ask an administrator to set them.',
+    CURRENCY_NOT_ALLOWED:
+      'The server refused these sales: they are in another currency than the country’s payment rules.',
+    UNKNOWN_SERVER_KEY:
+      'The server refused these sales: they were sealed to a server key it no longer holds. Contact support.',
     INVALID_NONCE: 'The server refused a repeated request; it will be retried.',
     // POS hardware (issue 6)
     DEMO_HARDWARE_OFF: 'Demo hardware is off: turn it on in Settings.',

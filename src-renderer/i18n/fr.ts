@@ -391,6 +391,14 @@ export const fr: Messages = {
       'L’horloge de cette caisse est trop décalée par rapport au serveur : corrigez la date et l’heure.',
     BUNDLE_TOO_OLD: 'Ces ventes sont plus anciennes que la limite du pays : le serveur les a refusées.',
     SEQUENCE_CONFLICT: 'Le serveur détient déjà d’autres ventes sous ces numéros.',
+    DEVICE_NOT_TERMINAL:
+      'Le serveur a refusé ces ventes : cet ordinateur n’est pas enregistré comme caisse. Enrôlez-le avec un code d’enrôlement.',
+    POLICY_MISSING:
+      'Le serveur a refusé ces ventes : aucune règle de paiement hors ligne n’existe pour le pays de cette caisse. Demandez-les à un administrateur.',
+    CURRENCY_NOT_ALLOWED:
+      'Le serveur a refusé ces ventes : elles sont dans une autre devise que celle des règles de paiement du pays.',
+    UNKNOWN_SERVER_KEY:
+      'Le serveur a refusé ces ventes : elles ont été scellées pour une clé de serveur qu’il ne détient plus. Contactez l’assistance.',
     INVALID_NONCE: 'Le serveur a refusé une requête répétée ; un nouvel essai sera fait.',
     // Matériel de caisse (issue 6)
     DEMO_HARDWARE_OFF: 'Le matériel de démonstration est désactivé : activez-le dans les Réglages.',

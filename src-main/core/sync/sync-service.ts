@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { RxCollection } from 'rxdb';
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { ApiError, type SyncStatus } from '../../../protocol/api';
 import { buildBundle } from '../../../protocol/bundle/build';
+import { serverKeyId } from '../../../protocol/bundle/key-id';
 import { GENESIS_HASH, MAX_SALES_PER_BUNDLE } from '../../../protocol/bundle/constants';
 import type { Sale } from '../../../protocol/bundle/sale';
 import { PaymentsPullResponse, PushResponse, type BundleStatus } from '../../../protocol/http/payments';
@@ -72,11 +72,6 @@ const RANK: Record<string, number> = {
   reconciled: 3,
   rejected: 3,
 };
-
-/** The HPKE key id we seal to: the server publishes one key and no id, so the id is its fingerprint. */
-export function serverKeyId(hpkePublicKey: string): string {
-  return `x25519:${createHash('sha256').update(Buffer.from(hpkePublicKey, 'base64url')).digest('base64url').slice(0, 22)}`;
-}
 
 function describe(error: unknown): { code: string; message: string } {
   if (error instanceof ApiError) return { code: String(error.code), message: error.message };
