@@ -153,6 +153,36 @@ describe('a bundle must be sealed to a key of this server', () => {
   });
 });
 
+describe("the terminal's word never loosens a limit", () => {
+  const BILLION = 1_000_000_000;
+
+  it('online: true on a 1,000,000,000 XOF sale is held by the offline limits exactly as offline', async () => {
+    const ledger = await ledgerRows();
+    const outcomes = [];
+    for (const online of [true, false]) {
+      const t = await enrollTerminal(s, admin);
+      const sale = t.sale({ online, price: BILLION - 180, tax: 180 });
+      expect(sale.total_minor).toBe(BILLION);
+      const res = await push(s, await t.bundle([sale]));
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      outcomes.push({ status: res.body.status, score: res.body.sira_score, reasons: res.body.reasons });
+      await runOnce({ pool: s.pool, workerId: 'trust-test' });
+      const held = await s.pool.query<{ status: string }>(
+        'SELECT status FROM offline_transactions WHERE sale_id = $1',
+        [sale.sale_id],
+      );
+      expect(held.rows).toEqual([{ status: 'held' }]);
+    }
+    expect(outcomes[0]!.status).toBe('quarantined');
+    expect(outcomes[0]!.reasons.map((r) => r.code)).toEqual([
+      'AMOUNT_OVER_LIMIT',
+      'UNSYNCED_TOTAL_OVER_LIMIT',
+    ]);
+    expect(outcomes[0]).toEqual(outcomes[1]);
+    expect(await ledgerRows()).toBe(ledger);
+  });
+});
+
 describe('genuine terminals with a policy still get paid', () => {
   it('admin-registered and code-enrolled terminals: accepted, reconciled, posted once', async () => {
     for (const t of [await enrollTerminal(s, admin), await enrollWithCode()]) {

@@ -94,13 +94,18 @@ function peakPerMinute(times: number[]): number {
 /**
  * What scoring needs of a bundle's sales, gathered in one pass where the bundle is opened (an open
  * thread), so the event loop scores from a few figures instead of holding every parsed sale.
+ *
+ * "Offline" here means what the server can tell, not what the terminal says: the server authorises
+ * no sale online, so every pushed sale is offline to it and counts against the offline limits. A
+ * sale's `online: true` is the terminal's claim only; trusting it let a 1,000,000,000 XOF sale
+ * through with score 0 (issue #16).
  */
 export interface SaleFacts {
   /** Sales in the busiest 60 s window. */
   peakPerMinute: number;
-  /** Totals of the offline sales of kind 'sale', per currency. */
+  /** Totals of the sales of kind 'sale', per currency, whatever their `online` flag. */
   offlineSaleTotals: [currency: string, totals: number[]][];
-  /** Offline sales of any kind per UTC day ('2025-01-15'). */
+  /** Sales of any kind per UTC day ('2025-01-15'), whatever their `online` flag. */
   offlineByDay: [day: string, count: number][];
   /** Every currency a sale, refund or void of the bundle is in; the push refuses all but the policy's. */
   currencies: string[];
@@ -122,14 +127,12 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
   let overrides = 0;
   for (const s of sales) {
     currencies.add(s.currency);
-    if (!s.online) {
-      const day = s.created_at.slice(0, 10);
-      perDay.set(day, (perDay.get(day) ?? 0) + 1);
-      if (s.kind === 'sale') {
-        const list = totals.get(s.currency);
-        if (list) list.push(s.total_minor);
-        else totals.set(s.currency, [s.total_minor]);
-      }
+    const day = s.created_at.slice(0, 10);
+    perDay.set(day, (perDay.get(day) ?? 0) + 1);
+    if (s.kind === 'sale') {
+      const list = totals.get(s.currency);
+      if (list) list.push(s.total_minor);
+      else totals.set(s.currency, [s.total_minor]);
     }
     for (const t of s.tenders) if (t.card) tokens.set(t.card.token, (tokens.get(t.card.token) ?? 0) + 1);
     if (s.override !== undefined) overrides++;
