@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError } from '../../../protocol/api';
+import { PAYMENT_ERROR_STATUS } from '../../../protocol/http/payments';
 import { backoffDelay, isRetryable } from './backoff';
 
 describe('backoff', () => {
@@ -20,5 +21,18 @@ describe('backoff', () => {
     expect(isRetryable(new ApiError('INVALID_SIGNATURE', 'x', { status: 401 }))).toBe(false);
     expect(isRetryable(new ApiError('SEQUENCE_CONFLICT', 'x', { status: 409 }))).toBe(false);
     expect(isRetryable(new Error('bug'))).toBe(true);
+  });
+
+  it('takes every refusal code of the push as final, the trust refusals of issue #16 among them', () => {
+    const codes = Object.entries(PAYMENT_ERROR_STATUS);
+    for (const code of [
+      'DEVICE_NOT_TERMINAL',
+      'POLICY_MISSING',
+      'CURRENCY_NOT_ALLOWED',
+      'UNKNOWN_SERVER_KEY',
+    ])
+      expect(codes.map(([c]) => c)).toContain(code);
+    for (const [code, status] of codes)
+      expect(isRetryable(new ApiError(code, 'x', { status })), `${code} ${status}`).toBe(false);
   });
 });
