@@ -16,6 +16,11 @@ export interface PushState {
   following: Pick<BundleRow, 'bundle_id' | 'prev_chain_head' | 'status' | 'reasons'> | null;
   /** Offline sales stored for this device per UTC day, on the days the bundle has offline sales. */
   offlineCountByDay: Map<string, number>;
+  /**
+   * Totals of the device's bundles stored since its last contact before the bundle's earliest sale
+   * (migration 1795459640990): with this bundle's, what the terminal held unsynced at once.
+   */
+  roundTotals: { currency: string; total_minor: number }[][];
   /** The policy of the device's country, if there is one. */
   policy: Policy | null;
 }
@@ -27,6 +32,7 @@ export interface PushStateRow {
   previous: { seq_to: string; chain_head: string; last_sale_at: string | null } | null;
   following: PushState['following'];
   counts: { day: string; n: number }[] | null;
+  round_totals: PushState['roundTotals'] | null;
   policy: (Omit<Policy, 'updated_at'> & { updated_at: string }) | null;
 }
 
@@ -45,10 +51,12 @@ export function pushBeginStatement(q: {
   seqTo: number;
   /** The UTC days ('2025-01-15') on which the bundle has offline sales, each once. */
   days: readonly string[];
+  /** created_at of the bundle's earliest sale. */
+  earliest: Date;
 }): Statement {
   return {
-    text: 'SELECT device, state FROM offline_push_begin($1, $2, $3, $4, $5, $6, $7::date[])',
-    values: [q.deviceId, q.bundleId, q.nonce, q.now, q.seqFrom, q.seqTo, q.days],
+    text: 'SELECT device, state FROM offline_push_begin($1, $2, $3, $4, $5, $6, $7::date[], $8)',
+    values: [q.deviceId, q.bundleId, q.nonce, q.now, q.seqFrom, q.seqTo, q.days, q.earliest],
   };
 }
 
@@ -63,6 +71,7 @@ export function toPushState(row: PushStateRow): PushState {
     },
     following: row.following,
     offlineCountByDay: new Map((row.counts ?? []).map((c) => [c.day, c.n])),
+    roundTotals: row.round_totals ?? [],
     // bigint columns arrive as JSON numbers: the policy schema only lets safe integers in.
     policy: row.policy && { ...row.policy, updated_at: new Date(row.policy.updated_at).toISOString() },
   };

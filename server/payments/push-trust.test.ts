@@ -183,6 +183,35 @@ describe("the terminal's word never loosens a limit", () => {
   });
 });
 
+describe('cutting what was taken offline into small bundles does not loosen max_unsynced_amount', () => {
+  // 300,000 XOF unsynced at most; each bundle below holds 120,000 XOF in two 60,000 sales.
+  const NE = { ...SN_POLICY, country: 'NE', max_unsynced_amount: 300_000 };
+  const pair = (t: Terminal, at?: Date) =>
+    [0, 1].map(() => t.sale({ price: 60_000 - 180, tax: 180, ...(at ? { createdAt: at } : {}) }));
+
+  it('three bundles of sales all taken before the first push: the third is over the limit', async () => {
+    expect((await s.call('POST', '/offline/policies', { token: admin, body: NE })).status).toBe(200);
+    const t = await enrollTerminal(s, admin, { country: 'NE' });
+    const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000);
+    const bundles = [];
+    for (const minutes of [30, 20, 10]) bundles.push(await t.bundle(pair(t, minutesAgo(minutes))));
+    const answers = [];
+    for (const envelope of bundles) answers.push((await push(s, envelope)).body);
+    expect(answers.map((a) => a.status)).toEqual(['accepted', 'accepted', 'review']);
+    expect(answers[2]!.reasons.map((r) => r.code)).toEqual(['UNSYNCED_TOTAL_OVER_LIMIT']);
+    expect(answers[2]!.reasons[0]!.detail).toContain('360000 XOF');
+  });
+
+  it('a till that pushes between its sales is held to each push alone', async () => {
+    const t = await enrollTerminal(s, admin, { country: 'NE' });
+    for (let i = 0; i < 3; i++) {
+      // Taken after the server received the previous bundle: that push synced everything before.
+      const res = await push(s, await t.bundle(pair(t, new Date(Date.now() + 1))));
+      expect(res.body.status, JSON.stringify(res.body)).toBe('accepted');
+    }
+  });
+});
+
 describe('genuine terminals with a policy still get paid', () => {
   it('admin-registered and code-enrolled terminals: accepted, reconciled, posted once', async () => {
     for (const t of [await enrollTerminal(s, admin), await enrollWithCode()]) {

@@ -223,6 +223,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
       seqFrom: payload.seq_from,
       seqTo: payload.seq_to,
       days: opened.facts.offlineByDay.map(([day]) => day),
+      earliest: new Date(opened.facts.earliest),
     }),
   ]);
   const begun = beginRows!.rows[0] as { device: LockedDevice | null; state: PushStateRow | null };
@@ -323,6 +324,11 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     serverNow: now,
     previousLastSaleAt: before?.last_sale_at ?? null,
     storedOfflineCountByDay: state.offlineCountByDay,
+    // bigint totals saturate at 2^53 - 1 when stored, so the sum stays a safe comparison.
+    storedUnsyncedTotal: state.roundTotals
+      .flat()
+      .filter((t) => t.currency === policy.currency)
+      .reduce((acc, t) => acc + t.total_minor, 0),
     sequenceGap: gaps.length > 0 ? gaps.join('; ') : null,
     chainBreak: breaks.length > 0 ? breaks.join('; ') : null,
     invalidSales: opened.invalidSales,

@@ -52,6 +52,11 @@ export interface ScoreContext {
   previousLastSaleAt: Date | null;
   /** Offline sales already stored for this device, per UTC day ('2025-01-15'). */
   storedOfflineCountByDay: ReadonlyMap<string, number>;
+  /**
+   * Sales totals, in the policy's currency, of the device's bundles stored since its last contact
+   * before this bundle's earliest sale: they were unsynced together with this bundle's.
+   */
+  storedUnsyncedTotal: number;
   /** Sequence / chain findings against what the server holds and inside the bundle. */
   sequenceGap: string | null;
   chainBreak: string | null;
@@ -203,12 +208,13 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
         `more than ${policy.max_offline_per_device_per_day} offline sales on ${overDays.map(([d]) => d).join(', ')}`,
       );
 
-    const unsynced = offline.reduce((acc, total) => acc + total, 0);
+    // Not this bundle alone: cutting what was taken offline into small bundles must not help.
+    const unsynced = ctx.storedUnsyncedTotal + offline.reduce((acc, total) => acc + total, 0);
     if (unsynced > policy.max_unsynced_amount)
       add(
         'UNSYNCED_TOTAL_OVER_LIMIT',
         WEIGHTS.UNSYNCED_TOTAL_OVER_LIMIT,
-        `${unsynced} ${policy.currency} taken offline, above max_unsynced_amount ${policy.max_unsynced_amount}`,
+        `${unsynced} ${policy.currency} taken offline since the last push before it, above max_unsynced_amount ${policy.max_unsynced_amount}`,
       );
   }
 

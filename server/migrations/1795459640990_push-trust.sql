@@ -1,16 +1,26 @@
 -- Up Migration
--- offline_push_begin also answers how the device was registered and for whom (issue #16): the push
--- takes sales only from a POS terminal of a tenant (enrolled_via 'admin' or 'code', with a tenant
--- and no user), never from a laptop a user registered for reading. Everything else is unchanged
--- from migration 1795459640940.
-CREATE OR REPLACE FUNCTION offline_push_begin(
+-- Issue #16. offline_push_begin also answers:
+-- - how the device was registered and for whom: the push takes sales only from a POS terminal of a
+--   tenant (enrolled_via 'admin' or 'code', with a tenant and no user), never from a laptop a user
+--   registered for reading;
+-- - round_totals: the totals of the device's bundles stored since its last contact before the
+--   bundle's earliest sale (p_earliest). Those sales were all unsynced at once, so
+--   max_unsynced_amount holds for them together: a terminal cannot slip under it by cutting what it
+--   took offline into many small bundles. The contact is the newest bundle received before that
+--   sale, found on the index below in one step.
+-- Everything else is unchanged from migration 1795459640940.
+CREATE INDEX offline_tx_bundles_device_received ON offline_tx_bundles (device_id, received_at);
+
+DROP FUNCTION offline_push_begin(text, uuid, text, timestamptz, bigint, bigint, date[]);
+CREATE FUNCTION offline_push_begin(
   p_device text,
   p_bundle uuid,
   p_nonce text,
   p_now timestamptz,
   p_seq_from bigint,
   p_seq_to bigint,
-  p_days date[]
+  p_days date[],
+  p_earliest timestamptz
 ) RETURNS TABLE (device json, state json)
 LANGUAGE plpgsql VOLATILE AS $$
 DECLARE
@@ -51,6 +61,13 @@ BEGIN
          FROM offline_device_days c
          WHERE c.device_id = p_device AND c.offline_sales > 0
            AND c.day = ANY (p_days)),
+      'round_totals',
+        (SELECT json_agg(b.totals) FROM offline_tx_bundles b
+         WHERE b.device_id = p_device
+           AND b.received_at > coalesce(
+             (SELECT max(c.received_at) FROM offline_tx_bundles c
+              WHERE c.device_id = p_device AND c.received_at < p_earliest),
+             '-infinity'::timestamptz)),
       'policy',
         (SELECT json_build_object('country', p.country, 'currency', p.currency,
                   'max_offline_amount', p.max_offline_amount,
@@ -64,7 +81,8 @@ END;
 $$;
 
 -- Down Migration
-CREATE OR REPLACE FUNCTION offline_push_begin(
+DROP FUNCTION offline_push_begin(text, uuid, text, timestamptz, bigint, bigint, date[], timestamptz);
+CREATE FUNCTION offline_push_begin(
   p_device text,
   p_bundle uuid,
   p_nonce text,
@@ -122,3 +140,4 @@ BEGIN
          FROM offline_policies p WHERE p.country = v_device.country));
 END;
 $$;
+DROP INDEX offline_tx_bundles_device_received;
