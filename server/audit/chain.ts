@@ -6,10 +6,17 @@ import { currentAuditKey, rowMac } from './key';
 /** The chain's first prev_hash. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-export type ActorType = 'user' | 'device' | 'anonymous' | 'system';
+/**
+ * Who did it: always an authenticated principal (a signed-in user, a device whose signature
+ * verified) or the server itself. There is no anonymous actor: requests that fail authentication
+ * are counted in metrics (outpost_auth_failures_total), never written here, so a stranger can neither
+ * grow the log nor contend its lock, and no row names an actor taken from a request body.
+ */
+export type ActorType = 'user' | 'device' | 'system';
 
 export interface AuditEntry {
   actorType: ActorType;
+  /** The authenticated principal's id (user id, device id from the verified signature), or a worker id. */
   actorId?: string | null;
   /** Dotted verb, e.g. `auth.sign_in`, `device.registered`, `bundle.accepted`. */
   action: string;

@@ -99,7 +99,8 @@ export function createPushService(deps: PushDeps) {
     }
     const envelope = parsed.data;
     const deviceId = envelope.device_id;
-    let actor: { type: ActorType; id: string } = { type: 'anonymous', id: deviceId };
+    // Set once the device's signature verifies; until then the caller is nobody (see the catch).
+    let actor: { type: ActorType; id: string } | undefined;
     try {
       for (let fresh = false; ; fresh = true) {
         const cached = fresh ? undefined : knownPems.get(deviceId);
@@ -157,29 +158,28 @@ export function createPushService(deps: PushDeps) {
               });
           }
         }
-        actor = { type: 'anonymous', id: deviceId };
+        actor = undefined;
       }
     } catch (err) {
       if (err instanceof PushRejected) {
         metrics.bundlesRejected.inc({ reason: err.code });
         if (err.code === PaymentErrorCode.DEVICE_NOT_FOUND) knownPems.delete(deviceId);
-        // A revoked or unknown device is not an actor, whether its signature verified or not.
-        const by =
-          err.code === PaymentErrorCode.DEVICE_NOT_FOUND
-            ? { type: 'anonymous' as const, id: deviceId }
-            : actor;
-        await withTransaction(deps.pool, (client) =>
-          appendAudit(client, {
-            actorType: by.type,
-            actorId: by.id,
-            action: 'bundle.rejected',
-            targetType: 'bundle',
-            targetId: envelope.bundle_id,
-            details: { code: err.code, device_id: deviceId, ...err.auditDetails },
-          }),
-        ).catch((auditErr: unknown) =>
-          deps.logger.error({ err: auditErr }, 'audit of a rejected bundle failed'),
-        );
+        // Only a device whose signature verified is an actor and may add to the audit log; an
+        // unknown, revoked or unverified sender (device_id is its own claim) is counted above only.
+        const by = err.code === PaymentErrorCode.DEVICE_NOT_FOUND ? undefined : actor;
+        if (by)
+          await withTransaction(deps.pool, (client) =>
+            appendAudit(client, {
+              actorType: by.type,
+              actorId: by.id,
+              action: 'bundle.rejected',
+              targetType: 'bundle',
+              targetId: envelope.bundle_id,
+              details: { code: err.code, device_id: deviceId, ...err.auditDetails },
+            }),
+          ).catch((auditErr: unknown) =>
+            deps.logger.error({ err: auditErr }, 'audit of a rejected bundle failed'),
+          );
       }
       throw err;
     }
