@@ -176,11 +176,10 @@ describe('POST /offline/push: refusals leave nothing behind', () => {
     expect(res.body.error?.code).toBe(code);
     expect(await bundleRows()).toBe(bundles);
     expect(await ledgerRows()).toBe(ledger);
-    // Refused while the envelope is opened, before push.ts holds the device as its author: nobody
-    // to audit (issue #16), only offline_bundles_rejected_total{reason} counts it. Later refusals
-    // are the verified device's own, and audited.
+    // Refused before the device's signature verified: nobody to audit (issue #16), only
+    // offline_bundles_rejected_total{reason} counts it. Later refusals are the device's own, audited.
     const id = (envelope as { bundle_id?: string }).bundle_id;
-    const byNobody = ['INVALID_SIGNATURE', 'DEVICE_NOT_FOUND', 'DECRYPTION_FAILED'].includes(code);
+    const byNobody = ['INVALID_SIGNATURE', 'DEVICE_NOT_FOUND'].includes(code);
     if (id && byNobody) expect(await auditCount('bundle.rejected', id)).toBe(0);
     if (id && !byNobody) expect(await auditCount('bundle.rejected', id)).toBeGreaterThanOrEqual(1);
   }

@@ -121,6 +121,10 @@ export function createPushService(deps: PushDeps) {
           if (cached !== undefined && (err instanceof BundleError || err instanceof DeviceKeyError)) continue;
           if (err instanceof DeviceKeyError)
             throw new Error(`device ${deviceId} has an unusable public key`, { cause: err });
+          // openParsedBundle (server/payments/open.ts) checks the signature first: past
+          // INVALID_SIGNATURE the device is the bundle's author, and its refusal is audited.
+          if (err instanceof BundleError && err.code !== 'INVALID_SIGNATURE')
+            actor = { type: 'device', id: deviceId };
           if (err instanceof BundleError)
             throw reject(err.code as PaymentErrorCode, err.message, {
               ...(err.details && 'field' in err.details ? { field: err.details.field } : {}),
