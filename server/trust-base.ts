@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Router } from 'express';
 import type pg from 'pg';
 import { readAnchor } from './audit/anchor';
-import { auditCheckpointer, type Checkpointer } from './audit/checkpoint';
+import { AuditChainBroken, auditCheckpointer, type Checkpointer } from './audit/checkpoint';
 import { installAuditKey } from './audit/key';
 import { DEFAULT_SCRYPT_COST, hashPassword, type ScryptCost } from './auth/passwords';
 import { purgeExpiredNonces } from './devices/signature';
@@ -54,7 +54,10 @@ export async function createTrustBase(options: TrustBaseOptions): Promise<TrustB
   // The first run keys a log written before the audit key existed; a broken chain is logged, not
   // fatal: the server keeps serving, and audit:verify names the row.
   const checkpoint = () =>
-    auditCheckpoints.run().catch((err: unknown) => logger.error({ err }, 'audit checkpoint refused'));
+    auditCheckpoints.run().catch((err: unknown) => {
+      if (err instanceof AuditChainBroken) logger.error({ err }, 'audit checkpoint refused');
+      else logger.warn({ err }, 'audit checkpoint failed; retried at the next interval');
+    });
   await checkpoint();
   const deps: TrustDeps = {
     pool,
