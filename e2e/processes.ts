@@ -120,7 +120,13 @@ export async function createAccount(
   await new Promise<void>((resolveRun, reject) => {
     const child = spawn(TSX, ['server/auth/admin-cli.ts', '--email', email, '--roles', roles], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: server.databaseUrl, OUTPOST_ADMIN_PASSWORD: password },
+      env: {
+        ...process.env,
+        DATABASE_URL: server.databaseUrl,
+        OUTPOST_ADMIN_PASSWORD: password,
+        // The server's master secret keys the user.created audit row (server/audit/key.ts).
+        ...(server.dataDir ? { OUTPOST_DATA_DIR: server.dataDir } : {}),
+      },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let errors = '';

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import type pg from 'pg';
 import { createApp } from './app';
+import { anchorPath } from './audit/anchor';
 import type { Config } from './config';
 import { migrate } from './db/migrate';
 import { openDatabase } from './db/open';
@@ -63,6 +64,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       logger,
       masterSecret,
       materialsDir: materialsDirOf(config.dataDir),
+      auditAnchorFile: anchorPath(config.dataDir),
     });
     cleanups.push(async () => trust.close());
 

@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Router } from 'express';
 import type pg from 'pg';
+import { readAnchor } from './audit/anchor';
+import { AuditChainBroken, auditCheckpointer, type Checkpointer } from './audit/checkpoint';
+import { installAuditKey } from './audit/key';
 import { DEFAULT_SCRYPT_COST, hashPassword, type ScryptCost } from './auth/passwords';
 import { purgeExpiredNonces } from './devices/signature';
 import { deriveKey } from './keys/master-secret';
@@ -22,11 +25,17 @@ export interface TrustBaseOptions {
   noncePurgeIntervalMs?: number;
   /** Uploads and encrypted materials; startServer passes `<dataDir>/materials`, tests a temp dir. */
   materialsDir?: string;
+  /** Where the audit anchor lives (audit/anchor.ts); startServer passes `<dataDir>/server/…`, tests none. */
+  auditAnchorFile?: string;
+  /** How often the audit chain's head gets a keyed checkpoint; 0 disables the timer (tests run it). */
+  auditCheckpointIntervalMs?: number;
 }
 
 export interface TrustBase {
   deps: TrustDeps;
   routers: Router[];
+  /** Keyed checkpoints of the audit chain (audit/checkpoint.ts). */
+  auditCheckpoints: Checkpointer;
   close(): void;
 }
 
@@ -34,6 +43,22 @@ export interface TrustBase {
 export async function createTrustBase(options: TrustBaseOptions): Promise<TrustBase> {
   const { pool, logger, masterSecret } = options;
   const scryptCost = options.scryptCost ?? DEFAULT_SCRYPT_COST;
+  const auditKey = installAuditKey(masterSecret);
+  const anchorFile = options.auditAnchorFile;
+  const auditCheckpoints = auditCheckpointer({
+    pool,
+    key: auditKey,
+    logger,
+    ...(anchorFile === undefined ? {} : { anchorFile, anchor: await readAnchor(anchorFile, auditKey) }),
+  });
+  // The first run keys a log written before the audit key existed; a broken chain is logged, not
+  // fatal: the server keeps serving, and audit:verify names the row.
+  const checkpoint = () =>
+    auditCheckpoints.run().catch((err: unknown) => {
+      if (err instanceof AuditChainBroken) logger.error({ err }, 'audit checkpoint refused');
+      else logger.warn({ err }, 'audit checkpoint failed; retried at the next interval');
+    });
+  await checkpoint();
   const deps: TrustDeps = {
     pool,
     logger,
@@ -50,5 +75,15 @@ export async function createTrustBase(options: TrustBaseOptions): Promise<TrustB
           purgeExpiredNonces(pool).catch((err: unknown) => logger.warn({ err }, 'nonce purge failed'));
         }, interval).unref()
       : undefined;
-  return { deps, routers: [buildRouter(deps, allHandlers(deps))], close: () => clearInterval(timer) };
+  const every = options.auditCheckpointIntervalMs ?? 5_000;
+  const auditTimer = every > 0 ? setInterval(() => void checkpoint(), every).unref() : undefined;
+  return {
+    deps,
+    routers: [buildRouter(deps, allHandlers(deps))],
+    auditCheckpoints,
+    close: () => {
+      clearInterval(timer);
+      clearInterval(auditTimer);
+    },
+  };
 }

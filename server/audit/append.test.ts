@@ -1,10 +1,11 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../test/pg/database';
 import { createPool } from '../db/pool';
 import { withTransaction } from '../db/tx';
 import { migrate } from '../db/migrate';
 import { appendAudit, auditHash, auditTemplate, GENESIS_HASH, type AuditRow } from './chain';
+import { installAuditKey } from './key';
 import { verifyAuditChain } from './verify';
 
 /**
@@ -12,6 +13,7 @@ import { verifyAuditChain } from './verify';
  * built here; verify.ts recomputes it in JS. These must agree byte for byte, whatever the details.
  */
 let pool: ReturnType<typeof createPool>;
+const key = installAuditKey(randomBytes(32));
 beforeAll(async () => {
   pool = createPool(await freshDatabase());
   await migrate(pool);
@@ -63,7 +65,7 @@ describe('audit append in one statement', () => {
       ),
     );
     expect(new Set(results.map((r) => r.hash)).size).toBe(results.length);
-    const report = await verifyAuditChain(pool);
+    const report = await verifyAuditChain(pool, key);
     expect(report).toMatchObject({ ok: true });
     expect(report.rows).toBeGreaterThanOrEqual(results.length);
   });

@@ -1,18 +1,25 @@
 import { execFile } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { withTransaction } from '../db/tx';
-import { startTestServer, type TestServer } from '../testing/harness';
+import { startTestServer, TEST_MASTER_SECRET, type TestServer } from '../testing/harness';
 import { appendAudit } from './chain';
+import { auditKeyFrom } from './key';
 import { verifyAuditChain } from './verify';
 
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 let s: TestServer;
+let dataDir: string;
+const key = auditKeyFrom(TEST_MASTER_SECRET);
 beforeAll(async () => {
   s = await startTestServer();
+  dataDir = await mkdtemp(join(tmpdir(), 'outpost-audit-'));
 });
 afterAll(async () => {
   await s?.close();
@@ -22,7 +29,12 @@ async function auditVerify(): Promise<{ code: number; out: string }> {
   try {
     const { stdout } = await run(process.execPath, ['--import', 'tsx', 'server/audit/verify-cli.ts'], {
       cwd: ROOT,
-      env: { ...process.env, DATABASE_URL: s.dbUrl },
+      env: {
+        ...process.env,
+        DATABASE_URL: s.dbUrl,
+        OUTPOST_MASTER_SECRET: TEST_MASTER_SECRET.toString('base64'),
+        OUTPOST_DATA_DIR: dataDir,
+      },
     });
     return { code: 0, out: stdout };
   } catch (err) {
@@ -49,7 +61,7 @@ describe('audit log', () => {
       await appendAudit(client, { actorType: 'system', action: 'test.rolled_back' });
       throw new Error('rollback');
     }).catch(() => undefined);
-    const report = await verifyAuditChain(s.pool);
+    const report = await verifyAuditChain(s.pool, key);
     expect(report).toMatchObject({ ok: true, rows: 40 });
   });
 

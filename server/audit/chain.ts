@@ -1,14 +1,22 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { canonicalJson } from '../../protocol/crypto';
 import type { Queryable } from '../db/tx';
+import { currentAuditKey, rowMac } from './key';
 
 /** The chain's first prev_hash. */
 export const GENESIS_HASH = '0'.repeat(64);
 
-export type ActorType = 'user' | 'device' | 'anonymous' | 'system';
+/**
+ * Who did it: always an authenticated principal (a signed-in user, a device whose signature
+ * verified) or the server itself. There is no anonymous actor: requests that fail authentication
+ * are counted in metrics (outpost_auth_failures_total), never written here, so a stranger can neither
+ * grow the log nor contend its lock, and no row names an actor taken from a request body.
+ */
+export type ActorType = 'user' | 'device' | 'system';
 
 export interface AuditEntry {
   actorType: ActorType;
+  /** The authenticated principal's id (user id, device id from the verified signature), or a worker id. */
   actorId?: string | null;
   /** Dotted verb, e.g. `auth.sign_in`, `device.registered`, `bundle.accepted`. */
   action: string;
@@ -28,6 +36,12 @@ export interface AuditRow {
   target_id: string | null;
   details: Record<string, unknown>;
   prev_hash: string;
+}
+
+/** The keyed part (./key.ts); null on rows written before the log was keyed. */
+export interface RowKeying {
+  row_mac: string | null;
+  row_nonce: string | null;
 }
 
 /** SHA-256 over the canonical JSON of every field but the hash itself. */
@@ -64,8 +78,13 @@ export function auditTemplate(row: Omit<AuditRow, 'id' | 'prev_hash'>): { head: 
   return { head: text.slice(0, at) + '"id":', tail: text.slice(at + LINK.length) };
 }
 
-/** The one statement that appends `entry`; push.ts sends COMMIT right behind it. */
+/**
+ * The one statement that appends `entry`; push.ts sends COMMIT right behind it. The row's MAC is
+ * computed here, before the statement, because it covers only the content and a fresh nonce: the
+ * key never goes to the database and the append stays one round trip under the chain lock.
+ */
 export function auditStatement(entry: AuditEntry): { text: string; values: unknown[] } {
+  const key = currentAuditKey();
   const row = {
     // Millisecond precision: what a JS Date carries, so the stored value reads back identically.
     at: new Date().toISOString(),
@@ -77,8 +96,9 @@ export function auditStatement(entry: AuditEntry): { text: string; values: unkno
     details: entry.details ?? {},
   };
   const { head, tail } = auditTemplate(row);
+  const nonce = randomBytes(16).toString('hex');
   return {
-    text: 'SELECT audit_id::text AS id, audit_hash AS hash FROM offline_audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9)',
+    text: 'SELECT audit_id::text AS id, audit_hash AS hash FROM offline_audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
     values: [
       row.at,
       row.actor_type,
@@ -89,6 +109,8 @@ export function auditStatement(entry: AuditEntry): { text: string; values: unkno
       JSON.stringify(row.details),
       head,
       tail,
+      rowMac(key, { ...row, row_nonce: nonce }),
+      nonce,
     ],
   };
 }

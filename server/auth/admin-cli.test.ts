@@ -1,4 +1,8 @@
 import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import pg from 'pg';
@@ -10,12 +14,22 @@ const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const dbUrl = await freshDatabase();
 const pool = new pg.Pool({ connectionString: dbUrl });
+// The server's master secret keys the user.created audit row; an empty data directory holds none.
+const MASTER = { OUTPOST_MASTER_SECRET: randomBytes(32).toString('base64') };
+const emptyDataDir = await mkdtemp(join(tmpdir(), 'outpost-admin-'));
 afterAll(() => pool.end());
 
 async function adminCreate(args: string[], env: Record<string, string>, input?: string) {
   const child = run(process.execPath, ['--import', 'tsx', 'server/auth/admin-cli.ts', ...args], {
     cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: dbUrl, OUTPOST_ADMIN_PASSWORD: '', ...env },
+    env: {
+      ...process.env,
+      DATABASE_URL: dbUrl,
+      OUTPOST_DATA_DIR: emptyDataDir,
+      OUTPOST_ADMIN_PASSWORD: '',
+      ...MASTER,
+      ...env,
+    },
   });
   if (input !== undefined) {
     child.child.stdin?.end(input);
@@ -58,5 +72,15 @@ describe('npm run admin:create', () => {
     expect((await adminCreate(['--email', 'x@example.com'], { OUTPOST_ADMIN_PASSWORD: 'short' })).code).toBe(
       2,
     );
+  });
+
+  it("refuses to run without the server's master secret, creating nothing", async () => {
+    const res = await adminCreate(['--email', 'nokey@example.com'], {
+      OUTPOST_ADMIN_PASSWORD: 'a long enough password',
+      OUTPOST_MASTER_SECRET: '',
+    });
+    expect(res.code).toBe(2);
+    expect(res.out).toMatch(/no master secret/);
+    expect((await pool.query("SELECT 1 FROM users WHERE email = 'nokey@example.com'")).rowCount).toBe(0);
   });
 });

@@ -9,6 +9,8 @@ import { Email, Role } from '../../protocol/http';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/open';
+import { installAuditKey } from '../audit/key';
+import { loadExistingMasterSecret, loadMasterSecret } from '../keys/master-secret';
 import { createUser, UserExistsError } from './users';
 
 const MIN_PASSWORD = 12;
@@ -42,8 +44,20 @@ async function main(): Promise<void> {
   const password = await readPassword();
   if (password.length < MIN_PASSWORD) fail(`the password must have at least ${MIN_PASSWORD} characters`);
 
-  const db = await openDatabase(loadConfig());
+  const config = loadConfig();
+  const db = await openDatabase(config);
   try {
+    // The user.created row is keyed with the server's audit key. The embedded database's data
+    // directory is the server's own, so its master.key may be created here as the server would;
+    // on DATABASE_URL only the server's (OUTPOST_MASTER_SECRET or its master.key) will do.
+    const master = db.embedded
+      ? await loadMasterSecret(config.masterSecret, config.dataDir)
+      : await loadExistingMasterSecret(config.masterSecret, config.dataDir);
+    if (!master)
+      fail(
+        "no master secret: set OUTPOST_MASTER_SECRET to the server's, or OUTPOST_DATA_DIR to the server data directory holding server/master.key",
+      );
+    installAuditKey(master);
     await migrate(db.pool);
     const user = await createUser(
       db.pool,

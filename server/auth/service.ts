@@ -41,23 +41,17 @@ async function tokensFor(
   };
 }
 
-/** Undefined for wrong credentials, whatever was wrong; the failure is audited either way. */
+/**
+ * Undefined for wrong credentials, whatever was wrong. A failure writes nothing: the caller is not
+ * authenticated, so it may not add to the audit log (nor take its lock); the error handler counts
+ * it in outpost_auth_failures_total instead.
+ */
 export async function signIn(deps: AuthDeps, input: SignInRequest): Promise<TokenResponse | undefined> {
   const user = await findUserByEmail(deps.pool, input.email);
   // Hashing happens before any transaction: it is the slow part and must not hold one open.
   const passwordOk = await verifyPassword(input.password, user?.password_hash ?? deps.dummyHash);
+  if (!user || !passwordOk || user.disabled) return undefined;
   return withTransaction(deps.pool, async (client) => {
-    if (!user || !passwordOk || user.disabled) {
-      const reason = !user ? 'unknown_email' : !passwordOk ? 'wrong_password' : 'disabled';
-      await appendAudit(client, {
-        actorType: 'anonymous',
-        action: 'auth.sign_in_failed',
-        targetType: user ? 'user' : null,
-        targetId: user?.id ?? null,
-        details: { email: input.email, reason },
-      });
-      return undefined;
-    }
     const tokens = await tokensFor(client, deps.keys, user, null);
     await appendAudit(client, {
       actorType: 'user',
@@ -97,8 +91,10 @@ export async function refresh(deps: AuthDeps, token: string): Promise<RefreshOut
       );
       const victim = revoked.rows[0];
       if (victim) {
+        // Only a once-valid refresh token gets here (its hash matched a rotated one), and the row
+        // names no actor from the request: the server itself detected the reuse and revoked.
         await appendAudit(client, {
-          actorType: 'anonymous',
+          actorType: 'system',
           action: 'auth.refresh_reuse_detected',
           targetType: 'user',
           targetId: victim.user_id,

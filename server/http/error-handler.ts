@@ -2,6 +2,7 @@ import type { ErrorRequestHandler, RequestHandler, Response } from 'express';
 import { z } from 'zod';
 import { HttpErrorCode, type HttpErrorBody } from '../../protocol/http';
 import type { Logger } from '../logger';
+import { countAuthFailure } from './auth-failures';
 import { HttpError, validationIssues } from './errors';
 
 export function sendError(res: Response, status: number, code: string, message: string, details?: unknown) {
@@ -71,6 +72,7 @@ export function errorHandler(fallbackLogger: Logger): ErrorRequestHandler {
             ? fromParserError(err)
             : undefined;
     if (known) {
+      countAuthFailure(known.code);
       sendError(res, known.status, known.code, known.message, known.details);
       return;
     }

@@ -58,3 +58,22 @@ function decode(text: string, file: string): Buffer {
 export function deriveKey(master: Buffer, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', master, Buffer.alloc(0), `outpost:${purpose}`, 32));
 }
+
+/**
+ * The master secret for a tool run beside the server (worker, audit:verify, admin:create on
+ * DATABASE_URL): from OUTPOST_MASTER_SECRET or the server's existing master.key, never a new one,
+ * which would key rows the server cannot verify. Undefined when neither exists.
+ */
+export async function loadExistingMasterSecret(
+  configured: Buffer | undefined,
+  dataDir: string,
+): Promise<Buffer | undefined> {
+  if (configured) return configured;
+  const file = masterSecretPath(dataDir);
+  try {
+    return decode(await readFile(file, 'utf8'), file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}

@@ -7,6 +7,7 @@
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/open';
+import { installAuditKey } from '../audit/key';
 import { loadMasterSecret } from '../keys/master-secret';
 import { rotateKek } from './kek';
 
@@ -16,6 +17,7 @@ async function main(): Promise<number> {
   try {
     await migrate(db.pool);
     const master = await loadMasterSecret(config.masterSecret, config.dataDir);
+    installAuditKey(master);
     const result = await rotateKek(db.pool, master, { type: 'system', id: 'kek:rotate' });
     process.stdout.write(`KEK rotated to version ${result.version}: ${result.rewrapped} CEKs re-wrapped\n`);
     return 0;

@@ -46,6 +46,13 @@ export const metrics = {
   activeDevices: gauge('offline_active_devices', 'Devices enrolled and not revoked'),
   activeLicenses: gauge('offline_active_licenses', 'Licences active and not expired'),
   pendingJobs: gauge('offline_pending_jobs', 'Encryption jobs waiting'),
+  // Issue #16: refusals of callers that could not be authenticated, by error code. They are counted
+  // here and never written to the audit log (server/http/auth-failures.ts says which codes).
+  authFailures: counter(
+    'outpost_auth_failures_total',
+    'Requests refused because the caller could not be authenticated, by error code',
+    ['reason'],
+  ),
   // HTTP
   httpDuration: histogram(
     'http_request_duration_seconds',

@@ -98,7 +98,8 @@ export function createPushService(deps: PushDeps) {
     }
     const envelope = parsed.data;
     const deviceId = envelope.device_id;
-    let actor: { type: ActorType; id: string } = { type: 'anonymous', id: deviceId };
+    // Set once the device's signature verifies; until then the caller is nobody (see the catch).
+    let actor: { type: ActorType; id: string } | undefined;
     try {
       // Before any key or signature work: an id that names no key of ours is a bundle this server
       // cannot have been meant to open, and its payload would not be what a terminal sealed to us.
@@ -127,6 +128,10 @@ export function createPushService(deps: PushDeps) {
           if (cached !== undefined && (err instanceof BundleError || err instanceof DeviceKeyError)) continue;
           if (err instanceof DeviceKeyError)
             throw new Error(`device ${deviceId} has an unusable public key`, { cause: err });
+          // openParsedBundle (server/payments/open.ts) checks the signature first: past
+          // INVALID_SIGNATURE the device is the bundle's author, and its refusal is audited.
+          if (err instanceof BundleError && err.code !== 'INVALID_SIGNATURE')
+            actor = { type: 'device', id: deviceId };
           if (err instanceof BundleError)
             throw reject(err.code as PaymentErrorCode, err.message, {
               ...(err.details && 'field' in err.details ? { field: err.details.field } : {}),
@@ -164,29 +169,28 @@ export function createPushService(deps: PushDeps) {
               });
           }
         }
-        actor = { type: 'anonymous', id: deviceId };
+        actor = undefined;
       }
     } catch (err) {
       if (err instanceof PushRejected) {
         metrics.bundlesRejected.inc({ reason: err.code });
         if (err.code === PaymentErrorCode.DEVICE_NOT_FOUND) knownPems.delete(deviceId);
-        // A revoked or unknown device is not an actor, whether its signature verified or not.
-        const by =
-          err.code === PaymentErrorCode.DEVICE_NOT_FOUND
-            ? { type: 'anonymous' as const, id: deviceId }
-            : actor;
-        await withTransaction(deps.pool, (client) =>
-          appendAudit(client, {
-            actorType: by.type,
-            actorId: by.id,
-            action: 'bundle.rejected',
-            targetType: 'bundle',
-            targetId: envelope.bundle_id,
-            details: { code: err.code, device_id: deviceId, ...err.auditDetails },
-          }),
-        ).catch((auditErr: unknown) =>
-          deps.logger.error({ err: auditErr }, 'audit of a rejected bundle failed'),
-        );
+        // Only a device whose signature verified is an actor and may add to the audit log; an
+        // unknown, revoked or unverified sender (device_id is its own claim) is counted above only.
+        const by = err.code === PaymentErrorCode.DEVICE_NOT_FOUND ? undefined : actor;
+        if (by)
+          await withTransaction(deps.pool, (client) =>
+            appendAudit(client, {
+              actorType: by.type,
+              actorId: by.id,
+              action: 'bundle.rejected',
+              targetType: 'bundle',
+              targetId: envelope.bundle_id,
+              details: { code: err.code, device_id: deviceId, ...err.auditDetails },
+            }),
+          ).catch((auditErr: unknown) =>
+            deps.logger.error({ err: auditErr }, 'audit of a rejected bundle failed'),
+          );
       }
       throw err;
     }

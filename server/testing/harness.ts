@@ -18,6 +18,12 @@ import { createTrustBase, type TrustBase } from '../trust-base';
 export const TEST_SCRYPT_COST = { N: 1024, r: 8, p: 1 };
 export const PASSWORD = 'correct horse battery staple';
 
+/**
+ * One master secret for every test server of a process: the audit key is per process (audit/key.ts),
+ * so servers started side by side in one test file must share it, as replicas of one deployment do.
+ */
+export const TEST_MASTER_SECRET = randomBytes(32);
+
 export interface CallOptions {
   token?: string;
   body?: unknown;
@@ -58,9 +64,10 @@ export async function startTestServer(): Promise<TestServer> {
   const trust = await createTrustBase({
     pool,
     logger,
-    masterSecret: randomBytes(32),
+    masterSecret: TEST_MASTER_SECRET,
     scryptCost: TEST_SCRYPT_COST,
     noncePurgeIntervalMs: 0,
+    auditCheckpointIntervalMs: 0,
   });
   const server: Server = createApp({ pool, logger, routes: trust.routers }).listen(0, '127.0.0.1');
   await once(server, 'listening');

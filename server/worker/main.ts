@@ -1,6 +1,8 @@
 import { ConfigError, loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { installAuditKey } from '../audit/key';
+import { loadExistingMasterSecret } from '../keys/master-secret';
 import { createLogger } from '../logger';
 import { runEncryptionOnce, startEncryptionWorker } from '../materials/encryption-worker';
 import { workerMaterialsDeps } from '../materials/worker-deps';
@@ -31,6 +33,16 @@ async function main(): Promise<number> {
     );
     return 1;
   }
+  // The worker appends audit rows (bundle.reconciled, …), keyed with the server's audit key: without
+  // the server's master secret it could only write rows that audit:verify rightly calls forged.
+  const master = await loadExistingMasterSecret(config.masterSecret, config.dataDir);
+  if (!master) {
+    process.stderr.write(
+      "The worker needs the server's master secret: set OUTPOST_MASTER_SECRET, or OUTPOST_DATA_DIR to the server's data directory (server/master.key).\n",
+    );
+    return 1;
+  }
+  installAuditKey(master);
   const logger = createLogger(config.logLevel).child({ component: 'worker' });
   const pool = createPool(config.databaseUrl, { logger });
   try {
