@@ -43,8 +43,12 @@ function moneyInAndOut(t: Terminal) {
   return [sale, qr, refund];
 }
 
-/** Pushes, expects the refusal, then runs the reconciliation worker: nothing stored, nothing posted. */
-async function expectRefused(envelope: { bundle_id: string }, status: number, code: string) {
+/**
+ * Pushes, expects the refusal, then runs the reconciliation worker: nothing stored, nothing posted.
+ * `audited`: a refusal answered after the device's signature verified is audited once; one answered
+ * before it (an unknown key id) writes no audit row, since the caller is nobody yet.
+ */
+async function expectRefused(envelope: { bundle_id: string }, status: number, code: string, audited = true) {
   const bundles = await bundleRows();
   const ledger = await ledgerRows();
   const res = await push(s, envelope);
@@ -58,7 +62,7 @@ async function expectRefused(envelope: { bundle_id: string }, status: number, co
       `SELECT count(*) AS n FROM offline_audit_logs WHERE action = 'bundle.rejected' AND target_id = $1`,
       [envelope.bundle_id],
     ),
-  ).toBe(1);
+  ).toBe(audited ? 1 : 0);
   return res;
 }
 
@@ -148,7 +152,7 @@ describe('a bundle must be sealed to a key of this server', () => {
     const t = await enrollTerminal(s, admin);
     // Sealed to our real key and signed: only the id is foreign.
     for (const id of ['srv-test', 'x25519:AAAAAAAAAAAAAAAAAAAAAA']) {
-      await expectRefused(await t.bundle(t.sales(1), { serverKeyId: id }), 422, 'UNKNOWN_SERVER_KEY');
+      await expectRefused(await t.bundle(t.sales(1), { serverKeyId: id }), 422, 'UNKNOWN_SERVER_KEY', false);
     }
   });
 });
