@@ -380,6 +380,7 @@ export const en = {
     SEQUENCE_CONFLICT: 'The server already holds different sales with these numbers.',
     INVALID_NONCE: 'The server refused a repeated request; it will be retried.',
     // POS hardware (issue 6)
+    CARD_DATA_DISCARDED: 'Card data was read by the scanner; it was discarded. Use the card reader.',
     DEMO_HARDWARE_OFF: 'Demo hardware is off: turn it on in Settings.',
     NO_PRINTER: 'No receipt printer is chosen: choose one in Settings.',
     PRINTER_DISCONNECTED: 'The printer is not answering: check that it is plugged in and on.',
