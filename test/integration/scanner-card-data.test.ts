@@ -38,7 +38,14 @@ const SWIPES = {
 };
 /** Luhn- and GS1-valid, like a card number and a product code: not in the catalog, so card data. */
 const MAYBE_CARD = '4006381333924';
-const PANS = ['4111111111111111', '5555555555554444', '378282246310005', '5500005555555559', MAYBE_CARD];
+const PANS = [
+  '4111111111111111',
+  '4111 1111 1111 1111',
+  '5555555555554444',
+  '378282246310005',
+  '5500005555555559',
+  MAYBE_CARD,
+];
 /** Real EAN-13s: a Stabilo pen (not Luhn-valid) and GS1's own example (Luhn-valid by chance). */
 const PEN = '4006381333931';
 const GS1_EXAMPLE = '5901234123457';
@@ -211,6 +218,16 @@ describe('a magstripe reader set up as a keyboard scanner', () => {
       ['pos.catalog.byBarcode', { barcode: '30569309025904' }],
       ['pos.catalog.byBarcode', { barcode: MAYBE_CARD }],
       ['hardware.demo.scan', { text: SWIPES.mastercard }],
+      // Typed into the card tender's token field, grouped as embossed: never stored with the sale.
+      [
+        'pos.sale.capture',
+        {
+          lines: [{ sku: 'pen', name: 'Stylo', qty: 1, unitPriceMinor: 1000, taxRateBp: 1800 }],
+          tenders: [
+            { type: 'card', amountMinor: 1180, brand: 'visa', last4: '1111', token: '4111 1111 1111 1111' },
+          ],
+        },
+      ],
     ];
     for (const [method, input] of refusals) {
       const refused = await c.call(method, input).then(
