@@ -60,6 +60,14 @@ describe('card data in scanned or typed text', () => {
     }
   });
 
+  it('does not take a UUID whose last group is a Luhn-valid number for a card', () => {
+    // 426614174008 alone, and 456426614174007 with the group before it, are Luhn-valid.
+    for (const tail of ['426614174008', '426614174007']) {
+      expect(classifyCardData(`Sale 123e4567-e89b-12d3-a456-${tail} not found`)).toBe('none');
+      expect(classifyCardData(`Sale 456-${tail} not found`)).not.toBe('none');
+    }
+  });
+
   it('calls a Luhn-valid 12–14 digit GTIN ambiguous only when it is the whole text', () => {
     // GS1's own example EAN-13 is Luhn-valid by chance: it sells only when the catalog knows it.
     expect(classifyCardData('5901234123457')).toBe('ambiguous');

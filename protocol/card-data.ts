@@ -6,9 +6,9 @@
  * the same rule before anything it collected from the keyboard leaves for the core.
  *
  * The rule (docs/hardware.md, "Card data read by the scanner"):
- * - track data: a track 1 start `%B` followed by a digit, a track 2 start `;` followed by 8+
- *   digits or by digits and `=`, a card number followed by a field separator (`=` or `^`, sentinels lost), or a track 1
- *   name and expiry (`^NAME^YYMM`), anywhere in the text;
+ * - track data, anywhere in the text: a track 1 start `%B` followed by a digit; a track 2 start
+ *   `;` followed by 8+ digits, or by digits and `=`; a card number followed by a field separator
+ *   (`=` or `^`: a track whose sentinels were lost); a track 1 name and expiry (`^NAME^YYMM`);
  * - a Luhn-valid run of 15–19 digits, also with single spaces or dashes between groups;
  * - a Luhn-valid run of 12–14 digits whose GS1 check digit is wrong: no product code has it;
  * - a Luhn-valid 12–14 digit run that is also a valid GTIN is `ambiguous`: when it is the whole
@@ -20,6 +20,8 @@ export const CARD_DATA_DISCARDED = 'CARD_DATA_DISCARDED';
 export const CARD_DATA_MESSAGE = 'Card data was read by the scanner; it was discarded. Use the card reader.';
 
 export type CardDataVerdict = 'none' | 'card-data' | 'ambiguous';
+
+const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 
 const TRACK_PATTERNS: readonly RegExp[] = [
   /%B\d/,
@@ -75,7 +77,8 @@ function* digitSpans(text: string): Generator<{ digits: string; whole: boolean }
 
 /** What a scanned or typed text is; `ambiguous` only when the whole text is a 12–14 digit number. */
 export function classifyCardData(input: string): CardDataVerdict {
-  const text = input.trim();
+  // A UUID's last group may be 12 digits, Luhn-valid by chance; it is an id, never a card number.
+  const text = input.replace(UUID, ' ').trim();
   if (TRACK_PATTERNS.some((p) => p.test(text))) return 'card-data';
   let verdict: CardDataVerdict = 'none';
   for (const { digits, whole } of digitSpans(text)) {
