@@ -11,7 +11,7 @@ import { deviceStatus } from './device/status';
 import { ReachabilityMonitor } from './net/reachability';
 import { ManagerPins } from './pos/manager-pin';
 import { PosService } from './pos/pos-service';
-import { guardedByBarcode, refuseCardDataQuery } from './pos/catalog-card-guard';
+import { guardedByBarcode, refuseCardDataInSale, refuseCardDataQuery } from './pos/card-data-guard';
 import { qrHandlers } from './pos/qr-handlers';
 import { QrService } from './pos/qr-service';
 import { SettingsStore } from './settings/settings-store';
@@ -238,9 +238,18 @@ export async function createCore(
       'pos.catalog.byBarcode': async ({ barcode }) => ({
         item: await guardedByBarcode(barcode, (code) => needPos().byBarcode(code)),
       }),
-      'pos.sale.capture': (input) => needPos().capture(input),
-      'pos.sale.refund': (input) => needPos().refund(input),
-      'pos.sale.void': (input) => needPos().void(input),
+      'pos.sale.capture': async (input) => {
+        refuseCardDataInSale(input);
+        return needPos().capture(input);
+      },
+      'pos.sale.refund': async (input) => {
+        refuseCardDataInSale(input);
+        return needPos().refund(input);
+      },
+      'pos.sale.void': async (input) => {
+        refuseCardDataInSale(input);
+        return needPos().void(input);
+      },
       'pos.shift.open': ({ floatMinor }) => needPos().openShift(floatMinor),
       'pos.shift.close': ({ countedCashMinor }) => needPos().closeShift(countedCashMinor),
       'pos.managerPin.set': (input) => needPos().setManagerPin(input),

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CatalogEntry, HardwareEvent } from '../../protocol/api';
+import type { CatalogEntry, HardwareEvent, SaleSummary } from '../../protocol/api';
 import type { HidBackend, HidConnection, UsbBackend } from '../../native/hardware/discovery/backends';
 import { classifyHid, deviceId, type DiscoveredDevice } from '../../native/hardware/discovery/classify';
 import { DEMO_CARDS } from '../../native/hardware/sim/demo-cards';
@@ -196,6 +196,7 @@ describe('a magstripe reader set up as a keyboard scanner', () => {
 
     // Real EAN-13s still scan and sell, the one that is Luhn-valid by chance too: the catalog has it.
     await c.call('pos.shift.open', { floatMinor: 0 });
+    const sales: SaleSummary[] = [];
     for (const code of [PEN, GS1_EXAMPLE]) {
       typeOnScannerPort(code);
       expect(await nextEvent()).toMatchObject({ type: 'scan', text: code, gtin: code });
@@ -203,10 +204,12 @@ describe('a magstripe reader set up as a keyboard scanner', () => {
         barcode: code,
       });
       expect(item?.barcode).toBe(code);
-      await c.call('pos.sale.capture', {
-        lines: [{ sku: item!.sku, name: item!.name, qty: 1, unitPriceMinor: 1000, taxRateBp: 1800 }],
-        tenders: [{ type: 'cash', amountMinor: 1180 }],
-      });
+      sales.push(
+        await c.call<SaleSummary>('pos.sale.capture', {
+          lines: [{ sku: item!.sku, name: item!.name, qty: 1, unitPriceMinor: 1000, taxRateBp: 1800 }],
+          tenders: [{ type: 'cash', amountMinor: 1180 }],
+        }),
+      );
     }
 
     // The same tracks typed into the till's search box and sent as a renderer would: refused by
@@ -228,6 +231,17 @@ describe('a magstripe reader set up as a keyboard scanner', () => {
           ],
         },
       ],
+      // Free text the cashier types, where the same reader can type: a line name, a void's reason.
+      [
+        'pos.sale.capture',
+        {
+          lines: [
+            { sku: 'pen', name: 'Stylo 5500-0055-5555-5559', qty: 1, unitPriceMinor: 1000, taxRateBp: 1800 },
+          ],
+          tenders: [{ type: 'cash', amountMinor: 1180 }],
+        },
+      ],
+      ['pos.sale.void', { originalSaleId: sales[0]!.saleId, reason: SWIPES.amex }],
     ];
     for (const [method, input] of refusals) {
       const refused = await c.call(method, input).then(
