@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import WebSocket from 'ws';
-import { POLICY } from './pos-fixtures';
+import { POLICY, searchBox } from './pos-fixtures';
 import { adminPost, createAdmin, startServer, startWebHost, tempDir, type Running } from './processes';
 
 /**
@@ -184,6 +184,60 @@ test('demo hardware: swipe fills the card tender, scan adds a product, the print
     expect((await demo.call<{ jobId: string }>('hardware.demo.lastPrint')).jobId).toBe(printed.jobId);
   } finally {
     demo.close();
+  }
+});
+
+test('card data read by the scanner or typed into the search box is discarded, never shown or sent', async ({
+  page,
+}) => {
+  // Every frame between the page and the core, both ways, from the first page load.
+  const sent: string[] = [];
+  const received: string[] = [];
+  page.on('websocket', (ws) => {
+    ws.on('framesent', (f) => sent.push(String(f.payload)));
+    ws.on('framereceived', (f) => received.push(String(f.payload)));
+  });
+  await enrollAndOpenShift(page);
+  await page.getByRole('link', { name: 'Sale' }).click();
+  await page.getByLabel('Cash float').fill('10 000');
+  await page.getByRole('button', { name: 'Open shift' }).click();
+  await expect(page.getByTestId('shift-info')).toBeVisible();
+  const discarded = page.getByText(
+    'Card data was read by the scanner; it was discarded. Use the card reader.',
+  );
+
+  const demo = await demoClient(host.url);
+  try {
+    // A magstripe reader set up as a scanner: the demo HID POS scanner reads a test card's tracks.
+    await demo.call('hardware.demo.set', { on: true });
+    await expect(demo.call('hardware.demo.scanCard', { card: 'visa' })).resolves.toMatchObject({
+      type: 'scan-discarded',
+      code: 'CARD_DATA_DISCARDED',
+    });
+    await expect(discarded).toBeVisible();
+  } finally {
+    demo.close();
+  }
+
+  // The same reader as a plain keyboard typing into the till's search box, then Enter.
+  const search = searchBox(page);
+  await search.pressSequentially('%B5555555555554444^DEMO/CARD^2712201000?;5555555555554444=27122010000?');
+  await expect(search).toHaveValue('');
+  await search.press('Enter');
+  await expect(discarded).toBeVisible();
+  // The field takes a product code at once after the swipe.
+  await search.pressSequentially('6001234567890');
+  await search.press('Enter');
+  await expect(page.getByTestId('line-rice-1kg')).toContainText('Riz parfumé 1kg');
+
+  // Nothing of either card is on the screen or in any frame; the frames were seen (the product).
+  const screen = `${await page.locator('body').innerText()}\n${await page.content()}`;
+  expect(received.join('\n')).toContain('scan-discarded');
+  expect(sent.join('\n')).toContain('6001234567890');
+  for (const digits of ['411111', '555555', 'DEMO/CARD']) {
+    expect(screen, digits).not.toContain(digits);
+    expect(sent.join('\n'), digits).not.toContain(digits);
+    expect(received.join('\n'), digits).not.toContain(digits);
   }
 });
 

@@ -11,7 +11,7 @@ export { HardwareError, isHardwareError, type HardwareErrorCode } from './errors
 export type { CardRead, CardBrand, SwipeResult, SwipeFailure, SwipeFailureReason } from './card/types';
 export { CARD_TOKEN_KEY_ACCOUNT } from './card/tokenizer';
 export type { CardReaderFormat } from './card/readers';
-export type { ScanResult, ScanSource } from './scanner/types';
+export type { DiscardedScan, ScanResult, ScanSource } from './scanner/types';
 export type { Typed, WedgeOptions } from './scanner/wedge';
 export type { KeyboardLayoutName } from './keyboard/layouts';
 export type { DiscoveredDevice, DeviceCategory } from './discovery/classify';

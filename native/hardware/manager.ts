@@ -14,7 +14,7 @@ import { PrinterDriver, type CompletedJobs, type PrintOutcome } from './printer/
 import type { ReceiptInput } from './printer/receipt';
 import type { PrinterStatus } from './printer/status';
 import { HidPosScanner } from './scanner/hid-pos';
-import type { ScanResult } from './scanner/types';
+import type { DiscardedScan, ScanResult } from './scanner/types';
 import { WedgeScanner, type Typed, type WedgeOptions } from './scanner/wedge';
 import { DemoHardware } from './sim/demo';
 
@@ -88,6 +88,7 @@ export class HardwareManager {
   private readonly swipes = new Listeners<SwipeResult>();
   private readonly scans = new Listeners<ScanResult>();
   private readonly typed = new Listeners<Typed>();
+  private readonly discards = new Listeners<DiscardedScan>();
   private readonly changes = new Listeners<DeviceChange>();
   private readonly statusChanges = new Listeners<RoleStatus>();
 
@@ -113,6 +114,8 @@ export class HardwareManager {
   onScan = (l: (s: ScanResult) => void) => this.scans.add(l);
   /** Keys a person typed on a wedge scanner's keyboard interface, for the focused field. */
   onTyped = (l: (t: Typed) => void) => this.typed.add(l);
+  /** A scan the scanner driver dropped because it held card data: the notice only. */
+  onScanDiscarded = (l: (d: DiscardedScan) => void) => this.discards.add(l);
   onDeviceChange = (l: (c: DeviceChange) => void) => this.changes.add(l);
   onStatus = (l: (s: RoleStatus) => void) => this.statusChanges.add(l);
 
@@ -198,6 +201,7 @@ export class HardwareManager {
       this.cardReader.onSwipe((r) => this.swipes.emit(r));
       this.hidPos = new HidPosScanner();
       this.hidPos.onScan((s) => this.scans.emit(s));
+      this.hidPos.onDiscard((d) => this.discarded(d));
       this.demoHardware = new DemoHardware(
         () => this.cardReader,
         () => this.hidPos,
@@ -301,12 +305,14 @@ export class HardwareManager {
     ) {
       const scanner = new HidPosScanner();
       scanner.onScan((s) => this.scans.emit(s));
+      scanner.onDiscard((d) => this.discarded(d));
       this.hidPos = scanner;
       feed = (report) => scanner.feed(report);
     } else {
       const wedge = new WedgeScanner({ ...choice.wedge, layout });
       wedge.onScan((s) => this.scans.emit(s));
       wedge.onTyped((t) => this.typed.emit(t));
+      wedge.onDiscard((d) => this.discarded(d));
       feed = (report) => wedge.feed(report, this.monotonic());
     }
     conn.onReport(feed);
@@ -314,6 +320,11 @@ export class HardwareManager {
       this.setStatus(role, 'error', 'io-error', err.message);
       void this.close(role);
     });
+  }
+
+  private discarded(d: DiscardedScan): void {
+    this.options.log?.(`scan discarded: card data read by the ${d.source} scanner`);
+    this.discards.emit(d);
   }
 
   private requirePrinter(): PrinterDriver {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { holdsCardData } from '../card-data';
 import { isKnownCurrency } from '../money';
 import { libraryCommands, librarySubscriptions } from './library';
 import { hardwareCommands, hardwareSubscriptions } from './hardware';
@@ -138,8 +139,8 @@ export const TenderInput = z.discriminatedUnion('type', [
     amountMinor: Minor,
     brand: Text(32),
     last4: z.string().regex(/^\d{4}$/, 'the last four digits only'),
-    /** The processor's token, never the card number. */
-    token: Text(256).refine((t) => !/\d{12,}/.test(t), 'looks like a card number'),
+    /** The processor's token, never the card number (nor tracks, nor a number typed in groups). */
+    token: Text(256).refine((t) => !/\d{12,}/.test(t) && !holdsCardData(t), 'looks like a card number'),
   }),
   /** Only a QR `pos.qr.verify` accepted, by its verificationId; the payer comes from that QR. */
   z.strictObject({ type: z.literal('qr'), amountMinor: Minor, verificationId: QrVerificationId }),

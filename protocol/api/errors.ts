@@ -16,6 +16,8 @@ export const AppErrorCode = z.enum([
   'INTERNAL',
   'KEYCHAIN_UNAVAILABLE',
   'SERVER_ERROR',
+  /** A scan or typed text held card data: dropped, never echoed (protocol/card-data.ts). */
+  'CARD_DATA_DISCARDED',
 ]);
 export type AppErrorCode = z.infer<typeof AppErrorCode>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CARD_DATA_DISCARDED, holdsCardData } from '../card-data';
 
 /**
  * POS hardware's part of the API contract (issue #6): card reader, scanner and receipt printer,
@@ -117,6 +118,11 @@ export const HardwareEvent = z.discriminatedUnion('type', [
     /** The GTIN when the text is one with a correct check digit: the product lookup key. */
     gtin: z.string().nullable(),
   }),
+  /**
+   * The scanner read card data (a magstripe reader set up as a keyboard scanner): it was dropped
+   * where it was read; the till says to use the card reader. Nothing of what was read comes along.
+   */
+  z.object({ type: z.literal('scan-discarded'), at: At, code: z.literal(CARD_DATA_DISCARDED) }),
 ]);
 export type HardwareEvent = z.infer<typeof HardwareEvent>;
 
@@ -158,16 +164,24 @@ export const hardwareCommands = {
   'hardware.demo.set': { input: z.strictObject({ on: z.boolean() }), output: HardwareState },
   /** Demo only (DEMO_HARDWARE_OFF otherwise): swipes a named test card through the simulated reader. */
   'hardware.demo.swipe': { input: z.strictObject({ card: DemoCardName }), output: HardwareEvent },
-  /** Demo only: the simulated HID POS scanner reads this text (a barcode or a QR payload). */
+  /**
+   * Demo only: the simulated HID POS scanner reads this text (a barcode or a QR payload). Card data
+   * is refused here (INVALID_INPUT); `hardware.demo.scanCard` sends a test card's tracks instead.
+   */
   'hardware.demo.scan': {
     input: z.strictObject({
       text: Line(2000)
-        .refine(noCardNumber, 'looks like a card number')
+        .refine((s) => noCardNumber(s) && !holdsCardData(s), 'looks like card data')
         .or(z.string().regex(/^\d{8,14}$/)),
       symbology: z.enum(['ean-13', 'ean-8', 'upc-a', 'code-128', 'qr']).optional(),
     }),
     output: HardwareEvent,
   },
+  /**
+   * Demo only: a magstripe reader set up as a keyboard scanner, as the simulated HID POS scanner
+   * reading a named test card's tracks. The scanner driver drops them: `scan-discarded`.
+   */
+  'hardware.demo.scanCard': { input: z.strictObject({ card: DemoCardName }), output: HardwareEvent },
   /** Demo only: what the simulated printer received for its last job, redrawn from the ESC/POS bytes. */
   'hardware.demo.lastPrint': {
     input: Empty,

@@ -11,6 +11,7 @@ import { deviceStatus } from './device/status';
 import { ReachabilityMonitor } from './net/reachability';
 import { ManagerPins } from './pos/manager-pin';
 import { PosService } from './pos/pos-service';
+import { guardedByBarcode, refuseCardDataInSale, refuseCardDataQuery } from './pos/card-data-guard';
 import { qrHandlers } from './pos/qr-handlers';
 import { QrService } from './pos/qr-service';
 import { SettingsStore } from './settings/settings-store';
@@ -208,7 +209,10 @@ export async function createCore(
   });
 
   // POS hardware (issue 6): card reader, scanner, receipt printer; docs/hardware.md.
-  const hardware = await startHardware(config.dataDir, keyStore, config.hardware);
+  // A scanned number that may be a card's sells only if the catalog has it (docs/hardware.md).
+  const hardware = await startHardware(config.dataDir, keyStore, config.hardware, async (code) =>
+    pos ? (await pos.byBarcode(code)) !== null : false,
+  );
   const hw = hardwareHandlers({
     service: hardware,
     sale: async (saleId) => {
@@ -227,13 +231,25 @@ export async function createCore(
       'enrollment.redeemCode': ({ code }) => device.redeemCode(settings.current.serverUrl, code),
       'enrollment.registerLaptop': (input) => device.registerLaptop(settings.current.serverUrl, input),
       'enrollment.checkIn': () => device.checkIn(),
-      'pos.catalog.search': async ({ query, limit }) => ({
-        items: await needPos().searchCatalog(query, limit),
+      'pos.catalog.search': async ({ query, limit }) => {
+        refuseCardDataQuery(query);
+        return { items: await needPos().searchCatalog(query, limit) };
+      },
+      'pos.catalog.byBarcode': async ({ barcode }) => ({
+        item: await guardedByBarcode(barcode, (code) => needPos().byBarcode(code)),
       }),
-      'pos.catalog.byBarcode': async ({ barcode }) => ({ item: await needPos().byBarcode(barcode) }),
-      'pos.sale.capture': (input) => needPos().capture(input),
-      'pos.sale.refund': (input) => needPos().refund(input),
-      'pos.sale.void': (input) => needPos().void(input),
+      'pos.sale.capture': async (input) => {
+        refuseCardDataInSale(input);
+        return needPos().capture(input);
+      },
+      'pos.sale.refund': async (input) => {
+        refuseCardDataInSale(input);
+        return needPos().refund(input);
+      },
+      'pos.sale.void': async (input) => {
+        refuseCardDataInSale(input);
+        return needPos().void(input);
+      },
       'pos.shift.open': ({ floatMinor }) => needPos().openShift(floatMinor),
       'pos.shift.close': ({ countedCashMinor }) => needPos().closeShift(countedCashMinor),
       'pos.managerPin.set': (input) => needPos().setManagerPin(input),

@@ -388,6 +388,7 @@ export const en = {
       'The server refused these sales: they were sealed to a server key it no longer holds. Contact support.',
     INVALID_NONCE: 'The server refused a repeated request; it will be retried.',
     // POS hardware (issue 6)
+    CARD_DATA_DISCARDED: 'Card data was read by the scanner; it was discarded. Use the card reader.',
     DEMO_HARDWARE_OFF: 'Demo hardware is off: turn it on in Settings.',
     NO_PRINTER: 'No receipt printer is chosen: choose one in Settings.',
     PRINTER_DISCONNECTED: 'The printer is not answering: check that it is plugged in and on.',

@@ -401,6 +401,8 @@ export const fr: Messages = {
       'Le serveur a refusé ces ventes : elles ont été scellées pour une clé de serveur qu’il ne détient plus. Contactez l’assistance.',
     INVALID_NONCE: 'Le serveur a refusé une requête répétée ; un nouvel essai sera fait.',
     // Matériel de caisse (issue 6)
+    CARD_DATA_DISCARDED:
+      'Des données de carte ont été lues par le scanner ; elles ont été effacées. Utilisez le lecteur de carte.',
     DEMO_HARDWARE_OFF: 'Le matériel de démonstration est désactivé : activez-le dans les Réglages.',
     NO_PRINTER: 'Aucune imprimante de tickets n’est choisie : choisissez-en une dans les Réglages.',
     PRINTER_DISCONNECTED: 'L’imprimante ne répond pas : vérifiez qu’elle est branchée et allumée.',

@@ -1,7 +1,8 @@
+import { holdsCardData } from '../../../protocol/card-data';
 import { Listeners } from '../listeners';
 import { recogniseGtin } from './gtin';
 import { symbologyFromAim } from './symbology';
-import type { ScanResult } from './types';
+import type { DiscardedScan, ScanResult } from './types';
 
 /**
  * HID POS scanners (usage page 0x8C "Bar Code Scanner", USB-IF "HID Point of Sale Usage Tables"
@@ -25,12 +26,18 @@ const MAX_SCAN = 8192;
 
 export class HidPosScanner {
   private readonly listeners = new Listeners<ScanResult>();
+  private readonly discards = new Listeners<DiscardedScan>();
   private parts: Buffer[] = [];
   private size = 0;
   private aim = '';
 
   onScan(listener: (scan: ScanResult) => void): () => void {
     return this.listeners.add(listener);
+  }
+
+  /** Scans that held card data: only the notice, never the text. */
+  onDiscard(listener: (discarded: DiscardedScan) => void): () => void {
+    return this.discards.add(listener);
   }
 
   /** One input report, report ID first. Other reports and malformed ones are ignored. Never throws. */
@@ -48,6 +55,8 @@ export class HidPosScanner {
     const symbology = symbologyFromAim(this.aim);
     this.reset();
     if (!data) return;
+    // A card's tracks read by the scanner (a magstripe reader set up as one) go no further.
+    if (holdsCardData(data)) return this.discards.emit({ reason: 'CARD_DATA', source: 'hid-pos' });
     const gtin = recogniseGtin(data);
     this.listeners.emit({
       data,

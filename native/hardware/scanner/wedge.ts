@@ -1,8 +1,9 @@
+import { holdsCardData } from '../../../protocol/card-data';
 import { BootReportDecoder, type KeyEvent } from '../keyboard/boot-report';
 import type { KeyboardLayoutName } from '../keyboard/layouts';
 import { Listeners } from '../listeners';
 import { recogniseGtin } from './gtin';
-import type { ScanResult } from './types';
+import type { DiscardedScan, ScanResult } from './types';
 
 export interface WedgeOptions {
   readonly layout: KeyboardLayoutName;
@@ -34,6 +35,7 @@ export class WedgeScanner {
   private readonly decoder: BootReportDecoder;
   private readonly scans = new Listeners<ScanResult>();
   private readonly typing = new Listeners<Typed>();
+  private readonly discards = new Listeners<DiscardedScan>();
   private readonly opts: Required<Omit<WedgeOptions, 'prefix' | 'suffix'>> & {
     prefix: string;
     suffix: string;
@@ -62,6 +64,11 @@ export class WedgeScanner {
     return this.typing.add(listener);
   }
 
+  /** Scans (or typing) that held card data: only the notice, never the text. */
+  onDiscard(listener: (discarded: DiscardedScan) => void): () => void {
+    return this.discards.add(listener);
+  }
+
   /** One boot keyboard report and its arrival time in ms. Never throws. */
   feed(report: Uint8Array, at: number): void {
     for (const event of this.decoder.decode(report)) this.key(event, at);
@@ -87,6 +94,11 @@ export class WedgeScanner {
     this.text = '';
     this.burst = true;
     if (!text) return;
+    // A magstripe reader on the scanner's port types its tracks: they go no further than here.
+    if (holdsCardData(text)) {
+      this.discards.emit({ reason: 'CARD_DATA', source: 'keyboard-wedge' });
+      return;
+    }
     if (!burst || text.length < this.opts.minLength) {
       this.typing.emit({ text });
       return;

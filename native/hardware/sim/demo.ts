@@ -42,6 +42,15 @@ export class DemoHardware {
     this.swipe(DEMO_CARDS[name]);
   }
 
+  /**
+   * A magstripe reader set up as a keyboard scanner: the named test card's tracks as the scanner's
+   * decoded data, track 1 then track 2, as such readers type them.
+   */
+  scanCard(name: DemoCard): void {
+    const card: SimSwipe = DEMO_CARDS[name];
+    this.scan(`${card.track1 ?? ''}${card.track2 ?? ''}`, ']X0');
+  }
+
   scan(data: string, aim = ']Q1'): void {
     const scanner = this.scanner();
     if (!scanner) return;

@@ -8,6 +8,12 @@ import {
   subscriptions,
   type ApiErrorBody,
 } from '../../../protocol/api';
+import {
+  CARD_DATA_DISCARDED,
+  CARD_DATA_MESSAGE,
+  holdsCardData,
+  redactCardData,
+} from '../../../protocol/card-data';
 import type { ApiHandlers } from './handlers';
 
 /**
@@ -16,15 +22,33 @@ import type { ApiHandlers } from './handlers';
  */
 
 export function toApiError(error: unknown): ApiError {
-  if (error instanceof ApiError) return error;
-  // The core's own failures are not the caller's fault and their text may hold paths or secrets.
-  console.error('[core] unexpected error', error);
+  if (error instanceof ApiError) {
+    // The last check before a refusal leaves for the renderer: no message or detail repeats card data.
+    const text = `${error.message} ${safeJson(error.details)}`;
+    return holdsCardData(text) ? new ApiError(CARD_DATA_DISCARDED, CARD_DATA_MESSAGE) : error;
+  }
+  // The core's own failures are not the caller's fault and their text may hold paths or secrets;
+  // the log gets the stack with any card data masked.
+  console.error(
+    '[core] unexpected error',
+    redactCardData(error instanceof Error ? (error.stack ?? error.message) : String(error)),
+  );
   return new ApiError('INTERNAL', 'Something went wrong inside the app. Details are in its log.');
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? '';
+  } catch {
+    return '';
+  }
 }
 
 function parseInput<S extends z.ZodType>(schema: S, input: unknown, name: string): z.output<S> {
   const parsed = schema.safeParse(input ?? {});
   if (!parsed.success) {
+    // Card data sent where it does not fit (a 16-digit "barcode") is named as such, not as bad input.
+    if (holdsCardData(safeJson(input))) throw new ApiError(CARD_DATA_DISCARDED, CARD_DATA_MESSAGE);
     throw new ApiError('INVALID_INPUT', `Invalid input for ${name}: ${z.prettifyError(parsed.error)}`, {
       issues: parsed.error.issues.map(({ path, message, code }) => ({ path, message, code })),
     });

@@ -69,6 +69,7 @@ function fakeHandlers(overrides: Partial<ApiHandlers['commands']> = {}) {
       'hardware.demo.set': unused,
       'hardware.demo.swipe': unused,
       'hardware.demo.scan': unused,
+      'hardware.demo.scanCard': unused,
       'hardware.demo.lastPrint': unused,
       'pos.receipt.print': unused,
       'pos.receipt.preview': unused,

@@ -23,12 +23,14 @@ export async function startHardware(
   dataDir: string,
   keyStore: KeyStore,
   options?: HardwareServiceOptions,
+  knownBarcode?: (code: string) => Promise<boolean>,
 ): Promise<HardwareService> {
   return HardwareService.start({
     file: HardwareFile.in(dataDir),
     jobs: await PersistentCompletedJobs.open(dataDir),
     keyStore,
     ...(options ? { options } : {}),
+    ...(knownBarcode ? { knownBarcode } : {}),
   });
 }
 
@@ -64,6 +66,7 @@ export function hardwareHandlers(deps: HardwareHandlerDeps): {
       'hardware.demo.set': ({ on }) => service.setDemo(on),
       'hardware.demo.swipe': ({ card }) => service.demoSwipe(card),
       'hardware.demo.scan': ({ text, symbology }) => service.demoScan(text, symbology),
+      'hardware.demo.scanCard': ({ card }) => service.demoScanCard(card),
       'hardware.demo.lastPrint': async () => service.demoLastPrint(),
       // One job per sale and copy: a retry of a copy that printed answers `already-printed`.
       'pos.receipt.print': async ({ saleId, copy }) =>

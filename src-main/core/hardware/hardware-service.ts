@@ -20,12 +20,14 @@ import {
   svgTextLines,
   type HardwareManagerOptions,
   type ReceiptInput,
+  type ScanResult,
 } from '../../../native/hardware';
 import type { KeyStore } from '../../../native/keystore';
+import { classifyCardData } from '../../../protocol/card-data';
 import type { PersistentCompletedJobs } from './completed-jobs';
 import type { HardwareFile, HardwareSettings } from './hardware-file';
 import { roleChoice } from './role-choice';
-import { deviceView, eventFromScan, eventFromSwipe, roleStatusView } from './views';
+import { deviceView, discardedScanEvent, eventFromScan, eventFromSwipe, roleStatusView } from './views';
 
 /** Test seams: fake buses, a faster poll and clocks; the app uses node-hid, usb and the real clocks. */
 export type HardwareServiceOptions = Pick<
@@ -52,6 +54,9 @@ export class HardwareService {
   private printing: Promise<unknown> = Promise.resolve();
   private devicesVersion = 0;
   private readonly now: () => Date;
+  /** Scans are checked against the catalog one after another, so events keep the order of scans. */
+  private scanning: Promise<void> = Promise.resolve();
+  private pendingScans = 0;
 
   private constructor(
     private readonly file: HardwareFile,
@@ -59,6 +64,7 @@ export class HardwareService {
     initial: HardwareSettings,
     keyStore: KeyStore,
     options: HardwareServiceOptions,
+    private readonly knownBarcode: (code: string) => Promise<boolean>,
   ) {
     this.settings = initial;
     this.now = options.now ?? (() => new Date());
@@ -77,7 +83,8 @@ export class HardwareService {
     this.unsubscribe.push(
       this.manager.onStatus(() => this.status$.next(this.statusNow())),
       this.manager.onSwipe((r) => this.events$.next(eventFromSwipe(r, this.now()))),
-      this.manager.onScan((s) => this.events$.next(eventFromScan(s, this.now()))),
+      this.manager.onScan((s) => this.scanned(s)),
+      this.manager.onScanDiscarded(() => this.events$.next(discardedScanEvent(this.now()))),
       this.manager.onDeviceChange(() => {
         this.devicesVersion++;
         this.status$.next(this.statusNow());
@@ -90,9 +97,18 @@ export class HardwareService {
     jobs: PersistentCompletedJobs;
     keyStore: KeyStore;
     options?: HardwareServiceOptions;
+    /** Whether the catalog has a product with this barcode (false when this is no till). */
+    knownBarcode?: (code: string) => Promise<boolean>;
   }): Promise<HardwareService> {
     const saved = await input.file.read();
-    const service = new HardwareService(input.file, input.jobs, saved, input.keyStore, input.options ?? {});
+    const service = new HardwareService(
+      input.file,
+      input.jobs,
+      saved,
+      input.keyStore,
+      input.options ?? {},
+      input.knownBarcode ?? (async () => false),
+    );
     await service.restore();
     return service;
   }
@@ -202,6 +218,12 @@ export class HardwareService {
     return this.nextEvent(['card', 'bad-swipe'], () => demo.swipeSample(card));
   }
 
+  /** A test card's tracks read by the demo scanner, as a magstripe reader set up as one types them. */
+  demoScanCard(card: DemoCardName): Promise<HardwareEvent> {
+    const demo = this.requireDemo();
+    return this.nextEvent(['scan', 'scan-discarded'], () => demo.scanCard(card));
+  }
+
   demoScan(text: string, symbology?: keyof typeof AIM): Promise<HardwareEvent> {
     const demo = this.requireDemo();
     const aim = symbology
@@ -211,7 +233,7 @@ export class HardwareService {
         : /^\d{12,14}$/.test(text)
           ? AIM['ean-13']
           : AIM.qr;
-    return this.nextEvent(['scan'], () => demo.scan(text, aim));
+    return this.nextEvent(['scan', 'scan-discarded'], () => demo.scan(text, aim));
   }
 
   demoLastPrint(): { jobId: string | null; picture: ReceiptPicture | null } {
@@ -222,10 +244,28 @@ export class HardwareService {
   async close(): Promise<void> {
     for (const off of this.unsubscribe) off();
     await this.manager.stop();
+    await this.scanning;
     await this.printing;
     await this.jobs.flush();
     this.status$.complete();
     this.events$.complete();
+  }
+
+  /**
+   * A 12–14 digit number that is both Luhn- and GS1-valid may be a product code or a card number:
+   * it is a product only if the catalog has it, and otherwise dropped like any card data.
+   */
+  private scanned(s: ScanResult): void {
+    const at = this.now();
+    const ambiguous = classifyCardData(s.data) === 'ambiguous';
+    // Nothing to look up and nothing waiting: the event goes out at once, as the driver emitted it.
+    if (!ambiguous && this.pendingScans === 0) return this.events$.next(eventFromScan(s, at));
+    this.pendingScans++;
+    this.scanning = this.scanning.then(async () => {
+      const known = !ambiguous || (await this.knownBarcode(s.data.trim()).catch(() => false));
+      this.pendingScans--;
+      this.events$.next(known ? eventFromScan(s, at) : discardedScanEvent(at));
+    });
   }
 
   private requireDemo() {

@@ -1,4 +1,5 @@
 import type { HardwareDevice, HardwareEvent, HardwareRoleStatus } from '../../../protocol/api';
+import { CARD_DATA_DISCARDED, holdsCardData } from '../../../protocol/card-data';
 import type { DiscoveredDevice, RoleStatus, ScanResult, SwipeResult } from '../../../native/hardware';
 
 /** native/ types to contract types: only the fields the UI may see. */
@@ -36,7 +37,17 @@ export function eventFromSwipe(r: SwipeResult, at: Date): HardwareEvent {
     : { type: 'bad-swipe', at: at.toISOString(), reason: r.reason, message: r.message };
 }
 
+/** The till hears that card data was read by the scanner and dropped; nothing of it comes along. */
+export function discardedScanEvent(at: Date): HardwareEvent {
+  return { type: 'scan-discarded', at: at.toISOString(), code: CARD_DATA_DISCARDED };
+}
+
+/**
+ * The last check before scan text leaves the core for the renderer: the drivers drop card data where
+ * they read it, and a scan that still holds some (a driver without that filter) goes no further.
+ */
 export function eventFromScan(s: ScanResult, at: Date): HardwareEvent {
+  if (holdsCardData(s.data)) return discardedScanEvent(at);
   return {
     type: 'scan',
     at: at.toISOString(),

@@ -1,7 +1,8 @@
 import QRCode from 'qrcode';
-import { useId, useState, type KeyboardEvent } from 'react';
+import { useId, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/hooks';
+import { CardDataFilter, isCardData } from '../../pos/card-data-filter';
 import { posErrorText, useMoney } from '../../pos/format';
 import { PAYMENT_QR_PREFIX, useHardwareEvents } from './useHardwareEvents';
 
@@ -52,10 +53,22 @@ export function QrTender({
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const [shown, setShown] = useState<ShownRequest | null>(null);
+  // A keyboard-wedge reader may type a card's tracks here too: they are dropped, never verified.
+  const cardFilter = useRef(new CardDataFilter()).current;
+  const discardCardData = () => {
+    setText('');
+    setError(t('errorCodes.CARD_DATA_DISCARDED'));
+  };
+  const type = (value: string) => {
+    const kept = cardFilter.accept(value);
+    if (kept === null) discardCardData();
+    else setText(kept);
+  };
 
   const verify = async (scanned: string) => {
     const candidate = scanned.trim();
     if (!candidate || busy) return;
+    if (isCardData(candidate)) return discardCardData();
     setBusy(true);
     setError(undefined);
     try {
@@ -106,9 +119,10 @@ export function QrTender({
   });
 
   const onKey = (event: KeyboardEvent<HTMLInputElement>) => {
+    if (event.key === 'Escape') cardFilter.end();
     if (event.key === 'Enter' && !event.ctrlKey && !event.metaKey) {
       event.preventDefault();
-      void verify(text);
+      if (!cardFilter.end()) void verify(text);
     }
   };
 
@@ -161,7 +175,7 @@ export function QrTender({
             <input
               id={`${ids}-scan`}
               value={text}
-              onChange={(e) => setText(e.target.value)}
+              onChange={(e) => type(e.target.value)}
               onKeyDown={onKey}
               autoComplete="off"
               spellCheck={false}

@@ -2,6 +2,7 @@ import { useEffect, useEffectEvent, useId, useRef, useState, type KeyboardEvent 
 import { useTranslation } from 'react-i18next';
 import type { CatalogEntry, SaleSummary, Shift, TenderInput, ZReport } from '../../../protocol/api';
 import { useApi } from '../../api/hooks';
+import { CardDataFilter, isCardData, searchableWhileTyping } from '../../pos/card-data-filter';
 import { addToCart, cartTotals, isBarcode, lineTotals, percentText, type CartItem } from '../../pos/cart';
 import { isOverridable, posErrorText, useMoney } from '../../pos/format';
 import { parseMajor, toMajorText } from '../../pos/money-input';
@@ -22,6 +23,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
   const ids = useId();
   const searchRef = useRef<HTMLInputElement>(null);
   const searchSeq = useRef(0);
+  const cardFilter = useRef(new CardDataFilter()).current;
 
   const [query, setQuery] = useState('');
   const [results, setResults] = useState<CatalogEntry[]>([]);
@@ -51,12 +53,28 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
 
   const focusSearch = () => searchRef.current?.focus();
 
-  const search = (text: string) => {
+  /** Card data read into the field or by the scanner: dropped, and the cashier told why. */
+  const discardCardData = () => {
+    searchSeq.current++;
+    setQuery('');
+    setResults([]);
+    setSearched('');
+    setNotice({ kind: 'error', text: t('errorCodes.CARD_DATA_DISCARDED') });
+  };
+
+  const search = (typed: string) => {
+    const wasDiscarding = cardFilter.active;
+    const text = cardFilter.accept(typed);
+    if (text === null) {
+      if (!wasDiscarding) discardCardData();
+      else setQuery('');
+      return;
+    }
     setQuery(text);
     setActive(0);
     const seq = ++searchSeq.current;
     const trimmed = text.trim();
-    if (!trimmed) {
+    if (!trimmed || !searchableWhileTyping(trimmed)) {
       setResults([]);
       setSearched('');
       return;
@@ -108,13 +126,18 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
 
   // The scanner: a product barcode goes to the cart; a payment QR code to the QR tender.
   useHardwareEvents((event) => {
+    if (event.type === 'scan-discarded') {
+      setNotice({ kind: 'error', text: t('errorCodes.CARD_DATA_DISCARDED') });
+      return;
+    }
     if (event.type !== 'scan') return;
     if (event.text.startsWith(PAYMENT_QR_PREFIX)) {
       setNotice({ kind: 'ok', text: t('hardware.qrScanned') });
       return;
     }
     const code = event.gtin ?? event.text;
-    if (isBarcode(code)) void scan(code);
+    if (isCardData(code)) setNotice({ kind: 'error', text: t('errorCodes.CARD_DATA_DISCARDED') });
+    else if (isBarcode(code)) void scan(code);
     else setNotice({ kind: 'error', text: t('pos.barcodeUnknown', { barcode: code }) });
   });
 
@@ -127,11 +150,15 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
       event.preventDefault();
       setActive((i) => Math.max(i - 1, 0));
     } else if (event.key === 'Escape') {
+      cardFilter.end();
       search('');
     } else if (event.key === 'Enter') {
       event.preventDefault();
+      // The end of a swipe typed into the field: its rest was swallowed, nothing is looked up.
+      if (cardFilter.end()) return;
       const text = query.trim();
-      if (isBarcode(text)) void scan(text);
+      if (isCardData(text)) discardCardData();
+      else if (isBarcode(text)) void scan(text);
       else {
         const chosen = results[active];
         if (chosen) add(chosen);

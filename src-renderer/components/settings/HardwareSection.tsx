@@ -57,7 +57,9 @@ export function HardwareSection() {
         ? t('hardware.swipeAgain', {
             reason: t(`hardware.reasons.${event.reason}`, { defaultValue: event.message }),
           })
-        : t('hardware.scanned', { symbology: event.symbology ?? '?', text: event.text });
+        : event.type === 'scan-discarded'
+          ? t('errorCodes.CARD_DATA_DISCARDED')
+          : t('hardware.scanned', { symbology: event.symbology ?? '?', text: event.text });
 
   useHardwareEvents((event) => setLastEvent(describe(event)));
 

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { classifyCardData, holdsCardData, redactCardData, startsCardData } from './card-data';
+
+/** The networks' public test numbers (and one 14-digit Diners number, one 13-digit Visa). */
+const CARDS = [
+  '4111111111111111',
+  '5500005555555559',
+  '5555555555554444',
+  '378282246310005',
+  '371449635398431',
+  '6011111111111117',
+  '3530111333300000',
+  '4012888888881881',
+  '30569309025904',
+  '4222222222222',
+];
+/** Real product codes: EAN-13 (4006381333931 is a Stabilo pen, 9780306406157 an ISBN), UPC-A, EAN-8. */
+const BARCODES = ['4006381333931', '9780306406157', '036000291452', '96385074', '6001234567890'];
+
+describe('card data in scanned or typed text', () => {
+  it('finds test card numbers bare, grouped with spaces or dashes, and inside other text', () => {
+    for (const pan of CARDS) {
+      expect(classifyCardData(pan), pan).toBe('card-data');
+      const grouped = pan.replace(/(\d{4})(?=\d)/g, '$1 ');
+      expect(holdsCardData(grouped), grouped).toBe(true);
+      expect(holdsCardData(pan.replace(/(\d{4})(?=\d)/g, '$1-')), pan).toBe(true);
+      expect(holdsCardData(`No product has the barcode ${pan}.`), pan).toBe(true);
+      expect(holdsCardData(`Order 12 ${grouped}`), pan).toBe(true);
+    }
+  });
+
+  it('finds whole, partial and garbled tracks, with or without sentinels', () => {
+    for (const track of [
+      '%B4111111111111111^DOE/JOHN^2812101000000000?;4111111111111111=28121010000000000?',
+      '%B4111111111111111^DOE/JOHN^2812101000000000?',
+      ';4111111111111111=28121010000000000?',
+      'B4111111111111111^DOE/JOHN^2812101',
+      '4111111111111111=2812101',
+      '%B4111111',
+      ';411111111111',
+      '%B4111111X11111111^DOE/JOHN^2812101?',
+      '^DOE/JOHN^2812101000',
+      ';41111111111=2812?',
+    ]) {
+      expect(holdsCardData(track), track).toBe(true);
+      expect(startsCardData(track), track).toBe(true);
+    }
+  });
+
+  it('leaves product codes, payment QR texts and short numbers alone', () => {
+    for (const code of [
+      ...BARCODES,
+      'OUTPOST1:abc.def',
+      'rice-1kg',
+      '2026-12-04 19:40',
+      '12345678901234567890123',
+    ]) {
+      expect(classifyCardData(code), code).toBe('none');
+      expect(startsCardData(code), code).toBe(false);
+    }
+  });
+
+  it('does not take a UUID whose last group is a Luhn-valid number for a card', () => {
+    // 426614174008 alone, and 456426614174007 with the group before it, are Luhn-valid.
+    for (const tail of ['426614174008', '426614174007']) {
+      expect(classifyCardData(`Sale 123e4567-e89b-12d3-a456-${tail} not found`)).toBe('none');
+      expect(classifyCardData(`Sale 456-${tail} not found`)).not.toBe('none');
+    }
+  });
+
+  it('calls a Luhn-valid 12–14 digit GTIN ambiguous only when it is the whole text', () => {
+    // GS1's own example EAN-13 is Luhn-valid by chance: it sells only when the catalog knows it.
+    expect(classifyCardData('5901234123457')).toBe('ambiguous');
+    expect(classifyCardData(' 5901234123457 ')).toBe('ambiguous');
+    expect(classifyCardData('item 5901234123457')).toBe('card-data');
+  });
+
+  it('tells a track from text being typed as soon as its first digit arrives', () => {
+    expect(startsCardData('%B4')).toBe(true);
+    expect(startsCardData(';5')).toBe(true);
+    expect(startsCardData('411111111111111')).toBe(true);
+    // An EAN-13 being typed goes through a Luhn-valid-looking prefix and must not be cut off.
+    expect(startsCardData('590123412345')).toBe(false);
+    expect(startsCardData('%')).toBe(false);
+  });
+
+  it('masks card data in a line and keeps the rest', () => {
+    const line = 'scan discarded: %B4111111111111111^DOE/JOHN^2812?';
+    const out = redactCardData(line);
+    expect(out).not.toMatch(/\d/);
+    expect(out).not.toContain('DOE');
+    expect(out).toContain('scan discarded');
+    expect(redactCardData('printed sale 42')).toBe('printed sale 42');
+  });
+});
