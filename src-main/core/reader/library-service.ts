@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { BehaviorSubject, defer, type Observable } from 'rxjs';
 import type { RxCollection } from 'rxdb';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ApiError } from '../../../protocol/api';
 import type { LibraryItem, LibraryView, OpenedMaterial } from '../../../protocol/api/library';
 import { CHUNK_SIZE, ChunkError, manifestHash, type Manifest } from '../../../protocol/chunks';
@@ -42,6 +42,14 @@ export interface LibraryServiceDeps {
   renewWithinMs?: number;
   fetchImpl?: typeof fetch;
 }
+
+/**
+ * The answers as read here: the statement is taken as anything so that a missing or malformed one
+ * is checkStatement's SERVER_STATEMENT_INVALID, not a generic "not understood".
+ */
+const LicenceAnswer = LicenceResponse.extend({ statement: z.unknown() });
+const ReturnAnswer = ReturnLicenceResponse.extend({ statement: z.unknown() });
+const SyncAnswer = OfflineSyncResponse.extend({ statement: z.unknown() });
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -215,7 +223,7 @@ export class LibraryService {
       method: 'POST',
       path: `/api/v1/offline/licenses/${held.doc.id}/return`,
       body: { request_nonce: nonce },
-      response: ReturnLicenceResponse,
+      response: ReturnAnswer,
     });
     const statement = await this.checkIn(answer.statement, nonce);
     if (!statement.licences.some((l) => l.license_id === held.doc.id && l.status === 'returned'))
@@ -325,7 +333,7 @@ export class LibraryService {
         licences: held.map((l) => ({ license_id: l.doc.id, nonce: l.parsed.nonce })),
         request_nonce: nonce,
       },
-      response: OfflineSyncResponse,
+      response: SyncAnswer,
     });
     // The signed states, never the unsigned list beside them: a proxy could hide a revocation there.
     const statement = await this.checkIn(answer.statement, nonce);
@@ -362,7 +370,7 @@ export class LibraryService {
         method: 'POST',
         path: `/api/v1/offline/licenses/${held.doc.id}/renew`,
         body: { nonce: held.parsed.nonce, request_nonce: nonce },
-        response: LicenceResponse,
+        response: LicenceAnswer,
       });
       await this.acceptLicence(materialId, answer, nonce, held.doc.id);
     } catch (error) {
@@ -383,14 +391,14 @@ export class LibraryService {
       method: 'POST',
       path: `/api/v1/offline/materials/${materialId}/license`,
       body: { device_id: identity.deviceId, request_nonce: nonce },
-      response: LicenceResponse,
+      response: LicenceAnswer,
     });
     return this.acceptLicence(materialId, answer, nonce, this.licences.get(materialId)?.doc.id ?? null);
   }
 
   private async acceptLicence(
     materialId: string,
-    answer: z.output<typeof LicenceResponse>,
+    answer: z.output<typeof LicenceAnswer>,
     requestNonce: string,
     replaces: string | null,
   ): Promise<Licence> {
