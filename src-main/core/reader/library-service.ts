@@ -47,9 +47,9 @@ export interface LibraryServiceDeps {
  * The answers as read here: the statement is taken as anything so that a missing or malformed one
  * is checkStatement's SERVER_STATEMENT_INVALID, not a generic "not understood".
  */
-const LicenceAnswer = LicenceResponse.extend({ statement: z.unknown() });
-const ReturnAnswer = ReturnLicenceResponse.extend({ statement: z.unknown() });
-const SyncAnswer = OfflineSyncResponse.extend({ statement: z.unknown() });
+const LicenceAnswer = LicenceResponse.extend({ statement: z.unknown().optional() });
+const ReturnAnswer = ReturnLicenceResponse.extend({ statement: z.unknown().optional() });
+const SyncAnswer = OfflineSyncResponse.extend({ statement: z.unknown().optional() });
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
