@@ -47,7 +47,19 @@ export function signServerStatement(
   key: { privateKey: KeyObject; kid: string },
   content: Omit<ServerStatement, 'v' | 'signature' | 'server_key_id'>,
 ): ServerStatement {
-  const unsigned = { v: 1 as const, ...content, server_key_id: key.kid };
+  // Field by field: a spread would sign whatever else the caller's object carried.
+  const unsigned = {
+    v: 1 as const,
+    device_id: content.device_id,
+    request_nonce: content.request_nonce,
+    server_time: content.server_time,
+    licences: content.licences.map((l) => ({
+      license_id: l.license_id,
+      status: l.status,
+      expires_at: l.expires_at,
+    })),
+    server_key_id: key.kid,
+  };
   return ServerStatement.parse({ ...unsigned, signature: signCanonical(key.privateKey, unsigned) });
 }
 
