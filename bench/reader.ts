@@ -33,10 +33,11 @@ import {
   type Manifest,
 } from '../protocol/chunks';
 import { publicKeyPem } from '../protocol/crypto';
-import { issueLicence } from '../protocol/licence';
+import { issueLicence, newRequestNonce, signServerStatement } from '../protocol/licence';
 import type { ApiHandlers } from '../src-main/core/api/handlers';
 import type { DeviceIdentity } from '../src-main/core/device/identity';
 import { ContentSessions, LibraryService, SecureClock } from '../src-main/core/reader';
+import { checkStatement } from '../src-main/core/reader/server-statement';
 import {
   licenceSchema,
   materialSchema,
@@ -268,7 +269,19 @@ async function openToFirstPage(dir: string) {
     { system: Date.now, monotonic: () => performance.now() },
     { load: () => Promise.resolve(null), save: () => Promise.resolve() },
   );
-  await clock.serverContact(now);
+  // One check-in, as a signed sync answer would bring it.
+  const nonce = newRequestNonce();
+  const statement = signServerStatement(
+    { privateKey: server.privateKey, kid: 'bench' },
+    { device_id: identity.deviceId, request_nonce: nonce, server_time: now.toISOString(), licences: [] },
+  );
+  await clock.serverContact(
+    checkStatement(statement, {
+      serverKey: server.publicKey,
+      deviceId: identity.deviceId,
+      requestNonce: nonce,
+    }),
+  );
   const content = new ContentSessions();
   const library = await LibraryService.open({
     dataDir,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Manifest } from '../chunks/manifest';
 import { Licence } from '../licence/licence';
+import { RequestNonce, ServerStatement } from '../licence/server-statement';
 import { DeviceId, IsoDateTime, plainText, Uuid } from './common';
 
 /**
@@ -88,11 +89,14 @@ export type LicenceStatus = z.infer<typeof LicenceStatus>;
  * POST /api/v1/offline/materials/:material_id/license, device-signed. A device holding an active
  * licence for the material gets that same licence back (200) rather than a second one.
  */
-export const IssueLicenceRequest = z.object({ device_id: DeviceId });
+export const IssueLicenceRequest = z.object({ device_id: DeviceId, request_nonce: RequestNonce.optional() });
 export const LicenceResponse = z.object({
   licence: Licence,
   status: LicenceStatus,
+  /** Informational only: a client trusts `statement.server_time`, never this. */
   server_time: IsoDateTime,
+  /** Signed server time and this licence's status, bound to the request's `request_nonce`. */
+  statement: ServerStatement,
 });
 export type LicenceResponse = z.infer<typeof LicenceResponse>;
 
@@ -101,23 +105,32 @@ export type LicenceResponse = z.infer<typeof LicenceResponse>;
  * proves which copy is validated. Five failures in a row block the device for an hour
  * (DEVICE_BLOCKED).
  */
-export const ValidateLicenceRequest = z.object({ nonce: z.string().min(1).max(64) });
+export const ValidateLicenceRequest = z.object({
+  nonce: z.string().min(1).max(64),
+  request_nonce: RequestNonce.optional(),
+});
 export const ValidateLicenceResponse = z.object({
   valid: z.literal(true),
   status: LicenceStatus,
   expires_at: IsoDateTime,
   server_time: IsoDateTime,
+  statement: ServerStatement,
 });
 export type ValidateLicenceResponse = z.infer<typeof ValidateLicenceResponse>;
 
 /** POST /api/v1/offline/licenses/:license_id/renew, device-signed: a fresh licence (new expiry and nonce). */
-export const RenewLicenceRequest = z.object({ nonce: z.string().min(1).max(64) });
+export const RenewLicenceRequest = z.object({
+  nonce: z.string().min(1).max(64),
+  request_nonce: RequestNonce.optional(),
+});
 
 /** POST /api/v1/offline/licenses/:license_id/return, device-signed: early return frees the slot. */
+export const ReturnLicenceRequest = z.object({ request_nonce: RequestNonce.optional() });
 export const ReturnLicenceResponse = z.object({
   license_id: LicenceId,
   status: z.literal('returned'),
   server_time: IsoDateTime,
+  statement: ServerStatement,
 });
 
 /** POST /api/v1/offline/licenses/:license_id/revoke (teacher): takes effect at the device's next sync. */
@@ -146,6 +159,8 @@ export type DownloadResponse = z.infer<typeof DownloadResponse>;
  */
 export const OfflineSyncRequest = z.object({
   licences: z.array(z.object({ license_id: LicenceId, nonce: z.string().min(1).max(64) })).max(1000),
+  /** Fresh per request; echoed in the signed `statement`, so an old answer cannot be replayed. */
+  request_nonce: RequestNonce.optional(),
 });
 export const OfflineSyncResponse = z.object({
   licences: z.array(
@@ -155,7 +170,10 @@ export const OfflineSyncResponse = z.object({
       expires_at: IsoDateTime.nullable(),
     }),
   ),
+  /** Informational only: a client trusts `statement`, never these two unsigned fields. */
   server_time: IsoDateTime,
+  /** The same states and the server's time, signed and bound to `request_nonce`. */
+  statement: ServerStatement,
 });
 export type OfflineSyncResponse = z.infer<typeof OfflineSyncResponse>;
 

@@ -1,6 +1,11 @@
 import type pg from 'pg';
 import { TrustErrorCode, type LicenceResponse, type LicenceStatus } from '../../protocol/http';
-import { issueLicence, type Licence } from '../../protocol/licence';
+import {
+  issueLicence,
+  signServerStatement,
+  type Licence,
+  type ServerStatement,
+} from '../../protocol/licence';
 import { appendAudit } from '../audit/chain';
 import { withTransaction } from '../db/tx';
 import type { DeviceRow } from '../devices/store';
@@ -76,11 +81,39 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
     return { material, device: { ...device, user_id: userId } };
   }
 
-  const answer = (licence: Licence, status: LicenceStatus): LicenceResponse => ({
-    licence,
-    status,
-    server_time: new Date().toISOString(),
-  });
+  /** Signed time and states, bound to the request's nonce: what the laptop's secure clock trusts. */
+  const statement = (
+    deviceId: string,
+    requestNonce: string | undefined,
+    licences: ServerStatement['licences'],
+    now: Date,
+  ): ServerStatement =>
+    signServerStatement(keys.signing, {
+      device_id: deviceId,
+      request_nonce: requestNonce ?? null,
+      server_time: now.toISOString(),
+      licences,
+    });
+
+  const answer = (
+    licence: Licence,
+    status: LicenceStatus,
+    deviceId: string,
+    requestNonce: string | undefined,
+  ): LicenceResponse => {
+    const now = new Date();
+    return {
+      licence,
+      status,
+      server_time: now.toISOString(),
+      statement: statement(
+        deviceId,
+        requestNonce,
+        [{ license_id: licence.licence_id, status, expires_at: licence.expires_at }],
+        now,
+      ),
+    };
+  };
 
   return {
     issueLicence: async ({ params, body, device, tx }) => {
@@ -112,7 +145,10 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
         return { status: 201, licence, state: 'ready' as const };
       });
       if (outcome.status === 201) metrics.licensesIssued.inc();
-      return { status: outcome.status, body: answer(outcome.licence, outcome.state) };
+      return {
+        status: outcome.status,
+        body: answer(outcome.licence, outcome.state, device.device_id, body.request_nonce),
+      };
     },
 
     validateLicence: async ({ params, body, device, tx }) => {
@@ -139,12 +175,20 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
         return { expiresAt: row!.expires_at };
       });
       if ('refused' in outcome) throw outcome.refused;
+      const now = new Date();
+      const expiresAt = outcome.expiresAt.toISOString();
       return {
         body: {
           valid: true,
           status: 'active',
-          expires_at: outcome.expiresAt.toISOString(),
-          server_time: new Date().toISOString(),
+          expires_at: expiresAt,
+          server_time: now.toISOString(),
+          statement: statement(
+            device.device_id,
+            body.request_nonce,
+            [{ license_id: params.license_id, status: 'active', expires_at: expiresAt }],
+            now,
+          ),
         },
       };
     },
@@ -183,14 +227,14 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
       });
       if ('refused' in outcome) throw outcome.refused;
       metrics.licensesIssued.inc();
-      return { body: answer(outcome.licence, outcome.status) };
+      return { body: answer(outcome.licence, outcome.status, device.device_id, body.request_nonce) };
     },
 
-    returnLicence: async ({ params, device, tx }) => {
-      await tx(async (client) => {
+    returnLicence: async ({ params, body, device, tx }) => {
+      const expiresAt = await tx(async (client) => {
         const row = await findLicence(client, params.license_id, true);
         if (!row || row.device_id !== device.device_id) throw notFound();
-        if (row.status === 'returned') return;
+        if (row.status === 'returned') return row.expires_at;
         if (row.status === 'revoked' || row.status === 'cancelled')
           throw materialError('LICENSE_REVOKED', `Licence ${row.status}`, { status: row.status });
         await client.query(
@@ -205,9 +249,21 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
           targetId: row.id,
           details: { material_id: row.material_id },
         });
+        return row.expires_at;
       });
+      const now = new Date();
       return {
-        body: { license_id: params.license_id, status: 'returned', server_time: new Date().toISOString() },
+        body: {
+          license_id: params.license_id,
+          status: 'returned',
+          server_time: now.toISOString(),
+          statement: statement(
+            device.device_id,
+            body.request_nonce,
+            [{ license_id: params.license_id, status: 'returned', expires_at: expiresAt.toISOString() }],
+            now,
+          ),
+        },
       };
     },
 
@@ -260,7 +316,14 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
           return { license_id, status: effectiveStatus(row), expires_at: row.expires_at.toISOString() };
         });
       });
-      return { body: { licences, server_time: new Date().toISOString() } };
+      const now = new Date();
+      return {
+        body: {
+          licences,
+          server_time: now.toISOString(),
+          statement: statement(device.device_id, body.request_nonce, licences, now),
+        },
+      };
     },
   };
 }

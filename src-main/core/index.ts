@@ -48,15 +48,32 @@ export function defaultSettings(config: Pick<CoreConfig, 'defaultServerUrl'>): S
 export async function createCore(
   config: CoreConfig & { sync?: SyncOptions; hardware?: HardwareServiceOptions },
 ): Promise<Core> {
-  const settings = await SettingsStore.open(config.dataDir, defaultSettings(config));
+  const keyStore = config.keyStore ?? new KeytarKeyStore();
+  // The app database (sales, catalog, outbox, enrollment, settings…). A keychain or disk failure is
+  // reported by every call that needs it rather than stopping the app, as the device identity does.
+  let db: AppDatabase | null = null;
+  let storeError: string | null = null;
+  try {
+    db = await openAppDatabase({ dataDir: config.dataDir, keyStore });
+  } catch (error) {
+    storeError = error instanceof Error ? error.message : String(error);
+    console.error('[core] the app database could not be opened', error);
+  }
+  // Settings and enrollment (server address and keys, offline policy) live in the encrypted store,
+  // not in plain files anyone with the disk could edit: issue #16.
+  const settings = await SettingsStore.open(
+    config.dataDir,
+    defaultSettings(config),
+    db?.rx.collections.settings ?? null,
+  );
   const reachability = new ReachabilityMonitor(settings.current.serverUrl, {
     intervalMs: config.reachabilityIntervalMs ?? 5000,
   });
-  const settingsSub = settings.changes.subscribe((s) => reachability.retarget(s.serverUrl));
   reachability.start();
 
-  const keyStore = config.keyStore ?? new KeytarKeyStore();
-  const enrollmentStore = await EnrollmentStore.open(config.dataDir);
+  const enrollmentStore = db
+    ? await EnrollmentStore.open(db.rx.collections.settings, config.dataDir)
+    : EnrollmentStore.unavailable(storeError ?? 'unknown');
   const device = new DeviceService(keyStore, enrollmentStore, config.platform);
   await device.start();
   const provisioning = await applyProvisioning(
@@ -68,15 +85,14 @@ export async function createCore(
   // Sales and bundles are signed with the same identity DeviceService read from the keychain.
   const identity = () => device.signingIdentity();
 
-  // The app database (sales, catalog, outbox…). A keychain or disk failure is reported by every POS
-  // call rather than stopping the app, as the device identity does.
-  let db: AppDatabase | null = null;
+  // The server address, from the settings in the encrypted store (no plain file redirects sales).
+  const serverUrl = () => settings.current.serverUrl;
+  const settingsSub = settings.changes.subscribe((s) => reachability.retarget(s.serverUrl));
   let pos: PosService | null = null;
   let sync: SyncService | null = null;
   let qr: QrService | null = null;
-  let storeError: string | null = null;
   try {
-    db = await openAppDatabase({ dataDir: config.dataDir, keyStore });
+    if (!db) throw new Error(storeError ?? 'unknown');
     const extra = await addPosCollections(db.rx);
     const collections = { ...db.rx.collections, ...extra };
     pos = new PosService({
@@ -97,7 +113,7 @@ export async function createCore(
       identity,
       enrollment: () => enrollmentStore.current,
       currency: () => pos?.currency() ?? settings.current.currency,
-      serverUrl: () => settings.current.serverUrl,
+      serverUrl,
       online: () => reachability.current.state === 'online',
     });
     sync = new SyncService({
@@ -106,13 +122,13 @@ export async function createCore(
       enrollment: enrollmentStore,
       enrollmentChanges: enrollmentStore.changes,
       reachability,
-      serverUrl: () => settings.current.serverUrl,
+      serverUrl,
       ...(config.sync ? { options: config.sync } : {}),
     });
     await sync.start();
   } catch (error) {
-    storeError = error instanceof Error ? error.message : String(error);
-    console.error('[core] the app database could not be opened', error);
+    storeError ??= error instanceof Error ? error.message : String(error);
+    if (db) console.error('[core] the sales services could not be started', error);
   }
   const needPos = (): PosService => {
     if (!pos)

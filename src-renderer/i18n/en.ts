@@ -409,6 +409,8 @@ export const en = {
     DEVICE_NOT_FOUND: 'This laptop is not registered (or was removed) on the server.',
     LICENCE_SIGNATURE_INVALID: 'The licence on this laptop has been altered: it is refused.',
     SERVER_KEY_UNKNOWN: 'The server’s signing key is not known yet: connect to the server once.',
+    SERVER_STATEMENT_INVALID:
+      'The server’s answer could not be verified (it may not be your school’s server): it was ignored.',
     LICENCE_WRONG_DEVICE: 'This licence belongs to another device.',
   },
   // POS hardware (issue 6)

@@ -23,6 +23,7 @@ import {
   type ProvisioningServices,
 } from '../../src-main/core/deploy/provisioning';
 import { SettingsStore } from '../../src-main/core/settings/settings-store';
+import { memorySettings } from '../support/memory-settings';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const DAY = 86_400_000;
@@ -64,6 +65,7 @@ const defaults: Settings = {
 let dir: string;
 let provisioningPath: string;
 let settings: SettingsStore;
+let store: Awaited<ReturnType<typeof memorySettings>>;
 let redeemed: { serverUrl: string; code: string }[];
 let enrolled: boolean;
 let services: ProvisioningServices;
@@ -72,7 +74,8 @@ beforeEach(async () => {
   dir = await mkdtemp(join(tmpdir(), 'outpost-provisioning-'));
   provisioningPath = join(dir, 'managed', 'provisioning.json');
   await mkdir(join(dir, 'managed'));
-  settings = await SettingsStore.open(join(dir, 'data'), defaults);
+  store = await memorySettings();
+  settings = await SettingsStore.open(join(dir, 'data'), defaults, store.collection);
   redeemed = [];
   enrolled = false;
   services = {
@@ -89,6 +92,7 @@ beforeEach(async () => {
   };
 });
 afterEach(async () => {
+  await store.close();
   settings.close();
   await rm(dir, { recursive: true, force: true });
 });
@@ -124,7 +128,7 @@ async function applyGood() {
 async function expectPreviousKept(appliedBytes: string) {
   expect(settings.current.serverUrl).toBe('https://outpost.example.sn');
   expect(await readFile(join(dir, 'data', APPLIED_FILE), 'utf8')).toBe(appliedBytes);
-  const reopened = await SettingsStore.open(join(dir, 'data'), defaults);
+  const reopened = await SettingsStore.open(join(dir, 'data'), defaults, store.collection);
   expect(reopened.current.serverUrl).toBe('https://outpost.example.sn');
   reopened.close();
 }

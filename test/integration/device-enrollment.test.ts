@@ -22,7 +22,7 @@ beforeAll(async () => {
   server = await startTestServer();
 });
 afterAll(async () => {
-  for (const core of cores) await core.close();
+  for (const core of cores.splice(0)) await core.close();
   await server.close();
   await session.stop();
 });
@@ -30,6 +30,8 @@ afterAll(async () => {
 async function newCore(options: { dataDir?: string; service?: string } = {}) {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'outpost-enroll-')));
   const service = options.service ?? `outpost-test-${randomUUID()}`;
+  // One app database per process, as in the app: the enrollment lives in it (issue #16).
+  for (const open of cores.splice(0)) await open.close();
   const core = await createCore({
     dataDir,
     appVersion: '0.0.0-test',
@@ -88,14 +90,14 @@ describe('terminal enrollment with a one-time code', () => {
     });
 
     await expect(till.call('enrollment.redeemCode', { code })).rejects.toMatchObject({ code: 'CONFLICT' });
+    const checked = (await till.call('enrollment.checkIn')) as { lastCheckInAt: string; state: string };
+    expect(checked.state).toBe('enrolled');
+
     const other = await newCore();
     await expect(other.call('enrollment.redeemCode', { code })).rejects.toMatchObject({
       code: 'ENROLLMENT_CODE_INVALID',
     });
     expect(await other.call('enrollment.get')).toMatchObject({ state: 'not_enrolled' });
-
-    const checked = (await till.call('enrollment.checkIn')) as { lastCheckInAt: string; state: string };
-    expect(checked.state).toBe('enrolled');
 
     const restarted = await newCore({ dataDir: till.dataDir, service: till.service });
     const after = (await restarted.call('app.status')) as { deviceId: string; enrollment: string };

@@ -12,7 +12,7 @@ import type { MaterialRecord } from '../../protocol/http';
 import { PASSWORD, startTestServer, type TestServer } from '../../server/testing/harness';
 import { seedMaterial } from '../../server/testing/materials';
 import { callCommand } from '../../src-main/core/api/dispatch';
-import { NOT_ENROLLED } from '../../src-main/core/device/enrollment-store';
+import { ENROLLMENT_SETTING, NOT_ENROLLED } from '../../src-main/core/device/enrollment-store';
 import { createCore, type Core } from '../../src-main/core/index';
 import { openAppDatabase } from '../../src-main/core/store/database';
 
@@ -373,13 +373,6 @@ describe('the Library on a laptop', () => {
     const other = await newDevice(true);
     await call(other, 'library.refresh');
     await other.core.close();
-    // Offline from here: what is judged is the copy alone (a sync would also have the server refuse it).
-    const enrollmentFile = join(other.dataDir, 'enrollment.json');
-    const record = JSON.parse(await readFile(enrollmentFile, 'utf8')) as {
-      enrollment: { serverUrl: string };
-    };
-    record.enrollment.serverUrl = 'http://127.0.0.1:9';
-    await writeFile(enrollmentFile, JSON.stringify(record));
     // Copy the encrypted copy, its manifest, the licence and the material record across.
     await mkdir(join(other.dataDir, 'library'), { recursive: true });
     for (const name of [`${atlas.material_id}.enc`, `${atlas.material_id}.manifest.json`])
@@ -391,6 +384,12 @@ describe('the Library on a laptop', () => {
     });
     await into.rx.materials.upsert(material);
     await into.rx.licences.upsert(licence);
+    // Offline from here: what is judged is the copy alone (a sync would also have the server refuse it).
+    // The enrollment lives in the encrypted store (issue #16), so the test edits it there, with the key.
+    const enrollmentDoc = (await into.rx.settings.findOne(ENROLLMENT_SETTING).exec())!;
+    const record = JSON.parse(enrollmentDoc.value) as { enrollment: { serverUrl: string } };
+    record.enrollment.serverUrl = 'http://127.0.0.1:9';
+    await enrollmentDoc.incrementalPatch({ value: JSON.stringify(record) });
     await into.close();
     other.core = await startCore(other);
     expect((await refuses(call(other, 'library.open', { materialId: atlas.material_id }))).code).toBe(

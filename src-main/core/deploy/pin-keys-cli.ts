@@ -6,6 +6,10 @@
  *                                 comma-separated, or SPKI PEM blocks
  *   OUTPOST_RELEASE_PUBLIC_KEYS   release keys (updates): `id=rawBase64url`, comma-separated;
  *                                 two during a rotation (the current key and the next one)
+ *   OUTPOST_SERVER_SIGNING_PUBLIC_KEY  optional: the server's Ed25519 signing key (raw base64url or
+ *                                 SPKI PEM). Pinned, licences and signed server time verify against
+ *                                 it alone; unset, each device trusts the key it first learns
+ *                                 (kept in its encrypted store, docs/reader.md)
  *
  * Refuses (exit 2) when either is missing or holds something that is not an Ed25519 public key:
  * a package that trusts nothing would never accept a provisioning file or an update.
@@ -45,7 +49,11 @@ export function parseReleaseKeys(value: string | undefined): { id: string; publi
   return keys;
 }
 
-export function renderPinnedKeys(org: string[], release: { id: string; publicKey: string }[]): string {
+export function renderPinnedKeys(
+  org: string[],
+  release: { id: string; publicKey: string }[],
+  serverSigning: string | null = null,
+): string {
   return `/**
  * Public keys this build trusts, pinned at build time. \`npm run package\` rewrites this file from
  * OUTPOST_ORG_PUBLIC_KEYS and OUTPOST_RELEASE_PUBLIC_KEYS (see src-main/core/deploy/pin-keys-cli.ts
@@ -58,6 +66,9 @@ export const PINNED_ORG_KEYS: readonly string[] = ${JSON.stringify(org, null, 2)
 
 /** Release keys that may sign update manifests, by key id; two during a rotation. */
 export const PINNED_RELEASE_KEYS: readonly { id: string; publicKey: string }[] = ${JSON.stringify(release, null, 2)};
+
+/** The server's signing key, when the build pins it: licences and signed server time verify against it alone. */
+export const PINNED_SERVER_SIGNING_KEY: string | null = ${JSON.stringify(serverSigning)};
 `;
 }
 
@@ -66,8 +77,10 @@ async function main(): Promise<void> {
   const release = parseReleaseKeys(process.env.OUTPOST_RELEASE_PUBLIC_KEYS);
   if (org.length === 0) throw new TypeError('OUTPOST_ORG_PUBLIC_KEYS is not set');
   if (release.length === 0) throw new TypeError('OUTPOST_RELEASE_PUBLIC_KEYS is not set');
+  const serverKey = process.env.OUTPOST_SERVER_SIGNING_PUBLIC_KEY?.trim() || null;
+  if (serverKey) importPublicKey(serverKey); // throws on anything but Ed25519
   const target = fileURLToPath(new URL('./pinned-keys.ts', import.meta.url));
-  await writeFile(target, renderPinnedKeys(org, release));
+  await writeFile(target, renderPinnedKeys(org, release, serverKey));
   console.log(
     `pinned ${org.length} organisation key(s) and release key(s) ${release.map((k) => k.id).join(', ')}`,
   );

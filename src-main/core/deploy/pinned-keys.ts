@@ -10,3 +10,6 @@ export const PINNED_ORG_KEYS: readonly string[] = [];
 
 /** Release keys that may sign update manifests, by key id; two during a rotation. */
 export const PINNED_RELEASE_KEYS: readonly { id: string; publicKey: string }[] = [];
+
+/** The server's signing key, when the build pins it: licences and signed server time verify against it alone. */
+export const PINNED_SERVER_SIGNING_KEY: string | null = null;

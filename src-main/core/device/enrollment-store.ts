@@ -1,9 +1,10 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RxCollection } from 'rxdb';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { z } from 'zod';
-import { Enrollment } from '../../../protocol/api';
-import { writeAtomically } from '../files/atomic-write';
+import { ApiError, Enrollment } from '../../../protocol/api';
+import type { SettingDoc } from '../store/schemas/settings';
 
 /** What the core keeps about its enrollment: the public parts only; keys stay in the keychain. */
 export const EnrollmentRecord = z.object({
@@ -16,7 +17,7 @@ export const EnrollmentRecord = z.object({
     .nullable(),
   /** The country's offline policy as last served; enforced while offline. */
   policy: z.unknown().nullable(),
-  /** Server time minus local time at the last check-in, for a clock the user cannot wind back. */
+  /** Server time minus local time at the last check-in (informational: the secure clock trusts only signed time). */
   serverClockOffsetMs: z.number().nullable(),
 });
 export type EnrollmentRecord = z.infer<typeof EnrollmentRecord>;
@@ -38,31 +39,63 @@ export const NOT_ENROLLED: EnrollmentRecord = {
   serverClockOffsetMs: null,
 };
 
+/** Settings key of the record in the encrypted store. */
+export const ENROLLMENT_SETTING = 'device.enrollment';
+/** Where versions before issue #16 kept the record, in plain JSON: read once, then deleted. */
+export const LEGACY_ENROLLMENT_FILE = 'enrollment.json';
+
+/**
+ * The enrollment record lives in the encrypted store (issue #16): it holds the server's address and
+ * keys and the offline policy, so a plain file would let anyone with the disk redirect the till's
+ * sales, swap the key licences are checked against or loosen the offline limits.
+ */
 export class EnrollmentStore {
   private readonly subject: BehaviorSubject<EnrollmentRecord>;
+  private writing: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    private readonly file: string,
+    private readonly settings: RxCollection<SettingDoc> | null,
     initial: EnrollmentRecord,
   ) {
     this.subject = new BehaviorSubject(initial);
   }
 
-  static async open(dataDir: string): Promise<EnrollmentStore> {
-    const file = join(dataDir, 'enrollment.json');
-    let initial = NOT_ENROLLED;
-    const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+  /**
+   * Opens the record from the encrypted store. The first start after the upgrade moves the old
+   * plain file in (so an enrolled device stays enrolled) and deletes it; from then on a file of
+   * that name is never read again.
+   */
+  static async open(settings: RxCollection<SettingDoc>, dataDir: string): Promise<EnrollmentStore> {
+    const legacy = join(dataDir, LEGACY_ENROLLMENT_FILE);
+    const doc = await settings.findOne(ENROLLMENT_SETTING).exec();
+    if (doc) {
+      // A damaged record is not silently reset: enrollment is state the server also holds.
+      const parsed = EnrollmentRecord.safeParse(JSON.parse(doc.value));
+      if (!parsed.success)
+        throw new Error(`The stored enrollment is damaged: ${z.prettifyError(parsed.error)}`);
+      return new EnrollmentStore(settings, parsed.data);
+    }
+    const text = await readFile(legacy, 'utf8').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;
       throw error;
     });
-    if (text !== null) {
-      // A damaged record is not silently reset: enrollment is state the server also holds.
-      const parsed = EnrollmentRecord.safeParse(JSON.parse(text));
-      if (!parsed.success) throw new Error(`${file} is damaged: ${z.prettifyError(parsed.error)}`);
-      initial = parsed.data;
-    }
-    return new EnrollmentStore(file, initial);
+    if (text === null) return new EnrollmentStore(settings, NOT_ENROLLED);
+    const parsed = EnrollmentRecord.safeParse(JSON.parse(text));
+    if (!parsed.success) throw new Error(`${legacy} is damaged: ${z.prettifyError(parsed.error)}`);
+    const store = new EnrollmentStore(settings, NOT_ENROLLED);
+    await store.save(parsed.data);
+    await rm(legacy, { force: true });
+    return store;
   }
+
+  /** The app database could not be opened: not enrolled, and enrolling says why. */
+  static unavailable(reason: string): EnrollmentStore {
+    const store = new EnrollmentStore(null, NOT_ENROLLED);
+    store.unavailableReason = reason;
+    return store;
+  }
+
+  private unavailableReason = '';
 
   get current(): EnrollmentRecord {
     return this.subject.value;
@@ -72,11 +105,25 @@ export class EnrollmentStore {
     return this.subject.asObservable();
   }
 
-  async save(record: EnrollmentRecord): Promise<EnrollmentRecord> {
-    const valid = EnrollmentRecord.parse(record);
-    await writeAtomically(this.file, JSON.stringify(valid, null, 2));
-    this.subject.next(valid);
-    return valid;
+  /** Writes are serialised so a check-in and a pull cannot interleave their records. */
+  save(record: EnrollmentRecord): Promise<EnrollmentRecord> {
+    const run = this.writing.then(async () => {
+      const valid = EnrollmentRecord.parse(record);
+      if (!this.settings)
+        throw new ApiError(
+          'STORE_UNAVAILABLE',
+          `The enrollment cannot be saved: the app database could not be opened (${this.unavailableReason}).`,
+        );
+      await this.settings.upsert({
+        key: ENROLLMENT_SETTING,
+        value: JSON.stringify(valid),
+        updatedAt: Date.now(),
+      });
+      this.subject.next(valid);
+      return valid;
+    });
+    this.writing = run.catch(() => undefined);
+    return run;
   }
 
   close(): void {

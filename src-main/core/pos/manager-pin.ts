@@ -2,11 +2,14 @@ import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:c
 import type { RxCollection } from 'rxdb';
 import { ApiError } from '../../../protocol/api';
 import { decodeSetting, encodeSetting, type SettingDoc } from '../store/schemas/index';
+import { PinLockout } from './pin-lockout';
 
 /**
  * Manager PINs, kept as scrypt hashes in the settings collection (key `pos.managers`), one per
  * manager id. The first manager of a terminal is set freely; every later change needs an existing
- * manager's PIN. Five wrong PINs in a row lock overrides until `lockMs` has passed.
+ * manager's PIN. Five wrong PINs in a row lock overrides for `lockMs` of app running time; the count
+ * and the lock are kept in the encrypted store and survive restarts and OS clock changes
+ * (pin-lockout.ts, issue #16).
  */
 
 export const MANAGERS_KEY = 'pos.managers';
@@ -31,8 +34,9 @@ function derive(pin: string, salt: Buffer, cost: { N: number; r: number; p: numb
 }
 
 export class ManagerPins {
-  private failures = 0;
-  private lockedUntil = 0;
+  private readonly lockout: PinLockout;
+  /** Checks run one at a time, so two at once cannot both slip under the count. */
+  private checking: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly settings: RxCollection<SettingDoc>,
@@ -40,8 +44,12 @@ export class ManagerPins {
       cost?: { N: number; r: number; p: number };
       lockMs?: number;
       maxFailures?: number;
+      /** A clock the OS time does not move (default performance.now). */
+      monotonic?: () => number;
     } = {},
-  ) {}
+  ) {
+    this.lockout = new PinLockout(settings, options.monotonic ?? (() => performance.now()));
+  }
 
   private async load(): Promise<Managers> {
     const doc = await this.settings.findOne(MANAGERS_KEY).exec();
@@ -61,23 +69,27 @@ export class ManagerPins {
   }
 
   /** Checks a manager's PIN; throws OVERRIDE_LOCKED or MANAGER_PIN_INVALID. */
-  async verify(managerId: string, pin: string): Promise<void> {
-    const now = Date.now();
-    if (now < this.lockedUntil)
+  verify(managerId: string, pin: string): Promise<void> {
+    const run = this.checking.then(() => this.verifyNow(managerId, pin));
+    this.checking = run.catch(() => undefined);
+    return run;
+  }
+
+  private async verifyNow(managerId: string, pin: string): Promise<void> {
+    const remaining = await this.lockout.remainingMs();
+    if (remaining > 0) {
+      await this.lockout.checkpoint();
       throw new ApiError(
         'OVERRIDE_LOCKED',
         'Too many wrong manager PINs: overrides are locked for a few minutes.',
-        { until: new Date(this.lockedUntil).toISOString() },
+        { retryAfterSeconds: Math.ceil(remaining / 1000) },
       );
+    }
+    await this.lockout.countAttempt(this.options.maxFailures ?? 5, this.options.lockMs ?? 5 * 60_000);
     const managers = await this.load();
     if (await this.matches(managers[managerId], pin)) {
-      this.failures = 0;
+      await this.lockout.succeeded();
       return;
-    }
-    this.failures += 1;
-    if (this.failures >= (this.options.maxFailures ?? 5)) {
-      this.failures = 0;
-      this.lockedUntil = now + (this.options.lockMs ?? 5 * 60_000);
     }
     throw new ApiError('MANAGER_PIN_INVALID', 'That manager id and PIN do not match.');
   }

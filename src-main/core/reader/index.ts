@@ -7,6 +7,7 @@ import type { SettingDoc } from '../store/schemas/settings';
 import type { ContentSessions } from './content';
 import { LibraryService } from './library-service';
 import { processMonotonic, SecureClock, SecureClockState, type SecureClockPersistence } from './secure-clock';
+import { PINNED_SERVER_SIGNING_KEY } from '../deploy/pinned-keys';
 import { serverSigningKey } from './server-key';
 
 export { ContentSessions, ELECTRON_CONTENT_BASE, type ContentReply } from './content';
@@ -25,6 +26,8 @@ export interface ReaderDeps {
   serverUrl: () => string | null;
   /** The server signing key enrollment received, if any (POS enrollment carries it). */
   enrolledKeyPem: () => string | null;
+  /** The build's pinned server key (default: deploy/pinned-keys.ts); tests pass their own. */
+  buildPinnedKeyPem?: string | null;
   content: ContentSessions;
   /** The system clock (CoreConfig.clock): Date.now unless a test or the e2e host moves it. */
   clock?: () => number;
@@ -96,6 +99,8 @@ export async function createReader(deps: ReaderDeps): Promise<Reader> {
     serverKey: () =>
       serverSigningKey({
         settings: deps.collections.settings,
+        buildPinnedPem:
+          deps.buildPinnedKeyPem === undefined ? PINNED_SERVER_SIGNING_KEY : deps.buildPinnedKeyPem,
         enrolledKeyPem: deps.enrolledKeyPem,
         serverUrl: deps.serverUrl,
       }),

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { BehaviorSubject, defer, type Observable } from 'rxjs';
 import type { RxCollection } from 'rxdb';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { ApiError } from '../../../protocol/api';
 import type { LibraryItem, LibraryView, OpenedMaterial } from '../../../protocol/api/library';
 import { CHUNK_SIZE, ChunkError, manifestHash, type Manifest } from '../../../protocol/chunks';
@@ -13,7 +13,7 @@ import {
   OfflineSyncResponse,
   ReturnLicenceResponse,
 } from '../../../protocol/http/materials';
-import { Licence, licenceTimeState } from '../../../protocol/licence';
+import { Licence, licenceTimeState, newRequestNonce } from '../../../protocol/licence';
 import type { DeviceIdentity } from '../device/identity';
 import { serverRequest, type RequestOptions } from '../net/server-client';
 import type { LicenceDoc } from '../store/schemas/licences';
@@ -24,6 +24,7 @@ import { LibraryFiles } from './library-files';
 import { libraryItem } from './library-view';
 import { checkLicence, checkLicenceTime, unwrapForDevice } from './licence-gate';
 import type { SecureClock } from './secure-clock';
+import { checkStatement, type VerifiedStatement } from './server-statement';
 
 export interface LibraryServiceDeps {
   dataDir: string;
@@ -41,6 +42,14 @@ export interface LibraryServiceDeps {
   renewWithinMs?: number;
   fetchImpl?: typeof fetch;
 }
+
+/**
+ * The answers as read here: the statement is taken as anything so that a missing or malformed one
+ * is checkStatement's SERVER_STATEMENT_INVALID, not a generic "not understood".
+ */
+const LicenceAnswer = LicenceResponse.extend({ statement: z.unknown().optional() });
+const ReturnAnswer = ReturnLicenceResponse.extend({ statement: z.unknown().optional() });
+const SyncAnswer = OfflineSyncResponse.extend({ statement: z.unknown().optional() });
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
@@ -209,13 +218,16 @@ export class LibraryService {
     const held = this.licences.get(materialId);
     if (!held || held.doc.state !== 'active')
       throw new ApiError('LICENSE_NOT_FOUND', 'There is no licence to return for this item.');
+    const nonce = newRequestNonce();
     const answer = await this.call({
       method: 'POST',
       path: `/api/v1/offline/licenses/${held.doc.id}/return`,
-      body: {},
-      response: ReturnLicenceResponse,
+      body: { request_nonce: nonce },
+      response: ReturnAnswer,
     });
-    await this.deps.clock.serverContact(answer.server_time);
+    const statement = await this.checkIn(answer.statement, nonce);
+    if (!statement.licences.some((l) => l.license_id === held.doc.id && l.status === 'returned'))
+      throw new ApiError('SERVER_STATEMENT_INVALID', 'The server did not sign the return of this licence.');
     await this.dropLocalCopy(materialId);
     await this.saveLicence({ ...held.doc, state: 'returned' }, held.parsed);
     return this.item(materialId);
@@ -313,14 +325,19 @@ export class LibraryService {
         })
         .map((l) => l.doc.materialId),
     );
+    const nonce = newRequestNonce();
     const answer = await this.call({
       method: 'POST',
       path: '/api/v1/offline/sync',
-      body: { licences: held.map((l) => ({ license_id: l.doc.id, nonce: l.parsed.nonce })) },
-      response: OfflineSyncResponse,
+      body: {
+        licences: held.map((l) => ({ license_id: l.doc.id, nonce: l.parsed.nonce })),
+        request_nonce: nonce,
+      },
+      response: SyncAnswer,
     });
-    await this.deps.clock.serverContact(answer.server_time);
-    for (const state of answer.licences) {
+    // The signed states, never the unsigned list beside them: a proxy could hide a revocation there.
+    const statement = await this.checkIn(answer.statement, nonce);
+    for (const state of statement.licences) {
       const entry = held.find((l) => l.doc.id === state.license_id);
       if (!entry) continue;
       const materialId = entry.doc.materialId;
@@ -348,13 +365,14 @@ export class LibraryService {
     this.renewing.add(materialId);
     this.emit();
     try {
+      const nonce = newRequestNonce();
       const answer = await this.call({
         method: 'POST',
         path: `/api/v1/offline/licenses/${held.doc.id}/renew`,
-        body: { nonce: held.parsed.nonce },
-        response: LicenceResponse,
+        body: { nonce: held.parsed.nonce, request_nonce: nonce },
+        response: LicenceAnswer,
       });
-      await this.acceptLicence(materialId, answer, held.doc.id);
+      await this.acceptLicence(materialId, answer, nonce, held.doc.id);
     } catch (error) {
       this.lastError = `Renewal failed: ${error instanceof Error ? error.message : String(error)}`;
       if (error instanceof ApiError && error.code === 'LICENSE_EXPIRED')
@@ -368,18 +386,20 @@ export class LibraryService {
   /** POST .../license: the server answers the device's active licence, or issues one. */
   private async takeLicence(materialId: string): Promise<Licence> {
     const identity = await this.deps.identity();
+    const nonce = newRequestNonce();
     const answer = await this.call({
       method: 'POST',
       path: `/api/v1/offline/materials/${materialId}/license`,
-      body: { device_id: identity.deviceId },
-      response: LicenceResponse,
+      body: { device_id: identity.deviceId, request_nonce: nonce },
+      response: LicenceAnswer,
     });
-    return this.acceptLicence(materialId, answer, this.licences.get(materialId)?.doc.id ?? null);
+    return this.acceptLicence(materialId, answer, nonce, this.licences.get(materialId)?.doc.id ?? null);
   }
 
   private async acceptLicence(
     materialId: string,
-    answer: z.output<typeof LicenceResponse>,
+    answer: z.output<typeof LicenceAnswer>,
+    requestNonce: string,
     replaces: string | null,
   ): Promise<Licence> {
     const identity = await this.deps.identity();
@@ -388,10 +408,14 @@ export class LibraryService {
       deviceId: identity.deviceId,
       materialId,
     });
-    await this.deps.clock.serverContact(answer.server_time);
+    const statement = await this.checkIn(answer.statement, requestNonce);
+    // The licence's state as the server signed it for this request, not the unsigned `status`.
+    const signed = statement.licences.find((l) => l.license_id === licence.licence_id);
+    if (!signed)
+      throw new ApiError('SERVER_STATEMENT_INVALID', "The server's statement does not cover this licence.");
     if (replaces && replaces !== licence.licence_id)
       await this.deps.collections.licences.findOne(replaces).remove();
-    const state = answer.status === 'active' || answer.status === 'ready' ? 'active' : answer.status;
+    const state = signed.status === 'active' || signed.status === 'ready' ? 'active' : signed.status;
     await this.saveLicence(
       {
         id: licence.licence_id,
@@ -520,6 +544,18 @@ export class LibraryService {
         errorCode: undefined,
         error: undefined,
       });
+  }
+
+  /** Verifies a statement against the pinned key, this device and the nonce sent; then it is a check-in. */
+  private async checkIn(statement: unknown, requestNonce: string): Promise<VerifiedStatement> {
+    const identity = await this.deps.identity();
+    const verified = checkStatement(statement, {
+      serverKey: await this.deps.serverKey(),
+      deviceId: identity.deviceId,
+      requestNonce,
+    });
+    await this.deps.clock.serverContact(verified);
+    return verified;
   }
 
   private call<S extends z.ZodType>(options: Omit<RequestOptions<S>, 'device'>): Promise<z.output<S>> {

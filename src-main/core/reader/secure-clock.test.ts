@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { licenceTimeState } from '../../../protocol/licence';
 import { SecureClock, type SecureClockPersistence, type SecureClockState } from './secure-clock';
+import type { VerifiedStatement } from './server-statement';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 5, 1, 12);
@@ -31,6 +32,9 @@ function memoryPersistence(): SecureClockPersistence & { saved: SecureClockState
   return p;
 }
 
+/** The clock trusts what checkStatement passed; its checks are tested in test/integration/reader-trust.test.ts. */
+const signedAt = (ms: number) => ({ server_time: new Date(ms).toISOString() }) as VerifiedStatement;
+
 const licence = { expires_at: new Date(T0 + 30 * 24 * HOUR).toISOString(), offline_grace_hours: 72 };
 
 describe('SecureClock', () => {
@@ -46,7 +50,7 @@ describe('SecureClock', () => {
     const f = fakeSources();
     const persistence = memoryPersistence();
     const clock = await SecureClock.open(f.sources, persistence);
-    await clock.serverContact(T0);
+    await clock.serverContact(signedAt(T0));
     f.pass(71 * HOUR);
     expect(
       licenceTimeState(licence, { trustedNow: clock.now(), lastCheckIn: clock.lastCheckIn! }).state,
@@ -75,7 +79,7 @@ describe('SecureClock', () => {
   it('expires when the system clock is moved forward', async () => {
     const f = fakeSources();
     const clock = await SecureClock.open(f.sources, memoryPersistence());
-    await clock.serverContact(T0);
+    await clock.serverContact(signedAt(T0));
     f.s.system += 73 * HOUR;
     expect(
       licenceTimeState(licence, { trustedNow: clock.now(), lastCheckIn: clock.lastCheckIn! }).state,
@@ -86,30 +90,31 @@ describe('SecureClock', () => {
     ).toBe('expired');
   });
 
-  it('re-anchors on server contact, downwards too', async () => {
+  it('never moves back on a signed earlier time, but counts it as a check-in', async () => {
     const f = fakeSources();
     const persistence = memoryPersistence();
     const clock = await SecureClock.open(f.sources, persistence);
-    // The OS clock was wrongly 73 h ahead: offline-expired until the server says what time it is.
-    f.s.system += 73 * HOUR;
-    await clock.serverContact(T0 - 100 * HOUR);
-    expect(clock.now()).toBe(T0 - 100 * HOUR);
-    await clock.serverContact(T0);
-    expect(clock.now()).toBe(T0);
-    expect(clock.lastCheckIn).toBe(T0);
-    expect(persistence.saved).toMatchObject({ lastCheckInMs: T0, highWaterMs: T0 });
+    await clock.serverContact(signedAt(T0));
+    f.pass(HOUR);
+    // A statement from 100 h ago (a replay would fail its nonce; this one is genuine but late).
+    await clock.serverContact(signedAt(T0 - 100 * HOUR));
+    expect(clock.now()).toBe(T0 + HOUR);
+    expect(clock.lastCheckIn).toBe(T0 + HOUR);
+    expect(persistence.saved).toMatchObject({ lastCheckInMs: T0 + HOUR, highWaterMs: T0 + HOUR });
+    // A later one moves it forward, and its offset keeps applying as time passes.
+    await clock.serverContact(signedAt(T0 + 5 * HOUR));
+    expect(clock.now()).toBe(T0 + 5 * HOUR);
+    f.pass(HOUR);
+    expect(clock.now()).toBe(T0 + 6 * HOUR);
     expect(
       licenceTimeState(licence, { trustedNow: clock.now(), lastCheckIn: clock.lastCheckIn! }).state,
     ).toBe('valid');
-    // The offset learnt from the server keeps applying as time passes.
-    f.pass(HOUR);
-    expect(clock.now()).toBe(T0 + HOUR);
   });
 
   it('counts monotonic time even if the system clock stands still', async () => {
     const f = fakeSources();
     const clock = await SecureClock.open(f.sources, memoryPersistence());
-    await clock.serverContact(T0);
+    await clock.serverContact(signedAt(T0));
     f.s.mono += 10 * HOUR;
     expect(clock.now()).toBe(T0 + 10 * HOUR);
   });

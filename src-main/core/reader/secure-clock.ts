@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { VerifiedStatement } from './server-statement';
 
 /** What survives a restart: the furthest time ever trusted and the last word from the server. */
 export const SecureClockState = z.object({
@@ -30,9 +31,10 @@ const PERSIST_EVERY_MS = 60_000;
  * A clock the user cannot wind back to extend a licence (issue #5). Trusted now is the later of
  * (system time + server offset) and (high-water mark + monotonic time since it was set in this
  * process). Winding the system clock back is clamped at the high-water mark and, within a run, the
- * monotonic clock keeps counting; winding it forward only brings expiry closer. A server answer
- * re-anchors everything to the server's time, downwards too: that is how a clock wrongly set
- * forward recovers.
+ * monotonic clock keeps counting; winding it forward only brings expiry closer. Only a verified
+ * server statement (server-statement.ts) re-anchors it, and never backwards (issue #16): a signed
+ * time below the high-water mark leaves the mark where it is, so neither a fake server nor a
+ * replayed genuine answer can reopen an expired licence.
  */
 export class SecureClock {
   private state: SecureClockState;
@@ -75,14 +77,20 @@ export class SecureClock {
     return this.state.lastCheckInMs;
   }
 
-  /** A successful server answer: its time becomes the anchor and counts as a check-in. */
-  async serverContact(serverTime: Date | number | string): Promise<void> {
-    const serverMs = typeof serverTime === 'string' ? Date.parse(serverTime) : +serverTime;
+  /**
+   * A verified server statement: a check-in now, and the offset to the server's time. The high-water
+   * mark only rises: a signed time earlier than it (the OS clock had run ahead) moves nothing back;
+   * the offline grace still restarts, since the server did answer.
+   */
+  async serverContact(statement: VerifiedStatement): Promise<void> {
+    const serverMs = Date.parse(statement.server_time);
     if (!Number.isFinite(serverMs) || serverMs < 0) return;
+    // The statement answers this very request (its nonce), so contact happened now, by our clock.
+    const anchored = Math.max(this.now(), Math.floor(serverMs));
     this.state = {
       offsetMs: serverMs - this.sources.system(),
-      highWaterMs: Math.floor(serverMs),
-      lastCheckInMs: Math.floor(serverMs),
+      highWaterMs: anchored,
+      lastCheckInMs: anchored,
     };
     this.monoAtHighWater = this.sources.monotonic();
     this.persist(this.monoAtHighWater);

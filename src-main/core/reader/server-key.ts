@@ -1,7 +1,8 @@
-import { createPublicKey, type KeyObject } from 'node:crypto';
+import type { KeyObject } from 'node:crypto';
 import type { RxCollection } from 'rxdb';
 import { z } from 'zod';
 import { ApiError } from '../../../protocol/api';
+import { importPublicKey } from '../../../protocol/crypto';
 import { ServerPublicKeys } from '../../../protocol/http/devices';
 import type { SettingDoc } from '../store/schemas/settings';
 import { serverRequest } from '../net/server-client';
@@ -17,21 +18,34 @@ export const SERVER_KEYS_PATH = '/api/v1/offline/server-keys';
 
 export interface ServerKeySources {
   settings: RxCollection<SettingDoc>;
-  /** The key enrollment received (POS enrollment), if any. */
+  /** The build's pinned key (deploy/pinned-keys.ts), which nothing on the device can replace. */
+  buildPinnedPem: string | null;
+  /** The key enrollment received (POS enrollment), from the encrypted enrollment record. */
   enrolledKeyPem: () => string | null;
   serverUrl: () => string | null;
 }
 
+function ed25519(pem: string): KeyObject {
+  try {
+    return importPublicKey(pem);
+  } catch {
+    throw new ApiError('SERVER_KEY_UNKNOWN', "The server's signing key is not a valid Ed25519 public key.");
+  }
+}
+
 /**
- * The Ed25519 key licences must verify against. Pinned in the encrypted store (not a plain file a
- * user could swap for a key of their own): enrollment's key when there is one, otherwise the
- * server's published key on first use.
+ * The Ed25519 key licences and signed server time must verify against (issue #16). In order: the
+ * build's pinned key; else the key pinned in the encrypted store on first use, which nothing later
+ * replaces (not the server, whose answer a proxy could forge, nor any plain file); else, the first
+ * time, the key enrollment received or the server publishes, which is then pinned. A server key
+ * rotation therefore takes a new build or a new registration of the device.
  */
 export async function serverSigningKey(sources: ServerKeySources): Promise<KeyObject> {
-  const enrolled = sources.enrolledKeyPem();
+  if (sources.buildPinnedPem) return ed25519(sources.buildPinnedPem);
   const pinnedDoc = await sources.settings.findOne(SERVER_KEY_SETTING).exec();
   const pinned = pinnedDoc ? z.string().safeParse(JSON.parse(pinnedDoc.value)) : null;
-  let pem = enrolled ?? (pinned?.success ? pinned.data : null);
+  if (pinned?.success) return ed25519(pinned.data);
+  let pem = sources.enrolledKeyPem();
   if (!pem) {
     const serverUrl = sources.serverUrl();
     if (!serverUrl) throw new ApiError('NOT_ENROLLED', 'This laptop is not registered with a server.');
@@ -48,19 +62,11 @@ export async function serverSigningKey(sources: ServerKeySources): Promise<KeyOb
     });
     pem = keys.signing_public_key_pem;
   }
-  let key: KeyObject;
-  try {
-    key = createPublicKey(pem);
-  } catch {
-    throw new ApiError('SERVER_KEY_UNKNOWN', "The server's signing key is not a valid public key.");
-  }
-  if (key.asymmetricKeyType !== 'ed25519')
-    throw new ApiError('SERVER_KEY_UNKNOWN', "The server's signing key is not an Ed25519 key.");
-  if (!pinned?.success || pinned.data !== pem)
-    await sources.settings.upsert({
-      key: SERVER_KEY_SETTING,
-      value: JSON.stringify(pem),
-      updatedAt: Date.now(),
-    });
-  return key;
+  const key = ed25519(pem);
+  // insert, not upsert: two first uses at once must not let the second overwrite the first's pin.
+  await sources.settings
+    .insert({ key: SERVER_KEY_SETTING, value: JSON.stringify(pem), updatedAt: Date.now() })
+    .catch(() => undefined);
+  const stored = await sources.settings.findOne(SERVER_KEY_SETTING).exec();
+  return stored ? ed25519(z.string().parse(JSON.parse(stored.value))) : key;
 }

@@ -1,10 +1,13 @@
 import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Settings } from '../../../protocol/api';
-import { SettingsStore } from './settings-store';
+import { openAppDatabase, type AppDatabase } from '../store/database';
+import { realKeychain, type RealKeychain } from '../store/test-support';
+import { SETTINGS_KEY, SettingsStore } from './settings-store';
 
+/** Settings in the real encrypted store (real SQLite, key in the real keychain): issue #16. */
 const defaults: Settings = {
   locale: 'en',
   serverUrl: 'http://127.0.0.1:8098',
@@ -13,43 +16,84 @@ const defaults: Settings = {
 };
 const tempDir = () => mkdtemp(join(tmpdir(), 'outpost-settings-'));
 
+let keychain: RealKeychain;
+const open: AppDatabase[] = [];
+beforeAll(async () => {
+  keychain = await realKeychain();
+});
+afterAll(async () => {
+  for (const db of open.splice(0)) await db.close();
+  await keychain.cleanup();
+});
+
+/** One app database per directory, opened once (RxDB allows one of a name per process at a time). */
+async function database(dir: string): Promise<AppDatabase> {
+  for (const db of open.splice(0)) await db.close();
+  const db = await openAppDatabase({ dataDir: dir, keyStore: keychain.keyStore, name: 'settingstest' });
+  open.push(db);
+  return db;
+}
+
+async function openStore(dir: string): Promise<SettingsStore> {
+  return SettingsStore.open(dir, defaults, (await database(dir)).rx.collections.settings);
+}
+
 describe('SettingsStore', () => {
-  it('starts from defaults and persists updates across reopen', async () => {
+  it('starts from defaults and persists updates across reopen, in the encrypted store only', async () => {
     const dir = await tempDir();
-    const store = await SettingsStore.open(dir, defaults);
+    const store = await openStore(dir);
     expect(store.current).toEqual(defaults);
     await store.update({ locale: 'fr', currency: 'IDR' });
-    const reopened = await SettingsStore.open(dir, defaults);
+    const reopened = await openStore(dir);
     expect(reopened.current).toEqual({ ...defaults, locale: 'fr', currency: 'IDR' });
-    expect(await readdir(dir)).toEqual(['settings.json']);
+    expect(await readdir(dir)).not.toContain('settings.json');
   });
 
   it('serialises concurrent updates so none is lost', async () => {
     const dir = await tempDir();
-    const store = await SettingsStore.open(dir, defaults);
+    const store = await openStore(dir);
     await Promise.all([
       store.update({ locale: 'fr' }),
       store.update({ terminalName: 'B' }),
       store.update({ currency: 'EUR' }),
     ]);
-    const reopened = await SettingsStore.open(dir, defaults);
+    const reopened = await openStore(dir);
     expect(reopened.current).toEqual({ ...defaults, locale: 'fr', terminalName: 'B', currency: 'EUR' });
   });
 
-  it('refuses an invalid update and keeps the stored file as it was', async () => {
+  it('refuses an invalid update and keeps the stored settings as they were', async () => {
     const dir = await tempDir();
-    const store = await SettingsStore.open(dir, defaults);
+    const store = await openStore(dir);
     await store.update({ terminalName: 'Kept' });
-    const before = await readFile(join(dir, 'settings.json'), 'utf8');
     await expect(store.update({ serverUrl: 'ftp://nope' })).rejects.toThrow();
-    expect(await readFile(join(dir, 'settings.json'), 'utf8')).toBe(before);
     expect(store.current.terminalName).toBe('Kept');
+    expect((await openStore(dir)).current).toEqual({ ...defaults, terminalName: 'Kept' });
   });
 
-  it('keeps the valid fields of a damaged file and a copy of the original', async () => {
+  it('moves an old settings.json in on first start and deletes it', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'settings.json'), JSON.stringify({ locale: 'fr', terminalName: 'Old till' }));
+    const store = await openStore(dir);
+    expect(store.current).toEqual({ ...defaults, locale: 'fr', terminalName: 'Old till' });
+    expect(await readdir(dir)).not.toContain('settings.json');
+    const doc = await (await database(dir)).rx.collections.settings.findOne(SETTINGS_KEY).exec();
+    expect(JSON.parse(doc!.value)).toMatchObject({ terminalName: 'Old till' });
+  });
+
+  it('attack: a settings.json written after the move cannot redirect the server address', async () => {
+    const dir = await tempDir();
+    const store = await openStore(dir);
+    await store.update({ serverUrl: 'https://outpost.example.sn' });
+    // Someone with the disk puts their own server in a plain file, as older versions kept it.
+    await writeFile(join(dir, 'settings.json'), JSON.stringify({ serverUrl: 'http://198.51.100.7:8098' }));
+    const reopened = await openStore(dir);
+    expect(reopened.current.serverUrl).toBe('https://outpost.example.sn');
+  });
+
+  it('keeps the valid fields of a damaged old file and a copy of the original', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'settings.json'), JSON.stringify({ locale: 'fr', currency: 'NOPE', extra: 1 }));
-    const store = await SettingsStore.open(dir, defaults);
+    const store = await openStore(dir);
     expect(store.current).toEqual({ ...defaults, locale: 'fr' });
     const files = await readdir(dir);
     const copy = files.find((f) => f.startsWith('settings.json.invalid-'));
@@ -57,10 +101,10 @@ describe('SettingsStore', () => {
     expect(JSON.parse(await readFile(join(dir, copy!), 'utf8'))).toMatchObject({ currency: 'NOPE' });
   });
 
-  it('survives a file that is not JSON at all', async () => {
+  it('survives an old file that is not JSON at all', async () => {
     const dir = await tempDir();
     await writeFile(join(dir, 'settings.json'), '{"locale": "fr", tru');
-    const store = await SettingsStore.open(dir, defaults);
+    const store = await openStore(dir);
     expect(store.current).toEqual(defaults);
     expect((await readdir(dir)).some((f) => f.startsWith('settings.json.invalid-'))).toBe(true);
   });

@@ -1,27 +1,49 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { RxCollection } from 'rxdb';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { Settings, type SettingsPatch } from '../../../protocol/api';
 import { writeAtomically } from '../files/atomic-write';
+import type { SettingDoc } from '../store/schemas/settings';
+
+/** Settings key of the app's settings in the encrypted store. */
+export const SETTINGS_KEY = 'app.settings';
+/** Where versions before issue #16 kept them, in plain JSON: read once, then deleted. */
+export const LEGACY_SETTINGS_FILE = 'settings.json';
 
 /**
- * Settings persisted as one JSON file, written atomically (temp file, fsync, rename) so a crash
- * mid-write leaves either the old or the new settings, never a torn file.
+ * The app's settings, kept in the encrypted store (issue #16): they hold the server address sales
+ * are pushed to, which a plain file would let anyone with the disk redirect. The first start after
+ * the upgrade moves the old `settings.json` in and deletes it; a file of that name is never read
+ * again once the store holds settings. Without the store (keychain or disk failure) the settings
+ * live in memory for the run: nothing that moves money or licences works then anyway.
  */
 export class SettingsStore {
   private readonly subject: BehaviorSubject<Settings>;
   private writing: Promise<unknown> = Promise.resolve();
 
   private constructor(
-    private readonly file: string,
+    private readonly collection: RxCollection<SettingDoc> | null,
     initial: Settings,
   ) {
     this.subject = new BehaviorSubject(initial);
   }
 
-  static async open(dataDir: string, defaults: Settings): Promise<SettingsStore> {
-    const file = join(dataDir, 'settings.json');
-    return new SettingsStore(file, await readSettings(file, defaults));
+  static async open(
+    dataDir: string,
+    defaults: Settings,
+    collection: RxCollection<SettingDoc> | null,
+  ): Promise<SettingsStore> {
+    const legacy = join(dataDir, LEGACY_SETTINGS_FILE);
+    const doc = collection ? await collection.findOne(SETTINGS_KEY).exec() : null;
+    if (doc) return new SettingsStore(collection, lenientSettings(safeJson(doc.value), defaults).settings);
+    const fromFile = await readLegacy(legacy, defaults);
+    const store = new SettingsStore(collection, fromFile);
+    if (collection) {
+      await store.write(fromFile);
+      await rm(legacy, { force: true });
+    }
+    return store;
   }
 
   get current(): Settings {
@@ -36,7 +58,7 @@ export class SettingsStore {
   update(patch: SettingsPatch): Promise<Settings> {
     const run = this.writing.then(async () => {
       const next = Settings.parse({ ...this.subject.value, ...patch });
-      await writeAtomically(this.file, JSON.stringify(next, null, 2));
+      await this.write(next);
       this.subject.next(next);
       return next;
     });
@@ -47,23 +69,26 @@ export class SettingsStore {
   close(): void {
     this.subject.complete();
   }
+
+  private async write(settings: Settings): Promise<void> {
+    await this.collection?.upsert({
+      key: SETTINGS_KEY,
+      value: JSON.stringify(settings),
+      updatedAt: Date.now(),
+    });
+  }
 }
 
-async function readSettings(file: string, defaults: Settings): Promise<Settings> {
-  let text: string;
+function safeJson(text: string): unknown {
   try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return defaults;
-    throw error;
-  }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
+    return JSON.parse(text);
   } catch {
-    json = undefined;
+    return undefined;
   }
-  // Invalid fields fall back to defaults one by one, so one bad value loses nothing else.
+}
+
+/** Invalid fields fall back to defaults one by one, so one bad value loses nothing else. */
+function lenientSettings(json: unknown, defaults: Settings): { settings: Settings; rejected: boolean } {
   const merged: Record<string, unknown> = { ...defaults };
   let rejected = !json || typeof json !== 'object' || Array.isArray(json);
   if (!rejected) {
@@ -73,9 +98,19 @@ async function readSettings(file: string, defaults: Settings): Promise<Settings>
       else rejected = true;
     }
   }
-  if (rejected) {
-    // Keep the unreadable original beside the file for support rather than lose it silently.
-    await writeAtomically(`${file}.invalid-${Date.now()}`, text);
+  return { settings: Settings.parse(merged), rejected };
+}
+
+async function readLegacy(file: string, defaults: Settings): Promise<Settings> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return defaults;
+    throw error;
   }
-  return Settings.parse(merged);
+  const { settings, rejected } = lenientSettings(safeJson(text), defaults);
+  // Keep the unreadable original beside the file for support rather than lose it silently.
+  if (rejected) await writeAtomically(`${file}.invalid-${Date.now()}`, text);
+  return settings;
 }

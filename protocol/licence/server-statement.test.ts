@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { generateEd25519 } from '../crypto/ed25519';
+import { LicenceError } from './errors';
+import { newRequestNonce, signServerStatement, verifyServerStatement } from './server-statement';
+
+const server = generateEd25519();
+const other = generateEd25519();
+const nonce = newRequestNonce();
+const statement = signServerStatement(
+  { privateKey: server.privateKey, kid: 'k1' },
+  {
+    device_id: 'laptop-7',
+    request_nonce: nonce,
+    server_time: '2025-03-01T08:00:00.000Z',
+    licences: [
+      {
+        license_id: '7c0e6f1e-8a57-4a3b-9d55-2f1f3f0a4c11',
+        status: 'revoked',
+        expires_at: '2025-03-31T08:00:00.000Z',
+      },
+    ],
+  },
+);
+const expected = { serverPublicKey: server.publicKey, deviceId: 'laptop-7', requestNonce: nonce };
+
+function refusal(input: unknown, options = expected): string {
+  try {
+    verifyServerStatement(input, options);
+    return 'accepted';
+  } catch (error) {
+    return error instanceof LicenceError ? `${error.code}: ${error.message}` : String(error);
+  }
+}
+
+describe('server statements', () => {
+  it('verify for the device and the nonce they were signed for', () => {
+    expect(verifyServerStatement(statement, expected)).toEqual(statement);
+  });
+
+  it('refuse an edited field, another key, another device, another nonce, a missing nonce, extra fields', () => {
+    const edited = { ...statement, licences: [{ ...statement.licences[0]!, status: 'active' }] };
+    expect(refusal(edited)).toMatch(/^STATEMENT_INVALID: .*not signed/);
+    expect(refusal({ ...statement, server_time: '2024-03-01T08:00:00.000Z' })).toMatch(/not signed/);
+    expect(refusal(statement, { ...expected, serverPublicKey: other.publicKey })).toMatch(/not signed/);
+    expect(refusal(statement, { ...expected, deviceId: 'laptop-8' })).toMatch(/another device/);
+    expect(refusal(statement, { ...expected, requestNonce: newRequestNonce() })).toMatch(/another request/);
+    const unbound = signServerStatement(
+      { privateKey: server.privateKey, kid: 'k1' },
+      {
+        device_id: statement.device_id,
+        request_nonce: null,
+        server_time: statement.server_time,
+        licences: statement.licences,
+      },
+    );
+    expect(refusal(unbound)).toMatch(/another request/);
+    expect(refusal({ ...statement, extra: 1 })).toMatch(/malformed/);
+    expect(refusal(undefined)).toMatch(/malformed/);
+  });
+});

@@ -1,0 +1,87 @@
+import { randomBytes, type KeyObject } from 'node:crypto';
+import { z } from 'zod';
+import { signCanonical, verifyCanonical } from '../crypto/ed25519';
+import { LicenceError } from './errors';
+
+/**
+ * The server's signed word on time and licence states (issue #16). A laptop's secure clock and its
+ * licence states move only on a statement that verifies against the pinned server key, names this
+ * device and echoes the nonce the laptop sent with this very request: a proxy can neither forge one
+ * nor replay an old genuine one (an earlier time, a status from before a revocation).
+ */
+
+/** 16-32 random bytes, base64url: what the laptop sends as `request_nonce`. */
+export const RequestNonce = z.string().regex(/^[A-Za-z0-9_-]{22,43}$/, '16-32 random bytes, base64url');
+
+const UtcTimestamp = z.iso.datetime({ offset: false });
+const LicenceState = z.enum(['ready', 'active', 'revoked', 'returned', 'cancelled', 'expired']);
+
+/** Strict, because what is signed must be exactly what was checked. */
+export const ServerStatement = z.strictObject({
+  v: z.literal(1),
+  device_id: z.string().min(1).max(128),
+  /** The request's `request_nonce`, or null when the request carried none (an app refuses that). */
+  request_nonce: RequestNonce.nullable(),
+  server_time: UtcTimestamp,
+  /** The states this answer reports (sync: every listed licence; renew/issue/return: that one). */
+  licences: z
+    .array(
+      z.strictObject({
+        license_id: z.uuid(),
+        status: LicenceState,
+        expires_at: UtcTimestamp.nullable(),
+      }),
+    )
+    .max(1000),
+  server_key_id: z.string().min(1).max(64),
+  signature: z.string(),
+});
+export type ServerStatement = z.infer<typeof ServerStatement>;
+
+export function newRequestNonce(): string {
+  return randomBytes(16).toString('base64url');
+}
+
+/** Server side: signs the canonical JSON of every field but `signature`. */
+export function signServerStatement(
+  key: { privateKey: KeyObject; kid: string },
+  content: Omit<ServerStatement, 'v' | 'signature' | 'server_key_id'>,
+): ServerStatement {
+  // Field by field: a spread would sign whatever else the caller's object carried.
+  const unsigned = {
+    v: 1 as const,
+    device_id: content.device_id,
+    request_nonce: content.request_nonce,
+    server_time: content.server_time,
+    licences: content.licences.map((l) => ({
+      license_id: l.license_id,
+      status: l.status,
+      expires_at: l.expires_at,
+    })),
+    server_key_id: key.kid,
+  };
+  return ServerStatement.parse({ ...unsigned, signature: signCanonical(key.privateKey, unsigned) });
+}
+
+/**
+ * App side: schema, signature by the pinned key, this device, this request's nonce. Throws
+ * LicenceError STATEMENT_INVALID; never trusts a field before all four hold.
+ */
+export function verifyServerStatement(
+  input: unknown,
+  expected: { serverPublicKey: KeyObject; deviceId: string; requestNonce: string },
+): ServerStatement {
+  const parsed = ServerStatement.safeParse(input);
+  if (!parsed.success) throw new LicenceError('STATEMENT_INVALID', 'the server statement is malformed');
+  const { signature, ...unsigned } = parsed.data;
+  if (!verifyCanonical(expected.serverPublicKey, unsigned, signature))
+    throw new LicenceError(
+      'STATEMENT_INVALID',
+      'the server statement is not signed by the pinned server key',
+    );
+  if (parsed.data.device_id !== expected.deviceId)
+    throw new LicenceError('STATEMENT_INVALID', 'the server statement names another device');
+  if (parsed.data.request_nonce !== expected.requestNonce)
+    throw new LicenceError('STATEMENT_INVALID', 'the server statement answers another request (nonce)');
+  return parsed.data;
+}
