@@ -28,6 +28,9 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
+/** Lets timers, I/O and pool hand-offs run: a whole transaction can otherwise run in microtasks. */
+const yieldToOthers = () => new Promise((resolve) => setImmediate(resolve));
+
 const marks = async () =>
   (await pool.query<{ id: string }>('SELECT id FROM marks ORDER BY id')).rows.map((r) => r.id);
 
@@ -67,6 +70,13 @@ describe('pg connections sharing the embedded session', () => {
       await client.query("INSERT INTO marks VALUES ('inside')");
       // Another request's write while the transaction is open: it must wait, not join it.
       const outside = pool.query("INSERT INTO marks VALUES ('outside')");
+      // Round trips inside the transaction, each after a turn of the event loop, give the other
+      // connection every chance to reach the session; had it run here, the rollback below would
+      // take its row with ours.
+      for (let i = 0; i < 20; i++) {
+        await yieldToOthers();
+        await client.query('SELECT 1');
+      }
       await client.query('ROLLBACK');
       await outside;
     } finally {
@@ -82,6 +92,7 @@ describe('pg connections sharing the embedded session', () => {
       await expect(client.query('SELECT 1/0')).rejects.toMatchObject({ code: '22012' });
       // Others are not answered "current transaction is aborted" meanwhile: they wait.
       const other = pool.query<{ n: number }>('SELECT 2 AS n');
+      for (let i = 0; i < 20; i++) await yieldToOthers();
       await client.query('ROLLBACK');
       expect((await other).rows).toEqual([{ n: 2 }]);
     } finally {
