@@ -43,7 +43,7 @@ describe('startServer', () => {
     } finally {
       await again.close();
     }
-  });
+  }, 180_000); // two starts of PGlite: tens of seconds each on a loaded 2-core machine
 
   it('with DATABASE_URL uses that database', async () => {
     const url = await freshDatabase();

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import type pg from 'pg';
@@ -12,6 +13,7 @@ import { createLogger, type Logger } from './logger';
 import { materialsDirOf } from './materials/deps';
 import { startEncryptionWorker } from './materials/encryption-worker';
 import type { TrustDeps } from './routes/deps';
+import { ensurePrivateDir, makeTreePrivate } from './private-dir';
 import { createTrustBase } from './trust-base';
 import { startWorker } from './worker/reconcile';
 
@@ -52,6 +54,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
   };
 
   try {
+    // The data directory holds the master key and the embedded database: the server's user alone
+    // may enter it, whatever mode an earlier install or a hand-made directory left on it.
+    await ensurePrivateDir(config.dataDir);
     const db = await openDatabase(config, logger);
     cleanups.push(db.close);
     const pool: pg.Pool = db.pool;
@@ -59,6 +64,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     await migrate(pool, { logger });
 
     const masterSecret = await loadMasterSecret(config.masterSecret, config.dataDir, logger);
+    await makeTreePrivate(join(config.dataDir, 'server'));
     const trust = await createTrustBase({
       pool,
       logger,

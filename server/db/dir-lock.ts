@@ -22,7 +22,7 @@ function isAlive(pid: number): boolean {
 export async function acquireDirLock(lockPath: string): Promise<DirLock> {
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      const handle = await open(lockPath, 'wx');
+      const handle = await open(lockPath, 'wx', 0o600);
       await handle.writeFile(String(process.pid));
       await handle.close();
       return { release: () => rm(lockPath, { force: true }) };

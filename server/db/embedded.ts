@@ -1,44 +1,46 @@
-import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { ensurePrivateDir, makeTreePrivate } from '../private-dir';
 import { acquireDirLock } from './dir-lock';
+import { PGliteConnection } from './pglite-connection';
+import { PGliteSession } from './pglite-session';
 
 /**
- * Above 1 so a pg.Pool works. The socket server's multiplexer still runs one transaction
- * at a time (a second BEGIN waits for the first to end), so code must never hold one
- * transaction open while awaiting another in the same process.
+ * Pooled connections to the embedded database. They take turns on its one session, so more of them
+ * buy no parallelism; enough lets short queries queue behind a transaction instead of behind the
+ * pool's own wait.
  */
-export const EMBEDDED_MAX_CONNECTIONS = 16;
-/** Leaves headroom under the socket server's limit, which drops connections beyond it. */
 export const EMBEDDED_POOL_MAX = 10;
 
 export interface EmbeddedDatabase {
-  /** Superuser connection string for `pg`, on 127.0.0.1. */
-  url: string;
+  /**
+   * A new in-process connection, for pg's `stream` option. There is no socket and no URL: only
+   * this process can reach the database.
+   */
+  connect(): Duplex;
   stop(): Promise<void>;
 }
 
 export async function startEmbeddedDatabase(dataPath: string): Promise<EmbeddedDatabase> {
-  await mkdir(dataPath, { recursive: true });
+  // The database holds password hashes and wrapped server keys: its directory, and the one the
+  // master key shares with it, are the server user's alone (docs/operations.md).
+  await ensurePrivateDir(dirname(dataPath));
+  await ensurePrivateDir(dataPath);
   const lock = await acquireDirLock(`${dataPath}.lock`);
   let db: PGlite | undefined;
   try {
     db = await PGlite.create({ dataDir: dataPath });
-    const server = new PGLiteSocketServer({
-      db,
-      host: '127.0.0.1',
-      port: 0,
-      maxConnections: EMBEDDED_MAX_CONNECTIONS,
-    });
-    await server.start();
+    // PGlite creates its files without regard to the mode PostgreSQL asks for.
+    await makeTreePrivate(dataPath);
+    const session = new PGliteSession(db);
     const pglite = db;
     let stopped: Promise<void> | undefined;
     return {
-      url: `postgresql://postgres@${server.getServerConn()}/postgres`,
+      connect: () => new PGliteConnection(session),
       stop: () =>
         (stopped ??= (async () => {
           try {
-            await server.stop();
             await pglite.close();
           } finally {
             await lock.release();

@@ -20,7 +20,7 @@ export async function openDatabase(config: Config, logger?: Logger): Promise<Ope
   const dataPath = embeddedDataPath(config);
   logger?.info({ dataPath }, 'starting embedded database');
   const embedded = await startEmbeddedDatabase(dataPath);
-  const pool = createPool(embedded.url, { max: EMBEDDED_POOL_MAX, ...(logger ? { logger } : {}) });
+  const pool = createPool(embedded, { max: EMBEDDED_POOL_MAX, ...(logger ? { logger } : {}) });
   return {
     pool,
     embedded: true,

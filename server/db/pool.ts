@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import pg from 'pg';
 import type { Logger } from '../logger';
 
@@ -6,9 +7,12 @@ export interface PoolOptions {
   logger?: Logger;
 }
 
-export function createPool(connectionString: string, { max = 10, logger }: PoolOptions = {}): pg.Pool {
+/** A connection URL, or a maker of in-process connections (the embedded database: ./embedded). */
+export type PoolTarget = string | { connect(): Duplex };
+
+export function createPool(target: PoolTarget, { max = 10, logger }: PoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({
-    connectionString,
+    ...(typeof target === 'string' ? { connectionString: target } : { stream: () => target.connect() }),
     max,
     // A dead database must surface as an error (readiness 503), not as requests that hang.
     connectionTimeoutMillis: 5_000,

@@ -1,8 +1,9 @@
 import type pg from 'pg';
 
 /**
- * Runs `fn` in one transaction on one pooled client. Never call this inside another `fn`:
- * the embedded database runs one transaction at a time, so a nested one would wait forever.
+ * Runs `fn` in one transaction on one pooled client. Never call this inside another `fn`, nor
+ * query the pool from inside `fn`: on the embedded database an open transaction has PGlite's one
+ * session to itself until it ends (./pglite-session), so any other connection waits for it forever.
  */
 export async function withTransaction<T>(
   pool: pg.Pool,
