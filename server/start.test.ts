@@ -1,6 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../test/pg/database';
 import { loadConfig } from './config';
@@ -45,13 +46,34 @@ describe('startServer', () => {
     }
   });
 
-  it('with DATABASE_URL uses that database', async () => {
+  it('with DATABASE_URL uses that database; on a loopback HOST it warns about nothing', async () => {
     const url = await freshDatabase();
-    const server = await startServer(loadConfig({ PORT: '0', DATABASE_URL: url }), { logger });
+    const lines: string[] = [];
+    const capture = createLogger(
+      'info',
+      new Writable({ write: (chunk: Buffer, _enc, done) => done(void lines.push(chunk.toString())) }),
+    );
+    const server = await startServer(loadConfig({ PORT: '0', DATABASE_URL: url }), { logger: capture });
     try {
       expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
+      expect(lines.join('')).not.toContain('without TLS');
     } finally {
       await server.close();
     }
+  });
+
+  it('warns in the start-up log when HOST is not loopback: the server itself speaks plain http', async () => {
+    const lines: string[] = [];
+    const capture = createLogger(
+      'info',
+      new Writable({ write: (chunk: Buffer, _enc, done) => done(void lines.push(chunk.toString())) }),
+    );
+    const config = loadConfig({ PORT: '0', HOST: '0.0.0.0', DATABASE_URL: await freshDatabase() });
+    const server = await startServer(config, { logger: capture });
+    await server.close();
+    const warning = lines
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .find((l) => /without TLS/.test(l.msg));
+    expect(warning?.level).toBe(40);
   });
 });

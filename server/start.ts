@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import type pg from 'pg';
+import { isLoopbackHost } from '../protocol/api/server-url';
 import { createApp } from './app';
 import type { Config } from './config';
 import { migrate } from './db/migrate';
@@ -89,6 +90,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     );
     await once(server, 'listening');
     const url = formatUrl(server.address() as AddressInfo);
+    // The server speaks plain http: passwords and tokens cross the network in clear unless a TLS
+    // proxy terminates https in front of it (docs/operations.md). Say so where operators look.
+    if (!isLoopbackHost(config.host))
+      logger.warn(
+        { host: config.host, url },
+        'listening on a non-loopback address without TLS: put an https proxy in front (docs/operations.md)',
+      );
 
     let closing: Promise<void> | undefined;
     return { url, close: () => (closing ??= cleanup()) };

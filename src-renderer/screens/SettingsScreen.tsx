@@ -6,6 +6,7 @@ import { useApi, useSubscription } from '../api/hooks';
 import { EnrollmentPanel } from '../components/EnrollmentPanel';
 import { ManagerPinSection } from '../components/settings/ManagerPinSection';
 import { HardwareSection } from '../components/settings/HardwareSection';
+import { errorText } from '../i18n/error-text';
 
 export function SettingsScreen() {
   const { t, i18n } = useTranslation();
@@ -25,7 +26,7 @@ export function SettingsScreen() {
       setEdits({});
       setMessage({ kind: 'ok', text: t('settings.saved') });
     } catch (error) {
-      setMessage({ kind: 'error', text: error instanceof Error ? error.message : String(error) });
+      setMessage({ kind: 'error', text: error instanceof Error ? errorText(t, error) : String(error) });
     }
   };
   const field = <K extends keyof Settings>(key: K) => ({
