@@ -16,35 +16,49 @@ describe('startServer', () => {
     await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
   });
 
-  it('with no DATABASE_URL boots the embedded database, migrates and is ready', async () => {
-    const dataDir = await mkdtemp(join(tmpdir(), 'outpost-server-'));
-    dirs.push(dataDir);
-    const config = loadConfig({ PORT: '0', OUTPOST_DATA_DIR: dataDir });
-    expect(config.databaseUrl).toBeUndefined();
+  // Boots PGlite twice and runs two production-cost scrypts: slow on a loaded machine.
+  it(
+    'with no DATABASE_URL boots the embedded database, migrates and is ready',
+    { timeout: 120_000 },
+    async () => {
+      const dataDir = await mkdtemp(join(tmpdir(), 'outpost-server-'));
+      dirs.push(dataDir);
+      const config = loadConfig({ PORT: '0', OUTPOST_DATA_DIR: dataDir });
+      expect(config.databaseUrl).toBeUndefined();
 
-    const server = await startServer(config, { logger });
-    try {
-      const res = await fetch(`${server.url}/health/ready`);
-      expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ status: 'ready', database: 'connected' });
-      // No OUTPOST_MASTER_SECRET: one was generated into a private file under the data dir.
-      expect((await stat(join(dataDir, 'server', 'master.key'))).mode & 0o777).toBe(0o600);
-      expect((await fetch(`${server.url}/health/full`)).status).toBe(200);
-      // A second server on the same data dir would corrupt it; it must be refused.
-      await expect(startServer(config, { logger })).rejects.toThrow(/in use/);
-    } finally {
-      await server.close();
-    }
-    await expect(fetch(`${server.url}/health/live`)).rejects.toThrow();
+      const server = await startServer(config, { logger });
+      try {
+        const res = await fetch(`${server.url}/health/ready`);
+        expect(res.status).toBe(200);
+        expect(await res.json()).toEqual({ status: 'ready', database: 'connected' });
+        // No OUTPOST_MASTER_SECRET: one was generated into a private file under the data dir.
+        expect((await stat(join(dataDir, 'server', 'master.key'))).mode & 0o777).toBe(0o600);
+        expect((await fetch(`${server.url}/health/full`)).status).toBe(200);
+        // The throttle's counters (rate-limiter-flexible's upserts) work on PGlite too.
+        const signIn = () =>
+          fetch(`${server.url}/auth/sign-in`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ email: 'nobody@example.com', password: 'wrong' }),
+          });
+        expect((await signIn()).status).toBe(401);
+        expect((await signIn()).status).toBe(401);
+        // A second server on the same data dir would corrupt it; it must be refused.
+        await expect(startServer(config, { logger })).rejects.toThrow(/in use/);
+      } finally {
+        await server.close();
+      }
+      await expect(fetch(`${server.url}/health/live`)).rejects.toThrow();
 
-    // The data persists and the lock is released: a restart on the same dir works.
-    const again = await startServer(config, { logger });
-    try {
-      expect((await fetch(`${again.url}/health/ready`)).status).toBe(200);
-    } finally {
-      await again.close();
-    }
-  });
+      // The data persists and the lock is released: a restart on the same dir works.
+      const again = await startServer(config, { logger });
+      try {
+        expect((await fetch(`${again.url}/health/ready`)).status).toBe(200);
+      } finally {
+        await again.close();
+      }
+    },
+  );
 
   it('with DATABASE_URL uses that database; on a loopback HOST it warns about nothing', async () => {
     const url = await freshDatabase();

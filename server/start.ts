@@ -79,7 +79,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
 
     const routes = [...trust.routers, ...(options.routes?.(trust.deps) ?? [])];
-    const server = createApp({ pool, logger, routes }).listen(config.port, config.host);
+    const server = createApp({
+      pool,
+      logger,
+      routes,
+      ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
+    }).listen(config.port, config.host);
     cleanups.push(
       () =>
         new Promise<void>((resolve, reject) => {

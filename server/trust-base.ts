@@ -10,6 +10,8 @@ import type { Logger } from './logger';
 import { buildRouter } from './routes/build';
 import type { TrustDeps } from './routes/deps';
 import { allHandlers } from './routes/handlers';
+import type { ThrottleLimits } from './throttle/limits';
+import { Throttle } from './throttle/throttle';
 
 export interface TrustBaseOptions {
   pool: pg.Pool;
@@ -22,6 +24,8 @@ export interface TrustBaseOptions {
   noncePurgeIntervalMs?: number;
   /** Uploads and encrypted materials; startServer passes `<dataDir>/materials`, tests a temp dir. */
   materialsDir?: string;
+  /** Production keeps THROTTLE_LIMITS; tests lower one to reach it in a few requests. */
+  throttleLimits?: ThrottleLimits;
 }
 
 export interface TrustBase {
@@ -42,12 +46,14 @@ export async function createTrustBase(options: TrustBaseOptions): Promise<TrustB
     scryptCost,
     dummyHash: await hashPassword(randomBytes(16).toString('base64url'), scryptCost),
     materials: materialsDeps(masterSecret, options.materialsDir),
+    throttle: new Throttle(pool, options.throttleLimits),
   };
   const interval = options.noncePurgeIntervalMs ?? 10 * 60_000;
   const timer =
     interval > 0
       ? setInterval(() => {
           purgeExpiredNonces(pool).catch((err: unknown) => logger.warn({ err }, 'nonce purge failed'));
+          deps.throttle.sweep().catch((err: unknown) => logger.warn({ err }, 'throttle sweep failed'));
         }, interval).unref()
       : undefined;
   return { deps, routers: [buildRouter(deps, allHandlers(deps))], close: () => clearInterval(timer) };

@@ -100,7 +100,7 @@ export const ROUTES = {
     body: SignInRequest,
     status: 200,
     response: TokenResponse,
-    errors: [E.INVALID_CREDENTIALS],
+    errors: [E.INVALID_CREDENTIALS, E.TOO_MANY_REQUESTS],
   },
   refresh: {
     method: 'POST',
@@ -111,7 +111,7 @@ export const ROUTES = {
     body: RefreshRequest,
     status: 200,
     response: TokenResponse,
-    errors: [E.UNAUTHENTICATED],
+    errors: [E.UNAUTHENTICATED, E.TOO_MANY_REQUESTS],
   },
   signOut: {
     method: 'POST',
@@ -152,7 +152,13 @@ export const ROUTES = {
     body: EnrollRequest,
     status: 201,
     response: EnrollResponse,
-    errors: [E.INVALID_SIGNATURE, E.INVALID_NONCE, E.ENROLLMENT_CODE_INVALID, E.DEVICE_EXISTS],
+    errors: [
+      E.INVALID_SIGNATURE,
+      E.INVALID_NONCE,
+      E.ENROLLMENT_CODE_INVALID,
+      E.DEVICE_EXISTS,
+      E.TOO_MANY_REQUESTS,
+    ],
   },
   checkIn: {
     method: 'POST',
@@ -244,6 +250,7 @@ export const ROUTES = {
       P.POLICY_DISABLED,
       P.SEQUENCE_CONFLICT,
       P.BUNDLE_ID_REUSED,
+      E.TOO_MANY_REQUESTS,
     ],
   },
   bundleStatus: {

@@ -46,6 +46,11 @@ export const metrics = {
   activeDevices: gauge('offline_active_devices', 'Devices enrolled and not revoked'),
   activeLicenses: gauge('offline_active_licenses', 'Licences active and not expired'),
   pendingJobs: gauge('offline_pending_jobs', 'Encryption jobs waiting'),
+  // Throttling (server/throttle): refusals are counted by rateLimitExceeded, labelled by limit.
+  passwordChecks: counter(
+    'auth_password_checks_total',
+    'Passwords checked with scrypt (each costs 32 MiB and tens of milliseconds)',
+  ),
   // HTTP
   httpDuration: histogram(
     'http_request_duration_seconds',

@@ -340,6 +340,7 @@ export const en = {
     UNAVAILABLE: 'The server cannot be reached. Check the network and the server address.',
     ENROLLMENT_CODE_INVALID: 'This code is not valid: it may be mistyped, already used or expired.',
     INVALID_CREDENTIALS: 'Wrong email or password.',
+    TOO_MANY_REQUESTS: 'Too many attempts. Wait a few minutes, then try again.',
     DEVICE_LIMIT_EXCEEDED: 'You already have 5 devices registered. Remove one before adding this laptop.',
     DEVICE_FINGERPRINT_MISMATCH: 'This device does not match the one registered under this identity.',
     DEVICE_EXISTS: 'This device is already registered to someone else.',

@@ -349,6 +349,7 @@ export const fr: Messages = {
     UNAVAILABLE: 'Le serveur est injoignable. Vérifiez le réseau et l’adresse du serveur.',
     ENROLLMENT_CODE_INVALID: 'Ce code n’est pas valable : erreur de saisie, déjà utilisé ou expiré.',
     INVALID_CREDENTIALS: 'E-mail ou mot de passe incorrect.',
+    TOO_MANY_REQUESTS: 'Trop de tentatives. Attendez quelques minutes, puis réessayez.',
     DEVICE_LIMIT_EXCEEDED:
       'Vous avez déjà 5 appareils enregistrés. Retirez-en un avant d’ajouter cet ordinateur.',
     DEVICE_FINGERPRINT_MISMATCH: 'Cet appareil ne correspond pas à celui enregistré sous cette identité.',
