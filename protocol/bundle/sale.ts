@@ -1,8 +1,9 @@
 import { z } from 'zod';
+import { base64urlBytes, base64urlText } from '../crypto/base64url';
 import { MinorAmount, isKnownCurrency } from '../money';
 
 const Amount = MinorAmount.nonnegative();
-export const Sha256B64 = z.string().regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'SHA-256, base64url');
+export const Sha256B64 = base64urlBytes(32, 'SHA-256');
 export const DeviceId = z.string().min(1).max(128);
 export const UtcTimestamp = z.iso.datetime({ offset: false });
 
@@ -26,7 +27,8 @@ export const CardDetails = z.strictObject({
 
 export const QrDetails = z.strictObject({
   payer_ref: z.string().min(1).max(128),
-  signature: z.string().min(1).max(512).optional(),
+  // The issuer's signature is the QR's identity for reuse checks: canonical, so one QR has one spelling.
+  signature: base64urlText({ min: 1, max: 512 }).optional(),
 });
 
 export const Tender = z

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { base64urlBytes } from '../crypto/base64url';
 import { Role, Uuid } from './common';
 
 /** Lower-cased on input: accounts are unique per address whatever case is typed. */
@@ -17,7 +18,7 @@ export type SignInRequest = z.infer<typeof SignInRequest>;
 export const UserSummary = z.object({ id: Uuid, email: z.string(), roles: z.array(Role) });
 export type UserSummary = z.infer<typeof UserSummary>;
 
-export const RefreshToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'an opaque refresh token');
+export const RefreshToken = base64urlBytes(32, 'an opaque refresh token:');
 
 export const TokenResponse = z.object({
   access_token: z.string(),

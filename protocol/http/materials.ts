@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCanonicalBase64url } from '../crypto/base64url';
 import { Manifest } from '../chunks/manifest';
 import { Licence } from '../licence/licence';
 import { DeviceId, IsoDateTime, plainText, Uuid } from './common';
@@ -205,7 +206,11 @@ export const DOWNLOAD_URL_TTL_SECONDS = 15 * 60;
  * base64url(JSON {m: material, d: device, e: expiry in seconds}) "." base64url(HMAC-SHA256).
  */
 export const FileParams = z.object({
-  token: z.string().regex(/^[A-Za-z0-9_-]{16,512}\.[A-Za-z0-9_-]{43}$/, 'a download token'),
+  token: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,512}\.[A-Za-z0-9_-]{43}$/, 'a download token')
+    // One token, one spelling: a re-spelled copy is not a second valid URL.
+    .refine((t) => t.split('.').every(isCanonicalBase64url), 'a download token (canonical base64url)'),
 });
 /** Not JSON: application/octet-stream, the whole file (200) or one byte range (206). */
 export const EncryptedFile = z

@@ -1,10 +1,7 @@
 import { z } from 'zod';
+import { base64urlBytes } from '../crypto/base64url';
 
-const B64u = (bytes: number) =>
-  z
-    .string()
-    .length(Math.ceil((bytes * 4) / 3))
-    .regex(/^[A-Za-z0-9_-]+$/);
+const B64u = (bytes: number) => base64urlBytes(bytes);
 const UtcTimestamp = z.iso.datetime({ offset: false });
 
 export const LICENCE_HPKE_INFO = 'outpost/cek/v1';
@@ -39,7 +36,7 @@ export const Licence = z.strictObject({
     wrapped: B64u(48),
   }),
   server_key_id: z.string().min(1).max(64),
-  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
+  signature: base64urlBytes(64, 'Ed25519 signature'),
 });
 export type Licence = z.infer<typeof Licence>;
 export type UnsignedLicence = Omit<Licence, 'signature'>;
