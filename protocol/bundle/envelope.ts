@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../text';
 import { base64urlBytes, base64urlText } from '../crypto/base64url';
 import { canonicalBytes } from '../crypto/canonical';
 import { HPKE_SUITE } from '../hpke/suite';
@@ -12,7 +13,7 @@ export const BundleHpke = z.strictObject({
   kdf_id: z.literal(HPKE_SUITE.kdf_id),
   aead_id: z.literal(HPKE_SUITE.aead_id),
   /** Which published server key the payload was sealed to, so keys can rotate with bundles in flight. */
-  server_key_id: z.string().min(1).max(64),
+  server_key_id: text(64),
   enc: base64urlBytes(32),
 });
 export type BundleHpke = z.infer<typeof BundleHpke>;

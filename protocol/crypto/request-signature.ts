@@ -1,5 +1,6 @@
 import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { text } from '../text';
 import { base64urlBytes, base64urlText } from './base64url';
 import { signCanonical, verifyCanonical } from './ed25519';
 
@@ -19,7 +20,7 @@ export const DEVICE_HEADERS = {
 } as const;
 
 export const DeviceAuthHeaders = z.object({
-  deviceId: z.string().min(1).max(128),
+  deviceId: text(128),
   timestamp: z.string().regex(/^\d{13}$/, 'milliseconds since the epoch'),
   nonce: base64urlText({ min: 22, max: 64 }),
   signature: base64urlBytes(64, 'Ed25519 signature'),

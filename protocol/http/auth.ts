@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../text';
 import { base64urlBytes } from '../crypto/base64url';
 import { Role, Uuid } from './common';
 
@@ -10,7 +11,7 @@ export const Email = z
   .regex(/^[^\s@\p{C}]+@[^\s@\p{C}]+$/u, 'an email address')
   .toLowerCase();
 
-export const Password = z.string().min(1).max(1024);
+export const Password = text(1024);
 
 export const SignInRequest = z.object({ email: Email, password: Password });
 export type SignInRequest = z.infer<typeof SignInRequest>;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../text';
 import { isCanonicalBase64url } from '../crypto/base64url';
 import { Manifest } from '../chunks/manifest';
 import { Licence } from '../licence/licence';
@@ -102,7 +103,7 @@ export type LicenceResponse = z.infer<typeof LicenceResponse>;
  * proves which copy is validated. Five failures in a row block the device for an hour
  * (DEVICE_BLOCKED).
  */
-export const ValidateLicenceRequest = z.object({ nonce: z.string().min(1).max(64) });
+export const ValidateLicenceRequest = z.object({ nonce: text(64) });
 export const ValidateLicenceResponse = z.object({
   valid: z.literal(true),
   status: LicenceStatus,
@@ -112,7 +113,7 @@ export const ValidateLicenceResponse = z.object({
 export type ValidateLicenceResponse = z.infer<typeof ValidateLicenceResponse>;
 
 /** POST /api/v1/offline/licenses/:license_id/renew, device-signed: a fresh licence (new expiry and nonce). */
-export const RenewLicenceRequest = z.object({ nonce: z.string().min(1).max(64) });
+export const RenewLicenceRequest = z.object({ nonce: text(64) });
 
 /** POST /api/v1/offline/licenses/:license_id/return, device-signed: early return frees the slot. */
 export const ReturnLicenceResponse = z.object({
@@ -146,7 +147,7 @@ export type DownloadResponse = z.infer<typeof DownloadResponse>;
  * device's secure clock.
  */
 export const OfflineSyncRequest = z.object({
-  licences: z.array(z.object({ license_id: LicenceId, nonce: z.string().min(1).max(64) })).max(1000),
+  licences: z.array(z.object({ license_id: LicenceId, nonce: text(64) })).max(1000),
 });
 export const OfflineSyncResponse = z.object({
   licences: z.array(
