@@ -31,6 +31,23 @@ export interface ThrottlePass {
   succeeded(): Promise<void>;
 }
 
+/** The library's one query method (not in its typings); see unnamedStatements. */
+interface QueryingLimiter {
+  _query(q: { name?: string; text: string; values?: unknown[] }): Promise<unknown>;
+}
+
+/**
+ * The library names its prepared statements; the embedded database (PGlite behind its socket)
+ * answers a named statement's second use on a pooled connection with an error. Unnamed statements
+ * cost one parse per query on real PostgreSQL, which counters this small do not notice.
+ */
+function unnamedStatements(limiter: RateLimiterPostgres): RateLimiterPostgres {
+  const target = limiter as unknown as QueryingLimiter;
+  const query = target._query.bind(limiter);
+  target._query = ({ text, values }) => query({ text, ...(values ? { values } : {}) });
+  return limiter;
+}
+
 const hashed = (limit: LimitName, subject: string) =>
   createHash('sha256').update(`${limit}\0${subject}`).digest('base64url');
 
@@ -43,18 +60,20 @@ export class Throttle {
   ) {
     const entries = (Object.keys(limits) as LimitName[]).map((name) => [
       name,
-      new RateLimiterPostgres({
-        storeClient: pool,
-        storeType: 'pool',
-        tableName: THROTTLE_TABLE,
-        // The migration owns the table; the library must not create one at run time.
-        tableCreated: true,
-        // Expired rows are swept by sweep(), on the server's own timer.
-        clearExpiredByTimeout: false,
-        keyPrefix: name,
-        points: limits[name].points,
-        duration: limits[name].seconds,
-      }),
+      unnamedStatements(
+        new RateLimiterPostgres({
+          storeClient: pool,
+          storeType: 'pool',
+          tableName: THROTTLE_TABLE,
+          // The migration owns the table; the library must not create one at run time.
+          tableCreated: true,
+          // Expired rows are swept by sweep(), on the server's own timer.
+          clearExpiredByTimeout: false,
+          keyPrefix: name,
+          points: limits[name].points,
+          duration: limits[name].seconds,
+        }),
+      ),
     ]);
     this.limiters = Object.fromEntries(entries) as Record<LimitName, RateLimiterPostgres>;
   }
