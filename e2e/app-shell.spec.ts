@@ -66,6 +66,19 @@ test('a bad setting is refused with a readable message and nothing is saved', as
   await expect(page.getByLabel('Currency')).toHaveValue('XOF');
 });
 
+// Attack (issue #16): a server address in plain http to another machine would carry passwords and
+// sales in clear. Settings refuses it with its own code, in words, and keeps the old address.
+test('a plain-http server address of another machine is refused in Settings', async ({ page }) => {
+  await page.goto(host.url);
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByLabel('Server address').fill('http://example.org');
+  await page.getByRole('button', { name: 'Save' }).click();
+  await expect(page.getByRole('alert')).toContainText('must start with https://');
+  await page.reload();
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await expect(page.getByLabel('Server address')).toHaveValue(server.url);
+});
+
 test('the page cannot reach the API without the token', async ({ page }) => {
   const origin = new URL(host.url).origin;
   await page.goto(`${origin}/`);

@@ -28,11 +28,15 @@ export interface AppDeps {
   readyTimeoutMs?: number;
   /** Feature routers, mounted after the health routes and before the 404 handler. */
   routes?: readonly Router[];
+  /** Express's `trust proxy` (config TRUST_PROXY): whose X-Forwarded-For gives `req.ip`. */
+  trustProxy?: number | string;
 }
 
-export function createApp({ pool, logger, readyTimeoutMs, routes = [] }: AppDeps): Express {
+export function createApp({ pool, logger, readyTimeoutMs, routes = [], trustProxy }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
+  // The per-address throttles count req.ip: behind a proxy, only a trusted proxy may name it.
+  if (trustProxy !== undefined) app.set('trust proxy', trustProxy);
   app.use(requestContext(logger));
   app.use(httpMetrics);
   app.use(helmet());

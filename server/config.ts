@@ -16,6 +16,12 @@ export interface Config {
   masterSecret?: Buffer;
   /** Worker threads opening pushed bundles (payments/open-pool.ts); 0: on the event loop. */
   pushOpenThreads: number;
+  /**
+   * Express's `trust proxy`: which proxies' X-Forwarded-For to believe (a hop count, or addresses,
+   * subnets and `loopback`). Absent: none, and every client behind a proxy has the proxy's address,
+   * which the per-address throttles would then count as one client.
+   */
+  trustProxy?: number | string;
 }
 
 export class ConfigError extends Error {
@@ -78,6 +84,16 @@ const envSchema = z.object({
       .optional(),
   ),
   OUTPOST_PUSH_OPEN_THREADS: PushOpenThreads,
+  TRUST_PROXY: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(
+        /^(\d{1,2}|[A-Za-z0-9.:/]+(\s*,\s*[A-Za-z0-9.:/]+)*)$/,
+        'a hop count (1) or addresses and subnets, comma-separated (loopback, 10.0.0.0/8)',
+      )
+      .optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -121,6 +137,9 @@ export function loadConfig(env: Env = process.env, platform: NodeJS.Platform = p
       ? {}
       : { masterSecret: Buffer.from(e.OUTPOST_MASTER_SECRET.trim(), 'base64') }),
     pushOpenThreads: e.OUTPOST_PUSH_OPEN_THREADS ?? pushOpenThreads({}),
+    ...(e.TRUST_PROXY === undefined
+      ? {}
+      : { trustProxy: /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY }),
   };
 }
 

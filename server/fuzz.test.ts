@@ -613,7 +613,8 @@ describe('fuzz', () => {
         const after = await digest();
         inDigest += Date.now() - t0;
         if (res.status >= 300) {
-          const expected = { ...before };
+          // Counting refused sign-ins, refreshes, enrollments and pushes is what throttling is.
+          const expected: Record<string, string> = { ...before, throttle_counters: after.throttle_counters! };
           // Only sign-in answers INVALID_CREDENTIALS, whatever spelling of its path matched; a
           // failed sign-in writes nothing, not even an audit row (issue #16).
           if (text.includes('"INVALID_CREDENTIALS"')) failedSignIns++;
@@ -658,6 +659,75 @@ describe('fuzz', () => {
         'digest ms',
         inDigest,
       );
+    },
+  );
+});
+
+/** Every path to a string inside a JSON value, keys first: where a control character can be put. */
+function stringPaths(value: unknown, path: (string | number)[] = []): (string | number)[][] {
+  if (typeof value === 'string') return [path];
+  if (Array.isArray(value)) return value.flatMap((v, i) => stringPaths(v, [...path, i]));
+  if (value !== null && typeof value === 'object')
+    return Object.entries(value).flatMap(([k, v]) => stringPaths(v, [...path, k]));
+  return [];
+}
+
+function withValueAt(value: unknown, path: (string | number)[], replace: (s: string) => string): unknown {
+  const copy: unknown = structuredClone(value);
+  let parent = copy as Record<string | number, unknown>;
+  for (const key of path.slice(0, -1)) parent = parent[key] as Record<string | number, unknown>;
+  const last = path[path.length - 1]!;
+  parent[last] = replace(parent[last] as string);
+  return copy;
+}
+
+// Attack (issue #16): a NUL in a JSON string reached PostgreSQL, which refuses it in text: a 500,
+// and a till retrying that request forever. Every string field of every route's valid request,
+// with a NUL, an escape and a DEL appended in turn: never a 5xx, never a write, a 400 naming the
+// field whenever the caller got past authentication.
+describe('control characters in every string field of every route', () => {
+  it(
+    'are refused with 400 CONTROL_CHARACTERS (or the push answer INVALID_BUNDLE), writing nothing',
+    { timeout: 300_000 },
+    async () => {
+      const codes = new Map<string, number>();
+      let tried = 0;
+      for (const template of templates()) {
+        const base = template();
+        if (base.body === undefined) continue;
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(base.body);
+        } catch {
+          continue;
+        }
+        for (const path of stringPaths(parsed)) {
+          for (const control of ['\u0000', '\u001b', '\u007f']) {
+            const body = JSON.stringify(
+              withValueAt(parsed, path, (v) => `${v.slice(0, 3)}${control}${v.slice(3)}`),
+            );
+            const headers = { ...base.headers };
+            if (base.signer) Object.assign(headers, signed(base.signer, base.method, base.path, body));
+            const before = await digest();
+            const res = await fetch(`${s.url}${base.path}`, { method: base.method, headers, body });
+            const text = await res.text();
+            const where = `${base.method} ${base.path} ${path.join('.')} ${JSON.stringify(control)}`;
+            expect(res.status, `${where} → ${text.slice(0, 200)}`).toBeLessThan(500);
+            expect(res.status, `${where} → ${text.slice(0, 200)}`).toBeGreaterThanOrEqual(400);
+            const after = await digest();
+            expect(after, `${where} wrote data`).toEqual({
+              ...before,
+              throttle_counters: after.throttle_counters!,
+            });
+            const code = (JSON.parse(text) as { error: { code: string } }).error.code;
+            codes.set(code, (codes.get(code) ?? 0) + 1);
+            tried++;
+          }
+        }
+      }
+      // Most reach input validation (the others are refused earlier: bearer, signature, throttle).
+      expect(codes.get('CONTROL_CHARACTERS') ?? 0).toBeGreaterThan(tried / 2);
+      console.log('control characters:', tried, 'requests', Object.fromEntries(codes));
     },
   );
 });

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Router } from 'express';
 import type pg from 'pg';
+import { isLoopbackHost } from '../protocol/api/server-url';
 import { createApp } from './app';
 import { anchorPath } from './audit/anchor';
 import type { Config } from './config';
@@ -86,7 +87,12 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     }
 
     const routes = [...trust.routers, ...(options.routes?.(trust.deps) ?? [])];
-    const server = createApp({ pool, logger, routes }).listen(config.port, config.host);
+    const server = createApp({
+      pool,
+      logger,
+      routes,
+      ...(config.trustProxy === undefined ? {} : { trustProxy: config.trustProxy }),
+    }).listen(config.port, config.host);
     cleanups.push(
       () =>
         new Promise<void>((resolve, reject) => {
@@ -97,6 +103,13 @@ export async function startServer(config: Config, options: StartOptions = {}): P
     );
     await once(server, 'listening');
     const url = formatUrl(server.address() as AddressInfo);
+    // The server speaks plain http: passwords and tokens cross the network in clear unless a TLS
+    // proxy terminates https in front of it (docs/operations.md). Say so where operators look.
+    if (!isLoopbackHost(config.host))
+      logger.warn(
+        { host: config.host, url },
+        'listening on a non-loopback address without TLS: put an https proxy in front (docs/operations.md)',
+      );
 
     let closing: Promise<void> | undefined;
     return { url, close: () => (closing ??= cleanup()) };

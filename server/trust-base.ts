@@ -13,6 +13,8 @@ import type { Logger } from './logger';
 import { buildRouter } from './routes/build';
 import type { TrustDeps } from './routes/deps';
 import { allHandlers } from './routes/handlers';
+import type { ThrottleLimits } from './throttle/limits';
+import { Throttle } from './throttle/throttle';
 
 export interface TrustBaseOptions {
   pool: pg.Pool;
@@ -29,6 +31,8 @@ export interface TrustBaseOptions {
   auditAnchorFile?: string;
   /** How often the audit chain's head gets a keyed checkpoint; 0 disables the timer (tests run it). */
   auditCheckpointIntervalMs?: number;
+  /** Production keeps THROTTLE_LIMITS; tests lower one to reach it in a few requests. */
+  throttleLimits?: ThrottleLimits;
 }
 
 export interface TrustBase {
@@ -67,12 +71,14 @@ export async function createTrustBase(options: TrustBaseOptions): Promise<TrustB
     scryptCost,
     dummyHash: await hashPassword(randomBytes(16).toString('base64url'), scryptCost),
     materials: materialsDeps(masterSecret, options.materialsDir),
+    throttle: new Throttle(pool, options.throttleLimits),
   };
   const interval = options.noncePurgeIntervalMs ?? 10 * 60_000;
   const timer =
     interval > 0
       ? setInterval(() => {
           purgeExpiredNonces(pool).catch((err: unknown) => logger.warn({ err }, 'nonce purge failed'));
+          deps.throttle.sweep().catch((err: unknown) => logger.warn({ err }, 'throttle sweep failed'));
         }, interval).unref()
       : undefined;
   const every = options.auditCheckpointIntervalMs ?? 5_000;

@@ -4,3 +4,4 @@ export * from './wire';
 export * from './bridge';
 export * from './library';
 export * from './hardware';
+export * from './server-url';

@@ -1,19 +1,20 @@
 import { z } from 'zod';
+import { text } from '../text';
+import { base64urlBytes, base64urlText } from '../crypto/base64url';
 import { canonicalBytes } from '../crypto/canonical';
 import { HPKE_SUITE } from '../hpke/suite';
 import { MAX_SALES_PER_BUNDLE } from './constants';
 import { DeviceId, Sha256B64, UtcTimestamp } from './sale';
 
 const Seq = z.number().int().positive().safe();
-const B64u = z.string().regex(/^[A-Za-z0-9_-]*$/, 'base64url without padding');
 
 export const BundleHpke = z.strictObject({
   kem_id: z.literal(HPKE_SUITE.kem_id),
   kdf_id: z.literal(HPKE_SUITE.kdf_id),
   aead_id: z.literal(HPKE_SUITE.aead_id),
   /** Which published server key the payload was sealed to, so keys can rotate with bundles in flight. */
-  server_key_id: z.string().min(1).max(64),
-  enc: z.string().regex(/^[A-Za-z0-9_-]{43}$/, '32 bytes of base64url'),
+  server_key_id: text(64),
+  enc: base64urlBytes(32),
 });
 export type BundleHpke = z.infer<typeof BundleHpke>;
 
@@ -27,15 +28,16 @@ export const BundleEnvelope = z.strictObject({
   device_id: DeviceId,
   bundle_id: z.uuid(),
   device_clock: UtcTimestamp,
-  nonce: z.string().regex(/^[A-Za-z0-9_-]{21}[AQgw]$/, '16 bytes of base64url'),
+  nonce: base64urlBytes(16),
   seq_from: Seq,
   seq_to: Seq,
   chain_head: Sha256B64,
   sales_count: z.number().int().min(1).max(MAX_SALES_PER_BUNDLE),
   hpke: BundleHpke,
   // 28 MB of base64url is ~20 MB of sales: far above 500 sales, far below a memory problem.
-  encrypted_payload: B64u.min(22).max(28_000_000),
-  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'Ed25519 signature, base64url'),
+  encrypted_payload: base64urlText({ min: 22, max: 28_000_000 }),
+  // Canonical only: a re-spelled copy of a pushed signature must not pass as another bundle.
+  signature: base64urlBytes(64, 'Ed25519 signature'),
 });
 export type BundleEnvelope = z.infer<typeof BundleEnvelope>;
 export type BundleHeader = Omit<BundleEnvelope, 'encrypted_payload' | 'signature'>;

@@ -1,14 +1,16 @@
 import { z } from 'zod';
+import { text } from '../text';
+import { base64urlBytes, base64urlText } from '../crypto/base64url';
 import { MinorAmount, isKnownCurrency } from '../money';
 
 const Amount = MinorAmount.nonnegative();
-export const Sha256B64 = z.string().regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'SHA-256, base64url');
-export const DeviceId = z.string().min(1).max(128);
+export const Sha256B64 = base64urlBytes(32, 'SHA-256');
+export const DeviceId = text(128);
 export const UtcTimestamp = z.iso.datetime({ offset: false });
 
 export const SaleLine = z.strictObject({
-  sku: z.string().min(1).max(64),
-  name: z.string().min(1).max(200),
+  sku: text(64),
+  name: text(200),
   qty: z.number().int().positive().max(1_000_000),
   unit_price_minor: Amount,
   discount_minor: Amount,
@@ -18,15 +20,16 @@ export const SaleLine = z.strictObject({
 export type SaleLine = z.infer<typeof SaleLine>;
 
 export const CardDetails = z.strictObject({
-  brand: z.string().min(1).max(32),
+  brand: text(32),
   last4: z.string().regex(/^\d{4}$/),
   /** The processor's token for the card, never the number itself. */
-  token: z.string().min(1).max(256),
+  token: text(256),
 });
 
 export const QrDetails = z.strictObject({
-  payer_ref: z.string().min(1).max(128),
-  signature: z.string().min(1).max(512).optional(),
+  payer_ref: text(128),
+  // The issuer's signature is the QR's identity for reuse checks: canonical, so one QR has one spelling.
+  signature: base64urlText({ min: 1, max: 512 }).optional(),
 });
 
 export const Tender = z
@@ -75,9 +78,7 @@ export const Sale = z
     lines: z.array(SaleLine).min(1).max(1000),
     tenders: z.array(Tender).min(1).max(20),
     total_minor: Amount,
-    override: z
-      .strictObject({ manager_id: z.string().min(1).max(128), reason: z.string().min(1).max(500) })
-      .optional(),
+    override: z.strictObject({ manager_id: text(128), reason: text(500) }).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.kind === 'sale' && s.original_sale_id !== undefined)

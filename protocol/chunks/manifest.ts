@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import { base64urlBytes } from '../crypto/base64url';
 import { CHUNK_SIZE } from './constants';
 
-const Sha256B64 = z.string().regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, 'SHA-256, base64url');
+const Sha256B64 = base64urlBytes(32, 'SHA-256');
 
 /** An empty file still has one (empty) chunk, so "nothing" is authenticated and cannot be faked by truncation. */
 export function chunkCountFor(plaintextSize: number): number {
@@ -16,7 +17,7 @@ export const Manifest = z
     plaintext_size: z.number().int().nonnegative().safe(),
     chunk_size: z.literal(CHUNK_SIZE),
     chunk_count: z.number().int().positive(),
-    base_iv: z.string().regex(/^[A-Za-z0-9_-]{16}$/, '12 bytes of base64url'),
+    base_iv: base64urlBytes(12),
     cipher: z.literal('AES-256-GCM'),
     chunks: z.array(z.strictObject({ index: z.number().int().nonnegative(), sha256: Sha256B64 })),
   })

@@ -1,5 +1,7 @@
 import { createHash, randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
+import { text } from '../text';
+import { base64urlBytes, base64urlText } from './base64url';
 import { signCanonical, verifyCanonical } from './ed25519';
 
 /**
@@ -18,10 +20,10 @@ export const DEVICE_HEADERS = {
 } as const;
 
 export const DeviceAuthHeaders = z.object({
-  deviceId: z.string().min(1).max(128),
+  deviceId: text(128),
   timestamp: z.string().regex(/^\d{13}$/, 'milliseconds since the epoch'),
-  nonce: z.string().regex(/^[A-Za-z0-9_-]{22,64}$/, 'base64url, 16 to 48 bytes'),
-  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/, 'base64url Ed25519 signature'),
+  nonce: base64urlText({ min: 22, max: 64 }),
+  signature: base64urlBytes(64, 'Ed25519 signature'),
 });
 export type DeviceAuthHeaders = z.infer<typeof DeviceAuthHeaders>;
 

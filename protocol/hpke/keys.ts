@@ -1,11 +1,10 @@
 import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { z } from 'zod';
+import type { z } from 'zod';
+import { base64urlBytes } from '../crypto/base64url';
 import { HPKE_KEY_BYTES } from './suite';
 
 /** A raw X25519 public key, 32 bytes as unpadded base64url: what the server publishes, what a device enrols. */
-export const HpkePublicKey = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, '32 bytes of base64url');
+export const HpkePublicKey = base64urlBytes(32);
 export type HpkePublicKey = z.infer<typeof HpkePublicKey>;
 
 /**

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { text } from '../text';
+import { base64urlBytes } from '../crypto/base64url';
 import { Role, Uuid } from './common';
 
 /** Lower-cased on input: accounts are unique per address whatever case is typed. */
@@ -9,7 +11,7 @@ export const Email = z
   .regex(/^[^\s@\p{C}]+@[^\s@\p{C}]+$/u, 'an email address')
   .toLowerCase();
 
-export const Password = z.string().min(1).max(1024);
+export const Password = text(1024);
 
 export const SignInRequest = z.object({ email: Email, password: Password });
 export type SignInRequest = z.infer<typeof SignInRequest>;
@@ -17,7 +19,7 @@ export type SignInRequest = z.infer<typeof SignInRequest>;
 export const UserSummary = z.object({ id: Uuid, email: z.string(), roles: z.array(Role) });
 export type UserSummary = z.infer<typeof UserSummary>;
 
-export const RefreshToken = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'an opaque refresh token');
+export const RefreshToken = base64urlBytes(32, 'an opaque refresh token:');
 
 export const TokenResponse = z.object({
   access_token: z.string(),

@@ -14,6 +14,8 @@ export const TrustErrorCode = {
   DEVICE_LIMIT_EXCEEDED: 'DEVICE_LIMIT_EXCEEDED',
   DEVICE_FINGERPRINT_MISMATCH: 'DEVICE_FINGERPRINT_MISMATCH',
   ENROLLMENT_CODE_INVALID: 'ENROLLMENT_CODE_INVALID',
+  /** Throttled (docs/operations.md "Throttling"): wait the Retry-After seconds, then try again. */
+  TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
 } as const;
 export type TrustErrorCode = (typeof TrustErrorCode)[keyof typeof TrustErrorCode];
 
@@ -30,4 +32,5 @@ export const TRUST_ERROR_STATUS: Record<TrustErrorCode, number> = {
   DEVICE_LIMIT_EXCEEDED: 403,
   DEVICE_FINGERPRINT_MISMATCH: 403,
   ENROLLMENT_CODE_INVALID: 403,
+  TOO_MANY_REQUESTS: 429,
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { base64urlBytes } from '../crypto/base64url';
 import { isKnownCurrency, MinorAmount } from '../money';
 
 export const ROLES = ['pay_admin', 'ops', 'teacher', 'user'] as const;
@@ -41,7 +42,7 @@ export const PublicKeyPem = z
   .regex(/^-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END PUBLIC KEY-----\r?\n?$/, 'SPKI PEM');
 
 /** 32 bytes as unpadded base64url (43 characters, the last one carrying 4 meaningful bits). */
-export const X25519Public = z.string().regex(/^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/, '32 bytes, base64url');
+export const X25519Public = base64urlBytes(32);
 
 export const IsoDateTime = z.iso.datetime({ offset: true });
 export const Uuid = z.uuid();

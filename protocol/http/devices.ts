@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../text';
 import {
   Country,
   Currency,
@@ -66,7 +67,7 @@ export const EnrollmentCodeResponse = z.object({
 export type EnrollmentCodeResponse = z.infer<typeof EnrollmentCodeResponse>;
 
 /** Loose on purpose: people type codes with spaces, dashes and either case. */
-export const EnrollmentCode = z.string().min(1).max(64);
+export const EnrollmentCode = text(64);
 
 /** POST /offline/enroll, signed with the key in `pubkey_pem` (proof of possession). */
 export const EnrollRequest = z.object({

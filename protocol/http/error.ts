@@ -15,6 +15,8 @@ export const HttpErrorCode = {
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   INTERNAL: 'INTERNAL',
   DB_UNAVAILABLE: 'DB_UNAVAILABLE',
+  /** A string of the request (body, parameter or query, at any depth) holds a C0 control or DEL. */
+  CONTROL_CHARACTERS: 'CONTROL_CHARACTERS',
 } as const;
 export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];
 

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { text } from '../text';
+import { isCanonicalBase64url } from '../crypto/base64url';
 import { Manifest } from '../chunks/manifest';
 import { Licence } from '../licence/licence';
 import { RequestNonce, ServerStatement } from '../licence/server-statement';
@@ -106,7 +108,7 @@ export type LicenceResponse = z.infer<typeof LicenceResponse>;
  * (DEVICE_BLOCKED).
  */
 export const ValidateLicenceRequest = z.object({
-  nonce: z.string().min(1).max(64),
+  nonce: text(64),
   request_nonce: RequestNonce.optional(),
 });
 export const ValidateLicenceResponse = z.object({
@@ -120,7 +122,7 @@ export type ValidateLicenceResponse = z.infer<typeof ValidateLicenceResponse>;
 
 /** POST /api/v1/offline/licenses/:license_id/renew, device-signed: a fresh licence (new expiry and nonce). */
 export const RenewLicenceRequest = z.object({
-  nonce: z.string().min(1).max(64),
+  nonce: text(64),
   request_nonce: RequestNonce.optional(),
 });
 
@@ -158,7 +160,7 @@ export type DownloadResponse = z.infer<typeof DownloadResponse>;
  * device's secure clock.
  */
 export const OfflineSyncRequest = z.object({
-  licences: z.array(z.object({ license_id: LicenceId, nonce: z.string().min(1).max(64) })).max(1000),
+  licences: z.array(z.object({ license_id: LicenceId, nonce: text(64) })).max(1000),
   /** Fresh per request; echoed in the signed `statement`, so an old answer cannot be replayed. */
   request_nonce: RequestNonce.optional(),
 });
@@ -223,7 +225,11 @@ export const DOWNLOAD_URL_TTL_SECONDS = 15 * 60;
  * base64url(JSON {m: material, d: device, e: expiry in seconds}) "." base64url(HMAC-SHA256).
  */
 export const FileParams = z.object({
-  token: z.string().regex(/^[A-Za-z0-9_-]{16,512}\.[A-Za-z0-9_-]{43}$/, 'a download token'),
+  token: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,512}\.[A-Za-z0-9_-]{43}$/, 'a download token')
+    // One token, one spelling: a re-spelled copy is not a second valid URL.
+    .refine((t) => t.split('.').every(isCanonicalBase64url), 'a download token (canonical base64url)'),
 });
 /** Not JSON: application/octet-stream, the whole file (200) or one byte range (206). */
 export const EncryptedFile = z

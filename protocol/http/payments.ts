@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { text } from '../text';
 import { Currency, DeviceId, IsoDateTime, NonNegativeMinor, plainText, Uuid } from './common';
 import { Policy } from './policies';
 
@@ -174,7 +175,7 @@ export const PULL_PAGE_MAX = 1000;
 
 export const PaymentsPullQuery = z.object({
   /** The `cursor` of the previous answer (a page cursor while `more` was true); absent: everything. */
-  since: z.string().max(200).optional(),
+  since: text(200, 0).optional(),
   /** Page size, 1..PULL_PAGE_MAX (default PULL_PAGE_DEFAULT). */
   limit: z
     .string()
@@ -205,7 +206,7 @@ export const PaymentsPullResponse = z.object({
    * Opaque; send it back as `since`. While `more` is true it points into this pull (the next page);
    * once `more` is false it is where the next pull starts. Storing it after each page is safe.
    */
-  cursor: z.string().max(200),
+  cursor: text(200, 0),
   /**
    * True when there are more items than this page held: pull again at once with `since=cursor`.
    * Absent (a server before paging) means false.

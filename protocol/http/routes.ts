@@ -101,7 +101,7 @@ export const ROUTES = {
     body: SignInRequest,
     status: 200,
     response: TokenResponse,
-    errors: [E.INVALID_CREDENTIALS],
+    errors: [E.INVALID_CREDENTIALS, E.TOO_MANY_REQUESTS],
   },
   refresh: {
     method: 'POST',
@@ -112,7 +112,7 @@ export const ROUTES = {
     body: RefreshRequest,
     status: 200,
     response: TokenResponse,
-    errors: [E.UNAUTHENTICATED],
+    errors: [E.UNAUTHENTICATED, E.TOO_MANY_REQUESTS],
   },
   signOut: {
     method: 'POST',
@@ -153,7 +153,13 @@ export const ROUTES = {
     body: EnrollRequest,
     status: 201,
     response: EnrollResponse,
-    errors: [E.INVALID_SIGNATURE, E.INVALID_NONCE, E.ENROLLMENT_CODE_INVALID, E.DEVICE_EXISTS],
+    errors: [
+      E.INVALID_SIGNATURE,
+      E.INVALID_NONCE,
+      E.ENROLLMENT_CODE_INVALID,
+      E.DEVICE_EXISTS,
+      E.TOO_MANY_REQUESTS,
+    ],
   },
   checkIn: {
     method: 'POST',
@@ -249,6 +255,7 @@ export const ROUTES = {
       P.CURRENCY_NOT_ALLOWED,
       P.SEQUENCE_CONFLICT,
       P.BUNDLE_ID_REUSED,
+      E.TOO_MANY_REQUESTS,
     ],
   },
   bundleStatus: {

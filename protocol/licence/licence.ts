@@ -1,10 +1,8 @@
 import { z } from 'zod';
+import { text } from '../text';
+import { base64urlBytes } from '../crypto/base64url';
 
-const B64u = (bytes: number) =>
-  z
-    .string()
-    .length(Math.ceil((bytes * 4) / 3))
-    .regex(/^[A-Za-z0-9_-]+$/);
+const B64u = (bytes: number) => base64urlBytes(bytes);
 const UtcTimestamp = z.iso.datetime({ offset: false });
 
 export const LICENCE_HPKE_INFO = 'outpost/cek/v1';
@@ -19,9 +17,9 @@ export const DEFAULT_OFFLINE_GRACE_HOURS = 72;
 export const Licence = z.strictObject({
   v: z.literal(1),
   licence_id: z.uuid(),
-  material_id: z.string().min(1).max(128),
-  device_id: z.string().min(1).max(128),
-  user_id: z.string().min(1).max(128),
+  material_id: text(128),
+  device_id: text(128),
+  user_id: text(128),
   rights: z.strictObject({ print: z.boolean(), copy: z.boolean() }),
   issued_at: UtcTimestamp,
   expires_at: UtcTimestamp,
@@ -38,8 +36,8 @@ export const Licence = z.strictObject({
     /** The 32-byte CEK sealed with AES-256-GCM: 48 bytes. */
     wrapped: B64u(48),
   }),
-  server_key_id: z.string().min(1).max(64),
-  signature: z.string().regex(/^[A-Za-z0-9_-]{86}$/),
+  server_key_id: text(64),
+  signature: base64urlBytes(64, 'Ed25519 signature'),
 });
 export type Licence = z.infer<typeof Licence>;
 export type UnsignedLicence = Omit<Licence, 'signature'>;

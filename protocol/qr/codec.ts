@@ -1,4 +1,5 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
+import { decodeBase64url } from '../crypto/base64url';
 import { canonicalBytes } from '../crypto/canonical';
 import { QrError } from './errors';
 
@@ -31,8 +32,10 @@ export function decodeSigned(text: string): Decoded {
   if (!trimmed.startsWith(QR_SCHEME)) throw invalid(`it does not start with ${QR_SCHEME}`);
   const match = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{86})$/.exec(trimmed.slice(QR_SCHEME.length));
   if (!match) throw invalid('it is cut short or has stray characters');
-  const bytes = Buffer.from(match[1]!, 'base64url');
-  const signature = Buffer.from(match[2]!, 'base64url');
+  // Strictly decoded: a re-spelled signature would otherwise name the same payment twice.
+  const bytes = decodeBase64url(match[1]!);
+  const signature = decodeBase64url(match[2]!);
+  if (!bytes || !signature) throw invalid('it is not in canonical base64url');
   let json: unknown;
   try {
     json = JSON.parse(bytes.toString('utf8'));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { base64urlBytes } from '../crypto/base64url';
 import {
   Currency,
   DeviceId,
@@ -16,13 +17,13 @@ import {
  */
 
 /** 16 random bytes, base64url: unique per QR, so a copy of one is recognised. */
-export const QrNonce = z.string().regex(/^[A-Za-z0-9_-]{22}$/, '16 bytes, base64url');
+export const QrNonce = base64urlBytes(16);
 /** A sale or cart reference: what the cashier and the customer's app both show. */
 export const QrRef = z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, '1-64 of A-Z a-z 0-9 . _ : -');
 export const IssuerId = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, '1-64 of a-z 0-9 . _ -');
 export const KeyId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, '1-64 of A-Z a-z 0-9 . _ -');
 /** Raw 32-byte Ed25519 public key, base64url: short enough for a QR and a pull answer. */
-export const RawEd25519Public = z.string().regex(/^[A-Za-z0-9_-]{43}$/, '32 bytes, base64url');
+export const RawEd25519Public = base64urlBytes(32);
 
 /** The terminal's request: "pay this amount to this merchant for this sale", signed by the device. */
 export const PaymentRequest = z.strictObject({

@@ -1,5 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto';
 import type { Request } from 'express';
-import { importPublicKey, type DeviceAuthHeaders } from '../../protocol/crypto';
+import { importPublicKey, publicKeyPem, type DeviceAuthHeaders } from '../../protocol/crypto';
 import { TrustErrorCode } from '../../protocol/http';
 import type { Queryable } from '../db/tx';
 import { HttpError } from '../http/errors';
@@ -7,10 +8,19 @@ import { assertFresh, assertSigned, signatureHeaders } from './signature';
 import { findDevice, type DeviceRow } from './store';
 
 /**
+ * A key nobody holds the private half of (it is dropped here). An unknown device id is verified
+ * against it, so an unknown device costs the same key import and signature check as a known one
+ * and fails the same way: the answer and its timing do not tell a stranger which ids exist.
+ */
+const NOBODYS_KEY_PEM = publicKeyPem(generateKeyPairSync('ed25519').publicKey);
+
+/**
  * The active device that signed `req`, in the order every device route checks it: the headers
- * (401), the replay window (403), the device (404 when unknown or revoked), its signature (401).
- * The nonce is not recorded here: the caller does that inside the transaction of a successful
- * answer (consumeNonce), so a refusal writes nothing.
+ * (401), the replay window (403), the signature against the device's key (401 INVALID_SIGNATURE,
+ * the same answer for an unknown device id), then the device's standing (404 DEVICE_NOT_FOUND when
+ * revoked: only the holder of the device's key can learn that). The nonce is not recorded here:
+ * the caller does that inside the transaction of a successful answer (consumeNonce), so a refusal
+ * writes nothing.
  */
 export async function authenticateDevice(
   db: Queryable,
@@ -19,8 +29,10 @@ export async function authenticateDevice(
   const signed = signatureHeaders(req);
   assertFresh(signed);
   const device = await findDevice(db, signed.deviceId);
-  if (!device || device.status !== 'active')
+  // One message for both: a stranger learns nothing from which check failed.
+  assertSigned(req, signed, importPublicKey(device?.pubkey_pem ?? NOBODYS_KEY_PEM));
+  if (!device) throw new Error('unreachable: no device key verified a signature');
+  if (device.status !== 'active')
     throw new HttpError(404, TrustErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
-  assertSigned(req, signed, importPublicKey(device.pubkey_pem));
   return { device, signed };
 }

@@ -301,10 +301,21 @@ describe('device-signed requests (check-in)', () => {
     }
   });
 
-  it('404 DEVICE_NOT_FOUND for unknown devices', async () => {
-    const res = await checkIn(newDevice('GHOST'));
-    expect(res.status).toBe(404);
-    expect(code(res)).toBe('DEVICE_NOT_FOUND');
+  // Attack (issue #16): probing which device ids exist. An unknown id and a known id with a wrong
+  // signature must be indistinguishable; only the key's holder learns that its device is revoked.
+  it('answers an unknown device exactly as a bad signature: 401 INVALID_SIGNATURE, same bytes', async () => {
+    const stranger = newDevice('GHOST');
+    const unknown = await checkIn(stranger);
+    const forged = await checkIn({ ...stranger, id: d.id });
+    const answer = (res: typeof unknown) => ({
+      status: res.status,
+      text: res.text,
+      type: res.headers.get('content-type'),
+      length: res.headers.get('content-length'),
+      auth: res.headers.get('www-authenticate'),
+    });
+    expect(answer(unknown)).toEqual(answer(forged));
+    expect([unknown.status, code(unknown)]).toEqual([401, 'INVALID_SIGNATURE']);
   });
 
   it('403 DEVICE_FINGERPRINT_MISMATCH when body or header fingerprint differs', async () => {

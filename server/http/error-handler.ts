@@ -4,6 +4,7 @@ import { HttpErrorCode, type HttpErrorBody } from '../../protocol/http';
 import type { Logger } from '../logger';
 import { countAuthFailure } from './auth-failures';
 import { HttpError, validationIssues } from './errors';
+import { routePattern } from './route-pattern';
 
 export function sendError(res: Response, status: number, code: string, message: string, details?: unknown) {
   const body: HttpErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }) } };
@@ -76,7 +77,7 @@ export function errorHandler(fallbackLogger: Logger): ErrorRequestHandler {
       sendError(res, known.status, known.code, known.message, known.details);
       return;
     }
-    log.error({ err, method: req.method, path: req.path }, 'unhandled error');
+    log.error({ err, method: req.method, route: routePattern(req) }, 'unhandled error');
     sendError(res, 500, HttpErrorCode.INTERNAL, 'Internal server error');
   };
 }

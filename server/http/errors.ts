@@ -1,6 +1,7 @@
 import type { RequestHandler } from 'express';
 import type { z } from 'zod';
 import { HttpErrorCode, type ValidationIssue } from '../../protocol/http';
+import { controlCharacterPath, NO_CONTROLS_MESSAGE } from '../../protocol/text';
 
 /** Thrown by routes; the error middleware turns it into the one JSON error body. */
 export class HttpError extends Error {
@@ -25,6 +26,14 @@ export function validationIssues(error: z.ZodError): ValidationIssue[] {
 
 /** Parses untrusted input; a mismatch is the client's fault (400), never a 500. */
 export function validate<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  // Before the schema: covers every string of every route, even one a schema left as z.string(),
+  // so a NUL never reaches PostgreSQL (which refuses it in text, as a 500).
+  const where = controlCharacterPath(value);
+  if (where !== undefined) {
+    throw new HttpError(400, HttpErrorCode.CONTROL_CHARACTERS, 'Text must not contain control characters', [
+      { path: where, code: 'control_character', message: NO_CONTROLS_MESSAGE },
+    ] satisfies ValidationIssue[]);
+  }
   const result = schema.safeParse(value);
   if (!result.success) {
     throw new HttpError(

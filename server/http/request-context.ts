@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { RequestHandler } from 'express';
 import type { Logger } from '../logger';
+import { routePattern } from './route-pattern';
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -23,8 +24,9 @@ export function requestId(header: string | undefined): string {
 
 /**
  * Gives each request an id (honoured from `x-request-id` when well-formed), echoes it, and
- * logs one line when the response finishes. Only method, path and status are logged: query
- * strings, headers and bodies may carry tokens or payment data.
+ * logs one line when the response finishes. Only method, route pattern and status are logged:
+ * paths (a download token is a path segment), query strings, headers and bodies may carry tokens
+ * or payment data.
  */
 export function requestContext(logger: Logger): RequestHandler {
   return (req, res, next) => {
@@ -38,7 +40,12 @@ export function requestContext(logger: Logger): RequestHandler {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       const level = res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info';
       log[level](
-        { method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 },
+        {
+          method: req.method,
+          route: routePattern(req),
+          status: res.statusCode,
+          ms: Math.round(ms * 10) / 10,
+        },
         'request completed',
       );
     });

@@ -1,4 +1,5 @@
 import type { RequestHandler } from 'express';
+import { routePattern } from '../http/route-pattern';
 import { metrics } from './index';
 
 /**
@@ -8,9 +9,7 @@ import { metrics } from './index';
 export const httpMetrics: RequestHandler = (req, res, next) => {
   const end = metrics.httpDuration.startTimer();
   res.on('finish', () => {
-    const pattern = (req.route as { path?: unknown } | undefined)?.path;
-    const route = typeof pattern === 'string' ? `${req.baseUrl}${pattern}` : 'unmatched';
-    end({ method: req.method, route, status: String(res.statusCode) });
+    end({ method: req.method, route: routePattern(req), status: String(res.statusCode) });
   });
   next();
 };

@@ -53,6 +53,11 @@ export const metrics = {
     'Requests refused because the caller could not be authenticated, by error code',
     ['reason'],
   ),
+  // Throttling (server/throttle): refusals are counted by rateLimitExceeded, labelled by limit.
+  passwordChecks: counter(
+    'auth_password_checks_total',
+    'Passwords checked with scrypt (each costs 32 MiB and tens of milliseconds)',
+  ),
   // HTTP
   httpDuration: histogram(
     'http_request_duration_seconds',

@@ -8,6 +8,7 @@ import {
   type ScoreReason,
 } from '../../protocol/http';
 import { appendAudit, auditStatement, type ActorType, type AuditEntry } from '../audit/chain';
+import { sameBase64url } from '../../protocol/crypto';
 import { commitWith, queryAll, type Statement } from '../db/inline';
 import { withClient, withTransaction } from '../db/tx';
 import { findDevice, type DeviceRow } from '../devices/store';
@@ -247,7 +248,8 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   // Idempotency first: a re-sent bundle gets its first answer whatever the clock says now.
   const existing = state.existing;
   if (existing) {
-    if (existing.device_id === envelope.device_id && existing.signature === envelope.signature)
+    // Compared as bytes (the envelope schema also refuses non-canonical spellings).
+    if (existing.device_id === envelope.device_id && sameBase64url(existing.signature, envelope.signature))
       return {
         response: answer(existing.push_answer, existing.bundle_id, true, now),
         insert: null,

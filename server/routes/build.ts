@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import { importPublicKey } from '../../protocol/crypto';
-import { HttpErrorCode, ROUTES, type RouteSpec } from '../../protocol/http';
+import { HttpErrorCode, ROUTES, type RouteName, type RouteSpec } from '../../protocol/http';
 import { withTransaction } from '../db/tx';
 import {
   assertFresh,
@@ -12,6 +12,7 @@ import {
 } from '../devices/signature';
 import { authenticateDevice } from '../devices/authenticate';
 import { HttpError, methodNotAllowed, validate } from '../http/errors';
+import { throttleRules } from '../throttle/rules';
 import { authenticateUser } from './authenticate';
 import type { TrustDeps } from './deps';
 import type { Handlers, SignedTransaction } from './types';
@@ -61,9 +62,14 @@ async function prepare(deps: TrustDeps, spec: RouteSpec, req: Request, res: Resp
   return { input, signed };
 }
 
-function routeHandler(deps: TrustDeps, name: string, spec: RouteSpec, handler: Untyped) {
+function routeHandler(deps: TrustDeps, name: RouteName, spec: RouteSpec, handler: Untyped) {
   return async (req: Request, res: Response) => {
     const { input, signed } = await prepare(deps, spec, req, res);
+    // After the input is known to be well formed, before the handler's costly work (scrypt,
+    // opening a bundle): a refused request costs two small upserts.
+    // A push's body is the envelope its handler parses itself: only string fields are read from it.
+    const rules = throttleRules(name, req, spec.body ? input.body : (req.body as unknown));
+    const pass = rules.length > 0 ? await deps.throttle.enter(rules, res) : undefined;
     let consumed = false;
     if (signed) {
       const tx: SignedTransaction = (fn) =>
@@ -77,6 +83,7 @@ function routeHandler(deps: TrustDeps, name: string, spec: RouteSpec, handler: U
     }
     const result = await handler(input);
     if (signed && !consumed) await withTransaction(deps.pool, (client) => consumeNonce(client, signed));
+    await pass?.succeeded();
     // The handler has streamed the answer itself (a file); there is no body to check.
     if (spec.responseType === 'binary') return;
 

@@ -3,6 +3,7 @@ import type { ScryptCost } from '../auth/passwords';
 import type { ServerKeys } from '../keys/server-keys';
 import type { Logger } from '../logger';
 import type { MaterialsDeps } from '../materials/deps';
+import type { Throttle } from '../throttle/throttle';
 
 /** What route handlers need, built once by createTrustBase. */
 export interface TrustDeps {
@@ -16,4 +17,6 @@ export interface TrustDeps {
   dummyHash: string;
   /** Material storage and the keys derived for it (server/materials/deps.ts). */
   materials: MaterialsDeps;
+  /** Counters of sign-ins, refreshes, enrollments and pushes, shared by replicas (server/throttle). */
+  throttle: Throttle;
 }

@@ -12,6 +12,7 @@ import { createUser } from '../auth/users';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger } from '../logger';
+import type { ThrottleLimits } from '../throttle/limits';
 import { createTrustBase, type TrustBase } from '../trust-base';
 
 /** Cheap enough for thousands of sign-ins in a test; production uses the default. */
@@ -47,7 +48,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(): Promise<TestServer> {
+export async function startTestServer(
+  options: { throttleLimits?: ThrottleLimits } = {},
+): Promise<TestServer> {
   const dbUrl = await freshDatabase();
   const pool = createPool(dbUrl);
   await migrate(pool);
@@ -68,6 +71,7 @@ export async function startTestServer(): Promise<TestServer> {
     scryptCost: TEST_SCRYPT_COST,
     noncePurgeIntervalMs: 0,
     auditCheckpointIntervalMs: 0,
+    ...(options.throttleLimits ? { throttleLimits: options.throttleLimits } : {}),
   });
   const server: Server = createApp({ pool, logger, routes: trust.routers }).listen(0, '127.0.0.1');
   await once(server, 'listening');

@@ -335,9 +335,12 @@ export const en = {
     // QR tender at capture (helper H2)
     QR_NOT_VERIFIED: 'This QR payment was not verified at this till: scan the customer’s payment QR code.',
     QR_ALREADY_USED: 'This payment QR code has already paid another sale.',
+    SERVER_URL_NOT_HTTPS:
+      'The server address must start with https://. Plain http:// is only allowed for this computer (localhost, 127.0.0.1).',
     UNAVAILABLE: 'The server cannot be reached. Check the network and the server address.',
     ENROLLMENT_CODE_INVALID: 'This code is not valid: it may be mistyped, already used or expired.',
     INVALID_CREDENTIALS: 'Wrong email or password.',
+    TOO_MANY_REQUESTS: 'Too many attempts. Wait a few minutes, then try again.',
     DEVICE_LIMIT_EXCEEDED: 'You already have 5 devices registered. Remove one before adding this laptop.',
     DEVICE_FINGERPRINT_MISMATCH: 'This device does not match the one registered under this identity.',
     DEVICE_EXISTS: 'This device is already registered to someone else.',

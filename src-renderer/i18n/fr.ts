@@ -344,9 +344,12 @@ export const fr: Messages = {
     QR_NOT_VERIFIED:
       'Ce paiement QR n’a pas été vérifié à cette caisse : scannez le QR code de paiement du client.',
     QR_ALREADY_USED: 'Ce QR code de paiement a déjà réglé une autre vente.',
+    SERVER_URL_NOT_HTTPS:
+      'L’adresse du serveur doit commencer par https://. http:// n’est permis que pour cet ordinateur (localhost, 127.0.0.1).',
     UNAVAILABLE: 'Le serveur est injoignable. Vérifiez le réseau et l’adresse du serveur.',
     ENROLLMENT_CODE_INVALID: 'Ce code n’est pas valable : erreur de saisie, déjà utilisé ou expiré.',
     INVALID_CREDENTIALS: 'E-mail ou mot de passe incorrect.',
+    TOO_MANY_REQUESTS: 'Trop de tentatives. Attendez quelques minutes, puis réessayez.',
     DEVICE_LIMIT_EXCEEDED:
       'Vous avez déjà 5 appareils enregistrés. Retirez-en un avant d’ajouter cet ordinateur.',
     DEVICE_FINGERPRINT_MISMATCH: 'Cet appareil ne correspond pas à celui enregistré sous cette identité.',

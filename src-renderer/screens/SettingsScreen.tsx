@@ -6,6 +6,7 @@ import { useApi, useSubscription } from '../api/hooks';
 import { EnrollmentPanel } from '../components/EnrollmentPanel';
 import { ManagerPinSection } from '../components/settings/ManagerPinSection';
 import { HardwareSection } from '../components/settings/HardwareSection';
+import { errorText } from '../i18n/error-text';
 
 export function SettingsScreen() {
   const { t, i18n } = useTranslation();
@@ -25,7 +26,13 @@ export function SettingsScreen() {
       setEdits({});
       setMessage({ kind: 'ok', text: t('settings.saved') });
     } catch (error) {
-      setMessage({ kind: 'error', text: error instanceof Error ? error.message : String(error) });
+      // A refusal with its own code (SERVER_URL_NOT_HTTPS) reads in the user's language; a schema
+      // refusal (INVALID_INPUT) keeps the core's message, which names the field.
+      const coded = error instanceof Error && 'code' in error && error.code !== 'INVALID_INPUT';
+      setMessage({
+        kind: 'error',
+        text: coded ? errorText(t, error) : error instanceof Error ? error.message : String(error),
+      });
     }
   };
   const field = <K extends keyof Settings>(key: K) => ({

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { z } from 'zod';
-import { ApiError } from '../../../protocol/api';
+import { ApiError, isAllowedServerUrl, SERVER_URL_NOT_HTTPS } from '../../../protocol/api';
 import { signRequest } from '../../../protocol/crypto';
 import { httpErrorBodySchema } from '../../../protocol/http';
 
@@ -24,6 +24,10 @@ export async function serverRequest<S extends z.ZodType>(
   baseUrl: string,
   options: RequestOptions<S>,
 ): Promise<z.output<S>> {
+  // Checked here too, not only in Settings: an address stored before the rule (an enrollment's)
+  // must not carry a password or a refresh token in clear over a network either.
+  if (!isAllowedServerUrl(baseUrl))
+    throw new ApiError(SERVER_URL_NOT_HTTPS, `The server address ${baseUrl} must use https://.`);
   const url = new URL(options.path, baseUrl);
   const body = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
   const headers: Record<string, string> = { accept: 'application/json' };

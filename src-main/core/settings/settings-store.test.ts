@@ -2,7 +2,9 @@ import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Settings } from '../../../protocol/api';
+import { z } from 'zod';
+import { ApiError, type Settings } from '../../../protocol/api';
+import { serverRequest } from '../net/server-client';
 import { openAppDatabase, type AppDatabase } from '../store/database';
 import { realKeychain, type RealKeychain } from '../store/test-support';
 import { SETTINGS_KEY, SettingsStore } from './settings-store';
@@ -88,6 +90,51 @@ describe('SettingsStore', () => {
     await writeFile(join(dir, 'settings.json'), JSON.stringify({ serverUrl: 'http://198.51.100.7:8098' }));
     const reopened = await openStore(dir);
     expect(reopened.current.serverUrl).toBe('https://outpost.example.sn');
+  });
+
+  // Attack (issue #16): pointing a till at http://… of another machine sends passwords, refresh
+  // tokens and sales in clear to whoever is on the network path.
+  it('refuses a plain-http server address other than loopback with SERVER_URL_NOT_HTTPS', async () => {
+    const dir = await tempDir();
+    const store = await openStore(dir);
+    for (const url of [
+      'http://example.org',
+      'http://10.0.0.5:8098',
+      'http://127.0.0.1.example.org',
+      'http://[::2]/',
+    ]) {
+      const refused = await store.update({ serverUrl: url }).catch((error: unknown) => error);
+      expect(refused, url).toBeInstanceOf(ApiError);
+      expect((refused as ApiError).code).toBe('SERVER_URL_NOT_HTTPS');
+    }
+    expect(store.current.serverUrl).toBe(defaults.serverUrl);
+    for (const url of [
+      'https://example.org',
+      'http://localhost:8098',
+      'http://127.8.0.1',
+      'http://[::1]:8098',
+    ]) {
+      expect((await store.update({ serverUrl: url })).serverUrl).toBe(url);
+    }
+  });
+
+  it('does not take a plain-http address of another machine from an old settings.json it moves in', async () => {
+    const dir = await tempDir();
+    await writeFile(
+      join(dir, 'settings.json'),
+      JSON.stringify({ ...defaults, serverUrl: 'http://example.org' }),
+    );
+    expect((await openStore(dir)).current.serverUrl).toBe(defaults.serverUrl);
+  });
+
+  it('never sends a request to a plain-http server other than loopback', async () => {
+    const refused = await serverRequest('http://example.org', {
+      method: 'POST',
+      path: '/auth/sign-in',
+      body: { email: 'a@b.test', password: 'secret' },
+      response: z.unknown(),
+    }).catch((error: unknown) => error);
+    expect((refused as ApiError).code).toBe('SERVER_URL_NOT_HTTPS');
   });
 
   it('keeps the valid fields of a damaged old file and a copy of the original', async () => {

@@ -2,7 +2,13 @@ import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RxCollection } from 'rxdb';
 import { BehaviorSubject, type Observable } from 'rxjs';
-import { Settings, type SettingsPatch } from '../../../protocol/api';
+import {
+  ApiError,
+  isAllowedServerUrl,
+  SERVER_URL_NOT_HTTPS,
+  Settings,
+  type SettingsPatch,
+} from '../../../protocol/api';
 import { writeAtomically } from '../files/atomic-write';
 import type { SettingDoc } from '../store/schemas/settings';
 
@@ -56,6 +62,15 @@ export class SettingsStore {
 
   /** Applies a validated patch; writes are serialised so concurrent updates cannot interleave. */
   update(patch: SettingsPatch): Promise<Settings> {
+    if (patch.serverUrl !== undefined && !isAllowedServerUrl(patch.serverUrl)) {
+      return Promise.reject(
+        new ApiError(
+          SERVER_URL_NOT_HTTPS,
+          'The server address must start with https:// (plain http:// is only for this computer).',
+          { field: 'serverUrl' },
+        ),
+      );
+    }
     const run = this.writing.then(async () => {
       const next = Settings.parse({ ...this.subject.value, ...patch });
       await this.write(next);
@@ -94,7 +109,9 @@ function lenientSettings(json: unknown, defaults: Settings): { settings: Setting
   if (!rejected) {
     for (const [key, value] of Object.entries(json as object)) {
       const field = Object.hasOwn(Settings.shape, key) ? Settings.shape[key as keyof Settings] : undefined;
-      if (field?.safeParse(value).success) merged[key] = value;
+      // A plain-http address of another machine (from before the https rule) is not kept either.
+      const allowed = key !== 'serverUrl' || (typeof value === 'string' && isAllowedServerUrl(value));
+      if (allowed && field?.safeParse(value).success) merged[key] = value;
       else rejected = true;
     }
   }

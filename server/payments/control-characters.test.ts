@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUNDLE_HPKE_INFO, bundleAad, bundleHeader, saleHash, type Sale } from '../../protocol/bundle';
+import { canonicalBytes, signCanonical } from '../../protocol/crypto';
+import { beginSeal } from '../../protocol/hpke';
+import { startTestServer, type TestServer } from '../testing/harness';
+import { enrollTerminal, push, SN_POLICY, type Terminal } from './test-support';
+
+/**
+ * Attack (issue #16): a NUL in a sale's QR field (payer_ref) reached PostgreSQL inside a genuine,
+ * signed bundle: a 500, which the till treats as "retry later", forever. The sale schema now
+ * refuses control characters: 400 INVALID_BUNDLE ("do not retry"), nothing stored.
+ */
+
+let s: TestServer;
+let admin: string;
+beforeAll(async () => {
+  s = await startTestServer();
+  admin = (await s.user('admin@controls.test', ['pay_admin'])).token;
+  expect((await s.call('POST', '/offline/policies', { token: admin, body: SN_POLICY })).status).toBe(200);
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+/** Seals and signs `sales` as the terminal would, without the builder's schema check. */
+async function sealed(t: Terminal, sales: Sale[]) {
+  const base = await t.bundle([t.sale()]);
+  const chainHead = saleHash(sales[sales.length - 1]!);
+  const payload = {
+    v: 1 as const,
+    bundle_id: base.bundle_id,
+    device_id: t.id,
+    created_at: base.device_clock,
+    seq_from: sales[0]!.seq,
+    seq_to: sales[sales.length - 1]!.seq,
+    prev_chain_head: sales[0]!.prev_hash,
+    chain_head: chainHead,
+    sales,
+  };
+  const sealer = await beginSeal(t.serverKey, BUNDLE_HPKE_INFO);
+  const header = {
+    ...bundleHeader(base),
+    seq_from: payload.seq_from,
+    seq_to: payload.seq_to,
+    chain_head: chainHead,
+    sales_count: sales.length,
+    hpke: { ...base.hpke, enc: sealer.enc },
+  };
+  const ciphertext = await sealer.seal(canonicalBytes(payload), bundleAad(header));
+  const unsigned = { ...header, encrypted_payload: Buffer.from(ciphertext).toString('base64url') };
+  return { ...unsigned, signature: signCanonical(t.device.privateKey, unsigned) };
+}
+
+const count = async (table: string) =>
+  Number((await s.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
+
+describe('control characters in pushed sales', () => {
+  it('refuses a NUL in a QR payer_ref with 400 INVALID_BUNDLE, storing nothing', async () => {
+    const till = await enrollTerminal(s, admin);
+    const clean = till.sale({ tender: 'qr' });
+    const tender = clean.tenders[0]!;
+    const dirty: Sale = { ...clean, tenders: [{ ...tender, qr: { payer_ref: 'wallet\u0000-77' } }] };
+    // The previous head was consumed by the base bundle's sale: chain the dirty sale after a fresh one.
+    const first = till.sale();
+    const chained: Sale = { ...dirty, seq: first.seq + 1, prev_hash: saleHash(first) };
+    const envelope = await sealed(till, [first, chained]);
+    const before = { bundles: await count('offline_tx_bundles'), sales: await count('offline_transactions') };
+
+    const res = await push(s, envelope);
+    expect([res.status, res.body.error?.code]).toEqual([400, 'INVALID_BUNDLE']);
+    expect({
+      bundles: await count('offline_tx_bundles'),
+      sales: await count('offline_transactions'),
+    }).toEqual(before);
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * How much each counter allows (docs/operations.md "Throttling"). Windows are fixed: they start at
+ * the first counted request and last `seconds`; Retry-After is the time left in the window.
+ *
+ * The numbers are picked so a real till or classroom never meets them: per-address limits count
+ * failures only (a school's 30 laptops behind one NAT address signing in at 8:00 count nothing),
+ * and a successful sign-in gives its account a clean slate.
+ */
+export interface Limit {
+  /** Requests counted in one window before the next one is refused with 429. */
+  points: number;
+  seconds: number;
+}
+
+export const THROTTLE_LIMITS = {
+  /** Wrong passwords for one account (any address); a success resets it. 10 guesses per 15 min. */
+  signInFailuresPerAccount: { points: 10, seconds: 15 * 60 },
+  /** Failed sign-ins from one address (any account): a password sprayer across accounts. */
+  signInFailuresPerAddress: { points: 100, seconds: 15 * 60 },
+  /** Refused refresh tokens from one address: guessing or replaying tokens. */
+  refreshFailuresPerAddress: { points: 100, seconds: 15 * 60 },
+  /** Refused enrollments (wrong or used code) from one address: guessing enrollment codes. */
+  enrollFailuresPerAddress: { points: 20, seconds: 60 * 60 },
+  /** Enrollment attempts for one device id: a till enrols once, a retry or two after a failure. */
+  enrollAttemptsPerDevice: { points: 10, seconds: 60 * 60 },
+  /** Refused pushes from one address: garbage or forged bundles, which cost a signature check each. */
+  pushFailuresPerAddress: { points: 300, seconds: 15 * 60 },
+  /**
+   * Accepted pushes per device (answers, duplicates included). A till catching up after days
+   * offline sends one bundle per 500 sales: 600 per 10 minutes is 300,000 sales.
+   */
+  pushesPerDevice: { points: 600, seconds: 10 * 60 },
+} as const satisfies Record<string, Limit>;
+
+export type LimitName = keyof typeof THROTTLE_LIMITS;
+export type ThrottleLimits = Record<LimitName, Limit>;

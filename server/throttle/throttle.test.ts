@@ -1,0 +1,170 @@
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { TokenResponse } from '../../protocol/http';
+import { createPool } from '../db/pool';
+import { metrics } from '../metrics';
+import { enrollTerminal, push, SN_POLICY } from '../payments/test-support';
+import { newDevice, PASSWORD, signed, startTestServer, type TestServer } from '../testing/harness';
+import { THROTTLE_LIMITS } from './limits';
+import { Throttle, THROTTLE_TABLE } from './throttle';
+
+/**
+ * Attacks of issue #16 item 6 against the real server and PostgreSQL: password guessing (each
+ * guess a 32 MiB scrypt), refresh-token and enrollment-code guessing, push floods. Every test
+ * starts with empty counters; all requests come from 127.0.0.1, one address.
+ */
+
+// Production numbers for sign-in (the attack test must hold for them); smaller ones elsewhere so a
+// limit is reached in a few requests.
+const LIMITS = {
+  ...THROTTLE_LIMITS,
+  signInFailuresPerAddress: { points: 40, seconds: 900 },
+  refreshFailuresPerAddress: { points: 5, seconds: 900 },
+  enrollFailuresPerAddress: { points: 3, seconds: 3600 },
+  pushesPerDevice: { points: 2, seconds: 600 },
+};
+
+let s: TestServer;
+let admin: string;
+beforeAll(async () => {
+  s = await startTestServer({ throttleLimits: LIMITS });
+  admin = (await s.user('admin@throttle.test', ['pay_admin'])).token;
+  await s.user('victim@throttle.test', ['user']);
+  expect((await s.call('POST', '/offline/policies', { token: admin, body: SN_POLICY })).status).toBe(200);
+});
+beforeEach(async () => {
+  await s.pool.query(`DELETE FROM ${THROTTLE_TABLE}`);
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+const code = (res: { body: unknown }) => (res.body as { error?: { code?: string } }).error?.code;
+const scryptRuns = async () => (await metrics.passwordChecks.get()).values[0]?.value ?? 0;
+const throttled = async (limit: string) =>
+  (await metrics.rateLimitExceeded.get()).values.find((v) => v.labels.limit === limit)?.value ?? 0;
+const signIn = (email: string, password: string) =>
+  s.call('POST', '/auth/sign-in', { body: { email, password } });
+
+describe('sign-in throttling', () => {
+  it('refuses guesses after 10 wrong passwords with 429 TOO_MANY_REQUESTS and Retry-After, before scrypt', async () => {
+    const scryptBefore = await scryptRuns();
+    const refusedBefore = await throttled('signInFailuresPerAccount');
+    const statuses: number[] = [];
+    for (let i = 1; i <= 30; i++) {
+      const before = await scryptRuns();
+      const res = await signIn('victim@throttle.test', `guess ${i}`);
+      statuses.push(res.status);
+      if (i === 30) {
+        // The 30th guess cost no scrypt at all.
+        expect(await scryptRuns()).toBe(before);
+        expect(code(res)).toBe('TOO_MANY_REQUESTS');
+        const retryAfter = Number(res.headers.get('retry-after'));
+        expect(retryAfter).toBeGreaterThan(0);
+        expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+      }
+    }
+    expect(statuses).toEqual([...Array<number>(10).fill(401), ...Array<number>(20).fill(429)]);
+    expect((await scryptRuns()) - scryptBefore).toBe(10);
+    expect((await throttled('signInFailuresPerAccount')) - refusedBefore).toBe(20);
+
+    // The right password does not get through the lockout either, and costs no scrypt.
+    const before = await scryptRuns();
+    const right = await signIn('victim@throttle.test', PASSWORD);
+    expect([right.status, code(right)]).toEqual([429, 'TOO_MANY_REQUESTS']);
+    expect(await scryptRuns()).toBe(before);
+  });
+
+  it('holds across server replicas: the counters are in PostgreSQL', async () => {
+    for (let i = 0; i < 10; i++) expect((await signIn('victim@throttle.test', 'wrong')).status).toBe(401);
+    // Another replica: its own pool and its own limiter objects, the same database.
+    const pool = createPool(s.dbUrl);
+    try {
+      const other = new Throttle(pool, LIMITS);
+      const headers: Record<string, string> = {};
+      const res = { setHeader: (k: string, v: string) => void (headers[k] = v) };
+      await expect(
+        other.enter(
+          [{ limit: 'signInFailuresPerAccount', subject: 'victim@throttle.test', counts: 'failures' }],
+          res as never,
+        ),
+      ).rejects.toMatchObject({ status: 429, code: 'TOO_MANY_REQUESTS' });
+      expect(Number(headers['Retry-After'])).toBeGreaterThan(0);
+    } finally {
+      await pool.end();
+    }
+  });
+
+  it('gives an account a clean slate after a successful sign-in', async () => {
+    for (let i = 0; i < 9; i++) expect((await signIn('victim@throttle.test', 'wrong')).status).toBe(401);
+    expect((await signIn('victim@throttle.test', PASSWORD)).status).toBe(200);
+    for (let i = 0; i < 10; i++) expect((await signIn('victim@throttle.test', 'wrong')).status).toBe(401);
+    expect((await signIn('victim@throttle.test', 'wrong')).status).toBe(429);
+  });
+
+  it('counts an address by its failures, not its successes: 30 laptops behind one NAT sign in at 8:00', async () => {
+    for (let i = 0; i < 60; i++) expect((await signIn('victim@throttle.test', PASSWORD)).status).toBe(200);
+    // A password sprayer from that address, one guess per account, is stopped at 40.
+    for (let i = 0; i < 40; i++) expect((await signIn(`user${i}@throttle.test`, 'guess')).status).toBe(401);
+    const res = await signIn('victim@throttle.test', PASSWORD);
+    expect([res.status, code(res)]).toEqual([429, 'TOO_MANY_REQUESTS']);
+  });
+});
+
+describe('refresh and enrollment throttling', () => {
+  it('refuses refresh tokens from an address after 5 refused ones, even a valid token', async () => {
+    const tokens = (await signIn('victim@throttle.test', PASSWORD)).body as TokenResponse;
+    for (let i = 0; i < 5; i++) {
+      const res = await s.call('POST', '/auth/refresh', {
+        body: { refresh_token: randomBytes(32).toString('base64url') },
+      });
+      expect(res.status).toBe(401);
+    }
+    const res = await s.call('POST', '/auth/refresh', { body: { refresh_token: tokens.refresh_token } });
+    expect([res.status, code(res)]).toEqual([429, 'TOO_MANY_REQUESTS']);
+    expect(Number(res.headers.get('retry-after'))).toBeGreaterThan(0);
+    // Not rotated: the throttled request did not reach the token.
+    const stored = await s.pool.query(
+      'SELECT count(*)::int AS n FROM refresh_tokens WHERE revoked_at IS NOT NULL',
+    );
+    expect(stored.rows[0]).toEqual({ n: 0 });
+  });
+
+  it('refuses enrollment code guesses from an address after 3 wrong codes', async () => {
+    const attempt = (guess: string) => {
+      const d = newDevice('GUESS');
+      const body = JSON.stringify({
+        code: guess,
+        device_id: d.id,
+        pubkey_pem: d.pem,
+        x25519_pub: d.x25519,
+        fingerprint: d.fingerprint,
+      });
+      return s.call('POST', '/offline/enroll', {
+        rawBody: body,
+        headers: signed(d, 'POST', '/offline/enroll', body),
+      });
+    };
+    for (const guess of ['AAAA-BBBB-CCCC', 'AAAA-BBBB-CCCD', 'AAAA-BBBB-CCCE']) {
+      expect(code(await attempt(guess))).toBe('ENROLLMENT_CODE_INVALID');
+    }
+    const res = await attempt('AAAA-BBBB-CCCF');
+    expect([res.status, code(res)]).toEqual([429, 'TOO_MANY_REQUESTS']);
+  });
+});
+
+describe('push throttling', () => {
+  it('refuses a device its 3rd push in the window, and only that device', async () => {
+    const till = await enrollTerminal(s, admin);
+    const other = await enrollTerminal(s, admin);
+    for (let i = 0; i < 2; i++) expect((await push(s, await till.bundle(till.sales(1)))).status).toBe(200);
+    const envelope = await till.bundle(till.sales(1));
+    const refused = await push(s, envelope);
+    expect([refused.status, refused.body.error?.code]).toEqual([429, 'TOO_MANY_REQUESTS']);
+    const stored = await s.pool.query('SELECT 1 FROM offline_tx_bundles WHERE bundle_id = $1', [
+      envelope.bundle_id,
+    ]);
+    expect(stored.rowCount).toBe(0);
+    expect((await push(s, await other.bundle(other.sales(1)))).status).toBe(200);
+  });
+});
