@@ -226,8 +226,13 @@ export async function createCore(
 
   // POS hardware (issue 6): card reader, scanner, receipt printer; docs/hardware.md.
   // A scanned number that may be a card's sells only if the catalog has it (docs/hardware.md).
-  const hardware = await startHardware(config.dataDir, keyStore, config.hardware, async (code) =>
-    pos ? (await pos.byBarcode(code)) !== null : false,
+  // Its choices (the demo switch above all) live in the encrypted store, never a plain file (#16).
+  const hardware = await startHardware(
+    config.dataDir,
+    db?.rx.collections.settings ?? null,
+    keyStore,
+    config.hardware,
+    async (code) => (pos ? (await pos.byBarcode(code)) !== null : false),
   );
   const hw = hardwareHandlers({
     service: hardware,
