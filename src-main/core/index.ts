@@ -15,6 +15,7 @@ import { guardedByBarcode, refuseCardDataInSale, refuseCardDataQuery } from './p
 import { qrHandlers } from './pos/qr-handlers';
 import { QrService } from './pos/qr-service';
 import { SettingsStore } from './settings/settings-store';
+import { UpdateStateStore } from './deploy/update-state-store';
 import { openAppDatabase, type AppDatabase } from './store/database';
 import { addPosCollections } from './store/schemas/pos';
 import { SyncService, type SyncOptions } from './sync/sync-service';
@@ -32,6 +33,8 @@ export interface Core {
   readonly config: CoreConfig;
   /** Opened materials' decrypted streams, for the transport's content route (shell or browser host). */
   readonly content: ContentSessions;
+  /** The updater's anti-rollback memory, in the encrypted store (src-main/shell/start-updates.ts). */
+  readonly updateState: UpdateStateStore;
   close(): Promise<void>;
 }
 
@@ -74,6 +77,10 @@ export async function createCore(
   const enrollmentStore = db
     ? await EnrollmentStore.open(db.rx.collections.settings, config.dataDir)
     : EnrollmentStore.unavailable(storeError ?? 'unknown');
+  // The updater's anti-rollback state too: deleting a plain file must not allow a downgrade.
+  const updateState = db
+    ? await UpdateStateStore.open(config.dataDir, db.rx.collections.settings)
+    : UpdateStateStore.unavailable(storeError ?? 'unknown');
   const device = new DeviceService(keyStore, enrollmentStore, config.platform);
   await device.start();
   const provisioning = await applyProvisioning(
@@ -308,6 +315,7 @@ export async function createCore(
     handlers,
     config,
     content,
+    updateState,
     async close() {
       settingsSub.unsubscribe();
       checkInSub.unsubscribe();
