@@ -16,6 +16,7 @@ import { qrHandlers } from './pos/qr-handlers';
 import { QrService } from './pos/qr-service';
 import { SettingsStore } from './settings/settings-store';
 import { UpdateStateStore } from './deploy/update-state-store';
+import { appliedInMemory, appliedInStore } from './deploy/applied-provisioning-store';
 import { openAppDatabase, type AppDatabase } from './store/database';
 import { addPosCollections } from './store/schemas/pos';
 import { SyncService, type SyncOptions } from './sync/sync-service';
@@ -83,9 +84,14 @@ export async function createCore(
     : UpdateStateStore.unavailable(storeError ?? 'unknown');
   const device = new DeviceService(keyStore, enrollmentStore, config.platform);
   await device.start();
+  // The last applied provisioning (its issued_at refuses older files) is in the store as well.
   const provisioning = await applyProvisioning(
     { settings, device },
-    { dataDir: config.dataDir, ...config.provisioning },
+    {
+      dataDir: config.dataDir,
+      applied: db ? await appliedInStore(config.dataDir, db.rx.collections.settings) : appliedInMemory(),
+      ...config.provisioning,
+    },
   );
   const provisioning$ = new BehaviorSubject(provisioningView(provisioning));
   const enforced = enforcedEnrollment(provisioning);
