@@ -15,6 +15,8 @@ import { guardedByBarcode, refuseCardDataInSale, refuseCardDataQuery } from './p
 import { qrHandlers } from './pos/qr-handlers';
 import { QrService } from './pos/qr-service';
 import { SettingsStore } from './settings/settings-store';
+import { UpdateStateStore } from './deploy/update-state-store';
+import { appliedInMemory, appliedInStore } from './deploy/applied-provisioning-store';
 import { openAppDatabase, type AppDatabase } from './store/database';
 import { addPosCollections } from './store/schemas/pos';
 import { SyncService, type SyncOptions } from './sync/sync-service';
@@ -32,6 +34,8 @@ export interface Core {
   readonly config: CoreConfig;
   /** Opened materials' decrypted streams, for the transport's content route (shell or browser host). */
   readonly content: ContentSessions;
+  /** The updater's anti-rollback memory, in the encrypted store (src-main/shell/start-updates.ts). */
+  readonly updateState: UpdateStateStore;
   close(): Promise<void>;
 }
 
@@ -74,11 +78,20 @@ export async function createCore(
   const enrollmentStore = db
     ? await EnrollmentStore.open(db.rx.collections.settings, config.dataDir)
     : EnrollmentStore.unavailable(storeError ?? 'unknown');
+  // The updater's anti-rollback state too: deleting a plain file must not allow a downgrade.
+  const updateState = db
+    ? await UpdateStateStore.open(config.dataDir, db.rx.collections.settings)
+    : UpdateStateStore.unavailable(storeError ?? 'unknown');
   const device = new DeviceService(keyStore, enrollmentStore, config.platform);
   await device.start();
+  // The last applied provisioning (its issued_at refuses older files) is in the store as well.
   const provisioning = await applyProvisioning(
     { settings, device },
-    { dataDir: config.dataDir, ...config.provisioning },
+    {
+      dataDir: config.dataDir,
+      applied: db ? await appliedInStore(config.dataDir, db.rx.collections.settings) : appliedInMemory(),
+      ...config.provisioning,
+    },
   );
   const provisioning$ = new BehaviorSubject(provisioningView(provisioning));
   const enforced = enforcedEnrollment(provisioning);
@@ -226,8 +239,13 @@ export async function createCore(
 
   // POS hardware (issue 6): card reader, scanner, receipt printer; docs/hardware.md.
   // A scanned number that may be a card's sells only if the catalog has it (docs/hardware.md).
-  const hardware = await startHardware(config.dataDir, keyStore, config.hardware, async (code) =>
-    pos ? (await pos.byBarcode(code)) !== null : false,
+  // Its choices (the demo switch above all) live in the encrypted store, never a plain file (#16).
+  const hardware = await startHardware(
+    config.dataDir,
+    db?.rx.collections.settings ?? null,
+    keyStore,
+    config.hardware,
+    async (code) => (pos ? (await pos.byBarcode(code)) !== null : false),
   );
   const hw = hardwareHandlers({
     service: hardware,
@@ -303,6 +321,7 @@ export async function createCore(
     handlers,
     config,
     content,
+    updateState,
     async close() {
       settingsSub.unsubscribe();
       checkInSub.unsubscribe();

@@ -18,6 +18,7 @@ export async function startUpdates(core: Core): Promise<() => void> {
   const service = new UpdateService({
     manifestUrl,
     dataDir: core.config.dataDir,
+    state: core.updateState,
     installedVersion: app.getVersion(),
     channel: process.env.OUTPOST_UPDATE_CHANNEL ?? 'stable',
     platformArch: `${process.platform}-${process.arch}`,

@@ -12,7 +12,6 @@ import {
   downloadVerified,
   INITIAL_STATE,
   inRollout,
-  loadUpdateState,
   rolloutBucket,
   signManifest,
   UpdateError,
@@ -23,6 +22,9 @@ import {
   type UpdateState,
 } from '../../src-main/core/deploy/update-manifest';
 import { compareSemver } from '../../src-main/core/deploy/semver';
+import { UpdateStateStore } from '../../src-main/core/deploy/update-state-store';
+import { openAppDatabase } from '../../src-main/core/store/database';
+import { InMemoryKeyStoreForTests } from '../../native/keystore/memory';
 
 const NOW = new Date('2026-03-01T12:00:00Z');
 const DAY = 86_400_000;
@@ -342,10 +344,18 @@ describe('UpdateService', () => {
   it('fetches, verifies, persists the state and downloads; a replay of an older manifest is then refused', async () => {
     let manifest = signed({ rollout: { percentage: 0, paused: false } });
     routes.set('/stable.json', (res) => res.end(manifest));
+    // The state lives in the real encrypted store (real SQLite); this test needs no keychain.
+    const db = await openAppDatabase({
+      dataDir: dir,
+      keyStore: new InMemoryKeyStoreForTests(),
+      name: 'updtest',
+    });
+    const state = await UpdateStateStore.open(dir, db.rx.collections.settings);
     const service = (version = '1.2.0') =>
       new UpdateService({
         manifestUrl: `${baseUrl}/stable.json`,
         dataDir: dir,
+        state,
         installedVersion: version,
         channel: 'stable',
         platformArch: 'linux-x64',
@@ -355,7 +365,7 @@ describe('UpdateService', () => {
       });
     const none = await service().check();
     expect(none.status === 'none' && none.reason).toBe('not_in_rollout');
-    expect((await loadUpdateState(dir)).highest_version).toBe('1.3.0');
+    expect((await state.load()).highest_version).toBe('1.3.0');
 
     const older = signed({ version: '1.2.5', released_at: iso(-DAY / 2) });
     manifest = signed({ released_at: iso(-DAY / 4) });
@@ -367,6 +377,7 @@ describe('UpdateService', () => {
     manifest = older; // a mirror serving an older, genuinely signed manifest
     const refused = await service().check();
     expect(refused.status === 'refused' && refused.error.code).toBe('FREEZE');
+    await db.close();
   });
 });
 

@@ -65,6 +65,13 @@ const bigSale = {
   tenders: [{ type: 'cash', amountMinor: 200_000 }],
 };
 
+/** hardware.json as older versions kept it. */
+const printer = { deviceId: 'usb:04b8:0202:TM-T20' };
+const hardwareFile = (demo: boolean) => ({
+  demo,
+  choices: { cardReader: null, scanner: null, printer },
+});
+
 beforeAll(async () => {
   session = await ensureSecretService();
   dataDir = await mkdtemp(join(tmpdir(), 'outpost-plain-'));
@@ -74,6 +81,8 @@ beforeAll(async () => {
     hpkePublicKey: (await generateHpkeKeyPair()).publicKey,
     policy: { ...SN_POLICY, max_unsynced_amount: 120_000 },
   });
+  // Its hardware choices were a plain file too: a chosen printer, demo hardware off.
+  await writeFile(join(dataDir, 'hardware.json'), JSON.stringify(hardwareFile(false)));
   await start();
 }, 60_000);
 
@@ -111,5 +120,21 @@ describe('plain files in the data directory', () => {
     expect(await call('enrollment.get')).toMatchObject({ serverUrl: SERVER });
     expect(await call('settings.get')).toMatchObject({ serverUrl: SERVER });
     await expect(call('pos.sale.capture', bigSale)).rejects.toMatchObject({ code: 'LIMIT_AMOUNT' });
+  });
+
+  it('an existing install keeps its hardware choices, now in the encrypted store', async () => {
+    expect(await call('hardware.list')).toMatchObject({ demo: false, choices: { printer } });
+    expect(await readdir(dataDir)).not.toContain('hardware.json');
+  });
+
+  it('attack: switching demo hardware on in hardware.json makes no simulated reader answer', async () => {
+    await core!.close();
+    core = null;
+    await writeFile(join(dataDir, 'hardware.json'), JSON.stringify(hardwareFile(true)));
+    await start();
+    expect(await call('hardware.list')).toMatchObject({ demo: false });
+    await expect(call('hardware.demo.swipe', { card: 'visa' })).rejects.toMatchObject({
+      code: 'DEMO_HARDWARE_OFF',
+    });
   });
 });

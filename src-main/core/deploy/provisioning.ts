@@ -264,13 +264,10 @@ export interface AppliedProvisioning {
 export async function loadApplied(
   dataDir: string,
   orgKeys: readonly string[] = PINNED_ORG_KEYS,
+  storage: AppliedStorage = appliedFile(dataDir),
 ): Promise<AppliedProvisioning | null> {
-  let text: string;
-  try {
-    text = await readFile(join(dataDir, APPLIED_FILE), 'utf8');
-  } catch {
-    return null;
-  }
+  const text = await storage.read().catch(() => null);
+  if (text === null) return null;
   try {
     const record = AppliedRecord.parse(JSON.parse(text));
     const parsed = ProvisioningFile.parse(record.file);
@@ -281,15 +278,40 @@ export async function loadApplied(
   }
 }
 
-async function saveApplied(dataDir: string, text: string, now: Date): Promise<AppliedProvisioning> {
+async function saveApplied(storage: AppliedStorage, text: string, now: Date): Promise<AppliedProvisioning> {
   const raw = JSON.parse(text) as Record<string, unknown>;
   const record = {
     file: raw,
     sha256: createHash('sha256').update(text).digest('hex'),
     applied_at: now.toISOString(),
   };
-  await writeAtomically(join(dataDir, APPLIED_FILE), JSON.stringify(record, null, 2));
+  await storage.write(JSON.stringify(record, null, 2));
   return { file: ProvisioningFile.parse(raw), appliedAt: record.applied_at };
+}
+
+/**
+ * Where the applied record is kept. The app keeps it in the encrypted store
+ * (applied-provisioning-store.ts, issue #16): deleting a plain copy forgot which file was applied
+ * last, so an older signed file was accepted again. The plain file is the default for tools and
+ * unit tests that run without the store.
+ */
+export interface AppliedStorage {
+  read(): Promise<string | null>;
+  write(text: string): Promise<void>;
+}
+
+export function appliedFile(dataDir: string): AppliedStorage {
+  const path = join(dataDir, APPLIED_FILE);
+  return {
+    read: async () => {
+      try {
+        return await readFile(path, 'utf8');
+      } catch {
+        return null;
+      }
+    },
+    write: (text) => writeAtomically(path, text),
+  };
 }
 
 /** The parts of the core provisioning touches: structurally typed so tests can pass small fakes. */
@@ -333,6 +355,8 @@ export type ProvisioningOutcome =
 
 export interface ApplyOptions {
   dataDir: string;
+  /** Where the last applied file is kept; the app passes the encrypted store (default: a plain file). */
+  applied?: AppliedStorage;
   env?: NodeJS.ProcessEnv;
   platform?: NodeJS.Platform;
   orgKeys?: readonly string[];
@@ -351,7 +375,8 @@ export async function applyProvisioning(
 ): Promise<ProvisioningOutcome> {
   const orgKeys = options.orgKeys ?? PINNED_ORG_KEYS;
   const now = options.now ?? new Date();
-  const previous = await loadApplied(options.dataDir, orgKeys);
+  const storage = options.applied ?? appliedFile(options.dataDir);
+  const previous = await loadApplied(options.dataDir, orgKeys, storage);
 
   let found: Awaited<ReturnType<typeof readProvisioningSource>>;
   try {
@@ -374,7 +399,7 @@ export async function applyProvisioning(
   }
 
   const changed = previous?.file.signature !== file.signature;
-  const current = changed ? await saveApplied(options.dataDir, found.text, now) : previous!;
+  const current = changed ? await saveApplied(storage, found.text, now) : previous!;
   if (services.settings.current.serverUrl !== file.server_url) {
     await services.settings.update({ serverUrl: file.server_url });
   }

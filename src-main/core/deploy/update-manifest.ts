@@ -1,10 +1,10 @@
 import { createHash, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { importPublicKey, signCanonical, verifyCanonical } from '../../../protocol/crypto';
-import { writeAtomically } from '../files/atomic-write';
+import type { UpdateStateStore } from './update-state-store';
 import {
   CLOCK_SKEW_MS,
   describeZodError,
@@ -20,7 +20,7 @@ import { compareSemver, isSemver } from './semver';
 /**
  * Signed release manifests, verified against what The Update Framework defends against:
  * forged manifests (pinned release keys, by key id, two during a rotation), rollback (never a version
- * below the installed one or below the highest one ever seen, persisted), freeze (expiry, and
+ * below the installed one or below the highest one ever seen, kept in the encrypted store), freeze (expiry, and
  * released_at never older than the last manifest seen), mix-and-match (the file must be listed for
  * our own platform-arch), endless data (downloads capped at the signed size) and swapped files
  * (sha512 and size checked before the file is handed to the installer).
@@ -29,7 +29,6 @@ import { compareSemver, isSemver } from './semver';
 export const MAX_MANIFEST_BYTES = 256 * 1024;
 /** No installer of ours comes near this; a manifest claiming more is refused before downloading. */
 export const MAX_UPDATE_BYTES = 2 * 1024 ** 3;
-export const STATE_FILE = 'update-state.json';
 
 const SemverString = z.string().refine(isSemver, 'a semantic version (x.y.z[-pre])');
 export const KeyId = z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, '1-64 of A-Z a-z 0-9 . _ -');
@@ -85,7 +84,9 @@ export type UpdateErrorCode =
   | 'INSECURE_URL'
   | 'DOWNLOAD_FAILED'
   | 'SIZE_MISMATCH'
-  | 'HASH_MISMATCH';
+  | 'HASH_MISMATCH'
+  /** The encrypted store holding the anti-rollback state is not open: no manifest is trusted. */
+  | 'STATE_UNAVAILABLE';
 
 export class UpdateError extends Error {
   override readonly name = 'UpdateError';
@@ -266,20 +267,6 @@ export function signManifest(body: UpdateManifestBody, privateKey: KeyObject): U
   return UpdateManifest.parse({ ...clean, signature: signCanonical(privateKey, clean) });
 }
 
-export async function loadUpdateState(dataDir: string): Promise<UpdateState> {
-  try {
-    return UpdateState.parse(JSON.parse(await readFile(join(dataDir, STATE_FILE), 'utf8')));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return INITIAL_STATE;
-    // A damaged state file must not reopen the door to rollback: refuse rather than forget.
-    throw new UpdateError('MALFORMED', `${STATE_FILE} is damaged: ${(error as Error).message}`);
-  }
-}
-
-export async function saveUpdateState(dataDir: string, state: UpdateState): Promise<void> {
-  await writeAtomically(join(dataDir, STATE_FILE), JSON.stringify(UpdateState.parse(state), null, 2));
-}
-
 function hashesEqual(actual: Buffer, expectedBase64: string): boolean {
   const expected = Buffer.from(expectedBase64, 'base64');
   return expected.length === actual.length && timingSafeEqual(expected, actual);
@@ -381,7 +368,10 @@ export async function downloadVerified(
 export interface UpdateServiceOptions {
   /** The channel's manifest, e.g. https://updates.example.com/outpost/stable.json */
   manifestUrl: string;
+  /** Where downloads land (`updates/<version>/`). */
   dataDir: string;
+  /** The anti-rollback state, in the encrypted store (update-state-store.ts). */
+  state: UpdateStateStore;
   installedVersion: string;
   channel: string;
   platformArch: string;
@@ -415,7 +405,7 @@ export class UpdateService {
     const o = this.options;
     try {
       assertSecure(o.manifestUrl);
-      const state = await loadUpdateState(o.dataDir);
+      const state = await o.state.load();
       const text = await fetchCapped(o.manifestUrl, MAX_MANIFEST_BYTES, o.fetch ?? fetch);
       const decision = checkManifest(text, {
         keys: o.keys,
@@ -426,7 +416,7 @@ export class UpdateService {
         state,
         now: o.now?.() ?? new Date(),
       });
-      await saveUpdateState(o.dataDir, decision.state);
+      await o.state.save(decision.state);
       if (!decision.offer) return { status: 'none', reason: decision.reason, manifest: decision.manifest };
       const dir = join(o.dataDir, 'updates', decision.manifest.version);
       const path = await downloadVerified(decision.file, dir, { fetch: o.fetch });

@@ -10,23 +10,28 @@ import type { KeyStore } from '../../../native/keystore';
 import type { CommandHandlers, SubscriptionHandlers } from '../api/handlers';
 import { summarize } from '../pos/pos-service';
 import type { SaleDoc } from '../store/schemas/index';
+import type { SettingDoc } from '../store/schemas/settings';
 import { PersistentCompletedJobs } from './completed-jobs';
-import { HardwareFile } from './hardware-file';
+import { HardwareSettingsStore } from './hardware-settings-store';
 import { HardwareService, type HardwareServiceOptions } from './hardware-service';
 import { saleReceipt } from './sale-receipt';
 
 export type HardwareCommandHandlers = Pick<CommandHandlers, keyof typeof hardwareCommands>;
 export type HardwareSubscriptionHandlers = Pick<SubscriptionHandlers, keyof typeof hardwareSubscriptions>;
 
-/** Starts the hardware service on the data directory's saved choices. */
+/**
+ * Starts the hardware service on the choices saved in the encrypted store (`settings`, null when
+ * the store could not open); the data directory holds the print-job log and any pre-#16 file.
+ */
 export async function startHardware(
   dataDir: string,
+  settings: RxCollection<SettingDoc> | null,
   keyStore: KeyStore,
   options?: HardwareServiceOptions,
   knownBarcode?: (code: string) => Promise<boolean>,
 ): Promise<HardwareService> {
   return HardwareService.start({
-    file: HardwareFile.in(dataDir),
+    store: await HardwareSettingsStore.open(dataDir, settings),
     jobs: await PersistentCompletedJobs.open(dataDir),
     keyStore,
     ...(options ? { options } : {}),

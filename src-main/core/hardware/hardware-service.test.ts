@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
@@ -10,8 +10,10 @@ import { typeText } from '../../../native/hardware/sim/keyboard';
 import { InMemoryKeyStoreForTests } from '../../../native/keystore/memory';
 import { callCommand } from '../api/dispatch';
 import type { ApiHandlers } from '../api/handlers';
+import { openAppDatabase, type AppDatabase } from '../store/database';
 import type { HardwareService } from './hardware-service';
 import { hardwareHandlers, startHardware } from './handlers';
+import { HARDWARE_KEY } from './hardware-settings-store';
 
 /**
  * The service around HardwareManager: what Settings chose and which print jobs completed survive a
@@ -59,16 +61,34 @@ class NoUsb implements UsbBackend {
 
 const dirs: string[] = [];
 const running: HardwareService[] = [];
+/** The real encrypted app database of each data directory, open across a service restart. */
+const databases = new Map<string, AppDatabase>();
 afterEach(async () => {
   for (const s of running.splice(0)) await s.close();
+  for (const db of databases.values()) await db.close();
+  databases.clear();
   for (const d of dirs.splice(0)) await rm(d, { recursive: true, force: true });
 });
 
 const keyStore = new InMemoryKeyStoreForTests();
 /** Keystroke timing is what tells a scan from typing: the tests set the clock, never the machine's load. */
 let clock = 0;
+async function database(dataDir: string): Promise<AppDatabase> {
+  let db = databases.get(dataDir);
+  if (!db) {
+    db = await openAppDatabase({ dataDir, keyStore, name: `hwtest${databases.size}` });
+    databases.set(dataDir, db);
+  }
+  return db;
+}
+/** The hardware choices as saved in the encrypted store. */
+async function saved(dataDir: string): Promise<unknown> {
+  const doc = await (await database(dataDir)).rx.collections.settings.findOne(HARDWARE_KEY).exec();
+  return doc ? (JSON.parse(doc.value) as unknown) : null;
+}
 async function start(dataDir: string, hid = new FakeHid()): Promise<HardwareService> {
-  const service = await startHardware(dataDir, keyStore, {
+  const settings = (await database(dataDir)).rx.collections.settings;
+  const service = await startHardware(dataDir, settings, keyStore, {
     hid,
     usb: new NoUsb(),
     pollMs: 60_000,
@@ -132,7 +152,8 @@ describe('hardware service', () => {
       deviceId: reader.id,
       demo: false,
     });
-    expect(JSON.parse(await readFile(join(dir, 'hardware.json'), 'utf8'))).toMatchObject({ demo: false });
+    expect(await saved(dir)).toMatchObject({ demo: false });
+    expect(await readdir(dir)).not.toContain('hardware.json');
   });
 
   it('refuses demo commands while demo hardware is off', async () => {
@@ -183,7 +204,7 @@ describe('hardware service', () => {
     hid = new FakeHid();
     service = await restart(service, dir, hid);
     expect((await service.state()).choices.scanner).toEqual({ deviceId: keyboard.id, wedge });
-    expect(JSON.parse(await readFile(join(dir, 'hardware.json'), 'utf8'))).toMatchObject({
+    expect(await saved(dir)).toMatchObject({
       choices: { scanner: { wedge } },
     });
     seen = events(service);
@@ -216,7 +237,6 @@ describe('hardware service', () => {
         JSON.stringify(input),
       ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
     }
-    const saved = JSON.parse(await readFile(join(dir, 'hardware.json'), 'utf8')) as unknown;
-    expect(saved).toMatchObject({ choices: { scanner: good, cardReader: null } });
+    expect(await saved(dir)).toMatchObject({ choices: { scanner: good, cardReader: null } });
   });
 });

@@ -25,7 +25,7 @@ import {
 import type { KeyStore } from '../../../native/keystore';
 import { classifyCardData } from '../../../protocol/card-data';
 import type { PersistentCompletedJobs } from './completed-jobs';
-import type { HardwareFile, HardwareSettings } from './hardware-file';
+import type { HardwareSettings, HardwareSettingsStore } from './hardware-settings-store';
 import { roleChoice } from './role-choice';
 import { deviceView, discardedScanEvent, eventFromScan, eventFromSwipe, roleStatusView } from './views';
 
@@ -59,7 +59,7 @@ export class HardwareService {
   private pendingScans = 0;
 
   private constructor(
-    private readonly file: HardwareFile,
+    private readonly store: HardwareSettingsStore,
     private readonly jobs: PersistentCompletedJobs,
     initial: HardwareSettings,
     keyStore: KeyStore,
@@ -93,16 +93,16 @@ export class HardwareService {
   }
 
   static async start(input: {
-    file: HardwareFile;
+    store: HardwareSettingsStore;
     jobs: PersistentCompletedJobs;
     keyStore: KeyStore;
     options?: HardwareServiceOptions;
     /** Whether the catalog has a product with this barcode (false when this is no till). */
     knownBarcode?: (code: string) => Promise<boolean>;
   }): Promise<HardwareService> {
-    const saved = await input.file.read();
+    const saved = input.store.initial;
     const service = new HardwareService(
-      input.file,
+      input.store,
       input.jobs,
       saved,
       input.keyStore,
@@ -140,7 +140,7 @@ export class HardwareService {
 
   async choose(role: HardwareRole, choice: HardwareChoice | null): Promise<HardwareState> {
     this.settings = { ...this.settings, choices: { ...this.settings.choices, [role]: choice } };
-    await this.file.write(this.settings);
+    await this.store.write(this.settings);
     // A device that is not plugged in now stays chosen and opens when it appears.
     await this.manager.choose(role, choice && roleChoice(choice)).catch((error: unknown) => {
       if (!isHardwareError(error)) throw error;
@@ -150,7 +150,7 @@ export class HardwareService {
 
   async setDemo(on: boolean): Promise<HardwareState> {
     this.settings = { ...this.settings, demo: on };
-    await this.file.write(this.settings);
+    await this.store.write(this.settings);
     await this.manager.setDemo(on);
     return this.state();
   }
