@@ -136,8 +136,12 @@ function arithmeticIssues(sale: Sale): SaleIssue[] {
  * dash can join digit runs into a Luhn-valid number).
  */
 const NOT_SCANNED = new Set(['sale_id', 'original_sale_id', 'prev_hash', 'signature']);
-/** Every pattern of the rule needs a digit: most strings (names, brands) are let through at once. */
-const DIGIT = /\d/;
+/**
+ * Every pattern of the rule needs a `%`, `;` or `^`, or 12 digits in all (removing UUIDs, as the
+ * rule does, only removes digits): most strings (names, brands, short codes) pass at once. The
+ * server runs this on every string of every pushed sale.
+ */
+const MAYBE_CARD_DATA = /[%;^]|(?:\D*\d){12}/;
 /**
  * A card token is the processor's reference, never a number a cashier types: 12 or more digits in
  * a row there are refused too, as the terminal refuses them (docs/sync.md), Luhn-valid or not.
@@ -145,7 +149,7 @@ const DIGIT = /\d/;
 const LONG_DIGIT_RUN = /\d{12,}/;
 
 function holdsCardDataAt(value: string, key: string | number | undefined): boolean {
-  if (!DIGIT.test(value)) return false;
+  if (!MAYBE_CARD_DATA.test(value)) return false;
   return (key === 'token' && LONG_DIGIT_RUN.test(value)) || holdsCardData(value);
 }
 
