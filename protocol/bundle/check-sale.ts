@@ -1,3 +1,4 @@
+import { holdsCardData } from '../card-data';
 import { Sale } from './sale';
 
 export type SaleIssueCode =
@@ -24,7 +25,7 @@ export type SaleCheck = { ok: true; sale: Sale; issues: [] } | { ok: false; issu
 /**
  * Validates shape, then the arithmetic a server must be able to trust:
  * line total = qty × unit − discount + tax; sale total = Σ line totals; Σ tendered − Σ change = total,
- * change only from cash and never beyond the cash handed over; no card number anywhere.
+ * change only from cash and never beyond the cash handed over; no card number or track data in any text.
  * Refunds and voids follow the same rules: their tenders are the money given back.
  */
 export function checkSale(input: unknown): SaleCheck {
@@ -126,13 +127,31 @@ function arithmeticIssues(sale: Sale): SaleIssue[] {
 }
 
 /**
- * PCI DSS keeps full card numbers out of our storage. Any 12+ digit run in a free-text field is
- * refused. Fields whose format already rules a PAN out are skipped, because they would give false
- * alarms: UUIDs and base64url hashes and signatures (digits by chance), and `sku`, which holds
- * GTIN/EAN-13 barcodes of 12 to 14 digits.
+ * PCI DSS keeps card numbers and track data out of our storage, and a terminal we did not write may
+ * put them in any text it signs. Every string of a sale, refund or void is judged by the rule the
+ * terminal applies to what it reads (protocol/card-data.ts): a Luhn-valid number also in groups
+ * ("4111 1111 1111 1111"), track 1 or 2 data, a track 1 name and expiry. A product code with a valid
+ * GS1 check digit is not card data, so `sku` is checked too. Skipped: fields whose format rules a
+ * card out and whose digits are there by chance (UUIDs, base64url hashes and signatures, where a
+ * dash can join digit runs into a Luhn-valid number).
  */
-const NOT_SCANNED = new Set(['sale_id', 'original_sale_id', 'prev_hash', 'sku', 'signature']);
+const NOT_SCANNED = new Set(['sale_id', 'original_sale_id', 'prev_hash', 'signature']);
+/**
+ * Every pattern of the rule needs a `%`, `;` or `^`, or 12 digits in all (removing UUIDs, as the
+ * rule does, only removes digits): most strings (names, brands, short codes) pass at once. The
+ * server runs this on every string of every pushed sale.
+ */
+const MAYBE_CARD_DATA = /[%;^]|(?:\D*\d){12}/;
+/**
+ * A card token is the processor's reference, never a number a cashier types: 12 or more digits in
+ * a row there are refused too, as the terminal refuses them (docs/sync.md), Luhn-valid or not.
+ */
 const LONG_DIGIT_RUN = /\d{12,}/;
+
+function holdsCardDataAt(value: string, key: string | number | undefined): boolean {
+  if (!MAYBE_CARD_DATA.test(value)) return false;
+  return (key === 'token' && LONG_DIGIT_RUN.test(value)) || holdsCardData(value);
+}
 
 function cardNumberIssues(sale: Sale): SaleIssue[] {
   const issues: SaleIssue[] = [];
@@ -146,11 +165,12 @@ function cardNumberIssues(sale: Sale): SaleIssue[] {
  */
 function scanForCardNumbers(value: unknown, path: (string | number)[], issues: SaleIssue[]): void {
   if (typeof value === 'string') {
-    if (LONG_DIGIT_RUN.test(value))
+    // The message names the rule, never the text: it is returned and logged.
+    if (holdsCardDataAt(value, path[path.length - 1]))
       issues.push({
         code: 'CARD_NUMBER_PRESENT',
         path: [...path],
-        message: '12 or more consecutive digits: a card number is never stored',
+        message: 'holds a card number or track data, which is never stored',
       });
     return;
   }

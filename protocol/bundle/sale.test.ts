@@ -114,12 +114,30 @@ describe('checkSale', () => {
     expect(codes(cashSale({ lines: [{ ...line, name: `paid with ${pan}` }] }))).toEqual([
       'CARD_NUMBER_PRESENT',
     ]);
-    expect(codes(cashSale({ override: { manager_id: 'm1', reason: 'card 411111111111 declined' } }))).toEqual(
-      ['CARD_NUMBER_PRESENT'],
-    );
-    expect(codes(cashSale({ override: { manager_id: 'm1', reason: 'card 41111111111 declined' } }))).toEqual(
-      [],
-    );
+    // The shared rule (protocol/card-data.ts): grouped numbers, 13-digit cards and tracks too.
+    for (const reason of [
+      'card 4111 1111 1111 1111 declined',
+      'card 4111-1111-1111-1111 declined',
+      'card 4222222222222 declined',
+      '%B4111111111111111^DOE/JOHN^2812101000000000?',
+      ';4111111111111111=28121010000000000?',
+      'swiped ^DOE/JOHN^2812101',
+    ])
+      expect(codes(cashSale({ override: { manager_id: 'm1', reason } })), reason).toEqual([
+        'CARD_NUMBER_PRESENT',
+      ]);
+    // A card token of 12+ digits in a row is refused whatever Luhn says, as the terminal does.
+    const token = (t: string) =>
+      codes(
+        cashSale({
+          tenders: [{ type: 'card', amount_minor: 990, card: { brand: 'VISA', last4: '1111', token: t } }],
+        }),
+      );
+    expect(token('tok_411111111112')).toEqual(['CARD_NUMBER_PRESENT']);
+    expect(token('tok_41111111111')).toEqual([]);
+    // Not a card number: too short, or a long number that fails Luhn.
+    for (const reason of ['card 41111111111 declined', 'order 411111111112 declined'])
+      expect(codes(cashSale({ override: { manager_id: 'm1', reason } })), reason).toEqual([]);
     // Each hit names where it is, and two hits are two issues with their own paths.
     const twice = checkSale(
       cashSale({
@@ -131,8 +149,15 @@ describe('checkSale', () => {
       ['lines', 0, 'name'],
       ['override', 'reason'],
     ]);
-    // EAN-13 barcodes are SKUs, not card numbers.
+    // EAN-13 barcodes are SKUs, not card numbers, also when a name quotes one; a card number is not a SKU.
     expect(codes(cashSale({ lines: [{ ...line, sku: '4006381333931' }] }))).toEqual([]);
+    expect(codes(cashSale({ lines: [{ ...line, sku: '5901234123457' }] }))).toEqual([]);
+    expect(codes(cashSale({ lines: [{ ...line, name: 'Stabilo pen 4006381333931' }] }))).toEqual([]);
+    expect(codes(cashSale({ lines: [{ ...line, name: 'Coca-Cola 1.5L x 12' }] }))).toEqual([]);
+    expect(codes(cashSale({ lines: [{ ...line, sku: pan }] }))).toEqual(['CARD_NUMBER_PRESENT']);
+    // The message says what was found, never the text.
+    const hit = checkSale(cashSale({ lines: [{ ...line, name: '4111 1111 1111 1111' }] }));
+    expect(JSON.stringify(hit)).not.toMatch(/4111|1111/);
   });
 
   it('enforces the shape rules', () => {

@@ -274,10 +274,10 @@ export const ROUTES = {
     path: '/offline/sync/payments',
     auth: 'device',
     summary:
-      "Query `since=<cursor>` (optional, from the previous answer) and `limit` (1–1000, default 500). Server time, the device's country policy, catalog items of its tenant and outcomes of its bundles changed since the cursor (at most `limit` together, catalog first), a new cursor, `more` (true: pull again at once with this cursor), and the highest sequence number the server holds for the device.",
+      "Query `since=<cursor>` (optional, from the previous answer) and `limit` (1–1000, default 500). Server time, the device's country policy, catalog items of its tenant and outcomes of its bundles changed since the cursor (at most `limit` together, catalog first), a new cursor, `more` (true: pull again at once with this cursor), and the highest sequence number the server holds for the device. Only a POS terminal of a tenant may pull (a laptop: 403 DEVICE_NOT_TERMINAL).",
     status: 200,
     response: PaymentsPullResponse,
-    errors: [...signed],
+    errors: [...signed, P.DEVICE_NOT_TERMINAL],
   },
   upsertCatalog: {
     method: 'POST',
@@ -493,10 +493,11 @@ export const ROUTES = {
     method: 'GET',
     path: '/offline/qr/issuers',
     auth: 'device',
-    summary: 'The active payment issuer keys, for terminals to verify customer payment QR codes offline.',
+    summary:
+      'The active payment issuer keys, for terminals to verify customer payment QR codes offline. Only a POS terminal of a tenant may ask (a laptop: 403 DEVICE_NOT_TERMINAL).',
     status: 200,
     response: IssuerKeyList,
-    errors: [...signed],
+    errors: [...signed, P.DEVICE_NOT_TERMINAL],
   },
   healthFull: {
     method: 'GET',

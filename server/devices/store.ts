@@ -4,6 +4,8 @@ import type { Queryable } from '../db/tx';
 export interface DeviceRow {
   device_id: string;
   status: 'active' | 'revoked';
+  /** How it was registered: decides whether it is a payment terminal (devices/terminal.ts). */
+  enrolled_via: 'admin' | 'code' | 'user';
   tenant_type: TenantType | null;
   tenant_id: string | null;
   user_id: string | null;
@@ -19,10 +21,10 @@ export interface DeviceRow {
   revoked_at: Date | null;
 }
 
-export const DEVICE_COLUMNS = `device_id, status, tenant_type, tenant_id, user_id, country, currency_default,
+export const DEVICE_COLUMNS = `device_id, status, enrolled_via, tenant_type, tenant_id, user_id, country, currency_default,
   fingerprint, name, platform, pubkey_pem, x25519_pub, created_at, last_seen_at, revoked_at`;
 
-export function toDeviceRecord(row: DeviceRow): DeviceRecord {
+export function toDeviceRecord({ enrolled_via: _internal, ...row }: DeviceRow): DeviceRecord {
   return {
     ...row,
     created_at: row.created_at.toISOString(),

@@ -1,4 +1,5 @@
-import type { TenantType } from '../../protocol/http';
+import { PAYMENT_ERROR_STATUS, PaymentErrorCode, type TenantType } from '../../protocol/http';
+import { HttpError } from '../http/errors';
 
 /** How a device was registered, as offline_push_begin (migration 1795459640990) answers it. */
 export interface DeviceRegistration {
@@ -23,4 +24,18 @@ export function isPaymentTerminal(d: DeviceRegistration): boolean {
     d.tenant_id !== null &&
     d.user_id === null
   );
+}
+
+/**
+ * For device-signed routes only a till needs (GET /offline/sync/payments, GET /offline/qr/issuers):
+ * a laptop's valid signature is not enough to read a tenant's catalog, prices, policy or the issuer
+ * keys. Called before the request's nonce is recorded, so the refusal writes nothing.
+ */
+export function requirePaymentTerminal(d: DeviceRegistration): void {
+  if (!isPaymentTerminal(d))
+    throw new HttpError(
+      PAYMENT_ERROR_STATUS.DEVICE_NOT_TERMINAL,
+      PaymentErrorCode.DEVICE_NOT_TERMINAL,
+      'Only a POS terminal of a tenant may read this; this device is not registered as one',
+    );
 }

@@ -4,6 +4,7 @@ import { appendAudit } from '../audit/chain';
 import { withTransaction } from '../db/tx';
 import { authenticateDevice } from '../devices/authenticate';
 import { consumeNonce } from '../devices/signature';
+import { requirePaymentTerminal } from '../devices/terminal';
 import { HttpError, validate } from '../http/errors';
 import { authenticateUser } from '../routes/authenticate';
 import type { TrustDeps } from '../routes/deps';
@@ -62,6 +63,7 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
     },
 
     pullPayments: async ({ req, device, tx }) => {
+      requirePaymentTerminal(device);
       const query = validate(PaymentsPullQuery, req.query);
       const position = parseCursor(query.since);
       if (!position)

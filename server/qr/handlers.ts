@@ -1,5 +1,6 @@
 import { importPublicKey } from '../../protocol/crypto/ed25519';
 import { withTransaction } from '../db/tx';
+import { requirePaymentTerminal } from '../devices/terminal';
 import { HttpError } from '../http/errors';
 import type { TrustDeps } from '../routes/deps';
 import type { Handlers } from '../routes/types';
@@ -16,6 +17,9 @@ export function qrHandlers(deps: TrustDeps): Pick<Handlers, 'upsertQrIssuer' | '
       return { body: await withTransaction(deps.pool, (client) => upsertIssuerKey(client, body, user.id)) };
     },
     // Read inside the signed transaction so the request's nonce is recorded with the answer.
-    listQrIssuers: async ({ tx }) => ({ body: { issuers: await tx((client) => activeIssuerKeys(client)) } }),
+    listQrIssuers: async ({ device, tx }) => {
+      requirePaymentTerminal(device);
+      return { body: { issuers: await tx((client) => activeIssuerKeys(client)) } };
+    },
   };
 }
