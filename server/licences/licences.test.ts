@@ -94,7 +94,7 @@ describe('licence issue', () => {
 });
 
 describe('licence lifecycle', () => {
-  it('validate activates; renew replaces (old cancelled); return frees the slot; revoke shows at sync', async () => {
+  it('validate activates; renew replaces (old cancelled); return frees the slot; revoke shows at sync and withdraws access until a re-grant', async () => {
     const laptop = await registerLaptop(s, studentToken);
     const licence = await issue(laptop);
     const ok = await validate(laptop, licence.licence_id, licence.nonce);
@@ -147,7 +147,24 @@ describe('licence lifecycle', () => {
     const ret = await deviceCall(s, laptop, 'POST', `/api/v1/offline/licenses/${fresh.licence_id}/return`);
     expect([ret.status, code(ret)]).toEqual([403, 'LICENSE_REVOKED']);
 
-    // A revoked licence frees the slot too: a new issue is a new licence.
+    // Attack (#16 F3): right after the revoke the same laptop asks for a new licence and a download.
+    // Revoking withdrew the grant, so both are refused until the teacher grants the material again.
+    const retake = await deviceCall(s, laptop, 'POST', issuePath(), { device_id: laptop.id });
+    expect([retake.status, code(retake)]).toEqual([403, 'MATERIAL_ACCESS_DENIED']);
+    const dl = await deviceCall(
+      s,
+      laptop,
+      'GET',
+      `/api/v1/offline/materials/${material.material_id}/download`,
+    );
+    expect([dl.status, code(dl)]).toEqual([404, 'LICENSE_NOT_FOUND']);
+    const regrant = await s.call('POST', `/api/v1/offline/materials/${material.material_id}/grants`, {
+      token: teacher,
+      body: { emails: ['student@school.test'] },
+    });
+    expect(regrant.status, regrant.text).toBeLessThan(300);
+
+    // A re-grant restores access: a new issue is a new licence.
     const third = await issue(laptop);
     expect(third.licence_id).not.toBe(fresh.licence_id);
     const back = await deviceCall(s, laptop, 'POST', `/api/v1/offline/licenses/${third.licence_id}/return`);
