@@ -158,6 +158,10 @@ describe('licence lifecycle', () => {
       `/api/v1/offline/materials/${material.material_id}/download`,
     );
     expect([dl.status, code(dl)]).toEqual([404, 'LICENSE_NOT_FOUND']);
+    const renew = await deviceCall(s, laptop, 'POST', `/api/v1/offline/licenses/${fresh.licence_id}/renew`, {
+      nonce: fresh.nonce,
+    });
+    expect([renew.status, code(renew)]).toEqual([403, 'LICENSE_REVOKED']);
     const regrant = await s.call('POST', `/api/v1/offline/materials/${material.material_id}/grants`, {
       token: teacher,
       body: { emails: ['student@school.test'] },
@@ -179,6 +183,58 @@ describe('licence lifecycle', () => {
     expect(new Set(actions.rows.map((r) => r.action))).toEqual(
       new Set(['licence.issued', 'licence.renewed', 'licence.revoked', 'licence.returned']),
     );
+  });
+
+  it('withdrawing a grant revokes the live licence and refuses issue, renew and download; only the owner may; a re-grant restores', async () => {
+    // Its own student, so the device limit and grants of the other tests stay as they were.
+    const grants = `/api/v1/offline/materials/${material.material_id}/grants`;
+    const body = { emails: ['Pupil@school.test'] };
+    const pupil = (await s.user('pupil@school.test', ['user'])).token;
+    await s.call('POST', grants, { token: teacher, body });
+    const laptop = await registerLaptop(s, pupil);
+    const licence = await issue(laptop);
+
+    // Attack: another teacher tries to withdraw (or keep) access to a material that is not theirs.
+    const other = (await s.user('other-teacher@school.test', ['teacher'])).token;
+    const foreign = await s.call('DELETE', grants, { token: other, body });
+    expect([foreign.status, code(foreign)]).toEqual([403, 'MATERIAL_ACCESS_DENIED']);
+    expect((await validate(laptop, licence.licence_id, licence.nonce)).status).toBe(200);
+
+    const withdrawn = await s.call('DELETE', grants, { token: teacher, body });
+    expect(withdrawn.body).toEqual({ withdrawn: 1, licenses_revoked: 1 });
+    const v = await validate(laptop, licence.licence_id, licence.nonce);
+    expect([v.status, code(v)]).toEqual([403, 'LICENSE_REVOKED']);
+    const renew = await deviceCall(
+      s,
+      laptop,
+      'POST',
+      `/api/v1/offline/licenses/${licence.licence_id}/renew`,
+      {
+        nonce: licence.nonce,
+      },
+    );
+    expect([renew.status, code(renew)]).toEqual([403, 'LICENSE_REVOKED']);
+    const retake = await deviceCall(s, laptop, 'POST', issuePath(), { device_id: laptop.id });
+    expect([retake.status, code(retake)]).toEqual([403, 'MATERIAL_ACCESS_DENIED']);
+    const dl = await deviceCall(
+      s,
+      laptop,
+      'GET',
+      `/api/v1/offline/materials/${material.material_id}/download`,
+    );
+    expect([dl.status, code(dl)]).toEqual([404, 'LICENSE_NOT_FOUND']);
+    const audit = await s.pool.query<{ actor_id: string }>(
+      "SELECT actor_id FROM offline_audit_logs WHERE action = 'material.grants_withdrawn'",
+    );
+    const owner = await s.pool.query<{ owner_id: string }>(
+      'SELECT owner_id FROM offline_materials WHERE id = $1',
+      [material.material_id],
+    );
+    expect(audit.rows.map((r) => r.actor_id)).toEqual([owner.rows[0]!.owner_id]);
+
+    await s.call('POST', grants, { token: teacher, body });
+    const again = await issue(laptop);
+    expect(again.licence_id).not.toBe(licence.licence_id);
   });
 
   it('deregistering the device revokes its licences', async () => {
