@@ -71,6 +71,16 @@ export type UploadMaterialResponse = z.infer<typeof UploadMaterialResponse>;
 export const GrantRequest = z.object({ emails: z.array(z.email()).min(1).max(1000) });
 export const GrantResponse = z.object({ granted: z.number().int().nonnegative() });
 
+/**
+ * DELETE /api/v1/offline/materials/:material_id/grants: withdraw access. The users' live licences for
+ * the material are revoked too, so their laptops see `revoked` at the next sync and cannot take a new one.
+ */
+export const WithdrawGrantsRequest = GrantRequest;
+export const WithdrawGrantsResponse = z.object({
+  withdrawn: z.number().int().nonnegative(),
+  licenses_revoked: z.number().int().nonnegative(),
+});
+
 export const JobStatus = z.enum(['queued', 'running', 'done', 'failed']);
 export const JobRecord = z.object({
   job_id: JobId,

@@ -24,6 +24,8 @@ import {
   EncryptedFile,
   FileParams,
   GrantRequest,
+  WithdrawGrantsRequest,
+  WithdrawGrantsResponse,
   GrantResponse,
   IssueLicenceRequest,
   JobParams,
@@ -341,6 +343,18 @@ export const ROUTES = {
     body: GrantRequest,
     status: 200,
     response: GrantResponse,
+    errors: [...bearer, M.MATERIAL_NOT_FOUND, M.MATERIAL_ACCESS_DENIED],
+  },
+  withdrawGrants: {
+    method: 'DELETE',
+    path: '/api/v1/offline/materials/:material_id/grants',
+    auth: ['teacher'],
+    summary:
+      "Withdraw users' access (by email) to a material the caller uploaded and revoke their live licences for it: issue, renew and download are refused until it is granted again. Answers how many grants and licences went.",
+    params: MaterialParams,
+    body: WithdrawGrantsRequest,
+    status: 200,
+    response: WithdrawGrantsResponse,
     errors: [...bearer, M.MATERIAL_NOT_FOUND, M.MATERIAL_ACCESS_DENIED],
   },
   materialJob: {

@@ -283,6 +283,21 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
            WHERE id = $1`,
           [row.id, body.reason],
         );
+        // Revoking withdraws the user's access, not just this one licence: without this the same laptop
+        // took a new licence (and a download) at once. The grant goes, and so do the user's other live
+        // licences for the material, until a teacher grants it again.
+        if (row.user_id !== null) {
+          await client.query(
+            `DELETE FROM offline_material_grants g USING users u
+             WHERE g.material_id = $1 AND u.id = $2 AND g.email = u.email`,
+            [row.material_id, row.user_id],
+          );
+          await client.query(
+            `UPDATE offline_licenses SET status = 'revoked', revoked_at = now(), revoke_reason = $3, updated_at = now()
+             WHERE material_id = $1 AND user_id = $2 AND status IN ('ready', 'active')`,
+            [row.material_id, row.user_id, body.reason],
+          );
+        }
         await appendAudit(client, {
           actorType: 'user',
           actorId: user.id,

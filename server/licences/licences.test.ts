@@ -94,7 +94,7 @@ describe('licence issue', () => {
 });
 
 describe('licence lifecycle', () => {
-  it('validate activates; renew replaces (old cancelled); return frees the slot; revoke shows at sync', async () => {
+  it('validate activates; renew replaces (old cancelled); return frees the slot; revoke shows at sync and withdraws access until a re-grant', async () => {
     const laptop = await registerLaptop(s, studentToken);
     const licence = await issue(laptop);
     const ok = await validate(laptop, licence.licence_id, licence.nonce);
@@ -147,7 +147,28 @@ describe('licence lifecycle', () => {
     const ret = await deviceCall(s, laptop, 'POST', `/api/v1/offline/licenses/${fresh.licence_id}/return`);
     expect([ret.status, code(ret)]).toEqual([403, 'LICENSE_REVOKED']);
 
-    // A revoked licence frees the slot too: a new issue is a new licence.
+    // Attack (#16 F3): right after the revoke the same laptop asks for a new licence and a download.
+    // Revoking withdrew the grant, so both are refused until the teacher grants the material again.
+    const retake = await deviceCall(s, laptop, 'POST', issuePath(), { device_id: laptop.id });
+    expect([retake.status, code(retake)]).toEqual([403, 'MATERIAL_ACCESS_DENIED']);
+    const dl = await deviceCall(
+      s,
+      laptop,
+      'GET',
+      `/api/v1/offline/materials/${material.material_id}/download`,
+    );
+    expect([dl.status, code(dl)]).toEqual([404, 'LICENSE_NOT_FOUND']);
+    const renew = await deviceCall(s, laptop, 'POST', `/api/v1/offline/licenses/${fresh.licence_id}/renew`, {
+      nonce: fresh.nonce,
+    });
+    expect([renew.status, code(renew)]).toEqual([403, 'LICENSE_REVOKED']);
+    const regrant = await s.call('POST', `/api/v1/offline/materials/${material.material_id}/grants`, {
+      token: teacher,
+      body: { emails: ['student@school.test'] },
+    });
+    expect(regrant.status, regrant.text).toBeLessThan(300);
+
+    // A re-grant restores access: a new issue is a new licence.
     const third = await issue(laptop);
     expect(third.licence_id).not.toBe(fresh.licence_id);
     const back = await deviceCall(s, laptop, 'POST', `/api/v1/offline/licenses/${third.licence_id}/return`);
@@ -162,6 +183,58 @@ describe('licence lifecycle', () => {
     expect(new Set(actions.rows.map((r) => r.action))).toEqual(
       new Set(['licence.issued', 'licence.renewed', 'licence.revoked', 'licence.returned']),
     );
+  });
+
+  it('withdrawing a grant revokes the live licence and refuses issue, renew and download; only the owner may; a re-grant restores', async () => {
+    // Its own student, so the device limit and grants of the other tests stay as they were.
+    const grants = `/api/v1/offline/materials/${material.material_id}/grants`;
+    const body = { emails: ['Pupil@school.test'] };
+    const pupil = (await s.user('pupil@school.test', ['user'])).token;
+    await s.call('POST', grants, { token: teacher, body });
+    const laptop = await registerLaptop(s, pupil);
+    const licence = await issue(laptop);
+
+    // Attack: another teacher tries to withdraw (or keep) access to a material that is not theirs.
+    const other = (await s.user('other-teacher@school.test', ['teacher'])).token;
+    const foreign = await s.call('DELETE', grants, { token: other, body });
+    expect([foreign.status, code(foreign)]).toEqual([403, 'MATERIAL_ACCESS_DENIED']);
+    expect((await validate(laptop, licence.licence_id, licence.nonce)).status).toBe(200);
+
+    const withdrawn = await s.call('DELETE', grants, { token: teacher, body });
+    expect(withdrawn.body).toEqual({ withdrawn: 1, licenses_revoked: 1 });
+    const v = await validate(laptop, licence.licence_id, licence.nonce);
+    expect([v.status, code(v)]).toEqual([403, 'LICENSE_REVOKED']);
+    const renew = await deviceCall(
+      s,
+      laptop,
+      'POST',
+      `/api/v1/offline/licenses/${licence.licence_id}/renew`,
+      {
+        nonce: licence.nonce,
+      },
+    );
+    expect([renew.status, code(renew)]).toEqual([403, 'LICENSE_REVOKED']);
+    const retake = await deviceCall(s, laptop, 'POST', issuePath(), { device_id: laptop.id });
+    expect([retake.status, code(retake)]).toEqual([403, 'MATERIAL_ACCESS_DENIED']);
+    const dl = await deviceCall(
+      s,
+      laptop,
+      'GET',
+      `/api/v1/offline/materials/${material.material_id}/download`,
+    );
+    expect([dl.status, code(dl)]).toEqual([404, 'LICENSE_NOT_FOUND']);
+    const audit = await s.pool.query<{ actor_id: string }>(
+      "SELECT actor_id FROM offline_audit_logs WHERE action = 'material.grants_withdrawn'",
+    );
+    const owner = await s.pool.query<{ owner_id: string }>(
+      'SELECT owner_id FROM offline_materials WHERE id = $1',
+      [material.material_id],
+    );
+    expect(audit.rows.map((r) => r.actor_id)).toEqual([owner.rows[0]!.owner_id]);
+
+    await s.call('POST', grants, { token: teacher, body });
+    const again = await issue(laptop);
+    expect(again.licence_id).not.toBe(licence.licence_id);
   });
 
   it('deregistering the device revokes its licences', async () => {

@@ -38,6 +38,7 @@ type MaterialHandlerNames =
   | 'uploadMaterial'
   | 'listMaterials'
   | 'grantMaterial'
+  | 'withdrawGrants'
   | 'materialJob'
   | 'getJob'
   | 'downloadMaterial'
@@ -147,6 +148,37 @@ export function materialHandlers(deps: TrustDeps): Pick<Handlers, MaterialHandle
         return n;
       });
       return { body: { granted } };
+    },
+
+    withdrawGrants: async ({ params, body, user }) => {
+      await owned(params.material_id, user.id);
+      const emails = [...new Set(body.emails.map((e) => e.toLowerCase()))];
+      const counts = await withTransaction(pool, async (client) => {
+        const withdrawn = await client.query(
+          'DELETE FROM offline_material_grants WHERE material_id = $1 AND email = ANY($2::text[])',
+          [params.material_id, emails],
+        );
+        // Without this a laptop kept reading (and renewing) on the licence it already held.
+        const revoked = await client.query(
+          `UPDATE offline_licenses l SET status = 'revoked', revoked_at = now(),
+             revoke_reason = 'grant withdrawn', updated_at = now()
+           FROM users u
+           WHERE l.material_id = $1 AND l.user_id = u.id AND u.email = ANY($2::text[])
+             AND l.status IN ('ready', 'active') AND u.id <> $3`,
+          [params.material_id, emails, user.id],
+        );
+        const n = { withdrawn: withdrawn.rowCount ?? 0, licenses_revoked: revoked.rowCount ?? 0 };
+        await appendAudit(client, {
+          actorType: 'user',
+          actorId: user.id,
+          action: 'material.grants_withdrawn',
+          targetType: 'material',
+          targetId: params.material_id,
+          details: { emails: emails.length, ...n },
+        });
+        return n;
+      });
+      return { body: counts };
     },
 
     materialJob: async ({ params, user }) => {
