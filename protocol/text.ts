@@ -32,9 +32,10 @@ export const text = (max: number, min = 1) =>
  * line break, as a dotted
  * path; undefined when it holds none. Run on whole request bodies, parameters and queries before
  * their schemas, so a field whose schema forgot `text()` is covered too. Iterative: a deeply
- * nested body must not overflow the stack.
+ * nested body must not overflow the stack. `unsafe` narrows it further where no field needs a line
+ * break (the app's own call edge passes C0_CONTROLS).
  */
-export function controlCharacterPath(value: unknown): string | undefined {
+export function controlCharacterPath(value: unknown, unsafe: RegExp = UNSAFE_ANYWHERE): string | undefined {
   // Parent links, not copied paths: a deep body costs linear work, and the path is built once.
   interface Node {
     value: unknown;
@@ -49,10 +50,10 @@ export function controlCharacterPath(value: unknown): string | undefined {
   const stack: Node[] = [{ value, key: '', parent: undefined }];
   for (let node = stack.pop(); node; node = stack.pop()) {
     if (typeof node.value === 'string') {
-      if (UNSAFE_ANYWHERE.test(node.value)) return pathOf(node);
+      if (unsafe.test(node.value)) return pathOf(node);
     } else if (node.value !== null && typeof node.value === 'object') {
       for (const [key, child] of Object.entries(node.value)) {
-        if (UNSAFE_ANYWHERE.test(key)) return pathOf(node, key);
+        if (unsafe.test(key)) return pathOf(node, key);
         stack.push({ value: child, key, parent: node });
       }
     }

@@ -18,6 +18,8 @@ export const AppErrorCode = z.enum([
   'SERVER_ERROR',
   /** A scan or typed text held card data: dropped, never echoed (protocol/card-data.ts). */
   'CARD_DATA_DISCARDED',
+  /** A call's input held a control character (NUL, newline, …): refused before it reaches the store. */
+  'CONTROL_CHARACTERS',
 ]);
 export type AppErrorCode = z.infer<typeof AppErrorCode>;
 

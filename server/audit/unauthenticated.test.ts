@@ -36,8 +36,8 @@ describe('unauthenticated requests', () => {
       'UNAUTHENTICATED',
     ];
     const before = Object.fromEntries(await Promise.all(reasons.map(async (r) => [r, await failures(r)])));
-    const unknownDevice = await metricValue(s, 'offline_bundles_rejected_total', {
-      reason: 'DEVICE_NOT_FOUND',
+    const badSignatures = await metricValue(s, 'offline_bundles_rejected_total', {
+      reason: 'INVALID_SIGNATURE',
     });
     const expectRefused = (res: { status: number; body: unknown }, status: number, error: string) => {
       expect(res.status).toBe(status);
@@ -93,14 +93,15 @@ describe('unauthenticated requests', () => {
       'INVALID_SIGNATURE',
     );
 
-    // Pushes: the victim's id on a bundle the stranger signed, and a device nobody registered.
+    // Pushes: the victim's id on a bundle the stranger signed, and a device nobody registered: both
+    // get the same 401 INVALID_SIGNATURE, so a stranger cannot tell which device ids exist.
     const forged = resign(
       new Terminal(newPos('EVE'), victim.serverKey),
       await victim.bundle(victim.sales(1)),
     );
     expectRefused(await push(s, forged), 401, 'INVALID_SIGNATURE');
     const nobody = new Terminal(newPos('GHOST'), victim.serverKey);
-    expectRefused(await push(s, await nobody.bundle(nobody.sales(1))), 404, 'DEVICE_NOT_FOUND');
+    expectRefused(await push(s, await nobody.bundle(nobody.sales(1))), 401, 'INVALID_SIGNATURE');
 
     // Bearer routes with no token and with a made-up one.
     expectRefused(await s.call('GET', '/offline/review'), 401, 'UNAUTHENTICATED');
@@ -109,10 +110,10 @@ describe('unauthenticated requests', () => {
     expect(await auditRows()).toBe(rowsBefore);
     expect(await failures('INVALID_CREDENTIALS')).toBe(before.INVALID_CREDENTIALS + 5);
     expect(await failures('ENROLLMENT_CODE_INVALID')).toBe(before.ENROLLMENT_CODE_INVALID + 3);
-    expect(await failures('INVALID_SIGNATURE')).toBe(before.INVALID_SIGNATURE + 3);
+    expect(await failures('INVALID_SIGNATURE')).toBe(before.INVALID_SIGNATURE + 4);
     expect(await failures('UNAUTHENTICATED')).toBe(before.UNAUTHENTICATED + 2);
-    expect(await metricValue(s, 'offline_bundles_rejected_total', { reason: 'DEVICE_NOT_FOUND' })).toBe(
-      unknownDevice + 1,
+    expect(await metricValue(s, 'offline_bundles_rejected_total', { reason: 'INVALID_SIGNATURE' })).toBe(
+      badSignatures + 2,
     );
   });
 });

@@ -12,7 +12,7 @@ import { findDevice, type DeviceRow } from './store';
  * against it, so an unknown device costs the same key import and signature check as a known one
  * and fails the same way: the answer and its timing do not tell a stranger which ids exist.
  */
-const NOBODYS_KEY_PEM = publicKeyPem(generateKeyPairSync('ed25519').publicKey);
+export const NOBODYS_KEY_PEM = publicKeyPem(generateKeyPairSync('ed25519').publicKey);
 
 /**
  * The active device that signed `req`, in the order every device route checks it: the headers

@@ -214,7 +214,7 @@ describe('POST /offline/push: refusals leave nothing behind', () => {
   it('unknown and revoked devices', async () => {
     const t = await enrollTerminal(s, admin);
     const envelope = await t.bundle(t.sales(1));
-    await expectRejected({ ...envelope, device_id: 'POS-nobody' }, 404, 'DEVICE_NOT_FOUND');
+    await expectRejected({ ...envelope, device_id: 'POS-nobody' }, 401, 'INVALID_SIGNATURE');
     await s.pool.query(
       `UPDATE offline_devices SET status = 'revoked', revoked_at = now() WHERE device_id = $1`,
       [t.id],

@@ -11,6 +11,7 @@ import { appendAudit, auditStatement, type ActorType, type AuditEntry } from '..
 import { sameBase64url } from '../../protocol/crypto';
 import { commitWith, queryAll, type Statement } from '../db/inline';
 import { withClient, withTransaction } from '../db/tx';
+import { NOBODYS_KEY_PEM } from '../devices/authenticate';
 import { findDevice, type DeviceRow } from '../devices/store';
 import { isPaymentTerminal, type DeviceRegistration } from '../devices/terminal';
 import { HttpError, validationIssues } from '../http/errors';
@@ -113,17 +114,22 @@ export function createPushService(deps: PushDeps) {
       for (let fresh = false; ; fresh = true) {
         const cached = fresh ? undefined : knownPems.get(deviceId);
         let pem = cached;
+        // An unknown or revoked device still has its bundle's signature checked (an unknown one
+        // against a key nobody holds): a stranger gets the same 401 INVALID_SIGNATURE, at the same
+        // cost, whether or not the id exists. Only a verified signature learns DEVICE_NOT_FOUND.
+        let inactive = false;
         if (pem === undefined) {
           knownPems.delete(deviceId);
           const device = await findDevice(deps.pool, deviceId);
-          if (!device || device.status !== 'active')
-            throw reject(PaymentErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
-          pem = device.pubkey_pem;
+          inactive = !device || device.status !== 'active';
+          pem = device?.pubkey_pem ?? NOBODYS_KEY_PEM;
         }
         let opened: PreparedBundle;
         try {
           opened = await openEnvelope(envelope, pem);
         } catch (err) {
+          if (inactive && !(err instanceof BundleError && err.code === 'INVALID_SIGNATURE'))
+            throw reject(PaymentErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
           // With a remembered key, a failure is answered only after a fresh lookup: the device may
           // have been revoked (DEVICE_NOT_FOUND comes first) or re-keyed since.
           if (cached !== undefined && (err instanceof BundleError || err instanceof DeviceKeyError)) continue;
@@ -139,6 +145,7 @@ export function createPushService(deps: PushDeps) {
             });
           throw err;
         }
+        if (inactive) throw reject(PaymentErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
         // From here the device's signature has verified: the device is the actor.
         actor = { type: 'device', id: deviceId };
         if (opened.duplicateSaleId)

@@ -376,6 +376,7 @@ export const en = {
       'This sale can no longer be voided (another shift, or already refunded): refund it instead.',
     SEQUENCE_GAP: 'Sales are missing from this till’s chain: contact support.',
     SERVER_ERROR: 'The server had a problem. It will be retried.',
+    CONTROL_CHARACTERS: 'Some text holds invisible control characters; remove them and try again.',
     INVALID_INPUT: 'Some of the details entered are not valid.',
     INTERNAL: 'Something went wrong in the app.',
     CLOCK_SKEW: 'This till’s clock is too far from the server’s: fix the date and time.',

@@ -388,6 +388,7 @@ export const fr: Messages = {
       'Cette vente ne peut plus être annulée (autre session de caisse, ou déjà remboursée) : remboursez-la.',
     SEQUENCE_GAP: 'Des ventes manquent dans la chaîne de cette caisse : contactez l’assistance.',
     SERVER_ERROR: 'Le serveur a rencontré un problème. Un nouvel essai sera fait.',
+    CONTROL_CHARACTERS: 'Un texte contient des caractères de contrôle invisibles ; retirez-les et réessayez.',
     INVALID_INPUT: 'Certaines informations saisies ne sont pas valables.',
     INTERNAL: 'Une erreur est survenue dans l’application.',
     CLOCK_SKEW:

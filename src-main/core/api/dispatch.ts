@@ -14,6 +14,7 @@ import {
   holdsCardData,
   redactCardData,
 } from '../../../protocol/card-data';
+import { C0_CONTROLS, controlCharacterPath, NO_CONTROLS_MESSAGE } from '../../../protocol/text';
 import type { ApiHandlers } from './handlers';
 
 /**
@@ -45,6 +46,18 @@ function safeJson(value: unknown): string {
 }
 
 function parseInput<S extends z.ZodType>(schema: S, input: unknown, name: string): z.output<S> {
+  // One scan of every string (and key) before any schema, as the server does: a NUL or other control
+  // character from the renderer would otherwise reach the store and the pushed sales through any
+  // field whose schema is a plain z.string(). No field of a UI call needs a line break either.
+  const path = controlCharacterPath(input, C0_CONTROLS);
+  if (path !== undefined)
+    throw new ApiError(
+      'CONTROL_CHARACTERS',
+      `Invalid input for ${name}: ${path || 'input'} ${NO_CONTROLS_MESSAGE}`,
+      {
+        path,
+      },
+    );
   const parsed = schema.safeParse(input ?? {});
   if (!parsed.success) {
     // Card data sent where it does not fit (a 16-digit "barcode") is named as such, not as bad input.

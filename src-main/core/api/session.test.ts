@@ -113,6 +113,36 @@ describe('dispatch', () => {
     });
   });
 
+  it('refuses a control character anywhere in a call input before its schema or handler (#16)', async () => {
+    let reached = 0;
+    const { handlers, settings$ } = fakeHandlers({
+      'pos.catalog.search': async () => {
+        reached++;
+        return { items: [] };
+      },
+      'pos.sale.capture': async () => {
+        reached++;
+        throw new Error('a sale with a control character reached the store');
+      },
+    });
+    const refused = { code: 'CONTROL_CHARACTERS' };
+    await expect(
+      callCommand(handlers, 'settings.update', { terminalName: 'Till\u00001' }),
+    ).rejects.toMatchObject(refused);
+    await expect(callCommand(handlers, 'settings.update', { terminalName: 'Till\n1' })).rejects.toMatchObject(
+      refused,
+    );
+    expect(settings$.value.terminalName).toBe('T');
+    await expect(callCommand(handlers, 'pos.catalog.search', { query: 'co\u0000ke' })).rejects.toMatchObject(
+      refused,
+    );
+    const line = { name: 'Water\u0000', quantity: 1, unitPriceMinor: 100 };
+    await expect(
+      callCommand(handlers, 'pos.sale.capture', { lines: [line], tender: 'cash' }),
+    ).rejects.toMatchObject({ ...refused, details: { path: 'lines.0.name' } });
+    expect(reached).toBe(0);
+  });
+
   it('hides the internals of handler failures and off-contract output', async () => {
     const { handlers } = fakeHandlers({
       'app.status': async () => {

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestServer, type TestServer } from '../testing/harness';
+import { enrollTerminal, SN_POLICY } from './test-support';
+
+/**
+ * Attack test of issue #16, item 6: a stranger probing POST /offline/push for device ids that
+ * exist. An unknown device id and a known device with a bad signature must get byte-identical
+ * answers (status, headers, body); only a signature that verifies may learn DEVICE_NOT_FOUND.
+ */
+
+let s: TestServer;
+let admin: string;
+
+beforeAll(async () => {
+  s = await startTestServer();
+  admin = (await s.user('probe-admin@example.com', ['pay_admin'])).token;
+  expect((await s.call('POST', '/offline/policies', { token: admin, body: SN_POLICY })).status).toBe(200);
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+/** What a stranger sees of an answer: everything but the per-request date and id. */
+async function answer(envelope: unknown) {
+  const res = await s.call('POST', '/offline/push', { body: envelope });
+  const headers = [...res.headers.entries()].filter(([k]) => !['date', 'x-request-id'].includes(k));
+  return { status: res.status, headers, text: res.text };
+}
+
+describe('POST /offline/push: an unknown device and a bad signature get the same answer', () => {
+  it('answers an unknown device id exactly as a known device with a bad signature', async () => {
+    const t = await enrollTerminal(s, admin);
+    const envelope = await t.bundle(t.sales(1));
+    const sig = envelope.signature;
+    const badSignature = await answer({
+      ...envelope,
+      signature: (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1),
+    });
+    const unknownDevice = await answer({ ...envelope, device_id: 'POS-nobody-here' });
+    expect(badSignature.status).toBe(401);
+    expect(JSON.parse(badSignature.text).error.code).toBe('INVALID_SIGNATURE');
+    expect(unknownDevice).toEqual(badSignature);
+  });
+
+  it('tells only the holder of a revoked device key DEVICE_NOT_FOUND', async () => {
+    const t = await enrollTerminal(s, admin);
+    const envelope = await t.bundle(t.sales(1));
+    await s.pool.query(
+      `UPDATE offline_devices SET status = 'revoked', revoked_at = now() WHERE device_id = $1`,
+      [t.id],
+    );
+    const sig = envelope.signature;
+    const forged = await answer({ ...envelope, signature: (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1) });
+    expect(forged.status).toBe(401);
+    expect(JSON.parse(forged.text).error.code).toBe('INVALID_SIGNATURE');
+    const genuine = await answer(envelope);
+    expect(genuine.status).toBe(404);
+    expect(JSON.parse(genuine.text).error.code).toBe('DEVICE_NOT_FOUND');
+  });
+});
