@@ -6,7 +6,9 @@ import { MinorAmount, isKnownCurrency } from '../money';
 const Amount = MinorAmount.nonnegative();
 export const Sha256B64 = base64urlBytes(32, 'SHA-256');
 export const DeviceId = text(128);
-export const UtcTimestamp = z.iso.datetime({ offset: false });
+import { UtcTimestamp } from '../timestamp';
+
+export { UtcTimestamp };
 
 export const SaleLine = z.strictObject({
   sku: text(64),

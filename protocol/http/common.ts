@@ -44,5 +44,5 @@ export const PublicKeyPem = z
 /** 32 bytes as unpadded base64url (43 characters, the last one carrying 4 meaningful bits). */
 export const X25519Public = base64urlBytes(32);
 
-export const IsoDateTime = z.iso.datetime({ offset: true });
+export { IsoDateTime } from '../timestamp';
 export const Uuid = z.uuid();

@@ -37,6 +37,8 @@ export const ScoreReason = z.object({
     'REFUND_MISMATCH',
     /** A customer payment QR (by its issuer signature) that already paid another sale. */
     'DUPLICATE_QR',
+    /** A sale above the policy's approval_threshold that carries no manager override. */
+    'APPROVAL_MISSING',
   ]),
   weight: z.number().min(0).max(1),
   detail: z.string().max(500),

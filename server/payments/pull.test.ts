@@ -148,4 +148,27 @@ describe('paginated pull', () => {
       expect((res.body as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
     }
   });
+
+  it('numbers the cursor regex accepts but PostgreSQL cannot cast: 400 VALIDATION_FAILED, not 500', async () => {
+    const t = await enrollTerminal(s, admin, { tenantId: 'shop-huge' });
+    const page = (x: unknown) => `p.${Buffer.from(JSON.stringify(x)).toString('base64url')}`;
+    const queries: Record<string, string>[] = [
+      // One past xid8's largest value (2^64 − 1).
+      { since: '18446744073709551616' },
+      { since: '99999999999999999999' },
+      { since: page(['18446744073709551616', '1', 'catalog', null]) },
+      { since: page(['0', '18446744073709551616', 'catalog', null]) },
+      // seq_from is a bigint: 2^63 − 1 at most.
+      { since: page(['0', '1', 'bundles', '9223372036854775808']) },
+      { since: page(['0', '1', 'bundles', '99999999999999999999']) },
+    ];
+    for (const query of queries) {
+      const res = await pull(t, query);
+      expect(res.status, JSON.stringify(query)).toBe(400);
+      expect((res.body as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
+    }
+    // The largest values themselves are cursors: a page, not an error.
+    expect((await pull(t, { since: '18446744073709551615' })).status).toBe(200);
+    expect((await pull(t, { since: page(['0', '1', 'bundles', '9223372036854775807']) })).status).toBe(200);
+  });
 });

@@ -31,6 +31,10 @@ interface Position {
 }
 
 const XID = /^\d{1,20}$/;
+/** xid8 and bigint (seq_from) bounds: a larger number would reach PostgreSQL's cast and answer 500. */
+const XID8_MAX = 2n ** 64n - 1n;
+const BIGINT_MAX = 2n ** 63n - 1n;
+const isXid = (v: string): boolean => XID.test(v) && BigInt(v) <= XID8_MAX;
 const PAGE_PREFIX = 'p.';
 const PageCursor = z.tuple([
   z.string().regex(XID),
@@ -42,7 +46,7 @@ const PageCursor = z.tuple([
 /** null: not a cursor this server gave out. */
 export function parseCursor(since: string | undefined): Position | null {
   if (since === undefined) return { since: '0', firstXmin: null, phase: 'catalog', after: null };
-  if (XID.test(since)) return { since, firstXmin: null, phase: 'catalog', after: null };
+  if (isXid(since)) return { since, firstXmin: null, phase: 'catalog', after: null };
   if (!since.startsWith(PAGE_PREFIX)) return null;
   let decoded: unknown;
   try {
@@ -53,7 +57,8 @@ export function parseCursor(since: string | undefined): Position | null {
   const page = PageCursor.safeParse(decoded);
   if (!page.success) return null;
   const [from, firstXmin, phase, after] = page.data;
-  if (phase === 'bundles' && after !== null && !XID.test(after)) return null;
+  if (!isXid(from) || !isXid(firstXmin)) return null;
+  if (phase === 'bundles' && after !== null && !(XID.test(after) && BigInt(after) <= BIGINT_MAX)) return null;
   return { since: from, firstXmin, phase, after };
 }
 

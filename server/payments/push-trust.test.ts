@@ -180,6 +180,7 @@ describe("the terminal's word never loosens a limit", () => {
     expect(outcomes[0]!.status).toBe('quarantined');
     expect(outcomes[0]!.reasons.map((r) => r.code)).toEqual([
       'AMOUNT_OVER_LIMIT',
+      'APPROVAL_MISSING',
       'UNSYNCED_TOTAL_OVER_LIMIT',
     ]);
     expect(outcomes[0]).toEqual(outcomes[1]);
@@ -187,9 +188,40 @@ describe("the terminal's word never loosens a limit", () => {
   });
 });
 
+describe('a sale above approval_threshold needs a manager override the server can see', () => {
+  // SN_POLICY: approval_threshold 50,000, max_offline_amount 100,000 XOF.
+  it('a 79,000 XOF sale with no override: review with APPROVAL_MISSING, held, not posted', async () => {
+    const ledger = await ledgerRows();
+    const t = await enrollTerminal(s, admin);
+    const sale = t.sale({ price: 79_000, tax: 0 });
+    const res = await push(s, await t.bundle([sale]));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.status).toBe('review');
+    expect(res.body.reasons.map((r) => r.code)).toEqual(['APPROVAL_MISSING']);
+    await runOnce({ pool: s.pool, workerId: 'trust-test' });
+    const held = await s.pool.query<{ status: string }>(
+      'SELECT status FROM offline_transactions WHERE sale_id = $1',
+      [sale.sale_id],
+    );
+    expect(held.rows).toEqual([{ status: 'held' }]);
+    expect(await ledgerRows()).toBe(ledger);
+  });
+
+  it('the same sale with an override, and one at the threshold without: accepted', async () => {
+    const t = await enrollTerminal(s, admin);
+    const approved = t.sale({ price: 79_000, tax: 0, override: true });
+    const atThreshold = t.sale({ price: 50_000, tax: 0 });
+    const res = await push(s, await t.bundle([approved, atThreshold]));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.status).toBe('accepted');
+    expect(res.body.reasons.map((r) => r.code)).toEqual(['OVERRIDE_USED']);
+  });
+});
+
 describe('cutting what was taken offline into small bundles does not loosen max_unsynced_amount', () => {
-  // 300,000 XOF unsynced at most; each bundle below holds 120,000 XOF in two 60,000 sales.
-  const NE = { ...SN_POLICY, country: 'NE', max_unsynced_amount: 300_000 };
+  // 300,000 XOF unsynced at most; each bundle below holds 120,000 XOF in two 60,000 sales, under
+  // NE's approval_threshold so that only the unsynced total is at stake.
+  const NE = { ...SN_POLICY, country: 'NE', max_unsynced_amount: 300_000, approval_threshold: 60_000 };
   const pair = (t: Terminal, at?: Date) =>
     [0, 1].map(() => t.sale({ price: 60_000 - 180, tax: 180, ...(at ? { createdAt: at } : {}) }));
 

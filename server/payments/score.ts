@@ -8,7 +8,8 @@ import type { BundleStatus, Policy, ScoreReason } from '../../protocol/http';
  *
  * Weights are chosen so that one reason alone lands where it should:
  * - review (0.15–0.35): sequence gap, clock anomaly, daily count or unsynced total over the policy,
- *   strong velocity;
+ *   strong velocity, a sale above approval_threshold with no manager override (a terminal that
+ *   skipped the approval step: held for a person, not posted);
  * - quarantine (> 0.35): an amount over the policy's maximum, a chain break, an invalid sale, a
  *   refund or void that does not fit its original (more than remains, other currency or tenant);
  * - review also: a refund or void of a sale the server does not hold (yet: another terminal of the
@@ -32,6 +33,7 @@ export const WEIGHTS = {
   REFUND_UNKNOWN_ORIGINAL: 0.2,
   REFUND_MISMATCH: 0.4,
   DUPLICATE_QR: 0.4,
+  APPROVAL_MISSING: 0.2,
 } as const;
 
 /** A cashier rings up at most a few sales a minute; more in any 60 s window is unusual. */
@@ -110,6 +112,8 @@ export interface SaleFacts {
   peakPerMinute: number;
   /** Totals of the sales of kind 'sale', per currency, whatever their `online` flag. */
   offlineSaleTotals: [currency: string, totals: number[]][];
+  /** Totals of the sales of kind 'sale' that carry no manager override, per currency. */
+  unapprovedSaleTotals: [currency: string, totals: number[]][];
   /** Sales of any kind per UTC day ('2025-01-15'), whatever their `online` flag. */
   offlineByDay: [day: string, count: number][];
   /** Every currency a sale, refund or void of the bundle is in; the push refuses all but the policy's. */
@@ -126,6 +130,7 @@ export interface SaleFacts {
 export function saleFacts(sales: readonly Sale[]): SaleFacts {
   const times = sales.map((s) => Date.parse(s.created_at));
   const totals = new Map<string, number[]>();
+  const unapproved = new Map<string, number[]>();
   const perDay = new Map<string, number>();
   const tokens = new Map<string, number>();
   const currencies = new Set<string>();
@@ -138,6 +143,8 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
       const list = totals.get(s.currency);
       if (list) list.push(s.total_minor);
       else totals.set(s.currency, [s.total_minor]);
+      if (s.override === undefined)
+        unapproved.set(s.currency, [...(unapproved.get(s.currency) ?? []), s.total_minor]);
     }
     for (const t of s.tenders) if (t.card) tokens.set(t.card.token, (tokens.get(t.card.token) ?? 0) + 1);
     if (s.override !== undefined) overrides++;
@@ -145,6 +152,7 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
   return {
     peakPerMinute: peakPerMinute(times),
     offlineSaleTotals: [...totals],
+    unapprovedSaleTotals: [...unapproved],
     offlineByDay: [...perDay],
     currencies: [...currencies],
     backwards: times.some((t, i) => i > 0 && t < times[i - 1]!),
@@ -196,6 +204,18 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
         'AMOUNT_NEAR_LIMIT',
         WEIGHTS.AMOUNT_NEAR_LIMIT,
         `${near.length} sale(s) within ${Math.round((1 - NEAR_LIMIT_RATIO) * 100)} % of max_offline_amount`,
+      );
+
+    // The terminal asks for a manager override above approval_threshold (docs/sync.md); a terminal
+    // that skipped it (modified, or not ours) must not get its sale posted unseen.
+    const unapproved = (
+      facts.unapprovedSaleTotals.find(([currency]) => currency === policy.currency)?.[1] ?? []
+    ).filter((total) => total > policy.approval_threshold);
+    if (unapproved.length > 0)
+      add(
+        'APPROVAL_MISSING',
+        WEIGHTS.APPROVAL_MISSING,
+        `${unapproved.length} sale(s) above approval_threshold ${policy.approval_threshold} ${policy.currency} without a manager override`,
       );
 
     const overDays = facts.offlineByDay.filter(
