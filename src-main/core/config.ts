@@ -19,6 +19,14 @@ export interface CoreConfig {
   clock?: () => number;
   /** Where IT's provisioning file is looked for and which organisation keys are trusted (tests). */
   provisioning?: { env?: NodeJS.ProcessEnv; orgKeys?: readonly string[] };
+  /**
+   * Whether a laptop may pin the server signing key the server's (unauthenticated) answer names
+   * when the build pins none. Development and tests only: the Electron shell passes false when
+   * app.isPackaged, so a packaged laptop takes the key only from its build (issue #16).
+   */
+  trustServerKeyOnFirstUse?: boolean;
+  /** The server signing key to treat as the build's pinned one (tests); default deploy/pinned-keys.ts. */
+  serverSigningKeyPem?: string | null;
 }
 
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8098';

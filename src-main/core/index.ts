@@ -182,6 +182,10 @@ export async function createCore(
           return enrollment.state === 'enrolled' ? enrollment.serverUrl : null;
         },
         enrolledKeyPem: () => enrollmentStore.current.server?.signingPublicKeyPem ?? null,
+        trustServerKeyOnFirstUse: config.trustServerKeyOnFirstUse ?? true,
+        ...(config.serverSigningKeyPem === undefined
+          ? {}
+          : { buildPinnedKeyPem: config.serverSigningKeyPem }),
         content,
         ...(config.clock ? { clock: config.clock } : {}),
       });

@@ -9,7 +9,7 @@ import { APP_ORIGIN, hardenApp, trustedSenderCheck } from './security';
 export interface ShellOptions {
   /** Folder of the built main bundle; preload and renderer sit beside it (out/preload, out/renderer). */
   outDir: string;
-  buildCore: (env: { appVersion: string }) => Promise<Core>;
+  buildCore: (env: { appVersion: string; isPackaged: boolean }) => Promise<Core>;
 }
 
 /** The Electron shell: windows, IPC and protocols. Everything else lives in the core. */
@@ -56,7 +56,7 @@ export function runShell(options: ShellOptions): void {
     async () => {
       hardenApp(devOrigin);
       serveRenderer(join(options.outDir, '../renderer'), () => core?.content);
-      core = await options.buildCore({ appVersion: app.getVersion() });
+      core = await options.buildCore({ appVersion: app.getVersion(), isPackaged: app.isPackaged });
       // While a licensed material is open, ask the OS to keep the window out of screen captures.
       core.content.watch((open) => mainWindow?.setContentProtection(open > 0));
       bindIpc(

@@ -413,6 +413,8 @@ export const en = {
     DEVICE_NOT_FOUND: 'This laptop is not registered (or was removed) on the server.',
     LICENCE_SIGNATURE_INVALID: 'The licence on this laptop has been altered: it is refused.',
     SERVER_KEY_UNKNOWN: 'The server’s signing key is not known yet: connect to the server once.',
+    SERVER_KEY_NOT_PROVISIONED:
+      'This copy of Outpost does not carry your school’s server key, so licences cannot be checked: IT must install a provisioned build.',
     SERVER_STATEMENT_INVALID:
       'The server’s answer could not be verified (it may not be your school’s server): it was ignored.',
     LICENCE_WRONG_DEVICE: 'This licence belongs to another device.',

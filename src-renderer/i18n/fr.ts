@@ -429,6 +429,8 @@ export const fr: Messages = {
     LICENCE_SIGNATURE_INVALID: 'La licence sur cet ordinateur a été modifiée : elle est refusée.',
     SERVER_KEY_UNKNOWN:
       'La clé de signature du serveur est encore inconnue : connectez-vous une fois au serveur.',
+    SERVER_KEY_NOT_PROVISIONED:
+      'Cette copie d’Outpost ne contient pas la clé du serveur de votre école, les licences ne peuvent donc pas être vérifiées : le service informatique doit installer une version provisionnée.',
     SERVER_STATEMENT_INVALID:
       'La réponse du serveur n’a pas pu être vérifiée (ce n’est peut-être pas le serveur de votre école) : elle a été ignorée.',
     LICENCE_WRONG_DEVICE: 'Cette licence appartient à un autre appareil.',

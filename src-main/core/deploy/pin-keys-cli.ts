@@ -6,13 +6,13 @@
  *                                 comma-separated, or SPKI PEM blocks
  *   OUTPOST_RELEASE_PUBLIC_KEYS   release keys (updates): `id=rawBase64url`, comma-separated;
  *                                 two during a rotation (the current key and the next one)
- *   OUTPOST_SERVER_SIGNING_PUBLIC_KEY  optional: the server's Ed25519 signing key (raw base64url or
- *                                 SPKI PEM). Pinned, licences and signed server time verify against
- *                                 it alone; unset, each device trusts the key it first learns
- *                                 (kept in its encrypted store, docs/reader.md)
+ *   OUTPOST_SERVER_SIGNING_PUBLIC_KEY  the server's Ed25519 signing key (raw base64url or SPKI PEM).
+ *                                 Licences and signed server time verify against it alone. Required:
+ *                                 a packaged laptop never learns this key from the network, where a
+ *                                 student's own proxy could answer first with theirs (issue #16)
  *
- * Refuses (exit 2) when either is missing or holds something that is not an Ed25519 public key:
- * a package that trusts nothing would never accept a provisioning file or an update.
+ * Refuses (exit 2) when any is missing or holds something that is not an Ed25519 public key:
+ * a package that trusts nothing would never accept a provisioning file, an update or a licence.
  */
 import { writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -72,13 +72,25 @@ export const PINNED_SERVER_SIGNING_KEY: string | null = ${JSON.stringify(serverS
 `;
 }
 
-async function main(): Promise<void> {
-  const org = parseOrgKeys(process.env.OUTPOST_ORG_PUBLIC_KEYS);
-  const release = parseReleaseKeys(process.env.OUTPOST_RELEASE_PUBLIC_KEYS);
+/** The keys a package pins, from the environment; throws (so packaging stops) when one is missing. */
+export function keysFromEnv(env: NodeJS.ProcessEnv): {
+  org: string[];
+  release: { id: string; publicKey: string }[];
+  serverKey: string;
+} {
+  const org = parseOrgKeys(env.OUTPOST_ORG_PUBLIC_KEYS);
+  const release = parseReleaseKeys(env.OUTPOST_RELEASE_PUBLIC_KEYS);
   if (org.length === 0) throw new TypeError('OUTPOST_ORG_PUBLIC_KEYS is not set');
   if (release.length === 0) throw new TypeError('OUTPOST_RELEASE_PUBLIC_KEYS is not set');
-  const serverKey = process.env.OUTPOST_SERVER_SIGNING_PUBLIC_KEY?.trim() || null;
-  if (serverKey) importPublicKey(serverKey); // throws on anything but Ed25519
+  const serverKey = env.OUTPOST_SERVER_SIGNING_PUBLIC_KEY?.trim();
+  // Without it a packaged laptop could check licences against nothing it can trust (issue #16).
+  if (!serverKey) throw new TypeError('OUTPOST_SERVER_SIGNING_PUBLIC_KEY is not set');
+  importPublicKey(serverKey); // throws on anything but Ed25519
+  return { org, release, serverKey: serverKey.replace(/\r\n/g, '\n') };
+}
+
+async function main(): Promise<void> {
+  const { org, release, serverKey } = keysFromEnv(process.env);
   const target = fileURLToPath(new URL('./pinned-keys.ts', import.meta.url));
   await writeFile(target, renderPinnedKeys(org, release, serverKey));
   console.log(

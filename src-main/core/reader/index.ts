@@ -28,6 +28,8 @@ export interface ReaderDeps {
   enrolledKeyPem: () => string | null;
   /** The build's pinned server key (default: deploy/pinned-keys.ts); tests pass their own. */
   buildPinnedKeyPem?: string | null;
+  /** CoreConfig.trustServerKeyOnFirstUse: development only, never in a packaged build. */
+  trustServerKeyOnFirstUse: boolean;
   content: ContentSessions;
   /** The system clock (CoreConfig.clock): Date.now unless a test or the e2e host moves it. */
   clock?: () => number;
@@ -103,6 +105,7 @@ export async function createReader(deps: ReaderDeps): Promise<Reader> {
           deps.buildPinnedKeyPem === undefined ? PINNED_SERVER_SIGNING_KEY : deps.buildPinnedKeyPem,
         enrolledKeyPem: deps.enrolledKeyPem,
         serverUrl: deps.serverUrl,
+        trustOnFirstUse: deps.trustServerKeyOnFirstUse,
       }),
     clock,
     content: deps.content,

@@ -22,6 +22,8 @@ export const ReaderErrorCode = {
   MANIFEST_MISMATCH: 'MANIFEST_MISMATCH',
   NOT_ENROLLED: 'NOT_ENROLLED',
   SERVER_KEY_UNKNOWN: 'SERVER_KEY_UNKNOWN',
+  /** A packaged laptop whose build pins no server key: it never learns one from the network (#16). */
+  SERVER_KEY_NOT_PROVISIONED: 'SERVER_KEY_NOT_PROVISIONED',
   /** A server answer whose signed statement did not verify (issue #16): nothing of it was applied. */
   SERVER_STATEMENT_INVALID: 'SERVER_STATEMENT_INVALID',
   STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',

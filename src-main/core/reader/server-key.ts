@@ -23,6 +23,12 @@ export interface ServerKeySources {
   /** The key enrollment received (POS enrollment), from the encrypted enrollment record. */
   enrolledKeyPem: () => string | null;
   serverUrl: () => string | null;
+  /**
+   * Whether a key may be learnt from the server's unauthenticated answer and pinned on first use.
+   * Development only (browser host, tests): in a packaged build whoever controls the first contact
+   * (a student's own proxy or CA) would choose the key every licence is checked against (#16).
+   */
+  trustOnFirstUse: boolean;
 }
 
 function ed25519(pem: string): KeyObject {
@@ -37,8 +43,10 @@ function ed25519(pem: string): KeyObject {
  * The Ed25519 key licences and signed server time must verify against (issue #16). In order: the
  * build's pinned key; else the key pinned in the encrypted store on first use, which nothing later
  * replaces (not the server, whose answer a proxy could forge, nor any plain file); else, the first
- * time, the key enrollment received or the server publishes, which is then pinned. A server key
- * rotation therefore takes a new build or a new registration of the device.
+ * time, the key POS enrollment received (an answer the till's one-time code authenticates) or, in
+ * development only (trustOnFirstUse), the key the server publishes, which is then pinned. A packaged
+ * laptop without a pinned key refuses with SERVER_KEY_NOT_PROVISIONED instead of trusting the
+ * network. A server key rotation therefore takes a new build or a new registration of the device.
  */
 export async function serverSigningKey(sources: ServerKeySources): Promise<KeyObject> {
   if (sources.buildPinnedPem) return ed25519(sources.buildPinnedPem);
@@ -46,6 +54,12 @@ export async function serverSigningKey(sources: ServerKeySources): Promise<KeyOb
   const pinned = pinnedDoc ? z.string().safeParse(JSON.parse(pinnedDoc.value)) : null;
   if (pinned?.success) return ed25519(pinned.data);
   let pem = sources.enrolledKeyPem();
+  if (!pem && !sources.trustOnFirstUse) {
+    throw new ApiError(
+      'SERVER_KEY_NOT_PROVISIONED',
+      "This build does not carry the server's signing key: IT must install a provisioned build.",
+    );
+  }
   if (!pem) {
     const serverUrl = sources.serverUrl();
     if (!serverUrl) throw new ApiError('NOT_ENROLLED', 'This laptop is not registered with a server.');
