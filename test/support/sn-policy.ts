@@ -13,4 +13,4 @@ export const SN_POLICY_INPUT = {
 } as const satisfies PolicyInput;
 
 /** The same policy as a terminal holds it after the server answered with version 1. */
-export const SN_POLICY: Policy = { ...SN_POLICY_INPUT, version: 1, updated_at: new Date(0).toISOString() };
+export const SN_POLICY: Policy = { ...SN_POLICY_INPUT, version: 1, updated_at: '2025-01-01T00:00:00.000Z' };

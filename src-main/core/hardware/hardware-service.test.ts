@@ -222,20 +222,32 @@ describe('hardware service', () => {
     const service = await start(dir);
     const good = { deviceId: keyboard.id, wedge: { prefix: ']C1', suffix: '', terminator: 'enter' } };
     await callCommand(api(service), 'hardware.choose', { role: 'scanner', choice: good });
-    const bad = [
-      { role: 'scanner', choice: { ...good, wedge: { ...good.wedge, prefix: '\u001b[' } } },
-      { role: 'scanner', choice: { ...good, wedge: { ...good.wedge, suffix: '\r' } } },
-      { role: 'scanner', choice: { ...good, wedge: { ...good.wedge, suffix: '123456789' } } },
-      { role: 'scanner', choice: { ...good, wedge: { ...good.wedge, terminator: 'cr' } } },
-      { role: 'scanner', choice: { ...good, wedge: { prefix: '#', suffix: '$' } } },
-      { role: 'scanner', choice: { ...good, wedge: { ...good.wedge, minLength: 1 } } },
-      { role: 'cardReader', choice: { deviceId: reader.id, wedge: good.wedge } },
+    // Control characters are refused at the dispatch edge, before the schema (issue #16).
+    const bad: [input: unknown, code: string][] = [
+      [
+        { role: 'scanner', choice: { ...good, wedge: { ...good.wedge, prefix: '\u001b[' } } },
+        'CONTROL_CHARACTERS',
+      ],
+      [
+        { role: 'scanner', choice: { ...good, wedge: { ...good.wedge, suffix: '\r' } } },
+        'CONTROL_CHARACTERS',
+      ],
+      [
+        { role: 'scanner', choice: { ...good, wedge: { ...good.wedge, suffix: '123456789' } } },
+        'INVALID_INPUT',
+      ],
+      [{ role: 'scanner', choice: { ...good, wedge: { ...good.wedge, terminator: 'cr' } } }, 'INVALID_INPUT'],
+      [{ role: 'scanner', choice: { ...good, wedge: { prefix: '#', suffix: '$' } } }, 'INVALID_INPUT'],
+      [{ role: 'scanner', choice: { ...good, wedge: { ...good.wedge, minLength: 1 } } }, 'INVALID_INPUT'],
+      [{ role: 'cardReader', choice: { deviceId: reader.id, wedge: good.wedge } }, 'INVALID_INPUT'],
     ];
-    for (const input of bad) {
+    for (const [input, code] of bad) {
       await expect(
         callCommand(api(service), 'hardware.choose', input),
         JSON.stringify(input),
-      ).rejects.toMatchObject({ code: 'INVALID_INPUT' });
+      ).rejects.toMatchObject({
+        code,
+      });
     }
     expect(await saved(dir)).toMatchObject({ choices: { scanner: good, cardReader: null } });
   });

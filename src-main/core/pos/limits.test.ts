@@ -19,7 +19,7 @@ const policy: Policy = {
   approval_threshold: 50_000,
   enabled: true,
   version: 1,
-  updated_at: new Date(0).toISOString(),
+  updated_at: '2025-01-01T00:00:00.000Z',
 };
 const now = Date.UTC(2025, 0, 15, 12);
 const state = (over: Partial<Parameters<typeof limitBreaches>[1]> = {}) => ({

@@ -97,7 +97,7 @@ describe('tenders and change', () => {
       seq: 1,
       prev_hash: GENESIS_HASH,
       kind: 'sale',
-      created_at: new Date(0).toISOString(),
+      created_at: '2025-01-15T12:00:00.000Z',
       online: false,
       currency: 'XOF',
       lines,
@@ -113,7 +113,7 @@ describe('Z-report', () => {
     const base = {
       device_id: 'd',
       prev_hash: GENESIS_HASH,
-      created_at: new Date(0).toISOString(),
+      created_at: '2025-01-15T12:00:00.000Z',
       online: false,
       currency: 'XOF',
     };
