@@ -54,7 +54,7 @@ async function sealed(t: Terminal, sales: Sale[]) {
 const count = async (table: string) =>
   Number((await s.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
 
-describe('control characters in pushed sales', () => {
+describe('malformed values inside a genuine, signed bundle', () => {
   it('refuses a NUL in a QR payer_ref with 400 INVALID_BUNDLE, storing nothing', async () => {
     const till = await enrollTerminal(s, admin);
     const clean = till.sale({ tender: 'qr' });
@@ -64,6 +64,28 @@ describe('control characters in pushed sales', () => {
     const first = till.sale();
     const chained: Sale = { ...dirty, seq: first.seq + 1, prev_hash: saleHash(first) };
     const envelope = await sealed(till, [first, chained]);
+    const before = { bundles: await count('offline_tx_bundles'), sales: await count('offline_transactions') };
+
+    const res = await push(s, envelope);
+    expect([res.status, res.body.error?.code]).toEqual([400, 'INVALID_BUNDLE']);
+    expect({
+      bundles: await count('offline_tx_bundles'),
+      sales: await count('offline_transactions'),
+    }).toEqual(before);
+  });
+
+  // Attack (issue #16 review, F4): PostgreSQL has no year 0, and the push cast sale dates in SQL
+  // before anything refused them: a genuine bundle dated 0000-01-01 answered 500, retried forever.
+  it('refuses a sale dated year 0000 with 400 INVALID_BUNDLE, storing nothing', async () => {
+    const till = await enrollTerminal(s, admin);
+    const first = till.sale();
+    const ancient: Sale = {
+      ...till.sale(),
+      seq: first.seq + 1,
+      prev_hash: saleHash(first),
+      created_at: '0000-01-01T00:00:00.000Z',
+    };
+    const envelope = await sealed(till, [first, ancient]);
     const before = { bundles: await count('offline_tx_bundles'), sales: await count('offline_transactions') };
 
     const res = await push(s, envelope);
