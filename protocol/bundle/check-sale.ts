@@ -135,7 +135,17 @@ function arithmeticIssues(sale: Sale): SaleIssue[] {
  * card out and whose digits are there by chance (UUIDs, base64url hashes and signatures, where a
  * dash can join digit runs into a Luhn-valid number).
  */
-const NOT_SCANNED = new Set(['sale_id', 'original_sale_id', 'prev_hash', 'signature']);
+const NOT_SCANNED = new Set([
+  'sale_id',
+  'original_sale_id',
+  'prev_hash',
+  'signature',
+  // The registered device's id (the header must name the same): test tills' ids such as
+  // POS-123456-7-12345673 joined by dashes into a Luhn-valid run, and their sales were quarantined.
+  'device_id',
+  // A schema-checked ISO timestamp; its dashes join digit groups too.
+  'created_at',
+]);
 /**
  * Every pattern of the rule needs a `%`, `;` or `^`, or 12 digits in all (removing UUIDs, as the
  * rule does, only removes digits): most strings (names, brands, short codes) pass at once. The

@@ -155,6 +155,9 @@ describe('checkSale', () => {
     expect(codes(cashSale({ lines: [{ ...line, name: 'Stabilo pen 4006381333931' }] }))).toEqual([]);
     expect(codes(cashSale({ lines: [{ ...line, name: 'Coca-Cola 1.5L x 12' }] }))).toEqual([]);
     expect(codes(cashSale({ lines: [{ ...line, sku: pan }] }))).toEqual(['CARD_NUMBER_PRESENT']);
+    // Identifiers and timestamps are not free text: a device id whose digits join into a
+    // Luhn-valid run is not card data.
+    expect(codes(cashSale({ device_id: 'POS-123456-7-12345673' }))).toEqual([]);
     // The message says what was found, never the text.
     const hit = checkSale(cashSale({ lines: [{ ...line, name: '4111 1111 1111 1111' }] }));
     expect(JSON.stringify(hit)).not.toMatch(/4111|1111/);
