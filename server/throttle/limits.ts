@@ -13,8 +13,16 @@ export interface Limit {
 }
 
 export const THROTTLE_LIMITS = {
-  /** Wrong passwords for one account (any address); a success resets it. 10 guesses per 15 min. */
-  signInFailuresPerAccount: { points: 10, seconds: 15 * 60 },
+  /**
+   * Wrong passwords for one account from one address; a success there resets it. 10 guesses per
+   * 15 min. Keyed by address too, so a stranger elsewhere cannot lock the account's owner out.
+   */
+  signInFailuresPerAccountAndAddress: { points: 10, seconds: 15 * 60 },
+  /**
+   * Wrong passwords for one account from every address together: a guesser spread over many
+   * addresses. High enough that one stranger's 10 guesses never reach it; a success resets it.
+   */
+  signInFailuresPerAccount: { points: 100, seconds: 15 * 60 },
   /** Failed sign-ins from one address (any account): a password sprayer across accounts. */
   signInFailuresPerAddress: { points: 100, seconds: 15 * 60 },
   /** Refused refresh tokens from one address: guessing or replaying tokens. */

@@ -17,6 +17,12 @@ export function throttleRules(route: RouteName, req: Request, body: unknown): Th
     case 'signIn': {
       const email = field('email')?.toLowerCase() ?? '';
       return [
+        {
+          limit: 'signInFailuresPerAccountAndAddress',
+          subject: `${email}\n${address}`,
+          counts: 'failures',
+          resetOnSuccess: true,
+        },
         { limit: 'signInFailuresPerAccount', subject: email, counts: 'failures', resetOnSuccess: true },
         { limit: 'signInFailuresPerAddress', subject: address, counts: 'failures' },
       ];

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenResponse } from '../../protocol/http';
 import { createPool } from '../db/pool';
@@ -45,11 +46,26 @@ const throttled = async (limit: string) =>
   (await metrics.rateLimitExceeded.get()).values.find((v) => v.labels.limit === limit)?.value ?? 0;
 const signIn = (email: string, password: string) =>
   s.call('POST', '/auth/sign-in', { body: { email, password } });
+/** A sign-in sent from another loopback address, as a client elsewhere would be seen. */
+const signInFrom = (localAddress: string, email: string, password: string) =>
+  new Promise<number>((resolve, reject) => {
+    const body = JSON.stringify({ email, password });
+    const req = request(
+      `${s.url}/auth/sign-in`,
+      { method: 'POST', localAddress, headers: { 'content-type': 'application/json' } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 
 describe('sign-in throttling', () => {
   it('refuses guesses after 10 wrong passwords with 429 TOO_MANY_REQUESTS and Retry-After, before scrypt', async () => {
     const scryptBefore = await scryptRuns();
-    const refusedBefore = await throttled('signInFailuresPerAccount');
+    const refusedBefore = await throttled('signInFailuresPerAccountAndAddress');
     const statuses: number[] = [];
     for (let i = 1; i <= 30; i++) {
       const before = await scryptRuns();
@@ -66,7 +82,7 @@ describe('sign-in throttling', () => {
     }
     expect(statuses).toEqual([...Array<number>(10).fill(401), ...Array<number>(20).fill(429)]);
     expect((await scryptRuns()) - scryptBefore).toBe(10);
-    expect((await throttled('signInFailuresPerAccount')) - refusedBefore).toBe(20);
+    expect((await throttled('signInFailuresPerAccountAndAddress')) - refusedBefore).toBe(20);
 
     // The right password does not get through the lockout either, and costs no scrypt.
     const before = await scryptRuns();
@@ -77,6 +93,7 @@ describe('sign-in throttling', () => {
 
   it('holds across server replicas: the counters are in PostgreSQL', async () => {
     for (let i = 0; i < 10; i++) expect((await signIn('victim@throttle.test', 'wrong')).status).toBe(401);
+
     // Another replica: its own pool and its own limiter objects, the same database.
     const pool = createPool(s.dbUrl);
     try {
@@ -85,7 +102,14 @@ describe('sign-in throttling', () => {
       const res = { setHeader: (k: string, v: string) => void (headers[k] = v) };
       await expect(
         other.enter(
-          [{ limit: 'signInFailuresPerAccount', subject: 'victim@throttle.test', counts: 'failures' }],
+          // The guesses came from 127.0.0.1: the account-and-address counter is at its limit.
+          [
+            {
+              limit: 'signInFailuresPerAccountAndAddress',
+              subject: 'victim@throttle.test\n127.0.0.1',
+              counts: 'failures',
+            },
+          ],
           res as never,
         ),
       ).rejects.toMatchObject({ status: 429, code: 'TOO_MANY_REQUESTS' });
@@ -93,6 +117,23 @@ describe('sign-in throttling', () => {
     } finally {
       await pool.end();
     }
+  });
+
+  // Attack (second review of #16, M2): 10 wrong passwords for a teacher's email from anywhere made
+  // her right password 429 for 15 minutes. The owner's own address is now counted apart.
+  it('does not let a stranger at another address lock the account owner out', async () => {
+    for (let i = 0; i < 12; i++)
+      expect(await signInFrom('127.0.0.5', 'victim@throttle.test', `guess ${i}`)).toBe(i < 10 ? 401 : 429);
+    expect((await signIn('victim@throttle.test', PASSWORD)).status).toBe(200);
+  });
+
+  it('still stops a guesser spread over many addresses at the account-wide cap', async () => {
+    const statuses: number[] = [];
+    for (let a = 1; a <= 11; a++)
+      for (let i = 0; i < 10; i++)
+        statuses.push(await signInFrom(`127.0.1.${a}`, 'victim@throttle.test', `g${i}`));
+    expect(statuses.slice(0, 100)).toEqual(Array<number>(100).fill(401));
+    expect(statuses.slice(100)).toEqual(Array<number>(10).fill(429));
   });
 
   it('gives an account a clean slate after a successful sign-in', async () => {
