@@ -1,4 +1,5 @@
 import { FINGERPRINT_HEADER, Fingerprint, MAX_DEVICES_PER_USER, TrustErrorCode } from '../../protocol/http';
+import { signServerStatement } from '../../protocol/licence';
 import { appendAudit } from '../audit/chain';
 import { withTransaction } from '../db/tx';
 import { HttpError, validate } from '../http/errors';
@@ -172,12 +173,21 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
         ]);
         return policyFor(client, device.country);
       });
+      const serverTime = new Date().toISOString();
       return {
         body: {
           device_id: device.device_id,
           status: device.status,
-          server_time: new Date().toISOString(),
+          server_time: serverTime,
           policy,
+          // A till saves the policy and moves its clock only on this, bound to its request (#16).
+          statement: signServerStatement(deps.keys.signing, {
+            device_id: device.device_id,
+            request_nonce: body.request_nonce ?? null,
+            server_time: serverTime,
+            licences: [],
+            policy,
+          }),
         },
       };
     },

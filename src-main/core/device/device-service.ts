@@ -1,4 +1,6 @@
+import type { KeyObject } from 'node:crypto';
 import { BehaviorSubject, type Observable } from 'rxjs';
+import { z } from 'zod';
 import { ApiError, type Enrollment } from '../../../protocol/api';
 import type { KeyStore } from '../../../native/keystore';
 import { serverRequest } from '../net/server-client';
@@ -6,12 +8,17 @@ import type { EnrollmentRecord, EnrollmentStore } from './enrollment-store';
 import { loadOrCreateIdentity, type DeviceIdentity } from './identity';
 import { TokenResponse } from '../../../protocol/http/auth';
 import { CheckInResponse, DeviceRecord, EnrollResponse } from '../../../protocol/http/devices';
+import { newRequestNonce } from '../../../protocol/licence';
+import { checkPolicyStatement } from './policy-statement';
 
 export interface IdentityView {
   deviceId: string | null;
   fingerprint: string | null;
   error: string | null;
 }
+
+/** The check-in answer as read here: a missing statement is POLICY_STATEMENT_INVALID, not "not understood". */
+const CheckInAnswer = CheckInResponse.extend({ statement: z.unknown().optional() });
 
 /** Keychain account of the signed-in student's refresh token (laptops only). */
 export const REFRESH_TOKEN_ACCOUNT = 'user:refresh-token';
@@ -32,6 +39,8 @@ export class DeviceService {
     private readonly keyStore: KeyStore,
     private readonly store: EnrollmentStore,
     private readonly platform: string,
+    /** The server signing key a check-in's signed policy and time must verify against (reader/server-key.ts). */
+    private readonly serverKey: () => Promise<KeyObject>,
   ) {}
 
   /** Reads (or creates) the identity; a keychain failure is reported, not fatal, so the UI can say so. */
@@ -171,14 +180,15 @@ export class DeviceService {
     const current = this.store.current;
     if (current.enrollment.state !== 'enrolled' || !current.enrollment.serverUrl) return current.enrollment;
     const identity = await this.signingIdentity();
+    const requestNonce = newRequestNonce();
     let answer;
     try {
       answer = await serverRequest(current.enrollment.serverUrl, {
         method: 'POST',
         path: '/offline/devices/check-in',
-        body: { fingerprint: identity.fingerprint },
+        body: { fingerprint: identity.fingerprint, request_nonce: requestNonce },
         device: { deviceId: identity.deviceId, key: identity.signingKey },
-        response: CheckInResponse,
+        response: CheckInAnswer,
       });
     } catch (error) {
       if (error instanceof ApiError && error.code === 'DEVICE_NOT_FOUND') {
@@ -188,6 +198,12 @@ export class DeviceService {
       }
       throw error;
     }
+    // Before anything is saved: an answer that does not verify changes nothing (#16).
+    const standing = checkPolicyStatement(answer.statement, {
+      serverKey: await this.serverKey(),
+      deviceId: identity.deviceId,
+      requestNonce,
+    });
     const now = new Date();
     const revoked = answer.status !== 'active';
     const record = await this.store.save({
@@ -197,8 +213,8 @@ export class DeviceService {
         state: revoked ? 'revoked' : 'enrolled',
         lastCheckInAt: now.toISOString(),
       },
-      policy: answer.policy,
-      serverClockOffsetMs: Date.parse(answer.server_time) - now.getTime(),
+      policy: standing.policy,
+      serverClockOffsetMs: Date.parse(standing.serverTime) - now.getTime(),
     });
     return record.enrollment;
   }
