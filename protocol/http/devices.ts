@@ -79,6 +79,8 @@ export const EnrollRequest = z.object({
   fingerprint: Fingerprint,
   name: plainText(100).optional(),
   platform: plainText(32).optional(),
+  /** Fresh per request; echoed in the signed `statement` (optional for tills from before issue #16). */
+  request_nonce: RequestNonce.optional(),
 });
 export type EnrollRequest = z.infer<typeof EnrollRequest>;
 
@@ -93,8 +95,12 @@ export type ServerPublicKeys = z.infer<typeof ServerPublicKeys>;
 export const EnrollResponse = z.object({
   device: DeviceRecord,
   server: ServerPublicKeys,
+  /** Informational only: a till saves `statement.policy`, never this. */
   policy: Policy.nullable(),
+  /** Informational only: a till trusts `statement.server_time`, never this. */
   server_time: IsoDateTime,
+  /** `server_time` and `policy` signed for this device and the request's `request_nonce`. */
+  statement: ServerStatement,
 });
 export type EnrollResponse = z.infer<typeof EnrollResponse>;
 

@@ -146,6 +146,7 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
         return { device, policy: await policyFor(client, code.country) };
       });
       metrics.devicesRegistered.inc({ via: 'code' });
+      const serverTime = new Date().toISOString();
       return {
         body: {
           device: toDeviceRecord(result.device),
@@ -154,7 +155,15 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
             hpke_public_key: deps.keys.hpke.publicKeyRaw,
           },
           policy: result.policy,
-          server_time: new Date().toISOString(),
+          server_time: serverTime,
+          // As on check-in: the till's first policy and time, bound to its request (#16).
+          statement: signServerStatement(deps.keys.signing, {
+            device_id: result.device.device_id,
+            request_nonce: body.request_nonce ?? null,
+            server_time: serverTime,
+            licences: [],
+            policy: result.policy,
+          }),
         },
       };
     },

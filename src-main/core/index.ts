@@ -92,7 +92,7 @@ export async function createCore(
     config.serverSigningKeyPem === undefined ? PINNED_SERVER_SIGNING_KEY : config.serverSigningKeyPem;
   // The one server key the reader's licences and the till's signed policy and time are checked
   // against: the build's, else the one pinned in the encrypted store (reader/server-key.ts).
-  const serverKey = async () => {
+  const serverKey = async (enrolledKeyPem?: string) => {
     if (!db)
       throw new ApiError(
         'STORE_UNAVAILABLE',
@@ -101,7 +101,7 @@ export async function createCore(
     return serverSigningKey({
       settings: db.rx.collections.settings,
       buildPinnedPem: buildPinnedKeyPem,
-      enrolledKeyPem: () => enrollmentStore.current.server?.signingPublicKeyPem ?? null,
+      enrolledKeyPem: () => enrolledKeyPem ?? enrollmentStore.current.server?.signingPublicKeyPem ?? null,
       serverUrl: enrolledServerUrl,
       trustOnFirstUse: config.trustServerKeyOnFirstUse ?? true,
     });

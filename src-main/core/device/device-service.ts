@@ -17,6 +17,9 @@ export interface IdentityView {
   error: string | null;
 }
 
+/** The enrollment answer as read here: a missing statement is POLICY_STATEMENT_INVALID. */
+const EnrollAnswer = EnrollResponse.extend({ statement: z.unknown().optional() });
+
 /** The check-in answer as read here: a missing statement is POLICY_STATEMENT_INVALID, not "not understood". */
 const CheckInAnswer = CheckInResponse.extend({ statement: z.unknown().optional() });
 
@@ -39,8 +42,12 @@ export class DeviceService {
     private readonly keyStore: KeyStore,
     private readonly store: EnrollmentStore,
     private readonly platform: string,
-    /** The server signing key a check-in's signed policy and time must verify against (reader/server-key.ts). */
-    private readonly serverKey: () => Promise<KeyObject>,
+    /**
+     * The server signing key signed policy and time must verify against (reader/server-key.ts). At
+     * enrollment, before the record is saved, the answer's key is passed as the one enrollment
+     * received; a key the build pins (or one pinned earlier) still comes first.
+     */
+    private readonly serverKey: (enrolledKeyPem?: string) => Promise<KeyObject>,
   ) {}
 
   /** Reads (or creates) the identity; a keychain failure is reported, not fatal, so the UI can say so. */
@@ -90,6 +97,7 @@ export class DeviceService {
   async redeemCode(serverUrl: string, code: string): Promise<Enrollment> {
     this.requireNotEnrolled();
     const identity = await this.signingIdentity();
+    const requestNonce = newRequestNonce();
     const answer = await serverRequest(serverUrl, {
       method: 'POST',
       path: '/offline/enroll',
@@ -100,9 +108,17 @@ export class DeviceService {
         x25519_pub: identity.agreementPublicKey,
         fingerprint: identity.fingerprint,
         platform: this.platform,
+        request_nonce: requestNonce,
       },
       device: { deviceId: identity.deviceId, key: identity.signingKey },
-      response: EnrollResponse,
+      response: EnrollAnswer,
+    });
+    // Nothing is saved unless the statement verifies: with a key the build pins, an answer from
+    // anyone else (its own keys, its own policy) leaves the till unenrolled (#16).
+    const standing = checkPolicyStatement(answer.statement, {
+      serverKey: await this.serverKey(answer.server.signing_public_key_pem),
+      deviceId: identity.deviceId,
+      requestNonce,
     });
     const now = new Date();
     const record = await this.store.save({
@@ -124,8 +140,8 @@ export class DeviceService {
         signingPublicKeyPem: answer.server.signing_public_key_pem,
         hpkePublicKey: answer.server.hpke_public_key,
       },
-      policy: answer.policy ?? null,
-      serverClockOffsetMs: Date.parse(answer.server_time) - now.getTime(),
+      policy: standing.policy,
+      serverClockOffsetMs: Date.parse(standing.serverTime) - now.getTime(),
     });
     return record.enrollment;
   }
