@@ -151,7 +151,7 @@ export const ROUTES = {
     path: '/offline/enroll',
     auth: 'enrollment',
     summary:
-      'Redeem an enrollment code: registers the device and returns the server keys and policy. The request must be signed with the key in pubkey_pem.',
+      "Redeem an enrollment code: registers the device and returns the server keys and policy, the policy and server time also signed in `statement` for the device and the body's `request_nonce` (docs/protocol.md §5.4). The request must be signed with the key in pubkey_pem.",
     body: EnrollRequest,
     status: 201,
     response: EnrollResponse,
