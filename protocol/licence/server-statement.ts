@@ -41,8 +41,8 @@ export const ServerStatement = z.strictObject({
     )
     .max(1000),
   /**
-   * A till's answers (pull, check-in): its country's offline policy, null when the country has none.
-   * Absent from a laptop's answers. A till accepts only a statement that carries it.
+   * A till's answers (pull, check-in, enrollment): its country's offline policy, null when the
+   * country has none. Absent from a laptop's answers. A till accepts only a statement carrying it.
    */
   policy: SignedPolicy.nullable().optional(),
   server_key_id: z.string().min(1).max(64),
