@@ -13,6 +13,7 @@ import {
   Uuid,
   X25519Public,
 } from './common';
+import { RequestNonce, ServerStatement } from '../licence/server-statement';
 import { Policy } from './policies';
 
 export const DeviceStatus = z.enum(['active', 'revoked']);
@@ -78,6 +79,8 @@ export const EnrollRequest = z.object({
   fingerprint: Fingerprint,
   name: plainText(100).optional(),
   platform: plainText(32).optional(),
+  /** Fresh per request; echoed in the signed `statement` (optional for tills from before issue #16). */
+  request_nonce: RequestNonce.optional(),
 });
 export type EnrollRequest = z.infer<typeof EnrollRequest>;
 
@@ -92,22 +95,34 @@ export type ServerPublicKeys = z.infer<typeof ServerPublicKeys>;
 export const EnrollResponse = z.object({
   device: DeviceRecord,
   server: ServerPublicKeys,
+  /** Informational only: a till saves `statement.policy`, never this. */
   policy: Policy.nullable(),
+  /** Informational only: a till trusts `statement.server_time`, never this. */
   server_time: IsoDateTime,
+  /** `server_time` and `policy` signed for this device and the request's `request_nonce`. */
+  statement: ServerStatement,
 });
 export type EnrollResponse = z.infer<typeof EnrollResponse>;
 
 /** Header a device may send its fingerprint in instead of (or as well as) the body. */
 export const FINGERPRINT_HEADER = 'x-outpost-fingerprint';
 
-export const CheckInRequest = z.object({ fingerprint: Fingerprint.optional() });
+export const CheckInRequest = z.object({
+  fingerprint: Fingerprint.optional(),
+  /** Fresh per request; echoed in the signed `statement` (optional for tills from before issue #16). */
+  request_nonce: RequestNonce.optional(),
+});
 export type CheckInRequest = z.infer<typeof CheckInRequest>;
 
 export const CheckInResponse = z.object({
   device_id: DeviceId,
   status: DeviceStatus,
+  /** Informational only: a till trusts `statement.server_time`, never this. */
   server_time: IsoDateTime,
+  /** Informational only: a till saves `statement.policy`, never this. */
   policy: Policy.nullable(),
+  /** `server_time` and `policy` signed for this device and the request's `request_nonce`. */
+  statement: ServerStatement,
 });
 export type CheckInResponse = z.infer<typeof CheckInResponse>;
 

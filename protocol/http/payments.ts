@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { text } from '../text';
 import { Currency, DeviceId, IsoDateTime, NonNegativeMinor, plainText, Uuid } from './common';
+import { RequestNonce, ServerStatement } from '../licence/server-statement';
 import { Policy } from './policies';
 
 /**
@@ -185,11 +186,23 @@ export const PaymentsPullQuery = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1).max(PULL_PAGE_MAX))
     .optional(),
+  /**
+   * Fresh per request (16-32 random bytes, base64url); echoed in the signed `statement`, so an old
+   * answer cannot be replayed. Optional for tills from before issue #16; a current till always sends it.
+   */
+  request_nonce: RequestNonce.optional(),
 });
 
 export const PaymentsPullResponse = z.object({
+  /** Informational only: a till trusts `statement.server_time`, never this. */
   server_time: IsoDateTime,
+  /** Informational only: a till saves `statement.policy`, never this. */
   policy: Policy.nullable(),
+  /**
+   * `server_time` and `policy` signed by the server's signing key, for this device and the request's
+   * `request_nonce` (null when the request carried none): what a till applies (docs/protocol.md).
+   */
+  statement: ServerStatement,
   /**
    * Items changed since the cursor (all of them on the first pull), for the device's tenant, in sku
    * order. A page holds at most `limit` catalog items and bundle outcomes together, catalog first.

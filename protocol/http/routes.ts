@@ -151,7 +151,7 @@ export const ROUTES = {
     path: '/offline/enroll',
     auth: 'enrollment',
     summary:
-      'Redeem an enrollment code: registers the device and returns the server keys and policy. The request must be signed with the key in pubkey_pem.',
+      "Redeem an enrollment code: registers the device and returns the server keys and policy, the policy and server time also signed in `statement` for the device and the body's `request_nonce` (docs/protocol.md §5.4). The request must be signed with the key in pubkey_pem.",
     body: EnrollRequest,
     status: 201,
     response: EnrollResponse,
@@ -168,7 +168,7 @@ export const ROUTES = {
     path: '/offline/devices/check-in',
     auth: 'device',
     summary:
-      'A device confirms its enrollment and gets server time and its country policy. Optional fingerprint in the body or the x-outpost-fingerprint header.',
+      "A device confirms its enrollment and gets server time and its country policy, signed in `statement` for the device and the body's `request_nonce` (fresh per request; docs/protocol.md §5.4): a till applies only the signed ones. Optional fingerprint in the body or the x-outpost-fingerprint header.",
     body: CheckInRequest,
     status: 200,
     response: CheckInResponse,
@@ -276,7 +276,7 @@ export const ROUTES = {
     path: '/offline/sync/payments',
     auth: 'device',
     summary:
-      "Query `since=<cursor>` (optional, from the previous answer) and `limit` (1–1000, default 500). Server time, the device's country policy, catalog items of its tenant and outcomes of its bundles changed since the cursor (at most `limit` together, catalog first), a new cursor, `more` (true: pull again at once with this cursor), and the highest sequence number the server holds for the device. Only a POS terminal of a tenant may pull (a laptop: 403 DEVICE_NOT_TERMINAL).",
+      "Query `since=<cursor>` (optional, from the previous answer), `limit` (1–1000, default 500) and `request_nonce` (fresh per request). Server time, the device's country policy (both also signed in `statement` for this device and `request_nonce`: a till applies only the signed ones, docs/protocol.md §5.4), catalog items of its tenant and outcomes of its bundles changed since the cursor (at most `limit` together, catalog first), a new cursor, `more` (true: pull again at once with this cursor), and the highest sequence number the server holds for the device. Only a POS terminal of a tenant may pull (a laptop: 403 DEVICE_NOT_TERMINAL).",
     status: 200,
     response: PaymentsPullResponse,
     errors: [...signed, P.DEVICE_NOT_TERMINAL],

@@ -57,4 +57,30 @@ describe('server statements', () => {
     expect(refusal({ ...statement, extra: 1 })).toMatch(/malformed/);
     expect(refusal(undefined)).toMatch(/malformed/);
   });
+
+  it("sign a till's policy field by field, and refuse it edited or with a field added or missing", () => {
+    const policy = {
+      country: 'SN',
+      currency: 'XOF',
+      max_offline_amount: 100_000,
+      max_offline_per_device_per_day: 50,
+      max_unsynced_amount: 500_000,
+      max_bundle_age_hours: 72,
+      approval_threshold: 50_000,
+      enabled: true,
+      version: 2,
+      updated_at: '2025-03-01T08:00:00.000Z',
+    };
+    const signed = signServerStatement(
+      { privateKey: server.privateKey, kid: 'k1' },
+      // A field the policy type does not have is left out of what is signed, never carried along.
+      { ...statement, licences: [], policy: { ...policy, note: 'unsigned' } as typeof policy },
+    );
+    expect(verifyServerStatement(signed, expected).policy).toEqual(policy);
+    expect(refusal({ ...signed, policy: { ...policy, approval_threshold: 900_000 } })).toMatch(/not signed/);
+    expect(refusal({ ...signed, policy: { ...policy, extra: 1 } })).toMatch(/malformed/);
+    const { max_bundle_age_hours: _dropped, ...short } = policy;
+    expect(refusal({ ...signed, policy: short })).toMatch(/malformed/);
+    expect(refusal({ ...signed, policy: null })).toMatch(/not signed/);
+  });
 });

@@ -1,13 +1,15 @@
 import { randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { signCanonical, verifyCanonical } from '../crypto/ed25519';
+import { Policy } from '../http/policies';
 import { LicenceError } from './errors';
 
 /**
- * The server's signed word on time and licence states (issue #16). A laptop's secure clock and its
- * licence states move only on a statement that verifies against the pinned server key, names this
- * device and echoes the nonce the laptop sent with this very request: a proxy can neither forge one
- * nor replay an old genuine one (an earlier time, a status from before a revocation).
+ * The server's signed word on time, licence states and a till's offline policy (issue #16). A
+ * laptop's secure clock and its licence states, and a till's policy copy and clock offset, move
+ * only on a statement that verifies against the pinned server key, names this device and echoes the
+ * nonce the device sent with this very request: a proxy can neither forge one nor replay an old
+ * genuine one (an earlier time, a status from before a revocation, a looser policy).
  */
 
 /** 16-32 random bytes, base64url: what the laptop sends as `request_nonce`. */
@@ -15,6 +17,11 @@ export const RequestNonce = z.string().regex(/^[A-Za-z0-9_-]{22,43}$/, '16-32 ra
 
 const UtcTimestamp = z.iso.datetime({ offset: false });
 const LicenceState = z.enum(['ready', 'active', 'revoked', 'returned', 'cancelled', 'expired']);
+/** Strict and without defaults: the policy is checked byte for byte as it was signed. */
+const SignedPolicy = z.strictObject({
+  ...Policy.shape,
+  max_bundle_age_hours: z.number().int().min(1).max(8760),
+});
 
 /** Strict, because what is signed must be exactly what was checked. */
 export const ServerStatement = z.strictObject({
@@ -33,6 +40,11 @@ export const ServerStatement = z.strictObject({
       }),
     )
     .max(1000),
+  /**
+   * A till's answers (pull, check-in, enrollment): its country's offline policy, null when the
+   * country has none. Absent from a laptop's answers. A till accepts only a statement carrying it.
+   */
+  policy: SignedPolicy.nullable().optional(),
   server_key_id: z.string().min(1).max(64),
   signature: z.string(),
 });
@@ -40,6 +52,22 @@ export type ServerStatement = z.infer<typeof ServerStatement>;
 
 export function newRequestNonce(): string {
   return randomBytes(16).toString('base64url');
+}
+
+/** Field by field, for the same reason as below: only the policy's own fields are signed. */
+function signedPolicy(p: z.infer<typeof SignedPolicy>): z.infer<typeof SignedPolicy> {
+  return {
+    country: p.country,
+    currency: p.currency,
+    max_offline_amount: p.max_offline_amount,
+    max_offline_per_device_per_day: p.max_offline_per_device_per_day,
+    max_unsynced_amount: p.max_unsynced_amount,
+    max_bundle_age_hours: p.max_bundle_age_hours,
+    approval_threshold: p.approval_threshold,
+    enabled: p.enabled,
+    version: p.version,
+    updated_at: p.updated_at,
+  };
 }
 
 /** Server side: signs the canonical JSON of every field but `signature`. */
@@ -58,6 +86,7 @@ export function signServerStatement(
       status: l.status,
       expires_at: l.expires_at,
     })),
+    ...(content.policy === undefined ? {} : { policy: content.policy && signedPolicy(content.policy) }),
     server_key_id: key.kid,
   };
   return ServerStatement.parse({ ...unsigned, signature: signCanonical(key.privateKey, unsigned) });

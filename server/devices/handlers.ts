@@ -1,4 +1,5 @@
 import { FINGERPRINT_HEADER, Fingerprint, MAX_DEVICES_PER_USER, TrustErrorCode } from '../../protocol/http';
+import { signServerStatement } from '../../protocol/licence';
 import { appendAudit } from '../audit/chain';
 import { withTransaction } from '../db/tx';
 import { HttpError, validate } from '../http/errors';
@@ -145,6 +146,7 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
         return { device, policy: await policyFor(client, code.country) };
       });
       metrics.devicesRegistered.inc({ via: 'code' });
+      const serverTime = new Date().toISOString();
       return {
         body: {
           device: toDeviceRecord(result.device),
@@ -153,7 +155,15 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
             hpke_public_key: deps.keys.hpke.publicKeyRaw,
           },
           policy: result.policy,
-          server_time: new Date().toISOString(),
+          server_time: serverTime,
+          // As on check-in: the till's first policy and time, bound to its request (#16).
+          statement: signServerStatement(deps.keys.signing, {
+            device_id: result.device.device_id,
+            request_nonce: body.request_nonce ?? null,
+            server_time: serverTime,
+            licences: [],
+            policy: result.policy,
+          }),
         },
       };
     },
@@ -172,12 +182,21 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
         ]);
         return policyFor(client, device.country);
       });
+      const serverTime = new Date().toISOString();
       return {
         body: {
           device_id: device.device_id,
           status: device.status,
-          server_time: new Date().toISOString(),
+          server_time: serverTime,
           policy,
+          // A till saves the policy and moves its clock only on this, bound to its request (#16).
+          statement: signServerStatement(deps.keys.signing, {
+            device_id: device.device_id,
+            request_nonce: body.request_nonce ?? null,
+            server_time: serverTime,
+            licences: [],
+            policy,
+          }),
         },
       };
     },

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import { PAYMENT_ERROR_STATUS, PaymentErrorCode, PaymentsPullQuery } from '../../protocol/http';
+import { signServerStatement } from '../../protocol/licence';
 import { appendAudit } from '../audit/chain';
 import { withTransaction } from '../db/tx';
 import { authenticateDevice } from '../devices/authenticate';
@@ -70,8 +71,16 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
         throw new HttpError(400, 'VALIDATION_FAILED', 'Request validation failed', [
           { path: 'since', code: 'invalid_format', message: 'a cursor from a previous answer' },
         ]);
-      const body = await tx((client) => pullPage(client, device, position, query.limit));
-      return { body };
+      const page = await tx((client) => pullPage(client, device, position, query.limit));
+      // The till saves the policy and moves its clock only on this, bound to its request (#16).
+      const statement = signServerStatement(deps.keys.signing, {
+        device_id: device.device_id,
+        request_nonce: query.request_nonce ?? null,
+        server_time: page.server_time,
+        licences: [],
+        policy: page.policy,
+      });
+      return { body: { ...page, statement } };
     },
 
     upsertCatalog: async ({ body, user }) => {

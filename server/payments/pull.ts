@@ -94,13 +94,13 @@ export interface PullDevice {
   country: string | null;
 }
 
-/** One page of the pull, read inside the caller's transaction. */
+/** One page of the pull, read inside the caller's transaction; the handler signs its statement. */
 export async function pullPage(
   client: pg.PoolClient,
   device: PullDevice,
   position: Position,
   limit = PULL_PAGE_DEFAULT,
-): Promise<PaymentsPullResponse> {
+): Promise<Omit<PaymentsPullResponse, 'statement'>> {
   const firstXmin =
     position.firstXmin ??
     (await client.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin'))

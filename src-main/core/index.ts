@@ -21,6 +21,8 @@ import { openAppDatabase, type AppDatabase } from './store/database';
 import { addPosCollections } from './store/schemas/pos';
 import { SyncService, type SyncOptions } from './sync/sync-service';
 import { ContentSessions, createReader, libraryHandlers, type Reader } from './reader';
+import { serverSigningKey } from './reader/server-key';
+import { PINNED_SERVER_SIGNING_KEY } from './deploy/pinned-keys';
 import type { HardwareServiceOptions } from './hardware/hardware-service';
 import { findSale, hardwareHandlers, startHardware } from './hardware/handlers';
 
@@ -82,7 +84,29 @@ export async function createCore(
   const updateState = db
     ? await UpdateStateStore.open(config.dataDir, db.rx.collections.settings)
     : UpdateStateStore.unavailable(storeError ?? 'unknown');
-  const device = new DeviceService(keyStore, enrollmentStore, config.platform);
+  const enrolledServerUrl = () => {
+    const { enrollment } = enrollmentStore.current;
+    return enrollment.state === 'enrolled' ? enrollment.serverUrl : null;
+  };
+  const buildPinnedKeyPem =
+    config.serverSigningKeyPem === undefined ? PINNED_SERVER_SIGNING_KEY : config.serverSigningKeyPem;
+  // The one server key the reader's licences and the till's signed policy and time are checked
+  // against: the build's, else the one pinned in the encrypted store (reader/server-key.ts).
+  const serverKey = async (enrolledKeyPem?: string) => {
+    if (!db)
+      throw new ApiError(
+        'STORE_UNAVAILABLE',
+        `The app database could not be opened: ${storeError ?? 'unknown'}.`,
+      );
+    return serverSigningKey({
+      settings: db.rx.collections.settings,
+      buildPinnedPem: buildPinnedKeyPem,
+      enrolledKeyPem: () => enrolledKeyPem ?? enrollmentStore.current.server?.signingPublicKeyPem ?? null,
+      serverUrl: enrolledServerUrl,
+      trustOnFirstUse: config.trustServerKeyOnFirstUse ?? true,
+    });
+  };
+  const device = new DeviceService(keyStore, enrollmentStore, config.platform, serverKey);
   await device.start();
   // The last applied provisioning (its issued_at refuses older files) is in the store as well.
   const provisioning = await applyProvisioning(
@@ -136,6 +160,7 @@ export async function createCore(
       enrollmentChanges: enrollmentStore.changes,
       reachability,
       serverUrl,
+      serverKey,
       ...(config.sync ? { options: config.sync } : {}),
     });
     await sync.start();
@@ -177,15 +202,8 @@ export async function createCore(
         dataDir: config.dataDir,
         collections: db.rx.collections,
         identity,
-        serverUrl: () => {
-          const { enrollment } = enrollmentStore.current;
-          return enrollment.state === 'enrolled' ? enrollment.serverUrl : null;
-        },
-        enrolledKeyPem: () => enrollmentStore.current.server?.signingPublicKeyPem ?? null,
-        trustServerKeyOnFirstUse: config.trustServerKeyOnFirstUse ?? true,
-        ...(config.serverSigningKeyPem === undefined
-          ? {}
-          : { buildPinnedKeyPem: config.serverSigningKeyPem }),
+        serverUrl: enrolledServerUrl,
+        serverKey,
         content,
         ...(config.clock ? { clock: config.clock } : {}),
       });

@@ -384,6 +384,8 @@ export const en = {
     SEQUENCE_CONFLICT: 'The server already holds different sales with these numbers.',
     DEVICE_NOT_TERMINAL:
       'The server refused these sales: this computer is not registered as a till. Enroll it with an enrollment code.',
+    POLICY_STATEMENT_INVALID:
+      'The server’s answer about this till’s limits and time could not be verified (it may not be your company’s server): it was ignored, and the till keeps its current limits.',
     POLICY_MISSING:
       'The server refused these sales: there are no offline payment rules for this till’s country. Ask an administrator to set them.',
     CURRENCY_NOT_ALLOWED:

@@ -397,6 +397,8 @@ export const fr: Messages = {
     SEQUENCE_CONFLICT: 'Le serveur détient déjà d’autres ventes sous ces numéros.',
     DEVICE_NOT_TERMINAL:
       'Le serveur a refusé ces ventes : cet ordinateur n’est pas enregistré comme caisse. Enrôlez-le avec un code d’enrôlement.',
+    POLICY_STATEMENT_INVALID:
+      'La réponse du serveur sur les limites et l’heure de cette caisse n’a pas pu être vérifiée (ce n’est peut-être pas le serveur de votre entreprise) : elle a été ignorée et la caisse garde ses limites actuelles.',
     POLICY_MISSING:
       'Le serveur a refusé ces ventes : aucune règle de paiement hors ligne n’existe pour le pays de cette caisse. Demandez-les à un administrateur.',
     CURRENCY_NOT_ALLOWED:

@@ -14,6 +14,8 @@ import type { Sale } from '../../protocol/bundle/sale';
 import { generateHpkeKeyPair, type HpkeKeyPair } from '../../protocol/hpke/keys';
 import type { Policy } from '../../protocol/http/policies';
 import type { CatalogItem } from '../../protocol/http/payments';
+import { generateEd25519, publicKeyPem } from '../../protocol/crypto';
+import { signServerStatement } from '../../protocol/licence';
 /**
  * The terminal's payments core end to end: real core, OS keychain (Secret Service) and encrypted
  * store; sync against a stand-in server that opens bundles with the real protocol code.
@@ -27,6 +29,9 @@ import { SN_POLICY } from '../support/sn-policy';
 const CLOSED_URL = 'http://127.0.0.1:9';
 
 const POLICY: Policy = SN_POLICY;
+
+/** The stand-in server's signing key: tills hold it from enrollment and verify the pull's statement. */
+const STUB_SIGNING = generateEd25519();
 
 interface Till {
   core: Core;
@@ -66,7 +71,10 @@ async function enrolledTill(options: {
           enrolledAt: now,
           lastCheckInAt: now,
         },
-        server: { signingPublicKeyPem: 'unused', hpkePublicKey: options.hpke.publicKey },
+        server: {
+          signingPublicKeyPem: publicKeyPem(STUB_SIGNING.publicKey),
+          hpkePublicKey: options.hpke.publicKey,
+        },
         policy: options.policy === undefined ? POLICY : options.policy,
         serverClockOffsetMs: 0,
       }),
@@ -170,9 +178,21 @@ class StubPaymentsServer {
     if (url.pathname === '/health/live') return this.json(res, 200, { status: 'ok' });
     if (url.pathname === '/offline/sync/payments' && req.method === 'GET') {
       this.pulls++;
+      const serverTime = new Date().toISOString();
       return this.json(res, 200, {
-        server_time: new Date().toISOString(),
+        server_time: serverTime,
         policy: POLICY,
+        // Signed as the real server does (issue #16): the till applies only this.
+        statement: signServerStatement(
+          { privateKey: STUB_SIGNING.privateKey, kid: 'stub' },
+          {
+            device_id: String(req.headers['x-outpost-device']),
+            request_nonce: url.searchParams.get('request_nonce'),
+            server_time: serverTime,
+            licences: [],
+            policy: POLICY,
+          },
+        ),
         catalog: this.catalog,
         bundles: [...this.bundles.entries()].map(([id, b]) => ({
           bundle_id: id,

@@ -12,5 +12,8 @@ export const SN_POLICY_INPUT = {
   enabled: true,
 } as const satisfies PolicyInput;
 
-/** The same policy as a terminal holds it after the server answered with version 1. */
+/**
+ * The same policy as a terminal holds it after the server answered with version 1. Dated in 2025:
+ * timestamps before 2000 are refused by the shared schemas (#16 F4), and a refused policy is none.
+ */
 export const SN_POLICY: Policy = { ...SN_POLICY_INPUT, version: 1, updated_at: '2025-01-01T00:00:00.000Z' };

@@ -1,4 +1,6 @@
+import type { KeyObject } from 'node:crypto';
 import { BehaviorSubject, type Observable } from 'rxjs';
+import { z } from 'zod';
 import { ApiError, type Enrollment } from '../../../protocol/api';
 import type { KeyStore } from '../../../native/keystore';
 import { serverRequest } from '../net/server-client';
@@ -6,12 +8,20 @@ import type { EnrollmentRecord, EnrollmentStore } from './enrollment-store';
 import { loadOrCreateIdentity, type DeviceIdentity } from './identity';
 import { TokenResponse } from '../../../protocol/http/auth';
 import { CheckInResponse, DeviceRecord, EnrollResponse } from '../../../protocol/http/devices';
+import { newRequestNonce } from '../../../protocol/licence';
+import { checkPolicyStatement } from './policy-statement';
 
 export interface IdentityView {
   deviceId: string | null;
   fingerprint: string | null;
   error: string | null;
 }
+
+/** The enrollment answer as read here: a missing statement is POLICY_STATEMENT_INVALID. */
+const EnrollAnswer = EnrollResponse.extend({ statement: z.unknown().optional() });
+
+/** The check-in answer as read here: a missing statement is POLICY_STATEMENT_INVALID, not "not understood". */
+const CheckInAnswer = CheckInResponse.extend({ statement: z.unknown().optional() });
 
 /** Keychain account of the signed-in student's refresh token (laptops only). */
 export const REFRESH_TOKEN_ACCOUNT = 'user:refresh-token';
@@ -32,6 +42,12 @@ export class DeviceService {
     private readonly keyStore: KeyStore,
     private readonly store: EnrollmentStore,
     private readonly platform: string,
+    /**
+     * The server signing key signed policy and time must verify against (reader/server-key.ts). At
+     * enrollment, before the record is saved, the answer's key is passed as the one enrollment
+     * received; a key the build pins (or one pinned earlier) still comes first.
+     */
+    private readonly serverKey: (enrolledKeyPem?: string) => Promise<KeyObject>,
   ) {}
 
   /** Reads (or creates) the identity; a keychain failure is reported, not fatal, so the UI can say so. */
@@ -81,6 +97,7 @@ export class DeviceService {
   async redeemCode(serverUrl: string, code: string): Promise<Enrollment> {
     this.requireNotEnrolled();
     const identity = await this.signingIdentity();
+    const requestNonce = newRequestNonce();
     const answer = await serverRequest(serverUrl, {
       method: 'POST',
       path: '/offline/enroll',
@@ -91,9 +108,17 @@ export class DeviceService {
         x25519_pub: identity.agreementPublicKey,
         fingerprint: identity.fingerprint,
         platform: this.platform,
+        request_nonce: requestNonce,
       },
       device: { deviceId: identity.deviceId, key: identity.signingKey },
-      response: EnrollResponse,
+      response: EnrollAnswer,
+    });
+    // Nothing is saved unless the statement verifies: with a key the build pins, an answer from
+    // anyone else (its own keys, its own policy) leaves the till unenrolled (#16).
+    const standing = checkPolicyStatement(answer.statement, {
+      serverKey: await this.serverKey(answer.server.signing_public_key_pem),
+      deviceId: identity.deviceId,
+      requestNonce,
     });
     const now = new Date();
     const record = await this.store.save({
@@ -115,8 +140,8 @@ export class DeviceService {
         signingPublicKeyPem: answer.server.signing_public_key_pem,
         hpkePublicKey: answer.server.hpke_public_key,
       },
-      policy: answer.policy ?? null,
-      serverClockOffsetMs: Date.parse(answer.server_time) - now.getTime(),
+      policy: standing.policy,
+      serverClockOffsetMs: Date.parse(standing.serverTime) - now.getTime(),
     });
     return record.enrollment;
   }
@@ -171,14 +196,15 @@ export class DeviceService {
     const current = this.store.current;
     if (current.enrollment.state !== 'enrolled' || !current.enrollment.serverUrl) return current.enrollment;
     const identity = await this.signingIdentity();
+    const requestNonce = newRequestNonce();
     let answer;
     try {
       answer = await serverRequest(current.enrollment.serverUrl, {
         method: 'POST',
         path: '/offline/devices/check-in',
-        body: { fingerprint: identity.fingerprint },
+        body: { fingerprint: identity.fingerprint, request_nonce: requestNonce },
         device: { deviceId: identity.deviceId, key: identity.signingKey },
-        response: CheckInResponse,
+        response: CheckInAnswer,
       });
     } catch (error) {
       if (error instanceof ApiError && error.code === 'DEVICE_NOT_FOUND') {
@@ -188,6 +214,12 @@ export class DeviceService {
       }
       throw error;
     }
+    // Before anything is saved: an answer that does not verify changes nothing (#16).
+    const standing = checkPolicyStatement(answer.statement, {
+      serverKey: await this.serverKey(),
+      deviceId: identity.deviceId,
+      requestNonce,
+    });
     const now = new Date();
     const revoked = answer.status !== 'active';
     const record = await this.store.save({
@@ -197,8 +229,8 @@ export class DeviceService {
         state: revoked ? 'revoked' : 'enrolled',
         lastCheckInAt: now.toISOString(),
       },
-      policy: answer.policy,
-      serverClockOffsetMs: Date.parse(answer.server_time) - now.getTime(),
+      policy: standing.policy,
+      serverClockOffsetMs: Date.parse(standing.serverTime) - now.getTime(),
     });
     return record.enrollment;
   }

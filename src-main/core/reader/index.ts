@@ -7,8 +7,7 @@ import type { SettingDoc } from '../store/schemas/settings';
 import type { ContentSessions } from './content';
 import { LibraryService } from './library-service';
 import { processMonotonic, SecureClock, SecureClockState, type SecureClockPersistence } from './secure-clock';
-import { PINNED_SERVER_SIGNING_KEY } from '../deploy/pinned-keys';
-import { serverSigningKey } from './server-key';
+import type { KeyObject } from 'node:crypto';
 
 export { ContentSessions, ELECTRON_CONTENT_BASE, type ContentReply } from './content';
 export { LibraryService } from './library-service';
@@ -24,12 +23,11 @@ export interface ReaderDeps {
   identity: () => Promise<DeviceIdentity>;
   /** The server of this device's enrollment, null when not enrolled. */
   serverUrl: () => string | null;
-  /** The server signing key enrollment received, if any (POS enrollment carries it). */
-  enrolledKeyPem: () => string | null;
-  /** The build's pinned server key (default: deploy/pinned-keys.ts); tests pass their own. */
-  buildPinnedKeyPem?: string | null;
-  /** CoreConfig.trustServerKeyOnFirstUse: development only, never in a packaged build. */
-  trustServerKeyOnFirstUse: boolean;
+  /**
+   * The server signing key licences and signed time verify against (server-key.ts), the same one
+   * the till's signed policy is checked with: the core builds it once from its sources.
+   */
+  serverKey: () => Promise<KeyObject>;
   content: ContentSessions;
   /** The system clock (CoreConfig.clock): Date.now unless a test or the e2e host moves it. */
   clock?: () => number;
@@ -98,15 +96,7 @@ export async function createReader(deps: ReaderDeps): Promise<Reader> {
     collections: deps.collections,
     identity: deps.identity,
     serverUrl: deps.serverUrl,
-    serverKey: () =>
-      serverSigningKey({
-        settings: deps.collections.settings,
-        buildPinnedPem:
-          deps.buildPinnedKeyPem === undefined ? PINNED_SERVER_SIGNING_KEY : deps.buildPinnedKeyPem,
-        enrolledKeyPem: deps.enrolledKeyPem,
-        serverUrl: deps.serverUrl,
-        trustOnFirstUse: deps.trustServerKeyOnFirstUse,
-      }),
+    serverKey: deps.serverKey,
     clock,
     content: deps.content,
     contentUrl: (id) => deps.content.urlFor(id),

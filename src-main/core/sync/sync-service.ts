@@ -1,12 +1,16 @@
+import type { KeyObject } from 'node:crypto';
 import type { RxCollection } from 'rxdb';
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
+import { z } from 'zod';
 import { ApiError, type SyncStatus } from '../../../protocol/api';
 import { buildBundle } from '../../../protocol/bundle/build';
 import { serverKeyId } from '../../../protocol/bundle/key-id';
 import { GENESIS_HASH, MAX_SALES_PER_BUNDLE } from '../../../protocol/bundle/constants';
 import type { Sale } from '../../../protocol/bundle/sale';
 import { PaymentsPullResponse, PushResponse, type BundleStatus } from '../../../protocol/http/payments';
+import { newRequestNonce } from '../../../protocol/licence';
 import type { EnrollmentRecord } from '../device/enrollment-store';
+import { checkPolicyStatement } from '../device/policy-statement';
 import type { DeviceIdentity } from '../device/identity';
 import { serverRequest } from '../net/server-client';
 import type { Reachability } from '../net/reachability';
@@ -42,6 +46,8 @@ export interface SyncDeps {
   enrollmentChanges: Observable<EnrollmentRecord>;
   reachability: { readonly current: Reachability; readonly changes: Observable<Reachability> };
   serverUrl: () => string;
+  /** The server signing key the pull's signed policy and time must verify against (reader/server-key.ts). */
+  serverKey: () => Promise<KeyObject>;
   options?: SyncOptions;
 }
 
@@ -56,6 +62,12 @@ export interface SyncOptions {
   /** Items per pull page (the server's default when absent). */
   pullPageSize?: number;
 }
+
+/**
+ * The pull answer as read here: the statement is taken as anything so that a missing or malformed
+ * one is checkPolicyStatement's POLICY_STATEMENT_INVALID, not a generic "not understood".
+ */
+const PullAnswer = PaymentsPullResponse.extend({ statement: z.unknown().optional() });
 
 /** A pull that keeps answering `more` past this many pages is cut short; the next round goes on. */
 const MAX_PULL_PAGES = 1000;
@@ -468,19 +480,27 @@ export class SyncService {
     const query = new URLSearchParams();
     if (cursor) query.set('since', cursor);
     if (this.opts.pullPageSize) query.set('limit', String(this.opts.pullPageSize));
+    const requestNonce = newRequestNonce();
+    query.set('request_nonce', requestNonce);
     const answer = await serverRequest(this.deps.serverUrl(), {
       method: 'GET',
-      path: query.size > 0 ? `${PULL_PATH}?${query.toString()}` : PULL_PATH,
+      path: `${PULL_PATH}?${query.toString()}`,
       device,
-      response: PaymentsPullResponse,
+      response: PullAnswer,
       timeoutMs: this.opts.requestTimeoutMs,
     });
     if (this.stopped) return false;
+    // Before anything of the page is applied: an answer that does not verify changes nothing (#16).
+    const standing = checkPolicyStatement(answer.statement, {
+      serverKey: await this.deps.serverKey(),
+      deviceId: device.deviceId,
+      requestNonce,
+    });
     const record = this.deps.enrollment.current;
     await this.deps.enrollment.save({
       ...record,
-      ...(answer.policy ? { policy: answer.policy } : {}),
-      serverClockOffsetMs: Date.parse(answer.server_time) - Date.now(),
+      ...(standing.policy ? { policy: standing.policy } : {}),
+      serverClockOffsetMs: Date.parse(standing.serverTime) - Date.now(),
     });
     const now = Date.now();
     const active = answer.catalog.filter((i) => i.active);
