@@ -68,7 +68,7 @@ function routeHandler(deps: TrustDeps, name: RouteName, spec: RouteSpec, handler
     // After the input is known to be well formed, before the handler's costly work (scrypt,
     // opening a bundle): a refused request costs two small upserts.
     // A push's body is the envelope its handler parses itself: only string fields are read from it.
-    const rules = throttleRules(name, req, spec.body ? input.body : (req.body as unknown));
+    const rules = throttleRules(name, req, spec.body ? input.body : (req.body as unknown), deps);
     const pass = rules.length > 0 ? await deps.throttle.enter(rules, res) : undefined;
     let consumed = false;
     if (signed) {

@@ -23,15 +23,28 @@ export const THROTTLE_LIMITS = {
    * addresses. High enough that one stranger's 10 guesses never reach it; a success resets it.
    */
   signInFailuresPerAccount: { points: 100, seconds: 15 * 60 },
-  /** Failed sign-ins from one address (any account): a password sprayer across accounts. */
+  /**
+   * Failed sign-ins from one address (any account): a password sprayer across accounts. Once full,
+   * it refuses only accounts without a recent success from that address (next limit), so a school
+   * behind one NAT address keeps signing in while a spray from there is stopped.
+   */
   signInFailuresPerAddress: { points: 100, seconds: 15 * 60 },
+  /**
+   * Not a limit: remembers for 30 days that an account signed in right from an address (its /64),
+   * which spares that account the per-address refusal above.
+   */
+  signInSuccessesPerAccountAndAddress: { points: 1, seconds: 30 * 24 * 60 * 60 },
   /** Refused refresh tokens from one address: guessing or replaying tokens. */
   refreshFailuresPerAddress: { points: 100, seconds: 15 * 60 },
   /** Refused enrollments (wrong or used code) from one address: guessing enrollment codes. */
   enrollFailuresPerAddress: { points: 20, seconds: 60 * 60 },
   /** Enrollment attempts for one device id: a till enrols once, a retry or two after a failure. */
   enrollAttemptsPerDevice: { points: 10, seconds: 60 * 60 },
-  /** Refused pushes from one address: garbage or forged bundles, which cost a signature check each. */
+  /**
+   * Refused pushes from one address: garbage or forged bundles. Once full, a push is refused only if
+   * its device signature does not verify (one Ed25519 check): a till behind the same NAT as the
+   * sender of the garbage keeps pushing.
+   */
   pushFailuresPerAddress: { points: 300, seconds: 15 * 60 },
   /**
    * Accepted pushes per device (answers, duplicates included). A till catching up after days

@@ -1,14 +1,26 @@
 import type { Request } from 'express';
+import type pg from 'pg';
 import type { RouteName } from '../../protocol/http';
-import type { ThrottleRule } from './throttle';
+import { signedByActiveDevice } from '../payments/push-signature';
+import { addressSubject } from './address';
+import type { Throttle, ThrottleRule } from './throttle';
 
 /**
- * Which counters each throttled route counts against, from its already validated input. Routes not
- * listed are not throttled here (downloads have their own per-user limit in server/materials).
+ * Which counters each throttled route counts against, from its already validated input, in the
+ * order they are counted: counters keyed on the address (which a client cannot choose freely) come
+ * before those keyed on an account or device id it names, since a refusal stops the counting
+ * (Throttle.enter). Routes not listed are not throttled here (downloads have their own per-user
+ * limit in server/materials).
  */
-export function throttleRules(route: RouteName, req: Request, body: unknown): ThrottleRule[] {
-  // With `trust proxy` set (TRUST_PROXY), the client's address as the proxy reports it.
-  const address = req.ip ?? 'unknown';
+export function throttleRules(
+  route: RouteName,
+  req: Request,
+  body: unknown,
+  deps: { pool: pg.Pool; throttle: Throttle },
+): ThrottleRule[] {
+  // With `trust proxy` set (TRUST_PROXY), the client's address as the proxy reports it; an IPv6
+  // client is counted by its /64.
+  const address = addressSubject(req.ip ?? 'unknown');
   const field = (name: string) => {
     const value = (body as Record<string, unknown> | undefined)?.[name];
     return typeof value === 'string' ? value : undefined;
@@ -16,15 +28,24 @@ export function throttleRules(route: RouteName, req: Request, body: unknown): Th
   switch (route) {
     case 'signIn': {
       const email = field('email')?.toLowerCase() ?? '';
+      const accountAndAddress = `${email}\n${address}`;
       return [
         {
+          limit: 'signInFailuresPerAddress',
+          subject: address,
+          counts: 'failures',
+          // A school's NAT address full of a class's typos does not lock out the accounts that
+          // signed in right from it lately; a spray over accounts new to that address is refused.
+          spare: () => deps.throttle.recorded('signInSuccessesPerAccountAndAddress', accountAndAddress),
+        },
+        {
           limit: 'signInFailuresPerAccountAndAddress',
-          subject: `${email}\n${address}`,
+          subject: accountAndAddress,
           counts: 'failures',
           resetOnSuccess: true,
         },
         { limit: 'signInFailuresPerAccount', subject: email, counts: 'failures', resetOnSuccess: true },
-        { limit: 'signInFailuresPerAddress', subject: address, counts: 'failures' },
+        { limit: 'signInSuccessesPerAccountAndAddress', subject: accountAndAddress, counts: 'record' },
       ];
     }
     case 'refresh':
@@ -36,7 +57,13 @@ export function throttleRules(route: RouteName, req: Request, body: unknown): Th
       ];
     case 'pushBundle':
       return [
-        { limit: 'pushFailuresPerAddress', subject: address, counts: 'failures' },
+        {
+          limit: 'pushFailuresPerAddress',
+          subject: address,
+          counts: 'failures',
+          // Never refuses a push its device signed: tills share addresses (NAT) with strangers.
+          spare: () => signedByActiveDevice(deps.pool, body),
+        },
         // Counted only once the bundle was answered, so nobody but the device can fill its counter.
         { limit: 'pushesPerDevice', subject: field('device_id') ?? '', counts: 'successes' },
       ];

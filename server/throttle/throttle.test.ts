@@ -44,6 +44,23 @@ const code = (res: { body: unknown }) => (res.body as { error?: { code?: string 
 const scryptRuns = async () => (await metrics.passwordChecks.get()).values[0]?.value ?? 0;
 const throttled = async (limit: string) =>
   (await metrics.rateLimitExceeded.get()).values.find((v) => v.labels.limit === limit)?.value ?? 0;
+/** A signed enrollment with a guessed code, by a new device (its id is the device's choice). */
+const enrollGuess = (guess: string) => {
+  const d = newDevice('GUESS');
+  const body = JSON.stringify({
+    code: guess,
+    device_id: d.id,
+    pubkey_pem: d.pem,
+    x25519_pub: d.x25519,
+    fingerprint: d.fingerprint,
+  });
+  return s.call('POST', '/offline/enroll', {
+    rawBody: body,
+    headers: signed(d, 'POST', '/offline/enroll', body),
+  });
+};
+const counterRows = async () =>
+  Number((await s.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${THROTTLE_TABLE}`)).rows[0]!.n);
 const signIn = (email: string, password: string) =>
   s.call('POST', '/auth/sign-in', { body: { email, password } });
 /** A sign-in sent from another loopback address, as a client elsewhere would be seen. */
@@ -147,8 +164,41 @@ describe('sign-in throttling', () => {
     for (let i = 0; i < 60; i++) expect((await signIn('victim@throttle.test', PASSWORD)).status).toBe(200);
     // A password sprayer from that address, one guess per account, is stopped at 40.
     for (let i = 0; i < 40; i++) expect((await signIn(`user${i}@throttle.test`, 'guess')).status).toBe(401);
-    const res = await signIn('victim@throttle.test', PASSWORD);
+    const res = await signIn('newcomer@throttle.test', PASSWORD);
     expect([res.status, code(res)]).toEqual([429, 'TOO_MANY_REQUESTS']);
+  });
+
+  // Attack (#16, after the second review): 100 failures from one address (a school behind NAT)
+  // blocked every account from that address for 15 minutes, the teacher's right password included.
+  it("does not let a class's wrong passwords from the school's address lock out a teacher who signs in there", async () => {
+    await s.user('teacher@throttle.test', ['user']);
+    expect((await signIn('teacher@throttle.test', PASSWORD)).status).toBe(200);
+    // 30 pupils, 2 typos each, from the same NAT address: the per-address counter (40) fills.
+    const statuses: number[] = [];
+    for (let pupil = 0; pupil < 30; pupil++)
+      for (let i = 0; i < 2; i++)
+        statuses.push((await signIn(`pupil${pupil}@throttle.test`, `typo ${i}`)).status);
+    expect(statuses.slice(0, 40)).toEqual(Array<number>(40).fill(401));
+    expect(statuses.slice(40)).toEqual(Array<number>(20).fill(429));
+    // A spray across accounts that never signed in from this address is still refused, right
+    // password or not, before any scrypt; the teacher, who did, still gets in.
+    const scryptBefore = await scryptRuns();
+    const spray = await signIn('victim@throttle.test', PASSWORD);
+    expect([spray.status, code(spray)]).toEqual([429, 'TOO_MANY_REQUESTS']);
+    expect(await scryptRuns()).toBe(scryptBefore);
+    expect((await signIn('teacher@throttle.test', PASSWORD)).status).toBe(200);
+    // Spared from the address counter only: her own account's counters still hold.
+    for (let i = 0; i < 10; i++) expect((await signIn('teacher@throttle.test', 'wrong')).status).toBe(401);
+    expect((await signIn('teacher@throttle.test', PASSWORD)).status).toBe(429);
+  });
+
+  // Second review of #16 (suspected): a refused request went on counting the rules after the full
+  // one, creating a counter row for every account or device id a flooder names.
+  it('creates no counter rows for a refused request', async () => {
+    for (let i = 0; i < 40; i++) expect((await signIn(`spray${i}@throttle.test`, 'guess')).status).toBe(401);
+    const before = await counterRows();
+    for (let i = 0; i < 5; i++) expect((await signIn(`chosen${i}@throttle.test`, 'guess')).status).toBe(429);
+    expect(await counterRows()).toBe(before);
   });
 });
 
@@ -172,24 +222,10 @@ describe('refresh and enrollment throttling', () => {
   });
 
   it('refuses enrollment code guesses from an address after 3 wrong codes', async () => {
-    const attempt = (guess: string) => {
-      const d = newDevice('GUESS');
-      const body = JSON.stringify({
-        code: guess,
-        device_id: d.id,
-        pubkey_pem: d.pem,
-        x25519_pub: d.x25519,
-        fingerprint: d.fingerprint,
-      });
-      return s.call('POST', '/offline/enroll', {
-        rawBody: body,
-        headers: signed(d, 'POST', '/offline/enroll', body),
-      });
-    };
     for (const guess of ['AAAA-BBBB-CCCC', 'AAAA-BBBB-CCCD', 'AAAA-BBBB-CCCE']) {
-      expect(code(await attempt(guess))).toBe('ENROLLMENT_CODE_INVALID');
+      expect(code(await enrollGuess(guess))).toBe('ENROLLMENT_CODE_INVALID');
     }
-    const res = await attempt('AAAA-BBBB-CCCF');
+    const res = await enrollGuess('AAAA-BBBB-CCCF');
     expect([res.status, code(res)]).toEqual([429, 'TOO_MANY_REQUESTS']);
   });
 });
@@ -207,5 +243,34 @@ describe('push throttling', () => {
     ]);
     expect(stored.rowCount).toBe(0);
     expect((await push(s, await other.bundle(other.sales(1)))).status).toBe(200);
+  });
+
+  // Attack (second review of #16, M1): 300 malformed pushes from one address made that address's
+  // genuine signed pushes 429 for 15 minutes: anyone behind a till's NAT could stop its sales.
+  it("lets a till's signed push through from an address flooded with junk, and keeps refusing the junk", async () => {
+    const till = await enrollTerminal(s, admin);
+    const junk = () => s.call('POST', '/offline/push', { body: { v: 1, device_id: 'x' } });
+    for (let i = 0; i < LIMITS.pushFailuresPerAddress.points; i++) expect((await junk()).status).toBe(400);
+    const refusedBefore = await throttled('pushFailuresPerAddress');
+    const flood = await junk();
+    expect([flood.status, code(flood)]).toEqual([429, 'TOO_MANY_REQUESTS']);
+
+    // The till, on the same address (127.0.0.1), pushes as if nothing happened.
+    const envelope = await till.bundle(till.sales(1));
+    const accepted = await push(s, envelope);
+    expect([accepted.status, accepted.body.status]).toEqual([200, 'accepted']);
+    // A copy of its bundle with a forged signature is junk like any other: still refused.
+    const sig = envelope.signature;
+    const forged = await push(s, { ...envelope, signature: (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1) });
+    expect([forged.status, forged.body.error?.code]).toEqual([429, 'TOO_MANY_REQUESTS']);
+    expect((await throttled('pushFailuresPerAddress')) - refusedBefore).toBe(2);
+  });
+
+  it('creates no counter row for the device id a refused enrollment names', async () => {
+    for (let i = 0; i < LIMITS.enrollFailuresPerAddress.points; i++)
+      expect(code(await enrollGuess('AAAA-BBBB-CCCC'))).toBe('ENROLLMENT_CODE_INVALID');
+    const before = await counterRows();
+    for (let i = 0; i < 3; i++) expect(code(await enrollGuess('AAAA-BBBB-CCCC'))).toBe('TOO_MANY_REQUESTS');
+    expect(await counterRows()).toBe(before);
   });
 });

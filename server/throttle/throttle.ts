@@ -15,8 +15,9 @@ export const THROTTLE_TABLE = 'throttle_counters';
  * - `failures`: every request counts before it runs (so a burst of concurrent guesses is bounded
  *   too) and a success gives its point back, or clears the counter with `resetOnSuccess`.
  * - `successes`: only successes count; a request is refused once the window is full.
+ * - `record`: never refuses; a success is remembered for the window (see Throttle.recorded).
  */
-export type Counting = 'attempts' | 'failures' | 'successes';
+export type Counting = 'attempts' | 'failures' | 'successes' | 'record';
 
 export interface ThrottleRule {
   limit: LimitName;
@@ -24,6 +25,13 @@ export interface ThrottleRule {
   subject: string;
   counts: Counting;
   resetOnSuccess?: boolean;
+  /**
+   * Asked only once this counter is full: true lets the request through all the same (its point is
+   * given back on success). For a request that proves who it is cheaply (a push whose device
+   * signature verifies, an account that signed in right from this address before), so a counter
+   * keyed on something shared (an address behind NAT) never refuses it.
+   */
+  spare?: () => Promise<boolean>;
 }
 
 /** The outcome of a request that was let through: tell the counters how it ended. */
@@ -79,55 +87,59 @@ export class Throttle {
   }
 
   /**
-   * Counts the request against every rule, before any costly work (scrypt, signature checks).
-   * Throws 429 TOO_MANY_REQUESTS with Retry-After when any counter is full.
+   * Counts the request against the rules in order, before any costly work (scrypt, opening a
+   * bundle). Throws 429 TOO_MANY_REQUESTS with Retry-After at the first full counter: the rules after
+   * it are not counted, so a refused request creates no counter for a subject it chose (order the
+   * rules with the ones an attacker cannot choose first).
    */
   async enter(rules: readonly ThrottleRule[], res: Response): Promise<ThrottlePass> {
-    let waitMs = 0;
-    const refused: LimitName[] = [];
     const counted: ThrottleRule[] = [];
     for (const rule of rules) {
+      if (rule.counts === 'record') continue;
       const limiter = this.limiters[rule.limit];
       const key = hashed(rule.limit, rule.subject);
+      let waitMs: number | undefined;
       if (rule.counts === 'successes') {
         const state = await limiter.get(key);
-        if (state && state.consumedPoints >= this.limits[rule.limit].points) {
-          refused.push(rule.limit);
-          waitMs = Math.max(waitMs, state.msBeforeNext);
+        if (state && state.consumedPoints >= this.limits[rule.limit].points) waitMs = state.msBeforeNext;
+      } else {
+        try {
+          await limiter.consume(key);
+        } catch (rejection) {
+          if (!(rejection instanceof RateLimiterRes)) throw rejection;
+          waitMs = rejection.msBeforeNext;
         }
-        continue;
-      }
-      try {
-        await limiter.consume(key);
         counted.push(rule);
-      } catch (rejection) {
-        if (!(rejection instanceof RateLimiterRes)) throw rejection;
-        refused.push(rule.limit);
-        waitMs = Math.max(waitMs, rejection.msBeforeNext);
       }
-    }
-    if (refused.length > 0) {
-      for (const limit of refused) metrics.rateLimitExceeded.inc({ limit });
-      const seconds = Math.max(1, Math.ceil(waitMs / 1000));
-      res.setHeader('Retry-After', String(seconds));
-      throw new HttpError(
-        429,
-        TrustErrorCode.TOO_MANY_REQUESTS,
-        `Too many attempts: try again in ${seconds} seconds`,
-        { retry_after_seconds: seconds },
-      );
+      if (waitMs !== undefined && !(rule.spare && (await rule.spare()))) {
+        metrics.rateLimitExceeded.inc({ limit: rule.limit });
+        const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+        res.setHeader('Retry-After', String(seconds));
+        throw new HttpError(
+          429,
+          TrustErrorCode.TOO_MANY_REQUESTS,
+          `Too many attempts: try again in ${seconds} seconds`,
+          { retry_after_seconds: seconds },
+        );
+      }
     }
     return {
       succeeded: async () => {
         for (const rule of rules) {
           const limiter = this.limiters[rule.limit];
           const key = hashed(rule.limit, rule.subject);
-          if (rule.counts === 'successes') await limiter.penalty(key);
+          if (rule.counts === 'successes' || rule.counts === 'record') await limiter.penalty(key);
           else if (rule.counts === 'failures' && rule.resetOnSuccess) await limiter.delete(key);
           else if (rule.counts === 'failures' && counted.includes(rule)) await limiter.reward(key);
         }
       },
     };
+  }
+
+  /** Whether a `record` rule remembers a success of `subject` in its current window. */
+  async recorded(limit: LimitName, subject: string): Promise<boolean> {
+    const state = await this.limiters[limit].get(hashed(limit, subject));
+    return (state?.consumedPoints ?? 0) > 0;
   }
 
   /** Deletes counters whose window ended over an hour ago; returns how many. */
