@@ -10,6 +10,16 @@ import { startServer } from './main';
 
 const logger = createLogger('silent');
 
+/** A logger whose JSON lines are kept in `lines`. */
+function captureLog() {
+  const lines: string[] = [];
+  const capture = createLogger(
+    'info',
+    new Writable({ write: (chunk: Buffer, _enc, done) => done(void lines.push(chunk.toString())) }),
+  );
+  return { lines, capture };
+}
+
 describe('startServer', () => {
   const dirs: string[] = [];
   afterAll(async () => {
@@ -62,26 +72,19 @@ describe('startServer', () => {
 
   it('with DATABASE_URL uses that database; on a loopback HOST it warns about nothing', async () => {
     const url = await freshDatabase();
-    const lines: string[] = [];
-    const capture = createLogger(
-      'info',
-      new Writable({ write: (chunk: Buffer, _enc, done) => done(void lines.push(chunk.toString())) }),
-    );
+    const { lines, capture } = captureLog();
     const server = await startServer(loadConfig({ PORT: '0', DATABASE_URL: url }), { logger: capture });
     try {
       expect((await fetch(`${server.url}/health/ready`)).status).toBe(200);
       expect(lines.join('')).not.toContain('without TLS');
+      expect(lines.join('')).not.toContain('without TRUST_PROXY');
     } finally {
       await server.close();
     }
   });
 
   it('warns in the start-up log when HOST is not loopback: the server itself speaks plain http', async () => {
-    const lines: string[] = [];
-    const capture = createLogger(
-      'info',
-      new Writable({ write: (chunk: Buffer, _enc, done) => done(void lines.push(chunk.toString())) }),
-    );
+    const { lines, capture } = captureLog();
     const config = loadConfig({ PORT: '0', HOST: '0.0.0.0', DATABASE_URL: await freshDatabase() });
     const server = await startServer(config, { logger: capture });
     await server.close();
@@ -89,5 +92,23 @@ describe('startServer', () => {
       .map((l) => JSON.parse(l) as { level: number; msg: string })
       .find((l) => /without TLS/.test(l.msg));
     expect(warning?.level).toBe(40);
+    const proxy = lines
+      .map((l) => JSON.parse(l) as { level: number; msg: string })
+      .find((l) => /without TRUST_PROXY/.test(l.msg));
+    expect(proxy?.level).toBe(40);
+  });
+
+  it('does not warn about TRUST_PROXY on a non-loopback HOST when it is set', async () => {
+    const { lines, capture } = captureLog();
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      TRUST_PROXY: 'loopback',
+      DATABASE_URL: await freshDatabase(),
+    });
+    const server = await startServer(config, { logger: capture });
+    await server.close();
+    expect(lines.join('')).toContain('without TLS');
+    expect(lines.join('')).not.toContain('without TRUST_PROXY');
   });
 });

@@ -110,6 +110,14 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         { host: config.host, url },
         'listening on a non-loopback address without TLS: put an https proxy in front (docs/operations.md)',
       );
+    // Behind that proxy, without TRUST_PROXY every client has the proxy's address: the per-address
+    // throttles then count the whole world as one client, and one flooder refuses everybody's
+    // sign-ins from "that address" (docs/operations.md "Throttling").
+    if (!isLoopbackHost(config.host) && config.trustProxy === undefined)
+      logger.warn(
+        { host: config.host },
+        'listening on a non-loopback address without TRUST_PROXY: behind a proxy every client looks like the proxy, one address to the per-address throttles; set TRUST_PROXY (docs/operations.md "Throttling")',
+      );
 
     let closing: Promise<void> | undefined;
     return { url, close: () => (closing ??= cleanup()) };
