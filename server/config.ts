@@ -22,6 +22,8 @@ export interface Config {
    * which the per-address throttles would then count as one client.
    */
   trustProxy?: number | string;
+  /** METRICS_TOKEN: what a scraper sends as `Authorization: Bearer` to /metrics and /health/full. */
+  metricsToken?: string;
 }
 
 export class ConfigError extends Error {
@@ -94,6 +96,13 @@ const envSchema = z.object({
       )
       .optional(),
   ),
+  METRICS_TOKEN: z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^[A-Za-z0-9._~+/=-]{32,}$/, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)')
+      .optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -103,7 +112,7 @@ const envSchema = z.object({
 type Env = Readonly<Record<string, string | undefined>>;
 
 // Never echo these back in an error: a connection URL usually carries a password.
-const SECRET_VARS = new Set(['DATABASE_URL', 'OUTPOST_MASTER_SECRET']);
+const SECRET_VARS = new Set(['DATABASE_URL', 'OUTPOST_MASTER_SECRET', 'METRICS_TOKEN']);
 
 /** Where an OS keeps per-user application data, following each platform's convention. */
 export function defaultDataDir(env: Env, platform: NodeJS.Platform = process.platform, home = homedir()) {
@@ -140,6 +149,7 @@ export function loadConfig(env: Env = process.env, platform: NodeJS.Platform = p
     ...(e.TRUST_PROXY === undefined
       ? {}
       : { trustProxy: /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY }),
+    ...(e.METRICS_TOKEN === undefined ? {} : { metricsToken: e.METRICS_TOKEN }),
   };
 }
 

@@ -7,6 +7,7 @@ import {
   PASSWORD,
   signed,
   startTestServer,
+  TEST_METRICS_TOKEN,
   type TestDevice,
   type TestServer,
 } from './testing/harness';
@@ -396,8 +397,9 @@ function templates(): Array<() => Req> {
       const token = pick([fileToken, flip(fileToken), ascii(60)]);
       return json('downloadFile', 'GET', `/api/v1/offline/files/${token}`, headers);
     },
-    () => json('healthFull', 'GET', '/health/full', {}),
-    () => json('metrics', 'GET', '/metrics', {}),
+    // The operator's routes, with and without the monitoring token.
+    () => json('healthFull', 'GET', '/health/full', rnd() < 0.5 ? {} : bearer(TEST_METRICS_TOKEN)),
+    () => json('metrics', 'GET', '/metrics', rnd() < 0.5 ? {} : bearer(TEST_METRICS_TOKEN)),
   ];
 }
 

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -33,7 +34,8 @@ describe('startServer', () => {
     async () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'outpost-server-'));
       dirs.push(dataDir);
-      const config = loadConfig({ PORT: '0', OUTPOST_DATA_DIR: dataDir });
+      const metricsToken = randomBytes(32).toString('base64url');
+      const config = loadConfig({ PORT: '0', OUTPOST_DATA_DIR: dataDir, METRICS_TOKEN: metricsToken });
       expect(config.databaseUrl).toBeUndefined();
 
       const server = await startServer(config, { logger });
@@ -43,7 +45,9 @@ describe('startServer', () => {
         expect(await res.json()).toEqual({ status: 'ready', database: 'connected' });
         // No OUTPOST_MASTER_SECRET: one was generated into a private file under the data dir.
         expect((await stat(join(dataDir, 'server', 'master.key'))).mode & 0o777).toBe(0o600);
-        expect((await fetch(`${server.url}/health/full`)).status).toBe(200);
+        expect((await fetch(`${server.url}/health/full`)).status).toBe(401);
+        const operator = { headers: { authorization: `Bearer ${metricsToken}` } };
+        expect((await fetch(`${server.url}/health/full`, operator)).status).toBe(200);
         // The throttle's counters (rate-limiter-flexible's upserts) work on PGlite too.
         const signIn = () =>
           fetch(`${server.url}/auth/sign-in`, {

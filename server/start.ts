@@ -72,6 +72,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       masterSecret,
       materialsDir: materialsDirOf(config.dataDir),
       auditAnchorFile: anchorPath(config.dataDir),
+      ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
     });
     cleanups.push(async () => trust.close());
 

@@ -33,6 +33,8 @@ export interface TrustBaseOptions {
   auditCheckpointIntervalMs?: number;
   /** Production keeps THROTTLE_LIMITS; tests lower one to reach it in a few requests. */
   throttleLimits?: ThrottleLimits;
+  /** config METRICS_TOKEN: the bearer token a scraper sends to /metrics and /health/full. */
+  metricsToken?: string;
 }
 
 export interface TrustBase {
@@ -72,6 +74,7 @@ export async function createTrustBase(options: TrustBaseOptions): Promise<TrustB
     dummyHash: await hashPassword(randomBytes(16).toString('base64url'), scryptCost),
     materials: materialsDeps(masterSecret, options.materialsDir),
     throttle: new Throttle(pool, options.throttleLimits),
+    ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),
   };
   const interval = options.noncePurgeIntervalMs ?? 10 * 60_000;
   const timer =

@@ -66,9 +66,11 @@ import { IssuerKey, IssuerKeyInput, IssuerKeyList } from '../qr/formats';
  * - a list of roles: a bearer access token whose user holds at least one of them;
  * - `device`: a request signed by an active device (protocol/crypto/request-signature.ts);
  * - `enrollment`: signed like `device`, but with the key in the body's `pubkey_pem`, which the
- *   device is proving it holds before it exists.
+ *   device is proving it holds before it exists;
+ * - `operator`: the server's monitoring token (config METRICS_TOKEN) as a bearer token, or an access
+ *   token whose user holds the `ops` role.
  */
-export type RouteAuth = 'public' | 'device' | 'enrollment' | readonly Role[];
+export type RouteAuth = 'public' | 'device' | 'enrollment' | 'operator' | readonly Role[];
 
 export interface RouteSpec {
   method: 'GET' | 'POST' | 'DELETE';
@@ -516,21 +518,23 @@ export const ROUTES = {
   healthFull: {
     method: 'GET',
     path: '/health/full',
-    auth: 'public',
-    summary: 'Database, schema version and worker heartbeat. 503 DB_UNAVAILABLE when the database is down.',
+    auth: 'operator',
+    summary:
+      'Database, schema version and worker heartbeat, for the operator (METRICS_TOKEN or the ops role; /health/live and /health/ready are public). 503 DB_UNAVAILABLE when the database is down.',
     status: 200,
     response: HealthFull,
-    errors: [H.DB_UNAVAILABLE],
+    errors: [...bearer, H.DB_UNAVAILABLE],
   },
   metrics: {
     method: 'GET',
     path: '/metrics',
-    auth: 'public',
-    summary: 'Prometheus metrics (text format). Restrict access at the proxy.',
+    auth: 'operator',
+    summary:
+      'Prometheus metrics (text format), for the operator: `Authorization: Bearer <METRICS_TOKEN>` (what a scraper sends) or an access token with the ops role.',
     status: 200,
     response: MetricsText,
     responseType: 'text',
-    errors: [],
+    errors: [...bearer],
   },
 } as const satisfies Record<string, RouteSpec>;
 

@@ -2,7 +2,13 @@ import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealthFull } from '../../protocol/http';
 import { MIGRATIONS_DIR } from '../db/migrate';
-import { newDevice, PASSWORD, startTestServer, type TestServer } from '../testing/harness';
+import {
+  newDevice,
+  PASSWORD,
+  startTestServer,
+  TEST_METRICS_TOKEN,
+  type TestServer,
+} from '../testing/harness';
 
 let s: TestServer;
 beforeAll(async () => {
@@ -48,7 +54,7 @@ describe('/metrics', () => {
         currency_default: 'XOF',
       },
     });
-    const res = await s.call('GET', '/metrics');
+    const res = await s.call('GET', '/metrics', { token: TEST_METRICS_TOKEN });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     for (const [type, names] of Object.entries(SEED_METRICS)) {
@@ -63,15 +69,39 @@ describe('/metrics', () => {
 
   it('labels unknown paths as one series', async () => {
     await s.call('GET', '/no/such/path/123');
-    const res = await s.call('GET', '/metrics');
+    const res = await s.call('GET', '/metrics', { token: TEST_METRICS_TOKEN });
     expect(res.text).not.toContain('/no/such/path');
     expect(res.text).toContain('route="unmatched"');
   });
 });
 
+// Second review of #16 (low): /metrics and /health/full answered anyone, handing a stranger the
+// fleet's size, refusal reasons by code, worker state and the schema version.
+describe('who may read /metrics and /health/full', () => {
+  it('refuses a stranger, a wrong token and a user without ops; answers the token and the ops role', async () => {
+    const user = await s.user('nosy@example.com', ['user', 'pay_admin']);
+    const ops = await s.user('ops@example.com', ['ops']);
+    for (const path of ['/metrics', '/health/full']) {
+      const stranger = await s.call('GET', path);
+      expect([stranger.status, (stranger.body as { error?: { code?: string } })?.error?.code]).toEqual([
+        401,
+        'UNAUTHENTICATED',
+      ]);
+      expect(stranger.text).not.toContain('offline_');
+      expect((await s.call('GET', path, { token: `${TEST_METRICS_TOKEN}x` })).status).toBe(401);
+      expect((await s.call('GET', path, { token: user.token })).status).toBe(403);
+      expect((await s.call('GET', path, { token: ops.token })).status).toBe(200);
+      expect((await s.call('GET', path, { token: TEST_METRICS_TOKEN })).status).toBe(200);
+    }
+    // Liveness and readiness stay public, for load balancers and orchestrators.
+    expect((await s.call('GET', '/health/live')).status).toBe(200);
+    expect((await s.call('GET', '/health/ready')).status).toBe(200);
+  });
+});
+
 describe('/health/full', () => {
   it('reports database, migration version and worker heartbeat', async () => {
-    const res = await s.call('GET', '/health/full');
+    const res = await s.call('GET', '/health/full', { token: TEST_METRICS_TOKEN });
     expect(res.status).toBe(200);
     const body = HealthFull.parse(res.body);
     expect(body.database.status).toBe('connected');
@@ -85,11 +115,16 @@ describe('/health/full', () => {
     expect(body.worker).toEqual({ status: 'not_running', last_heartbeat_at: null });
 
     await s.pool.query("INSERT INTO worker_heartbeats (worker_id, kind) VALUES ('w1', 'reconcile')");
-    const running = HealthFull.parse((await s.call('GET', '/health/full')).body);
+    const running = HealthFull.parse(
+      (await s.call('GET', '/health/full', { token: TEST_METRICS_TOKEN })).body,
+    );
     expect(running.worker.status).toBe('running');
     expect(running.status).toBe('ok');
     await s.pool.query("UPDATE worker_heartbeats SET heartbeat_at = now() - interval '10 minutes'");
-    expect(HealthFull.parse((await s.call('GET', '/health/full')).body).worker.status).toBe('stale');
+    expect(
+      HealthFull.parse((await s.call('GET', '/health/full', { token: TEST_METRICS_TOKEN })).body).worker
+        .status,
+    ).toBe('stale');
   });
 });
 

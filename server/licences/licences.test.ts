@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LicenceResponse, MaterialRecord } from '../../protocol/http';
-import { signed, startTestServer, type TestServer } from '../testing/harness';
+import { signed, startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../testing/harness';
 import { deviceCall, fakePdf, registerLaptop, seedMaterial, type Laptop } from '../testing/materials';
 
 let s: TestServer;
@@ -308,7 +308,7 @@ describe('limits', () => {
     const limited = await deviceCall(s, a, 'GET', path);
     expect([limited.status, code(limited)]).toEqual([429, 'RATE_LIMIT_EXCEEDED']);
     expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(0);
-    const metrics = await s.call('GET', '/metrics');
+    const metrics = await s.call('GET', '/metrics', { token: TEST_METRICS_TOKEN });
     expect(metrics.text).toMatch(/offline_rate_limit_exceeded_total\{limit="downloads"\} [1-9]/);
     expect(metrics.text).toMatch(/offline_downloads_total [1-9]/);
     expect(metrics.text).toMatch(/offline_licenses_issued_total [1-9]/);

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, saleHash } from '../../protocol/bundle';
 import type { BundleStatusResponse, PaymentsPullResponse, ReviewListResponse } from '../../protocol/http';
-import { signed, startTestServer, type TestServer } from '../testing/harness';
+import { signed, startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../testing/harness';
 import { runOnce } from '../worker/reconcile';
 import { checkLedger, type LedgerTransaction } from './ledger';
 import { bundleWith, enrollTerminal, push, resign, SN_POLICY, type Terminal } from './test-support';
@@ -162,7 +162,7 @@ describe('POST /offline/push: happy path to the ledger', () => {
     await reconcile();
     expect(await ledgerRows()).toBe(rows);
 
-    const health = await s.call('GET', '/health/full');
+    const health = await s.call('GET', '/health/full', { token: TEST_METRICS_TOKEN });
     expect((health.body as { worker: { status: string } }).worker.status).toBe('running');
   });
 });
@@ -309,7 +309,7 @@ describe('POST /offline/push: refusals leave nothing behind', () => {
   });
 
   it('counts refusals by reason in the metrics', async () => {
-    const text = (await s.call('GET', '/metrics')).text;
+    const text = (await s.call('GET', '/metrics', { token: TEST_METRICS_TOKEN })).text;
     expect(text).toMatch(/offline_bundles_rejected_total\{reason="CLOCK_SKEW"\} [1-9]/);
     expect(text).toMatch(/offline_bundles_pushed_total [1-9]/);
     expect(text).toMatch(/offline_sira_score_distribution_count [1-9]/);

@@ -19,6 +19,7 @@ function authText(auth: RouteSpec['auth']): string {
   if (auth === 'public') return 'public';
   if (auth === 'device') return 'device signature';
   if (auth === 'enrollment') return 'device signature (key in body)';
+  if (auth === 'operator') return 'METRICS_TOKEN or ops';
   return `bearer: ${auth.join(' or ')}`;
 }
 

@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { TrustErrorCode, type Role } from '../../protocol/http';
 import { verifyAccessToken } from '../auth/tokens';
@@ -38,4 +39,18 @@ export async function authenticateUser(
     throw new HttpError(403, TrustErrorCode.FORBIDDEN, 'Your roles do not allow this');
   }
   return { id: user.id, email: user.email, roles: user.roles };
+}
+
+const digest = (text: string) => createHash('sha256').update(text).digest();
+
+/**
+ * The operator's routes (/metrics, /health/full): `Authorization: Bearer <METRICS_TOKEN>` when the
+ * server has one (a scraper cannot renew 15-minute access tokens), else an access token of a user
+ * with the ops role. A stranger gets 401, a signed-in user without ops 403.
+ */
+export async function authenticateOperator(deps: TrustDeps, req: Request, res: Response): Promise<void> {
+  const presented = /^Bearer (\S+)$/.exec(req.get('authorization') ?? '')?.[1];
+  // Compared as digests: equal length, and no timing leak of how much of the token matched.
+  if (deps.metricsToken && presented && timingSafeEqual(digest(presented), digest(deps.metricsToken))) return;
+  await authenticateUser(deps, req, res, ['ops']);
 }

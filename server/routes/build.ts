@@ -13,7 +13,7 @@ import {
 import { authenticateDevice } from '../devices/authenticate';
 import { HttpError, methodNotAllowed, validate } from '../http/errors';
 import { throttleRules } from '../throttle/rules';
-import { authenticateUser } from './authenticate';
+import { authenticateOperator, authenticateUser } from './authenticate';
 import type { TrustDeps } from './deps';
 import type { Handlers, SignedTransaction } from './types';
 
@@ -42,6 +42,8 @@ async function prepare(deps: TrustDeps, spec: RouteSpec, req: Request, res: Resp
 
   if (Array.isArray(spec.auth)) {
     input.user = await authenticateUser(deps, req, res, spec.auth);
+  } else if (spec.auth === 'operator') {
+    await authenticateOperator(deps, req, res);
   } else if (spec.auth === 'device') {
     const authenticated = await authenticateDevice(deps.pool, req);
     signed = authenticated.signed;

@@ -19,4 +19,6 @@ export interface TrustDeps {
   materials: MaterialsDeps;
   /** Counters of sign-ins, refreshes, enrollments and pushes, shared by replicas (server/throttle). */
   throttle: Throttle;
+  /** Bearer token for /metrics and /health/full (config METRICS_TOKEN); absent: the ops role only. */
+  metricsToken?: string;
 }

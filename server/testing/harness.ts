@@ -24,6 +24,8 @@ export const PASSWORD = 'correct horse battery staple';
  * so servers started side by side in one test file must share it, as replicas of one deployment do.
  */
 export const TEST_MASTER_SECRET = randomBytes(32);
+/** The test server's METRICS_TOKEN: `{ token: TEST_METRICS_TOKEN }` reads /metrics and /health/full. */
+export const TEST_METRICS_TOKEN = randomBytes(32).toString('base64url');
 
 export interface CallOptions {
   token?: string;
@@ -71,6 +73,7 @@ export async function startTestServer(
     scryptCost: TEST_SCRYPT_COST,
     noncePurgeIntervalMs: 0,
     auditCheckpointIntervalMs: 0,
+    metricsToken: TEST_METRICS_TOKEN,
     ...(options.throttleLimits ? { throttleLimits: options.throttleLimits } : {}),
   });
   const server: Server = createApp({ pool, logger, routes: trust.routers }).listen(0, '127.0.0.1');

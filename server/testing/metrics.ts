@@ -1,4 +1,4 @@
-import type { TestServer } from './harness';
+import { TEST_METRICS_TOKEN, type TestServer } from './harness';
 
 /** One sample of a counter or gauge, read the way Prometheus does: GET /metrics. 0 when absent. */
 export async function metricValue(
@@ -6,7 +6,7 @@ export async function metricValue(
   name: string,
   labels: Record<string, string> = {},
 ): Promise<number> {
-  const res = await s.call('GET', '/metrics');
+  const res = await s.call('GET', '/metrics', { token: TEST_METRICS_TOKEN });
   const wanted = Object.entries(labels).map(([k, v]) => `${k}="${v}"`);
   for (const line of res.text.split('\n')) {
     const m = /^([a-z_]+)(?:\{(.*)\})? ([0-9.e+-]+)$/.exec(line);
