@@ -136,7 +136,7 @@ export const ROUTES = {
     body: RegisterTerminalRequest,
     status: 201,
     response: DeviceRecord,
-    errors: [...bearer, E.DEVICE_EXISTS],
+    errors: [...bearer, E.DEVICE_EXISTS, E.DEVICE_KEY_IN_USE],
   },
   createEnrollmentCode: {
     method: 'POST',
@@ -162,6 +162,7 @@ export const ROUTES = {
       E.INVALID_NONCE,
       E.ENROLLMENT_CODE_INVALID,
       E.DEVICE_EXISTS,
+      E.DEVICE_KEY_IN_USE,
       E.TOO_MANY_REQUESTS,
     ],
   },
@@ -204,7 +205,13 @@ export const ROUTES = {
     body: RegisterUserDeviceRequest,
     status: 201,
     response: DeviceRecord,
-    errors: [...bearer, E.DEVICE_LIMIT_EXCEEDED, E.DEVICE_FINGERPRINT_MISMATCH, E.DEVICE_EXISTS],
+    errors: [
+      ...bearer,
+      E.DEVICE_LIMIT_EXCEEDED,
+      E.DEVICE_FINGERPRINT_MISMATCH,
+      E.DEVICE_EXISTS,
+      E.DEVICE_KEY_IN_USE,
+    ],
   },
   listUserDevices: {
     method: 'GET',

@@ -1,3 +1,4 @@
+import { publicKeyPem } from '../../protocol/crypto';
 import { FINGERPRINT_HEADER, Fingerprint, MAX_DEVICES_PER_USER, TrustErrorCode } from '../../protocol/http';
 import { signServerStatement } from '../../protocol/licence';
 import { appendAudit } from '../audit/chain';
@@ -9,7 +10,17 @@ import { importDeviceKey } from '../routes/build';
 import type { TrustDeps } from '../routes/deps';
 import type { Handlers } from '../routes/types';
 import { generateEnrollmentCode, hashEnrollmentCode, normalizeEnrollmentCode } from './enrollment-code';
-import { DEVICE_COLUMNS, findDevice, insertDevice, toDeviceRecord, type DeviceRow } from './store';
+import {
+  assertKeysUnused,
+  DEVICE_COLUMNS,
+  findDevice,
+  insertDevice,
+  toDeviceRecord,
+  type DeviceRow,
+} from './store';
+
+/** The key as every registration stores it (SPKI PEM as Node writes it), whatever spelling came in. */
+const canonicalPem = (pem: string) => publicKeyPem(importDeviceKey(pem));
 
 const deviceExists = () => new HttpError(409, TrustErrorCode.DEVICE_EXISTS, 'Device id already registered');
 const fingerprintMismatch = () =>
@@ -31,9 +42,10 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
   const { pool } = deps;
   return {
     registerTerminal: async ({ body, user }) => {
-      importDeviceKey(body.pubkey_pem);
+      const keys = { ...body, pubkey_pem: canonicalPem(body.pubkey_pem) };
       const device = await withTransaction(pool, async (client) => {
-        const row = await insertDevice(client, { ...body, enrolled_via: 'admin' });
+        await assertKeysUnused(client, keys);
+        const row = await insertDevice(client, { ...keys, enrolled_via: 'admin' });
         if (!row) throw deviceExists();
         await appendAudit(client, {
           actorType: 'user',
@@ -110,6 +122,8 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
         );
         const code = rows[0];
         if (!code) throw codeInvalid();
+        const pubkeyPem = canonicalPem(body.pubkey_pem);
+        await assertKeysUnused(client, { ...body, pubkey_pem: pubkeyPem });
         const device = await insertDevice(client, {
           device_id: body.device_id,
           enrolled_via: 'code',
@@ -120,7 +134,7 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
           fingerprint: body.fingerprint,
           name: body.name ?? null,
           platform: body.platform ?? null,
-          pubkey_pem: body.pubkey_pem,
+          pubkey_pem: pubkeyPem,
           x25519_pub: body.x25519_pub,
         });
         if (!device) throw deviceExists();
@@ -201,8 +215,8 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
       };
     },
 
-    registerUserDevice: async ({ body, user }) => {
-      importDeviceKey(body.pubkey_pem);
+    registerUserDevice: async ({ body: sent, user }) => {
+      const body = { ...sent, pubkey_pem: canonicalPem(sent.pubkey_pem) };
       const outcome = await withTransaction(pool, async (client) => {
         // Serialises this user's registrations, so concurrent ones cannot overshoot the limit.
         await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [user.id]);
@@ -223,6 +237,7 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
             `At most ${MAX_DEVICES_PER_USER} active devices per user`,
           );
         }
+        await assertKeysUnused(client, body);
         let device: DeviceRow | undefined;
         if (existing) {
           // The user's own revoked device coming back: it gets a fresh identity on the same id.

@@ -1,5 +1,7 @@
 import type { DeviceRecord, TenantType } from '../../protocol/http';
+import { TrustErrorCode } from '../../protocol/http';
 import type { Queryable } from '../db/tx';
+import { HttpError } from '../http/errors';
 
 export interface DeviceRow {
   device_id: string;
@@ -84,4 +86,33 @@ export async function insertDevice(db: Queryable, d: NewDevice): Promise<DeviceR
     ],
   );
   return rows[0];
+}
+
+/**
+ * Refuses (409 DEVICE_KEY_IN_USE) a device whose Ed25519 or X25519 public key is already registered
+ * under another device id, active or revoked: one key, one device. Otherwise anyone could register a
+ * copy of another device's public key under an id of their own, and whoever holds that key would
+ * then act as two devices (another user's laptop, another tenant's till). `pubkey_pem` must be in
+ * canonical form (canonicalPem), as every registration stores it. Run it in the transaction that
+ * inserts the device: an advisory lock on the key serialises two registrations of the same key.
+ */
+export async function assertKeysUnused(
+  client: Queryable,
+  d: Pick<NewDevice, 'device_id' | 'pubkey_pem' | 'x25519_pub'>,
+): Promise<void> {
+  const { rows } = await client.query<{ taken: boolean }>(
+    `SELECT pg_advisory_xact_lock(hashtextextended('device-key:' || $2, 0)),
+            pg_advisory_xact_lock(hashtextextended('device-key:' || $3, 0)),
+            EXISTS (SELECT 1 FROM offline_devices
+                    WHERE device_id <> $1
+                      AND (regexp_replace(pubkey_pem, '\\s', '', 'g') = regexp_replace($2, '\\s', '', 'g')
+                           OR x25519_pub = $3)) AS taken`,
+    [d.device_id, d.pubkey_pem, d.x25519_pub],
+  );
+  if (rows[0]?.taken)
+    throw new HttpError(
+      409,
+      TrustErrorCode.DEVICE_KEY_IN_USE,
+      'This public key is already registered under another device id',
+    );
 }
