@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { newDevice, signed, startTestServer, type TestDevice, type TestServer } from '../testing/harness';
+import {
+  enrollSigned,
+  newDevice,
+  startTestServer,
+  type TestDevice,
+  type TestServer,
+} from '../testing/harness';
 
 /**
  * Attack of the second review of #16 (low): a user registered another device's public key under a
@@ -64,17 +70,7 @@ const enroll = async (d: TestDevice) => {
     body: { tenant_type: 'merchant', tenant_id: 'm-keys', country: 'SN', currency_default: 'XOF' },
   });
   const enrollmentCode = (issued.body as { code: string }).code;
-  const body = JSON.stringify({
-    code: enrollmentCode,
-    device_id: d.id,
-    pubkey_pem: d.pem,
-    x25519_pub: d.x25519,
-    fingerprint: d.fingerprint,
-  });
-  const res = await s.call('POST', '/offline/enroll', {
-    rawBody: body,
-    headers: signed(d, 'POST', '/offline/enroll', body),
-  });
+  const res = await enrollSigned(s, d, enrollmentCode);
   return { res, enrollmentCode };
 };
 

@@ -166,3 +166,18 @@ export function signed(
     ...signRequest(device.privateKey, { method, path, body: Buffer.from(body), deviceId: device.id }, now),
   };
 }
+
+/** POST /offline/enroll with `code`, signed by `device` with the key it registers, as a till does. */
+export function enrollSigned(s: Pick<TestServer, 'call'>, device: TestDevice, code: string) {
+  const body = JSON.stringify({
+    code,
+    device_id: device.id,
+    pubkey_pem: device.pem,
+    x25519_pub: device.x25519,
+    fingerprint: device.fingerprint,
+  });
+  return s.call('POST', '/offline/enroll', {
+    rawBody: body,
+    headers: signed(device, 'POST', '/offline/enroll', body),
+  });
+}

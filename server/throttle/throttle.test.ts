@@ -5,7 +5,7 @@ import type { TokenResponse } from '../../protocol/http';
 import { createPool } from '../db/pool';
 import { metrics } from '../metrics';
 import { enrollTerminal, push, SN_POLICY } from '../payments/test-support';
-import { newDevice, PASSWORD, signed, startTestServer, type TestServer } from '../testing/harness';
+import { enrollSigned, newDevice, PASSWORD, startTestServer, type TestServer } from '../testing/harness';
 import { THROTTLE_LIMITS } from './limits';
 import { Throttle, THROTTLE_TABLE } from './throttle';
 
@@ -45,20 +45,7 @@ const scryptRuns = async () => (await metrics.passwordChecks.get()).values[0]?.v
 const throttled = async (limit: string) =>
   (await metrics.rateLimitExceeded.get()).values.find((v) => v.labels.limit === limit)?.value ?? 0;
 /** A signed enrollment with a guessed code, by a new device (its id is the device's choice). */
-const enrollGuess = (guess: string) => {
-  const d = newDevice('GUESS');
-  const body = JSON.stringify({
-    code: guess,
-    device_id: d.id,
-    pubkey_pem: d.pem,
-    x25519_pub: d.x25519,
-    fingerprint: d.fingerprint,
-  });
-  return s.call('POST', '/offline/enroll', {
-    rawBody: body,
-    headers: signed(d, 'POST', '/offline/enroll', body),
-  });
-};
+const enrollGuess = (guess: string) => enrollSigned(s, newDevice('GUESS'), guess);
 const counterRows = async () =>
   Number((await s.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${THROTTLE_TABLE}`)).rows[0]!.n);
 const signIn = (email: string, password: string) =>
