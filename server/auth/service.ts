@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import type { SignInRequest, TokenResponse } from '../../protocol/http';
 import { appendAudit } from '../audit/chain';
-import { withTransaction } from '../db/tx';
+import { withTransaction, type Queryable } from '../db/tx';
 import type { ServerKeys } from '../keys/server-keys';
 import { verifyPassword } from './passwords';
 import {
@@ -116,6 +116,19 @@ export async function refresh(deps: AuthDeps, token: string): Promise<RefreshOut
     });
     return { ok: true, tokens };
   });
+}
+
+/**
+ * Whether `token` is a refresh token that a refresh would accept now (issued, not rotated or
+ * revoked, not expired): one lookup on the token hash's unique index. The throttle asks it only of
+ * a refresh from an address whose failure counter is full (server/throttle/rules.ts).
+ */
+export async function refreshTokenLive(db: Queryable, token: string): Promise<boolean> {
+  const { rowCount } = await db.query(
+    'SELECT 1 FROM refresh_tokens WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > now()',
+    [hashRefreshToken(token)],
+  );
+  return rowCount === 1;
 }
 
 /** Revokes the token's whole family. Unknown or already revoked tokens change nothing. */

@@ -1,6 +1,7 @@
 import type { Request } from 'express';
 import type pg from 'pg';
 import type { RouteName } from '../../protocol/http';
+import { refreshTokenLive } from '../auth/service';
 import { signedByActiveDevice } from '../payments/push-signature';
 import { addressSubject } from './address';
 import type { Throttle, ThrottleRule } from './throttle';
@@ -49,7 +50,16 @@ export function throttleRules(
       ];
     }
     case 'refresh':
-      return [{ limit: 'refreshFailuresPerAddress', subject: address, counts: 'failures' }];
+      return [
+        {
+          limit: 'refreshFailuresPerAddress',
+          subject: address,
+          counts: 'failures',
+          // A school's address full of junk tokens does not sign out everyone there: a token a
+          // refresh would accept is let through (one indexed lookup); the junk is still refused.
+          spare: () => refreshTokenLive(deps.pool, field('refresh_token') ?? ''),
+        },
+      ];
     case 'enroll':
       return [
         { limit: 'enrollFailuresPerAddress', subject: address, counts: 'failures' },
