@@ -2,6 +2,7 @@ import type { Request } from 'express';
 import type pg from 'pg';
 import type { RouteName } from '../../protocol/http';
 import { refreshTokenLive } from '../auth/service';
+import { enrollmentCodeRedeemable } from '../devices/enrollment-code';
 import { signedByActiveDevice } from '../payments/push-signature';
 import { addressSubject } from './address';
 import type { Throttle, ThrottleRule } from './throttle';
@@ -17,7 +18,7 @@ export function throttleRules(
   route: RouteName,
   req: Request,
   body: unknown,
-  deps: { pool: pg.Pool; throttle: Throttle },
+  deps: { pool: pg.Pool; throttle: Throttle; codeKey: Buffer },
 ): ThrottleRule[] {
   // With `trust proxy` set (TRUST_PROXY), the client's address as the proxy reports it; an IPv6
   // client is counted by its /64.
@@ -62,7 +63,14 @@ export function throttleRules(
       ];
     case 'enroll':
       return [
-        { limit: 'enrollFailuresPerAddress', subject: address, counts: 'failures' },
+        {
+          limit: 'enrollFailuresPerAddress',
+          subject: address,
+          counts: 'failures',
+          // A flood of wrong codes from a shared address does not stop a genuine enrollment there:
+          // an unspent, unexpired code is let through (one keyed hash, one indexed lookup).
+          spare: () => enrollmentCodeRedeemable(deps.pool, deps.codeKey, field('code') ?? ''),
+        },
         { limit: 'enrollAttemptsPerDevice', subject: field('device_id') ?? '', counts: 'attempts' },
       ];
     case 'pushBundle':

@@ -228,6 +228,28 @@ describe('refresh and enrollment throttling', () => {
     const res = await enrollGuess('AAAA-BBBB-CCCF');
     expect([res.status, code(res)]).toEqual([429, 'TOO_MANY_REQUESTS']);
   });
+
+  // Attack (#16, third review): wrong codes from a shared address (a school's NAT) used to refuse
+  // every genuine enrollment there for an hour.
+  it('lets an enrollment with a valid code through from an address flooded with wrong codes', async () => {
+    const issued = await s.call('POST', '/offline/enrollment-codes', {
+      token: admin,
+      body: { tenant_type: 'school', tenant_id: 'school_1', country: 'SN', currency_default: 'XOF' },
+    });
+    expect(issued.status).toBe(201);
+    const valid = (issued.body as { code: string }).code;
+    for (let i = 0; i < LIMITS.enrollFailuresPerAddress.points; i++)
+      expect(code(await enrollGuess('AAAA-BBBB-CCCC'))).toBe('ENROLLMENT_CODE_INVALID');
+    const refusedBefore = await throttled('enrollFailuresPerAddress');
+    expect(code(await enrollGuess('AAAA-BBBB-CCCD'))).toBe('TOO_MANY_REQUESTS');
+
+    // The school's laptop on the same address (127.0.0.1) enrols with the code it was given.
+    expect((await enrollGuess(valid)).status).toBe(201);
+    // Spent, the code is a wrong code like any other: refused before it is looked at again.
+    expect(code(await enrollGuess(valid))).toBe('TOO_MANY_REQUESTS');
+    expect(code(await enrollGuess('AAAA-BBBB-CCCE'))).toBe('TOO_MANY_REQUESTS');
+    expect((await throttled('enrollFailuresPerAddress')) - refusedBefore).toBe(3);
+  });
 });
 
 describe('push throttling', () => {
