@@ -354,6 +354,8 @@ export const fr: Messages = {
       'Vous avez déjà 5 appareils enregistrés. Retirez-en un avant d’ajouter cet ordinateur.',
     DEVICE_FINGERPRINT_MISMATCH: 'Cet appareil ne correspond pas à celui enregistré sous cette identité.',
     DEVICE_EXISTS: 'Cet appareil est déjà enregistré au nom de quelqu’un d’autre.',
+    DEVICE_KEY_IN_USE:
+      'La clé de cet appareil est déjà enregistrée pour un autre appareil : une clé n’appartient qu’à un seul appareil. Contactez votre administrateur.',
     KEYCHAIN_UNAVAILABLE:
       'Le trousseau du système est inutilisable : cet appareil n’a pas encore d’identité.',
     CONFLICT: 'Cet appareil est déjà enregistré.',
