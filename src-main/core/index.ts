@@ -21,7 +21,7 @@ import { openAppDatabase, type AppDatabase } from './store/database';
 import { addPosCollections } from './store/schemas/pos';
 import { SyncService, type SyncOptions } from './sync/sync-service';
 import { ContentSessions, createReader, libraryHandlers, type Reader } from './reader';
-import { serverSigningKey } from './reader/server-key';
+import { serverSigningKey } from './trust/server-key';
 import { PINNED_SERVER_SIGNING_KEY } from './deploy/pinned-keys';
 import type { HardwareServiceOptions } from './hardware/hardware-service';
 import { findSale, hardwareHandlers, startHardware } from './hardware/handlers';
