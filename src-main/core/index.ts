@@ -91,7 +91,7 @@ export async function createCore(
   const buildPinnedKeyPem =
     config.serverSigningKeyPem === undefined ? PINNED_SERVER_SIGNING_KEY : config.serverSigningKeyPem;
   // The one server key the reader's licences and the till's signed policy and time are checked
-  // against: the build's, else the one pinned in the encrypted store (reader/server-key.ts).
+  // against: the build's, else the one pinned in the encrypted store (trust/server-key.ts).
   const serverKey = async (enrolledKeyPem?: string) => {
     if (!db)
       throw new ApiError(

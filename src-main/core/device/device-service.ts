@@ -43,7 +43,7 @@ export class DeviceService {
     private readonly store: EnrollmentStore,
     private readonly platform: string,
     /**
-     * The server signing key signed policy and time must verify against (reader/server-key.ts). At
+     * The server signing key signed policy and time must verify against (trust/server-key.ts). At
      * enrollment, before the record is saved, the answer's key is passed as the one enrollment
      * received; a key the build pins (or one pinned earlier) still comes first.
      */

@@ -1,13 +1,19 @@
 import type { KeyObject } from 'node:crypto';
 import { ApiError } from '../../../protocol/api';
 import type { Policy } from '../../../protocol/http/policies';
-import { LicenceError, verifyServerStatement } from '../../../protocol/licence';
+import { checkStatement, type StatementRefusal } from '../trust/server-statement';
 
 /**
  * Code of a till's pull or check-in answer whose signed statement did not verify: nothing of that
  * answer was applied (policy, clock offset, catalog, outcomes, cursor all stay as they were).
  */
 export const POLICY_STATEMENT_INVALID = 'POLICY_STATEMENT_INVALID';
+
+const POLICY_REFUSAL: StatementRefusal = {
+  code: POLICY_STATEMENT_INVALID,
+  message: (reason) =>
+    `The server's answer about this till's limits and time could not be verified (${reason}): it was ignored and the till keeps its current limits.`,
+};
 
 /** What a till may take from a pull or check-in answer once its statement verified. */
 export interface VerifiedStanding {
@@ -28,25 +34,12 @@ export function checkPolicyStatement(
   statement: unknown,
   expected: { serverKey: KeyObject; deviceId: string; requestNonce: string },
 ): VerifiedStanding {
-  let verified;
-  try {
-    verified = verifyServerStatement(statement, {
-      serverPublicKey: expected.serverKey,
-      deviceId: expected.deviceId,
-      requestNonce: expected.requestNonce,
-    });
-  } catch (error) {
-    if (!(error instanceof LicenceError)) throw error;
-    throw refused(error.message);
-  }
+  const verified = checkStatement(statement, expected, POLICY_REFUSAL);
   // A statement without the policy key speaks of licences only: it says nothing about the till's.
   if (verified.policy === undefined) throw refused('the server statement carries no policy');
   return { policy: verified.policy, serverTime: verified.server_time };
 }
 
 function refused(reason: string): ApiError {
-  return new ApiError(
-    POLICY_STATEMENT_INVALID,
-    `The server's answer about this till's limits and time could not be verified (${reason}): it was ignored and the till keeps its current limits.`,
-  );
+  return new ApiError(POLICY_REFUSAL.code, POLICY_REFUSAL.message(reason));
 }

@@ -46,7 +46,7 @@ export interface SyncDeps {
   enrollmentChanges: Observable<EnrollmentRecord>;
   reachability: { readonly current: Reachability; readonly changes: Observable<Reachability> };
   serverUrl: () => string;
-  /** The server signing key the pull's signed policy and time must verify against (reader/server-key.ts). */
+  /** The server signing key the pull's signed policy and time must verify against (trust/server-key.ts). */
   serverKey: () => Promise<KeyObject>;
   options?: SyncOptions;
 }
