@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { canonicalBytes } from '../crypto/canonical';
 import { text } from '../text';
 import { Currency, DeviceId, IsoDateTime, NonNegativeMinor, plainText, Uuid } from './common';
 import { RequestNonce, ServerStatement } from '../licence/server-statement';
@@ -231,6 +233,41 @@ export const PaymentsPullResponse = z.object({
   last_seq: z.number().int().min(0),
 });
 export type PaymentsPullResponse = z.infer<typeof PaymentsPullResponse>;
+
+/**
+ * `statement.answer_sha256` of a pull answer (issue #16): SHA-256, lowercase hex, of the canonical
+ * JSON (RFC 8785) of `{catalog, bundles, cursor, more, last_seq}` with, field by field, exactly the
+ * fields this schema lists (catalog items: sku, barcode, name, price_minor, currency, tax_rate_bp,
+ * active; outcomes: bundle_id, status, reasons (code, weight, detail), updated_at). The server signs
+ * it; a till recomputes it from the answer it parsed and applies nothing unless the two are equal,
+ * so a proxy can change no price, product, outcome or cursor. Fields outside the list are never
+ * applied and are not covered.
+ */
+export function pullAnswerSha256(
+  answer: Pick<PaymentsPullResponse, 'catalog' | 'bundles' | 'cursor' | 'more' | 'last_seq'>,
+): string {
+  const covered = {
+    catalog: answer.catalog.map((i) => ({
+      sku: i.sku,
+      barcode: i.barcode,
+      name: i.name,
+      price_minor: i.price_minor,
+      currency: i.currency,
+      tax_rate_bp: i.tax_rate_bp,
+      active: i.active,
+    })),
+    bundles: answer.bundles.map((b) => ({
+      bundle_id: b.bundle_id,
+      status: b.status,
+      reasons: b.reasons.map((r) => ({ code: r.code, weight: r.weight, detail: r.detail })),
+      updated_at: b.updated_at,
+    })),
+    cursor: answer.cursor,
+    more: answer.more,
+    last_seq: answer.last_seq,
+  };
+  return createHash('sha256').update(canonicalBytes(covered)).digest('hex');
+}
 
 /** POST /offline/catalog (pay_admin): upsert a tenant's items. */
 export const CatalogUpsertRequest = z.object({

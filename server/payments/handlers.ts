@@ -1,5 +1,10 @@
 import type { Request, Response } from 'express';
-import { PAYMENT_ERROR_STATUS, PaymentErrorCode, PaymentsPullQuery } from '../../protocol/http';
+import {
+  PAYMENT_ERROR_STATUS,
+  PaymentErrorCode,
+  PaymentsPullQuery,
+  pullAnswerSha256,
+} from '../../protocol/http';
 import { signServerStatement } from '../../protocol/licence';
 import { appendAudit } from '../audit/chain';
 import { withTransaction } from '../db/tx';
@@ -79,6 +84,8 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
         server_time: page.server_time,
         licences: [],
         policy: page.policy,
+        // Catalog, outcomes and cursor: the till applies none of them unless this digest matches.
+        answer_sha256: pullAnswerSha256(page),
       });
       return { body: { ...page, statement } };
     },

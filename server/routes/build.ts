@@ -43,7 +43,9 @@ async function prepare(deps: TrustDeps, spec: RouteSpec, req: Request, res: Resp
   if (Array.isArray(spec.auth)) {
     input.user = await authenticateUser(deps, req, res, spec.auth);
   } else if (spec.auth === 'device') {
-    const authenticated = await authenticateDevice(deps.pool, req);
+    const authenticated = await authenticateDevice(deps.pool, req, {
+      allowRevoked: spec.revokedDeviceReachesHandler === true,
+    });
     signed = authenticated.signed;
     input.device = authenticated.device;
   } else if (spec.auth === 'enrollment') {
