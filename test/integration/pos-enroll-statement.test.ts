@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
 import { ApiError } from '../../protocol/api';
 import { generateEd25519, publicKeyPem } from '../../protocol/crypto';
+import { generateHpkeKeyPair } from '../../protocol/hpke';
 import type { EnrollResponse, Policy } from '../../protocol/http';
 import { signServerStatement, type ServerStatement } from '../../protocol/licence';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
@@ -17,8 +18,9 @@ import { startTamperingProxy, type TamperingProxy } from './tampering-proxy';
 /**
  * Issue #16, item 4, at the till's enrollment: the enrollment answer brings the till's first policy
  * copy. A proxy on the till's network raises its limits in that answer (the statement edited, or the
- * whole answer re-signed with the proxy's own key and key). Real core, keychain, server and
- * PostgreSQL. Refused with POLICY_STATEMENT_INVALID; the till stays unenrolled.
+ * whole answer re-signed with the proxy's own key and key), or swaps the key the till seals its
+ * sales to. Real core, keychain, server and PostgreSQL. Refused with POLICY_STATEMENT_INVALID; the
+ * till stays unenrolled.
  */
 const ENROLL = '/offline/enroll';
 const LOOSE = { max_offline_amount: 1_000_000, approval_threshold: 900_000 };
@@ -114,6 +116,22 @@ describe('a proxy loosening the policy in the enrollment answer', () => {
       );
       const server = { ...a.server, signing_public_key_pem: publicKeyPem(attacker.publicKey) };
       return { body: { ...a, server, policy: loosened(a.policy), statement } };
+    };
+    expect(await codeOf(call('enrollment.redeemCode', { code: await newCode() }))).toBe(
+      'POLICY_STATEMENT_INVALID',
+    );
+    expect(await call('enrollment.get')).toMatchObject({ state: 'not_enrolled' });
+  });
+
+  it('the key sales are sealed to swapped for the proxy’s own, the genuine statement kept: refused', async () => {
+    // With the proxy's HPKE key, every bundle the till seals is the proxy's to read and the server's
+    // to refuse (UNKNOWN_SERVER_KEY): the statement covers the key and its id (#16).
+    await freshTill(true);
+    const proxyKey = generateHpkeKeyPair().publicKey;
+    proxy.tamper = ({ path, answer }) => {
+      if (path !== ENROLL) return null;
+      const a = structuredClone(answer) as Answer;
+      return { body: { ...a, server: { ...a.server, hpke_public_key: proxyKey } } };
     };
     expect(await codeOf(call('enrollment.redeemCode', { code: await newCode() }))).toBe(
       'POLICY_STATEMENT_INVALID',

@@ -7,7 +7,12 @@ import { buildBundle } from '../../../protocol/bundle/build';
 import { serverKeyId } from '../../../protocol/bundle/key-id';
 import { GENESIS_HASH, MAX_SALES_PER_BUNDLE } from '../../../protocol/bundle/constants';
 import type { Sale } from '../../../protocol/bundle/sale';
-import { PaymentsPullResponse, PushResponse, type BundleStatus } from '../../../protocol/http/payments';
+import {
+  PaymentsPullResponse,
+  pullAnswerSha256,
+  PushResponse,
+  type BundleStatus,
+} from '../../../protocol/http/payments';
 import { newRequestNonce } from '../../../protocol/licence';
 import type { EnrollmentRecord } from '../device/enrollment-store';
 import { checkPolicyStatement } from '../device/policy-statement';
@@ -491,11 +496,11 @@ export class SyncService {
     });
     if (this.stopped) return false;
     // Before anything of the page is applied: an answer that does not verify changes nothing (#16).
-    const standing = checkPolicyStatement(answer.statement, {
-      serverKey: await this.deps.serverKey(),
-      deviceId: device.deviceId,
-      requestNonce,
-    });
+    const standing = checkPolicyStatement(
+      answer.statement,
+      { serverKey: await this.deps.serverKey(), deviceId: device.deviceId, requestNonce },
+      { answerSha256: pullAnswerSha256(answer) },
+    );
     const record = this.deps.enrollment.current;
     await this.deps.enrollment.save({
       ...record,
