@@ -60,8 +60,30 @@ export const PushResponse = z.object({
   /** True when this exact bundle had been received before: nothing new was created. */
   duplicate: z.boolean(),
   server_time: IsoDateTime,
+  /**
+   * The server's word on this bundle (issue #16): `answer_sha256` is pushAnswerSha256 of this
+   * answer, for the envelope's device, `request_nonce` null (the bundle id, which the device signed
+   * in its envelope, is what binds it). A till applies the status only when it verifies; otherwise
+   * it keeps the bundle pending and sends the same bytes again later.
+   */
+  statement: z.unknown().optional(),
 });
 export type PushResponse = z.infer<typeof PushResponse>;
+
+/**
+ * `statement.answer_sha256` of a push answer: SHA-256, lowercase hex, of the canonical JSON of
+ * `{bundle_id, status, reasons}` (reasons: code, weight, detail), what a till acts on.
+ */
+export function pushAnswerSha256(answer: Pick<PushResponse, 'bundle_id' | 'status' | 'reasons'>): string {
+  return sha256Hex({
+    bundle_id: answer.bundle_id,
+    status: answer.status,
+    reasons: answer.reasons.map(coveredReason),
+  });
+}
+
+const coveredReason = (r: ScoreReason) => ({ code: r.code, weight: r.weight, detail: r.detail });
+const sha256Hex = (value: unknown) => createHash('sha256').update(canonicalBytes(value)).digest('hex');
 
 /**
  * Error codes of POST /offline/push. A rejected bundle leaves no bundle, transaction or ledger row;
@@ -259,14 +281,14 @@ export function pullAnswerSha256(
     bundles: answer.bundles.map((b) => ({
       bundle_id: b.bundle_id,
       status: b.status,
-      reasons: b.reasons.map((r) => ({ code: r.code, weight: r.weight, detail: r.detail })),
+      reasons: b.reasons.map(coveredReason),
       updated_at: b.updated_at,
     })),
     cursor: answer.cursor,
     more: answer.more,
     last_seq: answer.last_seq,
   };
-  return createHash('sha256').update(canonicalBytes(covered)).digest('hex');
+  return sha256Hex(covered);
 }
 
 /** POST /offline/catalog (pay_admin): upsert a tenant's items. */

@@ -125,7 +125,8 @@ export function signServerStatement(
  */
 export function verifyServerStatement(
   input: unknown,
-  expected: { serverPublicKey: KeyObject; deviceId: string; requestNonce: string },
+  /** `requestNonce` null only for a push answer, which the bundle id it covers binds instead. */
+  expected: { serverPublicKey: KeyObject; deviceId: string; requestNonce: string | null },
 ): ServerStatement {
   const parsed = ServerStatement.safeParse(input);
   if (!parsed.success) throw new LicenceError('STATEMENT_INVALID', 'the server statement is malformed');

@@ -165,6 +165,41 @@ describe('a proxy rewriting the pull answer beside its genuine statement', () =>
   });
 });
 
+describe('a proxy rewriting a push answer (POST /offline/push)', () => {
+  const onPush =
+    (edit: (answer: Record<string, unknown>) => unknown): Tamper =>
+    ({ path, answer }) =>
+      path === PUSH && typeof answer === 'object' && answer !== null
+        ? { body: edit(structuredClone(answer) as Record<string, unknown>) }
+        : null;
+  const attacks: [string, Tamper][] = [
+    [
+      'the status raised to reconciled, the genuine statement kept',
+      onPush((a) => ({ ...a, status: 'reconciled' })),
+    ],
+    ['the statement removed', onPush(({ statement: _dropped, ...a }) => ({ ...a, status: 'reconciled' }))],
+  ];
+
+  it.each(attacks)(
+    '%s: not believed; the sale takes the status the server signed in the pull',
+    async (_name, tamper) => {
+      const { accepted } = (await syncNow()).counts;
+      let rewritten = 0;
+      // Before the sale: recording one kicks a sync round of its own.
+      proxy.tamper = (exchange) => {
+        const changed = tamper(exchange);
+        if (changed) rewritten++;
+        return changed;
+      };
+      await cashSale(RICE.price_minor);
+      const status = await syncNow();
+      expect(rewritten).toBeGreaterThan(0);
+      // Not believed: the round's signed pull brings the server's own outcome for the bundle.
+      expect(status.counts).toMatchObject({ reconciled: 0, accepted: accepted + 1, pushed: 0, rejected: 0 });
+    },
+  );
+});
+
 describe('a proxy saying the till is revoked on check-in', () => {
   const bare404 = { error: { code: 'DEVICE_NOT_FOUND', message: 'Device not registered or revoked' } };
   let genuineRevocation: unknown;

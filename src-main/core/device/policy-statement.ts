@@ -79,6 +79,22 @@ export function checkPolicyStatement(
 }
 
 /**
+ * A push answer's status is applied only when the server signed it for this device and this very
+ * bundle (`answer_sha256` over bundle id, status and reasons; no request nonce, the bundle id binds
+ * it: a replayed answer for the same bundle only repeats what the server said of it). Otherwise
+ * POLICY_STATEMENT_INVALID, which the push loop treats as retryable: the bundle stays pending and
+ * the same bytes go again later, which the server answers idempotently.
+ */
+export function checkPushStatement(
+  answer: { statement?: unknown; bundle_id: string },
+  expected: { serverKey: KeyObject; deviceId: string; bundleId: string; answerSha256: string },
+): void {
+  const verified = checkStatement(answer.statement, { ...expected, requestNonce: null }, POLICY_REFUSAL);
+  if (answer.bundle_id !== expected.bundleId || verified.answer_sha256 !== expected.answerSha256)
+    throw refused('the bundle or its status differs from what the server signed');
+}
+
+/**
  * A check-in's DEVICE_NOT_FOUND marks the till revoked only when it carries the server's statement
  * (`details.statement`) saying `revoked` for this device and this request's nonce. Anything else
  * (a bare 404 from a proxy, a statement for another request) is REVOCATION_UNVERIFIED.

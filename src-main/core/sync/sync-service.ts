@@ -10,12 +10,13 @@ import type { Sale } from '../../../protocol/bundle/sale';
 import {
   PaymentsPullResponse,
   pullAnswerSha256,
+  pushAnswerSha256,
   PushResponse,
   type BundleStatus,
 } from '../../../protocol/http/payments';
 import { newRequestNonce } from '../../../protocol/licence';
 import type { EnrollmentRecord } from '../device/enrollment-store';
-import { checkPolicyStatement } from '../device/policy-statement';
+import { checkPolicyStatement, checkPushStatement } from '../device/policy-statement';
 import type { DeviceIdentity } from '../device/identity';
 import { serverRequest } from '../net/server-client';
 import type { Reachability } from '../net/reachability';
@@ -364,6 +365,8 @@ export class SyncService {
     rec: OutboxDoc,
     device: { deviceId: string; key: DeviceIdentity['signingKey'] },
   ): Promise<{ code: string; message: string } | null> {
+    // Outside the try: a key this till cannot read is its own fault, never a refusal of the bundle.
+    const serverKey = await this.deps.serverKey();
     let answer: PushResponse;
     try {
       answer = await serverRequest(this.deps.serverUrl(), {
@@ -374,6 +377,13 @@ export class SyncService {
         device,
         response: PushResponse,
         timeoutMs: this.opts.requestTimeoutMs,
+      });
+      // Before any status is applied: an answer the server did not sign is retried, not believed (#16).
+      checkPushStatement(answer, {
+        serverKey,
+        deviceId: device.deviceId,
+        bundleId: rec.bundleId,
+        answerSha256: pushAnswerSha256(answer),
       });
     } catch (error) {
       if (this.stopped) return describe(error);

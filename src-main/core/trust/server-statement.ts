@@ -26,7 +26,8 @@ const SERVER_STATEMENT_INVALID: StatementRefusal = {
  */
 export function checkStatement(
   statement: unknown,
-  expected: { serverKey: KeyObject; deviceId: string; requestNonce: string },
+  /** `requestNonce` null only for a till's push answer, bound by the bundle id it covers instead. */
+  expected: { serverKey: KeyObject; deviceId: string; requestNonce: string | null },
   refusal: StatementRefusal = SERVER_STATEMENT_INVALID,
 ): VerifiedStatement {
   try {
