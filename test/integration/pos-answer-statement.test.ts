@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
-import { ApiError, type CatalogEntry, type SyncStatus } from '../../protocol/api';
+import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
+import type { CatalogEntry, SyncStatus } from '../../protocol/api';
 import { generateEd25519 } from '../../protocol/crypto';
 import type { CatalogItem, PaymentsPullResponse } from '../../protocol/http';
 import { newRequestNonce, signServerStatement } from '../../protocol/licence';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { deviceCall, registerLaptop } from '../../server/testing/materials';
 import { callCommand } from '../../src-main/core/api/dispatch';
-import { createCore, type Core } from '../../src-main/core';
+import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
+import { codeOf, tillCore } from '../support/till';
 import { startTamperingProxy, type Tamper, type TamperingProxy } from './tampering-proxy';
 
 /**
@@ -45,13 +43,6 @@ const attacker = generateEd25519();
 
 const callOn = (core: Core, method: string, input: unknown = {}) => callCommand(core.handlers, method, input);
 const call = (method: string, input: unknown = {}) => callOn(till, method, input);
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  return error instanceof ApiError ? error.code : `no refusal (${String(error)})`;
-}
 const syncNow = async () => (await call('sync.now')) as SyncStatus;
 async function catalog(query: string): Promise<CatalogEntry[]> {
   return ((await call('pos.catalog.search', { query })) as { items: CatalogEntry[] }).items;
@@ -69,15 +60,7 @@ async function enrolledTill(): Promise<Core> {
     token: adminToken,
     body: { ...TENANT, country: 'SN', currency_default: 'XOF' },
   });
-  const core = await createCore({
-    dataDir: await mkdtemp(join(tmpdir(), 'outpost-till-answers-')),
-    appVersion: '0.0.0-test',
-    platform: 'linux',
-    defaultServerUrl: proxy.url,
-    keyStore: new KeytarKeyStore({ service: `outpost-test-${randomUUID()}` }),
-    reachabilityIntervalMs: 60_000,
-    sync: { intervalMs: 0 },
-  });
+  const core = await tillCore(proxy.url);
   await callOn(core, 'enrollment.redeemCode', { code: (issued.body as { code: string }).code });
   await callOn(core, 'pos.shift.open', { floatMinor: 0 });
   return core;

@@ -1,18 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
-import { ApiError } from '../../protocol/api';
+import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
 import { generateEd25519, publicKeyPem } from '../../protocol/crypto';
 import { generateHpkeKeyPair } from '../../protocol/hpke';
 import type { EnrollResponse, Policy } from '../../protocol/http';
 import { signServerStatement, type ServerStatement } from '../../protocol/licence';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
-import { createCore, type Core } from '../../src-main/core';
+import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
+import { codeOf, tillCore } from '../support/till';
 import { startTamperingProxy, type TamperingProxy } from './tampering-proxy';
 
 /**
@@ -34,13 +31,6 @@ let core: Core | null = null;
 const attacker = generateEd25519();
 
 const call = (method: string, input: unknown = {}) => callCommand(core!.handlers, method, input);
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  return error instanceof ApiError ? error.code : `no refusal (${String(error)})`;
-}
 async function newCode(): Promise<string> {
   const issued = await server.call('POST', '/offline/enrollment-codes', {
     token: adminToken,
@@ -51,16 +41,10 @@ async function newCode(): Promise<string> {
 /** A fresh till (own keys, own store) behind the proxy; `pinned`: its build carries the server key. */
 async function freshTill(pinned: boolean): Promise<void> {
   await core?.close();
-  core = await createCore({
-    dataDir: await mkdtemp(join(tmpdir(), 'outpost-till-enroll-')),
-    appVersion: '0.0.0-test',
-    platform: 'linux',
-    defaultServerUrl: proxy.url,
-    keyStore: new KeytarKeyStore({ service: `outpost-test-${randomUUID()}` }),
-    reachabilityIntervalMs: 60_000,
-    sync: { intervalMs: 0 },
-    ...(pinned ? { serverSigningKeyPem: serverKeyPem, trustServerKeyOnFirstUse: false } : {}),
-  });
+  core = await tillCore(
+    proxy.url,
+    pinned ? { serverSigningKeyPem: serverKeyPem, trustServerKeyOnFirstUse: false } : {},
+  );
 }
 const loosened = (policy: Policy | null | undefined): Policy => ({ ...policy!, ...LOOSE });
 type Answer = EnrollResponse & { statement: ServerStatement };
