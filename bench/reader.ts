@@ -37,7 +37,7 @@ import { issueLicence, newRequestNonce, signServerStatement } from '../protocol/
 import type { ApiHandlers } from '../src-main/core/api/handlers';
 import type { DeviceIdentity } from '../src-main/core/device/identity';
 import { ContentSessions, LibraryService, SecureClock } from '../src-main/core/reader';
-import { checkStatement } from '../src-main/core/reader/server-statement';
+import { checkStatement } from '../src-main/core/trust/server-statement';
 import {
   licenceSchema,
   materialSchema,

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { canonicalBytes } from '../crypto/canonical';
 import { text } from '../text';
 import { Currency, DeviceId, IsoDateTime, NonNegativeMinor, plainText, Uuid } from './common';
 import { RequestNonce, ServerStatement } from '../licence/server-statement';
@@ -58,8 +60,30 @@ export const PushResponse = z.object({
   /** True when this exact bundle had been received before: nothing new was created. */
   duplicate: z.boolean(),
   server_time: IsoDateTime,
+  /**
+   * The server's word on this bundle (issue #16): `answer_sha256` is pushAnswerSha256 of this
+   * answer, for the envelope's device, `request_nonce` null (the bundle id, which the device signed
+   * in its envelope, is what binds it). A till applies the status only when it verifies; otherwise
+   * it keeps the bundle pending and sends the same bytes again later.
+   */
+  statement: z.unknown().optional(),
 });
 export type PushResponse = z.infer<typeof PushResponse>;
+
+/**
+ * `statement.answer_sha256` of a push answer: SHA-256, lowercase hex, of the canonical JSON of
+ * `{bundle_id, status, reasons}` (reasons: code, weight, detail), what a till acts on.
+ */
+export function pushAnswerSha256(answer: Pick<PushResponse, 'bundle_id' | 'status' | 'reasons'>): string {
+  return sha256Hex({
+    bundle_id: answer.bundle_id,
+    status: answer.status,
+    reasons: answer.reasons.map(coveredReason),
+  });
+}
+
+const coveredReason = (r: ScoreReason) => ({ code: r.code, weight: r.weight, detail: r.detail });
+const sha256Hex = (value: unknown) => createHash('sha256').update(canonicalBytes(value)).digest('hex');
 
 /**
  * Error codes of POST /offline/push. A rejected bundle leaves no bundle, transaction or ledger row;
@@ -231,6 +255,41 @@ export const PaymentsPullResponse = z.object({
   last_seq: z.number().int().min(0),
 });
 export type PaymentsPullResponse = z.infer<typeof PaymentsPullResponse>;
+
+/**
+ * `statement.answer_sha256` of a pull answer (issue #16): SHA-256, lowercase hex, of the canonical
+ * JSON (RFC 8785) of `{catalog, bundles, cursor, more, last_seq}` with, field by field, exactly the
+ * fields this schema lists (catalog items: sku, barcode, name, price_minor, currency, tax_rate_bp,
+ * active; outcomes: bundle_id, status, reasons (code, weight, detail), updated_at). The server signs
+ * it; a till recomputes it from the answer it parsed and applies nothing unless the two are equal,
+ * so a proxy can change no price, product, outcome or cursor. Fields outside the list are never
+ * applied and are not covered.
+ */
+export function pullAnswerSha256(
+  answer: Pick<PaymentsPullResponse, 'catalog' | 'bundles' | 'cursor' | 'more' | 'last_seq'>,
+): string {
+  const covered = {
+    catalog: answer.catalog.map((i) => ({
+      sku: i.sku,
+      barcode: i.barcode,
+      name: i.name,
+      price_minor: i.price_minor,
+      currency: i.currency,
+      tax_rate_bp: i.tax_rate_bp,
+      active: i.active,
+    })),
+    bundles: answer.bundles.map((b) => ({
+      bundle_id: b.bundle_id,
+      status: b.status,
+      reasons: b.reasons.map(coveredReason),
+      updated_at: b.updated_at,
+    })),
+    cursor: answer.cursor,
+    more: answer.more,
+    last_seq: answer.last_seq,
+  };
+  return sha256Hex(covered);
+}
 
 /** POST /offline/catalog (pay_admin): upsert a tenant's items. */
 export const CatalogUpsertRequest = z.object({

@@ -90,6 +90,11 @@ export interface RouteSpec {
   responseType?: 'json' | 'text' | 'binary';
   /** Domain codes this route may answer with, beyond the generic ones of every route. */
   errors: readonly string[];
+  /**
+   * `device` routes only: a revoked device whose signature verifies reaches the handler (which then
+   * answers its own signed 404 DEVICE_NOT_FOUND) instead of the generic unsigned one.
+   */
+  revokedDeviceReachesHandler?: true;
 }
 
 const bearer = [E.UNAUTHENTICATED, E.TOKEN_EXPIRED, E.FORBIDDEN] as const;
@@ -153,7 +158,7 @@ export const ROUTES = {
     path: '/offline/enroll',
     auth: 'enrollment',
     summary:
-      "Redeem an enrollment code: registers the device and returns the server keys and policy, the policy and server time also signed in `statement` for the device and the body's `request_nonce` (docs/protocol.md §5.4). The request must be signed with the key in pubkey_pem.",
+      "Redeem an enrollment code: registers the device and returns the server keys and policy, the policy, server time and the HPKE key (with its key id) also signed in `statement` for the device and the body's `request_nonce` (docs/protocol.md §5.4). The request must be signed with the key in pubkey_pem.",
     body: EnrollRequest,
     status: 201,
     response: EnrollResponse,
@@ -171,11 +176,12 @@ export const ROUTES = {
     path: '/offline/devices/check-in',
     auth: 'device',
     summary:
-      "A device confirms its enrollment and gets server time and its country policy, signed in `statement` for the device and the body's `request_nonce` (fresh per request; docs/protocol.md §5.4): a till applies only the signed ones. Optional fingerprint in the body or the x-outpost-fingerprint header.",
+      "A device confirms its enrollment and gets server time, its country policy and `device_status: active`, signed in `statement` for the device and the body's `request_nonce` (fresh per request; docs/protocol.md §5.4): a till applies only the signed ones. A revoked device whose signature verifies gets 404 DEVICE_NOT_FOUND with `error.details.statement` saying `device_status: revoked` for its `request_nonce`: a till marks itself revoked only on that. Optional fingerprint in the body or the x-outpost-fingerprint header.",
     body: CheckInRequest,
     status: 200,
     response: CheckInResponse,
     errors: [...signed, E.DEVICE_FINGERPRINT_MISMATCH],
+    revokedDeviceReachesHandler: true,
   },
   upsertPolicy: {
     method: 'POST',
@@ -285,7 +291,7 @@ export const ROUTES = {
     path: '/offline/sync/payments',
     auth: 'device',
     summary:
-      "Query `since=<cursor>` (optional, from the previous answer), `limit` (1–1000, default 500) and `request_nonce` (fresh per request). Server time, the device's country policy (both also signed in `statement` for this device and `request_nonce`: a till applies only the signed ones, docs/protocol.md §5.4), catalog items of its tenant and outcomes of its bundles changed since the cursor (at most `limit` together, catalog first), a new cursor, `more` (true: pull again at once with this cursor), and the highest sequence number the server holds for the device. Only a POS terminal of a tenant may pull (a laptop: 403 DEVICE_NOT_TERMINAL).",
+      "Query `since=<cursor>` (optional, from the previous answer), `limit` (1–1000, default 500) and `request_nonce` (fresh per request). Server time, the device's country policy (both also signed in `statement` for this device and `request_nonce`, with `answer_sha256` covering catalog, outcomes, cursor, `more` and `last_seq`: a till applies only what the statement covers, docs/protocol.md §5.4), catalog items of its tenant and outcomes of its bundles changed since the cursor (at most `limit` together, catalog first), a new cursor, `more` (true: pull again at once with this cursor), and the highest sequence number the server holds for the device. Only a POS terminal of a tenant may pull (a laptop: 403 DEVICE_NOT_TERMINAL).",
     status: 200,
     response: PaymentsPullResponse,
     errors: [...signed, P.DEVICE_NOT_TERMINAL],

@@ -83,4 +83,31 @@ describe('server statements', () => {
     expect(refusal({ ...signed, policy: short })).toMatch(/malformed/);
     expect(refusal({ ...signed, policy: null })).toMatch(/not signed/);
   });
+
+  it("signs a till's answer digest, device status and HPKE key, and refuses each edited or added", () => {
+    const signed = signServerStatement(
+      { privateKey: server.privateKey, kid: 'k1' },
+      {
+        ...statement,
+        licences: [],
+        answer_sha256: 'a'.repeat(64),
+        device_status: 'active',
+        hpke: { public_key: 'K'.repeat(43), key_id: 'x25519:abc' },
+      },
+    );
+    expect(verifyServerStatement(signed, expected)).toMatchObject({
+      answer_sha256: 'a'.repeat(64),
+      device_status: 'active',
+      hpke: { public_key: 'K'.repeat(43), key_id: 'x25519:abc' },
+    });
+    expect(refusal({ ...signed, answer_sha256: 'b'.repeat(64) })).toMatch(/not signed/);
+    expect(refusal({ ...signed, device_status: 'revoked' })).toMatch(/not signed/);
+    expect(refusal({ ...signed, hpke: { ...signed.hpke!, public_key: 'P'.repeat(43) } })).toMatch(
+      /not signed/,
+    );
+    expect(refusal({ ...signed, hpke: { ...signed.hpke!, key_id: 'x25519:other' } })).toMatch(/not signed/);
+    expect(refusal({ ...signed, answer_sha256: 'A'.repeat(64) })).toMatch(/malformed/);
+    // Absent from a statement signed without them: adding one breaks the signature.
+    expect(refusal({ ...statement, device_status: 'revoked' })).toMatch(/not signed/);
+  });
 });

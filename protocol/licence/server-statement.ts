@@ -17,6 +17,9 @@ export const RequestNonce = z.string().regex(/^[A-Za-z0-9_-]{22,43}$/, '16-32 ra
 
 const UtcTimestamp = z.iso.datetime({ offset: false });
 const LicenceState = z.enum(['ready', 'active', 'revoked', 'returned', 'cancelled', 'expired']);
+/** A SHA-256 digest as 64 lowercase hex characters. */
+export const Sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'SHA-256, lowercase hex');
+
 /** Strict and without defaults: the policy is checked byte for byte as it was signed. */
 const SignedPolicy = z.strictObject({
   ...Policy.shape,
@@ -45,6 +48,25 @@ export const ServerStatement = z.strictObject({
    * country has none. Absent from a laptop's answers. A till accepts only a statement carrying it.
    */
   policy: SignedPolicy.nullable().optional(),
+  /**
+   * A till's pull answers: SHA-256 (lowercase hex) of the canonical JSON of everything else the till
+   * applies from the answer (catalog, bundle outcomes, cursor, more, last_seq: pullAnswerSha256 in
+   * protocol/http/payments.ts). A till applies a page only when its own digest equals this one.
+   */
+  answer_sha256: Sha256Hex.optional(),
+  /**
+   * A till's check-in answers: the device's standing as the server holds it. `revoked` is also
+   * signed into the 404 DEVICE_NOT_FOUND a revoked till gets on check-in (`error.details.statement`);
+   * a till marks itself revoked only on that signed word, never on an unsigned 404.
+   */
+  device_status: z.enum(['active', 'revoked']).optional(),
+  /**
+   * A till's enrollment answer: the X25519 key its bundles are sealed to (as `server.hpke_public_key`)
+   * and that key's id (protocol/bundle/key-id.ts). A till stores the key only when both match.
+   */
+  hpke: z
+    .strictObject({ public_key: z.string().min(1).max(64), key_id: z.string().min(1).max(64) })
+    .optional(),
   server_key_id: z.string().min(1).max(64),
   signature: z.string(),
 });
@@ -87,6 +109,11 @@ export function signServerStatement(
       expires_at: l.expires_at,
     })),
     ...(content.policy === undefined ? {} : { policy: content.policy && signedPolicy(content.policy) }),
+    ...(content.answer_sha256 === undefined ? {} : { answer_sha256: content.answer_sha256 }),
+    ...(content.device_status === undefined ? {} : { device_status: content.device_status }),
+    ...(content.hpke === undefined
+      ? {}
+      : { hpke: { public_key: content.hpke.public_key, key_id: content.hpke.key_id } }),
     server_key_id: key.kid,
   };
   return ServerStatement.parse({ ...unsigned, signature: signCanonical(key.privateKey, unsigned) });
@@ -98,7 +125,8 @@ export function signServerStatement(
  */
 export function verifyServerStatement(
   input: unknown,
-  expected: { serverPublicKey: KeyObject; deviceId: string; requestNonce: string },
+  /** `requestNonce` null only for a push answer, which the bundle id it covers binds instead. */
+  expected: { serverPublicKey: KeyObject; deviceId: string; requestNonce: string | null },
 ): ServerStatement {
   const parsed = ServerStatement.safeParse(input);
   if (!parsed.success) throw new LicenceError('STATEMENT_INVALID', 'the server statement is malformed');

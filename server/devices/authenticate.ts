@@ -25,6 +25,8 @@ export const NOBODYS_KEY_PEM = publicKeyPem(generateKeyPairSync('ed25519').publi
 export async function authenticateDevice(
   db: Queryable,
   req: Request,
+  /** Hands a revoked device (its signature verified) to the caller instead of refusing it (check-in). */
+  options: { allowRevoked?: boolean } = {},
 ): Promise<{ device: DeviceRow; signed: DeviceAuthHeaders }> {
   const signed = signatureHeaders(req);
   assertFresh(signed);
@@ -32,7 +34,7 @@ export async function authenticateDevice(
   // One message for both: a stranger learns nothing from which check failed.
   assertSigned(req, signed, importPublicKey(device?.pubkey_pem ?? NOBODYS_KEY_PEM));
   if (!device) throw new Error('unreachable: no device key verified a signature');
-  if (device.status !== 'active')
+  if (device.status !== 'active' && !options.allowRevoked)
     throw new HttpError(404, TrustErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
   return { device, signed };
 }

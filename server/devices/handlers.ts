@@ -1,5 +1,6 @@
 import { publicKeyPem } from '../../protocol/crypto';
 import { FINGERPRINT_HEADER, Fingerprint, MAX_DEVICES_PER_USER, TrustErrorCode } from '../../protocol/http';
+import { serverKeyId } from '../../protocol/bundle/key-id';
 import { signServerStatement } from '../../protocol/licence';
 import { appendAudit } from '../audit/chain';
 import { withTransaction } from '../db/tx';
@@ -177,12 +178,29 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
             server_time: serverTime,
             licences: [],
             policy: result.policy,
+            // The key the till seals its bundles to: a proxy's own key would make them unreadable here.
+            hpke: {
+              public_key: deps.keys.hpke.publicKeyRaw,
+              key_id: serverKeyId(deps.keys.hpke.publicKeyRaw),
+            },
           }),
         },
       };
     },
 
     checkIn: async ({ body, device, req, tx }) => {
+      if (device.status !== 'active') {
+        // Signed and bound to the till's nonce: a till marks itself revoked only on this (#16).
+        throw new HttpError(404, TrustErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked', {
+          statement: signServerStatement(deps.keys.signing, {
+            device_id: device.device_id,
+            request_nonce: body.request_nonce ?? null,
+            server_time: new Date().toISOString(),
+            licences: [],
+            device_status: 'revoked',
+          }),
+        });
+      }
       const header = req.get(FINGERPRINT_HEADER);
       const claimed = [body.fingerprint, header === undefined ? undefined : validate(Fingerprint, header)];
       for (const fingerprint of claimed) {
@@ -210,6 +228,7 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
             server_time: serverTime,
             licences: [],
             policy,
+            device_status: 'active',
           }),
         },
       };

@@ -1,5 +1,11 @@
 import type { Request, Response } from 'express';
-import { PAYMENT_ERROR_STATUS, PaymentErrorCode, PaymentsPullQuery } from '../../protocol/http';
+import {
+  PAYMENT_ERROR_STATUS,
+  PaymentErrorCode,
+  PaymentsPullQuery,
+  pullAnswerSha256,
+  pushAnswerSha256,
+} from '../../protocol/http';
 import { signServerStatement } from '../../protocol/licence';
 import { appendAudit } from '../audit/chain';
 import { withTransaction } from '../db/tx';
@@ -51,7 +57,18 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
 
   return {
     pushBundle: async ({ req }) => {
-      return { body: await service.push(req.body) };
+      const answer = await service.push(req.body);
+      // Only a bundle whose device signature verified gets here: the envelope names its device.
+      const deviceId = (req.body as { device_id: string }).device_id;
+      // The till marks its sales with this status only when this verifies (#16).
+      const statement = signServerStatement(deps.keys.signing, {
+        device_id: deviceId,
+        request_nonce: null,
+        server_time: answer.server_time,
+        licences: [],
+        answer_sha256: pushAnswerSha256(answer),
+      });
+      return { body: { ...answer, statement } };
     },
 
     bundleStatus: async ({ params, req, res }) => {
@@ -79,6 +96,8 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
         server_time: page.server_time,
         licences: [],
         policy: page.policy,
+        // Catalog, outcomes and cursor: the till applies none of them unless this digest matches.
+        answer_sha256: pullAnswerSha256(page),
       });
       return { body: { ...page, statement } };
     },

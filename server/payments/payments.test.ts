@@ -2,6 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, saleHash } from '../../protocol/bundle';
 import type { BundleStatusResponse, PaymentsPullResponse, ReviewListResponse } from '../../protocol/http';
+import type { ServerStatement } from '../../protocol/licence';
 import { signed, startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../testing/harness';
 import { runOnce } from '../worker/reconcile';
 import { checkLedger, type LedgerTransaction } from './ledger';
@@ -242,11 +243,13 @@ describe('POST /offline/push: refusals leave nothing behind', () => {
     const audits = await count('SELECT count(*) AS n FROM offline_audit_logs');
     const again = await push(s, envelope);
     expect(again.status).toBe(200);
-    const { server_time: _a, duplicate: d1, ...firstRest } = first.body;
-    const { server_time: _b, duplicate: d2, ...againRest } = again.body;
+    const { server_time: _a, duplicate: d1, statement: s1, ...firstRest } = first.body;
+    const { server_time: _b, duplicate: d2, statement: s2, ...againRest } = again.body;
     expect(d1).toBe(false);
     expect(d2).toBe(true);
     expect(againRest).toEqual(firstRest);
+    // Signed afresh (its own server time), over the same bundle, status and reasons.
+    expect((s2 as ServerStatement).answer_sha256).toBe((s1 as ServerStatement).answer_sha256);
     expect(await bundleRows()).toBe(bundles);
     expect(await count('SELECT count(*) AS n FROM offline_transactions')).toBe(txs);
     expect(await count('SELECT count(*) AS n FROM offline_audit_logs')).toBe(audits);

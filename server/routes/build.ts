@@ -45,7 +45,9 @@ async function prepare(deps: TrustDeps, spec: RouteSpec, req: Request, res: Resp
   } else if (spec.auth === 'operator') {
     await authenticateOperator(deps, req, res);
   } else if (spec.auth === 'device') {
-    const authenticated = await authenticateDevice(deps.pool, req);
+    const authenticated = await authenticateDevice(deps.pool, req, {
+      allowRevoked: spec.revokedDeviceReachesHandler === true,
+    });
     signed = authenticated.signed;
     input.device = authenticated.device;
   } else if (spec.auth === 'enrollment') {

@@ -21,7 +21,7 @@ import { openAppDatabase, type AppDatabase } from './store/database';
 import { addPosCollections } from './store/schemas/pos';
 import { SyncService, type SyncOptions } from './sync/sync-service';
 import { ContentSessions, createReader, libraryHandlers, type Reader } from './reader';
-import { serverSigningKey } from './reader/server-key';
+import { serverSigningKey } from './trust/server-key';
 import { PINNED_SERVER_SIGNING_KEY } from './deploy/pinned-keys';
 import type { HardwareServiceOptions } from './hardware/hardware-service';
 import { findSale, hardwareHandlers, startHardware } from './hardware/handlers';
@@ -91,7 +91,7 @@ export async function createCore(
   const buildPinnedKeyPem =
     config.serverSigningKeyPem === undefined ? PINNED_SERVER_SIGNING_KEY : config.serverSigningKeyPem;
   // The one server key the reader's licences and the till's signed policy and time are checked
-  // against: the build's, else the one pinned in the encrypted store (reader/server-key.ts).
+  // against: the build's, else the one pinned in the encrypted store (trust/server-key.ts).
   const serverKey = async (enrolledKeyPem?: string) => {
     if (!db)
       throw new ApiError(

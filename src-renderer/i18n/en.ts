@@ -387,7 +387,9 @@ export const en = {
     DEVICE_NOT_TERMINAL:
       'The server refused these sales: this computer is not registered as a till. Enroll it with an enrollment code.',
     POLICY_STATEMENT_INVALID:
-      'The server’s answer about this till’s limits and time could not be verified (it may not be your company’s server): it was ignored, and the till keeps its current limits.',
+      'The server’s answer about this till’s limits, time, prices or sales could not be verified (it may not be your company’s server): it was ignored, and the till keeps what it had.',
+    REVOCATION_UNVERIFIED:
+      'The network said this till is no longer registered, but the server did not sign that: the till stays enrolled and keeps selling offline within its limits. If this message stays, call your manager.',
     POLICY_MISSING:
       'The server refused these sales: there are no offline payment rules for this till’s country. Ask an administrator to set them.',
     CURRENCY_NOT_ALLOWED:

@@ -400,7 +400,9 @@ export const fr: Messages = {
     DEVICE_NOT_TERMINAL:
       'Le serveur a refusé ces ventes : cet ordinateur n’est pas enregistré comme caisse. Enrôlez-le avec un code d’enrôlement.',
     POLICY_STATEMENT_INVALID:
-      'La réponse du serveur sur les limites et l’heure de cette caisse n’a pas pu être vérifiée (ce n’est peut-être pas le serveur de votre entreprise) : elle a été ignorée et la caisse garde ses limites actuelles.',
+      'La réponse du serveur sur les limites, l’heure, les prix ou les ventes de cette caisse n’a pas pu être vérifiée (ce n’est peut-être pas le serveur de votre entreprise) : elle a été ignorée et la caisse garde ce qu’elle avait.',
+    REVOCATION_UNVERIFIED:
+      'Le réseau a indiqué que cette caisse n’est plus enregistrée, mais le serveur ne l’a pas signé : la caisse reste enrôlée et continue de vendre hors ligne dans ses limites. Si ce message persiste, appelez votre responsable.',
     POLICY_MISSING:
       'Le serveur a refusé ces ventes : aucune règle de paiement hors ligne n’existe pour le pays de cette caisse. Demandez-les à un administrateur.',
     CURRENCY_NOT_ALLOWED:

@@ -1,24 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
-import { ApiError } from '../../protocol/api';
+import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
 import { generateEd25519, publicKeyPem } from '../../protocol/crypto';
+import { generateHpkeKeyPair } from '../../protocol/hpke';
 import type { EnrollResponse, Policy } from '../../protocol/http';
 import { signServerStatement, type ServerStatement } from '../../protocol/licence';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
-import { createCore, type Core } from '../../src-main/core';
+import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
+import { codeOf, tillCore } from '../support/till';
 import { startTamperingProxy, type TamperingProxy } from './tampering-proxy';
 
 /**
  * Issue #16, item 4, at the till's enrollment: the enrollment answer brings the till's first policy
  * copy. A proxy on the till's network raises its limits in that answer (the statement edited, or the
- * whole answer re-signed with the proxy's own key and key). Real core, keychain, server and
- * PostgreSQL. Refused with POLICY_STATEMENT_INVALID; the till stays unenrolled.
+ * whole answer re-signed with the proxy's own key and key), or swaps the key the till seals its
+ * sales to. Real core, keychain, server and PostgreSQL. Refused with POLICY_STATEMENT_INVALID; the
+ * till stays unenrolled.
  */
 const ENROLL = '/offline/enroll';
 const LOOSE = { max_offline_amount: 1_000_000, approval_threshold: 900_000 };
@@ -32,13 +31,6 @@ let core: Core | null = null;
 const attacker = generateEd25519();
 
 const call = (method: string, input: unknown = {}) => callCommand(core!.handlers, method, input);
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  return error instanceof ApiError ? error.code : `no refusal (${String(error)})`;
-}
 async function newCode(): Promise<string> {
   const issued = await server.call('POST', '/offline/enrollment-codes', {
     token: adminToken,
@@ -49,16 +41,10 @@ async function newCode(): Promise<string> {
 /** A fresh till (own keys, own store) behind the proxy; `pinned`: its build carries the server key. */
 async function freshTill(pinned: boolean): Promise<void> {
   await core?.close();
-  core = await createCore({
-    dataDir: await mkdtemp(join(tmpdir(), 'outpost-till-enroll-')),
-    appVersion: '0.0.0-test',
-    platform: 'linux',
-    defaultServerUrl: proxy.url,
-    keyStore: new KeytarKeyStore({ service: `outpost-test-${randomUUID()}` }),
-    reachabilityIntervalMs: 60_000,
-    sync: { intervalMs: 0 },
-    ...(pinned ? { serverSigningKeyPem: serverKeyPem, trustServerKeyOnFirstUse: false } : {}),
-  });
+  core = await tillCore(
+    proxy.url,
+    pinned ? { serverSigningKeyPem: serverKeyPem, trustServerKeyOnFirstUse: false } : {},
+  );
 }
 const loosened = (policy: Policy | null | undefined): Policy => ({ ...policy!, ...LOOSE });
 type Answer = EnrollResponse & { statement: ServerStatement };
@@ -114,6 +100,22 @@ describe('a proxy loosening the policy in the enrollment answer', () => {
       );
       const server = { ...a.server, signing_public_key_pem: publicKeyPem(attacker.publicKey) };
       return { body: { ...a, server, policy: loosened(a.policy), statement } };
+    };
+    expect(await codeOf(call('enrollment.redeemCode', { code: await newCode() }))).toBe(
+      'POLICY_STATEMENT_INVALID',
+    );
+    expect(await call('enrollment.get')).toMatchObject({ state: 'not_enrolled' });
+  });
+
+  it('the key sales are sealed to swapped for the proxy’s own, the genuine statement kept: refused', async () => {
+    // With the proxy's HPKE key, every bundle the till seals is the proxy's to read and the server's
+    // to refuse (UNKNOWN_SERVER_KEY): the statement covers the key and its id (#16).
+    await freshTill(true);
+    const proxyKey = generateHpkeKeyPair().publicKey;
+    proxy.tamper = ({ path, answer }) => {
+      if (path !== ENROLL) return null;
+      const a = structuredClone(answer) as Answer;
+      return { body: { ...a, server: { ...a.server, hpke_public_key: proxyKey } } };
     };
     expect(await codeOf(call('enrollment.redeemCode', { code: await newCode() }))).toBe(
       'POLICY_STATEMENT_INVALID',

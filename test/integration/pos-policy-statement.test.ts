@@ -1,17 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
-import { ApiError, type SyncStatus } from '../../protocol/api';
+import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
+import type { SyncStatus } from '../../protocol/api';
 import { generateEd25519 } from '../../protocol/crypto';
 import type { Policy, PolicyInput } from '../../protocol/http';
 import { signServerStatement, type ServerStatement } from '../../protocol/licence';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
-import { createCore, type Core } from '../../src-main/core';
+import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
+import { codeOf, tillCore } from '../support/till';
 import { startTamperingProxy, type Tamper, type TamperingProxy } from './tampering-proxy';
 
 /**
@@ -41,13 +39,6 @@ const sale = (amountMinor: number) =>
     lines: [{ sku: 'tv-1', name: 'TV', qty: 1, unitPriceMinor: amountMinor, taxRateBp: 0 }],
     tenders: [{ type: 'cash', amountMinor }],
   });
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  return error instanceof ApiError ? error.code : `no refusal (${String(error)})`;
-}
 async function setPolicy(changes: Partial<PolicyInput>): Promise<void> {
   const res = await server.call('POST', '/offline/policies', {
     token: adminToken,
@@ -119,16 +110,8 @@ beforeAll(async () => {
     token: adminToken,
     body: { tenant_type: 'merchant', tenant_id: 'shop-16', country: 'SN', currency_default: 'XOF' },
   });
-  core = await createCore({
-    dataDir: await mkdtemp(join(tmpdir(), 'outpost-till-sign-')),
-    appVersion: '0.0.0-test',
-    platform: 'linux',
-    // The cashier's network: every request of the till goes through the proxy.
-    defaultServerUrl: proxy.url,
-    keyStore: new KeytarKeyStore({ service: `outpost-test-${randomUUID()}` }),
-    reachabilityIntervalMs: 60_000,
-    sync: { intervalMs: 0 },
-  });
+  // The cashier's network: every request of the till goes through the proxy.
+  core = await tillCore(proxy.url);
   await call('enrollment.redeemCode', { code: (issued.body as { code: string }).code });
   await call('pos.shift.open', { floatMinor: 0 });
 

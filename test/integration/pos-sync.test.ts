@@ -13,7 +13,7 @@ import { GENESIS_HASH } from '../../protocol/bundle/constants';
 import type { Sale } from '../../protocol/bundle/sale';
 import { generateHpkeKeyPair, type HpkeKeyPair } from '../../protocol/hpke/keys';
 import type { Policy } from '../../protocol/http/policies';
-import type { CatalogItem } from '../../protocol/http/payments';
+import { pullAnswerSha256, pushAnswerSha256, type CatalogItem } from '../../protocol/http/payments';
 import { generateEd25519, publicKeyPem } from '../../protocol/crypto';
 import { signServerStatement } from '../../protocol/licence';
 /**
@@ -179,20 +179,7 @@ class StubPaymentsServer {
     if (url.pathname === '/offline/sync/payments' && req.method === 'GET') {
       this.pulls++;
       const serverTime = new Date().toISOString();
-      return this.json(res, 200, {
-        server_time: serverTime,
-        policy: POLICY,
-        // Signed as the real server does (issue #16): the till applies only this.
-        statement: signServerStatement(
-          { privateKey: STUB_SIGNING.privateKey, kid: 'stub' },
-          {
-            device_id: String(req.headers['x-outpost-device']),
-            request_nonce: url.searchParams.get('request_nonce'),
-            server_time: serverTime,
-            licences: [],
-            policy: POLICY,
-          },
-        ),
+      const page = {
         catalog: this.catalog,
         bundles: [...this.bundles.entries()].map(([id, b]) => ({
           bundle_id: id,
@@ -201,7 +188,25 @@ class StubPaymentsServer {
           updated_at: new Date().toISOString(),
         })),
         cursor: String(this.pulls),
+        more: false,
         last_seq: this.head.seq,
+      };
+      return this.json(res, 200, {
+        server_time: serverTime,
+        policy: POLICY,
+        // Signed as the real server does (issue #16): the till applies only what this covers.
+        statement: signServerStatement(
+          { privateKey: STUB_SIGNING.privateKey, kid: 'stub' },
+          {
+            device_id: String(req.headers['x-outpost-device']),
+            request_nonce: url.searchParams.get('request_nonce'),
+            server_time: serverTime,
+            licences: [],
+            policy: POLICY,
+            answer_sha256: pullAnswerSha256(page),
+          },
+        ),
+        ...page,
       });
     }
     if (url.pathname !== '/offline/push' || req.method !== 'POST')
@@ -254,16 +259,28 @@ class StubPaymentsServer {
     }
     entry.answered = true;
     const stored = this.bundles.get(envelope.bundle_id)!;
-    return this.json(res, 200, {
+    const answer = {
       success: true,
       bundle_id: envelope.bundle_id,
-      status: stored.status === 'reconciled' ? 'reconciled' : stored.status,
+      status: stored.status === 'reconciled' ? ('reconciled' as const) : stored.status,
       sira_score: 0.01,
       reasons: [],
       transactions_count: stored.seqTo - stored.seqFrom + 1,
       duplicate,
       server_time: new Date().toISOString(),
-    });
+    };
+    // Signed as the real server does (issue #16): the till applies the status only on this.
+    const statement = signServerStatement(
+      { privateKey: STUB_SIGNING.privateKey, kid: 'stub' },
+      {
+        device_id: String(req.headers['x-outpost-device']),
+        request_nonce: null,
+        server_time: answer.server_time,
+        licences: [],
+        answer_sha256: pushAnswerSha256(answer),
+      },
+    );
+    return this.json(res, 200, { ...answer, statement });
   }
 
   /** Cuts the connections of answers that were held back. */

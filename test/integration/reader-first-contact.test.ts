@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
-import { ApiError } from '../../protocol/api';
 import type { LibraryItem, LibraryView } from '../../protocol/api/library';
 import { generateEd25519, publicKeyPem, signCanonical } from '../../protocol/crypto';
 import type { MaterialRecord } from '../../protocol/http';
@@ -15,6 +14,7 @@ import { seedMaterial } from '../../server/testing/materials';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core/index';
 import { startTamperingProxy, type TamperingProxy } from './tampering-proxy';
+import { codeOf } from '../support/till';
 
 /**
  * Issue #16, F1: the student's own proxy is there from the FIRST contact. It hands out the
@@ -60,14 +60,6 @@ async function packagedLaptop(pinned: string | null): Promise<Core> {
   });
   expect(registered).toBeTruthy();
   return core;
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  return error instanceof ApiError ? error.code : `no refusal (${String(error)})`;
 }
 
 function whenSettled(core: Core, id: string): Promise<LibraryItem> {

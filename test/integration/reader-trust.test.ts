@@ -5,7 +5,6 @@ import { join } from 'node:path';
 import { filter, firstValueFrom, timeout } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
-import { ApiError } from '../../protocol/api';
 import type { LibraryItem, LibraryView } from '../../protocol/api/library';
 import { generateEd25519, publicKeyPem, signCanonical } from '../../protocol/crypto';
 import type { MaterialRecord } from '../../protocol/http';
@@ -16,6 +15,7 @@ import { callCommand } from '../../src-main/core/api/dispatch';
 import { NOT_ENROLLED } from '../../src-main/core/device/enrollment-store';
 import { createCore, type Core } from '../../src-main/core/index';
 import { startTamperingProxy, type TamperingProxy } from './tampering-proxy';
+import { codeOf } from '../support/till';
 
 /**
  * Attacks of issue #16, item 5, against the real core (encrypted store, key in the real Secret
@@ -51,14 +51,6 @@ async function start(): Promise<void> {
 }
 
 const call = (method: string, input: unknown = {}) => callCommand(core!.handlers, method, input);
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => null,
-    (e: unknown) => e,
-  );
-  return error instanceof ApiError ? error.code : `no refusal (${String(error)})`;
-}
 
 const itemOf = (view: LibraryView, id: string) => view.items.find((i) => i.materialId === id);
 

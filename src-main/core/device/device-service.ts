@@ -9,7 +9,7 @@ import { loadOrCreateIdentity, type DeviceIdentity } from './identity';
 import { TokenResponse } from '../../../protocol/http/auth';
 import { CheckInResponse, DeviceRecord, EnrollResponse } from '../../../protocol/http/devices';
 import { newRequestNonce } from '../../../protocol/licence';
-import { checkPolicyStatement } from './policy-statement';
+import { checkPolicyStatement, checkRevocation } from './policy-statement';
 
 export interface IdentityView {
   deviceId: string | null;
@@ -43,7 +43,7 @@ export class DeviceService {
     private readonly store: EnrollmentStore,
     private readonly platform: string,
     /**
-     * The server signing key signed policy and time must verify against (reader/server-key.ts). At
+     * The server signing key signed policy and time must verify against (trust/server-key.ts). At
      * enrollment, before the record is saved, the answer's key is passed as the one enrollment
      * received; a key the build pins (or one pinned earlier) still comes first.
      */
@@ -115,11 +115,15 @@ export class DeviceService {
     });
     // Nothing is saved unless the statement verifies: with a key the build pins, an answer from
     // anyone else (its own keys, its own policy) leaves the till unenrolled (#16).
-    const standing = checkPolicyStatement(answer.statement, {
-      serverKey: await this.serverKey(answer.server.signing_public_key_pem),
-      deviceId: identity.deviceId,
-      requestNonce,
-    });
+    const standing = checkPolicyStatement(
+      answer.statement,
+      {
+        serverKey: await this.serverKey(answer.server.signing_public_key_pem),
+        deviceId: identity.deviceId,
+        requestNonce,
+      },
+      { hpkePublicKey: answer.server.hpke_public_key },
+    );
     const now = new Date();
     const record = await this.store.save({
       enrollment: {
@@ -208,6 +212,12 @@ export class DeviceService {
       });
     } catch (error) {
       if (error instanceof ApiError && error.code === 'DEVICE_NOT_FOUND') {
+        // Only the server's signed word for this request revokes; a bare 404 is REVOCATION_UNVERIFIED (#16).
+        checkRevocation(error, {
+          serverKey: await this.serverKey(),
+          deviceId: identity.deviceId,
+          requestNonce,
+        });
         return (
           await this.store.save({ ...current, enrollment: { ...current.enrollment, state: 'revoked' } })
         ).enrollment;
@@ -215,18 +225,18 @@ export class DeviceService {
       throw error;
     }
     // Before anything is saved: an answer that does not verify changes nothing (#16).
-    const standing = checkPolicyStatement(answer.statement, {
-      serverKey: await this.serverKey(),
-      deviceId: identity.deviceId,
-      requestNonce,
-    });
+    // The statement says the till is active: the answer's own `status` is not signed (#16).
+    const standing = checkPolicyStatement(
+      answer.statement,
+      { serverKey: await this.serverKey(), deviceId: identity.deviceId, requestNonce },
+      { active: true },
+    );
     const now = new Date();
-    const revoked = answer.status !== 'active';
     const record = await this.store.save({
       ...current,
       enrollment: {
         ...current.enrollment,
-        state: revoked ? 'revoked' : 'enrolled',
+        state: 'enrolled',
         lastCheckInAt: now.toISOString(),
       },
       policy: standing.policy,

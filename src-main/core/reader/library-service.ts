@@ -24,7 +24,7 @@ import { LibraryFiles } from './library-files';
 import { libraryItem } from './library-view';
 import { checkLicence, checkLicenceTime, unwrapForDevice } from './licence-gate';
 import type { SecureClock } from './secure-clock';
-import { checkStatement, type VerifiedStatement } from './server-statement';
+import { checkStatement, type VerifiedStatement } from '../trust/server-statement';
 
 export interface LibraryServiceDeps {
   dataDir: string;

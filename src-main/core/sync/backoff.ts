@@ -25,6 +25,8 @@ const RETRYABLE_CODES = new Set([
   'RATE_LIMITED',
   // A request-signature nonce collision or a clock just outside the window: a new signature fixes it.
   'INVALID_NONCE',
+  // A push answer whose status the server did not sign (a proxy's): the same bytes go again (#16).
+  'POLICY_STATEMENT_INVALID',
 ]);
 
 /**

@@ -7,10 +7,16 @@ import { buildBundle } from '../../../protocol/bundle/build';
 import { serverKeyId } from '../../../protocol/bundle/key-id';
 import { GENESIS_HASH, MAX_SALES_PER_BUNDLE } from '../../../protocol/bundle/constants';
 import type { Sale } from '../../../protocol/bundle/sale';
-import { PaymentsPullResponse, PushResponse, type BundleStatus } from '../../../protocol/http/payments';
+import {
+  PaymentsPullResponse,
+  pullAnswerSha256,
+  pushAnswerSha256,
+  PushResponse,
+  type BundleStatus,
+} from '../../../protocol/http/payments';
 import { newRequestNonce } from '../../../protocol/licence';
 import type { EnrollmentRecord } from '../device/enrollment-store';
-import { checkPolicyStatement } from '../device/policy-statement';
+import { checkPolicyStatement, checkPushStatement } from '../device/policy-statement';
 import type { DeviceIdentity } from '../device/identity';
 import { serverRequest } from '../net/server-client';
 import type { Reachability } from '../net/reachability';
@@ -46,7 +52,7 @@ export interface SyncDeps {
   enrollmentChanges: Observable<EnrollmentRecord>;
   reachability: { readonly current: Reachability; readonly changes: Observable<Reachability> };
   serverUrl: () => string;
-  /** The server signing key the pull's signed policy and time must verify against (reader/server-key.ts). */
+  /** The server signing key the pull's signed policy and time must verify against (trust/server-key.ts). */
   serverKey: () => Promise<KeyObject>;
   options?: SyncOptions;
 }
@@ -359,6 +365,8 @@ export class SyncService {
     rec: OutboxDoc,
     device: { deviceId: string; key: DeviceIdentity['signingKey'] },
   ): Promise<{ code: string; message: string } | null> {
+    // Outside the try: a key this till cannot read is its own fault, never a refusal of the bundle.
+    const serverKey = await this.deps.serverKey();
     let answer: PushResponse;
     try {
       answer = await serverRequest(this.deps.serverUrl(), {
@@ -369,6 +377,13 @@ export class SyncService {
         device,
         response: PushResponse,
         timeoutMs: this.opts.requestTimeoutMs,
+      });
+      // Before any status is applied: an answer the server did not sign is retried, not believed (#16).
+      checkPushStatement(answer, {
+        serverKey,
+        deviceId: device.deviceId,
+        bundleId: rec.bundleId,
+        answerSha256: pushAnswerSha256(answer),
       });
     } catch (error) {
       if (this.stopped) return describe(error);
@@ -491,11 +506,11 @@ export class SyncService {
     });
     if (this.stopped) return false;
     // Before anything of the page is applied: an answer that does not verify changes nothing (#16).
-    const standing = checkPolicyStatement(answer.statement, {
-      serverKey: await this.deps.serverKey(),
-      deviceId: device.deviceId,
-      requestNonce,
-    });
+    const standing = checkPolicyStatement(
+      answer.statement,
+      { serverKey: await this.deps.serverKey(), deviceId: device.deviceId, requestNonce },
+      { answerSha256: pullAnswerSha256(answer) },
+    );
     const record = this.deps.enrollment.current;
     await this.deps.enrollment.save({
       ...record,

@@ -1,0 +1,40 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KeytarKeyStore } from '../../native/keystore';
+import { ApiError } from '../../protocol/api';
+import { createCore, type Core } from '../../src-main/core';
+
+/**
+ * The code a call was refused with, or `no refusal (…)` when it went through: attack tests compare
+ * it with the one refusal they expect, so a call that succeeds fails them with a readable message.
+ */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  return error instanceof ApiError ? error.code : `no refusal (${String(error)})`;
+}
+
+/**
+ * A real app core as a till runs it: its own data directory (encrypted store) and keychain service
+ * (the real Secret Service), talking to `serverUrl` (the server, or a proxy in front of it), with
+ * no sync timer (tests call sync.now). `extra` adds or overrides options (a pinned server key, …).
+ */
+export async function tillCore(
+  serverUrl: string,
+  extra: Partial<Parameters<typeof createCore>[0]> = {},
+): Promise<Core> {
+  return createCore({
+    dataDir: await mkdtemp(join(tmpdir(), 'outpost-till-')),
+    appVersion: '0.0.0-test',
+    platform: 'linux',
+    defaultServerUrl: serverUrl,
+    keyStore: new KeytarKeyStore({ service: `outpost-test-${randomUUID()}` }),
+    reachabilityIntervalMs: 60_000,
+    sync: { intervalMs: 0 },
+    ...extra,
+  });
+}
