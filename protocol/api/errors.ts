@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isErrorCode, type ErrorCode } from './error-codes';
 
 /**
  * Errors every transport returns for a call; the code is stable, the message is for people.
@@ -33,14 +34,24 @@ export const ApiErrorBody = z.object({
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
 
+/**
+ * A code outside ERROR_CODES, as a newer server may send: kept as sent, and the UI shows the
+ * message that came with it. Only `unlisted()` makes one, so a new code of ours cannot skip the list.
+ */
+export type UnlistedErrorCode = string & { readonly __unlisted: true };
+export const unlisted = (code: string): ErrorCode | UnlistedErrorCode =>
+  isErrorCode(code) ? code : (code as UnlistedErrorCode);
+
 export class ApiError extends Error {
   override readonly name = 'ApiError';
+  readonly code: ApiErrorCode;
   constructor(
-    readonly code: ApiErrorCode,
+    code: ErrorCode | UnlistedErrorCode,
     message: string,
     readonly details?: unknown,
   ) {
     super(message);
+    this.code = code;
   }
 
   toBody(): ApiErrorBody {
@@ -50,6 +61,6 @@ export class ApiError extends Error {
   }
 
   static fromBody(body: ApiErrorBody): ApiError {
-    return new ApiError(body.code, body.message, body.details);
+    return new ApiError(unlisted(body.code), body.message, body.details);
   }
 }
