@@ -1,6 +1,7 @@
 import type { Sale } from '../../protocol/bundle';
 import type { BundleStatus, BundleStatusResponse, ReviewItem, ScoreReason } from '../../protocol/http';
 import type { Queryable } from '../db/tx';
+import type { StoredReason } from './bundle-states';
 
 export interface BundleRow {
   bundle_id: string;
@@ -14,7 +15,8 @@ export interface BundleRow {
   chain_head: string;
   status: BundleStatus;
   sira_score: number;
-  reasons: ScoreReason[];
+  /** With their origin where one is recorded (bundle-states.ts); answers drop it. */
+  reasons: StoredReason[];
   tx_count: number;
   totals: { currency: string; total_minor: number }[];
   push_answer: PushAnswer;
