@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../test/pg/database';
-import type { ScoreReason } from '../../protocol/http';
+import { ScoreReason } from '../../protocol/http';
 import { BUNDLE_STATES } from '../../protocol/states';
 import {
   awaitsReview,
@@ -80,6 +80,11 @@ describe('reason origins (#17)', () => {
     const reasons = [atPush, heldGap, innerGap, posting];
     expect(withoutOrigin(reasons, 'held_gap')).toEqual([atPush, innerGap, posting]);
     expect(withoutOrigin(reasons, 'posting')).toEqual([atPush, heldGap, innerGap]);
+  });
+
+  it('is dropped from answers by the route schema, so clients see the reasons they always saw', () => {
+    const stored = reason('SEQUENCE_GAP', 'server holds sales up to 4; bundle starts at 7');
+    expect(ScoreReason.parse(withOrigin(stored, 'held_gap'))).toStrictEqual(stored);
   });
 
   it('goes by the recorded origin, never by the text of the detail', () => {
