@@ -18,7 +18,6 @@ export const ERROR_CODES = [
   'INVALID_INPUT',
   'INVALID_MESSAGE',
   'UNAUTHORIZED',
-  'NOT_FOUND',
   'CONFLICT',
   'UNAVAILABLE',
   'INTERNAL',
@@ -96,6 +95,7 @@ export const ERROR_CODES = [
   'LICENCE_WRONG_DEVICE',
   // The server: generic HTTP layer (protocol/http/error.ts), less those listed above
   'BAD_REQUEST',
+  'NOT_FOUND',
   'INVALID_JSON',
   'VALIDATION_FAILED',
   'METHOD_NOT_ALLOWED',

@@ -11,7 +11,6 @@ export const AppErrorCode = z.enum([
   'INVALID_INPUT',
   'INVALID_MESSAGE',
   'UNAUTHORIZED',
-  'NOT_FOUND',
   'CONFLICT',
   'UNAVAILABLE',
   'INTERNAL',

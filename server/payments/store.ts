@@ -202,20 +202,3 @@ const ARRAY_TYPES =
 export function transactionUnnest(first: number): string {
   return `unnest(${ARRAY_TYPES.map((t, i) => `$${first + i}::${t}[]`).join(', ')})`;
 }
-
-/** Inserts the sales of a bundle in one statement. */
-export async function insertTransactions(
-  db: Queryable,
-  bundleId: string,
-  deviceId: string,
-  sales: readonly Sale[],
-  hashes: readonly string[],
-  invalid: ReadonlySet<string>,
-  status: 'pending' | 'held',
-): Promise<void> {
-  await db.query(
-    `INSERT INTO offline_transactions (bundle_id, device_id, status, ${TRANSACTION_COLUMNS})
-     SELECT $1, $2, $3, u.* FROM ${transactionUnnest(4)} AS u`,
-    [bundleId, deviceId, status, ...transactionArrays(sales, hashes, invalid)],
-  );
-}

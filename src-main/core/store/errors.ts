@@ -20,7 +20,3 @@ export class StoreError extends Error {
     super(`${code}: ${message}`, options);
   }
 }
-
-export function isStoreError(err: unknown, code?: StoreErrorCode): err is StoreError {
-  return err instanceof StoreError && (code === undefined || err.code === code);
-}
