@@ -6,6 +6,13 @@
  * (test/states-doc.test.ts holds them together).
  */
 
+/**
+ * The server's bundle (`offline_tx_bundles.status`, protocol/http/payments.ts `BundleStatus`).
+ * `rejected` is a refused push (nothing stored) or a reviewer's rejection.
+ */
+export const BUNDLE_STATES = ['accepted', 'review', 'quarantined', 'reconciled', 'rejected'] as const;
+export type BundleState = (typeof BUNDLE_STATES)[number];
+
 /** The till's stored sale (`sales.status`, src-main/core/store/schemas/sales.ts). */
 export const STORED_SALE_STATES = [
   'recorded',
@@ -21,79 +28,42 @@ export const STORED_SALE_STATES = [
 export type StoredSaleState = (typeof STORED_SALE_STATES)[number];
 
 /** The API's `SaleSummary.status` and the keys of `SyncStatus.counts` (protocol/api/contract.ts). */
-export const SALE_SYNC_STATES = [
-  'pending',
-  'pushed',
-  'accepted',
-  'review',
-  'quarantined',
-  'reconciled',
-  'rejected',
-] as const;
+export const SALE_SYNC_STATES = ['pending', 'pushed', ...BUNDLE_STATES] as const;
 export type SaleSyncState = (typeof SALE_SYNC_STATES)[number];
 
 /** The till's outbox record of a bundle (`outbox.status`, src-main/core/store/schemas/pos.ts). */
-export const OUTBOX_STATES = [
-  'pending',
-  'accepted',
-  'review',
-  'quarantined',
-  'reconciled',
-  'rejected',
-] as const;
+export const OUTBOX_STATES = ['pending', ...BUNDLE_STATES] as const;
 export type OutboxState = (typeof OUTBOX_STATES)[number];
 
-/**
- * The server's bundle (`offline_tx_bundles.status`, protocol/http/payments.ts `BundleStatus`).
- * `rejected` is a refused push (nothing stored) or a reviewer's rejection.
- */
-export const BUNDLE_STATES = ['accepted', 'review', 'quarantined', 'reconciled', 'rejected'] as const;
-export type BundleState = (typeof BUNDLE_STATES)[number];
+/** Each server verdict under its own name, as the till's states take them over. */
+const VERDICTS = Object.fromEntries(BUNDLE_STATES.map((s) => [s, s])) as { [S in BundleState]: S };
 
 /** What the API calls each stored state. */
 export const SALE_SYNC_STATE: Record<StoredSaleState, SaleSyncState> = {
+  ...VERDICTS,
   recorded: 'pending',
   queued: 'pushed',
-  accepted: 'accepted',
-  review: 'review',
-  quarantined: 'quarantined',
-  reconciled: 'reconciled',
-  rejected: 'rejected',
   voided: 'accepted',
 };
 
 /** The outbox record of a sale's bundle, by the sale's stored state; null: in no bundle yet. */
 export const OUTBOX_STATE_OF_SALE: Record<StoredSaleState, OutboxState | null> = {
+  ...VERDICTS,
   recorded: null,
   queued: 'pending',
-  accepted: 'accepted',
-  review: 'review',
-  quarantined: 'quarantined',
-  reconciled: 'reconciled',
-  rejected: 'rejected',
   voided: null,
 };
 
 /** The server's bundle state by the sale's stored state; null: the server has not answered. */
 export const BUNDLE_STATE_OF_SALE: Record<StoredSaleState, BundleState | null> = {
+  ...VERDICTS,
   recorded: null,
   queued: null,
-  accepted: 'accepted',
-  review: 'review',
-  quarantined: 'quarantined',
-  reconciled: 'reconciled',
-  rejected: 'rejected',
   voided: null,
 };
 
 /** A server answer for a bundle, as the till stores it on the outbox record and on each sale. */
-export const STATE_OF_ANSWER: Record<BundleState, OutboxState & StoredSaleState> = {
-  accepted: 'accepted',
-  review: 'review',
-  quarantined: 'quarantined',
-  reconciled: 'reconciled',
-  rejected: 'rejected',
-};
+export const STATE_OF_ANSWER: Record<BundleState, OutboxState & StoredSaleState> = VERDICTS;
 
 /** Rank of each till state: a sale or outbox record never moves to a lower one. */
 export const STATE_RANK: Record<StoredSaleState | OutboxState, number> = {

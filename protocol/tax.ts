@@ -28,12 +28,19 @@ export interface LineAmounts {
   discountTooLarge: boolean;
 }
 
-export function lineAmounts(line: {
+/** A line as the cashier enters it: the core's capture input and the renderer's cart line. */
+export interface PricedLine {
+  sku: string;
+  name: string;
   qty: number;
   unitPriceMinor: number;
   discountMinor: number;
   taxRateBp: number;
-}): LineAmounts {
+}
+
+export function lineAmounts(
+  line: Pick<PricedLine, 'qty' | 'unitPriceMinor' | 'discountMinor' | 'taxRateBp'>,
+): LineAmounts {
   const gross = BigInt(line.qty) * BigInt(line.unitPriceMinor);
   const discount = BigInt(line.discountMinor);
   const discountTooLarge = discount > gross;

@@ -5,15 +5,8 @@ import type { PaymentErrorCode } from '../http/payments';
 import type { ChunkErrorCode } from '../chunks/errors';
 import type { QrErrorCode } from '../qr/errors';
 
-/**
- * Every error code the app can be told: the ones the core throws or records itself and the ones
- * the server answers the app with (passed through unchanged). `ApiError` takes only these (or a
- * code marked `unlisted`, a newer server's), and the UI's English and French texts are a
- * `Record<ErrorCode, string>`: a code added here without texts fails `npm run typecheck`.
- * The server's own lists (protocol/http) are checked below to be included.
- */
-export const ERROR_CODES = [
-  // The transports and the core (AppErrorCode)
+/** The transports' and the core's own codes (AppErrorCode, errors.ts). */
+export const APP_ERROR_CODES = [
   'UNKNOWN_METHOD',
   'INVALID_INPUT',
   'INVALID_MESSAGE',
@@ -23,8 +16,21 @@ export const ERROR_CODES = [
   'INTERNAL',
   'KEYCHAIN_UNAVAILABLE',
   'SERVER_ERROR',
+  /** A scan or typed text held card data: dropped, never echoed (protocol/card-data.ts). */
   'CARD_DATA_DISCARDED',
+  /** A call's input held a control character (NUL, newline, …): refused before it reaches the store. */
   'CONTROL_CHARACTERS',
+] as const;
+
+/**
+ * Every error code the app can be told: the ones the core throws or records itself and the ones
+ * the server answers the app with (passed through unchanged). `ApiError` takes only these (or a
+ * code marked `unlisted`, a newer server's), and the UI's English and French texts are a
+ * `Record<ErrorCode, string>`: a code added here without texts fails `npm run typecheck`.
+ * The server's own lists (protocol/http) are checked below to be included.
+ */
+export const ERROR_CODES = [
+  ...APP_ERROR_CODES,
   // Settings, device identity and the local store
   'SERVER_URL_NOT_HTTPS',
   'STORE_UNAVAILABLE',

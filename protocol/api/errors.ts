@@ -1,26 +1,12 @@
 import { z } from 'zod';
-import { isErrorCode, type ErrorCode } from './error-codes';
+import { APP_ERROR_CODES, isErrorCode, type ErrorCode } from './error-codes';
 
 /**
  * Errors every transport returns for a call; the code is stable, the message is for people.
  * Besides the app's own codes, a call that the server refused carries the server's domain code
  * (ENROLLMENT_CODE_INVALID, DEVICE_LIMIT_EXCEEDED, …) unchanged, so the UI can explain it in words.
  */
-export const AppErrorCode = z.enum([
-  'UNKNOWN_METHOD',
-  'INVALID_INPUT',
-  'INVALID_MESSAGE',
-  'UNAUTHORIZED',
-  'CONFLICT',
-  'UNAVAILABLE',
-  'INTERNAL',
-  'KEYCHAIN_UNAVAILABLE',
-  'SERVER_ERROR',
-  /** A scan or typed text held card data: dropped, never echoed (protocol/card-data.ts). */
-  'CARD_DATA_DISCARDED',
-  /** A call's input held a control character (NUL, newline, …): refused before it reaches the store. */
-  'CONTROL_CHARACTERS',
-]);
+export const AppErrorCode = z.enum(APP_ERROR_CODES);
 export type AppErrorCode = z.infer<typeof AppErrorCode>;
 
 export const ApiErrorCode = z.union([AppErrorCode, z.string().regex(/^[A-Z][A-Z0-9_]{1,63}$/)]);

@@ -1,19 +1,12 @@
 import type { CatalogEntry } from '../../protocol/api';
-import { lineAmounts, type LineAmounts } from '../../protocol/tax';
+import { lineAmounts, type LineAmounts, type PricedLine } from '../../protocol/tax';
 
 /**
  * The cart as the cashier builds it, and its totals computed with the core's own line arithmetic
  * (protocol/tax.ts, docs/sync.md "Capture"); sale total = Σ lines. For display only: the core
  * recomputes and its answer is what the receipt shows.
  */
-export interface CartItem {
-  sku: string;
-  name: string;
-  qty: number;
-  unitPriceMinor: number;
-  discountMinor: number;
-  taxRateBp: number;
-}
+export type CartItem = PricedLine;
 
 export type LineTotals = LineAmounts;
 

@@ -1,6 +1,6 @@
 import { ApiError } from '../../../protocol/api';
 import type { SaleLine, Tender } from '../../../protocol/bundle/sale';
-import { divRoundHalfUp, lineAmounts, taxOn } from '../../../protocol/tax';
+import { divRoundHalfUp, lineAmounts, taxOn, type PricedLine } from '../../../protocol/tax';
 
 /**
  * Sale arithmetic, all in integer minor units: the line arithmetic is protocol/tax.ts (shared with
@@ -8,14 +8,7 @@ import { divRoundHalfUp, lineAmounts, taxOn } from '../../../protocol/tax';
  * total = Σ lines.
  */
 
-export interface CartLineInput {
-  sku: string;
-  name: string;
-  qty: number;
-  unitPriceMinor: number;
-  discountMinor: number;
-  taxRateBp: number;
-}
+export type CartLineInput = PricedLine;
 
 type CashOrCard =
   | { type: 'cash'; amountMinor: number }
