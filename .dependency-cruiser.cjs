@@ -1,5 +1,5 @@
 /**
- * The import rules of ../shared/GUIDE.md, enforced in `npm run lint`.
+ * The import rules of docs/architecture.md ("Import rules"), enforced in `npm run lint`.
  * test/lint-rules.test.ts proves each rule rejects a fixture that breaks it.
  */
 
@@ -50,6 +50,42 @@ module.exports = {
       severity: 'error',
       from: { path: '^src-renderer/' },
       to: { path: '^protocol/crypto/' },
+    },
+    {
+      name: 'renderer-protocol-allowed-list',
+      comment:
+        'The renderer takes from protocol/ only the typed API and the browser-safe helpers it shows ' +
+        'numbers and refusals with (what it imported when the rule was written, #17); anything else ' +
+        "in protocol/ (bundles, licences, crypto, the HTTP schemas) is the core's and the server's business.",
+      severity: 'error',
+      from: { path: '^src-renderer/' },
+      to: { path: '^protocol/', pathNot: '^protocol/(api/|card-data\\.ts$|money\\.ts$|tax\\.ts$)' },
+    },
+    {
+      name: 'server-no-test-harness',
+      comment:
+        'Server code runs in production: it may not import test harnesses (test/, server/testing/, ' +
+        '*test-support.ts, *.test-helpers.ts, fixtures). Tests and the harnesses themselves may.',
+      severity: 'error',
+      from: { path: '^server/', pathNot: ['\\.test\\.ts$', '^server/testing/', 'test-support\\.ts$'] },
+      to: {
+        path: [
+          '^test/',
+          '^server/testing/',
+          'test-support\\.ts$',
+          '\\.test-helpers\\.ts$',
+          '\\.fixture\\.ts$',
+          '\\.test\\.ts$',
+          '(^|/)fixtures/',
+        ],
+      },
+    },
+    {
+      name: 'no-circular',
+      comment: 'Modules import each other one way: a cycle makes load order (and reasoning) fragile.',
+      severity: 'error',
+      from: {},
+      to: { circular: true },
     },
     {
       name: 'server-imports-only-protocol',

@@ -37,7 +37,7 @@ import { loadConfig } from '../server/config';
 import { createLogger } from '../server/logger';
 import { startServer } from '../server/main';
 import { pushOpenThreads } from '../server/config';
-import { insertTransactions } from '../server/payments/store';
+import { TRANSACTION_COLUMNS, transactionArrays, transactionUnnest } from '../server/payments/store';
 import { enrollTerminal, SN_POLICY, type Terminal } from '../server/payments/test-support';
 import { runOnce } from '../server/worker/reconcile';
 import { startCluster } from '../test/pg/cluster';
@@ -452,7 +452,12 @@ async function measure(
               sales.length,
             ],
           );
-          await insertTransactions(client, bundleId, shadow[i]!, sales, hashes, new Set(), 'pending');
+          // The sales as the push's own statement inserts them (server/payments/push.ts).
+          await client.query(
+            `INSERT INTO offline_transactions (bundle_id, device_id, status, ${TRANSACTION_COLUMNS})
+             SELECT $1, $2, 'pending', u.* FROM ${transactionUnnest(3)} AS u`,
+            [bundleId, shadow[i]!, ...transactionArrays(sales, hashes, new Set())],
+          );
           await client.query('COMMIT');
         } catch (err) {
           await client.query('ROLLBACK');

@@ -526,7 +526,7 @@ async function bigDatabase(storage: RxStorageSqlite, keychain: RealKeychain, dat
     const storageRows = (await s.query(prepared(q))).documents.length;
     storageOpen.push(performance.now() - start);
     await s.close();
-    // Outside production the app opens with ajv: openAppDatabase (RxDB, 6 collections) then the query.
+    // Outside production the app opens with ajv: openAppDatabase (RxDB, 5 collections) then the query.
     start = performance.now();
     const app = await openAppDatabase({ dataDir, keyStore: keychain.keyStore, name, validate: true });
     rows = (await app.rx.sales.find(q).exec()).length;

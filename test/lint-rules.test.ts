@@ -40,6 +40,27 @@ describe('import rules (npm run lint)', () => {
     expect(result.output).toContain('renderer-no-node');
   });
 
+  it('rejects a renderer import from protocol/ outside its list, and accepts protocol/api', async () => {
+    const result = await depcruise(fixture, 'src-renderer');
+    expect(result.output).toContain('renderer-protocol-allowed-list');
+    expect(result.output).toContain('src-renderer/imports-protocol-internals.ts');
+    expect(result.output).not.toMatch(/renderer-protocol-allowed-list: src-renderer\/allowed-protocol\.ts/);
+  });
+
+  it('rejects server code importing a test harness, and lets test support import it', async () => {
+    const result = await depcruise(fixture, 'server');
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('server-no-test-harness: server/payments/imports-harness.ts');
+    expect(result.output).not.toContain('server/payments/test-support.ts');
+  });
+
+  it('rejects circular imports', async () => {
+    const result = await depcruise(fixture, 'protocol');
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('no-circular');
+    expect(result.output).toContain('protocol/cycle-a.ts');
+  });
+
   it('passes on the real tree', async () => {
     const result = await depcruise(root, 'protocol', 'native', 'src-main', 'src-renderer', 'server');
     expect(result.output).toContain('no dependency violations');

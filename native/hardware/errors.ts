@@ -1,3 +1,5 @@
+import { PrefixedCodedError } from '../../protocol/coded-error';
+
 /**
  * Failures the core must act on differently get their own code; everything else about a device
  * problem travels in the message. Messages never carry track data or card numbers.
@@ -12,15 +14,8 @@ export type HardwareErrorCode =
   | 'PRINTER_OFFLINE'
   | 'NO_PRINTER_INTERFACE';
 
-export class HardwareError extends Error {
+export class HardwareError extends PrefixedCodedError<HardwareErrorCode> {
   override readonly name = 'HardwareError';
-  constructor(
-    readonly code: HardwareErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${code}: ${message}`, options);
-  }
 }
 
 export function isHardwareError(err: unknown, code?: HardwareErrorCode): err is HardwareError {

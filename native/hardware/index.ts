@@ -24,4 +24,4 @@ export { RecentJobs, type CompletedJobs, type PrintOutcome } from './printer/dri
 export type { PrinterStatus } from './printer/status';
 export type { DemoHardware } from './sim/demo';
 export type { SimulatedEscPosPrinter, SimPrinterState } from './sim/escpos-printer';
-export { DEMO_CARDS, DEMO_CARD_NAMES, type DemoCard } from './sim/demo-cards';
+export { DEMO_CARDS, type DemoCard } from './sim/demo-cards';

@@ -1,3 +1,5 @@
+import { PrefixedCodedError } from '../../protocol/coded-error';
+
 /**
  * Secrets that must never sit in a file next to the data they protect (database keys, later the
  * device key) live in the OS keychain behind this interface, so a move to Electron's safeStorage or
@@ -13,15 +15,8 @@ export interface KeyStore {
 
 export type KeyStoreErrorCode = 'KEYCHAIN_UNAVAILABLE' | 'KEYCHAIN_CORRUPT';
 
-export class KeyStoreError extends Error {
+export class KeyStoreError extends PrefixedCodedError<KeyStoreErrorCode> {
   override readonly name = 'KeyStoreError';
-  constructor(
-    readonly code: KeyStoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${code}: ${message}`, options);
-  }
 }
 
 export function isKeyStoreError(err: unknown, code?: KeyStoreErrorCode): err is KeyStoreError {

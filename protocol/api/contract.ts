@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { holdsCardData } from '../card-data';
 import { isKnownCurrency } from '../money';
+import { SALE_SYNC_STATES } from '../states';
 import { libraryCommands, librarySubscriptions } from './library';
 import { hardwareCommands, hardwareSubscriptions } from './hardware';
 import { qrCommands, QrVerificationId } from '../qr/commands';
@@ -183,15 +184,8 @@ export const SaleRefundInput = z.strictObject({
 export const SaleVoidInput = z.strictObject({ originalSaleId: z.uuid(), reason: Text(500) });
 
 /** Where a sale stands with the server. */
-export const SaleSyncState = z.enum([
-  'pending', // recorded here, not yet in a bundle
-  'pushed', // in a bundle sent (or being sent), no answer yet
-  'accepted',
-  'review',
-  'quarantined',
-  'reconciled',
-  'rejected',
-]);
+/** `pending`: recorded here, in no bundle yet; `pushed`: in a bundle sent (or being sent), no answer. */
+export const SaleSyncState = z.enum(SALE_SYNC_STATES);
 export type SaleSyncState = z.infer<typeof SaleSyncState>;
 
 export const SaleSummary = z.object({

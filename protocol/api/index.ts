@@ -5,3 +5,4 @@ export * from './bridge';
 export * from './library';
 export * from './hardware';
 export * from './server-url';
+export * from './error-codes';

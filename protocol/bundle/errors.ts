@@ -1,3 +1,5 @@
+import { CodedError } from '../coded-error';
+
 export type BundleErrorCode =
   | 'INVALID_BUNDLE'
   | 'INVALID_SIGNATURE'
@@ -7,14 +9,6 @@ export type BundleErrorCode =
   | 'CHAIN_BROKEN';
 
 /** Codes are the push API's error codes; `details` says which field, for logs and the audit trail. */
-export class BundleError extends Error {
+export class BundleError extends CodedError<BundleErrorCode> {
   override readonly name = 'BundleError';
-  constructor(
-    readonly code: BundleErrorCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }

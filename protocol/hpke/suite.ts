@@ -14,8 +14,6 @@ export const HPKE_SUITE = {
 
 /** X25519 keys and the encapsulated key `enc` are all 32 bytes. */
 export const HPKE_KEY_BYTES = 32;
-/** AES-256-GCM tag appended to every ciphertext. */
-export const HPKE_TAG_BYTES = 16;
 
 /**
  * @hpke/core runs the key schedule and the contexts; the primitives under it are node:crypto's

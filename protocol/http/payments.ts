@@ -5,6 +5,7 @@ import { text } from '../text';
 import { Currency, DeviceId, IsoDateTime, NonNegativeMinor, plainText, Uuid } from './common';
 import { RequestNonce, ServerStatement } from '../licence/server-statement';
 import { Policy } from './policies';
+import { BUNDLE_STATES } from '../states';
 
 /**
  * The payments contract between terminals and the server (payments seed: POST /offline/push,
@@ -14,7 +15,7 @@ import { Policy } from './policies';
  */
 
 /** Where a pushed bundle stands. `rejected` bundles are never stored beyond their audit entry. */
-export const BundleStatus = z.enum(['accepted', 'review', 'quarantined', 'reconciled', 'rejected']);
+export const BundleStatus = z.enum(BUNDLE_STATES);
 export type BundleStatus = z.infer<typeof BundleStatus>;
 
 /** Why the fraud score is what it is; each reason is a stable code plus its weight. */

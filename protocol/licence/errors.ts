@@ -1,3 +1,5 @@
+import { CodedError } from '../coded-error';
+
 export type LicenceErrorCode =
   | 'LICENCE_INVALID'
   | 'LICENCE_SIGNATURE_INVALID'
@@ -5,13 +7,6 @@ export type LicenceErrorCode =
   | 'CEK_UNWRAP_FAILED'
   | 'STATEMENT_INVALID';
 
-export class LicenceError extends Error {
+export class LicenceError extends CodedError<LicenceErrorCode> {
   override readonly name = 'LicenceError';
-  constructor(
-    readonly code: LicenceErrorCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-  }
 }

@@ -40,7 +40,6 @@ export const Licence = z.strictObject({
   signature: base64urlBytes(64, 'Ed25519 signature'),
 });
 export type Licence = z.infer<typeof Licence>;
-export type UnsignedLicence = Omit<Licence, 'signature'>;
 
 /** The CEK's aad: a wrapped key lifted into another licence, for another material or device, fails. */
 export function cekAad(licence: Pick<Licence, 'licence_id' | 'material_id' | 'device_id'>) {

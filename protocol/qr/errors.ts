@@ -1,3 +1,5 @@
+import { CodedError } from '../coded-error';
+
 /**
  * Why a payment QR was refused. Each code is answered as an ApiError of the same code by the core,
  * so the till can say it in the cashier's language.
@@ -5,13 +7,6 @@
 export type QrErrorCode =
   'QR_INVALID' | 'QR_SIGNATURE' | 'QR_EXPIRED' | 'QR_REPLAYED' | 'QR_AMOUNT_MISMATCH' | 'QR_ISSUER_UNKNOWN';
 
-export class QrError extends Error {
+export class QrError extends CodedError<QrErrorCode> {
   override readonly name = 'QrError';
-  constructor(
-    readonly code: QrErrorCode,
-    message: string,
-    readonly details?: Record<string, unknown>,
-  ) {
-    super(message);
-  }
 }

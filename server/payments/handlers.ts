@@ -16,6 +16,7 @@ import { HttpError, validate } from '../http/errors';
 import { authenticateUser } from '../routes/authenticate';
 import type { TrustDeps } from '../routes/deps';
 import type { Handlers } from '../routes/types';
+import { awaitsReview, decideReview } from './bundle-states';
 import { pullPage, parseCursor } from './pull';
 import { createPushService, enqueue } from './push';
 import { BUNDLE_COLUMNS, bundleView, findBundle, reviewItem, type BundleRow } from './store';
@@ -157,18 +158,14 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
       const view = await withTransaction(pool, async (client) => {
         const row = await findBundle(client, params.bundle_id, true);
         if (!row) throw notFound();
-        if (row.status !== 'review' && row.status !== 'quarantined')
+        if (!awaitsReview(row.status))
           throw new HttpError(
             PAYMENT_ERROR_STATUS.REVIEW_NOT_PENDING,
             PaymentErrorCode.REVIEW_NOT_PENDING,
             `Bundle is ${row.status}, not waiting for review`,
           );
         const approve = body.decision === 'approve';
-        await client.query(
-          `UPDATE offline_tx_bundles SET status = $2, reviewed_by = $3, reviewed_at = now(), review_note = $4,
-             updated_at = now(), change_xid = pg_current_xact_id() WHERE bundle_id = $1`,
-          [row.bundle_id, approve ? 'accepted' : 'rejected', user.id, body.note],
-        );
+        await decideReview(client, row, { approve, userId: user.id, note: body.note });
         await client.query(
           `UPDATE offline_transactions SET status = $2 WHERE bundle_id = $1 AND status = 'held'`,
           [row.bundle_id, approve ? 'pending' : 'rejected'],

@@ -1,12 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
 import { BundleEnvelope, BundleError, MAX_CLOCK_SKEW_MS, NONCE_TTL_MS } from '../../protocol/bundle';
-import {
-  PAYMENT_ERROR_STATUS,
-  PaymentErrorCode,
-  type PushResponse,
-  type ScoreReason,
-} from '../../protocol/http';
+import { PAYMENT_ERROR_STATUS, PaymentErrorCode, type PushResponse } from '../../protocol/http';
 import { appendAudit, auditStatement, type ActorType, type AuditEntry } from '../audit/chain';
 import { sameBase64url } from '../../protocol/crypto';
 import { commitWith, queryAll, type Statement } from '../db/inline';
@@ -23,7 +18,8 @@ import { DeviceKeyError, devicePublicKey } from './device-keys';
 import { openPool } from './open-pool';
 import { checkRefunds } from './refunds';
 import { claimQrUses } from './qr-uses';
-import { combine, scoreFacts, statusFor } from './score';
+import { checkTransition, rescore, withOrigin, withoutOrigin, type StoredReason } from './bundle-states';
+import { scoreFacts } from './score';
 import { acceptedServerKeyIds } from './server-key-ids';
 import { pushBeginStatement, toPushState, type PushStateRow } from './push-state';
 import { TRANSACTION_COLUMNS, transactionUnnest, type BundleRow, type PushAnswer } from './store';
@@ -314,8 +310,8 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   const heldUpTo = before ? Number(before.seq_to) : 0;
   const gaps: string[] = [];
   const breaks: string[] = [];
-  if (heldUpTo + 1 < payload.seq_from)
-    gaps.push(`server holds sales up to ${heldUpTo}; bundle starts at ${payload.seq_from}`);
+  const heldGap = heldUpTo + 1 < payload.seq_from;
+  if (heldGap) gaps.push(`server holds sales up to ${heldUpTo}; bundle starts at ${payload.seq_from}`);
   else if (before && before.chain_head !== payload.prev_chain_head)
     breaks.push(`prev_chain_head is not the chain head of sale ${heldUpTo} held by the server`);
   if (opened.innerChain?.code === 'SEQUENCE_GAP') gaps.push(`inside the bundle: ${opened.innerChain.detail}`);
@@ -331,7 +327,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     : { unknownOriginal: null, mismatch: null };
   const qrReuse = opened.sales ? await claimQrUses(client, opened.sales) : null;
 
-  const scored = scoreFacts(opened.facts, {
+  const banded = scoreFacts(opened.facts, {
     policy,
     deviceClock: new Date(envelope.device_clock),
     serverNow: now,
@@ -348,6 +344,15 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     refunds,
     qrReuse,
   });
+  // The gap against what the server holds is recorded as such: a later push that fills it clears
+  // this reason (resolveGap), and nothing else does.
+  const scored = {
+    ...banded,
+    reasons: banded.reasons.map((r) =>
+      r.code === 'SEQUENCE_GAP' && heldGap ? withOrigin(r, 'held_gap') : (r as StoredReason),
+    ),
+  };
+  checkTransition(null, scored.status, 'push');
   metrics.siraScore.observe(scored.score);
 
   const pushAnswer: PushAnswer = {
@@ -481,17 +486,9 @@ async function resolveGap(
   client: pg.PoolClient,
   held: Pick<BundleRow, 'bundle_id' | 'status' | 'reasons'>,
 ): Promise<void> {
-  const reasons: ScoreReason[] = held.reasons.filter(
-    (r) => !(r.code === 'SEQUENCE_GAP' && r.detail.startsWith('server holds sales up to')),
-  );
+  const reasons = withoutOrigin(held.reasons, 'held_gap');
   if (reasons.length === held.reasons.length) return;
-  const score = combine(reasons);
-  const status = statusFor(score);
-  await client.query(
-    `UPDATE offline_tx_bundles SET status = $2, sira_score = $3, reasons = $4, updated_at = now(),
-       change_xid = pg_current_xact_id() WHERE bundle_id = $1`,
-    [held.bundle_id, status, score, JSON.stringify(reasons)],
-  );
+  const { score, status } = await rescore(client, held, reasons, 'gap_resolved');
   if (status === 'accepted') {
     await client.query(`UPDATE offline_transactions SET status = 'pending' WHERE bundle_id = $1`, [
       held.bundle_id,

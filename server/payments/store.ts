@@ -1,6 +1,7 @@
 import type { Sale } from '../../protocol/bundle';
 import type { BundleStatus, BundleStatusResponse, ReviewItem, ScoreReason } from '../../protocol/http';
 import type { Queryable } from '../db/tx';
+import type { StoredReason } from './bundle-states';
 
 export interface BundleRow {
   bundle_id: string;
@@ -14,7 +15,8 @@ export interface BundleRow {
   chain_head: string;
   status: BundleStatus;
   sira_score: number;
-  reasons: ScoreReason[];
+  /** With their origin where one is recorded (bundle-states.ts); answers drop it. */
+  reasons: StoredReason[];
   tx_count: number;
   totals: { currency: string; total_minor: number }[];
   push_answer: PushAnswer;
@@ -199,21 +201,4 @@ const ARRAY_TYPES =
 /** `unnest($first::uuid[], …)` for transactionArrays' 15 parameters starting at $first. */
 export function transactionUnnest(first: number): string {
   return `unnest(${ARRAY_TYPES.map((t, i) => `$${first + i}::${t}[]`).join(', ')})`;
-}
-
-/** Inserts the sales of a bundle in one statement. */
-export async function insertTransactions(
-  db: Queryable,
-  bundleId: string,
-  deviceId: string,
-  sales: readonly Sale[],
-  hashes: readonly string[],
-  invalid: ReadonlySet<string>,
-  status: 'pending' | 'held',
-): Promise<void> {
-  await db.query(
-    `INSERT INTO offline_transactions (bundle_id, device_id, status, ${TRANSACTION_COLUMNS})
-     SELECT $1, $2, $3, u.* FROM ${transactionUnnest(4)} AS u`,
-    [bundleId, deviceId, status, ...transactionArrays(sales, hashes, invalid)],
-  );
 }

@@ -7,10 +7,17 @@ import { withClient } from '../db/tx';
 import { purgeExpiredNonces } from '../devices/signature';
 import type { Logger } from '../logger';
 import { metrics } from '../metrics';
-import type { ScoreReason } from '../../protocol/http';
+import type { BundleState } from '../../protocol/states';
 import { legsFor, tenantOf, writeLegs, type LedgerTransaction } from '../payments/ledger';
 import { postingCheck } from '../payments/refunds';
-import { combine, statusFor, WEIGHTS } from '../payments/score';
+import {
+  reconciledStatement,
+  rescore,
+  withOrigin,
+  withoutOrigin,
+  type StoredReason,
+} from '../payments/bundle-states';
+import { WEIGHTS } from '../payments/score';
 import { sleeper } from './sleeper';
 
 /**
@@ -61,8 +68,8 @@ interface ClaimedBundle {
   device_id: string;
   tenant_type: string | null;
   tenant_id: string | null;
-  status: string;
-  reasons: ScoreReason[];
+  status: BundleState;
+  reasons: StoredReason[];
 }
 
 /** What offline_reconcile_claim (migration 1795459640950) answers for a claimed job. */
@@ -87,21 +94,18 @@ async function holdForRefund(
   detail: string,
   workerId: string,
 ): Promise<void> {
-  const reasons: ScoreReason[] = [
-    ...bundle.reasons.filter((r) => !(r.code === 'REFUND_MISMATCH' && r.detail.startsWith('at posting: '))),
-    {
-      code: 'REFUND_MISMATCH',
-      weight: WEIGHTS.REFUND_MISMATCH,
-      detail: `at posting: ${detail}`.slice(0, 500),
-    },
+  const reasons = [
+    ...withoutOrigin(bundle.reasons, 'posting'),
+    withOrigin(
+      {
+        code: 'REFUND_MISMATCH',
+        weight: WEIGHTS.REFUND_MISMATCH,
+        detail: `at posting: ${detail}`.slice(0, 500),
+      },
+      'posting',
+    ),
   ];
-  const score = combine(reasons);
-  const status = statusFor(score) === 'accepted' ? 'review' : statusFor(score);
-  await client.query(
-    `UPDATE offline_tx_bundles SET status = $2, sira_score = $3, reasons = $4, updated_at = now(),
-       change_xid = pg_current_xact_id() WHERE bundle_id = $1`,
-    [bundle.bundle_id, status, score, JSON.stringify(reasons)],
-  );
+  const { score, status } = await rescore(client, bundle, reasons, 'worker_refund_held');
   await client.query(
     `UPDATE offline_transactions SET status = 'held' WHERE bundle_id = $1 AND status = 'pending'`,
     [bundle.bundle_id],
@@ -164,11 +168,7 @@ export async function reconcileNext(
                  WHERE bundle_id = $1 AND status = 'pending'`,
           values: [bundleId],
         },
-        {
-          text: `UPDATE offline_tx_bundles SET status = 'reconciled', reconciled_at = now(), updated_at = now(),
-                   change_xid = pg_current_xact_id() WHERE bundle_id = $1`,
-          values: [bundleId],
-        },
+        reconciledStatement(bundleId),
         dequeue,
         auditStatement({
           actorType: 'system',

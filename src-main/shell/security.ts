@@ -1,23 +1,10 @@
 import { app, session, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { rendererContentSecurityPolicy } from '../core/content-security-policy';
 
 /** The only origin our pages are served from (see protocol.ts); anything else is foreign. */
 export const APP_ORIGIN = 'app://outpost';
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  // epub.js (Library viewer) makes an empty <style> and fills it through CSSOM, and links a book's own
-  // CSS as blob: URLs it made from the book in memory; it shows each chapter in a blob: frame.
-  "style-src 'self' blob: 'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",
-  "img-src 'self' data: blob:",
-  "font-src 'self'",
-  "frame-src 'self' blob:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = rendererContentSecurityPolicy();
 
 function isAppUrl(url: string, devOrigin: string | undefined): boolean {
   try {

@@ -440,6 +440,56 @@ export const fr: Messages = {
     SERVER_STATEMENT_INVALID:
       'La réponse du serveur n’a pas pu être vérifiée (ce n’est peut-être pas le serveur de votre école) : elle a été ignorée.',
     LICENCE_WRONG_DEVICE: 'Cette licence appartient à un autre appareil.',
+    // Codes that had no text until #17 (the app showed the core's English message).
+    UNKNOWN_METHOD: 'Cette version de l’application ne connaît pas cette action : redémarrez l’application.',
+    INVALID_MESSAGE: 'L’application a envoyé un message illisible : rechargez la page.',
+    UNAUTHORIZED: 'Cette fenêtre n’a pas le droit de parler à l’application : redémarrez l’application.',
+    NOT_FOUND: 'Cet élément n’existe plus.',
+    REJECTED: 'Le serveur a refusé ces ventes.',
+    NO_PRINTER_INTERFACE:
+      'Cet appareil USB n’est pas une imprimante de tickets : choisissez une autre imprimante dans les Réglages.',
+    LICENSE_INVALID: 'La licence sur cet ordinateur n’est pas valide : empruntez de nouveau le document.',
+    LICENSE_RETURNED: 'Ce document a été rendu : empruntez-le de nouveau pour le lire.',
+    LICENSE_CANCELLED: 'Cette licence a été remplacée par une plus récente : actualisez la bibliothèque.',
+    DEVICE_MISMATCH:
+      'Cette licence a été délivrée à un autre appareil : empruntez de nouveau le document sur cet ordinateur.',
+    MATERIAL_NOT_DOWNLOADED: 'Ce document n’est pas téléchargé sur cet ordinateur : téléchargez-le d’abord.',
+    MANIFEST_MISMATCH: 'La copie téléchargée ne correspond pas à sa licence : téléchargez-la de nouveau.',
+    MATERIAL_NOT_FOUND: 'Ce document n’existe plus sur le serveur.',
+    MATERIAL_NOT_READY: 'Ce document est encore en préparation sur le serveur : réessayez plus tard.',
+    DOWNLOAD_FAILED: 'Le téléchargement a échoué : vérifiez la connexion, puis réessayez.',
+    DOWNLOAD_URL_INVALID: 'Le lien de téléchargement a été refusé ou a expiré : relancez le téléchargement.',
+    CONTENT_READ_FAILED: 'Ce document n’a pas pu être lu sur le disque : téléchargez-le de nouveau.',
+    CHUNK_HASH_MISMATCH: 'Une partie de la copie téléchargée est endommagée : téléchargez-la de nouveau.',
+    CHUNK_DECRYPT_FAILED:
+      'Une partie de la copie téléchargée n’a pas pu être déchiffrée : téléchargez-la de nouveau.',
+    CHUNK_OUT_OF_RANGE: 'Le lecteur a demandé une partie que le document n’a pas : rouvrez-le.',
+    JOB_NOT_FOUND: 'Le serveur n’a pas cette tâche de préparation.',
+    RANGE_NOT_SATISFIABLE:
+      'Le serveur n’a pas pu envoyer cette partie du fichier : téléchargez-le de nouveau.',
+    BAD_REQUEST: 'Le serveur n’a pas compris la requête : mettez l’application à jour.',
+    INVALID_JSON: 'Le serveur n’a pas pu lire la requête : mettez l’application à jour.',
+    VALIDATION_FAILED: 'Le serveur a refusé certaines des informations envoyées : vérifiez-les et réessayez.',
+    METHOD_NOT_ALLOWED: 'Le serveur n’accepte pas cette requête : mettez l’application à jour.',
+    PAYLOAD_TOO_LARGE: 'L’envoi est trop volumineux pour le serveur.',
+    UNSUPPORTED_MEDIA_TYPE: 'Le serveur n’accepte pas ce type de fichier.',
+    DB_UNAVAILABLE:
+      'Le serveur ne peut pas joindre sa base de données pour le moment. Nouvel essai automatique.',
+    UNAUTHENTICATED: 'Le serveur ne sait pas qui fait la demande : reconnectez-vous.',
+    TOKEN_EXPIRED: 'Votre session a expiré : reconnectez-vous.',
+    FORBIDDEN: 'Vous n’avez pas le droit de faire cela.',
+    INVALID_SIGNATURE:
+      'Le serveur n’a pas pu vérifier la signature de cet appareil : contactez l’assistance.',
+    INVALID_BUNDLE:
+      'Le serveur a refusé ces ventes : elles n’ont pas été envoyées sous une forme qu’il accepte. Contactez l’assistance.',
+    DECRYPTION_FAILED: 'Le serveur n’a pas pu ouvrir ces ventes : contactez l’assistance.',
+    BUNDLE_MISMATCH:
+      'Le serveur a refusé ces ventes : leurs informations ne concordaient pas. Contactez l’assistance.',
+    REPLAYED_NONCE:
+      'Le serveur a refusé ces ventes comme la répétition d’un envoi précédent : contactez l’assistance.',
+    BUNDLE_ID_REUSED: 'Le serveur détient déjà d’autres ventes sous le même numéro : contactez l’assistance.',
+    BUNDLE_NOT_FOUND: 'Le serveur n’a pas ce lot de ventes.',
+    REVIEW_NOT_PENDING: 'Ces ventes n’attendent plus de vérification.',
   },
   // Matériel de caisse (issue 6)
   hardware: {

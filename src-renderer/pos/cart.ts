@@ -1,41 +1,16 @@
 import type { CatalogEntry } from '../../protocol/api';
+import { lineAmounts, type LineAmounts, type PricedLine } from '../../protocol/tax';
 
 /**
- * The cart as the cashier builds it, and its totals computed the way the core computes them
- * (src-main/core/pos/totals.ts, docs/sync.md "Capture"): per line net = qty × unit − discount,
- * tax = round-half-up(net × rate_bp / 10 000), line total = net + tax, sale total = Σ lines; all
- * with BigInt. For display only: the core recomputes and its answer is what the receipt shows.
+ * The cart as the cashier builds it, and its totals computed with the core's own line arithmetic
+ * (protocol/tax.ts, docs/sync.md "Capture"); sale total = Σ lines. For display only: the core
+ * recomputes and its answer is what the receipt shows.
  */
-export interface CartItem {
-  sku: string;
-  name: string;
-  qty: number;
-  unitPriceMinor: number;
-  discountMinor: number;
-  taxRateBp: number;
-}
+export type CartItem = PricedLine;
 
-export interface LineTotals {
-  grossMinor: bigint;
-  netMinor: bigint;
-  taxMinor: bigint;
-  totalMinor: bigint;
-  /** The discount is more than the line's price: the core would refuse it (DISCOUNT_TOO_LARGE). */
-  discountTooLarge: boolean;
-}
+export type LineTotals = LineAmounts;
 
-export function divRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
-  return (numerator * 2n + denominator) / (denominator * 2n);
-}
-
-export function lineTotals(line: CartItem): LineTotals {
-  const gross = BigInt(line.qty) * BigInt(line.unitPriceMinor);
-  const discount = BigInt(line.discountMinor);
-  const discountTooLarge = discount > gross;
-  const net = discountTooLarge ? 0n : gross - discount;
-  const tax = divRoundHalfUp(net * BigInt(line.taxRateBp), 10_000n);
-  return { grossMinor: gross, netMinor: net, taxMinor: tax, totalMinor: net + tax, discountTooLarge };
-}
+export const lineTotals = (line: CartItem): LineTotals => lineAmounts(line);
 
 export interface CartTotals {
   subtotalMinor: bigint;

@@ -21,4 +21,3 @@ export const DEMO_CARDS = {
 } as const satisfies Record<string, SimSwipe>;
 
 export type DemoCard = keyof typeof DEMO_CARDS;
-export const DEMO_CARD_NAMES = Object.keys(DEMO_CARDS) as DemoCard[];

@@ -4,7 +4,6 @@ import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { z } from 'zod';
 import { importPublicKey, signCanonical, verifyCanonical } from '../../../protocol/crypto';
-import type { UpdateStateStore } from './update-state-store';
 import {
   CLOCK_SKEW_MS,
   describeZodError,
@@ -370,8 +369,8 @@ export interface UpdateServiceOptions {
   manifestUrl: string;
   /** Where downloads land (`updates/<version>/`). */
   dataDir: string;
-  /** The anti-rollback state, in the encrypted store (update-state-store.ts). */
-  state: UpdateStateStore;
+  /** The anti-rollback state, in the encrypted store (update-state-store.ts's UpdateStateStore). */
+  state: { load(): Promise<UpdateState>; save(state: UpdateState): Promise<void> };
   installedVersion: string;
   channel: string;
   platformArch: string;

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { z } from 'zod';
-import { ApiError, isAllowedServerUrl, SERVER_URL_NOT_HTTPS } from '../../../protocol/api';
+import { ApiError, isAllowedServerUrl, SERVER_URL_NOT_HTTPS, unlisted } from '../../../protocol/api';
 import { signRequest } from '../../../protocol/crypto';
 import { httpErrorBodySchema } from '../../../protocol/http';
 
@@ -72,7 +72,7 @@ export async function serverRequest<S extends z.ZodType>(
     const parsed = httpErrorBodySchema.safeParse(json);
     if (parsed.success) {
       const { code, message, details } = parsed.data.error;
-      throw new ApiError(code, message, {
+      throw new ApiError(unlisted(code), message, {
         status: response.status,
         ...(details === undefined ? {} : { details }),
       });

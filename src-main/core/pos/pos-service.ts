@@ -14,6 +14,7 @@ import { GENESIS_HEAD, saleHash, type ChainHead } from '../../../protocol/bundle
 import type { Sale, SaleLine, Tender } from '../../../protocol/bundle/sale';
 import { canonicalJson } from '../../../protocol/crypto/canonical';
 import { Policy } from '../../../protocol/http/policies';
+import { SALE_SYNC_STATE, UNSYNCED_SALE_STATES } from '../../../protocol/states';
 import type { EnrollmentRecord } from '../device/enrollment-store';
 import type { AuditDoc, CatalogItemDoc, SaleDoc, SettingDoc, ShiftDoc } from '../store/schemas/index';
 import {
@@ -69,19 +70,11 @@ export interface OverrideInput {
 }
 
 /** Statuses the server has not accepted yet: they count against the offline limits. */
-export const UNSYNCED: SaleDoc['status'][] = ['recorded', 'queued'];
+export const UNSYNCED: SaleDoc['status'][] = [...UNSYNCED_SALE_STATES];
 
+/** The API's name of a stored state (protocol/states.ts). */
 export function saleState(status: SaleDoc['status']): SaleSummary['status'] {
-  switch (status) {
-    case 'recorded':
-      return 'pending';
-    case 'queued':
-      return 'pushed';
-    case 'voided':
-      return 'accepted';
-    default:
-      return status;
-  }
+  return SALE_SYNC_STATE[status];
 }
 
 export function parsePolicy(record: EnrollmentRecord): Policy | null {

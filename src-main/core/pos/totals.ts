@@ -1,21 +1,14 @@
 import { ApiError } from '../../../protocol/api';
 import type { SaleLine, Tender } from '../../../protocol/bundle/sale';
+import { divRoundHalfUp, lineAmounts, taxOn, type PricedLine } from '../../../protocol/tax';
 
 /**
- * Sale arithmetic, all in integer minor units. Tax is exclusive and computed per line on the
- * discounted amount: tax = round-half-up((qty × unit − discount) × rate_bp / 10 000). Line total =
- * qty × unit − discount + tax (what protocol/bundle's checkSale verifies); sale total = Σ lines.
- * BigInt is used for the products so no intermediate leaves the exact integers.
+ * Sale arithmetic, all in integer minor units: the line arithmetic is protocol/tax.ts (shared with
+ * the renderer's cart); here it is refused when a number would not fit the record, and the sale
+ * total = Σ lines.
  */
 
-export interface CartLineInput {
-  sku: string;
-  name: string;
-  qty: number;
-  unitPriceMinor: number;
-  discountMinor: number;
-  taxRateBp: number;
-}
+export type CartLineInput = PricedLine;
 
 type CashOrCard =
   | { type: 'cash'; amountMinor: number }
@@ -28,12 +21,7 @@ export type TenderInputValue = CashOrCard | { type: 'qr'; amountMinor: number; v
 export type SettleTender =
   CashOrCard | { type: 'qr'; amountMinor: number; payerRef: string; signature: string };
 
-/** round-half-up(numerator / denominator) for non-negative integers. */
-export function divRoundHalfUp(numerator: bigint, denominator: bigint): bigint {
-  if (numerator < 0n || denominator <= 0n)
-    throw new RangeError('non-negative numerator, positive denominator');
-  return (numerator * 2n + denominator) / (denominator * 2n);
-}
+export { divRoundHalfUp };
 
 function safe(value: bigint, what: string): number {
   if (value > BigInt(Number.MAX_SAFE_INTEGER))
@@ -42,20 +30,20 @@ function safe(value: bigint, what: string): number {
 }
 
 export function lineTax(netMinor: number, taxRateBp: number): number {
-  return safe(divRoundHalfUp(BigInt(netMinor) * BigInt(taxRateBp), 10_000n), 'tax');
+  return safe(taxOn(BigInt(netMinor), taxRateBp), 'tax');
 }
 
 /** One protocol line from a cart line; refuses a discount above the line's price. */
 export function computeLine(line: CartLineInput): SaleLine {
-  const gross = BigInt(line.qty) * BigInt(line.unitPriceMinor);
-  if (BigInt(line.discountMinor) > gross)
+  const amounts = lineAmounts(line);
+  if (amounts.discountTooLarge)
     throw new ApiError(
       'DISCOUNT_TOO_LARGE',
       `The discount on "${line.name}" is larger than the line's price.`,
       { sku: line.sku },
     );
-  const net = safe(gross - BigInt(line.discountMinor), 'line amount');
-  const tax = lineTax(net, line.taxRateBp);
+  const net = safe(amounts.netMinor, 'line amount');
+  const tax = safe(amounts.taxMinor, 'tax');
   return {
     sku: line.sku,
     name: line.name,

@@ -8,30 +8,6 @@ import {
   type Licence,
 } from '../../../protocol/licence';
 
-/** Codes the Library answers when an item cannot be taken or opened (beside the server's own). */
-export const ReaderErrorCode = {
-  LICENSE_INVALID: 'LICENSE_INVALID',
-  LICENSE_EXPIRED: 'LICENSE_EXPIRED',
-  LICENSE_OFFLINE_EXPIRED: 'LICENSE_OFFLINE_EXPIRED',
-  LICENSE_REVOKED: 'LICENSE_REVOKED',
-  LICENSE_RETURNED: 'LICENSE_RETURNED',
-  LICENSE_NOT_FOUND: 'LICENSE_NOT_FOUND',
-  DEVICE_MISMATCH: 'DEVICE_MISMATCH',
-  MATERIAL_NOT_FOUND: 'MATERIAL_NOT_FOUND',
-  MATERIAL_NOT_DOWNLOADED: 'MATERIAL_NOT_DOWNLOADED',
-  MANIFEST_MISMATCH: 'MANIFEST_MISMATCH',
-  NOT_ENROLLED: 'NOT_ENROLLED',
-  SERVER_KEY_UNKNOWN: 'SERVER_KEY_UNKNOWN',
-  /** A packaged laptop whose build pins no server key: it never learns one from the network (#16). */
-  SERVER_KEY_NOT_PROVISIONED: 'SERVER_KEY_NOT_PROVISIONED',
-  /** A server answer whose signed statement did not verify (issue #16): nothing of it was applied. */
-  SERVER_STATEMENT_INVALID: 'SERVER_STATEMENT_INVALID',
-  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
-  CHUNK_HASH_MISMATCH: 'CHUNK_HASH_MISMATCH',
-  CHUNK_DECRYPT_FAILED: 'CHUNK_DECRYPT_FAILED',
-  DOWNLOAD_FAILED: 'DOWNLOAD_FAILED',
-} as const;
-
 /**
  * Signature and device binding of a licence as stored (or as just received). A licence edited by a
  * byte fails its signature; one lifted from another device names another device_id, and if that is

@@ -67,7 +67,7 @@ describe('openAppDatabase', () => {
     const name = `app${randomToken(6)}`;
     const app = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
     expect(Object.keys(app.rx.collections).sort()).toEqual(
-      ['catalog', 'licences', 'materials', 'policies', 'sales', 'settings'].sort(),
+      ['catalog', 'licences', 'materials', 'sales', 'settings'].sort(),
     );
     expect(existsSync(app.filePath)).toBe(true);
     expect((await keychain.keys.keysForExistingDatabase(name)).current).toMatchObject({ cipher: 'aegis' });
@@ -104,13 +104,6 @@ describe('openAppDatabase', () => {
     await app.rx.settings.insert({
       key: 'printer',
       value: encodeSetting({ width: 58, cut: true }),
-      updatedAt: today,
-    });
-    await app.rx.policies.insert({
-      country: 'SN',
-      currency: 'XOF',
-      enabled: true,
-      limits: { maxOfflineAmountMinor: 100000, maxOfflinePerDevicePerDay: 50, maxBundleAgeHours: 72 },
       updatedAt: today,
     });
     await app.rx.licences.insert({

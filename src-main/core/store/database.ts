@@ -13,8 +13,6 @@ import {
   licenceSchema,
   materialMigrations,
   materialSchema,
-  policyMigrations,
-  policySchema,
   saleMigrations,
   saleSchema,
   settingMigrations,
@@ -22,7 +20,6 @@ import {
   type CatalogItemDoc,
   type LicenceDoc,
   type MaterialDoc,
-  type PolicyDoc,
   type SaleDoc,
   type SettingDoc,
 } from './schemas/index';
@@ -34,7 +31,6 @@ addRxPlugin(RxDBMigrationSchemaPlugin);
 export type AppCollections = {
   sales: RxCollection<SaleDoc>;
   catalog: RxCollection<CatalogItemDoc>;
-  policies: RxCollection<PolicyDoc>;
   materials: RxCollection<MaterialDoc>;
   licences: RxCollection<LicenceDoc>;
   settings: RxCollection<SettingDoc>;
@@ -98,7 +94,6 @@ export async function openAppDatabase(options: OpenAppDatabaseOptions): Promise<
     await rx.addCollections({
       sales: { schema: saleSchema, migrationStrategies: saleMigrations },
       catalog: { schema: catalogSchema, migrationStrategies: catalogMigrations },
-      policies: { schema: policySchema, migrationStrategies: policyMigrations },
       materials: { schema: materialSchema, migrationStrategies: materialMigrations },
       licences: { schema: licenceSchema, migrationStrategies: licenceMigrations },
       settings: { schema: settingSchema, migrationStrategies: settingMigrations },

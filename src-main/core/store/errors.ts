@@ -1,3 +1,5 @@
+import { PrefixedCodedError } from '../../../protocol/coded-error';
+
 /**
  * Failures of the local store that callers must tell apart: a missing or wrong key means "do not
  * touch the file, ask for recovery", never "start a fresh database".
@@ -10,17 +12,6 @@ export type StoreErrorCode =
   | 'STORE_REKEY_FAILED'
   | 'STORE_ATTACHMENT_MISSING';
 
-export class StoreError extends Error {
+export class StoreError extends PrefixedCodedError<StoreErrorCode> {
   override readonly name = 'StoreError';
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`${code}: ${message}`, options);
-  }
-}
-
-export function isStoreError(err: unknown, code?: StoreErrorCode): err is StoreError {
-  return err instanceof StoreError && (code === undefined || err.code === code);
 }

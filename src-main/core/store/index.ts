@@ -3,7 +3,7 @@ export type { RxStorageSqlite, RxStorageSqliteSettings } from './storage';
 export type { RxStorageInstanceSqlite, SqliteInternals, SqliteInstanceOptions } from './instance';
 export { KeychainKeyProvider, generateDatabaseKey, DATABASE_KEY_BYTES, PAGE_CIPHER } from './key';
 export type { DatabaseKey, PageCipher, StoreKeyProvider, KeychainKeyProviderOptions } from './key';
-export { StoreError, isStoreError, type StoreErrorCode } from './errors';
+export { StoreError, type StoreErrorCode } from './errors';
 export { SYNCHRONOUS } from './sqlite';
 export { rekeyDatabase } from './files';
 export { openAppDatabase } from './database';

@@ -9,6 +9,7 @@ import type {
   RxStorageBulkWriteResponse,
   RxStorageChangeEvent,
   RxStorageCountResult,
+  RxStorage,
   RxStorageDefaultCheckpoint,
   RxStorageInstance,
   RxStorageQueryResult,
@@ -20,7 +21,6 @@ import { documentCacheFor, releaseFile, scheduleIdleCheckpoint, type OpenFile } 
 import { getIndexColumns } from './indexes';
 import { countSql, querySql, runChangesSince, runCount, runQuery } from './query';
 import type { SqliteDatabase } from './sqlite';
-import type { RxStorageSqlite } from './storage';
 import { Table, type RawDocRow } from './table';
 
 /**
@@ -39,6 +39,9 @@ export interface SqliteInternals {
   readonly db: SqliteDatabase;
 }
 
+/** The storage that made an instance (storage.ts's RxStorageSqlite), typed here without importing it. */
+type OwnStorage = RxStorage<SqliteInternals, SqliteInstanceOptions>;
+
 type ChangeBulk<T> = EventBulk<RxStorageChangeEvent<RxDocumentData<T>>, RxStorageDefaultCheckpoint>;
 
 export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
@@ -53,7 +56,7 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
   private closed: Promise<void> | undefined;
 
   constructor(
-    readonly storage: RxStorageSqlite,
+    readonly storage: OwnStorage,
     readonly databaseName: string,
     readonly collectionName: string,
     readonly schema: Readonly<RxJsonSchema<RxDocumentData<T>>>,
@@ -290,7 +293,7 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
 }
 
 export async function createSqliteInstance<T>(
-  storage: RxStorageSqlite,
+  storage: OwnStorage,
   file: OpenFile,
   params: {
     databaseName: string;

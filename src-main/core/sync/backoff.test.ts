@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../../protocol/api';
+import { ApiError, unlisted } from '../../../protocol/api';
 import { PAYMENT_ERROR_STATUS } from '../../../protocol/http/payments';
 import { backoffDelay, isRetryable } from './backoff';
 
@@ -15,8 +15,8 @@ describe('backoff', () => {
   it('retries the network and server failures, never a refusal', () => {
     expect(isRetryable(new ApiError('UNAVAILABLE', 'x'))).toBe(true);
     expect(isRetryable(new ApiError('INTERNAL', 'x', { status: 500 }))).toBe(true);
-    expect(isRetryable(new ApiError('SOMETHING', 'x', { status: 503 }))).toBe(true);
-    expect(isRetryable(new ApiError('RATE', 'x', { status: 429 }))).toBe(true);
+    expect(isRetryable(new ApiError(unlisted('SOMETHING'), 'x', { status: 503 }))).toBe(true);
+    expect(isRetryable(new ApiError(unlisted('RATE'), 'x', { status: 429 }))).toBe(true);
     expect(isRetryable(new ApiError('CLOCK_SKEW', 'x', { status: 422 }))).toBe(false);
     expect(isRetryable(new ApiError('INVALID_SIGNATURE', 'x', { status: 401 }))).toBe(false);
     expect(isRetryable(new ApiError('SEQUENCE_CONFLICT', 'x', { status: 409 }))).toBe(false);
@@ -33,6 +33,6 @@ describe('backoff', () => {
     ])
       expect(codes.map(([c]) => c)).toContain(code);
     for (const [code, status] of codes)
-      expect(isRetryable(new ApiError(code, 'x', { status })), `${code} ${status}`).toBe(false);
+      expect(isRetryable(new ApiError(unlisted(code), 'x', { status })), `${code} ${status}`).toBe(false);
   });
 });

@@ -15,6 +15,7 @@ import {
   type BundleStatus,
 } from '../../../protocol/http/payments';
 import { newRequestNonce } from '../../../protocol/licence';
+import { SALE_SYNC_STATE, STATE_OF_ANSWER, STATE_RANK, STORED_SALE_STATES } from '../../../protocol/states';
 import type { EnrollmentRecord } from '../device/enrollment-store';
 import { checkPolicyStatement, checkPushStatement } from '../device/policy-statement';
 import type { DeviceIdentity } from '../device/identity';
@@ -25,7 +26,6 @@ import {
   encodeSetting,
   type CatalogItemDoc,
   type OutboxDoc,
-  type OutboxStatus,
   type SaleDoc,
   type SettingDoc,
 } from '../store/schemas/index';
@@ -78,18 +78,8 @@ const PullAnswer = PaymentsPullResponse.extend({ statement: z.unknown().optional
 /** A pull that keeps answering `more` past this many pages is cut short; the next round goes on. */
 const MAX_PULL_PAGES = 1000;
 
-/** Rank of each status: a sale or bundle never moves back to a lower one. */
-const RANK: Record<string, number> = {
-  recorded: 0,
-  queued: 1,
-  pending: 1,
-  accepted: 2,
-  review: 2,
-  quarantined: 2,
-  voided: 2,
-  reconciled: 3,
-  rejected: 3,
-};
+/** Rank of each status: a sale or bundle never moves back to a lower one (protocol/states.ts). */
+const RANK: Record<string, number> = STATE_RANK;
 
 function describe(error: unknown): { code: string; message: string } {
   if (error instanceof ApiError) return { code: String(error.code), message: error.message };
@@ -434,9 +424,10 @@ export class SyncService {
     const doc = await this.c.outbox.findOne(rec.bundleId).exec();
     if (!doc) return;
     const current = doc.status;
-    if ((RANK[status] ?? 0) >= (RANK[current] ?? 0) && status !== current) {
+    const next = STATE_OF_ANSWER[status];
+    if ((RANK[next] ?? 0) >= (RANK[current] ?? 0) && next !== current) {
       await doc.incrementalPatch({
-        status: status as OutboxStatus,
+        status: next,
         nextAttemptAt: 0,
         updatedAt: Date.now(),
         ...(attempts === undefined ? {} : { attempts }),
@@ -444,7 +435,7 @@ export class SyncService {
     } else if (attempts !== undefined) {
       await doc.incrementalPatch({ attempts, updatedAt: Date.now() });
     }
-    await this.markSales(rec.deviceId, rec.seqFrom, rec.seqTo, status, reason);
+    await this.markSales(rec.deviceId, rec.seqFrom, rec.seqTo, next, reason);
   }
 
   /** Moves every sale of a seq range forward to `status` (never back). */
@@ -561,11 +552,12 @@ export class SyncService {
 
   private async refresh(): Promise<void> {
     if (this.stopped) return;
-    const count = (status: SaleDoc['status']) => this.c.sales.count({ selector: { status } }).exec();
-    const [recorded, queued, accepted, review, quarantined, reconciled, rejected] = await Promise.all(
-      (['recorded', 'queued', 'accepted', 'review', 'quarantined', 'reconciled', 'rejected'] as const).map(
-        count,
-      ),
+    // Each stored state counts under its API name; `voided` (version 0, never written now) nowhere.
+    const counts = { ...EMPTY_COUNTS };
+    await Promise.all(
+      STORED_SALE_STATES.filter((s) => s !== 'voided').map(async (status) => {
+        counts[SALE_SYNC_STATE[status]] += await this.c.sales.count({ selector: { status } }).exec();
+      }),
     );
     const rejectedBundles = (
       await this.c.outbox.find({ selector: { status: 'rejected' }, sort: [{ seqFrom: 'asc' }] }).exec()
@@ -589,15 +581,7 @@ export class SyncService {
     else state = 'idle';
     this.status$.next({
       state,
-      counts: {
-        pending: recorded!,
-        pushed: queued!,
-        accepted: accepted!,
-        review: review!,
-        quarantined: quarantined!,
-        reconciled: reconciled!,
-        rejected: rejected!,
-      },
+      counts,
       lastError: this.lastError?.message ?? null,
       lastErrorCode: this.lastError?.code ?? null,
       lastSyncAt: this.lastSyncAt,

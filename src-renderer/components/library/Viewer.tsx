@@ -1,13 +1,9 @@
 import { lazy, Suspense, useEffect, useRef, type ComponentType } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { OpenedMaterial } from '../../../protocol/api';
 import { kindOf, type MaterialKind } from './format';
 import { ViewerImage } from './ViewerImage';
+import type { ViewerProps } from './viewer-props';
 import { ViewerText } from './ViewerText';
-
-export interface ViewerProps {
-  material: OpenedMaterial;
-}
 
 // pdf.js and epub.js are large: they load only when a student opens a PDF or a book.
 const ViewerPdf = lazy(() => import('./ViewerPdf').then((m) => ({ default: m.ViewerPdf })));

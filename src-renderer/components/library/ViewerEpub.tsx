@@ -4,7 +4,7 @@ import { useTranslation } from 'react-i18next';
 import ePub, { type Book, type Rendition } from 'epubjs/src/index.js';
 import DefaultViewManager from 'epubjs/src/managers/default/index.js';
 import IframeView from 'epubjs/src/managers/views/iframe.js';
-import type { ViewerProps } from './Viewer';
+import type { ViewerProps } from './viewer-props';
 import { usePageKeys } from './use-page-keys';
 
 // The sources still read a global `ePub` (for its version) that only the browser build defines.

@@ -1,4 +1,4 @@
-import type { ViewerProps } from './Viewer';
+import type { ViewerProps } from './viewer-props';
 
 export function ViewerImage({ material }: ViewerProps) {
   return (

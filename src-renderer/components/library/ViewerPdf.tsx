@@ -4,7 +4,7 @@ import * as pdfjs from 'pdfjs-dist';
 import type { PDFDocumentProxy } from 'pdfjs-dist';
 // Bundled as a worker of our own origin, so the CSP's script-src 'self' covers it (no blob:, no eval).
 import PdfWorker from 'pdfjs-dist/build/pdf.worker.min.mjs?worker';
-import type { ViewerProps } from './Viewer';
+import type { ViewerProps } from './viewer-props';
 import { usePageKeys } from './use-page-keys';
 
 const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];

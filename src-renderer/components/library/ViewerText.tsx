@@ -1,6 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ViewerProps } from './Viewer';
+import type { ViewerProps } from './viewer-props';
 
 type Loaded = { url: string; text: string } | { url: string; error: string };
 

@@ -1,5 +1,6 @@
 import type { TFunction } from 'i18next';
 import type { LibraryItem } from '../../../protocol/api';
+import { codeText } from '../../i18n/error-text';
 
 export type MaterialKind = 'pdf' | 'epub' | 'image' | 'text' | 'other';
 
@@ -81,7 +82,5 @@ export function downloadErrorText(t: TFunction, item: LibraryItem): string {
     const index = /chunk\D{0,3}(\d+)/i.exec(error ?? '')?.[1];
     if (index !== undefined) return t('library.chunkFailed', { index });
   }
-  const key = `errorCodes.${errorCode ?? ''}`;
-  const translated = errorCode ? t(key) : key;
-  return translated === key ? (error ?? errorCode ?? '') : translated;
+  return codeText(t, errorCode, error ?? errorCode ?? '');
 }

@@ -1,7 +1,6 @@
 export * from './common';
 export * from './sales';
 export * from './catalog';
-export * from './policies';
 export * from './materials';
 export * from './licences';
 export * from './settings';

@@ -1,4 +1,5 @@
 import type { MigrationStrategies, RxCollection, RxDatabase, RxJsonSchema } from 'rxdb';
+import { OUTBOX_STATES, type OutboxState } from '../../../../protocol/states';
 import { currencyField, idField, minorUnitsField, timeField } from './common';
 
 /**
@@ -46,17 +47,11 @@ export const shiftMigrations: MigrationStrategies = {};
 
 /**
  * `pending`: built and written, not answered (sent or not: a restart re-sends the same envelope);
- * then the server's answer. `rejected` is final: never retried.
+ * then the server's answer. `rejected` is final: never retried. Beside the sale states:
+ * protocol/states.ts.
  */
-export const OUTBOX_STATUSES = [
-  'pending',
-  'accepted',
-  'review',
-  'quarantined',
-  'reconciled',
-  'rejected',
-] as const;
-export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+export const OUTBOX_STATUSES = OUTBOX_STATES;
+export type OutboxStatus = OutboxState;
 
 export interface OutboxDoc {
   bundleId: string;

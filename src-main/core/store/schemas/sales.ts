@@ -1,4 +1,5 @@
 import type { MigrationStrategies, RxJsonSchema } from 'rxdb';
+import { STORED_SALE_STATES, type StoredSaleState } from '../../../../protocol/states';
 import { currencyField, minorUnitsField, timeField, basisPointsField } from './common';
 
 /**
@@ -13,18 +14,10 @@ const saleIdField = { type: 'string', maxLength: 40 } as const;
  * `recorded`: on this terminal only; `queued`: inside a bundle of the outbox, sent or about to be,
  * no answer yet; then the server's verdict (accepted, review, quarantined, reconciled, rejected).
  * `voided` is a version 0 value no code writes any more: a void is a new sale (kind 'void').
+ * What the API, the outbox and the server call each: protocol/states.ts.
  */
-export const SALE_STATUSES = [
-  'recorded',
-  'queued',
-  'accepted',
-  'rejected',
-  'reconciled',
-  'voided',
-  'review',
-  'quarantined',
-] as const;
-export type SaleStatus = (typeof SALE_STATUSES)[number];
+export const SALE_STATUSES = STORED_SALE_STATES;
+export type SaleStatus = StoredSaleState;
 export const TENDER_KINDS = ['cash', 'card', 'mobile_money', 'voucher', 'qr'] as const;
 
 export interface SaleLine {
