@@ -16,7 +16,7 @@ export const POLICY_STATEMENT_INVALID = 'POLICY_STATEMENT_INVALID';
  * revoked (a proxy can send a bare 404): the till stays enrolled and keeps selling offline within
  * its limits; the next check-in asks again.
  */
-export const REVOCATION_UNVERIFIED = 'REVOCATION_UNVERIFIED';
+export const REVOCATION_UNVERIFIED = 'REVOCATION_UNVERIFIED' as const;
 
 const POLICY_REFUSAL: StatementRefusal = {
   code: POLICY_STATEMENT_INVALID,

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { ApiError } from '../../../protocol/api';
+import { ApiError, type ErrorCode } from '../../../protocol/api';
 import { LicenceError, verifyServerStatement, type ServerStatement } from '../../../protocol/licence';
 
 declare const verified: unique symbol;
@@ -8,7 +8,7 @@ export type VerifiedStatement = ServerStatement & { readonly [verified]: true };
 
 /** What a caller says when a statement does not verify: its error code and the message's wording. */
 export interface StatementRefusal {
-  code: string;
+  code: ErrorCode;
   message: (reason: string) => string;
 }
 
