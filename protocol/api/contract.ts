@@ -3,7 +3,7 @@ import { holdsCardData } from '../card-data';
 import { isKnownCurrency } from '../money';
 import { libraryCommands, librarySubscriptions } from './library';
 import { hardwareCommands, hardwareSubscriptions } from './hardware';
-import { qrCommands, QrVerificationId } from '../qr/commands';
+import { qrCommands, QrVerificationId } from './qr';
 
 /**
  * The one table of every call the UI can make. The Electron IPC binding, the WebSocket host and the
