@@ -7,12 +7,12 @@ import { buildBundle } from '../../../protocol/bundle/build';
 import { serverKeyId } from '../../../protocol/bundle/key-id';
 import { GENESIS_HASH, MAX_SALES_PER_BUNDLE } from '../../../protocol/bundle/constants';
 import type { Sale } from '../../../protocol/bundle/sale';
-import { PaymentsPullResponse, PushResponse, type BundleStatus } from '../../../protocol/http/payments';
+import { PaymentsPullResponse, type BundleStatus, type PushResponse } from '../../../protocol/http/payments';
 import { newRequestNonce } from '../../../protocol/licence';
 import type { EnrollmentRecord } from '../device/enrollment-store';
 import { checkPolicyStatement } from '../device/policy-statement';
 import type { DeviceIdentity } from '../device/identity';
-import { serverRequest } from '../net/server-client';
+import { callRoute } from '../net/route-client';
 import type { Reachability } from '../net/reachability';
 import {
   decodeSetting,
@@ -27,8 +27,6 @@ import { backoffDelay, isRetryable } from './backoff';
 
 /** Bundles are at most this many sales (the format allows MAX_SALES_PER_BUNDLE). */
 export const BUNDLE_SIZE = 100;
-export const PUSH_PATH = '/offline/push';
-export const PULL_PATH = '/offline/sync/payments';
 const CURSOR_KEY = 'sync.payments.cursor';
 const LAST_SYNC_KEY = 'sync.payments.lastSyncAt';
 
@@ -272,7 +270,7 @@ export class SyncService {
           this.scheduleRetry(rec.nextAttemptAt);
           return { code: rec.lastErrorCode ?? 'UNAVAILABLE', message: rec.lastError ?? 'Waiting to retry.' };
         }
-        const failure = await this.send(rec, device);
+        const failure = await this.send(rec);
         if (failure) return failure;
       }
       if (await this.blocked(device.deviceId)) return null;
@@ -355,19 +353,13 @@ export class SyncService {
     return true;
   }
 
-  private async send(
-    rec: OutboxDoc,
-    device: { deviceId: string; key: DeviceIdentity['signingKey'] },
-  ): Promise<{ code: string; message: string } | null> {
+  private async send(rec: OutboxDoc): Promise<{ code: string; message: string } | null> {
     let answer: PushResponse;
     try {
-      answer = await serverRequest(this.deps.serverUrl(), {
-        method: 'POST',
-        path: PUSH_PATH,
+      // A public route: the envelope's own device signature authenticates it, no request signature.
+      answer = await callRoute(this.deps.serverUrl(), 'pushBundle', {
         // The stored text parses back to the same object, and serialises to the same bytes.
         body: JSON.parse(rec.envelope) as unknown,
-        device,
-        response: PushResponse,
         timeoutMs: this.opts.requestTimeoutMs,
       });
     } catch (error) {
@@ -482,9 +474,8 @@ export class SyncService {
     if (this.opts.pullPageSize) query.set('limit', String(this.opts.pullPageSize));
     const requestNonce = newRequestNonce();
     query.set('request_nonce', requestNonce);
-    const answer = await serverRequest(this.deps.serverUrl(), {
-      method: 'GET',
-      path: `${PULL_PATH}?${query.toString()}`,
+    const answer = await callRoute(this.deps.serverUrl(), 'pullPayments', {
+      query,
       device,
       response: PullAnswer,
       timeoutMs: this.opts.requestTimeoutMs,
