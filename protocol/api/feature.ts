@@ -11,3 +11,12 @@ export interface FeatureContract {
 
 /** The input of a call that takes none. */
 export const Empty = z.object({}).strict();
+
+/** A line of text a person typed: trimmed, not empty, at most `max` characters, no control characters. */
+export const Text = (max: number) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .regex(/^[^\p{C}]*$/u, 'no control characters');

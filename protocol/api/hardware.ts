@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CARD_DATA_DISCARDED, holdsCardData } from '../card-data';
-import { Empty, type FeatureContract } from './feature';
+import { Empty, Text, type FeatureContract } from './feature';
 
 /**
  * POS hardware's part of the API contract (issue #6): card reader, scanner and receipt printer,
@@ -12,13 +12,6 @@ import { Empty, type FeatureContract } from './feature';
 const At = z.iso.datetime();
 /** Twelve or more digits in a row is what a card number looks like: no field may hold one. */
 const noCardNumber = (s: string) => !/\d{12,}/.test(s);
-const Line = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .regex(/^[^\p{C}]*$/u, 'no control characters');
 
 export const HardwareRole = z.enum(['cardReader', 'scanner', 'printer']);
 export type HardwareRole = z.infer<typeof HardwareRole>;
@@ -55,7 +48,7 @@ export const WedgeConfig = z.strictObject({
 export type WedgeConfig = z.infer<typeof WedgeConfig>;
 
 export const HardwareChoice = z.strictObject({
-  deviceId: Line(300),
+  deviceId: Text(300),
   cardFormat: z.enum(['keyboard', 'magtek', 'idtech']).optional(),
   layout: z.enum(['us', 'fr-azerty']).optional(),
   scannerMode: z.enum(['hid-pos', 'keyboard-wedge']).optional(),
@@ -171,7 +164,7 @@ export const hardwareApi = {
      */
     'hardware.demo.scan': {
       input: z.strictObject({
-        text: Line(2000)
+        text: Text(2000)
           .refine((s) => noCardNumber(s) && !holdsCardData(s), 'looks like card data')
           .or(z.string().regex(/^\d{8,14}$/)),
         symbology: z.enum(['ean-13', 'ean-8', 'upc-a', 'code-128', 'qr']).optional(),

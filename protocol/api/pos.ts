@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { holdsCardData } from '../card-data';
-import { Empty, type FeatureContract } from './feature';
+import { Empty, Text, type FeatureContract } from './feature';
 import { PrintOutcome, ReceiptPicture } from './hardware';
 import { QrVerificationId } from './qr';
 
@@ -12,13 +12,6 @@ import { QrVerificationId } from './qr';
 const Minor = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 /** Signed amounts appear only in reports (cash expected minus counted). */
 const SignedMinor = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
-const Text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .regex(/^[^\p{C}]*$/u, 'no control characters');
 
 export const CatalogEntry = z.object({
   sku: z.string(),

@@ -50,6 +50,19 @@ function received(page: FakeContents, test: (m: ServerMessage) => boolean): Prom
   });
 }
 
+/** A window of its own, bound for the length of `test`. */
+async function withPage(
+  test: (page: FakeContents, bridge: ReturnType<typeof bridgeFor>) => Promise<void>,
+): Promise<void> {
+  const page = new FakeContents();
+  const unbind = bindIpc(ipcMain as unknown as IpcMain, core.handlers, (e) => (e.sender as unknown) === page);
+  try {
+    await test(page, bridgeFor(page));
+  } finally {
+    unbind();
+  }
+}
+
 let core: Core;
 let host: Host;
 const ipcMain = new EventEmitter();
@@ -164,14 +177,7 @@ describe('one session for every transport', () => {
   });
 
   it('answers a message over the size limit, or one JSON cannot carry, as malformed', async () => {
-    const page = new FakeContents();
-    const unbind = bindIpc(
-      ipcMain as unknown as IpcMain,
-      core.handlers,
-      (e) => (e.sender as unknown) === page,
-    );
-    try {
-      const bridge = bridgeFor(page);
+    await withPage(async (page, bridge) => {
       bridge.sendRaw({
         type: 'call',
         id: 1,
@@ -182,20 +188,11 @@ describe('one session for every transport', () => {
       bridge.sendRaw({ type: 'call', id: 3, method: 'settings.get', input: {} });
       await received(page, (m) => m.type === 'result');
       expect(page.inbox.map((m) => m.type)).toEqual(['protocol-error', 'protocol-error', 'result']);
-    } finally {
-      unbind();
-    }
+    });
   });
 
   it("ends a page's subscriptions when the window loads another page or is destroyed", async () => {
-    const page = new FakeContents();
-    const unbind = bindIpc(
-      ipcMain as unknown as IpcMain,
-      core.handlers,
-      (e) => (e.sender as unknown) === page,
-    );
-    try {
-      const bridge = bridgeFor(page);
+    await withPage(async (page, bridge) => {
       const items = () => page.inbox.filter((m) => m.type === 'item' && m.id === 1).length;
       bridge.sendRaw({ type: 'subscribe', id: 1, topic: 'settings.changes', input: {} });
       await received(page, (m) => m.type === 'item');
@@ -216,8 +213,6 @@ describe('one session for every transport', () => {
       page.destroyed = true;
       await core.handlers.commands['settings.update']({ terminalName: 'After close' });
       expect(page.inbox.filter((m) => JSON.stringify(m).includes('After close'))).toEqual([]);
-    } finally {
-      unbind();
-    }
+    });
   });
 });
