@@ -1,4 +1,4 @@
-import { distinctUntilChanged, filter, map } from 'rxjs';
+import { distinctUntilChanged, filter, map, Subject, takeUntil } from 'rxjs';
 import type { Settings } from '../../protocol/api';
 import { ApiError } from '../../protocol/api';
 import { KeytarKeyStore } from '../../native/keystore';
@@ -123,6 +123,8 @@ export async function createCore(config: CoreOptions): Promise<Core> {
   const device = new DeviceService(keyStore, enrollmentStore, config.platform, serverKey);
   await device.start();
   const content = new ContentSessions();
+  // Closing stops every module's reaction to the network first, before any module closes.
+  const closing = new Subject<void>();
 
   const modules = await startModules(MODULES, {
     config,
@@ -142,6 +144,7 @@ export async function createCore(config: CoreOptions): Promise<Core> {
       map((r) => r.state),
       distinctUntilChanged(),
       filter((state) => state === 'online'),
+      takeUntil(closing),
     ),
   });
 
@@ -151,6 +154,7 @@ export async function createCore(config: CoreOptions): Promise<Core> {
     content,
     updateState,
     async close() {
+      closing.next();
       settingsSub.unsubscribe();
       await modules.close();
       await db?.close();
