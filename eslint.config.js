@@ -23,6 +23,43 @@ export default tseslint.config(
     rules: reactHooks.configs.recommended.rules,
   },
   {
+    // The core calls server routes by name (src-main/core/net/route-client.ts, over the route table
+    // protocol/http/routes.ts): a hand-written path would bypass the table's schemas and auth (#17).
+    files: ['src-main/**/*.ts'],
+    ignores: ['**/*.test.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: 'Literal[value=/^\\/(api|offline|auth)\\//]',
+          message: 'Call server routes by name with callRoute (src-main/core/net/route-client.ts).',
+        },
+        {
+          selector: 'TemplateElement[value.raw=/^\\/(api|offline|auth)\\//]',
+          message: 'Call server routes by name with callRoute (src-main/core/net/route-client.ts).',
+        },
+      ],
+    },
+  },
+  {
+    files: ['src-main/**/*.ts'],
+    ignores: ['**/*.test.ts', 'src-main/core/net/route-client.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/server-client', './server-client'],
+              importNames: ['serverRequest'],
+              message: 'Call server routes by name with callRoute (src-main/core/net/route-client.ts).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: { sourceType: 'commonjs' },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -1,27 +1,19 @@
-import type { ApiErrorBody } from './errors';
-
-/** What a call over IPC resolves to: errors travel as data because Electron mangles thrown errors. */
-export type BridgeResult = { ok: true; value: unknown } | { ok: false; error: ApiErrorBody };
-
 /**
- * The object the Electron preload exposes as `window.outpost`. Deliberately untyped per call: the
- * renderer's client types and validates every call against the contract table.
+ * The object the Electron preload exposes as `window.outpost`: a pipe for the wire messages of
+ * `wire.ts`, nothing else. The main process runs the same session as the browser host's WebSocket
+ * (src-main/core/api/session.ts), and the renderer's client validates every answer against the
+ * contract table, so nothing here is typed per call.
  */
 export interface OutpostBridge {
-  call(method: string, input: unknown): Promise<BridgeResult>;
-  subscribe(
-    topic: string,
-    input: unknown,
-    onItem: (item: unknown) => void,
-    onEnd: (error?: ApiErrorBody) => void,
-  ): () => void;
+  /** Sends one client message (`ClientMessage`) to the core. */
+  send(message: unknown): void;
+  /** Receives the core's messages (`ServerMessage`); returns the function that stops listening. */
+  onMessage(listener: (message: unknown) => void): () => void;
 }
 
 export const BRIDGE_KEY = 'outpost';
+/** One IPC channel each way. */
 export const IPC_CHANNELS = {
-  call: 'outpost:call',
-  subscribe: 'outpost:subscribe',
-  unsubscribe: 'outpost:unsubscribe',
-  item: 'outpost:item',
-  end: 'outpost:end',
+  toCore: 'outpost:to-core',
+  fromCore: 'outpost:from-core',
 } as const;

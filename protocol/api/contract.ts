@@ -1,383 +1,56 @@
-import { z } from 'zod';
-import { holdsCardData } from '../card-data';
-import { isKnownCurrency } from '../money';
-import { SALE_SYNC_STATES } from '../states';
-import { libraryCommands, librarySubscriptions } from './library';
-import { hardwareCommands, hardwareSubscriptions } from './hardware';
-import { qrCommands, QrVerificationId } from '../qr/commands';
+import type { z } from 'zod';
+import { deployApi } from './deploy';
+import { deviceApi } from './device';
+import type { FeatureContract } from './feature';
+import { hardwareApi } from './hardware';
+import { libraryApi } from './library';
+import { posApi } from './pos';
+import { qrApi } from './qr';
+import { settingsApi } from './settings';
+import { syncApi } from './sync';
 
 /**
- * The one table of every call the UI can make. The Electron IPC binding, the WebSocket host and the
- * renderer's typed client are all derived from it, so adding a call is one entry here plus its
- * implementation in the core.
+ * The one table of every call the UI can make, composed from each feature's contract
+ * (protocol/api/<feature>.ts). The Electron IPC binding, the WebSocket host and the renderer's typed
+ * client are all derived from it, and the core must implement every feature listed here
+ * (src-main/core/modules.ts), so adding a feature is its contract file plus one entry below.
  */
+export const FEATURES = {
+  settings: settingsApi,
+  device: deviceApi,
+  deploy: deployApi,
+  hardware: hardwareApi,
+  pos: posApi,
+  qr: qrApi,
+  sync: syncApi,
+  library: libraryApi,
+} as const satisfies Record<string, FeatureContract>;
 
-export const Locale = z.enum(['en', 'fr']);
-export type Locale = z.infer<typeof Locale>;
+export type Features = typeof FEATURES;
+export type FeatureName = keyof Features;
 
-/** ISO 4217 alphabetic code; the minor-unit exponent comes from Intl, never from here. */
-export const CurrencyCode = z
-  .string()
-  .regex(/^[A-Z]{3}$/, 'ISO 4217 code, three capital letters')
-  .refine(isKnownCurrency, 'not an ISO 4217 currency');
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void
+  ? I
+  : never;
+type Flatten<T> = { [K in keyof T]: T[K] };
+type Composed<T extends 'commands' | 'subscriptions'> = Flatten<
+  UnionToIntersection<Features[FeatureName][T]>
+>;
 
-export const Settings = z.object({
-  locale: Locale,
-  serverUrl: z.url({ protocol: /^https?$/ }),
-  currency: CurrencyCode,
-  terminalName: z.string().trim().min(1).max(64),
-});
-export type Settings = z.infer<typeof Settings>;
+/** One table from every feature's; a name two features both declare is a mistake caught at load. */
+function compose<T extends 'commands' | 'subscriptions'>(part: T): Composed<T> {
+  const table: Record<string, unknown> = {};
+  for (const [feature, contract] of Object.entries(FEATURES)) {
+    for (const [name, spec] of Object.entries(contract[part])) {
+      if (Object.hasOwn(table, name)) throw new Error(`${name} is declared twice (again by ${feature})`);
+      table[name] = spec;
+    }
+  }
+  return table as Composed<T>;
+}
 
-export const SettingsPatch = Settings.partial().strict();
-export type SettingsPatch = z.infer<typeof SettingsPatch>;
-
-export const ServerReachability = z.enum(['unknown', 'online', 'offline']);
-
-export const EnrollmentState = z.enum(['not_enrolled', 'enrolled', 'revoked']);
-export const EnrollmentMode = z.enum(['pos', 'laptop']);
-
-/** What this device is to the server; kept by the core, shown in Settings. */
-export const Enrollment = z.object({
-  state: EnrollmentState,
-  mode: EnrollmentMode.nullable(),
-  serverUrl: z.string().nullable(),
-  tenant: z.object({ type: z.string(), id: z.string() }).nullable(),
-  country: z.string().nullable(),
-  currency: z.string().nullable(),
-  userEmail: z.string().nullable(),
-  enrolledAt: z.iso.datetime().nullable(),
-  lastCheckInAt: z.iso.datetime().nullable(),
-});
-export type Enrollment = z.infer<typeof Enrollment>;
-
-export const DeviceStatus = z.object({
-  appVersion: z.string(),
-  platform: z.string(),
-  /** Null until the identity is read from the OS keychain (or when the keychain is unavailable). */
-  deviceId: z.string().nullable(),
-  fingerprint: z.string().nullable(),
-  identityError: z.string().nullable(),
-  /** IT's signed provisioning file: applied, refused (with why), or none placed. */
-  provisioning: z.object({
-    state: z.enum(['absent', 'applied', 'refused']),
-    message: z.string().nullable(),
-  }),
-  /** What IT allows on this device (both unless a provisioning file says otherwise). */
-  features: z.array(z.enum(['pos', 'library'])),
-  enrollment: EnrollmentState,
-  enrollmentMode: EnrollmentMode.nullable(),
-  server: z.object({
-    url: z.string(),
-    reachability: ServerReachability,
-    checkedAt: z.iso.datetime().nullable(),
-    lastError: z.string().nullable(),
-  }),
-  startedAt: z.iso.datetime(),
-});
-export type DeviceStatus = z.infer<typeof DeviceStatus>;
-
-/** Enrollment codes are typed by people: accept any case, spaces or dashes, normalise later. */
-export const EnrollmentCodeInput = z.object({
-  code: z
-    .string()
-    .trim()
-    .min(8)
-    .max(40)
-    .regex(/^[0-9A-Za-z\s-]+$/, 'letters, digits and dashes only'),
-});
-
-export const LaptopRegistrationInput = z.object({
-  email: z.email().max(254),
-  password: z.string().min(1).max(1024),
-  name: z.string().trim().min(1).max(64),
-});
-
-const Empty = z.object({}).strict();
-
-// ---------------------------------------------------------------------------------------------
-// Point of sale (issue 4). Money is an integer count of ISO 4217 minor units; tax rates are basis
-// points (1800 = 18 %). Tax is added per line on the discounted amount, rounded half up.
-// ---------------------------------------------------------------------------------------------
-
-const Minor = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
-/** Signed amounts appear only in reports (cash expected minus counted). */
-const SignedMinor = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
-const Text = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .regex(/^[^\p{C}]*$/u, 'no control characters');
-
-export const CatalogEntry = z.object({
-  sku: z.string(),
-  barcode: z.string().nullable(),
-  name: z.string(),
-  priceMinor: Minor,
-  currency: z.string(),
-  taxRateBp: z.number().int().min(0).max(10_000),
-});
-export type CatalogEntry = z.infer<typeof CatalogEntry>;
-
-export const CartLine = z.strictObject({
-  sku: Text(64),
-  name: Text(200),
-  qty: z.number().int().min(1).max(1_000_000),
-  unitPriceMinor: Minor,
-  /** Off this line before tax; at most qty × unit price. */
-  discountMinor: Minor.default(0),
-  taxRateBp: z.number().int().min(0).max(10_000),
-});
-export type CartLine = z.input<typeof CartLine>;
-
-/** What the cashier was handed. Cash is the amount tendered; change is computed. Never a full card number. */
-export const TenderInput = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('cash'), amountMinor: Minor }),
-  z.strictObject({
-    type: z.literal('card'),
-    amountMinor: Minor,
-    brand: Text(32),
-    last4: z.string().regex(/^\d{4}$/, 'the last four digits only'),
-    /** The processor's token, never the card number (nor tracks, nor a number typed in groups). */
-    token: Text(256).refine((t) => !/\d{12,}/.test(t) && !holdsCardData(t), 'looks like a card number'),
-  }),
-  /** Only a QR `pos.qr.verify` accepted, by its verificationId; the payer comes from that QR. */
-  z.strictObject({ type: z.literal('qr'), amountMinor: Minor, verificationId: QrVerificationId }),
-]);
-export type TenderInput = z.input<typeof TenderInput>;
-
-/** A manager lifting a limit the policy lets a manager lift (docs/sync.md, "Limits and overrides"). */
-export const ManagerOverride = z.strictObject({
-  managerId: Text(128),
-  pin: z.string().regex(/^\d{4,12}$/, '4 to 12 digits'),
-  reason: Text(500),
-});
-
-const Tenders = z
-  .array(TenderInput)
-  .min(1)
-  .max(20)
-  .refine((t) => t.filter((x) => x.type === 'cash').length <= 1, 'at most one cash tender');
-
-export const SaleCaptureInput = z.strictObject({
-  lines: z.array(CartLine).min(1).max(1000),
-  tenders: Tenders,
-  override: ManagerOverride.optional(),
-});
-
-export const SaleRefundInput = z.strictObject({
-  originalSaleId: z.uuid(),
-  /** Items given back; all that is left of the original sale when absent. */
-  lines: z
-    .array(z.strictObject({ sku: Text(64), qty: z.number().int().min(1).max(1_000_000) }))
-    .min(1)
-    .max(1000)
-    .optional(),
-  /** Money given back; one cash tender of the refund total when absent. */
-  tenders: Tenders.optional(),
-  reason: Text(500),
-  override: ManagerOverride.optional(),
-});
-
-export const SaleVoidInput = z.strictObject({ originalSaleId: z.uuid(), reason: Text(500) });
-
-/** Where a sale stands with the server. */
-/** `pending`: recorded here, in no bundle yet; `pushed`: in a bundle sent (or being sent), no answer. */
-export const SaleSyncState = z.enum(SALE_SYNC_STATES);
-export type SaleSyncState = z.infer<typeof SaleSyncState>;
-
-export const SaleSummary = z.object({
-  saleId: z.uuid(),
-  seq: z.number().int().min(1),
-  kind: z.enum(['sale', 'refund', 'void']),
-  originalSaleId: z.uuid().nullable(),
-  createdAt: z.iso.datetime(),
-  online: z.boolean(),
-  currency: z.string(),
-  lines: z.array(
-    z.object({
-      sku: z.string(),
-      name: z.string(),
-      qty: z.number().int(),
-      unitPriceMinor: Minor,
-      discountMinor: Minor,
-      taxRateBp: z.number().int().nullable(),
-      taxMinor: Minor,
-      totalMinor: Minor,
-    }),
-  ),
-  tenders: z.array(
-    z.object({
-      type: z.enum(['cash', 'card', 'qr']),
-      amountMinor: Minor,
-      changeMinor: Minor,
-      brand: z.string().nullable(),
-      last4: z.string().nullable(),
-      payerRef: z.string().nullable(),
-    }),
-  ),
-  taxMinor: Minor,
-  totalMinor: Minor,
-  changeMinor: Minor,
-  status: SaleSyncState,
-  statusReason: z.string().nullable(),
-  override: z.object({ managerId: z.string(), reason: z.string() }).nullable(),
-  shiftId: z.string().nullable(),
-  hash: z.string(),
-});
-export type SaleSummary = z.infer<typeof SaleSummary>;
-
-export const CurrencyAmount = z.object({ currency: z.string(), totalMinor: Minor });
-
-/** The banner: sales the server has not accepted yet, and how long before the oldest is too old. */
-export const PendingBanner = z.object({
-  count: z.number().int().min(0),
-  /** Sum of `sale` totals per currency (refunds and voids are counted, not summed). */
-  totals: z.array(CurrencyAmount),
-  oldestCreatedAt: z.iso.datetime().nullable(),
-  maxAgeHours: z.number().int().nullable(),
-  /** When the oldest pending sale passes the policy's max age; null without pending sales or policy. */
-  deadline: z.iso.datetime().nullable(),
-  /** Milliseconds left until the deadline at emission (≤ 0 once passed). */
-  msLeft: z.number().int().nullable(),
-  /** Sales the server refused: they need someone's attention, see sync.status. */
-  rejected: z.number().int().min(0),
-});
-export type PendingBanner = z.infer<typeof PendingBanner>;
-
-export const Shift = z.object({
-  shiftId: z.uuid(),
-  state: z.enum(['open', 'closed']),
-  openedAt: z.iso.datetime(),
-  closedAt: z.iso.datetime().nullable(),
-  currency: z.string(),
-  floatMinor: Minor,
-});
-export type Shift = z.infer<typeof Shift>;
-
-const CountTotal = z.object({ count: z.number().int().min(0), totalMinor: Minor });
-
-export const ZReport = z.object({
-  shiftId: z.uuid(),
-  openedAt: z.iso.datetime(),
-  closedAt: z.iso.datetime(),
-  currency: z.string(),
-  floatMinor: Minor,
-  sales: CountTotal,
-  refunds: CountTotal,
-  voids: CountTotal,
-  /** Tax collected by sales minus tax given back by refunds and voids. */
-  netTaxMinor: SignedMinor,
-  /** Net of sales minus refunds and voids. */
-  netMinor: SignedMinor,
-  /** Per tender type: money kept from sales (after change) and money given back. */
-  tenders: z.array(
-    z.object({
-      type: z.enum(['cash', 'card', 'qr']),
-      count: z.number().int().min(0),
-      inMinor: Minor,
-      outMinor: Minor,
-    }),
-  ),
-  overrides: z.number().int().min(0),
-  /** Float + cash kept from sales − cash given back. */
-  expectedCashMinor: SignedMinor,
-  countedCashMinor: Minor,
-  /** Counted − expected: negative when cash is missing. */
-  differenceMinor: SignedMinor,
-});
-export type ZReport = z.infer<typeof ZReport>;
-
-export const ManagerPinSetInput = z.strictObject({
-  managerId: Text(128),
-  pin: z.string().regex(/^\d{4,12}$/, '4 to 12 digits'),
-  /** An existing manager's credentials; not needed only for the very first manager of the terminal. */
-  authorizedBy: z.strictObject({ managerId: Text(128), pin: z.string().regex(/^\d{4,12}$/) }).optional(),
-});
-
-export const SyncStatus = z.object({
-  state: z.enum(['not_enrolled', 'offline', 'idle', 'syncing', 'retrying', 'blocked']),
-  counts: z.object({
-    pending: z.number().int().min(0),
-    pushed: z.number().int().min(0),
-    accepted: z.number().int().min(0),
-    review: z.number().int().min(0),
-    quarantined: z.number().int().min(0),
-    reconciled: z.number().int().min(0),
-    rejected: z.number().int().min(0),
-  }),
-  /** In words, for the cashier; null once a sync round succeeds. */
-  lastError: z.string().nullable(),
-  lastErrorCode: z.string().nullable(),
-  lastSyncAt: z.iso.datetime().nullable(),
-  nextRetryAt: z.iso.datetime().nullable(),
-  /** Bundles the server refused: never retried; later sales wait behind them. */
-  rejectedBundles: z.array(
-    z.object({
-      bundleId: z.uuid(),
-      seqFrom: z.number().int(),
-      seqTo: z.number().int(),
-      code: z.string(),
-      message: z.string(),
-    }),
-  ),
-});
-export type SyncStatus = z.infer<typeof SyncStatus>;
-
-export const commands = {
-  'app.status': { input: Empty, output: DeviceStatus },
-  'settings.get': { input: Empty, output: Settings },
-  'settings.update': { input: SettingsPatch, output: Settings },
-  'enrollment.get': { input: Empty, output: Enrollment },
-  /** A POS terminal redeems the one-time code an admin issued for it. */
-  'enrollment.redeemCode': { input: EnrollmentCodeInput, output: Enrollment },
-  /** A student's laptop is registered by its signed-in user. */
-  'enrollment.registerLaptop': { input: LaptopRegistrationInput, output: Enrollment },
-  'enrollment.checkIn': { input: Empty, output: Enrollment },
-  'pos.catalog.search': {
-    input: z.strictObject({
-      query: z.string().trim().max(100),
-      limit: z.number().int().min(1).max(100).default(20),
-    }),
-    output: z.object({ items: z.array(CatalogEntry) }),
-  },
-  'pos.catalog.byBarcode': {
-    input: z.strictObject({ barcode: z.string().regex(/^\d{8,14}$/, '8 to 14 digits') }),
-    output: z.object({ item: CatalogEntry.nullable() }),
-  },
-  /** Records a sale once it is durably written; refusals carry a code (LIMIT_AMOUNT, NO_OPEN_SHIFT, …). */
-  'pos.sale.capture': { input: SaleCaptureInput, output: SaleSummary },
-  'pos.sale.refund': { input: SaleRefundInput, output: SaleSummary },
-  'pos.sale.void': { input: SaleVoidInput, output: SaleSummary },
-  'pos.shift.open': { input: z.strictObject({ floatMinor: Minor }), output: Shift },
-  'pos.shift.close': { input: z.strictObject({ countedCashMinor: Minor }), output: ZReport },
-  'pos.managerPin.set': {
-    input: ManagerPinSetInput,
-    output: z.object({ managerIds: z.array(z.string()) }),
-  },
-  /** Pushes pending sales and pulls outcomes now, whatever the backoff says; answers the status after. */
-  'sync.now': { input: Empty, output: SyncStatus },
-  ...libraryCommands,
-  ...hardwareCommands,
-  ...qrCommands,
-} as const;
-
-export const subscriptions = {
-  /** Emits the current status at once, then on every change. */
-  'device.status': { input: Empty, item: DeviceStatus },
-  'settings.changes': { input: Empty, item: Settings },
-  'pos.pending': { input: Empty, item: PendingBanner },
-  'sync.status': { input: Empty, item: SyncStatus },
-  'pos.shift.current': { input: Empty, item: z.object({ shift: Shift.nullable() }) },
-  'pos.sales.recent': {
-    input: z.strictObject({ limit: z.number().int().min(1).max(100).default(20) }),
-    item: z.object({ sales: z.array(SaleSummary) }),
-  },
-  ...librarySubscriptions,
-  ...hardwareSubscriptions,
-} as const;
+export const commands = compose('commands');
+export const subscriptions = compose('subscriptions');
 
 export type Commands = typeof commands;
 export type Subscriptions = typeof subscriptions;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CARD_DATA_DISCARDED, holdsCardData } from '../card-data';
+import { Empty, Text, type FeatureContract } from './feature';
 
 /**
  * POS hardware's part of the API contract (issue #6): card reader, scanner and receipt printer,
@@ -8,17 +9,9 @@ import { CARD_DATA_DISCARDED, holdsCardData } from '../card-data';
  * test card instead of sending its tracks.
  */
 
-const Empty = z.object({}).strict();
 const At = z.iso.datetime();
 /** Twelve or more digits in a row is what a card number looks like: no field may hold one. */
 const noCardNumber = (s: string) => !/\d{12,}/.test(s);
-const Line = (max: number) =>
-  z
-    .string()
-    .trim()
-    .min(1)
-    .max(max)
-    .regex(/^[^\p{C}]*$/u, 'no control characters');
 
 export const HardwareRole = z.enum(['cardReader', 'scanner', 'printer']);
 export type HardwareRole = z.infer<typeof HardwareRole>;
@@ -55,7 +48,7 @@ export const WedgeConfig = z.strictObject({
 export type WedgeConfig = z.infer<typeof WedgeConfig>;
 
 export const HardwareChoice = z.strictObject({
-  deviceId: Line(300),
+  deviceId: Text(300),
   cardFormat: z.enum(['keyboard', 'magtek', 'idtech']).optional(),
   layout: z.enum(['us', 'fr-azerty']).optional(),
   scannerMode: z.enum(['hid-pos', 'keyboard-wedge']).optional(),
@@ -139,70 +132,60 @@ export type PrintOutcome = z.infer<typeof PrintOutcome>;
 export const ReceiptPicture = z.object({ svg: z.string(), lines: z.array(z.string()) });
 export type ReceiptPicture = z.infer<typeof ReceiptPicture>;
 
-export const hardwareCommands = {
-  /** Devices plugged in now, the saved choices and each role's status. */
-  'hardware.list': { input: Empty, output: HardwareState },
-  /** Saves (or clears, with null) the device for a role; it survives restarts and re-plugging. */
-  'hardware.choose': {
-    input: z
-      .strictObject({ role: HardwareRole, choice: HardwareChoice.nullable() })
-      .refine((i) => i.role === 'scanner' || !i.choice?.wedge, {
-        message: 'only a scanner has a keyboard-wedge configuration',
-        path: ['choice', 'wedge'],
+export const hardwareApi = {
+  commands: {
+    /** Devices plugged in now, the saved choices and each role's status. */
+    'hardware.list': { input: Empty, output: HardwareState },
+    /** Saves (or clears, with null) the device for a role; it survives restarts and re-plugging. */
+    'hardware.choose': {
+      input: z
+        .strictObject({ role: HardwareRole, choice: HardwareChoice.nullable() })
+        .refine((i) => i.role === 'scanner' || !i.choice?.wedge, {
+          message: 'only a scanner has a keyboard-wedge configuration',
+          path: ['choice', 'wedge'],
+        }),
+      output: HardwareState,
+    },
+    /**
+     * Printer: prints a test page. Card reader and scanner: checks one is connected and answers
+     * `waiting`; the swipe or scan then arrives on `hardware.events`.
+     */
+    'hardware.test': {
+      input: z.strictObject({ role: HardwareRole }),
+      output: z.object({ role: HardwareRole, outcome: z.enum(['printed', 'waiting']) }),
+    },
+    /** Demo hardware: the simulators stand in for every role, as if plugged in. Saved. */
+    'hardware.demo.set': { input: z.strictObject({ on: z.boolean() }), output: HardwareState },
+    /** Demo only (DEMO_HARDWARE_OFF otherwise): swipes a named test card through the simulated reader. */
+    'hardware.demo.swipe': { input: z.strictObject({ card: DemoCardName }), output: HardwareEvent },
+    /**
+     * Demo only: the simulated HID POS scanner reads this text (a barcode or a QR payload). Card data
+     * is refused here (INVALID_INPUT); `hardware.demo.scanCard` sends a test card's tracks instead.
+     */
+    'hardware.demo.scan': {
+      input: z.strictObject({
+        text: Text(2000)
+          .refine((s) => noCardNumber(s) && !holdsCardData(s), 'looks like card data')
+          .or(z.string().regex(/^\d{8,14}$/)),
+        symbology: z.enum(['ean-13', 'ean-8', 'upc-a', 'code-128', 'qr']).optional(),
       }),
-    output: HardwareState,
+      output: HardwareEvent,
+    },
+    /**
+     * Demo only: a magstripe reader set up as a keyboard scanner, as the simulated HID POS scanner
+     * reading a named test card's tracks. The scanner driver drops them: `scan-discarded`.
+     */
+    'hardware.demo.scanCard': { input: z.strictObject({ card: DemoCardName }), output: HardwareEvent },
+    /** Demo only: what the simulated printer received for its last job, redrawn from the ESC/POS bytes. */
+    'hardware.demo.lastPrint': {
+      input: Empty,
+      output: z.object({ jobId: z.string().nullable(), picture: ReceiptPicture.nullable() }),
+    },
   },
-  /**
-   * Printer: prints a test page. Card reader and scanner: checks one is connected and answers
-   * `waiting`; the swipe or scan then arrives on `hardware.events`.
-   */
-  'hardware.test': {
-    input: z.strictObject({ role: HardwareRole }),
-    output: z.object({ role: HardwareRole, outcome: z.enum(['printed', 'waiting']) }),
+  subscriptions: {
+    /** Every role's status at once, then on each change. */
+    'hardware.status': { input: Empty, item: HardwareStatus },
+    /** Swipes and scans as they happen (nothing is replayed). */
+    'hardware.events': { input: Empty, item: HardwareEvent },
   },
-  /** Demo hardware: the simulators stand in for every role, as if plugged in. Saved. */
-  'hardware.demo.set': { input: z.strictObject({ on: z.boolean() }), output: HardwareState },
-  /** Demo only (DEMO_HARDWARE_OFF otherwise): swipes a named test card through the simulated reader. */
-  'hardware.demo.swipe': { input: z.strictObject({ card: DemoCardName }), output: HardwareEvent },
-  /**
-   * Demo only: the simulated HID POS scanner reads this text (a barcode or a QR payload). Card data
-   * is refused here (INVALID_INPUT); `hardware.demo.scanCard` sends a test card's tracks instead.
-   */
-  'hardware.demo.scan': {
-    input: z.strictObject({
-      text: Line(2000)
-        .refine((s) => noCardNumber(s) && !holdsCardData(s), 'looks like card data')
-        .or(z.string().regex(/^\d{8,14}$/)),
-      symbology: z.enum(['ean-13', 'ean-8', 'upc-a', 'code-128', 'qr']).optional(),
-    }),
-    output: HardwareEvent,
-  },
-  /**
-   * Demo only: a magstripe reader set up as a keyboard scanner, as the simulated HID POS scanner
-   * reading a named test card's tracks. The scanner driver drops them: `scan-discarded`.
-   */
-  'hardware.demo.scanCard': { input: z.strictObject({ card: DemoCardName }), output: HardwareEvent },
-  /** Demo only: what the simulated printer received for its last job, redrawn from the ESC/POS bytes. */
-  'hardware.demo.lastPrint': {
-    input: Empty,
-    output: z.object({ jobId: z.string().nullable(), picture: ReceiptPicture.nullable() }),
-  },
-  /**
-   * Prints a recorded sale's receipt on the chosen printer. The job id is the sale and copy number,
-   * so a retry after an error or a restart never prints the same copy twice (`already-printed`).
-   * Refusals: NO_PRINTER, PRINTER_DISCONNECTED, PAPER_OUT, COVER_OPEN, PRINTER_OFFLINE, SALE_NOT_FOUND.
-   */
-  'pos.receipt.print': {
-    input: z.strictObject({ saleId: z.uuid(), copy: z.number().int().min(1).max(99).default(1) }),
-    output: PrintOutcome,
-  },
-  /** The on-screen receipt: drawn from the same description the printer gets. */
-  'pos.receipt.preview': { input: z.strictObject({ saleId: z.uuid() }), output: ReceiptPicture },
-} as const;
-
-export const hardwareSubscriptions = {
-  /** Every role's status at once, then on each change. */
-  'hardware.status': { input: Empty, item: HardwareStatus },
-  /** Swipes and scans as they happen (nothing is replayed). */
-  'hardware.events': { input: Empty, item: HardwareEvent },
-} as const;
+} as const satisfies FeatureContract;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { FeatureContract } from './feature';
 
 /** The Library's part of the API contract (issue #5): what a student sees and does on a laptop. */
 
@@ -83,23 +84,24 @@ export const OpenedMaterial = z.object({
 });
 export type OpenedMaterial = z.infer<typeof OpenedMaterial>;
 
-export const libraryCommands = {
-  /** Fetches the list of materials this user may take and every licence's state from the server. */
-  'library.refresh': { input: z.strictObject({}), output: LibraryView },
-  /** Takes a licence (if none) and starts or resumes the download. */
-  'library.download': { input: MaterialRef, output: LibraryItem },
-  'library.pause': { input: MaterialRef, output: LibraryItem },
-  /** Checks the licence (signature, device, expiry, offline grace by the secure clock) and opens it. */
-  'library.open': { input: MaterialRef, output: OpenedMaterial },
-  /** Ends an open item's content URL. */
-  'library.close': { input: MaterialRef, output: z.object({ closed: z.boolean() }) },
-  /** Early return: the server frees the device's slot; the local copy is deleted. */
-  'library.return': { input: MaterialRef, output: LibraryItem },
-  /** Deletes the local encrypted copy (the licence stays). */
-  'library.remove': { input: MaterialRef, output: LibraryItem },
-} as const;
-
-export const librarySubscriptions = {
-  /** Emits at once, then on every download progress step, licence change and clock tick of a minute. */
-  'library.items': { input: z.strictObject({}), item: LibraryView },
-} as const;
+export const libraryApi = {
+  commands: {
+    /** Fetches the list of materials this user may take and every licence's state from the server. */
+    'library.refresh': { input: z.strictObject({}), output: LibraryView },
+    /** Takes a licence (if none) and starts or resumes the download. */
+    'library.download': { input: MaterialRef, output: LibraryItem },
+    'library.pause': { input: MaterialRef, output: LibraryItem },
+    /** Checks the licence (signature, device, expiry, offline grace by the secure clock) and opens it. */
+    'library.open': { input: MaterialRef, output: OpenedMaterial },
+    /** Ends an open item's content URL. */
+    'library.close': { input: MaterialRef, output: z.object({ closed: z.boolean() }) },
+    /** Early return: the server frees the device's slot; the local copy is deleted. */
+    'library.return': { input: MaterialRef, output: LibraryItem },
+    /** Deletes the local encrypted copy (the licence stays). */
+    'library.remove': { input: MaterialRef, output: LibraryItem },
+  },
+  subscriptions: {
+    /** Emits at once, then on every download progress step, licence change and clock tick of a minute. */
+    'library.items': { input: z.strictObject({}), item: LibraryView },
+  },
+} as const satisfies FeatureContract;

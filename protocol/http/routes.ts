@@ -77,6 +77,11 @@ export interface RouteSpec {
   /** Express-style path; `:name` segments are validated by `params`. */
   path: string;
   auth: RouteAuth;
+  /**
+   * On a `public` route whose handler itself tells its callers apart, the credentials it reads; the
+   * app's route client sends one of these there and nothing on any other public route.
+   */
+  callerAuth?: readonly ('bearer' | 'device')[];
   summary: string;
   params?: z.ZodType;
   body?: z.ZodType;
@@ -279,6 +284,7 @@ export const ROUTES = {
     method: 'GET',
     path: '/offline/bundles/:bundle_id',
     auth: 'public',
+    callerAuth: ['device', 'bearer'],
     summary:
       "A bundle's status, score, reasons and transactions. Either signed by the device that pushed it (device signature headers) or with a bearer token of ops or pay_admin. Another device's bundle answers 404 like an unknown one.",
     params: BundleParams,
@@ -342,6 +348,7 @@ export const ROUTES = {
     method: 'GET',
     path: '/api/v1/offline/materials',
     auth: 'public',
+    callerAuth: ['bearer', 'device'],
     summary:
       "A teacher's bearer token: their uploads. A user's bearer token, or a laptop's device signature: the materials granted to that user.",
     status: 200,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, ipcMain } from 'electron';
 import type { Core } from '../core';
 import { registerAppScheme, serveRenderer } from './app-protocol';
 import { bindIpc } from './ipc';
@@ -60,6 +60,7 @@ export function runShell(options: ShellOptions): void {
       // While a licensed material is open, ask the OS to keep the window out of screen captures.
       core.content.watch((open) => mainWindow?.setContentProtection(open > 0));
       bindIpc(
+        ipcMain,
         core.handlers,
         trustedSenderCheck(() => mainWindow?.webContents, devOrigin),
       );

@@ -1,21 +1,12 @@
-import { ApiError, type OutpostBridge } from '../../protocol/api';
+import type { OutpostBridge } from '../../protocol/api';
 import type { Transport } from './transport';
+import { createWireClient } from './wire-client';
 
+/** Electron's transport: the same wire messages as the WebSocket, through the preload's bridge. */
 export function ipcTransport(bridge: OutpostBridge): Transport {
-  return {
-    async call(method, input) {
-      const result = await bridge.call(method, input);
-      if (!result.ok) throw ApiError.fromBody(result.error);
-      return result.value;
-    },
-    subscribe(topic, input, onItem, onEnd) {
-      return bridge.subscribe(topic, input, onItem, (error) =>
-        onEnd(error ? ApiError.fromBody(error) : undefined),
-      );
-    },
-    onConnectionChange(listener) {
-      listener(true);
-      return () => {};
-    },
-  };
+  const wire = createWireClient((message) => bridge.send(message));
+  bridge.onMessage((message) => wire.receive(message));
+  // The main process is always there while this page is.
+  wire.setConnected(true);
+  return wire.transport;
 }

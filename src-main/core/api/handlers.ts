@@ -4,6 +4,8 @@ import type {
   CommandName,
   CommandOutput,
   Commands,
+  FeatureName,
+  Features,
   SubscriptionItem,
   SubscriptionName,
   Subscriptions,
@@ -21,4 +23,10 @@ export type SubscriptionHandlers = {
 export interface ApiHandlers {
   commands: CommandHandlers;
   subscriptions: SubscriptionHandlers;
+}
+
+/** One feature's part: exactly the commands and subscriptions its contract file declares. */
+export interface FeatureHandlers<F extends FeatureName> {
+  commands: Pick<CommandHandlers, Extract<keyof Features[F]['commands'], CommandName>>;
+  subscriptions: Pick<SubscriptionHandlers, Extract<keyof Features[F]['subscriptions'], SubscriptionName>>;
 }

@@ -4,8 +4,9 @@ import type { ApiHandlers } from './handlers';
 import { callCommand, openSubscription, toApiError } from './dispatch';
 
 /**
- * One connected client over a message transport (the WebSocket host): decodes its messages, runs
- * calls and subscriptions, and stops every subscription when the client goes away.
+ * One connected client over a message transport (the WebSocket host's socket, an Electron page over
+ * IPC): decodes its messages, runs calls and subscriptions, and stops every subscription when the
+ * client goes away.
  */
 export interface Session {
   receive(raw: unknown): void;

@@ -3,10 +3,9 @@ import { BehaviorSubject, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { ApiError, type Enrollment } from '../../../protocol/api';
 import type { KeyStore } from '../../../native/keystore';
-import { serverRequest } from '../net/server-client';
+import { callRoute } from '../net/route-client';
 import type { EnrollmentRecord, EnrollmentStore } from './enrollment-store';
 import { loadOrCreateIdentity, type DeviceIdentity } from './identity';
-import { TokenResponse } from '../../../protocol/http/auth';
 import { CheckInResponse, DeviceRecord, EnrollResponse } from '../../../protocol/http/devices';
 import { newRequestNonce } from '../../../protocol/licence';
 import { checkPolicyStatement, checkRevocation } from './policy-statement';
@@ -98,9 +97,7 @@ export class DeviceService {
     this.requireNotEnrolled();
     const identity = await this.signingIdentity();
     const requestNonce = newRequestNonce();
-    const answer = await serverRequest(serverUrl, {
-      method: 'POST',
-      path: '/offline/enroll',
+    const answer = await callRoute(serverUrl, 'enroll', {
       body: {
         code: code.trim(),
         device_id: identity.deviceId,
@@ -156,16 +153,11 @@ export class DeviceService {
   ): Promise<Enrollment> {
     this.requireNotEnrolled();
     const identity = await this.signingIdentity();
-    const session = await serverRequest(serverUrl, {
-      method: 'POST',
-      path: '/auth/sign-in',
+    const session = await callRoute(serverUrl, 'signIn', {
       body: { email: input.email, password: input.password },
-      response: TokenResponse,
     });
     await this.keyStore.set(REFRESH_TOKEN_ACCOUNT, Buffer.from(session.refresh_token));
-    await serverRequest(serverUrl, {
-      method: 'POST',
-      path: '/api/v1/offline/devices',
+    await callRoute(serverUrl, 'registerUserDevice', {
       bearer: session.access_token,
       body: {
         device_id: identity.deviceId,
@@ -203,9 +195,7 @@ export class DeviceService {
     const requestNonce = newRequestNonce();
     let answer;
     try {
-      answer = await serverRequest(current.enrollment.serverUrl, {
-        method: 'POST',
-        path: '/offline/devices/check-in',
+      answer = await callRoute(current.enrollment.serverUrl, 'checkIn', {
         body: { fingerprint: identity.fingerprint, request_nonce: requestNonce },
         device: { deviceId: identity.deviceId, key: identity.signingKey },
         response: CheckInAnswer,

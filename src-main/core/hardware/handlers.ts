@@ -1,13 +1,7 @@
 import type { RxCollection } from 'rxdb';
-import {
-  ApiError,
-  type hardwareCommands,
-  type hardwareSubscriptions,
-  type Locale,
-  type SaleSummary,
-} from '../../../protocol/api';
+import { ApiError, type Locale, type SaleSummary } from '../../../protocol/api';
 import type { KeyStore } from '../../../native/keystore';
-import type { CommandHandlers, SubscriptionHandlers } from '../api/handlers';
+import type { CommandHandlers, FeatureHandlers } from '../api/handlers';
 import { summarize } from '../pos/pos-service';
 import type { SaleDoc } from '../store/schemas/index';
 import type { SettingDoc } from '../store/schemas/settings';
@@ -15,9 +9,6 @@ import { PersistentCompletedJobs } from './completed-jobs';
 import { HardwareSettingsStore } from './hardware-settings-store';
 import { HardwareService, type HardwareServiceOptions } from './hardware-service';
 import { saleReceipt } from './sale-receipt';
-
-export type HardwareCommandHandlers = Pick<CommandHandlers, keyof typeof hardwareCommands>;
-export type HardwareSubscriptionHandlers = Pick<SubscriptionHandlers, keyof typeof hardwareSubscriptions>;
 
 /**
  * Starts the hardware service on the choices saved in the encrypted store (`settings`, null when
@@ -45,24 +36,8 @@ export async function findSale(sales: RxCollection<SaleDoc>, saleId: string): Pr
   return json?.record ? summarize(json) : null;
 }
 
-export interface HardwareHandlerDeps {
-  readonly service: HardwareService;
-  /** The recorded sale (throws STORE_UNAVAILABLE when the database is not open). */
-  readonly sale: (saleId: string) => Promise<SaleSummary | null>;
-  /** What heads the receipt and which language it is printed in (Settings). */
-  readonly receiptContext: () => { terminalName: string; locale: Locale };
-}
-
-export function hardwareHandlers(deps: HardwareHandlerDeps): {
-  commands: HardwareCommandHandlers;
-  subscriptions: HardwareSubscriptionHandlers;
-} {
-  const { service } = deps;
-  const receiptOf = async (saleId: string) => {
-    const sale = await deps.sale(saleId);
-    if (!sale) throw new ApiError('SALE_NOT_FOUND', 'That sale is not on this terminal.');
-    return saleReceipt(sale, deps.receiptContext());
-  };
+/** Hardware's calls: choosing and testing devices, the demo devices, live status and events. */
+export function hardwareHandlers({ service }: { service: HardwareService }): FeatureHandlers<'hardware'> {
   return {
     commands: {
       'hardware.list': () => service.state(),
@@ -73,14 +48,36 @@ export function hardwareHandlers(deps: HardwareHandlerDeps): {
       'hardware.demo.scan': ({ text, symbology }) => service.demoScan(text, symbology),
       'hardware.demo.scanCard': ({ card }) => service.demoScanCard(card),
       'hardware.demo.lastPrint': async () => service.demoLastPrint(),
-      // One job per sale and copy: a retry of a copy that printed answers `already-printed`.
-      'pos.receipt.print': async ({ saleId, copy }) =>
-        service.print(`sale:${saleId}:${copy}`, await receiptOf(saleId)),
-      'pos.receipt.preview': async ({ saleId }) => service.preview(await receiptOf(saleId)),
     },
     subscriptions: {
       'hardware.status': () => service.statuses,
       'hardware.events': () => service.events,
     },
+  };
+}
+
+export interface ReceiptHandlerDeps {
+  readonly service: HardwareService;
+  /** The recorded sale, or null. */
+  readonly sale: (saleId: string) => Promise<SaleSummary | null>;
+  /** What heads the receipt and which language it is printed in (Settings). */
+  readonly receiptContext: () => { terminalName: string; locale: Locale };
+}
+
+/** A recorded sale's receipt, printed or drawn on screen (the POS feature's calls). */
+export function receiptHandlers(
+  deps: ReceiptHandlerDeps,
+): Pick<CommandHandlers, 'pos.receipt.print' | 'pos.receipt.preview'> {
+  const { service } = deps;
+  const receiptOf = async (saleId: string) => {
+    const sale = await deps.sale(saleId);
+    if (!sale) throw new ApiError('SALE_NOT_FOUND', 'That sale is not on this terminal.');
+    return saleReceipt(sale, deps.receiptContext());
+  };
+  return {
+    // One job per sale and copy: a retry of a copy that printed answers `already-printed`.
+    'pos.receipt.print': async ({ saleId, copy }) =>
+      service.print(`sale:${saleId}:${copy}`, await receiptOf(saleId)),
+    'pos.receipt.preview': async ({ saleId }) => service.preview(await receiptOf(saleId)),
   };
 }

@@ -118,11 +118,7 @@ function events(service: HardwareService): HardwareEvent[] {
 }
 /** The real boundary (validation, then the hardware handlers); dispatch reaches no other command here. */
 function api(service: HardwareService): ApiHandlers {
-  const { commands, subscriptions } = hardwareHandlers({
-    service,
-    sale: async () => null,
-    receiptContext: () => ({ terminalName: 'T', locale: 'en' }),
-  });
+  const { commands, subscriptions } = hardwareHandlers({ service });
   return { commands, subscriptions } as unknown as ApiHandlers;
 }
 async function dataDir(): Promise<string> {

@@ -12,7 +12,7 @@ import {
 } from '../../../protocol/qr';
 import type { DeviceIdentity } from '../device/identity';
 import type { EnrollmentRecord } from '../device/enrollment-store';
-import { serverRequest } from '../net/server-client';
+import { callRoute } from '../net/route-client';
 import type { AuditDoc, SettingDoc } from '../store/schemas/index';
 import {
   NONCE_PREFIX,
@@ -32,7 +32,6 @@ import { SerialQueue } from './serial';
  */
 
 export const ISSUERS_KEY = 'pos.qr.issuers';
-export const ISSUERS_PATH = '/offline/qr/issuers';
 /** Kept a day past expiry: a till whose clock is wound back still recognises a used QR. */
 const NONCE_GRACE_MS = 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -125,11 +124,8 @@ export class QrService {
   async refreshIssuers(): Promise<IssuerKey[]> {
     this.requirePos();
     const identity = await this.deps.identity();
-    const answer = await serverRequest(this.deps.serverUrl(), {
-      method: 'GET',
-      path: ISSUERS_PATH,
+    const answer = await callRoute(this.deps.serverUrl(), 'listQrIssuers', {
       device: { deviceId: identity.deviceId, key: identity.signingKey },
-      response: IssuerKeyList,
     });
     await this.deps.settings.upsert({
       key: ISSUERS_KEY,

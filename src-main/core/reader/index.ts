@@ -52,19 +52,6 @@ export interface Reader {
   close(): Promise<void>;
 }
 
-/** The core's library commands; `need` throws (STORE_UNAVAILABLE) when the reader could not start. */
-export function libraryHandlers(need: () => Reader): LibraryCommands {
-  return {
-    'library.refresh': (input) => need().commands['library.refresh'](input),
-    'library.download': (input) => need().commands['library.download'](input),
-    'library.pause': (input) => need().commands['library.pause'](input),
-    'library.open': (input) => need().commands['library.open'](input),
-    'library.close': (input) => need().commands['library.close'](input),
-    'library.return': (input) => need().commands['library.return'](input),
-    'library.remove': (input) => need().commands['library.remove'](input),
-  };
-}
-
 const CLOCK_SETTING = 'reader.clock';
 
 /** The secure clock's state lives in the encrypted store: a plain file could be edited back. */

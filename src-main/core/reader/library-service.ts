@@ -7,15 +7,13 @@ import { ApiError } from '../../../protocol/api';
 import type { LibraryItem, LibraryView, OpenedMaterial } from '../../../protocol/api/library';
 import { CHUNK_SIZE, ChunkError, manifestHash, type Manifest } from '../../../protocol/chunks';
 import {
-  DownloadResponse,
   LicenceResponse,
-  MaterialList,
   OfflineSyncResponse,
   ReturnLicenceResponse,
 } from '../../../protocol/http/materials';
 import { Licence, licenceTimeState, newRequestNonce } from '../../../protocol/licence';
 import type { DeviceIdentity } from '../device/identity';
-import { serverRequest, type RequestOptions } from '../net/server-client';
+import { callRoute, type RouteAnswer, type RouteRequest } from '../net/route-client';
 import type { LicenceDoc } from '../store/schemas/licences';
 import type { MaterialDoc } from '../store/schemas/materials';
 import { downloadChunks } from './chunk-download';
@@ -25,6 +23,10 @@ import { libraryItem } from './library-view';
 import { checkLicence, checkLicenceTime, unwrapForDevice } from './licence-gate';
 import type { SecureClock } from './secure-clock';
 import { checkStatement, type VerifiedStatement } from '../trust/server-statement';
+
+/** The routes the library calls, all with this laptop's signature. */
+type LibraryRoute =
+  'listMaterials' | 'offlineSync' | 'issueLicence' | 'renewLicence' | 'returnLicence' | 'downloadMaterial';
 
 export interface LibraryServiceDeps {
   dataDir: string;
@@ -219,9 +221,8 @@ export class LibraryService {
     if (!held || held.doc.state !== 'active')
       throw new ApiError('LICENSE_NOT_FOUND', 'There is no licence to return for this item.');
     const nonce = newRequestNonce();
-    const answer = await this.call({
-      method: 'POST',
-      path: `/api/v1/offline/licenses/${held.doc.id}/return`,
+    const answer = await this.call('returnLicence', {
+      params: { license_id: held.doc.id },
       body: { request_nonce: nonce },
       response: ReturnAnswer,
     });
@@ -266,11 +267,7 @@ export class LibraryService {
     try {
       // Pinned on the first contact, so licences can be checked offline from then on.
       await this.deps.serverKey();
-      const list = await this.call({
-        method: 'GET',
-        path: '/api/v1/offline/materials',
-        response: MaterialList,
-      });
+      const list = await this.call('listMaterials', {});
       const listed = new Set<string>();
       for (const record of list.materials) {
         if (record.status !== 'ready') continue;
@@ -326,9 +323,7 @@ export class LibraryService {
         .map((l) => l.doc.materialId),
     );
     const nonce = newRequestNonce();
-    const answer = await this.call({
-      method: 'POST',
-      path: '/api/v1/offline/sync',
+    const answer = await this.call('offlineSync', {
       body: {
         licences: held.map((l) => ({ license_id: l.doc.id, nonce: l.parsed.nonce })),
         request_nonce: nonce,
@@ -366,9 +361,8 @@ export class LibraryService {
     this.emit();
     try {
       const nonce = newRequestNonce();
-      const answer = await this.call({
-        method: 'POST',
-        path: `/api/v1/offline/licenses/${held.doc.id}/renew`,
+      const answer = await this.call('renewLicence', {
+        params: { license_id: held.doc.id },
         body: { nonce: held.parsed.nonce, request_nonce: nonce },
         response: LicenceAnswer,
       });
@@ -387,9 +381,8 @@ export class LibraryService {
   private async takeLicence(materialId: string): Promise<Licence> {
     const identity = await this.deps.identity();
     const nonce = newRequestNonce();
-    const answer = await this.call({
-      method: 'POST',
-      path: `/api/v1/offline/materials/${materialId}/license`,
+    const answer = await this.call('issueLicence', {
+      params: { material_id: materialId },
       body: { device_id: identity.deviceId, request_nonce: nonce },
       response: LicenceAnswer,
     });
@@ -446,11 +439,7 @@ export class LibraryService {
           : await this.takeLicence(materialId);
       let manifest: Manifest | null = null;
       const fetchUrl = async () => {
-        const answer = await this.call({
-          method: 'GET',
-          path: `/api/v1/offline/materials/${materialId}/download`,
-          response: DownloadResponse,
-        });
+        const answer = await this.call('downloadMaterial', { params: { material_id: materialId } });
         if (
           answer.manifest.material_id !== materialId ||
           manifestHash(answer.manifest) !== licence.content.manifest_sha256
@@ -558,15 +547,19 @@ export class LibraryService {
     return verified;
   }
 
-  private call<S extends z.ZodType>(options: Omit<RequestOptions<S>, 'device'>): Promise<z.output<S>> {
+  /** A server route signed by this laptop (the table's `device` routes, and its materials list). */
+  private call<N extends LibraryRoute, R extends z.ZodType | undefined = undefined>(
+    name: N,
+    request: Omit<RouteRequest<N, R>, 'device'>,
+  ): Promise<RouteAnswer<N, R>> {
     const serverUrl = this.deps.serverUrl();
     if (!serverUrl) throw new ApiError('NOT_ENROLLED', 'This laptop is not registered with a server.');
     return this.deps.identity().then((identity) =>
-      serverRequest(serverUrl, {
-        ...options,
+      callRoute(serverUrl, name, {
+        timeoutMs: 30_000,
+        ...request,
         device: { deviceId: identity.deviceId, key: identity.signingKey },
-        timeoutMs: options.timeoutMs ?? 30_000,
-      }),
+      } as RouteRequest<N, R>),
     );
   }
 

@@ -11,15 +11,15 @@ import {
   PaymentsPullResponse,
   pullAnswerSha256,
   pushAnswerSha256,
-  PushResponse,
   type BundleStatus,
+  type PushResponse,
 } from '../../../protocol/http/payments';
 import { newRequestNonce } from '../../../protocol/licence';
 import { SALE_SYNC_STATE, STATE_OF_ANSWER, STATE_RANK, STORED_SALE_STATES } from '../../../protocol/states';
 import type { EnrollmentRecord } from '../device/enrollment-store';
 import { checkPolicyStatement, checkPushStatement } from '../device/policy-statement';
 import type { DeviceIdentity } from '../device/identity';
-import { serverRequest } from '../net/server-client';
+import { callRoute } from '../net/route-client';
 import type { Reachability } from '../net/reachability';
 import {
   decodeSetting,
@@ -33,8 +33,6 @@ import { backoffDelay, isRetryable } from './backoff';
 
 /** Bundles are at most this many sales (the format allows MAX_SALES_PER_BUNDLE). */
 export const BUNDLE_SIZE = 100;
-export const PUSH_PATH = '/offline/push';
-export const PULL_PATH = '/offline/sync/payments';
 const CURSOR_KEY = 'sync.payments.cursor';
 const LAST_SYNC_KEY = 'sync.payments.lastSyncAt';
 
@@ -268,7 +266,7 @@ export class SyncService {
           this.scheduleRetry(rec.nextAttemptAt);
           return { code: rec.lastErrorCode ?? 'UNAVAILABLE', message: rec.lastError ?? 'Waiting to retry.' };
         }
-        const failure = await this.send(rec, device);
+        const failure = await this.send(rec);
         if (failure) return failure;
       }
       if (await this.blocked(device.deviceId)) return null;
@@ -351,27 +349,21 @@ export class SyncService {
     return true;
   }
 
-  private async send(
-    rec: OutboxDoc,
-    device: { deviceId: string; key: DeviceIdentity['signingKey'] },
-  ): Promise<{ code: string; message: string } | null> {
+  private async send(rec: OutboxDoc): Promise<{ code: string; message: string } | null> {
     // Outside the try: a key this till cannot read is its own fault, never a refusal of the bundle.
     const serverKey = await this.deps.serverKey();
     let answer: PushResponse;
     try {
-      answer = await serverRequest(this.deps.serverUrl(), {
-        method: 'POST',
-        path: PUSH_PATH,
+      // A public route: the envelope's own device signature authenticates it, no request signature.
+      answer = await callRoute(this.deps.serverUrl(), 'pushBundle', {
         // The stored text parses back to the same object, and serialises to the same bytes.
         body: JSON.parse(rec.envelope) as unknown,
-        device,
-        response: PushResponse,
         timeoutMs: this.opts.requestTimeoutMs,
       });
       // Before any status is applied: an answer the server did not sign is retried, not believed (#16).
       checkPushStatement(answer, {
         serverKey,
-        deviceId: device.deviceId,
+        deviceId: rec.deviceId,
         bundleId: rec.bundleId,
         answerSha256: pushAnswerSha256(answer),
       });
@@ -488,9 +480,8 @@ export class SyncService {
     if (this.opts.pullPageSize) query.set('limit', String(this.opts.pullPageSize));
     const requestNonce = newRequestNonce();
     query.set('request_nonce', requestNonce);
-    const answer = await serverRequest(this.deps.serverUrl(), {
-      method: 'GET',
-      path: `${PULL_PATH}?${query.toString()}`,
+    const answer = await callRoute(this.deps.serverUrl(), 'pullPayments', {
+      query,
       device,
       response: PullAnswer,
       timeoutMs: this.opts.requestTimeoutMs,

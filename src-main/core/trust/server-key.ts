@@ -3,18 +3,11 @@ import type { RxCollection } from 'rxdb';
 import { z } from 'zod';
 import { ApiError } from '../../../protocol/api';
 import { importPublicKey } from '../../../protocol/crypto';
-import { ServerPublicKeys } from '../../../protocol/http/devices';
 import type { SettingDoc } from '../store/schemas/settings';
-import { serverRequest } from '../net/server-client';
+import { callRoute } from '../net/route-client';
 
 /** Settings key of the server signing key licences are checked against, once learnt. */
 export const SERVER_KEY_SETTING = 'reader.serverSigningKey';
-
-/**
- * Public route that publishes the server's keys, for laptops: their registration answer carries
- * none (POS enrollment does). Asked once, then pinned in the encrypted store.
- */
-export const SERVER_KEYS_PATH = '/api/v1/offline/server-keys';
 
 export interface ServerKeySources {
   settings: RxCollection<SettingDoc>;
@@ -63,11 +56,9 @@ export async function serverSigningKey(sources: ServerKeySources): Promise<KeyOb
   if (!pem) {
     const serverUrl = sources.serverUrl();
     if (!serverUrl) throw new ApiError('NOT_ENROLLED', 'This laptop is not registered with a server.');
-    const keys = await serverRequest(serverUrl, {
-      method: 'GET',
-      path: SERVER_KEYS_PATH,
-      response: ServerPublicKeys,
-    }).catch((cause: unknown) => {
+    // The public route publishing the server's keys, for laptops: their registration answer carries
+    // none (POS enrollment does). Asked once, then pinned in the encrypted store.
+    const keys = await callRoute(serverUrl, 'serverKeys', {}).catch((cause: unknown) => {
       throw new ApiError(
         'SERVER_KEY_UNKNOWN',
         "The server's signing key is not known yet: connect to the server once.",

@@ -1,7 +1,8 @@
 import { z } from 'zod';
+import type { FeatureContract } from './feature';
 
 /**
- * Payment QR's part of the API contract (issue 4, item 6), spread into protocol/api/contract.ts.
+ * Payment QR's part of the API contract (issue 4, item 6), composed into protocol/api/contract.ts.
  * Both the till's "scan/paste payment QR" field and a hardware scanner end in `pos.qr.verify`.
  */
 
@@ -44,16 +45,19 @@ export const VerifiedQrPayment = z.object({
 });
 export type VerifiedQrPayment = z.infer<typeof VerifiedQrPayment>;
 
-export const qrCommands = {
-  /** A payment-request QR for the amount due, signed with the device key. */
-  'pos.qr.request': {
-    input: z.strictObject({ amountMinor: Minor.min(1) }),
-    output: QrRequestOutput,
+export const qrApi = {
+  commands: {
+    /** A payment-request QR for the amount due, signed with the device key. */
+    'pos.qr.request': {
+      input: z.strictObject({ amountMinor: Minor.min(1) }),
+      output: QrRequestOutput,
+    },
+    /**
+     * Verifies a customer's payment QR (issuer key, signature, expiry, amount, single use) and marks
+     * it used; refusals: QR_INVALID, QR_SIGNATURE, QR_EXPIRED, QR_REPLAYED, QR_AMOUNT_MISMATCH,
+     * QR_ISSUER_UNKNOWN.
+     */
+    'pos.qr.verify': { input: QrVerifyInput, output: VerifiedQrPayment },
   },
-  /**
-   * Verifies a customer's payment QR (issuer key, signature, expiry, amount, single use) and marks
-   * it used; refusals: QR_INVALID, QR_SIGNATURE, QR_EXPIRED, QR_REPLAYED, QR_AMOUNT_MISMATCH,
-   * QR_ISSUER_UNKNOWN.
-   */
-  'pos.qr.verify': { input: QrVerifyInput, output: VerifiedQrPayment },
-} as const;
+  subscriptions: {},
+} as const satisfies FeatureContract;

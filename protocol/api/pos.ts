@@ -1,0 +1,246 @@
+import { z } from 'zod';
+import { holdsCardData } from '../card-data';
+import { SALE_SYNC_STATES } from '../states';
+import { Empty, Text, type FeatureContract } from './feature';
+import { PrintOutcome, ReceiptPicture } from './hardware';
+import { QrVerificationId } from './qr';
+
+// ---------------------------------------------------------------------------------------------
+// Point of sale (issue 4). Money is an integer count of ISO 4217 minor units; tax rates are basis
+// points (1800 = 18 %). Tax is added per line on the discounted amount, rounded half up.
+// ---------------------------------------------------------------------------------------------
+
+const Minor = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** Signed amounts appear only in reports (cash expected minus counted). */
+const SignedMinor = z.number().int().min(-Number.MAX_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
+
+export const CatalogEntry = z.object({
+  sku: z.string(),
+  barcode: z.string().nullable(),
+  name: z.string(),
+  priceMinor: Minor,
+  currency: z.string(),
+  taxRateBp: z.number().int().min(0).max(10_000),
+});
+export type CatalogEntry = z.infer<typeof CatalogEntry>;
+
+export const CartLine = z.strictObject({
+  sku: Text(64),
+  name: Text(200),
+  qty: z.number().int().min(1).max(1_000_000),
+  unitPriceMinor: Minor,
+  /** Off this line before tax; at most qty × unit price. */
+  discountMinor: Minor.default(0),
+  taxRateBp: z.number().int().min(0).max(10_000),
+});
+export type CartLine = z.input<typeof CartLine>;
+
+/** What the cashier was handed. Cash is the amount tendered; change is computed. Never a full card number. */
+export const TenderInput = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('cash'), amountMinor: Minor }),
+  z.strictObject({
+    type: z.literal('card'),
+    amountMinor: Minor,
+    brand: Text(32),
+    last4: z.string().regex(/^\d{4}$/, 'the last four digits only'),
+    /** The processor's token, never the card number (nor tracks, nor a number typed in groups). */
+    token: Text(256).refine((t) => !/\d{12,}/.test(t) && !holdsCardData(t), 'looks like a card number'),
+  }),
+  /** Only a QR `pos.qr.verify` accepted, by its verificationId; the payer comes from that QR. */
+  z.strictObject({ type: z.literal('qr'), amountMinor: Minor, verificationId: QrVerificationId }),
+]);
+export type TenderInput = z.input<typeof TenderInput>;
+
+/** A manager lifting a limit the policy lets a manager lift (docs/sync.md, "Limits and overrides"). */
+export const ManagerOverride = z.strictObject({
+  managerId: Text(128),
+  pin: z.string().regex(/^\d{4,12}$/, '4 to 12 digits'),
+  reason: Text(500),
+});
+
+const Tenders = z
+  .array(TenderInput)
+  .min(1)
+  .max(20)
+  .refine((t) => t.filter((x) => x.type === 'cash').length <= 1, 'at most one cash tender');
+
+export const SaleCaptureInput = z.strictObject({
+  lines: z.array(CartLine).min(1).max(1000),
+  tenders: Tenders,
+  override: ManagerOverride.optional(),
+});
+
+export const SaleRefundInput = z.strictObject({
+  originalSaleId: z.uuid(),
+  /** Items given back; all that is left of the original sale when absent. */
+  lines: z
+    .array(z.strictObject({ sku: Text(64), qty: z.number().int().min(1).max(1_000_000) }))
+    .min(1)
+    .max(1000)
+    .optional(),
+  /** Money given back; one cash tender of the refund total when absent. */
+  tenders: Tenders.optional(),
+  reason: Text(500),
+  override: ManagerOverride.optional(),
+});
+
+export const SaleVoidInput = z.strictObject({ originalSaleId: z.uuid(), reason: Text(500) });
+
+/** Where a sale stands with the server. */
+/** `pending`: recorded here, in no bundle yet; `pushed`: in a bundle sent (or being sent), no answer. */
+export const SaleSyncState = z.enum(SALE_SYNC_STATES);
+export type SaleSyncState = z.infer<typeof SaleSyncState>;
+
+export const SaleSummary = z.object({
+  saleId: z.uuid(),
+  seq: z.number().int().min(1),
+  kind: z.enum(['sale', 'refund', 'void']),
+  originalSaleId: z.uuid().nullable(),
+  createdAt: z.iso.datetime(),
+  online: z.boolean(),
+  currency: z.string(),
+  lines: z.array(
+    z.object({
+      sku: z.string(),
+      name: z.string(),
+      qty: z.number().int(),
+      unitPriceMinor: Minor,
+      discountMinor: Minor,
+      taxRateBp: z.number().int().nullable(),
+      taxMinor: Minor,
+      totalMinor: Minor,
+    }),
+  ),
+  tenders: z.array(
+    z.object({
+      type: z.enum(['cash', 'card', 'qr']),
+      amountMinor: Minor,
+      changeMinor: Minor,
+      brand: z.string().nullable(),
+      last4: z.string().nullable(),
+      payerRef: z.string().nullable(),
+    }),
+  ),
+  taxMinor: Minor,
+  totalMinor: Minor,
+  changeMinor: Minor,
+  status: SaleSyncState,
+  statusReason: z.string().nullable(),
+  override: z.object({ managerId: z.string(), reason: z.string() }).nullable(),
+  shiftId: z.string().nullable(),
+  hash: z.string(),
+});
+export type SaleSummary = z.infer<typeof SaleSummary>;
+
+export const CurrencyAmount = z.object({ currency: z.string(), totalMinor: Minor });
+
+/** The banner: sales the server has not accepted yet, and how long before the oldest is too old. */
+export const PendingBanner = z.object({
+  count: z.number().int().min(0),
+  /** Sum of `sale` totals per currency (refunds and voids are counted, not summed). */
+  totals: z.array(CurrencyAmount),
+  oldestCreatedAt: z.iso.datetime().nullable(),
+  maxAgeHours: z.number().int().nullable(),
+  /** When the oldest pending sale passes the policy's max age; null without pending sales or policy. */
+  deadline: z.iso.datetime().nullable(),
+  /** Milliseconds left until the deadline at emission (≤ 0 once passed). */
+  msLeft: z.number().int().nullable(),
+  /** Sales the server refused: they need someone's attention, see sync.status. */
+  rejected: z.number().int().min(0),
+});
+export type PendingBanner = z.infer<typeof PendingBanner>;
+
+export const Shift = z.object({
+  shiftId: z.uuid(),
+  state: z.enum(['open', 'closed']),
+  openedAt: z.iso.datetime(),
+  closedAt: z.iso.datetime().nullable(),
+  currency: z.string(),
+  floatMinor: Minor,
+});
+export type Shift = z.infer<typeof Shift>;
+
+const CountTotal = z.object({ count: z.number().int().min(0), totalMinor: Minor });
+
+export const ZReport = z.object({
+  shiftId: z.uuid(),
+  openedAt: z.iso.datetime(),
+  closedAt: z.iso.datetime(),
+  currency: z.string(),
+  floatMinor: Minor,
+  sales: CountTotal,
+  refunds: CountTotal,
+  voids: CountTotal,
+  /** Tax collected by sales minus tax given back by refunds and voids. */
+  netTaxMinor: SignedMinor,
+  /** Net of sales minus refunds and voids. */
+  netMinor: SignedMinor,
+  /** Per tender type: money kept from sales (after change) and money given back. */
+  tenders: z.array(
+    z.object({
+      type: z.enum(['cash', 'card', 'qr']),
+      count: z.number().int().min(0),
+      inMinor: Minor,
+      outMinor: Minor,
+    }),
+  ),
+  overrides: z.number().int().min(0),
+  /** Float + cash kept from sales − cash given back. */
+  expectedCashMinor: SignedMinor,
+  countedCashMinor: Minor,
+  /** Counted − expected: negative when cash is missing. */
+  differenceMinor: SignedMinor,
+});
+export type ZReport = z.infer<typeof ZReport>;
+
+export const ManagerPinSetInput = z.strictObject({
+  managerId: Text(128),
+  pin: z.string().regex(/^\d{4,12}$/, '4 to 12 digits'),
+  /** An existing manager's credentials; not needed only for the very first manager of the terminal. */
+  authorizedBy: z.strictObject({ managerId: Text(128), pin: z.string().regex(/^\d{4,12}$/) }).optional(),
+});
+
+export const posApi = {
+  commands: {
+    'pos.catalog.search': {
+      input: z.strictObject({
+        query: z.string().trim().max(100),
+        limit: z.number().int().min(1).max(100).default(20),
+      }),
+      output: z.object({ items: z.array(CatalogEntry) }),
+    },
+    'pos.catalog.byBarcode': {
+      input: z.strictObject({ barcode: z.string().regex(/^\d{8,14}$/, '8 to 14 digits') }),
+      output: z.object({ item: CatalogEntry.nullable() }),
+    },
+    /** Records a sale once it is durably written; refusals carry a code (LIMIT_AMOUNT, NO_OPEN_SHIFT, …). */
+    'pos.sale.capture': { input: SaleCaptureInput, output: SaleSummary },
+    'pos.sale.refund': { input: SaleRefundInput, output: SaleSummary },
+    'pos.sale.void': { input: SaleVoidInput, output: SaleSummary },
+    'pos.shift.open': { input: z.strictObject({ floatMinor: Minor }), output: Shift },
+    'pos.shift.close': { input: z.strictObject({ countedCashMinor: Minor }), output: ZReport },
+    'pos.managerPin.set': {
+      input: ManagerPinSetInput,
+      output: z.object({ managerIds: z.array(z.string()) }),
+    },
+    /**
+     * Prints a recorded sale's receipt on the chosen printer. The job id is the sale and copy number,
+     * so a retry after an error or a restart never prints the same copy twice (`already-printed`).
+     * Refusals: NO_PRINTER, PRINTER_DISCONNECTED, PAPER_OUT, COVER_OPEN, PRINTER_OFFLINE, SALE_NOT_FOUND.
+     */
+    'pos.receipt.print': {
+      input: z.strictObject({ saleId: z.uuid(), copy: z.number().int().min(1).max(99).default(1) }),
+      output: PrintOutcome,
+    },
+    /** The on-screen receipt: drawn from the same description the printer gets. */
+    'pos.receipt.preview': { input: z.strictObject({ saleId: z.uuid() }), output: ReceiptPicture },
+  },
+  subscriptions: {
+    'pos.pending': { input: Empty, item: PendingBanner },
+    'pos.shift.current': { input: Empty, item: z.object({ shift: Shift.nullable() }) },
+    'pos.sales.recent': {
+      input: z.strictObject({ limit: z.number().int().min(1).max(100).default(20) }),
+      item: z.object({ sales: z.array(SaleSummary) }),
+    },
+  },
+} as const satisfies FeatureContract;

@@ -1,0 +1,40 @@
+import { firstValueFrom } from 'rxjs';
+import type { CoreModule } from '../api/module';
+import { deviceStatus } from './status';
+
+/**
+ * The device: its identity (DeviceService, shared by every module that signs), its enrollment with
+ * the server and the live status the status bar shows.
+ */
+export const deviceModule: CoreModule<'device'> = {
+  feature: 'device',
+  async start({ config, settings, reachability, device, online, need }) {
+    const status$ = deviceStatus({
+      appVersion: config.appVersion,
+      platform: config.platform,
+      startedAt: new Date().toISOString(),
+      settings: settings.changes,
+      reachability: reachability.changes,
+      identity: device.identityView,
+      enrollment: device.enrollmentChanges,
+      provisioning: need('deploy').view,
+    });
+    // Each return of the network is a chance to learn of a revocation and to fetch server time.
+    const checkInSub = online.subscribe(() => {
+      device.checkIn().catch((error: unknown) => console.warn('[core] check-in failed', error));
+    });
+    return {
+      commands: {
+        'app.status': () => firstValueFrom(status$),
+        'enrollment.get': async () => device.enrollment,
+        'enrollment.redeemCode': ({ code }) => device.redeemCode(settings.current.serverUrl, code),
+        'enrollment.registerLaptop': (input) => device.registerLaptop(settings.current.serverUrl, input),
+        'enrollment.checkIn': () => device.checkIn(),
+      },
+      subscriptions: {
+        'device.status': () => status$,
+      },
+      close: () => checkInSub.unsubscribe(),
+    };
+  },
+};

@@ -1,0 +1,71 @@
+import { map } from 'rxjs';
+import type { CoreModule } from '../api/module';
+import { findSale, receiptHandlers } from '../hardware/handlers';
+import { addPosCollections } from '../store/schemas/pos';
+import { guardedByBarcode, refuseCardDataInSale, refuseCardDataQuery } from './card-data-guard';
+import { ManagerPins } from './manager-pin';
+import { PosService } from './pos-service';
+
+/**
+ * The point of sale (issue 4): catalog, sales, refunds and voids, shifts, manager PINs, receipts.
+ * Adds the till's collections (shifts, outbox, audit) to the app database.
+ */
+export const posModule: CoreModule<'pos'> = {
+  feature: 'pos',
+  unavailable: 'The sales database',
+  async start({ db, storeError, settings, enrollmentStore, reachability, identity, offered, need }) {
+    if (!db) throw new Error(storeError ?? 'unknown');
+    const collections = { ...db.rx.collections, ...(await addPosCollections(db.rx)) };
+    const { enforced } = need('deploy');
+    const pos = new PosService({
+      collections,
+      pins: new ManagerPins(collections.settings),
+      // IT's provisioned policy defaults stand in until the server's policy arrives.
+      enrollment: () => enforced(enrollmentStore.current),
+      enrollmentChanges: enrollmentStore.changes.pipe(map(enforced)),
+      deviceId: async () => (await identity()).deviceId,
+      online: () => reachability.current.state === 'online',
+      fallbackCurrency: () => settings.current.currency,
+      onRecorded: () => offered.sync?.kick(),
+    });
+    return {
+      commands: {
+        'pos.catalog.search': async ({ query, limit }) => {
+          refuseCardDataQuery(query);
+          return { items: await pos.searchCatalog(query, limit) };
+        },
+        'pos.catalog.byBarcode': async ({ barcode }) => ({
+          item: await guardedByBarcode(barcode, (code) => pos.byBarcode(code)),
+        }),
+        'pos.sale.capture': async (input) => {
+          refuseCardDataInSale(input);
+          return pos.capture(input);
+        },
+        'pos.sale.refund': async (input) => {
+          refuseCardDataInSale(input);
+          return pos.refund(input);
+        },
+        'pos.sale.void': async (input) => {
+          refuseCardDataInSale(input);
+          return pos.void(input);
+        },
+        'pos.shift.open': ({ floatMinor }) => pos.openShift(floatMinor),
+        'pos.shift.close': ({ countedCashMinor }) => pos.closeShift(countedCashMinor),
+        'pos.managerPin.set': (input) => pos.setManagerPin(input),
+        ...receiptHandlers({
+          service: need('hardware'),
+          sale: (saleId) => findSale(collections.sales, saleId),
+          receiptContext: () => settings.current,
+        }),
+      },
+      subscriptions: {
+        'pos.pending': () => pos.pending(),
+        'pos.shift.current': () => pos.currentShift(),
+        'pos.sales.recent': ({ limit }) => pos.recentSales(limit),
+      },
+      offers: { pos, salesCollections: collections },
+      // Sales being written finish first: a sale acknowledged to the cashier is on disk.
+      close: () => pos.idle(),
+    };
+  },
+};
