@@ -2,7 +2,7 @@ import type { RxCollection } from 'rxdb';
 import { ApiError, type Locale, type SaleSummary } from '../../../protocol/api';
 import type { KeyStore } from '../../../native/keystore';
 import type { CommandHandlers, FeatureHandlers } from '../api/handlers';
-import { summarize } from '../pos/pos-service';
+import { summarize } from '../pos/views';
 import type { SaleDoc } from '../store/schemas/index';
 import type { SettingDoc } from '../store/schemas/settings';
 import { PersistentCompletedJobs } from './completed-jobs';

@@ -14,7 +14,7 @@ import { GENESIS_HEAD, saleHash, type ChainHead } from '../../../protocol/bundle
 import type { Sale, SaleLine, Tender } from '../../../protocol/bundle/sale';
 import { canonicalJson } from '../../../protocol/crypto/canonical';
 import { Policy } from '../../../protocol/http/policies';
-import { SALE_SYNC_STATE, UNSYNCED_SALE_STATES } from '../../../protocol/states';
+import { UNSYNCED_SALE_STATES } from '../../../protocol/states';
 import type { EnrollmentRecord } from '../device/enrollment-store';
 import type { AuditDoc, CatalogItemDoc, SaleDoc, SettingDoc, ShiftDoc } from '../store/schemas/index';
 import {
@@ -38,6 +38,7 @@ import {
   type SettleTender,
   type TenderInputValue,
 } from './totals';
+import { catalogEntry, fold, saleOf, shiftView, summarize } from './views';
 import { zReport } from './zreport';
 
 export interface PosCollectionsUsed {
@@ -72,84 +73,10 @@ export interface OverrideInput {
 /** Statuses the server has not accepted yet: they count against the offline limits. */
 export const UNSYNCED: SaleDoc['status'][] = [...UNSYNCED_SALE_STATES];
 
-/** The API's name of a stored state (protocol/states.ts). */
-export function saleState(status: SaleDoc['status']): SaleSummary['status'] {
-  return SALE_SYNC_STATE[status];
-}
-
 export function parsePolicy(record: EnrollmentRecord): Policy | null {
   const parsed = Policy.safeParse(record.policy);
   return parsed.success ? parsed.data : null;
 }
-
-export function saleOf(doc: SaleDoc): Sale {
-  if (!doc.record) throw new ApiError('SALE_LEGACY', 'This sale was recorded before sales were signed.');
-  return JSON.parse(doc.record) as Sale;
-}
-
-export function summarize(doc: SaleDoc): SaleSummary {
-  const sale = saleOf(doc);
-  const change = sale.tenders.reduce((s, t) => s + (t.change_minor ?? 0), 0);
-  return {
-    saleId: sale.sale_id,
-    seq: sale.seq,
-    kind: sale.kind,
-    originalSaleId: sale.original_sale_id ?? null,
-    createdAt: sale.created_at,
-    online: sale.online,
-    currency: sale.currency,
-    lines: sale.lines.map((l, i) => ({
-      sku: l.sku,
-      name: l.name,
-      qty: l.qty,
-      unitPriceMinor: l.unit_price_minor,
-      discountMinor: l.discount_minor,
-      taxRateBp: doc.lines[i]?.taxRate ?? null,
-      taxMinor: l.tax_minor,
-      totalMinor: l.total_minor,
-    })),
-    tenders: sale.tenders.map((t) => ({
-      type: t.type,
-      amountMinor: t.amount_minor,
-      changeMinor: t.change_minor ?? 0,
-      brand: t.card?.brand ?? null,
-      last4: t.card?.last4 ?? null,
-      payerRef: t.qr?.payer_ref ?? null,
-    })),
-    taxMinor: sale.lines.reduce((s, l) => s + l.tax_minor, 0),
-    totalMinor: sale.total_minor,
-    changeMinor: change,
-    status: saleState(doc.status),
-    statusReason: doc.statusReason ?? null,
-    override: sale.override ? { managerId: sale.override.manager_id, reason: sale.override.reason } : null,
-    shiftId: doc.shiftId ?? null,
-    hash: doc.hash,
-  };
-}
-
-function shiftView(doc: ShiftDoc): Shift {
-  return {
-    shiftId: doc.id,
-    state: doc.state,
-    openedAt: new Date(doc.openedAt).toISOString(),
-    closedAt: doc.closedAt ? new Date(doc.closedAt).toISOString() : null,
-    currency: doc.currency,
-    floatMinor: doc.floatMinor,
-  };
-}
-
-function catalogEntry(doc: CatalogItemDoc): CatalogEntry {
-  return {
-    sku: doc.sku,
-    barcode: doc.barcode || null,
-    name: doc.name,
-    priceMinor: doc.priceMinor,
-    currency: doc.currency,
-    taxRateBp: doc.taxRate,
-  };
-}
-
-const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 
 /**
  * Sales capture, refunds, voids, shifts and the cashier's views. Every write that takes a sequence
