@@ -27,11 +27,10 @@ import {
 } from './limits';
 import type { ManagerPins } from './manager-pin';
 import { claimQrTenders, markQrTenders } from './qr-verifications';
+import { apportionRefund, voidTenders } from './refund';
 import { SerialQueue } from './serial';
 import {
   computeLine,
-  divRoundHalfUp,
-  lineTax,
   settleTenders,
   sumTotals,
   type CartLineInput,
@@ -337,60 +336,12 @@ export class PosService {
           'REFUND_INVALID',
           `That sale was in ${sale.currency}, this till is in ${currency}.`,
         );
-      // What is left of each original line after earlier refunds.
-      const left = sale.lines.map((l) => ({ qty: l.qty, discount: l.discount_minor, tax: l.tax_minor }));
-      for (const r of later)
-        for (const rl of r.lines) {
-          const i = sale.lines.findIndex((l, j) => l.sku === rl.sku && left[j]!.qty > 0);
-          if (i >= 0) {
-            left[i]!.qty -= rl.qty;
-            left[i]!.discount -= rl.discount_minor;
-            left[i]!.tax -= rl.tax_minor;
-          }
-        }
-      const wanted =
-        input.lines ?? sale.lines.map((l, i) => ({ sku: l.sku, qty: left[i]!.qty })).filter((l) => l.qty > 0);
-      const lines: SaleLine[] = [];
-      const rates: number[] = [];
-      for (const w of wanted) {
-        let qty = w.qty;
-        for (const [i, l] of sale.lines.entries()) {
-          if (qty === 0) break;
-          const rest = left[i]!;
-          if (l.sku !== w.sku || rest.qty === 0) continue;
-          const k = Math.min(qty, rest.qty);
-          const rate = doc.lines[i]?.taxRate ?? 0;
-          const gross = k * l.unit_price_minor;
-          const last = k === rest.qty;
-          const discount = last
-            ? rest.discount
-            : Math.min(
-                rest.discount,
-                Number(divRoundHalfUp(BigInt(l.discount_minor) * BigInt(k), BigInt(l.qty))),
-              );
-          const tax = last ? rest.tax : Math.min(rest.tax, lineTax(gross - discount, rate));
-          lines.push({
-            sku: l.sku,
-            name: l.name,
-            qty: k,
-            unit_price_minor: l.unit_price_minor,
-            discount_minor: discount,
-            tax_minor: tax,
-            total_minor: gross - discount + tax,
-          });
-          rates.push(rate);
-          rest.qty -= k;
-          rest.discount -= discount;
-          rest.tax -= tax;
-          qty -= k;
-        }
-        if (qty > 0)
-          throw new ApiError('REFUND_TOO_LARGE', `More "${w.sku}" than is left to refund on that sale.`, {
-            sku: w.sku,
-          });
-      }
-      if (lines.length === 0)
-        throw new ApiError('REFUND_TOO_LARGE', 'Nothing is left to refund on that sale.');
+      const { lines, rates } = apportionRefund(
+        sale,
+        doc.lines.map((l) => l.taxRate),
+        later,
+        input.lines,
+      );
       const total = sumTotals(lines);
       const given = input.tenders ?? [{ type: 'cash', amountMinor: total }];
       const back: SettleTender[] = given.map((t) => {
@@ -439,12 +390,7 @@ export class PosService {
           'VOID_NOT_ALLOWED',
           'Only sales of the current shift can be voided: refund it instead.',
         );
-      // Each tender is given back as it was kept: cash net of change, card and QR as charged.
-      const tenders: Tender[] = sale.tenders.map((t) =>
-        t.type === 'cash'
-          ? { type: 'cash', amount_minor: t.amount_minor - (t.change_minor ?? 0), change_minor: 0 }
-          : { ...t },
-      );
+      const tenders = voidTenders(sale);
       const written = await this.record({
         kind: 'void',
         originalSaleId: sale.sale_id,
