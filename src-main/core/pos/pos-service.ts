@@ -17,14 +17,7 @@ import { Policy } from '../../../protocol/http/policies';
 import { UNSYNCED_SALE_STATES } from '../../../protocol/states';
 import type { EnrollmentRecord } from '../device/enrollment-store';
 import type { AuditDoc, CatalogItemDoc, SaleDoc, SettingDoc, ShiftDoc } from '../store/schemas/index';
-import {
-  enforceLimits,
-  enrollmentRefusal,
-  HOUR_MS,
-  policyRefusal,
-  utcDayStart,
-  type LimitCode,
-} from './limits';
+import { enforceLimits, enrollmentRefusal, policyRefusal, utcDayStart, type LimitCode } from './limits';
 import type { ManagerPins } from './manager-pin';
 import { claimQrTenders, markQrTenders } from './qr-verifications';
 import { apportionRefund, voidTenders } from './refund';
@@ -37,7 +30,7 @@ import {
   type SettleTender,
   type TenderInputValue,
 } from './totals';
-import { catalogEntry, fold, saleOf, shiftView, summarize } from './views';
+import { catalogEntry, fold, pendingBanner, saleOf, shiftView, summarize } from './views';
 import { zReport } from './zreport';
 
 export interface PosCollectionsUsed {
@@ -526,28 +519,14 @@ export class PosService {
       this.deps.enrollmentChanges,
       tickMs > 0 ? timer(0, tickMs) : of(0),
     ]).pipe(
-      map(([docs, rejected, record]) => {
-        const sales = docs.map((d) => d.toJSON() as SaleDoc);
-        const totals = new Map<string, number>();
-        for (const s of sales)
-          if ((s.kind ?? 'sale') === 'sale')
-            totals.set(s.currency, (totals.get(s.currency) ?? 0) + s.totalMinor);
-        const oldest = sales.reduce<number | null>(
-          (m, s) => (m === null || s.createdAt < m ? s.createdAt : m),
-          null,
-        );
-        const policy = parsePolicy(record);
-        const deadline = oldest !== null && policy ? oldest + policy.max_bundle_age_hours * HOUR_MS : null;
-        return {
-          count: sales.length,
-          totals: [...totals.entries()].sort().map(([currency, totalMinor]) => ({ currency, totalMinor })),
-          oldestCreatedAt: oldest === null ? null : new Date(oldest).toISOString(),
-          maxAgeHours: policy?.max_bundle_age_hours ?? null,
-          deadline: deadline === null ? null : new Date(deadline).toISOString(),
-          msLeft: deadline === null ? null : deadline - this.now(),
+      map(([docs, rejected, record]) =>
+        pendingBanner(
+          docs.map((d) => d.toJSON() as SaleDoc),
           rejected,
-        };
-      }),
+          parsePolicy(record),
+          this.now(),
+        ),
+      ),
     );
   }
 

@@ -1,7 +1,15 @@
-import { ApiError, type CatalogEntry, type SaleSummary, type Shift } from '../../../protocol/api';
+import {
+  ApiError,
+  type CatalogEntry,
+  type PendingBanner,
+  type SaleSummary,
+  type Shift,
+} from '../../../protocol/api';
 import type { Sale } from '../../../protocol/bundle/sale';
+import type { Policy } from '../../../protocol/http/policies';
 import { SALE_SYNC_STATE } from '../../../protocol/states';
 import type { CatalogItemDoc, SaleDoc, ShiftDoc } from '../store/schemas/index';
+import { HOUR_MS } from './limits';
 
 /*
  * The read models the cashier's screens get, built from stored documents: pure functions, no
@@ -81,3 +89,32 @@ export function catalogEntry(doc: CatalogItemDoc): CatalogEntry {
 }
 
 export const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+
+/**
+ * The banner over the unsynced sales: their count, totals per currency (sales only, refunds and
+ * voids do not use up the limit), and how long until the oldest is past the policy's age.
+ */
+export function pendingBanner(
+  sales: readonly SaleDoc[],
+  rejected: number,
+  policy: Policy | null,
+  now: number,
+): PendingBanner {
+  const totals = new Map<string, number>();
+  for (const s of sales)
+    if ((s.kind ?? 'sale') === 'sale') totals.set(s.currency, (totals.get(s.currency) ?? 0) + s.totalMinor);
+  const oldest = sales.reduce<number | null>(
+    (m, s) => (m === null || s.createdAt < m ? s.createdAt : m),
+    null,
+  );
+  const deadline = oldest !== null && policy ? oldest + policy.max_bundle_age_hours * HOUR_MS : null;
+  return {
+    count: sales.length,
+    totals: [...totals.entries()].sort().map(([currency, totalMinor]) => ({ currency, totalMinor })),
+    oldestCreatedAt: oldest === null ? null : new Date(oldest).toISOString(),
+    maxAgeHours: policy?.max_bundle_age_hours ?? null,
+    deadline: deadline === null ? null : new Date(deadline).toISOString(),
+    msLeft: deadline === null ? null : deadline - now,
+    rejected,
+  };
+}
