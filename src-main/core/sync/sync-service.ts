@@ -6,7 +6,6 @@ import { ApiError, type SyncStatus } from '../../../protocol/api';
 import { buildBundle } from '../../../protocol/bundle/build';
 import { serverKeyId } from '../../../protocol/bundle/key-id';
 import { GENESIS_HASH, MAX_SALES_PER_BUNDLE } from '../../../protocol/bundle/constants';
-import type { Sale } from '../../../protocol/bundle/sale';
 import {
   PaymentsPullResponse,
   pullAnswerSha256,
@@ -15,7 +14,7 @@ import {
   type PushResponse,
 } from '../../../protocol/http/payments';
 import { newRequestNonce } from '../../../protocol/licence';
-import { SALE_SYNC_STATE, STATE_OF_ANSWER, STATE_RANK, STORED_SALE_STATES } from '../../../protocol/states';
+import { SALE_SYNC_STATE, STATE_OF_ANSWER, STORED_SALE_STATES } from '../../../protocol/states';
 import type { EnrollmentRecord } from '../device/enrollment-store';
 import { checkPolicyStatement, checkPushStatement } from '../device/policy-statement';
 import type { DeviceIdentity } from '../device/identity';
@@ -30,6 +29,9 @@ import {
   type SettingDoc,
 } from '../store/schemas/index';
 import { backoffDelay, isRetryable } from './backoff';
+import { nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
+import { catalogChanges, enrollmentAfterPull, pullQuery } from './pull';
+import { describe, EMPTY_COUNTS, rejectedBundle, syncStatus, type SyncFailure } from './status';
 
 /** Bundles are at most this many sales (the format allows MAX_SALES_PER_BUNDLE). */
 export const BUNDLE_SIZE = 100;
@@ -76,24 +78,6 @@ const PullAnswer = PaymentsPullResponse.extend({ statement: z.unknown().optional
 /** A pull that keeps answering `more` past this many pages is cut short; the next round goes on. */
 const MAX_PULL_PAGES = 1000;
 
-/** Rank of each status: a sale or bundle never moves back to a lower one (protocol/states.ts). */
-const RANK: Record<string, number> = STATE_RANK;
-
-function describe(error: unknown): { code: string; message: string } {
-  if (error instanceof ApiError) return { code: String(error.code), message: error.message };
-  return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
-}
-
-const EMPTY_COUNTS: SyncStatus['counts'] = {
-  pending: 0,
-  pushed: 0,
-  accepted: 0,
-  review: 0,
-  quarantined: 0,
-  reconciled: 0,
-  rejected: 0,
-};
-
 /**
  * Push: our own loop over the outbox (docs/sync.md says why not RxDB's push). Pending sales, in
  * seq order, are packed into bundles of ≤ 100 chained from the last bundle's head; each bundle's
@@ -119,7 +103,7 @@ export class SyncService {
   private readonly subs: Subscription[] = [];
   private refreshQueued = false;
   private phase: 'idle' | 'syncing' = 'idle';
-  private lastError: { code: string; message: string } | null = null;
+  private lastError: SyncFailure | null = null;
   private lastSyncAt: string | null = null;
   private nextRetryAt: number | null = null;
 
@@ -222,7 +206,7 @@ export class SyncService {
     if (!force && this.deps.reachability.current.state === 'offline') return this.refresh();
     this.phase = 'syncing';
     this.scheduleRefresh();
-    let failure: { code: string; message: string } | null = null;
+    let failure: SyncFailure | null = null;
     try {
       const pushFailure = await this.push(force);
       if (pushFailure) failure = pushFailure;
@@ -253,7 +237,7 @@ export class SyncService {
   }
 
   /** Sends what the outbox holds, then builds and sends new bundles. Returns the failure that stopped it. */
-  private async push(force: boolean): Promise<{ code: string; message: string } | null> {
+  private async push(force: boolean): Promise<SyncFailure | null> {
     const device = await this.device();
     for (;;) {
       if (this.stopped) return null;
@@ -295,24 +279,11 @@ export class SyncService {
         limit: this.opts.bundleSize,
       })
       .exec();
-    const run: SaleDoc[] = [];
-    for (const d of docs) {
-      if (d.seq !== after + run.length + 1) break;
-      run.push(d.toJSON() as SaleDoc);
-    }
-    if (run.length === 0) {
-      if (docs.length > 0)
-        throw new ApiError(
-          'SEQUENCE_GAP',
-          `Sale ${after + 1} is missing on this terminal: sync cannot continue.`,
-        );
-      return false;
-    }
-    const sales: Sale[] = run.map((d) => {
-      if (!d.record)
-        throw new ApiError('SALE_LEGACY', `Sale ${d.seq} was recorded before sales were signed.`);
-      return JSON.parse(d.record) as Sale;
-    });
+    const sales = nextBundleSales(
+      docs.map((d) => d.toJSON() as SaleDoc),
+      after,
+    );
+    if (sales.length === 0) return false;
     const envelope = await buildBundle({
       sales,
       deviceId: device.deviceId,
@@ -322,22 +293,10 @@ export class SyncService {
       prevChainHead: last?.chainHead ?? GENESIS_HASH,
       now: new Date(),
     });
-    const now = Date.now();
     // Written before anything is sent: from here on these sales travel only in this envelope.
-    await this.c.outbox.insert({
-      bundleId: envelope.bundle_id,
-      deviceId: device.deviceId,
-      seqFrom: envelope.seq_from,
-      seqTo: envelope.seq_to,
-      prevChainHead: last?.chainHead ?? GENESIS_HASH,
-      chainHead: envelope.chain_head,
-      envelope: JSON.stringify(envelope),
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: 0,
-      createdAt: now,
-      updatedAt: now,
-    });
+    await this.c.outbox.insert(
+      outboxRecord(envelope, device.deviceId, last?.chainHead ?? GENESIS_HASH, Date.now()),
+    );
     await this.markSales(
       device.deviceId,
       envelope.seq_from,
@@ -349,7 +308,7 @@ export class SyncService {
     return true;
   }
 
-  private async send(rec: OutboxDoc): Promise<{ code: string; message: string } | null> {
+  private async send(rec: OutboxDoc): Promise<SyncFailure | null> {
     // Outside the try: a key this till cannot read is its own fault, never a refusal of the bundle.
     const serverKey = await this.deps.serverKey();
     let answer: PushResponse;
@@ -415,19 +374,9 @@ export class SyncService {
   ) {
     const doc = await this.c.outbox.findOne(rec.bundleId).exec();
     if (!doc) return;
-    const current = doc.status;
-    const next = STATE_OF_ANSWER[status];
-    if ((RANK[next] ?? 0) >= (RANK[current] ?? 0) && next !== current) {
-      await doc.incrementalPatch({
-        status: next,
-        nextAttemptAt: 0,
-        updatedAt: Date.now(),
-        ...(attempts === undefined ? {} : { attempts }),
-      });
-    } else if (attempts !== undefined) {
-      await doc.incrementalPatch({ attempts, updatedAt: Date.now() });
-    }
-    await this.markSales(rec.deviceId, rec.seqFrom, rec.seqTo, next, reason);
+    const patch = outcomePatch(doc.status, status, attempts, Date.now());
+    if (patch) await doc.incrementalPatch(patch);
+    await this.markSales(rec.deviceId, rec.seqFrom, rec.seqTo, STATE_OF_ANSWER[status], reason);
   }
 
   /** Moves every sale of a seq range forward to `status` (never back). */
@@ -440,20 +389,13 @@ export class SyncService {
     bundleId?: string,
   ): Promise<void> {
     const docs = await this.c.sales.find({ selector: { deviceId, seq: { $gte: from, $lte: to } } }).exec();
-    const now = Date.now();
-    const changed = docs
-      .map((d) => d.toJSON() as SaleDoc)
-      .filter(
-        (d) =>
-          (RANK[status] ?? 0) > (RANK[d.status] ?? 0) || (status === d.status && bundleId && !d.bundleId),
-      )
-      .map((d) => ({
-        ...d,
-        status,
-        updatedAt: now,
-        ...(reason ? { statusReason: reason.slice(0, 64) } : {}),
-        ...(bundleId ? { bundleId } : {}),
-      }));
+    const changed = salesMovedTo(
+      docs.map((d) => d.toJSON() as SaleDoc),
+      status,
+      Date.now(),
+      reason,
+      bundleId,
+    );
     if (changed.length > 0) {
       const result = await this.c.sales.bulkUpsert(changed);
       if (result.error.length > 0) throw new ApiError('INTERNAL', 'Could not update the status of sales.');
@@ -475,11 +417,8 @@ export class SyncService {
     const device = await this.device();
     const cursorDoc = await this.c.settings.findOne(CURSOR_KEY).exec();
     const cursor = cursorDoc ? (decodeSetting(cursorDoc) as string) : null;
-    const query = new URLSearchParams();
-    if (cursor) query.set('since', cursor);
-    if (this.opts.pullPageSize) query.set('limit', String(this.opts.pullPageSize));
     const requestNonce = newRequestNonce();
-    query.set('request_nonce', requestNonce);
+    const query = pullQuery(cursor, this.opts.pullPageSize, requestNonce);
     const answer = await callRoute(this.deps.serverUrl(), 'pullPayments', {
       query,
       device,
@@ -493,29 +432,11 @@ export class SyncService {
       { serverKey: await this.deps.serverKey(), deviceId: device.deviceId, requestNonce },
       { answerSha256: pullAnswerSha256(answer) },
     );
-    const record = this.deps.enrollment.current;
-    await this.deps.enrollment.save({
-      ...record,
-      ...(standing.policy ? { policy: standing.policy } : {}),
-      serverClockOffsetMs: Date.parse(standing.serverTime) - Date.now(),
-    });
+    await this.deps.enrollment.save(enrollmentAfterPull(this.deps.enrollment.current, standing, Date.now()));
     const now = Date.now();
-    const active = answer.catalog.filter((i) => i.active);
-    if (active.length > 0) {
-      await this.c.catalog.bulkUpsert(
-        active.map((i) => ({
-          sku: i.sku,
-          barcode: i.barcode ?? '',
-          name: i.name,
-          priceMinor: i.price_minor,
-          currency: i.currency,
-          taxRate: i.tax_rate_bp,
-          updatedAt: now,
-        })),
-      );
-    }
-    const gone = answer.catalog.filter((i) => !i.active).map((i) => i.sku);
-    if (gone.length > 0) await this.c.catalog.bulkRemove(gone).catch(() => undefined);
+    const { upserts, removals } = catalogChanges(answer.catalog, now);
+    if (upserts.length > 0) await this.c.catalog.bulkUpsert(upserts);
+    if (removals.length > 0) await this.c.catalog.bulkRemove(removals).catch(() => undefined);
     for (const outcome of answer.bundles) {
       const doc = await this.c.outbox.findOne(outcome.bundle_id).exec();
       if (doc) await this.applyOutcome(doc.toJSON() as OutboxDoc, outcome.status, outcome.reasons[0]?.code);
@@ -552,33 +473,24 @@ export class SyncService {
     );
     const rejectedBundles = (
       await this.c.outbox.find({ selector: { status: 'rejected' }, sort: [{ seqFrom: 'asc' }] }).exec()
-    ).map((d) => ({
-      bundleId: d.bundleId,
-      seqFrom: d.seqFrom,
-      seqTo: d.seqTo,
-      code: d.lastErrorCode ?? 'REJECTED',
-      message: d.lastError ?? '',
-    }));
+    ).map((d) => rejectedBundle(d.toJSON() as OutboxDoc));
     const waiting = (
       await this.c.outbox.find({ selector: { status: 'pending', nextAttemptAt: { $gt: Date.now() } } }).exec()
     ).length;
     if (this.stopped) return;
-    let state: SyncStatus['state'];
-    if (!this.enrolled()) state = 'not_enrolled';
-    else if (this.phase === 'syncing') state = 'syncing';
-    else if (rejectedBundles.length > 0) state = 'blocked';
-    else if (this.deps.reachability.current.state === 'offline') state = 'offline';
-    else if (waiting > 0) state = 'retrying';
-    else state = 'idle';
-    this.status$.next({
-      state,
-      counts,
-      lastError: this.lastError?.message ?? null,
-      lastErrorCode: this.lastError?.code ?? null,
-      lastSyncAt: this.lastSyncAt,
-      nextRetryAt: waiting > 0 && this.nextRetryAt ? new Date(this.nextRetryAt).toISOString() : null,
-      rejectedBundles,
-    });
+    this.status$.next(
+      syncStatus({
+        enrolled: this.enrolled(),
+        syncing: this.phase === 'syncing',
+        offline: this.deps.reachability.current.state === 'offline',
+        counts,
+        rejectedBundles,
+        waiting,
+        lastError: this.lastError,
+        lastSyncAt: this.lastSyncAt,
+        nextRetryAt: this.nextRetryAt,
+      }),
+    );
   }
 
   /** Stops timers and further rounds; a request in flight is abandoned (its outbox record stays). */
