@@ -40,3 +40,19 @@ export function isRetryable(error: unknown): boolean {
     return status >= 500 || status === 429 || status === 408 || RETRYABLE_CODES.has(error.code);
   return RETRYABLE_CODES.has(error.code);
 }
+
+/** What becomes of a bundle whose push failed: sent again at `at`, or refused for good. */
+export type PushVerdict = { retry: true; at: number } | { retry: false };
+
+/**
+ * The one place a failed push is judged (sync-service.ts applies the verdict): a retryable failure
+ * waits out the backoff of its attempt number, counted from 1; any other is final.
+ */
+export function pushVerdict(
+  error: unknown,
+  attempts: number,
+  options: BackoffOptions,
+  now: number,
+): PushVerdict {
+  return isRetryable(error) ? { retry: true, at: now + backoffDelay(attempts, options) } : { retry: false };
+}

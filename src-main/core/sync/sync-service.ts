@@ -28,7 +28,7 @@ import {
   type SaleDoc,
   type SettingDoc,
 } from '../store/schemas/index';
-import { backoffDelay, isRetryable } from './backoff';
+import { pushVerdict, type BackoffOptions } from './backoff';
 import { nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
 import { catalogChanges, enrollmentAfterPull, pullQuery } from './pull';
 import { describe, EMPTY_COUNTS, rejectedBundle, syncStatus, type SyncFailure } from './status';
@@ -125,6 +125,11 @@ export class SyncService {
       random: o.random,
       pullPageSize: o.pullPageSize,
     };
+  }
+
+  private get backoff(): BackoffOptions {
+    const { backoffBaseMs, backoffMaxMs, random } = this.opts;
+    return { baseMs: backoffBaseMs, maxMs: backoffMaxMs, ...(random ? { random } : {}) };
   }
 
   get changes(): Observable<SyncStatus> {
@@ -236,27 +241,37 @@ export class SyncService {
     return { deviceId: identity.deviceId, key: identity.signingKey };
   }
 
-  /** Sends what the outbox holds, then builds and sends new bundles. Returns the failure that stopped it. */
+  /**
+   * One loop, one bundle a turn: the oldest pending one, else a new one built from recorded sales.
+   * It stops when nothing is left to send, at a bundle still waiting out its backoff (unless
+   * forced), or at the first failure, which it returns; send() records whether that one is retried.
+   */
   private async push(force: boolean): Promise<SyncFailure | null> {
     const device = await this.device();
-    for (;;) {
-      if (this.stopped) return null;
-      const outstanding = await this.c.outbox
-        .find({ selector: { deviceId: device.deviceId, status: 'pending' }, sort: [{ seqFrom: 'asc' }] })
-        .exec();
-      for (const doc of outstanding) {
-        const rec = doc.toJSON() as OutboxDoc;
-        if (!force && rec.nextAttemptAt > Date.now()) {
-          this.scheduleRetry(rec.nextAttemptAt);
-          return { code: rec.lastErrorCode ?? 'UNAVAILABLE', message: rec.lastError ?? 'Waiting to retry.' };
-        }
-        const failure = await this.send(rec);
-        if (failure) return failure;
+    while (!this.stopped) {
+      const rec = await this.nextToSend(device);
+      if (!rec) return null;
+      if (!force && rec.nextAttemptAt > Date.now()) {
+        this.scheduleRetry(rec.nextAttemptAt);
+        return { code: rec.lastErrorCode ?? 'UNAVAILABLE', message: rec.lastError ?? 'Waiting to retry.' };
       }
-      if (await this.blocked(device.deviceId)) return null;
-      const built = await this.buildNext(device);
-      if (!built) return null;
+      const failure = await this.send(rec);
+      if (failure) return failure;
     }
+    return null;
+  }
+
+  /** The oldest pending bundle; when none, a new one, unless a refused bundle blocks the chain. */
+  private async nextToSend(device: {
+    deviceId: string;
+    key: DeviceIdentity['signingKey'];
+  }): Promise<OutboxDoc | null> {
+    const oldest = await this.c.outbox
+      .findOne({ selector: { deviceId: device.deviceId, status: 'pending' }, sort: [{ seqFrom: 'asc' }] })
+      .exec();
+    if (oldest) return oldest.toJSON() as OutboxDoc;
+    if (await this.blocked(device.deviceId)) return null;
+    return this.buildNext(device);
   }
 
   private async blocked(deviceId: string): Promise<boolean> {
@@ -264,10 +279,13 @@ export class SyncService {
     return (await this.c.outbox.find({ selector: { deviceId, status: 'rejected' } }).exec()).length > 0;
   }
 
-  /** Packs the next run of recorded sales into a bundle and writes it to the outbox. */
-  private async buildNext(device: { deviceId: string; key: DeviceIdentity['signingKey'] }): Promise<boolean> {
+  /** Packs the next run of recorded sales into a bundle and writes it to the outbox (null: none). */
+  private async buildNext(device: {
+    deviceId: string;
+    key: DeviceIdentity['signingKey'];
+  }): Promise<OutboxDoc | null> {
     const record = this.deps.enrollment.current;
-    if (!record.server) return false;
+    if (!record.server) return null;
     const last = await this.c.outbox
       .findOne({ selector: { deviceId: device.deviceId }, sort: [{ seqTo: 'desc' }] })
       .exec();
@@ -283,7 +301,7 @@ export class SyncService {
       docs.map((d) => d.toJSON() as SaleDoc),
       after,
     );
-    if (sales.length === 0) return false;
+    if (sales.length === 0) return null;
     const envelope = await buildBundle({
       sales,
       deviceId: device.deviceId,
@@ -294,18 +312,10 @@ export class SyncService {
       now: new Date(),
     });
     // Written before anything is sent: from here on these sales travel only in this envelope.
-    await this.c.outbox.insert(
-      outboxRecord(envelope, device.deviceId, last?.chainHead ?? GENESIS_HASH, Date.now()),
-    );
-    await this.markSales(
-      device.deviceId,
-      envelope.seq_from,
-      envelope.seq_to,
-      'queued',
-      undefined,
-      envelope.bundle_id,
-    );
-    return true;
+    const rec = outboxRecord(envelope, device.deviceId, last?.chainHead ?? GENESIS_HASH, Date.now());
+    await this.c.outbox.insert(rec);
+    await this.markSales(device.deviceId, rec.seqFrom, rec.seqTo, 'queued', undefined, rec.bundleId);
+    return rec;
   }
 
   private async send(rec: OutboxDoc): Promise<SyncFailure | null> {
@@ -330,14 +340,9 @@ export class SyncService {
       if (this.stopped) return describe(error);
       const { code, message } = describe(error);
       const attempts = rec.attempts + 1;
-      if (isRetryable(error)) {
-        const next =
-          Date.now() +
-          backoffDelay(attempts, {
-            baseMs: this.opts.backoffBaseMs,
-            maxMs: this.opts.backoffMaxMs,
-            ...(this.opts.random ? { random: this.opts.random } : {}),
-          });
+      const verdict = pushVerdict(error, attempts, this.backoff, Date.now());
+      if (verdict.retry) {
+        const next = verdict.at;
         await this.updateOutbox(rec.bundleId, {
           attempts,
           nextAttemptAt: next,
