@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiError, unlisted } from '../../../protocol/api';
 import { PAYMENT_ERROR_STATUS } from '../../../protocol/http/payments';
-import { backoffDelay, isRetryable } from './backoff';
+import { backoffDelay, isRetryable, pushVerdict } from './backoff';
 
 describe('backoff', () => {
   it('doubles up to the ceiling, with jitter between half and all of it', () => {
@@ -34,5 +34,30 @@ describe('backoff', () => {
       expect(codes.map(([c]) => c)).toContain(code);
     for (const [code, status] of codes)
       expect(isRetryable(new ApiError(unlisted(code), 'x', { status })), `${code} ${status}`).toBe(false);
+  });
+});
+
+describe('push verdict', () => {
+  const options = { baseMs: 1000, maxMs: 60_000, random: () => 1 };
+
+  it('retries a retryable failure after the backoff of its attempt, from now', () => {
+    expect(pushVerdict(new ApiError('UNAVAILABLE', 'x'), 1, options, 10_000)).toEqual({
+      retry: true,
+      at: 11_000,
+    });
+    expect(pushVerdict(new ApiError('INTERNAL', 'x', { status: 500 }), 3, options, 10_000)).toEqual({
+      retry: true,
+      at: 14_000,
+    });
+    expect(pushVerdict(new ApiError('POLICY_STATEMENT_INVALID', 'x'), 1, options, 0)).toEqual({
+      retry: true,
+      at: 1000,
+    });
+  });
+
+  it('takes a refusal as final', () => {
+    expect(pushVerdict(new ApiError('SEQUENCE_CONFLICT', 'x', { status: 409 }), 1, options, 0)).toEqual({
+      retry: false,
+    });
   });
 });
