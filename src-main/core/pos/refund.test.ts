@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH } from '../../../protocol/bundle/constants';
+import { cashSale } from '../../../protocol/bundle/fixtures.test-helpers';
 import type { Sale, SaleLine } from '../../../protocol/bundle/sale';
 import { apportionRefund, linesLeft, voidTenders } from './refund';
 import { computeLine, sumTotals } from './totals';
@@ -8,19 +8,15 @@ const line = (sku: string, qty: number, unitPriceMinor: number, discountMinor: n
   computeLine({ sku, name: sku, qty, unitPriceMinor, discountMinor, taxRateBp });
 
 function sale(lines: SaleLine[], kind: Sale['kind'] = 'sale', seq = 1): Sale {
-  return {
+  const total_minor = sumTotals(lines);
+  return cashSale({
     sale_id: `s${seq}`,
-    device_id: 'OP-TEST',
     seq,
-    prev_hash: GENESIS_HASH,
     kind,
-    created_at: '2025-01-15T12:00:00.000Z',
-    online: false,
-    currency: 'XOF',
     lines,
-    tenders: [{ type: 'cash', amount_minor: sumTotals(lines) }],
-    total_minor: sumTotals(lines),
-  };
+    tenders: [{ type: 'cash', amount_minor: total_minor }],
+    total_minor,
+  });
 }
 
 const sum = (lines: SaleLine[], key: 'discount_minor' | 'tax_minor' | 'total_minor' | 'qty') =>

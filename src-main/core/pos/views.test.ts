@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH } from '../../../protocol/bundle/constants';
+import { cashSale } from '../../../protocol/bundle/fixtures.test-helpers';
 import type { Sale } from '../../../protocol/bundle/sale';
 import { canonicalJson } from '../../../protocol/crypto/canonical';
 import type { Policy } from '../../../protocol/http/policies';
@@ -18,20 +18,14 @@ const rice = computeLine({
 });
 
 function doc(over: Partial<SaleDoc> = {}, sale: Partial<Sale> = {}): SaleDoc {
-  const record: Sale = {
+  const record = cashSale({
     sale_id: 's1',
     device_id: 'OP-TEST',
-    seq: 1,
-    prev_hash: GENESIS_HASH,
-    kind: 'sale',
-    created_at: '2025-01-15T12:00:00.000Z',
-    online: false,
-    currency: 'XOF',
     lines: [rice],
     tenders: [{ type: 'cash', amount_minor: 3000, change_minor: 640 }],
     total_minor: rice.total_minor,
     ...sale,
-  };
+  });
   return {
     id: record.sale_id,
     deviceId: record.device_id,
