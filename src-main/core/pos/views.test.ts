@@ -8,14 +8,16 @@ import { HOUR_MS } from './limits';
 import { computeLine } from './totals';
 import { catalogEntry, fold, pendingBanner, saleOf, shiftView, summarize } from './views';
 
-const rice = computeLine({
+/** A cart line: the summary gives it back as it was, with its tax and total. */
+const riceInput = {
   sku: 'rice',
   name: 'Riz',
   qty: 2,
   unitPriceMinor: 1000,
   discountMinor: 0,
   taxRateBp: 1800,
-});
+};
+const rice = computeLine(riceInput);
 
 function doc(over: Partial<SaleDoc> = {}, sale: Partial<Sale> = {}): SaleDoc {
   const record = cashSale({
@@ -66,18 +68,7 @@ describe('sale summary', () => {
       shiftId: 'shift-1',
       hash: 'h1',
     });
-    expect(summary.lines).toEqual([
-      {
-        sku: 'rice',
-        name: 'Riz',
-        qty: 2,
-        unitPriceMinor: 1000,
-        discountMinor: 0,
-        taxRateBp: 1800,
-        taxMinor: 360,
-        totalMinor: 2360,
-      },
-    ]);
+    expect(summary.lines).toEqual([{ ...riceInput, taxMinor: 360, totalMinor: 2360 }]);
     expect(summary.tenders).toEqual([
       { type: 'cash', amountMinor: 3000, changeMinor: 640, brand: null, last4: null, payerRef: null },
     ]);
