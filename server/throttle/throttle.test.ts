@@ -140,6 +140,18 @@ describe('sign-in throttling', () => {
     expect(statuses.slice(100)).toEqual(Array<number>(10).fill(429));
   });
 
+  // Attack (#16, third review, M-B): 10 wrong passwords from each of 10 addresses filled the
+  // account-wide counter and locked the owner out everywhere, at her usual address too.
+  it('does not let a guesser spread over 10 addresses lock the owner out of her usual address', async () => {
+    expect(await signInFrom('127.0.0.7', 'victim@throttle.test', PASSWORD)).toBe(200);
+    for (let a = 11; a <= 20; a++)
+      for (let i = 0; i < 10; i++)
+        expect(await signInFrom(`127.0.1.${a}`, 'victim@throttle.test', `wrong${i}`)).toBe(401);
+    expect(await signInFrom('127.0.0.7', 'victim@throttle.test', PASSWORD)).toBe(200);
+    // Elsewhere the account-wide cap still holds, the right password included.
+    expect(await signInFrom('127.0.2.1', 'victim@throttle.test', PASSWORD)).toBe(429);
+  });
+
   it('gives an account a clean slate after a successful sign-in', async () => {
     for (let i = 0; i < 9; i++) expect((await signIn('victim@throttle.test', 'wrong')).status).toBe(401);
     expect((await signIn('victim@throttle.test', PASSWORD)).status).toBe(200);
