@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenResponse } from '../../protocol/http';
 import { createPool } from '../db/pool';
+import { scryptGate, SCRYPT_CONCURRENCY } from '../auth/scrypt-gate';
 import { metrics } from '../metrics';
 import { enrollTerminal, push, SN_POLICY } from '../payments/test-support';
 import { enrollSigned, newDevice, PASSWORD, startTestServer, type TestServer } from '../testing/harness';
@@ -150,6 +151,16 @@ describe('sign-in throttling', () => {
     expect(await signInFrom('127.0.0.7', 'victim@throttle.test', PASSWORD)).toBe(200);
     // Elsewhere the account-wide cap still holds, the right password included.
     expect(await signInFrom('127.0.2.1', 'victim@throttle.test', PASSWORD)).toBe(429);
+  });
+
+  // Third review of #16 (L2): right-password sign-ins are never throttled and each is a 32 MiB
+  // scrypt; 16 at once of one account filled the thread pool ahead of everyone else's.
+  it('runs the password checks of a flood of right-password sign-ins through the scrypt gate', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => signInFrom(`127.0.3.${i + 1}`, 'victim@throttle.test', PASSWORD)),
+    );
+    expect(statuses).toEqual(Array<number>(12).fill(200));
+    expect(scryptGate.peak).toBe(SCRYPT_CONCURRENCY);
   });
 
   it('gives an account a clean slate after a successful sign-in', async () => {
