@@ -56,6 +56,7 @@ export function throttleRules(
           // and the per-account-and-address limit above still bounds guessing from hers.
           spare: () => deps.throttle.recorded('signInSuccessesPerAccountAndAddress', accountAndAddress),
         },
+        { limit: 'signInSuccessesPerAccount', subject: email, counts: 'successes' },
         { limit: 'signInSuccessesPerAccountAndAddress', subject: accountAndAddress, counts: 'record' },
       ];
     }

@@ -163,6 +163,17 @@ describe('sign-in throttling', () => {
     expect(scryptGate.peak).toBe(SCRYPT_CONCURRENCY);
   });
 
+  it('refuses an account its 121st right-password sign-in in the window, before scrypt, and only that account', async () => {
+    await s.user('looper@throttle.test', ['user']); // signs in once
+    for (let i = 1; i < THROTTLE_LIMITS.signInSuccessesPerAccount.points; i++)
+      expect((await signIn('looper@throttle.test', PASSWORD)).status, `sign-in ${i}`).toBe(200);
+    const scryptBefore = await scryptRuns();
+    const res = await signIn('looper@throttle.test', PASSWORD);
+    expect([res.status, code(res)]).toEqual([429, 'TOO_MANY_REQUESTS']);
+    expect(await scryptRuns()).toBe(scryptBefore);
+    expect((await signIn('victim@throttle.test', PASSWORD)).status).toBe(200);
+  });
+
   it('gives an account a clean slate after a successful sign-in', async () => {
     for (let i = 0; i < 9; i++) expect((await signIn('victim@throttle.test', 'wrong')).status).toBe(401);
     expect((await signIn('victim@throttle.test', PASSWORD)).status).toBe(200);
