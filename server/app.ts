@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type pg from 'pg';
@@ -5,12 +6,15 @@ import { ROUTES } from '../protocol/http';
 import type { Logger } from './logger';
 import { errorHandler, notFound } from './http/error-handler';
 import { healthRouter } from './http/health';
+import { refuseDeepJson } from './http/json-depth';
 import { captureRawBody } from './http/raw-body';
 import { requestContext } from './http/request-context';
 import { httpMetrics } from './metrics/http';
 import { PUSH_BODY_LIMIT } from './payments/body';
 
 export const JSON_BODY_LIMIT = '1mb';
+/** Sign-in, refresh, sign-out and enrollment bodies: an email and password, a token, a code and keys. */
+export const AUTH_BODY_LIMIT = '16kb';
 
 /**
  * The routes allowed a larger JSON body than JSON_BODY_LIMIT, and only them: a big limit everywhere
@@ -19,6 +23,12 @@ export const JSON_BODY_LIMIT = '1mb';
 export const ROUTE_BODY_LIMITS: readonly { method: 'post'; path: string; limit: string }[] = [
   // Signed bundles of up to 500 sales; the envelope authenticates itself (no raw body needed).
   { method: 'post', path: ROUTES.pushBundle.path, limit: PUSH_BODY_LIMIT },
+  // Unauthenticated routes read a few KB at most (issue #16, third pass M-C).
+  ...[ROUTES.signIn, ROUTES.refresh, ROUTES.signOut, ROUTES.enroll].map(({ path }) => ({
+    method: 'post' as const,
+    path,
+    limit: AUTH_BODY_LIMIT,
+  })),
 ];
 
 export interface AppDeps {
@@ -41,12 +51,22 @@ export function createApp({ pool, logger, readyTimeoutMs, routes = [], trustProx
   app.use(httpMetrics);
   app.use(helmet());
   // Matched like the routes themselves; the parser below then skips a body already read.
-  for (const { method, path, limit } of ROUTE_BODY_LIMITS) app[method](path, express.json({ limit }));
-  // Device signatures cover the exact body bytes, so keep them alongside the parsed JSON.
-  app.use(express.json({ limit: JSON_BODY_LIMIT, verify: captureRawBody }));
+  // Every body is scanned for its nesting depth before it is parsed (refuseDeepJson).
+  for (const { method, path, limit } of ROUTE_BODY_LIMITS)
+    app[method](path, express.json({ limit, verify: keepJson }));
+  app.use(express.json({ limit: JSON_BODY_LIMIT, verify: keepJson }));
   app.use(healthRouter(pool, readyTimeoutMs));
   for (const router of routes) app.use(router);
   app.use(notFound);
   app.use(errorHandler(logger));
   return app;
+}
+
+/**
+ * express.json's `verify`: refuse a body nested too deep before it is parsed, then keep its exact
+ * bytes (device signatures cover them; re-serialising the parsed JSON would not give them back).
+ */
+function keepJson(req: IncomingMessage, res: unknown, buf: Buffer): void {
+  refuseDeepJson(req, res, buf);
+  captureRawBody(req, res, buf);
 }

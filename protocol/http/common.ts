@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { base64urlBytes } from '../crypto/base64url';
+import { base64urlBytes, decodeBase64url } from '../crypto/base64url';
 import { isKnownCurrency, MinorAmount } from '../money';
 
 export const ROLES = ['pay_admin', 'ops', 'teacher', 'user'] as const;
@@ -41,8 +41,26 @@ export const PublicKeyPem = z
   .max(1024)
   .regex(/^-----BEGIN PUBLIC KEY-----\r?\n[A-Za-z0-9+/=\r\n]+-----END PUBLIC KEY-----\r?\n?$/, 'SPKI PEM');
 
+/**
+ * Whether 32 bytes are the one spelling of an X25519 public key: a u-coordinate below 2^255 − 19,
+ * little-endian. X25519 masks bit 255 and reduces u mod p (RFC 7748 §5), so the same key has other
+ * spellings (bit 255 set, or u + p); accepting them let one key be registered under two device ids
+ * past the byte comparison of "one key, one device" (issue #16, third pass L1). Key generators
+ * (Node, libsodium) never produce them. Bytes of another length are left to the length check.
+ */
+export function isCanonicalX25519(text: string): boolean {
+  const bytes = decodeBase64url(text);
+  if (bytes?.length !== 32) return true;
+  if (bytes[31]! & 0x80) return false;
+  // u ≥ p = 2^255 − 19 only as 0x7f, thirty 0xff, then a low byte of 0xed or more.
+  return !(bytes[31] === 0x7f && bytes.subarray(1, 31).every((b) => b === 0xff) && bytes[0]! >= 0xed);
+}
+
 /** 32 bytes as unpadded base64url (43 characters, the last one carrying 4 meaningful bits). */
-export const X25519Public = base64urlBytes(32);
+export const X25519Public = base64urlBytes(32).refine(
+  isCanonicalX25519,
+  'an X25519 public key in its one spelling: bit 255 clear, below 2^255 − 19',
+);
 
 export { IsoDateTime } from '../timestamp';
 export const Uuid = z.uuid();

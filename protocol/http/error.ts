@@ -17,6 +17,8 @@ export const HttpErrorCode = {
   DB_UNAVAILABLE: 'DB_UNAVAILABLE',
   /** A string of the request (body, parameter or query, at any depth) holds a C0 control or DEL. */
   CONTROL_CHARACTERS: 'CONTROL_CHARACTERS',
+  /** The body nests objects or arrays deeper than the server reads (server/http/json-depth.ts). */
+  JSON_TOO_DEEP: 'JSON_TOO_DEEP',
 } as const;
 export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];
 

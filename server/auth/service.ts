@@ -4,6 +4,7 @@ import { appendAudit } from '../audit/chain';
 import { withTransaction, type Queryable } from '../db/tx';
 import type { ServerKeys } from '../keys/server-keys';
 import { verifyPassword } from './passwords';
+import { scryptGate } from './scrypt-gate';
 import {
   ACCESS_TOKEN_TTL_SECONDS,
   hashRefreshToken,
@@ -49,7 +50,10 @@ async function tokensFor(
 export async function signIn(deps: AuthDeps, input: SignInRequest): Promise<TokenResponse | undefined> {
   const user = await findUserByEmail(deps.pool, input.email);
   // Hashing happens before any transaction: it is the slow part and must not hold one open.
-  const passwordOk = await verifyPassword(input.password, user?.password_hash ?? deps.dummyHash);
+  // Through the gate, in the account's turn: a flood of one account's sign-ins waits in its own line.
+  const passwordOk = await scryptGate.run(input.email.toLowerCase(), () =>
+    verifyPassword(input.password, user?.password_hash ?? deps.dummyHash),
+  );
   if (!user || !passwordOk || user.disabled) return undefined;
   return withTransaction(deps.pool, async (client) => {
     const tokens = await tokensFor(client, deps.keys, user, null);

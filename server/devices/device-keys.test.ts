@@ -96,6 +96,29 @@ describe('one public key, one device id', () => {
     }
   });
 
+  // Third review of #16 (L1): X25519 ignores bit 255 (RFC 7748 §5), so the victim's key with that
+  // bit set is the same key, and it was registered under a new id (201) past the byte comparison.
+  it('refuses the other spellings of an X25519 key (bit 255 set, u + p) on every registration route', async () => {
+    const victim = newDevice('LAPTOP');
+    expect((await registerLaptop(alice, victim)).status).toBe(201);
+    const flipped = Buffer.from(victim.x25519, 'base64url');
+    flipped[31]! ^= 0x80;
+    // u = 1 spelt as 1 + p: 0xee, thirty 0xff, 0x7f.
+    const uPlusP = Buffer.concat([Buffer.from([0xee]), Buffer.alloc(30, 0xff), Buffer.from([0x7f])]);
+    for (const x25519 of [flipped, uPlusP].map((b) => b.toString('base64url'))) {
+      const copy = { ...newDevice('COPY'), x25519 };
+      for (const res of [
+        await registerLaptop(mallory, copy),
+        await registerTill(copy),
+        (await enroll(copy)).res,
+      ]) {
+        expect([res.status, code(res)]).toEqual([400, 'VALIDATION_FAILED']);
+        expect(JSON.stringify(res.body)).toContain('x25519_pub');
+      }
+      expect(await devicesWithId(copy.id)).toBe(0);
+    }
+  });
+
   it('sees through another spelling of the same Ed25519 key (CRLF, other line breaks)', async () => {
     const victim = newDevice('LAPTOP');
     expect((await registerLaptop(alice, victim)).status).toBe(201);

@@ -188,7 +188,7 @@ describe("the terminal's word never loosens a limit", () => {
   });
 });
 
-describe('a sale above approval_threshold needs a manager override the server can see', () => {
+describe('a sale above approval_threshold is reviewed by a person, override or not', () => {
   // SN_POLICY: approval_threshold 50,000, max_offline_amount 100,000 XOF.
   it('a 79,000 XOF sale with no override: review with APPROVAL_MISSING, held, not posted', async () => {
     const ledger = await ledgerRows();
@@ -207,14 +207,50 @@ describe('a sale above approval_threshold needs a manager override the server ca
     expect(await ledgerRows()).toBe(ledger);
   });
 
-  it('the same sale with an override, and one at the threshold without: accepted', async () => {
+  it('a sale at the threshold without an override: accepted', async () => {
     const t = await enrollTerminal(s, admin);
-    const approved = t.sale({ price: 79_000, tax: 0, override: true });
-    const atThreshold = t.sale({ price: 50_000, tax: 0 });
-    const res = await push(s, await t.bundle([approved, atThreshold]));
+    const res = await push(s, await t.bundle([t.sale({ price: 50_000, tax: 0 })]));
     expect(res.status, JSON.stringify(res.body)).toBe(200);
     expect(res.body.status).toBe('accepted');
+    expect(res.body.reasons).toEqual([]);
+  });
+
+  // M-A of the third red-team pass: the override is the terminal's word (the manager PIN is checked
+  // on the till only), so a compromised terminal wrote its own on every sale and had them posted.
+  it('sales above the threshold with overrides the terminal wrote itself: review, held, not posted', async () => {
+    await runOnce({ pool: s.pool, workerId: 'trust-test' }); // posts what earlier tests accepted
+    const ledger = await ledgerRows();
+    const t = await enrollTerminal(s, admin);
+    const sales = Array.from({ length: 10 }, () => t.sale({ price: 60_000, tax: 0, override: true }));
+    const res = await push(s, await t.bundle(sales));
+    expect(res.status, JSON.stringify(res.body)).toBe(200);
+    expect(res.body.status).toBe('review');
     expect(res.body.reasons.map((r) => r.code)).toEqual(['OVERRIDE_USED']);
+    expect(res.body.reasons[0]!.detail).toContain('10 on sale(s) above approval_threshold 50000 XOF');
+    expect(res.body.reasons[0]!.detail).toContain('not verified by the server');
+    await runOnce({ pool: s.pool, workerId: 'trust-test' });
+    const held = await s.pool.query<{ status: string }>(
+      'SELECT DISTINCT status FROM offline_transactions WHERE sale_id = ANY($1)',
+      [sales.map((sale) => sale.sale_id)],
+    );
+    expect(held.rows).toEqual([{ status: 'held' }]);
+    expect(await ledgerRows()).toBe(ledger);
+  });
+
+  it('one overridden sale above the threshold, or 8 under it, is enough for review', async () => {
+    for (const [count, price] of [
+      [1, 79_000],
+      [8, 10_000],
+    ] as const) {
+      const t = await enrollTerminal(s, admin);
+      const sales = Array.from({ length: count }, () => t.sale({ price, tax: 0, override: true }));
+      const res = await push(s, await t.bundle(sales));
+      expect(res.status, JSON.stringify(res.body)).toBe(200);
+      expect([res.body.status, res.body.reasons.map((r) => r.code)], `${count} x ${price}`).toEqual([
+        'review',
+        ['OVERRIDE_USED'],
+      ]);
+    }
   });
 });
 

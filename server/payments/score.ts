@@ -8,13 +8,17 @@ import type { BundleStatus, Policy, ScoreReason } from '../../protocol/http';
  *
  * Weights are chosen so that one reason alone lands where it should:
  * - review (0.15–0.35): sequence gap, clock anomaly, daily count or unsynced total over the policy,
- *   strong velocity, a sale above approval_threshold with no manager override (a terminal that
- *   skipped the approval step: held for a person, not posted);
+ *   strong velocity, a sale above approval_threshold whether or not it carries a manager override
+ *   (APPROVAL_MISSING without one: a terminal that skipped the approval step; OVERRIDE_USED with
+ *   one: the override is the terminal's word, the server cannot check the manager or the PIN, so a
+ *   compromised terminal could write its own: held for a person, not posted);
+ * - overrides on sales at or under the threshold add 0.02 each, uncapped: no number of them keeps a
+ *   bundle under the review band;
  * - quarantine (> 0.35): an amount over the policy's maximum, a chain break, an invalid sale, a
  *   refund or void that does not fit its original (more than remains, other currency or tenant);
  * - review also: a refund or void of a sale the server does not hold (yet: another terminal of the
  *   tenant may not have pushed it);
- * - accepted unless combined: amounts near the limit, mild velocity, repeated cards, overrides.
+ * - accepted unless combined: amounts near the limit, mild velocity, repeated cards, a few overrides.
  */
 export const WEIGHTS = {
   VELOCITY_HIGH: 0.1,
@@ -28,7 +32,7 @@ export const WEIGHTS = {
   CHAIN_BREAK: 0.4,
   REPEATED_CARD: 0.1,
   OVERRIDE_PER_SALE: 0.02,
-  OVERRIDE_MAX: 0.1,
+  OVERRIDE_ABOVE_THRESHOLD: 0.2,
   INVALID_SALE: 0.4,
   REFUND_UNKNOWN_ORIGINAL: 0.2,
   REFUND_MISMATCH: 0.4,
@@ -114,6 +118,8 @@ export interface SaleFacts {
   offlineSaleTotals: [currency: string, totals: number[]][];
   /** Totals of the sales of kind 'sale' that carry no manager override, per currency. */
   unapprovedSaleTotals: [currency: string, totals: number[]][];
+  /** Totals of the sales of kind 'sale' that carry a manager override, per currency. */
+  overriddenSaleTotals: [currency: string, totals: number[]][];
   /** Sales of any kind per UTC day ('2025-01-15'), whatever their `online` flag. */
   offlineByDay: [day: string, count: number][];
   /** Every currency a sale, refund or void of the bundle is in; the push refuses all but the policy's. */
@@ -131,6 +137,7 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
   const times = sales.map((s) => Date.parse(s.created_at));
   const totals = new Map<string, number[]>();
   const unapproved = new Map<string, number[]>();
+  const overridden = new Map<string, number[]>();
   const perDay = new Map<string, number>();
   const tokens = new Map<string, number>();
   const currencies = new Set<string>();
@@ -143,8 +150,8 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
       const list = totals.get(s.currency);
       if (list) list.push(s.total_minor);
       else totals.set(s.currency, [s.total_minor]);
-      if (s.override === undefined)
-        unapproved.set(s.currency, [...(unapproved.get(s.currency) ?? []), s.total_minor]);
+      const byOverride = s.override === undefined ? unapproved : overridden;
+      byOverride.set(s.currency, [...(byOverride.get(s.currency) ?? []), s.total_minor]);
     }
     for (const t of s.tenders) if (t.card) tokens.set(t.card.token, (tokens.get(t.card.token) ?? 0) + 1);
     if (s.override !== undefined) overrides++;
@@ -153,6 +160,7 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
     peakPerMinute: peakPerMinute(times),
     offlineSaleTotals: [...totals],
     unapprovedSaleTotals: [...unapproved],
+    overriddenSaleTotals: [...overridden],
     offlineByDay: [...perDay],
     currencies: [...currencies],
     backwards: times.some((t, i) => i > 0 && t < times[i - 1]!),
@@ -169,6 +177,8 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
   const add = (code: ScoreReason['code'], weight: number, detail: string) =>
     reasons.push({ code, weight, detail: detail.slice(0, 500) });
   const { policy } = ctx;
+  /** Overridden sales above approval_threshold, said in the OVERRIDE_USED detail; '' if none. */
+  let overriddenAbove = '';
 
   // Velocity: the busiest minute of the bundle against a cashier's typical pace.
   const peak = facts.peakPerMinute;
@@ -207,10 +217,18 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
       );
 
     // The terminal asks for a manager override above approval_threshold (docs/sync.md); a terminal
-    // that skipped it (modified, or not ours) must not get its sale posted unseen.
-    const unapproved = (
-      facts.unapprovedSaleTotals.find(([currency]) => currency === policy.currency)?.[1] ?? []
-    ).filter((total) => total > policy.approval_threshold);
+    // that skipped it (modified, or not ours) must not get its sale posted unseen. Nor one that
+    // wrote an override: the manager id and PIN are checked on the till only, so the server cannot
+    // tell a manager's approval from a compromised terminal's own (issue #16, M-A). Either way a
+    // person reviews the sale; the override is shown to them as the terminal's claim.
+    const aboveThreshold = (totals: SaleFacts['unapprovedSaleTotals']) =>
+      (totals.find(([currency]) => currency === policy.currency)?.[1] ?? []).filter(
+        (total) => total > policy.approval_threshold,
+      );
+    const unapproved = aboveThreshold(facts.unapprovedSaleTotals);
+    const overridden = aboveThreshold(facts.overriddenSaleTotals).length;
+    if (overridden > 0)
+      overriddenAbove = `, ${overridden} on sale(s) above approval_threshold ${policy.approval_threshold} ${policy.currency}`;
     if (unapproved.length > 0)
       add(
         'APPROVAL_MISSING',
@@ -264,8 +282,8 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
   if (overrides > 0)
     add(
       'OVERRIDE_USED',
-      Math.min(WEIGHTS.OVERRIDE_MAX, overrides * WEIGHTS.OVERRIDE_PER_SALE),
-      `${overrides} manager override(s)`,
+      Math.max(overriddenAbove ? WEIGHTS.OVERRIDE_ABOVE_THRESHOLD : 0, overrides * WEIGHTS.OVERRIDE_PER_SALE),
+      `${overrides} manager override(s)${overriddenAbove}: claimed by the terminal, not verified by the server`,
     );
 
   if (ctx.invalidSales.length > 0) {

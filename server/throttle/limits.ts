@@ -30,6 +30,12 @@ export const THROTTLE_LIMITS = {
    */
   signInFailuresPerAddress: { points: 100, seconds: 15 * 60 },
   /**
+   * Right-password sign-ins of one account, from every address: never a guess, but each is a 32 MiB
+   * scrypt and a new refresh token. A person, or a class's 30 laptops on a shared account, signs in
+   * far fewer times in 15 minutes; a loop is refused before its scrypt (issue #16, third pass L2).
+   */
+  signInSuccessesPerAccount: { points: 120, seconds: 15 * 60 },
+  /**
    * Not a limit: remembers for 30 days that an account signed in right from an address (its /64),
    * which spares that account the per-address refusal above.
    */

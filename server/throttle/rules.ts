@@ -46,7 +46,17 @@ export function throttleRules(
           counts: 'failures',
           resetOnSuccess: true,
         },
-        { limit: 'signInFailuresPerAccount', subject: email, counts: 'failures', resetOnSuccess: true },
+        {
+          limit: 'signInFailuresPerAccount',
+          subject: email,
+          counts: 'failures',
+          resetOnSuccess: true,
+          // A stranger spreading 100 guesses over 10 addresses does not lock the owner out of the
+          // address she signed in right from lately (M-B, third pass); a new address is refused,
+          // and the per-account-and-address limit above still bounds guessing from hers.
+          spare: () => deps.throttle.recorded('signInSuccessesPerAccountAndAddress', accountAndAddress),
+        },
+        { limit: 'signInSuccessesPerAccount', subject: email, counts: 'successes' },
         { limit: 'signInSuccessesPerAccountAndAddress', subject: accountAndAddress, counts: 'record' },
       ];
     }

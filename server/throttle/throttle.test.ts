@@ -3,6 +3,7 @@ import { request } from 'node:http';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TokenResponse } from '../../protocol/http';
 import { createPool } from '../db/pool';
+import { scryptGate, SCRYPT_CONCURRENCY } from '../auth/scrypt-gate';
 import { metrics } from '../metrics';
 import { enrollTerminal, push, SN_POLICY } from '../payments/test-support';
 import { enrollSigned, newDevice, PASSWORD, startTestServer, type TestServer } from '../testing/harness';
@@ -138,6 +139,39 @@ describe('sign-in throttling', () => {
         statuses.push(await signInFrom(`127.0.1.${a}`, 'victim@throttle.test', `g${i}`));
     expect(statuses.slice(0, 100)).toEqual(Array<number>(100).fill(401));
     expect(statuses.slice(100)).toEqual(Array<number>(10).fill(429));
+  });
+
+  // Attack (#16, third review, M-B): 10 wrong passwords from each of 10 addresses filled the
+  // account-wide counter and locked the owner out everywhere, at her usual address too.
+  it('does not let a guesser spread over 10 addresses lock the owner out of her usual address', async () => {
+    expect(await signInFrom('127.0.0.7', 'victim@throttle.test', PASSWORD)).toBe(200);
+    for (let a = 11; a <= 20; a++)
+      for (let i = 0; i < 10; i++)
+        expect(await signInFrom(`127.0.1.${a}`, 'victim@throttle.test', `wrong${i}`)).toBe(401);
+    expect(await signInFrom('127.0.0.7', 'victim@throttle.test', PASSWORD)).toBe(200);
+    // Elsewhere the account-wide cap still holds, the right password included.
+    expect(await signInFrom('127.0.2.1', 'victim@throttle.test', PASSWORD)).toBe(429);
+  });
+
+  // Third review of #16 (L2): right-password sign-ins are never throttled and each is a 32 MiB
+  // scrypt; 16 at once of one account filled the thread pool ahead of everyone else's.
+  it('runs the password checks of a flood of right-password sign-ins through the scrypt gate', async () => {
+    const statuses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => signInFrom(`127.0.3.${i + 1}`, 'victim@throttle.test', PASSWORD)),
+    );
+    expect(statuses).toEqual(Array<number>(12).fill(200));
+    expect(scryptGate.peak).toBe(SCRYPT_CONCURRENCY);
+  });
+
+  it('refuses an account its 121st right-password sign-in in the window, before scrypt, and only that account', async () => {
+    await s.user('looper@throttle.test', ['user']); // signs in once
+    for (let i = 1; i < THROTTLE_LIMITS.signInSuccessesPerAccount.points; i++)
+      expect((await signIn('looper@throttle.test', PASSWORD)).status, `sign-in ${i}`).toBe(200);
+    const scryptBefore = await scryptRuns();
+    const res = await signIn('looper@throttle.test', PASSWORD);
+    expect([res.status, code(res)]).toEqual([429, 'TOO_MANY_REQUESTS']);
+    expect(await scryptRuns()).toBe(scryptBefore);
+    expect((await signIn('victim@throttle.test', PASSWORD)).status).toBe(200);
   });
 
   it('gives an account a clean slate after a successful sign-in', async () => {

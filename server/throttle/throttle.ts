@@ -13,7 +13,8 @@ export const THROTTLE_TABLE = 'throttle_counters';
 /**
  * - `attempts`: every request counts, before it runs.
  * - `failures`: every request counts before it runs (so a burst of concurrent guesses is bounded
- *   too) and a success gives its point back, or clears the counter with `resetOnSuccess`.
+ *   too) and a success gives its point back, or clears the counter with `resetOnSuccess` (unless
+ *   the request passed a full counter by its spare: then only its point is given back).
  * - `successes`: only successes count; a request is refused once the window is full.
  * - `record`: never refuses; a success is remembered for the window (see Throttle.recorded).
  */
@@ -94,6 +95,8 @@ export class Throttle {
    */
   async enter(rules: readonly ThrottleRule[], res: Response): Promise<ThrottlePass> {
     const counted: ThrottleRule[] = [];
+    /** Rules whose counter was full and whose spare let the request through. */
+    const spared: ThrottleRule[] = [];
     for (const rule of rules) {
       if (rule.counts === 'record') continue;
       const limiter = this.limiters[rule.limit];
@@ -111,7 +114,8 @@ export class Throttle {
         }
         counted.push(rule);
       }
-      if (waitMs !== undefined && !(rule.spare && (await rule.spare()))) {
+      if (waitMs !== undefined && rule.spare && (await rule.spare())) spared.push(rule);
+      else if (waitMs !== undefined) {
         metrics.rateLimitExceeded.inc({ limit: rule.limit });
         const seconds = Math.max(1, Math.ceil(waitMs / 1000));
         res.setHeader('Retry-After', String(seconds));
@@ -129,7 +133,11 @@ export class Throttle {
           const limiter = this.limiters[rule.limit];
           const key = hashed(rule.limit, rule.subject);
           if (rule.counts === 'successes' || rule.counts === 'record') await limiter.penalty(key);
-          else if (rule.counts === 'failures' && rule.resetOnSuccess) await limiter.delete(key);
+          // A success let through a full counter by its spare gives its point back but does not
+          // clear the counter: the owner signing in at her usual address must not reopen the
+          // account-wide cap to a stranger guessing from elsewhere.
+          else if (rule.counts === 'failures' && rule.resetOnSuccess && !spared.includes(rule))
+            await limiter.delete(key);
           else if (rule.counts === 'failures' && counted.includes(rule)) await limiter.reward(key);
         }
       },

@@ -451,6 +451,7 @@ export const en = {
     RANGE_NOT_SATISFIABLE: 'The server could not send that part of the file: download it again.',
     BAD_REQUEST: 'The server could not understand the request: update the app.',
     INVALID_JSON: 'The server could not read the request: update the app.',
+    JSON_TOO_DEEP: 'The server could not read the request: update the app.',
     VALIDATION_FAILED: 'The server refused some of the details sent: check them and try again.',
     METHOD_NOT_ALLOWED: 'The server does not accept this request: update the app.',
     PAYLOAD_TOO_LARGE: 'What was sent is too large for the server.',

@@ -469,6 +469,7 @@ export const fr: Messages = {
       'Le serveur n’a pas pu envoyer cette partie du fichier : téléchargez-le de nouveau.',
     BAD_REQUEST: 'Le serveur n’a pas compris la requête : mettez l’application à jour.',
     INVALID_JSON: 'Le serveur n’a pas pu lire la requête : mettez l’application à jour.',
+    JSON_TOO_DEEP: 'Le serveur n’a pas pu lire la requête : mettez l’application à jour.',
     VALIDATION_FAILED: 'Le serveur a refusé certaines des informations envoyées : vérifiez-les et réessayez.',
     METHOD_NOT_ALLOWED: 'Le serveur n’accepte pas cette requête : mettez l’application à jour.',
     PAYLOAD_TOO_LARGE: 'L’envoi est trop volumineux pour le serveur.',
