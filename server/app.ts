@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import express, { type Express, type Router } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
 import helmet from 'helmet';
 import type pg from 'pg';
-import { ROUTES } from '../protocol/http';
+import { HttpErrorCode, ROUTES } from '../protocol/http';
 import type { Logger } from './logger';
+import { HttpError } from './http/errors';
 import { errorHandler, notFound } from './http/error-handler';
 import { healthRouter } from './http/health';
 import { refuseDeepJson } from './http/json-depth';
@@ -52,14 +53,36 @@ export function createApp({ pool, logger, readyTimeoutMs, routes = [], trustProx
   app.use(helmet());
   // Matched like the routes themselves; the parser below then skips a body already read.
   // Every body is scanned for its nesting depth before it is parsed (refuseDeepJson).
-  for (const { method, path, limit } of ROUTE_BODY_LIMITS)
-    app[method](path, express.json({ limit, verify: keepJson }));
-  app.use(express.json({ limit: JSON_BODY_LIMIT, verify: keepJson }));
+  for (const { method, path, limit } of ROUTE_BODY_LIMITS) app[method](path, utf8Only, jsonBody(limit));
+  app.use(utf8Only, jsonBody(JSON_BODY_LIMIT));
   app.use(healthRouter(pool, readyTimeoutMs));
   for (const router of routes) app.use(router);
   app.use(notFound);
   app.use(errorHandler(logger));
   return app;
+}
+
+/**
+ * JSON bodies as the server reads them: UTF-8 only and never compressed (`inflate: false` answers a
+ * Content-Encoding 415), so the byte scan in refuseDeepJson sees the text the parser will read, and
+ * a 31 KB gzip cannot unpack into 32 MB of work (issue #16, fourth pass). No till or terminal
+ * compresses its bodies (docs/protocol.md).
+ */
+function jsonBody(limit: string) {
+  return express.json({ limit, inflate: false, verify: keepJson });
+}
+
+/** A JSON body that names a charset other than UTF-8 is 415 before anything reads it. */
+function utf8Only(req: Request, _res: Response, next: NextFunction): void {
+  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
+  if (charset === undefined || /^utf-8$/i.test(charset)) return next();
+  next(
+    new HttpError(
+      415,
+      HttpErrorCode.UNSUPPORTED_MEDIA_TYPE,
+      'Unsupported charset: JSON bodies are read as UTF-8 only',
+    ),
+  );
 }
 
 /**

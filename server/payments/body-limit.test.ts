@@ -1,7 +1,8 @@
+import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { httpErrorBodySchema } from '../../protocol/http';
 import { AUTH_BODY_LIMIT, JSON_BODY_LIMIT } from '../app';
-import { jsonDepthRefusals, MAX_JSON_DEPTH } from '../http/json-depth';
+import { jsonDepthRefusals, MAX_JSON_DEPTH, MAX_JSON_VALUES } from '../http/json-depth';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { PUSH_BODY_LIMIT } from './body';
 
@@ -98,3 +99,62 @@ describe('nesting depth and the unauthenticated routes', () => {
     }
   });
 });
+
+// Fourth red-team pass: the byte scan above read UTF-16 bodies wrongly (a backslash's 0x00 half
+// made it think it was inside a string), gzip turned 31 KB into 32 MB of work before any check, and
+// a body wide rather than deep (3 million keys) held the event loop ~7 s. Bodies are UTF-8 and
+// uncompressed only, and their number of values is bounded by the same scan.
+describe('charsets, compression and width', () => {
+  const post = (path: string, body: Uint8Array, headers: Record<string, string>) =>
+    fetch(`${s.url}${path}`, { method: 'POST', headers, body }).then(async (res) => ({
+      status: res.status,
+      body: (await res.json()) as unknown,
+    }));
+
+  it('a UTF-16 body is 415 UNSUPPORTED_MEDIA_TYPE before anything reads it, on push and elsewhere', async () => {
+    // `"\"` then 65 levels: read as UTF-8 bytes, the scan once counted none of these brackets.
+    const text = '["\\"",' + '['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1) + ']';
+    for (const path of ['/offline/push', '/offline/policies', '/auth/sign-in']) {
+      const res = await post(path, Buffer.from(text, 'utf16le'), {
+        'content-type': 'application/json; charset=utf-16le',
+      });
+      expect([res.status, errorCode(res)], path).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    }
+    // UTF-8 named in either case is read as before.
+    for (const charset of ['utf-8', 'UTF-8']) {
+      const res = await post('/auth/sign-in', Buffer.from(nestedBody(MAX_JSON_DEPTH + 1)), {
+        'content-type': `application/json; charset=${charset}`,
+      });
+      expect([res.status, errorCode(res)], charset).toEqual([400, 'JSON_TOO_DEEP']);
+    }
+  });
+
+  it('a compressed body is 415: 31 KB of gzip no longer unpacks into 32 MB of JSON', async () => {
+    const bomb = gzipSync(Buffer.from('["x",' + '0,'.repeat(4 * MB) + '0]'));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    for (const encoding of ['gzip', 'deflate']) {
+      const body = encoding === 'gzip' ? bomb : deflateSync(Buffer.from('{"a":1}'));
+      const res = await post('/offline/push', body, {
+        'content-type': 'application/json',
+        'content-encoding': encoding,
+      });
+      expect([res.status, errorCode(res)], encoding).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
+    }
+  });
+
+  it('a body with more values than MAX_JSON_VALUES is 413 by the pre-scan, never parsed', async () => {
+    const before = jsonDepthRefusals.count;
+    // Depth 1, 2 million keys (~22 MB, under the push limit): 3 million held the event loop ~7 s.
+    const wide = '{' + Array.from({ length: 2_000_000 }, (_, i) => `"${i}":0`).join(',') + '}';
+    const res = await s.call('POST', '/offline/push', { rawBody: wide });
+    expect([res.status, errorCode(res)]).toEqual([413, 'PAYLOAD_TOO_LARGE']);
+    expect(jsonDepthRefusals.count).toBe(before + 1);
+    // Just under the bound is read as JSON (and refused by the bundle schema instead).
+    const under = '[' + '0,'.repeat(MAX_JSON_VALUES - 3) + '0]';
+    const ok = await s.call('POST', '/offline/push', { rawBody: under });
+    expect([ok.status, errorCode(ok)]).toEqual([400, 'INVALID_BUNDLE']);
+    expect(jsonDepthRefusals.count).toBe(before + 1);
+  });
+});
+
+const nestedBody = (depth: number) => '['.repeat(depth) + '0' + ']'.repeat(depth);
