@@ -56,11 +56,33 @@ export function isCanonicalX25519(text: string): boolean {
   return !(bytes[31] === 0x7f && bytes.subarray(1, 31).every((b) => b === 0xff) && bytes[0]! >= 0xed);
 }
 
+/**
+ * The canonical u-coordinates of small order (RFC 7748 §7; libsodium's blocklist without its
+ * non-canonical spellings, refused above): 0, 1, the two points of order 8, and p − 1. A shared
+ * secret with any of them is all zeros, so HPKE refuses it: a licence for such a laptop was a 500
+ * (issue #16, fourth pass), and they are all "the same key" past "one key, one device".
+ */
+const LOW_ORDER_X25519 = new Set([
+  '0000000000000000000000000000000000000000000000000000000000000000',
+  '0100000000000000000000000000000000000000000000000000000000000000',
+  'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+  '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+  'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+]);
+
+/** Whether 32 bytes are an X25519 public key of small order (see LOW_ORDER_X25519). */
+export function isLowOrderX25519(text: string): boolean {
+  const bytes = decodeBase64url(text);
+  return (
+    bytes?.length === 32 &&
+    LOW_ORDER_X25519.has(Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join(''))
+  );
+}
+
 /** 32 bytes as unpadded base64url (43 characters, the last one carrying 4 meaningful bits). */
-export const X25519Public = base64urlBytes(32).refine(
-  isCanonicalX25519,
-  'an X25519 public key in its one spelling: bit 255 clear, below 2^255 − 19',
-);
+export const X25519Public = base64urlBytes(32)
+  .refine(isCanonicalX25519, 'an X25519 public key in its one spelling: bit 255 clear, below 2^255 − 19')
+  .refine((text) => !isLowOrderX25519(text), 'an X25519 public key not of small order');
 
 export { IsoDateTime } from '../timestamp';
 export const Uuid = z.uuid();

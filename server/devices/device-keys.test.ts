@@ -119,6 +119,30 @@ describe('one public key, one device id', () => {
     }
   });
 
+  // Fourth review of #16: small-order keys (0, 1, order 8, p − 1) were registered (201), then a
+  // licence for that laptop was a 500 (HPKE refuses an all-zero shared secret); all are one "key".
+  it('refuses X25519 keys of small order on every registration route', async () => {
+    const smallOrder = [
+      '0000000000000000000000000000000000000000000000000000000000000000',
+      '0100000000000000000000000000000000000000000000000000000000000000',
+      'e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800',
+      '5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157',
+      'ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f',
+    ];
+    for (const hex of smallOrder) {
+      const copy = { ...newDevice('LOW'), x25519: Buffer.from(hex, 'hex').toString('base64url') };
+      for (const res of [
+        await registerLaptop(mallory, copy),
+        await registerTill(copy),
+        (await enroll(copy)).res,
+      ]) {
+        expect([res.status, code(res)], hex).toEqual([400, 'VALIDATION_FAILED']);
+        expect(JSON.stringify(res.body)).toContain('x25519_pub');
+      }
+      expect(await devicesWithId(copy.id)).toBe(0);
+    }
+  });
+
   it('sees through another spelling of the same Ed25519 key (CRLF, other line breaks)', async () => {
     const victim = newDevice('LAPTOP');
     expect((await registerLaptop(alice, victim)).status).toBe(201);
