@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import express, { type Express, type NextFunction, type Request, type Response, type Router } from 'express';
+import express, { type Express, type Router } from 'express';
 import helmet from 'helmet';
 import type pg from 'pg';
 import { HttpErrorCode, ROUTES } from '../protocol/http';
@@ -53,8 +53,8 @@ export function createApp({ pool, logger, readyTimeoutMs, routes = [], trustProx
   app.use(helmet());
   // Matched like the routes themselves; the parser below then skips a body already read.
   // Every body is scanned for its nesting depth before it is parsed (refuseDeepJson).
-  for (const { method, path, limit } of ROUTE_BODY_LIMITS) app[method](path, utf8Only, jsonBody(limit));
-  app.use(utf8Only, jsonBody(JSON_BODY_LIMIT));
+  for (const { method, path, limit } of ROUTE_BODY_LIMITS) app[method](path, jsonBody(limit));
+  app.use(jsonBody(JSON_BODY_LIMIT));
   app.use(healthRouter(pool, readyTimeoutMs));
   for (const router of routes) app.use(router);
   app.use(notFound);
@@ -72,24 +72,20 @@ function jsonBody(limit: string) {
   return express.json({ limit, inflate: false, verify: keepJson });
 }
 
-/** A JSON body that names a charset other than UTF-8 is 415 before anything reads it. */
-function utf8Only(req: Request, _res: Response, next: NextFunction): void {
-  const charset = /;\s*charset\s*=\s*"?([^";\s]+)/i.exec(req.headers['content-type'] ?? '')?.[1];
-  if (charset === undefined || /^utf-8$/i.test(charset)) return next();
-  next(
-    new HttpError(
+/**
+ * express.json's `verify`: refuse a body the parser would not decode as UTF-8 (`encoding` is the
+ * charset body-parser itself took from Content-Type, so no header spelling can show this check one
+ * charset and the parser another — a regex here was fooled by a quoted `x="; charset=utf-8"`:
+ * fifth pass), then one nested too deep or too wide before it is parsed, then keep its exact bytes
+ * (device signatures cover them; re-serialising the parsed JSON would not give them back).
+ */
+function keepJson(req: IncomingMessage, res: unknown, buf: Buffer, encoding: string): void {
+  if (encoding !== 'utf-8')
+    throw new HttpError(
       415,
       HttpErrorCode.UNSUPPORTED_MEDIA_TYPE,
       'Unsupported charset: JSON bodies are read as UTF-8 only',
-    ),
-  );
-}
-
-/**
- * express.json's `verify`: refuse a body nested too deep before it is parsed, then keep its exact
- * bytes (device signatures cover them; re-serialising the parsed JSON would not give them back).
- */
-function keepJson(req: IncomingMessage, res: unknown, buf: Buffer): void {
+    );
   refuseDeepJson(req, res, buf);
   captureRawBody(req, res, buf);
 }

@@ -114,12 +114,21 @@ describe('charsets, compression and width', () => {
   it('a UTF-16 body is 415 UNSUPPORTED_MEDIA_TYPE before anything reads it, on push and elsewhere', async () => {
     // `"\"` then 65 levels: read as UTF-8 bytes, the scan once counted none of these brackets.
     const text = '["\\"",' + '['.repeat(MAX_JSON_DEPTH + 1) + ']'.repeat(MAX_JSON_DEPTH + 1) + ']';
-    for (const path of ['/offline/push', '/offline/policies', '/auth/sign-in']) {
-      const res = await post(path, Buffer.from(text, 'utf16le'), {
-        'content-type': 'application/json; charset=utf-16le',
-      });
-      expect([res.status, errorCode(res)], path).toEqual([415, 'UNSUPPORTED_MEDIA_TYPE']);
-    }
+    // Fifth pass: a decoy `charset=utf-8` inside another parameter's quoted value fooled a regex
+    // while the parser decoded UTF-16; the check now reads the charset the parser itself took.
+    const spellings = [
+      'application/json; charset=utf-16le',
+      'application/json; x="; charset=utf-8"; charset=utf-16le',
+      'application/json; x="\\"; charset=utf-8"; charset=utf-16le',
+    ];
+    for (const path of ['/offline/push', '/offline/policies', '/auth/sign-in', '/no-such-route'])
+      for (const contentType of spellings) {
+        const res = await post(path, Buffer.from(text, 'utf16le'), { 'content-type': contentType });
+        expect([res.status, errorCode(res)], `${path} ${contentType}`).toEqual([
+          415,
+          'UNSUPPORTED_MEDIA_TYPE',
+        ]);
+      }
     // UTF-8 named in either case is read as before.
     for (const charset of ['utf-8', 'UTF-8']) {
       const res = await post('/auth/sign-in', Buffer.from(nestedBody(MAX_JSON_DEPTH + 1)), {
