@@ -57,11 +57,6 @@ export function jsonShapeProblem(buf: Uint8Array, maxDepth: number, maxValues: n
   return null;
 }
 
-/** The nesting check alone (kept for callers and tests that ask only about depth). */
-export function jsonDepthExceeds(buf: Uint8Array, max: number): boolean {
-  return jsonShapeProblem(buf, max, Number.POSITIVE_INFINITY) === 'too-deep';
-}
-
 /**
  * For express.json's `verify` option, which sees the body before JSON.parse: a body nested deeper
  * than MAX_JSON_DEPTH is refused 400 JSON_TOO_DEEP, one with more than MAX_JSON_VALUES values 413
