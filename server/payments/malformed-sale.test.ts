@@ -54,6 +54,19 @@ async function sealed(t: Terminal, sales: Sale[]) {
 const count = async (table: string) =>
   Number((await s.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
 
+const stored = async () => ({
+  bundles: await count('offline_tx_bundles'),
+  sales: await count('offline_transactions'),
+});
+
+/** The push is answered 400 INVALID_BUNDLE and no bundle or sale row is added. */
+async function expectRefusedStoringNothing(envelope: Awaited<ReturnType<typeof sealed>>) {
+  const before = await stored();
+  const res = await push(s, envelope);
+  expect([res.status, res.body.error?.code]).toEqual([400, 'INVALID_BUNDLE']);
+  expect(await stored()).toEqual(before);
+}
+
 describe('malformed values inside a genuine, signed bundle', () => {
   it('refuses a NUL in a QR payer_ref with 400 INVALID_BUNDLE, storing nothing', async () => {
     const till = await enrollTerminal(s, admin);
@@ -64,14 +77,7 @@ describe('malformed values inside a genuine, signed bundle', () => {
     const first = till.sale();
     const chained: Sale = { ...dirty, seq: first.seq + 1, prev_hash: saleHash(first) };
     const envelope = await sealed(till, [first, chained]);
-    const before = { bundles: await count('offline_tx_bundles'), sales: await count('offline_transactions') };
-
-    const res = await push(s, envelope);
-    expect([res.status, res.body.error?.code]).toEqual([400, 'INVALID_BUNDLE']);
-    expect({
-      bundles: await count('offline_tx_bundles'),
-      sales: await count('offline_transactions'),
-    }).toEqual(before);
+    await expectRefusedStoringNothing(envelope);
   });
 
   // Attack (issue #16 review, F4): PostgreSQL has no year 0, and the push cast sale dates in SQL
@@ -86,13 +92,6 @@ describe('malformed values inside a genuine, signed bundle', () => {
       created_at: '0000-01-01T00:00:00.000Z',
     };
     const envelope = await sealed(till, [first, ancient]);
-    const before = { bundles: await count('offline_tx_bundles'), sales: await count('offline_transactions') };
-
-    const res = await push(s, envelope);
-    expect([res.status, res.body.error?.code]).toEqual([400, 'INVALID_BUNDLE']);
-    expect({
-      bundles: await count('offline_tx_bundles'),
-      sales: await count('offline_transactions'),
-    }).toEqual(before);
+    await expectRefusedStoringNothing(envelope);
   });
 });
