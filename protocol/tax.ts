@@ -3,7 +3,7 @@
  * integers. Tax is exclusive and computed per line on the discounted amount:
  * tax = round-half-up(net × rate_bp / 10 000), net = qty × unit − discount, line total = net + tax
  * (what protocol/bundle's checkSale verifies). The till's core records with it
- * (src-main/core/pos/totals.ts) and the cart shows the same numbers (src-renderer/pos/cart.ts).
+ * (src-main/core/pos/totals.ts) and the cart shows the same numbers (src-renderer/features/pos/cart.ts).
  */
 
 /** round-half-up(numerator / denominator) for non-negative integers. */

@@ -5,35 +5,15 @@ import { ErrorBoundary } from './components/ErrorBoundary';
 import { PendingBanner } from './components/PendingBanner';
 import { StatusBar } from './components/StatusBar';
 import { setLocale } from './i18n';
-import { LibraryScreen } from './screens/LibraryScreen';
-import { PosScreen } from './screens/PosScreen';
-import { SettingsScreen } from './screens/SettingsScreen';
-import { SyncScreen } from './screens/SyncScreen';
+import { SCREENS, SETTINGS_SCREEN, type ScreenEntry } from './features/screens';
 
-const ROUTES = ['pos', 'library', 'sync', 'settings'] as const;
-type Route = (typeof ROUTES)[number];
-
-function routeFromHash(): Route {
-  const name = location.hash.replace(/^#\/?/, '');
-  return (ROUTES as readonly string[]).includes(name) ? (name as Route) : 'pos';
+function routeFromHash(): string {
+  return location.hash.replace(/^#\/?/, '');
 }
 
-/** Which screens IT's provisioning allows: POS and Sync go with 'pos', Library with 'library'. */
-function allowedRoutes(features: readonly string[]): Route[] {
-  return ROUTES.filter((r) => r === 'settings' || features.includes(r === 'library' ? 'library' : 'pos'));
-}
-
-function Screen({ route }: { route: Route }) {
-  switch (route) {
-    case 'pos':
-      return <PosScreen />;
-    case 'library':
-      return <LibraryScreen />;
-    case 'sync':
-      return <SyncScreen />;
-    case 'settings':
-      return <SettingsScreen />;
-  }
+/** The screens IT's provisioning allows on this device. */
+function allowedScreens(features: readonly string[]): ScreenEntry[] {
+  return SCREENS.filter((s) => s.feature === null || features.includes(s.feature));
 }
 
 export function App() {
@@ -41,8 +21,8 @@ export function App() {
   const [route, setRoute] = useState(routeFromHash);
   const { value: settings } = useSubscription('settings.changes');
   const { value: status } = useSubscription('device.status');
-  const allowed = allowedRoutes(status?.features ?? ['pos', 'library']);
-  const shown = allowed.includes(route) ? route : (allowed[0] ?? 'settings');
+  const allowed = allowedScreens(status?.features ?? ['pos', 'library']);
+  const shown = allowed.find((s) => s.route === route) ?? allowed[0] ?? SETTINGS_SCREEN;
 
   useEffect(() => {
     const onHash = () => setRoute(routeFromHash());
@@ -61,8 +41,8 @@ export function App() {
         <StatusBar />
       </header>
       <nav className="nav" aria-label="Main">
-        {allowed.map((name) => (
-          <a key={name} href={`#/${name}`} aria-current={shown === name ? 'page' : undefined}>
+        {allowed.map(({ route: name }) => (
+          <a key={name} href={`#/${name}`} aria-current={shown.route === name ? 'page' : undefined}>
             {t(`nav.${name}`)}
           </a>
         ))}
@@ -70,8 +50,8 @@ export function App() {
       <main className="content">
         <PendingBanner />
         {/* Keyed by route so a crash in one screen is forgotten when the cashier moves on. */}
-        <ErrorBoundary key={shown}>
-          <Screen route={shown} />
+        <ErrorBoundary key={shown.route}>
+          <shown.Screen />
         </ErrorBoundary>
       </main>
     </div>

@@ -10,6 +10,8 @@ export const APP_ERROR_CODES = [
   'UNKNOWN_METHOD',
   'INVALID_INPUT',
   'INVALID_MESSAGE',
+  /** A call larger than the wire's limit (MAX_MESSAGE_BYTES): refused before it is sent. */
+  'MESSAGE_TOO_LARGE',
   'UNAUTHORIZED',
   'CONFLICT',
   'UNAVAILABLE',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { IpcMain, IpcMainEvent } from 'electron';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { IPC_CHANNELS, type OutpostBridge, type ServerMessage } from '../../protocol/api';
+import { IPC_CHANNELS, MAX_MESSAGE_BYTES, type OutpostBridge, type ServerMessage } from '../../protocol/api';
 import { createClient, type ApiClient } from '../../src-renderer/api/client';
 import { ipcTransport } from '../../src-renderer/api/ipc-transport';
 import { createWireClient } from '../../src-renderer/api/wire-client';
@@ -189,6 +189,21 @@ describe('one session for every transport', () => {
       await received(page, (m) => m.type === 'result');
       expect(page.inbox.map((m) => m.type)).toEqual(['protocol-error', 'protocol-error', 'result']);
     });
+  });
+
+  it("refuses a call over the wire's size limit at once, on both transports, instead of leaving it waiting", async () => {
+    const ws = await wsClient();
+    await withPage(async (page, bridge) => {
+      for (const api of [ws.api, createClient(ipcTransport(bridge))]) {
+        await expect(
+          api.call('settings.update', { terminalName: 'x'.repeat(MAX_MESSAGE_BYTES) }),
+        ).rejects.toMatchObject({ code: 'MESSAGE_TOO_LARGE' });
+        // The connection still serves the next call.
+        expect(await api.call('settings.get', {})).toHaveProperty('terminalName');
+      }
+      expect(page.inbox.some((m) => m.type === 'protocol-error')).toBe(false);
+    });
+    ws.socket.close();
   });
 
   it("ends a page's subscriptions when the window loads another page or is destroyed", async () => {

@@ -1,4 +1,4 @@
-import { ApiError, ServerMessage, type ClientMessage } from '../../protocol/api';
+import { ApiError, MAX_MESSAGE_BYTES, ServerMessage, type ClientMessage } from '../../protocol/api';
 import type { Transport } from './transport';
 
 interface Pending {
@@ -76,9 +76,17 @@ export function createWireClient(send: (message: ClientMessage) => void): WireCl
       call(method, input) {
         if (!connected) return Promise.reject(unavailable());
         const id = nextId++;
+        const message: ClientMessage = { type: 'call', id, method, input };
+        // The core answers an oversized message with a protocol-error that names no call: refused
+        // here instead, or the call would wait for ever.
+        if (new TextEncoder().encode(JSON.stringify(message)).length > MAX_MESSAGE_BYTES) {
+          return Promise.reject(
+            new ApiError('MESSAGE_TOO_LARGE', `A call of more than ${MAX_MESSAGE_BYTES} bytes is not sent.`),
+          );
+        }
         return new Promise((resolve, reject) => {
           pending.set(id, { resolve, reject });
-          send({ type: 'call', id, method, input });
+          send(message);
         });
       },
       subscribe(topic, input, onItem, onEnd) {

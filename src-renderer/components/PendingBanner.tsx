@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { useSubscription } from '../api/hooks';
-import { useMoney } from '../pos/format';
+import { useMoney } from '../features/pos/format';
 
 /** Across the app: sales not yet accepted by the server, for how much, and how long is left. */
 export function PendingBanner() {

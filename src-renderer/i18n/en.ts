@@ -429,6 +429,7 @@ export const en = {
     // Codes that had no text until #17 (the app showed the core's English message).
     UNKNOWN_METHOD: 'This version of the app does not know that action: restart the app.',
     INVALID_MESSAGE: 'The app sent a message it could not read: reload the page.',
+    MESSAGE_TOO_LARGE: 'That is too much to send at once (at most 1 MiB): send less.',
     UNAUTHORIZED: 'This window is not allowed to talk to the app: restart the app.',
     NOT_FOUND: 'That item no longer exists.',
     REJECTED: 'The server refused these sales.',

@@ -443,6 +443,7 @@ export const fr: Messages = {
     // Codes that had no text until #17 (the app showed the core's English message).
     UNKNOWN_METHOD: 'Cette version de l’application ne connaît pas cette action : redémarrez l’application.',
     INVALID_MESSAGE: 'L’application a envoyé un message illisible : rechargez la page.',
+    MESSAGE_TOO_LARGE: 'C’est trop à envoyer en une fois (1 Mio au plus) : envoyez moins.',
     UNAUTHORIZED: 'Cette fenêtre n’a pas le droit de parler à l’application : redémarrez l’application.',
     NOT_FOUND: 'Cet élément n’existe plus.',
     REJECTED: 'Le serveur a refusé ces ventes.',

@@ -1,4 +1,4 @@
-import { minorUnitExponent } from '../../protocol/money';
+import { minorUnitExponent } from '../../../protocol/money';
 
 /**
  * An amount typed in major units ("5000", "12,50", "1 250.5") as an exact count of minor units,

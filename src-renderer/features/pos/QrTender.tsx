@@ -2,9 +2,9 @@ import QRCode from 'qrcode';
 import { useId, useRef, useState, type KeyboardEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/hooks';
-import { CardDataFilter, isCardData } from '../../pos/card-data-filter';
-import { posErrorText, useMoney } from '../../pos/format';
-import { PAYMENT_QR_PREFIX, useHardwareEvents } from './useHardwareEvents';
+import { CardDataFilter, isCardData } from './card-data-filter';
+import { posErrorText, useMoney } from './format';
+import { PAYMENT_QR_PREFIX, useHardwareEvents } from '../hardware/useHardwareEvents';
 
 /** A customer's payment QR the core has verified: the only way a QR tender gets into the cart. */
 export interface QrPayment {

@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { ZReport } from '../../../protocol/api';
-import { useMoney } from '../../pos/format';
+import { useMoney } from './format';
 
 export function ZReportView({ report }: { report: ZReport }) {
   const { t, i18n } = useTranslation();

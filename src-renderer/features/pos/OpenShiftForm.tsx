@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/hooks';
-import { parseMajor, toMajorText } from '../../pos/money-input';
-import { posErrorText, useMoney } from '../../pos/format';
+import { parseMajor, toMajorText } from './money-input';
+import { posErrorText, useMoney } from './format';
 
 /** The float is typed in major units as people count it, and sent as exact minor units. */
 export function OpenShiftForm({ currency }: { currency: string }) {

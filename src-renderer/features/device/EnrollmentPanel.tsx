@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ApiError, DeviceStatus } from '../../protocol/api';
-import { useApi } from '../api/hooks';
-import { errorText } from '../i18n/error-text';
+import type { ApiError, DeviceStatus } from '../../../protocol/api';
+import { useApi } from '../../api/hooks';
+import { errorText } from '../../i18n/error-text';
 
 type Busy = 'code' | 'laptop' | 'checkin' | null;
 

@@ -1,11 +1,11 @@
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ApiError, LibraryItem, OpenedMaterial } from '../../protocol/api';
-import { useApi, useSubscription } from '../api/hooks';
-import { LibraryItemCard, type ItemAction } from '../components/library/LibraryItemCard';
-import { Viewer } from '../components/library/Viewer';
-import { useNow } from '../components/library/use-now';
-import { errorText } from '../i18n/error-text';
+import type { ApiError, LibraryItem, OpenedMaterial } from '../../../protocol/api';
+import { useApi, useSubscription } from '../../api/hooks';
+import { LibraryItemCard, type ItemAction } from './LibraryItemCard';
+import { Viewer } from './Viewer';
+import { useNow } from './use-now';
+import { errorText } from '../../i18n/error-text';
 import { formatTime } from '../pos/format';
 
 /** The student's materials: take, download, read offline, give back. */

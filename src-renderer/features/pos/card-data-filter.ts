@@ -1,4 +1,4 @@
-import { holdsCardData, startsCardData } from '../../protocol/card-data';
+import { holdsCardData, startsCardData } from '../../../protocol/card-data';
 
 /**
  * The till's search box is a keyboard-wedge reader's destination when no driver holds the device:

@@ -2,17 +2,17 @@ import { useEffect, useEffectEvent, useId, useRef, useState, type KeyboardEvent 
 import { useTranslation } from 'react-i18next';
 import type { CatalogEntry, SaleSummary, Shift, TenderInput, ZReport } from '../../../protocol/api';
 import { useApi } from '../../api/hooks';
-import { CardDataFilter, isCardData, searchableWhileTyping } from '../../pos/card-data-filter';
-import { addToCart, cartTotals, isBarcode, lineTotals, percentText, type CartItem } from '../../pos/cart';
-import { isOverridable, posErrorText, useMoney } from '../../pos/format';
-import { parseMajor, toMajorText } from '../../pos/money-input';
+import { CardDataFilter, isCardData, searchableWhileTyping } from './card-data-filter';
+import { addToCart, cartTotals, isBarcode, lineTotals, percentText, type CartItem } from './cart';
+import { isOverridable, posErrorText, useMoney } from './format';
+import { parseMajor, toMajorText } from './money-input';
 import { CardTender, NO_CARD, type CardFields } from './CardTender';
 import { CloseShiftForm } from './CloseShiftForm';
 import { ManagerDialog, type Override } from './ManagerDialog';
 import { Receipt } from './Receipt';
 import { RecentSales } from './RecentSales';
 import { QrTender, type QrPayment } from './QrTender';
-import { PAYMENT_QR_PREFIX, useHardwareEvents } from './useHardwareEvents';
+import { PAYMENT_QR_PREFIX, useHardwareEvents } from '../hardware/useHardwareEvents';
 
 /** An open shift: search or scan, cart, tenders, pay; the receipt; closing; recent sales. */
 export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZReport) => void }) {

@@ -2,8 +2,8 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ZReport } from '../../../protocol/api';
 import { useApi } from '../../api/hooks';
-import { posErrorText, useMoney } from '../../pos/format';
-import { parseMajor } from '../../pos/money-input';
+import { posErrorText, useMoney } from './format';
+import { parseMajor } from './money-input';
 
 export function CloseShiftForm({
   currency,

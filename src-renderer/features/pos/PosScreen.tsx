@@ -1,10 +1,10 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ZReport } from '../../protocol/api';
-import { useApi, useSubscription } from '../api/hooks';
-import { OpenShiftForm } from '../components/pos/OpenShiftForm';
-import { Till } from '../components/pos/Till';
-import { ZReportView } from '../components/pos/ZReportView';
+import type { ZReport } from '../../../protocol/api';
+import { useApi, useSubscription } from '../../api/hooks';
+import { OpenShiftForm } from './OpenShiftForm';
+import { Till } from './Till';
+import { ZReportView } from './ZReportView';
 
 /** The till: enrolled terminals with an open shift sell; otherwise it says what is missing. */
 export function PosScreen() {

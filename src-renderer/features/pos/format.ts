@@ -1,8 +1,8 @@
 import { useTranslation } from 'react-i18next';
 import type { TFunction } from 'i18next';
-import type { ApiError } from '../../protocol/api';
-import { formatMoney } from '../../protocol/money';
-import { errorText } from '../i18n/error-text';
+import type { ApiError } from '../../../protocol/api';
+import { formatMoney } from '../../../protocol/money';
+import { errorText } from '../../i18n/error-text';
 
 export type Money = (minor: number | bigint, currency: string) => string;
 

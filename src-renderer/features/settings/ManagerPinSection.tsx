@@ -2,7 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/hooks';
 import { errorText } from '../../i18n/error-text';
-import { toApiError } from '../../pos/format';
+import { toApiError } from '../pos/format';
 
 const PIN = /^\d{4,12}$/;
 const digits = (text: string) => text.replace(/\D/g, '').slice(0, 12);

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SaleSummary } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
-import { posErrorText, useMoney } from '../../pos/format';
+import { posErrorText, useMoney } from './format';
 
 type Action = { kind: 'refund' | 'void'; sale: SaleSummary };
 

@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { SaleSummary } from '../../../protocol/api';
-import { useMoney } from '../../pos/format';
-import { percentText } from '../../pos/cart';
+import { useMoney } from './format';
+import { percentText } from './cart';
 import { PrintedReceipt } from './PrintedReceipt';
 
 /** The core's answer, shown as the customer's receipt: what was recorded, not what the cart said. */

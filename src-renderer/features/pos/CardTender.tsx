@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { toMajorText } from '../../pos/money-input';
-import { useHardwareEvents } from './useHardwareEvents';
+import { toMajorText } from './money-input';
+import { useHardwareEvents } from '../hardware/useHardwareEvents';
 
 export interface CardFields {
   amount: string;

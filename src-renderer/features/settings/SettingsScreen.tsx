@@ -1,12 +1,12 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import { formatMoney, minorUnitExponent } from '../../protocol/money';
-import type { Settings } from '../../protocol/api';
-import { useApi, useSubscription } from '../api/hooks';
-import { EnrollmentPanel } from '../components/EnrollmentPanel';
-import { ManagerPinSection } from '../components/settings/ManagerPinSection';
-import { HardwareSection } from '../components/settings/HardwareSection';
-import { errorText } from '../i18n/error-text';
+import { formatMoney, minorUnitExponent } from '../../../protocol/money';
+import type { Settings } from '../../../protocol/api';
+import { useApi, useSubscription } from '../../api/hooks';
+import { EnrollmentPanel } from '../device/EnrollmentPanel';
+import { ManagerPinSection } from './ManagerPinSection';
+import { HardwareSection } from '../hardware/HardwareSection';
+import { errorText } from '../../i18n/error-text';
 
 export function SettingsScreen() {
   const { t, i18n } = useTranslation();

@@ -1,5 +1,5 @@
-import type { CatalogEntry } from '../../protocol/api';
-import { lineAmounts, type LineAmounts, type PricedLine } from '../../protocol/tax';
+import type { CatalogEntry } from '../../../protocol/api';
+import { lineAmounts, type LineAmounts, type PricedLine } from '../../../protocol/tax';
 
 /**
  * The cart as the cashier builds it, and its totals computed with the core's own line arithmetic

@@ -1,8 +1,8 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { SyncStatus } from '../../protocol/api';
-import { useApi, useSubscription } from '../api/hooks';
-import { errorText } from '../i18n/error-text';
+import type { SyncStatus } from '../../../protocol/api';
+import { useApi, useSubscription } from '../../api/hooks';
+import { errorText } from '../../i18n/error-text';
 import { formatTime } from '../pos/format';
 
 const COUNTS = ['pending', 'pushed', 'accepted', 'review', 'quarantined', 'reconciled', 'rejected'] as const;

@@ -10,7 +10,7 @@ import type {
 } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
 import { errorText } from '../../i18n/error-text';
-import { useHardwareEvents } from '../pos/useHardwareEvents';
+import { useHardwareEvents } from './useHardwareEvents';
 import { WedgeFields } from './WedgeFields';
 
 const ROLES: readonly HardwareRole[] = ['cardReader', 'scanner', 'printer'];
