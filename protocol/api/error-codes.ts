@@ -64,6 +64,7 @@ export const ERROR_CODES = [
   'VOID_NOT_ALLOWED',
   'QR_NOT_VERIFIED',
   'QR_ALREADY_USED',
+  'QR_ISSUERS_UNVERIFIED',
   // Payment QR codes (protocol/qr)
   'QR_INVALID',
   'QR_SIGNATURE',

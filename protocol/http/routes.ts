@@ -58,7 +58,8 @@ import {
   ReviewListResponse,
 } from './payments';
 import { Policy, PolicyInput, PolicyList } from './policies';
-import { IssuerKey, IssuerKeyInput, IssuerKeyList } from '../qr/formats';
+import { IssuerKey, IssuerKeyInput } from '../qr/formats';
+import { IssuerListAnswer } from '../qr/issuer-list';
 
 /**
  * Who may call a route:
@@ -530,9 +531,9 @@ export const ROUTES = {
     path: '/offline/qr/issuers',
     auth: 'device',
     summary:
-      'The active payment issuer keys, for terminals to verify customer payment QR codes offline. Only a POS terminal of a tenant may ask (a laptop: 403 DEVICE_NOT_TERMINAL).',
+      'Query `request_nonce` (fresh per request). The active payment issuer keys, for terminals to verify customer payment QR codes offline, and `statement`: the server’s signature over them for this device and `request_nonce` (`answer_sha256` = issuerListSha256 of the keys, docs/protocol.md "Payment QR codes"); a till keeps a list only when it verifies. Only a POS terminal of a tenant may ask (a laptop: 403 DEVICE_NOT_TERMINAL).',
     status: 200,
-    response: IssuerKeyList,
+    response: IssuerListAnswer,
     errors: [...signed, P.DEVICE_NOT_TERMINAL],
   },
   healthFull: {

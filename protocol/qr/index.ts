@@ -3,3 +3,4 @@ export * from './errors';
 export * from './formats';
 export * from './request';
 export * from './token';
+export * from './issuer-list';

@@ -43,10 +43,11 @@ describe('payment issuer keys', () => {
     const second = { issuer_id: 'orange', key_id: 'k1', name: 'Orange Money', public_key: key() };
     await s.call('POST', '/offline/qr/issuers', { token: admin, body: second });
 
-    expect((await list()).body).toEqual({ issuers: [second, body] });
+    // Beside them the server's statement (what a till checks them by: test/integration/pos-qr-issuers.test.ts).
+    expect((await list()).body).toEqual({ issuers: [second, body], statement: expect.any(Object) });
     // Withdrawn: no longer handed to terminals.
     await s.call('POST', '/offline/qr/issuers', { token: admin, body: { ...second, active: false } });
-    expect((await list()).body).toEqual({ issuers: [body] });
+    expect((await list()).body).toEqual({ issuers: [body], statement: expect.any(Object) });
 
     const audit = await s.pool.query<{ action: string; target_id: string }>(
       "SELECT action, target_id FROM offline_audit_logs WHERE target_type = 'qr_issuer_key' ORDER BY id",

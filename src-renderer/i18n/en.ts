@@ -337,6 +337,8 @@ export const en = {
     // QR tender at capture (helper H2)
     QR_NOT_VERIFIED: 'This QR payment was not verified at this till: scan the customer’s payment QR code.',
     QR_ALREADY_USED: 'This payment QR code has already paid another sale.',
+    QR_ISSUERS_UNVERIFIED:
+      'The payment issuers’ keys from the network could not be verified (it may not be your company’s server): they were ignored, and the till checks QR codes with the keys it had.',
     SERVER_URL_NOT_HTTPS:
       'The server address must start with https://. Plain http:// is only allowed for this computer (localhost, 127.0.0.1).',
     UNAVAILABLE: 'The server cannot be reached. Check the network and the server address.',

@@ -344,6 +344,8 @@ export const fr: Messages = {
     QR_NOT_VERIFIED:
       'Ce paiement QR n’a pas été vérifié à cette caisse : scannez le QR code de paiement du client.',
     QR_ALREADY_USED: 'Ce QR code de paiement a déjà réglé une autre vente.',
+    QR_ISSUERS_UNVERIFIED:
+      'Les clés des émetteurs de paiement reçues du réseau n’ont pas pu être vérifiées (ce n’est peut-être pas le serveur de votre société) : elles sont ignorées, la caisse contrôle les QR codes avec les clés qu’elle avait.',
     SERVER_URL_NOT_HTTPS:
       'L’adresse du serveur doit commencer par https://. http:// n’est permis que pour cet ordinateur (localhost, 127.0.0.1).',
     UNAVAILABLE: 'Le serveur est injoignable. Vérifiez le réseau et l’adresse du serveur.',

@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 export type Tamper = (exchange: {
   method: string;
   path: string;
+  /** The request's query (a request_nonce a proxy would copy into a statement of its own). */
+  query: URLSearchParams;
   request: unknown;
   answer: unknown;
 }) => { status?: number; body: unknown } | null;
@@ -43,7 +45,7 @@ export async function startTamperingProxy(target: string): Promise<TamperingProx
           ...(body.length ? { body } : {}),
         });
         const text = await upstream.text();
-        const path = new URL(req.url ?? '/', target).pathname;
+        const { pathname: path, searchParams: query } = new URL(req.url ?? '/', target);
         let answer: unknown = text;
         try {
           answer = JSON.parse(text);
@@ -52,7 +54,7 @@ export async function startTamperingProxy(target: string): Promise<TamperingProx
         }
         proxy.answers.push({ path, body: answer });
         const request = body.length ? (JSON.parse(body.toString()) as unknown) : undefined;
-        const changed = proxy.tamper?.({ method: req.method ?? 'GET', path, request, answer }) ?? null;
+        const changed = proxy.tamper?.({ method: req.method ?? 'GET', path, query, request, answer }) ?? null;
         const status = changed ? (changed.status ?? upstream.status) : upstream.status;
         const out = changed ? JSON.stringify(changed.body) : text;
         res.writeHead(status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });

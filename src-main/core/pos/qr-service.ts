@@ -1,6 +1,7 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import type { RxCollection } from 'rxdb';
 import { ApiError } from '../../../protocol/api';
+import { newRequestNonce } from '../../../protocol/licence';
 import {
   createPaymentRequest,
   decodeSigned,
@@ -10,9 +11,11 @@ import {
   verifyPaymentToken,
   type IssuerKey,
 } from '../../../protocol/qr';
+import { IssuerListAnswer } from '../../../protocol/qr/issuer-list';
 import type { DeviceIdentity } from '../device/identity';
 import type { EnrollmentRecord } from '../device/enrollment-store';
 import { callRoute } from '../net/route-client';
+import { checkIssuerListStatement } from './qr-issuer-statement';
 import type { AuditDoc, SettingDoc } from '../store/schemas/index';
 import {
   NONCE_PREFIX,
@@ -40,6 +43,8 @@ export interface QrDeps {
   settings: RxCollection<SettingDoc>;
   audit: RxCollection<AuditDoc>;
   identity: () => Promise<DeviceIdentity>;
+  /** The server key the issuer list's statement must verify against (trust/server-key.ts). */
+  serverKey: () => Promise<KeyObject>;
   enrollment: () => EnrollmentRecord;
   currency: () => string;
   serverUrl: () => string;
@@ -120,13 +125,31 @@ export class QrService {
     return parsed.success ? parsed.data.issuers : [];
   }
 
-  /** Pulls the issuer keys from the server and keeps them; answers what is kept. */
+  /**
+   * Pulls the issuer keys from the server and keeps them; answers what is kept. Kept only when the
+   * server's statement for this request covers them (qr-issuer-statement.ts): otherwise the keys
+   * kept before stay, the refusal is audited and thrown (QR_ISSUERS_UNVERIFIED), and the sync
+   * round that asked shows it in the sync status.
+   */
   async refreshIssuers(): Promise<IssuerKey[]> {
     this.requirePos();
     const identity = await this.deps.identity();
+    const requestNonce = newRequestNonce();
     const answer = await callRoute(this.deps.serverUrl(), 'listQrIssuers', {
+      query: new URLSearchParams({ request_nonce: requestNonce }),
       device: { deviceId: identity.deviceId, key: identity.signingKey },
+      response: IssuerListAnswer,
     });
+    try {
+      checkIssuerListStatement(answer, {
+        serverKey: await this.deps.serverKey(),
+        deviceId: identity.deviceId,
+        requestNonce,
+      });
+    } catch (error) {
+      if (error instanceof ApiError) await this.audit('qr.issuers.refused', { message: error.message });
+      throw error;
+    }
     await this.deps.settings.upsert({
       key: ISSUERS_KEY,
       value: JSON.stringify({ issuers: answer.issuers }),

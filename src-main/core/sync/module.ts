@@ -14,6 +14,8 @@ export const syncModule: CoreModule<'sync'> = {
       reachability,
       serverUrl: () => settings.current.serverUrl,
       serverKey,
+      // Issuer keys for payment QR codes, kept for verifying them offline; a refusal shows here.
+      afterPull: () => need('qr').refreshIssuers(),
       ...(config.sync ? { options: config.sync } : {}),
     });
     await sync.start();

@@ -54,6 +54,8 @@ export interface SyncDeps {
   serverUrl: () => string;
   /** The server signing key the pull's signed policy and time must verify against (trust/server-key.ts). */
   serverKey: () => Promise<KeyObject>;
+  /** Run after each successful pull (the QR issuer keys); its failure is the round's, in the status. */
+  afterPull?: () => Promise<unknown>;
   options?: SyncOptions;
 }
 
@@ -221,6 +223,7 @@ export class SyncService {
     if (this.stopped) return;
     try {
       await this.pull();
+      if (!this.stopped) await this.deps.afterPull?.();
     } catch (error) {
       failure ??= describe(error);
     }
