@@ -65,6 +65,7 @@ export const ERROR_CODES = [
   'QR_NOT_VERIFIED',
   'QR_ALREADY_USED',
   'QR_ISSUERS_UNVERIFIED',
+  'REFUND_NEEDS_MANAGER',
   // Payment QR codes (protocol/qr)
   'QR_INVALID',
   'QR_SIGNATURE',

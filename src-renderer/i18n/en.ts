@@ -377,6 +377,8 @@ export const en = {
     SALE_INVALID: 'The sale cannot be recorded: it failed the till’s checks.',
     SALE_LEGACY: 'This sale was recorded before sales were signed.',
     REFUND_INVALID: 'Only a sale can be refunded or voided, not a refund or a void.',
+    REFUND_NEEDS_MANAGER:
+      'This sale was not paid in cash: giving it back in cash needs a manager’s approval.',
     REFUND_TOO_LARGE: 'Nothing (or not that much) is left to refund on that sale.',
     VOID_NOT_ALLOWED:
       'This sale can no longer be voided (another shift, or already refunded): refund it instead.',

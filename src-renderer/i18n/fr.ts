@@ -387,6 +387,8 @@ export const fr: Messages = {
     SALE_LEGACY: 'Cette vente a été enregistrée avant la signature des ventes.',
     REFUND_INVALID:
       'Seule une vente peut être remboursée ou annulée, pas un remboursement ni une annulation.',
+    REFUND_NEEDS_MANAGER:
+      'Cette vente n’a pas été payée en espèces : la rembourser en espèces demande l’accord d’un responsable.',
     REFUND_TOO_LARGE: 'Il ne reste rien (ou pas autant) à rembourser sur cette vente.',
     VOID_NOT_ALLOWED:
       'Cette vente ne peut plus être annulée (autre session de caisse, ou déjà remboursée) : remboursez-la.',

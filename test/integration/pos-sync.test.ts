@@ -16,6 +16,7 @@ import type { Policy } from '../../protocol/http/policies';
 import { pullAnswerSha256, pushAnswerSha256, type CatalogItem } from '../../protocol/http/payments';
 import { generateEd25519, publicKeyPem } from '../../protocol/crypto';
 import { signServerStatement } from '../../protocol/licence';
+import { issuerListSha256 } from '../../protocol/qr/issuer-list';
 /**
  * The terminal's payments core end to end: real core, OS keychain (Secret Service) and encrypted
  * store; sync against a stand-in server that opens bundles with the real protocol code.
@@ -209,6 +210,21 @@ class StubPaymentsServer {
         ...page,
       });
     }
+    // No payment issuers here; signed like the real server's list, or the round would report it.
+    if (url.pathname === '/offline/qr/issuers' && req.method === 'GET')
+      return this.json(res, 200, {
+        issuers: [],
+        statement: signServerStatement(
+          { privateKey: STUB_SIGNING.privateKey, kid: 'stub' },
+          {
+            device_id: String(req.headers['x-outpost-device']),
+            request_nonce: url.searchParams.get('request_nonce'),
+            server_time: new Date().toISOString(),
+            licences: [],
+            answer_sha256: issuerListSha256([]),
+          },
+        ),
+      });
     if (url.pathname !== '/offline/push' || req.method !== 'POST')
       return this.json(res, 404, { error: { code: 'NOT_FOUND', message: 'no' } });
     const envelope = JSON.parse(body) as { bundle_id: string };

@@ -21,6 +21,7 @@ import { enforceLimits, enrollmentRefusal, policyRefusal, utcDayStart, type Limi
 import type { ManagerPins } from './manager-pin';
 import { claimQrTenders, markQrTenders } from './qr-verifications';
 import { apportionRefund, voidTenders } from './refund';
+import { requireManagerForCashBack } from './refund-tender';
 import { SerialQueue } from './serial';
 import {
   computeLine,
@@ -344,6 +345,7 @@ export class PosService {
         return t;
       });
       const { tenders } = settleTenders(total, back);
+      requireManagerForCashBack(sale, later, tenders, input.override !== undefined);
       const override = input.override
         ? await this.authorize(input.override, ['APPROVAL_REQUIRED'])
         : undefined;
