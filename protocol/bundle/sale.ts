@@ -32,6 +32,17 @@ export const QrDetails = z.strictObject({
   payer_ref: text(128),
   // The issuer's signature is the QR's identity for reuse checks: canonical, so one QR has one spelling.
   signature: base64urlText({ min: 1, max: 512 }).optional(),
+  /**
+   * The customer's payment QR exactly as the till verified it (`OUTPOST1:<payload>.<signature>`,
+   * docs/protocol.md "Payment QR codes"): the server verifies it again against its registered issuer
+   * keys (issue #16). Absent from tills before that check: such a sale is held for review. Named
+   * `text`, not `token`: card-data rules treat a `token` as a card processor's.
+   */
+  text: z
+    .string()
+    .max(2048)
+    .regex(/^OUTPOST1:[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/, 'a payment QR, OUTPOST1:<payload>.<signature>')
+    .optional(),
 });
 
 export const Tender = z

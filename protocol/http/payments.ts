@@ -41,6 +41,13 @@ export const ScoreReason = z.object({
     'REFUND_MISMATCH',
     /** A customer payment QR (by its issuer signature) that already paid another sale. */
     'DUPLICATE_QR',
+    /**
+     * A QR tender whose QR does not verify against the server's issuer keys, or is not the QR the
+     * tender names (amount, currency, payer, signature), or was issued after the sale: quarantine.
+     */
+    'QR_TOKEN_INVALID',
+    /** A QR tender without the QR to verify (a till before the check), or its key since withdrawn: review. */
+    'QR_UNVERIFIED',
     /** A sale above the policy's approval_threshold that carries no manager override. */
     'APPROVAL_MISSING',
   ]),

@@ -36,11 +36,12 @@ export interface TokenCheck {
 }
 
 /**
- * Verifies a customer's payment QR before its tender is accepted, cheapest refusals first but the
- * signature before anything that depends on the content: unknown issuer, signature, expiry, amount,
- * replay. Throws QrError; answers the verified token.
+ * The issuer's word, checked: decodes a customer's payment QR, finds its issuer key among `issuers`
+ * and verifies the signature over the bytes received. Throws QR_INVALID, QR_ISSUER_UNKNOWN or
+ * QR_SIGNATURE; answers the token. The terminal (verifyPaymentToken) and the server, checking a
+ * pushed sale's QR tender (server/payments/qr-tokens.ts), both start here.
  */
-export function verifyPaymentToken(text: string, check: TokenCheck): PaymentToken {
+export function verifyTokenSignature(text: string, issuers: readonly IssuerKey[]): PaymentToken {
   const decoded = decodeSigned(text);
   const kind = (decoded.json as { t?: unknown } | null)?.t;
   if (kind === 'req')
@@ -49,7 +50,7 @@ export function verifyPaymentToken(text: string, check: TokenCheck): PaymentToke
   if (!parsed.success) throw new QrError('QR_INVALID', 'This QR code is not a payment.');
   const token = parsed.data;
 
-  const key = check.issuers.find((k) => k.issuer_id === token.issuer_id && k.key_id === token.key_id);
+  const key = issuers.find((k) => k.issuer_id === token.issuer_id && k.key_id === token.key_id);
   if (!key)
     throw new QrError(
       'QR_ISSUER_UNKNOWN',
@@ -67,6 +68,16 @@ export function verifyPaymentToken(text: string, check: TokenCheck): PaymentToke
   }
   if (!signatureValid(decoded, publicKey))
     throw new QrError('QR_SIGNATURE', 'The payment QR code’s signature does not match its issuer.');
+  return token;
+}
+
+/**
+ * Verifies a customer's payment QR before its tender is accepted, cheapest refusals first but the
+ * signature before anything that depends on the content: unknown issuer, signature, expiry, amount,
+ * replay. Throws QrError; answers the verified token.
+ */
+export function verifyPaymentToken(text: string, check: TokenCheck): PaymentToken {
+  const token = verifyTokenSignature(text, check.issuers);
 
   const created = Date.parse(token.created_at);
   const expires = Date.parse(token.expires_at);

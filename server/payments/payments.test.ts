@@ -6,7 +6,15 @@ import type { ServerStatement } from '../../protocol/licence';
 import { signed, startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../testing/harness';
 import { runOnce } from '../worker/reconcile';
 import { checkLedger, type LedgerTransaction } from './ledger';
-import { bundleWith, enrollTerminal, push, resign, SN_POLICY, type Terminal } from './test-support';
+import {
+  bundleWith,
+  enrollTerminal,
+  push,
+  registerTestWallet,
+  resign,
+  SN_POLICY,
+  type Terminal,
+} from './test-support';
 
 let s: TestServer;
 let admin: string;
@@ -16,6 +24,8 @@ beforeAll(async () => {
   s = await startTestServer();
   admin = (await s.user('pay-admin@example.com', ['pay_admin'])).token;
   ops = (await s.user('ops@example.com', ['ops'])).token;
+  // The QR tenders of the sales below are this wallet's payments, verified by the server.
+  await registerTestWallet(s, admin);
   const policies = [
     SN_POLICY,
     { ...SN_POLICY, country: 'ML', enabled: false },

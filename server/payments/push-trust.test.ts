@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signed, startTestServer, type TestServer } from '../testing/harness';
 import { runOnce } from '../worker/reconcile';
-import { enrollTerminal, newDevice, push, SN_POLICY, Terminal } from './test-support';
+import { enrollTerminal, newDevice, push, registerTestWallet, SN_POLICY, Terminal } from './test-support';
 
 /**
  * Attack tests of issue #16, item 3 and the server half of item 4: each pushes a genuinely signed,
@@ -16,6 +16,8 @@ let admin: string;
 beforeAll(async () => {
   s = await startTestServer();
   admin = (await s.user('pay-admin@example.com', ['pay_admin'])).token;
+  // The QR tenders of the sales below are this wallet's payments, verified by the server.
+  await registerTestWallet(s, admin);
   const res = await s.call('POST', '/offline/policies', { token: admin, body: SN_POLICY });
   expect(res.status).toBe(200);
 });

@@ -17,6 +17,7 @@ import { prepareBundle, type PreparedBundle } from './prepare';
 import { DeviceKeyError, devicePublicKey } from './device-keys';
 import { openPool } from './open-pool';
 import { checkRefunds } from './refunds';
+import { checkQrTokens } from './qr-tokens';
 import { claimQrUses } from './qr-uses';
 import { checkTransition, rescore, withOrigin, withoutOrigin, type StoredReason } from './bundle-states';
 import { scoreFacts } from './score';
@@ -326,6 +327,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     ? await checkRefunds(client, opened.sales, locked)
     : { unknownOriginal: null, mismatch: null };
   const qrReuse = opened.sales ? await claimQrUses(client, opened.sales) : null;
+  const qrTokens = opened.sales ? await checkQrTokens(client, opened.sales) : undefined;
 
   const banded = scoreFacts(opened.facts, {
     policy,
@@ -343,6 +345,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     invalidSales: opened.invalidSales,
     refunds,
     qrReuse,
+    ...(qrTokens ? { qrTokens } : {}),
   });
   // The gap against what the server holds is recorded as such: a later push that fills it clears
   // this reason (resolveGap), and nothing else does.

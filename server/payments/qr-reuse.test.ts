@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/harness';
-import { enrollTerminal, push, SN_POLICY } from './test-support';
+import { enrollTerminal, push, qrTenderOf, registerTestWallet, SN_POLICY, walletQr } from './test-support';
 
 let s: TestServer;
 let admin: string;
@@ -10,12 +9,14 @@ beforeAll(async () => {
   s = await startTestServer();
   admin = (await s.user('qr-reuse-admin@example.com', ['pay_admin'])).token;
   expect((await s.call('POST', '/offline/policies', { token: admin, body: SN_POLICY })).status).toBe(200);
+  await registerTestWallet(s, admin);
 });
 afterAll(async () => {
   await s?.close();
 });
 
-const signature = () => randomBytes(64).toString('base64url');
+/** A genuine customer QR for the test sales' total (1 180): the server verifies it, then claims it. */
+const signature = () => walletQr(1180);
 const codes = (body: { reasons: { code: string }[] }) => body.reasons.map((r) => r.code);
 
 describe('a customer payment QR pays one sale, across terminals', () => {
@@ -24,21 +25,21 @@ describe('a customer payment QR pays one sale, across terminals', () => {
     const a = await enrollTerminal(s, admin);
     const b = await enrollTerminal(s, admin);
 
-    const first = await push(s, await a.bundle([a.sale({ tender: 'qr', qrSignature: shared })]));
+    const first = await push(s, await a.bundle([a.sale({ tender: 'qr', qrText: shared })]));
     expect(first.status).toBe(200);
     expect(first.body.status).toBe('accepted');
     expect(codes(first.body)).not.toContain('DUPLICATE_QR');
 
-    const other = await push(s, await b.bundle([b.sale({ tender: 'qr', qrSignature: signature() })]));
+    const other = await push(s, await b.bundle([b.sale({ tender: 'qr', qrText: signature() })]));
     expect(other.body.status).toBe('accepted');
 
-    const again = await push(s, await b.bundle([b.sale({ tender: 'qr', qrSignature: shared })]));
+    const again = await push(s, await b.bundle([b.sale({ tender: 'qr', qrText: shared })]));
     expect(again.status).toBe(200);
     expect(codes(again.body)).toContain('DUPLICATE_QR');
     expect(again.body.status).toBe('quarantined');
 
     // Delivering the first bundle again is the same answer, not a reuse of its own QR.
-    const envelope = await a.bundle([a.sale({ tender: 'qr', qrSignature: signature() })]);
+    const envelope = await a.bundle([a.sale({ tender: 'qr', qrText: signature() })]);
     expect((await push(s, envelope)).body.status).toBe('accepted');
     const redelivered = await push(s, envelope);
     expect(redelivered.body.duplicate).toBe(true);
@@ -48,10 +49,7 @@ describe('a customer payment QR pays one sale, across terminals', () => {
   it('the same QR twice inside one bundle is flagged', async () => {
     const t = await enrollTerminal(s, admin);
     const twice = signature();
-    const sales = [
-      t.sale({ tender: 'qr', qrSignature: twice }),
-      t.sale({ tender: 'qr', qrSignature: twice }),
-    ];
+    const sales = [t.sale({ tender: 'qr', qrText: twice }), t.sale({ tender: 'qr', qrText: twice })];
     const res = await push(s, await t.bundle(sales));
     expect(codes(res.body)).toContain('DUPLICATE_QR');
   });
@@ -59,13 +57,15 @@ describe('a customer payment QR pays one sale, across terminals', () => {
   it('a rejected push does not claim its QRs', async () => {
     const t = await enrollTerminal(s, admin);
     const qr = signature();
-    const envelope = await t.bundle([t.sale({ tender: 'qr', qrSignature: qr })]);
+    const envelope = await t.bundle([t.sale({ tender: 'qr', qrText: qr })]);
     const tampered = {
       ...envelope,
       signature: envelope.signature.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')),
     };
     expect((await push(s, tampered)).status).toBe(401);
-    const { rows } = await s.pool.query('SELECT 1 FROM offline_qr_uses WHERE signature = $1', [qr]);
+    const { rows } = await s.pool.query('SELECT 1 FROM offline_qr_uses WHERE signature = $1', [
+      qrTenderOf(qr).signature,
+    ]);
     expect(rows).toHaveLength(0);
     expect((await push(s, envelope)).body.status).toBe('accepted');
   });

@@ -15,7 +15,10 @@ import type { BundleStatus, Policy, ScoreReason } from '../../protocol/http';
  * - overrides on sales at or under the threshold add 0.02 each, uncapped: no number of them keeps a
  *   bundle under the review band;
  * - quarantine (> 0.35): an amount over the policy's maximum, a chain break, an invalid sale, a
- *   refund or void that does not fit its original (more than remains, other currency or tenant);
+ *   refund or void that does not fit its original (more than remains, other currency or tenant),
+ *   a QR reused or one the server's issuer keys do not verify (QR_TOKEN_INVALID);
+ * - review also: a QR tender without the QR to verify (a till from before the server checked) or
+ *   whose key was withdrawn since (QR_UNVERIFIED);
  * - review also: a refund or void of a sale the server does not hold (yet: another terminal of the
  *   tenant may not have pushed it);
  * - accepted unless combined: amounts near the limit, mild velocity, repeated cards, a few overrides.
@@ -37,6 +40,8 @@ export const WEIGHTS = {
   REFUND_UNKNOWN_ORIGINAL: 0.2,
   REFUND_MISMATCH: 0.4,
   DUPLICATE_QR: 0.4,
+  QR_TOKEN_INVALID: 0.4,
+  QR_UNVERIFIED: 0.2,
   APPROVAL_MISSING: 0.2,
 } as const;
 
@@ -71,6 +76,8 @@ export interface ScoreContext {
   refunds?: { unknownOriginal: string | null; mismatch: string | null };
   /** Customer QRs that already paid another sale (server/payments/qr-uses.ts); absent: none. */
   qrReuse?: string | null;
+  /** QR tenders the server could not verify (server/payments/qr-tokens.ts); absent: none. */
+  qrTokens?: { unverified: string | null; invalid: string | null };
 }
 
 export interface Score {
@@ -299,6 +306,8 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
     add('REFUND_UNKNOWN_ORIGINAL', WEIGHTS.REFUND_UNKNOWN_ORIGINAL, ctx.refunds.unknownOriginal);
   if (ctx.refunds?.mismatch) add('REFUND_MISMATCH', WEIGHTS.REFUND_MISMATCH, ctx.refunds.mismatch);
   if (ctx.qrReuse) add('DUPLICATE_QR', WEIGHTS.DUPLICATE_QR, ctx.qrReuse);
+  if (ctx.qrTokens?.invalid) add('QR_TOKEN_INVALID', WEIGHTS.QR_TOKEN_INVALID, ctx.qrTokens.invalid);
+  if (ctx.qrTokens?.unverified) add('QR_UNVERIFIED', WEIGHTS.QR_UNVERIFIED, ctx.qrTokens.unverified);
 
   const score = combine(reasons);
   return { score, reasons, status: statusFor(score) };

@@ -10,9 +10,10 @@ import {
   type BundleEnvelope,
   type Sale,
 } from '../../protocol/bundle';
-import { canonicalBytes, publicKeyPem, signCanonical } from '../../protocol/crypto';
+import { canonicalBytes, publicKeyPem, publicKeyRaw, signCanonical } from '../../protocol/crypto';
 import { beginSeal } from '../../protocol/hpke';
 import type { PolicyInput, PushResponse } from '../../protocol/http';
+import { decodeSigned, issuePaymentToken, PaymentToken } from '../../protocol/qr';
 import type { TestDevice, TestServer } from '../testing/harness';
 
 let devices = 0;
@@ -44,6 +45,48 @@ export const SN_POLICY: PolicyInput = {
   enabled: true,
 };
 
+/** A wallet whose key registerTestWallet registers: QR tenders of Terminal.sale are its payments. */
+export const TEST_WALLET = { issuer_id: 'test-wallet', key_id: 'k1', ...generateKeyPairSync('ed25519') };
+
+/** Registers TEST_WALLET's key (pay_admin), so the server verifies the QR tenders tests push. */
+export async function registerTestWallet(s: Pick<TestServer, 'call'>, adminToken: string): Promise<void> {
+  const res = await s.call('POST', '/offline/qr/issuers', {
+    token: adminToken,
+    body: {
+      issuer_id: TEST_WALLET.issuer_id,
+      key_id: TEST_WALLET.key_id,
+      name: 'Test wallet',
+      public_key: publicKeyRaw(TEST_WALLET.publicKey).toString('base64url'),
+    },
+  });
+  if (res.status !== 200) throw new Error(`issuer registration failed: ${res.text}`);
+}
+
+/** A customer payment QR of TEST_WALLET, as a till scans it. */
+export function walletQr(amountMinor: number, now = Date.now()): string {
+  return issuePaymentToken(
+    {
+      issuer_id: TEST_WALLET.issuer_id,
+      key_id: TEST_WALLET.key_id,
+      payer_ref: `wallet-${randomUUID()}`,
+      amount_minor: amountMinor,
+      currency: 'XOF',
+      now,
+    },
+    TEST_WALLET.privateKey,
+  );
+}
+
+/** A sale's QR tender details for this QR: its payer, its signature and the QR itself. */
+export function qrTenderOf(text: string): { payer_ref: string; signature: string; text: string } {
+  const decoded = decodeSigned(text);
+  return {
+    payer_ref: PaymentToken.parse(decoded.json).payer_ref,
+    signature: decoded.signature.toString('base64url'),
+    text,
+  };
+}
+
 export interface SaleSpec {
   kind?: Sale['kind'];
   original_sale_id?: string;
@@ -53,8 +96,11 @@ export interface SaleSpec {
   tender?: 'cash' | 'card' | 'qr';
   createdAt?: Date;
   cardToken?: string;
-  /** The issuer's signature of the customer's payment QR (qr tenders only). */
-  qrSignature?: string;
+  /**
+   * The customer's payment QR (qr tenders only); default a fresh one of TEST_WALLET for the total,
+   * issued a minute before the sale.
+   */
+  qrText?: string;
   override?: boolean;
   /** Taken while the terminal was online (default: offline). */
   online?: boolean;
@@ -118,7 +164,9 @@ export class Terminal {
             : {
                 type: 'qr',
                 amount_minor: total,
-                qr: { payer_ref: 'wallet-77', ...(spec.qrSignature ? { signature: spec.qrSignature } : {}) },
+                qr: qrTenderOf(
+                  spec.qrText ?? walletQr(total, (spec.createdAt ?? new Date()).getTime() - 60_000),
+                ),
               },
       ],
       total_minor: total,

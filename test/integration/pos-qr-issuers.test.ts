@@ -147,3 +147,20 @@ describe('a proxy rewriting the QR issuer keys', () => {
     expect((await syncNow()).lastErrorCode).toBeNull();
   });
 });
+
+describe('a QR sale reaching the server', () => {
+  it('carries the QR, which the server verifies: a genuine one is accepted', async () => {
+    await call('pos.shift.open', { floatMinor: 0 });
+    const { verificationId } = (await call('pos.qr.verify', { text: qr(wave, 'k1'), dueMinor: 40_000 })) as {
+      verificationId: string;
+    };
+    await call('pos.sale.capture', {
+      lines: [{ sku: 'rice-25kg', name: 'Riz 25 kg', qty: 1, unitPriceMinor: 40_000, taxRateBp: 0 }],
+      tenders: [{ type: 'qr', amountMinor: 40_000, verificationId }],
+    });
+    expect(await syncNow()).toMatchObject({
+      lastErrorCode: null,
+      counts: { accepted: 1, review: 0, quarantined: 0 },
+    });
+  });
+});

@@ -279,13 +279,18 @@ describe('the QR tender of a sale', () => {
       }),
     ).resolves.toMatchObject({ totalMinor: 1180 });
 
-    // The signed sale carries the issuer's signature of the token, which names that exact QR.
+    // The signed sale carries the issuer's signature of the token, which names that exact QR, and
+    // the QR itself, for the server to verify again.
     const stored = await withDatabase(async (db) => {
       const doc = await db.rx.collections.sales.findOne(sale.saleId).exec();
       return JSON.parse(doc!.record!) as Sale;
     });
     expect(stored.tenders).toEqual([
-      { type: 'qr', amount_minor: 1180, qr: { payer_ref: 'wave:tx-77', signature: signatureOf(text) } },
+      {
+        type: 'qr',
+        amount_minor: 1180,
+        qr: { payer_ref: 'wave:tx-77', signature: signatureOf(text), text },
+      },
     ]);
   });
 

@@ -269,6 +269,7 @@ export class PosService {
           amountMinor: t.amountMinor,
           payerRef: verified.payerRef,
           signature: verified.signature,
+          ...(verified.token ? { token: verified.token } : {}),
         };
       });
       const { tenders } = settleTenders(total, settle);

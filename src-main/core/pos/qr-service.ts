@@ -243,6 +243,7 @@ export class QrService {
         amountMinor: token.amount_minor,
         currency: token.currency,
         signature: decodeSigned(text).signature.toString('base64url'),
+        token: text.trim(),
       };
       await this.deps.settings.insert({
         key: verificationKey(verificationId),

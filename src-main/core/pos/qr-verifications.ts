@@ -26,6 +26,8 @@ export const QrVerification = z.object({
   currency: z.string(),
   /** The issuer's Ed25519 signature of the token, base64url: names this exact token on the server. */
   signature: z.string(),
+  /** The QR as verified, carried on the sale for the server to verify again; absent in older records. */
+  token: z.string().optional(),
   saleId: z.string().optional(),
 });
 export type QrVerification = z.infer<typeof QrVerification>;

@@ -17,9 +17,12 @@ type CashOrCard =
 /** As the API takes it: a QR tender names a verification of `pos.qr.verify`. */
 export type TenderInputValue = CashOrCard | { type: 'qr'; amountMinor: number; verificationId: string };
 
-/** A QR tender once its verification is found: the payer and the issuer's signature of the token. */
+/**
+ * A QR tender once its verification is found: the payer, the issuer's signature of the token and
+ * the token itself (for the server to verify; absent for a verification an older version kept).
+ */
 export type SettleTender =
-  CashOrCard | { type: 'qr'; amountMinor: number; payerRef: string; signature: string };
+  CashOrCard | { type: 'qr'; amountMinor: number; payerRef: string; signature: string; token?: string };
 
 export { divRoundHalfUp };
 
@@ -107,7 +110,7 @@ export function settleTenders(totalMinor: number, inputs: readonly SettleTender[
         return {
           type: 'qr',
           amount_minor: t.amountMinor,
-          qr: { payer_ref: t.payerRef, signature: t.signature },
+          qr: { payer_ref: t.payerRef, signature: t.signature, ...(t.token ? { text: t.token } : {}) },
         };
     }
   });

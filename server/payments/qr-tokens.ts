@@ -1,0 +1,72 @@
+import type { Sale } from '../../protocol/bundle';
+import {
+  decodeSigned,
+  QR_CLOCK_SKEW_MS,
+  QrError,
+  verifyTokenSignature,
+  type IssuerKey,
+} from '../../protocol/qr';
+import type { Queryable } from '../db/tx';
+
+/**
+ * A pushed sale's QR tender, verified by the server itself (issue #16, M1 of the sixth review): a
+ * till's word that a wallet paid is not enough, since a till can be fooled or written by someone
+ * else. The sale carries the customer's QR as the till verified it (`qr.text`); the server checks
+ * it against the issuer keys registered here (qr_issuer_keys) and against the tender it pays.
+ *
+ * What it finds is scored, not refused (the payments seed: a bundle is stored and SIRA bands it):
+ * - `invalid` (quarantine): the QR does not verify (unknown key, bad signature, malformed), or it
+ *   is not the one the tender names (amount, currency, payer, signature), or it was issued after
+ *   the sale;
+ * - `unverified` (review): the tender carries no QR (a till from before this check: its sale is
+ *   stored and waits for a person, never a 5xx or a refusal), or its key has since been withdrawn.
+ * Only sales count, as for reuse (qr-uses.ts): a void or refund repeats its original's tender.
+ */
+export interface QrTokenFindings {
+  unverified: string | null;
+  invalid: string | null;
+}
+
+const summary = (findings: string[]) =>
+  findings.length === 0 ? null : `${findings.length} QR tender(s): ${findings.join('; ')}`;
+
+export async function checkQrTokens(db: Queryable, sales: readonly Sale[]): Promise<QrTokenFindings> {
+  const tenders = sales.flatMap((sale) =>
+    sale.kind !== 'sale' ? [] : sale.tenders.flatMap((t) => (t.qr ? [{ sale, tender: t, qr: t.qr }] : [])),
+  );
+  if (tenders.length === 0) return { unverified: null, invalid: null };
+  // Withdrawn keys too: a QR a till verified before the withdrawal reached it is genuine, but held.
+  const { rows } = await db.query<IssuerKey & { active: boolean }>(
+    'SELECT issuer_id, key_id, name, public_key, active FROM qr_issuer_keys',
+  );
+  const unverified: string[] = [];
+  const invalid: string[] = [];
+  for (const { sale, tender, qr } of tenders) {
+    const id = sale.sale_id;
+    if (qr.text === undefined) {
+      unverified.push(`sale ${id} carries no QR to verify`);
+      continue;
+    }
+    let token;
+    try {
+      token = verifyTokenSignature(qr.text, rows);
+    } catch (error) {
+      if (!(error instanceof QrError)) throw error;
+      invalid.push(`sale ${id}: ${error.code}`);
+      continue;
+    }
+    const mismatch = [
+      token.amount_minor !== tender.amount_minor && 'amount',
+      token.currency !== sale.currency && 'currency',
+      token.payer_ref !== qr.payer_ref && 'payer',
+      decodeSigned(qr.text).signature.toString('base64url') !== qr.signature && 'signature',
+    ].filter((m): m is string => m !== false);
+    if (mismatch.length > 0)
+      invalid.push(`sale ${id}: the QR's ${mismatch.join(', ')} differ from the tender`);
+    else if (Date.parse(token.created_at) > Date.parse(sale.created_at) + QR_CLOCK_SKEW_MS)
+      invalid.push(`sale ${id}: the QR was issued after the sale`);
+    else if (!rows.some((k) => k.issuer_id === token.issuer_id && k.key_id === token.key_id && k.active))
+      unverified.push(`sale ${id}: key ${token.issuer_id}/${token.key_id} was withdrawn`);
+  }
+  return { unverified: summary(unverified), invalid: summary(invalid) };
+}
