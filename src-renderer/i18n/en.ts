@@ -376,6 +376,8 @@ export const en = {
     SALE_LEGACY: 'This sale was recorded before sales were signed.',
     REFUND_INVALID: 'Only a sale can be refunded or voided, not a refund or a void.',
     REFUND_TOO_LARGE: 'Nothing (or not that much) is left to refund on that sale.',
+    REFUND_TENDER_NOT_ORIGINAL: 'A refund goes back the way the sale was paid, up to what was paid that way.',
+    SHIFT_NOT_CLOSED: 'That shift is not closed on this terminal.',
     VOID_NOT_ALLOWED:
       'This sale can no longer be voided (another shift, or already refunded): refund it instead.',
     SEQUENCE_GAP: 'Sales are missing from this till’s chain: contact support.',

@@ -386,6 +386,9 @@ export const fr: Messages = {
     REFUND_INVALID:
       'Seule une vente peut être remboursée ou annulée, pas un remboursement ni une annulation.',
     REFUND_TOO_LARGE: 'Il ne reste rien (ou pas autant) à rembourser sur cette vente.',
+    REFUND_TENDER_NOT_ORIGINAL:
+      'Un remboursement se rend par le moyen de paiement de la vente, sans dépasser ce qui a été payé ainsi.',
+    SHIFT_NOT_CLOSED: 'Cette caisse n’a pas été clôturée sur ce terminal.',
     VOID_NOT_ALLOWED:
       'Cette vente ne peut plus être annulée (autre session de caisse, ou déjà remboursée) : remboursez-la.',
     SEQUENCE_GAP: 'Des ventes manquent dans la chaîne de cette caisse : contactez l’assistance.',

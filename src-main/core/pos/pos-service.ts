@@ -21,6 +21,7 @@ import { enforceLimits, enrollmentRefusal, policyRefusal, utcDayStart, type Limi
 import type { ManagerPins } from './manager-pin';
 import { claimQrTenders, markQrTenders } from './qr-verifications';
 import { apportionRefund, voidTenders } from './refund';
+import { refundTenders } from './refund-tenders';
 import { SerialQueue } from './serial';
 import {
   computeLine,
@@ -336,13 +337,7 @@ export class PosService {
         input.lines,
       );
       const total = sumTotals(lines);
-      const given = input.tenders ?? [{ type: 'cash', amountMinor: total }];
-      const back: SettleTender[] = given.map((t) => {
-        // A customer's QR pays; it cannot receive. Money goes back as cash or to a card.
-        if (t.type === 'qr')
-          throw new ApiError('TENDER_INVALID', 'Give a refund back in cash or to a card, not by QR.');
-        return t;
-      });
+      const back: SettleTender[] = refundTenders(sale, later, total, input.tenders);
       const { tenders } = settleTenders(total, back);
       const override = input.override
         ? await this.authorize(input.override, ['APPROVAL_REQUIRED'])
