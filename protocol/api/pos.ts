@@ -232,6 +232,16 @@ export const posApi = {
       input: z.strictObject({ saleId: z.uuid(), copy: z.number().int().min(1).max(99).default(1) }),
       output: PrintOutcome,
     },
+    /**
+     * Prints another copy of a recorded sale's receipt (from recent sales), marked as a copy: the
+     * next copy number that has not printed, so each press prints exactly one more.
+     */
+    'pos.receipt.reprint': { input: z.strictObject({ saleId: z.uuid() }), output: PrintOutcome },
+    /** Prints a closed shift's Z-report; refusals as pos.receipt.print, and SHIFT_NOT_CLOSED. */
+    'pos.zreport.print': {
+      input: z.strictObject({ shiftId: z.uuid(), copy: z.number().int().min(1).max(99).default(1) }),
+      output: PrintOutcome,
+    },
     /** The on-screen receipt: drawn from the same description the printer gets. */
     'pos.receipt.preview': { input: z.strictObject({ saleId: z.uuid() }), output: ReceiptPicture },
   },

@@ -39,18 +39,19 @@ function columns(left: string, right: string, width: number): string {
 export function layoutReceipt(r: Receipt): PrintedElement[] {
   const out: PrintedElement[] = [];
   const w = r.columns;
+  const money = (minor: number) => formatAmount(minor, r.currency, r.locale);
   r.header.forEach((line, i) => out.push(text(line, { align: 'center', bold: i === 0, double: i === 0 })));
   out.push(text('-'.repeat(w)));
   for (const item of r.items) {
-    const total = formatAmount(item.qty * item.unitPrice, r.currency);
+    const total = money(item.qty * item.unitPrice);
     out.push(text(columns(item.qty === 1 ? item.name : `${item.qty} x ${item.name}`, total, w)));
   }
   out.push(text('-'.repeat(w)));
   for (const t of r.totals) {
-    const line = columns(t.label, formatAmount(t.amount, r.currency), t.emphasis ? Math.floor(w / 2) : w);
+    const line = columns(t.label, money(t.amount), t.emphasis ? Math.floor(w / 2) : w);
     out.push(text(line, { bold: t.emphasis, double: t.emphasis }));
   }
-  for (const t of r.tenders) out.push(text(columns(t.label, formatAmount(t.amount, r.currency), w)));
+  for (const t of r.tenders) out.push(text(columns(t.label, money(t.amount), w)));
   if (r.footer.length) out.push(text(''));
   r.footer.forEach((line) => out.push(text(line, { align: 'center' })));
   if (r.qr) out.push({ kind: 'qr', data: r.qr });

@@ -73,6 +73,8 @@ function fakeHandlers(overrides: Partial<ApiHandlers['commands']> = {}) {
       'hardware.demo.lastPrint': unused,
       'pos.receipt.print': unused,
       'pos.receipt.preview': unused,
+      'pos.receipt.reprint': unused,
+      'pos.zreport.print': unused,
       ...overrides,
     },
     subscriptions: {

@@ -207,6 +207,11 @@ export class HardwareService {
     }
   }
 
+  /** Whether a job completed (printed), as the job log remembers across restarts. */
+  hasPrinted(jobId: string): boolean {
+    return this.jobs.has(jobId);
+  }
+
   /** The preview of a receipt: the same description the printer gets, drawn as SVG. */
   preview(receipt: ReceiptInput): ReceiptPicture {
     const { svg } = renderReceipt(receipt);
