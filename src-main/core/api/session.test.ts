@@ -49,6 +49,7 @@ function fakeHandlers(overrides: Partial<ApiHandlers['commands']> = {}) {
       'pos.sale.capture': unused,
       'pos.sale.refund': unused,
       'pos.sale.void': unused,
+      'pos.sale.refundQuote': unused,
       'pos.shift.open': unused,
       'pos.shift.close': unused,
       'pos.managerPin.set': unused,

@@ -241,9 +241,14 @@ export class HardwareService {
     return this.nextEvent(['scan', 'scan-discarded'], () => demo.scan(text, aim));
   }
 
-  demoLastPrint(): { jobId: string | null; picture: ReceiptPicture | null } {
-    this.requireDemo();
-    return { jobId: this.lastPrint?.jobId ?? null, picture: this.lastPrint?.picture ?? null };
+  demoLastPrint(): { jobId: string | null; picture: ReceiptPicture | null; jobs: number; bytes: number } {
+    const { printer } = this.requireDemo();
+    return {
+      jobId: this.lastPrint?.jobId ?? null,
+      picture: this.lastPrint?.picture ?? null,
+      jobs: printer.printed.filter((e) => e.kind === 'cut').length,
+      bytes: printer.bytesReceived,
+    };
   }
 
   async close(): Promise<void> {

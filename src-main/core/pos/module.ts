@@ -46,6 +46,7 @@ export const posModule: CoreModule<'pos'> = {
           refuseCardDataInSale(input);
           return pos.refund(input);
         },
+        'pos.sale.refundQuote': (input) => pos.quoteRefund(input),
         'pos.sale.void': async (input) => {
           refuseCardDataInSale(input);
           return pos.void(input);

@@ -5,6 +5,7 @@ import {
   ApiError,
   type CatalogEntry,
   type PendingBanner,
+  type RefundQuote,
   type SaleSummary,
   type Shift,
   type ZReport,
@@ -20,7 +21,8 @@ import type { AuditDoc, CatalogItemDoc, SaleDoc, SettingDoc, ShiftDoc } from '..
 import { enforceLimits, enrollmentRefusal, policyRefusal, utcDayStart, type LimitCode } from './limits';
 import type { ManagerPins } from './manager-pin';
 import { claimQrTenders, markQrTenders } from './qr-verifications';
-import { apportionRefund, voidTenders } from './refund';
+import { apportionRefund, voidTenders, type RefundWanted } from './refund';
+import { refundQuote } from './refund-quote';
 import { refundTenders } from './refund-tenders';
 import { SerialQueue } from './serial';
 import {
@@ -360,6 +362,19 @@ export class PosService {
       );
       this.deps.onRecorded?.();
       return summarize(written);
+    });
+  }
+
+  /** What `refund` would give back for these lines, and what is left per line; records nothing (#18). */
+  quoteRefund(input: { originalSaleId: string; lines?: RefundWanted[] }): Promise<RefundQuote> {
+    return this.queue.run(async () => {
+      const { doc, sale, later } = await this.original(input.originalSaleId);
+      return refundQuote(
+        sale,
+        doc.lines.map((l) => l.taxRate),
+        later,
+        input.lines,
+      );
     });
   }
 

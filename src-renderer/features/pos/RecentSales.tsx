@@ -3,10 +3,17 @@ import { useTranslation } from 'react-i18next';
 import type { SaleSummary } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
 import { posErrorText, useMoney } from './format';
+import { PrintedReceipt } from './PrintedReceipt';
+import { fullyRefunded } from '../refunds/refunded';
+import { RefundForm } from '../refunds/RefundForm';
+import { ReprintButton } from '../refunds/ReprintButton';
 
 type Action = { kind: 'refund' | 'void'; sale: SaleSummary };
 
-/** The terminal's last sales with where each stands, and refunds and voids of whole sales. */
+/**
+ * The terminal's last sales with where each stands: refunds by line and quantity (their receipt
+ * prints), voids of whole sales, and a reprint of any receipt.
+ */
 export function RecentSales() {
   const { t, i18n } = useTranslation();
   const api = useApi();
@@ -16,32 +23,35 @@ export function RecentSales() {
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string }>();
+  const [refundPrinted, setRefundPrinted] = useState<string | null>(null);
   const sales = value?.sales ?? [];
   const voided = new Set(sales.filter((s) => s.kind === 'void').map((s) => s.originalSaleId));
 
+  const refunded = (done: SaleSummary) => {
+    setAction(null);
+    setRefundPrinted(done.saleId);
+    setMessage({
+      kind: 'ok',
+      text: t('pos.refunded', { seq: done.seq, amount: money(done.totalMinor, done.currency) }),
+    });
+  };
   const start = (next: Action) => {
     setAction(next);
+    setRefundPrinted(null);
     setReason('');
     setMessage(undefined);
   };
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (!action) return;
+    if (action?.kind !== 'void') return;
     setBusy(true);
     setMessage(undefined);
     try {
-      const input = { originalSaleId: action.sale.saleId, reason: reason.trim() };
-      const done =
-        action.kind === 'refund'
-          ? await api.call('pos.sale.refund', input)
-          : await api.call('pos.sale.void', input);
-      setMessage({
-        kind: 'ok',
-        text:
-          action.kind === 'refund'
-            ? t('pos.refunded', { seq: done.seq, amount: money(done.totalMinor, done.currency) })
-            : t('pos.voided', { seq: done.seq }),
+      const done = await api.call('pos.sale.void', {
+        originalSaleId: action.sale.saleId,
+        reason: reason.trim(),
       });
+      setMessage({ kind: 'ok', text: t('pos.voided', { seq: done.seq }) });
       setAction(null);
     } catch (caught) {
       setMessage({ kind: 'error', text: posErrorText(t, caught, money, action.sale.currency) });
@@ -61,22 +71,28 @@ export function RecentSales() {
           {message.text}
         </p>
       )}
-      {action && (
+      {refundPrinted && (
+        <section aria-label={t('receipts.refundReceipt')}>
+          <PrintedReceipt saleId={refundPrinted} autoPrint />
+        </section>
+      )}
+      {action?.kind === 'refund' && (
+        <RefundForm sale={action.sale} onDone={refunded} onCancel={() => setAction(null)} />
+      )}
+      {action?.kind === 'void' && (
         <form
           className="settings-form inline-form"
           aria-labelledby="action-heading"
           onSubmit={(e) => void submit(e)}
         >
-          <h3 id="action-heading">
-            {t(action.kind === 'refund' ? 'pos.refundOf' : 'pos.voidOf', { seq: action.sale.seq })}
-          </h3>
+          <h3 id="action-heading">{t('pos.voidOf', { seq: action.sale.seq })}</h3>
           <label>
             {t('pos.reason')}
             <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} autoFocus />
           </label>
           <div className="row">
             <button type="submit" disabled={busy || !reason.trim()}>
-              {t(action.kind === 'refund' ? 'pos.confirmRefund' : 'pos.confirmVoid')}
+              {t('pos.confirmVoid')}
             </button>
             <button type="button" className="secondary" onClick={() => setAction(null)}>
               {t('pos.cancel')}
@@ -109,26 +125,35 @@ export function RecentSales() {
                   {t(`saleStatus.${s.status}`)}
                 </td>
                 <td>
-                  {s.kind === 'sale' && !voided.has(s.saleId) && (
-                    <div className="row">
-                      <button
-                        type="button"
-                        className="secondary"
-                        aria-label={t('pos.refundOf', { seq: s.seq })}
-                        onClick={() => start({ kind: 'refund', sale: s })}
-                      >
-                        {t('pos.refund')}
-                      </button>
-                      <button
-                        type="button"
-                        className="secondary"
-                        aria-label={t('pos.voidOf', { seq: s.seq })}
-                        onClick={() => start({ kind: 'void', sale: s })}
-                      >
-                        {t('pos.void')}
-                      </button>
-                    </div>
-                  )}
+                  <div className="row">
+                    <ReprintButton
+                      sale={s}
+                      onOutcome={(text, ok) => setMessage({ kind: ok ? 'ok' : 'error', text })}
+                    />
+                    {s.kind === 'sale' && !voided.has(s.saleId) && fullyRefunded(s, sales) && (
+                      <span className="hint">{t('receipts.fullyRefunded')}</span>
+                    )}
+                    {s.kind === 'sale' && !voided.has(s.saleId) && !fullyRefunded(s, sales) && (
+                      <>
+                        <button
+                          type="button"
+                          className="secondary"
+                          aria-label={t('pos.refundOf', { seq: s.seq })}
+                          onClick={() => start({ kind: 'refund', sale: s })}
+                        >
+                          {t('pos.refund')}
+                        </button>
+                        <button
+                          type="button"
+                          className="secondary"
+                          aria-label={t('pos.voidOf', { seq: s.seq })}
+                          onClick={() => start({ kind: 'void', sale: s })}
+                        >
+                          {t('pos.void')}
+                        </button>
+                      </>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}
