@@ -557,7 +557,7 @@ export const en = {
     printZ: 'Print the Z-report',
     shopHeader: 'Receipt header',
     shopName: 'Shop name',
-    shopAddress: 'Address (one line per line)',
+    shopAddress: 'Shop address',
     shopTaxId: 'Tax ID',
   },
   errors: {

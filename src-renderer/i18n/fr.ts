@@ -581,7 +581,7 @@ export const fr: Messages = {
     printZ: 'Imprimer le rapport Z',
     shopHeader: 'En-tête du ticket',
     shopName: 'Nom de la boutique',
-    shopAddress: 'Adresse (une ligne par ligne)',
+    shopAddress: 'Adresse de la boutique',
     shopTaxId: 'N° de TVA / identifiant fiscal',
   },
   errors: {

@@ -38,7 +38,7 @@ const SALE: SaleSummary = {
 const SHOP = {
   terminalName: 'Caisse 1',
   shopName: 'Boulangerie Awa',
-  shopAddress: '12 rue des Lilas\n75011 Paris',
+  shopAddress: 'Boulangerie du marché couvert, 12 rue des Lilas, 75011 Paris',
   shopTaxId: 'FR40303265045',
   timeZone: 'UTC',
 };
@@ -50,7 +50,8 @@ describe('receipts on paper (#18)', () => {
     const lines = paper(saleReceipt(SALE, { ...SHOP, locale: 'fr' }));
     expect(lines.slice(0, 7)).toEqual([
       'Boulangerie Awa',
-      '12 rue des Lilas',
+      // 61 characters on 48 columns: wrapped at a space, never cut inside a word.
+      'Boulangerie du marché couvert, 12 rue des Lilas,',
       '75011 Paris',
       'N° TVA FR40303265045',
       'Caisse 1',

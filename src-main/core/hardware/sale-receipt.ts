@@ -85,16 +85,12 @@ export function receiptTime(iso: string, options: ReceiptContext): string {
   );
 }
 
-/** The shop's name, address lines and tax id as set in Settings, then the till's name. */
+/** The shop's name, address and tax id as set in Settings, then the till's name (long lines wrap on paper). */
 export function shopHeader(options: ReceiptContext): string[] {
   const w = WORDS[options.locale];
-  const address = (options.shopAddress ?? '')
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
   return [
     ...(options.shopName ? [options.shopName] : []),
-    ...address,
+    ...(options.shopAddress ? [options.shopAddress] : []),
     ...(options.shopTaxId ? [`${w.taxId} ${options.shopTaxId}`] : []),
     options.terminalName,
   ];

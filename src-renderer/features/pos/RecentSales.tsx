@@ -1,11 +1,12 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SaleSummary } from '../../../protocol/api';
-import { useApi, useSubscription } from '../../api/hooks';
-import { posErrorText, useMoney } from './format';
+import { useSubscription } from '../../api/hooks';
+import { useMoney } from './format';
 import { PrintedReceipt } from './PrintedReceipt';
 import { fullyRefunded } from '../refunds/refunded';
 import { RefundForm } from '../refunds/RefundForm';
+import { VoidForm } from '../refunds/VoidForm';
 import { ReprintButton } from '../refunds/ReprintButton';
 
 type Action = { kind: 'refund' | 'void'; sale: SaleSummary };
@@ -16,12 +17,9 @@ type Action = { kind: 'refund' | 'void'; sale: SaleSummary };
  */
 export function RecentSales() {
   const { t, i18n } = useTranslation();
-  const api = useApi();
   const money = useMoney();
   const { value } = useSubscription('pos.sales.recent');
   const [action, setAction] = useState<Action | null>(null);
-  const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string }>();
   const [refundPrinted, setRefundPrinted] = useState<string | null>(null);
   const sales = value?.sales ?? [];
@@ -38,28 +36,8 @@ export function RecentSales() {
   const start = (next: Action) => {
     setAction(next);
     setRefundPrinted(null);
-    setReason('');
     setMessage(undefined);
   };
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (action?.kind !== 'void') return;
-    setBusy(true);
-    setMessage(undefined);
-    try {
-      const done = await api.call('pos.sale.void', {
-        originalSaleId: action.sale.saleId,
-        reason: reason.trim(),
-      });
-      setMessage({ kind: 'ok', text: t('pos.voided', { seq: done.seq }) });
-      setAction(null);
-    } catch (caught) {
-      setMessage({ kind: 'error', text: posErrorText(t, caught, money, action.sale.currency) });
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
     <section aria-labelledby="recent-heading" className="recent">
       <h2 id="recent-heading">{t('pos.recent')}</h2>
@@ -80,25 +58,14 @@ export function RecentSales() {
         <RefundForm sale={action.sale} onDone={refunded} onCancel={() => setAction(null)} />
       )}
       {action?.kind === 'void' && (
-        <form
-          className="settings-form inline-form"
-          aria-labelledby="action-heading"
-          onSubmit={(e) => void submit(e)}
-        >
-          <h3 id="action-heading">{t('pos.voidOf', { seq: action.sale.seq })}</h3>
-          <label>
-            {t('pos.reason')}
-            <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} autoFocus />
-          </label>
-          <div className="row">
-            <button type="submit" disabled={busy || !reason.trim()}>
-              {t('pos.confirmVoid')}
-            </button>
-            <button type="button" className="secondary" onClick={() => setAction(null)}>
-              {t('pos.cancel')}
-            </button>
-          </div>
-        </form>
+        <VoidForm
+          sale={action.sale}
+          onDone={(done) => {
+            setAction(null);
+            setMessage({ kind: 'ok', text: t('pos.voided', { seq: done.seq }) });
+          }}
+          onCancel={() => setAction(null)}
+        />
       )}
       {sales.length === 0 ? (
         <p className="empty">{t('pos.recentEmpty')}</p>

@@ -116,7 +116,7 @@ export function SettingsScreen() {
             </label>
             <label>
               {t('receipts.shopAddress')}
-              <textarea {...field('shopAddress')} maxLength={200} rows={3} />
+              <input {...field('shopAddress')} maxLength={200} />
             </label>
             <label>
               {t('receipts.shopTaxId')}
