@@ -2,8 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi, useSubscription } from '../../api/hooks';
 import { errorText } from '../../i18n/error-text';
-
-type State = { kind: 'printing' | 'printed' | 'already-printed' } | { kind: 'failed'; reason: string };
+import { PrintStatus, type PrintState } from './PrintStatus';
 
 /**
  * The closed shift's Z-report on paper (#18): printed once when a printer is chosen, and on demand.
@@ -14,7 +13,7 @@ export function ZReportPrint({ shiftId }: { shiftId: string }) {
   const api = useApi();
   const { value: hardware } = useSubscription('hardware.status');
   const printerChosen = Boolean(hardware?.roles.find((r) => r.role === 'printer')?.deviceId);
-  const [state, setState] = useState<State>();
+  const [state, setState] = useState<PrintState>();
   const printed = useRef(false);
 
   const run = () => {
@@ -36,24 +35,7 @@ export function ZReportPrint({ shiftId }: { shiftId: string }) {
       <button type="button" className="secondary" onClick={run} disabled={state?.kind === 'printing'}>
         {t('receipts.printZ')}
       </button>
-      {state && (
-        <p
-          role={state.kind === 'failed' ? 'alert' : 'status'}
-          className={state.kind === 'failed' ? 'error-message' : 'hint'}
-          data-testid="z-print"
-          data-state={state.kind}
-        >
-          {state.kind === 'failed'
-            ? t('hardware.printFailed', { reason: state.reason })
-            : t(
-                state.kind === 'printing'
-                  ? 'hardware.printing'
-                  : state.kind === 'printed'
-                    ? 'hardware.printed'
-                    : 'hardware.alreadyPrinted',
-              )}
-        </p>
-      )}
+      {state && <PrintStatus state={state} testId="z-print" />}
     </div>
   );
 }

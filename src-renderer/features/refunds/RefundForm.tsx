@@ -2,7 +2,8 @@ import { useEffect, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { RefundQuote, SaleSummary } from '../../../protocol/api';
 import { useApi } from '../../api/hooks';
-import { posErrorText, useMoney } from '../pos/format';
+import { useMoney } from '../pos/format';
+import { ActionFooter, useSaleAction } from './sale-action';
 
 /** Quantities per SKU, summed over the lines that hold it, without the zeros: what the core takes. */
 function wanted(left: RefundQuote['left'], qty: readonly number[]): { sku: string; qty: number }[] {
@@ -32,8 +33,7 @@ export function RefundForm({
   const [qty, setQty] = useState<number[]>([]);
   const [quote, setQuote] = useState<{ key: string; quote: RefundQuote }>();
   const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, setError, run } = useSaleAction(onDone);
   const lines = left ? wanted(left, qty) : [];
   const key = JSON.stringify(lines);
 
@@ -46,7 +46,7 @@ export function RefundForm({
     return () => {
       live = false;
     };
-  }, [api, sale.saleId]);
+  }, [api, sale.saleId, setError]);
 
   useEffect(() => {
     const asked = JSON.parse(key) as { sku: string; qty: number }[];
@@ -59,23 +59,15 @@ export function RefundForm({
     return () => {
       live = false;
     };
-  }, [api, sale.saleId, key]);
+  }, [api, sale.saleId, key, setError]);
 
   const shown = lines.length > 0 && quote?.key === key ? quote.quote : undefined;
-  const submit = async (event: FormEvent) => {
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!shown || !reason.trim()) return;
-    setBusy(true);
-    setError(undefined);
-    try {
-      onDone(
-        await api.call('pos.sale.refund', { originalSaleId: sale.saleId, lines, reason: reason.trim() }),
-      );
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
+    void run(() =>
+      api.call('pos.sale.refund', { originalSaleId: sale.saleId, lines, reason: reason.trim() }),
+    );
   };
 
   return (
@@ -83,7 +75,7 @@ export function RefundForm({
       className="settings-form inline-form"
       aria-labelledby="refund-heading"
       data-testid="refund-form"
-      onSubmit={(e) => void submit(e)}
+      onSubmit={submit}
     >
       <h3 id="refund-heading">{t('pos.refundOf', { seq: sale.seq })}</h3>
       <p className="hint">{t('receipts.refundHint')}</p>
@@ -133,21 +125,17 @@ export function RefundForm({
           </ul>
         </div>
       )}
-      {error !== undefined && (
-        <p role="alert" className="error-message">
-          {posErrorText(t, error, money, sale.currency)}
-        </p>
-      )}
-      <div className="row">
-        <button type="submit" disabled={busy || !shown || !reason.trim()}>
-          {shown
+      <ActionFooter
+        error={error}
+        currency={sale.currency}
+        confirm={
+          shown
             ? t('receipts.confirmRefund', { amount: money(shown.totalMinor, shown.currency) })
-            : t('pos.refund')}
-        </button>
-        <button type="button" className="secondary" onClick={onCancel}>
-          {t('pos.cancel')}
-        </button>
-      </div>
+            : t('pos.refund')
+        }
+        disabled={busy || !shown || !reason.trim()}
+        onCancel={onCancel}
+      />
     </form>
   );
 }
