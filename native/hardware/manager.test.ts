@@ -218,6 +218,34 @@ describe('HardwareManager', () => {
     expect(m.status('printer').state).toBe('disconnected');
   });
 
+  it('nine receipts in a row on the demo printer: nine jobs printed, the printer still there after each', async () => {
+    const { m } = setup();
+    await m.setDemo(true);
+    const sim = m.demo!.printer;
+    const receipt = (n: number) => ({
+      currency: 'XOF',
+      header: ['Boutique Awa'],
+      items: [{ name: `Pain ${n}`, qty: 1, unitPrice: 150 }],
+      totals: [{ label: 'TOTAL', amount: 150 }],
+      qr: `outpost-receipt:${n}`,
+    });
+    const sizes: number[] = [];
+    for (let n = 1; n <= 9; n++) {
+      const before = sim.bytesReceived;
+      expect(await m.print(`sale:${n}:1`, receipt(n))).toEqual({ jobId: `sale:${n}:1`, status: 'printed' });
+      sizes.push(sim.bytesReceived - before);
+      // The till prints only while the printer role names a device: losing it stopped every later receipt.
+      expect(m.status('printer')).toMatchObject({ state: 'connected', deviceId: 'demo:printer' });
+    }
+    expect(sim.printed.filter((e) => e.kind === 'cut')).toHaveLength(9);
+    expect(sim.printed.filter((e) => e.kind === 'qr').map((e) => e.kind === 'qr' && e.data)).toEqual(
+      [1, 2, 3, 4, 5, 6, 7, 8, 9].map((n) => `outpost-receipt:${n}`),
+    );
+    // Byte-exact: the same receipt shape each time, so every job after the first is the first's size.
+    expect(new Set(sizes).size).toBe(1);
+    expect(sim.unknownCommands).toEqual([]);
+  });
+
   it('a choice made in demo mode keeps the simulators and applies when demo mode ends', async () => {
     const { m, hid, swipes } = setup();
     const reader = hidDevice(0x0801, 0x0011, '/dev/hidraw3', 0xff00, 0x01, 'MT1');

@@ -207,7 +207,7 @@ export class HardwareManager {
         () => this.hidPos,
       );
       this.printer = new PrinterDriver(this.demoHardware.printer, this.options.completedJobs);
-      for (const role of ROLES) this.setStatus(role, 'connected', 'demo', undefined, `demo:${role}`);
+      for (const role of ROLES) this.setStatus(role, 'connected', 'demo');
       return;
     }
     this.demoHardware = undefined;
@@ -339,7 +339,9 @@ export class HardwareManager {
     msg?: string,
     deviceId?: string,
   ): void {
-    const id = deviceId ?? this.selected[role]?.deviceId;
+    // In demo mode the role's device is its simulator, whatever Settings chose: a status without it
+    // read as "no printer" after the first print, and the till stopped printing receipts.
+    const id = deviceId ?? (this.demoHardware ? `demo:${role}` : this.selected[role]?.deviceId);
     const status: RoleStatus = {
       role,
       state,

@@ -179,7 +179,13 @@ export const hardwareApi = {
     /** Demo only: what the simulated printer received for its last job, redrawn from the ESC/POS bytes. */
     'hardware.demo.lastPrint': {
       input: Empty,
-      output: z.object({ jobId: z.string().nullable(), picture: ReceiptPicture.nullable() }),
+      output: z.object({
+        jobId: z.string().nullable(),
+        picture: ReceiptPicture.nullable(),
+        /** Jobs the demo printer cut since demo hardware came on, and every byte it was sent (#18). */
+        jobs: z.number().int().min(0),
+        bytes: z.number().int().min(0),
+      }),
     },
   },
   subscriptions: {

@@ -84,6 +84,32 @@ export const SaleRefundInput = z.strictObject({
   override: ManagerOverride.optional(),
 });
 
+/** What a refund would give back (#18), before the cashier confirms it; nothing is recorded. */
+export const RefundQuoteInput = z.strictObject({
+  originalSaleId: z.uuid(),
+  /** As pos.sale.refund: all that is left when absent. */
+  lines: SaleRefundInput.shape.lines,
+});
+export const RefundQuote = z.object({
+  currency: z.string(),
+  /** Each line of the original sale with the quantity still refundable (0: fully refunded). */
+  left: z.array(
+    z.object({ sku: z.string(), name: z.string(), qty: z.number().int(), unitPriceMinor: Minor }),
+  ),
+  totalMinor: Minor,
+  taxMinor: Minor,
+  /** Where the money goes back: the cards that paid first, then cash. */
+  tenders: z.array(
+    z.object({
+      type: z.enum(['cash', 'card']),
+      amountMinor: Minor,
+      brand: z.string().nullable(),
+      last4: z.string().nullable(),
+    }),
+  ),
+});
+export type RefundQuote = z.infer<typeof RefundQuote>;
+
 export const SaleVoidInput = z.strictObject({ originalSaleId: z.uuid(), reason: Text(500) });
 
 /** Where a sale stands with the server. */
@@ -217,6 +243,8 @@ export const posApi = {
     'pos.sale.capture': { input: SaleCaptureInput, output: SaleSummary },
     'pos.sale.refund': { input: SaleRefundInput, output: SaleSummary },
     'pos.sale.void': { input: SaleVoidInput, output: SaleSummary },
+    /** The amount and tenders a refund would give back, and what is left per line; records nothing. */
+    'pos.sale.refundQuote': { input: RefundQuoteInput, output: RefundQuote },
     'pos.shift.open': { input: z.strictObject({ floatMinor: Minor }), output: Shift },
     'pos.shift.close': { input: z.strictObject({ countedCashMinor: Minor }), output: ZReport },
     'pos.managerPin.set': {
@@ -230,6 +258,16 @@ export const posApi = {
      */
     'pos.receipt.print': {
       input: z.strictObject({ saleId: z.uuid(), copy: z.number().int().min(1).max(99).default(1) }),
+      output: PrintOutcome,
+    },
+    /**
+     * Prints another copy of a recorded sale's receipt (from recent sales), marked as a copy: the
+     * next copy number that has not printed, so each press prints exactly one more.
+     */
+    'pos.receipt.reprint': { input: z.strictObject({ saleId: z.uuid() }), output: PrintOutcome },
+    /** Prints a closed shift's Z-report; refusals as pos.receipt.print, and SHIFT_NOT_CLOSED. */
+    'pos.zreport.print': {
+      input: z.strictObject({ shiftId: z.uuid(), copy: z.number().int().min(1).max(99).default(1) }),
       output: PrintOutcome,
     },
     /** The on-screen receipt: drawn from the same description the printer gets. */

@@ -18,6 +18,10 @@ export const Settings = z.object({
   serverUrl: z.url({ protocol: /^https?$/ }),
   currency: CurrencyCode,
   terminalName: z.string().trim().min(1).max(64),
+  /** The receipt's header (#18): the shop's name, address and tax id; empty: not printed. */
+  shopName: z.string().trim().max(64).optional(),
+  shopAddress: z.string().trim().max(200).optional(),
+  shopTaxId: z.string().trim().max(40).optional(),
 });
 export type Settings = z.infer<typeof Settings>;
 

@@ -380,6 +380,8 @@ export const en = {
     REFUND_NEEDS_MANAGER:
       'This sale was not paid in cash: giving it back in cash needs a manager’s approval.',
     REFUND_TOO_LARGE: 'Nothing (or not that much) is left to refund on that sale.',
+    REFUND_TENDER_NOT_ORIGINAL: 'A refund goes back the way the sale was paid, up to what was paid that way.',
+    SHIFT_NOT_CLOSED: 'That shift is not closed on this terminal.',
     VOID_NOT_ALLOWED:
       'This sale can no longer be voided (another shift, or already refunded): refund it instead.',
     SEQUENCE_GAP: 'Sales are missing from this till’s chain: contact support.',
@@ -543,6 +545,24 @@ export const en = {
       ENCRYPTED_DATA: 'this reader encrypts cards; set it to clear output.',
       TOKEN_KEY_UNAVAILABLE: 'the keychain is locked; unlock it and swipe again.',
     },
+  },
+  receipts: {
+    refundHint: 'Choose how many of each item come back; the amount shows before you confirm.',
+    qtyToRefund: 'Quantity to refund: {{name}}',
+    left: '{{left}} of {{sold}} left',
+    toGiveBack: 'To give back: {{amount}}',
+    toCard: '{{amount}} to the card {{brand}} ****{{last4}}',
+    inCash: '{{amount}} in cash',
+    confirmRefund: 'Refund {{amount}}',
+    fullyRefunded: 'Fully refunded',
+    reprint: 'Reprint',
+    reprintOf: 'Reprint receipt no. {{seq}}',
+    refundReceipt: 'Refund receipt',
+    printZ: 'Print the Z-report',
+    shopHeader: 'Receipt header',
+    shopName: 'Shop name',
+    shopAddress: 'Shop address',
+    shopTaxId: 'Tax ID',
   },
   errors: {
     title: 'Something went wrong',

@@ -390,6 +390,9 @@ export const fr: Messages = {
     REFUND_NEEDS_MANAGER:
       'Cette vente n’a pas été payée en espèces : la rembourser en espèces demande l’accord d’un responsable.',
     REFUND_TOO_LARGE: 'Il ne reste rien (ou pas autant) à rembourser sur cette vente.',
+    REFUND_TENDER_NOT_ORIGINAL:
+      'Un remboursement se rend par le moyen de paiement de la vente, sans dépasser ce qui a été payé ainsi.',
+    SHIFT_NOT_CLOSED: 'Cette caisse n’a pas été clôturée sur ce terminal.',
     VOID_NOT_ALLOWED:
       'Cette vente ne peut plus être annulée (autre session de caisse, ou déjà remboursée) : remboursez-la.',
     SEQUENCE_GAP: 'Des ventes manquent dans la chaîne de cette caisse : contactez l’assistance.',
@@ -566,6 +569,24 @@ export const fr: Messages = {
       ENCRYPTED_DATA: 'ce lecteur chiffre les cartes ; réglez-le en sortie en clair.',
       TOKEN_KEY_UNAVAILABLE: 'le trousseau est verrouillé ; déverrouillez-le et repassez la carte.',
     },
+  },
+  receipts: {
+    refundHint: 'Indiquez combien de chaque article revient ; le montant s’affiche avant de valider.',
+    qtyToRefund: 'Quantité à rembourser : {{name}}',
+    left: 'reste {{left}} sur {{sold}}',
+    toGiveBack: 'À rendre : {{amount}}',
+    toCard: '{{amount}} recrédités sur la carte {{brand}} ****{{last4}}',
+    inCash: '{{amount}} en espèces',
+    confirmRefund: 'Rembourser {{amount}}',
+    fullyRefunded: 'Entièrement remboursée',
+    reprint: 'Réimprimer',
+    reprintOf: 'Réimprimer le ticket n° {{seq}}',
+    refundReceipt: 'Ticket de remboursement',
+    printZ: 'Imprimer le rapport Z',
+    shopHeader: 'En-tête du ticket',
+    shopName: 'Nom de la boutique',
+    shopAddress: 'Adresse de la boutique',
+    shopTaxId: 'N° de TVA / identifiant fiscal',
   },
   errors: {
     title: 'Une erreur est survenue',

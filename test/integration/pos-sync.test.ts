@@ -543,6 +543,69 @@ describe('sales capture on the real core, keychain and encrypted store', () => {
       code: 'NO_OPEN_SHIFT',
     });
   });
+
+  it('refunds by line and quantity, never more than was sold per line, back to the tender that paid (#18)', async () => {
+    const t = await till({ serverUrl: CLOSED_URL, hpke: stub.hpke });
+    await t.call('pos.shift.open', { floatMinor: 0 });
+    // Rice 2 × 1000 at 18 % (2360) and tea 1 × 500 untaxed: 2860, paid 2000 by card and 1000 cash.
+    const sale = (await t.call('pos.sale.capture', {
+      lines: [
+        { sku: 'rice-1kg', name: 'Riz 1kg', qty: 2, unitPriceMinor: 1000, taxRateBp: 1800 },
+        { sku: 'tea', name: 'Thé', qty: 1, unitPriceMinor: 500, taxRateBp: 0 },
+      ],
+      tenders: [
+        { type: 'card', amountMinor: 2000, brand: 'visa', last4: '4242', token: 'tok_rice' },
+        { type: 'cash', amountMinor: 1000 },
+      ],
+    })) as Summary;
+    const refund = (lines: { sku: string; qty: number }[], extra: object = {}) =>
+      t.call('pos.sale.refund', { originalSaleId: sale.saleId, lines, reason: 'attack', ...extra });
+    const tooLarge = { code: 'REFUND_TOO_LARGE' };
+    // More than the line's quantity, in one line or the same line named twice.
+    await expect(refund([{ sku: 'rice-1kg', qty: 3 }])).rejects.toMatchObject(tooLarge);
+    await expect(
+      refund([
+        { sku: 'tea', qty: 1 },
+        { sku: 'tea', qty: 1 },
+      ]),
+    ).rejects.toMatchObject(tooLarge);
+    await expect(refund([{ sku: 'coffee', qty: 1 }])).rejects.toMatchObject(tooLarge);
+    // Money to a card that never paid, or more cash than was paid in cash, or change on a refund.
+    const card = { type: 'card', brand: 'visa', last4: '1111', token: 'tok_thief' };
+    await expect(
+      refund([{ sku: 'tea', qty: 1 }], { tenders: [{ ...card, amountMinor: 500 }] }),
+    ).rejects.toMatchObject({ code: 'REFUND_TENDER_NOT_ORIGINAL' });
+    await expect(
+      refund([{ sku: 'rice-1kg', qty: 2 }], { tenders: [{ type: 'cash', amountMinor: 2360 }] }),
+    ).rejects.toMatchObject({ code: 'REFUND_TENDER_NOT_ORIGINAL' });
+    await expect(
+      refund([{ sku: 'tea', qty: 1 }], { tenders: [{ type: 'cash', amountMinor: 600 }] }),
+    ).rejects.toMatchObject({ code: 'TENDER_OVERPAID' });
+
+    // One rice: 1180 back, to the card that paid (cards first), the amount apportioned exactly.
+    const first = (await refund([{ sku: 'rice-1kg', qty: 1 }])) as Summary & { tenders: unknown[] };
+    expect(first).toMatchObject({
+      totalMinor: 1180,
+      tenders: [{ type: 'card', last4: '4242', amountMinor: 1180 }],
+    });
+    // The same line again: one rice is left, so two is refused and one goes through.
+    await expect(refund([{ sku: 'rice-1kg', qty: 2 }])).rejects.toMatchObject(tooLarge);
+    const second = (await refund([{ sku: 'rice-1kg', qty: 1 }])) as Summary & { tenders: unknown[] };
+    // The card had 820 left of its 2000; the rest of 1180 goes back in cash.
+    expect(second).toMatchObject({
+      totalMinor: 1180,
+      tenders: [
+        { type: 'card', amountMinor: 820 },
+        { type: 'cash', amountMinor: 360 },
+      ],
+    });
+    await expect(refund([{ sku: 'rice-1kg', qty: 1 }])).rejects.toMatchObject(tooLarge);
+    const last = (await refund([{ sku: 'tea', qty: 1 }])) as Summary;
+    expect(first.totalMinor + second.totalMinor + last.totalMinor).toBe(sale.totalMinor);
+    await expect(
+      t.call('pos.sale.refund', { originalSaleId: sale.saleId, reason: 'more' }),
+    ).rejects.toMatchObject(tooLarge);
+  });
 });
 
 describe('sync against a payments server stand-in (real bundle crypto)', () => {

@@ -43,6 +43,9 @@ export const drawerKick = (pin: 2 | 5 = 2, onMs = 50, offMs = 500): Buffer =>
 export const statusQuery = (n: 1 | 2 | 3 | 4): Buffer => bytes(DLE, EOT, n);
 
 export type QrErrorCorrection = 'L' | 'M' | 'Q' | 'H';
+/** What receipts use: 6-dot modules, level M. The preview draws its QR code with the same two. */
+export const QR_MODULE_DOTS = 6;
+export const QR_ERROR_CORRECTION: QrErrorCorrection = 'M';
 
 /**
  * GS ( k, QR Code (cn = 49): function 165 selects model 2, 167 module size, 169 error correction,
@@ -56,10 +59,10 @@ export function qrCode(
     const len = payload.length;
     return Buffer.concat([bytes(GS, 0x28, 0x6b, len & 0xff, len >> 8), Buffer.from(payload)]);
   };
-  const ec = { L: 48, M: 49, Q: 50, H: 51 }[options.errorCorrection ?? 'M'];
+  const ec = { L: 48, M: 49, Q: 50, H: 51 }[options.errorCorrection ?? QR_ERROR_CORRECTION];
   return Buffer.concat([
     fn([0x31, 0x41, 0x32, 0x00]),
-    fn([0x31, 0x43, options.moduleSize ?? 6]),
+    fn([0x31, 0x43, options.moduleSize ?? QR_MODULE_DOTS]),
     fn([0x31, 0x45, ec]),
     fn(Buffer.concat([bytes(0x31, 0x50, 0x30), data])),
     fn([0x31, 0x51, 0x30]),

@@ -1,3 +1,4 @@
+import QRCode from 'qrcode';
 import { describe, expect, it } from 'vitest';
 import { isHardwareError } from '../errors';
 import { SimulatedEscPosPrinter } from '../sim/escpos-printer';
@@ -124,6 +125,23 @@ describe('receipt rendering', () => {
     expect(printer.printed.filter((e) => e.kind === 'qr')).toEqual([{ kind: 'qr', data: RECEIPT.qr }]);
     expect(printer.drawerKicks).toBe(1);
     expect(printer.printed.at(-1)).toEqual({ kind: 'cut' });
+  });
+
+  it('draws the QR code module by module (it was an empty box), the modules of the printed payload', () => {
+    const { svg } = renderReceipt(RECEIPT);
+    const path = /<g class="qr" data-payload="[^"]*"><path d="([^"]*)"/.exec(svg)?.[1] ?? '';
+    const squares = [...path.matchAll(/M(\d+) (\d+)h6v6h-6z/g)].map((m) => [Number(m[1]), Number(m[2])]);
+    const { modules } = QRCode.create(RECEIPT.qr!, { errorCorrectionLevel: 'M' });
+    const dark: [number, number][] = [];
+    for (let r = 0; r < modules.size; r++)
+      for (let c = 0; c < modules.size; c++) if (modules.get(r, c)) dark.push([c, r]);
+    expect(squares.length).toBe(dark.length);
+    // Same grid: every square sits on the module it stands for, 6 dots apart as GS ( k prints them.
+    const [x0, y0] = squares[0]!;
+    const [c0, r0] = dark[0]!;
+    expect(squares).toEqual(dark.map(([c, r]) => [x0! + (c - c0) * 6, y0! + (r - r0) * 6]));
+    // The top-left finder pattern: a 7-module dark square border.
+    expect(dark.filter(([c, r]) => r === 0 && c < 7)).toHaveLength(7);
   });
 
   it('rejects an invalid description', () => {

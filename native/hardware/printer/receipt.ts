@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MinorAmount, minorUnitExponent } from '../../../protocol/money';
+import { formatMoney, MinorAmount, minorUnitExponent } from '../../../protocol/money';
 
 /**
  * A receipt is described once and rendered twice — ESC/POS bytes for the printer, an SVG preview
@@ -11,6 +11,11 @@ export const ReceiptSchema = z.object({
   /** Characters per line in the printer's normal font: 48 on 80 mm paper, 32 on 58 mm. */
   columns: z.number().int().min(24).max(64).default(48),
   currency: z.string().regex(/^[A-Z]{3}$/),
+  /** The app's language (BCP 47): amounts print as the screen shows them. Absent: "1 500 XOF". */
+  locale: z
+    .string()
+    .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/)
+    .optional(),
   header: z.array(Text).max(20).default([]),
   items: z
     .array(z.object({ name: Text, qty: z.number().int().min(1).max(100_000), unitPrice: MinorAmount }))
@@ -32,8 +37,13 @@ export const ReceiptSchema = z.object({
 export type Receipt = z.output<typeof ReceiptSchema>;
 export type ReceiptInput = z.input<typeof ReceiptSchema>;
 
-/** Money for paper: grouped with plain spaces (printers lack U+202F), ISO 4217 decimals, then the code. */
-export function formatAmount(minor: number, currency: string): string {
+/**
+ * Money for paper. With a locale, as the screen formats it (Intl, the same formatMoney), its narrow
+ * and non-breaking spaces made plain (printers lack U+202F). Without one: grouped with plain spaces,
+ * ISO 4217 decimals, then the code.
+ */
+export function formatAmount(minor: number, currency: string, locale?: string): string {
+  if (locale) return formatMoney(minor, currency, locale).replace(/[\u00a0\u202f]/g, ' ');
   const exponent = minorUnitExponent(currency);
   const digits = Math.abs(minor)
     .toString()

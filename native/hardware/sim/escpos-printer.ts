@@ -29,6 +29,8 @@ export class SimulatedEscPosPrinter implements PrinterTransport {
   readonly printed: PrintedElement[] = [];
   readonly unknownCommands: string[] = [];
   drawerKicks = 0;
+  /** Every byte written to the printer, status queries included: what tests count jobs by. */
+  bytesReceived = 0;
   private pending: number[] = [];
   private input: number[] = [];
   private line: number[] = [];
@@ -39,6 +41,7 @@ export class SimulatedEscPosPrinter implements PrinterTransport {
 
   async write(data: Uint8Array): Promise<void> {
     if (this.state.unplugged) throw new Error('LIBUSB_ERROR_NO_DEVICE');
+    this.bytesReceived += data.length;
     this.input.push(...data);
     this.consume();
   }

@@ -49,6 +49,7 @@ function fakeHandlers(overrides: Partial<ApiHandlers['commands']> = {}) {
       'pos.sale.capture': unused,
       'pos.sale.refund': unused,
       'pos.sale.void': unused,
+      'pos.sale.refundQuote': unused,
       'pos.shift.open': unused,
       'pos.shift.close': unused,
       'pos.managerPin.set': unused,
@@ -73,6 +74,8 @@ function fakeHandlers(overrides: Partial<ApiHandlers['commands']> = {}) {
       'hardware.demo.lastPrint': unused,
       'pos.receipt.print': unused,
       'pos.receipt.preview': unused,
+      'pos.receipt.reprint': unused,
+      'pos.zreport.print': unused,
       ...overrides,
     },
     subscriptions: {

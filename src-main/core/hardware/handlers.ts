@@ -1,5 +1,5 @@
 import type { RxCollection } from 'rxdb';
-import { ApiError, type Locale, type SaleSummary } from '../../../protocol/api';
+import { ApiError, type SaleSummary, type ZReport } from '../../../protocol/api';
 import type { KeyStore } from '../../../native/keystore';
 import type { CommandHandlers, FeatureHandlers } from '../api/handlers';
 import { summarize } from '../pos/views';
@@ -8,7 +8,8 @@ import type { SettingDoc } from '../store/schemas/settings';
 import { PersistentCompletedJobs } from './completed-jobs';
 import { HardwareSettingsStore } from './hardware-settings-store';
 import { HardwareService, type HardwareServiceOptions } from './hardware-service';
-import { saleReceipt } from './sale-receipt';
+import { saleReceipt, type ReceiptContext } from './sale-receipt';
+import { zReportReceipt } from './zreport-receipt';
 
 /**
  * Starts the hardware service on the choices saved in the encrypted store (`settings`, null when
@@ -60,24 +61,48 @@ export interface ReceiptHandlerDeps {
   readonly service: HardwareService;
   /** The recorded sale, or null. */
   readonly sale: (saleId: string) => Promise<SaleSummary | null>;
+  /** A closed shift's Z-report, or null. */
+  readonly zReport: (shiftId: string) => Promise<ZReport | null>;
   /** What heads the receipt and which language it is printed in (Settings). */
-  readonly receiptContext: () => { terminalName: string; locale: Locale };
+  readonly receiptContext: () => ReceiptContext;
 }
 
-/** A recorded sale's receipt, printed or drawn on screen (the POS feature's calls). */
+/** The first copy number from `from` whose job has not printed: a reprint prints exactly one more. */
+function nextCopy(service: HardwareService, job: (copy: number) => string, from: number): number {
+  let copy = from;
+  while (copy < 99 && service.hasPrinted(job(copy))) copy++;
+  return copy;
+}
+
+/** A recorded sale's receipt or a closed shift's Z-report, printed or drawn (the POS feature's calls). */
 export function receiptHandlers(
   deps: ReceiptHandlerDeps,
-): Pick<CommandHandlers, 'pos.receipt.print' | 'pos.receipt.preview'> {
+): Pick<
+  CommandHandlers,
+  'pos.receipt.print' | 'pos.receipt.preview' | 'pos.receipt.reprint' | 'pos.zreport.print'
+> {
   const { service } = deps;
-  const receiptOf = async (saleId: string) => {
+  const recorded = async (saleId: string) => {
     const sale = await deps.sale(saleId);
     if (!sale) throw new ApiError('SALE_NOT_FOUND', 'That sale is not on this terminal.');
-    return saleReceipt(sale, deps.receiptContext());
+    return sale;
   };
+  // One job per sale and copy: a retry of a copy that printed answers `already-printed`.
+  const printSale = async (saleId: string, copy: number) =>
+    service.print(`sale:${saleId}:${copy}`, saleReceipt(await recorded(saleId), deps.receiptContext(), copy));
   return {
-    // One job per sale and copy: a retry of a copy that printed answers `already-printed`.
-    'pos.receipt.print': async ({ saleId, copy }) =>
-      service.print(`sale:${saleId}:${copy}`, await receiptOf(saleId)),
-    'pos.receipt.preview': async ({ saleId }) => service.preview(await receiptOf(saleId)),
+    'pos.receipt.print': ({ saleId, copy }) => printSale(saleId, copy),
+    'pos.receipt.reprint': ({ saleId }) =>
+      printSale(
+        saleId,
+        nextCopy(service, (copy) => `sale:${saleId}:${copy}`, 2),
+      ),
+    'pos.receipt.preview': async ({ saleId }) =>
+      service.preview(saleReceipt(await recorded(saleId), deps.receiptContext())),
+    'pos.zreport.print': async ({ shiftId, copy }) => {
+      const report = await deps.zReport(shiftId);
+      if (!report) throw new ApiError('SHIFT_NOT_CLOSED', 'That shift is not closed on this terminal.');
+      return service.print(`z:${shiftId}:${copy}`, zReportReceipt(report, deps.receiptContext(), copy));
+    },
   };
 }

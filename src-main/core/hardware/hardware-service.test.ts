@@ -178,7 +178,7 @@ describe('hardware service', () => {
       jobId: 'sale:1:1',
       status: 'already-printed',
     });
-    expect(service.demoLastPrint()).toEqual({ jobId: null, picture: null });
+    expect(service.demoLastPrint()).toEqual({ jobId: null, picture: null, jobs: 0, bytes: 0 });
     expect(await service.demoSwipe('visa')).toMatchObject({ type: 'card', brand: 'visa' });
   });
 

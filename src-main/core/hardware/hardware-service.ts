@@ -207,6 +207,11 @@ export class HardwareService {
     }
   }
 
+  /** Whether a job completed (printed), as the job log remembers across restarts. */
+  hasPrinted(jobId: string): boolean {
+    return this.jobs.has(jobId);
+  }
+
   /** The preview of a receipt: the same description the printer gets, drawn as SVG. */
   preview(receipt: ReceiptInput): ReceiptPicture {
     const { svg } = renderReceipt(receipt);
@@ -236,9 +241,14 @@ export class HardwareService {
     return this.nextEvent(['scan', 'scan-discarded'], () => demo.scan(text, aim));
   }
 
-  demoLastPrint(): { jobId: string | null; picture: ReceiptPicture | null } {
-    this.requireDemo();
-    return { jobId: this.lastPrint?.jobId ?? null, picture: this.lastPrint?.picture ?? null };
+  demoLastPrint(): { jobId: string | null; picture: ReceiptPicture | null; jobs: number; bytes: number } {
+    const { printer } = this.requireDemo();
+    return {
+      jobId: this.lastPrint?.jobId ?? null,
+      picture: this.lastPrint?.picture ?? null,
+      jobs: printer.printed.filter((e) => e.kind === 'cut').length,
+      bytes: printer.bytesReceived,
+    };
   }
 
   async close(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { Locale, SaleSummary } from '../../../protocol/api';
+import type { Locale, SaleSummary, Settings } from '../../../protocol/api';
 import type { ReceiptInput } from '../../../native/hardware';
 
 const WORDS = {
@@ -16,6 +16,21 @@ const WORDS = {
     change: 'Change',
     offline: 'Recorded offline',
     thanks: 'Thank you!',
+    taxId: 'Tax ID',
+    copy: 'COPY',
+    zReport: 'Z REPORT - end of shift',
+    opened: 'Opened',
+    closed: 'Closed',
+    sales: 'Sales',
+    refunds: 'Refunds',
+    voids: 'Voids',
+    net: 'Net',
+    netTax: 'Net tax',
+    overrides: 'Manager overrides',
+    float: 'Float',
+    expected: 'Cash expected',
+    counted: 'Cash counted',
+    difference: 'Difference',
   },
   fr: {
     sale: 'Vente n°',
@@ -31,35 +46,71 @@ const WORDS = {
     change: 'Rendu',
     offline: 'Enregistrée hors ligne',
     thanks: 'Merci de votre visite !',
+    taxId: 'N° TVA',
+    copy: 'DUPLICATA',
+    zReport: 'RAPPORT Z - clôture de caisse',
+    opened: 'Ouverture',
+    closed: 'Clôture',
+    sales: 'Ventes',
+    refunds: 'Remboursements',
+    voids: 'Annulations',
+    net: 'Net',
+    netTax: 'TVA nette',
+    overrides: 'Dérogations gérant',
+    float: 'Fond de caisse',
+    expected: 'Espèces attendues',
+    counted: 'Espèces comptées',
+    difference: 'Écart',
   },
 } as const;
 
 /** Receipt printers have no narrow or non-breaking spaces; Intl puts them in dates and times. */
 const plainSpaces = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
 
-/**
- * The one description of a sale's receipt: the printer gets it as ESC/POS bytes and the screen
- * as the SVG preview, both from native/hardware's renderReceipt. Built from the recorded sale, not
- * from what the cart said.
- */
-export function saleReceipt(
-  sale: SaleSummary,
-  options: { terminalName: string; locale: Locale; timeZone?: string },
-): ReceiptInput {
-  const w = WORDS[options.locale];
-  const when = plainSpaces(
+/** What Settings say about the paper: the shop's header, the till's name and the language. */
+export type ReceiptContext = Pick<
+  Settings,
+  'terminalName' | 'locale' | 'shopName' | 'shopAddress' | 'shopTaxId'
+> & { timeZone?: string };
+
+export const receiptWords = (locale: Locale) => WORDS[locale];
+
+export function receiptTime(iso: string, options: ReceiptContext): string {
+  return plainSpaces(
     new Intl.DateTimeFormat(options.locale === 'fr' ? 'fr-FR' : 'en-GB', {
       dateStyle: 'short',
       timeStyle: 'short',
       ...(options.timeZone ? { timeZone: options.timeZone } : {}),
-    }).format(new Date(sale.createdAt)),
+    }).format(new Date(iso)),
   );
+}
+
+/** The shop's name, address and tax id as set in Settings, then the till's name (long lines wrap on paper). */
+export function shopHeader(options: ReceiptContext): string[] {
+  const w = WORDS[options.locale];
+  return [
+    ...(options.shopName ? [options.shopName] : []),
+    ...(options.shopAddress ? [options.shopAddress] : []),
+    ...(options.shopTaxId ? [`${w.taxId} ${options.shopTaxId}`] : []),
+    options.terminalName,
+  ];
+}
+
+/**
+ * The one description of a sale's receipt: the printer gets it as ESC/POS bytes and the screen
+ * as the SVG preview, both from native/hardware's renderReceipt. Built from the recorded sale, not
+ * from what the cart said. A copy after the first is marked as one.
+ */
+export function saleReceipt(sale: SaleSummary, options: ReceiptContext, copy = 1): ReceiptInput {
+  const w = WORDS[options.locale];
+  const when = receiptTime(sale.createdAt, options);
   const gross = sale.lines.reduce((s, l) => s + l.qty * l.unitPriceMinor, 0);
   const discount = sale.lines.reduce((s, l) => s + l.discountMinor, 0);
   const sign = sale.kind === 'sale' ? 1 : -1;
   return {
     currency: sale.currency,
-    header: [options.terminalName, `${w[sale.kind]} ${sale.seq}`, when],
+    locale: options.locale,
+    header: [...shopHeader(options), `${w[sale.kind]} ${sale.seq}`, when, ...(copy > 1 ? [w.copy] : [])],
     items: sale.lines.map((l) => ({ name: l.name, qty: l.qty, unitPrice: l.unitPriceMinor })),
     totals: [
       ...(discount > 0

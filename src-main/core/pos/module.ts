@@ -1,6 +1,7 @@
 import { map } from 'rxjs';
 import type { CoreModule } from '../api/module';
 import { findSale, receiptHandlers } from '../hardware/handlers';
+import { findZReport } from '../hardware/zreport-receipt';
 import { addPosCollections } from '../store/schemas/pos';
 import { guardedByBarcode, refuseCardDataInSale, refuseCardDataQuery } from './card-data-guard';
 import { ManagerPins } from './manager-pin';
@@ -45,6 +46,7 @@ export const posModule: CoreModule<'pos'> = {
           refuseCardDataInSale(input);
           return pos.refund(input);
         },
+        'pos.sale.refundQuote': (input) => pos.quoteRefund(input),
         'pos.sale.void': async (input) => {
           refuseCardDataInSale(input);
           return pos.void(input);
@@ -55,6 +57,7 @@ export const posModule: CoreModule<'pos'> = {
         ...receiptHandlers({
           service: need('hardware'),
           sale: (saleId) => findSale(collections.sales, saleId),
+          zReport: (shiftId) => findZReport(collections.shifts, shiftId),
           receiptContext: () => settings.current,
         }),
       },

@@ -5,6 +5,7 @@ import {
   ApiError,
   type CatalogEntry,
   type PendingBanner,
+  type RefundQuote,
   type SaleSummary,
   type Shift,
   type ZReport,
@@ -20,7 +21,9 @@ import type { AuditDoc, CatalogItemDoc, SaleDoc, SettingDoc, ShiftDoc } from '..
 import { enforceLimits, enrollmentRefusal, policyRefusal, utcDayStart, type LimitCode } from './limits';
 import type { ManagerPins } from './manager-pin';
 import { claimQrTenders, markQrTenders } from './qr-verifications';
-import { apportionRefund, voidTenders } from './refund';
+import { apportionRefund, voidTenders, type RefundWanted } from './refund';
+import { refundQuote } from './refund-quote';
+import { refundTenders } from './refund-tenders';
 import { requireManagerForCashBack } from './refund-tender';
 import { SerialQueue } from './serial';
 import {
@@ -338,13 +341,7 @@ export class PosService {
         input.lines,
       );
       const total = sumTotals(lines);
-      const given = input.tenders ?? [{ type: 'cash', amountMinor: total }];
-      const back: SettleTender[] = given.map((t) => {
-        // A customer's QR pays; it cannot receive. Money goes back as cash or to a card.
-        if (t.type === 'qr')
-          throw new ApiError('TENDER_INVALID', 'Give a refund back in cash or to a card, not by QR.');
-        return t;
-      });
+      const back: SettleTender[] = refundTenders(sale, later, total, input.tenders);
       const { tenders } = settleTenders(total, back);
       requireManagerForCashBack(sale, later, tenders, input.override !== undefined);
       const override = input.override
@@ -368,6 +365,19 @@ export class PosService {
       );
       this.deps.onRecorded?.();
       return summarize(written);
+    });
+  }
+
+  /** What `refund` would give back for these lines, and what is left per line; records nothing (#18). */
+  quoteRefund(input: { originalSaleId: string; lines?: RefundWanted[] }): Promise<RefundQuote> {
+    return this.queue.run(async () => {
+      const { doc, sale, later } = await this.original(input.originalSaleId);
+      return refundQuote(
+        sale,
+        doc.lines.map((l) => l.taxRate),
+        later,
+        input.lines,
+      );
     });
   }
 

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { ReceiptPicture } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
 import { errorText } from '../../i18n/error-text';
+import { PrintStatus } from '../receipts/PrintStatus';
 
 type PrintState =
   | { saleId: string; kind: 'printing' }
@@ -60,22 +61,7 @@ export function PrintedReceipt({ saleId, autoPrint }: { saleId: string; autoPrin
   const shown = picture?.saleId === saleId ? picture.picture : undefined;
   return (
     <div className="printed-receipt">
-      {current && (
-        <p
-          role={current.kind === 'failed' ? 'alert' : 'status'}
-          className={current.kind === 'failed' ? 'error-message' : 'hint'}
-          data-testid="receipt-print"
-          data-state={current.kind}
-        >
-          {current.kind === 'printing'
-            ? t('hardware.printing')
-            : current.kind === 'printed'
-              ? t('hardware.printed')
-              : current.kind === 'already-printed'
-                ? t('hardware.alreadyPrinted')
-                : t('hardware.printFailed', { reason: 'reason' in current ? current.reason : '' })}
-        </p>
-      )}
+      {current && <PrintStatus state={current} testId="receipt-print" />}
       {current?.kind === 'failed' && (
         <button type="button" className="secondary" onClick={() => run(saleId)}>
           {t('hardware.printAgain')}

@@ -3,6 +3,7 @@ import type { SaleSummary } from '../../../protocol/api';
 import { useMoney } from './format';
 import { percentText } from './cart';
 import { PrintedReceipt } from './PrintedReceipt';
+import { VoidJustRecorded } from '../refunds/VoidJustRecorded';
 
 /** The core's answer, shown as the customer's receipt: what was recorded, not what the cart said. */
 export function Receipt({
@@ -80,6 +81,7 @@ export function Receipt({
         </p>
       )}
       {printable && <PrintedReceipt saleId={sale.saleId} autoPrint />}
+      {printable && sale.kind === 'sale' && <VoidJustRecorded sale={sale} />}
       {onNewSale && (
         <button type="button" onClick={onNewSale}>
           {t('pos.newSale')}

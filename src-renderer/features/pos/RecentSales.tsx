@@ -1,55 +1,43 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SaleSummary } from '../../../protocol/api';
-import { useApi, useSubscription } from '../../api/hooks';
-import { posErrorText, useMoney } from './format';
+import { useSubscription } from '../../api/hooks';
+import { useMoney } from './format';
+import { PrintedReceipt } from './PrintedReceipt';
+import { fullyRefunded } from '../refunds/refunded';
+import { RefundForm } from '../refunds/RefundForm';
+import { VoidForm } from '../refunds/VoidForm';
+import { ReprintButton } from '../refunds/ReprintButton';
 
 type Action = { kind: 'refund' | 'void'; sale: SaleSummary };
 
-/** The terminal's last sales with where each stands, and refunds and voids of whole sales. */
+/**
+ * The terminal's last sales with where each stands: refunds by line and quantity (their receipt
+ * prints), voids of whole sales, and a reprint of any receipt.
+ */
 export function RecentSales() {
   const { t, i18n } = useTranslation();
-  const api = useApi();
   const money = useMoney();
   const { value } = useSubscription('pos.sales.recent');
   const [action, setAction] = useState<Action | null>(null);
-  const [reason, setReason] = useState('');
-  const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string }>();
+  const [refundPrinted, setRefundPrinted] = useState<string | null>(null);
   const sales = value?.sales ?? [];
   const voided = new Set(sales.filter((s) => s.kind === 'void').map((s) => s.originalSaleId));
 
+  const refunded = (done: SaleSummary) => {
+    setAction(null);
+    setRefundPrinted(done.saleId);
+    setMessage({
+      kind: 'ok',
+      text: t('pos.refunded', { seq: done.seq, amount: money(done.totalMinor, done.currency) }),
+    });
+  };
   const start = (next: Action) => {
     setAction(next);
-    setReason('');
+    setRefundPrinted(null);
     setMessage(undefined);
   };
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!action) return;
-    setBusy(true);
-    setMessage(undefined);
-    try {
-      const input = { originalSaleId: action.sale.saleId, reason: reason.trim() };
-      const done =
-        action.kind === 'refund'
-          ? await api.call('pos.sale.refund', input)
-          : await api.call('pos.sale.void', input);
-      setMessage({
-        kind: 'ok',
-        text:
-          action.kind === 'refund'
-            ? t('pos.refunded', { seq: done.seq, amount: money(done.totalMinor, done.currency) })
-            : t('pos.voided', { seq: done.seq }),
-      });
-      setAction(null);
-    } catch (caught) {
-      setMessage({ kind: 'error', text: posErrorText(t, caught, money, action.sale.currency) });
-    } finally {
-      setBusy(false);
-    }
-  };
-
   return (
     <section aria-labelledby="recent-heading" className="recent">
       <h2 id="recent-heading">{t('pos.recent')}</h2>
@@ -61,28 +49,23 @@ export function RecentSales() {
           {message.text}
         </p>
       )}
-      {action && (
-        <form
-          className="settings-form inline-form"
-          aria-labelledby="action-heading"
-          onSubmit={(e) => void submit(e)}
-        >
-          <h3 id="action-heading">
-            {t(action.kind === 'refund' ? 'pos.refundOf' : 'pos.voidOf', { seq: action.sale.seq })}
-          </h3>
-          <label>
-            {t('pos.reason')}
-            <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} autoFocus />
-          </label>
-          <div className="row">
-            <button type="submit" disabled={busy || !reason.trim()}>
-              {t(action.kind === 'refund' ? 'pos.confirmRefund' : 'pos.confirmVoid')}
-            </button>
-            <button type="button" className="secondary" onClick={() => setAction(null)}>
-              {t('pos.cancel')}
-            </button>
-          </div>
-        </form>
+      {refundPrinted && (
+        <section aria-label={t('receipts.refundReceipt')}>
+          <PrintedReceipt saleId={refundPrinted} autoPrint />
+        </section>
+      )}
+      {action?.kind === 'refund' && (
+        <RefundForm sale={action.sale} onDone={refunded} onCancel={() => setAction(null)} />
+      )}
+      {action?.kind === 'void' && (
+        <VoidForm
+          sale={action.sale}
+          onDone={(done) => {
+            setAction(null);
+            setMessage({ kind: 'ok', text: t('pos.voided', { seq: done.seq }) });
+          }}
+          onCancel={() => setAction(null)}
+        />
       )}
       {sales.length === 0 ? (
         <p className="empty">{t('pos.recentEmpty')}</p>
@@ -109,26 +92,35 @@ export function RecentSales() {
                   {t(`saleStatus.${s.status}`)}
                 </td>
                 <td>
-                  {s.kind === 'sale' && !voided.has(s.saleId) && (
-                    <div className="row">
-                      <button
-                        type="button"
-                        className="secondary"
-                        aria-label={t('pos.refundOf', { seq: s.seq })}
-                        onClick={() => start({ kind: 'refund', sale: s })}
-                      >
-                        {t('pos.refund')}
-                      </button>
-                      <button
-                        type="button"
-                        className="secondary"
-                        aria-label={t('pos.voidOf', { seq: s.seq })}
-                        onClick={() => start({ kind: 'void', sale: s })}
-                      >
-                        {t('pos.void')}
-                      </button>
-                    </div>
-                  )}
+                  <div className="row">
+                    <ReprintButton
+                      sale={s}
+                      onOutcome={(text, ok) => setMessage({ kind: ok ? 'ok' : 'error', text })}
+                    />
+                    {s.kind === 'sale' && !voided.has(s.saleId) && fullyRefunded(s, sales) && (
+                      <span className="hint">{t('receipts.fullyRefunded')}</span>
+                    )}
+                    {s.kind === 'sale' && !voided.has(s.saleId) && !fullyRefunded(s, sales) && (
+                      <>
+                        <button
+                          type="button"
+                          className="secondary"
+                          aria-label={t('pos.refundOf', { seq: s.seq })}
+                          onClick={() => start({ kind: 'refund', sale: s })}
+                        >
+                          {t('pos.refund')}
+                        </button>
+                        <button
+                          type="button"
+                          className="secondary"
+                          aria-label={t('pos.voidOf', { seq: s.seq })}
+                          onClick={() => start({ kind: 'void', sale: s })}
+                        >
+                          {t('pos.void')}
+                        </button>
+                      </>
+                    )}
+                  </div>
                 </td>
               </tr>
             ))}

@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { ZReport } from '../../../protocol/api';
 import { useMoney } from './format';
+import { ZReportPrint } from '../receipts/ZReportPrint';
 
 export function ZReportView({ report }: { report: ZReport }) {
   const { t, i18n } = useTranslation();
@@ -59,6 +60,7 @@ export function ZReportView({ report }: { report: ZReport }) {
           {money(report.differenceMinor, c)}
         </dd>
       </dl>
+      <ZReportPrint shiftId={report.shiftId} />
     </section>
   );
 }

@@ -108,6 +108,21 @@ export function SettingsScreen() {
             {t('settings.terminalName')}
             <input {...field('terminalName')} />
           </label>
+          <fieldset>
+            <legend>{t('receipts.shopHeader')}</legend>
+            <label>
+              {t('receipts.shopName')}
+              <input {...field('shopName')} maxLength={64} />
+            </label>
+            <label>
+              {t('receipts.shopAddress')}
+              <input {...field('shopAddress')} maxLength={200} />
+            </label>
+            <label>
+              {t('receipts.shopTaxId')}
+              <input {...field('shopTaxId')} maxLength={40} />
+            </label>
+          </fieldset>
           <button type="submit">{t('settings.save')}</button>
           {message && (
             <p
