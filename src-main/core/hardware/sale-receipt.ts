@@ -1,4 +1,4 @@
-import type { Locale, SaleSummary } from '../../../protocol/api';
+import { LOCALE_TAGS, type Locale, type SaleSummary } from '../../../protocol/api';
 import type { ReceiptInput } from '../../../native/hardware';
 
 const WORDS = {
@@ -20,7 +20,7 @@ const WORDS = {
   fr: {
     sale: 'Vente n°',
     refund: 'Remboursement n°',
-    void: 'Annulation n°',
+    void: 'Annulation de ticket n°',
     subtotal: 'Sous-total',
     discount: 'Remise',
     tax: 'TVA',
@@ -28,9 +28,24 @@ const WORDS = {
     cash: 'Espèces',
     card: 'Carte',
     qr: 'QR',
-    change: 'Rendu',
+    change: 'Rendu monnaie',
     offline: 'Enregistrée hors ligne',
     thanks: 'Merci de votre visite !',
+  },
+  id: {
+    sale: 'Penjualan no.',
+    refund: 'Retur no.',
+    void: 'Pembatalan no.',
+    subtotal: 'Subtotal',
+    discount: 'Diskon',
+    tax: 'Pajak',
+    total: 'TOTAL',
+    cash: 'Tunai',
+    card: 'Kartu',
+    qr: 'QR',
+    change: 'Kembalian',
+    offline: 'Dicatat secara offline',
+    thanks: 'Terima kasih!',
   },
 } as const;
 
@@ -48,7 +63,7 @@ export function saleReceipt(
 ): ReceiptInput {
   const w = WORDS[options.locale];
   const when = plainSpaces(
-    new Intl.DateTimeFormat(options.locale === 'fr' ? 'fr-FR' : 'en-GB', {
+    new Intl.DateTimeFormat(LOCALE_TAGS[options.locale], {
       dateStyle: 'short',
       timeStyle: 'short',
       ...(options.timeZone ? { timeZone: options.timeZone } : {}),

@@ -93,6 +93,7 @@ export function SettingsScreen() {
             <select {...field('locale')}>
               <option value="en">English</option>
               <option value="fr">Français</option>
+              <option value="id">Bahasa Indonesia</option>
             </select>
           </label>
           <label>
