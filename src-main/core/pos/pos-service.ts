@@ -5,6 +5,8 @@ import {
   ApiError,
   type CatalogEntry,
   type PendingBanner,
+  type QuickKeysLayout,
+  type QuickKeysSetInput,
   type SaleSummary,
   type Shift,
   type ZReport,
@@ -22,6 +24,7 @@ import type { ManagerPins } from './manager-pin';
 import { claimQrTenders, markQrTenders } from './qr-verifications';
 import { apportionRefund, voidTenders } from './refund';
 import { SerialQueue } from './serial';
+import { saveQuickKeys } from './quick-keys';
 import {
   computeLine,
   settleTenders,
@@ -466,6 +469,15 @@ export class PosService {
         managerId: input.managerId,
       });
       return { managerIds };
+    });
+  }
+
+  /** A manager's quick-key layout (quick-keys.ts), audited under that manager. */
+  setQuickKeys(input: QuickKeysSetInput): Promise<QuickKeysLayout> {
+    return this.queue.run(async () => {
+      const layout = await saveQuickKeys(this.c.settings, this.deps.pins, input);
+      await this.audit('quickKeys.set', input.manager.managerId, { categories: layout.categories.length });
+      return layout;
     });
   }
 
