@@ -330,6 +330,26 @@ export const fr: Messages = {
     remove: 'Retirer',
     mismatchFacts: 'QR code : {{qr}} · dû : {{due}}',
   },
+  // Vente rapide : grille de produits, touches rapides et touches de fonction de la caisse (#18).
+  quickKeys: {
+    heading: 'Touches rapides',
+    categories: 'Rayons',
+    add: 'Ajouter {{name}}, {{price}}',
+    quantity: 'Quantité',
+    quantityOf: 'Quantité de {{name}}',
+    quantityInvalid: 'Saisissez un nombre entier de 1 à {{max}}.',
+    setQuantity: 'Valider la quantité',
+    settingsHeading: 'Touches rapides',
+    settingsHint:
+      'La grille de produits de la caisse, pour les articles vendus sans code-barres : rangez-les par rayon. L’enregistrement demande l’identifiant et le code PIN d’un responsable.',
+    category: 'Rayon {{n}}',
+    categoryName: 'Nom du rayon',
+    products: 'Articles (Ctrl ou Maj pour en choisir plusieurs)',
+    addCategory: 'Ajouter un rayon',
+    removeCategory: 'Supprimer le rayon {{name}}',
+    save: 'Enregistrer les touches rapides',
+    saved: 'Touches rapides enregistrées.',
+  },
   errorCodes: {
     // Payment QR codes (helper D)
     QR_INVALID: 'Ce n’est pas un QR code de paiement valide.',

@@ -3,6 +3,7 @@ import type { SaleSummary } from '../../../protocol/api';
 import { useMoney } from './format';
 import { percentText } from './cart';
 import { PrintedReceipt } from './PrintedReceipt';
+import { TILL_KEYS } from './shortcuts';
 
 /** The core's answer, shown as the customer's receipt: what was recorded, not what the cart said. */
 export function Receipt({
@@ -81,8 +82,8 @@ export function Receipt({
       )}
       {printable && <PrintedReceipt saleId={sale.saleId} autoPrint />}
       {onNewSale && (
-        <button type="button" onClick={onNewSale}>
-          {t('pos.newSale')}
+        <button type="button" aria-keyshortcuts={TILL_KEYS.newSale} onClick={onNewSale}>
+          {t('pos.newSale')} <kbd>{TILL_KEYS.newSale}</kbd>
         </button>
       )}
     </section>

@@ -5,6 +5,7 @@ import type { Settings } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
 import { EnrollmentPanel } from '../device/EnrollmentPanel';
 import { ManagerPinSection } from './ManagerPinSection';
+import { QuickKeysSection } from '../pos/QuickKeysSection';
 import { HardwareSection } from '../hardware/HardwareSection';
 import { errorText } from '../../i18n/error-text';
 
@@ -121,6 +122,7 @@ export function SettingsScreen() {
         </form>
       )}
       {status?.enrollmentMode === 'pos' && <ManagerPinSection />}
+      {status?.enrollmentMode === 'pos' && <QuickKeysSection />}
       {status?.features.includes('pos') && <HardwareSection />}
     </section>
   );
