@@ -263,7 +263,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
     return () => window.removeEventListener('keydown', listener);
   }, []);
 
-  // Quick selling (#18): the function keys each button shows (shortcuts.ts, docs/hardware.md).
+  // Quick selling (#18): the function keys each button shows (shortcuts.ts, docs/sync.md).
   const exact = () => setCash(toMajorText(Number(due > nonCash ? due - nonCash : 0n), currency));
   const tender = (id: string) => paymentRef.current?.querySelector<HTMLDetailsElement>(`[data-testid=${id}]`);
   const selling = lines.length > 0;

@@ -1,7 +1,7 @@
 import { useEffect, useEffectEvent } from 'react';
 
 /**
- * The till's function keys (docs/hardware.md, "Keyboard"): one place, so the key a button shows in
+ * The till's function keys (docs/sync.md, "Quick keys and the till's keyboard"): one place, so the key a button shows in
  * its <kbd> is the key that works. F9 (and Ctrl+Enter) pays, in Till.tsx.
  */
 export const TILL_KEYS = {
