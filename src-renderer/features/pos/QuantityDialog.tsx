@@ -1,5 +1,6 @@
-import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ModalDialog } from '../../components/ModalDialog';
 import { TILL_KEYS, useFunctionKey } from './shortcuts';
 
 const MAX_QTY = 1_000_000;
@@ -53,16 +54,9 @@ function QuantityDialog({
   onCancel: () => void;
 }) {
   const { t, i18n } = useTranslation();
-  const ref = useRef<HTMLDialogElement>(null);
   const [text, setText] = useState(String(line.qty));
   const qty = /^\d{1,7}$/.test(text.trim()) ? Number(text.trim()) : NaN;
   const valid = qty >= 1 && qty <= MAX_QTY;
-
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -70,15 +64,7 @@ function QuantityDialog({
   };
 
   return (
-    <dialog
-      ref={ref}
-      className="dialog"
-      aria-labelledby="quantity-heading"
-      onCancel={(e) => {
-        e.preventDefault();
-        onCancel();
-      }}
-    >
+    <ModalDialog labelledBy="quantity-heading" onCancel={onCancel}>
       <form className="settings-form" onSubmit={submit}>
         <h2 id="quantity-heading">{t('quickKeys.quantityOf', { name: line.name })}</h2>
         <label>
@@ -107,6 +93,6 @@ function QuantityDialog({
           </button>
         </div>
       </form>
-    </dialog>
+    </ModalDialog>
   );
 }

@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import { QUICK_KEY_LIMITS, type CatalogEntry } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
 import { errorText } from '../../i18n/error-text';
+import { FormMessage } from '../../components/FormMessage';
+import { ManagerIdField, PinField } from '../settings/ManagerPinSection';
 import { toApiError } from './format';
 
 interface Draft {
@@ -127,31 +129,12 @@ export function QuickKeysSection() {
         >
           {t('quickKeys.addCategory')}
         </button>
-        <label>
-          {t('pos.managerId')}
-          <input value={managerId} onChange={(e) => setManagerId(e.target.value)} autoComplete="off" />
-        </label>
-        <label>
-          {t('pos.managerPin')}
-          <input
-            type="password"
-            inputMode="numeric"
-            autoComplete="off"
-            value={pin}
-            onChange={(e) => setPin(e.target.value.replace(/\D/g, '').slice(0, 12))}
-          />
-        </label>
+        <ManagerIdField label={t('pos.managerId')} value={managerId} onChange={setManagerId} />
+        <PinField label={t('pos.managerPin')} value={pin} onChange={setPin} autoComplete="off" />
         <button type="submit" disabled={!ready || busy}>
           {t('quickKeys.save')}
         </button>
-        {message && (
-          <p
-            role={message.kind === 'error' ? 'alert' : 'status'}
-            className={message.kind === 'error' ? 'error-message' : 'ok'}
-          >
-            {message.text}
-          </p>
-        )}
+        <FormMessage message={message} />
       </form>
     </section>
   );

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { formatMoney, minorUnitExponent } from '../../../protocol/money';
 import type { Settings } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
+import { FormMessage } from '../../components/FormMessage';
 import { EnrollmentPanel } from '../device/EnrollmentPanel';
 import { ManagerPinSection } from './ManagerPinSection';
 import { QuickKeysSection } from '../pos/QuickKeysSection';
@@ -111,14 +112,7 @@ export function SettingsScreen() {
             <input {...field('terminalName')} />
           </label>
           <button type="submit">{t('settings.save')}</button>
-          {message && (
-            <p
-              role={message.kind === 'error' ? 'alert' : 'status'}
-              className={message.kind === 'error' ? 'error-message' : 'ok'}
-            >
-              {message.text}
-            </p>
-          )}
+          <FormMessage message={message} />
         </form>
       )}
       {status?.enrollmentMode === 'pos' && <ManagerPinSection />}
