@@ -4,11 +4,10 @@ import { ApiContext } from './api/hooks';
 import { connectToCore } from './api/connect';
 import { App } from './App';
 import { ErrorBoundary } from './components/ErrorBoundary';
-import { initI18n } from './i18n';
+import { initI18n, preferredLocale } from './i18n';
 import './styles.css';
 
-const preferred = navigator.language.toLowerCase().startsWith('fr') ? 'fr' : 'en';
-await initI18n(preferred);
+await initI18n(preferredLocale(navigator.languages));
 const client = connectToCore();
 
 createRoot(document.getElementById('root')!).render(

@@ -4,6 +4,7 @@ import { SALE_SYNC_STATES } from '../states';
 import { Empty, Text, type FeatureContract } from './feature';
 import { PrintOutcome, ReceiptPicture } from './hardware';
 import { QrVerificationId } from './qr';
+import { QuickKeysLayout, QuickKeysSetInput } from './quick-keys';
 
 // ---------------------------------------------------------------------------------------------
 // Point of sale (issue 4). Money is an integer count of ISO 4217 minor units; tax rates are basis
@@ -226,6 +227,12 @@ export const ManagerPinSetInput = z.strictObject({
   authorizedBy: z.strictObject({ managerId: Text(128), pin: z.string().regex(/^\d{4,12}$/) }).optional(),
 });
 
+/** The quick-key grid as the till shows it: each category's catalog items in the manager's order. */
+export const QuickKeysView = z.object({
+  categories: z.array(z.object({ name: z.string(), items: z.array(CatalogEntry) })),
+});
+export type QuickKeysView = z.infer<typeof QuickKeysView>;
+
 export const posApi = {
   commands: {
     'pos.catalog.search': {
@@ -247,6 +254,8 @@ export const posApi = {
     'pos.sale.refundQuote': { input: RefundQuoteInput, output: RefundQuote },
     'pos.shift.open': { input: z.strictObject({ floatMinor: Minor }), output: Shift },
     'pos.shift.close': { input: z.strictObject({ countedCashMinor: Minor }), output: ZReport },
+    /** A manager arranges the quick keys (protocol/api/quick-keys.ts); MANAGER_PIN_INVALID otherwise. */
+    'pos.quickKeys.set': { input: QuickKeysSetInput, output: QuickKeysLayout },
     'pos.managerPin.set': {
       input: ManagerPinSetInput,
       output: z.object({ managerIds: z.array(z.string()) }),
@@ -275,6 +284,7 @@ export const posApi = {
   },
   subscriptions: {
     'pos.pending': { input: Empty, item: PendingBanner },
+    'pos.quickKeys': { input: Empty, item: QuickKeysView },
     'pos.shift.current': { input: Empty, item: z.object({ shift: Shift.nullable() }) },
     'pos.sales.recent': {
       input: z.strictObject({ limit: z.number().int().min(1).max(100).default(20) }),

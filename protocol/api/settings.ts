@@ -4,8 +4,14 @@ import { Empty, type FeatureContract } from './feature';
 
 /** Settings' part of the API contract: the device's language, server address, currency and name. */
 
-export const Locale = z.enum(['en', 'fr']);
+export const Locale = z.enum(['en', 'fr', 'id']);
 export type Locale = z.infer<typeof Locale>;
+
+/** The BCP 47 tag each locale formats dates, numbers and money with (id: Indonesian as in Indonesia). */
+export const LOCALE_TAGS = { en: 'en-GB', fr: 'fr-FR', id: 'id-ID' } as const satisfies Record<
+  Locale,
+  string
+>;
 
 /** ISO 4217 alphabetic code; the minor-unit exponent comes from Intl, never from here. */
 export const CurrencyCode = z

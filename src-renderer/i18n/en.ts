@@ -326,6 +326,26 @@ export const en = {
     remove: 'Remove',
     mismatchFacts: 'QR code: {{qr}} · due: {{due}}',
   },
+  // Quick selling: the product grid, quick keys and the till's function keys (#18).
+  quickKeys: {
+    heading: 'Quick keys',
+    categories: 'Categories',
+    add: 'Add {{name}}, {{price}}',
+    quantity: 'Quantity',
+    quantityOf: 'Quantity of {{name}}',
+    quantityInvalid: 'Enter a whole number from 1 to {{max}}.',
+    setQuantity: 'Set quantity',
+    settingsHeading: 'Quick keys',
+    settingsHint:
+      'The till’s product grid, for items sold without a barcode: group products in categories. Saving takes a manager’s ID and PIN.',
+    category: 'Category {{n}}',
+    categoryName: 'Category name',
+    products: 'Products (Ctrl or Shift to choose several)',
+    addCategory: 'Add a category',
+    removeCategory: 'Remove category {{name}}',
+    save: 'Save quick keys',
+    saved: 'Quick keys saved.',
+  },
   errorCodes: {
     // Payment QR codes (helper D)
     QR_INVALID: 'This is not a valid payment QR code.',

@@ -1,4 +1,4 @@
-import type { Locale, SaleSummary, Settings } from '../../../protocol/api';
+import { LOCALE_TAGS, type Locale, type SaleSummary, type Settings } from '../../../protocol/api';
 import type { ReceiptInput } from '../../../native/hardware';
 
 const WORDS = {
@@ -35,7 +35,7 @@ const WORDS = {
   fr: {
     sale: 'Vente n°',
     refund: 'Remboursement n°',
-    void: 'Annulation n°',
+    void: 'Annulation de ticket n°',
     subtotal: 'Sous-total',
     discount: 'Remise',
     tax: 'TVA',
@@ -43,7 +43,7 @@ const WORDS = {
     cash: 'Espèces',
     card: 'Carte',
     qr: 'QR',
-    change: 'Rendu',
+    change: 'Rendu monnaie',
     offline: 'Enregistrée hors ligne',
     thanks: 'Merci de votre visite !',
     taxId: 'N° TVA',
@@ -62,6 +62,36 @@ const WORDS = {
     counted: 'Espèces comptées',
     difference: 'Écart',
   },
+  id: {
+    sale: 'Penjualan no.',
+    refund: 'Retur no.',
+    void: 'Pembatalan no.',
+    subtotal: 'Subtotal',
+    discount: 'Diskon',
+    tax: 'Pajak',
+    total: 'TOTAL',
+    cash: 'Tunai',
+    card: 'Kartu',
+    qr: 'QR',
+    change: 'Kembalian',
+    offline: 'Dicatat secara offline',
+    thanks: 'Terima kasih!',
+    taxId: 'NPWP',
+    copy: 'SALINAN',
+    zReport: 'LAPORAN Z - tutup kasir',
+    opened: 'Buka',
+    closed: 'Tutup',
+    sales: 'Penjualan',
+    refunds: 'Retur',
+    voids: 'Pembatalan',
+    net: 'Bersih',
+    netTax: 'Pajak bersih',
+    overrides: 'Persetujuan manajer',
+    float: 'Modal awal kas',
+    expected: 'Kas seharusnya',
+    counted: 'Kas dihitung',
+    difference: 'Selisih',
+  },
 } as const;
 
 /** Receipt printers have no narrow or non-breaking spaces; Intl puts them in dates and times. */
@@ -77,7 +107,7 @@ export const receiptWords = (locale: Locale) => WORDS[locale];
 
 export function receiptTime(iso: string, options: ReceiptContext): string {
   return plainSpaces(
-    new Intl.DateTimeFormat(options.locale === 'fr' ? 'fr-FR' : 'en-GB', {
+    new Intl.DateTimeFormat(LOCALE_TAGS[options.locale], {
       dateStyle: 'short',
       timeStyle: 'short',
       ...(options.timeZone ? { timeZone: options.timeZone } : {}),

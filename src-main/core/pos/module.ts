@@ -6,6 +6,7 @@ import { addPosCollections } from '../store/schemas/pos';
 import { guardedByBarcode, refuseCardDataInSale, refuseCardDataQuery } from './card-data-guard';
 import { ManagerPins } from './manager-pin';
 import { PosService } from './pos-service';
+import { quickKeysView } from './quick-keys';
 
 /**
  * The point of sale (issue 4): catalog, sales, refunds and voids, shifts, manager PINs, receipts.
@@ -54,6 +55,7 @@ export const posModule: CoreModule<'pos'> = {
         'pos.shift.open': ({ floatMinor }) => pos.openShift(floatMinor),
         'pos.shift.close': ({ countedCashMinor }) => pos.closeShift(countedCashMinor),
         'pos.managerPin.set': (input) => pos.setManagerPin(input),
+        'pos.quickKeys.set': (input) => pos.setQuickKeys(input),
         ...receiptHandlers({
           service: need('hardware'),
           sale: (saleId) => findSale(collections.sales, saleId),
@@ -63,6 +65,7 @@ export const posModule: CoreModule<'pos'> = {
       },
       subscriptions: {
         'pos.pending': () => pos.pending(),
+        'pos.quickKeys': () => quickKeysView(collections.settings, collections.catalog),
         'pos.shift.current': () => pos.currentShift(),
         'pos.sales.recent': ({ limit }) => pos.recentSales(limit),
       },

@@ -6,6 +6,8 @@ import {
   type CatalogEntry,
   type PendingBanner,
   type RefundQuote,
+  type QuickKeysLayout,
+  type QuickKeysSetInput,
   type SaleSummary,
   type Shift,
   type ZReport,
@@ -26,6 +28,7 @@ import { refundQuote } from './refund-quote';
 import { refundTenders } from './refund-tenders';
 import { requireManagerForCashBack } from './refund-tender';
 import { SerialQueue } from './serial';
+import { saveQuickKeys } from './quick-keys';
 import {
   computeLine,
   settleTenders,
@@ -479,6 +482,15 @@ export class PosService {
         managerId: input.managerId,
       });
       return { managerIds };
+    });
+  }
+
+  /** A manager's quick-key layout (quick-keys.ts), audited under that manager. */
+  setQuickKeys(input: QuickKeysSetInput): Promise<QuickKeysLayout> {
+    return this.queue.run(async () => {
+      const layout = await saveQuickKeys(this.c.settings, this.deps.pins, input);
+      await this.audit('quickKeys.set', input.manager.managerId, { categories: layout.categories.length });
+      return layout;
     });
   }
 

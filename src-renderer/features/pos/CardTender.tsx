@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { toMajorText } from './money-input';
+import { TILL_KEYS } from './shortcuts';
 import { useHardwareEvents } from '../hardware/useHardwareEvents';
 
 export interface CardFields {
@@ -55,7 +56,9 @@ export function CardTender({
 
   return (
     <details open={open} onToggle={(e) => setOpen(e.currentTarget.open)} data-testid="card-tender">
-      <summary>{t('pos.card')}</summary>
+      <summary aria-keyshortcuts={TILL_KEYS.card}>
+        {t('pos.card')} <kbd>{TILL_KEYS.card}</kbd>
+      </summary>
       <p className="hint">{t('hardware.cardFromReader')}</p>
       {swipe && (
         <p

@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/hooks';
 import { CardDataFilter, isCardData } from './card-data-filter';
 import { posErrorText, useMoney } from './format';
+import { TILL_KEYS } from './shortcuts';
 import { PAYMENT_QR_PREFIX, useHardwareEvents } from '../hardware/useHardwareEvents';
 
 /** A customer's payment QR the core has verified: the only way a QR tender gets into the cart. */
@@ -128,7 +129,9 @@ export function QrTender({
 
   return (
     <details open={payment !== null || shown !== null || undefined} data-testid="qr-tender">
-      <summary>{t('pos.qr')}</summary>
+      <summary aria-keyshortcuts={TILL_KEYS.qr}>
+        {t('pos.qr')} <kbd>{TILL_KEYS.qr}</kbd>
+      </summary>
       {payment ? (
         <div className="row">
           <p className="ok" data-testid="qr-accepted">

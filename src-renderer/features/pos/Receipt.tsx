@@ -4,6 +4,7 @@ import { useMoney } from './format';
 import { percentText } from './cart';
 import { PrintedReceipt } from './PrintedReceipt';
 import { VoidJustRecorded } from '../refunds/VoidJustRecorded';
+import { TILL_KEYS } from './shortcuts';
 
 /** The core's answer, shown as the customer's receipt: what was recorded, not what the cart said. */
 export function Receipt({
@@ -83,8 +84,8 @@ export function Receipt({
       {printable && <PrintedReceipt saleId={sale.saleId} autoPrint />}
       {printable && sale.kind === 'sale' && <VoidJustRecorded sale={sale} />}
       {onNewSale && (
-        <button type="button" onClick={onNewSale}>
-          {t('pos.newSale')}
+        <button type="button" aria-keyshortcuts={TILL_KEYS.newSale} onClick={onNewSale}>
+          {t('pos.newSale')} <kbd>{TILL_KEYS.newSale}</kbd>
         </button>
       )}
     </section>

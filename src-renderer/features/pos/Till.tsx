@@ -13,6 +13,9 @@ import { Receipt } from './Receipt';
 import { RecentSales } from './RecentSales';
 import { QrTender, type QrPayment } from './QrTender';
 import { PAYMENT_QR_PREFIX, useHardwareEvents } from '../hardware/useHardwareEvents';
+import { QuickGrid } from './QuickGrid';
+import { QuantityControl } from './QuantityDialog';
+import { openAndFocus, TILL_KEYS, useFunctionKey } from './shortcuts';
 
 /** An open shift: search or scan, cart, tenders, pay; the receipt; closing; recent sales. */
 export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZReport) => void }) {
@@ -22,6 +25,8 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
   const currency = shift.currency;
   const ids = useId();
   const searchRef = useRef<HTMLInputElement>(null);
+  const cashRef = useRef<HTMLInputElement>(null);
+  const paymentRef = useRef<HTMLElement>(null);
   const searchSeq = useRef(0);
   const cardFilter = useRef(new CardDataFilter()).current;
 
@@ -258,6 +263,16 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
     return () => window.removeEventListener('keydown', listener);
   }, []);
 
+  // Quick selling (#18): the function keys each button shows (shortcuts.ts, docs/sync.md).
+  const exact = () => setCash(toMajorText(Number(due > nonCash ? due - nonCash : 0n), currency));
+  const tender = (id: string) => paymentRef.current?.querySelector<HTMLDetailsElement>(`[data-testid=${id}]`);
+  const selling = lines.length > 0;
+  useFunctionKey(TILL_KEYS.cash, () => cashRef.current?.select(), selling);
+  useFunctionKey(TILL_KEYS.exact, exact, selling);
+  useFunctionKey(TILL_KEYS.card, () => openAndFocus(tender('card-tender')), selling);
+  useFunctionKey(TILL_KEYS.qr, () => openAndFocus(tender('qr-tender')), selling);
+  useFunctionKey(TILL_KEYS.newSale, () => (setReceipt(null), focusSearch()), !selling && receipt !== null);
+
   const listId = `${ids}-results`;
   const optionId = (i: number) => `${ids}-option-${i}`;
   const showList = results.length > 0;
@@ -338,8 +353,16 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
             </p>
           </div>
 
+          <QuickGrid onAdd={add} />
+
           <section aria-labelledby={`${ids}-cart`} className="cart">
-            <h2 id={`${ids}-cart`}>{t('pos.cart')}</h2>
+            <div className="cart-head">
+              <h2 id={`${ids}-cart`}>{t('pos.cart')}</h2>
+              <QuantityControl
+                line={lines.at(-1)}
+                onSet={(qty) => update(lines.at(-1)!.sku, (l) => ({ ...l, qty }))}
+              />
+            </div>
             {lines.length === 0 ? (
               <p className="empty">{t('pos.cartEmpty')}</p>
             ) : (
@@ -456,12 +479,16 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
             />
           )}
           {lines.length > 0 && (
-            <section aria-labelledby={`${ids}-payment`} className="payment">
+            <section aria-labelledby={`${ids}-payment`} className="payment" ref={paymentRef}>
               <h2 id={`${ids}-payment`}>{t('pos.payment')}</h2>
               <div className="settings-form">
                 <label>
-                  {t('pos.cash')} ({currency})
+                  <span>
+                    {t('pos.cash')} ({currency}) <kbd>{TILL_KEYS.cash}</kbd>
+                  </span>
                   <input
+                    ref={cashRef}
+                    aria-keyshortcuts={TILL_KEYS.cash}
                     value={cash}
                     onChange={(e) => setCash(e.target.value)}
                     inputMode="decimal"
@@ -472,12 +499,10 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
                 <button
                   type="button"
                   className="secondary"
-                  onClick={() => {
-                    const rest = due > nonCash ? due - nonCash : 0n;
-                    setCash(toMajorText(Number(rest), currency));
-                  }}
+                  aria-keyshortcuts={TILL_KEYS.exact}
+                  onClick={exact}
                 >
-                  {t('pos.exact')}
+                  {t('pos.exact')} <kbd>{TILL_KEYS.exact}</kbd>
                 </button>
                 <CardTender
                   card={card}

@@ -2,6 +2,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/hooks';
 import { errorText } from '../../i18n/error-text';
+import { FormMessage } from '../../components/FormMessage';
 import { toApiError } from '../pos/format';
 
 const PIN = /^\d{4,12}$/;
@@ -93,15 +94,7 @@ export function ManagerPinSection() {
         <button type="submit" disabled={!ready || busy}>
           {t('managerPins.save')}
         </button>
-        {message && (
-          <p
-            role={message.kind === 'error' ? 'alert' : 'status'}
-            className={message.kind === 'error' ? 'error-message' : 'ok'}
-            data-testid="manager-pin-message"
-          >
-            {message.text}
-          </p>
-        )}
+        <FormMessage message={message} testId="manager-pin-message" />
       </form>
     </section>
   );
@@ -113,7 +106,7 @@ interface FieldProps {
   onChange: (value: string) => void;
 }
 
-function ManagerIdField({ label, value, onChange }: FieldProps) {
+export function ManagerIdField({ label, value, onChange }: FieldProps) {
   return (
     <label>
       {label}
@@ -123,7 +116,7 @@ function ManagerIdField({ label, value, onChange }: FieldProps) {
 }
 
 /** A PIN box: digits only, never echoed, never offered to a password manager as a login. */
-function PinField({
+export function PinField({
   label,
   value,
   onChange,

@@ -3,8 +3,10 @@ import { useTranslation } from 'react-i18next';
 import { formatMoney, minorUnitExponent } from '../../../protocol/money';
 import type { Settings } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
+import { FormMessage } from '../../components/FormMessage';
 import { EnrollmentPanel } from '../device/EnrollmentPanel';
 import { ManagerPinSection } from './ManagerPinSection';
+import { QuickKeysSection } from '../pos/QuickKeysSection';
 import { HardwareSection } from '../hardware/HardwareSection';
 import { errorText } from '../../i18n/error-text';
 
@@ -93,6 +95,7 @@ export function SettingsScreen() {
             <select {...field('locale')}>
               <option value="en">English</option>
               <option value="fr">Français</option>
+              <option value="id">Bahasa Indonesia</option>
             </select>
           </label>
           <label>
@@ -124,17 +127,11 @@ export function SettingsScreen() {
             </label>
           </fieldset>
           <button type="submit">{t('settings.save')}</button>
-          {message && (
-            <p
-              role={message.kind === 'error' ? 'alert' : 'status'}
-              className={message.kind === 'error' ? 'error-message' : 'ok'}
-            >
-              {message.text}
-            </p>
-          )}
+          <FormMessage message={message} />
         </form>
       )}
       {status?.enrollmentMode === 'pos' && <ManagerPinSection />}
+      {status?.enrollmentMode === 'pos' && <QuickKeysSection />}
       {status?.features.includes('pos') && <HardwareSection />}
     </section>
   );
