@@ -42,8 +42,13 @@ const WedgeAffix = z
 export const WedgeConfig = z.strictObject({
   prefix: WedgeAffix,
   suffix: WedgeAffix,
-  /** The key the scanner sends after each code. With `tab`, Enter still ends a scan. */
-  terminator: z.enum(['enter', 'tab']),
+  /**
+   * The key the scanner sends after each code. With `tab`, Enter still ends a scan. `ctrl-j` and
+   * `ctrl-m` are scanners whose suffix is a control character typed as Ctrl+J (LF) or Ctrl+M (CR).
+   */
+  terminator: z.enum(['enter', 'tab', 'ctrl-j', 'ctrl-m']),
+  /** Shortest code counted as a scan (prefix and suffix not counted); absent means 4. */
+  minLength: z.number().int().min(1).max(64).optional(),
 });
 export type WedgeConfig = z.infer<typeof WedgeConfig>;
 

@@ -518,9 +518,14 @@ export const en = {
     wedgeTerminator: 'Each code ends with',
     terminator_enter: 'Enter',
     terminator_tab: 'Tab (Enter also works)',
+    'terminator_ctrl-j': 'Ctrl+J, line feed (Enter also works)',
+    'terminator_ctrl-m': 'Ctrl+M, carriage return (Enter also works)',
+    wedgeMinLength: 'Shortest code (characters)',
+    wedgeMinLengthHint: 'Anything shorter typed this fast is taken as typing, not a scan.',
     wedgeSave: 'Save scanner settings',
     wedgeSaved: 'Scanner settings saved.',
-    wedgeInvalid: 'Up to 8 characters, with no tabs, line breaks or other control characters.',
+    wedgeInvalid:
+      'Prefix and suffix: up to 8 characters, with no tabs, line breaks or other control characters. Shortest code: 1 to 64.',
     reasons: {
       NO_TRACK_DATA: 'nothing was read from the stripe.',
       NO_START_SENTINEL: 'the start of the stripe was missed.',

@@ -541,9 +541,15 @@ export const fr: Messages = {
     wedgeTerminator: 'Chaque code se termine par',
     terminator_enter: 'Entrée',
     terminator_tab: 'Tabulation (Entrée fonctionne aussi)',
+    'terminator_ctrl-j': 'Ctrl+J, saut de ligne (Entrée fonctionne aussi)',
+    'terminator_ctrl-m': 'Ctrl+M, retour chariot (Entrée fonctionne aussi)',
+    wedgeMinLength: 'Longueur minimale d’un code (caractères)',
+    wedgeMinLengthHint:
+      'Une saisie plus courte, même rapide, est prise pour de la frappe, pas pour une lecture.',
     wedgeSave: 'Enregistrer les réglages du scanner',
     wedgeSaved: 'Réglages du scanner enregistrés.',
-    wedgeInvalid: '8 caractères au plus, sans tabulation, retour à la ligne ni autre caractère de contrôle.',
+    wedgeInvalid:
+      'Préfixe et suffixe : 8 caractères au plus, sans tabulation, retour à la ligne ni autre caractère de contrôle. Longueur minimale : de 1 à 64.',
     reasons: {
       NO_TRACK_DATA: 'rien n’a été lu sur la piste.',
       NO_START_SENTINEL: 'le début de la piste n’a pas été lu.',

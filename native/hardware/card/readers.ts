@@ -105,6 +105,7 @@ export class KeyboardCardReader extends BaseReader {
   }
 
   private onKey(event: KeyEvent): void {
+    if (event.kind === 'ctrl-j' || event.kind === 'ctrl-m') return;
     if (event.kind !== 'char') {
       if (this.length === 0) return;
       const owned = Buffer.from(this.line.subarray(0, this.length));
