@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BootReportDecoder } from '../keyboard/boot-report';
 import {
   chunkReports,
@@ -259,6 +259,54 @@ describe('keyboard-emulation readers', () => {
     );
     await reader.idle();
     expect(results.map((r) => (r.ok ? r.last4 : r.reason))).toEqual(['NO_END_SENTINEL', '4444']);
+  });
+
+  it('reads an ID TECH reader that types Enter between tracks as one swipe', async () => {
+    const { processor } = testProcessor();
+    const reader = new KeyboardCardReader(processor, { layout: 'us' });
+    const reports = keyboardReaderReports(
+      { track1: VISA_TRACK1, track2: VISA_TRACK2 },
+      { layout: 'us', enterBetweenTracks: true },
+    );
+    // Enter (usage 0x28) right after track 1's end sentinel, and again at the end.
+    const enter = '0000280000000000';
+    const hex = reports.map((r) => Buffer.from(r).toString('hex'));
+    expect(hex.filter((h) => h === enter)).toHaveLength(2);
+    expect(hex.indexOf(enter)).toBe(VISA_TRACK1.length * 2);
+    const results = await swipe(reader, reports);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ ok: true, brand: 'visa', last4: '1111', cardholderName: 'John Doe' });
+  });
+
+  it('ends a track-1-only keyboard swipe when nothing follows its Enter', async () => {
+    vi.useFakeTimers();
+    try {
+      const { processor } = testProcessor();
+      const reader = new KeyboardCardReader(processor, { layout: 'us', idleResetMs: 300 });
+      const results: SwipeResult[] = [];
+      reader.onSwipe((r) => results.push(r));
+      keyboardReaderReports({ track1: MC_TRACK1 }, { layout: 'us' }).forEach((r, i) => reader.feed(r, i));
+      await reader.idle();
+      expect(results).toEqual([]);
+      vi.advanceTimersByTime(300);
+      await vi.waitFor(async () => {
+        await reader.idle();
+        expect(results.map((r) => (r.ok ? r.last4 : r.reason))).toEqual(['4444']);
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('after an Enter following track 1, anything but track 2 starts a new swipe', async () => {
+    const { processor } = testProcessor();
+    const reader = new KeyboardCardReader(processor, { layout: 'us' });
+    const reports = [
+      ...keyboardReaderReports({ track1: VISA_TRACK1 }, { layout: 'us' }),
+      ...keyboardReaderReports({ track1: MC_TRACK1, track2: MC_TRACK2 }, { layout: 'us' }),
+    ];
+    const results = await swipe(reader, reports);
+    expect(results.map((r) => (r.ok ? r.last4 : r.reason))).toEqual(['1111', '4444']);
   });
 
   it('splits tracks with and without LRC characters', () => {

@@ -16,11 +16,19 @@ export interface SimSwipe {
   readonly track2?: string | 'error';
 }
 
-/** Keyboard-emulation reader: types the tracks (an unreadable track as "%E?" / ";E?") then Enter. */
-export function keyboardReaderReports(swipe: SimSwipe, options: TypingOptions): Uint8Array[] {
+/**
+ * Keyboard-emulation reader: types the tracks (an unreadable track as "%E?" / ";E?") then Enter.
+ * With `enterBetweenTracks`, Enter follows each track, as ID TECH readers in keyboard mode do when
+ * set to send a terminator after every track.
+ */
+export function keyboardReaderReports(
+  swipe: SimSwipe,
+  options: TypingOptions & { enterBetweenTracks?: boolean },
+): Uint8Array[] {
   const t1 = swipe.track1 === 'error' ? '%E?' : (swipe.track1 ?? '');
   const t2 = swipe.track2 === 'error' ? ';E?' : (swipe.track2 ?? '');
-  return typeText(`${t1}${t2}\n`, options);
+  const between = options.enterBetweenTracks && t1 && t2 ? '\n' : '';
+  return typeText(`${t1}${between}${t2}\n`, options);
 }
 
 /** MagTek HID swipe reader: the 337-byte input report (layout in card/magtek.ts). */
