@@ -4,6 +4,7 @@ import {
   chunkReports,
   idTechPacket,
   keyboardReaderReports,
+  magneSafeReport,
   magTekReport,
   withLrc,
 } from '../sim/card-readers';
@@ -349,6 +350,42 @@ describe('MagTek HID reports', () => {
       'BAD_REPORT',
       'amex',
     ]);
+  });
+});
+
+describe('MagTek MagneSafe / eDynamo HID reports', () => {
+  it('reads the 887-byte layout with encryption off, byte for byte where the manual puts each field', async () => {
+    const report = magneSafeReport({ track1: VISA_TRACK1, track2: VISA_TRACK2 }, { serial: 'B0C1D2E' });
+    expect(report.length).toBe(887);
+    const field = (from: number, length: number) =>
+      Buffer.from(report.subarray(from, from + length)).toString('latin1');
+    expect([report[3], report[4]]).toEqual([VISA_TRACK1.length, VISA_TRACK2.length]);
+    expect(field(7, VISA_TRACK1.length)).toBe(VISA_TRACK1);
+    expect(field(119, VISA_TRACK2.length)).toBe(VISA_TRACK2);
+    expect(field(477, 7)).toBe('B0C1D2E');
+    expect(field(620, report[506] ?? 0)).toBe(';4111110000001111=28121010000000000?');
+    const { processor } = testProcessor();
+    const [r] = await swipe(new MagTekCardReader(processor), [report]);
+    expect(r).toMatchObject({ ok: true, brand: 'visa', last4: '1111', expiry: '2028-12' });
+  });
+
+  it('takes later firmware’s longer report (HID report version, KSN, battery appended)', async () => {
+    const longer = new Uint8Array(930);
+    longer.set(magneSafeReport({ track2: MC_TRACK2 }));
+    longer[887] = 0x03;
+    const { processor } = testProcessor();
+    const [r] = await swipe(new MagTekCardReader(processor), [longer]);
+    expect(r).toMatchObject({ ok: true, brand: 'mastercard', last4: '4444' });
+  });
+
+  it('refuses encrypted track data, and reports tracks the reader could not decode', async () => {
+    const { processor } = testProcessor();
+    const reader = new MagTekCardReader(processor);
+    const results = await swipe(reader, [
+      magneSafeReport({ track1: VISA_TRACK1, track2: VISA_TRACK2 }, { encrypted: true }),
+      magneSafeReport({ track1: 'error', track2: 'error' }),
+    ]);
+    expect(results.map((r) => (r.ok ? r.last4 : r.reason))).toEqual(['ENCRYPTED_DATA', 'UNREADABLE_TRACK']);
   });
 });
 
