@@ -74,9 +74,7 @@ test('demo hardware: swipe fills the card tender, scan adds a product, the print
     await expect(page.getByTestId(`hardware-status-${role}`)).toContainText('Simulator');
   }
   await section.getByRole('button', { name: 'Swipe a test card' }).click();
-  await expect(page.getByTestId('hardware-event')).toHaveText(
-    /Card read: visa ending 1111, valid to 2028-12/,
-  );
+  await expect(page.getByTestId('hardware-event')).toHaveText(/Card read: visa ending 1111\.$/);
   await section.getByRole('button', { name: 'Bad swipe' }).click();
   await expect(page.getByTestId('hardware-event')).toHaveText(
     'Swipe again: the card was swiped too fast or not straight.',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InMemoryKeyStoreForTests } from '../keystore/memory';
-import { VISA_TRACK1, VISA_TRACK2 } from './card/fixtures';
+import { MC_TRACK2, VISA_TRACK1, VISA_TRACK2 } from './card/fixtures';
 import { FIXED_NOW } from './card/test-support';
 import type { SwipeResult } from './card/types';
 import type { HidBackend, HidConnection, UsbBackend } from './discovery/backends';
@@ -10,7 +10,9 @@ import { NodeUsbBackend } from './discovery/usb-backend';
 import { isHardwareError } from './errors';
 import { HardwareManager, type DeviceChange, type RoleStatus } from './manager';
 import type { ScanResult } from './scanner/types';
-import { magTekReport } from './sim/card-readers';
+import { keyboardReaderReports, magneSafeReport, magTekReport } from './sim/card-readers';
+import { keyboardDescriptor, vendorReportDescriptor } from './sim/descriptors';
+import { withReportId } from './sim/keyboard';
 import { SimulatedEscPosPrinter } from './sim/escpos-printer';
 import { hidPosReports } from './sim/scanners';
 
@@ -20,10 +22,13 @@ class FakeHid implements HidBackend {
   async list() {
     return this.devices;
   }
+  descriptors = new Map<string, Uint8Array>();
   async open(path: string): Promise<HidConnection> {
     const c = { feed: (_r: Buffer) => {}, fail: (_e: Error) => {} };
     this.connections.set(path, c);
+    const reportDescriptor = this.descriptors.get(path);
     return {
+      ...(reportDescriptor ? { reportDescriptor } : {}),
       onReport: (l) => (c.feed = l),
       onError: (l) => (c.fail = l),
       close: async () => void this.connections.delete(path),
@@ -144,6 +149,30 @@ describe('HardwareManager', () => {
     await tick();
     expect(swipes.map((s) => (s.ok ? s.last4 : s.reason))).toEqual(['1111', '1111']);
     expect(changes.map((c) => c.type)).toEqual(['attach', 'detach', 'attach']);
+  });
+
+  it('lets the report descriptor, not the vendor ID, choose the card reader layout', async () => {
+    const { hid, m, swipes } = setup();
+    // A MagTek-vendor device on a vendor page, whose descriptor declares a boot keyboard with a
+    // report ID: keyboard emulation, 9-byte reports.
+    const reader = hidDevice(0x0801, 0x0011, '/dev/hidraw3', 0xff00, 1, 'K1');
+    expect(reader.cardFormat).toBe('magtek');
+    hid.devices = [reader];
+    hid.descriptors.set('/dev/hidraw3', keyboardDescriptor(2));
+    await m.choose('cardReader', { deviceId: reader.id });
+    const typed = withReportId(keyboardReaderReports({ track2: VISA_TRACK2 }, { layout: 'us' }), 2);
+    for (const r of typed) hid.connections.get('/dev/hidraw3')?.feed(Buffer.from(r));
+    // An unknown vendor whose descriptor declares an 887-byte input report: MagneSafe.
+    const unknown = hidDevice(0x1234, 0x0001, '/dev/hidraw4', 0xff00, 1, 'M1');
+    expect(unknown.cardFormat).toBeUndefined();
+    hid.devices = [reader, unknown];
+    hid.descriptors.set('/dev/hidraw4', vendorReportDescriptor(887));
+    await m.refresh();
+    await m.choose('cardReader', { deviceId: unknown.id });
+    hid.connections.get('/dev/hidraw4')?.feed(Buffer.from(magneSafeReport({ track2: MC_TRACK2 })));
+    await tick();
+    await tick();
+    expect(swipes.map((s) => (s.ok ? s.last4 : s.reason))).toEqual(['1111', '4444']);
   });
 
   it('zeroes the HID buffer after a card reader consumed it', async () => {

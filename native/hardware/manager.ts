@@ -1,3 +1,4 @@
+import { cardFormatFromDescriptor, summariseDescriptor } from './discovery/report-descriptor';
 import type { KeyStore } from '../keystore/types';
 import { createCardReader, type CardReader, type CardReaderFormat } from './card/readers';
 import { SwipeProcessor } from './card/swipe';
@@ -287,8 +288,12 @@ export class HardwareManager {
     const layout = choice.layout ?? 'us';
     let feed: (report: Buffer) => void;
     if (role === 'cardReader') {
+      // The user's choice, then what the report descriptor declares, then the vendor ID's guess.
+      const declared = conn.reportDescriptor
+        ? cardFormatFromDescriptor(summariseDescriptor(conn.reportDescriptor))
+        : undefined;
       const reader = createCardReader(
-        choice.cardFormat ?? device.cardFormat ?? 'keyboard',
+        choice.cardFormat ?? declared ?? device.cardFormat ?? 'keyboard',
         this.processor,
         layout,
       );

@@ -5,7 +5,7 @@ import { Empty, Text, type FeatureContract } from './feature';
 /**
  * POS hardware's part of the API contract (issue #6): card reader, scanner and receipt printer,
  * chosen and tested in Settings, used by the till. No type here can carry a full card number: a
- * swipe reaches the UI as brand, last four digits, expiry and a keyed token, and demo swipes name a
+ * swipe reaches the UI as brand, last four digits and a keyed token, and demo swipes name a
  * test card instead of sending its tracks.
  */
 
@@ -42,8 +42,13 @@ const WedgeAffix = z
 export const WedgeConfig = z.strictObject({
   prefix: WedgeAffix,
   suffix: WedgeAffix,
-  /** The key the scanner sends after each code. With `tab`, Enter still ends a scan. */
-  terminator: z.enum(['enter', 'tab']),
+  /**
+   * The key the scanner sends after each code. With `tab`, Enter still ends a scan. `ctrl-j` and
+   * `ctrl-m` are scanners whose suffix is a control character typed as Ctrl+J (LF) or Ctrl+M (CR).
+   */
+  terminator: z.enum(['enter', 'tab', 'ctrl-j', 'ctrl-m']),
+  /** Shortest code counted as a scan (prefix and suffix not counted); absent means 4. */
+  minLength: z.number().int().min(1).max(64).optional(),
 });
 export type WedgeConfig = z.infer<typeof WedgeConfig>;
 
@@ -86,13 +91,15 @@ export type HardwareState = z.infer<typeof HardwareState>;
 
 /** What a swipe or a scan gives the till. */
 export const HardwareEvent = z.discriminatedUnion('type', [
-  z.object({
+  /**
+   * A good swipe gives the till the brand and the last four digits (issue #18): nothing else of
+   * the card, not even its expiry, and the object is strict so nothing can ride along.
+   */
+  z.strictObject({
     type: z.literal('card'),
     at: At,
     brand: z.string(),
     last4: z.string().regex(/^\d{4}$/),
-    /** YYYY-MM: the last month the card is valid. */
-    expiry: z.string().regex(/^\d{4}-\d{2}$/),
     /** HMAC of the card number under this terminal's key: same card, same token; never the number. */
     token: z.string().max(256).refine(noCardNumber, 'looks like a card number'),
   }),

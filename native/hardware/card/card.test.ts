@@ -1,9 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { BootReportDecoder } from '../keyboard/boot-report';
 import {
   chunkReports,
   idTechPacket,
   keyboardReaderReports,
+  magneSafeReport,
   magTekReport,
   withLrc,
 } from '../sim/card-readers';
@@ -261,6 +262,54 @@ describe('keyboard-emulation readers', () => {
     expect(results.map((r) => (r.ok ? r.last4 : r.reason))).toEqual(['NO_END_SENTINEL', '4444']);
   });
 
+  it('reads an ID TECH reader that types Enter between tracks as one swipe', async () => {
+    const { processor } = testProcessor();
+    const reader = new KeyboardCardReader(processor, { layout: 'us' });
+    const reports = keyboardReaderReports(
+      { track1: VISA_TRACK1, track2: VISA_TRACK2 },
+      { layout: 'us', enterBetweenTracks: true },
+    );
+    // Enter (usage 0x28) right after track 1's end sentinel, and again at the end.
+    const enter = '0000280000000000';
+    const hex = reports.map((r) => Buffer.from(r).toString('hex'));
+    expect(hex.filter((h) => h === enter)).toHaveLength(2);
+    expect(hex.indexOf(enter)).toBe(VISA_TRACK1.length * 2);
+    const results = await swipe(reader, reports);
+    expect(results).toHaveLength(1);
+    expect(results[0]).toMatchObject({ ok: true, brand: 'visa', last4: '1111', cardholderName: 'John Doe' });
+  });
+
+  it('ends a track-1-only keyboard swipe when nothing follows its Enter', async () => {
+    vi.useFakeTimers();
+    try {
+      const { processor } = testProcessor();
+      const reader = new KeyboardCardReader(processor, { layout: 'us', idleResetMs: 300 });
+      const results: SwipeResult[] = [];
+      reader.onSwipe((r) => results.push(r));
+      keyboardReaderReports({ track1: MC_TRACK1 }, { layout: 'us' }).forEach((r, i) => reader.feed(r, i));
+      await reader.idle();
+      expect(results).toEqual([]);
+      vi.advanceTimersByTime(300);
+      await vi.waitFor(async () => {
+        await reader.idle();
+        expect(results.map((r) => (r.ok ? r.last4 : r.reason))).toEqual(['4444']);
+      });
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('after an Enter following track 1, anything but track 2 starts a new swipe', async () => {
+    const { processor } = testProcessor();
+    const reader = new KeyboardCardReader(processor, { layout: 'us' });
+    const reports = [
+      ...keyboardReaderReports({ track1: VISA_TRACK1 }, { layout: 'us' }),
+      ...keyboardReaderReports({ track1: MC_TRACK1, track2: MC_TRACK2 }, { layout: 'us' }),
+    ];
+    const results = await swipe(reader, reports);
+    expect(results.map((r) => (r.ok ? r.last4 : r.reason))).toEqual(['1111', '4444']);
+  });
+
   it('splits tracks with and without LRC characters', () => {
     const t = splitTracks(ascii(withLrc(VISA_TRACK1) + withLrc(VISA_TRACK2)));
     expect(t.track1).toEqual(ok(withLrc(VISA_TRACK1)));
@@ -301,6 +350,42 @@ describe('MagTek HID reports', () => {
       'BAD_REPORT',
       'amex',
     ]);
+  });
+});
+
+describe('MagTek MagneSafe / eDynamo HID reports', () => {
+  it('reads the 887-byte layout with encryption off, byte for byte where the manual puts each field', async () => {
+    const report = magneSafeReport({ track1: VISA_TRACK1, track2: VISA_TRACK2 }, { serial: 'B0C1D2E' });
+    expect(report.length).toBe(887);
+    const field = (from: number, length: number) =>
+      Buffer.from(report.subarray(from, from + length)).toString('latin1');
+    expect([report[3], report[4]]).toEqual([VISA_TRACK1.length, VISA_TRACK2.length]);
+    expect(field(7, VISA_TRACK1.length)).toBe(VISA_TRACK1);
+    expect(field(119, VISA_TRACK2.length)).toBe(VISA_TRACK2);
+    expect(field(477, 7)).toBe('B0C1D2E');
+    expect(field(620, report[506] ?? 0)).toBe(';4111110000001111=28121010000000000?');
+    const { processor } = testProcessor();
+    const [r] = await swipe(new MagTekCardReader(processor), [report]);
+    expect(r).toMatchObject({ ok: true, brand: 'visa', last4: '1111', expiry: '2028-12' });
+  });
+
+  it('takes later firmware’s longer report (HID report version, KSN, battery appended)', async () => {
+    const longer = new Uint8Array(930);
+    longer.set(magneSafeReport({ track2: MC_TRACK2 }));
+    longer[887] = 0x03;
+    const { processor } = testProcessor();
+    const [r] = await swipe(new MagTekCardReader(processor), [longer]);
+    expect(r).toMatchObject({ ok: true, brand: 'mastercard', last4: '4444' });
+  });
+
+  it('refuses encrypted track data, and reports tracks the reader could not decode', async () => {
+    const { processor } = testProcessor();
+    const reader = new MagTekCardReader(processor);
+    const results = await swipe(reader, [
+      magneSafeReport({ track1: VISA_TRACK1, track2: VISA_TRACK2 }, { encrypted: true }),
+      magneSafeReport({ track1: 'error', track2: 'error' }),
+    ]);
+    expect(results.map((r) => (r.ok ? r.last4 : r.reason))).toEqual(['ENCRYPTED_DATA', 'UNREADABLE_TRACK']);
   });
 });
 

@@ -31,12 +31,69 @@ function track(report: Uint8Array, n: 0 | 1, at: number): TrackRead | SwipeFailu
   return { status: 'ok', data: report.subarray(at, at + length) };
 }
 
-/** The tracks of one MagTek input report (views into `report`; the caller zeroes it afterwards). */
+/**
+ * MagneSafe readers (Dynamag/SureSwipe with MagneSafe, eDynamo, uDynamo over USB HID), MagTek
+ * "USB MagneSafe Swipe Reader Technical Reference Manual" / eDynamo Programmer's Manual, "Magnetic
+ * Stripe Card Data Sent from Device to Host": one report of at least 887 bytes (later firmware
+ * appends a HID report version, a MagnePrint KSN and a battery level after it).
+ *
+ *   offset   size  field
+ *   0..2     3     track 1–3 decode status (bit 0: error)
+ *   3..5     3     track 1–3 encrypted data length (clear length when encryption is off)
+ *   6        1     card encode type
+ *   7        112   track 1 encrypted data; 119: track 2; 231: track 3
+ *   343      1     card status; 344: MagnePrint status (4); 348: MagnePrint length; 349: data (128)
+ *   477      16    device serial number (ASCII, NUL-terminated)
+ *   493      2     reader encryption status (bit 0 of the second byte: encryption enabled)
+ *   495      10    DUKPT key serial number
+ *   505..507 3     track 1–3 masked data length
+ *   508      112   track 1 masked data; 620: track 2; 732: track 3 (PAN masked but for first and last digits)
+ *
+ * With encryption on, the track fields hold ciphertext only the processor can decrypt: refused
+ * (`ENCRYPTED_DATA`), as for ID TECH. With it off they hold the tracks in the clear.
+ */
+export const MAGNESAFE_REPORT_LENGTH = 887;
+const MAGNESAFE_FIELD = 112;
+const MAGNESAFE_ENCRYPTION_STATUS = 493;
+
+function magneSafeTrack(report: Uint8Array, n: 0 | 1): TrackRead | SwipeFailure {
+  const status = report[n] ?? 0;
+  const length = report[3 + n] ?? 0;
+  if (status & 0x01) return { status: 'error' };
+  if (length === 0) return { status: 'absent' };
+  if (length > MAGNESAFE_FIELD)
+    return failure('BAD_REPORT', 'the reader reported an impossible track length');
+  const at = 7 + MAGNESAFE_FIELD * n;
+  return { status: 'ok', data: report.subarray(at, at + length) };
+}
+
+function parseMagneSafe(report: Uint8Array): SwipeTracks | SwipeFailure {
+  if (((report[MAGNESAFE_ENCRYPTION_STATUS + 1] ?? 0) & 0x01) !== 0) {
+    return failure(
+      'ENCRYPTED_DATA',
+      'the reader sends encrypted data; turn its encryption off for this terminal',
+    );
+  }
+  const track1 = magneSafeTrack(report, 0);
+  if ('ok' in track1) return track1;
+  const track2 = magneSafeTrack(report, 1);
+  if ('ok' in track2) return track2;
+  return { track1, track2 };
+}
+
+/**
+ * The tracks of one MagTek input report (views into `report`; the caller zeroes it afterwards).
+ * The report's length says which layout it is: 337 bytes SureSwipe / Mini, 887 or more MagneSafe.
+ */
 export function parseMagTekReport(report: Uint8Array): SwipeTracks | SwipeFailure {
   // Some HID stacks prefix report ID 0 to devices that use none.
   const body = report.length === MAGTEK_REPORT_LENGTH + 1 && report[0] === 0 ? report.subarray(1) : report;
+  if (body.length >= MAGNESAFE_REPORT_LENGTH) return parseMagneSafe(body);
   if (body.length !== MAGTEK_REPORT_LENGTH) {
-    return failure('BAD_REPORT', `a MagTek report is ${MAGTEK_REPORT_LENGTH} bytes`);
+    return failure(
+      'BAD_REPORT',
+      `a MagTek report is ${MAGTEK_REPORT_LENGTH} bytes (MagneSafe: ${MAGNESAFE_REPORT_LENGTH} or more)`,
+    );
   }
   const track1 = track(body, 0, TRACK1_AT);
   if ('ok' in track1) return track1;

@@ -74,7 +74,15 @@ export interface KeyboardCardReaderOptions {
 
 const MAX_SWIPE_CHARS = 256;
 
-/** A reader in keyboard emulation: it types the tracks and then Enter. */
+const PERCENT = 0x25;
+const SEMICOLON = 0x3b;
+
+/**
+ * A reader in keyboard emulation: it types the tracks and then Enter. Some (ID TECH readers set to
+ * send a terminator after each track) type Enter between the tracks too: an Enter after track 1
+ * alone waits for track 2's `;`. Anything else, a second Enter, a pause of `idleResetMs` (the next
+ * report's time, or a timer when nothing follows) ends the swipe with what was read.
+ */
 export class KeyboardCardReader extends BaseReader {
   readonly format = 'keyboard';
   private readonly decoder: BootReportDecoder;
@@ -82,6 +90,9 @@ export class KeyboardCardReader extends BaseReader {
   private length = 0;
   private last = -Infinity;
   private readonly idleResetMs: number;
+  /** Track 1 was followed by Enter: the swipe may go on with track 2. */
+  private betweenTracks = false;
+  private timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(processor: SwipeProcessor, options: KeyboardCardReaderOptions) {
     super(processor);
@@ -93,25 +104,53 @@ export class KeyboardCardReader extends BaseReader {
     this.decoder.reset();
     this.line.fill(0);
     this.length = 0;
+    this.betweenTracks = false;
+    clearTimeout(this.timer);
   }
 
   protected consume(report: Uint8Array, at: number): void {
     if (this.length > 0 && at - this.last > this.idleResetMs) {
-      this.reset();
-      this.report(failure('NO_END_SENTINEL', 'the swipe was cut off'));
+      if (this.betweenTracks) this.end();
+      else {
+        this.reset();
+        this.report(failure('NO_END_SENTINEL', 'the swipe was cut off'));
+      }
     }
     this.last = at;
     for (const event of this.decoder.decode(report)) this.onKey(event);
   }
 
+  /** Hands the line read so far to the parser and starts a new one. */
+  private end(): void {
+    clearTimeout(this.timer);
+    this.betweenTracks = false;
+    if (this.length === 0) return;
+    const owned = Buffer.from(this.line.subarray(0, this.length));
+    this.line.fill(0);
+    this.length = 0;
+    this.submit(splitTracks(owned), owned);
+  }
+
   private onKey(event: KeyEvent): void {
+    if (event.kind === 'ctrl-j' || event.kind === 'ctrl-m') return;
     if (event.kind !== 'char') {
-      if (this.length === 0) return;
-      const owned = Buffer.from(this.line.subarray(0, this.length));
-      this.line.fill(0);
-      this.length = 0;
-      this.submit(splitTracks(owned), owned);
+      const track1Alone =
+        !this.betweenTracks &&
+        this.line[0] === PERCENT &&
+        !this.line.subarray(0, this.length).includes(SEMICOLON);
+      if (!track1Alone) {
+        this.end();
+        return;
+      }
+      this.betweenTracks = true;
+      this.timer = setTimeout(() => this.end(), this.idleResetMs);
+      this.timer.unref?.();
       return;
+    }
+    if (this.betweenTracks) {
+      this.betweenTracks = false;
+      clearTimeout(this.timer);
+      if (!event.text.startsWith(';')) this.end();
     }
     for (const ch of event.text) {
       if (this.length >= MAX_SWIPE_CHARS) {

@@ -3,6 +3,8 @@ import type { PrinterTransport } from '../printer/transport';
 
 /** An open HID device: input reports in. */
 export interface HidConnection {
+  /** The device's HID report descriptor, when the platform could read it. */
+  readonly reportDescriptor?: Uint8Array;
   onReport(listener: (report: Buffer) => void): void;
   onError(listener: (err: Error) => void): void;
   close(): Promise<void>;

@@ -16,6 +16,7 @@ const HidDeviceInfo = z.object({
 });
 
 interface NodeHidDevice {
+  getReportDescriptor?(): Promise<Buffer>;
   on(event: 'data', listener: (data: Buffer) => void): unknown;
   on(event: 'error', listener: (err: Error) => void): unknown;
   close(): Promise<void> | void;
@@ -68,7 +69,10 @@ export class NodeHidBackend implements HidBackend {
     } catch (err) {
       throw new HardwareError('DEVICE_NOT_FOUND', 'the HID device could not be opened', { cause: err });
     }
+    // Not every platform or node-hid version can read it: then the vendor ID and the user decide.
+    const reportDescriptor = await device.getReportDescriptor?.().catch(() => undefined);
     return {
+      ...(reportDescriptor ? { reportDescriptor: Uint8Array.from(reportDescriptor) } : {}),
       onReport: (listener) => void device.on('data', listener),
       onError: (listener) => void device.on('error', listener),
       close: async () => {

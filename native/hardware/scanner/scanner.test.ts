@@ -116,6 +116,59 @@ describe('keyboard-wedge scanner', () => {
     expect(scans).toEqual([{ data: 'https://pay.example/q?id=42&m=ok', source: 'keyboard-wedge' }]);
   });
 
+  it('ends a scan on a Ctrl-key suffix (Ctrl+J, Ctrl+M) when set to, byte for byte', () => {
+    const stream = wedgeReports('4006381333931', { layout: 'us', end: 'ctrl-j' });
+    // Left Ctrl (modifier bit 0) with usage 0x0D ('j'), then all keys released.
+    expect(stream.slice(-2).map((r) => Buffer.from(r.report).toString('hex'))).toEqual([
+      '01000d0000000000',
+      '0000000000000000',
+    ]);
+    const w = new WedgeScanner({ layout: 'us', terminators: ['ctrl-j', 'enter'] });
+    const { scans, typed } = collect(w);
+    for (const { report, at } of stream) w.feed(report, at);
+    const cr = wedgeReports('96385074', { layout: 'us', end: 'ctrl-m', start: 500 });
+    expect(Buffer.from(cr.at(-2)?.report ?? []).toString('hex')).toBe('0100100000000000');
+    for (const { report, at } of cr) w.feed(report, at);
+    expect(scans.map((s) => s.data)).toEqual(['4006381333931']);
+    // Ctrl+M is not this scanner's end key: it types nothing, and the burst waits for its end.
+    for (const { report, at } of wedgeReports('', { layout: 'us', start: 600 })) w.feed(report, at);
+    expect(scans.map((s) => s.data)).toEqual(['4006381333931', '96385074']);
+    expect(typed).toEqual([]);
+  });
+
+  it('a scanner set to Enter does not end a scan on Ctrl+J', () => {
+    const w = new WedgeScanner({ layout: 'us' });
+    const { scans } = collect(w);
+    for (const { report, at } of wedgeReports('4006381333931', { layout: 'us', end: 'ctrl-j' }))
+      w.feed(report, at);
+    expect(scans).toEqual([]);
+  });
+
+  it('reads keyboards whose reports carry a report ID', () => {
+    const stream = wedgeReports('4006381333931', { layout: 'us', reportId: 1 });
+    expect(stream.every((r) => r.report.length === 9 && r.report[0] === 1)).toBe(true);
+    expect(Buffer.from(stream[0]?.report ?? []).toString('hex')).toBe('010000210000000000');
+    const w = new WedgeScanner({ layout: 'us' });
+    const { scans } = collect(w);
+    for (const { report, at } of stream) w.feed(report, at);
+    expect(scans.map((s) => s.data)).toEqual(['4006381333931']);
+  });
+
+  it('takes its minimum scan length from the settings', () => {
+    const short = wedgeReports('123', { layout: 'us' });
+    const strict = new WedgeScanner({ layout: 'us', minLength: 14 });
+    const loose = new WedgeScanner({ layout: 'us', minLength: 3 });
+    const a = collect(strict);
+    const b = collect(loose);
+    for (const { report, at } of [...short, ...wedgeReports('4006381333931', { layout: 'us', start: 500 })]) {
+      strict.feed(report, at);
+      loose.feed(report, at);
+    }
+    expect(a.scans).toEqual([]);
+    expect(a.typed.map((t) => t.text)).toEqual(['123', '4006381333931']);
+    expect(b.scans.map((s) => s.data)).toEqual(['123', '4006381333931']);
+  });
+
   it('never throws on garbage reports (seeded fuzz)', () => {
     const rand = prng(1999);
     const w = new WedgeScanner({ layout: 'us' });

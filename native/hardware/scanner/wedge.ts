@@ -12,11 +12,14 @@ export interface WedgeOptions {
   /** Shortest scan; shorter bursts are keystrokes. */
   readonly minLength?: number;
   /** Keys that end a scan; scanners are configured to send one of them as suffix. */
-  readonly terminators?: ReadonlyArray<'enter' | 'tab'>;
+  readonly terminators?: ReadonlyArray<WedgeTerminator>;
   /** Configured prefix/suffix text the scanner adds, stripped from scans. */
   readonly prefix?: string;
   readonly suffix?: string;
 }
+
+/** Enter, Tab, or a control-character suffix typed as Ctrl+J (LF) / Ctrl+M (CR). */
+export type WedgeTerminator = Exclude<KeyEvent['kind'], 'char'>;
 
 export const WEDGE_DEFAULTS = { maxInterKeyMs: 50, minLength: 4, terminators: ['enter'] as const };
 
@@ -82,6 +85,8 @@ export class WedgeScanner {
       this.finish();
       return;
     }
+    // A Ctrl key that is not this scanner's end key types nothing.
+    if (event.kind === 'ctrl-j' || event.kind === 'ctrl-m') return;
     const ch = event.kind === 'char' ? event.text : '\t';
     if (!this.text) this.burst = true;
     this.text += ch;

@@ -1,5 +1,5 @@
 import { TRACK1_BASE, TRACK2_BASE, trackLrc } from '../card/lrc';
-import { MAGTEK_REPORT_LENGTH } from '../card/magtek';
+import { MAGNESAFE_REPORT_LENGTH, MAGTEK_REPORT_LENGTH } from '../card/magtek';
 import { typeText, type TypingOptions } from './keyboard';
 
 /** A track as it would be encoded: sentinels included; the LRC character appended on request. */
@@ -16,11 +16,19 @@ export interface SimSwipe {
   readonly track2?: string | 'error';
 }
 
-/** Keyboard-emulation reader: types the tracks (an unreadable track as "%E?" / ";E?") then Enter. */
-export function keyboardReaderReports(swipe: SimSwipe, options: TypingOptions): Uint8Array[] {
+/**
+ * Keyboard-emulation reader: types the tracks (an unreadable track as "%E?" / ";E?") then Enter.
+ * With `enterBetweenTracks`, Enter follows each track, as ID TECH readers in keyboard mode do when
+ * set to send a terminator after every track.
+ */
+export function keyboardReaderReports(
+  swipe: SimSwipe,
+  options: TypingOptions & { enterBetweenTracks?: boolean },
+): Uint8Array[] {
   const t1 = swipe.track1 === 'error' ? '%E?' : (swipe.track1 ?? '');
   const t2 = swipe.track2 === 'error' ? ';E?' : (swipe.track2 ?? '');
-  return typeText(`${t1}${t2}\n`, options);
+  const between = options.enterBetweenTracks && t1 && t2 ? '\n' : '';
+  return typeText(`${t1}${between}${t2}\n`, options);
 }
 
 /** MagTek HID swipe reader: the 337-byte input report (layout in card/magtek.ts). */
@@ -38,6 +46,40 @@ export function magTekReport(swipe: SimSwipe): Uint8Array {
   });
   r[2] = 0x01; // no track 3 on payment cards: the reader flags it as not decoded
   r[6] = 0x00;
+  return r;
+}
+
+/** A PAN masked as MagneSafe readers mask it: the first 6 and last 4 digits kept, '0' between. */
+function masked(track: string): string {
+  return track.replace(/\d{13,19}/, (pan) => pan.slice(0, 6) + '0'.repeat(pan.length - 10) + pan.slice(-4));
+}
+
+/**
+ * MagneSafe / eDynamo input report (layout in card/magtek.ts): 887 bytes. With `encrypted`, the
+ * track fields hold stand-in ciphertext (bytes that are not the tracks) and the encryption bit is
+ * set; otherwise they hold the tracks in the clear. The masked fields always hold masked tracks.
+ */
+export function magneSafeReport(
+  swipe: SimSwipe,
+  options: { encrypted?: boolean; serial?: string } = {},
+): Uint8Array {
+  const r = new Uint8Array(MAGNESAFE_REPORT_LENGTH);
+  [swipe.track1, swipe.track2].forEach((t, n) => {
+    if (t === 'error') {
+      r[n] = 0x01;
+      return;
+    }
+    const bytes = Buffer.from(t ?? '', 'latin1');
+    const field = options.encrypted ? bytes.map((b, i) => (b ^ 0xa5 ^ i) & 0xff) : bytes;
+    r[3 + n] = bytes.length;
+    r.set(field.subarray(0, 112), 7 + 112 * n);
+    const mask = Buffer.from(masked(t ?? ''), 'latin1');
+    r[505 + n] = mask.length;
+    r.set(mask.subarray(0, 112), 508 + 112 * n);
+  });
+  r[2] = 0x01;
+  r.set(Buffer.from((options.serial ?? 'B123456').slice(0, 15), 'latin1'), 477);
+  r[494] = options.encrypted ? 0x01 : 0x00;
   return r;
 }
 

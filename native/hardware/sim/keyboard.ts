@@ -7,6 +7,7 @@ export interface TypingOptions {
   readonly caretAsDeadKey?: boolean;
 }
 
+const LEFT_CTRL = 0x01;
 const LEFT_SHIFT = 0x02;
 const RIGHT_ALT = 0x40;
 
@@ -36,4 +37,17 @@ export function typeText(text: string, options: TypingOptions): Uint8Array[] {
     reports.push(report(modifiers, stroke.usage), report(0, 0));
   }
   return reports;
+}
+
+/** Ctrl+J (LF) or Ctrl+M (CR) as a scanner sends a control-character suffix: key down, released. */
+export function ctrlLetter(letter: 'j' | 'm'): Uint8Array[] {
+  return [report(LEFT_CTRL, 0x04 + letter.charCodeAt(0) - 0x61), report(0, 0)];
+}
+
+/**
+ * The same reports from a keyboard whose descriptor declares report IDs (a keyboard collection
+ * beside a vendor or consumer-control one): each report starts with its ID.
+ */
+export function withReportId(reports: readonly Uint8Array[], id: number): Uint8Array[] {
+  return reports.map((r) => Uint8Array.from([id, ...r]));
 }

@@ -1,5 +1,5 @@
 import { HID_POS_REPORT_LENGTH } from '../scanner/hid-pos';
-import { typeText, type TypingOptions } from './keyboard';
+import { ctrlLetter, typeText, withReportId, type TypingOptions } from './keyboard';
 
 /** HID POS scanner: the Scanned Data Reports for one scan (layout in scanner/hid-pos.ts). */
 export function hidPosReports(data: string, aim = ']Q1', codeId = 0x73): Uint8Array[] {
@@ -25,14 +25,28 @@ export interface TimedReport {
 }
 
 /**
- * Keyboard-wedge scanner: types `data` + suffix + Enter with `keyGapMs` between reports, starting
- * at `start`. With a large gap the same stream stands in for a person typing.
+ * Keyboard-wedge scanner: types `data` + suffix + the end key (Enter unless `end` says Tab or a
+ * Ctrl-key suffix) with `keyGapMs` between reports, starting at `start`; with `reportId`, each
+ * report starts with that ID. With a large gap the same stream stands in for a person typing.
  */
 export function wedgeReports(
   data: string,
-  options: TypingOptions & { start?: number; keyGapMs?: number; prefix?: string; suffix?: string },
+  options: TypingOptions & {
+    start?: number;
+    keyGapMs?: number;
+    prefix?: string;
+    suffix?: string;
+    end?: 'enter' | 'tab' | 'ctrl-j' | 'ctrl-m';
+    reportId?: number;
+  },
 ): TimedReport[] {
   const gap = options.keyGapMs ?? 4;
-  const reports = typeText(`${options.prefix ?? ''}${data}${options.suffix ?? ''}\n`, options);
+  const end = options.end ?? 'enter';
+  const typed = `${options.prefix ?? ''}${data}${options.suffix ?? ''}`;
+  const keys =
+    end === 'ctrl-j' || end === 'ctrl-m'
+      ? [...typeText(typed, options), ...ctrlLetter(end === 'ctrl-j' ? 'j' : 'm')]
+      : typeText(`${typed}${end === 'tab' ? '\t' : '\n'}`, options);
+  const reports = options.reportId === undefined ? keys : withReportId(keys, options.reportId);
   return reports.map((report, i) => ({ report, at: (options.start ?? 0) + i * gap }));
 }

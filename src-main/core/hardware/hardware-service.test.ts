@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { HardwareEvent } from '../../../protocol/api';
 import type { HidBackend, HidConnection, UsbBackend } from '../../../native/hardware/discovery/backends';
 import { classifyHid, deviceId, type DiscoveredDevice } from '../../../native/hardware/discovery/classify';
-import { typeText } from '../../../native/hardware/sim/keyboard';
+import { ctrlLetter, typeText } from '../../../native/hardware/sim/keyboard';
 import { InMemoryKeyStoreForTests } from '../../../native/keystore/memory';
 import { callCommand } from '../api/dispatch';
 import type { ApiHandlers } from '../api/handlers';
@@ -103,10 +103,10 @@ async function restart(service: HardwareService, dataDir: string, hid?: FakeHid)
   return start(dataDir, hid);
 }
 /** The keyboard's boot reports for `text`, 4 ms apart, as a wedge scanner types. */
-function typeOn(hid: FakeHid, text: string): void {
+function typeOn(hid: FakeHid, text: string, end: Uint8Array[] = []): void {
   const listener = hid.listeners.get(keyboard.path);
   if (!listener) throw new Error('the keyboard is not open');
-  for (const report of typeText(text, { layout: 'us' })) {
+  for (const report of [...typeText(text, { layout: 'us' }), ...end]) {
     clock += 4;
     listener(Buffer.from(report));
   }
@@ -213,6 +213,28 @@ describe('hardware service', () => {
     ]);
   });
 
+  it('applies a saved Ctrl+J end key and minimum length (#18)', async () => {
+    const dir = await dataDir();
+    const hid = new FakeHid();
+    const service = await start(dir, hid);
+    const wedge = { prefix: '', suffix: '', terminator: 'ctrl-j', minLength: 8 } as const;
+    await callCommand(api(service), 'hardware.choose', {
+      role: 'scanner',
+      choice: { deviceId: keyboard.id, wedge },
+    });
+    expect(await saved(dir)).toMatchObject({ choices: { scanner: { wedge } } });
+    const seen = events(service);
+    typeOn(hid, '4006381333931', ctrlLetter('j'));
+    typeOn(hid, '1234567', ctrlLetter('j'));
+    // Enter still ends a scan beside Ctrl+J.
+    typeOn(hid, '96385074\n');
+    expect(seen).toMatchObject([
+      { type: 'scan', text: '4006381333931' },
+      { type: 'scan', text: '96385074' },
+    ]);
+    expect(seen).toHaveLength(2);
+  });
+
   it('refuses bad wedge configurations at the boundary and keeps the saved one', async () => {
     const dir = await dataDir();
     const service = await start(dir);
@@ -234,7 +256,11 @@ describe('hardware service', () => {
       ],
       [{ role: 'scanner', choice: { ...good, wedge: { ...good.wedge, terminator: 'cr' } } }, 'INVALID_INPUT'],
       [{ role: 'scanner', choice: { ...good, wedge: { prefix: '#', suffix: '$' } } }, 'INVALID_INPUT'],
-      [{ role: 'scanner', choice: { ...good, wedge: { ...good.wedge, minLength: 1 } } }, 'INVALID_INPUT'],
+      // Still a strict object: a key it does not know is refused (minLength is one it knows since #18).
+      [{ role: 'scanner', choice: { ...good, wedge: { ...good.wedge, maxInterKeyMs: 1 } } }, 'INVALID_INPUT'],
+      [{ role: 'scanner', choice: { ...good, wedge: { ...good.wedge, minLength: 0 } } }, 'INVALID_INPUT'],
+      [{ role: 'scanner', choice: { ...good, wedge: { ...good.wedge, minLength: 65 } } }, 'INVALID_INPUT'],
+      [{ role: 'scanner', choice: { ...good, wedge: { ...good.wedge, minLength: 4.5 } } }, 'INVALID_INPUT'],
       [{ role: 'cardReader', choice: { deviceId: reader.id, wedge: good.wedge } }, 'INVALID_INPUT'],
     ];
     for (const [input, code] of bad) {

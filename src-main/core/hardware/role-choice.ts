@@ -3,8 +3,8 @@ import type { RoleChoice } from '../../../native/hardware';
 
 /**
  * A saved Settings choice as HardwareManager takes it. The contract names one terminator key; the
- * driver takes a set: with Tab, Enter still ends a scan so a person typing on the same device is
- * not left with a line that never finishes.
+ * driver takes a set: with Tab or a Ctrl-key suffix, Enter still ends a scan so a person typing on
+ * the same device is not left with a line that never finishes.
  */
 export function roleChoice(choice: HardwareChoice): RoleChoice {
   const { wedge, ...rest } = choice;
@@ -14,7 +14,8 @@ export function roleChoice(choice: HardwareChoice): RoleChoice {
     wedge: {
       prefix: wedge.prefix,
       suffix: wedge.suffix,
-      terminators: wedge.terminator === 'tab' ? ['tab', 'enter'] : ['enter'],
+      terminators: wedge.terminator === 'enter' ? ['enter'] : [wedge.terminator, 'enter'],
+      ...(wedge.minLength !== undefined ? { minLength: wedge.minLength } : {}),
     },
   };
 }

@@ -52,7 +52,7 @@ export function HardwareSection() {
 
   const describe = (event: HardwareEvent): string =>
     event.type === 'card'
-      ? t('hardware.swiped', { brand: event.brand, last4: event.last4, expiry: event.expiry })
+      ? t('hardware.swiped', { brand: event.brand, last4: event.last4 })
       : event.type === 'bad-swipe'
         ? t('hardware.swipeAgain', {
             reason: t(`hardware.reasons.${event.reason}`, { defaultValue: event.message }),

@@ -2,7 +2,8 @@ import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { WedgeConfig } from '../../../protocol/api';
 
-const TERMINATORS: readonly WedgeConfig['terminator'][] = ['enter', 'tab'];
+const TERMINATORS: readonly WedgeConfig['terminator'][] = ['enter', 'tab', 'ctrl-j', 'ctrl-m'];
+const DEFAULT_MIN_LENGTH = 4;
 const NONE: WedgeConfig = { prefix: '', suffix: '', terminator: 'enter' };
 
 /**
@@ -20,11 +21,14 @@ export function WedgeFields({
   const [draft, setDraft] = useState<WedgeConfig>(saved ?? NONE);
   // The same schema the core checks: nothing invalid is sent, and the field says why.
   const bad = (field: 'prefix' | 'suffix') => !WedgeConfig.shape[field].safeParse(draft[field]).success;
-  const invalid = bad('prefix') || bad('suffix');
+  const badMinLength = !WedgeConfig.shape.minLength.safeParse(draft.minLength).success;
+  const invalid = bad('prefix') || bad('suffix') || badMinLength;
+  const before = saved ?? NONE;
   const unchanged =
-    draft.prefix === (saved ?? NONE).prefix &&
-    draft.suffix === (saved ?? NONE).suffix &&
-    draft.terminator === (saved ?? NONE).terminator;
+    draft.prefix === before.prefix &&
+    draft.suffix === before.suffix &&
+    draft.terminator === before.terminator &&
+    (draft.minLength ?? DEFAULT_MIN_LENGTH) === (before.minLength ?? DEFAULT_MIN_LENGTH);
 
   return (
     <fieldset className="row" data-testid="hardware-wedge">
@@ -58,6 +62,21 @@ export function WedgeFields({
             </option>
           ))}
         </select>
+      </label>
+      <label>
+        {t('hardware.wedgeMinLength')}
+        <input
+          type="number"
+          min={1}
+          max={64}
+          value={draft.minLength ?? DEFAULT_MIN_LENGTH}
+          aria-invalid={badMinLength}
+          aria-describedby="wedge-min-length-hint"
+          onChange={(e) => setDraft({ ...draft, minLength: e.target.valueAsNumber })}
+        />
+        <small className="hint" id="wedge-min-length-hint">
+          {t('hardware.wedgeMinLengthHint')}
+        </small>
       </label>
       <button type="button" className="small" disabled={invalid || unchanged} onClick={() => onSave(draft)}>
         {t('hardware.wedgeSave')}

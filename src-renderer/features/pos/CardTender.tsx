@@ -45,7 +45,7 @@ export function CardTender({
       setOpen(true);
       setSwipe({
         kind: 'ok',
-        text: t('hardware.cardRead', { brand: event.brand, last4: event.last4, expiry: event.expiry }),
+        text: t('hardware.cardRead', { brand: event.brand, last4: event.last4 }),
       });
     } else if (event.type === 'bad-swipe') {
       const known = t(`hardware.reasons.${event.reason}`, { defaultValue: '' });

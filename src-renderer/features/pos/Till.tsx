@@ -16,6 +16,7 @@ import { PAYMENT_QR_PREFIX, useHardwareEvents } from '../hardware/useHardwareEve
 import { QuickGrid } from './QuickGrid';
 import { QuantityControl } from './QuantityDialog';
 import { openAndFocus, TILL_KEYS, useFunctionKey } from './shortcuts';
+import { SCAN_INPUT_ATTRIBUTE, useScanCapture } from '../hardware/useScanCapture';
 
 /** An open shift: search or scan, cart, tenders, pay; the receipt; closing; recent sales. */
 export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZReport) => void }) {
@@ -129,22 +130,28 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
     }
   };
 
+  const scanned = (text: string, gtin: string | null) => {
+    if (text.startsWith(PAYMENT_QR_PREFIX)) {
+      setNotice({ kind: 'ok', text: t('hardware.qrScanned') });
+      return;
+    }
+    const code = gtin ?? text;
+    if (isCardData(code)) setNotice({ kind: 'error', text: t('errorCodes.CARD_DATA_DISCARDED') });
+    else if (isBarcode(code)) void scan(code);
+    else setNotice({ kind: 'error', text: t('pos.barcodeUnknown', { barcode: code }) });
+  };
+
   // The scanner: a product barcode goes to the cart; a payment QR code to the QR tender.
   useHardwareEvents((event) => {
     if (event.type === 'scan-discarded') {
       setNotice({ kind: 'error', text: t('errorCodes.CARD_DATA_DISCARDED') });
       return;
     }
-    if (event.type !== 'scan') return;
-    if (event.text.startsWith(PAYMENT_QR_PREFIX)) {
-      setNotice({ kind: 'ok', text: t('hardware.qrScanned') });
-      return;
-    }
-    const code = event.gtin ?? event.text;
-    if (isCardData(code)) setNotice({ kind: 'error', text: t('errorCodes.CARD_DATA_DISCARDED') });
-    else if (isBarcode(code)) void scan(code);
-    else setNotice({ kind: 'error', text: t('pos.barcodeUnknown', { barcode: code }) });
+    if (event.type === 'scan') scanned(event.text, event.gtin);
   });
+
+  // A keyboard-wedge scan goes to the cart whichever field has focus (issue #18).
+  useScanCapture((text) => scanned(text, null));
 
   const onSearchKey = (event: KeyboardEvent<HTMLInputElement>) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
@@ -313,6 +320,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
               value={query}
               onChange={(e) => search(e.target.value)}
               onKeyDown={onSearchKey}
+              {...{ [SCAN_INPUT_ATTRIBUTE]: '' }}
               autoFocus
               autoComplete="off"
               spellCheck={false}

@@ -1,0 +1,64 @@
+import type { Page } from '@playwright/test';
+import { BootReportDecoder, type KeyEvent } from '../native/hardware/keyboard/boot-report';
+import type { KeyboardLayoutName } from '../native/hardware/keyboard/layouts';
+import type { TimedReport } from '../native/hardware/sim/scanners';
+
+interface CdpKey {
+  key: string;
+  code: string;
+  windowsVirtualKeyCode: number;
+  text?: string;
+  modifiers?: number;
+}
+
+const CTRL = 2;
+
+function cdpKey(event: KeyEvent): CdpKey {
+  if (event.kind === 'enter') return { key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13, text: '\r' };
+  if (event.kind === 'tab') return { key: 'Tab', code: 'Tab', windowsVirtualKeyCode: 9 };
+  if (event.kind === 'ctrl-j' || event.kind === 'ctrl-m') {
+    const letter = event.kind.slice(-1);
+    return {
+      key: letter,
+      code: `Key${letter.toUpperCase()}`,
+      windowsVirtualKeyCode: letter.toUpperCase().charCodeAt(0),
+      modifiers: CTRL,
+    };
+  }
+  const ch = event.text;
+  const upper = ch.toUpperCase();
+  const code = /\d/.test(ch) ? `Digit${ch}` : /[a-z]/i.test(ch) ? `Key${upper}` : '';
+  return { key: ch, code, windowsVirtualKeyCode: /[\da-z]/i.test(ch) ? upper.charCodeAt(0) : 0, text: ch };
+}
+
+/**
+ * A keyboard-wedge scanner plugged into the machine the browser runs on: the simulator's boot
+ * keyboard reports (native/hardware/sim/scanners.ts), decoded as the OS would, become the browser's
+ * key events, each stamped with the report's own time so the page sees the scanner's rhythm and not
+ * the test runner's.
+ */
+export async function typeAsWedge(
+  page: Page,
+  reports: readonly TimedReport[],
+  layout: KeyboardLayoutName = 'us',
+): Promise<void> {
+  const cdp = await page.context().newCDPSession(page);
+  const decoder = new BootReportDecoder(layout);
+  const origin = Date.now();
+  try {
+    for (const { report, at } of reports) {
+      for (const event of decoder.decode(report)) {
+        const key = cdpKey(event);
+        const timestamp = (origin + at) / 1000;
+        await cdp.send('Input.dispatchKeyEvent', {
+          type: key.text ? 'keyDown' : 'rawKeyDown',
+          timestamp,
+          ...key,
+        });
+        await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', timestamp, ...key, text: undefined });
+      }
+    }
+  } finally {
+    await cdp.detach();
+  }
+}
