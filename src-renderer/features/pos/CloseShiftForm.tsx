@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { SubmitOrCancel } from '../../components/SubmitOrCancel';
 import type { ZReport } from '../../../protocol/api';
 import { useApi } from '../../api/hooks';
 import { posErrorText, useMoney } from './format';
@@ -59,14 +60,11 @@ export function CloseShiftForm({
           {error}
         </p>
       )}
-      <div className="row">
-        <button type="submit" disabled={busy || countedMinor === null}>
-          {t('pos.confirmClose')}
-        </button>
-        <button type="button" className="secondary" onClick={onCancel}>
-          {t('pos.cancel')}
-        </button>
-      </div>
+      <SubmitOrCancel
+        label={t('pos.confirmClose')}
+        disabled={busy || countedMinor === null}
+        onCancel={onCancel}
+      />
     </form>
   );
 }

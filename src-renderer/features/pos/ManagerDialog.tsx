@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { SubmitOrCancel } from '../../components/SubmitOrCancel';
 import { ModalDialog } from '../../components/ModalDialog';
 
 export interface Override {
@@ -75,14 +76,11 @@ export function ManagerDialog({
             {error}
           </p>
         )}
-        <div className="row">
-          <button type="submit" disabled={busy || !managerId.trim() || pin.length < 4 || !reason.trim()}>
-            {t('pos.approve')}
-          </button>
-          <button type="button" className="secondary" onClick={onCancel}>
-            {t('pos.cancel')}
-          </button>
-        </div>
+        <SubmitOrCancel
+          label={t('pos.approve')}
+          disabled={busy || !managerId.trim() || pin.length < 4 || !reason.trim()}
+          onCancel={onCancel}
+        />
       </form>
     </ModalDialog>
   );

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { SubmitOrCancel } from '../../components/SubmitOrCancel';
 import { ModalDialog } from '../../components/ModalDialog';
 import { TILL_KEYS, useFunctionKey } from './shortcuts';
 
@@ -84,14 +85,7 @@ function QuantityDialog({
             {t('quickKeys.quantityInvalid', { max: MAX_QTY.toLocaleString(i18n.language) })}
           </p>
         )}
-        <div className="row">
-          <button type="submit" disabled={!valid}>
-            {t('quickKeys.setQuantity')}
-          </button>
-          <button type="button" className="secondary" onClick={onCancel}>
-            {t('pos.cancel')}
-          </button>
-        </div>
+        <SubmitOrCancel label={t('quickKeys.setQuantity')} disabled={!valid} onCancel={onCancel} />
       </form>
     </ModalDialog>
   );

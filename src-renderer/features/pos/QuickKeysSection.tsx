@@ -34,12 +34,14 @@ export function QuickKeysSection() {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string }>();
 
+  // Fetched again whenever the grid's stream emits, which it does on every catalog change: products
+  // pulled from the server while Settings is open appear in the lists.
   useEffect(() => {
     api.call('pos.catalog.search', { query: '', limit: 100 }).then(
       ({ items }) => setCatalog(items),
       (caught: unknown) => setMessage({ kind: 'error', text: errorText(t, toApiError(caught)) }),
     );
-  }, [api, t]);
+  }, [api, t, value]);
   // The saved layout until the manager's first edit; after that the edits are kept.
   const saved = (value?.categories ?? []).map((c, i) => ({
     key: -1 - i,
