@@ -68,6 +68,8 @@ export const SaleCaptureInput = z.strictObject({
   lines: z.array(CartLine).min(1).max(1000),
   tenders: Tenders,
   override: ManagerOverride.optional(),
+  /** The cashier confirmed a cash amount whose change is above the approval threshold (CASH_CONFIRM). */
+  cashConfirmed: z.literal(true).optional(),
 });
 
 export const SaleRefundInput = z.strictObject({

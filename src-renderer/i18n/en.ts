@@ -121,6 +121,10 @@ export const en = {
     confirmVoid: 'Void the sale',
     refunded: 'Refund no. {{seq}} recorded: give back {{amount}}.',
     voided: 'Void no. {{seq}} recorded.',
+    cashConfirmHeading: 'Check the cash',
+    cashConfirmText: 'Cash handed over: {{cash}}. Change to give back: {{change}}. Is that right?',
+    cashConfirmCorrect: 'Correct the amount',
+    cashConfirmYes: 'Yes, record it',
     managerHeading: 'Manager approval',
     managerHint: 'A manager can approve this sale with their PIN.',
     managerId: 'Manager ID',
@@ -369,6 +373,12 @@ export const en = {
     TENDER_SHORT: 'The payment does not cover the total.',
     TENDER_OVERPAID: 'Card and QR payments are more than the total: charge them the exact amount due.',
     TENDER_INVALID: 'Enter cash once per sale.',
+    CASH_ABSURD:
+      'That cash amount cannot be right (was a barcode typed into the cash field?). Type the amount the customer handed over.',
+    CASH_CONFIRM: 'That is a lot of change: check the cash amount, then confirm it.',
+    CASHIER_REQUIRED: 'Sign in with your cashier PIN first.',
+    CASHIER_PIN_INVALID: 'That cashier and PIN do not match.',
+    MANAGER_ROLE_REQUIRED: 'Only a manager can do that.',
     SHIFT_ALREADY_OPEN: 'A shift is already open: close it first.',
     SALE_NOT_FOUND: 'That sale is not on this terminal.',
     SALE_VOIDED: 'That sale has been voided.',
@@ -396,6 +406,8 @@ export const en = {
       'The server refused these sales: there are no offline payment rules for this till’s country. Ask an administrator to set them.',
     CURRENCY_NOT_ALLOWED:
       'The server refused these sales: they are in another currency than the country’s payment rules.',
+    TENDER_ABSURD:
+      'The server refused these sales: one of them has a cash amount that cannot be right. Call your manager.',
     UNKNOWN_SERVER_KEY:
       'The server refused these sales: they were sealed to a server key it no longer holds. Contact support.',
     INVALID_NONCE: 'The server refused a repeated request; it will be retried.',

@@ -124,6 +124,10 @@ export const fr: Messages = {
     confirmVoid: 'Annuler la vente',
     refunded: 'Remboursement n° {{seq}} enregistré : rendez {{amount}}.',
     voided: 'Annulation n° {{seq}} enregistrée.',
+    cashConfirmHeading: 'Vérifiez les espèces',
+    cashConfirmText: 'Espèces reçues : {{cash}}. Monnaie à rendre : {{change}}. Est-ce exact ?',
+    cashConfirmCorrect: 'Corriger le montant',
+    cashConfirmYes: 'Oui, enregistrer',
     managerHeading: 'Autorisation du responsable',
     managerHint: 'Un responsable peut autoriser cette vente avec son code PIN.',
     managerId: 'Identifiant du responsable',
@@ -378,6 +382,12 @@ export const fr: Messages = {
     TENDER_SHORT: 'Le paiement ne couvre pas le total.',
     TENDER_OVERPAID: 'Les paiements carte et QR dépassent le total : débitez exactement le montant dû.',
     TENDER_INVALID: 'Saisissez les espèces une seule fois par vente.',
+    CASH_ABSURD:
+      'Ce montant en espèces ne peut pas être juste (un code-barres saisi dans le champ espèces ?). Tapez la somme remise par le client.',
+    CASH_CONFIRM: 'Beaucoup de monnaie à rendre : vérifiez le montant en espèces, puis confirmez-le.',
+    CASHIER_REQUIRED: 'Identifiez-vous d’abord avec votre code caissier.',
+    CASHIER_PIN_INVALID: 'Ce caissier et ce code ne correspondent pas.',
+    MANAGER_ROLE_REQUIRED: 'Seul un responsable peut faire cela.',
     SHIFT_ALREADY_OPEN: 'Une caisse est déjà ouverte : fermez-la d’abord.',
     SALE_NOT_FOUND: 'Cette vente n’est pas sur cette caisse.',
     SALE_VOIDED: 'Cette vente a été annulée.',
@@ -407,6 +417,8 @@ export const fr: Messages = {
       'Le serveur a refusé ces ventes : aucune règle de paiement hors ligne n’existe pour le pays de cette caisse. Demandez-les à un administrateur.',
     CURRENCY_NOT_ALLOWED:
       'Le serveur a refusé ces ventes : elles sont dans une autre devise que celle des règles de paiement du pays.',
+    TENDER_ABSURD:
+      'Le serveur a refusé ces ventes : l’une d’elles a un montant en espèces impossible. Appelez votre responsable.',
     UNKNOWN_SERVER_KEY:
       'Le serveur a refusé ces ventes : elles ont été scellées pour une clé de serveur qu’il ne détient plus. Contactez l’assistance.',
     INVALID_NONCE: 'Le serveur a refusé une requête répétée ; un nouvel essai sera fait.',

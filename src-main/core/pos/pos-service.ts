@@ -17,6 +17,7 @@ import { Policy } from '../../../protocol/http/policies';
 import { UNSYNCED_SALE_STATES } from '../../../protocol/states';
 import type { EnrollmentRecord } from '../device/enrollment-store';
 import type { AuditDoc, CatalogItemDoc, SaleDoc, SettingDoc, ShiftDoc } from '../store/schemas/index';
+import { checkCashTender, checkDrawerAmount } from './cash-check';
 import { enforceLimits, enrollmentRefusal, policyRefusal, utcDayStart, type LimitCode } from './limits';
 import type { ManagerPins } from './manager-pin';
 import { claimQrTenders, markQrTenders } from './qr-verifications';
@@ -251,12 +252,14 @@ export class PosService {
     lines: CartLineInput[];
     tenders: TenderInputValue[];
     override?: OverrideInput;
+    cashConfirmed?: boolean;
   }): Promise<SaleSummary> {
     return this.queue.run(async () => {
       const { policy, currency } = this.requireTrading();
       const shift = await this.requireShift();
       const lines = input.lines.map(computeLine);
       const total = sumTotals(lines);
+      checkCashTender(policy, total, input.tenders, input.cashConfirmed === true);
       const qrInputs = input.tenders.flatMap((t) => (t.type === 'qr' ? [t] : []));
       const claimed = await claimQrTenders(this.c, qrInputs, currency);
       const byId = new Map(claimed.map((c) => [c.verificationId, c.verification]));
@@ -403,6 +406,7 @@ export class PosService {
     return this.queue.run(async () => {
       if (await this.openShiftDoc())
         throw new ApiError('SHIFT_ALREADY_OPEN', 'A shift is already open: close it first.');
+      checkDrawerAmount(parsePolicy(this.deps.enrollment()), floatMinor);
       const doc: ShiftDoc = {
         id: randomUUID(),
         deviceId: await this.deps.deviceId(),

@@ -7,6 +7,7 @@ import { addToCart, cartTotals, isBarcode, lineTotals, percentText, type CartIte
 import { isOverridable, posErrorText, useMoney } from './format';
 import { parseMajor, toMajorText } from './money-input';
 import { CardTender, NO_CARD, type CardFields } from './CardTender';
+import { CashConfirmDialog, cashToConfirm, type CashToConfirm } from './CashConfirmDialog';
 import { CloseShiftForm } from './CloseShiftForm';
 import { ManagerDialog, type Override } from './ManagerDialog';
 import { Receipt } from './Receipt';
@@ -39,6 +40,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
   const [approval, setApproval] = useState<string | null>(null);
   const [receipt, setReceipt] = useState<SaleSummary | null>(null);
   const [closing, setClosing] = useState(false);
+  const [cashCheck, setCashCheck] = useState<CashToConfirm | null>(null);
 
   const totals = cartTotals(lines);
   const due = totals.totalMinor;
@@ -191,7 +193,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
     return list;
   };
 
-  const capture = async (override?: Override): Promise<void> => {
+  const capture = async (override?: Override, cashConfirmed?: true): Promise<void> => {
     const sale = await api.call('pos.sale.capture', {
       lines: lines.map((l) => ({
         sku: l.sku,
@@ -203,6 +205,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
       })),
       tenders: tenders(),
       ...(override ? { override } : {}),
+      ...(cashConfirmed ? { cashConfirmed } : {}),
     });
     setReceipt(sale);
     setLines([]);
@@ -214,8 +217,8 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
     focusSearch();
   };
 
-  const pay = async () => {
-    if (busy || approval !== null || lines.length === 0) return;
+  const pay = async (cashConfirmed?: true) => {
+    if (busy || approval !== null || cashCheck !== null || lines.length === 0) return;
     setError(undefined);
     if (!amountsValid) {
       setError(t('pos.amountInvalid', { example: toMajorText(Number(due), currency) }));
@@ -227,10 +230,11 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
     }
     setBusy(true);
     try {
-      await capture();
+      await capture(undefined, cashConfirmed);
     } catch (caught) {
       const text = posErrorText(t, caught, money, currency);
-      if (isOverridable(caught)) setApproval(text);
+      if (cashToConfirm(caught)) setCashCheck(cashToConfirm(caught));
+      else if (isOverridable(caught)) setApproval(text);
       else setError(text);
     } finally {
       setBusy(false);
@@ -544,6 +548,17 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
         </div>
       </div>
 
+      {cashCheck !== null && (
+        <CashConfirmDialog
+          currency={currency}
+          cash={cashCheck}
+          onConfirm={() => {
+            setCashCheck(null);
+            void pay(true);
+          }}
+          onCancel={() => setCashCheck(null)}
+        />
+      )}
       {approval !== null && (
         <ManagerDialog
           message={approval}
