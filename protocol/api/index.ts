@@ -7,6 +7,7 @@ export * from './settings';
 export * from './device';
 export * from './deploy';
 export * from './pos';
+export * from './pos-cashiers';
 export * from './qr';
 export * from './sync';
 export * from './library';

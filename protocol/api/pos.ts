@@ -4,6 +4,7 @@ import { SALE_SYNC_STATES } from '../states';
 import { Empty, Text, type FeatureContract } from './feature';
 import { PrintOutcome, ReceiptPicture } from './hardware';
 import { QrVerificationId } from './qr';
+import { CashierTally, posCashierCommands, posCashierSubscriptions } from './pos-cashiers';
 
 // ---------------------------------------------------------------------------------------------
 // Point of sale (issue 4). Money is an integer count of ISO 4217 minor units; tax rates are basis
@@ -130,6 +131,8 @@ export const SaleSummary = z.object({
   statusReason: z.string().nullable(),
   override: z.object({ managerId: z.string(), reason: z.string() }).nullable(),
   shiftId: z.string().nullable(),
+  /** The cashier signed in when it was recorded; null on a till without cashier accounts. */
+  cashierId: z.string().nullable(),
   hash: z.string(),
 });
 export type SaleSummary = z.infer<typeof SaleSummary>;
@@ -187,13 +190,26 @@ export const ZReport = z.object({
     }),
   ),
   overrides: z.number().int().min(0),
-  /** Float + cash kept from sales − cash given back. */
+  /** Each cashier's sales, refunds and voids (issue #18). */
+  cashiers: z.array(CashierTally).default([]),
+  /** Cash put in and taken out of the drawer without a sale, with reasons (pos.drawer.move). */
+  paidInMinor: Minor.default(0),
+  paidOutMinor: Minor.default(0),
+  /** Float + cash kept from sales − cash given back + paid in − paid out. */
   expectedCashMinor: SignedMinor,
   countedCashMinor: Minor,
   /** Counted − expected: negative when cash is missing. */
   differenceMinor: SignedMinor,
 });
 export type ZReport = z.infer<typeof ZReport>;
+
+/** The X-report: the Z-report of the open shift so far, without closing it or counting the drawer. */
+export const XReport = ZReport.omit({ closedAt: true, countedCashMinor: true, differenceMinor: true }).extend(
+  {
+    at: z.iso.datetime(),
+  },
+);
+export type XReport = z.infer<typeof XReport>;
 
 export const ManagerPinSetInput = z.strictObject({
   managerId: Text(128),
@@ -221,6 +237,8 @@ export const posApi = {
     'pos.sale.void': { input: SaleVoidInput, output: SaleSummary },
     'pos.shift.open': { input: z.strictObject({ floatMinor: Minor }), output: Shift },
     'pos.shift.close': { input: z.strictObject({ countedCashMinor: Minor }), output: ZReport },
+    ...posCashierCommands,
+    'pos.shift.xReport': { input: Empty, output: XReport },
     'pos.managerPin.set': {
       input: ManagerPinSetInput,
       output: z.object({ managerIds: z.array(z.string()) }),
@@ -240,6 +258,7 @@ export const posApi = {
   subscriptions: {
     'pos.pending': { input: Empty, item: PendingBanner },
     'pos.shift.current': { input: Empty, item: z.object({ shift: Shift.nullable() }) },
+    ...posCashierSubscriptions,
     'pos.sales.recent': {
       input: z.strictObject({ limit: z.number().int().min(1).max(100).default(20) }),
       item: z.object({ sales: z.array(SaleSummary) }),

@@ -81,6 +81,11 @@ export const Sale = z
     tenders: z.array(Tender).min(1).max(20),
     total_minor: Amount,
     override: z.strictObject({ manager_id: text(128), reason: text(500) }).optional(),
+    /**
+     * The cashier signed in at the till when it was recorded (issue #18). Optional: tills older than
+     * cashier accounts send none and are accepted as before.
+     */
+    cashier_id: text(128).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.kind === 'sale' && s.original_sale_id !== undefined)

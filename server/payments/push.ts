@@ -387,7 +387,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
          server_key_id, seq_from, seq_to, prev_chain_head, chain_head, device_clock, status, sira_score, reasons,
          tx_count, totals, push_answer, received_at, updated_at, last_sale_at)
        VALUES ($1::uuid, $2::text, $3, $4, $5, $6, $7::text, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-         $20::timestamptz, $20::timestamptz, $39::timestamptz)),
+         $20::timestamptz, $20::timestamptz, $40::timestamptz)),
      sales AS (
        INSERT INTO offline_transactions (bundle_id, device_id, status, ${TRANSACTION_COLUMNS})
        SELECT $1::uuid, $2::text, $21::text, u.* FROM ${transactionUnnest(24)} AS u),
@@ -398,7 +398,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
        WHERE offline_bundle_nonces.expires_at <= $20::timestamptz),
      days AS (
        INSERT INTO offline_device_days (device_id, day, offline_sales)
-       SELECT $2::text, u.day, u.n FROM unnest($40::date[], $41::int[]) AS u(day, n)
+       SELECT $2::text, u.day, u.n FROM unnest($41::date[], $42::int[]) AS u(day, n)
        ON CONFLICT (device_id, day) DO UPDATE
        SET offline_sales = offline_device_days.offline_sales + EXCLUDED.offline_sales)
      INSERT INTO offline_reconciliation_queue (bundle_id) SELECT $1::uuid WHERE $23::boolean

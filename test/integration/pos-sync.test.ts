@@ -452,6 +452,8 @@ describe('sales capture on the real core, keychain and encrypted store', () => {
     expect(await t.call('pos.managerPin.set', { managerId: 'awa', pin: '2468' })).toEqual({
       managerIds: ['awa'],
     });
+    // Once the till has an account, a cashier signs in before selling (issue #18).
+    await t.call('pos.cashier.signIn', { cashierId: 'awa', pin: '2468' });
     await expect(t.call('pos.managerPin.set', { managerId: 'bob', pin: '1357' })).rejects.toMatchObject({
       code: 'MANAGER_PIN_REQUIRED',
     });

@@ -19,7 +19,8 @@ import type { EnrollmentRecord } from '../device/enrollment-store';
 import type { AuditDoc, CatalogItemDoc, SaleDoc, SettingDoc, ShiftDoc } from '../store/schemas/index';
 import { checkCashTender, checkDrawerAmount } from './cash-check';
 import { enforceLimits, enrollmentRefusal, policyRefusal, utcDayStart, type LimitCode } from './limits';
-import type { ManagerPins } from './manager-pin';
+import type { CashierAccounts } from './cashier-accounts';
+import { cashierNames, drawerMoves, shiftSales } from './cashiering';
 import { claimQrTenders, markQrTenders } from './qr-verifications';
 import { apportionRefund, voidTenders } from './refund';
 import { SerialQueue } from './serial';
@@ -44,7 +45,9 @@ export interface PosCollectionsUsed {
 
 export interface PosDeps {
   collections: PosCollectionsUsed;
-  pins: ManagerPins;
+  pins: CashierAccounts;
+  /** The signed-in cashier records are attributed to (cashiering.ts); undefined: a till without accounts. */
+  cashier?: () => Promise<string | undefined>;
   enrollment: () => EnrollmentRecord;
   enrollmentChanges: Observable<EnrollmentRecord>;
   /** The device id from the keychain identity; throws when the keychain is unavailable. */
@@ -150,6 +153,7 @@ export class PosService {
     tenders: Tender[];
     override?: { manager_id: string; reason: string };
     shiftId: string;
+    cashierId: string | undefined;
     /** Runs once the sale has passed checkSale, just before it is written, with its id. */
     beforeWrite?: (saleId: string) => Promise<void>;
   }): Promise<SaleDoc> {
@@ -170,6 +174,7 @@ export class PosService {
       tenders: input.tenders,
       total_minor: sumTotals(input.lines),
       ...(input.override ? { override: input.override } : {}),
+      ...(input.cashierId ? { cashier_id: input.cashierId } : {}),
     };
     const check = checkSale(candidate);
     if (!check.ok)
@@ -257,6 +262,7 @@ export class PosService {
     return this.queue.run(async () => {
       const { policy, currency } = this.requireTrading();
       const shift = await this.requireShift();
+      const cashierId = await this.deps.cashier?.();
       const lines = input.lines.map(computeLine);
       const total = sumTotals(lines);
       checkCashTender(policy, total, input.tenders, input.cashConfirmed === true);
@@ -285,6 +291,7 @@ export class PosService {
         taxRates: input.lines.map((l) => l.taxRateBp),
         tenders,
         shiftId: shift.id,
+        cashierId,
         ...(override ? { override } : {}),
         // The QR is marked with this sale's id before the sale is written: it is spent only once
         // that sale exists, so a crash in between leaves it usable (qr-verifications.ts).
@@ -294,7 +301,7 @@ export class PosService {
         await this.audit(
           'override',
           override.manager_id,
-          { lifted, reason: override.reason, totalMinor: total },
+          { lifted, reason: override.reason, totalMinor: total, ...(cashierId ? { cashierId } : {}) },
           doc.id,
         );
       this.deps.onRecorded?.();
@@ -326,6 +333,7 @@ export class PosService {
     return this.queue.run(async () => {
       const { currency } = this.requireTrading();
       const shift = await this.requireShift();
+      const cashierId = await this.deps.cashier?.();
       const { doc, sale, later } = await this.original(input.originalSaleId);
       if (sale.currency !== currency)
         throw new ApiError(
@@ -358,12 +366,13 @@ export class PosService {
         taxRates: rates,
         tenders,
         shiftId: shift.id,
+        cashierId,
         ...(override ? { override } : {}),
       });
       await this.audit(
         'refund',
-        override?.manager_id ?? 'cashier',
-        { reason: input.reason, totalMinor: total },
+        override?.manager_id ?? cashierId ?? 'cashier',
+        { reason: input.reason, totalMinor: total, ...(override && cashierId ? { cashierId } : {}) },
         written.id,
       );
       this.deps.onRecorded?.();
@@ -375,6 +384,7 @@ export class PosService {
     return this.queue.run(async () => {
       const { currency } = this.requireTrading();
       const shift = await this.requireShift();
+      const cashierId = await this.deps.cashier?.();
       const { doc, sale, later } = await this.original(input.originalSaleId);
       if (later.length > 0)
         throw new ApiError(
@@ -395,8 +405,14 @@ export class PosService {
         taxRates: doc.lines.map((l) => l.taxRate),
         tenders,
         shiftId: shift.id,
+        cashierId,
       });
-      await this.audit('void', 'cashier', { reason: input.reason, totalMinor: sale.total_minor }, written.id);
+      await this.audit(
+        'void',
+        cashierId ?? 'cashier',
+        { reason: input.reason, totalMinor: sale.total_minor },
+        written.id,
+      );
       this.deps.onRecorded?.();
       return summarize(written);
     });
@@ -407,6 +423,7 @@ export class PosService {
       if (await this.openShiftDoc())
         throw new ApiError('SHIFT_ALREADY_OPEN', 'A shift is already open: close it first.');
       checkDrawerAmount(parsePolicy(this.deps.enrollment()), floatMinor);
+      const cashierId = await this.deps.cashier?.();
       const doc: ShiftDoc = {
         id: randomUUID(),
         deviceId: await this.deps.deviceId(),
@@ -417,7 +434,7 @@ export class PosService {
         floatMinor,
       };
       await this.c.shifts.insert(doc);
-      await this.audit('shift.open', 'cashier', { shiftId: doc.id, floatMinor });
+      await this.audit('shift.open', cashierId ?? 'cashier', { shiftId: doc.id, floatMinor });
       return shiftView(doc);
     });
   }
@@ -425,13 +442,9 @@ export class PosService {
   closeShift(countedCashMinor: number): Promise<ZReport> {
     return this.queue.run(async () => {
       const shift = await this.requireShift();
+      const cashierId = await this.deps.cashier?.();
       const closedAt = Math.max(this.now(), shift.openedAt);
-      const docs = await this.c.sales
-        .find({ selector: { deviceId: shift.deviceId, createdAt: { $gte: shift.openedAt } } })
-        .exec();
-      const sales = docs
-        .filter((d) => d.shiftId === shift.id && d.record)
-        .map((d) => saleOf(d.toJSON() as SaleDoc));
+      const sales = await shiftSales(this.c, shift);
       const report = zReport(
         {
           shiftId: shift.id,
@@ -442,6 +455,8 @@ export class PosService {
         sales,
         countedCashMinor,
         closedAt,
+        await drawerMoves(this.c, shift.id),
+        await cashierNames(this.deps.pins),
       );
       await this.c.shifts.upsert({
         ...shift,
@@ -450,7 +465,7 @@ export class PosService {
         countedCashMinor,
         report: JSON.stringify(report),
       });
-      await this.audit('shift.close', 'cashier', {
+      await this.audit('shift.close', cashierId ?? 'cashier', {
         shiftId: shift.id,
         expectedCashMinor: report.expectedCashMinor,
         countedCashMinor,

@@ -62,6 +62,7 @@ export function summarize(doc: SaleDoc): SaleSummary {
     statusReason: doc.statusReason ?? null,
     override: sale.override ? { managerId: sale.override.manager_id, reason: sale.override.reason } : null,
     shiftId: doc.shiftId ?? null,
+    cashierId: sale.cashier_id ?? null,
     hash: doc.hash,
   };
 }

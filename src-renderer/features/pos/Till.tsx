@@ -13,6 +13,7 @@ import { ManagerDialog, type Override } from './ManagerDialog';
 import { Receipt } from './Receipt';
 import { RecentSales } from './RecentSales';
 import { QrTender, type QrPayment } from './QrTender';
+import { CashierBar } from '../cashiers/CashierBar';
 import { PAYMENT_QR_PREFIX, useHardwareEvents } from '../hardware/useHardwareEvents';
 
 /** An open shift: search or scan, cart, tenders, pay; the receipt; closing; recent sales. */
@@ -275,6 +276,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
             float: money(shift.floatMinor, currency),
           })}
         </span>
+        <CashierBar currency={currency} />
         {!closing && (
           <button type="button" className="secondary" onClick={() => setClosing(true)}>
             {t('pos.closeShift')}

@@ -4,7 +4,7 @@ import { formatMoney, minorUnitExponent } from '../../../protocol/money';
 import type { Settings } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
 import { EnrollmentPanel } from '../device/EnrollmentPanel';
-import { ManagerPinSection } from './ManagerPinSection';
+import { CashiersSection } from './CashiersSection';
 import { HardwareSection } from '../hardware/HardwareSection';
 import { errorText } from '../../i18n/error-text';
 
@@ -119,7 +119,7 @@ export function SettingsScreen() {
           )}
         </form>
       )}
-      {status?.enrollmentMode === 'pos' && <ManagerPinSection />}
+      {status?.enrollmentMode === 'pos' && <CashiersSection />}
       {status?.features.includes('pos') && <HardwareSection />}
     </section>
   );
