@@ -39,13 +39,27 @@ export type CartLine = z.input<typeof CartLine>;
 /** What the cashier was handed. Cash is the amount tendered; change is computed. Never a full card number. */
 export const TenderInput = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('cash'), amountMinor: Minor }),
+  /**
+   * A card paid on the external card terminal (issue #18): its approval code is required; the card
+   * reader, when one is attached, fills brand, last four digits and its token. Never a card number.
+   */
   z.strictObject({
     type: z.literal('card'),
     amountMinor: Minor,
-    brand: Text(32),
-    last4: z.string().regex(/^\d{4}$/, 'the last four digits only'),
-    /** The processor's token, never the card number (nor tracks, nor a number typed in groups). */
-    token: Text(256).refine((t) => !/\d{12,}/.test(t) && !holdsCardData(t), 'looks like a card number'),
+    approvalCode: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^[A-Z0-9]{6}$/, 'the six letters or digits the card terminal printed'),
+    brand: Text(32).optional(),
+    last4: z
+      .string()
+      .regex(/^\d{4}$/, 'the last four digits only')
+      .optional(),
+    /** The reader's token, never the card number (nor tracks, nor a number typed in groups). */
+    token: Text(256)
+      .refine((t) => !/\d{12,}/.test(t) && !holdsCardData(t), 'looks like a card number')
+      .optional(),
   }),
   /** Only a QR `pos.qr.verify` accepted, by its verificationId; the payer comes from that QR. */
   z.strictObject({ type: z.literal('qr'), amountMinor: Minor, verificationId: QrVerificationId }),
@@ -121,6 +135,8 @@ export const SaleSummary = z.object({
       changeMinor: Minor,
       brand: z.string().nullable(),
       last4: z.string().nullable(),
+      /** The external card terminal's approval code (card tenders recorded since issue #18). */
+      approvalCode: z.string().nullable(),
       payerRef: z.string().nullable(),
     }),
   ),

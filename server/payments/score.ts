@@ -163,7 +163,8 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
       const byOverride = s.override === undefined ? unapproved : overridden;
       byOverride.set(s.currency, [...(byOverride.get(s.currency) ?? []), s.total_minor]);
     }
-    for (const t of s.tenders) if (t.card) tokens.set(t.card.token, (tokens.get(t.card.token) ?? 0) + 1);
+    for (const t of s.tenders)
+      if (t.card?.token) tokens.set(t.card.token, (tokens.get(t.card.token) ?? 0) + 1);
     if (s.override !== undefined) overrides++;
   }
   return {

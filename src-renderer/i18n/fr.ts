@@ -52,13 +52,16 @@ export const fr: Messages = {
     payment: 'Paiement',
     cash: 'Espèces reçues',
     exact: 'Montant exact',
-    card: 'Carte (saisie manuelle)',
+    card: 'Carte (terminal de paiement)',
     cardHint:
       'En attendant le lecteur de cartes, recopiez ces informations du ticket du terminal de paiement.',
     cardAmount: 'Montant carte',
-    cardBrand: 'Réseau de la carte',
-    cardLast4: 'Quatre derniers chiffres',
-    cardToken: 'Jeton d’autorisation',
+    cardApproval: 'Numéro d’autorisation',
+    cardApprovalHint:
+      'Les six lettres ou chiffres imprimés par le terminal de paiement une fois le paiement accepté.',
+    cardApprovalMissing:
+      'Tapez le numéro d’autorisation du terminal de paiement (six lettres ou chiffres) : une carte n’est payée qu’une fois acceptée par le terminal.',
+    cardFromReader: 'Lue par le lecteur de cartes : {{brand}} se terminant par {{last4}}',
     qr: 'QR / mobile money',
     qrAmount: 'Montant QR',
     qrRef: 'Référence du payeur',
@@ -562,7 +565,7 @@ export const fr: Messages = {
     scanned: 'Lu ({{symbology}}) : {{text}}',
     swipeAgain: 'Repassez la carte : {{reason}}',
     cardFromReader:
-      'Passez la carte dans le lecteur, ou recopiez ses informations depuis le ticket du terminal de paiement.',
+      'Encaissez la carte sur le terminal de paiement, puis tapez le numéro d’autorisation imprimé. Un passage sur le lecteur de cartes remplit le réseau et les quatre derniers chiffres ; il n’encaisse rien.',
     cardRead: 'Carte lue : {{brand}} se terminant par {{last4}}, valable jusqu’à {{expiry}}.',
     printing: 'Impression du ticket…',
     printed: 'Ticket imprimé.',

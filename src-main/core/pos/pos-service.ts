@@ -207,7 +207,11 @@ export class PosService {
       tenders: sale.tenders.map((t) => ({
         kind: t.type,
         amountMinor: t.amount_minor,
-        ...(t.card ? { reference: t.card.last4 } : t.qr ? { reference: t.qr.payer_ref.slice(0, 128) } : {}),
+        ...(t.card
+          ? { reference: t.card.approval_code ?? t.card.last4 ?? '' }
+          : t.qr
+            ? { reference: t.qr.payer_ref.slice(0, 128) }
+            : {}),
       })),
       status: 'recorded',
       online: sale.online,

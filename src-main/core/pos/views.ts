@@ -53,6 +53,7 @@ export function summarize(doc: SaleDoc): SaleSummary {
       changeMinor: t.change_minor ?? 0,
       brand: t.card?.brand ?? null,
       last4: t.card?.last4 ?? null,
+      approvalCode: t.card?.approval_code ?? null,
       payerRef: t.qr?.payer_ref ?? null,
     })),
     taxMinor: sale.lines.reduce((s, l) => s + l.tax_minor, 0),

@@ -6,7 +6,7 @@ import { CardDataFilter, isCardData, searchableWhileTyping } from './card-data-f
 import { addToCart, cartTotals, isBarcode, lineTotals, percentText, type CartItem } from './cart';
 import { isOverridable, posErrorText, useMoney } from './format';
 import { parseMajor, toMajorText } from './money-input';
-import { CardTender, NO_CARD, type CardFields } from './CardTender';
+import { APPROVAL_CODE, CardTender, cardTender, NO_CARD, type CardFields } from './CardTender';
 import { CashConfirmDialog, cashToConfirm, type CashToConfirm } from './CashConfirmDialog';
 import { CloseShiftForm } from './CloseShiftForm';
 import { ManagerDialog, type Override } from './ManagerDialog';
@@ -181,13 +181,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
   const tenders = (): TenderInput[] => {
     const list: TenderInput[] = [];
     if (cardMinor) {
-      list.push({
-        type: 'card',
-        amountMinor: cardMinor,
-        brand: card.brand.trim(),
-        last4: card.last4.trim(),
-        token: card.token.trim(),
-      });
+      list.push(cardTender(card, cardMinor));
     }
     if (qr) list.push({ type: 'qr', amountMinor: qr.amountMinor, verificationId: qr.verificationId });
     if (cash.trim() !== '' && cashMinor !== null) list.push({ type: 'cash', amountMinor: cashMinor });
@@ -219,10 +213,15 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
   };
 
   const pay = async (cashConfirmed?: true) => {
-    if (busy || approval !== null || cashCheck !== null || lines.length === 0) return;
+    // The confirmation's own call runs while its dialog is still in this render's state.
+    if (busy || approval !== null || (cashCheck !== null && !cashConfirmed) || lines.length === 0) return;
     setError(undefined);
     if (!amountsValid) {
       setError(t('pos.amountInvalid', { example: toMajorText(Number(due), currency) }));
+      return;
+    }
+    if (cardMinor && !APPROVAL_CODE.test(card.approval.trim().toUpperCase())) {
+      setError(t('pos.cardApprovalMissing'));
       return;
     }
     if (tenders().length === 0 || paid < due) {
