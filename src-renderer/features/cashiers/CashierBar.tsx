@@ -6,6 +6,7 @@ import { errorText } from '../../i18n/error-text';
 import { toApiError } from '../pos/format';
 import { ZReportView } from '../pos/ZReportView';
 import { DrawerMoveForm } from './DrawerMoveForm';
+import { FormError } from './FormError';
 
 /**
  * The till's cashier controls (issue #18): who is signed in, lock / switch cashier, the X-report
@@ -44,11 +45,7 @@ export function CashierBar({ currency }: { currency: string }) {
       <button type="button" className="secondary" aria-expanded={drawer} onClick={() => setDrawer((d) => !d)}>
         {t('cashiers.drawer')}
       </button>
-      {error && (
-        <p role="alert" className="error-message">
-          {error}
-        </p>
-      )}
+      <FormError text={error} />
       {drawer && <DrawerMoveForm currency={currency} onDone={() => setDrawer(false)} />}
       {report && (
         <div>

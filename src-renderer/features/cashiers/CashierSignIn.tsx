@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/hooks';
 import { errorText } from '../../i18n/error-text';
 import { toApiError } from '../pos/format';
+import { FormError } from './FormError';
 
 /**
  * The locked till (issue #18): a cashier types their id and PIN, then Enter. Wrong PINs count
@@ -62,11 +63,7 @@ export function CashierSignIn() {
       <button type="submit" disabled={busy || !cashierId.trim() || pin.length < 4}>
         {t('cashiers.signIn')}
       </button>
-      {error && (
-        <p role="alert" className="error-message">
-          {error}
-        </p>
-      )}
+      <FormError text={error} />
     </form>
   );
 }

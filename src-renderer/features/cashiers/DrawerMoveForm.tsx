@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/hooks';
 import { parseMajor, toMajorText } from '../pos/money-input';
 import { posErrorText, useMoney } from '../pos/format';
+import { FormError } from './FormError';
 
 /** Paid-in or paid-out with its reason (issue #18): counted in the drawer's expected cash. */
 export function DrawerMoveForm({ currency, onDone }: { currency: string; onDone: () => void }) {
@@ -60,11 +61,7 @@ export function DrawerMoveForm({ currency, onDone }: { currency: string; onDone:
       <button type="submit" disabled={busy || amountMinor === null || !reason.trim()}>
         {t('cashiers.record')}
       </button>
-      {error && (
-        <p role="alert" className="error-message">
-          {error}
-        </p>
-      )}
+      <FormError text={error} />
     </form>
   );
 }
