@@ -10,29 +10,38 @@ import { adminPost } from './processes';
  */
 const world = usePosWorld();
 
-test('a manager PIN set in Settings approves a large sale; a wrong PIN is refused', async ({ page }) => {
+test('a manager account set in Settings approves a large sale; a wrong PIN is refused', async ({ page }) => {
   await enrollAndOpenShift(page, world);
 
   await page.getByRole('link', { name: 'Settings' }).click();
-  const pins = page.getByRole('region', { name: 'Manager PINs' });
-  await pins.getByLabel('Manager ID to set').fill('awa');
+  const pins = page.getByRole('region', { name: 'Cashiers' });
+  await pins.getByLabel('Cashier ID').fill('awa');
+  await pins.getByLabel('Name').fill('Awa');
+  await pins.getByLabel('Role').selectOption({ label: 'Manager' });
   await pins.getByLabel('New PIN', { exact: true }).fill('4821');
   await pins.getByLabel('Repeat the new PIN').fill('4821');
-  await pins.getByRole('button', { name: 'Save PIN' }).click();
-  await expect(page.getByTestId('manager-pin-message')).toHaveText(
-    'PIN saved for awa. Managers on this terminal: awa.',
+  await pins.getByRole('button', { name: 'Save cashier' }).click();
+  await expect(page.getByTestId('cashier-message')).toHaveText(
+    'Awa saved. Cashiers on this till: Awa (Manager).',
   );
   // A second manager needs the first one's PIN.
-  await pins.getByLabel('Manager ID to set').fill('moussa');
+  await pins.getByLabel('Cashier ID').fill('moussa');
+  await pins.getByLabel('Name').fill('Moussa');
+  await pins.getByLabel('Role').selectOption({ label: 'Manager' });
   await pins.getByLabel('New PIN', { exact: true }).fill('1111');
   await pins.getByLabel('Repeat the new PIN').fill('1111');
-  await pins.getByRole('button', { name: 'Save PIN' }).click();
-  await expect(page.getByTestId('manager-pin-message')).toHaveText(
+  await pins.getByRole('button', { name: 'Save cashier' }).click();
+  await expect(page.getByTestId('cashier-message')).toHaveText(
     'An existing manager’s PIN is needed to set a PIN.',
   );
 
-  // 16 000 is above the 15 000 approval threshold and below the 20 000 maximum.
+  // With an account on the till, a cashier signs in before selling (issue #18).
   await page.getByRole('link', { name: 'Sale' }).click();
+  await page.getByTestId('cashier-sign-in').getByLabel('Cashier ID').fill('awa');
+  await page.getByTestId('cashier-sign-in').getByLabel('PIN').fill('4821');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+
+  // 16 000 is above the 15 000 approval threshold and below the 20 000 maximum.
   await scan(page, BARCODE.radio);
   await page.getByRole('button', { name: 'Exact amount' }).click();
   await page.getByRole('button', { name: /^Pay/ }).click();

@@ -55,6 +55,15 @@ export const ERROR_CODES = [
   'TENDER_SHORT',
   'TENDER_OVERPAID',
   'TENDER_INVALID',
+  /** Cash beyond both 10 × what is due and the policy's maximum (protocol/cash-limits.ts). */
+  'CASH_ABSURD',
+  /** Change above the policy's approval threshold: the cashier confirms the amount first. */
+  'CASH_CONFIRM',
+  /** Cashier accounts exist and none is signed in: nothing is recorded (issue #18). */
+  'CASHIER_REQUIRED',
+  'CASHIER_PIN_INVALID',
+  /** Only a cashier with the manager role may do this. */
+  'MANAGER_ROLE_REQUIRED',
   'SALE_NOT_FOUND',
   'SALE_VOIDED',
   'SALE_INVALID',
@@ -142,6 +151,7 @@ export const ERROR_CODES = [
   'POLICY_DISABLED',
   'POLICY_MISSING',
   'CURRENCY_NOT_ALLOWED',
+  'TENDER_ABSURD',
   'SEQUENCE_CONFLICT',
   'BUNDLE_ID_REUSED',
   'BUNDLE_NOT_FOUND',

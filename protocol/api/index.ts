@@ -8,6 +8,7 @@ export * from './device';
 export * from './deploy';
 export * from './pos';
 export * from './quick-keys';
+export * from './pos-cashiers';
 export * from './qr';
 export * from './sync';
 export * from './library';

@@ -5,6 +5,7 @@ import { Empty, Text, type FeatureContract } from './feature';
 import { PrintOutcome, ReceiptPicture } from './hardware';
 import { QrVerificationId } from './qr';
 import { QuickKeysLayout, QuickKeysSetInput } from './quick-keys';
+import { CashierTally, posCashierCommands, posCashierSubscriptions } from './pos-cashiers';
 
 // ---------------------------------------------------------------------------------------------
 // Point of sale (issue 4). Money is an integer count of ISO 4217 minor units; tax rates are basis
@@ -39,13 +40,27 @@ export type CartLine = z.input<typeof CartLine>;
 /** What the cashier was handed. Cash is the amount tendered; change is computed. Never a full card number. */
 export const TenderInput = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('cash'), amountMinor: Minor }),
+  /**
+   * A card paid on the external card terminal (issue #18): its approval code is required; the card
+   * reader, when one is attached, fills brand, last four digits and its token. Never a card number.
+   */
   z.strictObject({
     type: z.literal('card'),
     amountMinor: Minor,
-    brand: Text(32),
-    last4: z.string().regex(/^\d{4}$/, 'the last four digits only'),
-    /** The processor's token, never the card number (nor tracks, nor a number typed in groups). */
-    token: Text(256).refine((t) => !/\d{12,}/.test(t) && !holdsCardData(t), 'looks like a card number'),
+    approvalCode: z
+      .string()
+      .trim()
+      .toUpperCase()
+      .regex(/^[A-Z0-9]{6}$/, 'the six letters or digits the card terminal printed'),
+    brand: Text(32).optional(),
+    last4: z
+      .string()
+      .regex(/^\d{4}$/, 'the last four digits only')
+      .optional(),
+    /** The reader's token, never the card number (nor tracks, nor a number typed in groups). */
+    token: Text(256)
+      .refine((t) => !/\d{12,}/.test(t) && !holdsCardData(t), 'looks like a card number')
+      .optional(),
   }),
   /** Only a QR `pos.qr.verify` accepted, by its verificationId; the payer comes from that QR. */
   z.strictObject({ type: z.literal('qr'), amountMinor: Minor, verificationId: QrVerificationId }),
@@ -69,6 +84,8 @@ export const SaleCaptureInput = z.strictObject({
   lines: z.array(CartLine).min(1).max(1000),
   tenders: Tenders,
   override: ManagerOverride.optional(),
+  /** The cashier confirmed a cash amount whose change is above the approval threshold (CASH_CONFIRM). */
+  cashConfirmed: z.literal(true).optional(),
 });
 
 export const SaleRefundInput = z.strictObject({
@@ -145,6 +162,8 @@ export const SaleSummary = z.object({
       changeMinor: Minor,
       brand: z.string().nullable(),
       last4: z.string().nullable(),
+      /** The external card terminal's approval code (card tenders recorded since issue #18). */
+      approvalCode: z.string().nullable(),
       payerRef: z.string().nullable(),
     }),
   ),
@@ -155,6 +174,8 @@ export const SaleSummary = z.object({
   statusReason: z.string().nullable(),
   override: z.object({ managerId: z.string(), reason: z.string() }).nullable(),
   shiftId: z.string().nullable(),
+  /** The cashier signed in when it was recorded; null on a till without cashier accounts. */
+  cashierId: z.string().nullable(),
   hash: z.string(),
 });
 export type SaleSummary = z.infer<typeof SaleSummary>;
@@ -212,13 +233,26 @@ export const ZReport = z.object({
     }),
   ),
   overrides: z.number().int().min(0),
-  /** Float + cash kept from sales − cash given back. */
+  /** Each cashier's sales, refunds and voids (issue #18). */
+  cashiers: z.array(CashierTally).default([]),
+  /** Cash put in and taken out of the drawer without a sale, with reasons (pos.drawer.move). */
+  paidInMinor: Minor.default(0),
+  paidOutMinor: Minor.default(0),
+  /** Float + cash kept from sales − cash given back + paid in − paid out. */
   expectedCashMinor: SignedMinor,
   countedCashMinor: Minor,
   /** Counted − expected: negative when cash is missing. */
   differenceMinor: SignedMinor,
 });
 export type ZReport = z.infer<typeof ZReport>;
+
+/** The X-report: the Z-report of the open shift so far, without closing it or counting the drawer. */
+export const XReport = ZReport.omit({ closedAt: true, countedCashMinor: true, differenceMinor: true }).extend(
+  {
+    at: z.iso.datetime(),
+  },
+);
+export type XReport = z.infer<typeof XReport>;
 
 export const ManagerPinSetInput = z.strictObject({
   managerId: Text(128),
@@ -256,6 +290,8 @@ export const posApi = {
     'pos.shift.close': { input: z.strictObject({ countedCashMinor: Minor }), output: ZReport },
     /** A manager arranges the quick keys (protocol/api/quick-keys.ts); MANAGER_PIN_INVALID otherwise. */
     'pos.quickKeys.set': { input: QuickKeysSetInput, output: QuickKeysLayout },
+    ...posCashierCommands,
+    'pos.shift.xReport': { input: Empty, output: XReport },
     'pos.managerPin.set': {
       input: ManagerPinSetInput,
       output: z.object({ managerIds: z.array(z.string()) }),
@@ -286,6 +322,7 @@ export const posApi = {
     'pos.pending': { input: Empty, item: PendingBanner },
     'pos.quickKeys': { input: Empty, item: QuickKeysView },
     'pos.shift.current': { input: Empty, item: z.object({ shift: Shift.nullable() }) },
+    ...posCashierSubscriptions,
     'pos.sales.recent': {
       input: z.strictObject({ limit: z.number().int().min(1).max(100).default(20) }),
       item: z.object({ sales: z.array(SaleSummary) }),

@@ -21,12 +21,33 @@ export const SaleLine = z.strictObject({
 });
 export type SaleLine = z.infer<typeof SaleLine>;
 
-export const CardDetails = z.strictObject({
-  brand: text(32),
-  last4: z.string().regex(/^\d{4}$/),
-  /** The processor's token for the card, never the number itself. */
-  token: text(256),
-});
+/**
+ * The authorisation code the card terminal printed (ISO 8583 field 38: six letters or digits).
+ * Until an acquirer is integrated, a card sale is taken on an external terminal and this code is
+ * what says the money was collected (issue #18): a swipe alone collects nothing.
+ */
+export const ApprovalCode = z.string().regex(/^[A-Z0-9]{6}$/, 'six capital letters or digits');
+
+/**
+ * A card tender's details: the external terminal's approval code, and the brand and last four digits
+ * when a card reader read them. Never the card number. Tills older than issue #18 sent brand, last4
+ * and the reader's token without an approval code; they are still accepted.
+ */
+export const CardDetails = z
+  .strictObject({
+    brand: text(32).optional(),
+    last4: z
+      .string()
+      .regex(/^\d{4}$/)
+      .optional(),
+    /** The card reader's keyed token for the card (a repeated-card signal), never the number itself. */
+    token: text(256).optional(),
+    approval_code: ApprovalCode.optional(),
+  })
+  .refine((c) => c.approval_code !== undefined || c.token !== undefined, {
+    message: 'a card tender carries the terminal’s approval code',
+    path: ['approval_code'],
+  });
 
 export const QrDetails = z.strictObject({
   payer_ref: text(128),
@@ -92,6 +113,11 @@ export const Sale = z
     tenders: z.array(Tender).min(1).max(20),
     total_minor: Amount,
     override: z.strictObject({ manager_id: text(128), reason: text(500) }).optional(),
+    /**
+     * The cashier signed in at the till when it was recorded (issue #18). Optional: tills older than
+     * cashier accounts send none and are accepted as before.
+     */
+    cashier_id: text(128).optional(),
   })
   .superRefine((s, ctx) => {
     if (s.kind === 'sale' && s.original_sale_id !== undefined)

@@ -124,6 +124,11 @@ export const PaymentErrorCode = {
   /** A sale, refund or void is in another currency than the country policy's. */
   CURRENCY_NOT_ALLOWED: 'CURRENCY_NOT_ALLOWED',
   /**
+   * A sale's cash tendered is above both 10 times what the cash had to cover and the policy's
+   * max_offline_amount: a typing accident, not money (protocol/cash-limits.ts).
+   */
+  TENDER_ABSURD: 'TENDER_ABSURD',
+  /**
    * The bundle's sequence range overlaps sales the server already holds for this device (a restart of
    * an old range). A bundle starting beyond the next expected number is stored and flagged
    * (reason SEQUENCE_GAP), not refused.
@@ -150,6 +155,7 @@ export const PAYMENT_ERROR_STATUS: Record<PaymentErrorCode, number> = {
   POLICY_DISABLED: 403,
   POLICY_MISSING: 403,
   CURRENCY_NOT_ALLOWED: 422,
+  TENDER_ABSURD: 422,
   SEQUENCE_CONFLICT: 409,
   BUNDLE_ID_REUSED: 409,
   BUNDLE_NOT_FOUND: 404,

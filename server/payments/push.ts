@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
 import { BundleEnvelope, BundleError, MAX_CLOCK_SKEW_MS, NONCE_TTL_MS } from '../../protocol/bundle';
+import { CASH_TOTAL_MULTIPLE } from '../../protocol/cash-limits';
 import { PAYMENT_ERROR_STATUS, PaymentErrorCode, type PushResponse } from '../../protocol/http';
 import { appendAudit, auditStatement, type ActorType, type AuditEntry } from '../audit/chain';
 import { sameBase64url } from '../../protocol/crypto';
@@ -292,6 +293,15 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
       `Sales in ${foreign.join(', ')}: the policy of ${policy.country} is in ${policy.currency}`,
       { currencies: foreign, policy_currency: policy.currency },
     );
+  // Cash beyond both a sane multiple of what it had to cover and the policy's maximum is a typing
+  // accident (a barcode in the cash field), not money: refused whole, never posted (issue #18).
+  const absurd = opened.facts.cashBeyondMultiple.filter((c) => c.cash_minor > policy.max_offline_amount);
+  if (absurd.length > 0)
+    throw reject(
+      PaymentErrorCode.TENDER_ABSURD,
+      `Cash tendered of ${absurd[0]!.cash_minor} for ${absurd[0]!.due_minor} due: beyond ${CASH_TOTAL_MULTIPLE} times the amount due and the policy's maximum`,
+      { sale_ids: absurd.map((c) => c.sale_id), max_offline_amount: policy.max_offline_amount },
+    );
   const maxAgeHours = policy.max_bundle_age_hours;
   const oldest = opened.facts.earliest;
   if (now.getTime() - oldest > maxAgeHours * 3_600_000)
@@ -380,7 +390,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
          server_key_id, seq_from, seq_to, prev_chain_head, chain_head, device_clock, status, sira_score, reasons,
          tx_count, totals, push_answer, received_at, updated_at, last_sale_at)
        VALUES ($1::uuid, $2::text, $3, $4, $5, $6, $7::text, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-         $20::timestamptz, $20::timestamptz, $39::timestamptz)),
+         $20::timestamptz, $20::timestamptz, $40::timestamptz)),
      sales AS (
        INSERT INTO offline_transactions (bundle_id, device_id, status, ${TRANSACTION_COLUMNS})
        SELECT $1::uuid, $2::text, $21::text, u.* FROM ${transactionUnnest(24)} AS u),
@@ -391,7 +401,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
        WHERE offline_bundle_nonces.expires_at <= $20::timestamptz),
      days AS (
        INSERT INTO offline_device_days (device_id, day, offline_sales)
-       SELECT $2::text, u.day, u.n FROM unnest($40::date[], $41::int[]) AS u(day, n)
+       SELECT $2::text, u.day, u.n FROM unnest($41::date[], $42::int[]) AS u(day, n)
        ON CONFLICT (device_id, day) DO UPDATE
        SET offline_sales = offline_device_days.offline_sales + EXCLUDED.offline_sales)
      INSERT INTO offline_reconciliation_queue (bundle_id) SELECT $1::uuid WHERE $23::boolean

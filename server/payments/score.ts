@@ -1,5 +1,6 @@
 import { FRAUD_THRESHOLDS, type Sale } from '../../protocol/bundle';
 import type { BundleStatus, Policy, ScoreReason } from '../../protocol/http';
+import { cashVerdict, saleCash } from '../../protocol/cash-limits';
 
 /**
  * The fraud score of a bundle: a sum of weighted reasons, capped at 1. Rules and weights are plain
@@ -138,6 +139,11 @@ export interface SaleFacts {
   /** For each card token used more than REPEATED_CARD_MAX times, how often. */
   repeatedCards: number[];
   overrides: number;
+  /**
+   * Sales whose cash is above CASH_TOTAL_MULTIPLE × what cash had to cover (protocol/cash-limits.ts):
+   * absurd, and the push refused (TENDER_ABSURD), when also above the policy's maximum.
+   */
+  cashBeyondMultiple: { sale_id: string; cash_minor: number; due_minor: number }[];
 }
 
 export function saleFacts(sales: readonly Sale[]): SaleFacts {
@@ -149,8 +155,12 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
   const tokens = new Map<string, number>();
   const currencies = new Set<string>();
   let overrides = 0;
+  const cashBeyondMultiple: SaleFacts['cashBeyondMultiple'] = [];
   for (const s of sales) {
     currencies.add(s.currency);
+    const cash = saleCash(s);
+    if (cash && cashVerdict({ ...cash, maxMinor: 0 }) === 'absurd')
+      cashBeyondMultiple.push({ sale_id: s.sale_id, cash_minor: cash.cashMinor, due_minor: cash.dueMinor });
     const day = s.created_at.slice(0, 10);
     perDay.set(day, (perDay.get(day) ?? 0) + 1);
     if (s.kind === 'sale') {
@@ -160,7 +170,8 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
       const byOverride = s.override === undefined ? unapproved : overridden;
       byOverride.set(s.currency, [...(byOverride.get(s.currency) ?? []), s.total_minor]);
     }
-    for (const t of s.tenders) if (t.card) tokens.set(t.card.token, (tokens.get(t.card.token) ?? 0) + 1);
+    for (const t of s.tenders)
+      if (t.card?.token) tokens.set(t.card.token, (tokens.get(t.card.token) ?? 0) + 1);
     if (s.override !== undefined) overrides++;
   }
   return {
@@ -175,6 +186,7 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
     latest: Math.max(...times),
     repeatedCards: [...tokens.values()].filter((n) => n > REPEATED_CARD_MAX),
     overrides,
+    cashBeyondMultiple,
   };
 }
 

@@ -168,6 +168,7 @@ export function transactionArrays(
     override: [] as boolean[],
     invalid: [] as boolean[],
     hash: [] as string[],
+    cashier: [] as (string | null)[],
   };
   sales.forEach((s, i) => {
     const split = tenderSplit(s);
@@ -186,19 +187,20 @@ export function transactionArrays(
     cols.override.push(s.override !== undefined);
     cols.invalid.push(invalid.has(s.sale_id));
     cols.hash.push(hashes[i]!);
+    cols.cashier.push(s.cashier_id ?? null);
   });
   return Object.values(cols);
 }
 
 export const TRANSACTION_COLUMNS = `sale_id, seq, kind, original_sale_id, currency, total_minor, tax_minor,
-  cash_minor, card_minor, qr_minor, created_at, online, override_used, invalid, sale_hash`;
+  cash_minor, card_minor, qr_minor, created_at, online, override_used, invalid, sale_hash, cashier_id`;
 
 const ARRAY_TYPES =
-  'uuid bigint text uuid text bigint bigint bigint bigint bigint timestamptz boolean boolean boolean text'.split(
+  'uuid bigint text uuid text bigint bigint bigint bigint bigint timestamptz boolean boolean boolean text text'.split(
     ' ',
   );
 
-/** `unnest($first::uuid[], …)` for transactionArrays' 15 parameters starting at $first. */
+/** `unnest($first::uuid[], …)` for transactionArrays' 16 parameters starting at $first. */
 export function transactionUnnest(first: number): string {
   return `unnest(${ARRAY_TYPES.map((t, i) => `$${first + i}::${t}[]`).join(', ')})`;
 }

@@ -94,6 +94,8 @@ export interface SaleSpec {
   price?: number;
   tax?: number;
   tender?: 'cash' | 'card' | 'qr';
+  /** Cash handed over (cash tenders; default the total + 20), the change being the rest. */
+  cash?: number;
   createdAt?: Date;
   cardToken?: string;
   /**
@@ -150,7 +152,11 @@ export class Terminal {
       ],
       tenders: [
         tender === 'cash'
-          ? { type: 'cash', amount_minor: total + 20, change_minor: 20 }
+          ? {
+              type: 'cash',
+              amount_minor: spec.cash ?? total + 20,
+              change_minor: (spec.cash ?? total + 20) - total,
+            }
           : tender === 'card'
             ? {
                 type: 'card',

@@ -95,7 +95,16 @@ describe('no full card number leaves native/ after a card sale', () => {
     await c.call('pos.shift.open', { floatMinor: 0 });
     const sale = await c.call<SaleSummary>('pos.sale.capture', {
       lines: [{ sku: 'rice-1kg', name: 'Riz 1kg', qty: 2, unitPriceMinor: 1000, taxRateBp: 1800 }],
-      tenders: [{ type: 'card', amountMinor: 2360, brand: card.brand, last4: card.last4, token: card.token }],
+      tenders: [
+        {
+          type: 'card',
+          amountMinor: 2360,
+          approvalCode: '004217',
+          brand: card.brand,
+          last4: card.last4,
+          token: card.token,
+        },
+      ],
     });
     expect(sale.tenders[0]).toMatchObject({ type: 'card', last4: '1111', brand: 'visa' });
     expect(await c.call('pos.receipt.print', { saleId: sale.saleId })).toMatchObject({ status: 'printed' });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
-import { ManagerPins } from '../../src-main/core/pos/manager-pin';
+import { CashierAccounts } from '../../src-main/core/pos/cashier-accounts';
 import { memorySettings } from '../support/memory-settings';
 
 /**
@@ -85,7 +85,7 @@ describe('manager PIN lockout', () => {
     const store = await memorySettings();
     const mono = { ms: 0 };
     const options = { cost: { N: 1024, r: 8, p: 1 }, lockMs: 60_000, monotonic: () => mono.ms };
-    const pins = new ManagerPins(store.collection, options);
+    const pins = new CashierAccounts(store.collection, options);
     await pins.set('m1', '1357', undefined);
     for (let i = 0; i < 5; i++)
       await expect(pins.verify('m1', '0000')).rejects.toMatchObject({ code: 'MANAGER_PIN_INVALID' });
@@ -96,7 +96,7 @@ describe('manager PIN lockout', () => {
     });
     // A restart resumes from the 20 s saved at that refusal, on a new monotonic origin.
     mono.ms = 0;
-    const restarted = new ManagerPins(store.collection, options);
+    const restarted = new CashierAccounts(store.collection, options);
     await expect(restarted.verify('m1', '1357')).rejects.toMatchObject({
       code: 'OVERRIDE_LOCKED',
       details: { retryAfterSeconds: 20 },

@@ -379,7 +379,16 @@ describe('sales capture on the real core, keychain and encrypted store', () => {
     await expect(
       t.call('pos.sale.capture', {
         ...cart(),
-        tenders: [{ type: 'card', amountMinor: 1, brand: 'V', last4: '4242', token: '4242424242424242' }],
+        tenders: [
+          {
+            type: 'card',
+            amountMinor: 1,
+            approvalCode: 'A1B2C3',
+            brand: 'V',
+            last4: '4242',
+            token: '4242424242424242',
+          },
+        ],
       }),
       // Refused by name, without the validation issues: card data is never repeated (docs/hardware.md).
     ).rejects.toMatchObject({ code: 'CARD_DATA_DISCARDED' });
@@ -468,6 +477,8 @@ describe('sales capture on the real core, keychain and encrypted store', () => {
     expect(await t.call('pos.managerPin.set', { managerId: 'awa', pin: '2468' })).toEqual({
       managerIds: ['awa'],
     });
+    // Once the till has an account, a cashier signs in before selling (issue #18).
+    await t.call('pos.cashier.signIn', { cashierId: 'awa', pin: '2468' });
     await expect(t.call('pos.managerPin.set', { managerId: 'bob', pin: '1357' })).rejects.toMatchObject({
       code: 'MANAGER_PIN_REQUIRED',
     });
@@ -494,7 +505,16 @@ describe('sales capture on the real core, keychain and encrypted store', () => {
     const b = (await t.call('pos.sale.capture', {
       lines: [{ sku: 'tea', name: 'Thé', qty: 1, unitPriceMinor: 500, taxRateBp: 0 }],
       // A card here: the QR tender's own rules are in pos-qr.test.ts.
-      tenders: [{ type: 'card', amountMinor: 500, brand: 'visa', last4: '4242', token: 'tok_tea' }],
+      tenders: [
+        {
+          type: 'card',
+          amountMinor: 500,
+          approvalCode: 'A1B2C3',
+          brand: 'visa',
+          last4: '4242',
+          token: 'tok_tea',
+        },
+      ],
     })) as Summary;
     const r1 = (await t.call('pos.sale.refund', {
       originalSaleId: a.saleId,

@@ -227,7 +227,14 @@ describe('a magstripe reader set up as a keyboard scanner', () => {
         {
           lines: [{ sku: 'pen', name: 'Stylo', qty: 1, unitPriceMinor: 1000, taxRateBp: 1800 }],
           tenders: [
-            { type: 'card', amountMinor: 1180, brand: 'visa', last4: '1111', token: '4111 1111 1111 1111' },
+            {
+              type: 'card',
+              amountMinor: 1180,
+              approvalCode: 'A1B2C3',
+              brand: 'visa',
+              last4: '1111',
+              token: '4111 1111 1111 1111',
+            },
           ],
         },
       ],

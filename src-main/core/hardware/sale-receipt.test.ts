@@ -9,6 +9,7 @@ const SALE: SaleSummary = {
   seq: 7,
   kind: 'sale',
   originalSaleId: null,
+  cashierId: null,
   createdAt: '2026-03-12T10:30:00.000Z',
   online: true,
   currency: 'EUR',
@@ -24,7 +25,17 @@ const SALE: SaleSummary = {
       totalMinor: 263856,
     },
   ],
-  tenders: [{ type: 'cash', amountMinor: 263856, changeMinor: 0, brand: null, last4: null, payerRef: null }],
+  tenders: [
+    {
+      type: 'cash',
+      amountMinor: 263856,
+      changeMinor: 0,
+      brand: null,
+      last4: null,
+      approvalCode: null,
+      payerRef: null,
+    },
+  ],
   taxMinor: 13756,
   totalMinor: 263856,
   changeMinor: 0,
@@ -97,6 +108,18 @@ describe('receipts on paper (#18)', () => {
       netMinor: 43_500,
       tenders: [{ type: 'cash', count: 10, inMinor: 45_000, outMinor: 1_500 }],
       overrides: 0,
+      cashiers: [
+        {
+          cashierId: 'c1',
+          name: 'Awa',
+          sales: { count: 9, totalMinor: 45_000 },
+          refunds: { count: 1, totalMinor: 1_500 },
+          voids: { count: 0, totalMinor: 0 },
+          cashNetMinor: 43_500,
+        },
+      ],
+      paidInMinor: 0,
+      paidOutMinor: 0,
       expectedCashMinor: 53_500,
       countedCashMinor: 53_000,
       differenceMinor: -500,
@@ -108,5 +131,6 @@ describe('receipts on paper (#18)', () => {
     expect(row('Remboursements (1)')).toMatch(/1 500 F CFA$/);
     expect(row('Espèces attendues')).toMatch(/53 500 F CFA$/);
     expect(row('Écart')).toMatch(/-500 F CFA$/);
+    expect(row('Awa Ventes (9)')).toMatch(/45 000 F CFA$/);
   });
 });

@@ -31,6 +31,9 @@ const WORDS = {
     expected: 'Cash expected',
     counted: 'Cash counted',
     difference: 'Difference',
+    noCashier: 'No cashier',
+    paidIn: 'Paid in',
+    paidOut: 'Paid out',
   },
   fr: {
     sale: 'Vente n°',
@@ -61,6 +64,9 @@ const WORDS = {
     expected: 'Espèces attendues',
     counted: 'Espèces comptées',
     difference: 'Écart',
+    noCashier: 'Sans caissier',
+    paidIn: 'Entrée de caisse',
+    paidOut: 'Sortie de caisse',
   },
   id: {
     sale: 'Penjualan no.',
@@ -91,6 +97,9 @@ const WORDS = {
     expected: 'Kas seharusnya',
     counted: 'Kas dihitung',
     difference: 'Selisih',
+    noCashier: 'Tanpa kasir',
+    paidIn: 'Kas masuk',
+    paidOut: 'Kas keluar',
   },
 } as const;
 

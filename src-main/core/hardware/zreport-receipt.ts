@@ -36,6 +36,11 @@ export function zReportReceipt(report: ZReport, options: ReceiptContext, copy = 
       counted(w.voids, report.voids),
       { label: w.netTax, amount: report.netTaxMinor },
       { label: w.net, amount: report.netMinor, emphasis: true },
+      // Who sold what: each cashier's sales, then net cash, as on the screen's Z-report.
+      ...report.cashiers.flatMap((c) => [
+        counted(`${c.name ?? w.noCashier} ${w.sales}`, c.sales),
+        { label: `${c.name ?? w.noCashier} ${w.cash}`, amount: c.cashNetMinor },
+      ]),
     ],
     tenders: [
       ...report.tenders.flatMap((t) => [
@@ -43,6 +48,8 @@ export function zReportReceipt(report: ZReport, options: ReceiptContext, copy = 
         { label: `${tenderWord[t.type]} -`, amount: -t.outMinor },
       ]),
       { label: w.float, amount: report.floatMinor },
+      ...(report.paidInMinor > 0 ? [{ label: w.paidIn, amount: report.paidInMinor }] : []),
+      ...(report.paidOutMinor > 0 ? [{ label: w.paidOut, amount: -report.paidOutMinor }] : []),
       { label: w.expected, amount: report.expectedCashMinor },
       { label: w.counted, amount: report.countedCashMinor },
       { label: w.difference, amount: report.differenceMinor },

@@ -4,9 +4,10 @@ import { findSale, receiptHandlers } from '../hardware/handlers';
 import { findZReport } from '../hardware/zreport-receipt';
 import { addPosCollections } from '../store/schemas/pos';
 import { guardedByBarcode, refuseCardDataInSale, refuseCardDataQuery } from './card-data-guard';
-import { ManagerPins } from './manager-pin';
-import { PosService } from './pos-service';
 import { quickKeysView } from './quick-keys';
+import { CashierAccounts } from './cashier-accounts';
+import { CashierSession, Drawer } from './cashiering';
+import { parsePolicy, PosService } from './pos-service';
 
 /**
  * The point of sale (issue 4): catalog, sales, refunds and voids, shifts, manager PINs, receipts.
@@ -19,9 +20,12 @@ export const posModule: CoreModule<'pos'> = {
     if (!db) throw new Error(storeError ?? 'unknown');
     const collections = { ...db.rx.collections, ...(await addPosCollections(db.rx)) };
     const { enforced } = need('deploy');
+    const accounts = new CashierAccounts(collections.settings);
+    const session = new CashierSession(accounts);
     const pos = new PosService({
       collections,
-      pins: new ManagerPins(collections.settings),
+      pins: accounts,
+      cashier: () => session.attribution(),
       // IT's provisioned policy defaults stand in until the server's policy arrives.
       enrollment: () => enforced(enrollmentStore.current),
       enrollmentChanges: enrollmentStore.changes.pipe(map(enforced)),
@@ -30,6 +34,9 @@ export const posModule: CoreModule<'pos'> = {
       fallbackCurrency: () => settings.current.currency,
       onRecorded: () => offered.sync?.kick(),
     });
+    const drawer = new Drawer(collections, session, accounts, () =>
+      parsePolicy(enforced(enrollmentStore.current)),
+    );
     return {
       commands: {
         'pos.catalog.search': async ({ query, limit }) => {
@@ -54,8 +61,28 @@ export const posModule: CoreModule<'pos'> = {
         },
         'pos.shift.open': ({ floatMinor }) => pos.openShift(floatMinor),
         'pos.shift.close': ({ countedCashMinor }) => pos.closeShift(countedCashMinor),
-        'pos.managerPin.set': (input) => pos.setManagerPin(input),
         'pos.quickKeys.set': (input) => pos.setQuickKeys(input),
+        'pos.managerPin.set': async (input) => {
+          const result = await pos.setManagerPin(input);
+          session.accountsUpdated();
+          return result;
+        },
+        'pos.cashier.list': async () => ({ cashiers: await accounts.list() }),
+        'pos.cashier.set': async ({ authorizedBy, ...account }) => ({
+          cashiers: await session.setAccount(account, authorizedBy),
+        }),
+        'pos.cashier.signIn': async ({ cashierId, pin }) => ({
+          cashier: await session.signIn(cashierId, pin),
+        }),
+        'pos.cashier.lock': () => {
+          session.lock();
+          return Promise.resolve({});
+        },
+        'pos.drawer.move': async (input) => {
+          await drawer.move(input);
+          return {};
+        },
+        'pos.shift.xReport': () => drawer.xReport(),
         ...receiptHandlers({
           service: need('hardware'),
           sale: (saleId) => findSale(collections.sales, saleId),
@@ -67,6 +94,7 @@ export const posModule: CoreModule<'pos'> = {
         'pos.pending': () => pos.pending(),
         'pos.quickKeys': () => quickKeysView(collections.settings, collections.catalog),
         'pos.shift.current': () => pos.currentShift(),
+        'pos.cashier.current': () => session.changes(),
         'pos.sales.recent': ({ limit }) => pos.recentSales(limit),
       },
       offers: { pos, salesCollections: collections },

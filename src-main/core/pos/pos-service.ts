@@ -20,8 +20,10 @@ import { Policy } from '../../../protocol/http/policies';
 import { UNSYNCED_SALE_STATES } from '../../../protocol/states';
 import type { EnrollmentRecord } from '../device/enrollment-store';
 import type { AuditDoc, CatalogItemDoc, SaleDoc, SettingDoc, ShiftDoc } from '../store/schemas/index';
+import { checkCashTender, checkDrawerAmount } from './cash-check';
 import { enforceLimits, enrollmentRefusal, policyRefusal, utcDayStart, type LimitCode } from './limits';
-import type { ManagerPins } from './manager-pin';
+import type { CashierAccounts } from './cashier-accounts';
+import { cashierNames, drawerMoves, shiftSales } from './cashiering';
 import { claimQrTenders, markQrTenders } from './qr-verifications';
 import { apportionRefund, voidTenders, type RefundWanted } from './refund';
 import { refundQuote } from './refund-quote';
@@ -50,7 +52,9 @@ export interface PosCollectionsUsed {
 
 export interface PosDeps {
   collections: PosCollectionsUsed;
-  pins: ManagerPins;
+  pins: CashierAccounts;
+  /** The signed-in cashier records are attributed to (cashiering.ts); undefined: a till without accounts. */
+  cashier?: () => Promise<string | undefined>;
   enrollment: () => EnrollmentRecord;
   enrollmentChanges: Observable<EnrollmentRecord>;
   /** The device id from the keychain identity; throws when the keychain is unavailable. */
@@ -156,6 +160,7 @@ export class PosService {
     tenders: Tender[];
     override?: { manager_id: string; reason: string };
     shiftId: string;
+    cashierId: string | undefined;
     /** Runs once the sale has passed checkSale, just before it is written, with its id. */
     beforeWrite?: (saleId: string) => Promise<void>;
   }): Promise<SaleDoc> {
@@ -176,6 +181,7 @@ export class PosService {
       tenders: input.tenders,
       total_minor: sumTotals(input.lines),
       ...(input.override ? { override: input.override } : {}),
+      ...(input.cashierId ? { cashier_id: input.cashierId } : {}),
     };
     const check = checkSale(candidate);
     if (!check.ok)
@@ -208,7 +214,11 @@ export class PosService {
       tenders: sale.tenders.map((t) => ({
         kind: t.type,
         amountMinor: t.amount_minor,
-        ...(t.card ? { reference: t.card.last4 } : t.qr ? { reference: t.qr.payer_ref.slice(0, 128) } : {}),
+        ...(t.card
+          ? { reference: t.card.approval_code ?? t.card.last4 ?? '' }
+          : t.qr
+            ? { reference: t.qr.payer_ref.slice(0, 128) }
+            : {}),
       })),
       status: 'recorded',
       online: sale.online,
@@ -258,12 +268,15 @@ export class PosService {
     lines: CartLineInput[];
     tenders: TenderInputValue[];
     override?: OverrideInput;
+    cashConfirmed?: boolean;
   }): Promise<SaleSummary> {
     return this.queue.run(async () => {
       const { policy, currency } = this.requireTrading();
       const shift = await this.requireShift();
+      const cashierId = await this.deps.cashier?.();
       const lines = input.lines.map(computeLine);
       const total = sumTotals(lines);
+      checkCashTender(policy, total, input.tenders, input.cashConfirmed === true);
       const qrInputs = input.tenders.flatMap((t) => (t.type === 'qr' ? [t] : []));
       const claimed = await claimQrTenders(this.c, qrInputs, currency);
       const byId = new Map(claimed.map((c) => [c.verificationId, c.verification]));
@@ -290,6 +303,7 @@ export class PosService {
         taxRates: input.lines.map((l) => l.taxRateBp),
         tenders,
         shiftId: shift.id,
+        cashierId,
         ...(override ? { override } : {}),
         // The QR is marked with this sale's id before the sale is written: it is spent only once
         // that sale exists, so a crash in between leaves it usable (qr-verifications.ts).
@@ -299,7 +313,7 @@ export class PosService {
         await this.audit(
           'override',
           override.manager_id,
-          { lifted, reason: override.reason, totalMinor: total },
+          { lifted, reason: override.reason, totalMinor: total, ...(cashierId ? { cashierId } : {}) },
           doc.id,
         );
       this.deps.onRecorded?.();
@@ -331,6 +345,7 @@ export class PosService {
     return this.queue.run(async () => {
       const { currency } = this.requireTrading();
       const shift = await this.requireShift();
+      const cashierId = await this.deps.cashier?.();
       const { doc, sale, later } = await this.original(input.originalSaleId);
       if (sale.currency !== currency)
         throw new ApiError(
@@ -358,12 +373,13 @@ export class PosService {
         taxRates: rates,
         tenders,
         shiftId: shift.id,
+        cashierId,
         ...(override ? { override } : {}),
       });
       await this.audit(
         'refund',
-        override?.manager_id ?? 'cashier',
-        { reason: input.reason, totalMinor: total },
+        override?.manager_id ?? cashierId ?? 'cashier',
+        { reason: input.reason, totalMinor: total, ...(override && cashierId ? { cashierId } : {}) },
         written.id,
       );
       this.deps.onRecorded?.();
@@ -388,6 +404,7 @@ export class PosService {
     return this.queue.run(async () => {
       const { currency } = this.requireTrading();
       const shift = await this.requireShift();
+      const cashierId = await this.deps.cashier?.();
       const { doc, sale, later } = await this.original(input.originalSaleId);
       if (later.length > 0)
         throw new ApiError(
@@ -408,8 +425,14 @@ export class PosService {
         taxRates: doc.lines.map((l) => l.taxRate),
         tenders,
         shiftId: shift.id,
+        cashierId,
       });
-      await this.audit('void', 'cashier', { reason: input.reason, totalMinor: sale.total_minor }, written.id);
+      await this.audit(
+        'void',
+        cashierId ?? 'cashier',
+        { reason: input.reason, totalMinor: sale.total_minor },
+        written.id,
+      );
       this.deps.onRecorded?.();
       return summarize(written);
     });
@@ -419,6 +442,8 @@ export class PosService {
     return this.queue.run(async () => {
       if (await this.openShiftDoc())
         throw new ApiError('SHIFT_ALREADY_OPEN', 'A shift is already open: close it first.');
+      checkDrawerAmount(parsePolicy(this.deps.enrollment()), floatMinor);
+      const cashierId = await this.deps.cashier?.();
       const doc: ShiftDoc = {
         id: randomUUID(),
         deviceId: await this.deps.deviceId(),
@@ -429,7 +454,7 @@ export class PosService {
         floatMinor,
       };
       await this.c.shifts.insert(doc);
-      await this.audit('shift.open', 'cashier', { shiftId: doc.id, floatMinor });
+      await this.audit('shift.open', cashierId ?? 'cashier', { shiftId: doc.id, floatMinor });
       return shiftView(doc);
     });
   }
@@ -437,13 +462,9 @@ export class PosService {
   closeShift(countedCashMinor: number): Promise<ZReport> {
     return this.queue.run(async () => {
       const shift = await this.requireShift();
+      const cashierId = await this.deps.cashier?.();
       const closedAt = Math.max(this.now(), shift.openedAt);
-      const docs = await this.c.sales
-        .find({ selector: { deviceId: shift.deviceId, createdAt: { $gte: shift.openedAt } } })
-        .exec();
-      const sales = docs
-        .filter((d) => d.shiftId === shift.id && d.record)
-        .map((d) => saleOf(d.toJSON() as SaleDoc));
+      const sales = await shiftSales(this.c, shift);
       const report = zReport(
         {
           shiftId: shift.id,
@@ -454,6 +475,8 @@ export class PosService {
         sales,
         countedCashMinor,
         closedAt,
+        await drawerMoves(this.c, shift.id),
+        await cashierNames(this.deps.pins),
       );
       await this.c.shifts.upsert({
         ...shift,
@@ -462,7 +485,7 @@ export class PosService {
         countedCashMinor,
         report: JSON.stringify(report),
       });
-      await this.audit('shift.close', 'cashier', {
+      await this.audit('shift.close', cashierId ?? 'cashier', {
         shiftId: shift.id,
         expectedCashMinor: report.expectedCashMinor,
         countedCashMinor,

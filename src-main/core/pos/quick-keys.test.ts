@@ -4,14 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QuickKeysSetInput } from '../../../protocol/api';
 import { openAppDatabase, type AppDatabase } from '../store/index';
 import { realKeychain, tempDir, type RealKeychain } from '../store/test-support';
-import { ManagerPins } from './manager-pin';
+import { CashierAccounts } from './cashier-accounts';
 import { QUICK_KEYS_KEY, quickKeysView, saveQuickKeys } from './quick-keys';
 
 /** Quick keys (#18) on the real encrypted store and the real manager PINs. */
 let keychain: RealKeychain;
 const dir = tempDir('outpost-quick-keys-');
 let app: AppDatabase;
-let pins: ManagerPins;
+let pins: CashierAccounts;
 
 const item = (sku: string, name: string, priceMinor: number, barcode = '') => ({
   sku,
@@ -30,7 +30,7 @@ beforeAll(async () => {
     keyStore: keychain.keyStore,
     name: `qk${randomToken(6)}`,
   });
-  pins = new ManagerPins(app.rx.settings, { cost: { N: 1024, r: 8, p: 1 } });
+  pins = new CashierAccounts(app.rx.settings, { cost: { N: 1024, r: 8, p: 1 } });
   await pins.set('m1', '1357', undefined);
   await app.rx.catalog.bulkInsert([
     item('BREAD', 'Pain', 250),

@@ -2,7 +2,7 @@ import type { RxCollection } from 'rxdb';
 import { combineLatest, map, type Observable } from 'rxjs';
 import type { QuickKeysLayout, QuickKeysSetInput, QuickKeysView } from '../../../protocol/api';
 import { decodeSetting, encodeSetting, type CatalogItemDoc, type SettingDoc } from '../store/schemas/index';
-import type { ManagerPins } from './manager-pin';
+import type { CashierAccounts } from './cashier-accounts';
 import { catalogEntry } from './views';
 
 /**
@@ -14,10 +14,10 @@ export const QUICK_KEYS_KEY = 'pos.quickKeys';
 
 const EMPTY: QuickKeysLayout = { categories: [] };
 
-/** Checks the manager's PIN (lockout included, manager-pin.ts), then stores the layout. */
+/** Checks the manager's PIN (lockout included, cashier-accounts.ts), then stores the layout. */
 export async function saveQuickKeys(
   settings: RxCollection<SettingDoc>,
-  pins: ManagerPins,
+  pins: CashierAccounts,
   input: QuickKeysSetInput,
 ): Promise<QuickKeysLayout> {
   await pins.verify(input.manager.managerId, input.manager.pin);

@@ -30,8 +30,8 @@ export function refundQuote(
     tenders: refundTenders(sale, later, totalMinor).map((t) => ({
       type: t.type,
       amountMinor: t.amountMinor,
-      brand: t.type === 'card' ? t.brand : null,
-      last4: t.type === 'card' ? t.last4 : null,
+      brand: t.type === 'card' ? (t.brand ?? null) : null,
+      last4: t.type === 'card' ? (t.last4 ?? null) : null,
     })),
   };
 }

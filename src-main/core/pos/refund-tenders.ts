@@ -5,8 +5,12 @@ import type { TenderInputValue } from './totals';
 type Back = Extract<TenderInputValue, { type: 'cash' | 'card' }>;
 type Card = Extract<Back, { type: 'card' }>;
 
+/** A card payment is known by its terminal's approval code (a till before #18 sent a token instead). */
+const cardKey = (c: { approval_code?: string | undefined; token?: string | undefined }) =>
+  c.approval_code ?? c.token ?? '';
+
 /**
- * What is left to give back on each way the sale was paid: each card (by its token) what it paid less
+ * What is left to give back on each way the sale was paid: each card (by its approval code) what it paid less
  * what earlier refunds put back on it; cash what the drawer kept (after change) plus QR payments,
  * which pay but cannot receive, less the cash earlier refunds gave.
  */
@@ -15,13 +19,20 @@ function rooms(sale: Sale, later: readonly Sale[]): { cards: Map<string, Card>; 
   let cash = 0;
   for (const t of sale.tenders) {
     if (t.type === 'card' && t.card) {
-      const had = cards.get(t.card.token)?.amountMinor ?? 0;
-      cards.set(t.card.token, { type: 'card', amountMinor: had + t.amount_minor, ...t.card });
+      const key = cardKey(t.card);
+      cards.set(key, {
+        type: 'card',
+        amountMinor: (cards.get(key)?.amountMinor ?? 0) + t.amount_minor,
+        approvalCode: t.card.approval_code ?? '',
+        brand: t.card.brand,
+        last4: t.card.last4,
+        token: t.card.token,
+      });
     } else cash += t.amount_minor - (t.change_minor ?? 0);
   }
   for (const r of later)
     for (const t of r.tenders) {
-      const card = t.type === 'card' && t.card ? cards.get(t.card.token) : undefined;
+      const card = t.type === 'card' && t.card ? cards.get(cardKey(t.card)) : undefined;
       if (card) card.amountMinor -= t.amount_minor;
       else cash -= t.amount_minor - (t.change_minor ?? 0);
     }
@@ -58,7 +69,10 @@ export function checkRefundTenders(
 ): void {
   const { cards, cash } = rooms(sale, later);
   for (const t of given) {
-    const room = t.type === 'card' ? cards.get(t.token)?.amountMinor : cash;
+    const room =
+      t.type === 'card'
+        ? cards.get(cardKey({ approval_code: t.approvalCode, token: t.token }))?.amountMinor
+        : cash;
     if (room === undefined || t.amountMinor > room)
       throw new ApiError(
         'REFUND_TENDER_NOT_ORIGINAL',

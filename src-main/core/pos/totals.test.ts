@@ -58,15 +58,26 @@ describe('tenders and change', () => {
       changeMinor: 820,
     });
     const split = settleTenders(1180, [
-      { type: 'card', amountMinor: 1000, brand: 'VISA', last4: '4242', token: 'tok_1' },
+      {
+        type: 'card',
+        amountMinor: 1000,
+        approvalCode: 'A1B2C3',
+        brand: 'VISA',
+        last4: '4242',
+        token: 'tok_1',
+      },
       { type: 'cash', amountMinor: 500 },
     ]);
     expect(split.changeMinor).toBe(320);
     expect(split.tenders[0]).toEqual({
       type: 'card',
       amount_minor: 1000,
-      card: { brand: 'VISA', last4: '4242', token: 'tok_1' },
+      card: { approval_code: 'A1B2C3', brand: 'VISA', last4: '4242', token: 'tok_1' },
     });
+    // Typed from the external terminal's slip with no reader: the approval code alone.
+    expect(
+      settleTenders(1000, [{ type: 'card', amountMinor: 1000, approvalCode: '004217' }]).tenders,
+    ).toEqual([{ type: 'card', amount_minor: 1000, card: { approval_code: '004217' } }]);
   });
 
   it('refuses short payment, card overpayment and two cash tenders', () => {

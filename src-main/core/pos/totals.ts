@@ -12,7 +12,14 @@ export type CartLineInput = PricedLine;
 
 type CashOrCard =
   | { type: 'cash'; amountMinor: number }
-  | { type: 'card'; amountMinor: number; brand: string; last4: string; token: string };
+  | {
+      type: 'card';
+      amountMinor: number;
+      approvalCode: string;
+      brand?: string | undefined;
+      last4?: string | undefined;
+      token?: string | undefined;
+    };
 
 /** As the API takes it: a QR tender names a verification of `pos.qr.verify`. */
 export type TenderInputValue = CashOrCard | { type: 'qr'; amountMinor: number; verificationId: string };
@@ -104,7 +111,12 @@ export function settleTenders(totalMinor: number, inputs: readonly SettleTender[
         return {
           type: 'card',
           amount_minor: t.amountMinor,
-          card: { brand: t.brand, last4: t.last4, token: t.token },
+          card: {
+            ...(t.approvalCode ? { approval_code: t.approvalCode } : {}),
+            ...(t.brand ? { brand: t.brand } : {}),
+            ...(t.last4 ? { last4: t.last4 } : {}),
+            ...(t.token ? { token: t.token } : {}),
+          },
         };
       case 'qr':
         return {

@@ -53,6 +53,7 @@ export function summarize(doc: SaleDoc): SaleSummary {
       changeMinor: t.change_minor ?? 0,
       brand: t.card?.brand ?? null,
       last4: t.card?.last4 ?? null,
+      approvalCode: t.card?.approval_code ?? null,
       payerRef: t.qr?.payer_ref ?? null,
     })),
     taxMinor: sale.lines.reduce((s, l) => s + l.tax_minor, 0),
@@ -62,6 +63,7 @@ export function summarize(doc: SaleDoc): SaleSummary {
     statusReason: doc.statusReason ?? null,
     override: sale.override ? { managerId: sale.override.manager_id, reason: sale.override.reason } : null,
     shiftId: doc.shiftId ?? null,
+    cashierId: sale.cashier_id ?? null,
     hash: doc.hash,
   };
 }

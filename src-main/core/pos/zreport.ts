@@ -1,4 +1,4 @@
-import type { ZReport } from '../../../protocol/api';
+import type { CashierTally, XReport, ZReport } from '../../../protocol/api';
 import type { Sale } from '../../../protocol/bundle/sale';
 
 export interface ShiftFacts {
@@ -8,19 +8,31 @@ export interface ShiftFacts {
   floatMinor: number;
 }
 
-/** What went through the till during a shift: money in from sales, money back from refunds and voids. */
-export function zReport(
+/** Cash put in or taken out of the drawer during the shift (pos.drawer.move). */
+export interface DrawerMoves {
+  paidInMinor: number;
+  paidOutMinor: number;
+}
+
+const NO_MOVES: DrawerMoves = { paidInMinor: 0, paidOutMinor: 0 };
+
+/**
+ * What went through the till so far: money in from sales, money back from refunds and voids, per
+ * tender and per cashier, and the cash the drawer should hold. The X-report is this mid-shift.
+ */
+export function shiftTotals(
   shift: ShiftFacts,
   sales: readonly Sale[],
-  countedCashMinor: number,
-  closedAt: number,
-): ZReport {
+  moves: DrawerMoves = NO_MOVES,
+  names: ReadonlyMap<string, string> = new Map(),
+): XReport {
   const tally = {
     sale: { count: 0, total: 0 },
     refund: { count: 0, total: 0 },
     void: { count: 0, total: 0 },
   };
   const tenders = new Map<'cash' | 'card' | 'qr', { count: number; inMinor: number; outMinor: number }>();
+  const cashiers = new Map<string | null, CashierTally>();
   let netTax = 0;
   let overrides = 0;
   for (const sale of sales) {
@@ -29,21 +41,34 @@ export function zReport(
     const tax = sale.lines.reduce((sum, l) => sum + l.tax_minor, 0);
     netTax += sale.kind === 'sale' ? tax : -tax;
     if (sale.override) overrides += 1;
+    const id = sale.cashier_id ?? null;
+    const who = cashiers.get(id) ?? {
+      cashierId: id,
+      name: id === null ? null : (names.get(id) ?? null),
+      sales: { count: 0, totalMinor: 0 },
+      refunds: { count: 0, totalMinor: 0 },
+      voids: { count: 0, totalMinor: 0 },
+      cashNetMinor: 0,
+    };
+    const mine = sale.kind === 'sale' ? who.sales : sale.kind === 'refund' ? who.refunds : who.voids;
+    mine.count += 1;
+    mine.totalMinor += sale.total_minor;
+    cashiers.set(id, who);
     for (const t of sale.tenders) {
       const entry = tenders.get(t.type) ?? { count: 0, inMinor: 0, outMinor: 0 };
       const kept = t.amount_minor - (t.change_minor ?? 0);
       entry.count += 1;
       if (sale.kind === 'sale') entry.inMinor += kept;
       else entry.outMinor += kept;
+      if (t.type === 'cash') who.cashNetMinor += sale.kind === 'sale' ? kept : -kept;
       tenders.set(t.type, entry);
     }
   }
   const cash = tenders.get('cash') ?? { inMinor: 0, outMinor: 0 };
-  const expected = shift.floatMinor + cash.inMinor - cash.outMinor;
   return {
     shiftId: shift.shiftId,
     openedAt: new Date(shift.openedAt).toISOString(),
-    closedAt: new Date(closedAt).toISOString(),
+    at: new Date().toISOString(),
     currency: shift.currency,
     floatMinor: shift.floatMinor,
     sales: { count: tally.sale.count, totalMinor: tally.sale.total },
@@ -55,8 +80,28 @@ export function zReport(
       .filter((type) => tenders.has(type))
       .map((type) => ({ type, ...tenders.get(type)! })),
     overrides,
-    expectedCashMinor: expected,
+    cashiers: [...cashiers.values()].sort((a, b) => (a.cashierId ?? '').localeCompare(b.cashierId ?? '')),
+    paidInMinor: moves.paidInMinor,
+    paidOutMinor: moves.paidOutMinor,
+    expectedCashMinor:
+      shift.floatMinor + cash.inMinor - cash.outMinor + moves.paidInMinor - moves.paidOutMinor,
+  };
+}
+
+/** The Z-report: the shift's totals at closing, with the drawer counted against what it should hold. */
+export function zReport(
+  shift: ShiftFacts,
+  sales: readonly Sale[],
+  countedCashMinor: number,
+  closedAt: number,
+  moves: DrawerMoves = NO_MOVES,
+  names: ReadonlyMap<string, string> = new Map(),
+): ZReport {
+  const { at: _at, ...totals } = shiftTotals(shift, sales, moves, names);
+  return {
+    ...totals,
+    closedAt: new Date(closedAt).toISOString(),
     countedCashMinor,
-    differenceMinor: countedCashMinor - expected,
+    differenceMinor: countedCashMinor - totals.expectedCashMinor,
   };
 }

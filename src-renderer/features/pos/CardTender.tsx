@@ -6,15 +6,34 @@ import { useHardwareEvents } from '../hardware/useHardwareEvents';
 
 export interface CardFields {
   amount: string;
+  /** The approval code the external card terminal printed (six letters or digits). */
+  approval: string;
+  /** Brand, last four digits and token come from the card reader only, never typed. */
   brand: string;
   last4: string;
   token: string;
 }
-export const NO_CARD: CardFields = { amount: '', brand: '', last4: '', token: '' };
+export const NO_CARD: CardFields = { amount: '', approval: '', brand: '', last4: '', token: '' };
+
+/** What the card terminal prints as its authorisation code (ISO 8583 field 38). */
+export const APPROVAL_CODE = /^[A-Z0-9]{6}$/;
+
+/** The card tender as the API takes it: the approval code required, the reader's fields when read. */
+export function cardTender(card: CardFields, amountMinor: number) {
+  return {
+    type: 'card' as const,
+    amountMinor,
+    approvalCode: card.approval.trim().toUpperCase(),
+    ...(card.brand.trim() ? { brand: card.brand.trim() } : {}),
+    ...(card.last4.trim() ? { last4: card.last4.trim() } : {}),
+    ...(card.token.trim() ? { token: card.token.trim() } : {}),
+  };
+}
 
 /**
- * The card tender: filled by a swipe on the card reader (brand, last four digits, token, and the
- * amount due) or typed from the card terminal's slip. A bad swipe says why and asks for another.
+ * The card tender (issue #18): a swipe alone collects nothing. The card is charged on the external
+ * card terminal, and the cashier types the approval code it printed; a swipe on the card reader
+ * fills the brand, last four digits and the amount due. A bad swipe says why and asks for another.
  */
 export function CardTender({
   card,
@@ -37,6 +56,7 @@ export function CardTender({
   useHardwareEvents((event) => {
     if (event.type === 'card') {
       onChange({
+        ...card,
         amount: toMajorText(Number(amountDue), currency),
         brand: event.brand,
         last4: event.last4,
@@ -80,33 +100,32 @@ export function CardTender({
         />
       </label>
       <label>
-        {t('pos.cardBrand')}
+        {t('pos.cardApproval')}
         <input
-          value={card.brand}
-          onChange={(e) => onChange({ ...card, brand: e.target.value })}
+          value={card.approval}
+          onChange={(e) =>
+            onChange({
+              ...card,
+              approval: e.target.value
+                .toUpperCase()
+                .replace(/[^A-Z0-9]/g, '')
+                .slice(0, 6),
+            })
+          }
           autoComplete="off"
-          maxLength={32}
+          maxLength={6}
+          aria-invalid={card.amount.trim() !== '' && !APPROVAL_CODE.test(card.approval)}
+          aria-describedby="card-approval-hint"
         />
       </label>
-      <label>
-        {t('pos.cardLast4')}
-        <input
-          value={card.last4}
-          onChange={(e) => onChange({ ...card, last4: e.target.value.replace(/\D/g, '').slice(0, 4) })}
-          inputMode="numeric"
-          autoComplete="off"
-          maxLength={4}
-        />
-      </label>
-      <label>
-        {t('pos.cardToken')}
-        <input
-          value={card.token}
-          onChange={(e) => onChange({ ...card, token: e.target.value })}
-          autoComplete="off"
-          maxLength={256}
-        />
-      </label>
+      <p className="hint" id="card-approval-hint">
+        {t('pos.cardApprovalHint')}
+      </p>
+      {card.last4 && (
+        <p className="hint" data-testid="card-read">
+          {t('pos.cardFromReader', { brand: card.brand, last4: card.last4 })}
+        </p>
+      )}
     </details>
   );
 }

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ZReport } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
+import { CashierSignIn } from '../cashiers/CashierSignIn';
 import { OpenShiftForm } from './OpenShiftForm';
 import { Till } from './Till';
 import { ZReportView } from './ZReportView';
@@ -11,6 +12,7 @@ export function PosScreen() {
   const { t } = useTranslation();
   const { value: status } = useSubscription('device.status');
   const { value: current } = useSubscription('pos.shift.current');
+  const { value: cashier } = useSubscription('pos.cashier.current');
   const currency = useTerminalCurrency(status?.enrollment);
   const [report, setReport] = useState<ZReport | null>(null);
 
@@ -25,6 +27,13 @@ export function PosScreen() {
           <a href="#/settings">{t('pos.enrollLink')}</a>
         </p>
       </div>
+    );
+  else if (!cashier || (cashier.required && !cashier.cashier))
+    body = (
+      <>
+        {report && <ZReportView report={report} />}
+        {cashier ? <CashierSignIn /> : <p className="empty">{t('pos.loading')}</p>}
+      </>
     );
   else if (current.shift)
     body = <Till key={current.shift.shiftId} shift={current.shift} onClosed={setReport} />;

@@ -4,7 +4,7 @@ import { QUICK_KEY_LIMITS, type CatalogEntry } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
 import { errorText } from '../../i18n/error-text';
 import { FormMessage } from '../../components/FormMessage';
-import { ManagerIdField, PinField } from '../settings/ManagerPinSection';
+import { ManagerIdField, PinField } from '../settings/CashiersSection';
 import { toApiError } from './format';
 
 interface Draft {

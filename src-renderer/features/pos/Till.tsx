@@ -6,12 +6,14 @@ import { CardDataFilter, isCardData, searchableWhileTyping } from './card-data-f
 import { addToCart, cartTotals, isBarcode, lineTotals, percentText, type CartItem } from './cart';
 import { isOverridable, posErrorText, useMoney } from './format';
 import { parseMajor, toMajorText } from './money-input';
-import { CardTender, NO_CARD, type CardFields } from './CardTender';
+import { APPROVAL_CODE, CardTender, cardTender, NO_CARD, type CardFields } from './CardTender';
+import { CashConfirmDialog, cashToConfirm, type CashToConfirm } from './CashConfirmDialog';
 import { CloseShiftForm } from './CloseShiftForm';
 import { ManagerDialog, type Override } from './ManagerDialog';
 import { Receipt } from './Receipt';
 import { RecentSales } from './RecentSales';
 import { QrTender, type QrPayment } from './QrTender';
+import { CashierBar } from '../cashiers/CashierBar';
 import { PAYMENT_QR_PREFIX, useHardwareEvents } from '../hardware/useHardwareEvents';
 import { QuickGrid } from './QuickGrid';
 import { QuantityControl } from './QuantityDialog';
@@ -45,6 +47,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
   const [approval, setApproval] = useState<string | null>(null);
   const [receipt, setReceipt] = useState<SaleSummary | null>(null);
   const [closing, setClosing] = useState(false);
+  const [cashCheck, setCashCheck] = useState<CashToConfirm | null>(null);
 
   const totals = cartTotals(lines);
   const due = totals.totalMinor;
@@ -190,20 +193,14 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
   const tenders = (): TenderInput[] => {
     const list: TenderInput[] = [];
     if (cardMinor) {
-      list.push({
-        type: 'card',
-        amountMinor: cardMinor,
-        brand: card.brand.trim(),
-        last4: card.last4.trim(),
-        token: card.token.trim(),
-      });
+      list.push(cardTender(card, cardMinor));
     }
     if (qr) list.push({ type: 'qr', amountMinor: qr.amountMinor, verificationId: qr.verificationId });
     if (cash.trim() !== '' && cashMinor !== null) list.push({ type: 'cash', amountMinor: cashMinor });
     return list;
   };
 
-  const capture = async (override?: Override): Promise<void> => {
+  const capture = async (override?: Override, cashConfirmed?: true): Promise<void> => {
     const sale = await api.call('pos.sale.capture', {
       lines: lines.map((l) => ({
         sku: l.sku,
@@ -215,6 +212,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
       })),
       tenders: tenders(),
       ...(override ? { override } : {}),
+      ...(cashConfirmed ? { cashConfirmed } : {}),
     });
     setReceipt(sale);
     setLines([]);
@@ -226,11 +224,16 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
     focusSearch();
   };
 
-  const pay = async () => {
-    if (busy || approval !== null || lines.length === 0) return;
+  const pay = async (cashConfirmed?: true) => {
+    // The confirmation's own call runs while its dialog is still in this render's state.
+    if (busy || approval !== null || (cashCheck !== null && !cashConfirmed) || lines.length === 0) return;
     setError(undefined);
     if (!amountsValid) {
       setError(t('pos.amountInvalid', { example: toMajorText(Number(due), currency) }));
+      return;
+    }
+    if (cardMinor && !APPROVAL_CODE.test(card.approval.trim().toUpperCase())) {
+      setError(t('pos.cardApprovalMissing'));
       return;
     }
     if (tenders().length === 0 || paid < due) {
@@ -239,10 +242,11 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
     }
     setBusy(true);
     try {
-      await capture();
+      await capture(undefined, cashConfirmed);
     } catch (caught) {
       const text = posErrorText(t, caught, money, currency);
-      if (isOverridable(caught)) setApproval(text);
+      if (cashToConfirm(caught)) setCashCheck(cashToConfirm(caught));
+      else if (isOverridable(caught)) setApproval(text);
       else setError(text);
     } finally {
       setBusy(false);
@@ -293,6 +297,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
             float: money(shift.floatMinor, currency),
           })}
         </span>
+        <CashierBar currency={currency} />
         {!closing && (
           <button type="button" className="secondary" onClick={() => setClosing(true)}>
             {t('pos.closeShift')}
@@ -577,6 +582,17 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
         </div>
       </div>
 
+      {cashCheck !== null && (
+        <CashConfirmDialog
+          currency={currency}
+          cash={cashCheck}
+          onConfirm={() => {
+            setCashCheck(null);
+            void pay(true);
+          }}
+          onCancel={() => setCashCheck(null)}
+        />
+      )}
       {approval !== null && (
         <ManagerDialog
           message={approval}

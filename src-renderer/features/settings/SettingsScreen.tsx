@@ -5,7 +5,7 @@ import type { Settings } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
 import { FormMessage } from '../../components/FormMessage';
 import { EnrollmentPanel } from '../device/EnrollmentPanel';
-import { ManagerPinSection } from './ManagerPinSection';
+import { CashiersSection } from './CashiersSection';
 import { QuickKeysSection } from '../pos/QuickKeysSection';
 import { HardwareSection } from '../hardware/HardwareSection';
 import { errorText } from '../../i18n/error-text';
@@ -130,7 +130,7 @@ export function SettingsScreen() {
           <FormMessage message={message} />
         </form>
       )}
-      {status?.enrollmentMode === 'pos' && <ManagerPinSection />}
+      {status?.enrollmentMode === 'pos' && <CashiersSection />}
       {status?.enrollmentMode === 'pos' && <QuickKeysSection />}
       {status?.features.includes('pos') && <HardwareSection />}
     </section>

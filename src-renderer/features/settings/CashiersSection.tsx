@@ -9,15 +9,18 @@ const PIN = /^\d{4,12}$/;
 const digits = (text: string) => text.replace(/\D/g, '').slice(0, 12);
 
 /**
- * Sets a manager's PIN, the one the till's approval dialog asks for. The terminal's first manager
- * is set freely; after that an existing manager authorizes every change (the core enforces it, this
+ * Cashier accounts (issue #18): an id, a name, a role and a PIN. A manager is a cashier with the
+ * manager role, whose PIN the till's approval dialog asks for. The terminal's first account is a
+ * manager, set freely; after that a manager authorizes every change (the core enforces it, this
  * form only asks for the fields).
  */
-export function ManagerPinSection() {
+export function CashiersSection() {
   const { t } = useTranslation();
   const api = useApi();
   const ids = useId();
-  const [managerId, setManagerId] = useState('');
+  const [cashierId, setCashierId] = useState('');
+  const [name, setName] = useState('');
+  const [role, setRole] = useState<'cashier' | 'manager'>('manager');
   const [pin, setPin] = useState('');
   const [confirm, setConfirm] = useState('');
   const [byId, setById] = useState('');
@@ -28,7 +31,8 @@ export function ManagerPinSection() {
   const mismatch = confirm !== '' && confirm !== pin;
   const authorizing = byId.trim() !== '' || byPin !== '';
   const ready =
-    managerId.trim() !== '' &&
+    cashierId.trim() !== '' &&
+    name.trim() !== '' &&
     PIN.test(pin) &&
     confirm === pin &&
     (!authorizing || (byId.trim() !== '' && PIN.test(byPin)));
@@ -39,16 +43,23 @@ export function ManagerPinSection() {
     setBusy(true);
     setMessage(undefined);
     try {
-      const { managerIds } = await api.call('pos.managerPin.set', {
-        managerId: managerId.trim(),
+      const { cashiers } = await api.call('pos.cashier.set', {
+        cashierId: cashierId.trim(),
+        name: name.trim(),
+        role,
         pin,
         ...(authorizing ? { authorizedBy: { managerId: byId.trim(), pin: byPin } } : {}),
       });
       setMessage({
         kind: 'ok',
-        text: t('managerPins.saved', { manager: managerId.trim(), managers: managerIds.join(', ') }),
+        text: t('cashiers.saved', {
+          name: name.trim(),
+          cashiers: cashiers.map((c) => `${c.name} (${t(`cashiers.role_${c.role}`)})`).join(', '),
+        }),
       });
-      setManagerId('');
+      setCashierId('');
+      setName('');
+      setRole('cashier');
       setPin('');
       setConfirm('');
       setById('');
@@ -62,39 +73,50 @@ export function ManagerPinSection() {
   };
 
   return (
-    <section aria-labelledby={`${ids}-heading`} data-testid="manager-pins">
-      <h2 id={`${ids}-heading`}>{t('managerPins.heading')}</h2>
-      <p className="hint">{t('managerPins.hint')}</p>
+    <section aria-labelledby={`${ids}-heading`} data-testid="cashiers">
+      <h2 id={`${ids}-heading`}>{t('cashiers.heading')}</h2>
+      <p className="hint">{t('cashiers.hint')}</p>
       <form className="settings-form" onSubmit={(e) => void submit(e)}>
-        <ManagerIdField label={t('managerPins.managerId')} value={managerId} onChange={setManagerId} />
+        <ManagerIdField label={t('cashiers.cashierId')} value={cashierId} onChange={setCashierId} />
+        <label>
+          {t('cashiers.name')}
+          <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" maxLength={100} />
+        </label>
+        <label>
+          {t('cashiers.role')}
+          <select value={role} onChange={(e) => setRole(e.target.value as 'cashier' | 'manager')}>
+            <option value="cashier">{t('cashiers.role_cashier')}</option>
+            <option value="manager">{t('cashiers.role_manager')}</option>
+          </select>
+        </label>
         <PinField
-          label={t('managerPins.pin')}
+          label={t('cashiers.pin')}
           value={pin}
           onChange={setPin}
           autoComplete="new-password"
           describedBy={`${ids}-pin-hint`}
         />
         <p className="hint" id={`${ids}-pin-hint`}>
-          {t('managerPins.pinHint')}
+          {t('cashiers.pinHint')}
         </p>
         <PinField
-          label={t('managerPins.confirm')}
+          label={t('cashiers.confirm')}
           value={confirm}
           onChange={setConfirm}
           autoComplete="new-password"
           invalid={mismatch}
         />
-        {mismatch && <p className="error-message">{t('managerPins.mismatch')}</p>}
+        {mismatch && <p className="error-message">{t('cashiers.mismatch')}</p>}
         <fieldset>
-          <legend>{t('managerPins.authorizedBy')}</legend>
-          <p className="hint">{t('managerPins.authorizedByHint')}</p>
-          <ManagerIdField label={t('managerPins.byId')} value={byId} onChange={setById} />
-          <PinField label={t('managerPins.byPin')} value={byPin} onChange={setByPin} autoComplete="off" />
+          <legend>{t('cashiers.authorizedBy')}</legend>
+          <p className="hint">{t('cashiers.authorizedByHint')}</p>
+          <ManagerIdField label={t('cashiers.byId')} value={byId} onChange={setById} />
+          <PinField label={t('cashiers.byPin')} value={byPin} onChange={setByPin} autoComplete="off" />
         </fieldset>
         <button type="submit" disabled={!ready || busy}>
-          {t('managerPins.save')}
+          {t('cashiers.save')}
         </button>
-        <FormMessage message={message} testId="manager-pin-message" />
+        <FormMessage message={message} testId="cashier-message" />
       </form>
     </section>
   );

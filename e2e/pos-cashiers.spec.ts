@@ -1,0 +1,134 @@
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { BARCODE, enrollAndOpenShift, scan, usePosWorld } from './pos-fixtures';
+
+/**
+ * Issue #18 at the till, from the keyboard: an absurd cash amount (the reported scan typed into
+ * "Cash tendered" and F9) is refused with a clear message; two cashiers sign in on one shift, each
+ * sells, and the Z-report shows each one's sales.
+ */
+const world = usePosWorld();
+
+/** Presses Tab until `target` has the focus (keyboard only, as a cashier moves). */
+async function tabTo(page: Page, target: Locator): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    if (await target.evaluate((el) => el === el.ownerDocument.activeElement).catch(() => false)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error('not reached within 60 tabs');
+}
+
+/** Cash typed from the keyboard, then F9. */
+async function payCash(page: Page, amount: string): Promise<void> {
+  await tabTo(page, page.getByLabel('Cash tendered'));
+  await page.keyboard.type(amount);
+  await page.keyboard.press('F9');
+}
+
+async function signIn(page: Page, cashierId: string, pin: string): Promise<void> {
+  const form = page.getByTestId('cashier-sign-in');
+  await expect(form.getByLabel('Cashier ID')).toBeFocused();
+  await page.keyboard.type(cashierId);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(pin);
+  await page.keyboard.press('Enter');
+  await expect(form).toHaveCount(0);
+}
+
+test('an absurd cash amount is refused with a clear message; a large change asks for a confirmation', async ({
+  page,
+}) => {
+  await enrollAndOpenShift(page, world);
+  await scan(page, BARCODE.rice);
+  await expect(page.getByTestId('cart-total')).toHaveText(/1,180/);
+
+  // The reported accident: a barcode's digits in the cash field, then F9.
+  await payCash(page, '6001234000068');
+  await expect(page.getByTestId('pay-error')).toHaveText(
+    'That cash amount cannot be right (was a barcode typed into the cash field?). Type the amount the customer handed over.',
+  );
+  await expect(page.getByTestId('receipt')).toHaveCount(0);
+  await page.screenshot({ path: test.info().outputPath('absurd-cash-refused.png') });
+
+  // 20,000 for 1,180: 18,820 change is above the 15,000 approval threshold, so the cashier checks it.
+  await page.getByLabel('Cash tendered').press('Control+a');
+  await page.keyboard.type('20000');
+  await page.keyboard.press('F9');
+  const confirm = page.getByRole('dialog', { name: 'Check the cash' });
+  await expect(confirm).toContainText('Change to give back:');
+  await expect(confirm).toContainText('18,820');
+  // The focus starts on "Correct the amount": a habitual Enter does not record it.
+  await expect(confirm.getByRole('button', { name: 'Correct the amount' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('receipt-total')).toHaveText(/1,180/);
+});
+
+test('two cashiers on one shift, each attributed on the Z-report', async ({ page }) => {
+  await enrollAndOpenShift(page, world);
+
+  // A manager sets the accounts in Settings: Awa (manager) first, then Bob with her PIN.
+  await page.getByRole('link', { name: 'Settings' }).click();
+  const accounts = page.getByRole('region', { name: 'Cashiers' });
+  const account = async (id: string, name: string, role: string, pin: string, by?: [string, string]) => {
+    await accounts.getByLabel('Cashier ID').fill(id);
+    await accounts.getByLabel('Name').fill(name);
+    await accounts.getByLabel('Role').selectOption({ label: role });
+    await accounts.getByLabel('New PIN', { exact: true }).fill(pin);
+    await accounts.getByLabel('Repeat the new PIN').fill(pin);
+    if (by) {
+      await accounts.getByLabel('Manager ID').fill(by[0]);
+      await accounts.getByLabel('Manager’s PIN').fill(by[1]);
+    }
+    await accounts.getByRole('button', { name: 'Save cashier' }).click();
+    await expect(page.getByTestId('cashier-message')).toContainText(`${name} saved.`);
+  };
+  await account('awa', 'Awa Ndiaye', 'Manager', '4821');
+  await account('bob', 'Bob Diallo', 'Cashier', '1357', ['awa', '4821']);
+
+  // From here the keyboard only. The till is locked until a cashier signs in; a wrong PIN is refused.
+  await page.getByRole('link', { name: 'Sale' }).click();
+  await expect(page.getByTestId('cashier-sign-in').getByLabel('Cashier ID')).toBeFocused();
+  await page.keyboard.type('bob');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('0000');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('cashier-sign-in').getByRole('alert')).toHaveText(
+    'That cashier and PIN do not match.',
+  );
+  // The PIN box was emptied and keeps the focus.
+  await expect(page.getByTestId('cashier-sign-in').getByLabel('PIN')).toBeFocused();
+  await page.keyboard.type('1357');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('cashier-name')).toHaveText('Cashier: Bob Diallo');
+
+  await scan(page, BARCODE.rice);
+  await payCash(page, '2000');
+  await expect(page.getByTestId('receipt-total')).toHaveText(/1,180/);
+
+  // Bob locks the till; Awa signs in on the same shift and sells.
+  await tabTo(page, page.getByRole('button', { name: 'Lock / switch cashier' }));
+  await page.keyboard.press('Enter');
+  await signIn(page, 'awa', '4821');
+  await expect(page.getByTestId('cashier-name')).toHaveText('Cashier: Awa Ndiaye');
+  await scan(page, BARCODE.oil);
+  await scan(page, BARCODE.oil);
+  await payCash(page, '5000');
+  await expect(page.getByTestId('receipt-total')).toHaveText(/3,540/);
+
+  // Closing: the Z-report shows each cashier's sales.
+  await tabTo(page, page.getByRole('button', { name: 'Close shift', exact: true }));
+  await page.keyboard.press('Enter');
+  await tabTo(page, page.getByLabel('Cash counted in the drawer'));
+  await page.keyboard.type('14720');
+  await tabTo(page, page.getByRole('button', { name: 'Close shift and print Z-report' }));
+  await page.keyboard.press('Enter');
+  const z = page.getByTestId('z-report');
+  await expect(z.getByTestId('z-cashier-bob')).toContainText('Bob Diallo');
+  await expect(z.getByTestId('z-cashier-bob')).toContainText(/1 .*1,180/);
+  await expect(z.getByTestId('z-cashier-awa')).toContainText('Awa Ndiaye');
+  await expect(z.getByTestId('z-cashier-awa')).toContainText(/1 .*3,540/);
+  // Float 10,000 + 1,180 + 3,540 of cash kept.
+  await expect(z.getByTestId('z-expected')).toHaveText(/14,720/);
+  await expect(z.getByTestId('z-difference')).toHaveText(/0$/);
+  await z.screenshot({ path: test.info().outputPath('z-report-by-cashier.png') });
+});

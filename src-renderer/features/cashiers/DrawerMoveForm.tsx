@@ -1,0 +1,67 @@
+import { useState, type FormEvent } from 'react';
+import { useTranslation } from 'react-i18next';
+import { useApi } from '../../api/hooks';
+import { parseMajor, toMajorText } from '../pos/money-input';
+import { posErrorText, useMoney } from '../pos/format';
+import { FormError } from './FormError';
+
+/** Paid-in or paid-out with its reason (issue #18): counted in the drawer's expected cash. */
+export function DrawerMoveForm({ currency, onDone }: { currency: string; onDone: () => void }) {
+  const { t } = useTranslation();
+  const api = useApi();
+  const money = useMoney();
+  const [direction, setDirection] = useState<'in' | 'out'>('in');
+  const [amount, setAmount] = useState('');
+  const [reason, setReason] = useState('');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const amountMinor = parseMajor(amount, currency);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (amountMinor === null || amountMinor < 1) {
+      setError(t('pos.amountInvalid', { example: toMajorText(5000, currency) }));
+      return;
+    }
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.call('pos.drawer.move', { direction, amountMinor, reason: reason.trim() });
+      onDone();
+    } catch (caught) {
+      setError(posErrorText(t, caught, money, currency));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <form className="settings-form" aria-labelledby="drawer-move" onSubmit={(e) => void submit(e)}>
+      <h2 id="drawer-move">{t('cashiers.drawerHeading')}</h2>
+      <label>
+        {t('cashiers.direction')}
+        <select value={direction} onChange={(e) => setDirection(e.target.value as 'in' | 'out')} autoFocus>
+          <option value="in">{t('cashiers.paidIn')}</option>
+          <option value="out">{t('cashiers.paidOut')}</option>
+        </select>
+      </label>
+      <label>
+        {t('cashiers.amount')} ({currency})
+        <input
+          value={amount}
+          onChange={(e) => setAmount(e.target.value)}
+          inputMode="decimal"
+          autoComplete="off"
+          aria-invalid={amount !== '' && amountMinor === null}
+        />
+      </label>
+      <label>
+        {t('cashiers.reason')}
+        <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={200} />
+      </label>
+      <button type="submit" disabled={busy || amountMinor === null || !reason.trim()}>
+        {t('cashiers.record')}
+      </button>
+      <FormError text={error} />
+    </form>
+  );
+}
