@@ -200,6 +200,15 @@ export const ManagerPinSetInput = z.strictObject({
   authorizedBy: z.strictObject({ managerId: Text(128), pin: z.string().regex(/^\d{4,12}$/) }).optional(),
 });
 
+/** The OS clock against the till's clock for money (issue #18 item 8): warn when it is off. */
+export const TillClockView = z.object({
+  /** OS clock minus the till's time (ms): positive when the OS clock is ahead. */
+  skewMs: z.number().int(),
+  /** Off by more than the server allows a bundle's stamp (30 minutes): the cashier is told. */
+  warn: z.boolean(),
+});
+export type TillClockView = z.infer<typeof TillClockView>;
+
 export const posApi = {
   commands: {
     'pos.catalog.search': {
@@ -238,6 +247,7 @@ export const posApi = {
   subscriptions: {
     'pos.pending': { input: Empty, item: PendingBanner },
     'pos.shift.current': { input: Empty, item: z.object({ shift: Shift.nullable() }) },
+    'pos.clock': { input: Empty, item: TillClockView },
     'pos.sales.recent': {
       input: z.strictObject({ limit: z.number().int().min(1).max(100).default(20) }),
       item: z.object({ sales: z.array(SaleSummary) }),

@@ -11,6 +11,8 @@ export const en = {
     notEnrolled: 'Not enrolled',
     enrolled: 'Enrolled',
     revoked: 'Revoked',
+    clockOff:
+      'This computer’s clock is off by {{minutes}} min: sales use the server’s time. Ask the manager to set the clock.',
   },
   pos: {
     empty: 'No products yet. The catalog appears here once this terminal is enrolled and synced.',

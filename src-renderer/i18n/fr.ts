@@ -11,6 +11,8 @@ export const fr: Messages = {
     notEnrolled: 'Non enregistré',
     enrolled: 'Enregistré',
     revoked: 'Révoqué',
+    clockOff:
+      'L’horloge de cet ordinateur est décalée de {{minutes}} min : les ventes sont datées à l’heure du serveur. Demandez au gérant de la remettre à l’heure.',
   },
   pos: {
     empty:

@@ -82,6 +82,7 @@ function fakeHandlers(overrides: Partial<ApiHandlers['commands']> = {}) {
       'sync.status': () => new Subject(),
       'pos.shift.current': () => new Subject(),
       'pos.sales.recent': () => new Subject(),
+      'pos.clock': () => new Subject(),
       'library.items': () => new Subject(),
       'hardware.status': () => new Subject(),
       'hardware.events': () => new Subject(),

@@ -5,6 +5,7 @@ import { addPosCollections } from '../store/schemas/pos';
 import { guardedByBarcode, refuseCardDataInSale, refuseCardDataQuery } from './card-data-guard';
 import { ManagerPins } from './manager-pin';
 import { PosService } from './pos-service';
+import { clockView, openTillClock } from './till-clock';
 
 /**
  * The point of sale (issue 4): catalog, sales, refunds and voids, shifts, manager PINs, receipts.
@@ -13,10 +14,16 @@ import { PosService } from './pos-service';
 export const posModule: CoreModule<'pos'> = {
   feature: 'pos',
   unavailable: 'The sales database',
-  async start({ db, storeError, settings, enrollmentStore, reachability, identity, offered, need }) {
+  async start({ config, db, storeError, settings, enrollmentStore, reachability, identity, offered, need }) {
     if (!db) throw new Error(storeError ?? 'unknown');
     const collections = { ...db.rx.collections, ...(await addPosCollections(db.rx)) };
     const { enforced } = need('deploy');
+    const till = await openTillClock({
+      settings: collections.settings,
+      system: config.clock ?? Date.now,
+      offsets: enrollmentStore.changes.pipe(map((r) => r.serverClockOffsetMs)),
+      initialOffsetMs: enrollmentStore.current.serverClockOffsetMs,
+    });
     const pos = new PosService({
       collections,
       pins: new ManagerPins(collections.settings),
@@ -27,6 +34,7 @@ export const posModule: CoreModule<'pos'> = {
       online: () => reachability.current.state === 'online',
       fallbackCurrency: () => settings.current.currency,
       onRecorded: () => offered.sync?.kick(),
+      now: () => till.clock.now(),
     });
     return {
       commands: {
@@ -62,10 +70,11 @@ export const posModule: CoreModule<'pos'> = {
         'pos.pending': () => pos.pending(),
         'pos.shift.current': () => pos.currentShift(),
         'pos.sales.recent': ({ limit }) => pos.recentSales(limit),
+        'pos.clock': () => clockView(till.clock),
       },
-      offers: { pos, salesCollections: collections },
+      offers: { pos, salesCollections: collections, tillClock: till.clock },
       // Sales being written finish first: a sale acknowledged to the cashier is on disk.
-      close: () => pos.idle(),
+      close: () => pos.idle().then(() => till.stop()),
     };
   },
 };

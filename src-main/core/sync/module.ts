@@ -14,6 +14,7 @@ export const syncModule: CoreModule<'sync'> = {
       reachability,
       serverUrl: () => settings.current.serverUrl,
       serverKey,
+      clock: need('tillClock'),
       ...(config.sync ? { options: config.sync } : {}),
     });
     await sync.start();
