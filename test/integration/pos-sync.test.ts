@@ -722,4 +722,54 @@ describe('sync against a payments server stand-in (real bundle crypto)', () => {
     for (const sale of recent.sales)
       expect(Math.abs(Date.parse(sale.createdAt) - Date.now())).toBeLessThan(3_600_000);
   });
+
+  it('keeps the cart and the parked sales in the store across a restart; recall swaps, a sale clears it', async () => {
+    type Cart = { lines: { sku: string; qty: number }[] };
+    type Parked = { parked: { parkedId: string; label: string; lines: { sku: string }[] }[] };
+    const line = (sku: string, qty: number) => ({
+      sku,
+      name: sku,
+      qty,
+      unitPriceMinor: 1000,
+      taxRateBp: 1800,
+    });
+    const first = await till({ serverUrl: CLOSED_URL, hpke: stub.hpke });
+    await first.call('pos.shift.open', { floatMinor: 0 });
+    await first.call('pos.cart.save', { lines: [line('rice-1kg', 2)] });
+    expect(await first.call('pos.cart.park', { label: 'Table 4' })).toMatchObject({
+      parkedId: expect.any(String),
+    });
+    expect(await codeOf(first.call('pos.cart.park', {}))).toBe('INVALID_INPUT'); // nothing left to park
+    await first.call('pos.cart.save', { lines: [line('oil-1l', 1), line('sugar', 3)] });
+    await close(first);
+
+    const again = await till({
+      serverUrl: CLOSED_URL,
+      hpke: stub.hpke,
+      dataDir: first.dataDir,
+      service: first.service,
+    });
+    const current = await again.next<Cart>('pos.cart.current', () => true);
+    expect(current.lines).toMatchObject([
+      { sku: 'oil-1l', qty: 1 },
+      { sku: 'sugar', qty: 3 },
+    ]);
+    const { parked } = await again.next<Parked>('pos.cart.parked', (p) => p.parked.length === 1);
+    expect(parked[0]).toMatchObject({ label: 'Table 4', lines: [{ sku: 'rice-1kg', qty: 2 }] });
+
+    // Recalled while a cart is in progress: that cart is parked in its place, nothing is lost.
+    expect(await again.call('pos.cart.recall', { parkedId: parked[0]!.parkedId })).toMatchObject({
+      lines: [{ sku: 'rice-1kg', qty: 2 }],
+    });
+    const swapped = await again.next<Parked>(
+      'pos.cart.parked',
+      (p) => p.parked.length === 1 && p.parked[0]!.label === '',
+    );
+    expect(swapped.parked[0]!.lines.map((l) => l.sku)).toEqual(['oil-1l', 'sugar']);
+
+    await again.call('pos.sale.capture', cart(1000, 2));
+    await again.next<Cart>('pos.cart.current', (c) => c.lines.length === 0);
+    await again.call('pos.cart.discard', { parkedId: swapped.parked[0]!.parkedId });
+    await again.next<Parked>('pos.cart.parked', (p) => p.parked.length === 0);
+  });
 });

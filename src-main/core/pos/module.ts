@@ -4,6 +4,8 @@ import { findSale, receiptHandlers } from '../hardware/handlers';
 import { addPosCollections } from '../store/schemas/pos';
 import { guardedByBarcode, refuseCardDataInSale, refuseCardDataQuery } from './card-data-guard';
 import { ManagerPins } from './manager-pin';
+import { addCartCollections } from '../store/schemas/carts';
+import { CartStore, cartHandlers } from './cart-store';
 import { PosService } from './pos-service';
 import { clockView, openTillClock } from './till-clock';
 
@@ -36,8 +38,10 @@ export const posModule: CoreModule<'pos'> = {
       onRecorded: () => offered.sync?.kick(),
       now: () => till.clock.now(),
     });
+    const cart = new CartStore((await addCartCollections(db.rx)).carts, () => till.clock.now());
     return {
       commands: {
+        ...cartHandlers(cart),
         'pos.catalog.search': async ({ query, limit }) => {
           refuseCardDataQuery(query);
           return { items: await pos.searchCatalog(query, limit) };
@@ -47,7 +51,9 @@ export const posModule: CoreModule<'pos'> = {
         }),
         'pos.sale.capture': async (input) => {
           refuseCardDataInSale(input);
-          return pos.capture(input);
+          const sale = await pos.capture(input);
+          await cart.clear();
+          return sale;
         },
         'pos.sale.refund': async (input) => {
           refuseCardDataInSale(input);
@@ -67,6 +73,8 @@ export const posModule: CoreModule<'pos'> = {
         }),
       },
       subscriptions: {
+        'pos.cart.current': () => cart.current(),
+        'pos.cart.parked': () => cart.parked(),
         'pos.pending': () => pos.pending(),
         'pos.shift.current': () => pos.currentShift(),
         'pos.sales.recent': ({ limit }) => pos.recentSales(limit),
@@ -74,7 +82,7 @@ export const posModule: CoreModule<'pos'> = {
       },
       offers: { pos, salesCollections: collections, tillClock: till.clock },
       // Sales being written finish first: a sale acknowledged to the cashier is on disk.
-      close: () => pos.idle().then(() => till.stop()),
+      close: () => Promise.all([pos.idle(), cart.idle()]).then(() => till.stop()),
     };
   },
 };

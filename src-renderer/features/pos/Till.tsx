@@ -3,6 +3,8 @@ import { useTranslation } from 'react-i18next';
 import type { CatalogEntry, SaleSummary, Shift, TenderInput, ZReport } from '../../../protocol/api';
 import { useApi } from '../../api/hooks';
 import { CardDataFilter, isCardData, searchableWhileTyping } from './card-data-filter';
+import { ParkedSales } from './ParkedSales';
+import { useDurableCart } from './use-durable-cart';
 import { addToCart, cartTotals, isBarcode, lineTotals, percentText, type CartItem } from './cart';
 import { isOverridable, posErrorText, useMoney } from './format';
 import { parseMajor, toMajorText } from './money-input';
@@ -30,7 +32,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
   const [searched, setSearched] = useState('');
   const [active, setActive] = useState(0);
   const [notice, setNotice] = useState<{ kind: 'ok' | 'error'; text: string }>();
-  const [lines, setLines] = useState<CartItem[]>([]);
+  const [lines, setLines] = useDurableCart();
   const [cash, setCash] = useState('');
   const [card, setCard] = useState<CardFields>(NO_CARD);
   const [qr, setQr] = useState<QrPayment | null>(null);
@@ -442,6 +444,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
               </dd>
             </dl>
           </section>
+          <ParkedSales hasCart={lines.length > 0} currency={currency} onDone={focusSearch} />
         </div>
 
         <div className="till-right">
