@@ -15,6 +15,8 @@ export const fr: Messages = {
       'L’horloge de cet ordinateur est décalée de {{minutes}} min : les ventes sont datées à l’heure du serveur. Demandez au gérant de la remettre à l’heure.',
   },
   pos: {
+    limitAmountOnline:
+      'Cette vente dépasse le montant maximal par vente. Être en ligne n’y change rien : le serveur n’accepte pour l’instant aucune vente au-delà.',
     parked: {
       title: 'Ventes en attente',
       label: 'Nom (facultatif)',

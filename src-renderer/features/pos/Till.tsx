@@ -5,6 +5,7 @@ import { useApi } from '../../api/hooks';
 import { CardDataFilter, isCardData, searchableWhileTyping } from './card-data-filter';
 import { ParkedSales } from './ParkedSales';
 import { useDurableCart } from './use-durable-cart';
+import { useErrorReset } from './use-error-reset';
 import { addToCart, cartTotals, isBarcode, lineTotals, percentText, type CartItem } from './cart';
 import { isOverridable, posErrorText, useMoney } from './format';
 import { parseMajor, toMajorText } from './money-input';
@@ -38,6 +39,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
   const [qr, setQr] = useState<QrPayment | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  useErrorReset(lines, setError);
   const [approval, setApproval] = useState<string | null>(null);
   const [receipt, setReceipt] = useState<SaleSummary | null>(null);
   const [closing, setClosing] = useState(false);
