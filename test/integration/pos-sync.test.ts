@@ -696,24 +696,14 @@ describe('sync against a payments server stand-in (real bundle crypto)', () => {
     os.offsetMs = 86_400_000;
     expect(await codeOf(first.call('pos.sale.capture', cart()))).toBe('LIMIT_DAILY_COUNT');
     await close(first);
-    const restarted = await till({
-      serverUrl: CLOSED_URL,
-      hpke: stub.hpke,
-      dataDir: first.dataDir,
-      service: first.service,
-      clock,
-    });
+    const reopen = () =>
+      till({ serverUrl: CLOSED_URL, hpke: stub.hpke, dataDir: first.dataDir, service: first.service, clock });
+    const restarted = await reopen();
     expect(await codeOf(restarted.call('pos.sale.capture', cart()))).toBe('LIMIT_DAILY_COUNT');
     // Days back: the sales already taken do not become "tomorrow's", nor does a new one go back.
     os.offsetMs = -4 * 86_400_000;
     await close(restarted);
-    const back = await till({
-      serverUrl: CLOSED_URL,
-      hpke: stub.hpke,
-      dataDir: first.dataDir,
-      service: first.service,
-      clock,
-    });
+    const back = await reopen();
     expect(await codeOf(back.call('pos.sale.capture', cart()))).toBe('LIMIT_DAILY_COUNT');
     const recent = await back.next<{ sales: { createdAt: string }[] }>(
       'pos.sales.recent',
