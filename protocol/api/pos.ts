@@ -266,9 +266,60 @@ export const QuickKeysView = z.object({
   categories: z.array(z.object({ name: z.string(), items: z.array(CatalogEntry) })),
 });
 export type QuickKeysView = z.infer<typeof QuickKeysView>;
+/** The OS clock against the till's clock for money (issue #18 item 8): warn when it is off. */
+export const TillClockView = z.object({
+  /** OS clock minus the till's time (ms): positive when the OS clock is ahead. */
+  skewMs: z.number().int(),
+  /** Off by more than the server allows a bundle's stamp (30 minutes): the cashier is told. */
+  warn: z.boolean(),
+});
+export type TillClockView = z.infer<typeof TillClockView>;
+
+// ---------------------------------------------------------------------------------------------
+// The durable cart (issue #18 item 2): the sale in progress lives in the till's encrypted store,
+// written on every change; a cashier parks it under an optional label and recalls it later.
+// ---------------------------------------------------------------------------------------------
+
+/** The lines of a cart, as the cashier built them (at most 200). */
+export const CartLines = z.array(CartLine).max(200);
+
+export const CurrentCart = z.object({
+  lines: CartLines,
+  /** When it last changed (ISO), null for a cart never written. */
+  updatedAt: z.iso.datetime().nullable(),
+});
+export type CurrentCart = z.infer<typeof CurrentCart>;
+
+export const ParkedSale = z.object({
+  parkedId: z.uuid(),
+  label: z.string(),
+  parkedAt: z.iso.datetime(),
+  lines: CartLines,
+});
+export type ParkedSale = z.infer<typeof ParkedSale>;
+
+export const posCartCommands = {
+  /** Replaces the current cart (every change of the cart on screen). */
+  'pos.cart.save': { input: z.strictObject({ lines: CartLines }), output: Empty },
+  /** Parks the current cart (not an empty one) under an optional label; the current cart is then empty. */
+  'pos.cart.park': {
+    input: z.strictObject({ label: Text(64).optional() }),
+    output: z.object({ parkedId: z.uuid() }),
+  },
+  /** Makes a parked sale the current cart; a cart already in progress is parked in its place. */
+  'pos.cart.recall': { input: z.strictObject({ parkedId: z.uuid() }), output: CurrentCart },
+  /** Drops a parked sale. */
+  'pos.cart.discard': { input: z.strictObject({ parkedId: z.uuid() }), output: Empty },
+} as const;
+
+export const posCartSubscriptions = {
+  'pos.cart.current': { input: Empty, item: CurrentCart },
+  'pos.cart.parked': { input: Empty, item: z.object({ parked: z.array(ParkedSale) }) },
+} as const;
 
 export const posApi = {
   commands: {
+    ...posCartCommands,
     'pos.catalog.search': {
       input: z.strictObject({
         query: z.string().trim().max(100),
@@ -319,10 +370,12 @@ export const posApi = {
     'pos.receipt.preview': { input: z.strictObject({ saleId: z.uuid() }), output: ReceiptPicture },
   },
   subscriptions: {
+    ...posCartSubscriptions,
     'pos.pending': { input: Empty, item: PendingBanner },
     'pos.quickKeys': { input: Empty, item: QuickKeysView },
     'pos.shift.current': { input: Empty, item: z.object({ shift: Shift.nullable() }) },
     ...posCashierSubscriptions,
+    'pos.clock': { input: Empty, item: TillClockView },
     'pos.sales.recent': {
       input: z.strictObject({ limit: z.number().int().min(1).max(100).default(20) }),
       item: z.object({ sales: z.array(SaleSummary) }),

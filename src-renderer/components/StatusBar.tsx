@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { useConnected, useSubscription } from '../api/hooks';
+import { ClockWarning } from '../features/pos/ClockWarning';
 
 /** The till's one-glance health: is the server reachable, and is the app core alive. */
 export function StatusBar() {
@@ -18,6 +19,7 @@ export function StatusBar() {
           {t(status.enrollment === 'not_enrolled' ? 'status.notEnrolled' : `status.${status.enrollment}`)}
         </span>
       )}
+      <ClockWarning />
     </div>
   );
 }

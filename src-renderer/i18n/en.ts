@@ -11,8 +11,25 @@ export const en = {
     notEnrolled: 'Not enrolled',
     enrolled: 'Enrolled',
     revoked: 'Revoked',
+    clockOff:
+      'This computer’s clock is off by {{minutes}} min: sales use the server’s time. Ask the manager to set the clock.',
   },
   pos: {
+    limitAmountOnline:
+      'This sale is above the maximum for one sale. Being online does not lift it: the server takes no sale above it yet.',
+    parked: {
+      title: 'Parked sales',
+      label: 'Label (optional)',
+      park: 'Park sale',
+      none: 'No parked sales.',
+      at: 'Parked {{when}}',
+      lines_one: '{{count}} line',
+      lines_other: '{{count}} lines',
+      recall: 'Recall',
+      recallNamed: 'Recall {{name}}',
+      discard: 'Drop',
+      discardNamed: 'Drop {{name}}',
+    },
     empty: 'No products yet. The catalog appears here once this terminal is enrolled and synced.',
     loading: 'Loading…',
     notEnrolled: 'This terminal is not enrolled as a till yet, so it cannot take payments.',

@@ -11,8 +11,25 @@ export const fr: Messages = {
     notEnrolled: 'Non enregistré',
     enrolled: 'Enregistré',
     revoked: 'Révoqué',
+    clockOff:
+      'L’horloge de cet ordinateur est décalée de {{minutes}} min : les ventes sont datées à l’heure du serveur. Demandez au gérant de la remettre à l’heure.',
   },
   pos: {
+    limitAmountOnline:
+      'Cette vente dépasse le montant maximal par vente. Être en ligne n’y change rien : le serveur n’accepte pour l’instant aucune vente au-delà.',
+    parked: {
+      title: 'Ventes en attente',
+      label: 'Nom (facultatif)',
+      park: 'Mettre en attente',
+      none: 'Aucune vente en attente.',
+      at: 'En attente depuis {{when}}',
+      lines_one: '{{count}} article',
+      lines_other: '{{count}} articles',
+      recall: 'Reprendre',
+      recallNamed: 'Reprendre {{name}}',
+      discard: 'Abandonner',
+      discardNamed: 'Abandonner {{name}}',
+    },
     empty:
       'Aucun produit pour l’instant. Le catalogue apparaît ici une fois ce terminal enregistré et synchronisé.',
     loading: 'Chargement…',

@@ -15,8 +15,25 @@ export const id: Messages = {
     notEnrolled: 'Belum terdaftar',
     enrolled: 'Terdaftar',
     revoked: 'Dicabut',
+    clockOff:
+      'Jam komputer ini meleset {{minutes}} menit: penjualan memakai waktu server. Minta manajer menyetel jam.',
   },
   pos: {
+    limitAmountOnline:
+      'Penjualan ini melebihi batas untuk satu penjualan. Status online tidak menghapus batas ini: server belum menerima penjualan di atasnya.',
+    parked: {
+      title: 'Penjualan ditahan',
+      label: 'Label (opsional)',
+      park: 'Tahan penjualan',
+      none: 'Tidak ada penjualan ditahan.',
+      at: 'Ditahan {{when}}',
+      lines_one: '{{count}} baris',
+      lines_other: '{{count}} baris',
+      recall: 'Panggil kembali',
+      recallNamed: 'Panggil kembali {{name}}',
+      discard: 'Buang',
+      discardNamed: 'Buang {{name}}',
+    },
     empty: 'Belum ada produk. Katalog muncul di sini setelah terminal ini terdaftar dan tersinkron.',
     loading: 'Memuat…',
     notEnrolled: 'Terminal ini belum terdaftar sebagai kasir, jadi belum bisa menerima pembayaran.',

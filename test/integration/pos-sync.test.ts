@@ -9,7 +9,7 @@ import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
 import { openBundle } from '../../protocol/bundle/open';
-import { GENESIS_HASH } from '../../protocol/bundle/constants';
+import { GENESIS_HASH, MAX_CLOCK_SKEW_MS } from '../../protocol/bundle/constants';
 import type { Sale } from '../../protocol/bundle/sale';
 import { generateHpkeKeyPair, type HpkeKeyPair } from '../../protocol/hpke/keys';
 import type { Policy } from '../../protocol/http/policies';
@@ -25,6 +25,7 @@ import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
 import { loadOrCreateIdentity } from '../../src-main/core/device/identity';
 import { SN_POLICY } from '../support/sn-policy';
+import { codeOf } from '../support/till';
 
 /** A port nothing listens on: the server "down". */
 const CLOSED_URL = 'http://127.0.0.1:9';
@@ -53,6 +54,8 @@ async function enrolledTill(options: {
   dataDir?: string;
   service?: string;
   enroll?: boolean;
+  /** The OS clock the till reads (a cashier may set it to anything). */
+  clock?: () => number;
 }): Promise<Till> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'outpost-pos-')));
   const service = options.service ?? `outpost-test-${randomUUID()}`;
@@ -89,6 +92,7 @@ async function enrolledTill(options: {
     keyStore: new KeytarKeyStore({ service }),
     reachabilityIntervalMs: 100,
     sync: { backoffBaseMs: 20, backoffMaxMs: 200, intervalMs: 0, requestTimeoutMs: 5_000 },
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const call = (method: string, input: unknown = {}) => callCommand(core.handlers, method, input);
   const next = <T>(topic: string, until: (item: T) => boolean, input: unknown = {}) => {
@@ -132,6 +136,8 @@ class StubPaymentsServer {
   head = { seq: 0, hash: GENESIS_HASH };
   catalog: CatalogItem[] = [];
   pulls = 0;
+  /** The stub's clock against the real one: a till whose OS clock is off by minus this. */
+  clockOffsetMs = 0;
   private server: Server | null = null;
   private readonly hung = new Set<ServerResponse>();
   private readonly sockets = new Set<Socket>();
@@ -179,7 +185,7 @@ class StubPaymentsServer {
     if (url.pathname === '/health/live') return this.json(res, 200, { status: 'ok' });
     if (url.pathname === '/offline/sync/payments' && req.method === 'GET') {
       this.pulls++;
-      const serverTime = new Date().toISOString();
+      const serverTime = new Date(Date.now() + this.clockOffsetMs).toISOString();
       const page = {
         catalog: this.catalog,
         bundles: [...this.bundles.entries()].map(([id, b]) => ({
@@ -240,6 +246,12 @@ class StubPaymentsServer {
         error: { code: this.mode.reject, message: 'refused by the stub' },
       });
     const known = this.bundles.get(envelope.bundle_id);
+    // As the real server (server/payments/push.ts): a stored bundle first, then the clock.
+    const skew = Date.parse((envelope as { device_clock?: string }).device_clock ?? '') - Date.now();
+    if (!known && !(Math.abs(skew - this.clockOffsetMs) <= MAX_CLOCK_SKEW_MS))
+      return this.json(res, 422, {
+        error: { code: 'CLOCK_SKEW', message: 'clock off', details: { skew_ms: skew } },
+      });
     let duplicate = false;
     if (known) {
       if (known.body !== body)
@@ -725,10 +737,11 @@ describe('sync against a payments server stand-in (real bundle crypto)', () => {
     await local.pushed(3); // retried on its own, same bundle each time
     expect(new Set(local.pushes.map((p) => p.body)).size).toBe(1);
 
-    local.mode = { reject: 'CLOCK_SKEW', status: 422 };
+    // A refusal no rebuild can mend (CLOCK_SKEW is mended: the test below).
+    local.mode = { reject: 'CURRENCY_NOT_ALLOWED', status: 422 };
     const blocked = await t.next<Status>('sync.status', (s) => s.state === 'blocked');
     expect(blocked.counts.rejected).toBe(1);
-    expect(blocked.rejectedBundles).toMatchObject([{ code: 'CLOCK_SKEW' }]);
+    expect(blocked.rejectedBundles).toMatchObject([{ code: 'CURRENCY_NOT_ALLOWED' }]);
     const pushesSoFar = local.pushes.length;
     await t.call('pos.sale.capture', cart());
     const after = (await t.call('sync.now')) as Status;
@@ -736,5 +749,116 @@ describe('sync against a payments server stand-in (real bundle crypto)', () => {
     expect(after.counts).toMatchObject({ rejected: 1, pending: 1 });
     await close(t);
     await local.stop();
+  });
+
+  it('rebuilds a bundle refused for CLOCK_SKEW with the server time, and the till clock follows the server', async () => {
+    const local = new StubPaymentsServer();
+    await local.start();
+    const t = await till({ serverUrl: local.url, hpke: local.hpke });
+    local.deviceKey = await devicePublicKey(t.service);
+    await t.call('pos.shift.open', { floatMinor: 0 });
+    await t.call('sync.now');
+    // From here the server's time is two hours ahead of what the till last learnt (its OS clock
+    // and its clock for money are both off): its next bundle is stamped two hours early.
+    local.clockOffsetMs = 2 * 3_600_000;
+    await t.call('pos.sale.capture', cart());
+    // Refused once for the clock, pulled (the signed time moves the till clock), built again, taken.
+    const synced = await t.next<Status>('sync.status', (s) => s.counts.accepted === 1);
+    expect(synced.counts).toMatchObject({ rejected: 0, pending: 0, accepted: 1 });
+    const ids = new Set(local.pushes.map((p) => p.bundleId));
+    expect(ids.size).toBe(1);
+    expect(new Set(local.pushes.map((p) => p.body)).size).toBe(2);
+    // The next sale is stamped with the server's time, and the cashier is told the OS clock is off.
+    const clock = await t.next<{ skewMs: number; warn: boolean }>('pos.clock', (c) => c.warn);
+    expect(Math.round(clock.skewMs / 60_000)).toBe(-120);
+    const later = (await t.call('pos.sale.capture', cart())) as Summary;
+    await t.call('sync.now');
+    const stamped = local.sales.get(later.saleId)!;
+    expect(Math.abs(Date.parse(stamped.created_at) - (Date.now() + local.clockOffsetMs))).toBeLessThan(
+      MAX_CLOCK_SKEW_MS,
+    );
+    expect(local.pushes.filter((p) => p.answered)).toHaveLength(2);
+    await close(t);
+    await local.stop();
+  });
+
+  it('attack: the OS clock wound a day forward, then days back, with a restart, lifts no limit (L1)', async () => {
+    const os = { offsetMs: 0 };
+    const clock = () => Date.now() + os.offsetMs;
+    const policy = { ...POLICY, max_offline_per_device_per_day: 2 };
+    const first = await till({ serverUrl: CLOSED_URL, hpke: stub.hpke, policy, clock });
+    await first.call('pos.shift.open', { floatMinor: 0 });
+    await first.call('pos.sale.capture', cart());
+    await first.call('pos.sale.capture', cart());
+    expect(await codeOf(first.call('pos.sale.capture', cart()))).toBe('LIMIT_DAILY_COUNT');
+    // A day forward: "tomorrow" by the OS clock, the same day by the till's.
+    os.offsetMs = 86_400_000;
+    expect(await codeOf(first.call('pos.sale.capture', cart()))).toBe('LIMIT_DAILY_COUNT');
+    await close(first);
+    const reopen = () =>
+      till({ serverUrl: CLOSED_URL, hpke: stub.hpke, dataDir: first.dataDir, service: first.service, clock });
+    const restarted = await reopen();
+    expect(await codeOf(restarted.call('pos.sale.capture', cart()))).toBe('LIMIT_DAILY_COUNT');
+    // Days back: the sales already taken do not become "tomorrow's", nor does a new one go back.
+    os.offsetMs = -4 * 86_400_000;
+    await close(restarted);
+    const back = await reopen();
+    expect(await codeOf(back.call('pos.sale.capture', cart()))).toBe('LIMIT_DAILY_COUNT');
+    const recent = await back.next<{ sales: { createdAt: string }[] }>(
+      'pos.sales.recent',
+      (r) => r.sales.length === 2,
+    );
+    for (const sale of recent.sales)
+      expect(Math.abs(Date.parse(sale.createdAt) - Date.now())).toBeLessThan(3_600_000);
+  });
+
+  it('keeps the cart and the parked sales in the store across a restart; recall swaps, a sale clears it', async () => {
+    type Cart = { lines: { sku: string; qty: number }[] };
+    type Parked = { parked: { parkedId: string; label: string; lines: { sku: string }[] }[] };
+    const line = (sku: string, qty: number) => ({
+      sku,
+      name: sku,
+      qty,
+      unitPriceMinor: 1000,
+      taxRateBp: 1800,
+    });
+    const first = await till({ serverUrl: CLOSED_URL, hpke: stub.hpke });
+    await first.call('pos.shift.open', { floatMinor: 0 });
+    await first.call('pos.cart.save', { lines: [line('rice-1kg', 2)] });
+    expect(await first.call('pos.cart.park', { label: 'Table 4' })).toMatchObject({
+      parkedId: expect.any(String),
+    });
+    expect(await codeOf(first.call('pos.cart.park', {}))).toBe('INVALID_INPUT'); // nothing left to park
+    await first.call('pos.cart.save', { lines: [line('oil-1l', 1), line('sugar', 3)] });
+    await close(first);
+
+    const again = await till({
+      serverUrl: CLOSED_URL,
+      hpke: stub.hpke,
+      dataDir: first.dataDir,
+      service: first.service,
+    });
+    const current = await again.next<Cart>('pos.cart.current', () => true);
+    expect(current.lines).toMatchObject([
+      { sku: 'oil-1l', qty: 1 },
+      { sku: 'sugar', qty: 3 },
+    ]);
+    const { parked } = await again.next<Parked>('pos.cart.parked', (p) => p.parked.length === 1);
+    expect(parked[0]).toMatchObject({ label: 'Table 4', lines: [{ sku: 'rice-1kg', qty: 2 }] });
+
+    // Recalled while a cart is in progress: that cart is parked in its place, nothing is lost.
+    expect(await again.call('pos.cart.recall', { parkedId: parked[0]!.parkedId })).toMatchObject({
+      lines: [{ sku: 'rice-1kg', qty: 2 }],
+    });
+    const swapped = await again.next<Parked>(
+      'pos.cart.parked',
+      (p) => p.parked.length === 1 && p.parked[0]!.label === '',
+    );
+    expect(swapped.parked[0]!.lines.map((l) => l.sku)).toEqual(['oil-1l', 'sugar']);
+
+    await again.call('pos.sale.capture', cart(1000, 2));
+    await again.next<Cart>('pos.cart.current', (c) => c.lines.length === 0);
+    await again.call('pos.cart.discard', { parkedId: swapped.parked[0]!.parkedId });
+    await again.next<Parked>('pos.cart.parked', (p) => p.parked.length === 0);
   });
 });

@@ -15,6 +15,7 @@ import type { HardwareService, HardwareServiceOptions } from '../hardware/hardwa
 import type { EnrollmentRecord } from '../device/enrollment-store';
 import type { PosService } from '../pos/pos-service';
 import type { QrService } from '../pos/qr-service';
+import type { TillClock } from '../pos/till-clock';
 import type { Reader } from '../reader/index';
 import type { PosCollections } from '../store/schemas/pos';
 import type { ApiHandlers, FeatureHandlers } from './handlers';
@@ -63,6 +64,8 @@ export interface Offered {
   /** The app database's collections with the till's own (shifts, outbox, audit). */
   salesCollections: AppDatabase['rx']['collections'] & PosCollections;
   sync: SyncService;
+  /** The till's clock for money: limits, sale and bundle stamps (pos/till-clock.ts). */
+  tillClock: TillClock;
   qr: QrService;
   hardware: HardwareService;
   deploy: DeployOffer;

@@ -51,6 +51,15 @@ describe('offline limits', () => {
     expect(enforceLimits(policy, state({ totalMinor: 100_000 }), true)).toEqual(['APPROVAL_REQUIRED']);
   });
 
+  it('says an online sale above max_offline_amount is refused because the server takes none, not as offline', () => {
+    const [online] = limitBreaches(policy, state({ totalMinor: 100_001, online: true }));
+    expect(online).toMatchObject({ code: 'LIMIT_AMOUNT', overridable: false, details: { online: true } });
+    expect(online!.message).toContain('being online does not lift it');
+    const [offline] = limitBreaches(policy, state({ totalMinor: 100_001 }));
+    expect(offline).toMatchObject({ details: { online: false } });
+    expect(offline!.message).not.toContain('online');
+  });
+
   it('needs a manager above approval_threshold', () => {
     expect(codeOf(() => enforceLimits(policy, state({ totalMinor: 50_001 }), false))).toBe(
       'APPROVAL_REQUIRED',

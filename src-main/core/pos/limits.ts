@@ -35,6 +35,8 @@ export interface LimitState {
   /** created_at (epoch ms) of the oldest sale of any kind the server has not accepted. */
   oldestUnsyncedAt: number | null;
   now: number;
+  /** The server was reachable: said in LIMIT_AMOUNT, which being online does not lift (docs/sync.md). */
+  online?: boolean;
 }
 
 export type LimitCode =
@@ -96,8 +98,8 @@ export function limitBreaches(policy: Policy, s: LimitState): LimitBreach[] {
     hard.push({
       code: 'LIMIT_AMOUNT',
       overridable: false,
-      message: `This sale (${money(s.totalMinor, s.currency)}) is above the limit of ${money(policy.max_offline_amount, s.currency)} per sale.`,
-      details: { limitMinor: policy.max_offline_amount, totalMinor: s.totalMinor },
+      message: `This sale (${money(s.totalMinor, s.currency)}) is above the limit of ${money(policy.max_offline_amount, s.currency)} per sale${s.online ? ': being online does not lift it, since the server takes no sale above it (no payment is authorised online yet)' : ''}.`,
+      details: { limitMinor: policy.max_offline_amount, totalMinor: s.totalMinor, online: s.online === true },
     });
   if (s.oldestUnsyncedAt !== null && s.now - s.oldestUnsyncedAt >= policy.max_bundle_age_hours * HOUR_MS)
     hard.push({

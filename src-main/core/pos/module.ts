@@ -8,6 +8,9 @@ import { quickKeysView } from './quick-keys';
 import { CashierAccounts } from './cashier-accounts';
 import { CashierSession, Drawer } from './cashiering';
 import { parsePolicy, PosService } from './pos-service';
+import { addCartCollections } from '../store/schemas/carts';
+import { CartStore, cartHandlers } from './cart-store';
+import { clockView, openTillClock } from './till-clock';
 
 /**
  * The point of sale (issue 4): catalog, sales, refunds and voids, shifts, manager PINs, receipts.
@@ -16,12 +19,18 @@ import { parsePolicy, PosService } from './pos-service';
 export const posModule: CoreModule<'pos'> = {
   feature: 'pos',
   unavailable: 'The sales database',
-  async start({ db, storeError, settings, enrollmentStore, reachability, identity, offered, need }) {
+  async start({ config, db, storeError, settings, enrollmentStore, reachability, identity, offered, need }) {
     if (!db) throw new Error(storeError ?? 'unknown');
     const collections = { ...db.rx.collections, ...(await addPosCollections(db.rx)) };
     const { enforced } = need('deploy');
     const accounts = new CashierAccounts(collections.settings);
     const session = new CashierSession(accounts);
+    const till = await openTillClock({
+      settings: collections.settings,
+      system: config.clock ?? Date.now,
+      offsets: enrollmentStore.changes.pipe(map((r) => r.serverClockOffsetMs)),
+      initialOffsetMs: enrollmentStore.current.serverClockOffsetMs,
+    });
     const pos = new PosService({
       collections,
       pins: accounts,
@@ -33,12 +42,15 @@ export const posModule: CoreModule<'pos'> = {
       online: () => reachability.current.state === 'online',
       fallbackCurrency: () => settings.current.currency,
       onRecorded: () => offered.sync?.kick(),
+      now: () => till.clock.now(),
     });
     const drawer = new Drawer(collections, session, accounts, () =>
       parsePolicy(enforced(enrollmentStore.current)),
     );
+    const cart = new CartStore((await addCartCollections(db.rx)).carts, () => till.clock.now());
     return {
       commands: {
+        ...cartHandlers(cart),
         'pos.catalog.search': async ({ query, limit }) => {
           refuseCardDataQuery(query);
           return { items: await pos.searchCatalog(query, limit) };
@@ -48,7 +60,9 @@ export const posModule: CoreModule<'pos'> = {
         }),
         'pos.sale.capture': async (input) => {
           refuseCardDataInSale(input);
-          return pos.capture(input);
+          const sale = await pos.capture(input);
+          await cart.clear();
+          return sale;
         },
         'pos.sale.refund': async (input) => {
           refuseCardDataInSale(input);
@@ -91,15 +105,18 @@ export const posModule: CoreModule<'pos'> = {
         }),
       },
       subscriptions: {
+        'pos.cart.current': () => cart.current(),
+        'pos.cart.parked': () => cart.parked(),
         'pos.pending': () => pos.pending(),
         'pos.quickKeys': () => quickKeysView(collections.settings, collections.catalog),
         'pos.shift.current': () => pos.currentShift(),
         'pos.cashier.current': () => session.changes(),
         'pos.sales.recent': ({ limit }) => pos.recentSales(limit),
+        'pos.clock': () => clockView(till.clock),
       },
-      offers: { pos, salesCollections: collections },
+      offers: { pos, salesCollections: collections, tillClock: till.clock },
       // Sales being written finish first: a sale acknowledged to the cashier is on disk.
-      close: () => pos.idle(),
+      close: () => Promise.all([pos.idle(), cart.idle()]).then(() => till.stop()),
     };
   },
 };

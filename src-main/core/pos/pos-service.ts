@@ -252,6 +252,7 @@ export class PosService {
         .filter((d) => (d.kind ?? 'sale') === 'sale' && d.currency === currency)
         .reduce((s, d) => s + d.totalMinor, 0),
       oldestUnsyncedAt: unsynced[0]?.createdAt ?? null,
+      online: this.deps.online(),
     };
   }
 

@@ -16,6 +16,7 @@ export const syncModule: CoreModule<'sync'> = {
       serverKey,
       // Issuer keys for payment QR codes, kept for verifying them offline; a refusal shows here.
       afterPull: () => need('qr').refreshIssuers(),
+      clock: need('tillClock'),
       ...(config.sync ? { options: config.sync } : {}),
     });
     await sync.start();

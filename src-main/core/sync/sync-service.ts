@@ -4,6 +4,7 @@ import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subsc
 import { z } from 'zod';
 import { ApiError, type SyncStatus } from '../../../protocol/api';
 import { buildBundle } from '../../../protocol/bundle/build';
+import type { Sale } from '../../../protocol/bundle/sale';
 import { serverKeyId } from '../../../protocol/bundle/key-id';
 import { GENESIS_HASH, MAX_SALES_PER_BUNDLE } from '../../../protocol/bundle/constants';
 import {
@@ -28,7 +29,7 @@ import {
   type SaleDoc,
   type SettingDoc,
 } from '../store/schemas/index';
-import { pushVerdict, type BackoffOptions } from './backoff';
+import { backoffDelay, pushVerdict, type BackoffOptions } from './backoff';
 import { nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
 import { catalogChanges, enrollmentAfterPull, pullQuery } from './pull';
 import { describe, EMPTY_COUNTS, rejectedBundle, syncStatus, type SyncFailure } from './status';
@@ -37,6 +38,8 @@ import { describe, EMPTY_COUNTS, rejectedBundle, syncStatus, type SyncFailure } 
 export const BUNDLE_SIZE = 100;
 const CURSOR_KEY = 'sync.payments.cursor';
 const LAST_SYNC_KEY = 'sync.payments.lastSyncAt';
+/** The outbox note of a bundle rebuilt after CLOCK_SKEW and not answered since. */
+const REBUILT = "Built again with the time corrected to the server's; waiting to be sent.";
 
 export interface SyncCollections {
   sales: RxCollection<SaleDoc>;
@@ -56,6 +59,8 @@ export interface SyncDeps {
   serverKey: () => Promise<KeyObject>;
   /** Run after each successful pull (the QR issuer keys); its failure is the round's, in the status. */
   afterPull?: () => Promise<unknown>;
+  /** The till's clock for money (pos/till-clock.ts): bundles are stamped with it. Date.now if absent. */
+  clock?: { now(): number };
   options?: SyncOptions;
 }
 
@@ -305,15 +310,7 @@ export class SyncService {
       after,
     );
     if (sales.length === 0) return null;
-    const envelope = await buildBundle({
-      sales,
-      deviceId: device.deviceId,
-      deviceKey: device.key,
-      serverPublicKey: record.server.hpkePublicKey,
-      serverKeyId: serverKeyId(record.server.hpkePublicKey),
-      prevChainHead: last?.chainHead ?? GENESIS_HASH,
-      now: new Date(),
-    });
+    const envelope = await this.envelope(device, record.server, sales, last?.chainHead ?? GENESIS_HASH);
     // Written before anything is sent: from here on these sales travel only in this envelope.
     const rec = outboxRecord(envelope, device.deviceId, last?.chainHead ?? GENESIS_HASH, Date.now());
     await this.c.outbox.insert(rec);
@@ -321,9 +318,58 @@ export class SyncService {
     return rec;
   }
 
-  private async send(rec: OutboxDoc): Promise<SyncFailure | null> {
+  /** A signed, encrypted bundle of `sales`, stamped with the till's clock. */
+  private envelope(
+    device: { deviceId: string; key: DeviceIdentity['signingKey'] },
+    server: NonNullable<EnrollmentRecord['server']>,
+    sales: Sale[],
+    prevChainHead: string,
+    bundleId?: string,
+  ) {
+    return buildBundle({
+      sales,
+      deviceId: device.deviceId,
+      deviceKey: device.key,
+      serverPublicKey: server.hpkePublicKey,
+      serverKeyId: serverKeyId(server.hpkePublicKey),
+      prevChainHead,
+      now: new Date(this.deps.clock?.now() ?? Date.now()),
+      ...(bundleId ? { bundleId } : {}),
+    });
+  }
+
+  /**
+   * A bundle the server refused for CLOCK_SKEW, built again from the same sales under the same id
+   * with the till clock's time (which the pull after that refusal set to the server's). The refusal
+   * stored nothing (server/payments/push.ts refuses before any write, and a bundle it had stored is
+   * answered as such whatever the clock), so the id is free; the sales and chain are the same.
+   */
+  private async rebuilt(rec: OutboxDoc): Promise<OutboxDoc> {
+    const server = this.deps.enrollment.current.server;
+    if (rec.lastErrorCode !== 'CLOCK_SKEW' || rec.lastError === REBUILT || !server) return rec;
+    const device = await this.device();
+    const docs = await this.c.sales
+      .find({
+        selector: { deviceId: rec.deviceId, seq: { $gte: rec.seqFrom, $lte: rec.seqTo } },
+        sort: [{ seq: 'asc' }],
+      })
+      .exec();
+    const sales = nextBundleSales(
+      docs.map((d) => d.toJSON() as SaleDoc),
+      rec.seqFrom - 1,
+    );
+    const envelope = await this.envelope(device, server, sales, rec.prevChainHead, rec.bundleId);
+    // Written before it is sent, as a new bundle is, and marked: a crash or a lost answer from here
+    // re-sends these very bytes (a bundle the server may have stored is never built a third time).
+    const patch = { envelope: JSON.stringify(envelope), lastError: REBUILT };
+    await this.updateOutbox(rec.bundleId, patch);
+    return { ...rec, ...patch };
+  }
+
+  private async send(stored: OutboxDoc): Promise<SyncFailure | null> {
     // Outside the try: a key this till cannot read is its own fault, never a refusal of the bundle.
     const serverKey = await this.deps.serverKey();
+    const rec = await this.rebuilt(stored);
     let answer: PushResponse;
     try {
       // A public route: the envelope's own device signature authenticates it, no request signature.
@@ -343,7 +389,11 @@ export class SyncService {
       if (this.stopped) return describe(error);
       const { code, message } = describe(error);
       const attempts = rec.attempts + 1;
-      const verdict = pushVerdict(error, attempts, this.backoff, Date.now());
+      // A clock the server finds wrong is the till's to mend: the bundle is rebuilt, never given up.
+      const verdict =
+        code === 'CLOCK_SKEW'
+          ? { retry: true as const, at: Date.now() + backoffDelay(attempts, this.backoff) }
+          : pushVerdict(error, attempts, this.backoff, Date.now());
       if (verdict.retry) {
         const next = verdict.at;
         await this.updateOutbox(rec.bundleId, {

@@ -3,6 +3,9 @@ import { useTranslation } from 'react-i18next';
 import type { CatalogEntry, SaleSummary, Shift, TenderInput, ZReport } from '../../../protocol/api';
 import { useApi } from '../../api/hooks';
 import { CardDataFilter, isCardData, searchableWhileTyping } from './card-data-filter';
+import { ParkedSales } from './ParkedSales';
+import { useDurableCart } from './use-durable-cart';
+import { useErrorReset } from './use-error-reset';
 import { addToCart, cartTotals, isBarcode, lineTotals, percentText, type CartItem } from './cart';
 import { isOverridable, posErrorText, useMoney } from './format';
 import { parseMajor, toMajorText } from './money-input';
@@ -38,12 +41,13 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
   const [searched, setSearched] = useState('');
   const [active, setActive] = useState(0);
   const [notice, setNotice] = useState<{ kind: 'ok' | 'error'; text: string }>();
-  const [lines, setLines] = useState<CartItem[]>([]);
+  const [lines, setLines] = useDurableCart();
   const [cash, setCash] = useState('');
   const [card, setCard] = useState<CardFields>(NO_CARD);
   const [qr, setQr] = useState<QrPayment | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  useErrorReset(lines, setError);
   const [approval, setApproval] = useState<string | null>(null);
   const [receipt, setReceipt] = useState<SaleSummary | null>(null);
   const [closing, setClosing] = useState(false);
@@ -478,6 +482,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
               </dd>
             </dl>
           </section>
+          <ParkedSales hasCart={lines.length > 0} currency={currency} onDone={focusSearch} />
         </div>
 
         <div className="till-right">

@@ -34,6 +34,7 @@ interface LimitDetails {
   salesToday?: number;
   maxAgeHours?: number;
   overridable?: boolean;
+  online?: boolean;
 }
 
 export function limitDetails(error: unknown): LimitDetails {
@@ -47,8 +48,13 @@ export function isOverridable(error: unknown): boolean {
 
 /** A POS refusal in words, with the figures behind it when the core gave them. */
 export function posErrorText(t: TFunction, error: unknown, money: Money, currency: string): string {
-  const base = errorText(t, toApiError(error));
   const d = limitDetails(error);
+  const apiError = toApiError(error);
+  // Online, the per-sale maximum is not an offline rule the connection lifts: said as such.
+  const base =
+    'code' in apiError && apiError.code === 'LIMIT_AMOUNT' && d.online
+      ? t('pos.limitAmountOnline')
+      : errorText(t, apiError);
   const facts: string[] = [];
   if (typeof d.totalMinor === 'number')
     facts.push(t('pos.factTotal', { amount: money(d.totalMinor, currency) }));
