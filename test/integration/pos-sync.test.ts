@@ -586,7 +586,7 @@ describe('sales capture on the real core, keychain and encrypted store', () => {
         { sku: 'tea', name: 'Thé', qty: 1, unitPriceMinor: 500, taxRateBp: 0 },
       ],
       tenders: [
-        { type: 'card', amountMinor: 2000, brand: 'visa', last4: '4242', token: 'tok_rice' },
+        { type: 'card', amountMinor: 2000, approvalCode: 'RICE42', brand: 'visa', last4: '4242' },
         { type: 'cash', amountMinor: 1000 },
       ],
     })) as Summary;
@@ -603,7 +603,7 @@ describe('sales capture on the real core, keychain and encrypted store', () => {
     ).rejects.toMatchObject(tooLarge);
     await expect(refund([{ sku: 'coffee', qty: 1 }])).rejects.toMatchObject(tooLarge);
     // Money to a card that never paid, or more cash than was paid in cash, or change on a refund.
-    const card = { type: 'card', brand: 'visa', last4: '1111', token: 'tok_thief' };
+    const card = { type: 'card', approvalCode: 'THIEF1', brand: 'visa', last4: '1111' };
     await expect(
       refund([{ sku: 'tea', qty: 1 }], { tenders: [{ ...card, amountMinor: 500 }] }),
     ).rejects.toMatchObject({ code: 'REFUND_TENDER_NOT_ORIGINAL' });
