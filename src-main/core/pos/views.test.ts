@@ -70,7 +70,15 @@ describe('sale summary', () => {
     });
     expect(summary.lines).toEqual([{ ...riceInput, taxMinor: 360, totalMinor: 2360 }]);
     expect(summary.tenders).toEqual([
-      { type: 'cash', amountMinor: 3000, changeMinor: 640, brand: null, last4: null, payerRef: null },
+      {
+        type: 'cash',
+        amountMinor: 3000,
+        changeMinor: 640,
+        brand: null,
+        last4: null,
+        approvalCode: null,
+        payerRef: null,
+      },
     ]);
     expect(summarize(doc({ status: 'recorded' })).status).toBe('pending');
     expect(summarize(doc({}, { override: { manager_id: 'm1', reason: 'big' } })).override).toEqual({
