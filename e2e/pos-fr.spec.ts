@@ -40,14 +40,15 @@ test('en français : une vente en francs CFA sans décimales, et le refus de la 
   await expect(page.getByTestId('receipt-total')).toHaveText(francs('2 950'));
   await expect(page.getByTestId('receipt-change')).toHaveText(francs('2 050'));
 
-  // Above the policy's maximum per sale: refused, in French, with the amounts in francs.
+  // Above the policy's maximum per sale: refused, in French, with the amounts in francs; online,
+  // the message says the connection does not lift it.
   await search.pressSequentially(BARCODE.tv);
   await search.press('Enter');
   await expect(page.getByTestId('cart-total')).toHaveText(francs('29 500'));
   await page.getByRole('button', { name: 'Montant exact' }).click();
   await page.getByRole('button', { name: /^Encaisser/ }).click();
   await expect(page.getByTestId('pay-error')).toHaveText(
-    /^Cette vente dépasse le montant maximal autorisé par vente\. \(cette vente : 29\s500\sF\sCFA · plafond : 20\s000\sF\sCFA\)$/,
+    /^Cette vente dépasse le montant maximal autorisé par vente\. Être en ligne n’y change rien : le serveur n’accepte pour l’instant aucune vente au-delà\. \(cette vente : 29\s500\sF\sCFA · plafond : 20\s000\sF\sCFA\)$/,
   );
   await expect(page.getByTestId('receipt')).toHaveCount(0);
 });

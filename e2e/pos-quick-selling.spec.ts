@@ -35,19 +35,26 @@ async function addLooseItems(page: Page, w: PosWorld, syncLabel: RegExp): Promis
   await expect(page.getByTestId('sync-state')).toHaveAttribute('data-state', 'idle');
 }
 
-/** Two categories of quick keys, saved under the manager's PIN (set first, in the same Settings). */
+/**
+ * Two categories of quick keys, saved under a manager's PIN: the manager's account is made first in
+ * the same Settings (the first account of a till needs no approval), then the manager signs in at
+ * the till, as every cashier does once the till has accounts.
+ */
 async function layOutQuickKeys(
   page: Page,
   words: {
     settings: string;
-    managerSection: string;
-    setId: string;
+    cashiers: string;
+    cashierId: string;
+    name: string;
+    role: string;
+    manager: string;
     newPin: string;
     repeat: string;
-    savePin: string;
+    saveCashier: string;
     quick: string;
     add: string;
-    name: string;
+    category: string;
     products: RegExp;
     managerId: string;
     pin: string;
@@ -56,19 +63,21 @@ async function layOutQuickKeys(
   },
 ): Promise<void> {
   await page.getByRole('link', { name: words.settings }).click();
-  const pins = page.getByRole('region', { name: words.managerSection });
-  await pins.getByLabel(words.setId).fill('awa');
-  await pins.getByLabel(words.newPin, { exact: true }).fill('1357');
-  await pins.getByLabel(words.repeat).fill('1357');
-  await pins.getByRole('button', { name: words.savePin }).click();
-  await expect(page.getByTestId('manager-pin-message')).toContainText('awa');
+  const accounts = page.getByRole('region', { name: words.cashiers, exact: true });
+  await accounts.getByLabel(words.cashierId).fill('awa');
+  await accounts.getByLabel(words.name, { exact: true }).fill('Awa');
+  await accounts.getByLabel(words.role).selectOption({ label: words.manager });
+  await accounts.getByLabel(words.newPin, { exact: true }).fill('1357');
+  await accounts.getByLabel(words.repeat).fill('1357');
+  await accounts.getByRole('button', { name: words.saveCashier }).click();
+  await expect(page.getByTestId('cashier-message')).toContainText('Awa');
 
   const quick = page.getByRole('region', { name: words.quick });
   await quick.getByRole('button', { name: words.add }).click();
-  await quick.getByLabel(words.name).nth(0).fill('Boulangerie');
+  await quick.getByLabel(words.category).nth(0).fill('Boulangerie');
   await quick.getByLabel(words.products).nth(0).selectOption(['bread', 'croissant']);
   await quick.getByRole('button', { name: words.add }).click();
-  await quick.getByLabel(words.name).nth(1).fill('Fruits & café');
+  await quick.getByLabel(words.category).nth(1).fill('Fruits & café');
   await quick.getByLabel(words.products).nth(1).selectOption(['mango', 'coffee', 'sugar-1kg']);
   await quick.getByLabel(words.managerId).fill('awa');
   await quick.getByLabel(words.pin, { exact: true }).fill('1357');
@@ -76,16 +85,31 @@ async function layOutQuickKeys(
   await expect(quick.getByRole('status')).toHaveText(words.saved);
 }
 
+/** At the till, the manager signs in from the keyboard: ID, Tab, PIN, Enter. */
+async function signInAtTill(page: Page, saleLink: string): Promise<void> {
+  await page.getByRole('link', { name: saleLink }).click();
+  const form = page.getByTestId('cashier-sign-in');
+  await form.getByRole('textbox').first().focus();
+  await page.keyboard.type('awa');
+  await page.keyboard.press('Tab');
+  await page.keyboard.type('1357');
+  await page.keyboard.press('Enter');
+  await expect(form).toHaveCount(0);
+}
+
 const ENGLISH = {
   settings: 'Settings',
-  managerSection: 'Manager PINs',
-  setId: 'Manager ID to set',
+  cashiers: 'Cashiers',
+  cashierId: 'Cashier ID',
+  name: 'Name',
+  role: 'Role',
+  manager: 'Manager',
   newPin: 'New PIN',
   repeat: 'Repeat the new PIN',
-  savePin: 'Save PIN',
+  saveCashier: 'Save cashier',
   quick: 'Quick keys',
   add: 'Add a category',
-  name: 'Category name',
+  category: 'Category name',
   products: /^Products/,
   managerId: 'Manager ID',
   pin: 'PIN',
@@ -162,8 +186,7 @@ test('quick keys and function keys sell items without barcodes; the full till fi
   await enrollAndOpenShift(page, world);
   await addLooseItems(page, world, /^Sync$/);
   await layOutQuickKeys(page, ENGLISH);
-
-  await page.getByRole('link', { name: 'Sale' }).click();
+  await signInAtTill(page, 'Sale');
   const grid = page.getByTestId('quick-keys');
   await expect(grid.getByRole('tab', { name: 'Boulangerie' })).toHaveAttribute('aria-selected', 'true');
   await grid.getByRole('button', { name: /^Add Pain, F\sCFA\s250$/ }).click();
@@ -222,22 +245,24 @@ test('dalam Bahasa Indonesia: language switched in Settings, a sale made with qu
   await addLooseItems(page, world, /^Sinkronisasi$/);
   await layOutQuickKeys(page, {
     settings: 'Pengaturan',
-    managerSection: 'PIN manajer',
-    setId: 'ID manajer yang diatur',
+    cashiers: 'Kasir',
+    cashierId: 'ID kasir',
+    name: 'Nama',
+    role: 'Peran',
+    manager: 'Manajer',
     newPin: 'PIN baru',
     repeat: 'Ulangi PIN baru',
-    savePin: 'Simpan PIN',
+    saveCashier: 'Simpan kasir',
     quick: 'Tombol cepat',
     add: 'Tambah kategori',
-    name: 'Nama kategori',
+    category: 'Nama kategori',
     products: /^Produk/,
     managerId: 'ID manajer',
     pin: 'PIN',
     save: 'Simpan tombol cepat',
     saved: 'Tombol cepat disimpan.',
   });
-
-  await page.getByRole('link', { name: 'Penjualan' }).click();
+  await signInAtTill(page, 'Penjualan');
   await expect(page.getByTestId('shift-info')).toContainText(/Shift dibuka sejak .*F\sCFA\s10\.000/);
   const grid = page.getByRole('region', { name: 'Tombol cepat' });
   await grid.getByRole('button', { name: /^Tambah Pain/ }).click();

@@ -15,8 +15,7 @@ export const en = {
       'This computer’s clock is off by {{minutes}} min: sales use the server’s time. Ask the manager to set the clock.',
   },
   pos: {
-    limitAmountOnline:
-      'This sale is above the maximum for one sale. Being online does not lift it: the server takes no sale above it yet.',
+    limitAmountOnline: 'Being online does not lift it: the server takes no sale above it yet.',
     parked: {
       title: 'Parked sales',
       label: 'Label (optional)',

@@ -16,7 +16,7 @@ export const fr: Messages = {
   },
   pos: {
     limitAmountOnline:
-      'Cette vente dépasse le montant maximal par vente. Être en ligne n’y change rien : le serveur n’accepte pour l’instant aucune vente au-delà.',
+      'Être en ligne n’y change rien : le serveur n’accepte pour l’instant aucune vente au-delà.',
     parked: {
       title: 'Ventes en attente',
       label: 'Nom (facultatif)',

@@ -19,8 +19,7 @@ export const id: Messages = {
       'Jam komputer ini meleset {{minutes}} menit: penjualan memakai waktu server. Minta manajer menyetel jam.',
   },
   pos: {
-    limitAmountOnline:
-      'Penjualan ini melebihi batas untuk satu penjualan. Status online tidak menghapus batas ini: server belum menerima penjualan di atasnya.',
+    limitAmountOnline: 'Status online tidak menghapus batas ini: server belum menerima penjualan di atasnya.',
     parked: {
       title: 'Penjualan ditahan',
       label: 'Label (opsional)',

@@ -53,7 +53,7 @@ export function posErrorText(t: TFunction, error: unknown, money: Money, currenc
   // Online, the per-sale maximum is not an offline rule the connection lifts: said as such.
   const base =
     'code' in apiError && apiError.code === 'LIMIT_AMOUNT' && d.online
-      ? t('pos.limitAmountOnline')
+      ? `${errorText(t, apiError)} ${t('pos.limitAmountOnline')}`
       : errorText(t, apiError);
   const facts: string[] = [];
   if (typeof d.totalMinor === 'number')
