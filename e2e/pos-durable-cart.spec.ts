@@ -25,6 +25,17 @@ async function goTo(page: Page, link: 'Settings' | 'Sale'): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+/**
+ * A label typed as a person types (keys 100+ ms apart): typed at machine speed and ended with Enter,
+ * it would be taken for a barcode wedge's scan (scan-detector.ts) and go to the cart.
+ */
+async function typeLabel(page: Page, label: string): Promise<void> {
+  await tabTo(page, page.getByLabel('Label (optional)'));
+  await page.keyboard.type(label, { delay: 120 });
+  await expect(page.getByLabel('Label (optional)')).toHaveValue(label);
+  await page.keyboard.press('Enter');
+}
+
 const FIRST = ['rice-1kg ×2', 'oil-1l ×1', 'sugar-1kg ×1'];
 
 test('the cart survives Settings, a restart and a crash; a parked sale comes back with its lines', async ({
@@ -74,9 +85,7 @@ test('the cart survives Settings, a restart and a crash; a parked sale comes bac
   await shot('cart-after-crash');
 
   // Park it as "Table 4": the cart empties.
-  await tabTo(page, page.getByLabel('Label (optional)'));
-  await page.keyboard.type('Table 4');
-  await page.keyboard.press('Enter');
+  await typeLabel(page, 'Table 4');
   await expect(page.getByTestId('cart')).toHaveCount(0);
   const parked = page.getByTestId('parked-sales');
   await expect(parked.getByRole('listitem')).toHaveCount(1);
@@ -85,9 +94,7 @@ test('the cart survives Settings, a restart and a crash; a parked sale comes bac
   // Another customer: one bag of sugar, parked as "Mme Diop".
   await scan(page, BARCODE.sugar);
   expect(await cartLines(page)).toEqual(['sugar-1kg ×1']);
-  await tabTo(page, page.getByLabel('Label (optional)'));
-  await page.keyboard.type('Mme Diop');
-  await page.keyboard.press('Enter');
+  await typeLabel(page, 'Mme Diop');
   await expect(page.getByTestId('cart')).toHaveCount(0);
   await expect(parked.getByRole('listitem')).toHaveCount(2);
   await shot('two-parked');
