@@ -25,6 +25,19 @@ async function goTo(page: Page, link: 'Settings' | 'Sale'): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+/** The cart on screen has this total and these lines (once the stored cart has arrived). */
+async function expectCart(page: Page, total: RegExp, lines: string[]): Promise<void> {
+  await expect(page.getByTestId('cart-total')).toHaveText(total);
+  expect(await cartLines(page)).toEqual(lines);
+}
+
+/** To Settings and back: the till screen is gone, then mounted again. */
+async function throughSettings(page: Page): Promise<void> {
+  await goTo(page, 'Settings');
+  await expect(page.getByTestId('cart')).toHaveCount(0);
+  await goTo(page, 'Sale');
+}
+
 /**
  * A label typed as a person types (keys 100+ ms apart): typed at machine speed and ended with Enter,
  * it would be taken for a barcode wedge's scan (scan-detector.ts) and go to the cart.
@@ -52,20 +65,15 @@ test('the cart survives Settings, a restart and a crash; a parked sale comes bac
   await scan(page, BARCODE.oil);
   await scan(page, BARCODE.sugar);
   // 2 × 1,180 + 1,770 + 750.
-  await expect(page.getByTestId('cart-total')).toHaveText(/4,880/);
-  expect(await cartLines(page)).toEqual(FIRST);
+  await expectCart(page, /4,880/, FIRST);
 
-  // To Settings and back: the till screen is gone and comes back with the cart.
-  await goTo(page, 'Settings');
-  await expect(page.getByTestId('cart')).toHaveCount(0);
-  await goTo(page, 'Sale');
-  await expect(page.getByTestId('cart-total')).toHaveText(/4,880/);
-  expect(await cartLines(page)).toEqual(FIRST);
+  // To Settings and back: the till screen comes back with the cart.
+  await throughSettings(page);
+  await expectCart(page, /4,880/, FIRST);
 
   // The app is closed and opened again.
   await world.restartHost(page, 'SIGTERM');
-  await expect(page.getByTestId('cart-total')).toHaveText(/4,880/);
-  expect(await cartLines(page)).toEqual(FIRST);
+  await expectCart(page, /4,880/, FIRST);
   await shot('cart-after-restart');
 
   // One more line, then the core dies with nothing flushed (SIGKILL). The trip to Settings and back
@@ -74,14 +82,10 @@ test('the cart survives Settings, a restart and a crash; a parked sale comes bac
   await scan(page, BARCODE.tv);
   const withTv = [...FIRST, 'tv-32 ×1'];
   expect(await cartLines(page)).toEqual(withTv);
-  await goTo(page, 'Settings');
-  await expect(page.getByTestId('cart')).toHaveCount(0);
-  await goTo(page, 'Sale');
-  await expect(page.getByTestId('cart-total')).toHaveText(/34,380/);
-  expect(await cartLines(page)).toEqual(withTv);
+  await throughSettings(page);
+  await expectCart(page, /34,380/, withTv);
   await world.restartHost(page, 'SIGKILL');
-  await expect(page.getByTestId('cart-total')).toHaveText(/34,380/);
-  expect(await cartLines(page)).toEqual(withTv);
+  await expectCart(page, /34,380/, withTv);
   await shot('cart-after-crash');
 
   // Park it as "Table 4": the cart empties.
@@ -102,8 +106,7 @@ test('the cart survives Settings, a restart and a crash; a parked sale comes bac
   // Recall the first: its lines come back, the other stays parked.
   await tabTo(page, page.getByRole('button', { name: 'Recall Table 4' }));
   await page.keyboard.press('Enter');
-  await expect(page.getByTestId('cart-total')).toHaveText(/34,380/);
-  expect(await cartLines(page)).toEqual(withTv);
+  await expectCart(page, /34,380/, withTv);
   await expect(parked.getByRole('listitem')).toHaveCount(1);
   await expect(parked).toContainText('Mme Diop');
   await expect(parked).not.toContainText('Table 4');

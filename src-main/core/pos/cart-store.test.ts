@@ -2,19 +2,15 @@ import { firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAppDatabase } from '../store';
 import { addCartCollections } from '../store/schemas/carts';
-import { realKeychain, tempDir, type RealKeychain } from '../store/test-support';
+import { realKeychain, tempDir } from '../store/test-support';
 import { CartStore } from './cart-store';
 
-let keychain: RealKeychain;
-let dir: { path: string; remove(): void };
-
-beforeAll(async () => {
-  keychain = await realKeychain();
-  dir = tempDir();
-});
+/** A real keychain and one data directory for the file, removed after it. */
+const env = {} as { keychain: Awaited<ReturnType<typeof realKeychain>>; dir: ReturnType<typeof tempDir> };
+beforeAll(async () => Object.assign(env, { keychain: await realKeychain(), dir: tempDir() }));
 afterAll(async () => {
-  dir.remove();
-  await keychain.cleanup();
+  env.dir.remove();
+  await env.keychain.cleanup();
 });
 
 const LINES = [
@@ -23,7 +19,7 @@ const LINES = [
 
 /** The till's encrypted store, opened as at an app start, with its cart store settled. */
 async function start(name: string, recorded: Set<string>) {
-  const app = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
+  const app = await openAppDatabase({ dataDir: env.dir.path, keyStore: env.keychain.keyStore, name });
   const cart = new CartStore((await addCartCollections(app.rx)).carts, () => Date.now());
   await cart.settle((saleId) => Promise.resolve(recorded.has(saleId)));
   const lines = async () => (await firstValueFrom(cart.current())).lines;
