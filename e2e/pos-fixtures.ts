@@ -1,4 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import pg from 'pg';
 import { adminPost, createAdmin, startServer, startWebHost, tempDir, type Running } from './processes';
 
@@ -54,12 +56,33 @@ export interface PosWorld {
   stopServer(): Promise<void>;
   /** The network returns: the same server (port, data directory, database) starts again. */
   restartServer(): Promise<void>;
+  /**
+   * The app is closed (`SIGTERM`) or crashes (`SIGKILL`, nothing flushed) and is started again on
+   * the same data directory; the page opens it, as the cashier reopening the app.
+   */
+  restartHost(page: Page, signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+}
+
+export interface PosWorldOptions {
+  /** The till's OS clock is this far from the real time (ms), from the start (OUTPOST_CLOCK_OFFSET_FILE). */
+  clockOffsetMs?: number;
 }
 
 /** Registers the hooks that start and stop the processes around each test of the file. */
-export function usePosWorld(): PosWorld {
+export function usePosWorld(options: PosWorldOptions = {}): PosWorld {
   const world = { admin: '' } as PosWorld;
   let port = '0';
+  let hostEnv: NodeJS.ProcessEnv = {};
+  world.restartHost = async (page, signal) => {
+    const { process: child, dataDir } = world.host;
+    if (signal === 'SIGKILL') {
+      const exited = new Promise((done) => child.once('exit', done));
+      child.kill('SIGKILL');
+      await exited;
+    } else await world.host.stop();
+    world.host = await startWebHost({ ...hostEnv, OUTPOST_DATA_DIR: dataDir });
+    await page.goto(world.host.url);
+  };
   world.stopServer = async () => {
     port = new URL(world.server.url).port;
     await world.server.stop();
@@ -76,7 +99,13 @@ export function usePosWorld(): PosWorld {
     test.setTimeout(180_000);
     world.serverDir = await tempDir('server');
     world.server = await startServer({ OUTPOST_DATA_DIR: world.serverDir });
-    world.host = await startWebHost({ OUTPOST_SERVER_URL: world.server.url });
+    hostEnv = { OUTPOST_SERVER_URL: world.server.url };
+    if (options.clockOffsetMs !== undefined) {
+      const clockFile = join(await tempDir('clock'), 'offset-ms');
+      await writeFile(clockFile, String(options.clockOffsetMs));
+      hostEnv.OUTPOST_CLOCK_OFFSET_FILE = clockFile;
+    }
+    world.host = await startWebHost(hostEnv);
   });
   test.afterEach(async () => {
     const testInfo = test.info();
@@ -146,4 +175,13 @@ export async function serverSql<R extends pg.QueryResultRow>(
   } finally {
     await client.end();
   }
+}
+
+/** Presses Tab until `target` has the focus (keyboard only, as a cashier moves). */
+export async function tabTo(page: Page, target: Locator): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    if (await target.evaluate((el) => el === el.ownerDocument.activeElement).catch(() => false)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error('not reached within 60 tabs');
 }

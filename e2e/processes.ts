@@ -153,12 +153,19 @@ export async function adminPost(
   return res.json();
 }
 
+/**
+ * The app on the browser host, in a process of its own (so that a SIGKILL kills the core itself, as
+ * a crash would); `dataDir` is its OUTPOST_DATA_DIR, for starting it again on the same store.
+ */
 export async function startWebHost(env: NodeJS.ProcessEnv): Promise<Running> {
-  return launch(
+  const dataDir = env.OUTPOST_DATA_DIR ?? (await tempDir('app'));
+  const running = await launch(
     'src-main/host/main.ts',
-    { OUTPOST_DATA_DIR: await tempDir('app'), ...env },
+    { ...env, OUTPOST_DATA_DIR: dataDir },
     /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/,
+    true,
   );
+  return { ...running, dataDir };
 }
 
 /**

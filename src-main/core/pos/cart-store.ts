@@ -47,6 +47,28 @@ export class CartStore {
     return this.save([]);
   }
 
+  /**
+   * Just before sale `saleId` is written: the cart on screen is being paid as that sale. A stop
+   * between the sale's write and `clear` leaves this mark, which `settle` reads at the next start.
+   */
+  becoming(saleId: string): Promise<void> {
+    return this.queue.run(async () => {
+      const doc = await this.carts.findOne(CURRENT).exec();
+      if (doc && linesOf(doc).length > 0) await doc.incrementalPatch({ saleId });
+    });
+  }
+
+  /**
+   * At start: a cart marked as a sale that was recorded was paid (the app stopped before clearing
+   * it), so it is cleared; marked as a sale that was never written, it is still to be paid and stays.
+   */
+  settle(recorded: (saleId: string) => Promise<boolean>): Promise<void> {
+    return this.queue.run(async () => {
+      const saleId = (await this.carts.findOne(CURRENT).exec())?.saleId;
+      if (saleId !== undefined && (await recorded(saleId))) await this.write([]);
+    });
+  }
+
   park(label: string | undefined): Promise<{ parkedId: string }> {
     return this.queue.run(async () => {
       const lines = linesOf(await this.carts.findOne(CURRENT).exec());

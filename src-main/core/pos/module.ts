@@ -31,6 +31,9 @@ export const posModule: CoreModule<'pos'> = {
       offsets: enrollmentStore.changes.pipe(map((r) => r.serverClockOffsetMs)),
       initialOffsetMs: enrollmentStore.current.serverClockOffsetMs,
     });
+    const cart = new CartStore((await addCartCollections(db.rx)).carts, () => till.clock.now());
+    // A cart left marked by a sale the app recorded before it stopped was paid: not offered again.
+    await cart.settle(async (saleId) => (await collections.sales.findOne(saleId).exec()) !== null);
     const pos = new PosService({
       collections,
       pins: accounts,
@@ -43,11 +46,11 @@ export const posModule: CoreModule<'pos'> = {
       fallbackCurrency: () => settings.current.currency,
       onRecorded: () => offered.sync?.kick(),
       now: () => till.clock.now(),
+      beforeSaleWrite: (saleId) => cart.becoming(saleId),
     });
     const drawer = new Drawer(collections, session, accounts, () =>
       parsePolicy(enforced(enrollmentStore.current)),
     );
-    const cart = new CartStore((await addCartCollections(db.rx)).carts, () => till.clock.now());
     return {
       commands: {
         ...cartHandlers(cart),

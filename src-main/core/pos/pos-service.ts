@@ -64,6 +64,8 @@ export interface PosDeps {
   fallbackCurrency: () => string;
   /** Told after every durable write of a sale (the sync engine pushes it when it can). */
   onRecorded?: () => void;
+  /** Just before a captured sale is written, with its id (the durable cart marks itself paid). */
+  beforeSaleWrite?: (saleId: string) => Promise<void>;
   now?: () => number;
 }
 
@@ -308,7 +310,10 @@ export class PosService {
         ...(override ? { override } : {}),
         // The QR is marked with this sale's id before the sale is written: it is spent only once
         // that sale exists, so a crash in between leaves it usable (qr-verifications.ts).
-        beforeWrite: (saleId) => markQrTenders(this.c.settings, claimed, saleId, this.now()),
+        beforeWrite: async (saleId) => {
+          await markQrTenders(this.c.settings, claimed, saleId, this.now());
+          await this.deps.beforeSaleWrite?.(saleId);
+        },
       });
       if (override)
         await this.audit(

@@ -6,7 +6,8 @@ import { idField, timeField } from './common';
  * survive leaving the till screen, a restart and a crash. One document `current` holds the cart on
  * the screen; each parked sale is a document of its own (a uuid).
  *
- * Migration story (docs/store.md): version 0. A later change of shape raises `version` and adds its
+ * Migration story (docs/store.md): version 1 added the optional `saleId` (a version 0 document is
+ * already a valid version 1 one: no mark). A later change of shape raises `version` and adds its
  * strategy to `cartMigrations` (RxDB runs it on open); a cart is worth keeping across an update, so
  * a strategy returns the old document in the new shape rather than dropping it.
  */
@@ -21,6 +22,11 @@ export interface CartDoc {
   lines: string;
   /** When it was last changed (the current cart) or parked (epoch ms, the till's clock). */
   updatedAt: number;
+  /**
+   * The sale this cart is being paid as, marked just before that sale is written: if the app stops
+   * before the cart is cleared, the cart is found paid at the next start and not offered again.
+   */
+  saleId?: string;
 }
 
 /** At most this many lines in a cart, and parked sales on a till. */
@@ -29,7 +35,7 @@ export const MAX_PARKED = 50;
 
 export const cartSchema: RxJsonSchema<CartDoc> = {
   title: 'cart',
-  version: 0,
+  version: 1,
   primaryKey: 'id',
   type: 'object',
   properties: {
@@ -38,12 +44,15 @@ export const cartSchema: RxJsonSchema<CartDoc> = {
     label: { type: 'string', maxLength: 64 },
     lines: { type: 'string', maxLength: 200_000 },
     updatedAt: timeField,
+    saleId: idField,
   },
   required: ['id', 'state', 'label', 'lines', 'updatedAt'],
   additionalProperties: false,
   indexes: [['state', 'updatedAt']],
 };
-export const cartMigrations: MigrationStrategies = {};
+export const cartMigrations: MigrationStrategies = {
+  1: (doc: CartDoc) => doc,
+};
 
 export type CartCollections = { carts: RxCollection<CartDoc> };
 
