@@ -1,5 +1,5 @@
-import { expect, test, type Locator, type Page } from '@playwright/test';
-import { BARCODE, enrollAndOpenShift, scan, usePosWorld } from './pos-fixtures';
+import { expect, test, type Page } from '@playwright/test';
+import { BARCODE, enrollAndOpenShift, scan, tabTo, usePosWorld } from './pos-fixtures';
 
 /**
  * Issue #18 at the till, from the keyboard: an absurd cash amount (the reported scan typed into
@@ -7,15 +7,6 @@ import { BARCODE, enrollAndOpenShift, scan, usePosWorld } from './pos-fixtures';
  * sells, and the Z-report shows each one's sales.
  */
 const world = usePosWorld();
-
-/** Presses Tab until `target` has the focus (keyboard only, as a cashier moves). */
-async function tabTo(page: Page, target: Locator): Promise<void> {
-  for (let i = 0; i < 60; i++) {
-    if (await target.evaluate((el) => el === el.ownerDocument.activeElement).catch(() => false)) return;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error('not reached within 60 tabs');
-}
 
 /** Cash typed from the keyboard, then F9. */
 async function payCash(page: Page, amount: string): Promise<void> {

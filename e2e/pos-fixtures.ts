@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Locator, type Page } from '@playwright/test';
 import pg from 'pg';
 import { adminPost, createAdmin, startServer, startWebHost, tempDir, type Running } from './processes';
 
@@ -126,6 +126,15 @@ export async function enrollAndOpenShift(page: Page, world: PosWorld): Promise<v
 
 export const searchBox = (page: Page) =>
   page.getByRole('combobox', { name: 'Search products or scan a barcode' });
+
+/** Presses Tab until `target` has the focus (keyboard only, as a cashier moves). */
+export async function tabTo(page: Page, target: Locator): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    if (await target.evaluate((el) => el === el.ownerDocument.activeElement).catch(() => false)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error('not reached within 60 tabs');
+}
 
 /** A scanner types the digits and Enter. */
 export async function scan(page: Page, barcode: string): Promise<void> {

@@ -146,6 +146,7 @@ export const en = {
     cashConfirmYes: 'Yes, record it',
     managerHeading: 'Manager approval',
     managerHint: 'A manager can approve this sale with their PIN.',
+    managerHintRefund: 'A manager can approve this refund with their PIN.',
     managerId: 'Manager ID',
     managerPin: 'PIN',
     managerReason: 'Reason',

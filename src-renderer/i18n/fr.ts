@@ -148,6 +148,7 @@ export const fr: Messages = {
     cashConfirmYes: 'Oui, enregistrer',
     managerHeading: 'Autorisation du responsable',
     managerHint: 'Un responsable peut autoriser cette vente avec son code PIN.',
+    managerHintRefund: 'Un responsable peut autoriser ce remboursement avec son code PIN.',
     managerId: 'Identifiant du responsable',
     managerPin: 'Code PIN',
     managerReason: 'Motif',

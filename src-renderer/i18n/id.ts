@@ -151,6 +151,7 @@ export const id: Messages = {
     voided: 'Pembatalan no. {{seq}} dicatat.',
     managerHeading: 'Persetujuan manajer',
     managerHint: 'Manajer bisa menyetujui penjualan ini dengan PIN-nya.',
+    managerHintRefund: 'Manajer bisa menyetujui pengembalian dana ini dengan PIN-nya.',
     managerId: 'ID manajer',
     managerPin: 'PIN',
     managerReason: 'Alasan',
