@@ -39,7 +39,7 @@ export const en = {
     openShiftHint: 'Count the cash in the drawer and enter it as the float.',
     float: 'Cash float',
     openShift: 'Open shift',
-    amountInvalid: 'Enter an amount such as {{example}}.',
+    amountInvalid: 'Enter an amount such as {{example}}; ten thousand is written {{written}}.',
     shiftOpenSince: 'Shift open since {{when}}, float {{float}}',
     search: 'Search products or scan a barcode',
     searchHint: 'Type a name or SKU; ↑ ↓ to choose, Enter to add. A scanned barcode is added at once.',

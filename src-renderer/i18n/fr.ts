@@ -40,7 +40,7 @@ export const fr: Messages = {
     openShiftHint: 'Comptez les espèces du tiroir et saisissez-les comme fond de caisse.',
     float: 'Fond de caisse',
     openShift: 'Ouvrir la caisse',
-    amountInvalid: 'Saisissez un montant comme {{example}}.',
+    amountInvalid: 'Saisissez un montant comme {{example}} ; dix mille s’écrit {{written}}.',
     shiftOpenSince: 'Caisse ouverte depuis le {{when}}, fond de caisse {{float}}',
     search: 'Chercher un produit ou scanner un code-barres',
     searchHint:

@@ -43,7 +43,7 @@ export const id: Messages = {
     openShiftHint: 'Hitung uang tunai di laci, lalu masukkan sebagai modal awal.',
     float: 'Modal awal kas',
     openShift: 'Buka shift',
-    amountInvalid: 'Masukkan jumlah seperti {{example}}.',
+    amountInvalid: 'Masukkan jumlah seperti {{example}}; sepuluh ribu ditulis {{written}}.',
     shiftOpenSince: 'Shift dibuka sejak {{when}}, modal awal {{float}}',
     search: 'Cari produk atau pindai barcode',
     searchHint:
