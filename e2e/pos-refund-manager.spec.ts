@@ -1,9 +1,14 @@
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { generateEd25519, publicKeyRaw } from '../protocol/crypto/ed25519';
-import { issuePaymentToken } from '../protocol/qr';
 import { demoClient } from './demo-client';
-import { BARCODE, enrollAndOpenShift, scan, tabTo, usePosWorld } from './pos-fixtures';
-import { adminPost } from './processes';
+import {
+  BARCODE,
+  enrollAndOpenShift,
+  registerWallet,
+  saveCashier,
+  scan,
+  tabTo,
+  usePosWorld,
+} from './pos-fixtures';
 
 /**
  * Issue #18, a refund that needs a manager, keyboard only: a sale paid by QR can only be given back
@@ -30,24 +35,11 @@ test('a QR-paid sale refunded in cash: refused, a manager approves, the refund i
 }, testInfo) => {
   test.setTimeout(180_000);
   await enrollAndOpenShift(page, world);
-  const wallet = generateEd25519();
-  await adminPost(world.server, world.admin, '/offline/qr/issuers', {
-    issuer_id: 'wave',
-    key_id: '2026-03',
-    name: 'Wave',
-    public_key: publicKeyRaw(wallet.publicKey).toString('base64url'),
-  });
+  const customerQr = await registerWallet(world);
 
   // Set-up in Settings: a manager account and demo hardware (its printer is the ESC/POS simulator).
   await page.getByRole('link', { name: 'Settings' }).click();
-  const accounts = page.getByRole('region', { name: 'Cashiers' });
-  await accounts.getByLabel('Cashier ID').fill('awa');
-  await accounts.getByLabel('Name').fill('Awa Ndiaye');
-  await accounts.getByLabel('Role').selectOption({ label: 'Manager' });
-  await accounts.getByLabel('New PIN', { exact: true }).fill('4821');
-  await accounts.getByLabel('Repeat the new PIN').fill('4821');
-  await accounts.getByRole('button', { name: 'Save cashier' }).click();
-  await expect(page.getByTestId('cashier-message')).toContainText('Awa Ndiaye saved.');
+  await saveCashier(page, { id: 'awa', name: 'Awa Ndiaye', role: 'Manager', pin: '4821' });
   const demoSwitch = page.getByTestId('hardware').getByLabel(/Demo hardware/);
   await demoSwitch.press('Space');
   await expect(page.getByTestId('hardware-status-printer')).toHaveAttribute('data-state', 'connected');
@@ -64,17 +56,7 @@ test('a QR-paid sale refunded in cash: refused, a manager approves, the refund i
   await expect(page.getByTestId('cart-total')).toHaveText(/2,360/);
   await page.keyboard.press('F7');
   const qrField = page.getByLabel('Scan or paste the customer’s payment QR');
-  const token = issuePaymentToken(
-    {
-      issuer_id: 'wave',
-      key_id: '2026-03',
-      payer_ref: 'wave:tx-9001',
-      amount_minor: 2360,
-      currency: 'XOF',
-      now: Date.now(),
-    },
-    wallet.privateKey,
-  );
+  const token = customerQr(2360, 'wave:tx-9001');
   await expect(qrField).toBeFocused();
   // A QR reader types the token, as a keyboard does.
   await page.keyboard.insertText(token);
