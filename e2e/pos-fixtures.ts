@@ -129,6 +129,14 @@ export async function enrollAndOpenShift(page: Page, world: PosWorld): Promise<v
 export const searchBox = (page: Page) =>
   page.getByRole('combobox', { name: 'Search products or scan a barcode' });
 
+/** Switches the app's language in Settings (from English); waits until the page speaks it. */
+export async function chooseLanguage(page: Page, language: 'fr' | 'id'): Promise<void> {
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByLabel('Language').selectOption(language);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.locator('html')).toHaveAttribute('lang', language);
+}
+
 /**
  * A wallet's key, registered on the server by an admin (the till learns it from the server);
  * answers the wallet's signed payment QR for an amount and a payer.

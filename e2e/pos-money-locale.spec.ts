@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { BARCODE, enrollAndOpenShift, tabTo, usePosWorld } from './pos-fixtures';
+import { BARCODE, chooseLanguage, enrollAndOpenShift, tabTo, usePosWorld } from './pos-fixtures';
 
 /**
  * Issue #18, money typed as the till's language writes it: an Indonesian cashier types ten
@@ -12,10 +12,7 @@ test('an Indonesian cashier’s "10.000" is ten thousand; "10,000" is refused, n
   page,
 }, testInfo) => {
   await enrollAndOpenShift(page, world);
-  await page.getByRole('link', { name: 'Settings' }).click();
-  await page.getByLabel('Language').selectOption('id');
-  await page.getByRole('button', { name: 'Save', exact: true }).click();
-  await expect(page.locator('html')).toHaveAttribute('lang', 'id');
+  await chooseLanguage(page, 'id');
   await page.getByRole('link', { name: 'Penjualan' }).click();
 
   const search = page.getByRole('combobox', { name: 'Cari produk atau pindai barcode' });
