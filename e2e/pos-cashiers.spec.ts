@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { BARCODE, enrollAndOpenShift, scan, tabTo, usePosWorld } from './pos-fixtures';
+import { BARCODE, enrollAndOpenShift, saveCashier, scan, tabTo, usePosWorld } from './pos-fixtures';
 
 /**
  * Issue #18 at the till, from the keyboard: an absurd cash amount (the reported scan typed into
@@ -59,22 +59,8 @@ test('two cashiers on one shift, each attributed on the Z-report', async ({ page
 
   // A manager sets the accounts in Settings: Awa (manager) first, then Bob with her PIN.
   await page.getByRole('link', { name: 'Settings' }).click();
-  const accounts = page.getByRole('region', { name: 'Cashiers' });
-  const account = async (id: string, name: string, role: string, pin: string, by?: [string, string]) => {
-    await accounts.getByLabel('Cashier ID').fill(id);
-    await accounts.getByLabel('Name').fill(name);
-    await accounts.getByLabel('Role').selectOption({ label: role });
-    await accounts.getByLabel('New PIN', { exact: true }).fill(pin);
-    await accounts.getByLabel('Repeat the new PIN').fill(pin);
-    if (by) {
-      await accounts.getByLabel('Manager ID').fill(by[0]);
-      await accounts.getByLabel('Manager’s PIN').fill(by[1]);
-    }
-    await accounts.getByRole('button', { name: 'Save cashier' }).click();
-    await expect(page.getByTestId('cashier-message')).toContainText(`${name} saved.`);
-  };
-  await account('awa', 'Awa Ndiaye', 'Manager', '4821');
-  await account('bob', 'Bob Diallo', 'Cashier', '1357', ['awa', '4821']);
+  await saveCashier(page, { id: 'awa', name: 'Awa Ndiaye', role: 'Manager', pin: '4821' });
+  await saveCashier(page, { id: 'bob', name: 'Bob Diallo', role: 'Cashier', pin: '1357' }, ['awa', '4821']);
 
   // From here the keyboard only. The till is locked until a cashier signs in; a wrong PIN is refused.
   await page.getByRole('link', { name: 'Sale' }).click();

@@ -2,6 +2,8 @@ import { expect, test, type Locator, type Page } from '@playwright/test';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import pg from 'pg';
+import { generateEd25519, publicKeyRaw } from '../protocol/crypto/ed25519';
+import { issuePaymentToken } from '../protocol/qr';
 import { adminPost, createAdmin, startServer, startWebHost, tempDir, type Running } from './processes';
 
 /**
@@ -156,6 +158,72 @@ export async function enrollAndOpenShift(page: Page, world: PosWorld): Promise<v
 export const searchBox = (page: Page) =>
   page.getByRole('combobox', { name: 'Search products or scan a barcode' });
 
+/** Switches the app's language in Settings (from English); waits until the page speaks it. */
+export async function chooseLanguage(page: Page, language: 'fr' | 'id'): Promise<void> {
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByLabel('Language').selectOption(language);
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  await expect(page.locator('html')).toHaveAttribute('lang', language);
+}
+
+/**
+ * A wallet's key, registered on the server by an admin (the till learns it from the server);
+ * answers the wallet's signed payment QR for an amount and a payer.
+ */
+export async function registerWallet(world: PosWorld): Promise<(amount: number, payer: string) => string> {
+  const wallet = generateEd25519();
+  await adminPost(world.server, world.admin, '/offline/qr/issuers', {
+    issuer_id: 'wave',
+    key_id: '2026-03',
+    name: 'Wave',
+    public_key: publicKeyRaw(wallet.publicKey).toString('base64url'),
+  });
+  return (amount, payer) =>
+    issuePaymentToken(
+      {
+        issuer_id: 'wave',
+        key_id: '2026-03',
+        payer_ref: payer,
+        amount_minor: amount,
+        currency: 'XOF',
+        now: Date.now(),
+      },
+      wallet.privateKey,
+    );
+}
+
+/**
+ * Saves a cashier account in Settings → Cashiers (the Settings screen open); `by` is an existing
+ * manager's ID and PIN, needed once the till has a manager.
+ */
+export async function saveCashier(
+  page: Page,
+  account: { id: string; name: string; role: 'Cashier' | 'Manager'; pin: string },
+  by?: [string, string],
+): Promise<void> {
+  const accounts = page.getByRole('region', { name: 'Cashiers' });
+  await accounts.getByLabel('Cashier ID').fill(account.id);
+  await accounts.getByLabel('Name').fill(account.name);
+  await accounts.getByLabel('Role').selectOption({ label: account.role });
+  await accounts.getByLabel('New PIN', { exact: true }).fill(account.pin);
+  await accounts.getByLabel('Repeat the new PIN').fill(account.pin);
+  if (by) {
+    await accounts.getByLabel('Manager ID').fill(by[0]);
+    await accounts.getByLabel('Manager’s PIN').fill(by[1]);
+  }
+  await accounts.getByRole('button', { name: 'Save cashier' }).click();
+  await expect(page.getByTestId('cashier-message')).toContainText(`${account.name} saved.`);
+}
+
+/** Presses Tab until `target` has the focus (keyboard only, as a cashier moves). */
+export async function tabTo(page: Page, target: Locator): Promise<void> {
+  for (let i = 0; i < 60; i++) {
+    if (await target.evaluate((el) => el === el.ownerDocument.activeElement).catch(() => false)) return;
+    await page.keyboard.press('Tab');
+  }
+  throw new Error('not reached within 60 tabs');
+}
+
 /** A scanner types the digits and Enter. */
 export async function scan(page: Page, barcode: string): Promise<void> {
   await searchBox(page).pressSequentially(barcode);
@@ -175,13 +243,4 @@ export async function serverSql<R extends pg.QueryResultRow>(
   } finally {
     await client.end();
   }
-}
-
-/** Presses Tab until `target` has the focus (keyboard only, as a cashier moves). */
-export async function tabTo(page: Page, target: Locator): Promise<void> {
-  for (let i = 0; i < 60; i++) {
-    if (await target.evaluate((el) => el === el.ownerDocument.activeElement).catch(() => false)) return;
-    await page.keyboard.press('Tab');
-  }
-  throw new Error('not reached within 60 tabs');
 }

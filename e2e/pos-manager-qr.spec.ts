@@ -1,8 +1,6 @@
 import { expect, test } from '@playwright/test';
-import { generateEd25519, publicKeyRaw } from '../protocol/crypto/ed25519';
-import { issuePaymentToken, QR_SCHEME } from '../protocol/qr';
-import { BARCODE, enrollAndOpenShift, scan, usePosWorld } from './pos-fixtures';
-import { adminPost } from './processes';
+import { QR_SCHEME } from '../protocol/qr';
+import { BARCODE, enrollAndOpenShift, registerWallet, scan, usePosWorld } from './pos-fixtures';
 
 /**
  * Issue 4, items 2 and 6 at the till: a manager PIN set in Settings lifts a limit the policy lets a
@@ -66,25 +64,7 @@ test('the QR tender shows a signed request and accepts only a genuine, unused cu
 }) => {
   await enrollAndOpenShift(page, world);
   // A wallet's key, registered on the server by an admin; the till learns it from the server.
-  const wallet = generateEd25519();
-  await adminPost(world.server, world.admin, '/offline/qr/issuers', {
-    issuer_id: 'wave',
-    key_id: '2026-03',
-    name: 'Wave',
-    public_key: publicKeyRaw(wallet.publicKey).toString('base64url'),
-  });
-  const customerQr = (amount: number, payer: string) =>
-    issuePaymentToken(
-      {
-        issuer_id: 'wave',
-        key_id: '2026-03',
-        payer_ref: payer,
-        amount_minor: amount,
-        currency: 'XOF',
-        now: Date.now(),
-      },
-      wallet.privateKey,
-    );
+  const customerQr = await registerWallet(world);
 
   // 1 180 + 1 770 = 2 950 due.
   await scan(page, BARCODE.rice);

@@ -40,7 +40,7 @@ export const fr: Messages = {
     openShiftHint: 'Comptez les espèces du tiroir et saisissez-les comme fond de caisse.',
     float: 'Fond de caisse',
     openShift: 'Ouvrir la caisse',
-    amountInvalid: 'Saisissez un montant comme {{example}}.',
+    amountInvalid: 'Saisissez un montant comme {{example}} ; dix mille s’écrit {{written}}.',
     shiftOpenSince: 'Caisse ouverte depuis le {{when}}, fond de caisse {{float}}',
     search: 'Chercher un produit ou scanner un code-barres',
     searchHint:
@@ -148,6 +148,7 @@ export const fr: Messages = {
     cashConfirmYes: 'Oui, enregistrer',
     managerHeading: 'Autorisation du responsable',
     managerHint: 'Un responsable peut autoriser cette vente avec son code PIN.',
+    managerHintRefund: 'Un responsable peut autoriser ce remboursement avec son code PIN.',
     managerId: 'Identifiant du responsable',
     managerPin: 'Code PIN',
     managerReason: 'Motif',

@@ -42,7 +42,7 @@ export const id: Messages = {
     openShiftHint: 'Hitung uang tunai di laci, lalu masukkan sebagai modal awal.',
     float: 'Modal awal kas',
     openShift: 'Buka shift',
-    amountInvalid: 'Masukkan jumlah seperti {{example}}.',
+    amountInvalid: 'Masukkan jumlah seperti {{example}}; sepuluh ribu ditulis {{written}}.',
     shiftOpenSince: 'Shift dibuka sejak {{when}}, modal awal {{float}}',
     search: 'Cari produk atau pindai barcode',
     searchHint:
@@ -150,6 +150,7 @@ export const id: Messages = {
     voided: 'Pembatalan no. {{seq}} dicatat.',
     managerHeading: 'Persetujuan manajer',
     managerHint: 'Manajer bisa menyetujui penjualan ini dengan PIN-nya.',
+    managerHintRefund: 'Manajer bisa menyetujui pengembalian dana ini dengan PIN-nya.',
     managerId: 'ID manajer',
     managerPin: 'PIN',
     managerReason: 'Alasan',

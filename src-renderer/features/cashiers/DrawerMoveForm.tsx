@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/hooks';
-import { parseMajor, toMajorText } from '../pos/money-input';
+import { useMoneyInput } from '../pos/use-money-input';
 import { posErrorText, useMoney } from '../pos/format';
 import { FormError } from './FormError';
 
@@ -10,6 +10,7 @@ export function DrawerMoveForm({ currency, onDone }: { currency: string; onDone:
   const { t } = useTranslation();
   const api = useApi();
   const money = useMoney();
+  const { parseMajor, amountInvalid } = useMoneyInput();
   const [direction, setDirection] = useState<'in' | 'out'>('in');
   const [amount, setAmount] = useState('');
   const [reason, setReason] = useState('');
@@ -20,7 +21,7 @@ export function DrawerMoveForm({ currency, onDone }: { currency: string; onDone:
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (amountMinor === null || amountMinor < 1) {
-      setError(t('pos.amountInvalid', { example: toMajorText(5000, currency) }));
+      setError(amountInvalid(5000, currency));
       return;
     }
     setBusy(true);

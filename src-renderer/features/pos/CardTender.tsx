@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { toMajorText } from './money-input';
+import { useMoneyInput } from './use-money-input';
 import { TILL_KEYS } from './shortcuts';
 import { useHardwareEvents } from '../hardware/useHardwareEvents';
 
@@ -50,6 +50,7 @@ export function CardTender({
   amountInvalid: boolean;
 }) {
   const { t } = useTranslation();
+  const { toMajorText } = useMoneyInput();
   const [open, setOpen] = useState(false);
   const [swipe, setSwipe] = useState<{ kind: 'ok' | 'error'; text: string }>();
 

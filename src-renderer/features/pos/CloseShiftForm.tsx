@@ -4,7 +4,7 @@ import { SubmitOrCancel } from '../../components/SubmitOrCancel';
 import type { ZReport } from '../../../protocol/api';
 import { useApi } from '../../api/hooks';
 import { posErrorText, useMoney } from './format';
-import { parseMajor } from './money-input';
+import { useMoneyInput } from './use-money-input';
 
 export function CloseShiftForm({
   currency,
@@ -18,6 +18,7 @@ export function CloseShiftForm({
   const { t } = useTranslation();
   const api = useApi();
   const money = useMoney();
+  const { parseMajor, amountInvalid } = useMoneyInput();
   const [counted, setCounted] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -25,7 +26,10 @@ export function CloseShiftForm({
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    if (countedMinor === null) return;
+    if (countedMinor === null) {
+      setError(amountInvalid(1_000_000, currency));
+      return;
+    }
     setBusy(true);
     setError(undefined);
     try {

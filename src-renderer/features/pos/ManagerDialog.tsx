@@ -15,10 +15,13 @@ export interface Override {
  */
 export function ManagerDialog({
   message,
+  hint,
   onApprove,
   onCancel,
 }: {
   message: string;
+  /** What the manager approves, in words; a sale's when absent. */
+  hint?: string;
   onApprove: (override: Override) => Promise<string | null>;
   onCancel: () => void;
 }) {
@@ -46,7 +49,7 @@ export function ManagerDialog({
       <form className="settings-form" onSubmit={(e) => void submit(e)}>
         <h2 id="manager-heading">{t('pos.managerHeading')}</h2>
         <p className="error-message">{message}</p>
-        <p className="hint">{t('pos.managerHint')}</p>
+        <p className="hint">{hint ?? t('pos.managerHint')}</p>
         <label>
           {t('pos.managerId')}
           <input

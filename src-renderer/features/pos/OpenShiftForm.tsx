@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/hooks';
-import { parseMajor, toMajorText } from './money-input';
+import { useMoneyInput } from './use-money-input';
 import { posErrorText, useMoney } from './format';
 
 /** The float is typed in major units as people count it, and sent as exact minor units. */
@@ -9,6 +9,7 @@ export function OpenShiftForm({ currency }: { currency: string }) {
   const { t } = useTranslation();
   const api = useApi();
   const money = useMoney();
+  const { parseMajor, amountInvalid } = useMoneyInput();
   const [float, setFloat] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
@@ -17,7 +18,7 @@ export function OpenShiftForm({ currency }: { currency: string }) {
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     if (floatMinor === null) {
-      setError(t('pos.amountInvalid', { example: toMajorText(500000, currency) }));
+      setError(amountInvalid(500000, currency));
       return;
     }
     setBusy(true);

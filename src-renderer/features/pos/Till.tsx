@@ -8,7 +8,7 @@ import { useDurableCart } from './use-durable-cart';
 import { useErrorReset } from './use-error-reset';
 import { addToCart, cartTotals, isBarcode, lineTotals, percentText, type CartItem } from './cart';
 import { isOverridable, posErrorText, useMoney } from './format';
-import { parseMajor, toMajorText } from './money-input';
+import { useMoneyInput } from './use-money-input';
 import { APPROVAL_CODE, CardTender, cardTender, NO_CARD, type CardFields } from './CardTender';
 import { CashConfirmDialog, cashToConfirm, type CashToConfirm } from './CashConfirmDialog';
 import { CloseShiftForm } from './CloseShiftForm';
@@ -26,6 +26,7 @@ import { SCAN_INPUT_ATTRIBUTE, useScanCapture } from '../hardware/useScanCapture
 /** An open shift: search or scan, cart, tenders, pay; the receipt; closing; recent sales. */
 export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZReport) => void }) {
   const { t, i18n } = useTranslation();
+  const { parseMajor, toMajorText, amountInvalid } = useMoneyInput();
   const api = useApi();
   const money = useMoney();
   const currency = shift.currency;
@@ -233,7 +234,7 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
     if (busy || approval !== null || (cashCheck !== null && !cashConfirmed) || lines.length === 0) return;
     setError(undefined);
     if (!amountsValid) {
-      setError(t('pos.amountInvalid', { example: toMajorText(Number(due), currency) }));
+      setError(amountInvalid(Number(due), currency));
       return;
     }
     if (cardMinor && !APPROVAL_CODE.test(card.approval.trim().toUpperCase())) {
@@ -627,6 +628,7 @@ function DiscountInput({
   onChange: (minor: number) => void;
 }) {
   const [text, setText] = useState('');
+  const { parseMajor } = useMoneyInput();
   const parsed = text.trim() === '' ? 0 : parseMajor(text, currency);
   return (
     <input

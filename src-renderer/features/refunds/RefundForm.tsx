@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { RefundQuote, SaleSummary } from '../../../protocol/api';
 import { useApi } from '../../api/hooks';
 import { useMoney } from '../pos/format';
-import { ActionFooter, useSaleAction } from './sale-action';
+import { ActionFooter, ManagerApproval, useSaleAction } from './sale-action';
 
 /** Quantities per SKU, summed over the lines that hold it, without the zeros: what the core takes. */
 function wanted(left: RefundQuote['left'], qty: readonly number[]): { sku: string; qty: number }[] {
@@ -33,7 +33,8 @@ export function RefundForm({
   const [qty, setQty] = useState<number[]>([]);
   const [quote, setQuote] = useState<{ key: string; quote: RefundQuote }>();
   const [reason, setReason] = useState('');
-  const { busy, error, setError, run } = useSaleAction(onDone);
+  const action = useSaleAction(onDone);
+  const { busy, error, setError, run } = action;
   const lines = left ? wanted(left, qty) : [];
   const key = JSON.stringify(lines);
 
@@ -65,77 +66,91 @@ export function RefundForm({
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!shown || !reason.trim()) return;
-    void run(() =>
-      api.call('pos.sale.refund', { originalSaleId: sale.saleId, lines, reason: reason.trim() }),
+    // A refund the core refuses until a manager approves it is retried with the override.
+    void run((override) =>
+      api.call('pos.sale.refund', {
+        originalSaleId: sale.saleId,
+        lines,
+        reason: reason.trim(),
+        ...(override ? { override } : {}),
+      }),
     );
   };
 
   return (
-    <form
-      className="settings-form inline-form"
-      aria-labelledby="refund-heading"
-      data-testid="refund-form"
-      onSubmit={submit}
-    >
-      <h3 id="refund-heading">{t('pos.refundOf', { seq: sale.seq })}</h3>
-      <p className="hint">{t('receipts.refundHint')}</p>
-      {left?.map((l, i) => (
-        <label key={`${l.sku}-${i}`}>
-          {t('receipts.qtyToRefund', { name: l.name })}{' '}
-          <small>
-            {money(l.unitPriceMinor, sale.currency)} ·{' '}
-            {t('receipts.left', { left: l.qty, sold: sale.lines[i]?.qty ?? l.qty })}
-          </small>
-          <input
-            type="number"
-            min={0}
-            max={l.qty}
-            step={1}
-            disabled={l.qty === 0}
-            value={qty[i] ?? 0}
-            autoFocus={i === left.findIndex((x) => x.qty > 0)}
-            onChange={(e) => {
-              const n = Math.max(0, Math.min(l.qty, Math.trunc(Number(e.target.value) || 0)));
-              setQty((q) => left.map((_, j) => (j === i ? n : (q[j] ?? 0))));
-            }}
-          />
+    <>
+      <form
+        className="settings-form inline-form"
+        aria-labelledby="refund-heading"
+        data-testid="refund-form"
+        onSubmit={submit}
+      >
+        <h3 id="refund-heading">{t('pos.refundOf', { seq: sale.seq })}</h3>
+        <p className="hint">{t('receipts.refundHint')}</p>
+        {left?.map((l, i) => (
+          <label key={`${l.sku}-${i}`}>
+            {t('receipts.qtyToRefund', { name: l.name })}{' '}
+            <small>
+              {money(l.unitPriceMinor, sale.currency)} ·{' '}
+              {t('receipts.left', { left: l.qty, sold: sale.lines[i]?.qty ?? l.qty })}
+            </small>
+            <input
+              type="number"
+              min={0}
+              max={l.qty}
+              step={1}
+              disabled={l.qty === 0}
+              value={qty[i] ?? 0}
+              autoFocus={i === left.findIndex((x) => x.qty > 0)}
+              onChange={(e) => {
+                const n = Math.max(0, Math.min(l.qty, Math.trunc(Number(e.target.value) || 0)));
+                setQty((q) => left.map((_, j) => (j === i ? n : (q[j] ?? 0))));
+              }}
+            />
+          </label>
+        ))}
+        <label>
+          {t('pos.reason')}
+          <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />
         </label>
-      ))}
-      <label>
-        {t('pos.reason')}
-        <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />
-      </label>
-      {shown && (
-        <div role="status" data-testid="refund-amount">
-          <p>
-            <strong>{t('receipts.toGiveBack', { amount: money(shown.totalMinor, shown.currency) })}</strong>
-          </p>
-          <ul>
-            {shown.tenders.map((tender, i) => (
-              <li key={i}>
-                {tender.type === 'card'
-                  ? t('receipts.toCard', {
-                      amount: money(tender.amountMinor, shown.currency),
-                      brand: tender.brand ?? '',
-                      last4: tender.last4 ?? '',
-                    })
-                  : t('receipts.inCash', { amount: money(tender.amountMinor, shown.currency) })}
-              </li>
-            ))}
-          </ul>
-        </div>
-      )}
-      <ActionFooter
-        error={error}
+        {shown && (
+          <div role="status" data-testid="refund-amount">
+            <p>
+              <strong>{t('receipts.toGiveBack', { amount: money(shown.totalMinor, shown.currency) })}</strong>
+            </p>
+            <ul>
+              {shown.tenders.map((tender, i) => (
+                <li key={i}>
+                  {tender.type === 'card'
+                    ? t('receipts.toCard', {
+                        amount: money(tender.amountMinor, shown.currency),
+                        brand: tender.brand ?? '',
+                        last4: tender.last4 ?? '',
+                      })
+                    : t('receipts.inCash', { amount: money(tender.amountMinor, shown.currency) })}
+                </li>
+              ))}
+            </ul>
+          </div>
+        )}
+        <ActionFooter
+          error={error}
+          currency={sale.currency}
+          confirm={
+            shown
+              ? t('receipts.confirmRefund', { amount: money(shown.totalMinor, shown.currency) })
+              : t('pos.refund')
+          }
+          disabled={busy || !shown || !reason.trim()}
+          onCancel={onCancel}
+        />
+      </form>
+      <ManagerApproval
+        action={action}
         currency={sale.currency}
-        confirm={
-          shown
-            ? t('receipts.confirmRefund', { amount: money(shown.totalMinor, shown.currency) })
-            : t('pos.refund')
-        }
-        disabled={busy || !shown || !reason.trim()}
-        onCancel={onCancel}
+        hint={t('pos.managerHintRefund')}
+        onDone={onDone}
       />
-    </form>
+    </>
   );
 }
