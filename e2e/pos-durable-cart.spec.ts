@@ -79,8 +79,11 @@ test('the cart survives Settings, a restart and a crash; a parked sale comes bac
   // One more line, then the core dies with nothing flushed (SIGKILL). The trip to Settings and back
   // shows the line came from the store before the kill: what is asserted is that the store's word
   // survives a crash, not a race with a save still on its way.
+  // The page reconnects to the restarted core before the scanner is used again.
+  await expect(page.getByText('Lost contact with the app')).toHaveCount(0);
   await scan(page, BARCODE.tv);
   const withTv = [...FIRST, 'tv-32 ×1'];
+  await expect(page.getByTestId('cart-total')).toHaveText(/34,380/);
   expect(await cartLines(page)).toEqual(withTv);
   await throughSettings(page);
   await expectCart(page, /34,380/, withTv);

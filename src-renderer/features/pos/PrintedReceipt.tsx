@@ -36,10 +36,16 @@ export function PrintedReceipt({ saleId, autoPrint }: { saleId: string; autoPrin
     };
   }, [api, saleId]);
 
-  const run = (id: string) => {
+  const run = (id: string, auto = false) => {
     setPrint({ saleId: id, kind: 'printing' });
     api.call('pos.receipt.print', { saleId: id, copy: 1 }).then(
-      (outcome) => setPrint({ saleId: id, kind: outcome.status }),
+      // An automatic print answered 'already printed' is this receipt shown again (the screen was
+      // rebuilt): it did come out, once, and the cashier is told so.
+      (outcome) =>
+        setPrint({
+          saleId: id,
+          kind: auto && outcome.status === 'already-printed' ? 'printed' : outcome.status,
+        }),
       (error: unknown) =>
         setPrint({
           saleId: id,
@@ -54,7 +60,7 @@ export function PrintedReceipt({ saleId, autoPrint }: { saleId: string; autoPrin
     printedFor.current = saleId;
     const id = saleId;
     // Deferred so the state change happens in a callback, not in the effect body.
-    queueMicrotask(() => run(id));
+    queueMicrotask(() => run(id, true));
   });
 
   const current = print?.saleId === saleId ? print : undefined;
