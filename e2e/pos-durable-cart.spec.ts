@@ -28,7 +28,7 @@ async function goTo(page: Page, link: 'Settings' | 'Sale'): Promise<void> {
 /** The cart on screen has this total and these lines (once the stored cart has arrived). */
 async function expectCart(page: Page, total: RegExp, lines: string[]): Promise<void> {
   await expect(page.getByTestId('cart-total')).toHaveText(total);
-  expect(await cartLines(page)).toEqual(lines);
+  await expect.poll(() => cartLines(page)).toEqual(lines);
 }
 
 /** To Settings and back: the till screen is gone, then mounted again. */
@@ -84,7 +84,7 @@ test('the cart survives Settings, a restart and a crash; a parked sale comes bac
   await scan(page, BARCODE.tv);
   const withTv = [...FIRST, 'tv-32 ×1'];
   await expect(page.getByTestId('cart-total')).toHaveText(/34,380/);
-  expect(await cartLines(page)).toEqual(withTv);
+  await expect.poll(() => cartLines(page)).toEqual(withTv);
   await throughSettings(page);
   await expectCart(page, /34,380/, withTv);
   await world.restartHost(page, 'SIGKILL');
@@ -100,7 +100,7 @@ test('the cart survives Settings, a restart and a crash; a parked sale comes bac
 
   // Another customer: one bag of sugar, parked as "Mme Diop".
   await scan(page, BARCODE.sugar);
-  expect(await cartLines(page)).toEqual(['sugar-1kg ×1']);
+  await expect.poll(() => cartLines(page)).toEqual(['sugar-1kg ×1']);
   await typeLabel(page, 'Mme Diop');
   await expect(page.getByTestId('cart')).toHaveCount(0);
   await expect(parked.getByRole('listitem')).toHaveCount(2);
