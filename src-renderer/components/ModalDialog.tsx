@@ -7,10 +7,12 @@ import { useEffect, useRef, type ReactNode } from 'react';
 export function ModalDialog({
   labelledBy,
   onCancel,
+  testId,
   children,
 }: {
   labelledBy: string;
   onCancel: () => void;
+  testId?: string;
   children: ReactNode;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -24,6 +26,7 @@ export function ModalDialog({
       ref={ref}
       className="dialog"
       aria-labelledby={labelledBy}
+      data-testid={testId}
       onCancel={(e) => {
         e.preventDefault();
         onCancel();

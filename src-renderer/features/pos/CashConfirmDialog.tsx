@@ -1,5 +1,5 @@
-import { useEffect, useRef } from 'react';
 import { useTranslation } from 'react-i18next';
+import { ModalDialog } from '../../components/ModalDialog';
 import { useMoney } from './format';
 
 /** The core's CASH_CONFIRM details: what was handed over and the change it means. */
@@ -34,23 +34,8 @@ export function CashConfirmDialog({
 }) {
   const { t } = useTranslation();
   const money = useMoney();
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    if (dialog && !dialog.open) dialog.showModal();
-    return () => dialog?.close();
-  }, []);
   return (
-    <dialog
-      ref={ref}
-      className="dialog"
-      aria-labelledby="cash-confirm-heading"
-      data-testid="cash-confirm"
-      onCancel={(e) => {
-        e.preventDefault();
-        onCancel();
-      }}
-    >
+    <ModalDialog labelledBy="cash-confirm-heading" testId="cash-confirm" onCancel={onCancel}>
       <h2 id="cash-confirm-heading">{t('pos.cashConfirmHeading')}</h2>
       <p>
         {t('pos.cashConfirmText', {
@@ -66,6 +51,6 @@ export function CashConfirmDialog({
           {t('pos.cashConfirmYes')}
         </button>
       </div>
-    </dialog>
+    </ModalDialog>
   );
 }
