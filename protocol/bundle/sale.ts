@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { text } from '../text';
 import { base64urlBytes, base64urlText } from '../crypto/base64url';
 import { MinorAmount, isKnownCurrency } from '../money';
+import { SaleOnlineAuthorisation } from '../online/grant';
 
 const Amount = MinorAmount.nonnegative();
 export const Sha256B64 = base64urlBytes(32, 'SHA-256');
@@ -118,6 +119,12 @@ export const Sale = z
      * cashier accounts send none and are accepted as before.
      */
     cashier_id: text(128).optional(),
+    /**
+     * The server's online authorisation of this sale above max_offline_amount (issue #18, item 7;
+     * protocol/online/authorisation.ts): checked against what the server stored at push. Absent
+     * from every sale at or under the offline maximum, and from tills before online authorisation.
+     */
+    online_authorisation: SaleOnlineAuthorisation.optional(),
   })
   .superRefine((s, ctx) => {
     if (s.kind === 'sale' && s.original_sale_id !== undefined)

@@ -60,6 +60,11 @@ import {
 import { Policy, PolicyInput, PolicyList } from './policies';
 import { IssuerKey, IssuerKeyInput } from '../qr/formats';
 import { IssuerListAnswer } from '../qr/issuer-list';
+import {
+  OnlineAuthorisationAnswer,
+  OnlineAuthorisationErrorCode as O,
+  OnlineAuthorisationRequest,
+} from '../online/authorisation';
 
 /**
  * Who may call a route:
@@ -536,6 +541,26 @@ export const ROUTES = {
     status: 200,
     response: IssuerListAnswer,
     errors: [...signed, P.DEVICE_NOT_TERMINAL],
+  },
+  // Online authorisation of a sale above the offline maximum (issue #18, item 7).
+  authoriseOnlineSale: {
+    method: 'POST',
+    path: '/offline/online-authorisations',
+    auth: 'device',
+    summary:
+      'A till asks the server to authorise one sale above max_offline_amount before recording it: `sale_id`, `amount_minor`, `currency`, `request_nonce`. The server checks the device is a POS terminal, its country’s policy is enabled and in that currency, and the amount is at most the online cap (the policy’s max_unsynced_amount); it stores the authorisation (5 minutes) and answers it with its signed `statement` (`online_authorisation`, docs/protocol.md "Online authorisation"). The sale carries `online_authorisation` and is not AMOUNT_OVER_LIMIT at push when the stored authorisation matches and is unused.',
+    body: OnlineAuthorisationRequest,
+    status: 201,
+    response: OnlineAuthorisationAnswer,
+    errors: [
+      ...signed,
+      P.DEVICE_NOT_TERMINAL,
+      P.POLICY_MISSING,
+      P.POLICY_DISABLED,
+      P.CURRENCY_NOT_ALLOWED,
+      O.ONLINE_AMOUNT_OVER_LIMIT,
+      O.SALE_ALREADY_AUTHORISED,
+    ],
   },
   healthFull: {
     method: 'GET',

@@ -2,6 +2,7 @@ import { randomBytes, type KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { signCanonical, verifyCanonical } from '../crypto/ed25519';
 import { Policy } from '../http/policies';
+import { OnlineAuthorisationGrant } from '../online/grant';
 import { LicenceError } from './errors';
 
 /**
@@ -67,6 +68,12 @@ export const ServerStatement = z.strictObject({
   hpke: z
     .strictObject({ public_key: z.string().min(1).max(64), key_id: z.string().min(1).max(64) })
     .optional(),
+  /**
+   * A till's online authorisation answer (POST /offline/online-authorisations, issue #18 item 7):
+   * the one sale, amount and currency the server authorised, until when. A till records the sale
+   * above the offline maximum only on this, for its own request's nonce.
+   */
+  online_authorisation: OnlineAuthorisationGrant.optional(),
   server_key_id: z.string().min(1).max(64),
   signature: z.string(),
 });
@@ -92,6 +99,17 @@ function signedPolicy(p: z.infer<typeof SignedPolicy>): z.infer<typeof SignedPol
   };
 }
 
+/** Field by field, as the policy. */
+function signedGrant(g: OnlineAuthorisationGrant): OnlineAuthorisationGrant {
+  return {
+    authorisation_id: g.authorisation_id,
+    sale_id: g.sale_id,
+    amount_minor: g.amount_minor,
+    currency: g.currency,
+    expires_at: g.expires_at,
+  };
+}
+
 /** Server side: signs the canonical JSON of every field but `signature`. */
 export function signServerStatement(
   key: { privateKey: KeyObject; kid: string },
@@ -114,6 +132,9 @@ export function signServerStatement(
     ...(content.hpke === undefined
       ? {}
       : { hpke: { public_key: content.hpke.public_key, key_id: content.hpke.key_id } }),
+    ...(content.online_authorisation === undefined
+      ? {}
+      : { online_authorisation: signedGrant(content.online_authorisation) }),
     server_key_id: key.kid,
   };
   return ServerStatement.parse({ ...unsigned, signature: signCanonical(key.privateKey, unsigned) });

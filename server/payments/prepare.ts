@@ -20,8 +20,9 @@ export interface PreparedBundle extends Pick<ServerOpenedBundle, 'envelope' | 'i
   /** transactionArrays of the sales, with their chain hashes. */
   columns: unknown[];
   /**
-   * The sales themselves, only when a refund, a void or a customer QR needs checking against the
-   * database (server/payments/refunds.ts, qr-uses.ts); null otherwise, which is most bundles.
+   * The sales themselves, only when a refund, a void, a customer QR or an online authorisation needs
+   * checking against the database (server/payments/refunds.ts, qr-uses.ts,
+   * online-authorisations.ts); null otherwise, which is most bundles.
    */
   sales: Sale[] | null;
 }
@@ -40,7 +41,14 @@ export function prepareBundle(opened: ServerOpenedBundle): PreparedBundle {
     totals: saleTotals(sales),
     facts,
     columns: transactionArrays(sales, saleHashes(opened), new Set(invalidSales.map((s) => s.sale_id))),
-    sales: sales.some((s) => s.kind !== 'sale' || s.tenders.some((t) => t.qr !== undefined)) ? sales : null,
+    sales: sales.some(
+      (s) =>
+        s.kind !== 'sale' ||
+        s.online_authorisation !== undefined ||
+        s.tenders.some((t) => t.qr !== undefined),
+    )
+      ? sales
+      : null,
   };
 }
 

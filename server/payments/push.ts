@@ -20,6 +20,7 @@ import { openPool } from './open-pool';
 import { checkRefunds } from './refunds';
 import { checkQrTokens } from './qr-tokens';
 import { claimQrUses } from './qr-uses';
+import { claimOnlineAuthorisations } from './online-authorisations';
 import { checkTransition, rescore, withOrigin, withoutOrigin, type StoredReason } from './bundle-states';
 import { scoreFacts } from './score';
 import { acceptedServerKeyIds } from './server-key-ids';
@@ -338,6 +339,9 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     : { unknownOriginal: null, mismatch: null };
   const qrReuse = opened.sales ? await claimQrUses(client, opened.sales) : null;
   const qrTokens = opened.sales ? await checkQrTokens(client, opened.sales) : undefined;
+  const online = opened.sales
+    ? await claimOnlineAuthorisations(client, opened.sales, envelope.bundle_id)
+    : undefined;
 
   const banded = scoreFacts(opened.facts, {
     policy,
@@ -356,6 +360,18 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     refunds,
     qrReuse,
     ...(qrTokens ? { qrTokens } : {}),
+    ...(online
+      ? {
+          online: {
+            authorisedTotals: opened
+              .sales!.filter(
+                (sale) => online.authorised.has(sale.sale_id) && sale.currency === policy.currency,
+              )
+              .map((sale) => sale.total_minor),
+            refused: online.refused,
+          },
+        }
+      : {}),
   });
   // The gap against what the server holds is recorded as such: a later push that fills it clears
   // this reason (resolveGap), and nothing else does.

@@ -79,6 +79,22 @@ export interface ScoreContext {
   qrReuse?: string | null;
   /** QR tenders the server could not verify (server/payments/qr-tokens.ts); absent: none. */
   qrTokens?: { unverified: string | null; invalid: string | null };
+  /**
+   * Sales the server itself authorised online (server/payments/online-authorisations.ts): their
+   * totals, in the policy's currency, are not offline and escape max_offline_amount and the
+   * unsynced total; `refused` says why other sales' authorisations did not hold. Absent: none.
+   */
+  online?: { authorisedTotals: readonly number[]; refused: string | null };
+}
+
+/** `totals` without one occurrence of each of `remove` (a multiset difference). */
+function without(totals: readonly number[], remove: readonly number[]): number[] {
+  const left = [...totals];
+  for (const total of remove) {
+    const at = left.indexOf(total);
+    if (at >= 0) left.splice(at, 1);
+  }
+  return left;
 }
 
 export interface Score {
@@ -217,7 +233,11 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
   if (policy) {
     // Amounts are compared in the policy's currency only: the push refuses a bundle with any other
     // (CURRENCY_NOT_ALLOWED) before scoring, so no amount escapes the limits by its currency.
-    const offline = facts.offlineSaleTotals.find(([currency]) => currency === policy.currency)?.[1] ?? [];
+    // A sale the server authorised online (never the sale's own `online` flag) is not offline.
+    const offline = without(
+      facts.offlineSaleTotals.find(([currency]) => currency === policy.currency)?.[1] ?? [],
+      ctx.online?.authorisedTotals ?? [],
+    );
     const over = offline.filter((total) => total > policy.max_offline_amount);
     const near = offline.filter(
       (total) => total <= policy.max_offline_amount && total >= policy.max_offline_amount * NEAR_LIMIT_RATIO,
@@ -226,7 +246,7 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
       add(
         'AMOUNT_OVER_LIMIT',
         WEIGHTS.AMOUNT_OVER_LIMIT,
-        `${over.length} sale(s) above max_offline_amount ${policy.max_offline_amount} ${policy.currency}`,
+        `${over.length} sale(s) above max_offline_amount ${policy.max_offline_amount} ${policy.currency}${ctx.online?.refused ? `; ${ctx.online.refused}` : ''}`,
       );
     if (near.length > 0)
       add(

@@ -108,6 +108,10 @@ export interface SaleSpec {
   online?: boolean;
   /** Default XOF, the currency of SN_POLICY. */
   currency?: string;
+  /** Default a fresh UUID. */
+  saleId?: string;
+  /** The server's online authorisation the sale carries (issue #18, item 7). */
+  onlineAuthorisation?: Sale['online_authorisation'];
 }
 
 /** A terminal: its keys and where its chain stands. */
@@ -130,7 +134,7 @@ export class Terminal {
     const total = price + tax;
     const tender = spec.tender ?? 'cash';
     const sale: Sale = {
-      sale_id: randomUUID(),
+      sale_id: spec.saleId ?? randomUUID(),
       device_id: this.device.id,
       seq: this.seq + 1,
       prev_hash: this.head,
@@ -177,6 +181,7 @@ export class Terminal {
       ],
       total_minor: total,
       ...(spec.override ? { override: { manager_id: 'mgr-1', reason: 'price check' } } : {}),
+      ...(spec.onlineAuthorisation ? { online_authorisation: spec.onlineAuthorisation } : {}),
     };
     this.seq = sale.seq;
     this.head = saleHash(sale);

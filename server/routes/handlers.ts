@@ -5,6 +5,7 @@ import { licenceHandlers } from '../licences/handlers';
 import { materialHandlers } from '../materials/handlers';
 import { paymentHandlers } from '../payments/handlers';
 import { policyHandlers } from '../policies/handlers';
+import { onlineHandlers } from '../online/handlers';
 import { qrHandlers } from '../qr/handlers';
 import type { TrustDeps } from './deps';
 import type { Handlers } from './types';
@@ -19,5 +20,6 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...materialHandlers(deps),
     ...licenceHandlers(deps),
     ...qrHandlers(deps),
+    ...onlineHandlers(deps),
   };
 }
