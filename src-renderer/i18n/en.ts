@@ -15,7 +15,12 @@ export const en = {
       'This computer’s clock is off by {{minutes}} min: sales use the server’s time. Ask the manager to set the clock.',
   },
   pos: {
-    limitAmountOnline: 'Being online does not lift it: the server takes no sale above it yet.',
+    limitAmountWhy: {
+      offline:
+        'Above it a sale needs the server’s authorisation, and the server cannot be reached: reconnect, or reduce the sale.',
+      refused: 'The server did not authorise this sale online.',
+      unverified: 'The server’s authorisation could not be verified, so it was not used.',
+    },
     parked: {
       title: 'Parked sales',
       label: 'Label (optional)',

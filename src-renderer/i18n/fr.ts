@@ -15,8 +15,12 @@ export const fr: Messages = {
       'L’horloge de cet ordinateur est décalée de {{minutes}} min : les ventes sont datées à l’heure du serveur. Demandez au gérant de la remettre à l’heure.',
   },
   pos: {
-    limitAmountOnline:
-      'Être en ligne n’y change rien : le serveur n’accepte pour l’instant aucune vente au-delà.',
+    limitAmountWhy: {
+      offline:
+        'Au-delà, la vente doit être autorisée par le serveur, qui est injoignable : reconnectez-vous ou réduisez la vente.',
+      refused: 'Le serveur n’a pas autorisé cette vente en ligne.',
+      unverified: 'L’autorisation du serveur n’a pas pu être vérifiée : elle n’a pas été utilisée.',
+    },
     parked: {
       title: 'Ventes en attente',
       label: 'Nom (facultatif)',

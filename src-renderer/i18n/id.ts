@@ -19,7 +19,12 @@ export const id: Messages = {
       'Jam komputer ini meleset {{minutes}} menit: penjualan memakai waktu server. Minta manajer menyetel jam.',
   },
   pos: {
-    limitAmountOnline: 'Status online tidak menghapus batas ini: server belum menerima penjualan di atasnya.',
+    limitAmountWhy: {
+      offline:
+        'Di atas batas ini penjualan perlu otorisasi server, dan server tidak dapat dihubungi: sambungkan kembali, atau kurangi penjualan.',
+      refused: 'Server tidak mengotorisasi penjualan ini secara online.',
+      unverified: 'Otorisasi dari server tidak dapat diverifikasi, jadi tidak digunakan.',
+    },
     parked: {
       title: 'Penjualan ditahan',
       label: 'Label (opsional)',

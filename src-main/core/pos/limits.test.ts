@@ -51,13 +51,30 @@ describe('offline limits', () => {
     expect(enforceLimits(policy, state({ totalMinor: 100_000 }), true)).toEqual(['APPROVAL_REQUIRED']);
   });
 
-  it('says an online sale above max_offline_amount is refused because the server takes none, not as offline', () => {
+  it('says why an online or offline sale above max_offline_amount is refused (issue #18, item 7)', () => {
     const [online] = limitBreaches(policy, state({ totalMinor: 100_001, online: true }));
-    expect(online).toMatchObject({ code: 'LIMIT_AMOUNT', overridable: false, details: { online: true } });
-    expect(online!.message).toContain('being online does not lift it');
+    expect(online).toMatchObject({
+      code: 'LIMIT_AMOUNT',
+      overridable: false,
+      details: { online: true, authorisation: 'refused' },
+    });
+    expect(online!.message).toContain('the server did not authorise it online');
     const [offline] = limitBreaches(policy, state({ totalMinor: 100_001 }));
-    expect(offline).toMatchObject({ details: { online: false } });
-    expect(offline!.message).not.toContain('online');
+    expect(offline).toMatchObject({ details: { online: false, authorisation: 'offline' } });
+    expect(offline!.message).toContain('the server is not reachable');
+  });
+
+  it('lifts max_offline_amount only for a sale authorised online; a manager is still asked above the threshold', () => {
+    const authorised = state({ totalMinor: 300_000, online: true, onlineAuthorised: true });
+    expect(limitBreaches(policy, authorised).map((b) => b.code)).toEqual(['APPROVAL_REQUIRED']);
+    expect(codeOf(() => enforceLimits(policy, authorised, false))).toBe('APPROVAL_REQUIRED');
+    expect(enforceLimits(policy, authorised, true)).toEqual(['APPROVAL_REQUIRED']);
+    // Its total is not offline exposure: it does not count against max_unsynced_amount.
+    expect(
+      limitBreaches(policy, { ...authorised, unsyncedTotalMinor: policy.max_unsynced_amount }).map(
+        (b) => b.code,
+      ),
+    ).toEqual(['APPROVAL_REQUIRED']);
   });
 
   it('needs a manager above approval_threshold', () => {

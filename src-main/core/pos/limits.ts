@@ -10,16 +10,19 @@ import type { Policy } from '../../../protocol/http/policies';
  * - NOT_ENROLLED: the terminal is not enrolled as a POS (or was revoked);
  * - POLICY_DISABLED: no policy received for the country, or offline payments disabled there, or
  *   the policy is in another currency than the terminal's;
- * - LIMIT_AMOUNT: total > max_offline_amount;
+ * - LIMIT_AMOUNT: total > max_offline_amount, unless the server authorised this sale online
+ *   (online-authorisation.ts): being reachable alone lifts nothing, the server's signed word does;
  * - LIMIT_OLDEST_UNSYNCED: the oldest sale the server has not accepted is max_bundle_age_hours old
  *   or older — the server refuses such bundles (BUNDLE_TOO_OLD), so taking more only adds to them.
  *
  * Overridable by a manager PIN:
- * - APPROVAL_REQUIRED: total > approval_threshold (and ≤ max_offline_amount) needs a manager;
+ * - APPROVAL_REQUIRED: total > approval_threshold (and ≤ max_offline_amount, or authorised online)
+ *   needs a manager;
  * - LIMIT_DAILY_COUNT: this terminal already took max_offline_per_device_per_day sales today (UTC);
  * - LIMIT_UNSYNCED_TOTAL: unsynced sale totals + this total > max_unsynced_amount;
  *   but these two only for a sale whose total ≤ approval_threshold: a manager may let a small sale
  *   through a count or exposure limit, never a large one.
+ *   A sale authorised online is not offline exposure: its total is not added to the unsynced total.
  *
  * Limits apply to kind `sale`. Refunds and voids give money back within an original sale's amount,
  * so they only need enrollment and an enabled policy.
@@ -35,8 +38,14 @@ export interface LimitState {
   /** created_at (epoch ms) of the oldest sale of any kind the server has not accepted. */
   oldestUnsyncedAt: number | null;
   now: number;
-  /** The server was reachable: said in LIMIT_AMOUNT, which being online does not lift (docs/sync.md). */
+  /** The server was reachable: said in LIMIT_AMOUNT's details (docs/sync.md). */
   online?: boolean;
+  /**
+   * The sale is (to be) authorised by the server online (online-authorisation.ts): max_offline_amount
+   * does not apply to it. Set only when the till is online and about to ask; the sale is recorded
+   * only once the server's signed authorisation verified.
+   */
+  onlineAuthorised?: boolean;
 }
 
 export type LimitCode =
@@ -89,18 +98,47 @@ function money(minor: number, currency: string): string {
   return formatMoney(minor, currency, 'en');
 }
 
+/**
+ * Why a sale above max_offline_amount was not authorised online: the till is `offline`; the server
+ * `refused` it (or could not be asked); its answer was `unverified` (not signed for this request,
+ * device, sale, amount and currency by the pinned key).
+ */
+export type OnlineRefusal = 'offline' | 'refused' | 'unverified';
+
+const REFUSAL_WORDS: Record<OnlineRefusal, string> = {
+  offline: 'the server is not reachable to authorise it online',
+  refused: 'the server did not authorise it online',
+  unverified: "the server's authorisation could not be verified, so it was not used",
+};
+
+/** LIMIT_AMOUNT, naming what happened to the online authorisation (`why`, and the server's words). */
+export function amountBreach(
+  policy: Policy,
+  s: Pick<LimitState, 'totalMinor' | 'currency'>,
+  why: OnlineRefusal,
+  reason?: string,
+): LimitBreach {
+  return {
+    code: 'LIMIT_AMOUNT',
+    overridable: false,
+    message: `This sale (${money(s.totalMinor, s.currency)}) is above the limit of ${money(policy.max_offline_amount, s.currency)} per sale taken offline, and ${REFUSAL_WORDS[why]}${reason ? ` (${reason})` : ''}.`,
+    details: {
+      limitMinor: policy.max_offline_amount,
+      totalMinor: s.totalMinor,
+      online: why !== 'offline',
+      authorisation: why,
+    },
+  };
+}
+
 /** Every limit the sale breaks, hard ones first. */
 export function limitBreaches(policy: Policy, s: LimitState): LimitBreach[] {
   const hard: LimitBreach[] = [];
   const soft: LimitBreach[] = [];
   const small = s.totalMinor <= policy.approval_threshold;
-  if (s.totalMinor > policy.max_offline_amount)
-    hard.push({
-      code: 'LIMIT_AMOUNT',
-      overridable: false,
-      message: `This sale (${money(s.totalMinor, s.currency)}) is above the limit of ${money(policy.max_offline_amount, s.currency)} per sale${s.online ? ': being online does not lift it, since the server takes no sale above it (no payment is authorised online yet)' : ''}.`,
-      details: { limitMinor: policy.max_offline_amount, totalMinor: s.totalMinor, online: s.online === true },
-    });
+  const authorised = s.onlineAuthorised === true;
+  if (s.totalMinor > policy.max_offline_amount && !authorised)
+    hard.push(amountBreach(policy, s, s.online ? 'refused' : 'offline'));
   if (s.oldestUnsyncedAt !== null && s.now - s.oldestUnsyncedAt >= policy.max_bundle_age_hours * HOUR_MS)
     hard.push({
       code: 'LIMIT_OLDEST_UNSYNCED',
@@ -111,7 +149,7 @@ export function limitBreaches(policy: Policy, s: LimitState): LimitBreach[] {
         oldestCreatedAt: new Date(s.oldestUnsyncedAt).toISOString(),
       },
     });
-  if (!small && s.totalMinor <= policy.max_offline_amount)
+  if (!small && (s.totalMinor <= policy.max_offline_amount || authorised))
     soft.push({
       code: 'APPROVAL_REQUIRED',
       overridable: true,
@@ -125,7 +163,7 @@ export function limitBreaches(policy: Policy, s: LimitState): LimitBreach[] {
       message: `This terminal has reached its ${policy.max_offline_per_device_per_day} sales for today${small ? ': a manager can approve more' : ''}.`,
       details: { limit: policy.max_offline_per_device_per_day, salesToday: s.salesToday },
     });
-  if (s.unsyncedTotalMinor + s.totalMinor > policy.max_unsynced_amount)
+  if (s.unsyncedTotalMinor + (authorised ? 0 : s.totalMinor) > policy.max_unsynced_amount)
     soft.push({
       code: 'LIMIT_UNSYNCED_TOTAL',
       overridable: small,
@@ -147,7 +185,7 @@ export function enforceLimits(policy: Policy, s: LimitState, hasOverride: boolea
   return breaches.map((b) => b.code);
 }
 
-function breachError(b: LimitBreach): ApiError {
+export function breachError(b: LimitBreach): ApiError {
   return new ApiError(b.code, b.message, { ...b.details, overridable: b.overridable });
 }
 

@@ -11,6 +11,7 @@ import { parsePolicy, PosService } from './pos-service';
 import { addCartCollections } from '../store/schemas/carts';
 import { CartStore, cartHandlers } from './cart-store';
 import { clockView, openTillClock } from './till-clock';
+import { onlineAuthoriser } from './online-authorisation';
 
 /**
  * The point of sale (issue 4): catalog, sales, refunds and voids, shifts, manager PINs, receipts.
@@ -19,7 +20,18 @@ import { clockView, openTillClock } from './till-clock';
 export const posModule: CoreModule<'pos'> = {
   feature: 'pos',
   unavailable: 'The sales database',
-  async start({ config, db, storeError, settings, enrollmentStore, reachability, identity, offered, need }) {
+  async start({
+    config,
+    db,
+    storeError,
+    settings,
+    enrollmentStore,
+    reachability,
+    identity,
+    serverKey,
+    offered,
+    need,
+  }) {
     if (!db) throw new Error(storeError ?? 'unknown');
     const collections = { ...db.rx.collections, ...(await addPosCollections(db.rx)) };
     const { enforced } = need('deploy');
@@ -47,6 +59,12 @@ export const posModule: CoreModule<'pos'> = {
       onRecorded: () => offered.sync?.kick(),
       now: () => till.clock.now(),
       beforeSaleWrite: (saleId) => cart.becoming(saleId),
+      authoriseOnline: onlineAuthoriser({
+        identity,
+        serverKey: () => serverKey(),
+        serverUrl: () => settings.current.serverUrl,
+        now: () => till.clock.now(),
+      }),
     });
     const drawer = new Drawer(collections, session, accounts, () =>
       parsePolicy(enforced(enrollmentStore.current)),

@@ -22,6 +22,7 @@ import type { EnrollmentRecord } from '../device/enrollment-store';
 import type { AuditDoc, CatalogItemDoc, SaleDoc, SettingDoc, ShiftDoc } from '../store/schemas/index';
 import { checkCashTender, checkDrawerAmount } from './cash-check';
 import { enforceLimits, enrollmentRefusal, policyRefusal, utcDayStart, type LimitCode } from './limits';
+import { wantsOnlineAuthorisation, type OnlineAuthoriser } from './online-authorisation';
 import type { CashierAccounts } from './cashier-accounts';
 import { cashierNames, drawerMoves, shiftSales } from './cashiering';
 import { claimQrTenders, markQrTenders } from './qr-verifications';
@@ -67,6 +68,8 @@ export interface PosDeps {
   /** Just before a captured sale is written, with its id (the durable cart marks itself paid). */
   beforeSaleWrite?: (saleId: string) => Promise<void>;
   now?: () => number;
+  /** Asks the server to authorise a sale above the offline maximum (online-authorisation.ts). */
+  authoriseOnline?: OnlineAuthoriser;
 }
 
 export interface OverrideInput {
@@ -165,12 +168,14 @@ export class PosService {
     cashierId: string | undefined;
     /** Runs once the sale has passed checkSale, just before it is written, with its id. */
     beforeWrite?: (saleId: string) => Promise<void>;
+    /** The id the server authorised online, with its authorisation (else a fresh id, none). */
+    online?: { saleId: string; authorisation: NonNullable<Sale['online_authorisation']> };
   }): Promise<SaleDoc> {
     const deviceId = await this.deps.deviceId();
     const head = await this.chainHead(deviceId);
     const createdAt = this.now();
     const candidate: Sale = {
-      sale_id: randomUUID(),
+      sale_id: input.online?.saleId ?? randomUUID(),
       device_id: deviceId,
       seq: head.seq + 1,
       prev_hash: head.hash,
@@ -184,6 +189,7 @@ export class PosService {
       total_minor: sumTotals(input.lines),
       ...(input.override ? { override: input.override } : {}),
       ...(input.cashierId ? { cashier_id: input.cashierId } : {}),
+      ...(input.online ? { online_authorisation: input.online.authorisation } : {}),
     };
     const check = checkSale(candidate);
     if (!check.ok)
@@ -297,9 +303,19 @@ export class PosService {
       const { tenders } = settleTenders(total, settle);
       const deviceId = await this.deps.deviceId();
       const state = await this.limitState(deviceId, currency, total);
-      const lifted = enforceLimits(policy, state, input.override !== undefined);
+      // Above the offline maximum and online: the server is asked once no hard limit stands in the
+      // way, before the manager, so a sale it will not authorise never waits for a manager's PIN.
+      const online = wantsOnlineAuthorisation(policy, state, this.deps.authoriseOnline);
+      const assumed = { ...state, onlineAuthorised: online };
+      enforceLimits(policy, assumed, true);
+      const saleId = randomUUID();
+      const authorisation = online
+        ? await this.deps.authoriseOnline!({ policy, saleId, totalMinor: total, currency })
+        : undefined;
+      const lifted = enforceLimits(policy, assumed, input.override !== undefined);
       const override = await this.authorize(input.override, lifted);
       const doc = await this.record({
+        ...(authorisation ? { online: { saleId, authorisation } } : {}),
         kind: 'sale',
         currency,
         lines,

@@ -35,6 +35,8 @@ interface LimitDetails {
   maxAgeHours?: number;
   overridable?: boolean;
   online?: boolean;
+  /** LIMIT_AMOUNT: why the sale was not authorised online (src-main/core/pos/limits.ts). */
+  authorisation?: 'offline' | 'refused' | 'unverified';
 }
 
 export function limitDetails(error: unknown): LimitDetails {
@@ -50,10 +52,14 @@ export function isOverridable(error: unknown): boolean {
 export function posErrorText(t: TFunction, error: unknown, money: Money, currency: string): string {
   const d = limitDetails(error);
   const apiError = toApiError(error);
-  // Online, the per-sale maximum is not an offline rule the connection lifts: said as such.
+  // Above the per-sale maximum, what happened to the online authorisation the till asked for.
+  const why = d.authorisation;
   const base =
-    'code' in apiError && apiError.code === 'LIMIT_AMOUNT' && d.online
-      ? `${errorText(t, apiError)} ${t('pos.limitAmountOnline')}`
+    'code' in apiError &&
+    apiError.code === 'LIMIT_AMOUNT' &&
+    why &&
+    ['offline', 'refused', 'unverified'].includes(why)
+      ? `${errorText(t, apiError)} ${t(`pos.limitAmountWhy.${why}`)}`
       : errorText(t, apiError);
   const facts: string[] = [];
   if (typeof d.totalMinor === 'number')
