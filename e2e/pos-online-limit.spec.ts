@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { BARCODE, enrollAndOpenShift, scan, serverSql, usePosWorld } from './pos-fixtures';
+import { BARCODE, enrollAndOpenShift, saveCashier, scan, serverSql, usePosWorld } from './pos-fixtures';
 
 /**
  * Issue #18, item 7, through the UI alone: the policy's 20 000 maximum is per sale taken offline.
@@ -15,16 +15,7 @@ test('online the till sells above the offline maximum; offline the same cart is 
 }) => {
   await enrollAndOpenShift(page, world);
   await page.getByRole('link', { name: 'Settings' }).click();
-  const pins = page.getByRole('region', { name: 'Cashiers' });
-  await pins.getByLabel('Cashier ID').fill('awa');
-  await pins.getByLabel('Name').fill('Awa');
-  await pins.getByLabel('Role').selectOption({ label: 'Manager' });
-  await pins.getByLabel('New PIN', { exact: true }).fill('4821');
-  await pins.getByLabel('Repeat the new PIN').fill('4821');
-  await pins.getByRole('button', { name: 'Save cashier' }).click();
-  await expect(page.getByTestId('cashier-message')).toHaveText(
-    'Awa saved. Cashiers on this till: Awa (Manager).',
-  );
+  await saveCashier(page, { id: 'awa', name: 'Awa', role: 'Manager', pin: '4821' });
   await page.getByRole('link', { name: 'Sale' }).click();
   await page.getByTestId('cashier-sign-in').getByLabel('Cashier ID').fill('awa');
   await page.getByTestId('cashier-sign-in').getByLabel('PIN').fill('4821');

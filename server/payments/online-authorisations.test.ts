@@ -8,7 +8,7 @@ import {
 } from '../../protocol/online/authorisation';
 import { signed, startTestServer, type TestServer } from '../testing/harness';
 import { runOnce } from '../worker/reconcile';
-import { enrollTerminal, push, SN_POLICY, type Terminal } from './test-support';
+import { enrollTerminal, ledgerEntriesOf, push, SN_POLICY, type Terminal } from './test-support';
 
 /**
  * Issue #18, item 7, on the server: a sale above max_offline_amount is taken only when the server
@@ -57,14 +57,7 @@ async function authorise(t: Terminal, amount = PRICE, saleId: string = randomUUI
 }
 
 const codes = (body: { reasons: { code: string }[] }) => body.reasons.map((r) => r.code);
-const posted = async (saleId: string) =>
-  Number(
-    (
-      await s.pool.query<{ n: string }>('SELECT count(*) AS n FROM ledger_entries WHERE sale_id = $1', [
-        saleId,
-      ])
-    ).rows[0]!.n,
-  );
+const posted = (saleId: string) => ledgerEntriesOf(s, saleId);
 
 async function pushOne(t: Terminal, sale: Sale) {
   const res = await push(s, await t.bundle([sale]));

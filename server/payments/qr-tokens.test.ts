@@ -6,6 +6,7 @@ import { startTestServer, type TestServer } from '../testing/harness';
 import { runOnce } from '../worker/reconcile';
 import {
   enrollTerminal,
+  ledgerEntriesOf,
   push,
   qrTenderOf,
   registerTestWallet,
@@ -49,14 +50,7 @@ const signedBy = (key: { privateKey: Parameters<typeof issuePaymentToken>[1] }, 
     key.privateKey,
   );
 const codes = (body: { reasons: { code: string }[] }) => body.reasons.map((r) => r.code);
-const posted = async (saleId: string) =>
-  Number(
-    (
-      await s.pool.query<{ n: string }>('SELECT count(*) AS n FROM ledger_entries WHERE sale_id = $1', [
-        saleId,
-      ])
-    ).rows[0]!.n,
-  );
+const posted = (saleId: string) => ledgerEntriesOf(s, saleId);
 
 /** Pushes one QR sale whose tender `edit` rewrote; answers the push and whether the sale was posted. */
 async function pushQrSale(t: Terminal, edit: (qr: NonNullable<Sale['tenders'][0]['qr']>) => object) {

@@ -292,3 +292,12 @@ export function resign(t: Terminal, envelope: BundleEnvelope): BundleEnvelope {
   const { signature: _s, ...unsigned } = envelope;
   return { ...unsigned, signature: signCanonical(t.device.privateKey, unsigned) };
 }
+
+/** How many ledger entries the worker posted for a sale (0: not posted). */
+export async function ledgerEntriesOf(s: Pick<TestServer, 'pool'>, saleId: string): Promise<number> {
+  const { rows } = await s.pool.query<{ n: string }>(
+    'SELECT count(*) AS n FROM ledger_entries WHERE sale_id = $1',
+    [saleId],
+  );
+  return Number(rows[0]!.n);
+}
