@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
 import type { CatalogEntry, SyncStatus } from '../../protocol/api';
 import { generateEd25519 } from '../../protocol/crypto';
@@ -11,7 +11,7 @@ import { callCommand } from '../../src-main/core/api/dispatch';
 import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
 import { codeOf, tillCore } from '../support/till';
-import { startTamperingProxy, type Tamper, type TamperingProxy } from './tampering-proxy';
+import { proxiedTillHooks, startTamperingProxy, type Tamper, type TamperingProxy } from './tampering-proxy';
 
 /**
  * Issue #16 on the till, what the signed policy statement did not cover yet: the rest of the pull
@@ -96,15 +96,7 @@ beforeAll(async () => {
   expect(await syncNow()).toMatchObject({ lastErrorCode: null, counts: { accepted: 1, rejected: 0 } });
   expect(await catalog('Rice')).toMatchObject([{ sku: RICE.sku, priceMinor: 4_500 }]);
 }, 120_000);
-afterEach(() => {
-  proxy.tamper = null;
-});
-afterAll(async () => {
-  await till?.close();
-  await proxy?.close();
-  await server?.close();
-  await session?.stop();
-});
+proxiedTillHooks(() => ({ till, proxy, server, session }));
 
 describe('a proxy rewriting the pull answer beside its genuine statement', () => {
   it('a price cut to 5 XOF: POLICY_STATEMENT_INVALID, the till keeps the price it had', async () => {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { filter, firstValueFrom, type Observable } from 'rxjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
 import type { DeviceStatus, SyncStatus } from '../../protocol/api';
 import { generateEd25519 } from '../../protocol/crypto/ed25519';
@@ -10,7 +10,7 @@ import { callCommand } from '../../src-main/core/api/dispatch';
 import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
 import { codeOf, tillCore } from '../support/till';
-import { startTamperingProxy, type Tamper, type TamperingProxy } from './tampering-proxy';
+import { proxiedTillHooks, startTamperingProxy, type Tamper, type TamperingProxy } from './tampering-proxy';
 
 /**
  * Issue #18, item 7, at the till: online, a sale above the offline maximum (100 000 XOF) is not
@@ -89,15 +89,7 @@ beforeAll(async () => {
   await call('pos.shift.open', { floatMinor: 10_000 });
   await next<DeviceStatus>('device.status', (s) => s.server.reachability === 'online');
 }, 120_000);
-afterEach(() => {
-  proxy.tamper = null;
-});
-afterAll(async () => {
-  await till?.close();
-  await proxy?.close();
-  await server?.close();
-  await session?.stop();
-});
+proxiedTillHooks(() => ({ till, proxy, server, session }));
 
 describe('an online sale above the offline maximum', () => {
   it('is authorised by the server, recorded with it, pushed at once and accepted', async () => {

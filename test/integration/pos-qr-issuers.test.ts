@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
 import type { SyncStatus } from '../../protocol/api';
 import { generateEd25519, publicKeyRaw } from '../../protocol/crypto/ed25519';
@@ -10,7 +10,7 @@ import { callCommand } from '../../src-main/core/api/dispatch';
 import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
 import { codeOf, tillCore } from '../support/till';
-import { startTamperingProxy, type Tamper, type TamperingProxy } from './tampering-proxy';
+import { proxiedTillHooks, startTamperingProxy, type Tamper, type TamperingProxy } from './tampering-proxy';
 
 /**
  * Issue #16, M1 of the sixth review: the keys a till checks customer payment QR codes with came
@@ -86,15 +86,7 @@ beforeAll(async () => {
   // Untampered: the sync round keeps the signed list.
   expect((await syncNow()).lastErrorCode).toBeNull();
 }, 120_000);
-afterEach(() => {
-  proxy.tamper = null;
-});
-afterAll(async () => {
-  await till?.close();
-  await proxy?.close();
-  await server?.close();
-  await session?.stop();
-});
+proxiedTillHooks(() => ({ till, proxy, server, session }));
 
 describe('a proxy rewriting the QR issuer keys', () => {
   it('the cashier’s key put in beside the genuine statement: refused, the old keys kept', async () => {

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { afterAll, afterEach } from 'vitest';
 
 /** What the proxy does with one exchange: pass it on, rewrite the JSON answer, or answer itself. */
 export type Tamper = (exchange: {
@@ -73,4 +74,29 @@ export async function startTamperingProxy(target: string): Promise<TamperingProx
       server.close(() => resolve());
     });
   return proxy;
+}
+
+/**
+ * The hooks of a test file whose till talks to the server through this proxy: untampered again after
+ * each test, everything closed after the last (what `parts` holds then; a part never started is skipped).
+ */
+export function proxiedTillHooks(
+  parts: () => {
+    till?: { close(): Promise<void> };
+    proxy?: TamperingProxy;
+    server?: { close(): Promise<void> };
+    session?: { stop(): Promise<void> };
+  },
+): void {
+  afterEach(() => {
+    const { proxy } = parts();
+    if (proxy) proxy.tamper = null;
+  });
+  afterAll(async () => {
+    const { till, proxy, server, session } = parts();
+    await till?.close();
+    await proxy?.close();
+    await server?.close();
+    await session?.stop();
+  });
 }
