@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { HardwareEvent, SaleSummary } from '../../protocol/api';
+import { generateHpkeKeyPair } from '../../protocol/hpke/keys';
+import type { HidBackend, HidConnection, UsbBackend } from '../../native/hardware/discovery/backends';
+import { classifyHid, deviceId, type DiscoveredDevice } from '../../native/hardware/discovery/classify';
+import {
+  SIM_KSN_HEX,
+  SIM_SESSION_ID_HEX,
+  chunkReports,
+  idTechPacket,
+  magneSafeReport,
+} from '../../native/hardware/sim/card-readers';
+import { createCore, type Core } from '../../src-main/core';
+import { realKeychain, type RealKeychain } from '../../src-main/core/store/test-support';
+import { startHost, type Host } from '../../src-main/host/host';
+import {
+  captureOutput,
+  connectHost,
+  decryptedRows,
+  filesHolding,
+  filesUnder,
+  type Frames,
+} from '../support/leak-capture';
+import { SN_POLICY } from '../support/sn-policy';
+
+/**
+ * Attack (issue #18, item 10): card readers in encrypted mode, as shops get them, on the card
+ * reader's port. A MagTek eDynamo sends its 887-byte MagneSafe report (ciphertext, KSN, encrypted
+ * session ID, and the masked tracks in the clear); an ID TECH SecureMag sends its Enhanced packet
+ * over 64-byte reports (masked tracks, ciphertext, hashes, KSN). Through the real core (OS keychain,
+ * encrypted store) and the browser host's WebSocket, a card sale is made from each swipe; then the
+ * decrypted database, every file of the data directory, the console output and every frame are
+ * searched for the card numbers, their masked forms, the first twelve digits, the KSN, the session
+ * ID and the cardholder's name. Only brand and last four cross.
+ */
+const VISA = {
+  track1: '%B4111111111111111^DOE/JOHN^2812101000000000?',
+  track2: ';4111111111111111=28121010000000000?',
+};
+const MC = {
+  track1: '%B5555555555554444^NDIAYE/AWA.MME^2703201000?',
+  track2: ';5555555555554444=27032010000?',
+};
+const SECRETS = [
+  '4111111111111111',
+  '411111111111',
+  '4111000000001111',
+  '4111********1111',
+  '5555555555554444',
+  '555555555555',
+  '5555********4444',
+  SIM_KSN_HEX,
+  SIM_KSN_HEX.toUpperCase(),
+  SIM_SESSION_ID_HEX,
+  SIM_SESSION_ID_HEX.toUpperCase(),
+  'DOE/JOHN',
+  'NDIAYE',
+];
+
+function hidDevice(
+  vendorId: number,
+  productId: number,
+  path: string,
+  serialNumber: string,
+): DiscoveredDevice {
+  const base = { vendorId, productId, path, serialNumber };
+  const info = { ...base, usagePage: 0xff00, usage: 0x01 };
+  return { ...info, bus: 'hid' as const, id: deviceId(base), ...classifyHid(info) };
+}
+const EDYNAMO = hidDevice(0x0801, 0x0002, '/dev/hidraw5', 'B58E2F1');
+const SECUREMAG = hidDevice(0x0acd, 0x2010, '/dev/hidraw6', 'SM-0042');
+
+/** No HID device exists on our machines: this bus lists the two readers and hands us their listeners. */
+class TwoReaders implements HidBackend {
+  readonly listeners = new Map<string, (report: Buffer) => void>();
+  async list() {
+    return [EDYNAMO, SECUREMAG];
+  }
+  async open(path: string): Promise<HidConnection> {
+    return {
+      onReport: (listener) => void this.listeners.set(path, listener),
+      onError: () => undefined,
+      close: async () => void this.listeners.delete(path),
+    };
+  }
+  send(device: DiscoveredDevice, reports: Uint8Array[]): void {
+    const listener = this.listeners.get(device.path ?? '');
+    if (!listener) throw new Error(`${device.id} is not open`);
+    for (const r of reports) listener(Buffer.from(r));
+  }
+}
+class NoUsb implements UsbBackend {
+  async list() {
+    return [];
+  }
+  async openPrinter(): Promise<never> {
+    throw new Error('no printer');
+  }
+  watch() {
+    return () => undefined;
+  }
+}
+
+let keychain: RealKeychain;
+let core: Core | undefined;
+let host: Host | undefined;
+let dataDir: string;
+const hid = new TwoReaders();
+const frames: Frames = { received: [], sent: [] };
+let output: ReturnType<typeof captureOutput> | undefined;
+
+beforeAll(async () => {
+  keychain = await realKeychain();
+  dataDir = await mkdtemp(join(tmpdir(), 'outpost-encreader-'));
+  const now = new Date().toISOString();
+  // Enrolled as a till against a server that is not there: the sales are recorded offline.
+  await writeFile(
+    join(dataDir, 'enrollment.json'),
+    JSON.stringify({
+      enrollment: {
+        state: 'enrolled',
+        mode: 'pos',
+        serverUrl: 'http://127.0.0.1:9',
+        tenant: { type: 'merchant', id: 'shop-42' },
+        country: 'SN',
+        currency: 'XOF',
+        userEmail: null,
+        enrolledAt: now,
+        lastCheckInAt: now,
+      },
+      server: { signingPublicKeyPem: 'unused', hpkePublicKey: generateHpkeKeyPair().publicKey },
+      policy: SN_POLICY,
+      serverClockOffsetMs: 0,
+    }),
+  );
+  const rendererDir = join(dataDir, '..', `renderer-${randomUUID()}`);
+  await mkdir(rendererDir);
+  await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>Outpost</title>');
+  output = captureOutput();
+  core = await createCore({
+    dataDir,
+    appVersion: '0.0.0-test',
+    platform: 'linux',
+    defaultServerUrl: 'http://127.0.0.1:9',
+    keyStore: keychain.keyStore,
+    hardware: { hid, usb: new NoUsb(), pollMs: 60_000 },
+  });
+  host = await startHost({ handlers: core.handlers, rendererDir });
+});
+
+afterAll(async () => {
+  await host?.close();
+  await core?.close();
+  output?.restore();
+  await keychain?.cleanup();
+});
+
+describe('card readers in encrypted mode', () => {
+  it('sell by brand and last four; no card number, masked track, KSN or name is stored, logged or sent', async () => {
+    const c = await connectHost(host!, frames);
+    const events = c.subscribe('hardware.events');
+    await c.call('hardware.list');
+    let seen = 0;
+    const nextEvent = async () => (await events.take(++seen)) as HardwareEvent;
+    await c.call('pos.shift.open', { floatMinor: 0 });
+
+    const sell = async (card: HardwareEvent, approvalCode: string) => {
+      if (card.type !== 'card') throw new Error(`expected a card, got ${card.type}`);
+      return c.call<SaleSummary>('pos.sale.capture', {
+        lines: [{ sku: 'rice-1kg', name: 'Riz 1kg', qty: 1, unitPriceMinor: 1000, taxRateBp: 1800 }],
+        tenders: [{ type: 'card', amountMinor: 1180, approvalCode, brand: card.brand, last4: card.last4 }],
+      });
+    };
+
+    // The eDynamo, chosen as the card reader: one 887-byte report, then a track-read error.
+    await c.call('hardware.choose', { role: 'cardReader', choice: { deviceId: EDYNAMO.id } });
+    hid.send(EDYNAMO, [magneSafeReport(VISA, { encrypted: true, serial: 'B58E2F1' })]);
+    const visa = await nextEvent();
+    expect(visa).toEqual({ type: 'card', at: expect.any(String), brand: 'visa', last4: '1111' });
+    hid.send(EDYNAMO, [magneSafeReport({ track1: 'error', track2: 'error' }, { encrypted: true })]);
+    expect(await nextEvent()).toMatchObject({ type: 'bad-swipe', reason: 'UNREADABLE_TRACK' });
+    const visaSale = await sell(visa, '004217');
+    expect(visaSale.tenders[0]).toMatchObject({ type: 'card', brand: 'visa', last4: '1111' });
+
+    // The SecureMag, chosen instead: its packet split over 64-byte reports, masked with '*'.
+    await c.call('hardware.choose', { role: 'cardReader', choice: { deviceId: SECUREMAG.id } });
+    hid.send(SECUREMAG, chunkReports(idTechPacket(MC, { encrypted: true })));
+    const mc = await nextEvent();
+    expect(mc).toEqual({ type: 'card', at: expect.any(String), brand: 'mastercard', last4: '4444' });
+    const mcSale = await sell(mc, '118833');
+    c.ws.close();
+
+    await host!.close();
+    host = undefined;
+    await core!.close();
+    core = undefined;
+    output!.restore();
+
+    // The searches are real: the sales are in the database, the swipes in the log, the events on the wire.
+    const rows = await decryptedRows(dataDir, keychain.keyStore);
+    expect(rows).toContain(visaSale.saleId);
+    expect(rows).toContain(mcSale.saleId);
+    expect((await filesUnder(dataDir)).some((f) => f.endsWith('outpost.sqlite'))).toBe(true);
+    const log = output!.lines.join('\n');
+    expect(log).toContain('[hardware] swipe ok: visa …1111');
+    expect(log).toContain('[hardware] swipe ok: mastercard …4444');
+    const wire = [...frames.received, ...frames.sent].join('\n');
+    expect(wire).toContain('"last4":"4444"');
+    for (const secret of SECRETS) {
+      expect(rows, secret).not.toContain(secret);
+      expect(log, secret).not.toContain(secret);
+      expect(wire, secret).not.toContain(secret);
+      expect(await filesHolding(dataDir, secret), secret).toEqual([]);
+    }
+  }, 120_000);
+});
