@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   chunkReports,
   idTechPacket,
+  magneSafeKeyboardReports,
   magneSafeReport,
   maskTrack,
   SIM_KSN_HEX,
@@ -16,7 +17,7 @@ import {
   VISA_TRACK2,
   magneSafeV5Example,
 } from './fixtures';
-import { IdTechCardReader, MagTekCardReader, type CardReader } from './readers';
+import { IdTechCardReader, KeyboardCardReader, MagTekCardReader, type CardReader } from './readers';
 import { SwipeProcessor } from './swipe';
 import { testProcessor } from './test-support';
 import { CardTokenizer } from './tokenizer';
@@ -164,6 +165,37 @@ describe('MagTek MagneSafe / eDynamo with encryption on', () => {
       'BAD_FORMAT',
       'NO_START_SENTINEL',
       'TRACK_MISMATCH',
+    ]);
+  });
+});
+
+describe('MagTek MagneSafe in keyboard mode with encryption on', () => {
+  it('reads the masked tracks typed before the first field separator, US and AZERTY', async () => {
+    for (const layout of ['us', 'fr-azerty'] as const) {
+      const reports = magneSafeKeyboardReports(
+        { track1: VISA_TRACK1, track2: VISA_TRACK2 },
+        { layout, mask: '*' },
+      );
+      const lines: string[] = [];
+      const reader = new KeyboardCardReader(testProcessor((l) => lines.push(l)).processor, { layout });
+      expect(await swipe(reader, reports), layout).toEqual([
+        { ok: true, brand: 'visa', last4: '1111', expiry: '2028-12' },
+      ]);
+      expect(lines).toEqual(['swipe ok: visa …1111']);
+    }
+  });
+
+  it('names an unreadable track and exhausted keys; a clear swipe still reads in full', async () => {
+    const reader = new KeyboardCardReader(testProcessor().processor, { layout: 'us' });
+    const results = await swipe(reader, [
+      ...magneSafeKeyboardReports({ track1: 'error', track2: 'error' }, { layout: 'us' }),
+      ...magneSafeKeyboardReports({ track2: VISA_TRACK2 }, { layout: 'us', keysExhausted: true }),
+      ...magneSafeKeyboardReports({ track1: 'error', track2: MC_TRACK2 }, { layout: 'us' }),
+    ]);
+    expect(results.map((r) => (r.ok ? `${r.brand} ${r.last4}` : r.reason))).toEqual([
+      'UNREADABLE_TRACK',
+      'READER_KEYS_EXHAUSTED',
+      'mastercard 4444',
     ]);
   });
 });

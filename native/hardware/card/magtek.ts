@@ -70,6 +70,14 @@ const ENCRYPTION_ENABLED = 0x04;
 const MAGNESAFE_MASKED_LENGTHS = 505;
 const MAGNESAFE_MASKED_AT = 508;
 
+/** What a MagneSafe reader whose DUKPT keys are used up gives, in any of its modes. */
+export function keysExhausted(): SwipeFailure {
+  return failure(
+    'READER_KEYS_EXHAUSTED',
+    'the reader has used up its encryption keys and reads no more cards; it must be re-keyed',
+  );
+}
+
 function magneSafeTrack(report: Uint8Array, n: 0 | 1, masked: boolean): TrackRead | SwipeFailure {
   const status = report[n] ?? 0;
   const length = report[(masked ? MAGNESAFE_MASKED_LENGTHS : 3) + n] ?? 0;
@@ -84,10 +92,7 @@ function magneSafeTrack(report: Uint8Array, n: 0 | 1, masked: boolean): TrackRea
 function parseMagneSafe(report: Uint8Array): SwipeTracks | SwipeFailure {
   const encryption = report[MAGNESAFE_ENCRYPTION_STATUS_LOW] ?? 0;
   if (encryption & KEYS_EXHAUSTED) {
-    return failure(
-      'READER_KEYS_EXHAUSTED',
-      'the reader has used up its encryption keys and reads no more cards; it must be re-keyed',
-    );
+    return keysExhausted();
   }
   const masked = (encryption & (KEY_INJECTED | ENCRYPTION_ENABLED)) === (KEY_INJECTED | ENCRYPTION_ENABLED);
   const track1 = magneSafeTrack(report, 0, masked);

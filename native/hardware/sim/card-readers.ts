@@ -127,6 +127,42 @@ export function magneSafeReport(
 }
 
 /**
+ * A MagneSafe reader in keyboard mode with encryption on (format in card/keyboard-encrypted.ts):
+ * types the masked tracks (an unreadable track as `%E?` / `;E?`), then '|'-separated upper-case hex
+ * fields — encryption status 0006 (0007 with `keysExhausted`, and no tracks), stand-in ciphertext
+ * per track, MagnePrint status and data, serial number, session ID, KSN, CRCs, format code — and
+ * Enter.
+ */
+export function magneSafeKeyboardReports(
+  swipe: SimSwipe,
+  options: TypingOptions & MaskOptions & { keysExhausted?: boolean; serial?: string },
+): Uint8Array[] {
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
+  const tracks = options.keysExhausted ? [] : [swipe.track1, swipe.track2];
+  const masked = tracks
+    .map((t, n) => (t === 'error' ? (n ? ';E?' : '%E?') : t === undefined ? '' : maskTrack(t, options)))
+    .join('');
+  const cipher = tracks.map((t) =>
+    t === undefined || t === 'error' ? '' : hex(standInCiphertext(Buffer.from(t, 'latin1'))),
+  );
+  const fields = [
+    options.keysExhausted ? '0007' : '0006',
+    cipher[0] ?? '',
+    cipher[1] ?? '',
+    '',
+    'A1050000',
+    hex(new Uint8Array(56).fill(0x3c)),
+    options.serial ?? 'B123456',
+    SIM_SESSION_ID_HEX.toUpperCase(),
+    SIM_KSN_HEX.toUpperCase(),
+    '1C2D',
+    '8E7F6A5B',
+    '0000',
+  ];
+  return typeText(`${masked}|${fields.join('|')}\n`, options);
+}
+
+/**
  * ID TECH Enhanced-format packet (layout in card/idtech.ts). Unencrypted by default. With
  * `encrypted`, as a SecureMag at security level 3 sends a bank card: the clear/masked fields hold
  * masked tracks (ID TECH's default mask '*', 4 leading digits), then stand-in encrypted tracks
