@@ -1,12 +1,6 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HardwareEvent, SaleSummary } from '../../protocol/api';
-import { generateHpkeKeyPair } from '../../protocol/hpke/keys';
-import type { HidBackend, HidConnection, UsbBackend } from '../../native/hardware/discovery/backends';
-import { classifyHid, deviceId, type DiscoveredDevice } from '../../native/hardware/discovery/classify';
+import { FakeHid, hidDevice, NoUsb } from '../../native/hardware/discovery/test-support';
 import {
   SIM_KSN_HEX,
   SIM_SESSION_ID_HEX,
@@ -25,7 +19,7 @@ import {
   filesUnder,
   type Frames,
 } from '../support/leak-capture';
-import { SN_POLICY } from '../support/sn-policy';
+import { offlineTillDirs } from '../support/offline-till';
 
 /**
  * Attack (issue #18, item 10): card readers in encrypted mode, as shops get them, on the card
@@ -61,85 +55,35 @@ const SECRETS = [
   'NDIAYE',
 ];
 
-function hidDevice(
-  vendorId: number,
-  productId: number,
-  path: string,
-  serialNumber: string,
-): DiscoveredDevice {
-  const base = { vendorId, productId, path, serialNumber };
-  const info = { ...base, usagePage: 0xff00, usage: 0x01 };
-  return { ...info, bus: 'hid' as const, id: deviceId(base), ...classifyHid(info) };
-}
-const EDYNAMO = hidDevice(0x0801, 0x0002, '/dev/hidraw5', 'B58E2F1');
-const SECUREMAG = hidDevice(0x0acd, 0x2010, '/dev/hidraw6', 'SM-0042');
-
-/** No HID device exists on our machines: this bus lists the two readers and hands us their listeners. */
-class TwoReaders implements HidBackend {
-  readonly listeners = new Map<string, (report: Buffer) => void>();
-  async list() {
-    return [EDYNAMO, SECUREMAG];
-  }
-  async open(path: string): Promise<HidConnection> {
-    return {
-      onReport: (listener) => void this.listeners.set(path, listener),
-      onError: () => undefined,
-      close: async () => void this.listeners.delete(path),
-    };
-  }
-  send(device: DiscoveredDevice, reports: Uint8Array[]): void {
-    const listener = this.listeners.get(device.path ?? '');
-    if (!listener) throw new Error(`${device.id} is not open`);
-    for (const r of reports) listener(Buffer.from(r));
-  }
-}
-class NoUsb implements UsbBackend {
-  async list() {
-    return [];
-  }
-  async openPrinter(): Promise<never> {
-    throw new Error('no printer');
-  }
-  watch() {
-    return () => undefined;
-  }
-}
+const EDYNAMO = hidDevice({
+  vendorId: 0x0801,
+  productId: 0x0002,
+  path: '/dev/hidraw5',
+  serialNumber: 'B58E2F1',
+  usagePage: 0xff00,
+  usage: 0x01,
+});
+const SECUREMAG = hidDevice({
+  vendorId: 0x0acd,
+  productId: 0x2010,
+  path: '/dev/hidraw6',
+  serialNumber: 'SM-0042',
+  usagePage: 0xff00,
+  usage: 0x01,
+});
 
 let keychain: RealKeychain;
 let core: Core | undefined;
 let host: Host | undefined;
 let dataDir: string;
-const hid = new TwoReaders();
+const hid = new FakeHid([EDYNAMO, SECUREMAG]);
 const frames: Frames = { received: [], sent: [] };
 let output: ReturnType<typeof captureOutput> | undefined;
 
 beforeAll(async () => {
   keychain = await realKeychain();
-  dataDir = await mkdtemp(join(tmpdir(), 'outpost-encreader-'));
-  const now = new Date().toISOString();
-  // Enrolled as a till against a server that is not there: the sales are recorded offline.
-  await writeFile(
-    join(dataDir, 'enrollment.json'),
-    JSON.stringify({
-      enrollment: {
-        state: 'enrolled',
-        mode: 'pos',
-        serverUrl: 'http://127.0.0.1:9',
-        tenant: { type: 'merchant', id: 'shop-42' },
-        country: 'SN',
-        currency: 'XOF',
-        userEmail: null,
-        enrolledAt: now,
-        lastCheckInAt: now,
-      },
-      server: { signingPublicKeyPem: 'unused', hpkePublicKey: generateHpkeKeyPair().publicKey },
-      policy: SN_POLICY,
-      serverClockOffsetMs: 0,
-    }),
-  );
-  const rendererDir = join(dataDir, '..', `renderer-${randomUUID()}`);
-  await mkdir(rendererDir);
-  await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>Outpost</title>');
+  const dirs = await offlineTillDirs('outpost-encreader-');
+  dataDir = dirs.dataDir;
   output = captureOutput();
   core = await createCore({
     dataDir,
@@ -149,7 +93,7 @@ beforeAll(async () => {
     keyStore: keychain.keyStore,
     hardware: { hid, usb: new NoUsb(), pollMs: 60_000 },
   });
-  host = await startHost({ handlers: core.handlers, rendererDir });
+  host = await startHost({ handlers: core.handlers, rendererDir: dirs.rendererDir });
 });
 
 afterAll(async () => {

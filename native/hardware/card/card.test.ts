@@ -23,9 +23,9 @@ import {
   magTekFixture,
 } from './fixtures';
 import { luhnValid } from './luhn';
-import { IdTechCardReader, KeyboardCardReader, MagTekCardReader, type CardReader } from './readers';
+import { IdTechCardReader, KeyboardCardReader, MagTekCardReader } from './readers';
 import { splitTracks } from './split-tracks';
-import { testProcessor } from './test-support';
+import { swipe, testProcessor } from './test-support';
 import { CARD_TOKEN_KEY_ACCOUNT } from './tokenizer';
 import { parseTrack1, parseTrack2 } from './track-parse';
 import type { SwipeResult } from './types';
@@ -33,14 +33,6 @@ import type { SwipeResult } from './types';
 const ascii = (s: string) => Buffer.from(s, 'latin1');
 const ok = (data: string) => ({ status: 'ok' as const, data: ascii(data) });
 const absent = { status: 'absent' as const };
-
-async function swipe(reader: CardReader, reports: Uint8Array[]): Promise<SwipeResult[]> {
-  const results: SwipeResult[] = [];
-  reader.onSwipe((r) => results.push(r));
-  reports.forEach((r, i) => reader.feed(r, i * 5));
-  await reader.idle();
-  return results;
-}
 
 describe('ISO/IEC 7813 track parsing', () => {
   it('reads track 1 fields', () => {

@@ -17,11 +17,10 @@ import {
   VISA_TRACK2,
   magneSafeV5Example,
 } from './fixtures';
-import { IdTechCardReader, KeyboardCardReader, MagTekCardReader, type CardReader } from './readers';
+import { IdTechCardReader, KeyboardCardReader, MagTekCardReader } from './readers';
 import { SwipeProcessor } from './swipe';
-import { testProcessor } from './test-support';
+import { swipe, testProcessor } from './test-support';
 import { CardTokenizer } from './tokenizer';
-import type { SwipeResult } from './types';
 import { InMemoryKeyStoreForTests } from '../../keystore/memory';
 
 /**
@@ -33,14 +32,6 @@ const field = (r: Uint8Array, from: number, length: number) =>
   Buffer.from(r.subarray(from, from + length)).toString('latin1');
 const hex = (r: Uint8Array, from: number, length: number) =>
   Buffer.from(r.subarray(from, from + length)).toString('hex');
-
-async function swipe(reader: CardReader, reports: Uint8Array[]): Promise<SwipeResult[]> {
-  const results: SwipeResult[] = [];
-  reader.onSwipe((r) => results.push(r));
-  reports.forEach((r, i) => reader.feed(r, i * 5));
-  await reader.idle();
-  return results;
-}
 
 function processorAt(now: string): SwipeProcessor {
   const tokenizer = new CardTokenizer(new InMemoryKeyStoreForTests());
