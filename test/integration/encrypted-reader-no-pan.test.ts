@@ -8,18 +8,11 @@ import {
   idTechPacket,
   magneSafeReport,
 } from '../../native/hardware/sim/card-readers';
-import { createCore, type Core } from '../../src-main/core';
-import { realKeychain, type RealKeychain } from '../../src-main/core/store/test-support';
-import { startHost, type Host } from '../../src-main/host/host';
-import {
-  captureOutput,
-  connectHost,
-  decryptedRows,
-  filesHolding,
-  filesUnder,
-  type Frames,
-} from '../support/leak-capture';
-import { offlineTillDirs } from '../support/offline-till';
+import { connectHost, decryptedRows, filesHolding, filesUnder, type Frames } from '../support/leak-capture';
+import type { Core } from '../../src-main/core';
+import type { RealKeychain } from '../../src-main/core/store/test-support';
+import type { Host } from '../../src-main/host/host';
+import { startOfflineTill } from '../support/offline-till';
 
 /**
  * Attack (issue #18, item 10): card readers in encrypted mode, as shops get them, on the card
@@ -78,22 +71,14 @@ let host: Host | undefined;
 let dataDir: string;
 const hid = new FakeHid([EDYNAMO, SECUREMAG]);
 const frames: Frames = { received: [], sent: [] };
-let output: ReturnType<typeof captureOutput> | undefined;
+let output: Awaited<ReturnType<typeof startOfflineTill>>['output'] | undefined;
 
 beforeAll(async () => {
-  keychain = await realKeychain();
-  const dirs = await offlineTillDirs('outpost-encreader-');
-  dataDir = dirs.dataDir;
-  output = captureOutput();
-  core = await createCore({
-    dataDir,
-    appVersion: '0.0.0-test',
-    platform: 'linux',
-    defaultServerUrl: 'http://127.0.0.1:9',
-    keyStore: keychain.keyStore,
-    hardware: { hid, usb: new NoUsb(), pollMs: 60_000 },
-  });
-  host = await startHost({ handlers: core.handlers, rendererDir: dirs.rendererDir });
+  ({ keychain, dataDir, core, host, output } = await startOfflineTill('outpost-encreader-', {
+    hid,
+    usb: new NoUsb(),
+    pollMs: 60_000,
+  }));
 });
 
 afterAll(async () => {

@@ -1,17 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HardwareEvent, SaleSummary } from '../../protocol/api';
-import { createCore, type Core } from '../../src-main/core';
-import { realKeychain, type RealKeychain } from '../../src-main/core/store/test-support';
-import { startHost, type Host } from '../../src-main/host/host';
-import {
-  captureOutput,
-  connectHost,
-  decryptedRows,
-  filesHolding,
-  filesUnder,
-  type Frames,
-} from '../support/leak-capture';
-import { offlineTillDirs } from '../support/offline-till';
+import { connectHost, decryptedRows, filesHolding, filesUnder, type Frames } from '../support/leak-capture';
+import type { Core } from '../../src-main/core';
+import type { RealKeychain } from '../../src-main/core/store/test-support';
+import type { Host } from '../../src-main/host/host';
+import { startOfflineTill } from '../support/offline-till';
 
 /**
  * After a card sale through the real core (keychain, encrypted store) driven over the browser
@@ -24,21 +17,10 @@ let core: Core | undefined;
 let host: Host | undefined;
 let dataDir: string;
 const frames: Frames = { received: [], sent: [] };
-let output: ReturnType<typeof captureOutput> | undefined;
+let output: Awaited<ReturnType<typeof startOfflineTill>>['output'] | undefined;
 
 beforeAll(async () => {
-  keychain = await realKeychain();
-  const dirs = await offlineTillDirs('outpost-nopan-');
-  dataDir = dirs.dataDir;
-  output = captureOutput();
-  core = await createCore({
-    dataDir,
-    appVersion: '0.0.0-test',
-    platform: 'linux',
-    defaultServerUrl: 'http://127.0.0.1:9',
-    keyStore: keychain.keyStore,
-  });
-  host = await startHost({ handlers: core.handlers, rendererDir: dirs.rendererDir });
+  ({ keychain, dataDir, core, host, output } = await startOfflineTill('outpost-nopan-'));
 });
 
 afterAll(async () => {
