@@ -1,5 +1,6 @@
 import { brandOfPrefix } from './brand';
 import { checkExpiry } from './expiry';
+import { CARET, EQUALS, isDigit, PERCENT, QUESTION, SEMICOLON } from './track-parse';
 import { failure, mainTrack, type CardBrand, type SwipeFailure } from './types';
 
 /**
@@ -18,16 +19,10 @@ export interface MaskedFields {
   readonly expiry?: string;
 }
 
-const PERCENT = 0x25;
-const SEMICOLON = 0x3b;
-const QUESTION = 0x3f;
-const CARET = 0x5e;
-const EQUALS = 0x3d;
 const FORMAT_B = 0x42;
 /** Leading digits a '0'-masked PAN is taken to show: MagTek's default (a mask of '0' hides how many). */
 const ZERO_MASK_LEADING = 4;
 
-const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 const isMaskChar = (c: number): boolean =>
   c > 0x20 && c < 0x7f && !isDigit(c) && c !== CARET && c !== EQUALS && c !== QUESTION;
 
