@@ -100,8 +100,11 @@ export const HardwareEvent = z.discriminatedUnion('type', [
     at: At,
     brand: z.string(),
     last4: z.string().regex(/^\d{4}$/),
-    /** HMAC of the card number under this terminal's key: same card, same token; never the number. */
-    token: z.string().max(256).refine(noCardNumber, 'looks like a card number'),
+    /**
+     * HMAC of the card number under this terminal's key: same card, same token; never the number.
+     * Absent from an encrypting reader (MagneSafe, ID TECH with encryption on): it sends no number.
+     */
+    token: z.string().max(256).refine(noCardNumber, 'looks like a card number').optional(),
   }),
   z.object({
     type: z.literal('bad-swipe'),

@@ -654,7 +654,9 @@ export const fr: Messages = {
       BAD_SERVICE_CODE: 'la piste a été mal lue.',
       TRACK_MISMATCH: 'les deux pistes ne concordent pas.',
       BAD_REPORT: 'le lecteur a envoyé des données inattendues.',
-      ENCRYPTED_DATA: 'ce lecteur chiffre les cartes ; réglez-le en sortie en clair.',
+      ENCRYPTED_DATA:
+        'ce lecteur n’envoie que des pistes chiffrées ; activez aussi l’envoi des pistes masquées.',
+      READER_KEYS_EXHAUSTED: 'ce lecteur a épuisé ses clés de chiffrement ; faites-le recharger en clés.',
       TOKEN_KEY_UNAVAILABLE: 'le trousseau est verrouillé ; déverrouillez-le et repassez la carte.',
     },
   },

@@ -1,22 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HardwareEvent, SaleSummary } from '../../protocol/api';
-import { generateHpkeKeyPair } from '../../protocol/hpke/keys';
-import { createCore, type Core } from '../../src-main/core';
-import { realKeychain, type RealKeychain } from '../../src-main/core/store/test-support';
-import { startHost, type Host } from '../../src-main/host/host';
-import {
-  captureOutput,
-  connectHost,
-  decryptedRows,
-  filesHolding,
-  filesUnder,
-  type Frames,
-} from '../support/leak-capture';
-import { SN_POLICY } from '../support/sn-policy';
+import { connectHost, decryptedRows, filesHolding, filesUnder, type Frames } from '../support/leak-capture';
+import type { Core } from '../../src-main/core';
+import type { RealKeychain } from '../../src-main/core/store/test-support';
+import type { Host } from '../../src-main/host/host';
+import { startOfflineTill } from '../support/offline-till';
 
 /**
  * After a card sale through the real core (keychain, encrypted store) driven over the browser
@@ -29,44 +17,10 @@ let core: Core | undefined;
 let host: Host | undefined;
 let dataDir: string;
 const frames: Frames = { received: [], sent: [] };
-let output: ReturnType<typeof captureOutput> | undefined;
+let output: Awaited<ReturnType<typeof startOfflineTill>>['output'] | undefined;
 
 beforeAll(async () => {
-  keychain = await realKeychain();
-  dataDir = await mkdtemp(join(tmpdir(), 'outpost-nopan-'));
-  const now = new Date().toISOString();
-  // Enrolled as a till against a server that is not there: the sale is recorded offline.
-  await writeFile(
-    join(dataDir, 'enrollment.json'),
-    JSON.stringify({
-      enrollment: {
-        state: 'enrolled',
-        mode: 'pos',
-        serverUrl: 'http://127.0.0.1:9',
-        tenant: { type: 'merchant', id: 'shop-42' },
-        country: 'SN',
-        currency: 'XOF',
-        userEmail: null,
-        enrolledAt: now,
-        lastCheckInAt: now,
-      },
-      server: { signingPublicKeyPem: 'unused', hpkePublicKey: generateHpkeKeyPair().publicKey },
-      policy: SN_POLICY,
-      serverClockOffsetMs: 0,
-    }),
-  );
-  const rendererDir = join(dataDir, '..', `renderer-${randomUUID()}`);
-  await mkdir(rendererDir);
-  await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>Outpost</title>');
-  output = captureOutput();
-  core = await createCore({
-    dataDir,
-    appVersion: '0.0.0-test',
-    platform: 'linux',
-    defaultServerUrl: 'http://127.0.0.1:9',
-    keyStore: keychain.keyStore,
-  });
-  host = await startHost({ handlers: core.handlers, rendererDir });
+  ({ keychain, dataDir, core, host, output } = await startOfflineTill('outpost-nopan-'));
 });
 
 afterAll(async () => {

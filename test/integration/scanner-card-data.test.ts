@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogEntry, HardwareEvent, SaleSummary } from '../../protocol/api';
-import type { HidBackend, HidConnection, UsbBackend } from '../../native/hardware/discovery/backends';
+import type { HidBackend, HidConnection } from '../../native/hardware/discovery/backends';
+import { NoUsb } from '../../native/hardware/discovery/test-support';
 import { classifyHid, deviceId, type DiscoveredDevice } from '../../native/hardware/discovery/classify';
 import { DEMO_CARDS } from '../../native/hardware/sim/demo-cards';
 import { wedgeReports } from '../../native/hardware/sim/scanners';
@@ -75,18 +76,6 @@ class OneKeyboard implements HidBackend {
     };
   }
 }
-class NoUsb implements UsbBackend {
-  async list() {
-    return [];
-  }
-  async openPrinter(): Promise<never> {
-    throw new Error('no printer');
-  }
-  watch() {
-    return () => undefined;
-  }
-}
-
 let server: TestServer;
 let keychain: RealKeychain;
 let core: Core | undefined;

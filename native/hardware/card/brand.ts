@@ -21,8 +21,27 @@ const RANGES: ReadonlyArray<readonly [number, number, CardBrand]> = [
 /** Brand from the first six digits of an ASCII PAN. */
 export function brandOf(pan: Uint8Array): CardBrand {
   if (pan.length < 6) return 'unknown';
-  let iin = 0;
-  for (let i = 0; i < 6; i++) iin = iin * 10 + ((pan[i] ?? 0) - 0x30);
-  for (const [low, high, brand] of RANGES) if (iin >= low && iin <= high) return brand;
-  return 'unknown';
+  return brandOfPrefix(pan.subarray(0, 6));
+}
+
+/**
+ * Brand from the first 1–6 digits (ASCII) of a PAN, as a masked track shows them: with six, the
+ * first range that holds the IIN; with fewer, the brand whose range holds every IIN starting so
+ * when no other brand's range touches them, else 'unknown' (a masked `6500…` may be Discover or Verve).
+ */
+export function brandOfPrefix(digits: Uint8Array): CardBrand {
+  const known = Math.min(digits.length, 6);
+  if (known === 0) return 'unknown';
+  let value = 0;
+  for (let i = 0; i < known; i++) value = value * 10 + ((digits[i] ?? 0) - 0x30);
+  const scale = 10 ** (6 - known);
+  const low = value * scale;
+  const high = low + scale - 1;
+  if (known === 6) {
+    for (const [from, to, brand] of RANGES) if (low >= from && low <= to) return brand;
+    return 'unknown';
+  }
+  const touching = RANGES.filter(([from, to]) => from <= high && to >= low);
+  const holding = touching.find(([from, to]) => from <= low && to >= high);
+  return holding && touching.every((r) => r[2] === holding[2]) ? holding[2] : 'unknown';
 }

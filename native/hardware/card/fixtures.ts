@@ -92,3 +92,32 @@ export const AZERTY_KEYBOARD_SAMPLE_HEX = [
 ];
 
 export const hexReport = (hex: string): Uint8Array => Buffer.from(hex.replace(/ /g, ''), 'hex');
+
+/**
+ * The input report of MagTek's "MagneSafe V5 Communication Reference Manual" (P/N 99875475), worked
+ * example "According to the USB MagneSafe Swipe Reader Technical Reference Manual the HID report is
+ * broken down like this", written out field by field from the manual's hex dump (the MagnePrint
+ * and the track fields before offset 480 are left zero here; only their lengths are kept): the
+ * manual's test card 5452 3005 5122 7189, masked by the reader to `5452000000007189`.
+ */
+export const MAGNESAFE_V5_EXAMPLE = {
+  masked1: `%B5452000000007189^HOGAN/PAUL      ^0804${'0'.repeat(19)}?`,
+  masked2: `;5452000000007189=0804${'0'.repeat(14)}?`,
+  masked3: `;5163000050000445=${'0'.repeat(12)}?`,
+  ksnHex: 'ffff9876543210e00008',
+  sessionIdHex: '21685f158b5c6be0',
+};
+export function magneSafeV5Example(): Uint8Array {
+  const r = new Uint8Array(887);
+  const e = MAGNESAFE_V5_EXAMPLE;
+  r.set([0x00, 0x00, 0x00, 0x3c, 0x25, 0x1f, 0x00], 0); // decode status ×3, encrypted lengths ×3, encode type
+  r.set([0x00, 0x06], 493); // reader encryption status: key injected, encryption enabled
+  r.set(Buffer.from(e.ksnHex, 'hex'), 495);
+  r.set([e.masked1.length, e.masked2.length, e.masked3.length], 505);
+  r.set(Buffer.from(e.masked1, 'latin1'), 508);
+  r.set(Buffer.from(e.masked2, 'latin1'), 620);
+  r.set(Buffer.from(e.masked3, 'latin1'), 732);
+  r.set(Buffer.from(e.sessionIdHex, 'hex'), 844);
+  r.set([0x3c, 0x25, 0x1f, 0x36], 852); // absolute lengths: tracks 1–3, MagnePrint
+  return r;
+}

@@ -3,6 +3,7 @@ import {
   chunkReports,
   idTechPacket,
   keyboardReaderReports,
+  magneSafeReport,
   magTekReport,
   withLrc,
 } from '../sim/card-readers';
@@ -97,6 +98,29 @@ describe('drivers under garbage and mutated input (seeded)', () => {
       streams,
     );
     expectNoCardNumbers(results, lines);
+  });
+
+  it('MagneSafe and ID TECH in encrypted mode (masked tracks): never throw, never yield a card number', async () => {
+    const rand = prng(99875475);
+    const magneSafe: Uint8Array[][] = [];
+    const idTech: Uint8Array[][] = [];
+    for (let i = 0; i < CASES; i++) {
+      const mask = i % 2 ? '*' : '0';
+      const tracks = validTracks[i % 2] ?? {};
+      magneSafe.push([mutate(magneSafeReport(tracks, { encrypted: true, mask }), rand)]);
+      idTech.push(chunkReports(mutate(idTechPacket(tracks, { encrypted: true, mask }), rand), 64));
+    }
+    const ms = await run((log) => new MagTekCardReader(testProcessor(log).processor), magneSafe);
+    expect(ms.results.length).toBe(CASES);
+    expectNoCardNumbers(ms.results, ms.lines);
+    const id = await run((log) => new IdTechCardReader(testProcessor(log).processor), idTech);
+    expectNoCardNumbers(id.results, id.lines);
+    // Whatever the mutation, a good result holds brand, last four and at most an expiry.
+    for (const r of [...ms.results, ...id.results]) {
+      if (r.ok) expect(Object.keys(r).sort()).toEqual(expect.arrayContaining(['brand', 'last4', 'ok']));
+      if (r.ok)
+        expect(Object.keys(r).filter((k) => !['ok', 'brand', 'last4', 'expiry'].includes(k))).toEqual([]);
+    }
   });
 
   it('keyboard emulation: never throws, never yields a card number', async () => {

@@ -1,22 +1,31 @@
 import { failure, type SwipeFailure, type SwipeTracks, type TrackRead } from './types';
 
 /**
- * ID TECH "Enhanced" MSR data output (ID TECH, "Enhanced Encrypted MSR Data Output Format",
- * section "Data Output Format"), as SecureMag / MiniMag II send it over USB HID with encryption
- * off. One packet per swipe, carried in as many input reports as it needs:
+ * ID TECH "Enhanced" MSR data output (ID TECH, "Encrypted Data Output Formats" 80000502-001,
+ * "ID TECH Enhanced Encrypted MSR Data Output Format"), as SecureMag / MiniMag II / SecureHead send
+ * it over USB HID. One packet per swipe, carried in as many input reports as it needs:
  *
  *   offset  size  field
  *   0       1     STX 0x02
  *   1       2     data length, little-endian: bytes from offset 3 up to (not including) the LRC
  *   3       1     card encode type (0x80 ISO/ABA, 0x81 AAMVA, 0x83 other, 0x84 raw, 0x85 JIS II)
- *   4       1     track status: bits 0–2 track 1–3 decoded; bits 3–5 track 1–3 data present
- *   5..7    3     track 1, 2, 3 lengths
- *   8       1     clear/masked data sent status: bits 0–2 track 1–3 clear data in this packet
- *   9       1     encrypted/hash data sent status (0 when encryption is off)
- *   10      …     track 1, 2, 3 clear data (ASCII with sentinels), then encrypted fields if any
+ *   4       1     track status: bits 0–2 track 1–3 decoded; bits 3–5 track 1–3 data present;
+ *                 bit 6 an optional-bytes length (field 10) follows field 9
+ *   5..7    3     track 1, 2, 3 lengths (of the clear or masked data)
+ *   8       1     clear/masked data sent status: bits 0–2 track 1–3 clear or masked data in this packet
+ *   9       1     encrypted/hash data sent status: bits 0–2 track 1–3 encrypted, 3–5 hashes,
+ *                 6 session ID, 7 KSN (0 when encryption is off)
+ *   [10     1+n   optional-bytes length n, then n optional status bytes, when track status bit 6]
+ *   10      …     track 1, 2, 3 clear/masked data (ASCII with sentinels); with encryption on, then
+ *                 the encrypted tracks, session ID, hashes, serial number, KSN
  *   end-3   1     LRC: XOR of the data bytes
  *   end-2   1     checksum: sum of the data bytes mod 256
  *   end-1   1     ETX 0x03
+ *
+ * With encryption on (field 9 not 0) the clear/masked fields of a bank card hold masked tracks:
+ * read for brand, last four and a shown expiry (`masked.ts`); everything after them is skipped
+ * and zeroed with the packet. A packet with encrypted data and no masked track is refused
+ * (`ENCRYPTED_DATA`): the reader must be set to send masked data.
  */
 const STX = 0x02;
 const ETX = 0x03;
@@ -81,13 +90,15 @@ export function parseIdTechPacket(packet: Uint8Array): SwipeTracks | SwipeFailur
   const status = data[1] ?? 0;
   const lengths = [data[2] ?? 0, data[3] ?? 0, data[4] ?? 0];
   const clear = data[5] ?? 0;
-  if ((data[6] ?? 0) !== 0) {
+  const encrypted = (data[6] ?? 0) !== 0;
+  if (((data[6] ?? 0) & 0x07) !== 0 && (clear & 0x07) === 0) {
     return failure(
       'ENCRYPTED_DATA',
-      'the reader sends encrypted data; turn its encryption off for this terminal',
+      'the reader sends encrypted tracks only; set it to send masked tracks too',
     );
   }
-  let at = 7;
+  // Field 10, when track status bit 6 says it is there: its length, then that many optional bytes.
+  let at = status & 0x40 ? 8 + (data[7] ?? 0) : 7;
   const tracks: TrackRead[] = [];
   for (let n = 0; n < 3; n++) {
     const len = lengths[n] ?? 0;
@@ -105,5 +116,7 @@ export function parseIdTechPacket(packet: Uint8Array): SwipeTracks | SwipeFailur
       tracks.push(present && !decoded ? { status: 'error' } : { status: 'absent' });
     }
   }
-  return { track1: tracks[0] ?? { status: 'absent' }, track2: tracks[1] ?? { status: 'absent' } };
+  const track1 = tracks[0] ?? { status: 'absent' };
+  const track2 = tracks[1] ?? { status: 'absent' };
+  return encrypted ? { track1, track2, masked: true } : { track1, track2 };
 }

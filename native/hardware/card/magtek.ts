@@ -32,53 +32,74 @@ function track(report: Uint8Array, n: 0 | 1, at: number): TrackRead | SwipeFailu
 }
 
 /**
- * MagneSafe readers (Dynamag/SureSwipe with MagneSafe, eDynamo, uDynamo over USB HID), MagTek
- * "USB MagneSafe Swipe Reader Technical Reference Manual" / eDynamo Programmer's Manual, "Magnetic
- * Stripe Card Data Sent from Device to Host": one report of at least 887 bytes (later firmware
- * appends a HID report version, a MagnePrint KSN and a battery level after it).
+ * MagneSafe readers (Dynamag/SureSwipe with MagneSafe, eDynamo, uDynamo over USB HID): one report of
+ * at least 887 bytes (later firmware appends a HID report version, a MagnePrint KSN and a battery
+ * level). Offsets from MagTek's "MagneSafe V5 Communication Reference Manual" (P/N 99875475, the
+ * worked example of an input report: "According to the USB MagneSafe Swipe Reader Technical
+ * Reference Manual the HID report is broken down like this") and the eDynamo Programmer's Manual
+ * (D998200115), "Magnetic Stripe Card Data Sent from Device to Host":
  *
  *   offset   size  field
  *   0..2     3     track 1–3 decode status (bit 0: error)
- *   3..5     3     track 1–3 encrypted data length (clear length when encryption is off)
+ *   3..5     3     track 1–3 encrypted data length (clear length when the reader does not encrypt)
  *   6        1     card encode type
  *   7        112   track 1 encrypted data; 119: track 2; 231: track 3
  *   343      1     card status; 344: MagnePrint status (4); 348: MagnePrint length; 349: data (128)
  *   477      16    device serial number (ASCII, NUL-terminated)
- *   493      2     reader encryption status (bit 0 of the second byte: encryption enabled)
- *   495      10    DUKPT key serial number
+ *   493      2     reader encryption status, big-endian (493 bits 15–8, 494 bits 7–0): bit 0 DUKPT
+ *                  keys exhausted, bit 1 initial DUKPT key injected, bit 2 encryption enabled
+ *   495      10    DUKPT key serial number (KSN)
  *   505..507 3     track 1–3 masked data length
- *   508      112   track 1 masked data; 620: track 2; 732: track 3 (PAN masked but for first and last digits)
+ *   508      112   track 1 masked data; 620: track 2; 732: track 3
+ *   844      8     encrypted session ID; 852..855: track 1–3 and MagnePrint absolute lengths
  *
- * With encryption on, the track fields hold ciphertext only the processor can decrypt: refused
- * (`ENCRYPTED_DATA`), as for ID TECH. With it off they hold the tracks in the clear.
+ * The reader encrypts only when both "initial key injected" and "encryption enabled" are set; then
+ * the track fields hold ciphertext only the processor can decrypt, and the masked fields hold the
+ * tracks with the PAN's middle digits masked: those are read, for brand, last four and a shown
+ * expiry (`masked.ts`). Nothing of the ciphertext, the KSN, the session ID or the MagnePrint is
+ * read; the caller zeroes the whole report. Otherwise the track fields hold the tracks in the clear.
+ * With its keys exhausted a reader reads no card and says so in the same report.
  */
 export const MAGNESAFE_REPORT_LENGTH = 887;
 const MAGNESAFE_FIELD = 112;
-const MAGNESAFE_ENCRYPTION_STATUS = 493;
+/** The low byte of the 2-byte big-endian reader encryption status. */
+const MAGNESAFE_ENCRYPTION_STATUS_LOW = 494;
+const KEYS_EXHAUSTED = 0x01;
+const KEY_INJECTED = 0x02;
+const ENCRYPTION_ENABLED = 0x04;
+const MAGNESAFE_MASKED_LENGTHS = 505;
+const MAGNESAFE_MASKED_AT = 508;
 
-function magneSafeTrack(report: Uint8Array, n: 0 | 1): TrackRead | SwipeFailure {
+/** What a MagneSafe reader whose DUKPT keys are used up gives, in any of its modes. */
+export function keysExhausted(): SwipeFailure {
+  return failure(
+    'READER_KEYS_EXHAUSTED',
+    'the reader has used up its encryption keys and reads no more cards; it must be re-keyed',
+  );
+}
+
+function magneSafeTrack(report: Uint8Array, n: 0 | 1, masked: boolean): TrackRead | SwipeFailure {
   const status = report[n] ?? 0;
-  const length = report[3 + n] ?? 0;
+  const length = report[(masked ? MAGNESAFE_MASKED_LENGTHS : 3) + n] ?? 0;
   if (status & 0x01) return { status: 'error' };
   if (length === 0) return { status: 'absent' };
   if (length > MAGNESAFE_FIELD)
     return failure('BAD_REPORT', 'the reader reported an impossible track length');
-  const at = 7 + MAGNESAFE_FIELD * n;
+  const at = (masked ? MAGNESAFE_MASKED_AT : 7) + MAGNESAFE_FIELD * n;
   return { status: 'ok', data: report.subarray(at, at + length) };
 }
 
 function parseMagneSafe(report: Uint8Array): SwipeTracks | SwipeFailure {
-  if (((report[MAGNESAFE_ENCRYPTION_STATUS + 1] ?? 0) & 0x01) !== 0) {
-    return failure(
-      'ENCRYPTED_DATA',
-      'the reader sends encrypted data; turn its encryption off for this terminal',
-    );
+  const encryption = report[MAGNESAFE_ENCRYPTION_STATUS_LOW] ?? 0;
+  if (encryption & KEYS_EXHAUSTED) {
+    return keysExhausted();
   }
-  const track1 = magneSafeTrack(report, 0);
+  const masked = (encryption & (KEY_INJECTED | ENCRYPTION_ENABLED)) === (KEY_INJECTED | ENCRYPTION_ENABLED);
+  const track1 = magneSafeTrack(report, 0, masked);
   if ('ok' in track1) return track1;
-  const track2 = magneSafeTrack(report, 1);
+  const track2 = magneSafeTrack(report, 1, masked);
   if ('ok' in track2) return track2;
-  return { track1, track2 };
+  return masked ? { track1, track2, masked: true } : { track1, track2 };
 }
 
 /**

@@ -3,7 +3,7 @@ import type { KeyboardLayoutName } from '../keyboard/layouts';
 import { Listeners } from '../listeners';
 import { parseIdTechPacket, IdTechPacketAssembler } from './idtech';
 import { parseMagTekReport } from './magtek';
-import { splitTracks } from './split-tracks';
+import { keyboardSwipeTracks } from './keyboard-encrypted';
 import type { SwipeProcessor } from './swipe';
 import { failure, type SwipeFailure, type SwipeResult, type SwipeTracks } from './types';
 
@@ -72,7 +72,8 @@ export interface KeyboardCardReaderOptions {
   readonly idleResetMs?: number;
 }
 
-const MAX_SWIPE_CHARS = 256;
+/** Room for a MagneSafe keyboard swipe: masked tracks then hex-typed ciphertext, MagnePrint, KSN. */
+const MAX_SWIPE_CHARS = 1024;
 
 const PERCENT = 0x25;
 const SEMICOLON = 0x3b;
@@ -128,7 +129,7 @@ export class KeyboardCardReader extends BaseReader {
     const owned = Buffer.from(this.line.subarray(0, this.length));
     this.line.fill(0);
     this.length = 0;
-    this.submit(splitTracks(owned), owned);
+    this.submit(keyboardSwipeTracks(owned), owned);
   }
 
   private onKey(event: KeyEvent): void {

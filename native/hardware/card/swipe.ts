@@ -1,8 +1,17 @@
 import { brandOf } from './brand';
+import { checkExpiry } from './expiry';
 import { luhnValid } from './luhn';
 import type { CardTokenizer } from './tokenizer';
 import { parseTrack1, parseTrack2, type TrackFields } from './track-parse';
-import { failure, type SwipeFailure, type SwipeResult, type SwipeTracks, type TrackRead } from './types';
+import { combineMasked, parseMaskedTrack1, parseMaskedTrack2 } from './masked';
+import {
+  failure,
+  mainTrack,
+  type SwipeFailure,
+  type SwipeResult,
+  type SwipeTracks,
+  type TrackRead,
+} from './types';
 
 export interface SwipeProcessorOptions {
   readonly tokenizer: CardTokenizer;
@@ -23,13 +32,12 @@ export class SwipeProcessor {
   constructor(private readonly options: SwipeProcessorOptions) {}
 
   async process(tracks: SwipeTracks): Promise<SwipeResult> {
+    if (tracks.masked) return this.processMasked(tracks);
     const t1 = readTrack(tracks.track1, parseTrack1, 1);
     const t2 = readTrack(tracks.track2, parseTrack2, 2);
     try {
       const result = await this.combine(t1, t2);
-      this.options.log?.(
-        result.ok ? `swipe ok: ${result.brand} …${result.last4}` : `swipe failed: ${result.reason}`,
-      );
+      this.logOutcome(result);
       return result;
     } finally {
       if (t1 && !('ok' in t1)) t1.pan.fill(0);
@@ -37,18 +45,33 @@ export class SwipeProcessor {
     }
   }
 
+  /**
+   * An encrypting reader's masked tracks: brand, last four and a shown expiry, nothing else (no
+   * PAN, so no token, no Luhn check: the reader checked the stripe before masking it).
+   */
+  private processMasked(tracks: SwipeTracks): SwipeResult {
+    const result = combineMasked(
+      readTrack(tracks.track1, parseMaskedTrack1, 1),
+      readTrack(tracks.track2, parseMaskedTrack2, 2),
+      this.options.now(),
+    );
+    this.logOutcome(result);
+    return result;
+  }
+
+  private logOutcome(result: SwipeResult): void {
+    this.options.log?.(
+      result.ok ? `swipe ok: ${result.brand} …${result.last4}` : `swipe failed: ${result.reason}`,
+    );
+  }
+
   private async combine(
     t1: TrackFields | SwipeFailure | undefined,
     t2: TrackFields | SwipeFailure | undefined,
   ): Promise<SwipeResult> {
-    const good1 = t1 && !('ok' in t1) ? t1 : undefined;
-    const good2 = t2 && !('ok' in t2) ? t2 : undefined;
-    const main = good2 ?? good1;
-    if (!main) {
-      if (t2 && 'ok' in t2) return t2;
-      if (t1 && 'ok' in t1) return t1;
-      return failure('NO_TRACK_DATA', 'no track was read');
-    }
+    const picked = mainTrack(t1, t2);
+    if ('ok' in picked) return picked;
+    const { main, good1, good2 } = picked;
     if (good1 && good2 && (!good1.pan.equals(good2.pan) || good1.expiry !== good2.expiry)) {
       return failure('TRACK_MISMATCH', 'tracks 1 and 2 disagree');
     }
@@ -77,22 +100,12 @@ export class SwipeProcessor {
   }
 }
 
-function readTrack(
+function readTrack<T>(
   read: TrackRead,
-  parse: (data: Uint8Array) => TrackFields | SwipeFailure,
+  parse: (data: Uint8Array) => T | SwipeFailure,
   n: 1 | 2,
-): TrackFields | SwipeFailure | undefined {
+): T | SwipeFailure | undefined {
   if (read.status === 'absent') return undefined;
   if (read.status === 'error') return failure('UNREADABLE_TRACK', `the reader could not decode track ${n}`);
   return parse(read.data);
-}
-
-/** A card is valid through the last day of its expiry month (ISO/IEC 7813 YYMM, years 20YY). */
-function checkExpiry(yymm: string, now: Date): string | SwipeFailure {
-  const year = 2000 + Number(yymm.slice(0, 2));
-  const month = Number(yymm.slice(2, 4));
-  if (month < 1 || month > 12) return failure('BAD_EXPIRY', 'the expiry month is not 01–12');
-  const current = now.getUTCFullYear() * 12 + now.getUTCMonth();
-  if (year * 12 + (month - 1) < current) return failure('CARD_EXPIRED', 'the card has expired');
-  return `${year}-${String(month).padStart(2, '0')}`;
 }

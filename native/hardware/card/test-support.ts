@@ -1,4 +1,6 @@
 import { InMemoryKeyStoreForTests } from '../../keystore/memory';
+import type { CardReader } from './readers';
+import type { SwipeResult } from './types';
 import { SwipeProcessor } from './swipe';
 import { CardTokenizer } from './tokenizer';
 
@@ -24,4 +26,13 @@ export { prng } from '../../../protocol/prng';
 /** 12 or more consecutive digits anywhere in a value: what a leaked card number looks like. */
 export function findsDigitRun(value: unknown): boolean {
   return /\d{12,}/.test(JSON.stringify(value) ?? '');
+}
+
+/** Feeds a reader's reports 5 ms apart and returns every swipe result once it has reported them. */
+export async function swipe(reader: CardReader, reports: readonly Uint8Array[]): Promise<SwipeResult[]> {
+  const results: SwipeResult[] = [];
+  reader.onSwipe((r) => results.push(r));
+  reports.forEach((r, i) => reader.feed(r, i * 5));
+  await reader.idle();
+  return results;
 }

@@ -10,15 +10,16 @@ export interface TrackFields {
   readonly serviceCode: string;
 }
 
-const PERCENT = 0x25;
-const SEMICOLON = 0x3b;
-const QUESTION = 0x3f;
-const CARET = 0x5e;
-const EQUALS = 0x3d;
+/** Track characters (ISO/IEC 7813): start sentinels, end sentinel, field separators. */
+export const PERCENT = 0x25;
+export const SEMICOLON = 0x3b;
+export const QUESTION = 0x3f;
+export const CARET = 0x5e;
+export const EQUALS = 0x3d;
 const MAX_TRACK1 = 79;
 const MAX_TRACK2 = 40;
 
-const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
+export const isDigit = (c: number | undefined): boolean => c !== undefined && c >= 0x30 && c <= 0x39;
 
 /**
  * Checks sentinels and, when the reader passed it on, the LRC character after the end sentinel.

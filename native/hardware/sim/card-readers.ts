@@ -49,47 +49,137 @@ export function magTekReport(swipe: SimSwipe): Uint8Array {
   return r;
 }
 
-/** A PAN masked as MagneSafe readers mask it: the first 6 and last 4 digits kept, '0' between. */
-function masked(track: string): string {
-  return track.replace(/\d{13,19}/, (pan) => pan.slice(0, 6) + '0'.repeat(pan.length - 10) + pan.slice(-4));
+export interface MaskOptions {
+  /** The character that replaces hidden digits: MagTek's default '0', or e.g. '*'. */
+  readonly mask?: string;
+  /** PAN digits left in the clear before the mask (MagTek's default 4); the last 4 always are. */
+  readonly leading?: number;
+  /** Mask the expiry too (readers can be set to). */
+  readonly maskExpiry?: boolean;
 }
 
 /**
- * MagneSafe / eDynamo input report (layout in card/magtek.ts): 887 bytes. With `encrypted`, the
- * track fields hold stand-in ciphertext (bytes that are not the tracks) and the encryption bit is
- * set; otherwise they hold the tracks in the clear. The masked fields always hold masked tracks.
+ * A track as an encrypting reader masks it (MagneSafe V5 manual's example: track 2
+ * `;5452000000007189=0804000000000000?`): the PAN's middle digits, the service code and the
+ * discretionary data become the mask character; the expiry stays unless `maskExpiry`. Track 1's
+ * name stays.
+ */
+export function maskTrack(track: string, options: MaskOptions = {}): string {
+  const mask = options.mask ?? '0';
+  const leading = options.leading ?? 4;
+  const m = /^(%B|;)(\d{12,19})([=^])(?:([^^]*)\^)?(\d{4})(.*)\?$/.exec(track);
+  if (!m) return track;
+  const [, start = '', pan = '', sep = '', name, yymm = '', rest = ''] = m;
+  const hidden = pan.slice(0, leading) + mask.repeat(pan.length - leading - 4) + pan.slice(-4);
+  const expiry = options.maskExpiry ? mask.repeat(4) : yymm;
+  return `${start}${hidden}${sep}${name === undefined ? '' : `${name}^`}${expiry}${mask.repeat(rest.length)}?`;
+}
+
+/** A stand-in for the reader's ciphertext: the track's length rounded up to TDES's 8-byte blocks, none of its bytes. */
+function standInCiphertext(track: Uint8Array): Uint8Array {
+  const out = new Uint8Array(Math.ceil(track.length / 8) * 8);
+  for (let i = 0; i < out.length; i++) out[i] = (0x80 | ((i * 37 + track.length) & 0x7f)) & 0xff;
+  return out;
+}
+
+/** The MagneSafe V5 manual's example KSN (the ANS X9.24 test key set, counter 8). */
+export const SIM_KSN_HEX = 'ffff9876543210e00008';
+/** The same example's encrypted session ID. */
+export const SIM_SESSION_ID_HEX = '21685f158b5c6be0';
+
+/**
+ * MagneSafe / eDynamo input report (layout in card/magtek.ts): 887 bytes. In the clear (the
+ * default) the track fields hold the tracks and the encryption status is 0; with `encrypted` the
+ * status is 0x0006 (key injected, encryption enabled), the track fields hold stand-in ciphertext
+ * (8-byte blocks, none of the track's bytes), the KSN and encrypted session ID are set and the
+ * absolute (clear) lengths follow them. With `keysExhausted` the status is 0x0007 and no track is
+ * read, as the manual describes. The masked fields always hold masked tracks.
  */
 export function magneSafeReport(
   swipe: SimSwipe,
-  options: { encrypted?: boolean; serial?: string } = {},
+  options: { encrypted?: boolean; keysExhausted?: boolean; serial?: string } & MaskOptions = {},
 ): Uint8Array {
   const r = new Uint8Array(MAGNESAFE_REPORT_LENGTH);
+  const encrypted = options.encrypted || options.keysExhausted;
   [swipe.track1, swipe.track2].forEach((t, n) => {
     if (t === 'error') {
       r[n] = 0x01;
       return;
     }
-    const bytes = Buffer.from(t ?? '', 'latin1');
-    const field = options.encrypted ? bytes.map((b, i) => (b ^ 0xa5 ^ i) & 0xff) : bytes;
-    r[3 + n] = bytes.length;
+    if (options.keysExhausted || t === undefined) return;
+    const bytes = Buffer.from(t, 'latin1');
+    const field = encrypted ? standInCiphertext(bytes) : bytes;
+    r[3 + n] = field.length;
     r.set(field.subarray(0, 112), 7 + 112 * n);
-    const mask = Buffer.from(masked(t ?? ''), 'latin1');
+    if (encrypted) r[852 + n] = bytes.length;
+    const mask = Buffer.from(maskTrack(t, options), 'latin1');
     r[505 + n] = mask.length;
     r.set(mask.subarray(0, 112), 508 + 112 * n);
   });
   r[2] = 0x01;
   r.set(Buffer.from((options.serial ?? 'B123456').slice(0, 15), 'latin1'), 477);
-  r[494] = options.encrypted ? 0x01 : 0x00;
+  r[494] = options.keysExhausted ? 0x07 : encrypted ? 0x06 : 0x00;
+  if (encrypted) {
+    r.set(Buffer.from(SIM_KSN_HEX, 'hex'), 495);
+    r.set(Buffer.from(SIM_SESSION_ID_HEX, 'hex'), 844);
+  }
   return r;
 }
 
-/** ID TECH Enhanced-format packet, unencrypted (layout in card/idtech.ts). */
-export function idTechPacket(swipe: SimSwipe): Uint8Array {
+/**
+ * A MagneSafe reader in keyboard mode with encryption on (format in card/keyboard-encrypted.ts):
+ * types the masked tracks (an unreadable track as `%E?` / `;E?`), then '|'-separated upper-case hex
+ * fields — encryption status 0006 (0007 with `keysExhausted`, and no tracks), stand-in ciphertext
+ * per track, MagnePrint status and data, serial number, session ID, KSN, CRCs, format code — and
+ * Enter.
+ */
+export function magneSafeKeyboardReports(
+  swipe: SimSwipe,
+  options: TypingOptions & MaskOptions & { keysExhausted?: boolean; serial?: string },
+): Uint8Array[] {
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
+  const tracks = options.keysExhausted ? [] : [swipe.track1, swipe.track2];
+  const masked = tracks
+    .map((t, n) => (t === 'error' ? (n ? ';E?' : '%E?') : t === undefined ? '' : maskTrack(t, options)))
+    .join('');
+  const cipher = tracks.map((t) =>
+    t === undefined || t === 'error' ? '' : hex(standInCiphertext(Buffer.from(t, 'latin1'))),
+  );
+  const fields = [
+    options.keysExhausted ? '0007' : '0006',
+    cipher[0] ?? '',
+    cipher[1] ?? '',
+    '',
+    'A1050000',
+    hex(new Uint8Array(56).fill(0x3c)),
+    options.serial ?? 'B123456',
+    SIM_SESSION_ID_HEX.toUpperCase(),
+    SIM_KSN_HEX.toUpperCase(),
+    '1C2D',
+    '8E7F6A5B',
+    '0000',
+  ];
+  return typeText(`${masked}|${fields.join('|')}\n`, options);
+}
+
+/**
+ * ID TECH Enhanced-format packet (layout in card/idtech.ts). Unencrypted by default. With
+ * `encrypted`, as a SecureMag at security level 3 sends a bank card: the clear/masked fields hold
+ * masked tracks (ID TECH's default mask '*', 4 leading digits), then stand-in encrypted tracks
+ * (8-byte blocks), a 20-byte stand-in hash per track and the KSN; field 9 says so (0x9B: tracks 1
+ * and 2 encrypted and hashed, KSN present). `optionalBytes` adds field 10 (track status bit 6).
+ */
+export function idTechPacket(
+  swipe: SimSwipe,
+  options: { encrypted?: boolean; optionalBytes?: readonly number[] } & MaskOptions = {},
+): Uint8Array {
   const tracks = [swipe.track1, swipe.track2];
-  let status = 0;
+  let status = options.optionalBytes ? 0x40 : 0;
   let clear = 0;
+  let sentEncrypted = 0;
   const lengths = [0, 0, 0];
-  const bodies: Buffer[] = [];
+  const bodies: Uint8Array[] = [];
+  const secure: Uint8Array[] = [];
   tracks.forEach((t, n) => {
     if (t === undefined) return;
     status |= 1 << (n + 3);
@@ -98,9 +188,24 @@ export function idTechPacket(swipe: SimSwipe): Uint8Array {
     status |= 1 << n;
     clear |= 1 << n;
     lengths[n] = bytes.length;
-    bodies.push(bytes);
+    if (!options.encrypted) {
+      bodies.push(bytes);
+      return;
+    }
+    bodies.push(Buffer.from(maskTrack(t, { mask: '*', ...options }), 'latin1'));
+    secure.push(standInCiphertext(bytes));
+    sentEncrypted |= (1 << n) | (1 << (n + 3));
   });
-  const data = Buffer.concat([Buffer.from([0x80, status, ...lengths, clear, 0x00]), ...bodies]);
+  if (options.encrypted) {
+    secure.push(...secure.map(() => new Uint8Array(20).fill(0x5a)), Buffer.from(SIM_KSN_HEX, 'hex'));
+    sentEncrypted |= 0x80;
+  }
+  const optional = options.optionalBytes ? [options.optionalBytes.length, ...options.optionalBytes] : [];
+  const data = Buffer.concat([
+    Buffer.from([0x80, status, ...lengths, clear, sentEncrypted, ...optional]),
+    ...bodies,
+    ...secure,
+  ]);
   let lrc = 0;
   let sum = 0;
   for (const b of data) {

@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HardwareEvent } from '../../../protocol/api';
-import type { HidBackend, HidConnection, UsbBackend } from '../../../native/hardware/discovery/backends';
-import { classifyHid, deviceId, type DiscoveredDevice } from '../../../native/hardware/discovery/classify';
+import { FakeHid, hidDevice, NoUsb } from '../../../native/hardware/discovery/test-support';
 import { ctrlLetter, typeText } from '../../../native/hardware/sim/keyboard';
 import { InMemoryKeyStoreForTests } from '../../../native/keystore/memory';
 import { callCommand } from '../api/dispatch';
@@ -20,44 +19,21 @@ import { HARDWARE_KEY } from './hardware-settings-store';
  * restart. No USB or HID device exists on our machines, so the buses are stand-ins listing one
  * MagTek reader and one plain keyboard (a wedge scanner); demo hardware is the real simulators.
  */
-function hidDevice(vendorId: number, path: string, serialNumber: string, usagePage: number, usage: number) {
-  const base = { vendorId, productId: 0x0011, path, serialNumber };
-  const info = { ...base, usagePage, usage };
-  return {
-    ...info,
-    bus: 'hid' as const,
-    id: deviceId(base),
-    ...classifyHid(info),
-  } satisfies DiscoveredDevice;
-}
-const reader = hidDevice(0x0801, '/dev/hidraw7', 'MT-42', 0xff00, 0x01);
-const keyboard = hidDevice(0x1a86, '/dev/hidraw8', 'KB-1', 0x01, 0x06);
-
-/** Keeps the report listener of each opened path, so a test can send that device's bytes. */
-class FakeHid implements HidBackend {
-  readonly listeners = new Map<string, (report: Buffer) => void>();
-  async list() {
-    return [reader, keyboard];
-  }
-  async open(path: string): Promise<HidConnection> {
-    return {
-      onReport: (listener) => void this.listeners.set(path, listener),
-      onError: () => undefined,
-      close: async () => void this.listeners.delete(path),
-    };
-  }
-}
-class NoUsb implements UsbBackend {
-  async list() {
-    return [];
-  }
-  async openPrinter(): Promise<never> {
-    throw new Error('no printer');
-  }
-  watch() {
-    return () => undefined;
-  }
-}
+const reader = hidDevice({
+  vendorId: 0x0801,
+  path: '/dev/hidraw7',
+  serialNumber: 'MT-42',
+  usagePage: 0xff00,
+  usage: 0x01,
+});
+const keyboard = hidDevice({
+  vendorId: 0x1a86,
+  path: '/dev/hidraw8',
+  serialNumber: 'KB-1',
+  usagePage: 0x01,
+  usage: 0x06,
+});
+const devices = [reader, keyboard];
 
 const dirs: string[] = [];
 const running: HardwareService[] = [];
@@ -86,7 +62,7 @@ async function saved(dataDir: string): Promise<unknown> {
   const doc = await (await database(dataDir)).rx.collections.settings.findOne(HARDWARE_KEY).exec();
   return doc ? (JSON.parse(doc.value) as unknown) : null;
 }
-async function start(dataDir: string, hid = new FakeHid()): Promise<HardwareService> {
+async function start(dataDir: string, hid = new FakeHid(devices)): Promise<HardwareService> {
   const settings = (await database(dataDir)).rx.collections.settings;
   const service = await startHardware(dataDir, settings, keyStore, {
     hid,
@@ -184,7 +160,7 @@ describe('hardware service', () => {
 
   it('applies a saved wedge prefix, suffix and Tab terminator after a restart', async () => {
     const dir = await dataDir();
-    let hid = new FakeHid();
+    let hid = new FakeHid(devices);
     let service = await start(dir, hid);
     // Without a configuration nothing is stripped and only Enter ends a scan.
     await service.choose('scanner', { deviceId: keyboard.id });
@@ -197,7 +173,7 @@ describe('hardware service', () => {
       role: 'scanner',
       choice: { deviceId: keyboard.id, wedge },
     });
-    hid = new FakeHid();
+    hid = new FakeHid(devices);
     service = await restart(service, dir, hid);
     expect((await service.state()).choices.scanner).toEqual({ deviceId: keyboard.id, wedge });
     expect(await saved(dir)).toMatchObject({
@@ -215,7 +191,7 @@ describe('hardware service', () => {
 
   it('applies a saved Ctrl+J end key and minimum length (#18)', async () => {
     const dir = await dataDir();
-    const hid = new FakeHid();
+    const hid = new FakeHid(devices);
     const service = await start(dir, hid);
     const wedge = { prefix: '', suffix: '', terminator: 'ctrl-j', minLength: 8 } as const;
     await callCommand(api(service), 'hardware.choose', {

@@ -33,7 +33,13 @@ export function roleStatusView(s: RoleStatus): HardwareRoleStatus {
 /** The cardholder's name, the expiry and the service code stay behind: the till needs none of them. */
 export function eventFromSwipe(r: SwipeResult, at: Date): HardwareEvent {
   return r.ok
-    ? { type: 'card', at: at.toISOString(), brand: r.brand, last4: r.last4, token: r.token }
+    ? {
+        type: 'card',
+        at: at.toISOString(),
+        brand: r.brand,
+        last4: r.last4,
+        ...(r.token ? { token: r.token } : {}),
+      }
     : { type: 'bad-swipe', at: at.toISOString(), reason: r.reason, message: r.message };
 }
 

@@ -61,7 +61,7 @@ export function CardTender({
         amount: toMajorText(Number(amountDue), currency),
         brand: event.brand,
         last4: event.last4,
-        token: event.token,
+        token: event.token ?? '',
       });
       setOpen(true);
       setSwipe({
