@@ -1,4 +1,6 @@
 import { authHandlers } from '../auth/handlers';
+import { backOfficeHandlers } from '../back-office/handlers';
+import { catalogHandlers } from '../catalog/handlers';
 import { deviceHandlers } from '../devices/handlers';
 import { healthHandlers } from '../health/handlers';
 import { licenceHandlers } from '../licences/handlers';
@@ -19,5 +21,7 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...materialHandlers(deps),
     ...licenceHandlers(deps),
     ...qrHandlers(deps),
+    ...backOfficeHandlers(deps),
+    ...catalogHandlers(deps),
   };
 }
