@@ -14,7 +14,7 @@ export interface Tenant {
 export const catalogError = (code: keyof typeof CatalogErrorCode, message: string, details?: unknown) =>
   new HttpError(BACK_OFFICE_ERROR_STATUS[code], code, message, details);
 
-interface ItemRow {
+export interface ItemRow {
   sku: string;
   barcode: string | null;
   name: string;

@@ -7,7 +7,7 @@ import {
   type ScoreReason,
   type TenantType,
 } from '../../protocol/http';
-import { listCategories, shopOf } from '../catalog/store';
+import { listCategories, shopOf, type ItemRow } from '../catalog/store';
 import { policyFor } from '../policies/store';
 import type { BundleRow } from './store';
 
@@ -69,19 +69,9 @@ function pageCursor(p: Position & { firstXmin: string }): string {
   return PAGE_PREFIX + Buffer.from(json).toString('base64url');
 }
 
-interface CatalogRow {
-  sku: string;
-  barcode: string | null;
-  name: string;
-  price_minor: string;
-  currency: string;
-  tax_rate_bp: number;
-  active: boolean;
-  /** `catalog=2` only (issue #19). */
-  barcodes?: string[];
-  category_id?: string | null;
-  quick_key?: number | null;
-}
+/** The back office's fields (barcodes, category_id, quick_key) only on a `catalog=2` pull (#19). */
+type CatalogRow = Omit<ItemRow, 'updated_at' | 'barcodes' | 'category_id' | 'quick_key'> &
+  Partial<Pick<ItemRow, 'barcodes' | 'category_id' | 'quick_key'>>;
 
 const toCatalogItem = (row: CatalogRow): CatalogItem => ({ ...row, price_minor: Number(row.price_minor) });
 

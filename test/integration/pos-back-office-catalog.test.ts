@@ -1,16 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
+import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
 import type { QuickKeysView, ReceiptPicture } from '../../protocol/api';
 import type { CatalogItem } from '../../protocol/http';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
-import { createCore, type Core } from '../../src-main/core';
+import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
+import { tillCore } from '../support/till';
 
 /**
  * The back office's catalog reaching a real till (issue #19, item 6): categories, quick-key places
@@ -88,14 +86,7 @@ describe('the back office’s catalog on a till', () => {
       body: { ...TENANT, country: 'SN', currency_default: 'XOF' },
     });
 
-    core = await createCore({
-      dataDir: await mkdtemp(join(tmpdir(), 'outpost-till-')),
-      appVersion: '0.0.0-test',
-      platform: 'linux',
-      defaultServerUrl: server.url,
-      keyStore: new KeytarKeyStore({ service: `outpost-test-${randomUUID()}` }),
-      reachabilityIntervalMs: 100,
-    });
+    core = await tillCore(server.url);
     await call('enrollment.redeemCode', { code: (issued.body as { code: string }).code });
     await call('sync.now');
     const view = await next<QuickKeysView>('pos.quickKeys', (v) => v.categories.length === 2);
