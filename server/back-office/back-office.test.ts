@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EnrollmentCodeInput } from '../../protocol/api';
 import type {
   EnrollmentCodeList,
+  EnrollmentCodeResponse,
   EnrollmentCodeRecord,
   LaptopList,
   Policy,
@@ -102,6 +104,18 @@ describe('enrollment codes', () => {
     const enrolled = await enrollSigned(s, newDevice('POS'), code);
     expect(enrolled.status).toBe(403);
     expect(codeOf(enrolled)).toBe('ENROLLMENT_CODE_INVALID');
+  });
+
+  it('answers a QR payload the till’s enrollment field takes, and that enrolls the till', async () => {
+    const res = await s.call('POST', '/offline/enrollment-codes', {
+      token: admin,
+      body: { tenant_type: 'merchant', tenant_id: 'bo-shop', country: 'SN', currency_default: 'XOF' },
+    });
+    const { code, qr_payload } = res.body as EnrollmentCodeResponse;
+    expect(qr_payload).toBe(code);
+    // What the till's enrollment screen checks before it sends the code (protocol/api/device.ts).
+    const typed = EnrollmentCodeInput.parse({ code: `${qr_payload}\n` }).code;
+    expect((await enrollSigned(s, newDevice('POS'), typed)).status).toBe(201);
   });
 
   it('a redeemed code is not listed and cannot be revoked; an unknown id is 404', async () => {

@@ -103,7 +103,7 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
         });
         return row.expires_at;
       });
-      return { body: { code, expires_at: expiresAt.toISOString() } };
+      return { body: { code, qr_payload: code, expires_at: expiresAt.toISOString() } };
     },
 
     enroll: async ({ body, tx }) => {
