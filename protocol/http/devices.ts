@@ -63,6 +63,11 @@ export type EnrollmentCodeRequest = z.infer<typeof EnrollmentCodeRequest>;
 export const EnrollmentCodeResponse = z.object({
   /** Shown once: `XXXX-XXXX-XXXX`, Crockford base32 (60 bits). Only a keyed hash is stored. */
   code: z.string(),
+  /**
+   * The text to put in a QR code for a till's scanner (issue #19): the code itself, which the till's
+   * enrollment field takes as if typed (a scanner types what it reads).
+   */
+  qr_payload: z.string(),
   expires_at: IsoDateTime,
 });
 export type EnrollmentCodeResponse = z.infer<typeof EnrollmentCodeResponse>;

@@ -8,3 +8,6 @@ export * from './policies';
 export * from './routes';
 export * from './payments';
 export * from './materials';
+export * from './back-office';
+export * from './catalog';
+export * from './catalog-admin';

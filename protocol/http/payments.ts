@@ -5,6 +5,7 @@ import { text } from '../text';
 import { Currency, DeviceId, IsoDateTime, NonNegativeMinor, plainText, Uuid } from './common';
 import { RequestNonce, ServerStatement } from '../licence/server-statement';
 import { Policy } from './policies';
+import { Category, ItemPlacement, Shop } from './catalog';
 import { BUNDLE_STATES } from '../states';
 
 /**
@@ -207,8 +208,22 @@ export const CatalogItem = z.object({
   /** Basis points: 1800 = 18 % (Senegal's VAT). */
   tax_rate_bp: z.number().int().min(0).max(10_000),
   active: z.boolean(),
+  // Answered only to a till that pulls with `catalog=2` (issue #19).
+  ...ItemPlacement,
 });
 export type CatalogItem = z.infer<typeof CatalogItem>;
+
+/**
+ * An item as an operator writes it: `barcode`, when `barcodes` is given too, is its first one; a
+ * quick key needs a category. Omitted `barcodes`, `category_id`, `quick_key`: none (an item is
+ * replaced whole).
+ */
+export const CatalogItemInput = CatalogItem.superRefine((item, ctx) => {
+  if (item.barcodes && item.barcode !== null && item.barcodes[0] !== item.barcode)
+    ctx.addIssue({ code: 'custom', path: ['barcode'], message: 'must be the first of barcodes' });
+  if (item.quick_key != null && item.category_id == null)
+    ctx.addIssue({ code: 'custom', path: ['quick_key'], message: 'a quick key needs a category_id' });
+});
 
 /** Default and largest page of a pull: catalog items and bundle outcomes counted together. */
 export const PULL_PAGE_DEFAULT = 500;
@@ -229,6 +244,12 @@ export const PaymentsPullQuery = z.object({
    * answer cannot be replayed. Optional for tills from before issue #16; a current till always sends it.
    */
   request_nonce: RequestNonce.optional(),
+  /**
+   * `2`: the till understands the back office's catalog (issue #19): items carry barcodes,
+   * category_id and quick_key, and the answer carries `categories` and `shop`, all covered by
+   * `answer_sha256`. Absent: the answer of before, for older tills.
+   */
+  catalog: z.literal('2').optional(),
 });
 
 export const PaymentsPullResponse = z.object({
@@ -267,6 +288,10 @@ export const PaymentsPullResponse = z.object({
   more: z.boolean().default(false),
   /** Highest sequence number the server holds for this device: the terminal resumes from here. */
   last_seq: z.number().int().min(0),
+  /** `catalog=2` only: every quick grid category of the tenant (not a delta), by position. */
+  categories: z.array(Category).optional(),
+  /** `catalog=2` only: the shop's receipt details; null when the back office has none. */
+  shop: Shop.nullable().optional(),
 });
 export type PaymentsPullResponse = z.infer<typeof PaymentsPullResponse>;
 
@@ -277,11 +302,19 @@ export type PaymentsPullResponse = z.infer<typeof PaymentsPullResponse>;
  * active; outcomes: bundle_id, status, reasons (code, weight, detail), updated_at). The server signs
  * it; a till recomputes it from the answer it parsed and applies nothing unless the two are equal,
  * so a proxy can change no price, product, outcome or cursor. Fields outside the list are never
- * applied and are not covered.
+ * applied and are not covered. An answer to `catalog=2` (issue #19) also covers each item's
+ * barcodes, category_id and quick_key, and `categories` (category_id, name, position) and `shop`
+ * (name, address, tax_id).
  */
 export function pullAnswerSha256(
-  answer: Pick<PaymentsPullResponse, 'catalog' | 'bundles' | 'cursor' | 'more' | 'last_seq'>,
+  answer: Pick<
+    PaymentsPullResponse,
+    'catalog' | 'bundles' | 'cursor' | 'more' | 'last_seq' | 'categories' | 'shop'
+  >,
 ): string {
+  // A `catalog=2` answer (it has `categories`) covers the back office's fields too; an answer to an
+  // older till covers exactly what it always did, so its digest does not change (issue #19).
+  const v2 = answer.categories !== undefined;
   const covered = {
     catalog: answer.catalog.map((i) => ({
       sku: i.sku,
@@ -291,6 +324,9 @@ export function pullAnswerSha256(
       currency: i.currency,
       tax_rate_bp: i.tax_rate_bp,
       active: i.active,
+      ...(v2
+        ? { barcodes: i.barcodes ?? [], category_id: i.category_id ?? null, quick_key: i.quick_key ?? null }
+        : {}),
     })),
     bundles: answer.bundles.map((b) => ({
       bundle_id: b.bundle_id,
@@ -301,6 +337,18 @@ export function pullAnswerSha256(
     cursor: answer.cursor,
     more: answer.more,
     last_seq: answer.last_seq,
+    ...(v2
+      ? {
+          categories: (answer.categories ?? []).map((c) => ({
+            category_id: c.category_id,
+            name: c.name,
+            position: c.position,
+          })),
+          shop: answer.shop
+            ? { name: answer.shop.name, address: answer.shop.address, tax_id: answer.shop.tax_id }
+            : null,
+        }
+      : {}),
   };
   return sha256Hex(covered);
 }
@@ -309,7 +357,7 @@ export function pullAnswerSha256(
 export const CatalogUpsertRequest = z.object({
   tenant_type: z.enum(['merchant', 'agent', 'school']),
   tenant_id: z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/),
-  items: z.array(CatalogItem).min(1).max(1000),
+  items: z.array(CatalogItemInput).min(1).max(1000),
 });
 
 /** Ops' review queue (GET /offline/review, POST /offline/review/:bundle_id). */

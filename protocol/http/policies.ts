@@ -24,3 +24,23 @@ export type Policy = z.infer<typeof Policy>;
 
 export const PolicyList = z.object({ policies: z.array(Policy) });
 export type PolicyList = z.infer<typeof PolicyList>;
+
+/**
+ * POST /offline/policies: a policy whose limits hold together (issue #19). A single offline sale
+ * above what may stay unsynced, or a manager approval needed only above the largest sale allowed,
+ * would be a limit that never applies; each is refused naming its field.
+ */
+export const CoherentPolicyInput = PolicyInput.superRefine((p, ctx) => {
+  if (p.approval_threshold > p.max_offline_amount)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['approval_threshold'],
+      message: 'must not exceed max_offline_amount',
+    });
+  if (p.max_offline_amount > p.max_unsynced_amount)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['max_offline_amount'],
+      message: 'must not exceed max_unsynced_amount',
+    });
+});

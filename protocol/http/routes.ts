@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { BACK_OFFICE_ROUTES } from './back-office-routes';
 import { NoContent, RefreshRequest, SignInRequest, SignOutRequest, TokenResponse } from './auth';
 import { TrustErrorCode as E } from './codes';
 import type { Role } from './common';
@@ -57,7 +58,8 @@ import {
   ReviewDecisionRequest,
   ReviewListResponse,
 } from './payments';
-import { Policy, PolicyInput, PolicyList } from './policies';
+import { CatalogErrorCode } from './catalog-admin';
+import { CoherentPolicyInput, Policy, PolicyList } from './policies';
 import { IssuerKey, IssuerKeyInput } from '../qr/formats';
 import { IssuerListAnswer } from '../qr/issuer-list';
 import {
@@ -199,7 +201,7 @@ export const ROUTES = {
     path: '/offline/policies',
     auth: ['pay_admin', 'ops'],
     summary: 'Create or replace a country policy; its version increases when anything changes.',
-    body: PolicyInput,
+    body: CoherentPolicyInput,
     status: 200,
     response: Policy,
     errors: [...bearer],
@@ -317,7 +319,7 @@ export const ROUTES = {
     body: CatalogUpsertRequest,
     status: 200,
     response: CatalogUpsertResponse,
-    errors: [...bearer],
+    errors: [...bearer, CatalogErrorCode.CATEGORY_NOT_FOUND, CatalogErrorCode.QUICK_KEY_TAKEN],
   },
   listReview: {
     method: 'GET',
@@ -583,6 +585,8 @@ export const ROUTES = {
     responseType: 'text',
     errors: [...bearer],
   },
+  // The back office (issue #19): tills, laptops, enrollment codes, policies, catalog.
+  ...BACK_OFFICE_ROUTES,
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

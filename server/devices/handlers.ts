@@ -10,6 +10,8 @@ import { policyFor } from '../policies/store';
 import { importDeviceKey } from '../routes/build';
 import type { TrustDeps } from '../routes/deps';
 import type { Handlers } from '../routes/types';
+import { recordClockOffset } from './clock';
+import { deregisterLaptop } from './deregister';
 import { generateEnrollmentCode, hashEnrollmentCode, normalizeEnrollmentCode } from './enrollment-code';
 import {
   assertKeysUnused,
@@ -101,7 +103,7 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
         });
         return row.expires_at;
       });
-      return { body: { code, expires_at: expiresAt.toISOString() } };
+      return { body: { code, qr_payload: code, expires_at: expiresAt.toISOString() } };
     },
 
     enroll: async ({ body, tx }) => {
@@ -212,6 +214,7 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
         await client.query('UPDATE offline_devices SET last_seen_at = now() WHERE device_id = $1', [
           device.device_id,
         ]);
+        await recordClockOffset(client, device.device_id, req);
         return policyFor(client, device.country);
       });
       const serverTime = new Date().toISOString();
@@ -302,32 +305,12 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
       }),
 
     deregisterUserDevice: async ({ params, user }) => {
-      const result = await withTransaction(pool, async (client) => {
-        const { rows } = await client.query<DeviceRow>(
-          `UPDATE offline_devices SET status = 'revoked', revoked_at = now(), updated_at = now()
-           WHERE device_id = $1 AND user_id = $2 AND status = 'active' RETURNING ${DEVICE_COLUMNS}`,
-          [params.device_id, user.id],
-        );
-        const device = rows[0];
-        if (!device)
-          throw new HttpError(404, TrustErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
-        const revoked = await client.query(
-          `UPDATE offline_licenses SET status = 'revoked', revoked_at = now()
-           WHERE device_id = $1 AND status IN ('ready', 'active')`,
-          [device.device_id],
-        );
-        const licenses = revoked.rowCount ?? 0;
-        await appendAudit(client, {
-          actorType: 'user',
-          actorId: user.id,
-          action: 'device.deregistered',
-          targetType: 'device',
-          targetId: device.device_id,
-          details: { licenses_revoked: licenses },
-        });
-        return { device, licenses };
-      });
-      return { body: { device: toDeviceRecord(result.device), licenses_revoked: result.licenses } };
+      const result = await withTransaction(pool, (client) =>
+        deregisterLaptop(client, params.device_id, user.id, user.id),
+      );
+      if (!result)
+        throw new HttpError(404, TrustErrorCode.DEVICE_NOT_FOUND, 'Device not registered or revoked');
+      return { body: result };
     },
   };
 }

@@ -8,8 +8,10 @@ import {
 } from '../../protocol/http';
 import { signServerStatement } from '../../protocol/licence';
 import { appendAudit } from '../audit/chain';
+import { upsertItems } from '../catalog/store';
 import { withTransaction } from '../db/tx';
 import { authenticateDevice } from '../devices/authenticate';
+import { recordClockOffset } from '../devices/clock';
 import { consumeNonce } from '../devices/signature';
 import { requirePaymentTerminal } from '../devices/terminal';
 import { HttpError, validate } from '../http/errors';
@@ -89,7 +91,10 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
         throw new HttpError(400, 'VALIDATION_FAILED', 'Request validation failed', [
           { path: 'since', code: 'invalid_format', message: 'a cursor from a previous answer' },
         ]);
-      const page = await tx((client) => pullPage(client, device, position, query.limit));
+      const page = await tx(async (client) => {
+        await recordClockOffset(client, device.device_id, req);
+        return pullPage(client, device, position, query.limit, query.catalog === '2');
+      });
       // The till saves the policy and moves its clock only on this, bound to its request (#16).
       const statement = signServerStatement(deps.keys.signing, {
         device_id: device.device_id,
@@ -103,47 +108,11 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
       return { body: { ...page, statement } };
     },
 
-    upsertCatalog: async ({ body, user }) => {
-      // Last one wins for a sku repeated in one request (one statement cannot update a row twice).
-      const items = [...new Map(body.items.map((i) => [i.sku, i])).values()];
-      const changed = await withTransaction(pool, async (client) => {
-        const { rowCount } = await client.query(
-          `INSERT INTO offline_catalog_items AS c (tenant_type, tenant_id, sku, barcode, name, price_minor, currency,
-             tax_rate_bp, active)
-           SELECT $1, $2, u.* FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[],
-             $8::integer[], $9::boolean[]) AS u
-           ON CONFLICT (tenant_type, tenant_id, sku) DO UPDATE SET
-             barcode = EXCLUDED.barcode, name = EXCLUDED.name, price_minor = EXCLUDED.price_minor,
-             currency = EXCLUDED.currency, tax_rate_bp = EXCLUDED.tax_rate_bp, active = EXCLUDED.active,
-             updated_at = now(), change_xid = pg_current_xact_id()
-           WHERE (c.barcode, c.name, c.price_minor, c.currency, c.tax_rate_bp, c.active)
-             IS DISTINCT FROM (EXCLUDED.barcode, EXCLUDED.name, EXCLUDED.price_minor, EXCLUDED.currency,
-               EXCLUDED.tax_rate_bp, EXCLUDED.active)`,
-          [
-            body.tenant_type,
-            body.tenant_id,
-            items.map((i) => i.sku),
-            items.map((i) => i.barcode),
-            items.map((i) => i.name),
-            items.map((i) => i.price_minor),
-            items.map((i) => i.currency),
-            items.map((i) => i.tax_rate_bp),
-            items.map((i) => i.active),
-          ],
-        );
-        const n = rowCount ?? 0;
-        if (n > 0)
-          await appendAudit(client, {
-            actorType: 'user',
-            actorId: user.id,
-            action: 'catalog.upserted',
-            targetType: 'catalog',
-            targetId: `${body.tenant_type}:${body.tenant_id}`,
-            details: { changed: n, skus: items.slice(0, 50).map((i) => i.sku) },
-          });
-        return n;
-      });
-      return { body: { changed, total: items.length } };
+    upsertCatalog: async ({ body: { items, ...tenant }, user }) => {
+      const changed = await withTransaction(pool, (client) =>
+        upsertItems(client, tenant, items, { actorId: user.id, action: 'catalog.upserted' }),
+      );
+      return { body: { changed, total: new Set(items.map((i) => i.sku)).size } };
     },
 
     listReview: async () => {

@@ -5,7 +5,9 @@ import {
   type CatalogItem,
   type PaymentsPullResponse,
   type ScoreReason,
+  type TenantType,
 } from '../../protocol/http';
+import { listCategories, shopOf, type ItemRow } from '../catalog/store';
 import { policyFor } from '../policies/store';
 import type { BundleRow } from './store';
 
@@ -67,17 +69,14 @@ function pageCursor(p: Position & { firstXmin: string }): string {
   return PAGE_PREFIX + Buffer.from(json).toString('base64url');
 }
 
-interface CatalogRow {
-  sku: string;
-  barcode: string | null;
-  name: string;
-  price_minor: string;
-  currency: string;
-  tax_rate_bp: number;
-  active: boolean;
-}
+/** The back office's fields (barcodes, category_id, quick_key) only on a `catalog=2` pull (#19). */
+type CatalogRow = Omit<ItemRow, 'updated_at' | 'barcodes' | 'category_id' | 'quick_key'> &
+  Partial<Pick<ItemRow, 'barcodes' | 'category_id' | 'quick_key'>>;
 
 const toCatalogItem = (row: CatalogRow): CatalogItem => ({ ...row, price_minor: Number(row.price_minor) });
+
+const V1_COLUMNS = 'sku, barcode, name, price_minor, currency, tax_rate_bp, active';
+const V2_COLUMNS = `${V1_COLUMNS}, barcodes, category_id, quick_key`;
 
 interface OutcomeRow {
   bundle_id: string;
@@ -100,6 +99,8 @@ export async function pullPage(
   device: PullDevice,
   position: Position,
   limit = PULL_PAGE_DEFAULT,
+  /** The till pulls with `catalog=2`: the back office's fields, categories and shop too (#19). */
+  catalogV2 = false,
 ): Promise<Omit<PaymentsPullResponse, 'statement'>> {
   const firstXmin =
     position.firstXmin ??
@@ -111,7 +112,7 @@ export async function pullPage(
   let catalog: CatalogRow[] = [];
   if (position.phase === 'catalog' && device.tenant_type && device.tenant_id) {
     const { rows } = await client.query<CatalogRow>(
-      `SELECT sku, barcode, name, price_minor, currency, tax_rate_bp, active FROM offline_catalog_items
+      `SELECT ${catalogV2 ? V2_COLUMNS : V1_COLUMNS} FROM offline_catalog_items
        WHERE tenant_type = $1 AND tenant_id = $2 AND change_xid >= $3::xid8 AND ($4::text IS NULL OR sku > $4)
        ORDER BY sku LIMIT $5`,
       [device.tenant_type, device.tenant_id, since, position.after, limit + 1],
@@ -163,5 +164,16 @@ export async function pullPage(
     cursor: next ? pageCursor({ ...next, firstXmin }) : firstXmin,
     more: next !== null,
     last_seq: Number(last.rows[0]?.last ?? 0),
+    ...(catalogV2 ? await tenantExtras(client, device) : {}),
   };
+}
+
+/** The whole set of categories and the shop (both small), on every `catalog=2` page. */
+async function tenantExtras(
+  client: pg.PoolClient,
+  device: PullDevice,
+): Promise<Pick<PaymentsPullResponse, 'categories' | 'shop'>> {
+  if (!device.tenant_type || !device.tenant_id) return { categories: [], shop: null };
+  const tenant = { tenant_type: device.tenant_type as TenantType, tenant_id: device.tenant_id };
+  return { categories: await listCategories(client, tenant), shop: await shopOf(client, tenant) };
 }

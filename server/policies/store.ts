@@ -52,6 +52,12 @@ export async function listPolicies(db: Queryable): Promise<Policy[]> {
  * same policy is a no-op (no new version, no audit row).
  */
 export async function upsertPolicy(client: Queryable, input: PolicyInput, actorId: string): Promise<Policy> {
+  // What it was, for the audit row's before/after (issue #19); locked, so no change slips between.
+  const { rows: prior } = await client.query<PolicyRow>(
+    `SELECT ${COLUMNS} FROM offline_policies WHERE country = $1 FOR UPDATE`,
+    [input.country],
+  );
+  const before = prior[0] ? toPolicy(prior[0]) : null;
   const values = [
     input.country,
     input.currency,
@@ -93,7 +99,17 @@ export async function upsertPolicy(client: Queryable, input: PolicyInput, actorI
     action: 'policy.changed',
     targetType: 'policy',
     targetId: policy.country,
-    details: { ...input, version: policy.version },
+    details: {
+      ...input,
+      version: policy.version,
+      before: before && limitsOf(before),
+      after: limitsOf(policy),
+    },
   });
   return policy;
+}
+
+/** A policy's values without its version and time: what an audit row's before/after compare. */
+function limitsOf({ version: _v, updated_at: _u, ...limits }: Policy): PolicyInput {
+  return limits;
 }

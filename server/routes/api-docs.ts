@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  BACK_OFFICE_ERROR_STATUS,
   HttpErrorCode,
   MATERIAL_ERROR_STATUS,
   PAYMENT_ERROR_STATUS,
@@ -34,6 +35,7 @@ function statusOf(code: string): number {
     TRUST_ERROR_STATUS[code as TrustErrorCode] ??
     PAYMENT_ERROR_STATUS[code as PaymentErrorCode] ??
     MATERIAL_ERROR_STATUS[code as MaterialErrorCode] ??
+    BACK_OFFICE_ERROR_STATUS[code as keyof typeof BACK_OFFICE_ERROR_STATUS] ??
     GENERIC_STATUS[code] ??
     400
   );

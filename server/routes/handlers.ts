@@ -1,4 +1,6 @@
 import { authHandlers } from '../auth/handlers';
+import { backOfficeHandlers } from '../back-office/handlers';
+import { catalogHandlers } from '../catalog/handlers';
 import { deviceHandlers } from '../devices/handlers';
 import { healthHandlers } from '../health/handlers';
 import { licenceHandlers } from '../licences/handlers';
@@ -21,5 +23,7 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...licenceHandlers(deps),
     ...qrHandlers(deps),
     ...onlineHandlers(deps),
+    ...backOfficeHandlers(deps),
+    ...catalogHandlers(deps),
   };
 }

@@ -12,6 +12,8 @@ import { addCartCollections } from '../store/schemas/carts';
 import { CartStore, cartHandlers } from './cart-store';
 import { clockView, openTillClock } from './till-clock';
 import { onlineAuthoriser } from './online-authorisation';
+import type { Shop } from '../../../protocol/http/catalog';
+import { serverCatalogChanges, withShop } from '../sync/back-office-catalog';
 
 /**
  * The point of sale (issue 4): catalog, sales, refunds and voids, shifts, manager PINs, receipts.
@@ -43,6 +45,9 @@ export const posModule: CoreModule<'pos'> = {
       offsets: enrollmentStore.changes.pipe(map((r) => r.serverClockOffsetMs)),
       initialOffsetMs: enrollmentStore.current.serverClockOffsetMs,
     });
+    // The shop's details the back office sets head receipts over the till's own Settings (#19).
+    let serverShop: Shop | null = null;
+    const shopWatch = serverCatalogChanges(collections.settings).subscribe((c) => (serverShop = c.shop));
     const cart = new CartStore((await addCartCollections(db.rx)).carts, () => till.clock.now());
     // A cart left marked by a sale the app recorded before it stopped was paid: not offered again.
     await cart.settle(async (saleId) => (await collections.sales.findOne(saleId).exec()) !== null);
@@ -122,7 +127,7 @@ export const posModule: CoreModule<'pos'> = {
           service: need('hardware'),
           sale: (saleId) => findSale(collections.sales, saleId),
           zReport: (shiftId) => findZReport(collections.shifts, shiftId),
-          receiptContext: () => settings.current,
+          receiptContext: () => withShop(settings.current, serverShop),
         }),
       },
       subscriptions: {
@@ -137,7 +142,11 @@ export const posModule: CoreModule<'pos'> = {
       },
       offers: { pos, salesCollections: collections, tillClock: till.clock },
       // Sales being written finish first: a sale acknowledged to the cashier is on disk.
-      close: () => Promise.all([pos.idle(), cart.idle()]).then(() => till.stop()),
+      close: () =>
+        Promise.all([pos.idle(), cart.idle()]).then(() => {
+          shopWatch.unsubscribe();
+          return till.stop();
+        }),
     };
   },
 };

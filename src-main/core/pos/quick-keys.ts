@@ -2,6 +2,7 @@ import type { RxCollection } from 'rxdb';
 import { combineLatest, map, type Observable } from 'rxjs';
 import type { QuickKeysLayout, QuickKeysSetInput, QuickKeysView } from '../../../protocol/api';
 import { decodeSetting, encodeSetting, type CatalogItemDoc, type SettingDoc } from '../store/schemas/index';
+import { serverCatalogChanges, serverLayout } from '../sync/back-office-catalog';
 import type { CashierAccounts } from './cashier-accounts';
 import { catalogEntry } from './views';
 
@@ -34,9 +35,15 @@ export function quickKeysView(
   settings: RxCollection<SettingDoc>,
   catalog: RxCollection<CatalogItemDoc>,
 ): Observable<QuickKeysView> {
-  return combineLatest([settings.findOne(QUICK_KEYS_KEY).$, catalog.find().$]).pipe(
-    map(([doc, items]) => {
-      const layout = doc ? (decodeSetting(doc) as unknown as QuickKeysLayout) : EMPTY;
+  return combineLatest([
+    settings.findOne(QUICK_KEYS_KEY).$,
+    catalog.find().$,
+    serverCatalogChanges(settings),
+  ]).pipe(
+    map(([doc, items, server]) => {
+      // The back office's categories and places, when it has any, else the manager's (#19).
+      const layout =
+        serverLayout(server) ?? (doc ? (decodeSetting(doc) as unknown as QuickKeysLayout) : EMPTY);
       const bySku = new Map(items.map((d) => [d.sku, d.toJSON() as CatalogItemDoc]));
       return {
         categories: layout.categories.map((category) => ({

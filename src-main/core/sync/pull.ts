@@ -19,6 +19,8 @@ export function pullQuery(
   if (cursor) query.set('since', cursor);
   if (pageSize) query.set('limit', String(pageSize));
   query.set('request_nonce', requestNonce);
+  // The back office's categories, quick-key places and shop details too (issue #19).
+  query.set('catalog', '2');
   return query;
 }
 

@@ -31,6 +31,7 @@ import {
 } from '../store/schemas/index';
 import { backoffDelay, pushVerdict, type BackoffOptions } from './backoff';
 import { nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
+import { readServerCatalog, saveServerCatalog, serverCatalogAfter } from './back-office-catalog';
 import { catalogChanges, enrollmentAfterPull, pullQuery } from './pull';
 import { describe, EMPTY_COUNTS, rejectedBundle, syncStatus, type SyncFailure } from './status';
 
@@ -495,6 +496,8 @@ export class SyncService {
     const { upserts, removals } = catalogChanges(answer.catalog, now);
     if (upserts.length > 0) await this.c.catalog.bulkUpsert(upserts);
     if (removals.length > 0) await this.c.catalog.bulkRemove(removals).catch(() => undefined);
+    const server = serverCatalogAfter(await readServerCatalog(this.c.settings), answer);
+    if (server) await saveServerCatalog(this.c.settings, server, now);
     for (const outcome of answer.bundles) {
       const doc = await this.c.outbox.findOne(outcome.bundle_id).exec();
       if (doc) await this.applyOutcome(doc.toJSON() as OutboxDoc, outcome.status, outcome.reasons[0]?.code);

@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { QUICK_KEY_LIMITS } from '../api/quick-keys';
+import { plainText } from './common';
+
+/**
+ * What a till's catalog holds beyond an item's price (issue #19, item 6): several barcodes per
+ * product, the categories of its quick grid, each item's place there, and the shop's details printed
+ * on receipts. Tills ask for them with `catalog=2` on their pull (docs/protocol.md); older tills do
+ * not and get the answer they always had.
+ */
+
+/** EAN-8, UPC-A, EAN-13 or GTIN-14 digits, as the till's scanner reads them. */
+export const Barcode = z.string().regex(/^\d{8,14}$/, '8 to 14 digits');
+
+/** A category's stable id: lower-case letters, digits and dashes (its name may change). */
+export const CategoryId = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, '1-40 of a-z 0-9 -, not starting with -');
+
+/** Places in one category's quick grid: 0 is the first key. */
+export const QUICK_KEY_SLOTS = QUICK_KEY_LIMITS.keysPerCategory;
+export const MAX_BARCODES_PER_ITEM = 10;
+
+/** A quick grid category: tills show them in `position` order (0 first). */
+export const Category = z.object({
+  category_id: CategoryId,
+  name: plainText(40),
+  position: z
+    .number()
+    .int()
+    .min(0)
+    .max(QUICK_KEY_LIMITS.categories - 1),
+});
+export type Category = z.infer<typeof Category>;
+
+/** The shop's details a till prints at the top of its receipts. */
+export const Shop = z.object({
+  name: plainText(64),
+  address: plainText(200).nullable(),
+  tax_id: plainText(40).nullable(),
+});
+export type Shop = z.infer<typeof Shop>;
+
+/** An item's fields beyond its price: optional, so items written before them still parse. */
+export const ItemPlacement = {
+  /** Every barcode that scans to this product (the first is also `barcode`). */
+  barcodes: z
+    .array(Barcode)
+    .max(MAX_BARCODES_PER_ITEM)
+    .refine((b) => new Set(b).size === b.length, 'each barcode once')
+    .optional(),
+  /** Its category in the quick grid; null: not on a quick key. */
+  category_id: CategoryId.nullable().optional(),
+  /** Its key in its category's grid (0 first); null: the till places it after the placed ones. */
+  quick_key: z
+    .number()
+    .int()
+    .min(0)
+    .max(QUICK_KEY_SLOTS - 1)
+    .nullable()
+    .optional(),
+};

@@ -1,0 +1,124 @@
+import { randomUUID } from 'node:crypto';
+import { filter, firstValueFrom, type Observable } from 'rxjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
+import type { QuickKeysView, ReceiptPicture } from '../../protocol/api';
+import type { CatalogItem } from '../../protocol/http';
+import { startTestServer, type TestServer } from '../../server/testing/harness';
+import { callCommand } from '../../src-main/core/api/dispatch';
+import type { Core } from '../../src-main/core';
+import { SN_POLICY_INPUT } from '../support/sn-policy';
+import { tillCore } from '../support/till';
+
+/**
+ * The back office's catalog reaching a real till (issue #19, item 6): categories, quick-key places
+ * and shop details set through the server's routes show in the till's quick grid and receipt
+ * header after its next pull, and a later change after the pull after that. Real core (keychain,
+ * encrypted store), real server on real PostgreSQL.
+ */
+let session: SecretServiceSession;
+let server: TestServer;
+let core: Core;
+let admin: string;
+const TENANT = { tenant_type: 'merchant', tenant_id: 'shop-bo' } as const;
+
+beforeAll(async () => {
+  session = await ensureSecretService();
+  server = await startTestServer();
+  admin = (await server.user(`admin-${randomUUID()}@shop.test`, ['pay_admin'])).token;
+  expect(
+    (await server.call('POST', '/offline/policies', { token: admin, body: SN_POLICY_INPUT })).status,
+  ).toBe(200);
+});
+afterAll(async () => {
+  await core?.close();
+  await server.close();
+  await session.stop();
+});
+
+const call = (method: string, input: unknown = {}) => callCommand(core.handlers, method, input);
+function next<T>(topic: string, until: (item: T) => boolean): Promise<T> {
+  const open = (core.handlers.subscriptions as unknown as Record<string, (i: unknown) => Observable<T>>)[
+    topic
+  ]!;
+  return firstValueFrom(open({}).pipe(filter(until)));
+}
+async function post(path: string, body: object) {
+  const res = await server.call('POST', path, { token: admin, body: { ...TENANT, ...body } });
+  expect(res.status, res.text).toBe(200);
+}
+
+const item = (sku: string, name: string, category_id: string, quick_key: number): CatalogItem => ({
+  sku,
+  barcode: null,
+  name,
+  price_minor: 500,
+  currency: 'XOF',
+  tax_rate_bp: 1800,
+  active: true,
+  category_id,
+  quick_key,
+});
+const grid = (view: QuickKeysView) => view.categories.map((c) => [c.name, c.items.map((i) => i.sku)]);
+
+describe('the back office’s catalog on a till', () => {
+  it('shows the server’s categories and quick-key places in the grid and its shop on receipts', async () => {
+    await post('/offline/catalog/categories', {
+      categories: [
+        { category_id: 'drinks', name: 'Boissons', position: 1 },
+        { category_id: 'bakery', name: 'Boulangerie', position: 0 },
+      ],
+    });
+    await post('/offline/catalog', {
+      items: [
+        item('croissant', 'Croissant', 'bakery', 1),
+        item('baguette', 'Baguette', 'bakery', 0),
+        item('cafe', 'Café Touba', 'drinks', 0),
+      ],
+    });
+    await post('/offline/catalog/shop', {
+      name: 'Boulangerie Awa',
+      address: 'Rue 10, Dakar',
+      tax_id: 'SN-77',
+    });
+    const issued = await server.call('POST', '/offline/enrollment-codes', {
+      token: admin,
+      body: { ...TENANT, country: 'SN', currency_default: 'XOF' },
+    });
+
+    core = await tillCore(server.url);
+    await call('enrollment.redeemCode', { code: (issued.body as { code: string }).code });
+    await call('sync.now');
+    const view = await next<QuickKeysView>('pos.quickKeys', (v) => v.categories.length === 2);
+    expect(grid(view)).toEqual([
+      ['Boulangerie', ['baguette', 'croissant']],
+      ['Boissons', ['cafe']],
+    ]);
+
+    await call('pos.shift.open', { floatMinor: 10_000 });
+    const sale = (await call('pos.sale.capture', {
+      lines: [{ sku: 'baguette', name: 'Baguette', qty: 1, unitPriceMinor: 500, taxRateBp: 1800 }],
+      tenders: [{ type: 'cash', amountMinor: 1000 }],
+    })) as { saleId: string };
+    const receipt = (await call('pos.receipt.preview', { saleId: sale.saleId })) as ReceiptPicture;
+    expect(receipt.lines.slice(0, 3)).toEqual(['Boulangerie Awa', 'Rue 10, Dakar', 'Tax ID SN-77']);
+
+    // The owner moves the croissant first, retires the coffee and renames the shop: the next pull.
+    await post('/offline/catalog', {
+      items: [item('croissant', 'Croissant', 'bakery', 0), item('baguette', 'Baguette', 'bakery', 1)],
+    });
+    const retired = await server.call('DELETE', '/offline/catalog/merchant/shop-bo/items/cafe', {
+      token: admin,
+    });
+    expect(retired.status).toBe(200);
+    await post('/offline/catalog/shop', { name: 'Chez Awa', address: null, tax_id: 'SN-77' });
+    await call('sync.now');
+    const after = await next<QuickKeysView>('pos.quickKeys', (v) => v.categories[1]?.items.length === 0);
+    expect(grid(after)).toEqual([
+      ['Boulangerie', ['croissant', 'baguette']],
+      ['Boissons', []],
+    ]);
+    const again = (await call('pos.receipt.preview', { saleId: sale.saleId })) as ReceiptPicture;
+    expect(again.lines.slice(0, 2)).toEqual(['Chez Awa', 'Tax ID SN-77']);
+  });
+});
