@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { BARCODE, enrollAndOpenShift, scan, tabTo, usePosWorld } from './pos-fixtures';
+import { BARCODE, enrollAndOpenShift, MANAGER, scan, signIn, tabTo, usePosWorld } from './pos-fixtures';
 
 /**
  * Issue #18 item 2 at the till, from the keyboard: the sale in progress survives going to Settings
@@ -73,6 +73,8 @@ test('the cart survives Settings, a restart and a crash; a parked sale comes bac
 
   // The app is closed and opened again.
   await world.restartHost(page, 'SIGTERM');
+  // A restarted app is locked: the cashier signs in again (#18), and finds the cart.
+  await signIn(page, MANAGER.id, MANAGER.pin);
   await expectCart(page, /4,880/, FIRST);
   await shot('cart-after-restart');
 
@@ -88,6 +90,7 @@ test('the cart survives Settings, a restart and a crash; a parked sale comes bac
   await throughSettings(page);
   await expectCart(page, /34,380/, withTv);
   await world.restartHost(page, 'SIGKILL');
+  await signIn(page, MANAGER.id, MANAGER.pin);
   await expectCart(page, /34,380/, withTv);
   await shot('cart-after-crash');
 

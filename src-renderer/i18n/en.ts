@@ -362,6 +362,12 @@ export const en = {
     noCashier: 'No cashier account',
     cashNet: 'Cash kept',
   },
+  // A fresh till creates its first manager before anything is sold (#18).
+  firstManager: {
+    heading: 'Create the till’s first manager',
+    hint: 'This till has no cashier account yet. Create the manager’s account now: every sale, refund and void is recorded under the name of whoever signs in. The manager can then add the cashiers in Settings.',
+    create: 'Create manager',
+  },
   qrTender: {
     due: 'To pay by QR: {{amount}}',
     show: 'Show payment QR code',

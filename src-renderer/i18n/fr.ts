@@ -367,6 +367,12 @@ export const fr: Messages = {
     noCashier: 'Sans compte caissier',
     cashNet: 'Espèces encaissées',
   },
+  // A fresh till creates its first manager before anything is sold (#18).
+  firstManager: {
+    heading: 'Créer le gérant de la caisse',
+    hint: 'Cette caisse n’a encore aucun compte caissier. Créez d’abord le compte du gérant : chaque vente, remboursement et annulation est enregistré au nom de la personne connectée. Le gérant ajoutera ensuite les caissiers dans les Réglages.',
+    create: 'Créer le gérant',
+  },
   qrTender: {
     due: 'À payer par QR : {{amount}}',
     show: 'Afficher le QR code de paiement',

@@ -366,6 +366,12 @@ export const id: Messages = {
     noCashier: 'Tanpa akun kasir',
     cashNet: 'Kas disimpan',
   },
+  // A fresh till creates its first manager before anything is sold (#18).
+  firstManager: {
+    heading: 'Buat manajer pertama kasir ini',
+    hint: 'Kasir ini belum punya akun kasir. Buat akun manajer sekarang: setiap penjualan, refund, dan pembatalan dicatat atas nama orang yang masuk. Manajer lalu dapat menambahkan kasir di Pengaturan.',
+    create: 'Buat manajer',
+  },
   qrTender: {
     due: 'Dibayar dengan QR: {{amount}}',
     show: 'Tampilkan kode QR pembayaran',

@@ -128,11 +128,17 @@ interface FieldProps {
   onChange: (value: string) => void;
 }
 
-export function ManagerIdField({ label, value, onChange }: FieldProps) {
+export function ManagerIdField({ label, value, onChange, autoFocus }: FieldProps & { autoFocus?: boolean }) {
   return (
     <label>
       {label}
-      <input value={value} onChange={(e) => onChange(e.target.value)} autoComplete="off" maxLength={128} />
+      <input
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        autoComplete="off"
+        maxLength={128}
+        autoFocus={autoFocus}
+      />
     </label>
   );
 }
