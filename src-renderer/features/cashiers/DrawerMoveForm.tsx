@@ -4,6 +4,7 @@ import { useApi } from '../../api/hooks';
 import { useMoneyInput } from '../pos/use-money-input';
 import { posErrorText, useMoney } from '../pos/format';
 import { FormError } from './FormError';
+import { TYPED_TEXT_ATTRIBUTE } from '../hardware/useScanCapture';
 
 /** Paid-in or paid-out with its reason (issue #18): counted in the drawer's expected cash. */
 export function DrawerMoveForm({ currency, onDone }: { currency: string; onDone: () => void }) {
@@ -57,7 +58,12 @@ export function DrawerMoveForm({ currency, onDone }: { currency: string; onDone:
       </label>
       <label>
         {t('cashiers.reason')}
-        <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={200} />
+        <input
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          maxLength={200}
+          {...{ [TYPED_TEXT_ATTRIBUTE]: '' }}
+        />
       </label>
       <button type="submit" disabled={busy || amountMinor === null || !reason.trim()}>
         {t('cashiers.record')}
