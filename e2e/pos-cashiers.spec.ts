@@ -85,6 +85,7 @@ test('two cashiers on one shift, each attributed on the Z-report', async ({ page
   await scan(page, BARCODE.rice);
   await payCash(page, '2000');
   await expect(page.getByTestId('receipt-total')).toHaveText(/1,180/);
+  await expect(page.getByTestId('receipt-cashier')).toHaveText('Cashier: Bob Diallo');
 
   // Bob locks the till; Awa signs in on the same shift and sells.
   await tabTo(page, page.getByRole('button', { name: 'Lock / switch cashier' }));

@@ -44,7 +44,7 @@ test('a manager account set in Settings approves a large sale; a wrong PIN is re
   await dialog.getByRole('button', { name: 'Approve' }).click();
   await expect(dialog).toHaveCount(0);
   await expect(page.getByTestId('receipt-total')).toHaveText(/16,000/);
-  await expect(page.getByTestId('receipt')).toContainText('Approved by manager awa: Client fidèle');
+  await expect(page.getByTestId('receipt')).toContainText('Approved by manager Awa Ndiaye: Client fidèle');
 });
 
 test('the QR tender shows a signed request and accepts only a genuine, unused customer QR', async ({

@@ -99,6 +99,9 @@ test('a QR-paid sale refunded in cash: refused, a manager approves, the refund i
     const printed = await demo.call<LastPrint>('hardware.demo.lastPrint');
     expect(printed.jobs).toBe(2);
     expect(printed.picture?.lines).toContain('Refund no. 2');
+    // The paper names who gave it back and the manager who approved it.
+    expect(printed.picture?.lines).toContain('Cashier: Awa Ndiaye');
+    expect(printed.picture?.lines).toContain('Approved by: Awa Ndiaye');
     expect(printed.picture?.lines.some((l) => /^TOTAL +-F CFA 1,180$/.test(l))).toBe(true);
     await page.screenshot({ path: testInfo.outputPath('refund-approved-printed.png'), fullPage: true });
   } finally {

@@ -361,6 +361,7 @@ export const en = {
     cashier: 'Cashier',
     noCashier: 'No cashier account',
     cashNet: 'Cash kept',
+    servedBy: 'Cashier: {{name}}',
   },
   // A fresh till creates its first manager before anything is sold (#18).
   firstManager: {

@@ -366,6 +366,7 @@ export const fr: Messages = {
     cashier: 'Caissier',
     noCashier: 'Sans compte caissier',
     cashNet: 'Espèces encaissées',
+    servedBy: 'Caissier : {{name}}',
   },
   // A fresh till creates its first manager before anything is sold (#18).
   firstManager: {

@@ -365,6 +365,7 @@ export const id: Messages = {
     cashier: 'Kasir',
     noCashier: 'Tanpa akun kasir',
     cashNet: 'Kas disimpan',
+    servedBy: 'Kasir: {{name}}',
   },
   // A fresh till creates its first manager before anything is sold (#18).
   firstManager: {
