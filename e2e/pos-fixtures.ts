@@ -188,11 +188,32 @@ export async function signIn(page: Page, cashierId: string, pin: string): Promis
   await expect(form).toHaveCount(0);
 }
 
-/** The shift opens with a float of 10,000. */
+/** The shift opens with a float of 10,000, read back and confirmed before it is recorded. */
 export async function openShift(page: Page): Promise<void> {
   await page.getByLabel('Cash float').fill('10 000');
   await page.getByRole('button', { name: 'Open shift' }).click();
+  await confirmDrawer(page, 'Cash float', /10,000/);
   await expect(page.getByTestId('shift-info')).toContainText(/10,000/);
+}
+
+/**
+ * The float, a paid-in or a paid-out read back before it is recorded: the amount (and reason) are
+ * shown, the focus is on "Correct the amount", and Tab then Enter records it.
+ */
+export async function confirmDrawer(
+  page: Page,
+  what: string,
+  amount: RegExp,
+  reason?: string,
+): Promise<void> {
+  const dialog = page.getByRole('dialog', { name: 'Check before recording' });
+  await expect(dialog).toContainText(what);
+  await expect(dialog.getByTestId('drawer-confirm-amount')).toHaveText(amount);
+  if (reason) await expect(dialog.getByTestId('drawer-confirm-reason')).toHaveText(reason);
+  await expect(dialog.getByRole('button', { name: 'Correct the amount' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(dialog).toHaveCount(0);
 }
 
 export const searchBox = (page: Page) =>

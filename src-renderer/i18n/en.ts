@@ -369,6 +369,11 @@ export const en = {
     hint: 'This till has no cashier account yet. Create the manager’s account now: every sale, refund and void is recorded under the name of whoever signs in. The manager can then add the cashiers in Settings.',
     create: 'Create manager',
   },
+  // Float, paid-in and paid-out read back before they are recorded (#18).
+  drawerConfirm: {
+    heading: 'Check before recording',
+    record: 'Yes, record it',
+  },
   qrTender: {
     due: 'To pay by QR: {{amount}}',
     show: 'Show payment QR code',

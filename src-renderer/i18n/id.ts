@@ -373,6 +373,11 @@ export const id: Messages = {
     hint: 'Kasir ini belum punya akun kasir. Buat akun manajer sekarang: setiap penjualan, refund, dan pembatalan dicatat atas nama orang yang masuk. Manajer lalu dapat menambahkan kasir di Pengaturan.',
     create: 'Buat manajer',
   },
+  // Float, paid-in and paid-out read back before they are recorded (#18).
+  drawerConfirm: {
+    heading: 'Periksa sebelum dicatat',
+    record: 'Ya, catat',
+  },
   qrTender: {
     due: 'Dibayar dengan QR: {{amount}}',
     show: 'Tampilkan kode QR pembayaran',

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/hooks';
 import { useMoneyInput } from '../pos/use-money-input';
 import { posErrorText, useMoney } from '../pos/format';
+import { DrawerConfirmDialog } from './DrawerConfirmDialog';
 import { FormError } from './FormError';
 import { TYPED_TEXT_ATTRIBUTE } from '../hardware/useScanCapture';
 
@@ -17,14 +18,22 @@ export function DrawerMoveForm({ currency, onDone }: { currency: string; onDone:
   const [reason, setReason] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  const [confirming, setConfirming] = useState(false);
   const amountMinor = parseMajor(amount, currency);
 
-  const submit = async (event: FormEvent) => {
+  // Enter or "Record" reads the movement back first; the dialog's "Yes" records it.
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     if (amountMinor === null || amountMinor < 1) {
       setError(amountInvalid(5000, currency));
       return;
     }
+    setError(undefined);
+    setConfirming(true);
+  };
+
+  const record = async (amountMinor: number) => {
+    setConfirming(false);
     setBusy(true);
     setError(undefined);
     try {
@@ -37,7 +46,7 @@ export function DrawerMoveForm({ currency, onDone }: { currency: string; onDone:
   };
 
   return (
-    <form className="settings-form" aria-labelledby="drawer-move" onSubmit={(e) => void submit(e)}>
+    <form className="settings-form" aria-labelledby="drawer-move" onSubmit={submit}>
       <h2 id="drawer-move">{t('cashiers.drawerHeading')}</h2>
       <label>
         {t('cashiers.direction')}
@@ -69,6 +78,15 @@ export function DrawerMoveForm({ currency, onDone }: { currency: string; onDone:
         {t('cashiers.record')}
       </button>
       <FormError text={error} />
+      {confirming && amountMinor !== null && (
+        <DrawerConfirmDialog
+          what={t(direction === 'in' ? 'cashiers.paidIn' : 'cashiers.paidOut')}
+          amount={money(amountMinor, currency)}
+          reason={reason.trim()}
+          onConfirm={() => void record(amountMinor)}
+          onCancel={() => setConfirming(false)}
+        />
+      )}
     </form>
   );
 }
