@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { CorrectOrConfirm } from '../../components/CorrectOrConfirm';
 import { ModalDialog } from '../../components/ModalDialog';
 
 /**
@@ -35,14 +36,7 @@ export function DrawerConfirmDialog({
           </>
         )}
       </dl>
-      <div className="row">
-        <button type="button" className="secondary" onClick={onCancel} autoFocus>
-          {t('pos.cashConfirmCorrect')}
-        </button>
-        <button type="button" onClick={onConfirm}>
-          {t('drawerConfirm.record')}
-        </button>
-      </div>
+      <CorrectOrConfirm confirm={t('drawerConfirm.record')} onConfirm={onConfirm} onCancel={onCancel} />
     </ModalDialog>
   );
 }

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/hooks';
 import { errorText } from '../../i18n/error-text';
-import { ManagerIdField, PinField } from '../settings/CashiersSection';
+import { ManagerIdField, NewPinFields } from '../settings/CashiersSection';
 import { toApiError } from '../pos/format';
 import { FormError } from './FormError';
 
@@ -22,7 +22,6 @@ export function FirstManager() {
   const [confirm, setConfirm] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
-  const mismatch = confirm !== '' && confirm !== pin;
   const ready = cashierId.trim() !== '' && name.trim() !== '' && PIN.test(pin) && confirm === pin;
 
   const submit = async (event: FormEvent) => {
@@ -57,16 +56,7 @@ export function FirstManager() {
         {t('cashiers.name')}
         <input value={name} onChange={(e) => setName(e.target.value)} autoComplete="off" maxLength={100} />
       </label>
-      <PinField label={t('cashiers.pin')} value={pin} onChange={setPin} autoComplete="new-password" />
-      <p className="hint">{t('cashiers.pinHint')}</p>
-      <PinField
-        label={t('cashiers.confirm')}
-        value={confirm}
-        onChange={setConfirm}
-        autoComplete="new-password"
-        invalid={mismatch}
-      />
-      {mismatch && <p className="error-message">{t('cashiers.mismatch')}</p>}
+      <NewPinFields pin={pin} confirm={confirm} onPin={setPin} onConfirm={setConfirm} />
       <button type="submit" disabled={!ready || busy}>
         {t('firstManager.create')}
       </button>
