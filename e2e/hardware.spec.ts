@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { demoClient } from './demo-client';
-import { POLICY, searchBox } from './pos-fixtures';
+import { createFirstManager, MANAGER, openShift, POLICY, searchBox, signIn } from './pos-fixtures';
 import { adminPost, createAdmin, startServer, startWebHost, tempDir, type Running } from './processes';
 
 /**
@@ -81,9 +81,9 @@ test('demo hardware: swipe fills the card tender, scan adds a product, the print
   );
 
   await page.getByRole('link', { name: 'Sale' }).click();
-  await page.getByLabel('Cash float').fill('10 000');
-  await page.getByRole('button', { name: 'Open shift' }).click();
-  await expect(page.getByTestId('shift-info')).toBeVisible();
+  await createFirstManager(page);
+  await signIn(page, MANAGER.id, MANAGER.pin);
+  await openShift(page);
 
   const demo = await demoClient(host.url);
   try {
@@ -166,9 +166,9 @@ test('card data read by the scanner or typed into the search box is discarded, n
   });
   await enrollAndOpenShift(page);
   await page.getByRole('link', { name: 'Sale' }).click();
-  await page.getByLabel('Cash float').fill('10 000');
-  await page.getByRole('button', { name: 'Open shift' }).click();
-  await expect(page.getByTestId('shift-info')).toBeVisible();
+  await createFirstManager(page);
+  await signIn(page, MANAGER.id, MANAGER.pin);
+  await openShift(page);
   const discarded = page.getByText(
     'Card data was read by the scanner; it was discarded. Use the card reader.',
   );

@@ -125,8 +125,23 @@ export function usePosWorld(options: PosWorldOptions = {}): PosWorld {
   return world;
 }
 
-/** The admin's side, then the cashier enrolls the till from Settings and opens a shift. */
+/** The till's first manager, created on the fresh till's first-use form by enrollAndOpenShift. */
+export const MANAGER = { id: 'awa', name: 'Awa Ndiaye', pin: '4821' } as const;
+
+/**
+ * The admin's side, then the cashier enrolls the till from Settings; on the fresh till the first
+ * manager is created and signs in (keyboard only), and opens a shift.
+ */
 export async function enrollAndOpenShift(page: Page, world: PosWorld): Promise<void> {
+  await enrollTill(page, world);
+  await page.getByRole('link', { name: 'Sale' }).click();
+  await createFirstManager(page);
+  await signIn(page, MANAGER.id, MANAGER.pin);
+  await openShift(page);
+}
+
+/** The admin sets a policy, a catalog and an enrollment code; the till enrolls and syncs once. */
+export async function enrollTill(page: Page, world: PosWorld): Promise<void> {
   const { server, host } = world;
   world.admin = await createAdmin(server);
   await adminPost(server, world.admin, '/offline/policies', POLICY);
@@ -148,11 +163,57 @@ export async function enrollAndOpenShift(page: Page, world: PosWorld): Promise<v
   await page.getByRole('link', { name: 'Sync' }).click();
   await page.getByRole('button', { name: 'Sync now' }).click();
   await expect(page.getByTestId('sync-state')).toHaveAttribute('data-state', 'idle');
+}
 
-  await page.getByRole('link', { name: 'Sale' }).click();
+/** The fresh till's first-use form (the Sale screen open): ID, name, PIN twice, from the keyboard. */
+export async function createFirstManager(page: Page): Promise<void> {
+  const form = page.getByTestId('first-manager');
+  await expect(form.getByLabel('Cashier ID')).toBeFocused();
+  for (const text of [MANAGER.id, MANAGER.name, MANAGER.pin, MANAGER.pin]) {
+    await page.keyboard.type(text);
+    await page.keyboard.press('Tab');
+  }
+  await page.keyboard.press('Enter');
+  await expect(form).toHaveCount(0);
+}
+
+/** The locked till: ID, Tab, PIN, Enter, as a cashier signs in. */
+export async function signIn(page: Page, cashierId: string, pin: string): Promise<void> {
+  const form = page.getByTestId('cashier-sign-in');
+  await expect(form.getByLabel('Cashier ID')).toBeFocused();
+  await page.keyboard.type(cashierId);
+  await page.keyboard.press('Tab');
+  await page.keyboard.type(pin);
+  await page.keyboard.press('Enter');
+  await expect(form).toHaveCount(0);
+}
+
+/** The shift opens with a float of 10,000, read back and confirmed before it is recorded. */
+export async function openShift(page: Page): Promise<void> {
   await page.getByLabel('Cash float').fill('10 000');
   await page.getByRole('button', { name: 'Open shift' }).click();
+  await confirmDrawer(page, 'Cash float', /10,000/);
   await expect(page.getByTestId('shift-info')).toContainText(/10,000/);
+}
+
+/**
+ * The float, a paid-in or a paid-out read back before it is recorded: the amount (and reason) are
+ * shown, the focus is on "Correct the amount", and Tab then Enter records it.
+ */
+export async function confirmDrawer(
+  page: Page,
+  what: string,
+  amount: RegExp,
+  reason?: string,
+): Promise<void> {
+  const dialog = page.getByRole('dialog', { name: 'Check before recording' });
+  await expect(dialog).toContainText(what);
+  await expect(dialog.getByTestId('drawer-confirm-amount')).toHaveText(amount);
+  if (reason) await expect(dialog.getByTestId('drawer-confirm-reason')).toHaveText(reason);
+  await expect(dialog.getByRole('button', { name: 'Correct the amount' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Enter');
+  await expect(dialog).toHaveCount(0);
 }
 
 export const searchBox = (page: Page) =>

@@ -4,6 +4,7 @@ import {
   BARCODE,
   chooseLanguage,
   enrollAndOpenShift,
+  MANAGER,
   scan,
   TENANT,
   usePosWorld,
@@ -44,22 +45,13 @@ async function addLooseItems(page: Page, w: PosWorld, syncLabel: RegExp): Promis
 }
 
 /**
- * Two categories of quick keys, saved under a manager's PIN: the manager's account is made first in
- * the same Settings (the first account of a till needs no approval), then the manager signs in at
- * the till, as every cashier does once the till has accounts.
+ * Two categories of quick keys, saved under the PIN of the manager the fresh till created on its
+ * first use (enrollAndOpenShift); then back to the till, where she is still signed in.
  */
 async function layOutQuickKeys(
   page: Page,
   words: {
     settings: string;
-    cashiers: string;
-    cashierId: string;
-    name: string;
-    role: string;
-    manager: string;
-    newPin: string;
-    repeat: string;
-    saveCashier: string;
     quick: string;
     add: string;
     category: string;
@@ -71,15 +63,6 @@ async function layOutQuickKeys(
   },
 ): Promise<void> {
   await page.getByRole('link', { name: words.settings }).click();
-  const accounts = page.getByRole('region', { name: words.cashiers, exact: true });
-  await accounts.getByLabel(words.cashierId).fill('awa');
-  await accounts.getByLabel(words.name, { exact: true }).fill('Awa');
-  await accounts.getByLabel(words.role).selectOption({ label: words.manager });
-  await accounts.getByLabel(words.newPin, { exact: true }).fill('1357');
-  await accounts.getByLabel(words.repeat).fill('1357');
-  await accounts.getByRole('button', { name: words.saveCashier }).click();
-  await expect(page.getByTestId('cashier-message')).toContainText('Awa');
-
   const quick = page.getByRole('region', { name: words.quick });
   await quick.getByRole('button', { name: words.add }).click();
   await quick.getByLabel(words.category).nth(0).fill('Boulangerie');
@@ -87,34 +70,14 @@ async function layOutQuickKeys(
   await quick.getByRole('button', { name: words.add }).click();
   await quick.getByLabel(words.category).nth(1).fill('Fruits & café');
   await quick.getByLabel(words.products).nth(1).selectOption(['mango', 'coffee', 'sugar-1kg']);
-  await quick.getByLabel(words.managerId).fill('awa');
-  await quick.getByLabel(words.pin, { exact: true }).fill('1357');
+  await quick.getByLabel(words.managerId).fill(MANAGER.id);
+  await quick.getByLabel(words.pin, { exact: true }).fill(MANAGER.pin);
   await quick.getByRole('button', { name: words.save }).click();
   await expect(quick.getByRole('status')).toHaveText(words.saved);
 }
 
-/** At the till, the manager signs in from the keyboard: ID, Tab, PIN, Enter. */
-async function signInAtTill(page: Page, saleLink: string): Promise<void> {
-  await page.getByRole('link', { name: saleLink }).click();
-  const form = page.getByTestId('cashier-sign-in');
-  await form.getByRole('textbox').first().focus();
-  await page.keyboard.type('awa');
-  await page.keyboard.press('Tab');
-  await page.keyboard.type('1357');
-  await page.keyboard.press('Enter');
-  await expect(form).toHaveCount(0);
-}
-
 const ENGLISH = {
   settings: 'Settings',
-  cashiers: 'Cashiers',
-  cashierId: 'Cashier ID',
-  name: 'Name',
-  role: 'Role',
-  manager: 'Manager',
-  newPin: 'New PIN',
-  repeat: 'Repeat the new PIN',
-  saveCashier: 'Save cashier',
   quick: 'Quick keys',
   add: 'Add a category',
   category: 'Category name',
@@ -194,7 +157,7 @@ test('quick keys and function keys sell items without barcodes; the full till fi
   await enrollAndOpenShift(page, world);
   await addLooseItems(page, world, /^Sync$/);
   await layOutQuickKeys(page, ENGLISH);
-  await signInAtTill(page, 'Sale');
+  await page.getByRole('link', { name: 'Sale' }).click();
   const grid = page.getByTestId('quick-keys');
   await expect(grid.getByRole('tab', { name: 'Boulangerie' })).toHaveAttribute('aria-selected', 'true');
   await grid.getByRole('button', { name: /^Add Pain, F\sCFA\s250$/ }).click();
@@ -250,14 +213,6 @@ test('dalam Bahasa Indonesia: language switched in Settings, a sale made with qu
   await addLooseItems(page, world, /^Sinkronisasi$/);
   await layOutQuickKeys(page, {
     settings: 'Pengaturan',
-    cashiers: 'Kasir',
-    cashierId: 'ID kasir',
-    name: 'Nama',
-    role: 'Peran',
-    manager: 'Manajer',
-    newPin: 'PIN baru',
-    repeat: 'Ulangi PIN baru',
-    saveCashier: 'Simpan kasir',
     quick: 'Tombol cepat',
     add: 'Tambah kategori',
     category: 'Nama kategori',
@@ -267,7 +222,7 @@ test('dalam Bahasa Indonesia: language switched in Settings, a sale made with qu
     save: 'Simpan tombol cepat',
     saved: 'Tombol cepat disimpan.',
   });
-  await signInAtTill(page, 'Penjualan');
+  await page.getByRole('link', { name: 'Penjualan' }).click();
   await expect(page.getByTestId('shift-info')).toContainText(/Shift dibuka sejak .*F\sCFA\s10\.000/);
   const grid = page.getByRole('region', { name: 'Tombol cepat' });
   await grid.getByRole('button', { name: /^Tambah Pain/ }).click();

@@ -103,4 +103,28 @@ describe('ScanDetector (renderer side of the keyboard-wedge scanner)', () => {
     const shortcut = keys('4006381333931', 4).map((k, i) => (i === 5 ? { ...k, ctrl: true } : k));
     expect(scans(run({}, shortcut))).toEqual(['1333931']);
   });
+
+  it('a PIN or reason typed fast where the cashier types on purpose (guarded) is typing, not a scan', () => {
+    const guarded = (stream: ScanKey[]) => stream.map((k) => ({ ...k, guarded: true }));
+    // The same keys, 5 ms apart: a scan in the cash field, the cashier's PIN in a PIN field.
+    expect(scans(run({}, keys('48213579', 5)))).toEqual(['48213579']);
+    const pin = run({}, guarded(keys('48213579', 5)));
+    expect(scans(pin)).toEqual([]);
+    expect(pin.at(-1)).toEqual({ kind: 'pass', start: false });
+    expect(scans(run({}, guarded(keys('Sac percé', 5))))).toEqual([]);
+    // Focus moved into the PIN field during the burst (the end key alone guarded): still typing.
+    const endGuarded = keys('48213579', 5).map((k, i, all) =>
+      i === all.length - 1 ? { ...k, guarded: true } : k,
+    );
+    expect(scans(run({}, endGuarded))).toEqual([]);
+    // The next fast burst outside the guarded field is a scan again.
+    const after = keys('4006381333931', 5, { key: 'Enter' }, 5000);
+    expect(scans(run({}, [...guarded(keys('4821', 5)), ...after]))).toEqual(['4006381333931']);
+  });
+
+  it('a scanner with a configured prefix is still known inside a PIN field or a dialog', () => {
+    const rules = { prefix: ']E0' };
+    const framed = keys(']E04006381333931', 5).map((k) => ({ ...k, guarded: true }));
+    expect(scans(run(rules, framed))).toEqual(['4006381333931']);
+  });
 });

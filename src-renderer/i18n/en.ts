@@ -366,6 +366,18 @@ export const en = {
     cashier: 'Cashier',
     noCashier: 'No cashier account',
     cashNet: 'Cash kept',
+    servedBy: 'Cashier: {{name}}',
+  },
+  // A fresh till creates its first manager before anything is sold (#18).
+  firstManager: {
+    heading: 'Create the till’s first manager',
+    hint: 'This till has no cashier account yet. Create the manager’s account now: every sale, refund and void is recorded under the name of whoever signs in. The manager can then add the cashiers in Settings.',
+    create: 'Create manager',
+  },
+  // Float, paid-in and paid-out read back before they are recorded (#18).
+  drawerConfirm: {
+    heading: 'Check before recording',
+    record: 'Yes, record it',
   },
   qrTender: {
     due: 'To pay by QR: {{amount}}',

@@ -370,6 +370,18 @@ export const fr: Messages = {
     cashier: 'Caissier',
     noCashier: 'Sans compte caissier',
     cashNet: 'Espèces encaissées',
+    servedBy: 'Caissier : {{name}}',
+  },
+  // A fresh till creates its first manager before anything is sold (#18).
+  firstManager: {
+    heading: 'Créer le gérant de la caisse',
+    hint: 'Cette caisse n’a encore aucun compte caissier. Créez d’abord le compte du gérant : chaque vente, remboursement et annulation est enregistré au nom de la personne connectée. Le gérant ajoutera ensuite les caissiers dans les Réglages.',
+    create: 'Créer le gérant',
+  },
+  // Float, paid-in and paid-out read back before they are recorded (#18).
+  drawerConfirm: {
+    heading: 'Vérifiez avant d’enregistrer',
+    record: 'Oui, enregistrer',
   },
   qrTender: {
     due: 'À payer par QR : {{amount}}',

@@ -370,6 +370,18 @@ export const id: Messages = {
     cashier: 'Kasir',
     noCashier: 'Tanpa akun kasir',
     cashNet: 'Kas disimpan',
+    servedBy: 'Kasir: {{name}}',
+  },
+  // A fresh till creates its first manager before anything is sold (#18).
+  firstManager: {
+    heading: 'Buat manajer pertama kasir ini',
+    hint: 'Kasir ini belum punya akun kasir. Buat akun manajer sekarang: setiap penjualan, refund, dan pembatalan dicatat atas nama orang yang masuk. Manajer lalu dapat menambahkan kasir di Pengaturan.',
+    create: 'Buat manajer',
+  },
+  // Float, paid-in and paid-out read back before they are recorded (#18).
+  drawerConfirm: {
+    heading: 'Periksa sebelum dicatat',
+    record: 'Ya, catat',
   },
   qrTender: {
     due: 'Dibayar dengan QR: {{amount}}',

@@ -8,7 +8,7 @@ import type { SettingDoc } from '../store/schemas/settings';
 import { PersistentCompletedJobs } from './completed-jobs';
 import { HardwareSettingsStore } from './hardware-settings-store';
 import { HardwareService, type HardwareServiceOptions } from './hardware-service';
-import { saleReceipt, type ReceiptContext } from './sale-receipt';
+import { saleReceipt, type CashierNames, type ReceiptContext } from './sale-receipt';
 import { zReportReceipt } from './zreport-receipt';
 
 /**
@@ -65,6 +65,8 @@ export interface ReceiptHandlerDeps {
   readonly zReport: (shiftId: string) => Promise<ZReport | null>;
   /** What heads the receipt and which language it is printed in (Settings). */
   readonly receiptContext: () => ReceiptContext;
+  /** Cashier account names by id, to name the cashier and approving manager on a receipt. */
+  readonly cashierNames?: () => Promise<CashierNames>;
 }
 
 /** The first copy number from `from` whose job has not printed: a reprint prints exactly one more. */
@@ -87,9 +89,16 @@ export function receiptHandlers(
     if (!sale) throw new ApiError('SALE_NOT_FOUND', 'That sale is not on this terminal.');
     return sale;
   };
+  const receipt = async (saleId: string, copy = 1) =>
+    saleReceipt(
+      await recorded(saleId),
+      deps.receiptContext(),
+      copy,
+      (await deps.cashierNames?.()) ?? new Map(),
+    );
   // One job per sale and copy: a retry of a copy that printed answers `already-printed`.
   const printSale = async (saleId: string, copy: number) =>
-    service.print(`sale:${saleId}:${copy}`, saleReceipt(await recorded(saleId), deps.receiptContext(), copy));
+    service.print(`sale:${saleId}:${copy}`, await receipt(saleId, copy));
   return {
     'pos.receipt.print': ({ saleId, copy }) => printSale(saleId, copy),
     'pos.receipt.reprint': ({ saleId }) =>
@@ -97,8 +106,7 @@ export function receiptHandlers(
         saleId,
         nextCopy(service, (copy) => `sale:${saleId}:${copy}`, 2),
       ),
-    'pos.receipt.preview': async ({ saleId }) =>
-      service.preview(saleReceipt(await recorded(saleId), deps.receiptContext())),
+    'pos.receipt.preview': async ({ saleId }) => service.preview(await receipt(saleId)),
     'pos.zreport.print': async ({ shiftId, copy }) => {
       const report = await deps.zReport(shiftId);
       if (!report) throw new ApiError('SHIFT_NOT_CLOSED', 'That shift is not closed on this terminal.');

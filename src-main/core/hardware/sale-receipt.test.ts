@@ -94,6 +94,38 @@ describe('receipts on paper (#18)', () => {
     expect(refund.some((l) => l.startsWith('TOTAL') && l.endsWith('-€2,638.56'))).toBe(true);
   });
 
+  it('names the cashier who recorded it, and the manager who approved a refund or override', () => {
+    const names = new Map([
+      ['bob', 'Bob Diallo'],
+      ['awa', 'Awa Ndiaye'],
+    ]);
+    const sale = paper(saleReceipt({ ...SALE, cashierId: 'bob' }, { ...SHOP, locale: 'fr' }, 1, names));
+    expect(sale).toContain('Caissier: Bob Diallo');
+    expect(sale.some((l) => l.startsWith('Validé par'))).toBe(false);
+    const refund = paper(
+      saleReceipt(
+        {
+          ...SALE,
+          kind: 'refund',
+          cashierId: 'bob',
+          override: { managerId: 'awa', reason: 'Client payé par Wave' },
+        },
+        { ...SHOP, locale: 'id' },
+        1,
+        names,
+      ),
+    );
+    expect(refund).toContain('Kasir: Bob Diallo');
+    expect(refund).toContain('Disetujui oleh: Awa Ndiaye');
+    // An account since removed is still named by its id; a till without accounts names nobody.
+    expect(paper(saleReceipt({ ...SALE, cashierId: 'old' }, { ...SHOP, locale: 'en' }))).toContain(
+      'Cashier: old',
+    );
+    expect(paper(saleReceipt(SALE, { ...SHOP, locale: 'en' })).some((l) => l.startsWith('Cashier'))).toBe(
+      false,
+    );
+  });
+
   it("prints the Z-report's figures", () => {
     const report: ZReport = {
       shiftId: '6f1c2b9e-1b7a-4c55-8d3e-0c9a4f2e7d10',

@@ -34,6 +34,8 @@ const WORDS = {
     noCashier: 'No cashier',
     paidIn: 'Paid in',
     paidOut: 'Paid out',
+    cashier: 'Cashier',
+    approvedBy: 'Approved by',
   },
   fr: {
     sale: 'Vente n°',
@@ -67,6 +69,8 @@ const WORDS = {
     noCashier: 'Sans caissier',
     paidIn: 'Entrée de caisse',
     paidOut: 'Sortie de caisse',
+    cashier: 'Caissier',
+    approvedBy: 'Validé par',
   },
   id: {
     sale: 'Penjualan no.',
@@ -100,6 +104,8 @@ const WORDS = {
     noCashier: 'Tanpa kasir',
     paidIn: 'Kas masuk',
     paidOut: 'Kas keluar',
+    cashier: 'Kasir',
+    approvedBy: 'Disetujui oleh',
   },
 } as const;
 
@@ -135,12 +141,30 @@ export function shopHeader(options: ReceiptContext): string[] {
   ];
 }
 
+/** Cashier account names by id: the receipt names the cashier and the approving manager (#18). */
+export type CashierNames = ReadonlyMap<string, string>;
+
+/** Who served, and who approved an override, as the receipt's lines; an unknown id stays an id. */
+function people(sale: SaleSummary, names: CashierNames, w: (typeof WORDS)[Locale]): string[] {
+  const named = (id: string) => names.get(id) ?? id;
+  return [
+    ...(sale.cashierId ? [`${w.cashier}: ${named(sale.cashierId)}`] : []),
+    ...(sale.override ? [`${w.approvedBy}: ${named(sale.override.managerId)}`] : []),
+  ];
+}
+
 /**
  * The one description of a sale's receipt: the printer gets it as ESC/POS bytes and the screen
  * as the SVG preview, both from native/hardware's renderReceipt. Built from the recorded sale, not
- * from what the cart said. A copy after the first is marked as one.
+ * from what the cart said. A copy after the first is marked as one. The cashier who recorded it
+ * and the manager who approved an override are named under the time.
  */
-export function saleReceipt(sale: SaleSummary, options: ReceiptContext, copy = 1): ReceiptInput {
+export function saleReceipt(
+  sale: SaleSummary,
+  options: ReceiptContext,
+  copy = 1,
+  names: CashierNames = new Map(),
+): ReceiptInput {
   const w = WORDS[options.locale];
   const when = receiptTime(sale.createdAt, options);
   const gross = sale.lines.reduce((s, l) => s + l.qty * l.unitPriceMinor, 0);
@@ -149,7 +173,13 @@ export function saleReceipt(sale: SaleSummary, options: ReceiptContext, copy = 1
   return {
     currency: sale.currency,
     locale: options.locale,
-    header: [...shopHeader(options), `${w[sale.kind]} ${sale.seq}`, when, ...(copy > 1 ? [w.copy] : [])],
+    header: [
+      ...shopHeader(options),
+      `${w[sale.kind]} ${sale.seq}`,
+      when,
+      ...people(sale, names, w),
+      ...(copy > 1 ? [w.copy] : []),
+    ],
     items: sale.lines.map((l) => ({ name: l.name, qty: l.qty, unitPrice: l.unitPriceMinor })),
     totals: [
       ...(discount > 0

@@ -6,7 +6,7 @@ import { addPosCollections } from '../store/schemas/pos';
 import { guardedByBarcode, refuseCardDataInSale, refuseCardDataQuery } from './card-data-guard';
 import { quickKeysView } from './quick-keys';
 import { CashierAccounts } from './cashier-accounts';
-import { CashierSession, Drawer } from './cashiering';
+import { CashierSession, cashierNames, Drawer } from './cashiering';
 import { parsePolicy, PosService } from './pos-service';
 import { addCartCollections } from '../store/schemas/carts';
 import { CartStore, cartHandlers } from './cart-store';
@@ -128,6 +128,7 @@ export const posModule: CoreModule<'pos'> = {
           sale: (saleId) => findSale(collections.sales, saleId),
           zReport: (shiftId) => findZReport(collections.shifts, shiftId),
           receiptContext: () => withShop(settings.current, serverShop),
+          cashierNames: () => cashierNames(accounts),
         }),
       },
       subscriptions: {

@@ -6,6 +6,13 @@
  * No key is ever held back: every character goes where it would have gone. When the end key
  * shows that a burst was a scan, the caller puts the focused field back as it was before the
  * burst began, swallows the end key (so Enter does not press Pay) and hands the code to the cart.
+ *
+ * Where a person types fast on purpose (a PIN or password field, a modal dialog, a free-text field
+ * marked for it: `guarded` keys), timing proves nothing: a cashier's "4821" and Enter is as quick
+ * as a scanner. There a burst is a scan only when the scanner's configured prefix frames it; with
+ * no prefix set, a burst typed while guarded is always typing, and a scan lands in that field, as
+ * any keyboard's would. Everywhere else (the cash field, the search box) timing still decides, so a
+ * scan while "Cash tendered" has focus goes to the cart.
  */
 
 /** The key a scanner sends after each code: Enter, Tab, or a Ctrl-key suffix (Ctrl+J is LF, Ctrl+M CR). */
@@ -38,6 +45,8 @@ export interface ScanKey {
   readonly meta: boolean;
   /** `KeyboardEvent.timeStamp`, in ms. */
   readonly at: number;
+  /** Typed into a PIN/password field, a modal dialog or a free-text field: timing alone is no scan. */
+  readonly guarded?: boolean;
 }
 
 export type ScanDecision =
@@ -59,12 +68,13 @@ const CTRL_LETTER: Record<ScanTerminator, string | null> = {
 export class ScanDetector {
   private text = '';
   private fast = true;
+  private guarded = false;
   private last = -Infinity;
 
   constructor(private readonly rules: ScanRules) {}
 
   key(key: ScanKey): ScanDecision {
-    if (this.isTerminator(key)) return this.finish(key.at);
+    if (this.isTerminator(key)) return this.finish(key.at, key.guarded === true);
     // Shift, CapsLock, AltGraph… pressed on their own type nothing and do not break a burst.
     if (MODIFIERS.has(key.key)) return PASS;
     // AltGr reports Ctrl+Alt on Windows and types a character: that stays in the burst.
@@ -83,8 +93,10 @@ export class ScanDetector {
     if (!this.text) {
       start = true;
       this.fast = true;
+      this.guarded = false;
     } else if (gap > this.rules.maxInterKeyMs) this.fast = false;
     this.text += key.key;
+    if (key.guarded) this.guarded = true;
     if (this.text.length > MAX_BURST) this.reset();
     return { kind: 'pass', start };
   }
@@ -92,6 +104,7 @@ export class ScanDetector {
   reset(): void {
     this.text = '';
     this.fast = true;
+    this.guarded = false;
     this.last = -Infinity;
   }
 
@@ -112,13 +125,14 @@ export class ScanDetector {
     return key.key === 'Enter' || (this.rules.terminator === 'tab' && key.key === 'Tab');
   }
 
-  private finish(at: number): ScanDecision {
+  private finish(at: number, endGuarded: boolean): ScanDecision {
     const text = this.text;
     const inTime = this.fast && at - this.last <= this.rules.maxInterKeyMs;
     const prefixed = this.prefixed();
+    const guarded = this.guarded || endGuarded;
     this.reset();
     if (!text) return PASS;
-    if (!prefixed && (this.rules.prefix !== '' || !inTime)) return PASS;
+    if (!prefixed && (this.rules.prefix !== '' || !inTime || guarded)) return PASS;
     let code = prefixed ? text.slice(this.rules.prefix.length) : text;
     if (this.rules.suffix) {
       if (!code.endsWith(this.rules.suffix)) return PASS;

@@ -5,6 +5,15 @@ import { DEFAULT_SCAN_RULES, ScanDetector, type ScanRules } from './scan-detecto
 
 /** A field marked with this attribute takes scans itself (the till's search box): left alone. */
 export const SCAN_INPUT_ATTRIBUTE = 'data-scan-input';
+/** A free-text field (a reason) where fast typing and Enter is a person's: timing alone is no scan. */
+export const TYPED_TEXT_ATTRIBUTE = 'data-typed-text';
+
+/** A PIN or password field, anything inside a modal dialog, or a field marked as typed text. */
+function guarded(target: Element | null): boolean {
+  if (!target) return false;
+  if (target instanceof HTMLInputElement && target.type === 'password') return true;
+  return target.closest(`dialog[open], [aria-modal="true"], [${TYPED_TEXT_ATTRIBUTE}]`) !== null;
+}
 
 type Editable = HTMLInputElement | HTMLTextAreaElement;
 interface Snapshot {
@@ -76,7 +85,9 @@ function rulesFrom(state: HardwareState | undefined): { rules: ScanRules; coreRe
 
 /**
  * Scans from a keyboard-wedge scanner go to `onScan`, never into the field that has focus,
- * wherever it is (issue #18). Listens to every keydown on the window before the page does.
+ * wherever it is (issue #18). Listens to every keydown on the window before the page does. In a
+ * PIN field, a modal dialog or a field marked `data-typed-text`, only a prefix-framed burst is a
+ * scan (scan-detector.ts): a PIN or a reason typed fast is the cashier's.
  */
 export function useScanCapture(onScan: (code: string) => void): void {
   const api = useApi();
@@ -114,6 +125,7 @@ export function useScanCapture(onScan: (code: string) => void): void {
         alt: event.altKey,
         meta: event.metaKey,
         at: event.timeStamp,
+        guarded: guarded(target),
       });
       if (decision.kind === 'pass') {
         if (decision.start) {

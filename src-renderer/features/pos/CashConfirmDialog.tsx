@@ -1,4 +1,5 @@
 import { useTranslation } from 'react-i18next';
+import { CorrectOrConfirm } from '../../components/CorrectOrConfirm';
 import { ModalDialog } from '../../components/ModalDialog';
 import { useMoney } from './format';
 
@@ -43,14 +44,7 @@ export function CashConfirmDialog({
           change: money(cash.changeMinor, currency),
         })}
       </p>
-      <div className="row">
-        <button type="button" className="secondary" onClick={onCancel} autoFocus>
-          {t('pos.cashConfirmCorrect')}
-        </button>
-        <button type="button" onClick={onConfirm}>
-          {t('pos.cashConfirmYes')}
-        </button>
-      </div>
+      <CorrectOrConfirm confirm={t('pos.cashConfirmYes')} onConfirm={onConfirm} onCancel={onCancel} />
     </ModalDialog>
   );
 }

@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApi } from '../../api/hooks';
+import { DrawerConfirmDialog } from '../cashiers/DrawerConfirmDialog';
 import { useMoneyInput } from './use-money-input';
 import { posErrorText, useMoney } from './format';
 
@@ -13,14 +14,22 @@ export function OpenShiftForm({ currency }: { currency: string }) {
   const [float, setFloat] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
+  const [confirming, setConfirming] = useState(false);
   const floatMinor = parseMajor(float, currency);
 
-  const submit = async (event: FormEvent) => {
+  // The float is read back before the shift opens with it (#18).
+  const submit = (event: FormEvent) => {
     event.preventDefault();
     if (floatMinor === null) {
       setError(amountInvalid(500000, currency));
       return;
     }
+    setError(undefined);
+    setConfirming(true);
+  };
+
+  const open = async (floatMinor: number) => {
+    setConfirming(false);
     setBusy(true);
     setError(undefined);
     try {
@@ -32,7 +41,7 @@ export function OpenShiftForm({ currency }: { currency: string }) {
   };
 
   return (
-    <form className="settings-form" aria-labelledby="open-shift" onSubmit={(e) => void submit(e)}>
+    <form className="settings-form" aria-labelledby="open-shift" onSubmit={submit}>
       <h2 id="open-shift">{t('pos.openShiftHeading')}</h2>
       <p className="hint">{t('pos.openShiftHint')}</p>
       <label>
@@ -50,6 +59,14 @@ export function OpenShiftForm({ currency }: { currency: string }) {
       <button type="submit" disabled={busy || floatMinor === null}>
         {t('pos.openShift')}
       </button>
+      {confirming && floatMinor !== null && (
+        <DrawerConfirmDialog
+          what={t('pos.float')}
+          amount={money(floatMinor, currency)}
+          onConfirm={() => void open(floatMinor)}
+          onCancel={() => setConfirming(false)}
+        />
+      )}
       {error && (
         <p role="alert" className="error-message">
           {error}

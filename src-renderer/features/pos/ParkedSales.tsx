@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { useApi, useSubscription } from '../../api/hooks';
 import { cartTotals } from './cart';
 import { formatTime, posErrorText, useMoney } from './format';
+import { TYPED_TEXT_ATTRIBUTE } from '../hardware/useScanCapture';
 
 /**
  * Park the sale in progress under an optional label, and recall a parked one (issue #18 item 2).
@@ -57,6 +58,7 @@ export function ParkedSales({
               maxLength={64}
               onChange={(e) => setLabel(e.target.value)}
               autoComplete="off"
+              {...{ [TYPED_TEXT_ATTRIBUTE]: '' }}
             />
           </label>
           <button type="submit" className="secondary">

@@ -3,11 +3,15 @@ import { useTranslation } from 'react-i18next';
 import type { ZReport } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
 import { CashierSignIn } from '../cashiers/CashierSignIn';
+import { FirstManager } from '../cashiers/FirstManager';
 import { OpenShiftForm } from './OpenShiftForm';
 import { Till } from './Till';
 import { ZReportView } from './ZReportView';
 
-/** The till: enrolled terminals with an open shift sell; otherwise it says what is missing. */
+/**
+ * The till: enrolled terminals with an open shift sell; otherwise it says what is missing. A till
+ * with no cashier account first creates its manager, and nobody sells without signing in (#18).
+ */
 export function PosScreen() {
   const { t } = useTranslation();
   const { value: status } = useSubscription('device.status');
@@ -28,7 +32,8 @@ export function PosScreen() {
         </p>
       </div>
     );
-  else if (!cashier || (cashier.required && !cashier.cashier))
+  else if (cashier && !cashier.required) body = <FirstManager />;
+  else if (!cashier || !cashier.cashier)
     body = (
       <>
         {report && <ZReportView report={report} />}

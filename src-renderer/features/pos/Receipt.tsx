@@ -5,6 +5,7 @@ import { percentText } from './cart';
 import { PrintedReceipt } from './PrintedReceipt';
 import { VoidJustRecorded } from '../refunds/VoidJustRecorded';
 import { TILL_KEYS } from './shortcuts';
+import { useCashierNames } from '../cashiers/useCashierNames';
 
 /** The core's answer, shown as the customer's receipt: what was recorded, not what the cart said. */
 export function Receipt({
@@ -19,6 +20,7 @@ export function Receipt({
 }) {
   const { t, i18n } = useTranslation();
   const money = useMoney();
+  const named = useCashierNames();
   const c = sale.currency;
   return (
     <section className="receipt" aria-labelledby="receipt-heading" data-testid="receipt">
@@ -32,6 +34,9 @@ export function Receipt({
         {' · '}
         {new Date(sale.createdAt).toLocaleString(i18n.language)}
       </p>
+      {sale.cashierId && (
+        <p data-testid="receipt-cashier">{t('cashiers.servedBy', { name: named(sale.cashierId) })}</p>
+      )}
       <p className={sale.online ? 'ok' : 'warn'} data-testid="receipt-mode" data-online={sale.online}>
         {t(sale.online ? 'pos.online' : 'pos.offline')}
       </p>
@@ -78,7 +83,7 @@ export function Receipt({
       </dl>
       {sale.override && (
         <p className="hint">
-          {t('pos.approvedBy', { manager: sale.override.managerId, reason: sale.override.reason })}
+          {t('pos.approvedBy', { manager: named(sale.override.managerId), reason: sale.override.reason })}
         </p>
       )}
       {printable && <PrintedReceipt saleId={sale.saleId} autoPrint />}

@@ -483,7 +483,15 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
               </dd>
             </dl>
           </section>
-          <ParkedSales hasCart={lines.length > 0} currency={currency} onDone={focusSearch} />
+          {/* Parked or recalled: the last "X added" belonged to the cart that left (#18). */}
+          <ParkedSales
+            hasCart={lines.length > 0}
+            currency={currency}
+            onDone={() => {
+              setNotice(undefined);
+              focusSearch();
+            }}
+          />
         </div>
 
         <div className="till-right">

@@ -4,6 +4,7 @@ import type { RefundQuote, SaleSummary } from '../../../protocol/api';
 import { useApi } from '../../api/hooks';
 import { useMoney } from '../pos/format';
 import { ActionFooter, ManagerApproval, useSaleAction } from './sale-action';
+import { TYPED_TEXT_ATTRIBUTE } from '../hardware/useScanCapture';
 
 /** Quantities per SKU, summed over the lines that hold it, without the zeros: what the core takes. */
 function wanted(left: RefundQuote['left'], qty: readonly number[]): { sku: string; qty: number }[] {
@@ -111,7 +112,12 @@ export function RefundForm({
         ))}
         <label>
           {t('pos.reason')}
-          <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} />
+          <input
+            value={reason}
+            onChange={(e) => setReason(e.target.value)}
+            maxLength={500}
+            {...{ [TYPED_TEXT_ATTRIBUTE]: '' }}
+          />
         </label>
         {shown && (
           <div role="status" data-testid="refund-amount">

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { SaleSummary } from '../../../protocol/api';
 import { useApi } from '../../api/hooks';
 import { ActionFooter, useSaleAction } from './sale-action';
+import { TYPED_TEXT_ATTRIBUTE } from '../hardware/useScanCapture';
 
 /** Voids a whole sale of this shift with a reason (pos.sale.void); the core refuses what it must. */
 export function VoidForm({
@@ -31,7 +32,13 @@ export function VoidForm({
       <h3 id={`void-heading-${sale.saleId}`}>{t('pos.voidOf', { seq: sale.seq })}</h3>
       <label>
         {t('pos.reason')}
-        <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} autoFocus />
+        <input
+          value={reason}
+          onChange={(e) => setReason(e.target.value)}
+          maxLength={500}
+          autoFocus
+          {...{ [TYPED_TEXT_ATTRIBUTE]: '' }}
+        />
       </label>
       <ActionFooter
         error={error}

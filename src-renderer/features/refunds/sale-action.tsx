@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { SaleSummary } from '../../../protocol/api';
+import { SubmitOrCancel } from '../../components/SubmitOrCancel';
 import { isOverridable, posErrorText, useMoney } from '../pos/format';
 import { ManagerDialog, type Override } from '../pos/ManagerDialog';
 
@@ -92,14 +93,7 @@ export function ActionFooter({
           {posErrorText(t, error, money, currency)}
         </p>
       )}
-      <div className="row">
-        <button type="submit" disabled={disabled}>
-          {confirm}
-        </button>
-        <button type="button" className="secondary" onClick={onCancel}>
-          {t('pos.cancel')}
-        </button>
-      </div>
+      <SubmitOrCancel label={confirm} disabled={disabled} onCancel={onCancel} />
     </>
   );
 }

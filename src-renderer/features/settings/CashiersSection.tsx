@@ -28,7 +28,6 @@ export function CashiersSection() {
   const [busy, setBusy] = useState(false);
   const [message, setMessage] = useState<{ kind: 'ok' | 'error'; text: string }>();
 
-  const mismatch = confirm !== '' && confirm !== pin;
   const authorizing = byId.trim() !== '' || byPin !== '';
   const ready =
     cashierId.trim() !== '' &&
@@ -89,24 +88,7 @@ export function CashiersSection() {
             <option value="manager">{t('cashiers.role_manager')}</option>
           </select>
         </label>
-        <PinField
-          label={t('cashiers.pin')}
-          value={pin}
-          onChange={setPin}
-          autoComplete="new-password"
-          describedBy={`${ids}-pin-hint`}
-        />
-        <p className="hint" id={`${ids}-pin-hint`}>
-          {t('cashiers.pinHint')}
-        </p>
-        <PinField
-          label={t('cashiers.confirm')}
-          value={confirm}
-          onChange={setConfirm}
-          autoComplete="new-password"
-          invalid={mismatch}
-        />
-        {mismatch && <p className="error-message">{t('cashiers.mismatch')}</p>}
+        <NewPinFields pin={pin} confirm={confirm} onPin={setPin} onConfirm={setConfirm} />
         <fieldset>
           <legend>{t('cashiers.authorizedBy')}</legend>
           <p className="hint">{t('cashiers.authorizedByHint')}</p>
@@ -122,17 +104,62 @@ export function CashiersSection() {
   );
 }
 
+/** A new PIN, typed twice: the hint under the first, the mismatch under the second. */
+export function NewPinFields({
+  pin,
+  confirm,
+  onPin,
+  onConfirm,
+}: {
+  pin: string;
+  confirm: string;
+  onPin: (pin: string) => void;
+  onConfirm: (pin: string) => void;
+}) {
+  const { t } = useTranslation();
+  const hint = useId();
+  const mismatch = confirm !== '' && confirm !== pin;
+  return (
+    <>
+      <PinField
+        label={t('cashiers.pin')}
+        value={pin}
+        onChange={onPin}
+        autoComplete="new-password"
+        describedBy={hint}
+      />
+      <p className="hint" id={hint}>
+        {t('cashiers.pinHint')}
+      </p>
+      <PinField
+        label={t('cashiers.confirm')}
+        value={confirm}
+        onChange={onConfirm}
+        autoComplete="new-password"
+        invalid={mismatch}
+      />
+      {mismatch && <p className="error-message">{t('cashiers.mismatch')}</p>}
+    </>
+  );
+}
+
 interface FieldProps {
   label: string;
   value: string;
   onChange: (value: string) => void;
 }
 
-export function ManagerIdField({ label, value, onChange }: FieldProps) {
+export function ManagerIdField({ label, value, onChange, autoFocus }: FieldProps & { autoFocus?: boolean }) {
   return (
     <label>
       {label}
-      <input value={value} onChange={(e) => onChange(e.target.value)} autoComplete="off" maxLength={128} />
+      <input
+        value={value}
+        onChange={(e) => onChange(e.target.value)}
+        autoComplete="off"
+        maxLength={128}
+        autoFocus={autoFocus}
+      />
     </label>
   );
 }
