@@ -8,3 +8,4 @@ export * from './policies';
 export * from './routes';
 export * from './payments';
 export * from './materials';
+export * from './console';

@@ -1,7 +1,8 @@
 /**
  * npm run admin:create -- --email a@b.example --roles pay_admin,ops
  * The password comes from OUTPOST_ADMIN_PASSWORD or, when unset, from stdin (one line).
- * Uses DATABASE_URL, or the embedded database under OUTPOST_DATA_DIR (the server must be stopped).
+ * Uses DATABASE_URL, or the embedded database under OUTPOST_DATA_DIR; while a server runs on that
+ * embedded database, asks it over its local admin socket (server/console/admin-socket.ts).
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -11,6 +12,7 @@ import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/open';
 import { installAuditKey } from '../audit/key';
 import { loadExistingMasterSecret, loadMasterSecret } from '../keys/master-secret';
+import { adminSocketPath, createUserThroughServer } from '../console/admin-socket';
 import { createUser, UserExistsError } from './users';
 
 const MIN_PASSWORD = 12;
@@ -45,6 +47,19 @@ async function main(): Promise<void> {
   if (password.length < MIN_PASSWORD) fail(`the password must have at least ${MIN_PASSWORD} characters`);
 
   const config = loadConfig();
+  if (!config.databaseUrl) {
+    const asked = await createUserThroughServer(adminSocketPath(config.dataDir), {
+      email: email.data,
+      password,
+      roles,
+    });
+    if (asked) {
+      const { status, body } = asked;
+      if (status !== 201) fail(`the running server refused: ${body.error ?? status}`, 1);
+      process.stdout.write(`created user ${body.id} ${body.email} [${(body.roles ?? []).join(', ')}]\n`);
+      return;
+    }
+  }
   const db = await openDatabase(config);
   try {
     // The user.created row is keyed with the server's audit key. The embedded database's data

@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import {
+  CONSOLE_ERROR_STATUS,
   HttpErrorCode,
   MATERIAL_ERROR_STATUS,
   PAYMENT_ERROR_STATUS,
   ROUTES,
   TRUST_ERROR_STATUS,
+  type ConsoleErrorCode,
   type MaterialErrorCode,
   type PaymentErrorCode,
   type RouteSpec,
@@ -20,7 +22,7 @@ function authText(auth: RouteSpec['auth']): string {
   if (auth === 'device') return 'device signature';
   if (auth === 'enrollment') return 'device signature (key in body)';
   if (auth === 'operator') return 'METRICS_TOKEN or ops';
-  return `bearer: ${auth.join(' or ')}`;
+  return `bearer or console session: ${auth.join(' or ')}`;
 }
 
 function schemaBlock(schema: z.ZodType, io: 'input' | 'output'): string {
@@ -34,6 +36,7 @@ function statusOf(code: string): number {
     TRUST_ERROR_STATUS[code as TrustErrorCode] ??
     PAYMENT_ERROR_STATUS[code as PaymentErrorCode] ??
     MATERIAL_ERROR_STATUS[code as MaterialErrorCode] ??
+    CONSOLE_ERROR_STATUS[code as ConsoleErrorCode] ??
     GENERIC_STATUS[code] ??
     400
   );

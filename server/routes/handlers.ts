@@ -1,4 +1,5 @@
 import { authHandlers } from '../auth/handlers';
+import { consoleHandlers } from '../console/handlers';
 import { deviceHandlers } from '../devices/handlers';
 import { healthHandlers } from '../health/handlers';
 import { licenceHandlers } from '../licences/handlers';
@@ -19,5 +20,6 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...materialHandlers(deps),
     ...licenceHandlers(deps),
     ...qrHandlers(deps),
+    ...consoleHandlers(deps),
   };
 }

@@ -51,7 +51,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: { throttleLimits?: ThrottleLimits } = {},
+  options: { throttleLimits?: ThrottleLimits; trustProxy?: string } = {},
 ): Promise<TestServer> {
   const dbUrl = await freshDatabase();
   const pool = createPool(dbUrl);
@@ -76,7 +76,12 @@ export async function startTestServer(
     metricsToken: TEST_METRICS_TOKEN,
     ...(options.throttleLimits ? { throttleLimits: options.throttleLimits } : {}),
   });
-  const server: Server = createApp({ pool, logger, routes: trust.routers }).listen(0, '127.0.0.1');
+  const server: Server = createApp({
+    pool,
+    logger,
+    routes: trust.routers,
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+  }).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
