@@ -60,7 +60,7 @@ import {
 import { Policy, PolicyInput, PolicyList } from './policies';
 import { IssuerKey, IssuerKeyInput } from '../qr/formats';
 import { IssuerListAnswer } from '../qr/issuer-list';
-import { CONSOLE_ROUTES } from './console';
+import { CONSOLE_ROUTES } from './console-routes';
 
 /**
  * Who may call a route:
