@@ -42,7 +42,11 @@ export function consoleSite(logger: Logger, dir = CONSOLE_DIR): Router {
   const built = existsSync(index);
   if (!built)
     logger.warn({ dir }, 'the back office is not built: /admin answers 503 until `npm run build` is run');
-  router.get('/admin', (_req, res) => res.redirect(301, '/admin/'));
+  // Express matches '/admin' and '/admin/' alike: only the bare one is redirected.
+  router.get('/admin', (req, res, next) => {
+    if (req.path === '/admin') res.redirect(301, '/admin/');
+    else next();
+  });
   router.use('/admin', (_req, res, next) => {
     secure(res);
     next();
