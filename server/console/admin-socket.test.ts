@@ -2,12 +2,11 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config';
-import { createLogger } from '../logger';
+import { capturingLogger } from '../testing/harness';
 import { startServer } from '../start';
 import { adminSocketPath } from './admin-socket';
 
@@ -38,16 +37,7 @@ describe('admin:create while the server runs', () => {
     async () => {
       const dataDir = await mkdtemp(join(tmpdir(), 'outpost-admin-socket-'));
       dirs.push(dataDir);
-      const logs: string[] = [];
-      const logger = createLogger(
-        'info',
-        new Writable({
-          write(chunk: Buffer, _enc, done) {
-            logs.push(chunk.toString());
-            done();
-          },
-        }),
-      );
+      const { logger, logs } = capturingLogger();
       const server = await startServer(loadConfig({ PORT: '0', OUTPOST_DATA_DIR: dataDir }), { logger });
       try {
         // No user: the first-run link is in the log.

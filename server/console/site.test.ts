@@ -3,12 +3,11 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../test/pg/database';
 import { createApp } from '../app';
 import { createPool } from '../db/pool';
-import { createLogger } from '../logger';
+import { capturingLogger } from '../testing/harness';
 import { consoleSite } from './site';
 
 /** /admin as the real app serves it (helmet first, then the console's own headers). */
@@ -19,16 +18,7 @@ beforeAll(async () => {
 afterAll(() => pool?.end());
 
 async function serve(dir: string) {
-  const logs: string[] = [];
-  const logger = createLogger(
-    'info',
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        logs.push(chunk.toString());
-        done();
-      },
-    }),
-  );
+  const { logger, logs } = capturingLogger();
   const server = createApp({ pool, logger, routes: [consoleSite(logger, dir)] }).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
