@@ -57,6 +57,27 @@ function Dialog({
   );
 }
 
+/** A dialog holding one form, with a Cancel button beside it. */
+function FormDialog(props: {
+  title: string;
+  submit: string;
+  onClose: () => void;
+  onSubmit: (data: FormData) => Promise<void>;
+  children: React.ReactNode;
+}) {
+  const { t } = useTranslation();
+  return (
+    <Dialog title={props.title} onClose={props.onClose}>
+      <Form label={props.title} submit={props.submit} onSubmit={props.onSubmit}>
+        {props.children}
+      </Form>
+      <button type="button" onClick={props.onClose}>
+        {t('people.cancel')}
+      </button>
+    </Dialog>
+  );
+}
+
 export function PeoplePage({ session }: PageProps) {
   const { t, i18n } = useTranslation();
   const [people, setPeople] = useState<PersonRecord[]>([]);
@@ -141,46 +162,38 @@ export function PeoplePage({ session }: PageProps) {
       </table>
 
       {inviting && (
-        <Dialog title={t('people.invite')} onClose={() => setInviting(false)}>
-          <Form
-            label={t('people.invite')}
-            submit={t('people.inviteSubmit')}
-            onSubmit={async (data) => {
-              const res = await api<{ user: PersonRecord; link: UserLink }>('POST', '/console/users', {
-                email: text(data, 'email'),
-                roles: rolesOf(data),
-              });
-              setInviting(false);
-              setShown({ kind: 'invite', email: res.user.email, link: res.link });
-              load();
-            }}
-          >
-            <Field label={t('people.email')} name="email" type="email" autoComplete="off" />
-            <RoleBoxes checked={[]} legend={t('people.roles')} />
-          </Form>
-          <button type="button" onClick={() => setInviting(false)}>
-            {t('people.cancel')}
-          </button>
-        </Dialog>
+        <FormDialog
+          title={t('people.invite')}
+          submit={t('people.inviteSubmit')}
+          onClose={() => setInviting(false)}
+          onSubmit={async (data) => {
+            const res = await api<{ user: PersonRecord; link: UserLink }>('POST', '/console/users', {
+              email: text(data, 'email'),
+              roles: rolesOf(data),
+            });
+            setInviting(false);
+            setShown({ kind: 'invite', email: res.user.email, link: res.link });
+            load();
+          }}
+        >
+          <Field label={t('people.email')} name="email" type="email" autoComplete="off" />
+          <RoleBoxes checked={[]} legend={t('people.roles')} />
+        </FormDialog>
       )}
 
       {editing && (
-        <Dialog title={t('people.rolesFor', { email: editing.email })} onClose={() => setEditing(undefined)}>
-          <Form
-            label={t('people.rolesFor', { email: editing.email })}
-            submit={t('people.saveRoles')}
-            onSubmit={async (data) => {
-              await api('POST', `/console/users/${editing.id}/roles`, { roles: rolesOf(data) });
-              setEditing(undefined);
-              load();
-            }}
-          >
-            <RoleBoxes checked={editing.roles} legend={t('people.roles')} />
-          </Form>
-          <button type="button" onClick={() => setEditing(undefined)}>
-            {t('people.cancel')}
-          </button>
-        </Dialog>
+        <FormDialog
+          title={t('people.rolesFor', { email: editing.email })}
+          submit={t('people.saveRoles')}
+          onClose={() => setEditing(undefined)}
+          onSubmit={async (data) => {
+            await api('POST', `/console/users/${editing.id}/roles`, { roles: rolesOf(data) });
+            setEditing(undefined);
+            load();
+          }}
+        >
+          <RoleBoxes checked={editing.roles} legend={t('people.roles')} />
+        </FormDialog>
       )}
 
       {shown && (
