@@ -9,7 +9,7 @@ import { anchorPath } from './audit/anchor';
 import type { Config } from './config';
 import { consoleSite } from './console/site';
 import { announceSetupLink } from './console/setup';
-import { adminSocketPath, startAdminSocket } from './console/admin-socket';
+import { adminInboxPath, startAdminInbox } from './console/admin-inbox';
 import { migrate } from './db/migrate';
 import { openDatabase } from './db/open';
 import { loadMasterSecret } from './keys/master-secret';
@@ -90,9 +90,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       cleanups.push(() => encryption.stop());
     }
 
-    // `npm run admin:create` while the embedded database is ours (issue #19, console/admin-socket.ts).
-    if (db.embedded && process.platform !== 'win32')
-      cleanups.push(await startAdminSocket(adminSocketPath(config.dataDir), { ...trust.deps, logger }));
+    // `npm run admin:create` while the embedded database is ours (issue #19, console/admin-inbox.ts).
+    if (db.embedded)
+      cleanups.push(await startAdminInbox(adminInboxPath(config.dataDir), { ...trust.deps, logger }));
 
     const routes = [...trust.routers, consoleSite(logger), ...(options.routes?.(trust.deps) ?? [])];
     const server = createApp({

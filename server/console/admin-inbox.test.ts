@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,11 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config';
 import { capturingLogger } from '../testing/harness';
 import { startServer } from '../start';
-import { adminSocketPath } from './admin-socket';
+import { adminInboxPath } from './admin-inbox';
 
 /**
  * `npm run admin:create` while the server runs on its embedded database (issue #19): the CLI asks
- * the server over its private socket, and the database's directory lock is left as it is.
+ * the server through its private inbox, and the database's directory lock is left as it is.
  */
 const run = promisify(execFile);
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -32,19 +32,20 @@ function adminCreate(dataDir: string, email: string) {
 
 describe('admin:create while the server runs', () => {
   it(
-    'creates the user through the running server, whose socket only its OS user can reach',
+    'creates the user through the running server, through its private inbox',
     { timeout: 240_000 },
     async () => {
-      const dataDir = await mkdtemp(join(tmpdir(), 'outpost-admin-socket-'));
+      const dataDir = await mkdtemp(join(tmpdir(), 'outpost-admin-inbox-'));
       dirs.push(dataDir);
       const { logger, logs } = capturingLogger();
       const server = await startServer(loadConfig({ PORT: '0', OUTPOST_DATA_DIR: dataDir }), { logger });
       try {
         // No user: the first-run link is in the log.
         expect(logs.join('')).toMatch(/\/admin\/#setup=[A-Za-z0-9_-]{43}/);
-        const socket = adminSocketPath(dataDir);
-        expect((await stat(socket)).mode & 0o777).toBe(0o600);
-        expect((await stat(dirname(socket))).mode & 0o777).toBe(0o700);
+        // The inbox is the server's user's alone, inside its private directory.
+        const inbox = adminInboxPath(dataDir);
+        expect((await stat(inbox)).mode & 0o777).toBe(0o700);
+        expect((await stat(dirname(inbox))).mode & 0o777).toBe(0o700);
 
         const { stdout } = await adminCreate(dataDir, 'Owner@Example.com');
         expect(stdout).toMatch(/^created user [0-9a-f-]{36} owner@example\.com \[pay_admin, ops\]/);
@@ -64,8 +65,9 @@ describe('admin:create while the server runs', () => {
       } finally {
         await server.close();
       }
-      // Stopped: the socket is gone and the CLI opens the database itself, as before.
-      await expect(stat(adminSocketPath(dataDir))).rejects.toMatchObject({ code: 'ENOENT' });
+      // The request, which held a password, and the answer are gone.
+      expect(await readdir(adminInboxPath(dataDir))).toEqual([]);
+      // Stopped: the CLI opens the database itself, as before.
       const { stdout } = await adminCreate(dataDir, 'second@example.com');
       expect(stdout).toMatch(/created user .* second@example\.com/);
     },
