@@ -62,6 +62,33 @@ module.exports = {
       to: { path: '^protocol/', pathNot: '^protocol/(api/|card-data\\.ts$|money\\.ts$|tax\\.ts$)' },
     },
     {
+      name: 'admin-imports-only-protocol',
+      comment:
+        'The back office (src-admin, issue #19) is a browser app of its own: it speaks to the server over ' +
+        'HTTP with the schemas of protocol/, never importing the server, the app or its UI.',
+      severity: 'error',
+      from: { path: '^src-admin/' },
+      to: { path: '^(native|src-main|src-renderer|server|e2e|bench|test)/' },
+    },
+    {
+      name: 'admin-no-node',
+      severity: 'error',
+      from: { path: '^src-admin/' },
+      to: { dependencyTypes: ['core'] },
+    },
+    {
+      name: 'admin-protocol-allowed-list',
+      comment:
+        'The console takes the browser-safe HTTP schemas it shows and sends, nothing else of protocol/.',
+      severity: 'error',
+      from: { path: '^src-admin/' },
+      to: {
+        path: '^protocol/',
+        pathNot:
+          '^protocol/(http/(auth|common|console|codes)\\.ts$|text\\.ts$|money\\.ts$|timestamp\\.ts$|crypto/base64url\\.ts$)',
+      },
+    },
+    {
       name: 'server-no-test-harness',
       comment:
         'Server code runs in production: it may not import test harnesses (test/, server/testing/, ' +

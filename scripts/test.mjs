@@ -53,7 +53,7 @@ async function runAll() {
       'npx',
       ['vitest', 'run', '--reporter=default', '--reporter=json', '--outputFile.json=reports/vitest.json'],
     ],
-    ['build', 'npx', ['electron-vite', 'build']],
+    ['build', 'npm', ['run', 'build']],
     ['end-to-end tests', 'npx', ['playwright', 'test']],
   ];
   const only = process.argv[2];

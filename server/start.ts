@@ -7,6 +7,9 @@ import { isLoopbackHost } from '../protocol/api/server-url';
 import { createApp } from './app';
 import { anchorPath } from './audit/anchor';
 import type { Config } from './config';
+import { consoleSite } from './console/site';
+import { announceSetupLink } from './console/setup';
+import { adminInboxPath, startAdminInbox } from './console/admin-inbox';
 import { migrate } from './db/migrate';
 import { openDatabase } from './db/open';
 import { loadMasterSecret } from './keys/master-secret';
@@ -87,7 +90,11 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       cleanups.push(() => encryption.stop());
     }
 
-    const routes = [...trust.routers, ...(options.routes?.(trust.deps) ?? [])];
+    // `npm run admin:create` while the embedded database is ours (issue #19, console/admin-inbox.ts).
+    if (db.embedded)
+      cleanups.push(await startAdminInbox(adminInboxPath(config.dataDir), { ...trust.deps, logger }));
+
+    const routes = [...trust.routers, consoleSite(logger), ...(options.routes?.(trust.deps) ?? [])];
     const server = createApp({
       pool,
       logger,
@@ -119,6 +126,9 @@ export async function startServer(config: Config, options: StartOptions = {}): P
         { host: config.host },
         'listening on a non-loopback address without TRUST_PROXY: behind a proxy every client looks like the proxy, one address to the per-address throttles; set TRUST_PROXY (docs/operations.md "Throttling")',
       );
+
+    // First run: the back office's one-time link that creates the first administrator (issue #19).
+    await announceSetupLink(pool, url, logger);
 
     let closing: Promise<void> | undefined;
     return { url, close: () => (closing ??= cleanup()) };

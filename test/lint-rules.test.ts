@@ -54,6 +54,13 @@ describe('import rules (npm run lint)', () => {
     expect(result.output).not.toContain('server/payments/test-support.ts');
   });
 
+  it('rejects the back office importing the server or Node built-ins (#19)', async () => {
+    const result = await depcruise(fixture, 'src-admin');
+    expect(result.code).not.toBe(0);
+    expect(result.output).toContain('admin-imports-only-protocol: src-admin/imports-server.ts');
+    expect(result.output).toContain('admin-no-node: src-admin/imports-node.ts');
+  });
+
   it('rejects circular imports', async () => {
     const result = await depcruise(fixture, 'protocol');
     expect(result.code).not.toBe(0);

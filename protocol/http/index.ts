@@ -11,3 +11,4 @@ export * from './materials';
 export * from './back-office';
 export * from './catalog';
 export * from './catalog-admin';
+export * from './console';

@@ -67,11 +67,13 @@ import {
   OnlineAuthorisationErrorCode as O,
   OnlineAuthorisationRequest,
 } from '../online/authorisation';
+import { CONSOLE_ROUTES } from './console-routes';
 
 /**
  * Who may call a route:
  * - `public`: anyone;
- * - a list of roles: a bearer access token whose user holds at least one of them;
+ * - a list of roles: a bearer access token, or the console's session cookie with its CSRF token
+ *   (server/console/session.ts), whose user holds at least one of them;
  * - `device`: a request signed by an active device (protocol/crypto/request-signature.ts);
  * - `enrollment`: signed like `device`, but with the key in the body's `pubkey_pem`, which the
  *   device is proving it holds before it exists;
@@ -587,6 +589,8 @@ export const ROUTES = {
   },
   // The back office (issue #19): tills, laptops, enrollment codes, policies, catalog.
   ...BACK_OFFICE_ROUTES,
+  // The back office's session, first run and people (issue #19).
+  ...CONSOLE_ROUTES,
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

@@ -1,7 +1,8 @@
 /**
  * npm run admin:create -- --email a@b.example --roles pay_admin,ops
  * The password comes from OUTPOST_ADMIN_PASSWORD or, when unset, from stdin (one line).
- * Uses DATABASE_URL, or the embedded database under OUTPOST_DATA_DIR (the server must be stopped).
+ * Uses DATABASE_URL, or the embedded database under OUTPOST_DATA_DIR; while a server runs on that
+ * embedded database, asks it through its private inbox (server/console/admin-inbox.ts).
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
@@ -11,6 +12,7 @@ import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/open';
 import { installAuditKey } from '../audit/key';
 import { loadExistingMasterSecret, loadMasterSecret } from '../keys/master-secret';
+import { adminInboxPath, createUserThroughServer } from '../console/admin-inbox';
 import { createUser, UserExistsError } from './users';
 
 const MIN_PASSWORD = 12;
@@ -45,7 +47,21 @@ async function main(): Promise<void> {
   if (password.length < MIN_PASSWORD) fail(`the password must have at least ${MIN_PASSWORD} characters`);
 
   const config = loadConfig();
-  const db = await openDatabase(config);
+  let db;
+  try {
+    db = await openDatabase(config);
+  } catch (err) {
+    // The embedded database is locked by a running server: ask it (server/console/admin-inbox.ts).
+    if (config.databaseUrl || !/is in use by process/.test(String(err))) throw err;
+    const body = await createUserThroughServer(adminInboxPath(config.dataDir), {
+      email: email.data,
+      password,
+      roles,
+    });
+    if (body.status !== 201) fail(`the running server refused: ${body.error ?? body.status}`, 1);
+    process.stdout.write(`created user ${body.id} ${body.email} [${(body.roles ?? []).join(', ')}]\n`);
+    return;
+  }
   try {
     // The user.created row is keyed with the server's audit key. The embedded database's data
     // directory is the server's own, so its master.key may be created here as the server would;

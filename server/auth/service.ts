@@ -48,13 +48,8 @@ async function tokensFor(
  * it in outpost_auth_failures_total instead.
  */
 export async function signIn(deps: AuthDeps, input: SignInRequest): Promise<TokenResponse | undefined> {
-  const user = await findUserByEmail(deps.pool, input.email);
-  // Hashing happens before any transaction: it is the slow part and must not hold one open.
-  // Through the gate, in the account's turn: a flood of one account's sign-ins waits in its own line.
-  const passwordOk = await scryptGate.run(input.email.toLowerCase(), () =>
-    verifyPassword(input.password, user?.password_hash ?? deps.dummyHash),
-  );
-  if (!user || !passwordOk || user.disabled) return undefined;
+  const user = await checkCredentials(deps, input);
+  if (!user) return undefined;
   return withTransaction(deps.pool, async (client) => {
     const tokens = await tokensFor(client, deps.keys, user, null);
     await appendAudit(client, {
@@ -66,6 +61,20 @@ export async function signIn(deps: AuthDeps, input: SignInRequest): Promise<Toke
     });
     return tokens;
   });
+}
+
+/**
+ * The enabled user these credentials name, or undefined whatever was wrong (also the console's
+ * sign-in, server/console). Unknown emails cost the same scrypt work as known ones.
+ */
+export async function checkCredentials(deps: AuthDeps, input: SignInRequest): Promise<UserRow | undefined> {
+  const user = await findUserByEmail(deps.pool, input.email);
+  // Hashing happens before any transaction: it is the slow part and must not hold one open.
+  // Through the gate, in the account's turn: a flood of one account's sign-ins waits in its own line.
+  const passwordOk = await scryptGate.run(input.email.toLowerCase(), () =>
+    verifyPassword(input.password, user?.password_hash ?? deps.dummyHash),
+  );
+  return user && passwordOk && !user.disabled ? user : undefined;
 }
 
 export type RefreshOutcome = { ok: true; tokens: TokenResponse } | { ok: false };

@@ -1,11 +1,13 @@
 import { z } from 'zod';
 import {
   BACK_OFFICE_ERROR_STATUS,
+  CONSOLE_ERROR_STATUS,
   HttpErrorCode,
   MATERIAL_ERROR_STATUS,
   PAYMENT_ERROR_STATUS,
   ROUTES,
   TRUST_ERROR_STATUS,
+  type ConsoleErrorCode,
   type MaterialErrorCode,
   type PaymentErrorCode,
   type RouteSpec,
@@ -21,7 +23,7 @@ function authText(auth: RouteSpec['auth']): string {
   if (auth === 'device') return 'device signature';
   if (auth === 'enrollment') return 'device signature (key in body)';
   if (auth === 'operator') return 'METRICS_TOKEN or ops';
-  return `bearer: ${auth.join(' or ')}`;
+  return `bearer or console session: ${auth.join(' or ')}`;
 }
 
 function schemaBlock(schema: z.ZodType, io: 'input' | 'output'): string {
@@ -36,6 +38,7 @@ function statusOf(code: string): number {
     PAYMENT_ERROR_STATUS[code as PaymentErrorCode] ??
     MATERIAL_ERROR_STATUS[code as MaterialErrorCode] ??
     BACK_OFFICE_ERROR_STATUS[code as keyof typeof BACK_OFFICE_ERROR_STATUS] ??
+    CONSOLE_ERROR_STATUS[code as ConsoleErrorCode] ??
     GENERIC_STATUS[code] ??
     400
   );

@@ -2,7 +2,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Request, Response } from 'express';
 import { TrustErrorCode, type Role } from '../../protocol/http';
 import { verifyAccessToken } from '../auth/tokens';
-import { findUserById } from '../auth/users';
+import { findUserById, type UserRow } from '../auth/users';
+import { sessionUser } from '../console/session';
 import { HttpError } from '../http/errors';
 import type { TrustDeps } from './deps';
 import type { AuthUser } from './types';
@@ -24,6 +25,9 @@ export async function authenticateUser(
   res: Response,
   roles: readonly Role[],
 ): Promise<AuthUser> {
+  // The console's cookie, when no Authorization header says otherwise (tills and scripts send one).
+  const cookieUser = req.get('authorization') === undefined ? await sessionUser(deps.pool, req) : undefined;
+  if (cookieUser) return withRoles(cookieUser, roles);
   const token = BEARER.exec(req.get('authorization') ?? '')?.[1];
   if (!token) throw unauthenticated(res, TrustErrorCode.UNAUTHENTICATED, 'A bearer access token is required');
   const check = await verifyAccessToken(deps.keys, token);
@@ -35,6 +39,10 @@ export async function authenticateUser(
   const user = await findUserById(deps.pool, check.userId);
   if (!user || user.disabled)
     throw unauthenticated(res, TrustErrorCode.UNAUTHENTICATED, 'Invalid access token');
+  return withRoles(user, roles);
+}
+
+function withRoles(user: UserRow, roles: readonly Role[]): AuthUser {
   if (!roles.some((role) => user.roles.includes(role))) {
     throw new HttpError(403, TrustErrorCode.FORBIDDEN, 'Your roles do not allow this');
   }

@@ -1,6 +1,7 @@
 import { authHandlers } from '../auth/handlers';
 import { backOfficeHandlers } from '../back-office/handlers';
 import { catalogHandlers } from '../catalog/handlers';
+import { consoleHandlers } from '../console/handlers';
 import { deviceHandlers } from '../devices/handlers';
 import { healthHandlers } from '../health/handlers';
 import { licenceHandlers } from '../licences/handlers';
@@ -25,5 +26,6 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...onlineHandlers(deps),
     ...backOfficeHandlers(deps),
     ...catalogHandlers(deps),
+    ...consoleHandlers(deps),
   };
 }

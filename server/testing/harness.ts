@@ -11,7 +11,7 @@ import { createApp } from '../app';
 import { createUser } from '../auth/users';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
-import { createLogger } from '../logger';
+import { createLogger, type Logger } from '../logger';
 import type { ThrottleLimits } from '../throttle/limits';
 import { createTrustBase, type TrustBase } from '../trust-base';
 
@@ -26,6 +26,21 @@ export const PASSWORD = 'correct horse battery staple';
 export const TEST_MASTER_SECRET = randomBytes(32);
 /** The test server's METRICS_TOKEN: `{ token: TEST_METRICS_TOKEN }` reads /metrics and /health/full. */
 export const TEST_METRICS_TOKEN = randomBytes(32).toString('base64url');
+
+/** A logger whose JSON lines are kept in `logs`, for tests that read what the server said. */
+export function capturingLogger(): { logger: Logger; logs: string[] } {
+  const logs: string[] = [];
+  const logger = createLogger(
+    'info',
+    new Writable({
+      write(chunk: Buffer, _enc, done) {
+        logs.push(chunk.toString());
+        done();
+      },
+    }),
+  );
+  return { logger, logs };
+}
 
 export interface CallOptions {
   token?: string;
@@ -51,21 +66,12 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: { throttleLimits?: ThrottleLimits } = {},
+  options: { throttleLimits?: ThrottleLimits; trustProxy?: string } = {},
 ): Promise<TestServer> {
   const dbUrl = await freshDatabase();
   const pool = createPool(dbUrl);
   await migrate(pool);
-  const logs: string[] = [];
-  const logger = createLogger(
-    'info',
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        logs.push(chunk.toString());
-        done();
-      },
-    }),
-  );
+  const { logger, logs } = capturingLogger();
   const trust = await createTrustBase({
     pool,
     logger,
@@ -76,7 +82,12 @@ export async function startTestServer(
     metricsToken: TEST_METRICS_TOKEN,
     ...(options.throttleLimits ? { throttleLimits: options.throttleLimits } : {}),
   });
-  const server: Server = createApp({ pool, logger, routes: trust.routers }).listen(0, '127.0.0.1');
+  const server: Server = createApp({
+    pool,
+    logger,
+    routes: trust.routers,
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+  }).listen(0, '127.0.0.1');
   await once(server, 'listening');
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -28,6 +28,8 @@ export function throttleRules(
     return typeof value === 'string' ? value : undefined;
   };
   switch (route) {
+    // The console's sign-in (issue #19) counts against the same counters: one account, one budget.
+    case 'consoleSignIn':
     case 'signIn': {
       const email = field('email')?.toLowerCase() ?? '';
       const accountAndAddress = `${email}\n${address}`;

@@ -1,0 +1,95 @@
+import type { Messages } from './en';
+
+export const fr: Messages = {
+  app: {
+    title: 'Outpost – administration',
+    language: 'Langue',
+    signedInAs: 'Connecté en tant que {{email}}',
+    signOut: 'Se déconnecter',
+  },
+  nav: { label: 'Administration', home: 'Accueil', people: 'Personnes' },
+  roles: {
+    pay_admin: 'Administrateur (paiements)',
+    ops: 'Exploitation',
+    teacher: 'Enseignant',
+    user: 'Élève',
+  },
+  signIn: {
+    title: 'Connexion à l’administration',
+    email: 'Adresse e-mail',
+    password: 'Mot de passe',
+    submit: 'Se connecter',
+  },
+  setup: {
+    title: 'Créer le premier administrateur',
+    intro:
+      'Ce lien à usage unique crée le compte qui gère ce serveur. Il reçoit tous les rôles de gestion : administrateur des paiements, exploitation et enseignant.',
+    email: 'Votre adresse e-mail',
+    password: 'Choisissez un mot de passe (12 caractères au moins)',
+    submit: 'Créer l’administrateur',
+    done: 'L’administrateur {{email}} est créé. Connectez-vous avec ce compte.',
+  },
+  link: {
+    title: 'Choisissez votre mot de passe',
+    intro: 'Définissez le mot de passe de votre compte Outpost. Ce lien ne sert qu’une fois.',
+    password: 'Nouveau mot de passe (12 caractères au moins)',
+    submit: 'Enregistrer le mot de passe',
+    done: 'Votre mot de passe est enregistré pour {{email}}. Connectez-vous avec.',
+  },
+  home: {
+    title: 'Bienvenue',
+    intro: 'Vos rôles : {{roles}}. Les pages auxquelles vous avez accès sont dans le menu.',
+    nothing: 'Aucune page de l’administration ne concerne encore vos rôles.',
+  },
+  people: {
+    title: 'Personnes',
+    email: 'Adresse e-mail',
+    roles: 'Rôles',
+    status: 'État',
+    actions: 'Actions',
+    statuses: { active: 'Actif', invited: 'Invité', disabled: 'Désactivé' },
+    invite: 'Inviter quelqu’un',
+    inviteSubmit: 'Envoyer l’invitation',
+    editRoles: 'Rôles',
+    saveRoles: 'Enregistrer les rôles',
+    disable: 'Désactiver',
+    enable: 'Réactiver',
+    reset: 'Lien de nouveau mot de passe',
+    linkTitle: 'Transmettez ce lien à {{email}}',
+    inviteLinkIntro:
+      'La personne l’ouvre pour choisir son mot de passe. Il sert une fois, jusqu’au {{expires}}.',
+    resetLinkIntro:
+      'La personne l’ouvre pour choisir un nouveau mot de passe. Il sert une fois, jusqu’au {{expires}}.',
+    copy: 'Copier',
+    close: 'Fermer',
+    cancel: 'Annuler',
+    rolesFor: 'Rôles de {{email}}',
+    you: '(vous)',
+  },
+  errors: {
+    NETWORK: 'Le serveur est injoignable. Vérifiez la connexion et réessayez.',
+    INVALID_CREDENTIALS: 'Adresse e-mail ou mot de passe incorrect.',
+    UNAUTHENTICATED: 'Votre session est terminée. Reconnectez-vous.',
+    TOKEN_EXPIRED: 'Votre session est terminée. Reconnectez-vous.',
+    FORBIDDEN: 'Vos rôles ne le permettent pas.',
+    TOO_MANY_REQUESTS: 'Trop de tentatives. Patientez un peu, puis réessayez.',
+    CSRF_REJECTED: 'Cette demande ne vient pas de la page d’administration. Rechargez la page et réessayez.',
+    SETUP_LINK_INVALID:
+      'Ce lien d’installation est inconnu, expiré ou déjà utilisé. Redémarrez le serveur pour en obtenir un nouveau.',
+    SETUP_DONE: 'Le premier administrateur existe déjà. Connectez-vous.',
+    LINK_INVALID: 'Ce lien est inconnu. Demandez-en un nouveau à votre administrateur.',
+    LINK_EXPIRED: 'Ce lien a expiré. Demandez-en un nouveau à votre administrateur.',
+    LINK_USED: 'Ce lien a déjà servi. Demandez-en un nouveau à votre administrateur.',
+    USER_EXISTS: 'Quelqu’un a déjà un compte avec cette adresse e-mail.',
+    USER_NOT_FOUND: 'Cet utilisateur n’existe plus.',
+    LAST_ADMIN:
+      'Il ne resterait plus aucun administrateur actif. Nommez d’abord quelqu’un d’autre administrateur.',
+    VALIDATION_FAILED:
+      'Certains champs ne sont pas valables : une vraie adresse e-mail, et un mot de passe de 12 caractères au moins.',
+    CONTROL_CHARACTERS: 'Le texte contient des caractères interdits.',
+    INTERNAL: 'Le serveur a échoué. Réessayez ; si cela continue, prévenez votre informaticien.',
+    DB_UNAVAILABLE: 'La base de données du serveur est indisponible. Réessayez dans un instant.',
+    unknown: 'Le serveur a refusé : {{message}}',
+    code: 'Code {{code}}',
+  },
+};

@@ -1,0 +1,25 @@
+import { useTranslation } from 'react-i18next';
+import type { PageProps } from '../../page-props';
+
+export function HomePage({ session, routes }: PageProps) {
+  const { t } = useTranslation();
+  const roles = session.user.roles.map((r) => t(`roles.${r}`)).join(', ');
+  const more = routes.filter((r) => r !== 'home');
+  return (
+    <>
+      <h1>{t('home.title')}</h1>
+      <p>{t('home.intro', { roles })}</p>
+      {more.length === 0 ? (
+        <p>{t('home.nothing')}</p>
+      ) : (
+        <ul>
+          {more.map((route) => (
+            <li key={route}>
+              <a href={`#/${route}`}>{t(`nav.${route}`)}</a>
+            </li>
+          ))}
+        </ul>
+      )}
+    </>
+  );
+}
