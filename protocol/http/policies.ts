@@ -31,11 +31,13 @@ export type PolicyList = z.infer<typeof PolicyList>;
  * would be a limit that never applies; each is refused naming its field.
  */
 export const CoherentPolicyInput = PolicyInput.superRefine((p, ctx) => {
-  if (p.approval_threshold > p.max_offline_amount)
+  // Up to max_unsynced_amount, the largest sale the server authorises online (docs/protocol.md
+  // §5.6): a threshold above max_offline_amount lets online sales up to it go without a manager.
+  if (p.approval_threshold > p.max_unsynced_amount)
     ctx.addIssue({
       code: 'custom',
       path: ['approval_threshold'],
-      message: 'must not exceed max_offline_amount',
+      message: 'must not exceed max_unsynced_amount',
     });
   if (p.max_offline_amount > p.max_unsynced_amount)
     ctx.addIssue({

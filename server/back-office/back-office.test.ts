@@ -298,7 +298,7 @@ describe('policies', () => {
 
   it('refuses incoherent limits naming the field', async () => {
     for (const [patch, path] of [
-      [{ approval_threshold: SN_POLICY.max_offline_amount + 1 }, 'approval_threshold'],
+      [{ approval_threshold: SN_POLICY.max_unsynced_amount + 1 }, 'approval_threshold'],
       [{ max_offline_amount: SN_POLICY.max_unsynced_amount + 1 }, 'max_offline_amount'],
       [{ currency: 'ABC' }, 'currency'],
       [{ max_offline_amount: 12.5 }, 'max_offline_amount'],

@@ -22,7 +22,7 @@ let admin: string;
 const PATH = '/offline/online-authorisations';
 /** Above max_offline_amount (100 000), below the approval threshold so no manager is involved. */
 const PRICE = 250_000;
-const POLICY = { ...SN_POLICY, approval_threshold: 1_000_000 };
+const POLICY = { ...SN_POLICY, approval_threshold: 500_000 };
 
 beforeAll(async () => {
   s = await startTestServer();

@@ -131,7 +131,8 @@ describe('provisioned policy defaults', () => {
     await t.call('sync.now');
     expect((await t.banner((b) => b.maxAgeHours === 72)).maxAgeHours).toBe(72);
     expect(await t.sell(25_000)).toBe('ok');
-    expect(await t.sell(100_001)).toBe('LIMIT_AMOUNT');
+    // Above the server's online cap (max_unsynced_amount): no online authorisation lifts it.
+    expect(await t.sell(500_001)).toBe('LIMIT_AMOUNT');
   });
 
   it('of a refused file at the next start leave the applied file’s limits in force', async () => {

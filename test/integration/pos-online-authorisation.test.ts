@@ -22,7 +22,7 @@ import { proxiedTillHooks, startTamperingProxy, type Tamper, type TamperingProxy
  */
 const PATH = '/offline/online-authorisations';
 /** No manager above the maximum here: the approval threshold is above the test sale. */
-const POLICY = { ...SN_POLICY_INPUT, approval_threshold: 1_000_000 };
+const POLICY = { ...SN_POLICY_INPUT, approval_threshold: 500_000 };
 const BIG = 250_000;
 let session: SecretServiceSession;
 let server: TestServer;
