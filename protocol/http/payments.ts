@@ -124,8 +124,8 @@ export const PaymentErrorCode = {
   /** A sale, refund or void is in another currency than the country policy's. */
   CURRENCY_NOT_ALLOWED: 'CURRENCY_NOT_ALLOWED',
   /**
-   * A sale's cash tendered is above both 10 times what the cash had to cover and the policy's
-   * max_offline_amount: a typing accident, not money (protocol/cash-limits.ts).
+   * No longer answered (red-team pass 7, M-c): absurd cash is now a score reason (INVALID_SALE,
+   * quarantine) naming the sale, not a refusal. Kept so a till reads an older server's answer.
    */
   TENDER_ABSURD: 'TENDER_ABSURD',
   /**

@@ -1,6 +1,7 @@
 import { FRAUD_THRESHOLDS, type Sale } from '../../protocol/bundle';
 import type { BundleStatus, Policy, ScoreReason } from '../../protocol/http';
 import { cashVerdict, saleCash } from '../../protocol/cash-limits';
+import { absurdCash } from './absurd-cash';
 
 /**
  * The fraud score of a bundle: a sum of weighted reasons, capped at 1. Rules and weights are plain
@@ -15,7 +16,9 @@ import { cashVerdict, saleCash } from '../../protocol/cash-limits';
  *   compromised terminal could write its own: held for a person, not posted);
  * - overrides on sales at or under the threshold add 0.02 each, uncapped: no number of them keeps a
  *   bundle under the review band;
- * - quarantine (> 0.35): an amount over the policy's maximum, a chain break, an invalid sale, a
+ * - quarantine (> 0.35): an amount over the policy's maximum, a chain break, an invalid sale (also
+ *   one whose cash is absurd, beyond 10 × what it had to cover and the policy's maximum: a typing
+ *   accident, scored per sale, never a refusal of the bundle that would block the till), a
  *   refund or void that does not fit its original (more than remains, other currency or tenant,
  *   card or QR money back beyond what that tender paid, cash back beyond the cash the original left
  *   in the drawer without a manager override), a QR reused (twice in one sale too) or one the
@@ -146,7 +149,7 @@ export interface SaleFacts {
   overrides: number;
   /**
    * Sales whose cash is above CASH_TOTAL_MULTIPLE × what cash had to cover (protocol/cash-limits.ts):
-   * absurd, and the push refused (TENDER_ABSURD), when also above the policy's maximum.
+   * absurd when also above the policy's maximum: quarantined (absurdCash), named by sale.
    */
   cashBeyondMultiple: { sale_id: string; cash_minor: number; due_minor: number }[];
 }
@@ -309,6 +312,9 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
       Math.max(overriddenAbove ? WEIGHTS.OVERRIDE_ABOVE_THRESHOLD : 0, overrides * WEIGHTS.OVERRIDE_PER_SALE),
       `${overrides} manager override(s)${overriddenAbove}: claimed by the terminal, not verified by the server`,
     );
+
+  const absurd = absurdCash(facts, ctx.policy);
+  if (absurd) add('INVALID_SALE', WEIGHTS.INVALID_SALE, absurd);
 
   if (ctx.invalidSales.length > 0) {
     const codes = [...new Set(ctx.invalidSales.flatMap((s) => s.issues.map((i) => i.code)))];
