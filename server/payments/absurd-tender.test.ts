@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/harness';
-import { runOnce } from '../worker/reconcile';
-import { enrollTerminal, push, SN_POLICY } from './test-support';
+import { enrollTerminal, postedLegs, push, SN_POLICY } from './test-support';
 
 /**
  * Attack (issue #18): a barcode typed into "Cash tendered" recorded 6,001,234,000,068 XOF of cash
@@ -27,11 +26,7 @@ afterAll(async () => {
 const codes = (body: { reasons: { code: string }[] }) => body.reasons.map((r) => r.code);
 const invalidDetail = (body: { reasons: { code: string; detail: string }[] }) =>
   body.reasons.find((r) => r.code === 'INVALID_SALE')?.detail ?? '';
-async function posted(saleId: string) {
-  await runOnce({ pool: s.pool, workerId: 'absurd-tender-test' });
-  const { rows } = await s.pool.query('SELECT 1 FROM ledger_entries WHERE sale_id = $1', [saleId]);
-  return rows.length;
-}
+const posted = (saleId: string) => postedLegs(s, saleId);
 
 describe('absurd cash in a signed bundle', () => {
   it('quarantines the reported 6,001,234,000,068 XOF of cash, naming the sale, and never posts it', async () => {

@@ -2,8 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sale } from '../../protocol/bundle';
 import { saleHash } from '../../protocol/bundle/chain';
 import { startTestServer, type TestServer } from '../testing/harness';
-import { runOnce } from '../worker/reconcile';
-import { enrollTerminal, push, qrTenderOf, registerTestWallet, SN_POLICY, walletQr } from './test-support';
+import {
+  enrollTerminal,
+  postedLegs,
+  push,
+  qrTenderOf,
+  registerTestWallet,
+  SN_POLICY,
+  walletQr,
+} from './test-support';
 
 let s: TestServer;
 let admin: string;
@@ -72,9 +79,7 @@ describe('a customer payment QR pays one sale, across terminals', () => {
     expect(res.status).toBe(200);
     expect(codes(res.body)).toContain('DUPLICATE_QR');
     expect(res.body.status).toBe('quarantined');
-    await runOnce({ pool: s.pool, workerId: 'qr-reuse-test' });
-    const { rows } = await s.pool.query('SELECT 1 FROM ledger_entries WHERE sale_id = $1', [sale.sale_id]);
-    expect(rows).toHaveLength(0);
+    expect(await postedLegs(s, sale.sale_id)).toBe(0);
   });
 
   it('a rejected push does not claim its QRs', async () => {

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saleHash, type Sale } from '../../protocol/bundle';
 import { startTestServer, type TestServer } from '../testing/harness';
-import { runOnce } from '../worker/reconcile';
 import {
   enrollTerminal,
+  postedLegs,
   push,
   qrTenderOf,
   registerTestWallet,
@@ -34,11 +34,7 @@ afterAll(async () => {
 const codes = (body: { reasons: { code: string }[] }) => body.reasons.map((r) => r.code);
 const detailOf = (body: { reasons: { code: string; detail: string }[] }, code: string) =>
   body.reasons.filter((r) => r.code === code).map((r) => r.detail);
-async function posted(saleId: string) {
-  await runOnce({ pool: s.pool, workerId: 'refund-tenders-test' });
-  const { rows } = await s.pool.query('SELECT 1 FROM ledger_entries WHERE sale_id = $1', [saleId]);
-  return rows.length;
-}
+const posted = (saleId: string) => postedLegs(s, saleId);
 
 /** A sale of `t` whose tenders are replaced, re-chained as a terminal of another build would. */
 function withTenders(t: Terminal, sale: Sale, tenders: Sale['tenders']): Sale {

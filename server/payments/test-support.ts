@@ -15,6 +15,7 @@ import { beginSeal } from '../../protocol/hpke';
 import type { PolicyInput, PushResponse } from '../../protocol/http';
 import { decodeSigned, issuePaymentToken, PaymentToken } from '../../protocol/qr';
 import type { TestDevice, TestServer } from '../testing/harness';
+import { runOnce } from '../worker/reconcile';
 
 let devices = 0;
 // Card tokens are base64url: a UUID can hold a run of 12 digits, which checkSale takes for a card number.
@@ -286,4 +287,11 @@ export async function bundleWith(
 export function resign(t: Terminal, envelope: BundleEnvelope): BundleEnvelope {
   const { signature: _s, ...unsigned } = envelope;
   return { ...unsigned, signature: signCanonical(t.device.privateKey, unsigned) };
+}
+
+/** Runs the reconciliation worker once, then answers how many ledger legs the sale has. */
+export async function postedLegs(s: Pick<TestServer, 'pool'>, saleId: string): Promise<number> {
+  await runOnce({ pool: s.pool, workerId: 'test-support-worker' });
+  const { rows } = await s.pool.query('SELECT 1 FROM ledger_entries WHERE sale_id = $1', [saleId]);
+  return rows.length;
 }
