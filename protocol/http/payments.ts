@@ -36,14 +36,16 @@ export const ScoreReason = z.object({
     'REFUND_UNKNOWN_ORIGINAL',
     /**
      * A refund or void that does not fit its original: another currency or tenant, an original that
-     * is not a sale or was rejected, or more than remains refundable of it.
+     * is not a sale or was rejected, more than remains refundable of it, card or QR money back beyond
+     * what that tender paid, or cash back beyond the cash the original took without an override.
      */
     'REFUND_MISMATCH',
-    /** A customer payment QR (by its issuer signature) that already paid another sale. */
+    /** A customer payment QR (by its issuer signature) that already paid another sale, or this one. */
     'DUPLICATE_QR',
     /**
      * A QR tender whose QR does not verify against the server's issuer keys, or is not the QR the
-     * tender names (amount, currency, payer, signature), or was issued after the sale: quarantine.
+     * tender names (amount, currency, payer, signature), or was issued after the sale, had expired at
+     * it or claims a lifetime beyond QR_MAX_LIFETIME_MS: quarantine.
      */
     'QR_TOKEN_INVALID',
     /** A QR tender without the QR to verify (a till before the check), or its key since withdrawn: review. */
