@@ -7,8 +7,9 @@
  *
  * The rule (docs/hardware.md, "Card data read by the scanner"):
  * - track data, anywhere in the text: a track 1 start `%B` followed by a digit; a track 2 start
- *   `;` followed by 8+ digits, or by digits and `=`; a card number followed by a field separator
- *   (`=` or `^`: a track whose sentinels were lost); a track 1 name and expiry (`^NAME^YYMM`);
+ *   `;` followed by 8+ digits (or `*`s masking some), or by digits and `=`; a card number, whole or
+ *   `*`-masked, followed by a field separator (`=` or `^`: a track whose sentinels were lost); a
+ *   track 1 name and expiry (`^NAME^YYMM`);
  * - a Luhn-valid run of 15–19 digits, also with single spaces or dashes between groups;
  * - a Luhn-valid run of 12–14 digits whose GS1 check digit is wrong: no product code has it;
  * - a Luhn-valid 12–14 digit run that is also a valid GTIN is `ambiguous`: when it is the whole
@@ -28,6 +29,10 @@ const TRACK_PATTERNS: readonly RegExp[] = [
   /;\d{8}/,
   /;\d+=/,
   /\d{12,19}[=^]/,
+  // A masked card number (`4111********1111`, as readers set to mask send it) in a track 2 or
+  // before a field separator: the digits kept are still card data.
+  /;\d[\d*]{7,}/,
+  /\d{4,}\*{4,}\d{2,4}[=^]/,
   /\^[A-Za-z .'/-]{2,26}\^\d{4}/,
 ];
 

@@ -37,14 +37,16 @@ export const ScoreReason = z.object({
     'REFUND_UNKNOWN_ORIGINAL',
     /**
      * A refund or void that does not fit its original: another currency or tenant, an original that
-     * is not a sale or was rejected, or more than remains refundable of it.
+     * is not a sale or was rejected, more than remains refundable of it, card or QR money back beyond
+     * what that tender paid, or cash back beyond the cash the original took without an override.
      */
     'REFUND_MISMATCH',
-    /** A customer payment QR (by its issuer signature) that already paid another sale. */
+    /** A customer payment QR (by its issuer signature) that already paid another sale, or this one. */
     'DUPLICATE_QR',
     /**
      * A QR tender whose QR does not verify against the server's issuer keys, or is not the QR the
-     * tender names (amount, currency, payer, signature), or was issued after the sale: quarantine.
+     * tender names (amount, currency, payer, signature), or was issued after the sale, had expired at
+     * it or claims a lifetime beyond QR_MAX_LIFETIME_MS: quarantine.
      */
     'QR_TOKEN_INVALID',
     /** A QR tender without the QR to verify (a till before the check), or its key since withdrawn: review. */
@@ -125,8 +127,8 @@ export const PaymentErrorCode = {
   /** A sale, refund or void is in another currency than the country policy's. */
   CURRENCY_NOT_ALLOWED: 'CURRENCY_NOT_ALLOWED',
   /**
-   * A sale's cash tendered is above both 10 times what the cash had to cover and the policy's
-   * max_offline_amount: a typing accident, not money (protocol/cash-limits.ts).
+   * No longer answered (red-team pass 7, M-c): absurd cash is now a score reason (INVALID_SALE,
+   * quarantine) naming the sale, not a refusal. Kept so a till reads an older server's answer.
    */
   TENDER_ABSURD: 'TENDER_ABSURD',
   /**

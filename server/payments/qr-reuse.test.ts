@@ -1,6 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Sale } from '../../protocol/bundle';
+import { saleHash } from '../../protocol/bundle/chain';
 import { startTestServer, type TestServer } from '../testing/harness';
-import { enrollTerminal, push, qrTenderOf, registerTestWallet, SN_POLICY, walletQr } from './test-support';
+import {
+  enrollTerminal,
+  postedLegs,
+  push,
+  qrTenderOf,
+  registerTestWallet,
+  SN_POLICY,
+  walletQr,
+} from './test-support';
 
 let s: TestServer;
 let admin: string;
@@ -52,6 +62,24 @@ describe('a customer payment QR pays one sale, across terminals', () => {
     const sales = [t.sale({ tender: 'qr', qrText: twice }), t.sale({ tender: 'qr', qrText: twice })];
     const res = await push(s, await t.bundle(sales));
     expect(codes(res.body)).toContain('DUPLICATE_QR');
+  });
+
+  it('one QR on two tenders of one sale pays it twice: DUPLICATE_QR, quarantined, never posted', async () => {
+    // Red-team pass 7, M-a: a till that skips its own check (old, or written by someone) splits a
+    // sale into two QR tenders carrying the same genuine QR; each alone verifies.
+    const t = await enrollTerminal(s, admin);
+    const qr = walletQr(1180);
+    const sale = t.sale({ price: 2000, tax: 360, tender: 'qr', qrText: qr });
+    const twice: Sale = {
+      ...sale,
+      tenders: [0, 1].map(() => ({ type: 'qr', amount_minor: 1180, qr: qrTenderOf(qr) })),
+    };
+    t.head = saleHash(twice);
+    const res = await push(s, await t.bundle([twice]));
+    expect(res.status).toBe(200);
+    expect(codes(res.body)).toContain('DUPLICATE_QR');
+    expect(res.body.status).toBe('quarantined');
+    expect(await postedLegs(s, sale.sale_id)).toBe(0);
   });
 
   it('a rejected push does not claim its QRs', async () => {

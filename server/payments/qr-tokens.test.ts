@@ -102,6 +102,33 @@ describe('a QR tender the server verifies itself', () => {
     expect([body.status, posted]).toEqual(['quarantined', 0]);
   });
 
+  it.each([
+    ['issued 30 days ago (long expired at the sale)', { now: Date.now() - 30 * 86_400_000 }, /expired/],
+    [
+      'claiming a 30-day lifetime (beyond QR_MAX_LIFETIME_MS)',
+      { now: Date.now() - 60_000, lifetimeMs: 30 * 86_400_000 },
+      /lifetime/,
+    ],
+  ])('a genuine wallet QR %s: quarantined QR_TOKEN_INVALID, never posted', async (_what, when, detail) => {
+    // Red-team pass 7, M-a: the till refuses both (verifyPaymentToken); the server did not.
+    const t = await enrollTerminal(s, admin);
+    const qr = issuePaymentToken(
+      {
+        issuer_id: TEST_WALLET.issuer_id,
+        key_id: TEST_WALLET.key_id,
+        payer_ref: 'wave:old',
+        amount_minor: 1180,
+        currency: 'XOF',
+        ...when,
+      },
+      TEST_WALLET.privateKey,
+    );
+    const { body, posted } = await pushQrSale(t, () => qrTenderOf(qr));
+    expect(codes(body)).toContain('QR_TOKEN_INVALID');
+    expect(body.reasons.find((r) => r.code === 'QR_TOKEN_INVALID')!.detail).toMatch(detail);
+    expect([body.status, posted]).toEqual(['quarantined', 0]);
+  });
+
   it('an older till’s tender without the QR: stored and held for review (QR_UNVERIFIED), not a 5xx', async () => {
     const t = await enrollTerminal(s, admin);
     const { body, posted } = await pushQrSale(t, ({ payer_ref, signature }) => ({ payer_ref, signature }));

@@ -2,6 +2,7 @@ import type { Sale } from '../../protocol/bundle';
 import {
   decodeSigned,
   QR_CLOCK_SKEW_MS,
+  QR_MAX_LIFETIME_MS,
   QrError,
   verifyTokenSignature,
   type IssuerKey,
@@ -17,7 +18,8 @@ import type { Queryable } from '../db/tx';
  * What it finds is scored, not refused (the payments seed: a bundle is stored and SIRA bands it):
  * - `invalid` (quarantine): the QR does not verify (unknown key, bad signature, malformed), or it
  *   is not the one the tender names (amount, currency, payer, signature), or it was issued after
- *   the sale;
+ *   the sale, or had expired at the sale, or claims a lifetime beyond QR_MAX_LIFETIME_MS (the till
+ *   refuses all three: protocol/qr/token.ts; the clock skew the till allows is allowed here too);
  * - `unverified` (review): the tender carries no QR (a till from before this check: its sale is
  *   stored and waits for a person, never a 5xx or a refusal), or its key has since been withdrawn.
  * Only sales count, as for reuse (qr-uses.ts): a void or refund repeats its original's tender.
@@ -29,6 +31,17 @@ export interface QrTokenFindings {
 
 const summary = (findings: string[]) =>
   findings.length === 0 ? null : `${findings.length} QR tender(s): ${findings.join('; ')}`;
+
+/** The till's own rule (verifyPaymentToken) at the sale's time: what a genuine QR may not be. */
+function timingProblem(token: { created_at: string; expires_at: string }, saleAt: number): string | null {
+  const created = Date.parse(token.created_at);
+  const expires = Date.parse(token.expires_at);
+  if (!(expires > created) || expires - created > QR_MAX_LIFETIME_MS)
+    return `claims a lifetime beyond ${QR_MAX_LIFETIME_MS / 3_600_000} hours`;
+  if (created > saleAt + QR_CLOCK_SKEW_MS) return 'was issued after the sale';
+  if (expires + QR_CLOCK_SKEW_MS <= saleAt) return 'had expired at the sale';
+  return null;
+}
 
 export async function checkQrTokens(db: Queryable, sales: readonly Sale[]): Promise<QrTokenFindings> {
   const tenders = sales.flatMap((sale) =>
@@ -63,8 +76,8 @@ export async function checkQrTokens(db: Queryable, sales: readonly Sale[]): Prom
     ].filter((m): m is string => m !== false);
     if (mismatch.length > 0)
       invalid.push(`sale ${id}: the QR's ${mismatch.join(', ')} differ from the tender`);
-    else if (Date.parse(token.created_at) > Date.parse(sale.created_at) + QR_CLOCK_SKEW_MS)
-      invalid.push(`sale ${id}: the QR was issued after the sale`);
+    else if (timingProblem(token, Date.parse(sale.created_at)))
+      invalid.push(`sale ${id}: the QR ${timingProblem(token, Date.parse(sale.created_at))}`);
     else if (!rows.some((k) => k.issuer_id === token.issuer_id && k.key_id === token.key_id && k.active))
       unverified.push(`sale ${id}: key ${token.issuer_id}/${token.key_id} was withdrawn`);
   }

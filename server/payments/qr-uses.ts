@@ -5,7 +5,7 @@ import { queryAll } from '../db/inline';
 /**
  * A customer's payment QR pays one sale. Each terminal refuses a QR it has seen (protocol/qr), but
  * two terminals offline can each accept the same one; the server sees both. The issuer's signature
- * identifies the exact token. Only sales count: a void or refund repeats its original's tender.
+ * identifies the exact token: seen twice in one bundle, in one sale or two, is a reuse. Only sales count: a void or refund repeats its original's tender.
  */
 export async function claimQrUses(client: pg.PoolClient, sales: readonly Sale[]): Promise<string | null> {
   const uses = sales.flatMap((sale) =>
@@ -22,7 +22,9 @@ export async function claimQrUses(client: pg.PoolClient, sales: readonly Sale[])
   const seen = new Map<string, string>();
   for (const use of uses) {
     const first = seen.get(use.signature);
-    if (first !== undefined && first !== use.saleId)
+    // The same sale included: two tenders of one sale with one QR is that QR paying twice.
+    if (first === use.saleId) findings.push(`sale ${use.saleId} is paid twice with one QR`);
+    else if (first !== undefined)
       findings.push(`sale ${use.saleId} repeats the QR of sale ${first} in this bundle`);
     else seen.set(use.signature, use.saleId);
   }

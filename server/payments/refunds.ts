@@ -1,11 +1,20 @@
 import type { Sale } from '../../protocol/bundle';
 import type { Queryable } from '../db/tx';
+import { tenderSplit } from './store';
 
 /**
  * Refunds and voids against their original sale. A refund or void is signed evidence like any
  * sale, so a bad one is stored and flagged (score reasons), never refused: ops see it in review.
  * The ledger's own guard is in the worker (postingCheck below): whatever ops decide, a refund is
  * posted only against a posted original and only up to what remains of it.
+ *
+ * At push the money a refund sends back is also held to what the original took by each tender
+ * (red-team pass 7, M-b; the till's own rule is src-main/core/pos/refund-tender.ts): cash back
+ * beyond the cash the original left in the drawer (cash net of change, less the cash earlier
+ * refunds of it gave back) needs a manager, so without an override it is a mismatch and with one it
+ * is held for review (the override is the terminal's word); card or QR money back beyond what that
+ * tender paid is a mismatch. At posting this is not checked again: the bundle got there through
+ * that score or a person's approval of it.
  */
 
 export interface StoredOriginal {
@@ -14,6 +23,9 @@ export interface StoredOriginal {
   kind: Sale['kind'];
   currency: string;
   total_minor: string;
+  cash_minor: string;
+  card_minor: string;
+  qr_minor: string;
   status: 'pending' | 'reconciled' | 'held' | 'rejected';
   tenant_type: string | null;
   tenant_id: string | null;
@@ -24,6 +36,7 @@ interface Original {
   kind: Sale['kind'];
   currency: string;
   total: bigint;
+  split: Split;
   device_id: string;
   tenant: string | null;
   status: StoredOriginal['status'] | 'in_bundle';
@@ -34,13 +47,34 @@ export interface RefundFindings {
   unknownOriginal: string | null;
   /** Other currency, an original that is not a sale or was rejected, or more than remains. */
   mismatch: string | null;
+  /** Cash back beyond the cash the original took, on the terminal's override: review. */
+  cashOverride: string | null;
 }
+
+/** Money by tender type (cash net of change), as stored per transaction. */
+interface Split {
+  cash: bigint;
+  card: bigint;
+  qr: bigint;
+}
+const TENDER_TYPES = ['cash', 'card', 'qr'] as const;
+const NOTHING: Split & { total: bigint } = { total: 0n, cash: 0n, card: 0n, qr: 0n };
+const splitOf = (r: {
+  cash_minor?: number | string;
+  card_minor?: number | string;
+  qr_minor?: number | string;
+}) => ({
+  cash: BigInt(r.cash_minor ?? 0),
+  card: BigInt(r.card_minor ?? 0),
+  qr: BigInt(r.qr_minor ?? 0),
+});
 
 const tenantKey = (type: string | null, id: string | null) => (type && id ? `${type}:${id}` : null);
 
 async function storedOriginals(db: Queryable, ids: readonly string[]): Promise<Map<string, StoredOriginal>> {
   const { rows } = await db.query<StoredOriginal>(
     `SELECT t.sale_id, t.device_id, t.kind, t.currency, t.total_minor::text AS total_minor, t.status,
+            t.cash_minor::text AS cash_minor, t.card_minor::text AS card_minor, t.qr_minor::text AS qr_minor,
             b.tenant_type, b.tenant_id
      FROM offline_transactions t JOIN offline_tx_bundles b ON b.bundle_id = t.bundle_id
      WHERE t.sale_id = ANY($1::uuid[])`,
@@ -49,19 +83,32 @@ async function storedOriginals(db: Queryable, ids: readonly string[]): Promise<M
   return new Map(rows.map((r) => [r.sale_id, r]));
 }
 
-/** Σ total_minor of the refunds and voids already stored against each original, by status filter. */
+type Refunded = Map<string, Split & { total: bigint }>;
+
+/**
+ * Σ total_minor (and Σ by tender) of the refunds and voids already stored against each original,
+ * by status filter.
+ */
 async function refundedSoFar(
   db: Queryable,
   ids: readonly string[],
   statuses: readonly string[],
-): Promise<Map<string, bigint>> {
-  const { rows } = await db.query<{ original_sale_id: string; refunded: string }>(
-    `SELECT original_sale_id, sum(total_minor)::text AS refunded FROM offline_transactions
+): Promise<Refunded> {
+  const { rows } = await db.query<{
+    original_sale_id: string;
+    refunded: string;
+    cash_minor: string;
+    card_minor: string;
+    qr_minor: string;
+  }>(
+    `SELECT original_sale_id, sum(total_minor)::text AS refunded, sum(cash_minor)::text AS cash_minor,
+            sum(card_minor)::text AS card_minor, sum(qr_minor)::text AS qr_minor
+     FROM offline_transactions
      WHERE original_sale_id = ANY($1::uuid[]) AND kind <> 'sale' AND status = ANY($2::text[])
      GROUP BY original_sale_id`,
     [ids, statuses],
   );
-  return new Map(rows.map((r) => [r.original_sale_id, BigInt(r.refunded)]));
+  return new Map(rows.map((r) => [r.original_sale_id, { total: BigInt(r.refunded), ...splitOf(r) }]));
 }
 
 /** The fields of a sale the rule reads: a pushed Sale, or a stored transaction in the worker. */
@@ -73,11 +120,16 @@ export interface RefundSubject {
   original_sale_id?: string | null | undefined;
   currency: string;
   total_minor: number | string;
+  /** By tender, cash net of change (tenderSplit); absent counts as none. */
+  cash_minor?: number | string;
+  card_minor?: number | string;
+  qr_minor?: number | string;
+  override_used?: boolean;
 }
 
 interface Verdict {
   sale: RefundSubject;
-  problem: 'unknown' | 'mismatch' | 'original_not_posted' | null;
+  problem: 'unknown' | 'mismatch' | 'original_not_posted' | 'cash_override' | null;
   detail: string;
 }
 
@@ -90,7 +142,8 @@ function judge(
   sales: readonly RefundSubject[],
   device: { device_id: string; tenant: string | null },
   stored: ReadonlyMap<string, StoredOriginal>,
-  refunded: Map<string, bigint>,
+  refunded: Refunded,
+  tenders: boolean,
 ): Verdict[] {
   const inBundle = new Map(sales.map((s) => [s.sale_id, s]));
   const verdicts: Verdict[] = [];
@@ -104,6 +157,7 @@ function judge(
           kind: own.kind,
           currency: own.currency,
           total: BigInt(own.total_minor),
+          split: splitOf(own),
           device_id: own.device_id,
           tenant: device.tenant,
           status: 'in_bundle',
@@ -112,6 +166,7 @@ function judge(
           kind: row.kind,
           currency: row.currency,
           total: BigInt(row.total_minor),
+          split: splitOf(row),
           device_id: row.device_id,
           tenant: tenantKey(row.tenant_type, row.tenant_id),
           status: row.status,
@@ -132,15 +187,30 @@ function judge(
     else if (original.currency !== sale.currency)
       verdict('mismatch', `currency ${sale.currency} differs from the original's ${original.currency}`);
     else {
-      const before = refunded.get(id) ?? 0n;
-      const remaining = original.total - before;
+      const before = refunded.get(id) ?? NOTHING;
+      const remaining = original.total - before.total;
       if (BigInt(sale.total_minor) > remaining)
         verdict(
           'mismatch',
           `${sale.total_minor} exceeds the ${remaining < 0n ? 0n : remaining} left of original ${id} (${original.total})`,
         );
       else {
-        refunded.set(id, before + BigInt(sale.total_minor));
+        const back = splitOf(sale);
+        refunded.set(id, {
+          total: before.total + BigInt(sale.total_minor),
+          cash: before.cash + back.cash,
+          card: before.card + back.card,
+          qr: before.qr + back.qr,
+        });
+        for (const type of tenders ? TENDER_TYPES : []) {
+          const left = original.split[type] - before[type];
+          if (back[type] <= left) continue;
+          const detail = `${back[type]} back in ${type} exceeds the ${left < 0n ? 0n : left} in ${type} original ${id} took`;
+          if (type !== 'cash') verdict('mismatch', detail);
+          else if (sale.override_used)
+            verdict('cash_override', `${detail}, on the terminal's manager override`);
+          else verdict('mismatch', `${detail}, without a manager override`);
+        }
         if (original.status !== 'reconciled' && original.status !== 'in_bundle')
           verdict('original_not_posted', `original ${id} is ${original.status}`);
       }
@@ -168,20 +238,34 @@ export async function checkRefunds(
   device: { device_id: string; tenant_type: string | null; tenant_id: string | null },
 ): Promise<RefundFindings> {
   const ids = originalIds(sales);
-  if (ids.length === 0) return { unknownOriginal: null, mismatch: null };
+  if (ids.length === 0) return { unknownOriginal: null, mismatch: null, cashOverride: null };
   const stored = await storedOriginals(db, ids);
   const refunded = await refundedSoFar(db, ids, ['pending', 'reconciled', 'held']);
+  const subjects = sales.map((s) => {
+    const split = tenderSplit(s);
+    return {
+      ...s,
+      cash_minor: split.cash.toString(),
+      card_minor: split.card.toString(),
+      qr_minor: split.qr.toString(),
+      override_used: s.override !== undefined,
+    };
+  });
   const verdicts = judge(
-    sales,
+    subjects,
     { device_id: device.device_id, tenant: tenantKey(device.tenant_type, device.tenant_id) },
     stored,
     refunded,
+    true,
   );
-  const unknown = verdicts.filter((v) => v.problem === 'unknown');
-  const mismatch = verdicts.filter((v) => v.problem === 'mismatch');
+  const found = (problem: Verdict['problem']) => {
+    const vs = verdicts.filter((v) => v.problem === problem);
+    return vs.length > 0 ? joinDetails(vs) : null;
+  };
   return {
-    unknownOriginal: unknown.length > 0 ? joinDetails(unknown) : null,
-    mismatch: mismatch.length > 0 ? joinDetails(mismatch) : null,
+    unknownOriginal: found('unknown'),
+    mismatch: found('mismatch'),
+    cashOverride: found('cash_override'),
   };
 }
 
@@ -221,6 +305,7 @@ export async function postingCheck(
     { device_id: device.device_id, tenant: tenantKey(device.tenant_type, device.tenant_id) },
     stored,
     refunded,
+    false,
   );
   const hold = verdicts.filter((v) => v.problem === 'unknown' || v.problem === 'mismatch');
   if (hold.length > 0) return { ok: false, hold: joinDetails(hold) };

@@ -1,6 +1,7 @@
 import { FRAUD_THRESHOLDS, type Sale } from '../../protocol/bundle';
 import type { BundleStatus, Policy, ScoreReason } from '../../protocol/http';
 import { cashVerdict, saleCash } from '../../protocol/cash-limits';
+import { absurdCash } from './absurd-cash';
 
 /**
  * The fraud score of a bundle: a sum of weighted reasons, capped at 1. Rules and weights are plain
@@ -15,9 +16,16 @@ import { cashVerdict, saleCash } from '../../protocol/cash-limits';
  *   compromised terminal could write its own: held for a person, not posted);
  * - overrides on sales at or under the threshold add 0.02 each, uncapped: no number of them keeps a
  *   bundle under the review band;
- * - quarantine (> 0.35): an amount over the policy's maximum, a chain break, an invalid sale, a
- *   refund or void that does not fit its original (more than remains, other currency or tenant),
- *   a QR reused or one the server's issuer keys do not verify (QR_TOKEN_INVALID);
+ * - quarantine (> 0.35): an amount over the policy's maximum, a chain break, an invalid sale (also
+ *   one whose cash is absurd, beyond 10 × what it had to cover and the policy's maximum: a typing
+ *   accident, scored per sale, never a refusal of the bundle that would block the till), a
+ *   refund or void that does not fit its original (more than remains, other currency or tenant,
+ *   card or QR money back beyond what that tender paid, cash back beyond the cash the original left
+ *   in the drawer without a manager override), a QR reused (twice in one sale too) or one the
+ *   server's issuer keys do not verify, or expired at the sale, or living beyond the protocol's
+ *   QR maximum lifetime (QR_TOKEN_INVALID);
+ * - review also: cash back beyond the cash the original took, with a manager override
+ *   (OVERRIDE_USED at the above-threshold weight: the override is the terminal's word);
  * - review also: a QR tender without the QR to verify (a till from before the server checked) or
  *   whose key was withdrawn since (QR_UNVERIFIED);
  * - review also: a refund or void of a sale the server does not hold (yet: another terminal of the
@@ -74,7 +82,7 @@ export interface ScoreContext {
   chainBreak: string | null;
   invalidSales: readonly { index: number; sale_id: string; issues: readonly { code: string }[] }[];
   /** Refund / void findings against their originals (server/payments/refunds.ts); absent: none. */
-  refunds?: { unknownOriginal: string | null; mismatch: string | null };
+  refunds?: { unknownOriginal: string | null; mismatch: string | null; cashOverride?: string | null };
   /** Customer QRs that already paid another sale (server/payments/qr-uses.ts); absent: none. */
   qrReuse?: string | null;
   /** QR tenders the server could not verify (server/payments/qr-tokens.ts); absent: none. */
@@ -157,7 +165,7 @@ export interface SaleFacts {
   overrides: number;
   /**
    * Sales whose cash is above CASH_TOTAL_MULTIPLE × what cash had to cover (protocol/cash-limits.ts):
-   * absurd, and the push refused (TENDER_ABSURD), when also above the policy's maximum.
+   * absurd when also above the policy's maximum: quarantined (absurdCash), named by sale.
    */
   cashBeyondMultiple: { sale_id: string; cash_minor: number; due_minor: number }[];
 }
@@ -325,6 +333,9 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
       `${overrides} manager override(s)${overriddenAbove}: claimed by the terminal, not verified by the server`,
     );
 
+  const absurd = absurdCash(facts, ctx.policy);
+  if (absurd) add('INVALID_SALE', WEIGHTS.INVALID_SALE, absurd);
+
   if (ctx.invalidSales.length > 0) {
     const codes = [...new Set(ctx.invalidSales.flatMap((s) => s.issues.map((i) => i.code)))];
     add(
@@ -337,6 +348,9 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
   if (ctx.refunds?.unknownOriginal)
     add('REFUND_UNKNOWN_ORIGINAL', WEIGHTS.REFUND_UNKNOWN_ORIGINAL, ctx.refunds.unknownOriginal);
   if (ctx.refunds?.mismatch) add('REFUND_MISMATCH', WEIGHTS.REFUND_MISMATCH, ctx.refunds.mismatch);
+  // Cash the drawer never took, given back on the terminal's word that a manager approved: review.
+  if (ctx.refunds?.cashOverride)
+    add('OVERRIDE_USED', WEIGHTS.OVERRIDE_ABOVE_THRESHOLD, ctx.refunds.cashOverride);
   if (ctx.qrReuse) add('DUPLICATE_QR', WEIGHTS.DUPLICATE_QR, ctx.qrReuse);
   if (ctx.qrTokens?.invalid) add('QR_TOKEN_INVALID', WEIGHTS.QR_TOKEN_INVALID, ctx.qrTokens.invalid);
   if (ctx.qrTokens?.unverified) add('QR_UNVERIFIED', WEIGHTS.QR_UNVERIFIED, ctx.qrTokens.unverified);

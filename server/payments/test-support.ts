@@ -15,6 +15,7 @@ import { beginSeal } from '../../protocol/hpke';
 import type { PolicyInput, PushResponse } from '../../protocol/http';
 import { decodeSigned, issuePaymentToken, PaymentToken } from '../../protocol/qr';
 import type { TestDevice, TestServer } from '../testing/harness';
+import { runOnce } from '../worker/reconcile';
 
 let devices = 0;
 // Card tokens are base64url: a UUID can hold a run of 12 digits, which checkSale takes for a card number.
@@ -300,4 +301,10 @@ export async function ledgerEntriesOf(s: Pick<TestServer, 'pool'>, saleId: strin
     [saleId],
   );
   return Number(rows[0]!.n);
+}
+
+/** Runs the reconciliation worker once, then answers how many ledger legs the sale has. */
+export async function postedLegs(s: Pick<TestServer, 'pool'>, saleId: string): Promise<number> {
+  await runOnce({ pool: s.pool, workerId: 'test-support-worker' });
+  return ledgerEntriesOf(s, saleId);
 }

@@ -238,6 +238,16 @@ describe('a magstripe reader set up as a keyboard scanner', () => {
         },
       ],
       ['pos.sale.void', { originalSaleId: sales[0]!.saleId, reason: SWIPES.amex }],
+      // Every other POS command with text (red-team pass 7, L-a: these were stored and echoed).
+      [
+        'pos.cart.save',
+        {
+          lines: [{ sku: 'pen', name: '4111 1111 1111 1111', qty: 1, unitPriceMinor: 1000, taxRateBp: 1800 }],
+        },
+      ],
+      ['pos.cart.park', { label: '5555555555554444' }],
+      ['pos.drawer.move', { direction: 'in', amountMinor: 10, reason: 'card 4111 1111 1111 1111' }],
+      ['pos.cashier.set', { cashierId: 'c9', name: '4111 1111 1111 1111', role: 'cashier', pin: '9999' }],
     ];
     for (const [method, input] of refusals) {
       const refused = await c.call(method, input).then(

@@ -11,10 +11,6 @@ export function cardDataRefusal(): ApiError {
   return new ApiError(CARD_DATA_DISCARDED, CARD_DATA_MESSAGE);
 }
 
-export function refuseCardDataQuery(query: string): void {
-  if (classifyCardData(query) === 'card-data') throw cardDataRefusal();
-}
-
 /**
  * A 12–14 digit code that is both Luhn- and GS1-valid is a product only if the catalog has it;
  * otherwise it is treated as the card number it may be, so the answer never repeats it.
@@ -34,12 +30,30 @@ export async function guardedByBarcode(
 const NOT_TEXT = new Set(['pin', 'originalSaleId', 'verificationId', 'saleId']);
 
 /**
- * Sales, refunds and voids carry text the cashier typed (line names, reasons), which a keyboard-wedge
- * reader can type into as well: a sale holding card data is refused before it is checked, audited,
- * stored or pushed, and the refusal does not repeat it.
+ * Every POS command may carry text the cashier typed (line names, reasons, cart labels, cashier
+ * names), which a keyboard-wedge reader can type into as well: a command whose input holds card data
+ * anywhere is refused before it is checked, audited, stored, echoed or pushed, and the refusal does
+ * not repeat it.
  */
-export function refuseCardDataInSale(input: unknown): void {
+export function refuseCardDataIn(input: unknown): void {
   if (holdsCardDataDeep(input)) throw cardDataRefusal();
+}
+
+/**
+ * The POS module's commands, each refusing card data in its input first (refuseCardDataIn): one
+ * place, so a command added later cannot forget it (red-team pass 7, L-a: cart lines and labels,
+ * drawer reasons and cashier names were stored and echoed).
+ */
+export function refusingCardData<T extends object>(commands: T): T {
+  return Object.fromEntries(
+    Object.entries(commands).map(([name, handler]) => [
+      name,
+      async (input: unknown) => {
+        refuseCardDataIn(input);
+        return (handler as (input: unknown) => Promise<unknown>)(input);
+      },
+    ]),
+  ) as T;
 }
 
 function holdsCardDataDeep(value: unknown): boolean {

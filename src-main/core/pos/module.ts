@@ -3,7 +3,7 @@ import type { CoreModule } from '../api/module';
 import { findSale, receiptHandlers } from '../hardware/handlers';
 import { findZReport } from '../hardware/zreport-receipt';
 import { addPosCollections } from '../store/schemas/pos';
-import { guardedByBarcode, refuseCardDataInSale, refuseCardDataQuery } from './card-data-guard';
+import { guardedByBarcode, refusingCardData } from './card-data-guard';
 import { quickKeysView } from './quick-keys';
 import { CashierAccounts } from './cashier-accounts';
 import { CashierSession, cashierNames, Drawer } from './cashiering';
@@ -75,30 +75,21 @@ export const posModule: CoreModule<'pos'> = {
       parsePolicy(enforced(enrollmentStore.current)),
     );
     return {
-      commands: {
+      // Card data in any command's text is refused before the command runs (card-data-guard.ts).
+      commands: refusingCardData({
         ...cartHandlers(cart),
-        'pos.catalog.search': async ({ query, limit }) => {
-          refuseCardDataQuery(query);
-          return { items: await pos.searchCatalog(query, limit) };
-        },
+        'pos.catalog.search': async ({ query, limit }) => ({ items: await pos.searchCatalog(query, limit) }),
         'pos.catalog.byBarcode': async ({ barcode }) => ({
           item: await guardedByBarcode(barcode, (code) => pos.byBarcode(code)),
         }),
         'pos.sale.capture': async (input) => {
-          refuseCardDataInSale(input);
           const sale = await pos.capture(input);
           await cart.clear();
           return sale;
         },
-        'pos.sale.refund': async (input) => {
-          refuseCardDataInSale(input);
-          return pos.refund(input);
-        },
+        'pos.sale.refund': (input) => pos.refund(input),
         'pos.sale.refundQuote': (input) => pos.quoteRefund(input),
-        'pos.sale.void': async (input) => {
-          refuseCardDataInSale(input);
-          return pos.void(input);
-        },
+        'pos.sale.void': (input) => pos.void(input),
         'pos.shift.open': ({ floatMinor }) => pos.openShift(floatMinor),
         'pos.shift.close': ({ countedCashMinor }) => pos.closeShift(countedCashMinor),
         'pos.quickKeys.set': (input) => pos.setQuickKeys(input),
@@ -130,7 +121,7 @@ export const posModule: CoreModule<'pos'> = {
           receiptContext: () => withShop(settings.current, serverShop),
           cashierNames: () => cashierNames(accounts),
         }),
-      },
+      }),
       subscriptions: {
         'pos.cart.current': () => cart.current(),
         'pos.cart.parked': () => cart.parked(),
