@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { SaleSummary, ZReport } from '../../../protocol/api';
+import type { SaleSummary, XReport, ZReport } from '../../../protocol/api';
 import { renderReceipt, svgTextLines } from '../../../native/hardware';
 import { saleReceipt } from './sale-receipt';
-import { zReportReceipt } from './zreport-receipt';
+import { xReportReceipt, zReportReceipt } from './zreport-receipt';
 
 const SALE: SaleSummary = {
   saleId: '0e2b7c3a-5d5f-4a57-9a3c-2a8f6d0c1b11',
@@ -164,5 +164,63 @@ describe('receipts on paper (#18)', () => {
     expect(row('Espèces attendues')).toMatch(/53 500 F CFA$/);
     expect(row('Écart')).toMatch(/-500 F CFA$/);
     expect(row('Awa Ventes (9)')).toMatch(/45 000 F CFA$/);
+  });
+
+  it('prints the X-report mid-shift: its heading, per-cashier rows, paid in/out, and nothing counted', () => {
+    const report: XReport = {
+      shiftId: '6f1c2b9e-1b7a-4c55-8d3e-0c9a4f2e7d10',
+      openedAt: '2026-03-12T08:00:00.000Z',
+      at: '2026-03-12T12:30:00.000Z',
+      currency: 'XOF',
+      floatMinor: 10_000,
+      sales: { count: 3, totalMinor: 9_000 },
+      refunds: { count: 0, totalMinor: 0 },
+      voids: { count: 0, totalMinor: 0 },
+      netTaxMinor: 1_200,
+      netMinor: 9_000,
+      tenders: [{ type: 'cash', count: 3, inMinor: 9_000, outMinor: 0 }],
+      overrides: 0,
+      cashiers: [
+        {
+          cashierId: 'c1',
+          name: 'Awa',
+          sales: { count: 2, totalMinor: 6_000 },
+          refunds: { count: 0, totalMinor: 0 },
+          voids: { count: 0, totalMinor: 0 },
+          cashNetMinor: 6_000,
+        },
+        {
+          cashierId: 'c2',
+          name: 'Moussa',
+          sales: { count: 1, totalMinor: 3_000 },
+          refunds: { count: 0, totalMinor: 0 },
+          voids: { count: 0, totalMinor: 0 },
+          cashNetMinor: 3_000,
+        },
+      ],
+      paidInMinor: 2_000,
+      paidOutMinor: 500,
+      expectedCashMinor: 20_500,
+    };
+    const row = (lines: string[], label: string) => lines.find((l) => l.startsWith(label));
+    const en = paper(xReportReceipt(report, { ...SHOP, locale: 'en' }));
+    expect(en).toContain('X REPORT - mid-shift, shift still open');
+    expect(en).not.toContain('Z REPORT - end of shift');
+    expect(en.find((l) => l.startsWith('Read '))).toMatch(/12:30/);
+    expect(row(en, 'Awa Sales (2)')).toMatch(/F CFA 6,000$/);
+    expect(row(en, 'Moussa Sales (1)')).toMatch(/F CFA 3,000$/);
+    expect(row(en, 'Paid in')).toMatch(/F CFA 2,000$/);
+    expect(row(en, 'Paid out')).toMatch(/-F CFA 500$/);
+    expect(row(en, 'Cash expected')).toMatch(/F CFA 20,500$/);
+    // The drawer is not counted mid-shift: no count and no difference on paper.
+    expect(row(en, 'Cash counted')).toBeUndefined();
+    expect(row(en, 'Difference')).toBeUndefined();
+    const fr = paper(xReportReceipt(report, { ...SHOP, locale: 'fr' }));
+    expect(fr).toContain('RAPPORT X - en cours de journée, caisse ouverte');
+    expect(row(fr, 'Moussa Ventes (1)')).toMatch(/3 000 F CFA$/);
+    expect(row(fr, 'Entrée de caisse')).toMatch(/2 000 F CFA$/);
+    const id = paper(xReportReceipt(report, { ...SHOP, locale: 'id' }));
+    expect(id).toContain('LAPORAN X - tengah shift, kasir masih buka');
+    expect(row(id, 'Kas keluar')).toMatch(/500$/);
   });
 });
