@@ -54,6 +54,36 @@ const SHOP = {
   timeZone: 'UTC',
 };
 
+const Z_REPORT: ZReport = {
+  shiftId: '6f1c2b9e-1b7a-4c55-8d3e-0c9a4f2e7d10',
+  openedAt: '2026-03-12T08:00:00.000Z',
+  closedAt: '2026-03-12T18:00:00.000Z',
+  currency: 'XOF',
+  floatMinor: 10_000,
+  sales: { count: 9, totalMinor: 45_000 },
+  refunds: { count: 1, totalMinor: 1_500 },
+  voids: { count: 0, totalMinor: 0 },
+  netTaxMinor: 6_000,
+  netMinor: 43_500,
+  tenders: [{ type: 'cash', count: 10, inMinor: 45_000, outMinor: 1_500 }],
+  overrides: 0,
+  cashiers: [
+    {
+      cashierId: 'c1',
+      name: 'Awa',
+      sales: { count: 9, totalMinor: 45_000 },
+      refunds: { count: 1, totalMinor: 1_500 },
+      voids: { count: 0, totalMinor: 0 },
+      cashNetMinor: 43_500,
+    },
+  ],
+  paidInMinor: 0,
+  paidOutMinor: 0,
+  expectedCashMinor: 53_500,
+  countedCashMinor: 53_000,
+  differenceMinor: -500,
+};
+
 const paper = (input: Parameters<typeof renderReceipt>[0]) => svgTextLines(renderReceipt(input).svg);
 
 describe('receipts on paper (#18)', () => {
@@ -127,35 +157,7 @@ describe('receipts on paper (#18)', () => {
   });
 
   it("prints the Z-report's figures", () => {
-    const report: ZReport = {
-      shiftId: '6f1c2b9e-1b7a-4c55-8d3e-0c9a4f2e7d10',
-      openedAt: '2026-03-12T08:00:00.000Z',
-      closedAt: '2026-03-12T18:00:00.000Z',
-      currency: 'XOF',
-      floatMinor: 10_000,
-      sales: { count: 9, totalMinor: 45_000 },
-      refunds: { count: 1, totalMinor: 1_500 },
-      voids: { count: 0, totalMinor: 0 },
-      netTaxMinor: 6_000,
-      netMinor: 43_500,
-      tenders: [{ type: 'cash', count: 10, inMinor: 45_000, outMinor: 1_500 }],
-      overrides: 0,
-      cashiers: [
-        {
-          cashierId: 'c1',
-          name: 'Awa',
-          sales: { count: 9, totalMinor: 45_000 },
-          refunds: { count: 1, totalMinor: 1_500 },
-          voids: { count: 0, totalMinor: 0 },
-          cashNetMinor: 43_500,
-        },
-      ],
-      paidInMinor: 0,
-      paidOutMinor: 0,
-      expectedCashMinor: 53_500,
-      countedCashMinor: 53_000,
-      differenceMinor: -500,
-    };
+    const report = Z_REPORT;
     const lines = paper(zReportReceipt(report, { ...SHOP, locale: 'fr' }));
     expect(lines).toContain('RAPPORT Z - clôture de caisse');
     const row = (label: string) => lines.find((l) => l.startsWith(label));
@@ -167,51 +169,29 @@ describe('receipts on paper (#18)', () => {
   });
 
   it('prints the X-report mid-shift: its heading, per-cashier rows, paid in/out, and nothing counted', () => {
+    // The same shift read mid-way: nothing counted yet, a second cashier, cash paid in and out.
+    const { closedAt: _closed, countedCashMinor: _counted, differenceMinor: _difference, ...open } = Z_REPORT;
     const report: XReport = {
-      shiftId: '6f1c2b9e-1b7a-4c55-8d3e-0c9a4f2e7d10',
-      openedAt: '2026-03-12T08:00:00.000Z',
+      ...open,
       at: '2026-03-12T12:30:00.000Z',
-      currency: 'XOF',
-      floatMinor: 10_000,
-      sales: { count: 3, totalMinor: 9_000 },
-      refunds: { count: 0, totalMinor: 0 },
-      voids: { count: 0, totalMinor: 0 },
-      netTaxMinor: 1_200,
-      netMinor: 9_000,
-      tenders: [{ type: 'cash', count: 3, inMinor: 9_000, outMinor: 0 }],
-      overrides: 0,
       cashiers: [
-        {
-          cashierId: 'c1',
-          name: 'Awa',
-          sales: { count: 2, totalMinor: 6_000 },
-          refunds: { count: 0, totalMinor: 0 },
-          voids: { count: 0, totalMinor: 0 },
-          cashNetMinor: 6_000,
-        },
-        {
-          cashierId: 'c2',
-          name: 'Moussa',
-          sales: { count: 1, totalMinor: 3_000 },
-          refunds: { count: 0, totalMinor: 0 },
-          voids: { count: 0, totalMinor: 0 },
-          cashNetMinor: 3_000,
-        },
+        ...open.cashiers,
+        { ...open.cashiers[0]!, cashierId: 'c2', name: 'Moussa', sales: { count: 1, totalMinor: 3_000 } },
       ],
       paidInMinor: 2_000,
       paidOutMinor: 500,
-      expectedCashMinor: 20_500,
+      expectedCashMinor: 55_000,
     };
     const row = (lines: string[], label: string) => lines.find((l) => l.startsWith(label));
     const en = paper(xReportReceipt(report, { ...SHOP, locale: 'en' }));
     expect(en).toContain('X REPORT - mid-shift, shift still open');
     expect(en).not.toContain('Z REPORT - end of shift');
     expect(en.find((l) => l.startsWith('Read '))).toMatch(/12:30/);
-    expect(row(en, 'Awa Sales (2)')).toMatch(/F CFA 6,000$/);
+    expect(row(en, 'Awa Sales (9)')).toMatch(/F CFA 45,000$/);
     expect(row(en, 'Moussa Sales (1)')).toMatch(/F CFA 3,000$/);
     expect(row(en, 'Paid in')).toMatch(/F CFA 2,000$/);
     expect(row(en, 'Paid out')).toMatch(/-F CFA 500$/);
-    expect(row(en, 'Cash expected')).toMatch(/F CFA 20,500$/);
+    expect(row(en, 'Cash expected')).toMatch(/F CFA 55,000$/);
     // The drawer is not counted mid-shift: no count and no difference on paper.
     expect(row(en, 'Cash counted')).toBeUndefined();
     expect(row(en, 'Difference')).toBeUndefined();
