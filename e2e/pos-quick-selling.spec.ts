@@ -1,4 +1,4 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page, type TestInfo } from '@playwright/test';
 import { adminPost } from './processes';
 import {
   BARCODE,
@@ -115,6 +115,13 @@ interface Window {
  * Nothing sticks out of the window or of its card sideways, nothing is cut off inside its box
  * (screen-reader-only text aside), every button is touch-sized: measured, not judged by eye.
  */
+/** At this screen size the till has no layout problem; a screenshot shows it. */
+async function fitsAt(page: Page, testInfo: TestInfo, width: number, height: number, what: string) {
+  await page.setViewportSize({ width, height });
+  await page.screenshot({ path: testInfo.outputPath(`${what}-${width}x${height}.png`), fullPage: true });
+  expect(await layoutProblems(page), `${what} at ${width}×${height}`).toEqual([]);
+}
+
 async function layoutProblems(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const w = globalThis as unknown as Window;
@@ -183,6 +190,8 @@ test('quick keys and function keys sell items without barcodes; the full till fi
   await page.screenshot({ path: testInfo.outputPath('till-1024x768.png'), fullPage: true });
   await page.screenshot({ path: 'test-results/till-1024x768.png', fullPage: true });
   expect(await layoutProblems(page)).toEqual([]);
+  // The same full cart on a 1280×800 screen: every remove (×) button inside the cart.
+  await fitsAt(page, testInfo, 1280, 800, 'till');
 
   // F6 and F7 open the card and QR tenders with the cursor in them; F2 the cash field.
   await page.keyboard.press('F6');
@@ -198,6 +207,9 @@ test('quick keys and function keys sell items without barcodes; the full till fi
   await page.keyboard.press('F9');
   await expect(page.getByTestId('receipt-total')).toHaveText(/^F\sCFA\s6,900$/);
   await expect(page.getByRole('button', { name: 'New sale F8' })).toBeVisible();
+  // The receipt beside the cart, with its Total column whole, at both screen sizes.
+  await fitsAt(page, testInfo, 1280, 800, 'receipt');
+  await fitsAt(page, testInfo, 1024, 768, 'receipt');
   await page.keyboard.press('F8');
   await expect(page.getByTestId('receipt')).toHaveCount(0);
   await expect(page.getByRole('combobox', { name: 'Search products or scan a barcode' })).toBeFocused();

@@ -5,7 +5,8 @@ import { BARCODE, enrollAndOpenShift, scan, usePosWorld } from './pos-fixtures';
 /**
  * Issue 18's receipts and refunds, keyboard only, on demo hardware (the byte-exact ESC/POS
  * simulator): nine sales in a row print nine receipts, a partial refund of one line shows the
- * amount before it is confirmed and prints a refund receipt, and the Z-report prints.
+ * amount before it is confirmed and prints a refund receipt, the X-report prints mid-shift, and the
+ * Z-report prints.
  */
 const world = usePosWorld();
 
@@ -100,13 +101,29 @@ test('nine sales print nine receipts; a partial refund of one line; the Z-report
     expect(copy.jobId).toMatch(/^sale:[0-9a-f-]{36}:2$/);
     expect(copy.picture?.lines).toContain('COPY');
 
+    // Mid-shift, the X-report prints on demand under its own heading; the shift stays open.
+    await page.getByRole('button', { name: 'X-report', exact: true }).press('Enter');
+    const xReport = page.getByTestId('x-report');
+    await xReport.getByRole('button', { name: 'Print the X-report' }).press('Enter');
+    await expect(xReport.getByTestId('x-print')).toHaveAttribute('data-state', 'printed');
+    const x = await demo.call<LastPrint>('hardware.demo.lastPrint');
+    expect(x.jobs).toBe(13);
+    expect(x.jobId).toMatch(/^x:[0-9a-f-]{36}:/);
+    expect(x.picture?.lines).toContain('X REPORT - mid-shift, shift still open');
+    expect(x.picture?.lines.some((l) => /^Sales \(10\) +F CFA 9,860$/.test(l))).toBe(true);
+    expect(x.picture?.lines.some((l) => /^Awa Ndiaye Sales \(10\) +F CFA 9,860$/.test(l))).toBe(true);
+    expect(x.picture?.lines.some((l) => l.startsWith('Cash counted'))).toBe(false);
+    await page.screenshot({ path: testInfo.outputPath('x-report.png'), fullPage: true });
+    await page.getByRole('button', { name: 'Close', exact: true }).press('Enter');
+    await expect(xReport).toHaveCount(0);
+
     // Closing the shift prints the Z-report.
     await page.getByRole('button', { name: 'Close shift' }).press('Enter');
     await page.getByLabel('Cash counted in the drawer').fill('18680');
     await page.getByLabel('Cash counted in the drawer').press('Enter');
     await expect(page.getByTestId('z-print')).toHaveAttribute('data-state', 'printed');
     const z = await demo.call<LastPrint>('hardware.demo.lastPrint');
-    expect(z.jobs).toBe(13);
+    expect(z.jobs).toBe(14);
     expect(z.jobId).toMatch(/^z:[0-9a-f-]{36}:1$/);
     expect(z.picture?.lines).toContain('Z REPORT - end of shift');
     expect(z.picture?.lines.some((l) => /^Sales \(10\) +F CFA 9,860$/.test(l))).toBe(true);

@@ -366,6 +366,11 @@ export const posApi = {
       input: z.strictObject({ shiftId: z.uuid(), copy: z.number().int().min(1).max(99).default(1) }),
       output: PrintOutcome,
     },
+    /**
+     * Prints the open shift's X-report as it stands now (mid-shift, nothing closed); each press is
+     * a new reading and prints. Refusals as pos.receipt.print, and NO_OPEN_SHIFT.
+     */
+    'pos.xreport.print': { input: Empty, output: PrintOutcome },
     /** The on-screen receipt: drawn from the same description the printer gets. */
     'pos.receipt.preview': { input: z.strictObject({ saleId: z.uuid() }), output: ReceiptPicture },
   },

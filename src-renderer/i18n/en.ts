@@ -661,6 +661,7 @@ export const en = {
     reprintOf: 'Reprint receipt no. {{seq}}',
     refundReceipt: 'Refund receipt',
     printZ: 'Print the Z-report',
+    printX: 'Print the X-report',
     shopHeader: 'Receipt header',
     shopName: 'Shop name',
     shopAddress: 'Shop address',

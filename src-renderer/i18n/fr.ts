@@ -685,6 +685,7 @@ export const fr: Messages = {
     reprintOf: 'Réimprimer le ticket n° {{seq}}',
     refundReceipt: 'Ticket de remboursement',
     printZ: 'Imprimer le rapport Z',
+    printX: 'Imprimer le rapport X',
     shopHeader: 'En-tête du ticket',
     shopName: 'Nom de la boutique',
     shopAddress: 'Adresse de la boutique',

@@ -658,6 +658,7 @@ export const id: Messages = {
     reprintOf: 'Cetak ulang struk no. {{seq}}',
     refundReceipt: 'Struk retur',
     printZ: 'Cetak laporan Z',
+    printX: 'Cetak laporan X',
     shopHeader: 'Kepala struk',
     shopName: 'Nama toko',
     shopAddress: 'Alamat toko',

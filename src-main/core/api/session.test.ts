@@ -83,6 +83,7 @@ function fakeHandlers(overrides: Partial<ApiHandlers['commands']> = {}) {
       'pos.receipt.preview': unused,
       'pos.receipt.reprint': unused,
       'pos.zreport.print': unused,
+      'pos.xreport.print': unused,
       'pos.cart.save': unused,
       'pos.cart.park': unused,
       'pos.cart.recall': unused,

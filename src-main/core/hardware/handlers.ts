@@ -1,5 +1,5 @@
 import type { RxCollection } from 'rxdb';
-import { ApiError, type SaleSummary, type ZReport } from '../../../protocol/api';
+import { ApiError, type SaleSummary, type XReport, type ZReport } from '../../../protocol/api';
 import type { KeyStore } from '../../../native/keystore';
 import type { CommandHandlers, FeatureHandlers } from '../api/handlers';
 import { summarize } from '../pos/views';
@@ -9,7 +9,7 @@ import { PersistentCompletedJobs } from './completed-jobs';
 import { HardwareSettingsStore } from './hardware-settings-store';
 import { HardwareService, type HardwareServiceOptions } from './hardware-service';
 import { saleReceipt, type CashierNames, type ReceiptContext } from './sale-receipt';
-import { zReportReceipt } from './zreport-receipt';
+import { xReportReceipt, zReportReceipt } from './zreport-receipt';
 
 /**
  * Starts the hardware service on the choices saved in the encrypted store (`settings`, null when
@@ -63,6 +63,8 @@ export interface ReceiptHandlerDeps {
   readonly sale: (saleId: string) => Promise<SaleSummary | null>;
   /** A closed shift's Z-report, or null. */
   readonly zReport: (shiftId: string) => Promise<ZReport | null>;
+  /** The open shift's X-report now (NO_OPEN_SHIFT when none is open). */
+  readonly xReport: () => Promise<XReport>;
   /** What heads the receipt and which language it is printed in (Settings). */
   readonly receiptContext: () => ReceiptContext;
   /** Cashier account names by id, to name the cashier and approving manager on a receipt. */
@@ -81,7 +83,11 @@ export function receiptHandlers(
   deps: ReceiptHandlerDeps,
 ): Pick<
   CommandHandlers,
-  'pos.receipt.print' | 'pos.receipt.preview' | 'pos.receipt.reprint' | 'pos.zreport.print'
+  | 'pos.receipt.print'
+  | 'pos.receipt.preview'
+  | 'pos.receipt.reprint'
+  | 'pos.zreport.print'
+  | 'pos.xreport.print'
 > {
   const { service } = deps;
   const recorded = async (saleId: string) => {
@@ -111,6 +117,11 @@ export function receiptHandlers(
       const report = await deps.zReport(shiftId);
       if (!report) throw new ApiError('SHIFT_NOT_CLOSED', 'That shift is not closed on this terminal.');
       return service.print(`z:${shiftId}:${copy}`, zReportReceipt(report, deps.receiptContext(), copy));
+    },
+    // Each reading is its own job (shift and time read): pressing again later prints the figures then.
+    'pos.xreport.print': async () => {
+      const report = await deps.xReport();
+      return service.print(`x:${report.shiftId}:${report.at}`, xReportReceipt(report, deps.receiptContext()));
     },
   };
 }

@@ -1,5 +1,5 @@
 import type { RxCollection } from 'rxdb';
-import { ZReport } from '../../../protocol/api';
+import { ZReport, type XReport } from '../../../protocol/api';
 import type { ReceiptInput } from '../../../native/hardware';
 import type { ShiftDoc } from '../store/schemas/pos';
 import { receiptTime, receiptWords, shopHeader, type ReceiptContext } from './sale-receipt';
@@ -13,7 +13,21 @@ export async function findZReport(shifts: RxCollection<ShiftDoc>, shiftId: strin
 
 /** The closed shift's Z-report on paper: the same figures as the screen's, in the receipt's words. */
 export function zReportReceipt(report: ZReport, options: ReceiptContext, copy = 1): ReceiptInput {
+  return shiftReportReceipt(report, options, copy);
+}
+
+/**
+ * The open shift's X-report on paper: the Z-report's layout under an "X REPORT - mid-shift" heading,
+ * read at `report.at`, with nothing counted (the shift goes on).
+ */
+export function xReportReceipt(report: XReport, options: ReceiptContext): ReceiptInput {
+  return shiftReportReceipt(report, options, 1);
+}
+
+/** One paper layout for both readings of a shift: the Z-report adds the closing time and the count. */
+function shiftReportReceipt(report: ZReport | XReport, options: ReceiptContext, copy: number): ReceiptInput {
   const w = receiptWords(options.locale);
+  const closed = 'closedAt' in report ? report : null;
   const tenderWord = { cash: w.cash, card: w.card, qr: w.qr } as const;
   const counted = (label: string, x: { count: number; totalMinor: number }) => ({
     label: `${label} (${x.count})`,
@@ -24,9 +38,11 @@ export function zReportReceipt(report: ZReport, options: ReceiptContext, copy = 
     locale: options.locale,
     header: [
       ...shopHeader(options),
-      w.zReport,
+      closed ? w.zReport : w.xReport,
       `${w.opened} ${receiptTime(report.openedAt, options)}`,
-      `${w.closed} ${receiptTime(report.closedAt, options)}`,
+      closed
+        ? `${w.closed} ${receiptTime(closed.closedAt, options)}`
+        : `${w.read} ${receiptTime((report as XReport).at, options)}`,
       ...(copy > 1 ? [w.copy] : []),
     ],
     items: [],
@@ -51,8 +67,12 @@ export function zReportReceipt(report: ZReport, options: ReceiptContext, copy = 
       ...(report.paidInMinor > 0 ? [{ label: w.paidIn, amount: report.paidInMinor }] : []),
       ...(report.paidOutMinor > 0 ? [{ label: w.paidOut, amount: -report.paidOutMinor }] : []),
       { label: w.expected, amount: report.expectedCashMinor },
-      { label: w.counted, amount: report.countedCashMinor },
-      { label: w.difference, amount: report.differenceMinor },
+      ...(closed
+        ? [
+            { label: w.counted, amount: closed.countedCashMinor },
+            { label: w.difference, amount: closed.differenceMinor },
+          ]
+        : []),
     ],
     footer: [`${w.overrides}: ${report.overrides}`],
     cut: true,

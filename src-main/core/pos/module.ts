@@ -118,6 +118,7 @@ export const posModule: CoreModule<'pos'> = {
           service: need('hardware'),
           sale: (saleId) => findSale(collections.sales, saleId),
           zReport: (shiftId) => findZReport(collections.shifts, shiftId),
+          xReport: () => drawer.xReport(),
           receiptContext: () => withShop(settings.current, serverShop),
           cashierNames: () => cashierNames(accounts),
         }),

@@ -45,8 +45,6 @@ export function Receipt({
           <tr>
             <th scope="col">{t('pos.item')}</th>
             <th scope="col">{t('pos.qty')}</th>
-            <th scope="col">{t('pos.discount')}</th>
-            <th scope="col">{t('pos.tax')}</th>
             <th scope="col">{t('pos.lineTotal')}</th>
           </tr>
         </thead>
@@ -60,11 +58,12 @@ export function Receipt({
                   {money(l.unitPriceMinor, c)}
                   {l.taxRateBp !== null &&
                     ` · ${t('pos.taxRate', { rate: percentText(l.taxRateBp, i18n.language) })}`}
+                  <br />
+                  {`${t('pos.tax')} ${money(l.taxMinor, c)}`}
+                  {l.discountMinor > 0 && ` · ${t('pos.discount')} ${money(l.discountMinor, c)}`}
                 </small>
               </td>
               <td className="num">{l.qty}</td>
-              <td className="num">{l.discountMinor > 0 ? money(l.discountMinor, c) : ''}</td>
-              <td className="num">{money(l.taxMinor, c)}</td>
               <td className="num">{money(l.totalMinor, c)}</td>
             </tr>
           ))}

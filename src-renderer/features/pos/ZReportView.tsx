@@ -1,7 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { XReport, ZReport } from '../../../protocol/api';
 import { useMoney } from './format';
-import { ZReportPrint } from '../receipts/ZReportPrint';
+import { XReportPrint, ZReportPrint } from '../receipts/ZReportPrint';
 
 /** The Z-report at closing, or the X-report mid-shift (no closing time, nothing counted yet). */
 export function ZReportView({ report }: { report: ZReport | XReport }) {
@@ -81,7 +81,7 @@ export function ZReportView({ report }: { report: ZReport | XReport }) {
           </>
         )}
       </dl>
-      <ZReportPrint shiftId={report.shiftId} />
+      {'at' in report ? <XReportPrint /> : <ZReportPrint shiftId={report.shiftId} />}
     </section>
   );
 }
