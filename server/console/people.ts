@@ -3,10 +3,11 @@ import type pg from 'pg';
 import { ConsoleErrorCode, type PersonRecord, type Role, type UserLink } from '../../protocol/http';
 import { appendAudit } from '../audit/chain';
 import { hashPassword, type ScryptCost } from '../auth/passwords';
+import { scryptGate } from '../auth/scrypt-gate';
 import { withTransaction, type Queryable } from '../db/tx';
 import { HttpError } from '../http/errors';
 import type { AuthUser } from '../routes/types';
-import { consumeLink, issueLink, LINK_CODES } from './links';
+import { checkLink, consumeLink, issueLink, LINK_CODES } from './links';
 import { endSessionsOf } from './session';
 
 /** People in the back office (issue #19): every change is audited with the administrator as actor. */
@@ -125,7 +126,10 @@ export async function acceptLink(
   input: { token: string; password: string },
   cost: ScryptCost,
 ): Promise<{ email: string }> {
-  const hash = await hashPassword(input.password, cost);
+  // A made-up, used or expired token is answered before any scrypt, and the hash waits its turn at
+  // the gate sign-in uses: a flood of bogus accepts no longer starves sign-ins (#16, 8th pass M-2).
+  const { userId } = await checkLink(pool, input.token, ['invite', 'reset'], LINK_CODES);
+  const hash = await scryptGate.run(`link\n${userId}`, () => hashPassword(input.password, cost));
   return withTransaction(pool, async (client) => {
     const { kind, userId } = await consumeLink(client, input.token, ['invite', 'reset'], LINK_CODES);
     const { rows } = await client.query<{ email: string }>(
