@@ -342,6 +342,21 @@ describe('invitations, resets, roles', () => {
     );
     expect(rows).toEqual([{ details: { from: ['user'], to: ['teacher', 'ops'] } }]);
   });
+
+  // Eighth red-team pass, L-1: a pay_admin invited but not yet accepted counted as one left.
+  it('an invited pay_admin who has not accepted does not count as an administrator left', async () => {
+    await s.pool.query("UPDATE users SET disabled = true WHERE 'pay_admin' = ANY (roles)");
+    const admin = await signedInAs(['pay_admin']);
+    const invited = await fromConsole(admin, 'POST', '/console/users', {
+      email: `pending-admin-${++seq}@example.com`,
+      roles: ['pay_admin'],
+    });
+    expect((invited.body as { user: PersonRecord }).user.status).toBe('invited');
+    const demote = await fromConsole(admin, 'POST', `/console/users/${admin.id}/roles`, { roles: ['ops'] });
+    expect([demote.status, code(demote)]).toEqual([409, 'LAST_ADMIN']);
+    const disable = await fromConsole(admin, 'POST', `/console/users/${admin.id}/status`, { disabled: true });
+    expect([disable.status, code(disable)]).toEqual([409, 'LAST_ADMIN']);
+  });
 });
 
 describe('first run', () => {

@@ -48,13 +48,15 @@ const audit = (
   });
 
 /**
- * Refuses a change after which no enabled pay_admin would be left: nobody could then manage people
+ * Refuses a change after which no enabled pay_admin who has accepted would be left: nobody could then manage people
  * from the console (only admin:create on the server's machine would mend it).
  */
 async function keepAnAdministrator(db: Queryable, changed: string): Promise<void> {
   // Locks every enabled administrator's row: two concurrent demotions cannot each see the other left.
+  // An invitation not yet accepted is nobody who can sign in (issue #16, eighth pass L-1).
   const { rows } = await db.query(
-    `SELECT id FROM users WHERE 'pay_admin' = ANY (roles) AND NOT disabled AND id <> $1 FOR UPDATE`,
+    `SELECT id FROM users WHERE 'pay_admin' = ANY (roles) AND NOT disabled AND NOT invited AND id <> $1
+     FOR UPDATE`,
     [changed],
   );
   if (rows.length === 0)
