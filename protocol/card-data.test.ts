@@ -29,6 +29,43 @@ describe('card data in scanned or typed text', () => {
     }
   });
 
+  /** As cards print them: 4-6-5 (Amex), 4-6-4 (Diners), 4-3-3-3 (13-digit Visa), else fours. */
+  const printed = (pan: string): string[] =>
+    pan.length === 15 || pan.length === 14
+      ? [pan.slice(0, 4), pan.slice(4, 10), pan.slice(10)]
+      : pan.length === 13
+        ? [pan.slice(0, 4), pan.slice(4, 7), pan.slice(7, 10), pan.slice(10)]
+        : pan.match(/\d{4}/g)!;
+
+  // Eighth red-team pass, L-3: dots, doubled spaces and full-width digits hid a card number.
+  it('finds card numbers grouped with dots, slashes or repeated spaces, and in full-width digits', () => {
+    for (const pan of CARDS) {
+      for (const sep of ['.', '  ', ' / ', '_', '\u00a0', '. '])
+        expect(holdsCardData(`Card ${printed(pan).join(sep)}`), `${pan} ${sep}`).toBe(true);
+      const fullWidth = pan.replace(/\d/g, (d) => String.fromCharCode(0xff10 + Number(d)));
+      expect(holdsCardData(fullWidth), fullWidth).toBe(true);
+      expect(startsCardData(fullWidth), fullWidth).toBe(pan.length >= 15);
+    }
+    expect(holdsCardData('％Ｂ4111111111111111^DOE/JOHN^2512')).toBe(true);
+  });
+
+  it('still leaves ordinary names, prices, dates, times and phone numbers alone', () => {
+    for (const text of [
+      'Riz parfumé 25 kg',
+      'Huile 1.5 L x 12',
+      'Prix: 1.250.000 FCFA',
+      '12/05/2026 10:30:45',
+      '2026-12-04  19:40:12',
+      '+221 77 123 45 67',
+      '(221) 33.821.45.67',
+      'Lot 2024/11/30 - 0001',
+      'v1.2.3.4',
+    ]) {
+      expect(classifyCardData(text), text).toBe('none');
+      expect(startsCardData(text), text).toBe(false);
+    }
+  });
+
   it('finds whole, partial and garbled tracks, with or without sentinels', () => {
     for (const track of [
       '%B4111111111111111^DOE/JOHN^2812101000000000?;4111111111111111=28121010000000000?',

@@ -10,7 +10,8 @@
  *   `;` followed by 8+ digits (or `*`s masking some), or by digits and `=`; a card number, whole or
  *   `*`-masked, followed by a field separator (`=` or `^`: a track whose sentinels were lost); a
  *   track 1 name and expiry (`^NAME^YYMM`);
- * - a Luhn-valid run of 15–19 digits, also with single spaces or dashes between groups;
+ * - a Luhn-valid run of 15–19 digits, also with single spaces or dashes between groups, or any
+ *   short run of other separators between groups of 3+ digits (after NFKC: full-width digits too);
  * - a Luhn-valid run of 12–14 digits whose GS1 check digit is wrong: no product code has it;
  * - a Luhn-valid 12–14 digit run that is also a valid GTIN is `ambiguous`: when it is the whole
  *   scan it sells only if the catalog knows it (the core checks), otherwise it is card data.
@@ -63,27 +64,43 @@ function spanVerdict(digits: string): CardDataVerdict {
 }
 
 /**
- * Every run of digit groups joined by one space or dash, and within it every span of whole groups
- * of 12–19 digits: "Order 12 4111 1111 1111 1111" holds the card number though the run is longer.
+ * Every run of digit groups joined by one space or dash, or by any short run of other separators
+ * (dots, repeated spaces, slashes…) between groups of 3+ digits, as card numbers are written
+ * (`4111.1111.1111.1111`, `4111  1111 …`); and within it every span of whole groups of 12–19
+ * digits: "Order 12 4111 1111 1111 1111" holds the card number though the run is longer. Dates and
+ * times (`05/12/2026 10:30`) keep their short groups apart (issue #16, eighth pass L-3).
  */
 function* digitSpans(text: string): Generator<{ digits: string; whole: boolean }> {
-  for (const match of text.matchAll(/\d+(?:[ -]\d+)*/g)) {
-    const groups = match[0].split(/[ -]/);
-    for (let i = 0; i < groups.length; i++) {
-      let digits = '';
-      for (let j = i; j < groups.length && digits.length + (groups[j]?.length ?? 0) <= 19; j++) {
-        digits += groups[j];
-        if (digits.length >= 12)
-          yield { digits, whole: match[0] === text && i === 0 && j === groups.length - 1 };
+  for (const match of text.matchAll(/\d+(?:[^\p{L}\p{N}]{1,3}\d+)*/gu)) {
+    const parts = match[0].split(/(\d+)/).filter((p) => p !== '');
+    // parts alternate digits and separators; cut the run where a separator does not join.
+    const runs: string[][] = [[parts[0]!]];
+    for (let k = 1; k + 1 < parts.length; k += 2) {
+      const [before, sep, after] = [parts[k - 1]!, parts[k]!, parts[k + 1]!];
+      const joins = sep === ' ' || sep === '-' || (before.length >= 3 && after.length >= 3);
+      if (joins) runs[runs.length - 1]!.push(after);
+      else runs.push([after]);
+    }
+    for (const groups of runs) {
+      const whole = runs.length === 1 && match[0] === text;
+      for (let i = 0; i < groups.length; i++) {
+        let digits = '';
+        for (let j = i; j < groups.length && digits.length + (groups[j]?.length ?? 0) <= 19; j++) {
+          digits += groups[j];
+          if (digits.length >= 12) yield { digits, whole: whole && i === 0 && j === groups.length - 1 };
+        }
       }
     }
   }
 }
 
+/** Full-width digits and letters, and other compatibility forms, read as their ASCII selves. */
+const normalised = (text: string) => text.normalize('NFKC');
+
 /** What a scanned or typed text is; `ambiguous` only when the whole text is a 12–14 digit number. */
 export function classifyCardData(input: string): CardDataVerdict {
   // A UUID's last group may be 12 digits, Luhn-valid by chance; it is an id, never a card number.
-  const text = input.replace(UUID, ' ').trim();
+  const text = normalised(input).replace(UUID, ' ').trim();
   if (TRACK_PATTERNS.some((p) => p.test(text))) return 'card-data';
   let verdict: CardDataVerdict = 'none';
   for (const { digits, whole } of digitSpans(text)) {
@@ -106,7 +123,8 @@ export function holdsCardData(text: string): boolean {
  * shorter digit run is judged when it is whole (Enter): an EAN-13 being typed passes through 12
  * digits that may look like a card number.
  */
-export function startsCardData(text: string): boolean {
+export function startsCardData(input: string): boolean {
+  const text = normalised(input);
   if (/%B\d|;\d/.test(text) || TRACK_PATTERNS.some((p) => p.test(text))) return true;
   for (const { digits } of digitSpans(text)) if (digits.length >= 15) return true;
   return false;

@@ -25,7 +25,15 @@ export const ROUTE_BODY_LIMITS: readonly { method: 'post'; path: string; limit: 
   // Signed bundles of up to 500 sales; the envelope authenticates itself (no raw body needed).
   { method: 'post', path: ROUTES.pushBundle.path, limit: PUSH_BODY_LIMIT },
   // Unauthenticated routes read a few KB at most (issue #16, third pass M-C).
-  ...[ROUTES.signIn, ROUTES.refresh, ROUTES.signOut, ROUTES.enroll, ROUTES.consoleSignIn].map(({ path }) => ({
+  ...[
+    ROUTES.signIn,
+    ROUTES.refresh,
+    ROUTES.signOut,
+    ROUTES.enroll,
+    ROUTES.consoleSignIn,
+    ROUTES.setup,
+    ROUTES.acceptLink,
+  ].map(({ path }) => ({
     method: 'post' as const,
     path,
     limit: AUTH_BODY_LIMIT,

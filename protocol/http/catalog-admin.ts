@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IsoDateTime, TenantId, TenantType } from './common';
+import { IsoDateTime, refuseCardData, TenantId, TenantType } from './common';
 import { Category, Shop } from './catalog';
 import { CatalogItem } from './payments';
 
@@ -29,11 +29,14 @@ export const CategoriesRequest = z
     const positions = categories.map((c) => c.position);
     if (new Set(positions).size !== positions.length)
       ctx.addIssue({ code: 'custom', path: ['categories'], message: 'each position once' });
+    categories.forEach((category, i) => refuseCardData(category, ctx, ['name'], ['categories', i]));
   });
 export const CategoriesResponse = z.object({ categories: z.array(Category) });
 
 /** POST /offline/catalog/shop: the shop details tills print on receipts. */
-export const ShopRequest = z.object({ ...TenantRef, ...Shop.shape });
+export const ShopRequest = z
+  .object({ ...TenantRef, ...Shop.shape })
+  .superRefine((shop, ctx) => refuseCardData(shop, ctx, ['name', 'address', 'tax_id']));
 export const ShopResponse = z.object({ shop: Shop });
 
 /** DELETE /offline/catalog/:tenant_type/:tenant_id/items/:sku. */

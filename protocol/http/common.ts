@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { holdsCardData } from '../card-data';
 import { base64urlBytes, decodeBase64url } from '../crypto/base64url';
 import { isKnownCurrency, MinorAmount } from '../money';
 
@@ -14,6 +15,28 @@ export type TenantType = z.infer<typeof TenantType>;
 const PLAIN_TEXT = /^[^\p{C}]*$/u;
 export const plainText = (max: number) =>
   z.string().min(1).max(max).regex(PLAIN_TEXT, 'must not contain control characters');
+
+export const CARD_DATA_FIELD_MESSAGE =
+  'holds card data (a card number or a magnetic track): card data is never stored; use the card reader';
+
+/**
+ * Adds a validation issue naming each of `fields` whose text holds card data (protocol/card-data.ts,
+ * the rule the till runs): the back office would otherwise store it and tills print it on every
+ * receipt (issue #16, eighth pass L-2). A whole 12–14 digit GTIN that Luhn also accepts is a product
+ * code here, as at the till.
+ */
+export function refuseCardData<T extends object>(
+  value: T,
+  ctx: z.RefinementCtx,
+  fields: readonly (keyof T & string)[],
+  at: readonly (string | number)[] = [],
+): void {
+  for (const field of fields) {
+    const text = value[field];
+    if (typeof text === 'string' && holdsCardData(text))
+      ctx.addIssue({ code: 'custom', path: [...at, field], message: CARD_DATA_FIELD_MESSAGE });
+  }
+}
 
 /** Device ids travel in a header too (x-outpost-device), so they keep to a header-safe alphabet. */
 export const DeviceId = z.string().regex(/^[A-Za-z0-9._:-]{1,128}$/, '1-128 of A-Z a-z 0-9 . _ : -');

@@ -70,7 +70,7 @@ export const CONSOLE_ROUTES = {
     body: SetupRequest,
     status: 201,
     response: UserSummary,
-    errors: [C.SETUP_DONE, C.SETUP_LINK_INVALID],
+    errors: [C.SETUP_DONE, C.SETUP_LINK_INVALID, E.TOO_MANY_REQUESTS],
   },
   listPeople: {
     method: 'GET',
@@ -135,6 +135,6 @@ export const CONSOLE_ROUTES = {
     body: AcceptLinkRequest,
     status: 200,
     response: AcceptLinkResponse,
-    errors: [C.LINK_INVALID, C.LINK_EXPIRED, C.LINK_USED],
+    errors: [C.LINK_INVALID, C.LINK_EXPIRED, C.LINK_USED, E.TOO_MANY_REQUESTS],
   },
 } as const; // checked as RouteSpecs where ./routes.ts spreads them into ROUTES

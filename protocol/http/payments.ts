@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalBytes } from '../crypto/canonical';
 import { text } from '../text';
-import { Currency, DeviceId, IsoDateTime, NonNegativeMinor, plainText, Uuid } from './common';
+import { Currency, DeviceId, IsoDateTime, NonNegativeMinor, plainText, refuseCardData, Uuid } from './common';
 import { RequestNonce, ServerStatement } from '../licence/server-statement';
 import { Policy } from './policies';
 import { Category, ItemPlacement, Shop } from './catalog';
@@ -225,6 +225,7 @@ export const CatalogItemInput = CatalogItem.superRefine((item, ctx) => {
     ctx.addIssue({ code: 'custom', path: ['barcode'], message: 'must be the first of barcodes' });
   if (item.quick_key != null && item.category_id == null)
     ctx.addIssue({ code: 'custom', path: ['quick_key'], message: 'a quick key needs a category_id' });
+  refuseCardData(item, ctx, ['sku', 'name']);
 });
 
 /** Default and largest page of a pull: catalog items and bundle outcomes counted together. */

@@ -16,6 +16,11 @@ export class ScryptGate {
 
   constructor(readonly concurrency: number) {}
 
+  /** How many checks have started since the process began (read by tests). */
+  get started(): number {
+    return this.starts;
+  }
+
   async run<T>(account: string, work: () => Promise<T>): Promise<T> {
     if (this.active >= this.concurrency) {
       await new Promise<void>((start) => {

@@ -66,6 +66,7 @@ const CATEGORIES = [
   { category_id: 'drinks', name: 'Boissons', position: 1 },
   { category_id: 'bakery', name: 'Boulangerie', position: 0 },
 ];
+const HEADER = 'sku,name,price_minor,currency,tax_rate_bp,barcodes,category_id,quick_key,active';
 const SHOP = { name: 'Boutique Awa', address: '12 rue Carnot, Dakar', tax_id: 'SN-0042' };
 
 async function setUp(t: Tenant, items: CatalogItem[] = [bread, coffee]) {
@@ -170,8 +171,6 @@ describe('products, categories and shop', () => {
 });
 
 describe('CSV', () => {
-  const HEADER = 'sku,name,price_minor,currency,tax_rate_bp,barcodes,category_id,quick_key,active';
-
   it('imports, and exports what it imported (the same CSV back)', async () => {
     const t = tenant();
     await setUp(t, [bread]);
@@ -355,5 +354,58 @@ describe('roles', () => {
       ['BREAD', true],
       ['COFFEE', true],
     ]);
+  });
+});
+
+// Eighth red-team pass, L-2: item names and skus, category names and the shop's details (printed on
+// every receipt) took a card number or a track; the till's card-data rule now refuses them.
+describe('card data in the back office (eighth pass L-2)', () => {
+  const CARD = '4111 1111 1111 1111';
+  const TRACK = '%B4111111111111111^DOE/JOHN^2512101';
+  const issuePaths = (res: { body: unknown }) =>
+    (res.body as { error: { details: { path: string }[] } }).error.details.map((d) => d.path);
+
+  it('JSON items, categories and shop: 400 naming each field; nothing is stored', async () => {
+    const t = tenant();
+    await setUp(t, [bread]);
+    const items = await s.call('POST', '/offline/catalog', {
+      token: admin,
+      body: { ...t, items: [{ ...coffee, sku: TRACK, name: `Gift ${CARD}` }] },
+    });
+    expect([items.status, codeOf(items)]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(issuePaths(items)).toEqual(['items.0.sku', 'items.0.name']);
+    const cats = await s.call('POST', '/offline/catalog/categories', {
+      token: admin,
+      body: { ...t, categories: [CATEGORIES[0], { ...CATEGORIES[1]!, name: '4111111111111111' }] },
+    });
+    expect([cats.status, codeOf(cats)]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(issuePaths(cats)).toEqual(['categories.1.name']);
+    const shop = await s.call('POST', '/offline/catalog/shop', {
+      token: admin,
+      body: { ...t, name: 'Boutique', address: `Card ${CARD}`, tax_id: ';4111111111111111=2512' },
+    });
+    expect([shop.status, codeOf(shop)]).toEqual([400, 'VALIDATION_FAILED']);
+    expect(issuePaths(shop)).toEqual(['address', 'tax_id']);
+    const after = await listing(t);
+    expect(after.items.map((i) => i.sku)).toEqual(['BREAD']);
+    expect(JSON.stringify(after)).not.toContain('4111');
+    // Ordinary details still pass, a GTIN-like sku and a tax id with digits included.
+    const fine = await s.call('POST', '/offline/catalog/shop', { token: admin, body: { ...t, ...SHOP } });
+    expect(fine.status, fine.text).toBe(200);
+  });
+
+  it('a CSV row with a card number in its name or sku is refused at its line and column', async () => {
+    const t = tenant();
+    await setUp(t, [bread]);
+    const csv = [
+      HEADER,
+      'OK-1,Fine,100,XOF,1800,,,,true',
+      `CARD-1,"Gift ${CARD}",100,XOF,1800,,,,true`,
+      `${CARD.replaceAll(' ', '-')},Name,100,XOF,1800,,,,true`,
+    ].join('\n');
+    const res = await s.call('POST', '/offline/catalog/import', { token: admin, body: { ...t, csv } });
+    expect([res.status, codeOf(res)]).toEqual([400, 'CATALOG_CSV_INVALID']);
+    expect(issuesOf(res).map((i) => `${i.line} ${i.column}`)).toEqual(['3 name', '4 sku']);
+    expect((await listing(t)).items.map((i) => i.sku)).toEqual(['BREAD']);
   });
 });

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ConsoleSession, PersonRecord, Role, UserLink } from '../../protocol/http';
+import { scryptGate } from '../auth/scrypt-gate';
 import { PASSWORD, startTestServer, type TestServer } from '../testing/harness';
+import { THROTTLE_LIMITS } from '../throttle/limits';
 import { SESSION_COOKIE } from './session';
 import { announceSetupLink } from './setup';
 
@@ -340,6 +342,21 @@ describe('invitations, resets, roles', () => {
     );
     expect(rows).toEqual([{ details: { from: ['user'], to: ['teacher', 'ops'] } }]);
   });
+
+  // Eighth red-team pass, L-1: a pay_admin invited but not yet accepted counted as one left.
+  it('an invited pay_admin who has not accepted does not count as an administrator left', async () => {
+    await s.pool.query("UPDATE users SET disabled = true WHERE 'pay_admin' = ANY (roles)");
+    const admin = await signedInAs(['pay_admin']);
+    const invited = await fromConsole(admin, 'POST', '/console/users', {
+      email: `pending-admin-${++seq}@example.com`,
+      roles: ['pay_admin'],
+    });
+    expect((invited.body as { user: PersonRecord }).user.status).toBe('invited');
+    const demote = await fromConsole(admin, 'POST', `/console/users/${admin.id}/roles`, { roles: ['ops'] });
+    expect([demote.status, code(demote)]).toEqual([409, 'LAST_ADMIN']);
+    const disable = await fromConsole(admin, 'POST', `/console/users/${admin.id}/status`, { disabled: true });
+    expect([disable.status, code(disable)]).toEqual([409, 'LAST_ADMIN']);
+  });
 });
 
 describe('first run', () => {
@@ -403,6 +420,55 @@ describe('first run', () => {
       );
       expect(results.map((r) => r.status).sort()).toEqual([201, 409, 409]);
       expect((await fresh.pool.query('SELECT 1 FROM users')).rowCount).toBe(1);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+// Eighth red-team pass, M-2: 40 bogus accepts or setups pushed a real sign-in from 222 ms to 10 s,
+// each hashing its password (outside the scrypt gate) before the link or setup state was looked at.
+describe('bogus link acceptances and setups (eighth pass M-2)', () => {
+  const limit = THROTTLE_LIMITS.acceptLinkFailuresPerAddress.points;
+
+  it('do no scrypt work and are throttled per address; a live link is still accepted, through the gate', async () => {
+    expect(THROTTLE_LIMITS.setupFailuresPerAddress.points).toBe(limit);
+    const fresh = await startTestServer();
+    try {
+      const admin = await fresh.user(`m2-admin@example.com`, ['pay_admin']);
+      const before = scryptGate.started;
+      for (let i = 0; i < limit; i++) {
+        const accept = await fresh.call('POST', '/console/links/accept', {
+          body: { token: `bogus-${i}`.padEnd(43, 'x'), password: NEW_PASSWORD },
+        });
+        expect([accept.status, code(accept)]).toEqual([404, 'LINK_INVALID']);
+        const setup = await fresh.call('POST', '/console/setup', {
+          body: { token: `bogus-${i}`.padEnd(43, 'x'), email: 'x@example.com', password: NEW_PASSWORD },
+        });
+        expect([setup.status, code(setup)]).toEqual([409, 'SETUP_DONE']);
+      }
+      // Answered from the link or setup state alone: not one password was hashed.
+      expect(scryptGate.started).toBe(before);
+      for (const path of ['/console/links/accept', '/console/setup']) {
+        const over = await fresh.call('POST', path, {
+          body: { token: 'D'.repeat(43), email: 'x@example.com', password: NEW_PASSWORD },
+        });
+        expect([over.status, code(over)], path).toEqual([429, 'TOO_MANY_REQUESTS']);
+        expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0);
+      }
+      // The address is full, yet a genuine invitation from it is accepted: its hash takes the gate.
+      const email = 'm2-invited@example.com';
+      const invited = await fresh.call('POST', '/console/users', {
+        body: { email, roles: ['teacher'] },
+        headers: { authorization: `Bearer ${admin.token}` },
+      });
+      expect(invited.status, invited.text).toBe(201);
+      const { link } = invited.body as { link: UserLink };
+      const accepted = await fresh.call('POST', '/console/links/accept', {
+        body: { token: link.token, password: NEW_PASSWORD },
+      });
+      expect(accepted.body).toEqual({ email });
+      expect(scryptGate.started).toBe(before + 1);
     } finally {
       await fresh.close();
     }

@@ -31,6 +31,45 @@ export async function issueLink(db: Queryable, kind: LinkKind, userId: string | 
 }
 
 /**
+ * Refuses a token that is not a live link of one of `kinds` with the code consumeLink would use,
+ * without locking or using it up: one indexed lookup, run before any scrypt so a flood of made-up
+ * tokens costs no password hashing (issue #16, eighth pass M-2). consumeLink checks again.
+ */
+export async function checkLink(
+  db: Queryable,
+  token: string,
+  kinds: readonly LinkKind[],
+  codes: { invalid: string; expired: string; used: string },
+  lock = false,
+): Promise<{ kind: LinkKind; userId: string | null }> {
+  const { rows } = await db.query<{
+    kind: LinkKind;
+    user_id: string | null;
+    expired: boolean;
+    used: boolean;
+  }>(
+    `SELECT kind, user_id, expires_at <= now() AS expired, used_at IS NOT NULL AS used
+     FROM console_links WHERE token_hash = $1${lock ? ' FOR UPDATE' : ''}`,
+    [hashLinkToken(token)],
+  );
+  const link = rows[0];
+  if (!link || !kinds.includes(link.kind)) throw new HttpError(404, codes.invalid, 'Unknown link');
+  if (link.used) throw new HttpError(410, codes.used, 'This link has already been used');
+  if (link.expired) throw new HttpError(410, codes.expired, 'This link has expired');
+  return { kind: link.kind, userId: link.user_id };
+}
+
+/** Whether a check passes (true) or refuses with an HttpError (false); other errors propagate. */
+export const passes = (check: Promise<unknown>): Promise<boolean> =>
+  check.then(
+    () => true,
+    (err: unknown) => {
+      if (err instanceof HttpError) return false;
+      throw err;
+    },
+  );
+
+/**
  * Uses up a link of one of `kinds` (inside the caller's transaction; the row is locked so two
  * presentations cannot both succeed). Unknown, expired and used links each have their own code.
  */
@@ -40,22 +79,9 @@ export async function consumeLink(
   kinds: readonly LinkKind[],
   codes: { invalid: string; expired: string; used: string },
 ): Promise<{ kind: LinkKind; userId: string | null }> {
-  const { rows } = await db.query<{
-    kind: LinkKind;
-    user_id: string | null;
-    expired: boolean;
-    used: boolean;
-  }>(
-    `SELECT kind, user_id, expires_at <= now() AS expired, used_at IS NOT NULL AS used
-     FROM console_links WHERE token_hash = $1 FOR UPDATE`,
-    [hashLinkToken(token)],
-  );
-  const link = rows[0];
-  if (!link || !kinds.includes(link.kind)) throw new HttpError(404, codes.invalid, 'Unknown link');
-  if (link.used) throw new HttpError(410, codes.used, 'This link has already been used');
-  if (link.expired) throw new HttpError(410, codes.expired, 'This link has expired');
+  const link = await checkLink(db, token, kinds, codes, true);
   await db.query('UPDATE console_links SET used_at = now() WHERE token_hash = $1', [hashLinkToken(token)]);
-  return { kind: link.kind, userId: link.user_id };
+  return link;
 }
 
 export const LINK_CODES = {

@@ -3,10 +3,11 @@ import type pg from 'pg';
 import { ConsoleErrorCode, type PersonRecord, type Role, type UserLink } from '../../protocol/http';
 import { appendAudit } from '../audit/chain';
 import { hashPassword, type ScryptCost } from '../auth/passwords';
+import { scryptGate } from '../auth/scrypt-gate';
 import { withTransaction, type Queryable } from '../db/tx';
 import { HttpError } from '../http/errors';
 import type { AuthUser } from '../routes/types';
-import { consumeLink, issueLink, LINK_CODES } from './links';
+import { checkLink, consumeLink, issueLink, LINK_CODES } from './links';
 import { endSessionsOf } from './session';
 
 /** People in the back office (issue #19): every change is audited with the administrator as actor. */
@@ -47,13 +48,15 @@ const audit = (
   });
 
 /**
- * Refuses a change after which no enabled pay_admin would be left: nobody could then manage people
+ * Refuses a change after which no enabled pay_admin who has accepted would be left: nobody could then manage people
  * from the console (only admin:create on the server's machine would mend it).
  */
 async function keepAnAdministrator(db: Queryable, changed: string): Promise<void> {
   // Locks every enabled administrator's row: two concurrent demotions cannot each see the other left.
+  // An invitation not yet accepted is nobody who can sign in (issue #16, eighth pass L-1).
   const { rows } = await db.query(
-    `SELECT id FROM users WHERE 'pay_admin' = ANY (roles) AND NOT disabled AND id <> $1 FOR UPDATE`,
+    `SELECT id FROM users WHERE 'pay_admin' = ANY (roles) AND NOT disabled AND NOT invited AND id <> $1
+     FOR UPDATE`,
     [changed],
   );
   if (rows.length === 0)
@@ -125,7 +128,10 @@ export async function acceptLink(
   input: { token: string; password: string },
   cost: ScryptCost,
 ): Promise<{ email: string }> {
-  const hash = await hashPassword(input.password, cost);
+  // A made-up, used or expired token is answered before any scrypt, and the hash waits its turn at
+  // the gate sign-in uses: a flood of bogus accepts no longer starves sign-ins (#16, 8th pass M-2).
+  const { userId } = await checkLink(pool, input.token, ['invite', 'reset'], LINK_CODES);
+  const hash = await scryptGate.run(`link\n${userId}`, () => hashPassword(input.password, cost));
   return withTransaction(pool, async (client) => {
     const { kind, userId } = await consumeLink(client, input.token, ['invite', 'reset'], LINK_CODES);
     const { rows } = await client.query<{ email: string }>(

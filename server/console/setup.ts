@@ -8,10 +8,11 @@ import {
 } from '../../protocol/http';
 import { appendAudit } from '../audit/chain';
 import { hashPassword, type ScryptCost } from '../auth/passwords';
+import { scryptGate } from '../auth/scrypt-gate';
 import { withTransaction, type Queryable } from '../db/tx';
 import { HttpError } from '../http/errors';
 import type { Logger } from '../logger';
-import { consumeLink, issueLink } from './links';
+import { checkLink, consumeLink, issueLink, passes } from './links';
 
 /** Serialises first-run setups: two tabs with the link cannot both create "the first" administrator. */
 const SETUP_LOCK = 0x6f757473;
@@ -44,24 +45,41 @@ export async function announceSetupLink(
   return url;
 }
 
+const SETUP_CODE = ConsoleErrorCode.SETUP_LINK_INVALID;
+
+/** 409 once a user exists; 403 unless the token is a live setup link (which `link` may use up). */
+async function refuseSetup(
+  db: Queryable,
+  token: string,
+  link: typeof checkLink | typeof consumeLink,
+): Promise<void> {
+  if (!(await noUserYet(db)))
+    throw new HttpError(409, ConsoleErrorCode.SETUP_DONE, 'The first administrator exists already');
+  const codes = { invalid: SETUP_CODE, expired: SETUP_CODE, used: SETUP_CODE };
+  await link(db, token, ['setup'], codes).catch((err: unknown) => {
+    throw err instanceof HttpError
+      ? new HttpError(403, SETUP_CODE, 'This setup link is unknown, expired or used')
+      : err;
+  });
+}
+
+/** Whether a setup now would pass refuseSetup (the throttle lets such a request through). */
+export const setupOpen = (db: Queryable, token: string): Promise<boolean> =>
+  passes(refuseSetup(db, token, checkLink));
+
 /** Creates the first administrator (pay_admin, ops, teacher) with a setup link's token. */
 export async function createFirstAdministrator(
   pool: pg.Pool,
   input: z.output<typeof SetupRequest>,
   cost: ScryptCost,
 ): Promise<UserSummary> {
-  const hash = await hashPassword(input.password, cost);
+  // Once set up, or with a dead link, the answer comes before any scrypt; the hash waits its turn
+  // at the gate sign-in uses (issue #16, eighth pass M-2). Both are checked again under the lock.
+  await refuseSetup(pool, input.token, checkLink);
+  const hash = await scryptGate.run('setup', () => hashPassword(input.password, cost));
   return withTransaction(pool, async (client) => {
     await client.query('SELECT pg_advisory_xact_lock($1)', [SETUP_LOCK]);
-    if (!(await noUserYet(client)))
-      throw new HttpError(409, ConsoleErrorCode.SETUP_DONE, 'The first administrator exists already');
-    const code = ConsoleErrorCode.SETUP_LINK_INVALID;
-    const refuse = () => new HttpError(403, code, 'This setup link is unknown, expired or used');
-    await consumeLink(client, input.token, ['setup'], { invalid: code, expired: code, used: code }).catch(
-      (err: unknown) => {
-        throw err instanceof HttpError ? refuse() : err;
-      },
-    );
+    await refuseSetup(client, input.token, consumeLink);
     const { rows } = await client.query<UserSummary>(
       'INSERT INTO users (email, password_hash, roles) VALUES ($1, $2, $3) RETURNING id, email, roles',
       [input.email, hash, [...ADMINISTRATOR_ROLES]],

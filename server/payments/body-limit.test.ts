@@ -92,8 +92,16 @@ describe('nesting depth and the unauthenticated routes', () => {
     }
   });
 
-  it('sign-in, refresh, sign-out and enrollment read 16 KB at most: 413 PAYLOAD_TOO_LARGE', async () => {
-    for (const path of ['/auth/sign-in', '/auth/refresh', '/auth/sign-out', '/offline/enroll']) {
+  it('sign-in, refresh, sign-out, enrollment, console setup and link acceptance read 16 KB at most: 413', async () => {
+    for (const path of [
+      '/auth/sign-in',
+      '/auth/refresh',
+      '/auth/sign-out',
+      '/offline/enroll',
+      // Eighth red-team pass M-2: both took the 1 MB default.
+      '/console/setup',
+      '/console/links/accept',
+    ]) {
       const res = await s.call('POST', path, { rawBody: bodyOf(64 * 1024) });
       expect([res.status, errorCode(res)], path).toEqual([413, 'PAYLOAD_TOO_LARGE']);
     }

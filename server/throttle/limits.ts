@@ -40,6 +40,13 @@ export const THROTTLE_LIMITS = {
    * which spares that account the per-address refusal above.
    */
   signInSuccessesPerAccountAndAddress: { points: 1, seconds: 30 * 24 * 60 * 60 },
+  /**
+   * Refused console link acceptances (unknown, used or expired invitation or reset token) from one
+   * address: a live link is let through, so only made-up tokens count (issue #16, eighth pass M-2).
+   */
+  acceptLinkFailuresPerAddress: { points: 20, seconds: 15 * 60 },
+  /** Refused first-run setups (set up already, or a dead setup link) from one address. */
+  setupFailuresPerAddress: { points: 20, seconds: 15 * 60 },
   /** Refused refresh tokens from one address: guessing or replaying tokens. */
   refreshFailuresPerAddress: { points: 100, seconds: 15 * 60 },
   /** Refused enrollments (wrong or used code) from one address: guessing enrollment codes. */

@@ -2,6 +2,8 @@ import type { Request } from 'express';
 import type pg from 'pg';
 import type { RouteName } from '../../protocol/http';
 import { refreshTokenLive } from '../auth/service';
+import { checkLink, LINK_CODES, passes } from '../console/links';
+import { setupOpen } from '../console/setup';
 import { enrollmentCodeRedeemable } from '../devices/enrollment-code';
 import { signedByActiveDevice } from '../payments/push-signature';
 import { addressSubject } from './address';
@@ -71,6 +73,26 @@ export function throttleRules(
           // A school's address full of junk tokens does not sign out everyone there: a token a
           // refresh would accept is let through (one indexed lookup); the junk is still refused.
           spare: () => refreshTokenLive(deps.pool, field('refresh_token') ?? ''),
+        },
+      ];
+    // The console's links and first run (issue #16, eighth pass M-2): a made-up token or a setup
+    // after the first is refused before its scrypt; a live one is let through (an indexed lookup).
+    case 'acceptLink':
+      return [
+        {
+          limit: 'acceptLinkFailuresPerAddress',
+          subject: address,
+          counts: 'failures',
+          spare: () => passes(checkLink(deps.pool, field('token') ?? '', ['invite', 'reset'], LINK_CODES)),
+        },
+      ];
+    case 'setup':
+      return [
+        {
+          limit: 'setupFailuresPerAddress',
+          subject: address,
+          counts: 'failures',
+          spare: () => setupOpen(deps.pool, field('token') ?? ''),
         },
       ];
     case 'enroll':
