@@ -7,6 +7,7 @@ import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '
 import { generateHpkeKeyPair } from '../../protocol/hpke/keys';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
+import { writeLegacyEnrollment } from '../support/legacy-enrollment';
 import { SN_POLICY } from '../support/sn-policy';
 
 /**
@@ -36,28 +37,8 @@ async function start(): Promise<void> {
 const call = (method: string, input: unknown = {}) => callCommand(core!.handlers, method, input);
 
 /** The enrollment record as older versions kept it in enrollment.json. */
-async function enrollmentFile(fields: { serverUrl: string; hpkePublicKey: string; policy: unknown }) {
-  const now = new Date().toISOString();
-  await writeFile(
-    join(dataDir, 'enrollment.json'),
-    JSON.stringify({
-      enrollment: {
-        state: 'enrolled',
-        mode: 'pos',
-        serverUrl: fields.serverUrl,
-        tenant: { type: 'merchant', id: 'shop-42' },
-        country: 'SN',
-        currency: 'XOF',
-        userEmail: null,
-        enrolledAt: now,
-        lastCheckInAt: now,
-      },
-      server: { signingPublicKeyPem: 'unused', hpkePublicKey: fields.hpkePublicKey },
-      policy: fields.policy,
-      serverClockOffsetMs: 0,
-    }),
-  );
-}
+const enrollmentFile = (fields: { serverUrl: string; hpkePublicKey: string; policy: unknown }) =>
+  writeLegacyEnrollment(dataDir, fields);
 
 /** 90 000 XOF with tax: over the 120 000 unsynced ceiling below once tax is added, never overridable. */
 const bigSale = {

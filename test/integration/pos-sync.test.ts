@@ -1,6 +1,6 @@
 import { createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -24,6 +24,7 @@ import { issuerListSha256 } from '../../protocol/qr/issuer-list';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
 import { loadOrCreateIdentity } from '../../src-main/core/device/identity';
+import { writeLegacyEnrollment } from '../support/legacy-enrollment';
 import { SN_POLICY } from '../support/sn-policy';
 import { codeOf } from '../support/till';
 
@@ -60,29 +61,12 @@ async function enrolledTill(options: {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'outpost-pos-')));
   const service = options.service ?? `outpost-test-${randomUUID()}`;
   if (options.enroll !== false && !options.dataDir) {
-    const now = new Date().toISOString();
-    await writeFile(
-      join(dataDir, 'enrollment.json'),
-      JSON.stringify({
-        enrollment: {
-          state: 'enrolled',
-          mode: 'pos',
-          serverUrl: options.serverUrl,
-          tenant: { type: 'merchant', id: 'shop-42' },
-          country: 'SN',
-          currency: 'XOF',
-          userEmail: null,
-          enrolledAt: now,
-          lastCheckInAt: now,
-        },
-        server: {
-          signingPublicKeyPem: publicKeyPem(STUB_SIGNING.publicKey),
-          hpkePublicKey: options.hpke.publicKey,
-        },
-        policy: options.policy === undefined ? POLICY : options.policy,
-        serverClockOffsetMs: 0,
-      }),
-    );
+    await writeLegacyEnrollment(dataDir, {
+      serverUrl: options.serverUrl,
+      hpkePublicKey: options.hpke.publicKey,
+      policy: options.policy === undefined ? POLICY : options.policy,
+      signingPublicKeyPem: publicKeyPem(STUB_SIGNING.publicKey),
+    });
   }
   const core = await createCore({
     dataDir,

@@ -7,6 +7,7 @@ import { createCore, type Core } from '../../src-main/core';
 import { realKeychain, type RealKeychain } from '../../src-main/core/store/test-support';
 import { startHost, type Host } from '../../src-main/host/host';
 import { captureOutput } from './leak-capture';
+import { writeLegacyEnrollment } from './legacy-enrollment';
 import { SN_POLICY } from './sn-policy';
 
 /**
@@ -15,26 +16,11 @@ import { SN_POLICY } from './sn-policy';
  */
 export async function offlineTillDirs(prefix: string): Promise<{ dataDir: string; rendererDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), prefix));
-  const now = new Date().toISOString();
-  await writeFile(
-    join(dataDir, 'enrollment.json'),
-    JSON.stringify({
-      enrollment: {
-        state: 'enrolled',
-        mode: 'pos',
-        serverUrl: 'http://127.0.0.1:9',
-        tenant: { type: 'merchant', id: 'shop-42' },
-        country: 'SN',
-        currency: 'XOF',
-        userEmail: null,
-        enrolledAt: now,
-        lastCheckInAt: now,
-      },
-      server: { signingPublicKeyPem: 'unused', hpkePublicKey: generateHpkeKeyPair().publicKey },
-      policy: SN_POLICY,
-      serverClockOffsetMs: 0,
-    }),
-  );
+  await writeLegacyEnrollment(dataDir, {
+    serverUrl: 'http://127.0.0.1:9',
+    hpkePublicKey: generateHpkeKeyPair().publicKey,
+    policy: SN_POLICY,
+  });
   const rendererDir = join(dataDir, '..', `renderer-${randomUUID()}`);
   await mkdir(rendererDir);
   await writeFile(join(rendererDir, 'index.html'), '<!doctype html><title>Outpost</title>');
