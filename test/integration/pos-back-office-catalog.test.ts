@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
 import type { QuickKeysView, ReceiptPicture } from '../../protocol/api';
@@ -8,7 +7,7 @@ import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
-import { tillCore } from '../support/till';
+import { nextOf, tillCore } from '../support/till';
 
 /**
  * The back office's catalog reaching a real till (issue #19, item 6): categories, quick-key places
@@ -37,12 +36,7 @@ afterAll(async () => {
 });
 
 const call = (method: string, input: unknown = {}) => callCommand(core.handlers, method, input);
-function next<T>(topic: string, until: (item: T) => boolean): Promise<T> {
-  const open = (core.handlers.subscriptions as unknown as Record<string, (i: unknown) => Observable<T>>)[
-    topic
-  ]!;
-  return firstValueFrom(open({}).pipe(filter(until)));
-}
+const next = <T>(topic: string, until: (item: T) => boolean): Promise<T> => nextOf<T>(core, topic, until);
 async function post(path: string, body: object) {
   const res = await server.call('POST', path, { token: admin, body: { ...TENANT, ...body } });
   expect(res.status, res.text).toBe(200);

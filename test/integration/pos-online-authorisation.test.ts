@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
 import type { DeviceStatus, SyncStatus } from '../../protocol/api';
@@ -9,7 +8,7 @@ import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
-import { codeOf, tillCore } from '../support/till';
+import { codeOf, nextOf, tillCore } from '../support/till';
 import { proxiedTillHooks, startTamperingProxy, type Tamper, type TamperingProxy } from './tampering-proxy';
 
 /**
@@ -31,12 +30,7 @@ let till: Core;
 const attackerServer = generateEd25519();
 
 const call = (method: string, input: unknown = {}) => callCommand(till.handlers, method, input);
-function next<T>(topic: string, until: (item: T) => boolean): Promise<T> {
-  const open = (till.handlers.subscriptions as unknown as Record<string, (i: unknown) => Observable<T>>)[
-    topic
-  ]!;
-  return firstValueFrom(open({}).pipe(filter(until)));
-}
+const next = <T>(topic: string, until: (item: T) => boolean): Promise<T> => nextOf<T>(till, topic, until);
 const sell = (price: number) =>
   call('pos.sale.capture', {
     lines: [{ sku: 'tv', name: 'Télévision', qty: 1, unitPriceMinor: price, taxRateBp: 0 }],

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { filter, firstValueFrom, type Observable } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
 import type { SyncStatus } from '../../protocol/api';
@@ -11,6 +10,7 @@ import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { runOnce } from '../../server/worker/reconcile';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
+import { nextOf } from '../support/till';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
 
 /**
@@ -33,12 +33,7 @@ afterAll(async () => {
 });
 
 const call = (method: string, input: unknown = {}) => callCommand(core.handlers, method, input);
-function next<T>(topic: string, until: (item: T) => boolean): Promise<T> {
-  const open = (core.handlers.subscriptions as unknown as Record<string, (i: unknown) => Observable<T>>)[
-    topic
-  ]!;
-  return firstValueFrom(open({}).pipe(filter(until)));
-}
+const next = <T>(topic: string, until: (item: T) => boolean): Promise<T> => nextOf<T>(core, topic, until);
 
 describe('till to ledger against the real server', () => {
   it('enrolls, sells, syncs, reconciles exactly once, and the ledger balances', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { KeytarKeyStore } from '../../native/keystore';
 import { ApiError } from '../../protocol/api';
 import { createCore, type Core } from '../../src-main/core';
+import { filter, firstValueFrom, type Observable } from 'rxjs';
 
 /**
  * The code a call was refused with, or `no refusal (…)` when it went through: attack tests compare
@@ -37,4 +38,12 @@ export async function tillCore(
     sync: { intervalMs: 0 },
     ...extra,
   });
+}
+
+/** The first item a core's subscription `topic` publishes that `until` accepts. */
+export function nextOf<T>(core: Core, topic: string, until: (item: T) => boolean): Promise<T> {
+  const open = (core.handlers.subscriptions as unknown as Record<string, (i: unknown) => Observable<T>>)[
+    topic
+  ]!;
+  return firstValueFrom(open({}).pipe(filter(until)));
 }
