@@ -114,6 +114,7 @@ export const en = {
     currency: 'Currency (3 letters, e.g. XOF)',
     expiresIn: 'Valid for (hours, 1 to 720)',
     label: 'Label (optional)',
+    labelHead: 'Label',
     list: 'Codes not yet used',
     none: 'No code waiting to be used.',
     tenant: 'Shop',

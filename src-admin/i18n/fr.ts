@@ -117,6 +117,7 @@ export const fr: Messages = {
     currency: 'Monnaie (3 lettres, ex. XOF)',
     expiresIn: 'Valable (heures, de 1 à 720)',
     label: 'Libellé (facultatif)',
+    labelHead: 'Libellé',
     list: 'Codes pas encore utilisés',
     none: 'Aucun code en attente.',
     tenant: 'Boutique',

@@ -115,6 +115,7 @@ export const id: Messages = {
     currency: 'Mata uang (3 huruf, mis. IDR)',
     expiresIn: 'Berlaku (jam, 1 sampai 720)',
     label: 'Label (opsional)',
+    labelHead: 'Label',
     list: 'Kode yang belum dipakai',
     none: 'Tidak ada kode yang menunggu dipakai.',
     tenant: 'Toko',

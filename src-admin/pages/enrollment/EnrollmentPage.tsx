@@ -97,7 +97,7 @@ export function EnrollmentPage({ session }: PageProps) {
           <table>
             <thead>
               <tr>
-                <th scope="col">{t('enrollment.label')}</th>
+                <th scope="col">{t('enrollment.labelHead')}</th>
                 <th scope="col">{t('enrollment.tenant')}</th>
                 <th scope="col">{t('enrollment.countryCurrency')}</th>
                 <th scope="col">{t('enrollment.state')}</th>
