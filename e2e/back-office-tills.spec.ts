@@ -60,6 +60,8 @@ async function registerLaptop(server: Running): Promise<{ email: string; deviceI
 test('policy, enrollment code, a till enrolled with it and revoked; laptops; each role its pages', async ({
   page,
 }) => {
+  // Four pages, a till enrolled through its own UI and three sign-ins: more than a till story alone.
+  test.setTimeout(300_000);
   const { server, host } = world;
   const owner = await createAccount(server, 'pay_admin,ops', 'owner');
   const laptop = await registerLaptop(server);
