@@ -3,6 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { create } from 'qrcode';
 import { publicKeyPem } from '../protocol/crypto/ed25519';
 import { formatMoney } from '../protocol/money';
+import { shoot, signInToConsole } from './console-fixtures';
 import { usePosWorld } from './pos-fixtures';
 import { adminPost, createAccount, type Running } from './processes';
 
@@ -16,21 +17,8 @@ const world = usePosWorld();
 
 async function consoleSignIn(page: Page, server: Running, who: { email: string; password: string }) {
   await page.goto(`${server.url}/admin/`);
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByLabel('Password').press('Enter');
+  await signInToConsole(page, who);
   await expect(page.getByText(`Signed in as ${who.email}`)).toBeVisible();
-}
-
-async function shoot(page: Page, name: string) {
-  for (const [width, height] of [
-    [1280, 800],
-    [768, 1024],
-  ] as const) {
-    await page.setViewportSize({ width, height });
-    await page.screenshot({ path: test.info().outputPath(`${name}-${width}x${height}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 const menu = (page: Page) => page.getByRole('navigation');

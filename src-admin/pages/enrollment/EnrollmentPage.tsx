@@ -9,6 +9,7 @@ import { ErrorNote } from '../../components/ErrorNote';
 import { Field, Form, text } from '../../components/Form';
 import { Notice } from '../../components/Notice';
 import { QrCode } from '../../components/QrCode';
+import { RowAction, Table } from '../../components/Table';
 import { When } from '../../components/When';
 import { absoluteTime } from '../../format';
 import type { PageProps } from '../../page-props';
@@ -93,52 +94,42 @@ export function EnrollmentPage({ session }: PageProps) {
       <ErrorNote error={error} />
       {codes?.length === 0 && <p>{t('enrollment.none')}</p>}
       {codes !== undefined && codes.length > 0 && (
-        <div className="scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('enrollment.labelHead')}</th>
-                <th scope="col">{t('enrollment.tenant')}</th>
-                <th scope="col">{t('enrollment.countryCurrency')}</th>
-                <th scope="col">{t('enrollment.state')}</th>
-                <th scope="col">{t('enrollment.created')}</th>
-                <th scope="col">{t('enrollment.expires')}</th>
-                {mayChange && <th scope="col">{t('tills.actions')}</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {codes.map((c) => (
-                <tr key={c.id} data-code-id={c.id}>
-                  <td>{labelOf(c)}</td>
-                  <td>{tenantOf(c)}</td>
-                  <td>
-                    {c.country} · {c.currency_default}
-                  </td>
-                  <td>{t(`enrollment.states.${c.state}`)}</td>
-                  <td>
-                    <When iso={c.created_at} never="" />
-                  </td>
-                  <td>
-                    <When iso={c.expires_at} never="" />
-                  </td>
-                  {mayChange && (
-                    <td className="actions">
-                      {c.state === 'unused' && (
-                        <button
-                          type="button"
-                          aria-label={t('enrollment.revokeOne', { label: labelOf(c) })}
-                          onClick={() => setRevoking(c)}
-                        >
-                          {t('enrollment.revoke')}
-                        </button>
-                      )}
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <Table
+          heads={[
+            t('enrollment.labelHead'),
+            t('enrollment.tenant'),
+            t('enrollment.countryCurrency'),
+            t('enrollment.state'),
+            t('enrollment.created'),
+            t('enrollment.expires'),
+            mayChange && t('tills.actions'),
+          ]}
+        >
+          {codes.map((c) => (
+            <tr key={c.id} data-code-id={c.id}>
+              <td>{labelOf(c)}</td>
+              <td>{tenantOf(c)}</td>
+              <td>
+                {c.country} · {c.currency_default}
+              </td>
+              <td>{t(`enrollment.states.${c.state}`)}</td>
+              <td>
+                <When iso={c.created_at} never="" />
+              </td>
+              <td>
+                <When iso={c.expires_at} never="" />
+              </td>
+              {mayChange && (
+                <RowAction
+                  show={c.state === 'unused'}
+                  name={t('enrollment.revokeOne', { label: labelOf(c) })}
+                  text={t('enrollment.revoke')}
+                  onClick={() => setRevoking(c)}
+                />
+              )}
+            </tr>
+          ))}
+        </Table>
       )}
 
       {issued && (

@@ -5,6 +5,7 @@ import { api } from '../../api';
 import { FormDialog } from '../../components/Dialog';
 import { ErrorNote } from '../../components/ErrorNote';
 import { Notice } from '../../components/Notice';
+import { RowAction, Table } from '../../components/Table';
 import { When } from '../../components/When';
 import type { PageProps } from '../../page-props';
 import { useList } from '../use-list';
@@ -31,51 +32,41 @@ export function LaptopsPage(_: PageProps) {
       {users.map((email) => (
         <section key={email} aria-label={email} data-user={email}>
           <h2>{email}</h2>
-          <div className="scroll">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('laptops.laptop')}</th>
-                  <th scope="col">{t('laptops.platform')}</th>
-                  <th scope="col">{t('laptops.registered')}</th>
-                  <th scope="col">{t('tills.lastSeen')}</th>
-                  <th scope="col">{t('tills.status')}</th>
-                  <th scope="col">{t('tills.actions')}</th>
+          <Table
+            heads={[
+              t('laptops.laptop'),
+              t('laptops.platform'),
+              t('laptops.registered'),
+              t('tills.lastSeen'),
+              t('tills.status'),
+              t('tills.actions'),
+            ]}
+          >
+            {laptops!
+              .filter((l) => l.user_email === email)
+              .map((l) => (
+                <tr key={l.device_id} data-device-id={l.device_id}>
+                  <td>
+                    {nameOf(l)}
+                    {l.name !== null && <small className="code">{l.device_id}</small>}
+                  </td>
+                  <td>{l.platform ?? ''}</td>
+                  <td>
+                    <When iso={l.created_at} never="" />
+                  </td>
+                  <td>
+                    <When iso={l.last_seen_at} never={t('tills.never')} />
+                  </td>
+                  <td>{t(`laptops.statuses.${l.status}`)}</td>
+                  <RowAction
+                    show={l.status === 'active'}
+                    name={t('laptops.deregisterOne', { name: nameOf(l), email })}
+                    text={t('laptops.deregister')}
+                    onClick={() => setRemoving(l)}
+                  />
                 </tr>
-              </thead>
-              <tbody>
-                {laptops!
-                  .filter((l) => l.user_email === email)
-                  .map((l) => (
-                    <tr key={l.device_id} data-device-id={l.device_id}>
-                      <td>
-                        {nameOf(l)}
-                        {l.name !== null && <small className="code">{l.device_id}</small>}
-                      </td>
-                      <td>{l.platform ?? ''}</td>
-                      <td>
-                        <When iso={l.created_at} never="" />
-                      </td>
-                      <td>
-                        <When iso={l.last_seen_at} never={t('tills.never')} />
-                      </td>
-                      <td>{t(`laptops.statuses.${l.status}`)}</td>
-                      <td className="actions">
-                        {l.status === 'active' && (
-                          <button
-                            type="button"
-                            aria-label={t('laptops.deregisterOne', { name: nameOf(l), email })}
-                            onClick={() => setRemoving(l)}
-                          >
-                            {t('laptops.deregister')}
-                          </button>
-                        )}
-                      </td>
-                    </tr>
-                  ))}
-              </tbody>
-            </table>
-          </div>
+              ))}
+          </Table>
         </section>
       ))}
 

@@ -7,6 +7,7 @@ import { api, ApiError } from '../../api';
 import { ErrorNote } from '../../components/ErrorNote';
 import { Field, Form, text } from '../../components/Form';
 import { Notice } from '../../components/Notice';
+import { RowAction, Table } from '../../components/Table';
 import { When } from '../../components/When';
 import { majorText, toMinor } from '../../format';
 import type { PageProps } from '../../page-props';
@@ -201,42 +202,26 @@ export function PoliciesPage(_: PageProps) {
       </p>
       {policies?.length === 0 && <p>{t('policies.none')}</p>}
       {policies !== undefined && policies.length > 0 && (
-        <div className="scroll">
-          <table>
-            <thead>
-              <tr>
-                {FIELDS.map((f) => (
-                  <th scope="col" key={f}>
-                    {t(`policies.fields.${f}`)}
-                  </th>
-                ))}
-                <th scope="col">{t('policies.version')}</th>
-                <th scope="col">{t('tills.actions')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {policies.map((p) => (
-                <tr key={p.country} data-country={p.country}>
-                  {FIELDS.map((f) => (
-                    <td key={f} className={typeof p[f] === 'number' ? 'number' : undefined}>
-                      {show(f, p)}
-                    </td>
-                  ))}
-                  <td className="number">{p.version}</td>
-                  <td className="actions">
-                    <button
-                      type="button"
-                      aria-label={t('policies.editOne', { country: p.country })}
-                      onClick={() => setEditing(p)}
-                    >
-                      {t('policies.edit')}
-                    </button>
-                  </td>
-                </tr>
+        <Table
+          heads={[...FIELDS.map((f) => t(`policies.fields.${f}`)), t('policies.version'), t('tills.actions')]}
+        >
+          {policies.map((p) => (
+            <tr key={p.country} data-country={p.country}>
+              {FIELDS.map((f) => (
+                <td key={f} className={typeof p[f] === 'number' ? 'number' : undefined}>
+                  {show(f, p)}
+                </td>
               ))}
-            </tbody>
-          </table>
-        </div>
+              <td className="number">{p.version}</td>
+              <RowAction
+                show
+                name={t('policies.editOne', { country: p.country })}
+                text={t('policies.edit')}
+                onClick={() => setEditing(p)}
+              />
+            </tr>
+          ))}
+        </Table>
       )}
 
       {editing !== undefined && (
@@ -263,23 +248,13 @@ export function PoliciesPage(_: PageProps) {
           {history.length === 0 ? (
             <p>{t('policies.noHistory')}</p>
           ) : (
-            <div className="scroll">
-              <table>
-                <thead>
-                  <tr>
-                    <th scope="col">{t('policies.when')}</th>
-                    <th scope="col">{t('policies.who')}</th>
-                    <th scope="col">{t('policies.version')}</th>
-                    <th scope="col">{t('policies.changes')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {history.map((c) => (
-                    <ChangeRow key={c.version} change={c} />
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <Table
+              heads={[t('policies.when'), t('policies.who'), t('policies.version'), t('policies.changes')]}
+            >
+              {history.map((c) => (
+                <ChangeRow key={c.version} change={c} />
+              ))}
+            </Table>
           )}
         </section>
       )}

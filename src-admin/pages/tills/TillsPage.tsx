@@ -6,6 +6,7 @@ import { FormDialog } from '../../components/Dialog';
 import { ErrorNote } from '../../components/ErrorNote';
 import { Field, text } from '../../components/Form';
 import { Notice } from '../../components/Notice';
+import { RowAction, Table } from '../../components/Table';
 import { When } from '../../components/When';
 import { clockOffset } from '../../format';
 import type { PageProps } from '../../page-props';
@@ -42,72 +43,60 @@ export function TillsPage({ session, routes }: PageProps) {
         </div>
       )}
       {tills !== undefined && tills.length > 0 && (
-        <div className="scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">{t('tills.till')}</th>
-                <th scope="col">{t('tills.tenant')}</th>
-                <th scope="col">{t('tills.lastSeen')}</th>
-                <th scope="col">{t('tills.lastSeq')}</th>
-                <th scope="col">{t('tills.pending')}</th>
-                <th scope="col">{t('tills.held')}</th>
-                <th scope="col">{t('tills.clock')}</th>
-                <th scope="col">{t('tills.status')}</th>
-                {mayRevoke && <th scope="col">{t('tills.actions')}</th>}
+        <Table
+          heads={[
+            t('tills.till'),
+            t('tills.tenant'),
+            t('tills.lastSeen'),
+            t('tills.lastSeq'),
+            t('tills.pending'),
+            t('tills.held'),
+            t('tills.clock'),
+            t('tills.status'),
+            mayRevoke && t('tills.actions'),
+          ]}
+        >
+          {tills.map((till) => {
+            const offset =
+              till.clock_offset_ms === null ? undefined : clockOffset(till.clock_offset_ms, i18n.language);
+            return (
+              <tr key={till.device_id} data-device-id={till.device_id}>
+                <td>
+                  {nameOf(till)}
+                  {till.name !== null && <small className="code">{till.device_id}</small>}
+                </td>
+                <td>
+                  {t(`tenantTypes.${till.tenant_type}`)} {till.tenant_id}
+                  {till.country !== null && <small>{till.country}</small>}
+                </td>
+                <td>
+                  <When iso={till.last_seen_at} never={t('tills.never')} />
+                </td>
+                <td className="number">{till.last_seq.toLocaleString(i18n.language)}</td>
+                <td className="number">{till.pending_bundles.toLocaleString(i18n.language)}</td>
+                <td>
+                  {t('tills.heldCounts', {
+                    review: till.held_bundles.review,
+                    quarantined: till.held_bundles.quarantined,
+                  })}
+                </td>
+                <td className={offset?.large ? 'warn' : undefined}>
+                  {offset === undefined ? t('tills.never') : offset.text}
+                  {offset?.large && <small>{t('tills.clockLarge')}</small>}
+                </td>
+                <td>{t(`tills.statuses.${till.status}`)}</td>
+                {mayRevoke && (
+                  <RowAction
+                    show={till.status === 'active'}
+                    name={t('tills.revokeOne', { name: nameOf(till) })}
+                    text={t('tills.revoke')}
+                    onClick={() => setRevoking(till)}
+                  />
+                )}
               </tr>
-            </thead>
-            <tbody>
-              {tills.map((till) => {
-                const offset =
-                  till.clock_offset_ms === null
-                    ? undefined
-                    : clockOffset(till.clock_offset_ms, i18n.language);
-                return (
-                  <tr key={till.device_id} data-device-id={till.device_id}>
-                    <td>
-                      {nameOf(till)}
-                      {till.name !== null && <small className="code">{till.device_id}</small>}
-                    </td>
-                    <td>
-                      {t(`tenantTypes.${till.tenant_type}`)} {till.tenant_id}
-                      {till.country !== null && <small>{till.country}</small>}
-                    </td>
-                    <td>
-                      <When iso={till.last_seen_at} never={t('tills.never')} />
-                    </td>
-                    <td className="number">{till.last_seq.toLocaleString(i18n.language)}</td>
-                    <td className="number">{till.pending_bundles.toLocaleString(i18n.language)}</td>
-                    <td>
-                      {t('tills.heldCounts', {
-                        review: till.held_bundles.review,
-                        quarantined: till.held_bundles.quarantined,
-                      })}
-                    </td>
-                    <td className={offset?.large ? 'warn' : undefined}>
-                      {offset === undefined ? t('tills.never') : offset.text}
-                      {offset?.large && <small>{t('tills.clockLarge')}</small>}
-                    </td>
-                    <td>{t(`tills.statuses.${till.status}`)}</td>
-                    {mayRevoke && (
-                      <td className="actions">
-                        {till.status === 'active' && (
-                          <button
-                            type="button"
-                            aria-label={t('tills.revokeOne', { name: nameOf(till) })}
-                            onClick={() => setRevoking(till)}
-                          >
-                            {t('tills.revoke')}
-                          </button>
-                        )}
-                      </td>
-                    )}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+            );
+          })}
+        </Table>
       )}
 
       {revoking && (
