@@ -184,6 +184,11 @@ test('policy, enrollment code, a till enrolled with it and revoked; laptops; eac
   await expect(menu(page).getByRole('link')).toHaveText(['Home', 'Tills', 'Enrollment codes', 'Policies']);
   await menu(page).getByRole('link', { name: 'Tills' }).click();
   await expect(page.locator('tr[data-device-id]')).toContainText('Revoked');
+  // The same page in French.
+  await page.getByLabel('Language').selectOption('fr');
+  await expect(page.locator('tr[data-device-id]')).toContainText('Révoquée');
+  await shoot(page, 'tills-ops-fr');
+  await page.getByLabel('Langue').selectOption('en');
   await menu(page).getByRole('link', { name: 'Enrollment codes' }).click();
   await expect(page.getByRole('heading', { name: 'Codes not yet used' })).toBeVisible();
   await expect(page.getByRole('button', { name: 'Issue the code' })).toHaveCount(0);
