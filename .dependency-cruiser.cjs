@@ -85,7 +85,7 @@ module.exports = {
       to: {
         path: '^protocol/',
         pathNot:
-          '^protocol/(http/(auth|common|console|codes)\\.ts$|text\\.ts$|money\\.ts$|timestamp\\.ts$|crypto/base64url\\.ts$)',
+          '^protocol/(http/(auth|common|console|codes|back-office|policies|policy-history|devices)\\.ts$|text\\.ts$|money\\.ts$|timestamp\\.ts$|crypto/base64url\\.ts$)',
       },
     },
     {

@@ -2,7 +2,11 @@ import type { ComponentType } from 'react';
 import type { Role } from '../protocol/http/common';
 import type { PageProps, PageRoute } from './page-props';
 import { HomePage } from './pages/home/HomePage';
+import { EnrollmentPage } from './pages/enrollment/EnrollmentPage';
+import { LaptopsPage } from './pages/laptops/LaptopsPage';
 import { PeoplePage } from './pages/people/PeoplePage';
+import { PoliciesPage } from './pages/policies/PoliciesPage';
+import { TillsPage } from './pages/tills/TillsPage';
 
 export interface ConsolePage {
   /** The hash route (`#/people`); its name in the menu is `nav.<route>` in every locale. */
@@ -22,6 +26,11 @@ export interface ConsolePage {
 export const PAGES: readonly ConsolePage[] = [
   { route: 'home', Page: HomePage, roles: 'everyone' },
   { route: 'people', Page: PeoplePage, roles: ['pay_admin'] },
+  // Tills, laptops, enrollment codes, policies (#19 items 4-5): roles as protocol/http/back-office-routes.ts.
+  { route: 'tills', Page: TillsPage, roles: ['pay_admin', 'ops'] },
+  { route: 'enrollment', Page: EnrollmentPage, roles: ['pay_admin', 'ops'] },
+  { route: 'laptops', Page: LaptopsPage, roles: ['pay_admin'] },
+  { route: 'policies', Page: PoliciesPage, roles: ['pay_admin', 'ops'] },
 ];
 
 export function pagesFor(roles: readonly Role[]): ConsolePage[] {

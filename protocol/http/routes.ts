@@ -68,6 +68,7 @@ import {
   OnlineAuthorisationRequest,
 } from '../online/authorisation';
 import { CONSOLE_ROUTES } from './console-routes';
+import { POLICY_HISTORY_ROUTES } from './policy-history';
 
 /**
  * Who may call a route:
@@ -588,6 +589,7 @@ export const ROUTES = {
   },
   // The back office (issue #19): tills, laptops, enrollment codes, policies, catalog.
   ...BACK_OFFICE_ROUTES,
+  ...POLICY_HISTORY_ROUTES,
   // The back office's session, first run and people (issue #19).
   ...CONSOLE_ROUTES,
 } as const satisfies Record<string, RouteSpec>;

@@ -8,6 +8,7 @@ import { licenceHandlers } from '../licences/handlers';
 import { materialHandlers } from '../materials/handlers';
 import { paymentHandlers } from '../payments/handlers';
 import { policyHandlers } from '../policies/handlers';
+import { policyHistoryHandlers } from '../policies/history';
 import { onlineHandlers } from '../online/handlers';
 import { qrHandlers } from '../qr/handlers';
 import type { TrustDeps } from './deps';
@@ -25,6 +26,7 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...qrHandlers(deps),
     ...onlineHandlers(deps),
     ...backOfficeHandlers(deps),
+    ...policyHistoryHandlers(deps),
     ...catalogHandlers(deps),
     ...consoleHandlers(deps),
   };

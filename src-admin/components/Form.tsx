@@ -1,4 +1,4 @@
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { useId, useState, type FormEvent, type ReactNode } from 'react';
 import { ErrorNote } from './ErrorNote';
 
 /**
@@ -10,11 +10,14 @@ export function Form({
   submit,
   children,
   label,
+  errorTexts,
 }: {
   onSubmit: (data: FormData) => Promise<void>;
   submit: string;
   children: ReactNode;
   label: string;
+  /** This form's own words for some error codes (ErrorNote's `texts`). */
+  errorTexts?: Readonly<Record<string, string>>;
 }) {
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>();
@@ -30,7 +33,7 @@ export function Form({
   return (
     <form onSubmit={handle} aria-label={label}>
       {children}
-      <ErrorNote error={error} />
+      <ErrorNote error={error} {...(errorTexts ? { texts: errorTexts } : {})} />
       <button type="submit" disabled={busy}>
         {submit}
       </button>
@@ -38,12 +41,39 @@ export function Form({
   );
 }
 
-/** A labelled input: the label names it for screen readers and for tests. */
-export function Field(props: { label: string; name: string; type?: string; autoComplete?: string }) {
+/**
+ * A labelled input: the label names it for screen readers and for tests. `error` is the server's
+ * word on this field, tied to the input (aria-invalid, aria-describedby).
+ */
+export function Field(props: {
+  label: string;
+  name: string;
+  type?: string;
+  autoComplete?: string;
+  defaultValue?: string;
+  optional?: boolean;
+  inputMode?: 'decimal' | 'numeric';
+  error?: string | undefined;
+}) {
+  const id = useId();
   return (
     <label className="field">
       <span>{props.label}</span>
-      <input name={props.name} type={props.type ?? 'text'} autoComplete={props.autoComplete} required />
+      <input
+        name={props.name}
+        type={props.type ?? 'text'}
+        autoComplete={props.autoComplete}
+        defaultValue={props.defaultValue}
+        inputMode={props.inputMode}
+        required={!props.optional}
+        aria-invalid={props.error === undefined ? undefined : true}
+        aria-describedby={props.error === undefined ? undefined : id}
+      />
+      {props.error !== undefined && (
+        <span id={id} className="error field-error">
+          {props.error}
+        </span>
+      )}
     </label>
   );
 }
