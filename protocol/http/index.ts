@@ -12,3 +12,4 @@ export * from './back-office';
 export * from './catalog';
 export * from './catalog-admin';
 export * from './console';
+export * from './sales';

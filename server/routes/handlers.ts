@@ -10,6 +10,7 @@ import { paymentHandlers } from '../payments/handlers';
 import { policyHandlers } from '../policies/handlers';
 import { onlineHandlers } from '../online/handlers';
 import { qrHandlers } from '../qr/handlers';
+import { salesHandlers } from '../sales/handlers';
 import type { TrustDeps } from './deps';
 import type { Handlers } from './types';
 
@@ -27,5 +28,6 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...backOfficeHandlers(deps),
     ...catalogHandlers(deps),
     ...consoleHandlers(deps),
+    ...salesHandlers(deps),
   };
 }
