@@ -2,7 +2,11 @@ import type { ComponentType } from 'react';
 import type { Role } from '../protocol/http/common';
 import type { PageProps, PageRoute } from './page-props';
 import { HomePage } from './pages/home/HomePage';
+import { LedgerPage } from './pages/ledger/LedgerPage';
 import { PeoplePage } from './pages/people/PeoplePage';
+import { ReviewPage } from './pages/review/ReviewPage';
+import { SalesPage } from './pages/sales/SalesPage';
+import { TakingsPage } from './pages/takings/TakingsPage';
 
 export interface ConsolePage {
   /** The hash route (`#/people`); its name in the menu is `nav.<route>` in every locale. */
@@ -22,6 +26,10 @@ export interface ConsolePage {
 export const PAGES: readonly ConsolePage[] = [
   { route: 'home', Page: HomePage, roles: 'everyone' },
   { route: 'people', Page: PeoplePage, roles: ['pay_admin'] },
+  { route: 'review', Page: ReviewPage, roles: ['ops', 'pay_admin'] },
+  { route: 'sales', Page: SalesPage, roles: ['pay_admin', 'ops'] },
+  { route: 'takings', Page: TakingsPage, roles: ['pay_admin', 'ops'] },
+  { route: 'ledger', Page: LedgerPage, roles: ['pay_admin', 'ops'] },
 ];
 
 export function pagesFor(roles: readonly Role[]): ConsolePage[] {
