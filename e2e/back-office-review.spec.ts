@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { readFile } from 'node:fs/promises';
-import { BARCODE, enrollAndOpenShift, MANAGER, scan, usePosWorld } from './pos-fixtures';
+import { BARCODE, enrollAndOpenShift, MANAGER, scan, tillDeviceId, usePosWorld } from './pos-fixtures';
+import { consoleSignIn, shoot } from './console-fixtures';
 import { createAccount, runWorkerOnce } from './processes';
 
 /**
@@ -12,21 +13,8 @@ import { createAccount, runWorkerOnce } from './processes';
  */
 const world = usePosWorld();
 
-async function shoot(page: Page, name: string) {
-  for (const [width, height] of [
-    [1280, 800],
-    [768, 1024],
-  ] as const) {
-    await page.setViewportSize({ width, height });
-    await page.screenshot({ path: test.info().outputPath(`${name}-${width}x${height}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
-
 async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  await page.getByLabel('Password').press('Enter');
+  await consoleSignIn(page, who);
   await expect(page.getByText(`Signed in as ${who.email}`)).toBeVisible();
 }
 
@@ -37,10 +25,7 @@ test('an ops reviewer approves a held bundle, the till shows it reconciled, the 
   // Three processes, an enrollment, a worker run and two people: more than the usual allowance.
   test.setTimeout(300_000);
   await enrollAndOpenShift(page, world);
-  await page.getByRole('link', { name: 'Settings' }).click();
-  await expect(page.getByTestId('device-id')).toHaveText(/^OP-/);
-  const deviceId = (await page.getByTestId('device-id').textContent())?.trim() ?? '';
-  await page.getByRole('link', { name: 'Sale' }).click();
+  const deviceId = await tillDeviceId(page);
 
   // 1 180 in cash, then a radio of 16 000, above the 15 000 approval threshold: Awa approves it.
   await scan(page, BARCODE.rice);

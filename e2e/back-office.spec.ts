@@ -1,4 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
+import { consoleSignIn as signIn, shoot } from './console-fixtures';
 import { startServer, type Running } from './processes';
 
 /**
@@ -17,24 +18,6 @@ test.afterEach(async () => {
 
 const OWNER = { email: 'owner@boutique.example', password: 'owner long password' };
 const TEACHER = { email: 'teacher@school.example', password: 'teacher long password' };
-
-async function signIn(page: Page, who: { email: string; password: string }) {
-  await page.getByLabel('Email').fill(who.email);
-  await page.getByLabel('Password').fill(who.password);
-  // Enter submits.
-  await page.getByLabel('Password').press('Enter');
-}
-
-async function shoot(page: Page, name: string) {
-  for (const [width, height] of [
-    [1280, 800],
-    [768, 1024],
-  ] as const) {
-    await page.setViewportSize({ width, height });
-    await page.screenshot({ path: test.info().outputPath(`${name}-${width}x${height}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
-}
 
 test('first run to a signed-in teacher, through the back office alone', async ({ page }) => {
   const setupUrl = /(http:\/\/\S+\/admin\/#setup=[A-Za-z0-9_-]{43})/.exec(server.output())?.[1];

@@ -4,6 +4,7 @@ import type { LedgerCheckResult } from '../../../protocol/http/sales';
 import { api } from '../../api';
 import { ErrorNote } from '../../components/ErrorNote';
 import { money, when } from '../sales/format';
+import { Head } from '../sales/Head';
 
 /** Shown as money where the sum is an exact safe integer, else as the exact digits. */
 function amount(text: string, currency: string, locale: string): string {
@@ -44,20 +45,14 @@ export function LedgerPage() {
           </p>
           <div className="scroll">
             <table>
-              <thead>
-                <tr>
-                  <th scope="col">{t('ledger.currency')}</th>
-                  <th scope="col" className="num">
-                    {t('ledger.debits')}
-                  </th>
-                  <th scope="col" className="num">
-                    {t('ledger.credits')}
-                  </th>
-                  <th scope="col" className="num">
-                    {t('ledger.difference')}
-                  </th>
-                </tr>
-              </thead>
+              <Head
+                cols={[
+                  t('ledger.currency'),
+                  { num: t('ledger.debits') },
+                  { num: t('ledger.credits') },
+                  { num: t('ledger.difference') },
+                ]}
+              />
               <tbody>
                 {result.by_currency.map((c) => (
                   <tr key={c.currency}>

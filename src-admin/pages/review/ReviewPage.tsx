@@ -6,6 +6,7 @@ import { api } from '../../api';
 import { ErrorNote } from '../../components/ErrorNote';
 import { en } from '../../i18n/en';
 import { money, queryOf, when } from '../sales/format';
+import { Head } from '../sales/Head';
 import { SaleRows } from '../sales/SaleRows';
 
 const REASONS = Object.keys(en.reasons) as ScoreReason['code'][];
@@ -164,23 +165,17 @@ export function ReviewPage() {
       {page && page.bundles.length > 0 && (
         <div className="scroll">
           <table aria-label={t('review.title')}>
-            <thead>
-              <tr>
-                <th scope="col">{t('review.received')}</th>
-                <th scope="col">{t('ledger.till')}</th>
-                <th scope="col">{t('review.status')}</th>
-                <th scope="col" className="num">
-                  {t('review.score')}
-                </th>
-                <th scope="col">{t('review.reasons')}</th>
-                <th scope="col" className="num">
-                  {t('sales.total')}
-                </th>
-                <th scope="col">
-                  <span className="visually-hidden">{t('review.open')}</span>
-                </th>
-              </tr>
-            </thead>
+            <Head
+              cols={[
+                t('review.received'),
+                t('ledger.till'),
+                t('review.status'),
+                { num: t('review.score') },
+                t('review.reasons'),
+                { num: t('sales.total') },
+                { hidden: t('review.open') },
+              ]}
+            />
             <tbody>
               {page.bundles.map((b) => (
                 <tr key={b.bundle_id} data-bundle={b.bundle_id}>

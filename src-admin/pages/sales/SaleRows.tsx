@@ -1,6 +1,7 @@
 import { useTranslation } from 'react-i18next';
 import type { SaleRecord } from '../../../protocol/http/sales';
 import { money, when } from './format';
+import { Head } from './Head';
 
 /** The money each tender took (or gave back), in words: "Cash 1 180 F CFA, Card …". */
 export function paidBy(sale: SaleRecord, t: (key: string) => string, locale: string): string {
@@ -17,19 +18,17 @@ export function SaleRows({ sales, caption }: { sales: readonly SaleRecord[]; cap
     <div className="scroll">
       <table>
         <caption>{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">{t('sales.time')}</th>
-            <th scope="col">{t('ledger.till')}</th>
-            <th scope="col">{t('sales.cashier')}</th>
-            <th scope="col">{t('sales.kind')}</th>
-            <th scope="col">{t('sales.status')}</th>
-            <th scope="col" className="num">
-              {t('sales.total')}
-            </th>
-            <th scope="col">{t('sales.paidBy')}</th>
-          </tr>
-        </thead>
+        <Head
+          cols={[
+            t('sales.time'),
+            t('ledger.till'),
+            t('sales.cashier'),
+            t('sales.kind'),
+            t('sales.status'),
+            { num: t('sales.total') },
+            t('sales.paidBy'),
+          ]}
+        />
         <tbody>
           {sales.map((s) => (
             <tr key={`${s.device_id}/${s.sale_id}`} data-sale={s.sale_id}>

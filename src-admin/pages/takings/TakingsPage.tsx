@@ -4,6 +4,7 @@ import type { Takings } from '../../../protocol/http/sales';
 import { api } from '../../api';
 import { ErrorNote } from '../../components/ErrorNote';
 import { localTimeZone, money, queryOf, today } from '../sales/format';
+import { Head } from '../sales/Head';
 
 /** Issue #19, item 8: one day's takings by till, cashier, tender and currency, refunds netted. */
 export function TakingsPage() {
@@ -59,20 +60,14 @@ export function TakingsPage() {
               <h2>{t('takings.totals')}</h2>
               <div className="scroll">
                 <table aria-label={t('takings.totals')}>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('takings.currency')}</th>
-                      <th scope="col" className="num">
-                        {t('takings.sales')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('takings.refunds')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('takings.net')}
-                      </th>
-                    </tr>
-                  </thead>
+                  <Head
+                    cols={[
+                      t('takings.currency'),
+                      { num: t('takings.sales') },
+                      { num: t('takings.refunds') },
+                      { num: t('takings.net') },
+                    ]}
+                  />
                   <tbody>
                     {takings.totals.map((c) => (
                       <tr key={c.currency} data-currency={c.currency}>
@@ -88,22 +83,16 @@ export function TakingsPage() {
               <h2>{t('takings.byTill')}</h2>
               <div className="scroll">
                 <table aria-label={t('takings.byTill')}>
-                  <thead>
-                    <tr>
-                      <th scope="col">{t('takings.till_col')}</th>
-                      <th scope="col">{t('takings.cashier')}</th>
-                      <th scope="col">{t('takings.tender')}</th>
-                      <th scope="col" className="num">
-                        {t('takings.sales')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('takings.refunds')}
-                      </th>
-                      <th scope="col" className="num">
-                        {t('takings.net')}
-                      </th>
-                    </tr>
-                  </thead>
+                  <Head
+                    cols={[
+                      t('takings.till_col'),
+                      t('takings.cashier'),
+                      t('takings.tender'),
+                      { num: t('takings.sales') },
+                      { num: t('takings.refunds') },
+                      { num: t('takings.net') },
+                    ]}
+                  />
                   <tbody>
                     {takings.rows.map((r) => (
                       <tr
