@@ -217,7 +217,7 @@ export const en = {
     USER_NOT_FOUND: 'This user does not exist any more.',
     LAST_ADMIN: 'This would leave no enabled administrator. Make someone else an administrator first.',
     VALIDATION_FAILED:
-      'Some fields are not valid: a real email address, and a password of at least 12 characters.',
+      'Some fields are not valid: an email must be real, a password at least 12 characters long, an amount a plain number.',
     CONTROL_CHARACTERS: 'Some text holds characters that are not allowed.',
     INTERNAL: 'The server failed. Try again; if it keeps failing, tell your IT.',
     DB_UNAVAILABLE: 'The server’s database is unavailable. Try again in a moment.',

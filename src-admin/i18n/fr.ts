@@ -221,7 +221,7 @@ export const fr: Messages = {
     LAST_ADMIN:
       'Il ne resterait plus aucun administrateur actif. Nommez d’abord quelqu’un d’autre administrateur.',
     VALIDATION_FAILED:
-      'Certains champs ne sont pas valables : une vraie adresse e-mail, et un mot de passe de 12 caractères au moins.',
+      'Certains champs ne sont pas valables : il faut une vraie adresse e-mail, un mot de passe de 12 caractères au moins, un montant en chiffres.',
     CONTROL_CHARACTERS: 'Le texte contient des caractères interdits.',
     INTERNAL: 'Le serveur a échoué. Réessayez ; si cela continue, prévenez votre informaticien.',
     DB_UNAVAILABLE: 'La base de données du serveur est indisponible. Réessayez dans un instant.',

@@ -216,7 +216,8 @@ export const id: Messages = {
     USER_EXISTS: 'Sudah ada akun dengan email ini.',
     USER_NOT_FOUND: 'Pengguna ini sudah tidak ada.',
     LAST_ADMIN: 'Tidak akan ada administrator aktif lagi. Jadikan orang lain administrator terlebih dahulu.',
-    VALIDATION_FAILED: 'Beberapa isian tidak sah: email yang benar, dan kata sandi minimal 12 karakter.',
+    VALIDATION_FAILED:
+      'Beberapa isian tidak sah: email harus benar, kata sandi minimal 12 karakter, jumlah berupa angka biasa.',
     CONTROL_CHARACTERS: 'Teks berisi karakter yang tidak diizinkan.',
     INTERNAL: 'Server gagal. Coba lagi; jika terus gagal, hubungi bagian TI Anda.',
     DB_UNAVAILABLE: 'Basis data server tidak tersedia. Coba lagi sebentar lagi.',
