@@ -79,10 +79,12 @@ module.exports = {
     {
       name: 'admin-protocol-allowed-list',
       comment:
-        'The console takes the browser-safe HTTP schemas it shows and sends, nothing else of protocol/.',
+        'The console takes the browser-safe HTTP schemas it shows and sends, nothing else of protocol/. ' +
+        'Types it may take from anywhere in protocol/http: a type-only import brings no code into the bundle.',
       severity: 'error',
       from: { path: '^src-admin/' },
       to: {
+        dependencyTypesNot: ['type-only'],
         path: '^protocol/',
         pathNot:
           '^protocol/(http/(auth|common|console|codes|back-office|policies|policy-history|devices)\\.ts$|text\\.ts$|money\\.ts$|timestamp\\.ts$|crypto/base64url\\.ts$)',

@@ -3,7 +3,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { create } from 'qrcode';
 import { publicKeyPem } from '../protocol/crypto/ed25519';
 import { formatMoney } from '../protocol/money';
-import { shoot, signInToConsole } from './console-fixtures';
+import { consoleSignIn as signInToConsole, shoot } from './console-fixtures';
 import { usePosWorld } from './pos-fixtures';
 import { adminPost, createAccount, type Running } from './processes';
 

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { shoot, signInToConsole } from './console-fixtures';
+import { consoleSignIn as signIn, shoot } from './console-fixtures';
 import { startServer, type Running } from './processes';
 
 /**
@@ -18,8 +18,6 @@ test.afterEach(async () => {
 
 const OWNER = { email: 'owner@boutique.example', password: 'owner long password' };
 const TEACHER = { email: 'teacher@school.example', password: 'teacher long password' };
-
-const signIn = signInToConsole;
 
 test('first run to a signed-in teacher, through the back office alone', async ({ page }) => {
   const setupUrl = /(http:\/\/\S+\/admin\/#setup=[A-Za-z0-9_-]{43})/.exec(server.output())?.[1];

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { BARCODE, enrollAndOpenShift, scan, serverSql, usePosWorld } from './pos-fixtures';
+import { BARCODE, enrollAndOpenShift, scan, serverSql, tillDeviceId, usePosWorld } from './pos-fixtures';
 import { runWorkerOnce } from './processes';
 
 /**
@@ -25,11 +25,7 @@ test('online, cut off, a refusal, back online: every sale reconciled and the led
   // Two server starts, a worker run and every wait of the story: more than the usual allowance.
   test.setTimeout(300_000);
   await enrollAndOpenShift(page, world);
-  await page.getByRole('link', { name: 'Settings' }).click();
-  // The screen shows a placeholder until the core's status arrives: wait for the id itself.
-  await expect(page.getByTestId('device-id')).toHaveText(/^OP-/);
-  const deviceId = (await page.getByTestId('device-id').textContent())?.trim() ?? '';
-  await page.getByRole('link', { name: 'Sale' }).click();
+  const deviceId = await tillDeviceId(page);
 
   // Online: 1 000 + 18 % = 1 180, pushed at once and accepted.
   await scan(page, BARCODE.rice);

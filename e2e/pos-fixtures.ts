@@ -305,3 +305,13 @@ export async function serverSql<R extends pg.QueryResultRow>(
     await client.end();
   }
 }
+
+/** The till's device id, read on Settings; back on the Sale screen after. */
+export async function tillDeviceId(page: Page): Promise<string> {
+  await page.getByRole('link', { name: 'Settings' }).click();
+  // The screen shows a placeholder until the core's status arrives: wait for the id itself.
+  await expect(page.getByTestId('device-id')).toHaveText(/^OP-/);
+  const deviceId = (await page.getByTestId('device-id').textContent())?.trim() ?? '';
+  await page.getByRole('link', { name: 'Sale' }).click();
+  return deviceId;
+}

@@ -7,6 +7,10 @@ import { LaptopsPage } from './pages/laptops/LaptopsPage';
 import { PeoplePage } from './pages/people/PeoplePage';
 import { PoliciesPage } from './pages/policies/PoliciesPage';
 import { TillsPage } from './pages/tills/TillsPage';
+import { LedgerPage } from './pages/ledger/LedgerPage';
+import { ReviewPage } from './pages/review/ReviewPage';
+import { SalesPage } from './pages/sales/SalesPage';
+import { TakingsPage } from './pages/takings/TakingsPage';
 
 export interface ConsolePage {
   /** The hash route (`#/people`); its name in the menu is `nav.<route>` in every locale. */
@@ -31,6 +35,10 @@ export const PAGES: readonly ConsolePage[] = [
   { route: 'enrollment', Page: EnrollmentPage, roles: ['pay_admin', 'ops'] },
   { route: 'laptops', Page: LaptopsPage, roles: ['pay_admin'] },
   { route: 'policies', Page: PoliciesPage, roles: ['pay_admin', 'ops'] },
+  { route: 'review', Page: ReviewPage, roles: ['ops', 'pay_admin'] },
+  { route: 'sales', Page: SalesPage, roles: ['pay_admin', 'ops'] },
+  { route: 'takings', Page: TakingsPage, roles: ['pay_admin', 'ops'] },
+  { route: 'ledger', Page: LedgerPage, roles: ['pay_admin', 'ops'] },
 ];
 
 export function pagesFor(roles: readonly Role[]): ConsolePage[] {

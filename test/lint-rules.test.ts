@@ -61,6 +61,12 @@ describe('import rules (npm run lint)', () => {
     expect(result.output).toContain('admin-no-node: src-admin/imports-node.ts');
   });
 
+  it('lets the back office take types, not code, from the rest of protocol/ (#19)', async () => {
+    const result = await depcruise(fixture, 'src-admin');
+    expect(result.output).toContain('admin-protocol-allowed-list: src-admin/imports-protocol-internals.ts');
+    expect(result.output).not.toContain('src-admin/types-from-protocol.ts');
+  });
+
   it('rejects circular imports', async () => {
     const result = await depcruise(fixture, 'protocol');
     expect(result.code).not.toBe(0);

@@ -13,3 +13,4 @@ export * from './catalog';
 export * from './catalog-admin';
 export * from './console';
 export * from './policy-history';
+export * from './sales';

@@ -56,7 +56,6 @@ import {
   PaymentsPullResponse,
   PushResponse,
   ReviewDecisionRequest,
-  ReviewListResponse,
 } from './payments';
 import { CatalogErrorCode } from './catalog-admin';
 import { CoherentPolicyInput, Policy, PolicyList } from './policies';
@@ -69,6 +68,8 @@ import {
 } from '../online/authorisation';
 import { CONSOLE_ROUTES } from './console-routes';
 import { POLICY_HISTORY_ROUTES } from './policy-history';
+import { ReviewPage, SalesErrorCode } from './sales';
+import { SALES_ROUTES } from './sales-routes';
 
 /**
  * Who may call a route:
@@ -327,10 +328,11 @@ export const ROUTES = {
     method: 'GET',
     path: '/offline/review',
     auth: ['ops', 'pay_admin'],
-    summary: 'Bundles waiting for a decision (status review or quarantined), oldest first, at most 500.',
+    summary:
+      "Bundles waiting for a decision (status review or quarantined), oldest first. Query (all optional): `status`, `reason` (a score reason code), `device_id`, `limit` (1-500, default 500), `cursor` (the previous page's `next_cursor`).",
     status: 200,
-    response: ReviewListResponse,
-    errors: [...bearer],
+    response: ReviewPage,
+    errors: [...bearer, SalesErrorCode.CURSOR_INVALID],
   },
   decideReview: {
     method: 'POST',
@@ -592,6 +594,8 @@ export const ROUTES = {
   ...POLICY_HISTORY_ROUTES,
   // The back office's session, first run and people (issue #19).
   ...CONSOLE_ROUTES,
+  // The back office's sales, bundles, takings and ledger (issue #19).
+  ...SALES_ROUTES,
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

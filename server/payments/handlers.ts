@@ -21,10 +21,10 @@ import type { Handlers } from '../routes/types';
 import { awaitsReview, decideReview } from './bundle-states';
 import { pullPage, parseCursor } from './pull';
 import { createPushService, enqueue } from './push';
-import { BUNDLE_COLUMNS, bundleView, findBundle, reviewItem, type BundleRow } from './store';
+import { bundleView, findBundle } from './store';
 
-type PaymentHandlerNames =
-  'pushBundle' | 'bundleStatus' | 'pullPayments' | 'upsertCatalog' | 'listReview' | 'decideReview';
+// listReview, paged and filtered, is with the back office's sales (server/sales/review.ts).
+type PaymentHandlerNames = 'pushBundle' | 'bundleStatus' | 'pullPayments' | 'upsertCatalog' | 'decideReview';
 
 const notFound = () =>
   new HttpError(PAYMENT_ERROR_STATUS.BUNDLE_NOT_FOUND, PaymentErrorCode.BUNDLE_NOT_FOUND, 'Bundle not found');
@@ -113,14 +113,6 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
         upsertItems(client, tenant, items, { actorId: user.id, action: 'catalog.upserted' }),
       );
       return { body: { changed, total: new Set(items.map((i) => i.sku)).size } };
-    },
-
-    listReview: async () => {
-      const { rows } = await pool.query<BundleRow>(
-        `SELECT ${BUNDLE_COLUMNS} FROM offline_tx_bundles WHERE status IN ('review', 'quarantined')
-         ORDER BY received_at, bundle_id LIMIT 500`,
-      );
-      return { body: { bundles: rows.map(reviewItem) } };
     },
 
     decideReview: async ({ params, body, user }) => {

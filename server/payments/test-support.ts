@@ -113,6 +113,8 @@ export interface SaleSpec {
   saleId?: string;
   /** The server's online authorisation the sale carries (issue #18, item 7). */
   onlineAuthorisation?: Sale['online_authorisation'];
+  /** The cashier signed in at the till (issue #18). */
+  cashierId?: string;
 }
 
 /** A terminal: its keys and where its chain stands. */
@@ -183,6 +185,7 @@ export class Terminal {
       total_minor: total,
       ...(spec.override ? { override: { manager_id: 'mgr-1', reason: 'price check' } } : {}),
       ...(spec.onlineAuthorisation ? { online_authorisation: spec.onlineAuthorisation } : {}),
+      ...(spec.cashierId ? { cashier_id: spec.cashierId } : {}),
     };
     this.seq = sale.seq;
     this.head = saleHash(sale);

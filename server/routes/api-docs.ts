@@ -6,6 +6,7 @@ import {
   MATERIAL_ERROR_STATUS,
   PAYMENT_ERROR_STATUS,
   ROUTES,
+  SALES_ERROR_STATUS,
   TRUST_ERROR_STATUS,
   type ConsoleErrorCode,
   type MaterialErrorCode,
@@ -39,6 +40,7 @@ function statusOf(code: string): number {
     MATERIAL_ERROR_STATUS[code as MaterialErrorCode] ??
     BACK_OFFICE_ERROR_STATUS[code as keyof typeof BACK_OFFICE_ERROR_STATUS] ??
     CONSOLE_ERROR_STATUS[code as ConsoleErrorCode] ??
+    SALES_ERROR_STATUS[code as keyof typeof SALES_ERROR_STATUS] ??
     GENERIC_STATUS[code] ??
     400
   );

@@ -11,6 +11,7 @@ import { policyHandlers } from '../policies/handlers';
 import { policyHistoryHandlers } from '../policies/history';
 import { onlineHandlers } from '../online/handlers';
 import { qrHandlers } from '../qr/handlers';
+import { salesHandlers } from '../sales/handlers';
 import type { TrustDeps } from './deps';
 import type { Handlers } from './types';
 
@@ -29,5 +30,6 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...policyHistoryHandlers(deps),
     ...catalogHandlers(deps),
     ...consoleHandlers(deps),
+    ...salesHandlers(deps),
   };
 }

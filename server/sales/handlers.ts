@@ -1,0 +1,80 @@
+import {
+  PAYMENT_ERROR_STATUS,
+  PaymentErrorCode,
+  ReviewQuery,
+  SalesExportQuery,
+  SalesQuery,
+  TakingsQuery,
+} from '../../protocol/http';
+import { appendAudit } from '../audit/chain';
+import { withTransaction } from '../db/tx';
+import { HttpError, validate } from '../http/errors';
+import type { TrustDeps } from '../routes/deps';
+import type { Handlers } from '../routes/types';
+import { runLedgerCheck } from './ledger-check';
+import { checkRanges } from './query';
+import { bundleDetail, reviewPage } from './review';
+import { exportSales, searchSales } from './search';
+import { dailyTakings } from './takings';
+
+type SalesHandlerNames =
+  'searchSales' | 'exportSales' | 'dailyTakings' | 'bundleDetail' | 'checkLedger' | 'listReview';
+
+/** The back office's review queue, sales, takings and ledger (issue #19, items 7 and 8). */
+export function salesHandlers(deps: TrustDeps): Pick<Handlers, SalesHandlerNames> {
+  const { pool } = deps;
+  return {
+    listReview: async ({ req }) => ({ body: await reviewPage(pool, validate(ReviewQuery, req.query)) }),
+
+    searchSales: async ({ req }) => {
+      const query = validate(SalesQuery, req.query);
+      checkRanges(query);
+      return { body: await searchSales(pool, query) };
+    },
+
+    exportSales: async ({ req, res }) => {
+      const query = validate(SalesExportQuery, req.query);
+      checkRanges(query);
+      const csv = await exportSales(pool, query);
+      res.setHeader('content-disposition', `attachment; filename="sales-${query.from}-${query.to}.csv"`);
+      return { body: csv, contentType: 'text/csv; charset=utf-8' };
+    },
+
+    dailyTakings: async ({ req }) => ({ body: await dailyTakings(pool, validate(TakingsQuery, req.query)) }),
+
+    bundleDetail: async ({ params }) => {
+      const detail = await bundleDetail(pool, params.bundle_id);
+      if (!detail)
+        throw new HttpError(
+          PAYMENT_ERROR_STATUS.BUNDLE_NOT_FOUND,
+          PaymentErrorCode.BUNDLE_NOT_FOUND,
+          'Bundle not found',
+        );
+      return { body: detail };
+    },
+
+    checkLedger: async ({ user }) => {
+      const result = await withTransaction(pool, async (client) => {
+        await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+        return runLedgerCheck(client);
+      });
+      await withTransaction(pool, (client) =>
+        appendAudit(client, {
+          actorType: 'user',
+          actorId: user.id,
+          action: 'ledger.checked',
+          targetType: 'ledger',
+          targetId: 'ledger',
+          details: {
+            balanced: result.balanced,
+            entries: result.entries,
+            unbalanced_sales: result.unbalanced_sales.count,
+            entries_without_sale: result.entries_without_sale.count,
+            reconciled_without_entries: result.reconciled_without_entries.count,
+          },
+        }),
+      );
+      return { body: result };
+    },
+  };
+}
