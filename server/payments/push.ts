@@ -332,7 +332,12 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     ? await checkRefunds(client, opened.sales, locked)
     : { unknownOriginal: null, mismatch: null, cashOverride: null };
   const qrReuse = opened.sales ? await claimQrUses(client, opened.sales) : null;
-  const qrTokens = opened.sales ? await checkQrTokens(client, opened.sales) : undefined;
+  const qrTokens = opened.sales
+    ? await checkQrTokens(client, opened.sales, {
+        deviceId: envelope.device_id,
+        previousLastSaleAt: before?.last_sale_at ? new Date(before.last_sale_at) : null,
+      })
+    : undefined;
   const online = opened.sales
     ? await claimOnlineAuthorisations(client, opened.sales, envelope.bundle_id)
     : undefined;
