@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { runOnce } from '../worker/reconcile';
 import { checkLedger } from './ledger';
-import { enrollTerminal, push, SN_POLICY } from './test-support';
+import { enrollTerminal, push, registerTestWallet, SN_POLICY } from './test-support';
 
 /**
  * A sale is identified by who recorded it, (device_id, sale_id) (issue #16, eighth red-team pass
@@ -18,6 +18,7 @@ beforeAll(async () => {
   s = await startTestServer();
   admin = (await s.user('identity-admin@example.com', ['pay_admin'])).token;
   expect((await s.call('POST', '/offline/policies', { token: admin, body: SN_POLICY })).status).toBe(200);
+  await registerTestWallet(s, admin);
 });
 afterAll(async () => {
   await s?.close();
@@ -148,6 +149,21 @@ describe('a sale_id squatted by another tenant’s till', () => {
     const over = await push(s, await victim.bundle([twice]));
     expect(over.body.reasons.map((r) => r.code)).toEqual(['REFUND_MISMATCH']);
     expect((await checkLedger(s.pool)).balanced).toBe(true);
+  });
+
+  it('one customer QR on the victim’s sale and on a squat of its sale_id: the reuse is still flagged', async () => {
+    const victim = await enrollTerminal(s, admin, { tenantId: 'shop-victim-qr' });
+    const rogue = await enrollTerminal(s, admin, { tenantId: 'shop-rogue-qr' });
+    const paid = victim.sale({ tender: 'qr', createdAt: minutesAgo(5) });
+    const qrText = paid.tenders[0]!.qr!.text!;
+    const squat = rogue.sale({ saleId: paid.sale_id, tender: 'qr', qrText, createdAt: minutesAgo(4) });
+    expect((await push(s, await rogue.bundle([squat]))).body.status).toBe('accepted');
+    const answer = await push(s, await victim.bundle([paid]));
+    expect(answer.body.status).toBe('quarantined');
+    expect(answer.body.reasons.map((r) => r.code)).toEqual(['DUPLICATE_QR']);
+    expect(answer.body.reasons[0]!.detail).toContain(
+      `already used by sale ${paid.sale_id} of ${rogue.device.id}`,
+    );
   });
 
   it('a sale_id held by two other tills of the tenant resolves to neither: held for a person', async () => {
