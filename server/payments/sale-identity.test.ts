@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { runOnce } from '../worker/reconcile';
 import { checkLedger } from './ledger';
-import { enrollTerminal, push, registerTestWallet, SN_POLICY } from './test-support';
+import type { Sale } from '../../protocol/bundle';
+import { enrollTerminal, push, registerTestWallet, SN_POLICY, type Terminal } from './test-support';
 
 /**
  * A sale is identified by who recorded it, (device_id, sale_id) (issue #16, eighth red-team pass
@@ -26,6 +27,8 @@ afterAll(async () => {
 
 const reconcile = () => runOnce({ pool: s.pool, workerId: 'identity-test-worker' });
 const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
+/** The status of `sales` pushed as one bundle of `t`. */
+const statusOf = async (t: Terminal, sales: Sale[]) => (await push(s, await t.bundle(sales))).body.status;
 
 /** Ledger legs posted for one device's sale: Σ debit (the sale's money in) and the row count. */
 async function posted(deviceId: string, saleId: string) {
@@ -51,7 +54,7 @@ describe('a sale_id squatted by another tenant’s till', () => {
     const honest = victim.sales(3, { price: 1_000, tax: 180 });
     // The rogue read honest[1]'s receipt and pushes a 100 XOF sale under its sale_id first.
     const squat = rogue.sale({ saleId: honest[1]!.sale_id, price: 100, tax: 0, createdAt: minutesAgo(15) });
-    expect((await push(s, await rogue.bundle([squat]))).body.status).toBe('accepted');
+    expect(await statusOf(rogue, [squat])).toBe('accepted');
 
     const first = await push(s, await victim.bundle(honest));
     expect(first.status).toBe(200);
@@ -96,12 +99,12 @@ describe('a sale_id squatted by another tenant’s till', () => {
     const desk = await enrollTerminal(s, admin, { tenantId: 'shop-victim-2' });
     const rogue = await enrollTerminal(s, admin, { tenantId: 'shop-rogue-2' });
     const original = victim.sale({ price: 10_000, tax: 0, createdAt: minutesAgo(30) });
-    expect((await push(s, await victim.bundle([original]))).body.status).toBe('accepted');
+    expect(await statusOf(victim, [original])).toBe('accepted');
     await reconcile();
 
     // The rogue refunds all of the victim's sale, and squats its sale_id with a sale of its own.
     const squat = rogue.sale({ saleId: original.sale_id, price: 50, tax: 0, createdAt: minutesAgo(25) });
-    expect((await push(s, await rogue.bundle([squat]))).body.status).toBe('accepted');
+    expect(await statusOf(rogue, [squat])).toBe('accepted');
     const foreign = rogue.sale({ kind: 'refund', original_sale_id: original.sale_id, price: 10_000, tax: 0 });
     const rogueBundle = await rogue.bundle([foreign]);
     // Its own squatted sale is the rogue's original now: 10,000 back on a 50 sale is a mismatch.
@@ -157,7 +160,7 @@ describe('a sale_id squatted by another tenant’s till', () => {
     const paid = victim.sale({ tender: 'qr', createdAt: minutesAgo(5) });
     const qrText = paid.tenders[0]!.qr!.text!;
     const squat = rogue.sale({ saleId: paid.sale_id, tender: 'qr', qrText, createdAt: minutesAgo(4) });
-    expect((await push(s, await rogue.bundle([squat]))).body.status).toBe('accepted');
+    expect(await statusOf(rogue, [squat])).toBe('accepted');
     const answer = await push(s, await victim.bundle([paid]));
     expect(answer.body.status).toBe('quarantined');
     expect(answer.body.reasons.map((r) => r.code)).toEqual(['DUPLICATE_QR']);
@@ -171,9 +174,9 @@ describe('a sale_id squatted by another tenant’s till', () => {
     const b = await enrollTerminal(s, admin, { tenantId: 'shop-clash' });
     const c = await enrollTerminal(s, admin, { tenantId: 'shop-clash' });
     const sale = a.sale({ price: 1_000, tax: 0, createdAt: minutesAgo(10) });
-    expect((await push(s, await a.bundle([sale]))).body.status).toBe('accepted');
+    expect(await statusOf(a, [sale])).toBe('accepted');
     const copy = b.sale({ saleId: sale.sale_id, price: 1_000, tax: 0, createdAt: minutesAgo(9) });
-    expect((await push(s, await b.bundle([copy]))).body.status).toBe('accepted');
+    expect(await statusOf(b, [copy])).toBe('accepted');
     const refund = c.sale({ kind: 'refund', original_sale_id: sale.sale_id, price: 1_000, tax: 0 });
     const answer = await push(s, await c.bundle([refund]));
     expect(answer.body.status).toBe('quarantined');
