@@ -51,6 +51,12 @@ export const ScoreReason = z.object({
     'QR_TOKEN_INVALID',
     /** A QR tender without the QR to verify (a till before the check), or its key since withdrawn: review. */
     'QR_UNVERIFIED',
+    /**
+     * A QR-paid sale stamped where the till cannot have taken it: before the till was registered, or
+     * before a sale it recorded earlier (a lower seq). An expired QR made to look valid by a
+     * backdated created_at (issue #16, eighth pass L-4): review.
+     */
+    'QR_BACKDATED',
     /** A sale above the policy's approval_threshold that carries no manager override. */
     'APPROVAL_MISSING',
   ]),

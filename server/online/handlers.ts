@@ -72,7 +72,7 @@ export function onlineHandlers(deps: TrustDeps): Pick<Handlers, 'authoriseOnline
           `INSERT INTO offline_online_authorisations
              (authorisation_id, device_id, sale_id, amount_minor, currency, signature, issued_at, expires_at)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
-           ON CONFLICT (sale_id) DO NOTHING`,
+           ON CONFLICT (device_id, sale_id) DO NOTHING`,
           [
             granted.authorisation_id,
             device.device_id,

@@ -11,9 +11,10 @@ import type { Queryable } from '../db/tx';
  * with <tenant> = `<tenant_type>:<tenant_id>` (the device id for a device without a tenant).
  *
  * A sale debits the tender accounts and credits revenue and tax; a refund or a void posts the same
- * legs reversed (its tenders are the money returned) and names the original in reverses_sale_id.
- * Every transaction has at most one row per leg: the (sale_id, leg) unique constraint is what makes
- * a second posting impossible.
+ * legs reversed (its tenders are the money returned) and names the original in reverses_device_id
+ * and reverses_sale_id. A transaction is (device_id, sale_id): a sale_id alone is any till's to
+ * claim (issue #16, eighth pass M-1). Every transaction has at most one row per leg: the
+ * (device_id, sale_id, leg) unique constraint is what makes a second posting impossible.
  */
 
 export interface LedgerTransaction {
@@ -23,6 +24,8 @@ export interface LedgerTransaction {
   device_id: string;
   kind: 'sale' | 'refund' | 'void';
   original_sale_id: string | null;
+  /** Whose sale original_sale_id is (refunds.ts resolves it); null for a sale. */
+  original_device_id?: string | null;
   currency: string;
   total_minor: string;
   tax_minor: string;
@@ -32,6 +35,7 @@ export interface LedgerTransaction {
 }
 
 export interface LedgerLeg {
+  device_id: string;
   sale_id: string;
   bundle_id: string;
   leg: 'cash' | 'card' | 'qr' | 'revenue' | 'tax' | 'suspense';
@@ -40,6 +44,7 @@ export interface LedgerLeg {
   debit: bigint;
   credit: bigint;
   reverses_sale_id: string | null;
+  reverses_device_id: string | null;
 }
 
 /** The legs of one transaction; they always balance (suspense absorbs a sale that does not). */
@@ -61,6 +66,7 @@ export function legsFor(tx: LedgerTransaction, tenant: string): LedgerLeg[] {
     .map(([leg, account, v]) => [leg, account, v * direction] as const)
     .filter(([, , v]) => v !== 0n)
     .map(([leg, account, v]) => ({
+      device_id: tx.device_id,
       sale_id: tx.sale_id,
       bundle_id: tx.bundle_id,
       leg,
@@ -69,6 +75,7 @@ export function legsFor(tx: LedgerTransaction, tenant: string): LedgerLeg[] {
       debit: v > 0n ? v : 0n,
       credit: v < 0n ? -v : 0n,
       reverses_sale_id: tx.kind === 'sale' ? null : tx.original_sale_id,
+      reverses_device_id: tx.kind === 'sale' ? null : (tx.original_device_id ?? null),
     }));
 }
 
@@ -79,9 +86,11 @@ export function legsFor(tx: LedgerTransaction, tenant: string): LedgerLeg[] {
 export async function writeLegs(db: Queryable, legs: readonly LedgerLeg[]): Promise<number> {
   if (legs.length === 0) return 0;
   const { rowCount } = await db.query(
-    `INSERT INTO ledger_entries (sale_id, bundle_id, leg, account, currency, debit_minor, credit_minor, reverses_sale_id)
-     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::uuid[])
-     ON CONFLICT (sale_id, leg) DO NOTHING`,
+    `INSERT INTO ledger_entries (sale_id, bundle_id, leg, account, currency, debit_minor, credit_minor, reverses_sale_id,
+       device_id, reverses_device_id)
+     SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::bigint[], $7::bigint[], $8::uuid[],
+       $9::text[], $10::text[])
+     ON CONFLICT (device_id, sale_id, leg) DO NOTHING`,
     [
       legs.map((l) => l.sale_id),
       legs.map((l) => l.bundle_id),
@@ -91,6 +100,8 @@ export async function writeLegs(db: Queryable, legs: readonly LedgerLeg[]): Prom
       legs.map((l) => l.debit.toString()),
       legs.map((l) => l.credit.toString()),
       legs.map((l) => l.reverses_sale_id),
+      legs.map((l) => l.device_id),
+      legs.map((l) => l.reverses_device_id),
     ],
   );
   return rowCount ?? 0;
@@ -116,7 +127,7 @@ export async function checkLedger(db: Queryable): Promise<LedgerCheck> {
      FROM ledger_entries GROUP BY currency ORDER BY currency`,
   );
   const perTx = await db.query<{ sale_id: string }>(
-    `SELECT sale_id FROM ledger_entries GROUP BY sale_id
+    `SELECT sale_id FROM ledger_entries GROUP BY device_id, sale_id
      HAVING sum(debit_minor) <> sum(credit_minor) OR count(DISTINCT currency) > 1`,
   );
   const byCurrency = currencies.rows.map(({ currency, debit, credit }) => ({ currency, debit, credit }));

@@ -138,6 +138,17 @@ describe('a pushed sale above max_offline_amount', () => {
     expect(rows[0]!.used_at).not.toBeNull();
   });
 
+  it('another tenant’s till asking first under the same sale id takes nothing from this till (8th pass M-1)', async () => {
+    const t = await enrollTerminal(s, admin);
+    const rogue = await enrollTerminal(s, admin, { tenantId: 'm-rogue' });
+    const saleId = randomUUID();
+    await authorise(rogue, PRICE, saleId);
+    const { claim } = await authorise(t, PRICE, saleId);
+    const result = await pushOne(t, t.sale({ saleId, price: PRICE, tax: 0, onlineAuthorisation: claim }));
+    expect(result.body.status).toBe('accepted');
+    expect(result.posted).toBeGreaterThan(0);
+  });
+
   it('without an authorisation: quarantined', async () => {
     const t = await enrollTerminal(s, admin);
     expectHeld(await pushOne(t, t.sale({ price: PRICE, tax: 0 })));

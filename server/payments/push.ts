@@ -16,7 +16,7 @@ import { openForServer, rawX25519Private } from './open';
 import { prepareBundle, type PreparedBundle } from './prepare';
 import { DeviceKeyError, devicePublicKey } from './device-keys';
 import { openPool } from './open-pool';
-import { checkRefunds } from './refunds';
+import { checkRefunds, type RefundFindings } from './refunds';
 import { checkQrTokens } from './qr-tokens';
 import { claimQrUses } from './qr-uses';
 import { claimOnlineAuthorisations } from './online-authorisations';
@@ -151,8 +151,9 @@ export function createPushService(deps: PushDeps) {
 
         // Two attempts: a unique violation means a concurrent push stored something this one could
         // not see yet; on the retry the device lock and the lookups see it and answer accordingly.
-        // A violation on the retry is a sale_id already stored (by any bundle, of any device): the
-        // primary key is the check, so the lookups do not probe 100 sale ids on every push.
+        // A violation on the retry is a sale_id this device already stored under another bundle: the
+        // primary key (device_id, sale_id) is the check, so the lookups do not probe 100 sale ids on
+        // every push. Another device's sale of the same id never clashes (issue #16, eighth pass M-1).
         for (let attempt = 1; ; attempt++) {
           try {
             const { response } = await storeAndCommit(deps.pool, (client) =>
@@ -308,7 +309,8 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
       seq_from: payload.seq_from,
       seq_to: payload.seq_to,
     });
-  // A sale already stored (under any bundle) is refused by the insert's primary key: see push().
+  // A sale this device already stored (under another bundle) is refused by the insert's primary key,
+  // (device_id, sale_id): see push(). Another device's sale under the same sale_id is not this one.
 
   const before = state.previous;
   const heldUpTo = before ? Number(before.seq_to) : 0;
@@ -326,11 +328,16 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   if (after && after.prev_chain_head !== payload.chain_head)
     breaks.push(`the stored bundle ${after.bundle_id} that follows does not continue this chain`);
 
-  const refunds = opened.sales
+  const refunds: RefundFindings = opened.sales
     ? await checkRefunds(client, opened.sales, locked)
-    : { unknownOriginal: null, mismatch: null };
+    : { unknownOriginal: null, mismatch: null, cashOverride: null };
   const qrReuse = opened.sales ? await claimQrUses(client, opened.sales) : null;
-  const qrTokens = opened.sales ? await checkQrTokens(client, opened.sales) : undefined;
+  const qrTokens = opened.sales
+    ? await checkQrTokens(client, opened.sales, {
+        deviceId: envelope.device_id,
+        previousLastSaleAt: before?.last_sale_at ? new Date(before.last_sale_at) : null,
+      })
+    : undefined;
   const online = opened.sales
     ? await claimOnlineAuthorisations(client, opened.sales, envelope.bundle_id)
     : undefined;
@@ -400,8 +407,8 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
        VALUES ($1::uuid, $2::text, $3, $4, $5, $6, $7::text, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
          $20::timestamptz, $20::timestamptz, $40::timestamptz)),
      sales AS (
-       INSERT INTO offline_transactions (bundle_id, device_id, status, ${TRANSACTION_COLUMNS})
-       SELECT $1::uuid, $2::text, $21::text, u.* FROM ${transactionUnnest(24)} AS u),
+       INSERT INTO offline_transactions (bundle_id, device_id, status, ${TRANSACTION_COLUMNS}, original_device_id)
+       SELECT $1::uuid, $2::text, $21::text, u.* FROM ${transactionUnnest(24, '$43::text[]')} AS u),
      nonce AS (
        INSERT INTO offline_bundle_nonces (device_id, nonce, bundle_id, expires_at)
        VALUES ($2::text, $7::text, $1::uuid, $20::timestamptz + make_interval(secs => $22))
@@ -442,6 +449,12 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
       new Date(opened.facts.latest),
       opened.facts.offlineByDay.map(([day]) => day),
       opened.facts.offlineByDay.map(([, n]) => n),
+      // Whose sale each refund or void reverses, as resolved above (refunds.ts); in sales order.
+      opened.sales
+        ? opened.sales.map((s) =>
+            s.original_sale_id ? (refunds.originalDevices?.get(s.original_sale_id) ?? null) : null,
+          )
+        : new Array<null>(opened.salesCount).fill(null),
     ],
   };
 

@@ -1,4 +1,4 @@
-import type { Sale } from '../../protocol/bundle';
+import { MAX_CLOCK_SKEW_MS, type Sale } from '../../protocol/bundle';
 import {
   decodeSigned,
   QR_CLOCK_SKEW_MS,
@@ -27,6 +27,58 @@ import type { Queryable } from '../db/tx';
 export interface QrTokenFindings {
   unverified: string | null;
   invalid: string | null;
+  /** QR sales stamped before the till existed or before its earlier sales (QR_BACKDATED): review. */
+  backdated?: string | null;
+}
+
+/**
+ * Where the bundle's sales stand against what the server knows of the device, for QR_BACKDATED. A
+ * QR's expiry is judged against the sale's own created_at, which the till writes: a till could date
+ * a sale back into an expired QR's validity (red-team pass 8, L-4). Time alone cannot tell that from
+ * an honest till that was offline for a while (the bundle's age is already capped by the policy's
+ * max_bundle_age_hours, BUNDLE_TOO_OLD); what the server can tell is a sale the till cannot have
+ * recorded then.
+ */
+export interface QrSaleContext {
+  deviceId: string;
+  /** created_at of the latest sale the server holds from the device's earlier sequence numbers. */
+  previousLastSaleAt: Date | null;
+}
+
+/**
+ * A sale may be this far before the till's registration or its previous sale: the clock skew a push
+ * is allowed (a till's clock may be mended by the server's time after enrolment).
+ */
+export const BACKDATE_TOLERANCE_MS = MAX_CLOCK_SKEW_MS;
+
+/**
+ * QR-paid sales (their QR verified) stamped before the device was registered, or before a sale of
+ * a lower seq (in this bundle, or the newest one the server holds), by more than the tolerance.
+ */
+async function backdatedQrSales(
+  db: Queryable,
+  sales: readonly Sale[],
+  paid: ReadonlySet<string>,
+  context: QrSaleContext,
+): Promise<string[]> {
+  const { rows } = await db.query<{ created_at: Date }>(
+    'SELECT created_at FROM offline_devices WHERE device_id = $1',
+    [context.deviceId],
+  );
+  const registered = rows[0]?.created_at.getTime() ?? -Infinity;
+  const findings: string[] = [];
+  let latest = context.previousLastSaleAt?.getTime() ?? -Infinity;
+  for (const sale of [...sales].sort((a, b) => a.seq - b.seq)) {
+    const at = Date.parse(sale.created_at);
+    if (paid.has(sale.sale_id)) {
+      if (at < registered - BACKDATE_TOLERANCE_MS)
+        findings.push(`sale ${sale.sale_id} is dated before this till was registered`);
+      else if (at < latest - BACKDATE_TOLERANCE_MS)
+        findings.push(`sale ${sale.sale_id} is dated before a sale this till recorded earlier`);
+    }
+    latest = Math.max(latest, at);
+  }
+  return findings;
 }
 
 const summary = (findings: string[]) =>
@@ -43,7 +95,11 @@ function timingProblem(token: { created_at: string; expires_at: string }, saleAt
   return null;
 }
 
-export async function checkQrTokens(db: Queryable, sales: readonly Sale[]): Promise<QrTokenFindings> {
+export async function checkQrTokens(
+  db: Queryable,
+  sales: readonly Sale[],
+  context?: QrSaleContext,
+): Promise<QrTokenFindings> {
   const tenders = sales.flatMap((sale) =>
     sale.kind !== 'sale' ? [] : sale.tenders.flatMap((t) => (t.qr ? [{ sale, tender: t, qr: t.qr }] : [])),
   );
@@ -54,6 +110,8 @@ export async function checkQrTokens(db: Queryable, sales: readonly Sale[]): Prom
   );
   const unverified: string[] = [];
   const invalid: string[] = [];
+  /** Sales whose QR verified and fits the tender and the sale's time: judged for backdating. */
+  const paid = new Set<string>();
   for (const { sale, tender, qr } of tenders) {
     const id = sale.sale_id;
     if (qr.text === undefined) {
@@ -78,8 +136,12 @@ export async function checkQrTokens(db: Queryable, sales: readonly Sale[]): Prom
       invalid.push(`sale ${id}: the QR's ${mismatch.join(', ')} differ from the tender`);
     else if (timingProblem(token, Date.parse(sale.created_at)))
       invalid.push(`sale ${id}: the QR ${timingProblem(token, Date.parse(sale.created_at))}`);
-    else if (!rows.some((k) => k.issuer_id === token.issuer_id && k.key_id === token.key_id && k.active))
-      unverified.push(`sale ${id}: key ${token.issuer_id}/${token.key_id} was withdrawn`);
+    else {
+      paid.add(id);
+      if (!rows.some((k) => k.issuer_id === token.issuer_id && k.key_id === token.key_id && k.active))
+        unverified.push(`sale ${id}: key ${token.issuer_id}/${token.key_id} was withdrawn`);
+    }
   }
-  return { unverified: summary(unverified), invalid: summary(invalid) };
+  const backdated = context && paid.size > 0 ? await backdatedQrSales(db, sales, paid, context) : [];
+  return { unverified: summary(unverified), invalid: summary(invalid), backdated: summary(backdated) };
 }

@@ -40,9 +40,10 @@ export async function claimQrUses(client: pg.PoolClient, sales: readonly Sale[])
       values: [[...seen.keys()], [...seen.values()], [...seen.keys()].map(() => uses[0]!.deviceId)],
     },
     {
+      // Another device's sale is another sale whatever its sale_id (issue #16, eighth pass M-1).
       text: `SELECT signature, sale_id, device_id FROM offline_qr_uses
-             WHERE signature = ANY($1::text[]) AND NOT (sale_id = ANY($2::uuid[]))`,
-      values: [[...seen.keys()], [...seen.values()]],
+             WHERE signature = ANY($1::text[]) AND NOT (device_id = $3 AND sale_id = ANY($2::uuid[]))`,
+      values: [[...seen.keys()], [...seen.values()], uses[0]!.deviceId],
     },
   ]);
   const rows = found!.rows as { signature: string; sale_id: string; device_id: string }[];

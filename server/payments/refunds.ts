@@ -29,6 +29,8 @@ export interface StoredOriginal {
   status: 'pending' | 'reconciled' | 'held' | 'rejected';
   tenant_type: string | null;
   tenant_id: string | null;
+  /** Set when more than one device of the refunding tenant holds this sale_id: how many. */
+  clash?: number;
 }
 
 /** What a refund or void needs to know about the sale it reverses. */
@@ -45,6 +47,12 @@ interface Original {
 export interface RefundFindings {
   /** Refunds/voids whose original the server does not hold (for this device or its tenant). */
   unknownOriginal: string | null;
+  /**
+   * original_sale_id → the device whose sale it is, for each original resolved to a sale of the
+   * refunding device or its tenant: stored with the refund (original_device_id), so only these
+   * refunds count against that sale and the worker posts against it alone.
+   */
+  originalDevices?: ReadonlyMap<string, string>;
   /** Other currency, an original that is not a sale or was rejected, or more than remains. */
   mismatch: string | null;
   /** Cash back beyond the cash the original took, on the terminal's override: review. */
@@ -71,7 +79,22 @@ const splitOf = (r: {
 
 const tenantKey = (type: string | null, id: string | null) => (type && id ? `${type}:${id}` : null);
 
-async function storedOriginals(db: Queryable, ids: readonly string[]): Promise<Map<string, StoredOriginal>> {
+/**
+ * A sale is identified by (device_id, sale_id) (issue #16, eighth pass M-1): a sale_id is printed on
+ * every receipt, so any till can push a sale under another's. A refund names only the sale_id of its
+ * original, and it is resolved among the sales the refunding device may reverse: its own first, then
+ * its tenant's (a customer brings a receipt back to another till of the same shop). Another
+ * tenant's sale of that id is never the original: it is named so the refund is a mismatch, and it
+ * counts against nothing. Two or more sales of that id among the tenant's other devices (one of them
+ * is the tenant's own rogue till) resolve to none: a mismatch, for a person. A refund already
+ * resolved at push (original_device_id, at posting) keeps that original.
+ */
+async function resolveOriginals(
+  db: Queryable,
+  sales: readonly RefundSubject[],
+  device: Owner,
+): Promise<Map<string, StoredOriginal>> {
+  const ids = originalIds(sales);
   const { rows } = await db.query<StoredOriginal>(
     `SELECT t.sale_id, t.device_id, t.kind, t.currency, t.total_minor::text AS total_minor, t.status,
             t.cash_minor::text AS cash_minor, t.card_minor::text AS card_minor, t.qr_minor::text AS qr_minor,
@@ -80,18 +103,58 @@ async function storedOriginals(db: Queryable, ids: readonly string[]): Promise<M
      WHERE t.sale_id = ANY($1::uuid[])`,
     [ids],
   );
-  return new Map(rows.map((r) => [r.sale_id, r]));
+  const resolved = new Map<string, StoredOriginal>();
+  for (const id of ids) {
+    const candidates = rows.filter((r) => r.sale_id === id);
+    const pinned = sales.find((s) => s.original_sale_id === id && s.original_device_id)?.original_device_id;
+    const own = candidates.find((r) => r.device_id === (pinned ?? device.device_id));
+    const tenants = candidates.filter((r) => sameTenant(r, device));
+    const chosen = pinned
+      ? own
+      : (own ??
+        (tenants.length > 1 ? { ...tenants[0]!, clash: tenants.length } : tenants[0]) ??
+        candidates[0]);
+    if (chosen) resolved.set(id, chosen);
+  }
+  return resolved;
 }
+
+type Owner = { device_id: string; tenant: string | null };
+const sameTenant = (row: Pick<StoredOriginal, 'tenant_type' | 'tenant_id'>, device: Owner) =>
+  device.tenant !== null && tenantKey(row.tenant_type, row.tenant_id) === device.tenant;
+
+/**
+ * original_sale_id → the device whose sale it is, for each original that resolved to a sale of the
+ * refunding device (in this bundle or stored) or, unambiguously, of its tenant.
+ */
+function originalDevices(
+  sales: readonly RefundSubject[],
+  stored: ReadonlyMap<string, StoredOriginal>,
+  device: Owner,
+): Map<string, string> {
+  const inBundle = new Set(sales.map((s) => s.sale_id));
+  const devices = new Map<string, string>();
+  for (const id of originalIds(sales)) {
+    const row = stored.get(id);
+    if (inBundle.has(id)) devices.set(id, device.device_id);
+    else if (row && !row.clash && (row.device_id === device.device_id || sameTenant(row, device)))
+      devices.set(id, row.device_id);
+  }
+  return devices;
+}
+
+const pairsOf = (devices: ReadonlyMap<string, string>) =>
+  [...devices].map(([id, device]) => [device, id] as const);
 
 type Refunded = Map<string, Split & { total: bigint }>;
 
 /**
- * Σ total_minor (and Σ by tender) of the refunds and voids already stored against each original,
- * by status filter.
+ * Σ total_minor (and Σ by tender) of the refunds and voids already stored against each original
+ * (device, sale), by status filter, keyed by the original's sale_id.
  */
 async function refundedSoFar(
   db: Queryable,
-  ids: readonly string[],
+  originals: readonly (readonly [device: string, saleId: string])[],
   statuses: readonly string[],
 ): Promise<Refunded> {
   const { rows } = await db.query<{
@@ -104,9 +167,10 @@ async function refundedSoFar(
     `SELECT original_sale_id, sum(total_minor)::text AS refunded, sum(cash_minor)::text AS cash_minor,
             sum(card_minor)::text AS card_minor, sum(qr_minor)::text AS qr_minor
      FROM offline_transactions
-     WHERE original_sale_id = ANY($1::uuid[]) AND kind <> 'sale' AND status = ANY($2::text[])
+     WHERE (original_device_id, original_sale_id) IN (SELECT * FROM unnest($1::text[], $2::uuid[]))
+       AND kind <> 'sale' AND status = ANY($3::text[])
      GROUP BY original_sale_id`,
-    [ids, statuses],
+    [originals.map(([device]) => device), originals.map(([, id]) => id), statuses],
   );
   return new Map(rows.map((r) => [r.original_sale_id, { total: BigInt(r.refunded), ...splitOf(r) }]));
 }
@@ -118,6 +182,8 @@ export interface RefundSubject {
   seq: number | string;
   kind: Sale['kind'];
   original_sale_id?: string | null | undefined;
+  /** At posting: the device of the original, as the push resolved it (null: none was). */
+  original_device_id?: string | null | undefined;
   currency: string;
   total_minor: number | string;
   /** By tender, cash net of change (tenderSplit); absent counts as none. */
@@ -181,6 +247,8 @@ function judge(
       original.device_id === device.device_id ||
       (device.tenant !== null && original.tenant === device.tenant);
     if (!sameOwner) verdict('mismatch', `original ${id} belongs to another tenant`);
+    else if (row?.clash && !own)
+      verdict('mismatch', `original ${id} is held by ${row.clash} terminals of the tenant`);
     else if (original.kind !== 'sale')
       verdict('mismatch', `original ${id} is a ${original.kind}, not a sale`);
     else if (original.status === 'rejected') verdict('mismatch', `original ${id} was rejected`);
@@ -239,8 +307,10 @@ export async function checkRefunds(
 ): Promise<RefundFindings> {
   const ids = originalIds(sales);
   if (ids.length === 0) return { unknownOriginal: null, mismatch: null, cashOverride: null };
-  const stored = await storedOriginals(db, ids);
-  const refunded = await refundedSoFar(db, ids, ['pending', 'reconciled', 'held']);
+  const owner = { device_id: device.device_id, tenant: tenantKey(device.tenant_type, device.tenant_id) };
+  const stored = await resolveOriginals(db, sales, owner);
+  const resolved = originalDevices(sales, stored, owner);
+  const refunded = await refundedSoFar(db, pairsOf(resolved), ['pending', 'reconciled', 'held']);
   const subjects = sales.map((s) => {
     const split = tenderSplit(s);
     return {
@@ -251,13 +321,7 @@ export async function checkRefunds(
       override_used: s.override !== undefined,
     };
   });
-  const verdicts = judge(
-    subjects,
-    { device_id: device.device_id, tenant: tenantKey(device.tenant_type, device.tenant_id) },
-    stored,
-    refunded,
-    true,
-  );
+  const verdicts = judge(subjects, owner, stored, refunded, true);
   const found = (problem: Verdict['problem']) => {
     const vs = verdicts.filter((v) => v.problem === problem);
     return vs.length > 0 ? joinDetails(vs) : null;
@@ -266,6 +330,7 @@ export async function checkRefunds(
     unknownOriginal: found('unknown'),
     mismatch: found('mismatch'),
     cashOverride: found('cash_override'),
+    originalDevices: resolved,
   };
 }
 
@@ -276,7 +341,7 @@ const REFUND_LOCK_CLASS = 0x52_46_4e_44;
 const lockKey = (uuid: string) => Number.parseInt(uuid.slice(0, 8), 16) | 0;
 
 export type PostingCheck =
-  | { ok: true; wait?: undefined; hold?: undefined }
+  | { ok: true; wait?: undefined; hold?: undefined; originalDevices?: ReadonlyMap<string, string> }
   /** An original is stored but not posted yet: try the bundle again later. */
   | { ok: false; wait: string; hold?: undefined }
   /** Posting would break the rule: the bundle goes back to review, nothing is posted. */
@@ -286,7 +351,8 @@ export type PostingCheck =
  * At posting, inside the worker's transaction: locks each original (advisory, in a fixed order so
  * two workers cannot deadlock), then counts only what is already in the ledger. This
  * is what makes a double refund impossible even when two terminals of a tenant refund the same
- * sale at once, or ops approve a flagged refund.
+ * sale at once, or ops approve a flagged refund. When it may post, `originalDevices` says whose sale
+ * each original is (as the push resolved it, or resolved now for one the server did not hold then).
  */
 export async function postingCheck(
   db: Queryable,
@@ -298,18 +364,14 @@ export async function postingCheck(
   // One statement per key, in ascending order: the order two workers lock in is the same.
   const keys = [...new Set(ids.map(lockKey))].sort((a, b) => a - b);
   for (const key of keys) await db.query('SELECT pg_advisory_xact_lock($1, $2)', [REFUND_LOCK_CLASS, key]);
-  const stored = await storedOriginals(db, ids);
-  const refunded = await refundedSoFar(db, ids, ['reconciled']);
-  const verdicts = judge(
-    sales,
-    { device_id: device.device_id, tenant: tenantKey(device.tenant_type, device.tenant_id) },
-    stored,
-    refunded,
-    false,
-  );
+  const owner = { device_id: device.device_id, tenant: tenantKey(device.tenant_type, device.tenant_id) };
+  const stored = await resolveOriginals(db, sales, owner);
+  const resolved = originalDevices(sales, stored, owner);
+  const refunded = await refundedSoFar(db, pairsOf(resolved), ['reconciled']);
+  const verdicts = judge(sales, owner, stored, refunded, false);
   const hold = verdicts.filter((v) => v.problem === 'unknown' || v.problem === 'mismatch');
   if (hold.length > 0) return { ok: false, hold: joinDetails(hold) };
   const wait = verdicts.filter((v) => v.problem === 'original_not_posted');
   if (wait.length > 0) return { ok: false, wait: joinDetails(wait) };
-  return { ok: true };
+  return { ok: true, originalDevices: resolved };
 }

@@ -27,7 +27,9 @@ import { absurdCash } from './absurd-cash';
  * - review also: cash back beyond the cash the original took, with a manager override
  *   (OVERRIDE_USED at the above-threshold weight: the override is the terminal's word);
  * - review also: a QR tender without the QR to verify (a till from before the server checked) or
- *   whose key was withdrawn since (QR_UNVERIFIED);
+ *   whose key was withdrawn since (QR_UNVERIFIED); a QR-paid sale dated before its till was
+ *   registered or before the till's earlier sales (QR_BACKDATED: an expired QR dated back into its
+ *   validity);
  * - review also: a refund or void of a sale the server does not hold (yet: another terminal of the
  *   tenant may not have pushed it);
  * - accepted unless combined: amounts near the limit, mild velocity, repeated cards, a few overrides.
@@ -51,6 +53,7 @@ export const WEIGHTS = {
   DUPLICATE_QR: 0.4,
   QR_TOKEN_INVALID: 0.4,
   QR_UNVERIFIED: 0.2,
+  QR_BACKDATED: 0.2,
   APPROVAL_MISSING: 0.2,
 } as const;
 
@@ -86,7 +89,7 @@ export interface ScoreContext {
   /** Customer QRs that already paid another sale (server/payments/qr-uses.ts); absent: none. */
   qrReuse?: string | null;
   /** QR tenders the server could not verify (server/payments/qr-tokens.ts); absent: none. */
-  qrTokens?: { unverified: string | null; invalid: string | null };
+  qrTokens?: { unverified: string | null; invalid: string | null; backdated?: string | null };
   /**
    * Sales the server itself authorised online (server/payments/online-authorisations.ts): their
    * totals, in the policy's currency, are not offline and escape max_offline_amount and the
@@ -354,6 +357,7 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
   if (ctx.qrReuse) add('DUPLICATE_QR', WEIGHTS.DUPLICATE_QR, ctx.qrReuse);
   if (ctx.qrTokens?.invalid) add('QR_TOKEN_INVALID', WEIGHTS.QR_TOKEN_INVALID, ctx.qrTokens.invalid);
   if (ctx.qrTokens?.unverified) add('QR_UNVERIFIED', WEIGHTS.QR_UNVERIFIED, ctx.qrTokens.unverified);
+  if (ctx.qrTokens?.backdated) add('QR_BACKDATED', WEIGHTS.QR_BACKDATED, ctx.qrTokens.backdated);
 
   const score = combine(reasons);
   return { score, reasons, status: statusFor(score) };

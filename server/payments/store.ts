@@ -200,7 +200,10 @@ const ARRAY_TYPES =
     ' ',
   );
 
-/** `unnest($first::uuid[], …)` for transactionArrays' 16 parameters starting at $first. */
-export function transactionUnnest(first: number): string {
-  return `unnest(${ARRAY_TYPES.map((t, i) => `$${first + i}::${t}[]`).join(', ')})`;
+/**
+ * `unnest($first::uuid[], …)` for transactionArrays' 16 parameters starting at $first, then `extra`
+ * arrays (columns the caller lists after TRANSACTION_COLUMNS).
+ */
+export function transactionUnnest(first: number, ...extra: string[]): string {
+  return `unnest(${[...ARRAY_TYPES.map((t, i) => `$${first + i}::${t}[]`), ...extra].join(', ')})`;
 }

@@ -32,7 +32,7 @@ import { sleeper } from './sleeper';
  * Exactly once: a bundle is claimed, posted, marked reconciled and removed from the queue in ONE
  * transaction. A worker that dies anywhere before COMMIT leaves nothing behind; its lock goes with
  * its connection and the next worker takes the job. Independently of that, ledger_entries has
- * UNIQUE (sale_id, leg) and legs are written with ON CONFLICT DO NOTHING, so even entries committed
+ * UNIQUE (device_id, sale_id, leg) and legs are written with ON CONFLICT DO NOTHING, so even entries committed
  * without their marking (an older worker, a manual repair, a future split into two transactions)
  * cannot be written twice.
  */
@@ -158,7 +158,21 @@ export async function reconcileNext(
         return { bundleId, sales: 0 };
       }
       const tenant = tenantOf(bundle);
-      const legs = txs.flatMap((tx) => legsFor(tx, tenant));
+      const originals = refunds.originalDevices;
+      // A refund approved before its original reached the server is resolved only now: keep it.
+      if (originals && originals.size > 0)
+        await client.query(
+          `UPDATE offline_transactions t SET original_device_id = u.device
+           FROM unnest($2::uuid[], $3::text[]) AS u(sale, device)
+           WHERE t.bundle_id = $1 AND t.original_sale_id = u.sale AND t.original_device_id IS NULL`,
+          [bundleId, [...originals.keys()], [...originals.values()]],
+        );
+      const legs = txs.flatMap((tx) =>
+        legsFor(
+          { ...tx, original_device_id: tx.original_sale_id ? originals?.get(tx.original_sale_id) : null },
+          tenant,
+        ),
+      );
       const written = await writeLegs(client, legs);
       await options.hooks?.afterEntries?.(bundleId);
       // Marked reconciled, dequeued and audited with the COMMIT: one more round trip.
