@@ -79,13 +79,15 @@ module.exports = {
     {
       name: 'admin-protocol-allowed-list',
       comment:
-        'The console takes the browser-safe HTTP schemas it shows and sends, nothing else of protocol/.',
+        'The console takes the browser-safe HTTP schemas it shows and sends, nothing else of protocol/ ' +
+        '(types of any schema may be named: they are erased from the bundle).',
       severity: 'error',
       from: { path: '^src-admin/' },
       to: {
         path: '^protocol/',
         pathNot:
-          '^protocol/(http/(auth|common|console|codes)\\.ts$|text\\.ts$|money\\.ts$|timestamp\\.ts$|crypto/base64url\\.ts$)',
+          '^protocol/(http/(auth|common|console|codes|catalog)\\.ts$|text\\.ts$|money(-input)?\\.ts$|timestamp\\.ts$|crypto/base64url\\.ts$)',
+        dependencyTypesNot: ['type-only'],
       },
     },
     {

@@ -6,6 +6,8 @@ export class ApiError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The server's `error.details`: e.g. each invalid field, or each bad line of a CSV. */
+    readonly details?: unknown,
   ) {
     super(message);
   }
@@ -36,12 +38,13 @@ export async function api<T>(method: 'GET' | 'POST' | 'DELETE', path: string, bo
   }
   if (res.status === 204) return undefined as T;
   const json = (await res.json().catch(() => undefined)) as
-    { error?: { code?: string; message?: string } } | undefined;
+    { error?: { code?: string; message?: string; details?: unknown } } | undefined;
   if (!res.ok)
     throw new ApiError(
       res.status,
       json?.error?.code ?? `HTTP_${res.status}`,
       json?.error?.message ?? res.statusText,
+      json?.error?.details,
     );
   return json as T;
 }

@@ -1,6 +1,8 @@
 import type { ComponentType } from 'react';
 import type { Role } from '../protocol/http/common';
 import type { PageProps, PageRoute } from './page-props';
+import { CatalogPage } from './pages/catalog/CatalogPage';
+import { ShopPage } from './pages/catalog/ShopPage';
 import { HomePage } from './pages/home/HomePage';
 import { PeoplePage } from './pages/people/PeoplePage';
 
@@ -22,6 +24,8 @@ export interface ConsolePage {
 export const PAGES: readonly ConsolePage[] = [
   { route: 'home', Page: HomePage, roles: 'everyone' },
   { route: 'people', Page: PeoplePage, roles: ['pay_admin'] },
+  { route: 'catalog', Page: CatalogPage, roles: ['pay_admin'] },
+  { route: 'shop', Page: ShopPage, roles: ['pay_admin'] },
 ];
 
 export function pagesFor(roles: readonly Role[]): ConsolePage[] {

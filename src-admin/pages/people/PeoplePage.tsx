@@ -1,10 +1,11 @@
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { ROLES, type Role } from '../../../protocol/http/common';
 import type { PersonRecord, UserLink } from '../../../protocol/http/console';
 import { api } from '../../api';
+import { Dialog, FormDialog } from '../../components/Dialog';
 import { ErrorNote } from '../../components/ErrorNote';
-import { Field, Form, text } from '../../components/Form';
+import { Field, text } from '../../components/Form';
 import type { PageProps } from '../../page-props';
 
 type Shown = { kind: 'invite' | 'reset'; email: string; link: UserLink };
@@ -28,55 +29,6 @@ function RoleBoxes({ checked, legend }: { checked: readonly Role[]; legend: stri
 }
 
 const rolesOf = (data: FormData) => data.getAll('roles').map(String) as Role[];
-
-/** A modal <dialog>: focus moves into it, Escape closes it, focus returns to where it was. */
-function Dialog({
-  title,
-  onClose,
-  children,
-}: {
-  title: string;
-  onClose: () => void;
-  children: React.ReactNode;
-}) {
-  const ref = useRef<HTMLDialogElement>(null);
-  useEffect(() => {
-    const dialog = ref.current;
-    const before = document.activeElement as HTMLElement | null;
-    dialog?.showModal();
-    return () => {
-      dialog?.close();
-      before?.focus();
-    };
-  }, []);
-  return (
-    <dialog ref={ref} aria-label={title} onClose={onClose} onCancel={onClose}>
-      <h2>{title}</h2>
-      {children}
-    </dialog>
-  );
-}
-
-/** A dialog holding one form, with a Cancel button beside it. */
-function FormDialog(props: {
-  title: string;
-  submit: string;
-  onClose: () => void;
-  onSubmit: (data: FormData) => Promise<void>;
-  children: React.ReactNode;
-}) {
-  const { t } = useTranslation();
-  return (
-    <Dialog title={props.title} onClose={props.onClose}>
-      <Form label={props.title} submit={props.submit} onSubmit={props.onSubmit}>
-        {props.children}
-      </Form>
-      <button type="button" onClick={props.onClose}>
-        {t('people.cancel')}
-      </button>
-    </Dialog>
-  );
-}
 
 export function PeoplePage({ session }: PageProps) {
   const { t, i18n } = useTranslation();
