@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ConsoleSession, PersonRecord, Role, UserLink } from '../../protocol/http';
+import type { PersonRecord, Role, UserLink } from '../../protocol/http';
 import { scryptGate } from '../auth/scrypt-gate';
+import {
+  consoleSignIn as browserSignIn,
+  fromConsole as browserCall,
+  signedInAs as browserAs,
+  type Browser,
+} from '../testing/console-browser';
 import { PASSWORD, startTestServer, type TestServer } from '../testing/harness';
 import { THROTTLE_LIMITS } from '../throttle/limits';
 import { SESSION_COOKIE } from './session';
@@ -21,40 +27,13 @@ afterAll(async () => {
 const code = (res: { body: unknown }) => (res.body as { error?: { code?: string } }).error?.code;
 const NEW_PASSWORD = 'a long new password';
 
-interface Browser {
-  cookie: string;
-  csrf: string;
-  setCookie: string;
-  user: ConsoleSession['user'];
-}
-
-/** Signs in as the console does; returns the cookie a browser would keep and the CSRF token. */
-async function consoleSignIn(email: string, password = PASSWORD, headers: Record<string, string> = {}) {
-  const res = await s.call('POST', '/console/session', { body: { email, password }, headers });
-  expect(res.status, res.text).toBe(200);
-  const setCookie = res.headers.get('set-cookie') ?? '';
-  const body = res.body as ConsoleSession;
-  return {
-    cookie: setCookie.split(';')[0]!,
-    csrf: body.csrf_token,
-    setCookie,
-    user: body.user,
-  } satisfies Browser;
-}
-
-/** A request from the console page itself: cookie, CSRF token, same origin. */
+// The console's browser, bound to this file's server (server/testing/console-browser.ts).
+const consoleSignIn = (email: string, password = PASSWORD, headers: Record<string, string> = {}) =>
+  browserSignIn(s, email, password, headers);
 const fromConsole = (b: Browser, method: string, path: string, body?: unknown) =>
-  s.call(method, path, {
-    ...(body === undefined ? {} : { body }),
-    headers: { cookie: b.cookie, 'x-csrf-token': b.csrf, origin: s.url, 'sec-fetch-site': 'same-origin' },
-  });
-
+  browserCall(s, b, method, path, body);
+const signedInAs = (roles: Role[]) => browserAs(s, roles);
 let seq = 0;
-async function signedInAs(roles: Role[]): Promise<Browser & { id: string }> {
-  const email = `console-${++seq}@example.com`;
-  const { id } = await s.user(email, roles);
-  return { ...(await consoleSignIn(email)), id };
-}
 
 describe('the console session cookie', () => {
   it('is HttpOnly, SameSite=Strict, Path=/, not Secure over plain http', async () => {
