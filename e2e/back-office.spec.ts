@@ -1,5 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { startServer, type Running } from './processes';
+import { shoot } from './screens';
 
 /**
  * Issue #19, items 1-3: a fresh server → the setup link from its log → the first administrator →
@@ -23,17 +24,6 @@ async function signIn(page: Page, who: { email: string; password: string }) {
   await page.getByLabel('Password').fill(who.password);
   // Enter submits.
   await page.getByLabel('Password').press('Enter');
-}
-
-async function shoot(page: Page, name: string) {
-  for (const [width, height] of [
-    [1280, 800],
-    [768, 1024],
-  ] as const) {
-    await page.setViewportSize({ width, height });
-    await page.screenshot({ path: test.info().outputPath(`${name}-${width}x${height}.png`), fullPage: true });
-  }
-  await page.setViewportSize({ width: 1280, height: 800 });
 }
 
 test('first run to a signed-in teacher, through the back office alone', async ({ page }) => {

@@ -5,7 +5,7 @@ import { formatMoney } from '../../../protocol/money';
 import { api } from '../../api';
 import { Dialog } from '../../components/Dialog';
 import { ErrorNote } from '../../components/ErrorNote';
-import { Form, text } from '../../components/Form';
+import { Form } from '../../components/Form';
 import type { PageProps } from '../../page-props';
 import { CsvImport } from './CsvImport';
 import { ProductDialog } from './ProductDialog';
@@ -45,6 +45,7 @@ const slug = (name: string) =>
 function Categories(props: { tenant: Tenant; categories: readonly Category[]; onChanged: () => void }) {
   const { t } = useTranslation();
   const [error, setError] = useState<unknown>();
+  const [name, setName] = useState('');
   const save = (categories: Category[]) =>
     api('POST', '/offline/catalog/categories', { ...props.tenant, categories }).then(props.onChanged);
   const remove = (id: string) => {
@@ -74,17 +75,20 @@ function Categories(props: { tenant: Tenant; categories: readonly Category[]; on
       <Form
         label={t('catalog.categories.add')}
         submit={t('catalog.categories.add')}
-        onSubmit={async (data) => {
-          const name = text(data, 'name').trim();
+        onSubmit={async () => {
           const taken = new Set(props.categories.map((c) => c.category_id));
           let id = slug(name);
           for (let n = 2; taken.has(id); n++) id = `${slug(name).slice(0, 36)}-${n}`;
-          await save([...props.categories, { category_id: id, name, position: props.categories.length }]);
+          await save([
+            ...props.categories,
+            { category_id: id, name: name.trim(), position: props.categories.length },
+          ]);
+          setName('');
         }}
       >
         <label className="field">
           <span>{t('catalog.categories.name')}</span>
-          <input name="name" required maxLength={40} />
+          <input name="name" required maxLength={40} value={name} onChange={(e) => setName(e.target.value)} />
         </label>
       </Form>
     </section>

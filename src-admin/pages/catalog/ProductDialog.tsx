@@ -7,6 +7,7 @@ import { formatPriceInput, parseDecimal, parsePrice, type ParsedPrice } from '..
 import { api, ApiError } from '../../api';
 import { FormDialog } from '../../components/Dialog';
 import { QuickKeyGrid } from './QuickKeyGrid';
+import { SelectField } from './SelectField';
 import type { Tenant } from './tenant';
 import type { CatalogItem, CatalogItemRecord } from './types';
 
@@ -144,16 +145,13 @@ export function ProductDialog(props: {
             />
           )}
         </label>
-        <label className="field">
-          <span>{t('catalog.currency')}</span>
-          <select name="currency" value={currency} onChange={(e) => setCurrency(e.target.value)}>
-            {currencies.map((c) => (
-              <option key={c} value={c}>
-                {c}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label={t('catalog.currency')}
+          name="currency"
+          value={currency}
+          onChange={setCurrency}
+          options={currencies.map((c) => ({ value: c, label: c }))}
+        />
         <label className="field">
           <span>{t('catalog.form.taxPercent')}</span>
           <input
@@ -179,35 +177,33 @@ export function ProductDialog(props: {
           <input name="barcodes" inputMode="numeric" defaultValue={(item?.barcodes ?? []).join(' ')} />
           <small className="hint">{t('catalog.form.barcodesHint')}</small>
         </label>
-        <label className="field">
-          <span>{t('catalog.category')}</span>
-          <select name="category_id" value={categoryId} onChange={(e) => setCategoryId(e.target.value)}>
-            <option value="">{t('catalog.form.noCategory')}</option>
-            {props.categories.map((c) => (
-              <option key={c.category_id} value={c.category_id}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>{t('catalog.quickKey')}</span>
-          <select
-            name="quick_key"
-            value={quickKey}
-            disabled={categoryId === ''}
-            onChange={(e) => setQuickKey(e.target.value)}
-          >
-            <option value="">{t('catalog.form.noKey')}</option>
-            {Array.from({ length: QUICK_KEY_SLOTS }, (_, key) => (
-              <option key={key} value={key} disabled={taken.has(key)}>
-                {taken.has(key)
-                  ? t('catalog.form.keyTaken', { key: key + 1, name: taken.get(key) })
-                  : t('catalog.form.key', { key: key + 1 })}
-              </option>
-            ))}
-          </select>
-        </label>
+        <SelectField
+          label={t('catalog.category')}
+          name="category_id"
+          value={categoryId}
+          onChange={setCategoryId}
+          options={[
+            { value: '', label: t('catalog.form.noCategory') },
+            ...props.categories.map((c) => ({ value: c.category_id, label: c.name })),
+          ]}
+        />
+        <SelectField
+          label={t('catalog.quickKey')}
+          name="quick_key"
+          value={quickKey}
+          disabled={categoryId === ''}
+          onChange={setQuickKey}
+          options={[
+            { value: '', label: t('catalog.form.noKey') },
+            ...Array.from({ length: QUICK_KEY_SLOTS }, (_, key) => ({
+              value: String(key),
+              disabled: taken.has(key),
+              label: taken.has(key)
+                ? t('catalog.form.keyTaken', { key: key + 1, name: taken.get(key) })
+                : t('catalog.form.key', { key: key + 1 }),
+            })),
+          ]}
+        />
       </div>
       <label className="check">
         <input type="checkbox" name="active" defaultChecked={item?.active ?? true} />

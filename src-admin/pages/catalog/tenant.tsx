@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { EnrollmentCodeList, TillList } from '../../../protocol/http/back-office';
 import { TENANT_TYPES, type TenantType } from '../../../protocol/http/common';
 import { api } from '../../api';
+import { SelectField } from './SelectField';
 
 /**
  * Whose catalog the page shows: a tenant (a shop, an agent, a school) as its tills were enrolled.
@@ -78,16 +79,12 @@ export function TenantPicker(props: {
         });
       }}
     >
-      <label className="field">
-        <span>{t('catalog.tenant.type')}</span>
-        <select name="tenant_type" defaultValue={props.tenant?.tenant_type ?? 'merchant'}>
-          {TENANT_TYPES.map((type) => (
-            <option key={type} value={type}>
-              {t(`catalog.tenant.types.${type}`)}
-            </option>
-          ))}
-        </select>
-      </label>
+      <SelectField
+        label={t('catalog.tenant.type')}
+        name="tenant_type"
+        defaultValue={props.tenant?.tenant_type ?? 'merchant'}
+        options={TENANT_TYPES.map((type) => ({ value: type, label: t(`catalog.tenant.types.${type}`) }))}
+      />
       <label className="field">
         <span>{t('catalog.tenant.id')}</span>
         <input
