@@ -1,6 +1,8 @@
 import type { ComponentType } from 'react';
 import type { Role } from '../protocol/http/common';
 import type { PageProps, PageRoute } from './page-props';
+import { CatalogPage } from './pages/catalog/CatalogPage';
+import { ShopPage } from './pages/catalog/ShopPage';
 import { HomePage } from './pages/home/HomePage';
 import { EnrollmentPage } from './pages/enrollment/EnrollmentPage';
 import { LaptopsPage } from './pages/laptops/LaptopsPage';
@@ -39,6 +41,8 @@ export const PAGES: readonly ConsolePage[] = [
   { route: 'sales', Page: SalesPage, roles: ['pay_admin', 'ops'] },
   { route: 'takings', Page: TakingsPage, roles: ['pay_admin', 'ops'] },
   { route: 'ledger', Page: LedgerPage, roles: ['pay_admin', 'ops'] },
+  { route: 'catalog', Page: CatalogPage, roles: ['pay_admin'] },
+  { route: 'shop', Page: ShopPage, roles: ['pay_admin'] },
 ];
 
 export function pagesFor(roles: readonly Role[]): ConsolePage[] {

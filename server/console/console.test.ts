@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PersonRecord, Role, UserLink } from '../../protocol/http';
 import { scryptGate } from '../auth/scrypt-gate';
 import {
-  consoleSignIn as signInAsConsole,
-  fromConsole as consoleRequest,
-  type ConsoleBrowser,
+  consoleSignIn as browserSignIn,
+  fromConsole as browserCall,
+  signedInAs as browserAs,
+  type ConsoleBrowser as Browser,
 } from '../testing/console-browser';
 import { PASSWORD, startTestServer, type TestServer } from '../testing/harness';
 import { THROTTLE_LIMITS } from '../throttle/limits';
@@ -26,18 +27,13 @@ afterAll(async () => {
 const code = (res: { body: unknown }) => (res.body as { error?: { code?: string } }).error?.code;
 const NEW_PASSWORD = 'a long new password';
 
-type Browser = ConsoleBrowser;
+// The console's browser, bound to this file's server (server/testing/console-browser.ts).
 const consoleSignIn = (email: string, password = PASSWORD, headers: Record<string, string> = {}) =>
-  signInAsConsole(s, email, password, headers);
+  browserSignIn(s, email, password, headers);
 const fromConsole = (b: Browser, method: string, path: string, body?: unknown) =>
-  consoleRequest(s, b, method, path, body);
-
+  browserCall(s, b, method, path, body);
+const signedInAs = (roles: Role[]) => browserAs(s, roles);
 let seq = 0;
-async function signedInAs(roles: Role[]): Promise<Browser & { id: string }> {
-  const email = `console-${++seq}@example.com`;
-  const { id } = await s.user(email, roles);
-  return { ...(await consoleSignIn(email)), id };
-}
 
 describe('the console session cookie', () => {
   it('is HttpOnly, SameSite=Strict, Path=/, not Secure over plain http', async () => {

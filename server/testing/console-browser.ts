@@ -1,8 +1,8 @@
 import { expect } from 'vitest';
-import type { ConsoleSession } from '../../protocol/http';
+import type { ConsoleSession, Role } from '../../protocol/http';
 import { PASSWORD, type TestServer } from './harness';
 
-/** What a browser holds after the console's sign-in: the session cookie and the CSRF token. */
+/** What a browser keeps after signing in to the console: its cookie, and the page's CSRF token. */
 export interface ConsoleBrowser {
   cookie: string;
   csrf: string;
@@ -30,3 +30,11 @@ export const fromConsole = (s: TestServer, b: ConsoleBrowser, method: string, pa
     ...(body === undefined ? {} : { body }),
     headers: { cookie: b.cookie, 'x-csrf-token': b.csrf, origin: s.url, 'sec-fetch-site': 'same-origin' },
   });
+
+let seq = 0;
+/** A new user with `roles`, signed in to the console. */
+export async function signedInAs(s: TestServer, roles: Role[]): Promise<ConsoleBrowser & { id: string }> {
+  const email = `console-${process.pid}-${++seq}@example.com`;
+  const { id } = await s.user(email, roles);
+  return { ...(await consoleSignIn(s, email)), id };
+}

@@ -56,7 +56,7 @@ function Bundle({ detail, onDecided }: { detail: BundleDetail; onDecided: (appro
       <ul className="reasons">
         {detail.reasons.map((r) => (
           <li key={r.code} data-reason={r.code}>
-            {t(`reasons.${r.code}`)} <span className="muted">(+{r.weight.toFixed(2)})</span>
+            {t(`scoreReasons.${r.code}`)} <span className="muted">(+{r.weight.toFixed(2)})</span>
           </li>
         ))}
       </ul>
@@ -142,7 +142,7 @@ export function ReviewPage() {
             <option value="">{t('review.anyReason')}</option>
             {REASONS.map((code) => (
               <option key={code} value={code}>
-                {t(`reasons.${code}`)}
+                {t(`scoreReasons.${code}`)}
               </option>
             ))}
           </select>
@@ -183,7 +183,7 @@ export function ReviewPage() {
                   <td>{b.device_id}</td>
                   <td>{t(`sales.bundleStates.${b.status}`)}</td>
                   <td className="num">{b.sira_score.toFixed(2)}</td>
-                  <td>{b.reasons.map((r) => t(`reasons.${r.code}`)).join('; ')}</td>
+                  <td>{b.reasons.map((r) => t(`scoreReasons.${r.code}`)).join('; ')}</td>
                   <td className="num">{totals(b.totals, lang)}</td>
                   <td>
                     <button
