@@ -22,6 +22,7 @@ import {
   type Frames,
 } from '../support/leak-capture';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
+import { signedIn } from '../support/till';
 
 /**
  * Attack (issue #16, item 7): a magstripe reader set up as a keyboard scanner. Its tracks arrive as
@@ -184,6 +185,7 @@ describe('a magstripe reader set up as a keyboard scanner', () => {
     }
 
     // Real EAN-13s still scan and sell, the one that is Luhn-valid by chance too: the catalog has it.
+    await signedIn(c.call);
     await c.call('pos.shift.open', { floatMinor: 0 });
     const sales: SaleSummary[] = [];
     for (const code of [PEN, GS1_EXAMPLE]) {
