@@ -41,6 +41,26 @@ export function usCharacter(code: string, shift: boolean): string {
   return row ? row[shift ? 1 : 0] : '';
 }
 
+let usKeys: Map<string, { code: string; shift: boolean }> | undefined;
+
+/** The US key (code, Shift) that types `ch`: what a keyboard-mode reader presses for it (simulators). */
+export function usKeyFor(ch: string): { code: string; shift: boolean } | undefined {
+  if (!usKeys) {
+    usKeys = new Map();
+    const codes = [
+      ...[...DIGITS].map((d) => `Digit${d}`),
+      ...[...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'].map((l) => `Key${l}`),
+      ...Object.keys(PUNCTUATION).filter((code) => !code.startsWith('Numpad')),
+    ];
+    for (const code of codes)
+      for (const shift of [false, true]) {
+        const typed = usCharacter(code, shift);
+        if (!usKeys.has(typed)) usKeys.set(typed, { code, shift });
+      }
+  }
+  return usKeys.get(ch);
+}
+
 /** The keys of one keydown as the scan handling sees them. */
 export interface PhysicalKey {
   readonly code: string;

@@ -1,25 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { usCharacter } from './physical-keys';
+import { usCharacter, usKeyFor } from './physical-keys';
 import { DEFAULT_SCAN_RULES, ScanDetector, type ScanDecision, type ScanKey } from './scan-detector';
 import { CardDataFilter } from '../pos/card-data-filter';
-
-/** Every key of a US keyboard, by the character it types there: the keys a reader sends. */
-const CODES = [
-  ...'0123456789'.split('').map((d) => `Digit${d}`),
-  ...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('').map((l) => `Key${l}`),
-  'Minus',
-  'Equal',
-  'Semicolon',
-  'Slash',
-  'Period',
-  'Space',
-];
-const US_KEYS = new Map<string, { code: string; shift: boolean }>();
-for (const code of CODES)
-  for (const shift of [false, true]) {
-    const ch = usCharacter(code, shift);
-    if (ch && !US_KEYS.has(ch)) US_KEYS.set(ch, { code, shift });
-  }
 
 /**
  * What French AZERTY (and German QWERTZ) make of those keys: the number row types symbols unshifted
@@ -62,7 +44,7 @@ const LAYOUTS: Record<string, Record<string, string>> = {
 
 function typedOn(layout: string, usText: string, gapMs = 4): ScanKey[] {
   return [...usText].map((ch, i) => {
-    const { code, shift } = US_KEYS.get(ch)!;
+    const { code, shift } = usKeyFor(ch)!;
     const row = LAYOUTS[layout]![code];
     const key =
       code === 'Equal' && layout === 'qwertz' ? 'Dead' : row ? row[shift ? 1 : 0]! : usCharacter(code, shift);
