@@ -248,6 +248,16 @@ describe('a magstripe reader set up as a keyboard scanner', () => {
         },
       ],
       ['pos.cart.park', { label: '5555555555554444' }],
+      // Red-team pass 8, L-3 and L-b: spellings outside the rule were stored in the cart.
+      ...[
+        '4111.11.11.1111.1111',
+        '41 11 11 11 11 11 11 11',
+        '٤١١١ ١١١١ ١١١١ ١١١١',
+        "5B'&&&&&&&&&&&&&&&6DOE!JOHN6é(&é&à&§",
+      ].map((text): [string, object] => [
+        'pos.cart.save',
+        { lines: [{ sku: text, name: text, qty: 1, unitPriceMinor: 1000, taxRateBp: 1800 }] },
+      ]),
       ['pos.drawer.move', { direction: 'in', amountMinor: 10, reason: 'card 4111 1111 1111 1111' }],
       ['pos.cashier.set', { cashierId: 'c9', name: '4111 1111 1111 1111', role: 'cashier', pin: '9999' }],
     ];
