@@ -105,3 +105,28 @@ test('keyboard only: a scanner that ends each code with Ctrl+J scans into the ca
   await expect(wedge.getByLabel('Each code ends with')).toHaveValue('ctrl-j');
   await expect(wedge.getByLabel('Shortest code (characters)')).toHaveValue('8');
 });
+
+test('keyboard only: a card reader typing its track on an AZERTY till leaves nothing in the cash field, the cart or the screen', async ({
+  page,
+}, testInfo) => {
+  await enrollAndOpenShift(page, world);
+  await refusedPayWithCashFocused(page);
+
+  // A magstripe reader in keyboard mode sends a US keyboard's keys; the OS, set for French AZERTY,
+  // makes `5B'&&&…6DOE!JOHN6…` of them (issue #16, L-b). A masked track 2 follows, as readers send it.
+  const track = '%B4111111111111111^DOE/JOHN^2812101000000000?;4111********1111=28121010000000000?';
+  await typeAsWedge(page, wedgeReports(track, { layout: 'us' }), 'fr-azerty');
+
+  await expect(
+    page.getByText('Card data was read by the scanner; it was discarded. Use the card reader.'),
+  ).toBeVisible();
+  await expect(cashField(page)).toHaveValue('100');
+  await expect(page.getByTestId('cart').locator('tbody tr')).toHaveCount(1);
+  await expect(page.getByTestId('receipt-number')).toHaveCount(0);
+  // Nothing of the track is on the screen, in either spelling.
+  const text = await page.locator('body').innerText();
+  expect(text).not.toMatch(/4111|&&&&|DOE|JOHN/);
+  const shot = testInfo.outputPath('azerty-track-discarded.png');
+  await page.screenshot({ path: shot, fullPage: true });
+  await testInfo.attach('azerty-track-discarded', { path: shot, contentType: 'image/png' });
+});

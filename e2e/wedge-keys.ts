@@ -2,6 +2,7 @@ import type { Page } from '@playwright/test';
 import { BootReportDecoder, type KeyEvent } from '../native/hardware/keyboard/boot-report';
 import type { KeyboardLayoutName } from '../native/hardware/keyboard/layouts';
 import type { TimedReport } from '../native/hardware/sim/scanners';
+import { usKeyFor } from '../src-renderer/features/hardware/physical-keys';
 
 interface CdpKey {
   key: string;
@@ -12,8 +13,13 @@ interface CdpKey {
 }
 
 const CTRL = 2;
+const SHIFT = 8;
 
-function cdpKey(event: KeyEvent): CdpKey {
+/**
+ * The browser's key event for a key the OS typed under the page's layout; `pressed`, the same report
+ * read on a US layout, names the physical key (`code`, Shift) as a real keyboard event does.
+ */
+function cdpKey(event: KeyEvent, pressed?: KeyEvent): CdpKey {
   if (event.kind === 'enter') return { key: 'Enter', code: 'Enter', windowsVirtualKeyCode: 13, text: '\r' };
   if (event.kind === 'tab') return { key: 'Tab', code: 'Tab', windowsVirtualKeyCode: 9 };
   if (event.kind === 'ctrl-j' || event.kind === 'ctrl-m') {
@@ -27,8 +33,15 @@ function cdpKey(event: KeyEvent): CdpKey {
   }
   const ch = event.text;
   const upper = ch.toUpperCase();
-  const code = /\d/.test(ch) ? `Digit${ch}` : /[a-z]/i.test(ch) ? `Key${upper}` : '';
-  return { key: ch, code, windowsVirtualKeyCode: /[\da-z]/i.test(ch) ? upper.charCodeAt(0) : 0, text: ch };
+  const physical = pressed?.kind === 'char' ? usKeyFor(pressed.text) : undefined;
+  const code = physical?.code ?? (/\d/.test(ch) ? `Digit${ch}` : /[a-z]/i.test(ch) ? `Key${upper}` : '');
+  return {
+    key: ch,
+    code,
+    windowsVirtualKeyCode: /[\da-z]/i.test(ch) ? upper.charCodeAt(0) : 0,
+    text: ch,
+    ...(physical?.shift ? { modifiers: SHIFT } : {}),
+  };
 }
 
 /**
@@ -44,11 +57,13 @@ export async function typeAsWedge(
 ): Promise<void> {
   const cdp = await page.context().newCDPSession(page);
   const decoder = new BootReportDecoder(layout);
+  const keys = new BootReportDecoder('us');
   const origin = Date.now();
   try {
     for (const { report, at } of reports) {
-      for (const event of decoder.decode(report)) {
-        const key = cdpKey(event);
+      const pressed = keys.decode(report);
+      for (const [i, event] of decoder.decode(report).entries()) {
+        const key = cdpKey(event, pressed[i]);
         const timestamp = (origin + at) / 1000;
         await cdp.send('Input.dispatchKeyEvent', {
           type: key.text ? 'keyDown' : 'rawKeyDown',

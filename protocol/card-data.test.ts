@@ -66,6 +66,120 @@ describe('card data in scanned or typed text', () => {
     }
   });
 
+  // Eighth red-team pass, L-3 (rest): every spelling a person or a scanner could produce.
+  const toScript = (pan: string, zero: number) =>
+    pan.replace(/\d/g, (d) => String.fromCodePoint(zero + Number(d)));
+  const spellings = (pan: string): [string, string][] => [
+    [
+      'short groups with dots',
+      `${pan.slice(0, 4)}.${pan.slice(4, 6)}.${pan.slice(6, 8)}.${pan.slice(8, 12)}.${pan.slice(12)}`,
+    ],
+    ['pairs with spaces', pan.replace(/(\d{2})(?=\d)/g, '$1 ')],
+    ['single digits with spaces', pan.split('').join(' ')],
+    [
+      'ones and twos with slashes',
+      pan.replace(/(\d{1,2})(?=\d)/g, (g, _d, at: number) => `${g}${at % 3 ? '/' : ''}`),
+    ],
+    ['underscores', pan.replace(/(\d{4})(?=\d)/g, '$1_')],
+    ['tabs', pan.replace(/(\d{4})(?=\d)/g, '$1\t')],
+    ['NBSP pairs', pan.replace(/(\d{2})(?=\d)/g, '$1\u00a0')],
+    ['zero-width spaces', pan.replace(/(\d)(?=\d)/g, '$1\u200b')],
+    ['soft hyphens and word joiners', pan.replace(/(\d{3})(?=\d)/g, '$1\u00ad\u2060')],
+    [
+      'mixed runs',
+      pan.replace(/(\d{2})(?=\d)/g, (g, _d, at: number) => g + [' . ', '/', '_-_', '\t'][at % 4]),
+    ],
+    ['Arabic-Indic digits', toScript(pan, 0x660)],
+    ['Devanagari digits in fours', toScript(pan, 0x966).replace(/(\p{Nd}{4})(?=\p{Nd})/gu, '$1 ')],
+    ['full-width digits in pairs', toScript(pan, 0xff10).replace(/(.{2})(?=.)/gu, '$1 ')],
+  ];
+
+  it('finds a card number in every spelling: short groups, any separators, any decimal digits', () => {
+    for (const pan of CARDS)
+      for (const [how, text] of spellings(pan)) {
+        expect(classifyCardData(`Note: ${text} merci`), `${how}: ${JSON.stringify(text)}`).toBe('card-data');
+        expect(holdsCardData(text), `${how}: ${JSON.stringify(text)}`).toBe(true);
+      }
+    for (const [zero, script] of [
+      [0x660, 'Arabic-Indic'],
+      [0x6f0, 'Persian'],
+      [0x966, 'Devanagari'],
+      [0xff10, 'full-width'],
+    ] as const) {
+      const track = `%B${toScript('4111111111111111', zero)}^DOE/JOHN^${toScript('2512101', zero)}?`;
+      expect(holdsCardData(track), script).toBe(true);
+      expect(startsCardData(`;${toScript('41111111', zero)}`), script).toBe(true);
+    }
+  });
+
+  // A US-keyboard reader typing into a French AZERTY layout: the digits come out as the unshifted
+  // number row, % as 5, ^ as 6, / as !, ; as m, ? as §.
+  const AZERTY = {
+    '1': '&',
+    '2': 'é',
+    '3': '"',
+    '4': "'",
+    '5': '(',
+    '6': '-',
+    '7': 'è',
+    '8': '_',
+    '9': 'ç',
+    '0': 'à',
+  };
+  const onAzerty = (digits: string) => digits.replace(/\d/g, (d) => AZERTY[d as keyof typeof AZERTY]);
+
+  it('finds a track a reader typed on an AZERTY layout, and its card number alone', () => {
+    const pan = '4111111111111111';
+    const track1 = `5B${onAzerty(pan)}6DOE!JOHN6${onAzerty('2512101')}§`;
+    expect(track1).toBe(`5B'&&&&&&&&&&&&&&&6DOE!JOHN6é(&é&à&§`);
+    const track2 = `m${onAzerty(pan)}=${onAzerty('2512101000')}§`;
+    for (const text of [
+      track1,
+      track2,
+      `${track1}${track2}`,
+      onAzerty(pan),
+      `x ${onAzerty('378282246310005')} y`,
+    ]) {
+      expect(classifyCardData(text), text).toBe('card-data');
+      expect(startsCardData(text), text).toBe(true);
+    }
+    // As soon as the reader has typed the start of its track.
+    expect(startsCardData(`5B${onAzerty('41111111')}`)).toBe(true);
+    // QWERTZ keeps the digits: ^ comes out as &, / as -, ? as _, ; as ö.
+    for (const text of [`%B${pan}&DOE-JOHN&2512101_`, `ö${pan}´2512101_`])
+      expect(holdsCardData(text), text).toBe(true);
+  });
+
+  it('leaves dates, times, prices, phone numbers, invoices, references and shop barcodes alone', () => {
+    for (const text of [
+      '05/12/2026 10:30:45',
+      '5.12.26 8:15',
+      '2026-12-05T19:40:12',
+      'Livré le 05/12/2026 à 10:30, payé le 06/12/2026 à 09:15',
+      '10:30 - 12:45, 14:00 - 18:30',
+      '+221 77 123 45 67',
+      '+62 812 3456 7890',
+      '0812-3456-7890',
+      '+33 6 12 34 56 78',
+      '06.12.34.56.78',
+      '(+221) 33.821.45.67',
+      '3 x 1 250 = 3 750 FCFA',
+      'Rp 1.250.000,00',
+      'FAC-2026-12-000451',
+      'Facture n° 2026/000123 du 05/12/2026',
+      'Réf. 0012 3456 7890 1234',
+      "l'été à Paris, ça coûte 12 €",
+      'Café, thé, crème brûlée',
+      ...BARCODES,
+      '6001234567906',
+      '6001234000068',
+      `Ajouté : ${BARCODES.join(', ')}`,
+    ]) {
+      expect(classifyCardData(text), text).toBe('none');
+      expect(startsCardData(text), text).toBe(false);
+    }
+  });
+
   it('finds whole, partial and garbled tracks, with or without sentinels', () => {
     for (const track of [
       '%B4111111111111111^DOE/JOHN^2812101000000000?;4111111111111111=28121010000000000?',

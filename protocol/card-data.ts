@@ -64,46 +64,140 @@ function spanVerdict(digits: string): CardDataVerdict {
 }
 
 /**
- * Every run of digit groups joined by one space or dash, or by any short run of other separators
- * (dots, repeated spaces, slashes…) between groups of 3+ digits, as card numbers are written
- * (`4111.1111.1111.1111`, `4111  1111 …`); and within it every span of whole groups of 12–19
- * digits: "Order 12 4111 1111 1111 1111" holds the card number though the run is longer. Dates and
- * times (`05/12/2026 10:30`) keep their short groups apart (issue #16, eighth pass L-3).
+ * Every run of digit groups joined by any run of separators (anything but a letter or a digit:
+ * spaces, dots, slashes, underscores, tabs, NBSP…), as a card number may be written or typed
+ * (`4111.1111.1111.1111`, `41 11 11 11 11 11 11 11`, `4111.11.11.1111.1111`), and within it every
+ * span of whole groups of 12–19 digits: "Order 12 4111 1111 1111 1111" holds the card number though
+ * the run is longer. A span that begins with 0, or follows `+` and has at most 15 digits, is a phone
+ * number. A span that crosses a `weak` joint (a group of 1–2 digits, or a separator other
+ * than one space or dash) counts from 13 digits, the shortest card number; dates and times were
+ * taken out before (`apartDatesAndTimes`), so `05/12/2026 10:30:45` is not read as one number
+ * (issue #16, eighth pass L-3).
  */
-function* digitSpans(text: string): Generator<{ digits: string; whole: boolean }> {
-  for (const match of text.matchAll(/\d+(?:[^\p{L}\p{N}]{1,3}\d+)*/gu)) {
+function* digitSpans(text: string): Generator<{ digits: string; whole: boolean; weak: boolean }> {
+  for (const match of text.matchAll(/\d+(?:[^\p{L}\p{N}]+\d+)*/gu)) {
+    // An international phone number: `+` and at most 15 digits (ITU-T E.164).
+    const phone = /\+[\s(]*$/.test(text.slice(0, match.index));
     const parts = match[0].split(/(\d+)/).filter((p) => p !== '');
-    // parts alternate digits and separators; cut the run where a separator does not join.
-    const runs: string[][] = [[parts[0]!]];
-    for (let k = 1; k + 1 < parts.length; k += 2) {
-      const [before, sep, after] = [parts[k - 1]!, parts[k]!, parts[k + 1]!];
-      const joins = sep === ' ' || sep === '-' || (before.length >= 3 && after.length >= 3);
-      if (joins) runs[runs.length - 1]!.push(after);
-      else runs.push([after]);
-    }
-    for (const groups of runs) {
-      const whole = runs.length === 1 && match[0] === text;
-      for (let i = 0; i < groups.length; i++) {
-        let digits = '';
-        for (let j = i; j < groups.length && digits.length + (groups[j]?.length ?? 0) <= 19; j++) {
-          digits += groups[j];
-          if (digits.length >= 12) yield { digits, whole: whole && i === 0 && j === groups.length - 1 };
-        }
+    // parts alternate digit groups and separators.
+    const groups = parts.filter((_, k) => k % 2 === 0);
+    const weakJoint = groups.map((after, g) => {
+      if (g === 0) return false;
+      const sep = parts[2 * g - 1]!;
+      const before = groups[g - 1]!;
+      return !(sep === ' ' || sep === '-') || before.length < 3 || after.length < 3;
+    });
+    for (let i = 0; i < groups.length; i++) {
+      // No card number begins with 0 (ISO/IEC 7812-1: no issuer has major industry identifier 0);
+      // national phone numbers (08…, 06…) and zero-padded references do.
+      if (groups[i]!.startsWith('0')) continue;
+      let digits = '';
+      let weak = false;
+      for (let j = i; j < groups.length && digits.length + groups[j]!.length <= 19; j++) {
+        digits += groups[j];
+        if (j > i && weakJoint[j]) weak = true;
+        if (digits.length >= (weak ? 13 : 12) && !(phone && i === 0 && digits.length <= 15))
+          yield { digits, whole: match[0] === text && i === 0 && j === groups.length - 1, weak };
       }
     }
   }
 }
 
-/** Full-width digits and letters, and other compatibility forms, read as their ASCII selves. */
-const normalised = (text: string) => text.normalize('NFKC');
+const SEP = '[^\\p{L}\\p{N}]';
+/** A time (10:30, 10:30:45) not part of a longer chain of colon-joined groups. */
+const TIME = new RegExp(
+  `(?<!\\d${SEP}*:${SEP}*)\\b([01]?\\d|2[0-3]):[0-5]\\d(?::[0-5]\\d)?\\b(?!${SEP}*:)`,
+  'gu',
+);
+/** A date (05/12/2026, 5.12.26, 2026-12-05) not part of a longer chain of groups joined the same way. */
+const DATES = ['/', '.', '-'].flatMap((sep) => {
+  const s = sep === '-' ? '-' : `\\${sep}`;
+  const apart = (body: string) => new RegExp(`(?<!\\d\\s*${s}\\s*)\\b${body}\\b(?!\\s*${s}\\s*\\d)`, 'gu');
+  return [
+    { re: apart(`(\\d{1,2})${s}(\\d{1,2})${s}(\\d{4}|\\d{2})`), order: 'dmy' as const },
+    { re: apart(`(\\d{4})${s}(\\d{1,2})${s}(\\d{1,2})`), order: 'ymd' as const },
+  ];
+});
+
+function plausibleDate(order: 'dmy' | 'ymd', a: string, b: string, c: string): boolean {
+  const [first, second, year] = order === 'dmy' ? [a, b, c] : [c, b, a];
+  const [x, y] = [Number(first), Number(second)];
+  const dayMonth = (x >= 1 && x <= 31 && y >= 1 && y <= 12) || (y >= 1 && y <= 31 && x >= 1 && x <= 12);
+  return dayMonth && (year.length === 2 || /^(19|20)\d\d$/.test(year));
+}
+
+/**
+ * Dates and times in the text, each set apart by letters so that its short groups are not joined
+ * with the numbers around it into something Luhn-valid by chance.
+ */
+function apartDatesAndTimes(text: string): string {
+  let out = text.replace(TIME, ' T ');
+  for (const { re, order } of DATES)
+    out = out.replace(re, (whole, a: string, b: string, c: string) =>
+      plausibleDate(order, a, b, c) ? ' D ' : whole,
+    );
+  return out;
+}
+
+/**
+ * Full-width digits and letters, and other compatibility forms, read as their ASCII selves (NFKC);
+ * every other decimal digit (Arabic-Indic, Devanagari… `\p{Nd}`) as its ASCII digit; format
+ * characters (zero-width space and joiners, soft hyphen, BOM) dropped: they show as nothing.
+ */
+function normalised(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(/\p{Cf}/gu, '')
+    .replace(/\p{Nd}/gu, (d) => (d >= '0' && d <= '9' ? d : String(decimalValue(d))));
+}
+
+const digitValues = new Map<string, number>();
+/** A decimal digit's value: Unicode puts each script's digits 0–9 in a row, so it counts back to 0. */
+function decimalValue(d: string): number {
+  const known = digitValues.get(d);
+  if (known !== undefined) return known;
+  const cp = d.codePointAt(0)!;
+  let start = cp;
+  while (start > 0 && /\p{Nd}/u.test(String.fromCodePoint(start - 1))) start--;
+  const value = (cp - start) % 10;
+  digitValues.set(d, value);
+  return value;
+}
+
+/**
+ * A track typed by a reader that sends a US keyboard's keys into a French AZERTY layout: each digit
+ * comes out as the character of its key unshifted (`&é"'(-è_çà` for 1234567890), `%` as `5`, `^`
+ * as `6`, `/` as `!`, `;` as `m`. A run of 12+ of those characters is no French word, so it is read
+ * back as digits where the rest of the track, or a Luhn-valid number, says it is one.
+ */
+const AZERTY_ROW = '&é"\'(-è_çà';
+const ROW = `[${AZERTY_ROW.replace(/[-\\\]]/g, '\\$&')}]`;
+const AZERTY_TRACKS: readonly RegExp[] = [
+  new RegExp(`5B${ROW}{8}`, 'u'),
+  new RegExp(`m${ROW}{8}`, 'u'),
+  new RegExp(`${ROW}{12,19}[=6]`, 'u'),
+  new RegExp(`6[A-Z :ù)!?]{2,26}6${ROW}{4}`, 'u'),
+];
+const AZERTY_RUN = new RegExp(`${ROW}{12,19}`, 'gu');
+const fromAzerty = (run: string) => [...run].map((c) => String((AZERTY_ROW.indexOf(c) + 1) % 10)).join('');
+
+function azertyCardData(text: string): boolean {
+  if (AZERTY_TRACKS.some((p) => p.test(text))) return true;
+  for (const [run] of text.matchAll(AZERTY_RUN)) {
+    const digits = fromAzerty(run);
+    if (luhnValid(digits) && !gs1CheckDigitValid(digits)) return true;
+    if (luhnValid(digits) && digits.length >= 15) return true;
+  }
+  return false;
+}
 
 /** What a scanned or typed text is; `ambiguous` only when the whole text is a 12–14 digit number. */
 export function classifyCardData(input: string): CardDataVerdict {
   // A UUID's last group may be 12 digits, Luhn-valid by chance; it is an id, never a card number.
   const text = normalised(input).replace(UUID, ' ').trim();
-  if (TRACK_PATTERNS.some((p) => p.test(text))) return 'card-data';
+  if (TRACK_PATTERNS.some((p) => p.test(text)) || azertyCardData(text)) return 'card-data';
   let verdict: CardDataVerdict = 'none';
-  for (const { digits, whole } of digitSpans(text)) {
+  for (const { digits, whole } of digitSpans(apartDatesAndTimes(text))) {
     const v = spanVerdict(digits);
     if (v === 'card-data' || (v === 'ambiguous' && !whole)) return 'card-data';
     if (v === 'ambiguous') verdict = v;
@@ -125,8 +219,8 @@ export function holdsCardData(text: string): boolean {
  */
 export function startsCardData(input: string): boolean {
   const text = normalised(input);
-  if (/%B\d|;\d/.test(text) || TRACK_PATTERNS.some((p) => p.test(text))) return true;
-  for (const { digits } of digitSpans(text)) if (digits.length >= 15) return true;
+  if (/%B\d|;\d/.test(text) || TRACK_PATTERNS.some((p) => p.test(text)) || azertyCardData(text)) return true;
+  for (const { digits } of digitSpans(apartDatesAndTimes(text))) if (digits.length >= 15) return true;
   return false;
 }
 

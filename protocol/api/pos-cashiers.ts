@@ -30,7 +30,7 @@ const CountTotal = z.object({ count: z.number().int().min(0), totalMinor: Minor 
 
 /** One cashier's share of a shift, as the Z-report and X-report show it. */
 export const CashierTally = z.object({
-  /** Null for sales recorded with no cashier account on the till (before any was set). */
+  /** Null for sales an earlier version of the app recorded with no cashier account on the till. */
   cashierId: z.string().nullable(),
   name: z.string().nullable(),
   sales: CountTotal,

@@ -13,6 +13,7 @@ import { createCore, type Core } from '../../src-main/core';
 import type { PolicyDefaults } from '../../src-main/core/deploy/policy-defaults';
 import { signProvisioning } from '../../src-main/core/deploy/provisioning';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
+import { signedIn } from '../support/till';
 
 /**
  * IT's policy defaults on a real core against the real server: a provisioned terminal whose server
@@ -88,6 +89,7 @@ async function start(dir: string, keychainService: string, fileText: string) {
   });
   cores.push(core);
   const call = (method: string, input: unknown = {}) => callCommand(core.handlers, method, input);
+  await signedIn(core);
   const sell = async (amountMinor: number) => {
     try {
       await call('pos.sale.capture', {

@@ -13,6 +13,7 @@ import type { Core } from '../../src-main/core';
 import type { RealKeychain } from '../../src-main/core/store/test-support';
 import type { Host } from '../../src-main/host/host';
 import { startOfflineTill } from '../support/offline-till';
+import { signedIn } from '../support/till';
 
 /**
  * Attack (issue #18, item 10): card readers in encrypted mode, as shops get them, on the card
@@ -95,6 +96,7 @@ describe('card readers in encrypted mode', () => {
     await c.call('hardware.list');
     let seen = 0;
     const nextEvent = async () => (await events.take(++seen)) as HardwareEvent;
+    await signedIn(c.call);
     await c.call('pos.shift.open', { floatMinor: 0 });
 
     const sell = async (card: HardwareEvent, approvalCode: string) => {

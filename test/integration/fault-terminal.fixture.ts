@@ -13,6 +13,7 @@ import { KeytarKeyStore } from '../../native/keystore';
 import { ApiError, type SyncStatus } from '../../protocol/api';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore } from '../../src-main/core/index';
+import { signedIn } from '../support/till';
 
 const env = process.env;
 const say = (fact: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(fact)}\n`);
@@ -36,6 +37,7 @@ const call = (method: string, input: unknown = {}) => callCommand(core.handlers,
 
 if (env.FAULT_CODE) await call('enrollment.redeemCode', { code: env.FAULT_CODE });
 try {
+  await signedIn(call);
   await call('pos.shift.open', { floatMinor: 10_000 });
 } catch (error) {
   if (!(error instanceof ApiError && error.code === 'SHIFT_ALREADY_OPEN')) throw error;

@@ -5,6 +5,7 @@ import type { Core } from '../../src-main/core';
 import type { RealKeychain } from '../../src-main/core/store/test-support';
 import type { Host } from '../../src-main/host/host';
 import { startOfflineTill } from '../support/offline-till';
+import { signedIn } from '../support/till';
 
 /**
  * After a card sale through the real core (keychain, encrypted store) driven over the browser
@@ -46,6 +47,7 @@ describe('no full card number leaves native/ after a card sale', () => {
     expect(card).not.toHaveProperty('expiry');
     expect(await events.take(2)).toEqual(card);
 
+    await signedIn(c.call);
     await c.call('pos.shift.open', { floatMinor: 0 });
     const sale = await c.call<SaleSummary>('pos.sale.capture', {
       lines: [{ sku: 'rice-1kg', name: 'Riz 1kg', qty: 2, unitPriceMinor: 1000, taxRateBp: 1800 }],

@@ -10,7 +10,7 @@ import { deviceCall, registerLaptop } from '../../server/testing/materials';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
-import { codeOf, tillCore } from '../support/till';
+import { codeOf, signedIn, tillCore } from '../support/till';
 import { proxiedTillHooks, startTamperingProxy, type Tamper, type TamperingProxy } from './tampering-proxy';
 
 /**
@@ -62,6 +62,7 @@ async function enrolledTill(): Promise<Core> {
   });
   const core = await tillCore(proxy.url);
   await callOn(core, 'enrollment.redeemCode', { code: (issued.body as { code: string }).code });
+  await signedIn(core);
   await callOn(core, 'pos.shift.open', { floatMinor: 0 });
   return core;
 }

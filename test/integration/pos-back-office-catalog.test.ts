@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
-import { nextOf, tillCore } from '../support/till';
+import { nextOf, signedIn, tillCore } from '../support/till';
 
 /**
  * The back office's catalog reaching a real till (issue #19, item 6): categories, quick-key places
@@ -89,6 +89,7 @@ describe('the back office’s catalog on a till', () => {
       ['Boissons', ['cafe']],
     ]);
 
+    await signedIn(core);
     await call('pos.shift.open', { floatMinor: 10_000 });
     const sale = (await call('pos.sale.capture', {
       lines: [{ sku: 'baguette', name: 'Baguette', qty: 1, unitPriceMinor: 500, taxRateBp: 1800 }],

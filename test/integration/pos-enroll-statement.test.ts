@@ -9,7 +9,7 @@ import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
-import { codeOf, tillCore } from '../support/till';
+import { codeOf, signedIn, tillCore } from '../support/till';
 import { startTamperingProxy, type TamperingProxy } from './tampering-proxy';
 
 /**
@@ -128,6 +128,7 @@ describe('a proxy loosening the policy in the enrollment answer', () => {
     expect(await call('enrollment.redeemCode', { code: await newCode() })).toMatchObject({
       state: 'enrolled',
     });
+    await signedIn(call);
     await call('pos.shift.open', { floatMinor: 0 });
     const sale = (amountMinor: number) =>
       call('pos.sale.capture', {

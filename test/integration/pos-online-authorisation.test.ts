@@ -8,7 +8,7 @@ import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
-import { codeOf, nextOf, tillCore } from '../support/till';
+import { codeOf, nextOf, signedIn, tillCore } from '../support/till';
 import { proxiedTillHooks, startTamperingProxy, type Tamper, type TamperingProxy } from './tampering-proxy';
 
 /**
@@ -80,6 +80,7 @@ beforeAll(async () => {
   });
   till = await tillCore(proxy.url, { reachabilityIntervalMs: 100 });
   await call('enrollment.redeemCode', { code: (issued.body as { code: string }).code });
+  await signedIn(till);
   await call('pos.shift.open', { floatMinor: 10_000 });
   await next<DeviceStatus>('device.status', (s) => s.server.reachability === 'online');
 }, 120_000);

@@ -9,6 +9,7 @@ import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
 import { writeLegacyEnrollment } from '../support/legacy-enrollment';
 import { SN_POLICY } from '../support/sn-policy';
+import { signedIn } from '../support/till';
 
 /**
  * Attack (issue #16, item 4): loosen a till's offline limits or redirect its sales by editing the
@@ -79,6 +80,7 @@ describe('plain files in the data directory', () => {
   it('an existing install keeps its enrollment, now in the encrypted store', async () => {
     expect(await call('enrollment.get')).toMatchObject({ state: 'enrolled', serverUrl: SERVER });
     expect(await readdir(dataDir)).not.toContain('enrollment.json');
+    await signedIn(call);
     await call('pos.shift.open', { floatMinor: 0 });
     await expect(call('pos.sale.capture', bigSale)).rejects.toMatchObject({ code: 'LIMIT_AMOUNT' });
   });
@@ -100,6 +102,7 @@ describe('plain files in the data directory', () => {
     await start();
     expect(await call('enrollment.get')).toMatchObject({ serverUrl: SERVER });
     expect(await call('settings.get')).toMatchObject({ serverUrl: SERVER });
+    await signedIn(call);
     await expect(call('pos.sale.capture', bigSale)).rejects.toMatchObject({ code: 'LIMIT_AMOUNT' });
   });
 

@@ -9,7 +9,7 @@ import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
-import { codeOf, tillCore } from '../support/till';
+import { codeOf, signedIn, tillCore } from '../support/till';
 import { startTamperingProxy, type Tamper, type TamperingProxy } from './tampering-proxy';
 
 /**
@@ -118,6 +118,7 @@ beforeAll(async () => {
   // The cashier's network: every request of the till goes through the proxy.
   core = await tillCore(proxy.url);
   await call('enrollment.redeemCode', { code: (issued.body as { code: string }).code });
+  await signedIn(core);
   await call('pos.shift.open', { floatMinor: 0 });
 
   // While the policy is loose, genuine signed answers pass and are kept by the proxy.

@@ -9,7 +9,7 @@ import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
-import { codeOf, tillCore } from '../support/till';
+import { codeOf, signedIn, tillCore } from '../support/till';
 import { proxiedTillHooks, startTamperingProxy, type Tamper, type TamperingProxy } from './tampering-proxy';
 
 /**
@@ -142,6 +142,7 @@ describe('a proxy rewriting the QR issuer keys', () => {
 
 describe('a QR sale reaching the server', () => {
   it('carries the QR, which the server verifies: a genuine one is accepted', async () => {
+    await signedIn(till);
     await call('pos.shift.open', { floatMinor: 0 });
     const { verificationId } = (await call('pos.qr.verify', { text: qr(wave, 'k1'), dueMinor: 40_000 })) as {
       verificationId: string;

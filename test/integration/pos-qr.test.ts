@@ -13,6 +13,7 @@ import { loadOrCreateIdentity } from '../../src-main/core/device/identity';
 import { createCore, type Core } from '../../src-main/core';
 import { openAppDatabase } from '../../src-main/core/store/database';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
+import { signedIn, TILL_MANAGER } from '../support/till';
 
 /**
  * Payment QR codes through the real core (keychain, encrypted store), enrolled on the real server
@@ -184,6 +185,7 @@ async function withDatabase<T>(
   } finally {
     await db.close();
     core = await open('http://127.0.0.1:9');
+    await signedIn(core);
   }
 }
 
@@ -193,6 +195,7 @@ async function withDatabase<T>(
  */
 describe('the QR tender of a sale', () => {
   it('is refused unless it names a QR the till verified', async () => {
+    await signedIn(core);
     await call('pos.shift.open', { floatMinor: 0 });
     // A free-form QR tender, as the API took it before: refused at the boundary.
     await expect(
@@ -316,12 +319,12 @@ describe('the QR tender of a sale', () => {
     // A restart changes nothing: the mark and the sale are both on disk.
     await core.close();
     core = await open('http://127.0.0.1:9');
+    await signedIn(core);
     await expect(call('pos.sale.capture', { lines: RICE, tenders: [tender] })).rejects.toMatchObject({
       code: 'QR_ALREADY_USED',
     });
   });
 
-  // Last: the manager account it creates makes every later capture need a signed-in cashier.
   it('a QR sale is not refunded in cash without a manager (M1, sixth review)', async () => {
     const text = pay(1180);
     const { verificationId } = (await call('pos.qr.verify', { text, dueMinor: 1180 })) as {
@@ -333,8 +336,12 @@ describe('the QR tender of a sale', () => {
     await expect(
       call('pos.sale.refund', { originalSaleId: sale.saleId, reason: 'changed mind' }),
     ).rejects.toMatchObject({ code: 'REFUND_NEEDS_MANAGER', details: { overridable: true } });
-    await call('pos.managerPin.set', { managerId: 'awa', pin: '2468' });
-    // A till with an account records only for a signed-in cashier (#18): the manager signs in.
+    await call('pos.managerPin.set', {
+      managerId: 'awa',
+      pin: '2468',
+      authorizedBy: { managerId: TILL_MANAGER.cashierId, pin: TILL_MANAGER.pin },
+    });
+    // The manager who approves signs in (#18).
     await call('pos.cashier.signIn', { cashierId: 'awa', pin: '2468' });
     const override = { managerId: 'awa', pin: '1111', reason: 'customer has no wallet' };
     await expect(

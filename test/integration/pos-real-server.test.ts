@@ -10,7 +10,7 @@ import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { runOnce } from '../../server/worker/reconcile';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
-import { nextOf } from '../support/till';
+import { nextOf, signedIn } from '../support/till';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
 
 /**
@@ -73,6 +73,8 @@ describe('till to ledger against the real server', () => {
       keyStore: new KeytarKeyStore({ service: `outpost-test-${randomUUID()}` }),
       reachabilityIntervalMs: 100,
     });
+    // Signed in first: the sales then follow the enrollment as closely as before, in one bundle.
+    await signedIn(core);
     await call('enrollment.redeemCode', { code: (issued.body as { code: string }).code });
     await call('pos.shift.open', { floatMinor: 10_000 });
     for (let i = 1; i <= 3; i++) {

@@ -9,7 +9,7 @@ import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { runOnce } from '../../server/worker/reconcile';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
-import { nextOf } from '../support/till';
+import { nextOf, signedIn } from '../support/till';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
 import { startForwarder, type Forwarder } from './tcp-forwarder';
 
@@ -73,6 +73,7 @@ describe('a final refusal from the real server', () => {
       reachabilityIntervalMs: 100,
     });
     await call('enrollment.redeemCode', { code: (issued.body as { code: string }).code });
+    await signedIn(core);
     await call('pos.shift.open', { floatMinor: 10_000 });
 
     // The network goes; two sales are taken offline under the XOF policy the till holds.

@@ -26,7 +26,7 @@ import { createCore, type Core } from '../../src-main/core';
 import { loadOrCreateIdentity } from '../../src-main/core/device/identity';
 import { writeLegacyEnrollment } from '../support/legacy-enrollment';
 import { SN_POLICY } from '../support/sn-policy';
-import { codeOf } from '../support/till';
+import { codeOf, signedIn, TILL_MANAGER } from '../support/till';
 
 /** A port nothing listens on: the server "down". */
 const CLOSED_URL = 'http://127.0.0.1:9';
@@ -331,6 +331,7 @@ afterAll(async () => {
 async function till(options: Parameters<typeof enrolledTill>[0]): Promise<Till> {
   const t = await enrolledTill(options);
   open.push(t.core);
+  await signedIn(t.core);
   return t;
 }
 
@@ -470,9 +471,13 @@ describe('sales capture on the real core, keychain and encrypted store', () => {
     await expect(t.call('pos.sale.capture', { ...cart(50_000), override })).rejects.toMatchObject({
       code: 'MANAGER_PIN_INVALID',
     });
-    expect(await t.call('pos.managerPin.set', { managerId: 'awa', pin: '2468' })).toEqual({
-      managerIds: ['awa'],
-    });
+    expect(
+      await t.call('pos.managerPin.set', {
+        managerId: 'awa',
+        pin: '2468',
+        authorizedBy: { managerId: TILL_MANAGER.cashierId, pin: TILL_MANAGER.pin },
+      }),
+    ).toEqual({ managerIds: ['awa', TILL_MANAGER.cashierId] });
     // Once the till has an account, a cashier signs in before selling (issue #18).
     await t.call('pos.cashier.signIn', { cashierId: 'awa', pin: '2468' });
     await expect(t.call('pos.managerPin.set', { managerId: 'bob', pin: '1357' })).rejects.toMatchObject({

@@ -22,6 +22,7 @@ import {
   type Frames,
 } from '../support/leak-capture';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
+import { signedIn } from '../support/till';
 
 /**
  * Attack (issue #16, item 7): a magstripe reader set up as a keyboard scanner. Its tracks arrive as
@@ -184,6 +185,7 @@ describe('a magstripe reader set up as a keyboard scanner', () => {
     }
 
     // Real EAN-13s still scan and sell, the one that is Luhn-valid by chance too: the catalog has it.
+    await signedIn(c.call);
     await c.call('pos.shift.open', { floatMinor: 0 });
     const sales: SaleSummary[] = [];
     for (const code of [PEN, GS1_EXAMPLE]) {
@@ -246,6 +248,16 @@ describe('a magstripe reader set up as a keyboard scanner', () => {
         },
       ],
       ['pos.cart.park', { label: '5555555555554444' }],
+      // Red-team pass 8, L-3 and L-b: spellings outside the rule were stored in the cart.
+      ...[
+        '4111.11.11.1111.1111',
+        '41 11 11 11 11 11 11 11',
+        '٤١١١ ١١١١ ١١١١ ١١١١',
+        "5B'&&&&&&&&&&&&&&&6DOE!JOHN6é(&é&à&§",
+      ].map((text): [string, object] => [
+        'pos.cart.save',
+        { lines: [{ sku: text, name: text, qty: 1, unitPriceMinor: 1000, taxRateBp: 1800 }] },
+      ]),
       ['pos.drawer.move', { direction: 'in', amountMinor: 10, reason: 'card 4111 1111 1111 1111' }],
       ['pos.cashier.set', { cashierId: 'c9', name: '4111 1111 1111 1111', role: 'cashier', pin: '9999' }],
     ];

@@ -14,6 +14,7 @@ import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
 import { freshDatabase } from '../pg/database';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
+import { signedIn } from '../support/till';
 import { startForwarder, type Forwarder } from './tcp-forwarder';
 
 /**
@@ -138,6 +139,7 @@ describe('the server process killed mid-request', () => {
     const describeStatus = (what: string) => () => `${what}; till: ${JSON.stringify(status)}`;
 
     await call('enrollment.redeemCode', { code });
+    await signedIn(core);
     await call('pos.shift.open', { floatMinor: 10_000 });
     const acknowledged: string[] = [];
     const capture = async (qty: number) => {

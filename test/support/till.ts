@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { KeytarKeyStore } from '../../native/keystore';
 import { ApiError } from '../../protocol/api';
 import { createCore, type Core } from '../../src-main/core';
+import { callCommand } from '../../src-main/core/api/dispatch';
 import { filter, firstValueFrom, type Observable } from 'rxjs';
 
 /**
@@ -46,4 +47,31 @@ export function nextOf<T>(core: Core, topic: string, until: (item: T) => boolean
     topic
   ]!;
   return firstValueFrom(open({}).pipe(filter(until)));
+}
+
+/** The manager `signedIn` creates on a till that has no account yet. */
+export const TILL_MANAGER = { cashierId: 'manager', name: 'Till manager', pin: '8642' } as const;
+
+/**
+ * A cashier signed in on `core`, as a till is used: the core records no sale, refund, void, shift or
+ * drawer move with nobody signed in (issue #18). The account is created first when the till does not
+ * have it; on a till with no account it is the first manager, which needs nobody's approval.
+ */
+export async function signedIn(
+  till: Core | ((method: string, input: unknown) => Promise<unknown>),
+  cashier: { cashierId: string; name?: string; pin: string } = TILL_MANAGER,
+): Promise<void> {
+  const call =
+    typeof till === 'function'
+      ? till
+      : (method: string, input: unknown) => callCommand(till.handlers, method, input);
+  const { cashiers } = (await call('pos.cashier.list', {})) as { cashiers: { cashierId: string }[] };
+  if (!cashiers.some((c) => c.cashierId === cashier.cashierId))
+    await call('pos.cashier.set', {
+      cashierId: cashier.cashierId,
+      name: cashier.name ?? cashier.cashierId,
+      role: 'manager',
+      pin: cashier.pin,
+    });
+  await call('pos.cashier.signIn', { cashierId: cashier.cashierId, pin: cashier.pin });
 }

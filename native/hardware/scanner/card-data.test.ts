@@ -40,6 +40,18 @@ describe('card data read by a scanner', () => {
     }
   });
 
+  // A reader sending a US keyboard's keys to a till whose wedge is set for AZERTY: the characters
+  // decode as `5B'&&&…` (`m'&&&88888888&&&&=…` for a masked track 2); the keys are still a track.
+  it.each([...SWIPES, ';4111********1111=28121010000000000?', '%B5500********5559^DOE/JOHN^2812101?'])(
+    'a keyboard-wedge scanner set for AZERTY drops %s typed as a US keyboard',
+    (swipe) => {
+      const wedge = new WedgeScanner({ layout: 'fr-azerty' });
+      const out = watch(wedge);
+      for (const { report, at } of wedgeReports(swipe, { layout: 'us' })) wedge.feed(report, at);
+      expect(out).toEqual([{ reason: 'CARD_DATA', source: 'keyboard-wedge' }]);
+    },
+  );
+
   it.each(SWIPES)('a HID POS scanner drops %s', (swipe) => {
     const scanner = new HidPosScanner();
     const out = watch(scanner);

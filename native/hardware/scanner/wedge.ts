@@ -36,6 +36,8 @@ export interface Typed {
  */
 export class WedgeScanner {
   private readonly decoder: BootReportDecoder;
+  /** The same reports read on a US layout: the keys a reader sends, whatever layout it was set for. */
+  private readonly keys = new BootReportDecoder('us');
   private readonly scans = new Listeners<ScanResult>();
   private readonly typing = new Listeners<Typed>();
   private readonly discards = new Listeners<DiscardedScan>();
@@ -44,6 +46,7 @@ export class WedgeScanner {
     suffix: string;
   };
   private text = '';
+  private physical = '';
   private burst = true;
   private last = -Infinity;
 
@@ -74,6 +77,7 @@ export class WedgeScanner {
 
   /** One boot keyboard report and its arrival time in ms. Never throws. */
   feed(report: Uint8Array, at: number): void {
+    for (const event of this.keys.decode(report)) if (event.kind === 'char') this.physical += event.text;
     for (const event of this.decoder.decode(report)) this.key(event, at);
   }
 
@@ -95,12 +99,16 @@ export class WedgeScanner {
 
   private finish(): void {
     const text = this.text;
+    const physical = this.physical;
     const burst = this.burst;
     this.text = '';
+    this.physical = '';
     this.burst = true;
     if (!text) return;
-    // A magstripe reader on the scanner's port types its tracks: they go no further than here.
-    if (holdsCardData(text)) {
+    // A magstripe reader on the scanner's port types its tracks: they go no further than here. Its
+    // keys are judged too, as a US keyboard types them: a reader sending US keys to a till set for
+    // AZERTY decodes to `5B'&&&…`, still a track (issue #16, L-b).
+    if (holdsCardData(text) || holdsCardData(physical)) {
       this.discards.emit({ reason: 'CARD_DATA', source: 'keyboard-wedge' });
       return;
     }

@@ -49,8 +49,9 @@ export async function cashierNames(accounts: CashierAccounts): Promise<Map<strin
 /**
  * Who is at the till (issue #18). Signing in checks the PIN against the accounts (one lockout for
  * every PIN of the till); locking leaves nobody signed in. Sales, refunds, voids, shifts and drawer
- * moves are attributed to the cashier signed in here: once the till has any account, none is
- * recorded without one (CASHIER_REQUIRED). A till with no account yet records as before, unattributed.
+ * moves are attributed to the cashier signed in here, and none is recorded without one
+ * (CASHIER_REQUIRED), whatever accounts the till has: a fresh till first creates its manager, who
+ * signs in (issue #18; the core does not rely on the UI for it).
  */
 export class CashierSession {
   private readonly current = new BehaviorSubject<Cashier | null>(null);
@@ -68,13 +69,13 @@ export class CashierSession {
     this.current.next(null);
   }
 
-  /** The cashier to attribute a record to; undefined only while the till has no account at all. */
-  async attribution(): Promise<string | undefined> {
+  /** The cashier to attribute a record to: nobody signed in, nothing is recorded. */
+  attribution(): Promise<string> {
     const cashier = this.current.value;
-    if (cashier) return cashier.cashierId;
-    if (await this.accounts.any())
-      throw new ApiError('CASHIER_REQUIRED', 'Sign in with a cashier PIN before recording anything.');
-    return undefined;
+    if (cashier) return Promise.resolve(cashier.cashierId);
+    return Promise.reject(
+      new ApiError('CASHIER_REQUIRED', 'Sign in with a cashier PIN before recording anything.'),
+    );
   }
 
   async setAccount(
@@ -116,7 +117,7 @@ export class Drawer {
 
   async move(input: { direction: 'in' | 'out'; amountMinor: number; reason: string }): Promise<void> {
     const shift = await this.openShift();
-    const actor = (await this.session.attribution()) ?? 'cashier';
+    const actor = await this.session.attribution();
     checkDrawerAmount(this.policy(), input.amountMinor);
     await this.c.audit.insert({
       id: randomUUID(),

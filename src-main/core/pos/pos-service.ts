@@ -54,7 +54,7 @@ export interface PosCollectionsUsed {
 export interface PosDeps {
   collections: PosCollectionsUsed;
   pins: CashierAccounts;
-  /** The signed-in cashier records are attributed to (cashiering.ts); undefined: a till without accounts. */
+  /** The signed-in cashier records are attributed to; refuses (CASHIER_REQUIRED) when none is (cashiering.ts). */
   cashier?: () => Promise<string | undefined>;
   enrollment: () => EnrollmentRecord;
   enrollmentChanges: Observable<EnrollmentRecord>;

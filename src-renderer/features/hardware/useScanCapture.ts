@@ -87,9 +87,11 @@ function rulesFrom(state: HardwareState | undefined): { rules: ScanRules; coreRe
  * Scans from a keyboard-wedge scanner go to `onScan`, never into the field that has focus,
  * wherever it is (issue #18). Listens to every keydown on the window before the page does. In a
  * PIN field, a modal dialog or a field marked `data-typed-text`, only a prefix-framed burst is a
- * scan (scan-detector.ts): a PIN or a reason typed fast is the cashier's.
+ * scan (scan-detector.ts): a PIN or a reason typed fast is the cashier's. A fast burst holding card
+ * data, judged by its characters and by its physical keys, is taken out of any field and only
+ * `onCardData` hears of it.
  */
-export function useScanCapture(onScan: (code: string) => void): void {
+export function useScanCapture(onScan: (code: string) => void, onCardData: () => void): void {
   const api = useApi();
   const { value: status } = useSubscription('hardware.status');
   const [state, setState] = useState<HardwareState>();
@@ -108,6 +110,7 @@ export function useScanCapture(onScan: (code: string) => void): void {
   const handle = useEffectEvent((code: string) => {
     if (!coreReads) onScan(code);
   });
+  const cardData = useEffectEvent(() => onCardData());
 
   useEffect(() => {
     const detector = new ScanDetector(rules);
@@ -125,6 +128,8 @@ export function useScanCapture(onScan: (code: string) => void): void {
         alt: event.altKey,
         meta: event.metaKey,
         at: event.timeStamp,
+        code: event.code,
+        shift: event.shiftKey,
         guarded: guarded(target),
       });
       if (decision.kind === 'pass') {
@@ -143,7 +148,9 @@ export function useScanCapture(onScan: (code: string) => void): void {
       event.stopImmediatePropagation();
       if (snapshot) restore(snapshot);
       snapshot = null;
-      handle(decision.code);
+      // Card data goes nowhere: not to the cart, not over IPC; the cashier is told it was dropped.
+      if (decision.kind === 'card-data') cardData();
+      else handle(decision.code);
     };
     window.addEventListener('keydown', listener, { capture: true });
     return () => window.removeEventListener('keydown', listener, { capture: true });

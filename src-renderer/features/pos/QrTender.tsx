@@ -120,6 +120,7 @@ export function QrTender({
   });
 
   const onKey = (event: KeyboardEvent<HTMLInputElement>) => {
+    cardFilter.key(event);
     if (event.key === 'Escape') cardFilter.end();
     if (event.key === 'Enter' && !event.ctrlKey && !event.metaKey) {
       event.preventDefault();

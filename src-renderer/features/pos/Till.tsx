@@ -159,9 +159,13 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
   });
 
   // A keyboard-wedge scan goes to the cart whichever field has focus (issue #18).
-  useScanCapture((text) => scanned(text, null));
+  useScanCapture(
+    (text) => scanned(text, null),
+    () => setNotice({ kind: 'error', text: t('errorCodes.CARD_DATA_DISCARDED') }),
+  );
 
   const onSearchKey = (event: KeyboardEvent<HTMLInputElement>) => {
+    cardFilter.key(event);
     if (event.ctrlKey || event.metaKey || event.altKey) return;
     if (event.key === 'ArrowDown' && results.length > 0) {
       event.preventDefault();
