@@ -21,6 +21,7 @@ import { serverSigningKey } from './trust/server-key';
 import { settingsModule } from './settings/module';
 import { SettingsStore } from './settings/settings-store';
 import { openAppDatabase, type AppDatabase } from './store/database';
+import { RollbackAnchor } from './trust/rollback-anchor';
 import { syncModule } from './sync/module';
 
 export type { ApiHandlers } from './api/handlers';
@@ -71,10 +72,20 @@ export async function createCore(config: CoreOptions): Promise<Core> {
   // The app database (sales, catalog, outbox, enrollment, settings…). A keychain or disk failure is
   // reported by every call that needs it rather than stopping the app, as the device identity does.
   let db: AppDatabase | null = null;
+  let anchor: RollbackAnchor | null = null;
   let storeError: string | null = null;
   try {
     db = await openAppDatabase({ dataDir: config.dataDir, keyStore });
+    // The store's anti-rollback anchor in the keychain, compared before anything reads the store.
+    const opened = db;
+    anchor = await RollbackAnchor.open({ keyStore, settings: opened.rx.collections.settings }).catch(
+      async (error: unknown) => {
+        await opened.close();
+        throw error;
+      },
+    );
   } catch (error) {
+    db = null;
     storeError = error instanceof Error ? error.message : String(error);
     console.error('[core] the app database could not be opened', error);
   }
@@ -130,6 +141,7 @@ export async function createCore(config: CoreOptions): Promise<Core> {
     config,
     keyStore,
     db,
+    anchor,
     storeError,
     settings,
     reachability,

@@ -11,6 +11,8 @@ export interface Forwarder {
   url: string;
   /** Where new connections go from now on (a restarted server listens on a new port). */
   retarget(url: string): void;
+  /** Ends every open connection, kept-alive ones too: the next request connects to the target anew. */
+  cut(): void;
   /**
    * The next push's answer is kept from the till. Resolves, with the answer's index in pushAnswers,
    * once the server has started sending it, which it does only after its COMMIT; the connection to
@@ -72,6 +74,9 @@ export async function startForwarder(target: string): Promise<Forwarder> {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     retarget(url) {
       port = Number(new URL(url).port);
+    },
+    cut() {
+      for (const s of sockets) s.destroy();
     },
     holdNextPushAnswer() {
       return new Promise((resolve) => (holdNext = resolve));
