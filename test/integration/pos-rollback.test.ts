@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
 import { anchorAccount } from '../../src-main/core/trust/rollback-anchor';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
+import { putBackAfter } from '../support/put-back';
 import { codeOf, nextOf } from '../support/till';
 import { startForwarder, type Forwarder } from './tcp-forwarder';
 
@@ -42,21 +43,13 @@ async function start(): Promise<void> {
   });
 }
 
-/** Closes the app, runs `meanwhile`, then puts back the directory as it was at the close. */
-async function copyThenRestore(meanwhile: () => Promise<void>): Promise<void> {
-  await core?.close();
-  core = null;
-  const copy = await mkdtemp(join(tmpdir(), 'outpost-till-copy-'));
-  await cp(dataDir, copy, { recursive: true });
-  await start();
-  await meanwhile();
-  await core?.close();
-  core = null;
-  await rm(dataDir, { recursive: true, force: true });
-  await cp(copy, dataDir, { recursive: true });
-  await rm(copy, { recursive: true, force: true });
-  await start();
-}
+const app = {
+  start,
+  async close() {
+    await core?.close();
+    core = null;
+  },
+};
 
 const call = <T = unknown>(method: string, input: unknown = {}) =>
   callCommand(core!.handlers, method, input) as Promise<T>;
@@ -113,7 +106,7 @@ describe('a till data directory put back from a copy (#16, pass 9 M-1)', () => {
     forwarder.retarget(NOWHERE);
     forwarder.cut();
 
-    await copyThenRestore(async () => {
+    await putBackAfter(dataDir, app, async () => {
       await signIn('1234');
       const skimmed = await sale('x', 40_000);
       expect(skimmed.seq).toBe(2);
@@ -141,7 +134,7 @@ describe('a till data directory put back from a copy (#16, pass 9 M-1)', () => {
   });
 
   it('keeps the manager-PIN lockout when the directory from before it is put back', async () => {
-    await copyThenRestore(async () => {
+    await putBackAfter(dataDir, app, async () => {
       for (let i = 0; i < 5; i++) expect(await codeOf(signIn(String(2000 + i)))).toBe('CASHIER_PIN_INVALID');
       expect(await codeOf(signIn('1234'))).toBe('OVERRIDE_LOCKED');
     });
