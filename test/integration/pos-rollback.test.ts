@@ -7,11 +7,10 @@ import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '
 import type { PendingBanner, SaleSummary, SyncStatus } from '../../protocol/api';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
-import { createCore, type Core } from '../../src-main/core';
+import type { Core } from '../../src-main/core';
 import { anchorAccount } from '../../src-main/core/trust/rollback-anchor';
-import { SN_POLICY_INPUT } from '../support/sn-policy';
 import { putBackAfter } from '../support/put-back';
-import { codeOf, nextOf } from '../support/till';
+import { codeOf, forgetKeychain, nextOf, tillCore, tillEnrollmentCode } from '../support/till';
 import { startForwarder, type Forwarder } from './tcp-forwarder';
 
 /**
@@ -27,20 +26,10 @@ let forwarder: Forwarder;
 let core: Core | null = null;
 let dataDir = '';
 const service = `outpost-test-${randomUUID()}`;
-/** A loopback port nobody listens on: the till is offline while the forwarder points here. */
-const NOWHERE = 'http://127.0.0.1:9';
 
 async function start(): Promise<void> {
   await core?.close();
-  core = await createCore({
-    dataDir,
-    appVersion: '0.0.0-test',
-    platform: 'linux',
-    defaultServerUrl: forwarder.url,
-    keyStore: new KeytarKeyStore({ service }),
-    reachabilityIntervalMs: 60_000,
-    sync: { intervalMs: 0 },
-  });
+  core = await tillCore(forwarder.url, { dataDir, keyStore: new KeytarKeyStore({ service }) });
 }
 
 const app = {
@@ -66,16 +55,9 @@ beforeAll(async () => {
   server = await startTestServer();
   forwarder = await startForwarder(server.url);
   dataDir = await mkdtemp(join(tmpdir(), 'outpost-till-rollback-'));
-  const admin = await server.user(`admin-${randomUUID()}@shop.test`, ['pay_admin']);
-  expect(
-    (await server.call('POST', '/offline/policies', { token: admin.token, body: SN_POLICY_INPUT })).status,
-  ).toBe(200);
-  const issued = await server.call('POST', '/offline/enrollment-codes', {
-    token: admin.token,
-    body: { tenant_type: 'merchant', tenant_id: 'shop-rollback', country: 'SN', currency_default: 'XOF' },
-  });
+  const code = await tillEnrollmentCode(server, 'shop-rollback');
   await start();
-  await call('enrollment.redeemCode', { code: (issued.body as { code: string }).code });
+  await call('enrollment.redeemCode', { code });
   await call('pos.cashier.set', { cashierId: 'm1', name: 'Awa', role: 'manager', pin: '1234' });
   await signIn('1234');
   await call('pos.shift.open', { floatMinor: 10_000 });
@@ -86,15 +68,7 @@ afterAll(async () => {
   await forwarder?.close();
   await server?.close();
   await rm(dataDir, { recursive: true, force: true });
-  const keys = new KeytarKeyStore({ service });
-  for (const account of [
-    'device:ed25519',
-    'device:x25519',
-    'device:install-id',
-    'db-key:outpost',
-    anchorAccount('outpost'),
-  ])
-    await keys.delete(account).catch(() => false);
+  await forgetKeychain(service);
   await session?.stop();
 });
 
@@ -103,8 +77,7 @@ describe('a till data directory put back from a copy (#16, pass 9 M-1)', () => {
     expect((await sale('a', 1_000)).seq).toBe(1);
     const synced = await call<SyncStatus>('sync.now');
     expect(synced.counts.accepted).toBe(1);
-    forwarder.retarget(NOWHERE);
-    forwarder.cut();
+    forwarder.unplug();
 
     await putBackAfter(dataDir, app, async () => {
       await signIn('1234');

@@ -13,7 +13,7 @@ import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core/index';
 import { AnchorRecord, anchorAccount } from '../../src-main/core/trust/rollback-anchor';
 import { putBackAfter } from '../support/put-back';
-import { codeOf } from '../support/till';
+import { codeOf, forgetKeychain } from '../support/till';
 import { startForwarder, type Forwarder } from './tcp-forwarder';
 
 /**
@@ -24,8 +24,6 @@ import { startForwarder, type Forwarder } from './tcp-forwarder';
  * real encrypted store, real Secret Service, real server on PostgreSQL.
  */
 const HOUR = 3_600_000;
-/** A loopback port nobody listens on: the laptop is offline while the forwarder points here. */
-const NOWHERE = 'http://127.0.0.1:9';
 let session: SecretServiceSession;
 let server: TestServer;
 let forwarder: Forwarder;
@@ -56,10 +54,6 @@ const app = {
 };
 const call = (method: string, input: unknown = {}) => callCommand(core!.handlers, method, input);
 const open = (material: MaterialRecord) => codeOf(call('library.open', { materialId: material.material_id }));
-const offline = () => {
-  forwarder.retarget(NOWHERE);
-  forwarder.cut();
-};
 
 /** A material granted to the student, downloaded and readable, then closed. */
 async function readable(title: string): Promise<MaterialRecord> {
@@ -112,14 +106,7 @@ afterAll(async () => {
   await forwarder?.close();
   await server?.close();
   await rm(dataDir, { recursive: true, force: true });
-  for (const account of [
-    'device:ed25519',
-    'device:x25519',
-    'device:install-id',
-    'db-key:outpost',
-    anchorAccount('outpost'),
-  ])
-    await keys.delete(account).catch(() => false);
+  await forgetKeychain(service);
   await session?.stop();
 });
 
@@ -130,7 +117,7 @@ describe('a laptop data directory put back from a copy (#16, pass 9 M-3)', () =>
       await revoke(atlas);
       clockOffset.ms = 100 * HOUR;
       expect(await open(atlas)).toBe('LICENSE_REVOKED');
-      offline();
+      forwarder.unplug();
       clockOffset.ms = 0; // the OS clock wound back to the copy's time
     });
     const anchored = AnchorRecord.parse(JSON.parse((await keys.get(anchorAccount('outpost')))!.toString()));
@@ -147,7 +134,7 @@ describe('a laptop data directory put back from a copy (#16, pass 9 M-3)', () =>
     const globe = await readable('Globe');
     await putBackAfter(dataDir, app, async () => {
       await revoke(globe);
-      offline();
+      forwarder.unplug();
     });
     // Minutes after the copy, well inside its 72 hours of grace: the restored store alone says ready.
     expect(await open(globe)).toBe('LICENSE_OFFLINE_EXPIRED');

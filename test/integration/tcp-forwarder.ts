@@ -11,8 +11,11 @@ export interface Forwarder {
   url: string;
   /** Where new connections go from now on (a restarted server listens on a new port). */
   retarget(url: string): void;
-  /** Ends every open connection, kept-alive ones too: the next request connects to the target anew. */
-  cut(): void;
+  /**
+   * Offline: new connections go to a loopback port nobody listens on, and every open one (kept-alive
+   * ones too) ends. `retarget` plugs the server back in.
+   */
+  unplug(): void;
   /**
    * The next push's answer is kept from the till. Resolves, with the answer's index in pushAnswers,
    * once the server has started sending it, which it does only after its COMMIT; the connection to
@@ -75,7 +78,8 @@ export async function startForwarder(target: string): Promise<Forwarder> {
     retarget(url) {
       port = Number(new URL(url).port);
     },
-    cut() {
+    unplug() {
+      port = 9;
       for (const s of sockets) s.destroy();
     },
     holdNextPushAnswer() {
