@@ -172,9 +172,10 @@ export class RollbackAnchor {
     return run;
   }
 
-  /** Clears one side's suspension after its signed check-in; always a bump (licence states moved). */
-  checkedIn(side: 'till' | 'reader'): Promise<void> {
-    return this.update((r) => {
+  /** Clears one side's suspension after its signed check-in (no write when it was not suspended). */
+  async checkedIn(side: 'till' | 'reader'): Promise<void> {
+    if (!this.suspended(side)) return;
+    await this.update((r) => {
       if (!r.rollback) return {};
       const rollback = { ...r.rollback, [side]: false };
       return { rollback: rollback.till || rollback.reader ? rollback : null };
