@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { distinctUntilChanged, filter, map, Subject, takeUntil } from 'rxjs';
 import type { Settings } from '../../protocol/api';
 import { ApiError } from '../../protocol/api';
@@ -21,6 +23,7 @@ import { serverSigningKey } from './trust/server-key';
 import { settingsModule } from './settings/module';
 import { SettingsStore } from './settings/settings-store';
 import { openAppDatabase, type AppDatabase } from './store/database';
+import { fileNameFor } from './store/storage';
 import { RollbackAnchor } from './trust/rollback-anchor';
 import { syncModule } from './sync/module';
 
@@ -75,15 +78,18 @@ export async function createCore(config: CoreOptions): Promise<Core> {
   let anchor: RollbackAnchor | null = null;
   let storeError: string | null = null;
   try {
+    const createdNow = !existsSync(join(config.dataDir, fileNameFor('outpost')));
     db = await openAppDatabase({ dataDir: config.dataDir, keyStore });
     // The store's anti-rollback anchor in the keychain, compared before anything reads the store.
     const opened = db;
-    anchor = await RollbackAnchor.open({ keyStore, settings: opened.rx.collections.settings }).catch(
-      async (error: unknown) => {
-        await opened.close();
-        throw error;
-      },
-    );
+    anchor = await RollbackAnchor.open({
+      keyStore,
+      settings: opened.rx.collections.settings,
+      createdNow,
+    }).catch(async (error: unknown) => {
+      await opened.close();
+      throw error;
+    });
   } catch (error) {
     db = null;
     storeError = error instanceof Error ? error.message : String(error);

@@ -115,6 +115,33 @@ describe('RollbackAnchor', () => {
     expect((await keychainRecord(at.name)).rollback).toBeNull();
   });
 
+  it('starts a new store file afresh on the same keychain: no rollback, nothing of the old store', async () => {
+    const at = fresh();
+    const anchor = await open(at);
+    await anchor.forTill().recorded('OP-TEST', sale(7));
+    const generation = (await keychainRecord(at.name)).generation;
+    await db!.close();
+    db = null;
+    rmSync(at.dataDir, { recursive: true, force: true });
+    db = await openAppDatabase({ dataDir: at.dataDir, keyStore: keychain.keyStore, name: at.name });
+    const settings = db.rx.collections.settings;
+    // Without createdNow the same empty store is one behind the keychain: a rollback.
+    const deleted = await RollbackAnchor.open({ keyStore: keychain.keyStore, settings, name: at.name });
+    expect(deleted.suspended('till')).toBe(true);
+    await db.close();
+    rmSync(at.dataDir, { recursive: true, force: true });
+    db = await openAppDatabase({ dataDir: at.dataDir, keyStore: keychain.keyStore, name: at.name });
+    const created = await RollbackAnchor.open({
+      keyStore: keychain.keyStore,
+      settings: db.rx.collections.settings,
+      name: at.name,
+      createdNow: true,
+    });
+    expect(created.suspended('till') || created.suspended('reader')).toBe(false);
+    expect(created.forTill().head('OP-TEST')).toBeNull();
+    expect((await keychainRecord(at.name)).generation).toBeGreaterThan(generation);
+  });
+
   it('refuses to open on a keychain entry that is not an anchor', async () => {
     const at = fresh();
     await open(at);

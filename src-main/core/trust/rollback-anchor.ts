@@ -88,6 +88,13 @@ export interface RollbackAnchorOptions {
   name?: string;
   /** Wall clock for `detectedAt` (informative only). */
   now?: () => number;
+  /**
+   * The store's file did not exist before this open (a first start, the data directory deleted,
+   * another profile on the same keychain): a new store starts a new anchor, its generation still
+   * rising. Nothing of an older store comes with it (no sale, licence or lockout), so there is
+   * nothing to roll back: the till must be enrolled again, the laptop registered again.
+   */
+  createdNow?: boolean;
 }
 
 export class RollbackAnchor {
@@ -96,7 +103,9 @@ export class RollbackAnchor {
   private unanchored: unknown = null;
 
   private constructor(
-    private readonly options: Required<Omit<RollbackAnchorOptions, 'name'>> & { account: string },
+    private readonly options: Required<Omit<RollbackAnchorOptions, 'name' | 'createdNow'>> & {
+      account: string;
+    },
     private record: AnchorRecord,
   ) {}
 
@@ -117,8 +126,13 @@ export class RollbackAnchor {
       kept = parsed.data;
     }
     const stored = await readGeneration(options.settings);
-    const anchor = new RollbackAnchor({ ...options, now, account }, kept ?? EMPTY);
-    if (kept && stored < kept.generation) {
+    const anchor = new RollbackAnchor(
+      { keyStore: options.keyStore, settings: options.settings, now, account },
+      kept && options.createdNow ? { ...EMPTY, generation: kept.generation } : (kept ?? EMPTY),
+    );
+    if (kept && options.createdNow) {
+      await anchor.update(() => ({}));
+    } else if (kept && stored < kept.generation) {
       // Behind: this store is older than the keychain has seen. Both sides are suspended until they
       // check in, and the sales the keychain saw past the store's outbox are a lost run.
       const lost = kept.sale && !kept.lost.some((h) => sameHead(h, kept.sale!)) ? [kept.sale] : [];
