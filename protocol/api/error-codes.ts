@@ -36,6 +36,8 @@ export const ERROR_CODES = [
   // Settings, device identity and the local store
   'SERVER_URL_NOT_HTTPS',
   'STORE_UNAVAILABLE',
+  /** The data directory was put back from an older copy (trust/rollback-anchor.ts): no sales until a check-in. */
+  'STORE_ROLLED_BACK',
   'NOT_ENROLLED',
   'POLICY_STATEMENT_INVALID',
   'REVOCATION_UNVERIFIED',

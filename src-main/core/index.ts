@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { distinctUntilChanged, filter, map, Subject, takeUntil } from 'rxjs';
 import type { Settings } from '../../protocol/api';
 import { ApiError } from '../../protocol/api';
@@ -21,6 +23,8 @@ import { serverSigningKey } from './trust/server-key';
 import { settingsModule } from './settings/module';
 import { SettingsStore } from './settings/settings-store';
 import { openAppDatabase, type AppDatabase } from './store/database';
+import { fileNameFor } from './store/storage';
+import { RollbackAnchor } from './trust/rollback-anchor';
 import { syncModule } from './sync/module';
 
 export type { ApiHandlers } from './api/handlers';
@@ -71,10 +75,23 @@ export async function createCore(config: CoreOptions): Promise<Core> {
   // The app database (sales, catalog, outbox, enrollment, settings…). A keychain or disk failure is
   // reported by every call that needs it rather than stopping the app, as the device identity does.
   let db: AppDatabase | null = null;
+  let anchor: RollbackAnchor | null = null;
   let storeError: string | null = null;
   try {
+    const createdNow = !existsSync(join(config.dataDir, fileNameFor('outpost')));
     db = await openAppDatabase({ dataDir: config.dataDir, keyStore });
+    // The store's anti-rollback anchor in the keychain, compared before anything reads the store.
+    const opened = db;
+    anchor = await RollbackAnchor.open({
+      keyStore,
+      settings: opened.rx.collections.settings,
+      createdNow,
+    }).catch(async (error: unknown) => {
+      await opened.close();
+      throw error;
+    });
   } catch (error) {
+    db = null;
     storeError = error instanceof Error ? error.message : String(error);
     console.error('[core] the app database could not be opened', error);
   }
@@ -130,6 +147,7 @@ export async function createCore(config: CoreOptions): Promise<Core> {
     config,
     keyStore,
     db,
+    anchor,
     storeError,
     settings,
     reachability,

@@ -444,6 +444,8 @@ export const en = {
       'Offline payments are not allowed here yet: no payment rules received, rules turned off, or another currency.',
     NO_OPEN_SHIFT: 'Open a shift before taking payments.',
     STORE_UNAVAILABLE: 'The till’s local database cannot be opened: restart the app.',
+    STORE_ROLLED_BACK:
+      'This till’s data was put back from an older copy: sales are stopped. Call a manager; the till sells again once it has connected to the server.',
     LIMIT_AMOUNT: 'This sale is above the maximum allowed for one sale.',
     LIMIT_DAILY_COUNT: 'This terminal has reached its number of sales for today.',
     LIMIT_UNSYNCED_TOTAL: 'Too much money is waiting to be sent to the server: connect to the server.',

@@ -452,6 +452,8 @@ export const fr: Messages = {
       'Les paiements hors ligne ne sont pas autorisés ici : règles non reçues, désactivées ou dans une autre devise.',
     NO_OPEN_SHIFT: 'Ouvrez la caisse avant d’encaisser.',
     STORE_UNAVAILABLE: 'La base de données de la caisse ne s’ouvre pas : redémarrez l’application.',
+    STORE_ROLLED_BACK:
+      'Les données de la caisse ont été remplacées par une ancienne copie : les ventes sont bloquées. Appelez un responsable ; la caisse vendra de nouveau après sa connexion au serveur.',
     LIMIT_AMOUNT: 'Cette vente dépasse le montant maximal autorisé par vente.',
     LIMIT_DAILY_COUNT: 'Cette caisse a atteint son nombre de ventes pour aujourd’hui.',
     LIMIT_UNSYNCED_TOTAL: 'Trop d’argent attend d’être envoyé au serveur : connectez-vous au serveur.',

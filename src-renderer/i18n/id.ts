@@ -443,6 +443,8 @@ export const id: Messages = {
       'Pembayaran luring belum diizinkan di sini: aturan pembayaran belum diterima, dimatikan, atau untuk mata uang lain.',
     NO_OPEN_SHIFT: 'Buka shift dulu sebelum menerima pembayaran.',
     STORE_UNAVAILABLE: 'Basis data lokal kasir tidak bisa dibuka: mulai ulang aplikasi.',
+    STORE_ROLLED_BACK:
+      'Data kasir ini dipulihkan dari salinan lama: penjualan dihentikan. Panggil manajer; kasir bisa berjualan lagi setelah terhubung ke server.',
     LIMIT_AMOUNT: 'Penjualan ini melebihi jumlah maksimal untuk satu penjualan.',
     LIMIT_DAILY_COUNT: 'Terminal ini sudah mencapai batas jumlah penjualan hari ini.',
     LIMIT_UNSYNCED_TOTAL: 'Terlalu banyak uang yang menunggu dikirim ke server: sambungkan ke server.',

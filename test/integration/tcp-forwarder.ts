@@ -14,6 +14,11 @@ export interface Forwarder {
   /** Closes every open connection, so kept-alive ones do not outlive a retarget. */
   disconnect(): void;
   /**
+   * Offline: new connections go to a loopback port nobody listens on, and every open one (kept-alive
+   * ones too) ends. `retarget` plugs the server back in.
+   */
+  unplug(): void;
+  /**
    * The next push's answer is kept from the till. Resolves, with the answer's index in pushAnswers,
    * once the server has started sending it, which it does only after its COMMIT; the connection to
    * the till then dies with the server's.
@@ -76,6 +81,10 @@ export async function startForwarder(target: string): Promise<Forwarder> {
       port = Number(new URL(url).port);
     },
     disconnect() {
+      for (const s of sockets) s.destroy();
+    },
+    unplug() {
+      port = 9;
       for (const s of sockets) s.destroy();
     },
     holdNextPushAnswer() {

@@ -4,9 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeytarKeyStore } from '../../native/keystore';
 import { ApiError } from '../../protocol/api';
+import type { TestServer } from '../../server/testing/harness';
 import { createCore, type Core } from '../../src-main/core';
 import { callCommand } from '../../src-main/core/api/dispatch';
+import { anchorAccount } from '../../src-main/core/trust/rollback-anchor';
 import { filter, firstValueFrom, type Observable } from 'rxjs';
+import { SN_POLICY_INPUT } from './sn-policy';
 
 /**
  * The code a call was refused with, or `no refusal (…)` when it went through: attack tests compare
@@ -30,7 +33,7 @@ export async function tillCore(
   extra: Partial<Parameters<typeof createCore>[0]> = {},
 ): Promise<Core> {
   return createCore({
-    dataDir: await mkdtemp(join(tmpdir(), 'outpost-till-')),
+    dataDir: extra.dataDir ?? (await mkdtemp(join(tmpdir(), 'outpost-till-'))),
     appVersion: '0.0.0-test',
     platform: 'linux',
     defaultServerUrl: serverUrl,
@@ -74,4 +77,27 @@ export async function signedIn(
       pin: cashier.pin,
     });
   await call('pos.cashier.signIn', { cashierId: cashier.cashierId, pin: cashier.pin });
+}
+
+/** A pay_admin sets Senegal's policy (SN_POLICY_INPUT) and issues a till enrollment code for `tenantId`. */
+export async function tillEnrollmentCode(server: TestServer, tenantId: string): Promise<string> {
+  const admin = await server.user(`admin-${randomUUID()}@shop.test`, ['pay_admin']);
+  const policy = await server.call('POST', '/offline/policies', {
+    token: admin.token,
+    body: SN_POLICY_INPUT,
+  });
+  if (policy.status !== 200) throw new Error(`policy refused: ${policy.status}`);
+  const issued = await server.call('POST', '/offline/enrollment-codes', {
+    token: admin.token,
+    body: { tenant_type: 'merchant', tenant_id: tenantId, country: 'SN', currency_default: 'XOF' },
+  });
+  return (issued.body as { code: string }).code;
+}
+
+/** Deletes what an app core keeps in the keychain service `service` (keys, store key, anchor). */
+export async function forgetKeychain(service: string, extra: string[] = []): Promise<void> {
+  const keys = new KeytarKeyStore({ service });
+  const accounts = ['device:ed25519', 'device:x25519', 'device:install-id', 'db-key:outpost'];
+  for (const account of [...accounts, anchorAccount('outpost'), ...extra])
+    await keys.delete(account).catch(() => false);
 }

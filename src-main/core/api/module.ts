@@ -10,6 +10,7 @@ import type { ReachabilityMonitor } from '../net/reachability';
 import type { ContentSessions } from '../reader/content';
 import type { SettingsStore } from '../settings/settings-store';
 import type { AppDatabase } from '../store/database';
+import type { RollbackAnchor } from '../trust/rollback-anchor';
 import type { SyncOptions, SyncService } from '../sync/sync-service';
 import type { HardwareService, HardwareServiceOptions } from '../hardware/hardware-service';
 import type { EnrollmentRecord } from '../device/enrollment-store';
@@ -35,6 +36,8 @@ export interface CoreContext {
   readonly keyStore: KeyStore;
   /** Null when the encrypted store could not be opened (keychain or disk); `storeError` says why. */
   readonly db: AppDatabase | null;
+  /** The store's anti-rollback anchor in the keychain (trust/rollback-anchor.ts); null with `db`. */
+  readonly anchor: RollbackAnchor | null;
   readonly storeError: string | null;
   readonly settings: SettingsStore;
   readonly reachability: ReachabilityMonitor;

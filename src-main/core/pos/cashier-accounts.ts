@@ -3,6 +3,7 @@ import type { RxCollection } from 'rxdb';
 import { ApiError } from '../../../protocol/api';
 import type { ErrorCode } from '../../../protocol/api/error-codes';
 import { decodeSetting, encodeSetting, type SettingDoc } from '../store/schemas/index';
+import type { TillAnchor } from '../trust/rollback-anchor';
 import { PinLockout } from './pin-lockout';
 
 /**
@@ -68,9 +69,11 @@ export class CashierAccounts {
       maxFailures?: number;
       /** A clock the OS time does not move (default performance.now). */
       monotonic?: () => number;
+      /** The lockout's copy in the keychain (trust/rollback-anchor.ts). */
+      anchor?: Pick<TillAnchor, 'lockout' | 'saveLockout'>;
     } = {},
   ) {
-    this.lockout = new PinLockout(settings, options.monotonic ?? (() => performance.now()));
+    this.lockout = new PinLockout(settings, options.monotonic ?? (() => performance.now()), options.anchor);
   }
 
   private async load(): Promise<Accounts> {

@@ -25,6 +25,7 @@ export const posModule: CoreModule<'pos'> = {
   async start({
     config,
     db,
+    anchor,
     storeError,
     settings,
     enrollmentStore,
@@ -37,7 +38,9 @@ export const posModule: CoreModule<'pos'> = {
     if (!db) throw new Error(storeError ?? 'unknown');
     const collections = { ...db.rx.collections, ...(await addPosCollections(db.rx)) };
     const { enforced } = need('deploy');
-    const accounts = new CashierAccounts(collections.settings);
+    // The keychain's anti-rollback anchor: sales, the sequence and the PIN lockout (#16).
+    const tillAnchor = anchor?.forTill();
+    const accounts = new CashierAccounts(collections.settings, tillAnchor ? { anchor: tillAnchor } : {});
     const session = new CashierSession(accounts);
     const till = await openTillClock({
       settings: collections.settings,
@@ -62,6 +65,7 @@ export const posModule: CoreModule<'pos'> = {
       online: () => reachability.current.state === 'online',
       fallbackCurrency: () => settings.current.currency,
       onRecorded: () => offered.sync?.kick(),
+      ...(tillAnchor ? { anchor: tillAnchor } : {}),
       now: () => till.clock.now(),
       beforeSaleWrite: (saleId) => cart.becoming(saleId),
       authoriseOnline: onlineAuthoriser({

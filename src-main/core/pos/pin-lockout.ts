@@ -1,6 +1,7 @@
 import type { RxCollection } from 'rxdb';
 import { z } from 'zod';
 import type { SettingDoc } from '../store/schemas/settings';
+import type { TillAnchor } from '../trust/rollback-anchor';
 
 /** Settings key of the lockout state, in the encrypted store beside the PIN hashes. */
 export const LOCKOUT_KEY = 'pos.managerPinLockout';
@@ -22,17 +23,19 @@ const CLEAR: LockoutState = { failures: 0, lockRemainingMs: 0 };
 export class PinLockout {
   private state: LockoutState | null = null;
   /** Monotonic time at which `state.lockRemainingMs` was last true. */
-  private anchor = 0;
+  private since = 0;
 
   constructor(
     private readonly settings: RxCollection<SettingDoc>,
     private readonly monotonic: () => number,
+    /** The keychain's copy (trust/rollback-anchor.ts): a store put back from a copy does not unlock. */
+    private readonly anchor?: Pick<TillAnchor, 'lockout' | 'saveLockout'>,
   ) {}
 
   /** Milliseconds of lock left now (0: not locked). */
   async remainingMs(): Promise<number> {
     const state = await this.load();
-    return Math.max(0, state.lockRemainingMs - (this.monotonic() - this.anchor));
+    return Math.max(0, state.lockRemainingMs - (this.monotonic() - this.since));
   }
 
   /**
@@ -66,14 +69,25 @@ export class PinLockout {
     const doc = await this.settings.findOne(LOCKOUT_KEY).exec();
     const parsed = doc ? LockoutState.safeParse(JSON.parse(doc.value)) : null;
     // Unreadable state (it is in the encrypted store, so only a bug writes it) counts as a full lock.
-    this.state = doc ? (parsed?.success ? parsed.data : { failures: 0, lockRemainingMs: 5 * 60_000 }) : CLEAR;
-    this.anchor = this.monotonic();
+    const stored = doc
+      ? parsed?.success
+        ? parsed.data
+        : { failures: 0, lockRemainingMs: 5 * 60_000 }
+      : CLEAR;
+    // The stricter of the store's and the keychain's: an older store brought back cannot loosen it.
+    const kept = this.anchor?.lockout() ?? CLEAR;
+    this.state = {
+      failures: Math.max(stored.failures, kept.failures),
+      lockRemainingMs: Math.max(stored.lockRemainingMs, kept.lockRemainingMs),
+    };
+    this.since = this.monotonic();
     return this.state;
   }
 
   private async save(state: LockoutState): Promise<void> {
     this.state = state;
-    this.anchor = this.monotonic();
+    this.since = this.monotonic();
     await this.settings.upsert({ key: LOCKOUT_KEY, value: JSON.stringify(state), updatedAt: Date.now() });
+    await this.anchor?.saveLockout(state);
   }
 }

@@ -19,6 +19,7 @@ import { canonicalJson } from '../../../protocol/crypto/canonical';
 import { Policy } from '../../../protocol/http/policies';
 import { UNSYNCED_SALE_STATES } from '../../../protocol/states';
 import type { EnrollmentRecord } from '../device/enrollment-store';
+import type { TillAnchor } from '../trust/rollback-anchor';
 import type { AuditDoc, CatalogItemDoc, SaleDoc, SettingDoc, ShiftDoc } from '../store/schemas/index';
 import { checkCashTender, checkDrawerAmount } from './cash-check';
 import { enforceLimits, enrollmentRefusal, policyRefusal, utcDayStart, type LimitCode } from './limits';
@@ -70,6 +71,8 @@ export interface PosDeps {
   now?: () => number;
   /** Asks the server to authorise a sale above the offline maximum (online-authorisation.ts). */
   authoriseOnline?: OnlineAuthoriser;
+  /** The keychain's anti-rollback anchor (trust/rollback-anchor.ts): every sale is anchored there. */
+  anchor?: TillAnchor;
 }
 
 export interface OverrideInput {
@@ -109,7 +112,9 @@ export class PosService {
     return this.deps.enrollment().enrollment.currency ?? this.deps.fallbackCurrency();
   }
 
-  private requireTrading(): { policy: Policy; currency: string } {
+  private async requireTrading(): Promise<{ policy: Policy; currency: string }> {
+    // A store put back from an older copy records nothing until the till has checked in (#16).
+    await this.deps.anchor?.ready();
     const record = this.deps.enrollment();
     const refusal = enrollmentRefusal(record.enrollment.state, record.enrollment.mode);
     if (refusal) throw refusal;
@@ -134,7 +139,10 @@ export class PosService {
   private async chainHead(deviceId: string): Promise<ChainHead> {
     if (this.head?.deviceId === deviceId) return this.head.head;
     const last = await this.c.sales.findOne({ selector: { deviceId }, sort: [{ seq: 'desc' }] }).exec();
-    const head = last ? { seq: last.seq, hash: last.hash } : GENESIS_HEAD;
+    const stored = last ? { seq: last.seq, hash: last.hash } : GENESIS_HEAD;
+    // The keychain's last sale when the store lost it: the sequence continues, never reused (#16).
+    const anchored = this.deps.anchor?.head(deviceId);
+    const head = anchored && anchored.seq > stored.seq ? anchored : stored;
     this.head = { deviceId, head };
     return head;
   }
@@ -240,6 +248,8 @@ export class PosService {
     await this.c.sales.insert(doc);
     // Only a written sale moves the head: a failed write leaves the seq free (nothing holds it).
     this.head = { deviceId, head: { seq: sale.seq, hash } };
+    // Anchored in the keychain before it is acknowledged, so a copy put back cannot erase it unseen.
+    await this.deps.anchor?.recorded(deviceId, { seq: sale.seq, hash });
     return doc;
   }
 
@@ -280,7 +290,7 @@ export class PosService {
     cashConfirmed?: boolean;
   }): Promise<SaleSummary> {
     return this.queue.run(async () => {
-      const { policy, currency } = this.requireTrading();
+      const { policy, currency } = await this.requireTrading();
       const shift = await this.requireShift();
       const cashierId = await this.deps.cashier?.();
       const lines = input.lines.map(computeLine);
@@ -365,7 +375,7 @@ export class PosService {
     override?: OverrideInput;
   }): Promise<SaleSummary> {
     return this.queue.run(async () => {
-      const { currency } = this.requireTrading();
+      const { currency } = await this.requireTrading();
       const shift = await this.requireShift();
       const cashierId = await this.deps.cashier?.();
       const { doc, sale, later } = await this.original(input.originalSaleId);
@@ -424,7 +434,7 @@ export class PosService {
 
   void(input: { originalSaleId: string; reason: string }): Promise<SaleSummary> {
     return this.queue.run(async () => {
-      const { currency } = this.requireTrading();
+      const { currency } = await this.requireTrading();
       const shift = await this.requireShift();
       const cashierId = await this.deps.cashier?.();
       const { doc, sale, later } = await this.original(input.originalSaleId);

@@ -4,6 +4,7 @@ import type { DeviceIdentity } from '../device/identity';
 import type { LicenceDoc } from '../store/schemas/licences';
 import type { MaterialDoc } from '../store/schemas/materials';
 import type { SettingDoc } from '../store/schemas/settings';
+import type { ReaderAnchor } from '../trust/rollback-anchor';
 import type { ContentSessions } from './content';
 import { LibraryService } from './library-service';
 import { processMonotonic, SecureClock, SecureClockState, type SecureClockPersistence } from './secure-clock';
@@ -32,6 +33,8 @@ export interface ReaderDeps {
   /** The system clock (CoreConfig.clock): Date.now unless a test or the e2e host moves it. */
   clock?: () => number;
   renewWithinMs?: number;
+  /** The keychain's anti-rollback anchor (trust/rollback-anchor.ts): the clock's floor, licence moves. */
+  anchor?: ReaderAnchor;
 }
 
 export type LibraryCommands = Pick<
@@ -54,14 +57,20 @@ export interface Reader {
 
 const CLOCK_SETTING = 'reader.clock';
 
-/** The secure clock's state lives in the encrypted store: a plain file could be edited back. */
-function clockPersistence(settings: RxCollection<SettingDoc>): SecureClockPersistence {
+/**
+ * The secure clock's state lives in the encrypted store: a plain file could be edited back. Its
+ * high-water mark is also anchored in the keychain, which a copy of the store put back does not
+ * roll back: the clock starts from the later of the two (#16).
+ */
+function clockPersistence(settings: RxCollection<SettingDoc>, anchor?: ReaderAnchor): SecureClockPersistence {
   return {
     async load() {
       const doc = await settings.findOne(CLOCK_SETTING).exec();
-      if (!doc) return null;
-      const parsed = SecureClockState.safeParse(JSON.parse(doc.value));
-      return parsed.success ? parsed.data : null;
+      const parsed = doc ? SecureClockState.safeParse(JSON.parse(doc.value)) : null;
+      const stored = parsed?.success ? parsed.data : null;
+      const floor = anchor?.highWaterMs() ?? 0;
+      if (!stored) return floor > 0 ? { offsetMs: 0, highWaterMs: floor, lastCheckInMs: null } : null;
+      return { ...stored, highWaterMs: Math.max(stored.highWaterMs, floor) };
     },
     async save(state) {
       await settings.incrementalUpsert({
@@ -69,14 +78,20 @@ function clockPersistence(settings: RxCollection<SettingDoc>): SecureClockPersis
         value: JSON.stringify(state),
         updatedAt: Date.now(),
       });
+      await anchor?.clockSaved(state.highWaterMs);
     },
   };
 }
 
 export async function createReader(deps: ReaderDeps): Promise<Reader> {
+  const anchor = deps.anchor;
   const clock = await SecureClock.open(
-    { system: deps.clock ?? Date.now, monotonic: processMonotonic },
-    clockPersistence(deps.collections.settings),
+    {
+      system: deps.clock ?? Date.now,
+      monotonic: processMonotonic,
+      ...(anchor ? { suspended: () => anchor.suspended() } : {}),
+    },
+    clockPersistence(deps.collections.settings, anchor),
   );
   const library = await LibraryService.open({
     dataDir: deps.dataDir,
@@ -87,6 +102,7 @@ export async function createReader(deps: ReaderDeps): Promise<Reader> {
     clock,
     content: deps.content,
     contentUrl: (id) => deps.content.urlFor(id),
+    ...(anchor ? { anchor } : {}),
     ...(deps.renewWithinMs === undefined ? {} : { renewWithinMs: deps.renewWithinMs }),
   });
   deps.content.onChunkFailure = (materialId, error) => {

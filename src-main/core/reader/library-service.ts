@@ -22,6 +22,7 @@ import { LibraryFiles } from './library-files';
 import { libraryItem } from './library-view';
 import { checkLicence, checkLicenceTime, unwrapForDevice } from './licence-gate';
 import type { SecureClock } from './secure-clock';
+import type { ReaderAnchor } from '../trust/rollback-anchor';
 import { checkStatement, type VerifiedStatement } from '../trust/server-statement';
 
 /** The routes the library calls, all with this laptop's signature. */
@@ -42,6 +43,8 @@ export interface LibraryServiceDeps {
   contentUrl: (sessionId: string) => string;
   /** Renew a licence on reconnect when it expires within this long (default 7 days). */
   renewWithinMs?: number;
+  /** The keychain's anti-rollback anchor: told of licence moves and of fresh signed states. */
+  anchor?: Pick<ReaderAnchor, 'licenceChanged' | 'checkedIn'>;
   fetchImpl?: typeof fetch;
 }
 
@@ -351,6 +354,8 @@ export class LibraryService {
         toRenew.add(materialId);
       }
     }
+    // Every held licence now has the server's signed state: a rollback's suspension lifts (#16).
+    await this.deps.anchor?.checkedIn();
     for (const materialId of toRenew) await this.renew(materialId);
   }
 
@@ -580,6 +585,7 @@ export class LibraryService {
     this.licences.set(doc.materialId, { doc, parsed });
     this.emit();
     await this.deps.collections.licences.incrementalUpsert(doc);
+    await this.deps.anchor?.licenceChanged();
   }
 
   private item(materialId: string): LibraryItem {

@@ -5,7 +5,7 @@ import { createReader } from './index';
 export const libraryModule: CoreModule<'library'> = {
   feature: 'library',
   unavailable: 'The library',
-  async start({ config, db, storeError, identity, enrolledServerUrl, serverKey, content, online }) {
+  async start({ config, db, anchor, storeError, identity, enrolledServerUrl, serverKey, content, online }) {
     if (!db) throw new Error(storeError ?? 'unknown');
     const reader = await createReader({
       dataDir: config.dataDir,
@@ -15,6 +15,7 @@ export const libraryModule: CoreModule<'library'> = {
       serverKey,
       content,
       ...(config.clock ? { clock: config.clock } : {}),
+      ...(anchor ? { anchor: anchor.forReader() } : {}),
     });
     // Renewal and revocation happen at the next contact: each return of the network is one.
     const onlineSub = online.subscribe(() => void reader.library.reconnected());

@@ -22,6 +22,11 @@ export interface SecureClockSources {
   system: () => number;
   /** A clock that only moves forward within this process (ms, any origin). */
   monotonic: () => number;
+  /**
+   * True while the store was put back from an older copy and the licence states are not fresh
+   * from the server yet (trust/rollback-anchor.ts): no check-in counts, so no offline grace is left.
+   */
+  suspended?: () => boolean;
 }
 
 /** High-water writes on plain reads are batched: losing the last minute on a crash gains a cheat little. */
@@ -74,7 +79,7 @@ export class SecureClock {
 
   /** Server time of the last successful contact, null if the server was never reached. */
   get lastCheckIn(): number | null {
-    return this.state.lastCheckInMs;
+    return this.sources.suspended?.() ? null : this.state.lastCheckInMs;
   }
 
   /**

@@ -5,7 +5,7 @@ import { SyncService } from './sync-service';
 export const syncModule: CoreModule<'sync'> = {
   feature: 'sync',
   unavailable: 'The sales database',
-  async start({ config, settings, enrollmentStore, reachability, identity, serverKey, need }) {
+  async start({ config, settings, enrollmentStore, reachability, identity, serverKey, anchor, need }) {
     const sync = new SyncService({
       collections: need('salesCollections'),
       identity,
@@ -14,8 +14,13 @@ export const syncModule: CoreModule<'sync'> = {
       reachability,
       serverUrl: () => settings.current.serverUrl,
       serverKey,
+      // A verified pull is the signed check-in that lifts a rollback's stop (trust/rollback-anchor.ts).
       // Issuer keys for payment QR codes, kept for verifying them offline; a refusal shows here.
-      afterPull: () => need('qr').refreshIssuers(),
+      afterPull: async () => {
+        await anchor?.checkedIn('till');
+        return need('qr').refreshIssuers();
+      },
+      ...(anchor ? { lostSales: (deviceId: string) => anchor.forTill().lost(deviceId) } : {}),
       clock: need('tillClock'),
       ...(config.sync ? { options: config.sync } : {}),
     });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH } from '../../../protocol/bundle/constants';
 import type { BundleEnvelope } from '../../../protocol/bundle/envelope';
 import type { SaleDoc } from '../store/schemas/index';
-import { nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
+import { continueAfter, nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
 
 const sale = (seq: number, over: Partial<SaleDoc> = {}): SaleDoc => ({
   id: `s${seq}`,
@@ -25,6 +25,21 @@ describe('the next bundle', () => {
   it('takes the unbroken run of seqs after the last bundle, and stops at a hole', () => {
     expect(nextBundleSales([sale(4), sale(5), sale(7)], 3).map((s) => s.seq)).toEqual([4, 5]);
     expect(nextBundleSales([], 3)).toEqual([]);
+  });
+
+  it('continues after a run a rollback erased, and after nothing else (#16)', () => {
+    const last = { seq: 1, hash: 'h1' };
+    const lost = [
+      { seq: 2, hash: 'h2' },
+      { seq: 5, hash: 'h5' },
+    ];
+    expect(continueAfter(last, 2, lost)).toBe(last);
+    expect(continueAfter(last, undefined, lost)).toBe(last);
+    expect(continueAfter(last, 3, lost)).toEqual({ seq: 2, hash: 'h2' });
+    expect(continueAfter(last, 6, lost)).toEqual({ seq: 5, hash: 'h5' });
+    // A hole no rollback explains stays a hole: nextBundleSales then refuses it.
+    expect(continueAfter(last, 4, lost)).toBe(last);
+    expect(continueAfter({ seq: 6, hash: 'h6' }, 3, lost)).toEqual({ seq: 6, hash: 'h6' });
   });
 
   it('refuses a missing first seq and a sale recorded before sales were signed', () => {

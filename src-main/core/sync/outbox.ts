@@ -1,4 +1,5 @@
 import { ApiError } from '../../../protocol/api';
+import type { ChainHead } from '../../../protocol/bundle/chain';
 import type { BundleEnvelope } from '../../../protocol/bundle/envelope';
 import type { Sale } from '../../../protocol/bundle/sale';
 import type { BundleStatus } from '../../../protocol/http/payments';
@@ -34,6 +35,20 @@ export function nextBundleSales(docs: readonly SaleDoc[], after: number): Sale[]
     if (!d.record) throw new ApiError('SALE_LEGACY', `Sale ${d.seq} was recorded before sales were signed.`);
     return JSON.parse(d.record) as Sale;
   });
+}
+
+/**
+ * Where the next bundle continues: the last bundle's head, or, when the next sale held follows a run
+ * a rollback erased (the store lost it, the keychain saw it), that run's head: the gap is the
+ * server's to see, never a reason for this till to stop pushing.
+ */
+export function continueAfter(
+  last: ChainHead,
+  nextSeq: number | undefined,
+  lost: readonly ChainHead[],
+): ChainHead {
+  if (nextSeq === undefined || nextSeq === last.seq + 1) return last;
+  return lost.find((h) => h.seq > last.seq && h.seq + 1 === nextSeq) ?? last;
 }
 
 /** The outbox record of a built bundle, written before it is ever sent. */

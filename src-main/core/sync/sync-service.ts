@@ -4,6 +4,7 @@ import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subsc
 import { z } from 'zod';
 import { ApiError, type SyncStatus } from '../../../protocol/api';
 import { buildBundle } from '../../../protocol/bundle/build';
+import type { ChainHead } from '../../../protocol/bundle/chain';
 import type { Sale } from '../../../protocol/bundle/sale';
 import { serverKeyId } from '../../../protocol/bundle/key-id';
 import { GENESIS_HASH, MAX_SALES_PER_BUNDLE } from '../../../protocol/bundle/constants';
@@ -30,7 +31,7 @@ import {
   type SettingDoc,
 } from '../store/schemas/index';
 import { backoffDelay, pushVerdict, type BackoffOptions } from './backoff';
-import { nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
+import { continueAfter, nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
 import { readServerCatalog, saveServerCatalog, serverCatalogAfter } from './back-office-catalog';
 import { catalogChanges, enrollmentAfterPull, pullQuery } from './pull';
 import { describe, EMPTY_COUNTS, rejectedBundle, syncStatus, type SyncFailure } from './status';
@@ -62,6 +63,11 @@ export interface SyncDeps {
   afterPull?: () => Promise<unknown>;
   /** The till's clock for money (pos/till-clock.ts): bundles are stamped with it. Date.now if absent. */
   clock?: { now(): number };
+  /**
+   * Heads of runs of sales a restored older store lost (trust/rollback-anchor.ts): a bundle may
+   * start just after one, so the server sees the gap (SEQUENCE_GAP, held for review).
+   */
+  lostSales?: (deviceId: string) => readonly ChainHead[];
   options?: SyncOptions;
 }
 
@@ -298,22 +304,26 @@ export class SyncService {
     const last = await this.c.outbox
       .findOne({ selector: { deviceId: device.deviceId }, sort: [{ seqTo: 'desc' }] })
       .exec();
-    const after = last?.seqTo ?? 0;
     const docs = await this.c.sales
       .find({
-        selector: { deviceId: device.deviceId, seq: { $gt: after } },
+        selector: { deviceId: device.deviceId, seq: { $gt: last?.seqTo ?? 0 } },
         sort: [{ seq: 'asc' }],
         limit: this.opts.bundleSize,
       })
       .exec();
+    const from = continueAfter(
+      { seq: last?.seqTo ?? 0, hash: last?.chainHead ?? GENESIS_HASH },
+      docs[0]?.seq,
+      this.deps.lostSales?.(device.deviceId) ?? [],
+    );
     const sales = nextBundleSales(
       docs.map((d) => d.toJSON() as SaleDoc),
-      after,
+      from.seq,
     );
     if (sales.length === 0) return null;
-    const envelope = await this.envelope(device, record.server, sales, last?.chainHead ?? GENESIS_HASH);
+    const envelope = await this.envelope(device, record.server, sales, from.hash);
     // Written before anything is sent: from here on these sales travel only in this envelope.
-    const rec = outboxRecord(envelope, device.deviceId, last?.chainHead ?? GENESIS_HASH, Date.now());
+    const rec = outboxRecord(envelope, device.deviceId, from.hash, Date.now());
     await this.c.outbox.insert(rec);
     await this.markSales(device.deviceId, rec.seqFrom, rec.seqTo, 'queued', undefined, rec.bundleId);
     return rec;
