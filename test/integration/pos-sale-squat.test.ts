@@ -7,7 +7,7 @@ import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { runOnce } from '../../server/worker/reconcile';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import type { Core } from '../../src-main/core';
-import { nextOf, tillCore } from '../support/till';
+import { nextOf, signedIn, tillCore } from '../support/till';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
 import { startForwarder, type Forwarder } from './tcp-forwarder';
 
@@ -57,6 +57,7 @@ describe('a rogue till of another tenant squats a sale_id read from a receipt', 
     });
     core = await tillCore(forwarder.url);
     await call('enrollment.redeemCode', { code: (issued.body as { code: string }).code });
+    await signedIn(core);
     await call('pos.shift.open', { floatMinor: 10_000 });
 
     // The network goes; three sales are taken; B's receipt is printed with its sale_id.
