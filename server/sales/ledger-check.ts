@@ -3,8 +3,8 @@ import type { Queryable } from '../db/tx';
 
 /**
  * The ledger's balance check as the back office runs it (issue #19, item 8): Σ debits = Σ credits
- * per currency and per sale, and no orphans either way. A sale is its (bundle, sale) pair, hence
- * its device and sale id together. Run in one REPEATABLE READ transaction (the caller's), so the
+ * per currency and per sale, and no orphans either way. A sale is its device and sale id together
+ * (every ledger entry names both), posted under the bundle that carried it. Run in one REPEATABLE READ transaction (the caller's), so the
  * four answers describe the same moment.
  */
 
@@ -15,19 +15,19 @@ export async function runLedgerCheck(db: Queryable): Promise<LedgerCheckResult> 
     `SELECT currency, sum(debit_minor)::text AS debit, sum(credit_minor)::text AS credit, count(*)::text AS n
      FROM ledger_entries GROUP BY currency ORDER BY currency`,
   );
-  const unbalanced = await db.query<{ device_id: string | null; sale_id: string; total: number }>(
-    `SELECT b.device_id, l.sale_id, count(*) OVER ()::int AS total
-     FROM ledger_entries l LEFT JOIN offline_tx_bundles b ON b.bundle_id = l.bundle_id
-     GROUP BY l.bundle_id, l.sale_id, b.device_id
+  const unbalanced = await db.query<{ device_id: string; sale_id: string; total: number }>(
+    `SELECT l.device_id, l.sale_id, count(*) OVER ()::int AS total
+     FROM ledger_entries l
+     GROUP BY l.device_id, l.sale_id
      HAVING sum(l.debit_minor) <> sum(l.credit_minor) OR count(DISTINCT l.currency) > 1
-     ORDER BY b.device_id, l.sale_id LIMIT ${SAMPLE}`,
+     ORDER BY l.device_id, l.sale_id LIMIT ${SAMPLE}`,
   );
   const withoutSale = await db.query<{ bundle_id: string; sale_id: string; total: number }>(
     `SELECT l.bundle_id, l.sale_id, count(*) OVER ()::int AS total
      FROM ledger_entries l
      WHERE NOT EXISTS (
-       SELECT 1 FROM offline_transactions t JOIN offline_tx_bundles b ON b.bundle_id = t.bundle_id
-       WHERE t.bundle_id = l.bundle_id AND t.device_id = b.device_id AND t.sale_id = l.sale_id)
+       SELECT 1 FROM offline_transactions t
+       WHERE t.bundle_id = l.bundle_id AND t.device_id = l.device_id AND t.sale_id = l.sale_id)
      GROUP BY l.bundle_id, l.sale_id ORDER BY l.bundle_id, l.sale_id LIMIT ${SAMPLE}`,
   );
   // A sale of nothing paid with nothing has no legs (ledger.ts drops zero legs): not an orphan.
@@ -35,7 +35,8 @@ export async function runLedgerCheck(db: Queryable): Promise<LedgerCheckResult> 
     `SELECT t.device_id, t.sale_id, count(*) OVER ()::int AS total
      FROM offline_transactions t
      WHERE t.status = 'reconciled' AND t.total_minor + t.cash_minor + t.card_minor + t.qr_minor > 0
-       AND NOT EXISTS (SELECT 1 FROM ledger_entries l WHERE l.bundle_id = t.bundle_id AND l.sale_id = t.sale_id)
+       AND NOT EXISTS (SELECT 1 FROM ledger_entries l
+                       WHERE l.bundle_id = t.bundle_id AND l.device_id = t.device_id AND l.sale_id = t.sale_id)
      ORDER BY t.device_id, t.sale_id LIMIT ${SAMPLE}`,
   );
   const byCurrency = currencies.rows.map((c) => ({

@@ -304,9 +304,9 @@ describe('ledger balance check (#19)', () => {
     const bundle = rows[0]!.bundle_id;
     // One debit too many on sale b: its own legs and XOF no longer balance.
     await s.pool.query(
-      `INSERT INTO ledger_entries (sale_id, bundle_id, leg, account, currency, debit_minor)
-       VALUES ($1, $2, 'planted', 'cash_drawer:x', 'XOF', 7)`,
-      [sold.b, bundle],
+      `INSERT INTO ledger_entries (device_id, sale_id, bundle_id, leg, account, currency, debit_minor)
+       VALUES ($3, $1, $2, 'planted', 'cash_drawer:x', 'XOF', 7)`,
+      [sold.b, bundle, sn.id],
     );
     let found = await check();
     expect(found.balanced).toBe(false);
