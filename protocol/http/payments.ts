@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalBytes } from '../crypto/canonical';
 import { text } from '../text';
-import { Currency, DeviceId, IsoDateTime, NonNegativeMinor, plainText, refuseCardData, Uuid } from './common';
+import {
+  Currency,
+  DeviceId,
+  IsoDateTime,
+  NonNegativeMinor,
+  plainText,
+  refuseCardData,
+  storedText,
+  Uuid,
+} from './common';
 import { RequestNonce, ServerStatement } from '../licence/server-statement';
 import { Policy } from './policies';
 import { Category, ItemPlacement, Shop } from './catalog';
@@ -366,7 +375,7 @@ export const CatalogUpsertRequest = z.object({
 /** Ops' review queue (GET /offline/review, POST /offline/review/:bundle_id). */
 export const ReviewDecisionRequest = z.object({
   decision: z.enum(['approve', 'reject']),
-  note: plainText(500),
+  note: storedText(500),
 });
 
 /** A bundle as listed in ops' review queue. */
