@@ -58,6 +58,11 @@ export const ScoreReason = z.object({
      * it or claims a lifetime beyond QR_MAX_LIFETIME_MS: quarantine.
      */
     'QR_TOKEN_INVALID',
+    /**
+     * A QR tender whose token pays another terminal's payment request (its `request_ref` names another
+     * device: protocol/qr/request-ref.ts): quarantine, never posted.
+     */
+    'QR_PAYEE_MISMATCH',
     /** A QR tender without the QR to verify (a till before the check), or its key since withdrawn: review. */
     'QR_UNVERIFIED',
     /** A sale above the policy's approval_threshold that carries no manager override. */
