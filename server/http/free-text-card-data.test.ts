@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { publicKeyRaw } from '../../protocol/crypto';
-import type { EnrollmentCodeResponse, LicenceResponse } from '../../protocol/http';
+import type { EnrollmentCodeResponse } from '../../protocol/http';
 import { enrollTerminal, newDevice, SN_POLICY, TEST_WALLET } from '../payments/test-support';
 import { signed, startTestServer, type TestServer } from '../testing/harness';
-import { deviceCall, fakePdf, registerLaptop, seedMaterial, uploadMaterial } from '../testing/materials';
+import { fakePdf, registerLaptop, seedMaterial, takeLicence, uploadMaterial } from '../testing/materials';
 
 // Ninth red-team pass, L-2: an enrollment code's label, a laptop's name (any student sets one), a
 // material's title and a till's revoke reason took a card number or a magnetic track, were stored and
@@ -129,18 +129,7 @@ describe('card data in stored free text (ninth pass L-2)', () => {
     refused(await uploadMaterial(s, teacher, fakePdf(2048), { title: `Notes ${CARD}` }), 'title');
     const material = await seedMaterial(s, teacher, fakePdf(2048), { title: 'Cours 1', grantTo: [STUDENT] });
     const laptop = await registerLaptop(s, student);
-    const taken = await deviceCall(
-      s,
-      laptop,
-      'POST',
-      `/api/v1/offline/materials/${material.material_id}/license`,
-      {
-        device_id: laptop.id,
-        request_nonce: randomBytes(16).toString('base64url'),
-      },
-    );
-    expect(taken.status, taken.text).toBe(201);
-    const { licence_id } = (taken.body as LicenceResponse).licence;
+    const { licence_id } = await takeLicence(s, laptop, material.material_id);
     const revoke = (reason: string) =>
       s.call('POST', `/api/v1/offline/licenses/${licence_id}/revoke`, { token: teacher, body: { reason } });
     refused(await revoke(`paid with ${CARD}`), 'reason');

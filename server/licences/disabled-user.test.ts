@@ -1,9 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LicenceResponse, MaterialRecord } from '../../protocol/http';
+import type { MaterialRecord } from '../../protocol/http';
 import type { ServerStatement } from '../../protocol/licence';
 import { startTestServer, type TestServer } from '../testing/harness';
-import { deviceCall, fakePdf, registerLaptop, seedMaterial, type Laptop } from '../testing/materials';
+import {
+  deviceCall,
+  fakePdf,
+  registerLaptop,
+  seedMaterial,
+  takeLicence,
+  type Laptop,
+} from '../testing/materials';
 
 // Ninth red-team pass, L-1: a pay_admin disabled a student (bearer 401, no new licence), but the
 // laptop's device key still synced its licence as "ready" (a signed check-in: the grace restarted),
@@ -32,19 +39,7 @@ afterAll(async () => {
 
 const code = (res: { body: unknown }) => (res.body as { error?: { code?: string } }).error?.code;
 
-async function take(laptop: Laptop, material: MaterialRecord) {
-  const res = await deviceCall(
-    s,
-    laptop,
-    'POST',
-    `/api/v1/offline/materials/${material.material_id}/license`,
-    {
-      device_id: laptop.id,
-    },
-  );
-  expect(res.status, res.text).toBe(201);
-  return (res.body as LicenceResponse).licence;
-}
+const take = (laptop: Laptop, material: MaterialRecord) => takeLicence(s, laptop, material.material_id);
 
 const setDisabled = (id: string, disabled: boolean) =>
   s.call('POST', `/console/users/${id}/status`, { token: admin, body: { disabled } });
