@@ -86,6 +86,7 @@ export const ERROR_CODES = [
   'QR_REPLAYED',
   'QR_AMOUNT_MISMATCH',
   'QR_ISSUER_UNKNOWN',
+  'QR_WRONG_PAYEE',
   // Sync: the till's chain, and a rejected bundle whose answer named no code
   'SEQUENCE_GAP',
   'REJECTED',

@@ -55,7 +55,7 @@ export const qrApi = {
     /**
      * Verifies a customer's payment QR (issuer key, signature, expiry, amount, single use) and marks
      * it used; refusals: QR_INVALID, QR_SIGNATURE, QR_EXPIRED, QR_REPLAYED, QR_AMOUNT_MISMATCH,
-     * QR_ISSUER_UNKNOWN.
+     * QR_ISSUER_UNKNOWN, QR_WRONG_PAYEE (a token quoting a request this till did not make).
      */
     'pos.qr.verify': { input: QrVerifyInput, output: VerifiedQrPayment },
   },

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Country, DeviceId, IsoDateTime, plainText, TenantType, Uuid } from './common';
+import { Country, DeviceId, IsoDateTime, storedText, TenantType, Uuid } from './common';
 import type { CatalogErrorCode } from './catalog-admin';
 import { DeviceRecord } from './devices';
 import { Policy } from './policies';
@@ -70,7 +70,7 @@ export type TillList = z.infer<typeof TillList>;
 export const TillParams = z.object({ device_id: DeviceId });
 
 /** POST /offline/tills/:device_id/revoke: why (kept in the audit log). */
-export const RevokeTillRequest = z.object({ reason: plainText(500) });
+export const RevokeTillRequest = z.object({ reason: storedText(500) });
 
 // ---- Laptops (devices users registered for materials) ----
 

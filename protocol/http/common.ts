@@ -20,6 +20,17 @@ export const CARD_DATA_FIELD_MESSAGE =
   'holds card data (a card number or a magnetic track): card data is never stored; use the card reader';
 
 /**
+ * Free text the server stores and shows again (a label, a name, a title, a reason, a note): plain
+ * text that holds no card data by the rule the till runs (protocol/card-data.ts). Every stored
+ * free-text field of a request is one of these (issue #16, ninth pass L-2: an enrollment code's
+ * label, a laptop's name, a material's title and a till's revoke reason took a card number). Shapes
+ * the server also answers with (catalog items, categories, the shop) keep plainText and apply the
+ * same rule to the request alone through refuseCardData, so rows stored before the rule still read.
+ */
+export const storedText = (max: number) =>
+  plainText(max).refine((text) => !holdsCardData(text), CARD_DATA_FIELD_MESSAGE);
+
+/**
  * Adds a validation issue naming each of `fields` whose text holds card data (protocol/card-data.ts,
  * the rule the till runs): the back office would otherwise store it and tills print it on every
  * receipt (issue #16, eighth pass L-2). A whole 12–14 digit GTIN that Luhn also accepts is a product

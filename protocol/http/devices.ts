@@ -6,7 +6,7 @@ import {
   DeviceId,
   Fingerprint,
   IsoDateTime,
-  plainText,
+  storedText,
   PublicKeyPem,
   TenantId,
   TenantType,
@@ -55,7 +55,7 @@ export const EnrollmentCodeRequest = z.object({
   tenant_id: TenantId,
   country: Country,
   currency_default: Currency,
-  label: plainText(200).optional(),
+  label: storedText(200).optional(),
   expires_in_hours: z.number().int().min(1).max(720).default(72),
 });
 export type EnrollmentCodeRequest = z.infer<typeof EnrollmentCodeRequest>;
@@ -82,8 +82,8 @@ export const EnrollRequest = z.object({
   pubkey_pem: PublicKeyPem,
   x25519_pub: X25519Public,
   fingerprint: Fingerprint,
-  name: plainText(100).optional(),
-  platform: plainText(32).optional(),
+  name: storedText(100).optional(),
+  platform: storedText(32).optional(),
   /** Fresh per request; echoed in the signed `statement` (optional for tills from before issue #16). */
   request_nonce: RequestNonce.optional(),
 });
@@ -135,8 +135,8 @@ export type CheckInResponse = z.infer<typeof CheckInResponse>;
 export const RegisterUserDeviceRequest = z.object({
   device_id: DeviceId,
   fingerprint: Fingerprint,
-  name: plainText(100),
-  platform: plainText(32),
+  name: storedText(100),
+  platform: storedText(32),
   pubkey_pem: PublicKeyPem,
   x25519_pub: X25519Public,
 });

@@ -4,7 +4,7 @@ import { isCanonicalBase64url } from '../crypto/base64url';
 import { Manifest } from '../chunks/manifest';
 import { Licence } from '../licence/licence';
 import { RequestNonce, ServerStatement } from '../licence/server-statement';
-import { DeviceId, IsoDateTime, plainText, Uuid } from './common';
+import { DeviceId, IsoDateTime, storedText, Uuid } from './common';
 
 /**
  * The materials contract between laptops and the server (materials seed: /api/v1/offline/...).
@@ -63,7 +63,7 @@ export const JobParams = z.object({ job_id: JobId });
  * its type is the Content-Type header and its title the `title` query parameter. 202: the encryption
  * job is queued.
  */
-export const UploadMaterialQuery = z.object({ title: plainText(500) });
+export const UploadMaterialQuery = z.object({ title: storedText(500) });
 export const UploadMaterialResponse = z.object({ material: MaterialRecord, job_id: JobId });
 export type UploadMaterialResponse = z.infer<typeof UploadMaterialResponse>;
 
@@ -146,7 +146,7 @@ export const ReturnLicenceResponse = z.object({
 });
 
 /** POST /api/v1/offline/licenses/:license_id/revoke (teacher): takes effect at the device's next sync. */
-export const RevokeLicenceRequest = z.object({ reason: plainText(500) });
+export const RevokeLicenceRequest = z.object({ reason: storedText(500) });
 export const RevokeLicenceResponse = z.object({ license_id: LicenceId, status: z.literal('revoked') });
 
 /**

@@ -2,7 +2,16 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { canonicalBytes } from '../crypto/canonical';
 import { text } from '../text';
-import { Currency, DeviceId, IsoDateTime, NonNegativeMinor, plainText, refuseCardData, Uuid } from './common';
+import {
+  Currency,
+  DeviceId,
+  IsoDateTime,
+  NonNegativeMinor,
+  plainText,
+  refuseCardData,
+  storedText,
+  Uuid,
+} from './common';
 import { RequestNonce, ServerStatement } from '../licence/server-statement';
 import { Policy } from './policies';
 import { Category, ItemPlacement, Shop } from './catalog';
@@ -49,6 +58,11 @@ export const ScoreReason = z.object({
      * it or claims a lifetime beyond QR_MAX_LIFETIME_MS: quarantine.
      */
     'QR_TOKEN_INVALID',
+    /**
+     * A QR tender whose token pays another terminal's payment request (its `request_ref` names another
+     * device: protocol/qr/request-ref.ts): quarantine, never posted.
+     */
+    'QR_PAYEE_MISMATCH',
     /** A QR tender without the QR to verify (a till before the check), or its key since withdrawn: review. */
     'QR_UNVERIFIED',
     /**
@@ -372,7 +386,7 @@ export const CatalogUpsertRequest = z.object({
 /** Ops' review queue (GET /offline/review, POST /offline/review/:bundle_id). */
 export const ReviewDecisionRequest = z.object({
   decision: z.enum(['approve', 'reject']),
-  note: plainText(500),
+  note: storedText(500),
 });
 
 /** A bundle as listed in ops' review queue. */

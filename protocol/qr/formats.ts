@@ -6,6 +6,7 @@ import {
   IsoDateTime,
   NonNegativeMinor,
   plainText,
+  storedText,
   TenantId,
   TenantType,
 } from '../http/common';
@@ -75,6 +76,9 @@ export const QR_MAX_LIFETIME_MS = 24 * 3_600_000;
 /** Clocks of a till and a phone disagree a little; more than this in the future is refused. */
 export const QR_CLOCK_SKEW_MS = 5 * 60_000;
 
-/** POST /offline/qr/issuers (pay_admin): add or replace one issuer key; `active: false` withdraws it. */
-export const IssuerKeyInput = IssuerKey.extend({ active: z.boolean().default(true) });
+/**
+ * POST /offline/qr/issuers (pay_admin): add or replace one issuer key; `active: false` withdraws it.
+ * The name is stored and shown: no card data in it (IssuerKey, which tills parse, keeps plainText).
+ */
+export const IssuerKeyInput = IssuerKey.extend({ name: storedText(100), active: z.boolean().default(true) });
 export type IssuerKeyInput = z.infer<typeof IssuerKeyInput>;

@@ -4,3 +4,4 @@ export * from './formats';
 export * from './request';
 export * from './token';
 export * from './issuer-list';
+export * from './request-ref';

@@ -6,6 +6,7 @@ import { hashPassword, type ScryptCost } from '../auth/passwords';
 import { scryptGate } from '../auth/scrypt-gate';
 import { withTransaction, type Queryable } from '../db/tx';
 import { HttpError } from '../http/errors';
+import { revokeLiveLicences } from '../licences/store';
 import type { AuthUser } from '../routes/types';
 import { checkLink, consumeLink, issueLink, LINK_CODES } from './links';
 import { endSessionsOf } from './session';
@@ -108,7 +109,21 @@ export function setDisabled(
     await client.query('UPDATE users SET disabled = $2, updated_at = now() WHERE id = $1', [id, disabled]);
     // Roles and the flag are read on every request; the refresh tokens and sessions end here too.
     const ended = disabled ? await endSessionsOf(client, id) : 0;
-    await audit(client, actor, disabled ? 'user.disabled' : 'user.enabled', id, { sessions_ended: ended });
+    // Their laptops read on with the licences they hold, device-signed, until expiry: those are revoked
+    // too, as when a grant is withdrawn (issue #16, ninth pass L-1). Enabling the user again restores
+    // none; the laptop takes new licences where grants allow. The user's laptops are locked first: a
+    // licence being issued to one of them at this moment is then either revoked here or refused.
+    let licencesRevoked = 0;
+    if (disabled) {
+      await client.query('SELECT 1 FROM offline_devices WHERE user_id = $1 ORDER BY device_id FOR UPDATE', [
+        id,
+      ]);
+      licencesRevoked = await revokeLiveLicences(client, { userIds: [id] }, 'user disabled');
+    }
+    await audit(client, actor, disabled ? 'user.disabled' : 'user.enabled', id, {
+      sessions_ended: ended,
+      ...(disabled ? { licences_revoked: licencesRevoked } : {}),
+    });
     return person(client, id);
   });
 }

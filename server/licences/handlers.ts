@@ -25,6 +25,7 @@ import {
   heldLicence,
   HELD,
   insertLicence,
+  revokeLiveLicences,
   type LicenceRow,
 } from './store';
 
@@ -292,10 +293,10 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
              WHERE g.material_id = $1 AND u.id = $2 AND g.email = u.email`,
             [row.material_id, row.user_id],
           );
-          await client.query(
-            `UPDATE offline_licenses SET status = 'revoked', revoked_at = now(), revoke_reason = $3, updated_at = now()
-             WHERE material_id = $1 AND user_id = $2 AND status IN ('ready', 'active')`,
-            [row.material_id, row.user_id, body.reason],
+          await revokeLiveLicences(
+            client,
+            { userIds: [row.user_id], materialId: row.material_id },
+            body.reason,
           );
         }
         await appendAudit(client, {

@@ -77,3 +77,22 @@ export async function insertLicence(db: Queryable, licence: Licence, status: Lic
     ],
   );
 }
+
+/**
+ * Revokes the live (ready or active) licences of `userIds`, of one material or of all, and says how
+ * many: each laptop learns it, signed, at its next sync and deletes its copy; validate, renew and
+ * download refuse them. The one way a licence is revoked for its user's sake: a grant withdrawn, a
+ * licence revoked by its teacher (the user's others for that material), a user disabled.
+ */
+export async function revokeLiveLicences(
+  db: Queryable,
+  where: { userIds: readonly string[]; materialId?: string },
+  reason: string,
+): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE offline_licenses SET status = 'revoked', revoked_at = now(), revoke_reason = $3, updated_at = now()
+     WHERE user_id = ANY($1::uuid[]) AND ($2::text IS NULL OR material_id = $2) AND status = ANY($4::text[])`,
+    [where.userIds, where.materialId ?? null, reason, HELD],
+  );
+  return rowCount ?? 0;
+}

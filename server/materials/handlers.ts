@@ -14,7 +14,7 @@ import { authenticateDevice } from '../devices/authenticate';
 import { consumeNonce } from '../devices/signature';
 import { validate } from '../http/errors';
 import { assertNotBlocked } from '../licences/device-guard';
-import { heldLicence } from '../licences/store';
+import { heldLicence, revokeLiveLicences } from '../licences/store';
 import { metrics } from '../metrics';
 import { authenticateUser } from '../routes/authenticate';
 import type { TrustDeps } from '../routes/deps';
@@ -159,15 +159,16 @@ export function materialHandlers(deps: TrustDeps): Pick<Handlers, MaterialHandle
           [params.material_id, emails],
         );
         // Without this a laptop kept reading (and renewing) on the licence it already held.
-        const revoked = await client.query(
-          `UPDATE offline_licenses l SET status = 'revoked', revoked_at = now(),
-             revoke_reason = 'grant withdrawn', updated_at = now()
-           FROM users u
-           WHERE l.material_id = $1 AND l.user_id = u.id AND u.email = ANY($2::text[])
-             AND l.status IN ('ready', 'active') AND u.id <> $3`,
-          [params.material_id, emails, user.id],
+        const users = await client.query<{ id: string }>(
+          'SELECT id FROM users WHERE email = ANY($1::text[]) AND id <> $2',
+          [emails, user.id],
         );
-        const n = { withdrawn: withdrawn.rowCount ?? 0, licenses_revoked: revoked.rowCount ?? 0 };
+        const revoked = await revokeLiveLicences(
+          client,
+          { userIds: users.rows.map((u) => u.id), materialId: params.material_id },
+          'grant withdrawn',
+        );
+        const n = { withdrawn: withdrawn.rowCount ?? 0, licenses_revoked: revoked };
         await appendAudit(client, {
           actorType: 'user',
           actorId: user.id,

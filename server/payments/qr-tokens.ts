@@ -4,8 +4,10 @@ import {
   QR_CLOCK_SKEW_MS,
   QR_MAX_LIFETIME_MS,
   QrError,
+  requestRefPayee,
   verifyTokenSignature,
   type IssuerKey,
+  type PaymentToken,
 } from '../../protocol/qr';
 import type { Queryable } from '../db/tx';
 
@@ -20,8 +22,11 @@ import type { Queryable } from '../db/tx';
  *   is not the one the tender names (amount, currency, payer, signature), or it was issued after
  *   the sale, or had expired at the sale, or claims a lifetime beyond QR_MAX_LIFETIME_MS (the till
  *   refuses all three: protocol/qr/token.ts; the clock skew the till allows is allowed here too);
+ * - `payee` (quarantine): the QR pays another terminal's payment request (its `request_ref` names
+ *   another device: protocol/qr/request-ref.ts), so this till was not its payee (ninth pass M-2);
  * - `unverified` (review): the tender carries no QR (a till from before this check: its sale is
- *   stored and waits for a person, never a 5xx or a refusal), or its key has since been withdrawn.
+ *   stored and waits for a person, never a 5xx or a refusal), or its key has since been withdrawn,
+ *   or it quotes a request whose ref names no terminal (a till from before the binding).
  * Only sales count, as for reuse (qr-uses.ts): a void or refund repeats its original's tender.
  */
 export interface QrTokenFindings {
@@ -29,6 +34,8 @@ export interface QrTokenFindings {
   invalid: string | null;
   /** QR sales stamped before the till existed or before its earlier sales (QR_BACKDATED): review. */
   backdated?: string | null;
+  /** QRs paying another terminal's request (QR_PAYEE_MISMATCH): quarantine. */
+  payee: string | null;
 }
 
 /**
@@ -81,6 +88,32 @@ async function backdatedQrSales(
   return findings;
 }
 
+/** Every issuer key registered, withdrawn ones too. */
+export async function issuerKeys(db: Queryable): Promise<(IssuerKey & { active: boolean })[]> {
+  const { rows } = await db.query<IssuerKey & { active: boolean }>(
+    'SELECT issuer_id, key_id, name, public_key, active FROM qr_issuer_keys',
+  );
+  return rows;
+}
+
+/**
+ * The token of a QR tender when its text verifies against `keys` and is the QR the tender names
+ * (same signature); null otherwise.
+ */
+export function tenderToken(
+  qr: { text?: string | undefined; signature: string },
+  keys: readonly IssuerKey[],
+): PaymentToken | null {
+  if (qr.text === undefined) return null;
+  try {
+    const token = verifyTokenSignature(qr.text, keys);
+    return decodeSigned(qr.text).signature.toString('base64url') === qr.signature ? token : null;
+  } catch (error) {
+    if (error instanceof QrError) return null;
+    throw error;
+  }
+}
+
 const summary = (findings: string[]) =>
   findings.length === 0 ? null : `${findings.length} QR tender(s): ${findings.join('; ')}`;
 
@@ -103,15 +136,14 @@ export async function checkQrTokens(
   const tenders = sales.flatMap((sale) =>
     sale.kind !== 'sale' ? [] : sale.tenders.flatMap((t) => (t.qr ? [{ sale, tender: t, qr: t.qr }] : [])),
   );
-  if (tenders.length === 0) return { unverified: null, invalid: null };
+  if (tenders.length === 0) return { unverified: null, invalid: null, payee: null };
   // Withdrawn keys too: a QR a till verified before the withdrawal reached it is genuine, but held.
-  const { rows } = await db.query<IssuerKey & { active: boolean }>(
-    'SELECT issuer_id, key_id, name, public_key, active FROM qr_issuer_keys',
-  );
+  const rows = await issuerKeys(db);
   const unverified: string[] = [];
   const invalid: string[] = [];
   /** Sales whose QR verified and fits the tender and the sale's time: judged for backdating. */
   const paid = new Set<string>();
+  const payee: string[] = [];
   for (const { sale, tender, qr } of tenders) {
     const id = sale.sale_id;
     if (qr.text === undefined) {
@@ -136,12 +168,21 @@ export async function checkQrTokens(
       invalid.push(`sale ${id}: the QR's ${mismatch.join(', ')} differ from the tender`);
     else if (timingProblem(token, Date.parse(sale.created_at)))
       invalid.push(`sale ${id}: the QR ${timingProblem(token, Date.parse(sale.created_at))}`);
+    else if (requestRefPayee(token.request_ref, sale.device_id) === 'other')
+      payee.push(`sale ${id}: the QR pays request ${token.request_ref} of another terminal`);
     else {
       paid.add(id);
-      if (!rows.some((k) => k.issuer_id === token.issuer_id && k.key_id === token.key_id && k.active))
+      if (requestRefPayee(token.request_ref, sale.device_id) === 'unbound')
+        unverified.push(`sale ${id}: the QR's request ${token.request_ref} names no terminal`);
+      else if (!rows.some((k) => k.issuer_id === token.issuer_id && k.key_id === token.key_id && k.active))
         unverified.push(`sale ${id}: key ${token.issuer_id}/${token.key_id} was withdrawn`);
     }
   }
   const backdated = context && paid.size > 0 ? await backdatedQrSales(db, sales, paid, context) : [];
-  return { unverified: summary(unverified), invalid: summary(invalid), backdated: summary(backdated) };
+  return {
+    unverified: summary(unverified),
+    invalid: summary(invalid),
+    payee: summary(payee),
+    backdated: summary(backdated),
+  };
 }

@@ -23,7 +23,8 @@ import { absurdCash } from './absurd-cash';
  *   card or QR money back beyond what that tender paid, cash back beyond the cash the original left
  *   in the drawer without a manager override), a QR reused (twice in one sale too) or one the
  *   server's issuer keys do not verify, or expired at the sale, or living beyond the protocol's
- *   QR maximum lifetime (QR_TOKEN_INVALID);
+ *   QR maximum lifetime (QR_TOKEN_INVALID), or one paying another terminal's request
+ *   (QR_PAYEE_MISMATCH);
  * - review also: cash back beyond the cash the original took, with a manager override
  *   (OVERRIDE_USED at the above-threshold weight: the override is the terminal's word);
  * - review also: a QR tender without the QR to verify (a till from before the server checked) or
@@ -52,6 +53,7 @@ export const WEIGHTS = {
   REFUND_MISMATCH: 0.4,
   DUPLICATE_QR: 0.4,
   QR_TOKEN_INVALID: 0.4,
+  QR_PAYEE_MISMATCH: 0.4,
   QR_UNVERIFIED: 0.2,
   QR_BACKDATED: 0.2,
   APPROVAL_MISSING: 0.2,
@@ -89,7 +91,12 @@ export interface ScoreContext {
   /** Customer QRs that already paid another sale (server/payments/qr-uses.ts); absent: none. */
   qrReuse?: string | null;
   /** QR tenders the server could not verify (server/payments/qr-tokens.ts); absent: none. */
-  qrTokens?: { unverified: string | null; invalid: string | null; backdated?: string | null };
+  qrTokens?: {
+    unverified: string | null;
+    invalid: string | null;
+    payee?: string | null;
+    backdated?: string | null;
+  };
   /**
    * Sales the server itself authorised online (server/payments/online-authorisations.ts): their
    * totals, in the policy's currency, are not offline and escape max_offline_amount and the
@@ -356,6 +363,7 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
     add('OVERRIDE_USED', WEIGHTS.OVERRIDE_ABOVE_THRESHOLD, ctx.refunds.cashOverride);
   if (ctx.qrReuse) add('DUPLICATE_QR', WEIGHTS.DUPLICATE_QR, ctx.qrReuse);
   if (ctx.qrTokens?.invalid) add('QR_TOKEN_INVALID', WEIGHTS.QR_TOKEN_INVALID, ctx.qrTokens.invalid);
+  if (ctx.qrTokens?.payee) add('QR_PAYEE_MISMATCH', WEIGHTS.QR_PAYEE_MISMATCH, ctx.qrTokens.payee);
   if (ctx.qrTokens?.unverified) add('QR_UNVERIFIED', WEIGHTS.QR_UNVERIFIED, ctx.qrTokens.unverified);
   if (ctx.qrTokens?.backdated) add('QR_BACKDATED', WEIGHTS.QR_BACKDATED, ctx.qrTokens.backdated);
 

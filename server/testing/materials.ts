@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { publicKeyPem } from '../../protocol/crypto';
-import type { MaterialRecord, UploadMaterialResponse } from '../../protocol/http';
+import type { LicenceResponse, MaterialRecord, UploadMaterialResponse } from '../../protocol/http';
 import { generateHpkeKeyPair } from '../../protocol/hpke';
 import { runEncryptionOnce } from '../materials/encryption-worker';
 import { signed, type TestServer } from './harness';
@@ -69,6 +69,16 @@ export function deviceCall(
     headers: signed(laptop, method, path, text, now),
     ...(body === undefined ? {} : { rawBody: text }),
   });
+}
+
+/** The laptop takes a licence for the material (device-signed); throws unless 201. */
+export async function takeLicence(s: TestServer, laptop: Laptop, materialId: string) {
+  const res = await deviceCall(s, laptop, 'POST', `/api/v1/offline/materials/${materialId}/license`, {
+    device_id: laptop.id,
+    request_nonce: randomBytes(16).toString('base64url'),
+  });
+  if (res.status !== 201) throw new Error(`licence failed: ${res.status} ${res.text}`);
+  return (res.body as LicenceResponse).licence;
 }
 
 export async function uploadMaterial(

@@ -225,6 +225,7 @@ export const en = {
     QR_UNVERIFIED: 'A payment QR code that could not be checked',
     APPROVAL_MISSING: 'Above the approval threshold without a manager’s approval',
     QR_BACKDATED: 'A payment QR code on a backdated sale',
+    QR_PAYEE_MISMATCH: 'A payment QR code that pays another till’s request',
   } satisfies Record<ScoreReason['code'], string>,
   review: {
     title: 'Review queue',

@@ -228,6 +228,7 @@ export const fr: Messages = {
     QR_UNVERIFIED: 'Un QR code de paiement qui n’a pas pu être vérifié',
     APPROVAL_MISSING: 'Au-dessus du seuil d’autorisation sans l’accord d’un responsable',
     QR_BACKDATED: 'Un QR de paiement sur une vente antidatée',
+    QR_PAYEE_MISMATCH: 'Un QR de paiement qui règle la demande d’une autre caisse',
   },
   review: {
     title: 'Ventes à contrôler',

@@ -233,6 +233,7 @@ export const id: Messages = {
     QR_UNVERIFIED: 'Kode QR pembayaran yang tidak dapat diperiksa',
     APPROVAL_MISSING: 'Di atas ambang persetujuan tanpa persetujuan manajer',
     QR_BACKDATED: 'QR pembayaran pada penjualan yang tanggalnya dimundurkan',
+    QR_PAYEE_MISMATCH: 'QR pembayaran untuk permintaan kasir lain',
   },
   review: {
     title: 'Antrean tinjauan',

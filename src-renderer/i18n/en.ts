@@ -421,6 +421,8 @@ export const en = {
     QR_REPLAYED: 'This payment QR code has already been used at this till.',
     QR_AMOUNT_MISMATCH: 'This payment QR code is not for the amount due.',
     QR_ISSUER_UNKNOWN: 'This payment QR code comes from an issuer this till does not know.',
+    QR_WRONG_PAYEE:
+      'This payment QR code pays another till’s request: ask the customer to scan the QR code shown by this till.',
     // QR tender at capture (helper H2)
     QR_NOT_VERIFIED: 'This QR payment was not verified at this till: scan the customer’s payment QR code.',
     QR_ALREADY_USED: 'This payment QR code has already paid another sale.',

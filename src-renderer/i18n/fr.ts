@@ -426,6 +426,8 @@ export const fr: Messages = {
     QR_REPLAYED: 'Ce QR code de paiement a déjà été utilisé à cette caisse.',
     QR_AMOUNT_MISMATCH: 'Ce QR code de paiement n’est pas du montant dû.',
     QR_ISSUER_UNKNOWN: 'Ce QR code de paiement vient d’un émetteur que cette caisse ne connaît pas.',
+    QR_WRONG_PAYEE:
+      'Ce QR code paie la demande d’une autre caisse : demandez au client de scanner le QR code affiché par cette caisse.',
     // QR tender at capture (helper H2)
     QR_NOT_VERIFIED:
       'Ce paiement QR n’a pas été vérifié à cette caisse : scannez le QR code de paiement du client.',

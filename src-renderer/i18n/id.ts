@@ -423,6 +423,8 @@ export const id: Messages = {
     QR_REPLAYED: 'Kode QR pembayaran ini sudah pernah dipakai di kasir ini.',
     QR_AMOUNT_MISMATCH: 'Kode QR pembayaran ini bukan untuk jumlah tagihan.',
     QR_ISSUER_UNKNOWN: 'Kode QR pembayaran ini dari penerbit yang tidak dikenal kasir ini.',
+    QR_WRONG_PAYEE:
+      'Kode QR ini membayar permintaan kasir lain: minta pelanggan memindai kode QR yang ditampilkan kasir ini.',
     QR_NOT_VERIFIED: 'Pembayaran QR ini belum diperiksa di kasir ini: pindai kode QR pembayaran pelanggan.',
     QR_ALREADY_USED: 'Kode QR pembayaran ini sudah membayar penjualan lain.',
     SERVER_URL_NOT_HTTPS:

@@ -5,7 +5,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
 import { generateEd25519, publicKeyRaw } from '../../protocol/crypto/ed25519';
-import { decodeSigned, issuePaymentToken, QR_SCHEME, readPaymentRequest } from '../../protocol/qr';
+import {
+  decodeSigned,
+  issuePaymentToken,
+  newRequestRef,
+  QR_SCHEME,
+  readPaymentRequest,
+  requestRefPayee,
+} from '../../protocol/qr';
 import type { Sale } from '../../protocol/bundle/sale';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
@@ -112,6 +119,28 @@ describe('payment QR codes at the till', () => {
     await expect(call('pos.qr.verify', { text, dueMinor: 4880 })).rejects.toMatchObject({
       code: 'QR_REPLAYED',
     });
+  });
+
+  // Ninth red-team pass, M-2: a token paying another shop's request was claimed by a rogue till. The
+  // request's ref now names this till and is kept while open; a token quoting any other is refused.
+  it("takes a token quoting this till's own request; refuses one quoting another till's (QR_WRONG_PAYEE)", async () => {
+    const identity = await loadOrCreateIdentity(new KeytarKeyStore({ service }));
+    const mine = (await call('pos.qr.request', { amountMinor: 2500 })) as { ref: string };
+    expect(requestRefPayee(mine.ref, identity.deviceId)).toBe('device');
+    const refused = [
+      newRequestRef('POS-shop-a-till-1'),
+      'shopA-cart-000042',
+      newRequestRef(identity.deviceId),
+    ];
+    for (const ref of refused)
+      await expect(
+        call('pos.qr.verify', { text: pay(2500, { request_ref: ref }), dueMinor: 2500 }),
+      ).rejects.toMatchObject({
+        code: 'QR_WRONG_PAYEE',
+      });
+    await expect(
+      call('pos.qr.verify', { text: pay(2500, { request_ref: mine.ref }), dueMinor: 2500 }),
+    ).resolves.toMatchObject({ amountMinor: 2500 });
   });
 
   it('refuses each attack with its own code', async () => {

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { randomUUID, type KeyObject } from 'node:crypto';
 import type { RxCollection } from 'rxdb';
 import { ApiError } from '../../../protocol/api';
 import { newRequestNonce } from '../../../protocol/licence';
@@ -6,7 +6,9 @@ import {
   createPaymentRequest,
   decodeSigned,
   IssuerKeyList,
+  newRequestRef,
   PaymentToken,
+  QR_CLOCK_SKEW_MS,
   QrError,
   verifyPaymentToken,
   type IssuerKey,
@@ -35,6 +37,11 @@ import { SerialQueue } from './serial';
  */
 
 export const ISSUERS_KEY = 'pos.qr.issuers';
+/**
+ * The payment requests this till showed, by ref, until they expire: a token quoting a request is
+ * accepted only when the request is one of these (issue #16, ninth pass M-2).
+ */
+const REQUEST_PREFIX = 'pos.qr.request.';
 /** Kept a day past expiry: a till whose clock is wound back still recognises a used QR. */
 const NONCE_GRACE_MS = 24 * 3_600_000;
 const PRUNE_EVERY_MS = 3_600_000;
@@ -89,8 +96,11 @@ export class QrService {
     return record;
   }
 
-  /** A signed payment-request QR for the amount due, in the till's currency. */
-  async request(amountMinor: number, ref?: string): Promise<QrRequestView> {
+  /**
+   * A signed payment-request QR for the amount due, in the till's currency. Its ref names this till
+   * and is unguessable (protocol/qr/request-ref.ts), and is kept until it expires.
+   */
+  async request(amountMinor: number): Promise<QrRequestView> {
     const record = this.requirePos();
     const identity = await this.deps.identity();
     const tenant = record.enrollment.tenant;
@@ -98,7 +108,7 @@ export class QrService {
     const { text, request } = createPaymentRequest(
       {
         deviceId: identity.deviceId,
-        ref: ref ?? `sale-${randomBytes(6).toString('base64url')}`,
+        ref: newRequestRef(identity.deviceId),
         amountMinor,
         currency: this.deps.currency(),
         merchant:
@@ -109,6 +119,11 @@ export class QrService {
       },
       identity.signingKey,
     );
+    await this.deps.settings.upsert({
+      key: `${REQUEST_PREFIX}${request.ref}`,
+      value: JSON.stringify({ expiresAt: Date.parse(request.expires_at) }),
+      updatedAt: this.now(),
+    });
     return {
       text,
       ref: request.ref,
@@ -182,7 +197,31 @@ export class QrService {
       .find({ selector: { key: { $gte: NONCE_PREFIX, $lt: `${NONCE_PREFIX}\uffff` } } })
       .exec();
     const stale = docs.filter((d) => recordExpiry(d.value) + NONCE_GRACE_MS < now).map((d) => d.key);
+    const requests = await this.deps.settings
+      .find({ selector: { key: { $gte: REQUEST_PREFIX, $lt: `${REQUEST_PREFIX}\uffff` } } })
+      .exec();
+    stale.push(
+      ...requests.filter((d) => this.requestExpiry(d.value) + NONCE_GRACE_MS < now).map((d) => d.key),
+    );
     if (stale.length > 0) await this.deps.settings.bulkRemove(stale);
+  }
+
+  private requestExpiry(value: string): number {
+    return (JSON.parse(value) as { expiresAt: number }).expiresAt;
+  }
+
+  /**
+   * A token quoting a payment request pays the till that showed it: refused unless the request is
+   * one this till made and it was still open when the token was issued (clock skew allowed).
+   */
+  private async assertOurRequest(token: PaymentToken): Promise<void> {
+    if (token.request_ref === undefined) return;
+    const doc = await this.deps.settings.findOne(`${REQUEST_PREFIX}${token.request_ref}`).exec();
+    if (doc && Date.parse(token.created_at) <= this.requestExpiry(doc.value) + QR_CLOCK_SKEW_MS) return;
+    throw new QrError(
+      'QR_WRONG_PAYEE',
+      'This payment QR code pays another till’s request: ask the customer to scan this till’s QR code.',
+    );
   }
 
   private async audit(type: string, data: Record<string, unknown>): Promise<void> {
@@ -226,6 +265,7 @@ export class QrService {
           issuers = await this.refreshIssuers().catch(() => issuers);
           token = check(issuers);
         }
+        await this.assertOurRequest(token);
       } catch (error) {
         if (error instanceof QrError) {
           await this.audit('qr.refused', { code: error.code });
