@@ -76,8 +76,10 @@ describe('a final refusal from the real server', () => {
     await signedIn(core);
     await call('pos.shift.open', { floatMinor: 10_000 });
 
-    // The network goes; two sales are taken offline under the XOF policy the till holds.
-    forwarder.retarget('http://127.0.0.1:1');
+    // The network goes (kept-alive connections too); once the till knows it, two sales are taken
+    // offline under the XOF policy it holds, and go out together in one bundle.
+    forwarder.unplug();
+    await next<SyncStatus>('sync.status', (s) => s.state === 'offline');
     await capture();
     await capture();
     // Meanwhile the operator moves the country to EUR; then the network comes back.
