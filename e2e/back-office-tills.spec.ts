@@ -181,7 +181,16 @@ test('policy, enrollment code, a till enrolled with it and revoked; laptops; eac
   const teacher = await createAccount(server, 'teacher', 'teacher');
   await page.getByRole('button', { name: 'Sign out' }).click();
   await consoleSignIn(page, server, ops);
-  await expect(menu(page).getByRole('link')).toHaveText(['Home', 'Tills', 'Enrollment codes', 'Policies']);
+  await expect(menu(page).getByRole('link')).toHaveText([
+    'Home',
+    'Tills',
+    'Enrollment codes',
+    'Policies',
+    'Review',
+    'Sales',
+    'Takings',
+    'Ledger',
+  ]);
   await menu(page).getByRole('link', { name: 'Tills' }).click();
   await expect(page.locator('tr[data-device-id]')).toContainText('Revoked');
   // The same page in French.

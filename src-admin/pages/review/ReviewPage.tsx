@@ -9,7 +9,7 @@ import { money, queryOf, when } from '../sales/format';
 import { Head } from '../sales/Head';
 import { SaleRows } from '../sales/SaleRows';
 
-const REASONS = Object.keys(en.reasons) as ScoreReason['code'][];
+const REASONS = Object.keys(en.scoreReasons) as ScoreReason['code'][];
 type Filters = { status?: string; reason?: string; device_id?: string };
 
 /** A bundle's totals per currency, each in its own format. */
