@@ -4,6 +4,7 @@ import { Listeners } from '../listeners';
 import { parseIdTechPacket, IdTechPacketAssembler } from './idtech';
 import { parseMagTekReport } from './magtek';
 import { keyboardSwipeTracks } from './keyboard-encrypted';
+import { idTechKeyboardLength, looksLikeIdTechKeyboard, parseIdTechKeyboardLine } from './idtech-keyboard';
 import type { SwipeProcessor } from './swipe';
 import { failure, type SwipeFailure, type SwipeResult, type SwipeTracks } from './types';
 
@@ -72,8 +73,11 @@ export interface KeyboardCardReaderOptions {
   readonly idleResetMs?: number;
 }
 
-/** Room for a MagneSafe keyboard swipe: masked tracks then hex-typed ciphertext, MagnePrint, KSN. */
-const MAX_SWIPE_CHARS = 1024;
+/**
+ * Room for an encrypting reader's keyboard swipe: MagneSafe's masked tracks then hex-typed
+ * ciphertext, MagnePrint, KSN; an ID TECH packet typed as hex (up to 1018 data bytes, 2048 chars).
+ */
+const MAX_SWIPE_CHARS = 2048;
 
 const PERCENT = 0x25;
 const SEMICOLON = 0x3b;
@@ -82,7 +86,9 @@ const SEMICOLON = 0x3b;
  * A reader in keyboard emulation: it types the tracks and then Enter. Some (ID TECH readers set to
  * send a terminator after each track) type Enter between the tracks too: an Enter after track 1
  * alone waits for track 2's `;`. Anything else, a second Enter, a pause of `idleResetMs` (the next
- * report's time, or a timer when nothing follows) ends the swipe with what was read.
+ * report's time, or a timer when nothing follows) ends the swipe with what was read. A line that
+ * starts "02" is an ID TECH secure reader's packet typed as hex (`idtech-keyboard.ts`): it ends
+ * when its declared length has been typed, or at Enter.
  */
 export class KeyboardCardReader extends BaseReader {
   readonly format = 'keyboard';
@@ -129,6 +135,12 @@ export class KeyboardCardReader extends BaseReader {
     const owned = Buffer.from(this.line.subarray(0, this.length));
     this.line.fill(0);
     this.length = 0;
+    if (looksLikeIdTechKeyboard(owned)) {
+      const { tracks, owned: packet } = parseIdTechKeyboardLine(owned);
+      owned.fill(0);
+      this.submit(tracks, packet);
+      return;
+    }
     this.submit(keyboardSwipeTracks(owned), owned);
   }
 
@@ -163,6 +175,9 @@ export class KeyboardCardReader extends BaseReader {
       // Characters outside Latin-1 become DEL, which no track allows, so the parser names them.
       this.line[this.length++] = code <= 0xff ? code : 0x7f;
     }
+    // An ID TECH packet says its own length; its reader may send no Enter after it.
+    const line = this.line.subarray(0, this.length);
+    if (looksLikeIdTechKeyboard(line) && idTechKeyboardLength(line) === this.length) this.end();
   }
 }
 

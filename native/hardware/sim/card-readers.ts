@@ -219,6 +219,31 @@ export function idTechPacket(
   ]);
 }
 
+/**
+ * An Enhanced packet as an ID TECH secure reader in keyboard mode types it (format in
+ * card/idtech-keyboard.ts): every byte as two upper-case hex digits but for the clear/masked
+ * tracks, typed as they are; with `enter`, the Enter a postamble adds.
+ */
+export function idTechKeyboardText(packet: Uint8Array): string {
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
+  const status = packet[4] ?? 0;
+  const clear = packet[8] ?? 0;
+  const header = status & 0x40 ? 11 + (packet[10] ?? 0) : 10;
+  const ascii = [5, 6, 7].reduce((n, at, t) => n + ((clear >> t) & 1 ? (packet[at] ?? 0) : 0), 0);
+  return (
+    hex(packet.subarray(0, header)) +
+    Buffer.from(packet.subarray(header, header + ascii)).toString('latin1') +
+    hex(packet.subarray(header + ascii))
+  );
+}
+
+export function idTechKeyboardReports(
+  packet: Uint8Array,
+  options: TypingOptions & { enter?: boolean },
+): Uint8Array[] {
+  return typeText(idTechKeyboardText(packet) + (options.enter ? '\n' : ''), options);
+}
+
 /** Splits a packet into fixed-size HID input reports, zero padded, as the reader sends it. */
 export function chunkReports(packet: Uint8Array, size = 64): Uint8Array[] {
   const reports: Uint8Array[] = [];
