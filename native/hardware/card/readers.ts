@@ -3,12 +3,13 @@ import type { KeyboardLayoutName } from '../keyboard/layouts';
 import { Listeners } from '../listeners';
 import { parseIdTechPacket, IdTechPacketAssembler } from './idtech';
 import { parseMagTekReport } from './magtek';
+import { parseMsrReport, type MsrLayout } from './hid-msr';
 import { keyboardSwipeTracks } from './keyboard-encrypted';
 import { idTechKeyboardLength, looksLikeIdTechKeyboard, parseIdTechKeyboardLine } from './idtech-keyboard';
 import type { SwipeProcessor } from './swipe';
 import { failure, type SwipeFailure, type SwipeResult, type SwipeTracks } from './types';
 
-export type CardReaderFormat = 'keyboard' | 'magtek' | 'idtech';
+export type CardReaderFormat = 'keyboard' | 'magtek' | 'idtech' | 'hid-msr';
 
 /** A card reader driver: raw input reports in, swipe results out. `feed` never throws. */
 export interface CardReader {
@@ -203,12 +204,40 @@ export class IdTechCardReader extends BaseReader {
   }
 }
 
+/**
+ * A reader on the standard HID MSR page (`hid-msr.ts`): one report per swipe, read where the
+ * device's report descriptor put the track fields. Without a readable descriptor there is no
+ * layout to read by, and each report is refused as such.
+ */
+export class HidMsrCardReader extends BaseReader {
+  readonly format = 'hid-msr';
+  constructor(
+    processor: SwipeProcessor,
+    private readonly layout: MsrLayout | undefined,
+  ) {
+    super(processor);
+  }
+  reset(): void {}
+  protected consume(report: Uint8Array): void {
+    if (!this.layout) {
+      this.report(failure('BAD_REPORT', 'the reader did not declare where its tracks are'));
+      return;
+    }
+    const owned = Buffer.from(report);
+    const tracks = parseMsrReport(owned, this.layout);
+    if (tracks) this.submit(tracks, owned);
+    else owned.fill(0);
+  }
+}
+
 export function createCardReader(
   format: CardReaderFormat,
   processor: SwipeProcessor,
   layout: KeyboardLayoutName = 'us',
+  msrLayout?: MsrLayout,
 ): CardReader {
   if (format === 'magtek') return new MagTekCardReader(processor);
+  if (format === 'hid-msr') return new HidMsrCardReader(processor, msrLayout);
   if (format === 'idtech') return new IdTechCardReader(processor);
   return new KeyboardCardReader(processor, { layout });
 }

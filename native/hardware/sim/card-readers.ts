@@ -1,6 +1,7 @@
 import { TRACK1_BASE, TRACK2_BASE, trackLrc } from '../card/lrc';
 import { MAGNESAFE_REPORT_LENGTH, MAGTEK_REPORT_LENGTH } from '../card/magtek';
 import { typeText, type TypingOptions } from './keyboard';
+import { MSR_TRACK_BYTES } from './descriptors';
 
 /** A track as it would be encoded: sentinels included; the LRC character appended on request. */
 export function withLrc(track: string): string {
@@ -29,6 +30,24 @@ export function keyboardReaderReports(
   const t2 = swipe.track2 === 'error' ? ';E?' : (swipe.track2 ?? '');
   const between = options.enterBetweenTracks && t1 && t2 ? '\n' : '';
   return typeText(`${t1}${between}${t2}\n`, options);
+}
+
+/**
+ * A standard HID MSR reader (`msrReportDescriptor`): [report ID,] the three track lengths, then
+ * each track's data zero-padded to its field. An unreadable track is sent with length 0: the page
+ * has no status usage for it.
+ */
+export function hidMsrReport(swipe: SimSwipe, options: { reportId?: number } = {}): Uint8Array {
+  const id = options.reportId === undefined ? [] : [options.reportId];
+  const tracks = [swipe.track1, swipe.track2, undefined].map((t) =>
+    Buffer.from(t === undefined || t === 'error' ? '' : t, 'latin1'),
+  );
+  const fields = tracks.map((t, n) => {
+    const field = new Uint8Array(MSR_TRACK_BYTES[n] ?? 0);
+    field.set(t.subarray(0, field.length));
+    return field;
+  });
+  return Buffer.concat([Buffer.from([...id, ...tracks.map((t) => t.length)]), ...fields]);
 }
 
 /** MagTek HID swipe reader: the 337-byte input report (layout in card/magtek.ts). */
