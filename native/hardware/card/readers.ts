@@ -4,6 +4,7 @@ import { Listeners } from '../listeners';
 import { parseIdTechPacket, IdTechPacketAssembler } from './idtech';
 import { parseMagTekReport } from './magtek';
 import { parseMsrReport, type MsrLayout } from './hid-msr';
+import { isIdTechHidReport, readIdTechHidReport } from './idtech-hid';
 import { keyboardSwipeTracks } from './keyboard-encrypted';
 import { idTechKeyboardLength, looksLikeIdTechKeyboard, parseIdTechKeyboardLine } from './idtech-keyboard';
 import type { SwipeProcessor } from './swipe';
@@ -192,7 +193,11 @@ export class MagTekCardReader extends BaseReader {
   }
 }
 
-/** ID TECH reader in Enhanced output format over HID: packets may span several reports. */
+/**
+ * ID TECH reader over HID: its own 500/512-byte report (`idtech-hid.ts`), whose output data is
+ * the formatted tracks or an Enhanced packet, or an Enhanced packet spanning several reports
+ * (`idtech.ts`). A report is read as the former only when no packet is half assembled.
+ */
 export class IdTechCardReader extends BaseReader {
   readonly format = 'idtech';
   private readonly assembler = new IdTechPacketAssembler();
@@ -200,6 +205,19 @@ export class IdTechCardReader extends BaseReader {
     this.assembler.reset();
   }
   protected consume(report: Uint8Array): void {
+    if (this.assembler.idle() && isIdTechHidReport(report)) {
+      const copy = Buffer.from(report);
+      const read = readIdTechHidReport(copy);
+      if ('packet' in read) {
+        const packet = Buffer.from(read.packet);
+        copy.fill(0);
+        this.submit(parseIdTechPacket(packet), packet);
+      } else {
+        copy.fill(0);
+        this.submit(read.tracks, read.owned);
+      }
+      return;
+    }
     for (const packet of this.assembler.push(report)) this.submit(parseIdTechPacket(packet), packet);
   }
 }

@@ -1,6 +1,7 @@
 import type { CardReaderFormat } from '../card/readers';
 import { MAGNESAFE_REPORT_LENGTH, MAGTEK_REPORT_LENGTH } from '../card/magtek';
 import type { MsrLayout, MsrTrackField } from '../card/hid-msr';
+import { IDTECH_HID_MAX_REPORT, IDTECH_HID_MIN_REPORT } from '../card/idtech-hid';
 
 /**
  * What a HID report descriptor says about a device's input (Device Class Definition for HID 1.11,
@@ -139,6 +140,7 @@ export function summariseDescriptor(descriptor: Uint8Array): DescriptorSummary |
 }
 
 const GENERIC_DESKTOP = 0x01;
+const VENDOR_PAGE_MIN = 0xff00;
 const KEYBOARD = 0x06;
 
 /**
@@ -146,8 +148,11 @@ const KEYBOARD = 0x06;
  * application is keyboard emulation; an input report of 337 bytes is MagTek's SureSwipe layout and
  * one of 887 or more its MagneSafe layout (both read by the MagTek decoder; MagTek's sizes go first
  * so that encrypted track fields are never read as clear tracks whatever usages they carry); a
- * report declaring the standard MSR page's track usages is read by them (`hid-msr`). Anything else
- * leaves the choice to the vendor ID and the user (`undefined`).
+ * report declaring the standard MSR page's track usages is read by them (`hid-msr`); a vendor-page
+ * application whose input report is 500 to 521 bytes is ID TECH's own HID report (`idtech`,
+ * `card/idtech-hid.ts`). Anything else leaves the choice to the vendor ID and the user
+ * (`undefined`): among them an ID TECH reader sending its Enhanced packet in reports of another
+ * size, which no descriptor tells from any other vendor-page device.
  */
 export function cardFormatFromDescriptor(summary: DescriptorSummary | null): CardReaderFormat | undefined {
   if (!summary) return undefined;
@@ -157,6 +162,11 @@ export function cardFormatFromDescriptor(summary: DescriptorSummary | null): Car
     if (bytes === MAGTEK_REPORT_LENGTH || bytes >= MAGNESAFE_REPORT_LENGTH) return 'magtek';
   }
   if (msrLayoutFromDescriptor(summary)) return 'hid-msr';
+  if ((app?.usagePage ?? 0) >= VENDOR_PAGE_MIN) {
+    for (const bytes of summary.inputBytes.values()) {
+      if (bytes >= IDTECH_HID_MIN_REPORT && bytes <= IDTECH_HID_MAX_REPORT) return 'idtech';
+    }
+  }
   return undefined;
 }
 

@@ -239,6 +239,31 @@ export function idTechPacket(
 }
 
 /**
+ * ID TECH's own HID report (layout in card/idtech-hid.ts), `size` bytes (512 + 9 by default, as a
+ * SecureHead; 500 as a MiniMag II): decode status, the tracks' lengths, encode type 0x80 (ISO/ABA),
+ * the output length, then the tracks each followed by CR — or, with `encrypted`, the Enhanced packet.
+ */
+export function idTechHidReport(
+  swipe: SimSwipe,
+  options: { size?: number; encrypted?: boolean } = {},
+): Uint8Array {
+  const r = new Uint8Array(options.size ?? 521);
+  const tracks = [swipe.track1, swipe.track2];
+  const output = options.encrypted
+    ? Buffer.from(idTechPacket(swipe, { encrypted: true }))
+    : Buffer.from(tracks.map((t) => (t === undefined || t === 'error' ? '' : `${t}\r`)).join(''), 'latin1');
+  tracks.forEach((t, n) => {
+    if (t === 'error') r[n] = 0x01;
+    else r[3 + n] = t === undefined ? 0 : t.length;
+  });
+  r[6] = 0x80;
+  r[7] = output.length & 0xff;
+  r[8] = output.length >> 8;
+  r.set(output.subarray(0, r.length - 9), 9);
+  return r;
+}
+
+/**
  * An Enhanced packet as an ID TECH secure reader in keyboard mode types it (format in
  * card/idtech-keyboard.ts): every byte as two upper-case hex digits but for the clear/masked
  * tracks, typed as they are; with `enter`, the Enter a postamble adds.
