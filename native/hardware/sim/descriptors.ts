@@ -73,6 +73,9 @@ export function keyboardDescriptor(reportId?: number): Uint8Array {
   ]);
 }
 
+/** Logical Minimum 0, Logical Maximum 255, Report Size 8: the fields that follow are bytes. */
+const BYTE_FIELDS = [0x15, 0x00, 0x26, 0xff, 0x00, 0x75, 0x08];
+
 /** A vendor-page device (as MagTek's swipe readers are) with one input report of `bytes` bytes. */
 export function vendorReportDescriptor(bytes: number): Uint8Array {
   return Uint8Array.from([
@@ -83,13 +86,7 @@ export function vendorReportDescriptor(bytes: number): Uint8Array {
     0x01, // Usage (1)
     0xa1,
     0x01, // Collection (Application)
-    0x15,
-    0x00,
-    0x26,
-    0xff,
-    0x00, // Logical Minimum 0, Maximum 255
-    0x75,
-    0x08, // Report Size 8
+    ...BYTE_FIELDS,
     0x96,
     bytes & 0xff,
     bytes >> 8, // Report Count (2 bytes)
@@ -120,13 +117,7 @@ export function msrReportDescriptor(reportId?: number): Uint8Array {
     0xa1,
     0x01, // Collection (Application)
     ...(reportId === undefined ? [] : [0x85, reportId]), // Report ID
-    0x15,
-    0x00,
-    0x26,
-    0xff,
-    0x00, // Logical Minimum 0, Maximum 255
-    0x75,
-    0x08, // Report Size 8
+    ...BYTE_FIELDS,
     0x95,
     0x03, // Report Count 3
     0x09,
