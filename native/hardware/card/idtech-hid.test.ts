@@ -7,8 +7,8 @@ import {
   summariseDescriptor,
 } from '../discovery/report-descriptor';
 import { MC_TRACK1, MC_TRACK2, VISA_TRACK1, VISA_TRACK2, magTekFixture } from './fixtures';
-import { HidMsrCardReader, IdTechCardReader, MagTekCardReader } from './readers';
-import { findsDigitRun, swipe, testProcessor } from './test-support';
+import { HidMsrCardReader, IdTechCardReader, MagTekCardReader, DECODER_THREW } from './readers';
+import { findsDigitRun, prng, swipe, testProcessor } from './test-support';
 
 /**
  * ID TECH's own HID report (card/idtech-hid.ts; MiniMag II and SecureHead manuals), and the
@@ -90,6 +90,24 @@ describe('ID TECH HID Reader Data Structure', () => {
     ]);
     expect((await swipe(msr, [report])).map(outcome)).toEqual(['BAD_REPORT']);
     expect(await swipe(idTech(), [magTekFixture(), hidMsrReport({ track2: VISA_TRACK2 })])).toEqual([]);
+  });
+});
+
+describe('ID TECH HID reports under mutation', () => {
+  it('never throws and never lets a card number into a failure', async () => {
+    const rand = prng(512);
+    const pick = (n: number) => Math.floor(rand() * n);
+    const reports = Array.from({ length: 1000 }, (_, i) => {
+      const r = idTechHidReport({ track1: VISA_TRACK1, track2: VISA_TRACK2 }, { encrypted: i % 2 === 1 });
+      for (let k = 0; k <= pick(3); k++) r[pick(120)] = pick(256);
+      return r;
+    });
+    const reader = idTech();
+    const results = await swipe(reader, reports);
+    expect(findsDigitRun(results.filter((r) => !r.ok))).toBe(false);
+    // The reader's catch-all for a decoder that threw never fires.
+    expect(results.filter((r) => !r.ok && r.message === DECODER_THREW)).toEqual([]);
+    expect(results.every((r) => !r.ok || r.last4 === '1111')).toBe(true);
   });
 });
 

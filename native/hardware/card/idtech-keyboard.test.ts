@@ -10,8 +10,8 @@ import {
 import { typeText } from '../sim/keyboard';
 import { MC_TRACK1, MC_TRACK2, VISA_TRACK1, VISA_TRACK2, hexReport } from './fixtures';
 import { looksLikeIdTechKeyboard, parseIdTechKeyboardLine } from './idtech-keyboard';
-import { IdTechCardReader, KeyboardCardReader } from './readers';
-import { findsDigitRun, swipe, testProcessor } from './test-support';
+import { IdTechCardReader, KeyboardCardReader, DECODER_THREW } from './readers';
+import { findsDigitRun, prng, swipe, testProcessor } from './test-support';
 
 /**
  * ID TECH SecureMag / SecureHead in keyboard mode with encryption on (issue #18, item 10): the
@@ -118,5 +118,25 @@ describe('ID TECH Enhanced packet typed by a keyboard-mode reader', () => {
       ...idTechKeyboardReports(MC_ENCRYPTED(), { layout: 'us' }),
     ]);
     expect(both.map(summary)).toEqual(['visa 1111', 'mastercard 4444']);
+  });
+
+  it('never throws on mutated typing and never lets a card number into a failure', async () => {
+    const rand = prng(1810);
+    const pick = (n: number) => Math.floor(rand() * n);
+    const alphabet = '0123456789ABCDEFabcdefG%;?=^*/\n';
+    const base = idTechKeyboardText(
+      idTechPacket({ track1: VISA_TRACK1, track2: VISA_TRACK2 }, { encrypted: true }),
+    );
+    const reports = Array.from({ length: 300 }, () => {
+      const chars = [...base];
+      for (let i = 0; i <= pick(3); i++) chars[pick(chars.length)] = alphabet[pick(alphabet.length)] ?? '0';
+      return typeText(`${chars.join('')}\n`, { layout: 'us' });
+    });
+    const results = await swipe(keyboard(), reports.flat());
+    expect(results.length).toBeGreaterThanOrEqual(300);
+    expect(findsDigitRun(results.filter((r) => !r.ok))).toBe(false);
+    // The reader's catch-all for a decoder that threw never fires.
+    expect(results.filter((r) => !r.ok && r.message === DECODER_THREW)).toEqual([]);
+    expect(results.every((r) => !r.ok || (r.last4 === '1111' && !('token' in r)))).toBe(true);
   });
 });

@@ -23,6 +23,9 @@ export interface CardReader {
   reset(): void;
 }
 
+/** The failure message of a report whose decoder threw: the tests check it never appears. */
+export const DECODER_THREW = 'the reader sent data that could not be read';
+
 abstract class BaseReader implements CardReader {
   abstract readonly format: CardReaderFormat;
   private readonly listeners = new Listeners<SwipeResult>();
@@ -43,7 +46,7 @@ abstract class BaseReader implements CardReader {
       this.consume(report, at);
     } catch {
       this.reset();
-      this.report(failure('BAD_REPORT', 'the reader sent data that could not be read'));
+      this.report(failure('BAD_REPORT', DECODER_THREW));
     }
   }
 
