@@ -10,8 +10,8 @@ import { NodeUsbBackend } from './discovery/usb-backend';
 import { isHardwareError } from './errors';
 import { HardwareManager, type DeviceChange, type RoleStatus } from './manager';
 import type { ScanResult } from './scanner/types';
-import { keyboardReaderReports, magneSafeReport, magTekReport } from './sim/card-readers';
-import { keyboardDescriptor, vendorReportDescriptor } from './sim/descriptors';
+import { hidMsrReport, keyboardReaderReports, magneSafeReport, magTekReport } from './sim/card-readers';
+import { keyboardDescriptor, msrReportDescriptor, vendorReportDescriptor } from './sim/descriptors';
 import { withReportId } from './sim/keyboard';
 import { SimulatedEscPosPrinter } from './sim/escpos-printer';
 import { hidPosReports } from './sim/scanners';
@@ -173,6 +173,24 @@ describe('HardwareManager', () => {
     await tick();
     await tick();
     expect(swipes.map((s) => (s.ok ? s.last4 : s.reason))).toEqual(['1111', '4444']);
+  });
+
+  it('reads a reader on the standard MSR page (0x8E) where its descriptor puts the tracks', async () => {
+    const { hid, m, swipes } = setup();
+    // An unknown vendor on page 0x8E: classified a card reader with no format; the descriptor's
+    // Track Length / Track Data usages (under report ID 5) choose and place the decoder.
+    const reader = hidDevice(0x1234, 0x0002, '/dev/hidraw5', 0x8e, 1, 'S1');
+    expect(reader).toMatchObject({ category: 'card-reader' });
+    expect(reader.cardFormat).toBeUndefined();
+    hid.devices = [reader];
+    hid.descriptors.set('/dev/hidraw5', msrReportDescriptor(5));
+    await m.choose('cardReader', { deviceId: reader.id });
+    const report = Buffer.from(hidMsrReport({ track2: MC_TRACK2 }, { reportId: 5 }));
+    hid.connections.get('/dev/hidraw5')?.feed(report);
+    await tick();
+    await tick();
+    expect(swipes.map((s) => (s.ok ? `${s.brand} ${s.last4}` : s.reason))).toEqual(['mastercard 4444']);
+    expect(report.every((b) => b === 0)).toBe(true);
   });
 
   it('zeroes the HID buffer after a card reader consumed it', async () => {

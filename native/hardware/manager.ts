@@ -1,4 +1,8 @@
-import { cardFormatFromDescriptor, summariseDescriptor } from './discovery/report-descriptor';
+import {
+  cardFormatFromDescriptor,
+  msrLayoutFromDescriptor,
+  summariseDescriptor,
+} from './discovery/report-descriptor';
 import type { KeyStore } from '../keystore/types';
 import { createCardReader, type CardReader, type CardReaderFormat } from './card/readers';
 import { SwipeProcessor } from './card/swipe';
@@ -289,13 +293,13 @@ export class HardwareManager {
     let feed: (report: Buffer) => void;
     if (role === 'cardReader') {
       // The user's choice, then what the report descriptor declares, then the vendor ID's guess.
-      const declared = conn.reportDescriptor
-        ? cardFormatFromDescriptor(summariseDescriptor(conn.reportDescriptor))
-        : undefined;
+      const summary = conn.reportDescriptor ? summariseDescriptor(conn.reportDescriptor) : null;
+      const declared = cardFormatFromDescriptor(summary);
       const reader = createCardReader(
         choice.cardFormat ?? declared ?? device.cardFormat ?? 'keyboard',
         this.processor,
         layout,
+        msrLayoutFromDescriptor(summary),
       );
       reader.onSwipe((r) => this.swipes.emit(r));
       this.cardReader = reader;

@@ -26,7 +26,7 @@ export const HardwareDevice = z.object({
   product: z.string().nullable(),
   serialNumber: z.string().nullable(),
   category: z.enum(['card-reader', 'scanner-hid-pos', 'keyboard-wedge', 'printer', 'unknown']),
-  cardFormat: z.enum(['keyboard', 'magtek', 'idtech']).nullable(),
+  cardFormat: z.enum(['keyboard', 'magtek', 'idtech', 'hid-msr']).nullable(),
 });
 export type HardwareDevice = z.infer<typeof HardwareDevice>;
 
@@ -54,7 +54,7 @@ export type WedgeConfig = z.infer<typeof WedgeConfig>;
 
 export const HardwareChoice = z.strictObject({
   deviceId: Text(300),
-  cardFormat: z.enum(['keyboard', 'magtek', 'idtech']).optional(),
+  cardFormat: z.enum(['keyboard', 'magtek', 'idtech', 'hid-msr']).optional(),
   layout: z.enum(['us', 'fr-azerty']).optional(),
   scannerMode: z.enum(['hid-pos', 'keyboard-wedge']).optional(),
   /** Scanner role, keyboard-wedge mode only; absent means no prefix or suffix, Enter ends a scan. */

@@ -63,6 +63,11 @@ export class IdTechPacketAssembler {
     return packets;
   }
 
+  /** True when no part of a packet is waiting for the rest. */
+  idle(): boolean {
+    return this.buffer.length === 0;
+  }
+
   reset(): void {
     this.buffer.fill(0);
     this.buffer = Buffer.alloc(0);

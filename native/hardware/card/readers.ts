@@ -3,11 +3,14 @@ import type { KeyboardLayoutName } from '../keyboard/layouts';
 import { Listeners } from '../listeners';
 import { parseIdTechPacket, IdTechPacketAssembler } from './idtech';
 import { parseMagTekReport } from './magtek';
+import { parseMsrReport, type MsrLayout } from './hid-msr';
+import { isIdTechHidReport, readIdTechHidReport } from './idtech-hid';
 import { keyboardSwipeTracks } from './keyboard-encrypted';
+import { idTechKeyboardLength, looksLikeIdTechKeyboard, parseIdTechKeyboardLine } from './idtech-keyboard';
 import type { SwipeProcessor } from './swipe';
 import { failure, type SwipeFailure, type SwipeResult, type SwipeTracks } from './types';
 
-export type CardReaderFormat = 'keyboard' | 'magtek' | 'idtech';
+export type CardReaderFormat = 'keyboard' | 'magtek' | 'idtech' | 'hid-msr';
 
 /** A card reader driver: raw input reports in, swipe results out. `feed` never throws. */
 export interface CardReader {
@@ -19,6 +22,9 @@ export interface CardReader {
   idle(): Promise<void>;
   reset(): void;
 }
+
+/** The failure message of a report whose decoder threw: the tests check it never appears. */
+export const DECODER_THREW = 'the reader sent data that could not be read';
 
 abstract class BaseReader implements CardReader {
   abstract readonly format: CardReaderFormat;
@@ -40,7 +46,7 @@ abstract class BaseReader implements CardReader {
       this.consume(report, at);
     } catch {
       this.reset();
-      this.report(failure('BAD_REPORT', 'the reader sent data that could not be read'));
+      this.report(failure('BAD_REPORT', DECODER_THREW));
     }
   }
 
@@ -72,8 +78,11 @@ export interface KeyboardCardReaderOptions {
   readonly idleResetMs?: number;
 }
 
-/** Room for a MagneSafe keyboard swipe: masked tracks then hex-typed ciphertext, MagnePrint, KSN. */
-const MAX_SWIPE_CHARS = 1024;
+/**
+ * Room for an encrypting reader's keyboard swipe: MagneSafe's masked tracks then hex-typed
+ * ciphertext, MagnePrint, KSN; an ID TECH packet typed as hex (up to 1018 data bytes, 2048 chars).
+ */
+const MAX_SWIPE_CHARS = 2048;
 
 const PERCENT = 0x25;
 const SEMICOLON = 0x3b;
@@ -82,7 +91,9 @@ const SEMICOLON = 0x3b;
  * A reader in keyboard emulation: it types the tracks and then Enter. Some (ID TECH readers set to
  * send a terminator after each track) type Enter between the tracks too: an Enter after track 1
  * alone waits for track 2's `;`. Anything else, a second Enter, a pause of `idleResetMs` (the next
- * report's time, or a timer when nothing follows) ends the swipe with what was read.
+ * report's time, or a timer when nothing follows) ends the swipe with what was read. A line that
+ * starts "02" is an ID TECH secure reader's packet typed as hex (`idtech-keyboard.ts`): it ends
+ * when its declared length has been typed, or at Enter.
  */
 export class KeyboardCardReader extends BaseReader {
   readonly format = 'keyboard';
@@ -129,6 +140,12 @@ export class KeyboardCardReader extends BaseReader {
     const owned = Buffer.from(this.line.subarray(0, this.length));
     this.line.fill(0);
     this.length = 0;
+    if (looksLikeIdTechKeyboard(owned)) {
+      const { tracks, owned: packet } = parseIdTechKeyboardLine(owned);
+      owned.fill(0);
+      this.submit(tracks, packet);
+      return;
+    }
     this.submit(keyboardSwipeTracks(owned), owned);
   }
 
@@ -163,6 +180,9 @@ export class KeyboardCardReader extends BaseReader {
       // Characters outside Latin-1 become DEL, which no track allows, so the parser names them.
       this.line[this.length++] = code <= 0xff ? code : 0x7f;
     }
+    // An ID TECH packet says its own length; its reader may send no Enter after it.
+    const line = this.line.subarray(0, this.length);
+    if (looksLikeIdTechKeyboard(line) && idTechKeyboardLength(line) === this.length) this.end();
   }
 }
 
@@ -176,7 +196,11 @@ export class MagTekCardReader extends BaseReader {
   }
 }
 
-/** ID TECH reader in Enhanced output format over HID: packets may span several reports. */
+/**
+ * ID TECH reader over HID: its own 500/512-byte report (`idtech-hid.ts`), whose output data is
+ * the formatted tracks or an Enhanced packet, or an Enhanced packet spanning several reports
+ * (`idtech.ts`). A report is read as the former only when no packet is half assembled.
+ */
 export class IdTechCardReader extends BaseReader {
   readonly format = 'idtech';
   private readonly assembler = new IdTechPacketAssembler();
@@ -184,7 +208,46 @@ export class IdTechCardReader extends BaseReader {
     this.assembler.reset();
   }
   protected consume(report: Uint8Array): void {
+    if (this.assembler.idle() && isIdTechHidReport(report)) {
+      const copy = Buffer.from(report);
+      const read = readIdTechHidReport(copy);
+      if ('packet' in read) {
+        const packet = Buffer.from(read.packet);
+        copy.fill(0);
+        this.submit(parseIdTechPacket(packet), packet);
+      } else {
+        copy.fill(0);
+        this.submit(read.tracks, read.owned);
+      }
+      return;
+    }
     for (const packet of this.assembler.push(report)) this.submit(parseIdTechPacket(packet), packet);
+  }
+}
+
+/**
+ * A reader on the standard HID MSR page (`hid-msr.ts`): one report per swipe, read where the
+ * device's report descriptor put the track fields. Without a readable descriptor there is no
+ * layout to read by, and each report is refused as such.
+ */
+export class HidMsrCardReader extends BaseReader {
+  readonly format = 'hid-msr';
+  constructor(
+    processor: SwipeProcessor,
+    private readonly layout: MsrLayout | undefined,
+  ) {
+    super(processor);
+  }
+  reset(): void {}
+  protected consume(report: Uint8Array): void {
+    if (!this.layout) {
+      this.report(failure('BAD_REPORT', 'the reader did not declare where its tracks are'));
+      return;
+    }
+    const owned = Buffer.from(report);
+    const tracks = parseMsrReport(owned, this.layout);
+    if (tracks) this.submit(tracks, owned);
+    else owned.fill(0);
   }
 }
 
@@ -192,8 +255,10 @@ export function createCardReader(
   format: CardReaderFormat,
   processor: SwipeProcessor,
   layout: KeyboardLayoutName = 'us',
+  msrLayout?: MsrLayout,
 ): CardReader {
   if (format === 'magtek') return new MagTekCardReader(processor);
+  if (format === 'hid-msr') return new HidMsrCardReader(processor, msrLayout);
   if (format === 'idtech') return new IdTechCardReader(processor);
   return new KeyboardCardReader(processor, { layout });
 }

@@ -36,3 +36,12 @@ export async function swipe(reader: CardReader, reports: readonly Uint8Array[]):
   await reader.idle();
   return results;
 }
+
+/** What a clear swipe of the fixtures' Visa test card (VISA_TRACK1 and VISA_TRACK2) gives. */
+export const VISA_CLEAR_READ = {
+  ok: true,
+  brand: 'visa',
+  last4: '1111',
+  expiry: '2028-12',
+  cardholderName: 'John Doe',
+} as const;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { keyboardDescriptor, vendorReportDescriptor } from '../sim/descriptors';
-import { cardFormatFromDescriptor, summariseDescriptor } from './report-descriptor';
+import { cardFormatFromDescriptor, msrLayoutFromDescriptor, summariseDescriptor } from './report-descriptor';
 
 describe('HID report descriptors', () => {
   it('reads a boot keyboard: Generic Desktop / Keyboard, one 8-byte input report', () => {
@@ -9,6 +9,13 @@ describe('HID report descriptors', () => {
       application: { usagePage: 0x01, usage: 0x06 },
       usesReportIds: false,
       inputBytes: new Map([[0, 8]]),
+      // Modifier bits carry Left Control … Right GUI (Usage Minimum/Maximum 0xE0–0xE7); the reserved
+      // byte is Constant and the six key slots an Array: neither names a usage per field.
+      inputFields: [
+        ...Array.from({ length: 8 }, (_, i) => ({ reportId: 0, bitOffset: i, bits: 1, usage: 0x700e0 + i })),
+        { reportId: 0, bitOffset: 8, bits: 8, usage: 0 },
+        ...Array.from({ length: 6 }, (_, i) => ({ reportId: 0, bitOffset: 16 + 8 * i, bits: 8, usage: 0 })),
+      ],
     });
     expect(summariseDescriptor(keyboardDescriptor(2))).toMatchObject({
       usesReportIds: true,
@@ -33,6 +40,7 @@ describe('HID report descriptors', () => {
     for (let i = 0; i < 2000; i++) {
       const bytes = Uint8Array.from({ length: i % 90 }, () => (seed = (seed * 1103515245 + 12345) & 0xff));
       expect(() => cardFormatFromDescriptor(summariseDescriptor(bytes))).not.toThrow();
+      expect(() => msrLayoutFromDescriptor(summariseDescriptor(bytes))).not.toThrow();
     }
   });
 });

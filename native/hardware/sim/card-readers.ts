@@ -1,6 +1,7 @@
 import { TRACK1_BASE, TRACK2_BASE, trackLrc } from '../card/lrc';
 import { MAGNESAFE_REPORT_LENGTH, MAGTEK_REPORT_LENGTH } from '../card/magtek';
 import { typeText, type TypingOptions } from './keyboard';
+import { MSR_TRACK_BYTES } from './descriptors';
 
 /** A track as it would be encoded: sentinels included; the LRC character appended on request. */
 export function withLrc(track: string): string {
@@ -29,6 +30,24 @@ export function keyboardReaderReports(
   const t2 = swipe.track2 === 'error' ? ';E?' : (swipe.track2 ?? '');
   const between = options.enterBetweenTracks && t1 && t2 ? '\n' : '';
   return typeText(`${t1}${between}${t2}\n`, options);
+}
+
+/**
+ * A standard HID MSR reader (`msrReportDescriptor`): [report ID,] the three track lengths, then
+ * each track's data zero-padded to its field. An unreadable track is sent with length 0: the page
+ * has no status usage for it.
+ */
+export function hidMsrReport(swipe: SimSwipe, options: { reportId?: number } = {}): Uint8Array {
+  const id = options.reportId === undefined ? [] : [options.reportId];
+  const tracks = [swipe.track1, swipe.track2, undefined].map((t) =>
+    Buffer.from(t === undefined || t === 'error' ? '' : t, 'latin1'),
+  );
+  const fields = tracks.map((t, n) => {
+    const field = new Uint8Array(MSR_TRACK_BYTES[n] ?? 0);
+    field.set(t.subarray(0, field.length));
+    return field;
+  });
+  return Buffer.concat([Buffer.from([...id, ...tracks.map((t) => t.length)]), ...fields]);
 }
 
 /** MagTek HID swipe reader: the 337-byte input report (layout in card/magtek.ts). */
@@ -217,6 +236,56 @@ export function idTechPacket(
     data,
     Buffer.from([lrc, sum, 0x03]),
   ]);
+}
+
+/**
+ * ID TECH's own HID report (layout in card/idtech-hid.ts), `size` bytes (512 + 9 by default, as a
+ * SecureHead; 500 as a MiniMag II): decode status, the tracks' lengths, encode type 0x80 (ISO/ABA),
+ * the output length, then the tracks each followed by CR — or, with `encrypted`, the Enhanced packet.
+ */
+export function idTechHidReport(
+  swipe: SimSwipe,
+  options: { size?: number; encrypted?: boolean } = {},
+): Uint8Array {
+  const r = new Uint8Array(options.size ?? 521);
+  const tracks = [swipe.track1, swipe.track2];
+  const output = options.encrypted
+    ? Buffer.from(idTechPacket(swipe, { encrypted: true }))
+    : Buffer.from(tracks.map((t) => (t === undefined || t === 'error' ? '' : `${t}\r`)).join(''), 'latin1');
+  tracks.forEach((t, n) => {
+    if (t === 'error') r[n] = 0x01;
+    else r[3 + n] = t === undefined ? 0 : t.length;
+  });
+  r[6] = 0x80;
+  r[7] = output.length & 0xff;
+  r[8] = output.length >> 8;
+  r.set(output.subarray(0, r.length - 9), 9);
+  return r;
+}
+
+/**
+ * An Enhanced packet as an ID TECH secure reader in keyboard mode types it (format in
+ * card/idtech-keyboard.ts): every byte as two upper-case hex digits but for the clear/masked
+ * tracks, typed as they are; with `enter`, the Enter a postamble adds.
+ */
+export function idTechKeyboardText(packet: Uint8Array): string {
+  const hex = (b: Uint8Array) => Buffer.from(b).toString('hex').toUpperCase();
+  const status = packet[4] ?? 0;
+  const clear = packet[8] ?? 0;
+  const header = status & 0x40 ? 11 + (packet[10] ?? 0) : 10;
+  const ascii = [5, 6, 7].reduce((n, at, t) => n + ((clear >> t) & 1 ? (packet[at] ?? 0) : 0), 0);
+  return (
+    hex(packet.subarray(0, header)) +
+    Buffer.from(packet.subarray(header, header + ascii)).toString('latin1') +
+    hex(packet.subarray(header + ascii))
+  );
+}
+
+export function idTechKeyboardReports(
+  packet: Uint8Array,
+  options: TypingOptions & { enter?: boolean },
+): Uint8Array[] {
+  return typeText(idTechKeyboardText(packet) + (options.enter ? '\n' : ''), options);
 }
 
 /** Splits a packet into fixed-size HID input reports, zero padded, as the reader sends it. */
