@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { _electron as electron, expect, test } from '@playwright/test';
 import { electronBinary } from '../scripts/electron-binary.mjs';
-import { ROOT, tempDir } from './processes';
+import { newMachine, ROOT, tempDir } from './processes';
 
 const binary = electronBinary();
 
@@ -13,6 +13,7 @@ test.describe('Electron shell', () => {
   );
 
   test('opens a hardened window whose page reaches the core only through the bridge', async () => {
+    await newMachine();
     const app = await electron.launch({
       executablePath: binary!,
       args: [join(ROOT, 'out/main/index.js')],

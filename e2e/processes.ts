@@ -3,6 +3,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
+import { KeytarKeyStore } from '../native/keystore';
+import { anchorAccount } from '../src-main/core/trust/rollback-anchor';
 
 export const ROOT = resolve(import.meta.dirname, '..');
 const TSX = join(ROOT, 'node_modules/.bin/tsx');
@@ -154,10 +156,22 @@ export async function adminPost(
 }
 
 /**
+ * Every app this run starts shares the test session's one keyring (service `outpost`). On one
+ * machine a new, empty store beside the anchor an earlier app left there is a deleted data directory
+ * and starts rolled back (src-main/core/trust/rollback-anchor.ts), so an app on a new data directory
+ * is a new machine: its keychain holds no anchor yet.
+ */
+export async function newMachine(): Promise<void> {
+  // Without a Secret Service the app keeps no anchor either: nothing to forget.
+  await new KeytarKeyStore().delete(anchorAccount('outpost')).catch(() => false);
+}
+
+/**
  * The app on the browser host, in a process of its own (so that a SIGKILL kills the core itself, as
  * a crash would); `dataDir` is its OUTPOST_DATA_DIR, for starting it again on the same store.
  */
 export async function startWebHost(env: NodeJS.ProcessEnv): Promise<Running> {
+  if (!env.OUTPOST_DATA_DIR) await newMachine();
   const dataDir = env.OUTPOST_DATA_DIR ?? (await tempDir('app'));
   const running = await launch(
     'src-main/host/main.ts',

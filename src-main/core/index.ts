@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { distinctUntilChanged, filter, map, Subject, takeUntil } from 'rxjs';
 import type { Settings } from '../../protocol/api';
 import { ApiError } from '../../protocol/api';
@@ -23,7 +21,6 @@ import { serverSigningKey } from './trust/server-key';
 import { settingsModule } from './settings/module';
 import { SettingsStore } from './settings/settings-store';
 import { openAppDatabase, type AppDatabase } from './store/database';
-import { fileNameFor } from './store/storage';
 import { RollbackAnchor } from './trust/rollback-anchor';
 import { syncModule } from './sync/module';
 
@@ -78,18 +75,15 @@ export async function createCore(config: CoreOptions): Promise<Core> {
   let anchor: RollbackAnchor | null = null;
   let storeError: string | null = null;
   try {
-    const createdNow = !existsSync(join(config.dataDir, fileNameFor('outpost')));
     db = await openAppDatabase({ dataDir: config.dataDir, keyStore });
     // The store's anti-rollback anchor in the keychain, compared before anything reads the store.
     const opened = db;
-    anchor = await RollbackAnchor.open({
-      keyStore,
-      settings: opened.rx.collections.settings,
-      createdNow,
-    }).catch(async (error: unknown) => {
-      await opened.close();
-      throw error;
-    });
+    anchor = await RollbackAnchor.open({ keyStore, settings: opened.rx.collections.settings }).catch(
+      async (error: unknown) => {
+        await opened.close();
+        throw error;
+      },
+    );
   } catch (error) {
     db = null;
     storeError = error instanceof Error ? error.message : String(error);
@@ -109,7 +103,11 @@ export async function createCore(config: CoreOptions): Promise<Core> {
   const settingsSub = settings.changes.subscribe((s) => reachability.retarget(s.serverUrl));
 
   const enrollmentStore = db
-    ? await EnrollmentStore.open(db.rx.collections.settings, config.dataDir)
+    ? await EnrollmentStore.open(db.rx.collections.settings, config.dataDir, {
+        // The old plain enrollment.json is taken in on a new install only: once the keychain holds
+        // an anchor, a file dropped beside a deleted store would enroll it again (#16, M-1).
+        legacyFile: anchor?.firstStart === true,
+      })
     : EnrollmentStore.unavailable(storeError ?? 'unknown');
   // The updater's anti-rollback state too: deleting a plain file must not allow a downgrade.
   const updateState = db

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filter, firstValueFrom, timeout } from 'rxjs';
@@ -30,7 +30,23 @@ let forwarder: Forwarder;
 let teacher: string;
 const email = `student-${randomUUID()}@school.test`;
 const service = `outpost-test-${randomUUID()}`;
-const keys = new KeytarKeyStore({ service });
+/**
+ * The real keychain, which the student can lock while the app runs (the login keyring's Lock): a
+ * locked Secret Service collection refuses reads and writes ("Cannot create an item in a locked
+ * collection"), and so does this one while `locked`.
+ */
+class LockableKeyStore extends KeytarKeyStore {
+  locked = false;
+  override async get(account: string): Promise<Buffer | null> {
+    if (this.locked) throw new Error('the collection is locked');
+    return super.get(account);
+  }
+  override async set(account: string, secret: Buffer): Promise<void> {
+    if (this.locked) throw new Error('the collection is locked');
+    return super.set(account, secret);
+  }
+}
+const keys = new LockableKeyStore({ service });
 const clockOffset = { ms: 0 };
 let dataDir = '';
 let core: Core | null = null;
@@ -77,15 +93,24 @@ async function readable(title: string): Promise<MaterialRecord> {
   return material;
 }
 
-/** The teacher revokes; the laptop learns it at its next sync and drops its copy. */
-async function revoke(material: MaterialRecord): Promise<void> {
-  const view = (await call('library.refresh')) as LibraryView;
-  const licenceId = view.items.find((i) => i.materialId === material.material_id)!.licence.licenceId!;
+/** The teacher revokes the laptop's licence of `material` on the server. */
+async function revokeOnServer(licenceId: string): Promise<void> {
   const revoked = await server.call('POST', `/api/v1/offline/licenses/${licenceId}/revoke`, {
     token: teacher,
     body: { reason: 'end of term' },
   });
   expect(revoked.status).toBe(200);
+}
+
+/** The laptop's licence of `material`, as its last sync listed it. */
+async function licenceOf(material: MaterialRecord): Promise<string> {
+  const view = (await call('library.refresh')) as LibraryView;
+  return view.items.find((i) => i.materialId === material.material_id)!.licence.licenceId!;
+}
+
+/** The teacher revokes; the laptop learns it at its next sync and drops its copy. */
+async function revoke(material: MaterialRecord): Promise<void> {
+  await revokeOnServer(await licenceOf(material));
   await call('library.refresh');
   expect(await open(material)).toBe('LICENSE_REVOKED');
 }
@@ -142,5 +167,31 @@ describe('a laptop data directory put back from a copy (#16, pass 9 M-3)', () =>
     forwarder.retarget(server.url);
     await call('library.refresh');
     expect(await open(globe)).toBe('LICENSE_REVOKED');
+  });
+
+  it('M-3 (pass 10): a keyring locked while the app runs stops the reader, and a copy taken meanwhile is a rollback', async () => {
+    forwarder.retarget(server.url);
+    await call('library.refresh');
+    const chart = await readable('Chart');
+    const licenceId = await licenceOf(chart);
+    keys.locked = true;
+    // The keychain refuses the anchor (the refresh saves the secure clock): nothing opens meanwhile.
+    await call('library.refresh').catch(() => undefined);
+    expect(await open(chart)).toBe('KEYCHAIN_UNAVAILABLE');
+    // A hot copy of the data directory, taken while the store runs ahead of the keychain.
+    const copy = await mkdtemp(join(tmpdir(), 'outpost-locked-copy-'));
+    await cp(dataDir, copy, { recursive: true });
+    // The laptop learns of the revocation; the keychain, still locked, does not.
+    await revokeOnServer(licenceId);
+    await call('library.refresh').catch(() => undefined);
+    await app.close();
+    keys.locked = false;
+    await rm(dataDir, { recursive: true, force: true });
+    await cp(copy, dataDir, { recursive: true });
+    await rm(copy, { recursive: true, force: true });
+    forwarder.unplug();
+    await app.start();
+    // More than the one write a crash leaves: a rollback, not a store "ahead".
+    expect(await open(chart)).toBe('LICENSE_OFFLINE_EXPIRED');
   });
 });

@@ -61,11 +61,16 @@ export class EnrollmentStore {
   }
 
   /**
-   * Opens the record from the encrypted store. The first start after the upgrade moves the old
-   * plain file in (so an enrolled device stays enrolled) and deletes it; from then on a file of
-   * that name is never read again.
+   * Opens the record from the encrypted store. The first start after the upgrade (`legacyFile`: a
+   * new install, no anchor in the keychain yet) moves the old plain file in, so an enrolled device
+   * stays enrolled, and deletes it. Any other start deletes such a file unread: a store deleted and
+   * a plain file dropped in its place must not come back enrolled (issue #16, tenth pass M-1).
    */
-  static async open(settings: RxCollection<SettingDoc>, dataDir: string): Promise<EnrollmentStore> {
+  static async open(
+    settings: RxCollection<SettingDoc>,
+    dataDir: string,
+    options: { legacyFile: boolean },
+  ): Promise<EnrollmentStore> {
     const legacy = join(dataDir, LEGACY_ENROLLMENT_FILE);
     const doc = await settings.findOne(ENROLLMENT_SETTING).exec();
     if (doc) {
@@ -74,6 +79,10 @@ export class EnrollmentStore {
       if (!parsed.success)
         throw new Error(`The stored enrollment is damaged: ${z.prettifyError(parsed.error)}`);
       return new EnrollmentStore(settings, parsed.data);
+    }
+    if (!options.legacyFile) {
+      await rm(legacy, { force: true });
+      return new EnrollmentStore(settings, NOT_ENROLLED);
     }
     const text = await readFile(legacy, 'utf8').catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'ENOENT') return null;

@@ -43,8 +43,11 @@ export interface LibraryServiceDeps {
   contentUrl: (sessionId: string) => string;
   /** Renew a licence on reconnect when it expires within this long (default 7 days). */
   renewWithinMs?: number;
-  /** The keychain's anti-rollback anchor: told of licence moves and of fresh signed states. */
-  anchor?: Pick<ReaderAnchor, 'licenceChanged' | 'checkedIn'>;
+  /**
+   * The keychain's anti-rollback anchor: told of licence moves and of fresh signed states, and
+   * asked before anything opens (nothing opens while the keychain refuses its writes).
+   */
+  anchor?: Pick<ReaderAnchor, 'ready' | 'licenceChanged' | 'checkedIn'>;
   fetchImpl?: typeof fetch;
 }
 
@@ -168,6 +171,9 @@ export class LibraryService {
 
   private async openChecked(materialId: string): Promise<OpenedMaterial> {
     const material = this.need(materialId);
+    // A keychain refusing the anchor (a locked keyring) means a copy of this store taken now could
+    // be put back unseen: nothing opens until a keychain write succeeds (#16, tenth pass M-3).
+    await this.deps.anchor?.ready();
     const held = this.licences.get(materialId);
     if (!held) throw new ApiError('LICENSE_NOT_FOUND', 'There is no licence for this item on this device.');
     if (held.doc.state === 'revoked') throw new ApiError('LICENSE_REVOKED', 'The licence was revoked.');

@@ -48,7 +48,8 @@ async function keychainRecord(name: string): Promise<AnchorRecord> {
 }
 
 async function storeGeneration(): Promise<number> {
-  return Number((await db!.rx.collections.settings.findOne(GENERATION_SETTING).exec())!.value);
+  const value = (await db!.rx.collections.settings.findOne(GENERATION_SETTING).exec())!.value;
+  return (JSON.parse(value) as { generation: number }).generation;
 }
 
 const sale = (seq: number) => ({ deviceId: 'OP-TEST', seq, hash: `h${seq}` });
@@ -115,31 +116,85 @@ describe('RollbackAnchor', () => {
     expect((await keychainRecord(at.name)).rollback).toBeNull();
   });
 
-  it('starts a new store file afresh on the same keychain: no rollback, nothing of the old store', async () => {
+  it('treats a new empty store on a keychain that holds an anchor as rolled back, keeping what it lost', async () => {
     const at = fresh();
     const anchor = await open(at);
     await anchor.forTill().recorded('OP-TEST', sale(7));
+    await anchor.forTill().saveLockout({ failures: 0, lockRemainingMs: 300_000 });
     const generation = (await keychainRecord(at.name)).generation;
     await db!.close();
     db = null;
     rmSync(at.dataDir, { recursive: true, force: true });
-    db = await openAppDatabase({ dataDir: at.dataDir, keyStore: keychain.keyStore, name: at.name });
-    const settings = db.rx.collections.settings;
-    // Without createdNow the same empty store is one behind the keychain: a rollback.
-    const deleted = await RollbackAnchor.open({ keyStore: keychain.keyStore, settings, name: at.name });
+    const deleted = await open(at);
+    expect(deleted.firstStart).toBe(false);
     expect(deleted.suspended('till')).toBe(true);
-    await db.close();
-    rmSync(at.dataDir, { recursive: true, force: true });
-    db = await openAppDatabase({ dataDir: at.dataDir, keyStore: keychain.keyStore, name: at.name });
-    const created = await RollbackAnchor.open({
-      keyStore: keychain.keyStore,
-      settings: db.rx.collections.settings,
-      name: at.name,
-      createdNow: true,
-    });
-    expect(created.suspended('till') || created.suspended('reader')).toBe(false);
-    expect(created.forTill().head('OP-TEST')).toBeNull();
+    expect(deleted.suspended('reader')).toBe(true);
+    expect(deleted.forTill().head('OP-TEST')).toEqual({ deviceId: 'OP-TEST', seq: 7, hash: 'h7' });
+    expect(deleted.forTill().lost('OP-TEST')).toEqual([{ deviceId: 'OP-TEST', seq: 7, hash: 'h7' }]);
+    expect(deleted.forTill().lockout()).toEqual({ failures: 0, lockRemainingMs: 300_000 });
     expect((await keychainRecord(at.name)).generation).toBeGreaterThan(generation);
+  });
+
+  it('only a new store on a keychain with no anchor is a first start', async () => {
+    const at = fresh();
+    expect((await open(at)).firstStart).toBe(true);
+    expect((await open(at)).firstStart).toBe(false);
+  });
+
+  it('treats an anchored store whose keychain anchor was deleted as rolled back', async () => {
+    const at = fresh();
+    const anchor = await open(at);
+    await anchor.forTill().recorded('OP-TEST', sale(1));
+    await keychain.keyStore.delete(anchorAccount(at.name));
+    const reopened = await open(at);
+    expect(reopened.firstStart).toBe(false);
+    expect(reopened.suspended('till')).toBe(true);
+    expect(reopened.suspended('reader')).toBe(true);
+    expect((await keychainRecord(at.name)).generation).toBe(await storeGeneration());
+  });
+
+  it('treats a store more than one write ahead of the keychain as rolled back', async () => {
+    const at = fresh();
+    const anchor = await open(at);
+    const before = await keychain.keyStore.get(anchorAccount(at.name));
+    await anchor.forTill().recorded('OP-TEST', sale(1));
+    await anchor.forTill().recorded('OP-TEST', sale(2));
+    // Two writes the keychain never got (a locked keyring refused them): no crash leaves that.
+    await keychain.keyStore.set(anchorAccount(at.name), before!);
+    const reopened = await open(at);
+    expect(reopened.suspended('till')).toBe(true);
+    expect(reopened.suspended('reader')).toBe(true);
+  });
+
+  it('treats a store at the keychain generation but of another epoch (a fork) as rolled back', async () => {
+    const at = fresh();
+    await open(at);
+    const first = await keychain.keyStore.get(anchorAccount(at.name));
+    const copy = async (): Promise<string> => {
+      await db!.close();
+      db = null;
+      const dir = tempDir('outpost-anchor-fork-');
+      dirs.push(dir);
+      cpSync(at.dataDir, dir.path, { recursive: true });
+      return dir.path;
+    };
+    const putBack = (from: string) => {
+      rmSync(at.dataDir, { recursive: true, force: true });
+      cpSync(from, at.dataDir, { recursive: true });
+    };
+    const start = await copy();
+    // One write the keychain missed (a crash), copied: accepted on its own.
+    await (await open(at)).forTill().recorded('OP-TEST', sale(1));
+    await keychain.keyStore.set(anchorAccount(at.name), first!);
+    const branch = await copy();
+    // The older copy goes on instead and its write reaches the keychain: same generation, other epoch.
+    putBack(start);
+    await (await open(at)).forTill().recorded('OP-TEST', sale(1));
+    await db!.close();
+    db = null;
+    putBack(branch);
+    const reopened = await open(at);
+    expect(reopened.suspended('till')).toBe(true);
   });
 
   it('refuses to open on a keychain entry that is not an anchor', async () => {

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { RxCollection } from 'rxdb';
 import { z } from 'zod';
 import type { KeyStore } from '../../../native/keystore';
@@ -15,19 +16,29 @@ import type { SettingDoc } from '../store/schemas/settings';
  * till's last sale, the PIN lockout and the secure clock's high-water mark. The store keeps only
  * its generation.
  *
- * Writes go store first, keychain second. A crash in between leaves the store AHEAD of the
- * keychain: accepted, and the keychain catches up at the next open. A store BEHIND the keychain
- * was put back from a copy (or its files were deleted): the rollback is recorded in the keychain
- * and holds until a signed server check-in of each side clears it: the till refuses to record, the
- * reader's licences count as offline-expired. What the store forgot comes back from the keychain:
- * the sale sequence continues after the keychain's last sale (the server sees the gap and holds the
- * bundle for review), the lockout as it was, the clock never below the keychain's high-water mark.
+ * Writes go store first, keychain second, and each write draws a random epoch that both halves
+ * carry (the store also keeps the epoch it followed). A crash in between leaves the store ONE
+ * write ahead, following the keychain's epoch: accepted, and the keychain catches up at the next
+ * open. Anything else the keychain has not seen is a rollback: a store behind the keychain (put
+ * back from a copy), a new empty store on a keychain that holds an anchor (the files deleted), a
+ * store at the keychain's generation with another epoch (a fork), a store more than one write
+ * ahead (the keychain refused writes, e.g. a locked keyring, and a copy was taken meanwhile) and a
+ * store that has been anchored (generation > 0) on a keychain with no anchor (the entry deleted).
+ * The rollback is recorded in the keychain and holds until a signed server check-in of each side
+ * clears it: the till refuses to record, the reader's licences count as offline-expired. What the
+ * store forgot comes back from the keychain: the sale sequence continues after the keychain's last
+ * sale (the server sees the gap and holds the bundle for review), the lockout as it was, the clock
+ * never below the keychain's high-water mark. Only no anchor and a store at generation 0 is a first
+ * start. While a keychain write is failing, neither the till nor the reader goes on (`ready`).
  *
  * Out of reach: a user who can write the keychain itself (the same OS user restoring the keyring
  * file too). Only a hardware monotonic counter (TPM NV) would stop that; docs/security.md says so.
  */
 
-/** The store's half: its generation, in the settings collection. */
+/**
+ * The store's half, in the settings collection: `{ generation, epoch, previous }` as JSON (the
+ * epoch of its last write and the one that write followed); a bare number before epochs existed.
+ */
 export const GENERATION_SETTING = 'store.generation';
 
 /** The keychain account of the anchor of database `name` (beside its key, `db-key:<name>`). */
@@ -66,6 +77,8 @@ export const AnchorRecord = z.object({
    * the next bundle starts after it, so the server sees a SEQUENCE_GAP instead of a reused seq.
    */
   lost: z.array(Head).max(MAX_LOST_RUNS),
+  /** Drawn at random by each write, stored by both halves (absent in anchors written before it). */
+  epoch: z.string().max(64).optional(),
 });
 export type AnchorRecord = z.infer<typeof AnchorRecord>;
 
@@ -88,31 +101,25 @@ export interface RollbackAnchorOptions {
   name?: string;
   /** Wall clock for `detectedAt` (informative only). */
   now?: () => number;
-  /**
-   * The store's file did not exist before this open (a first start, the data directory deleted,
-   * another profile on the same keychain): a new store starts a new anchor, its generation still
-   * rising. Nothing of an older store comes with it (no sale, licence or lockout), so there is
-   * nothing to roll back: the till must be enrolled again, the laptop registered again.
-   */
-  createdNow?: boolean;
 }
 
 export class RollbackAnchor {
   private writes: Promise<void> = Promise.resolve();
   /** The last keychain write failed: nothing is recorded until one succeeds. */
   private unanchored: unknown = null;
+  /** No anchor in the keychain and a store never anchored: a new install (see `firstStart`). */
+  private fresh = false;
 
   private constructor(
-    private readonly options: Required<Omit<RollbackAnchorOptions, 'name' | 'createdNow'>> & {
+    private readonly options: Required<Omit<RollbackAnchorOptions, 'name'>> & {
       account: string;
     },
     private record: AnchorRecord,
   ) {}
 
   /**
-   * Reads both halves and compares them. Keychain absent: the first start (or one before this
-   * anchor existed), anchored from the store as it is. A keychain entry that is not an anchor is
-   * refused like a corrupt database key: the store does not open on a guess.
+   * Reads both halves and compares them (see the class comment). A keychain entry that is not an
+   * anchor is refused like a corrupt database key: the store does not open on a guess.
    */
   static async open(options: RollbackAnchorOptions): Promise<RollbackAnchor> {
     const account = anchorAccount(options.name ?? 'outpost');
@@ -125,27 +132,42 @@ export class RollbackAnchor {
         throw new ApiError('STORE_UNAVAILABLE', `The keychain entry ${account} is not a store anchor.`);
       kept = parsed.data;
     }
-    const stored = await readGeneration(options.settings);
+    const stored = await readStoreHalf(options.settings);
     const anchor = new RollbackAnchor(
       { keyStore: options.keyStore, settings: options.settings, now, account },
-      kept && options.createdNow ? { ...EMPTY, generation: kept.generation } : (kept ?? EMPTY),
+      kept ?? EMPTY,
     );
-    if (kept && options.createdNow) {
+    if (!kept && stored.generation === 0) {
+      // A new install: nothing was ever anchored on either side.
+      anchor.fresh = true;
       await anchor.update(() => ({}));
-    } else if (kept && stored < kept.generation) {
-      // Behind: this store is older than the keychain has seen. Both sides are suspended until they
-      // check in, and the sales the keychain saw past the store's outbox are a lost run.
-      const lost = kept.sale && !kept.lost.some((h) => sameHead(h, kept.sale!)) ? [kept.sale] : [];
+    } else if (kept && followsFrom(stored, kept)) {
+      // The same write, or one write ahead after a crash between the two: the keychain catches up.
+      if (stored.generation > kept.generation) {
+        anchor.record = { ...kept, generation: stored.generation, epoch: stored.epoch ?? undefined };
+        await anchor.update(() => ({}));
+      }
+    } else {
+      // Rolled back: behind, deleted, forked, ahead by writes the keychain refused, or the anchor
+      // deleted under an anchored store. Both sides are suspended until they check in, and the
+      // sales the keychain saw past the store's outbox are a lost run.
+      const base = kept ?? EMPTY;
+      const lost = base.sale && !base.lost.some((h) => sameHead(h, base.sale!)) ? [base.sale] : [];
+      anchor.record = { ...base, generation: Math.max(base.generation, stored.generation) };
       await anchor.update(() => ({
         rollback: { detectedAt: now(), till: true, reader: true },
-        lost: [...kept.lost, ...lost].slice(-MAX_LOST_RUNS),
+        lost: [...base.lost, ...lost].slice(-MAX_LOST_RUNS),
       }));
-    } else if (!kept || stored > kept.generation) {
-      // First start, or ahead after a crash between the store's write and the keychain's.
-      anchor.record = { ...anchor.record, generation: Math.max(stored, anchor.record.generation) };
-      await anchor.update(() => ({}));
     }
     return anchor;
+  }
+
+  /**
+   * True on a new install only (no anchor in the keychain, a store never anchored): the one start
+   * that may take in what older versions kept in plain files (device/enrollment-store.ts).
+   */
+  get firstStart(): boolean {
+    return this.fresh;
   }
 
   get current(): AnchorRecord {
@@ -163,10 +185,16 @@ export class RollbackAnchor {
         ...this.record,
         ...change(this.record),
         generation: this.record.generation + 1,
+        epoch: randomBytes(12).toString('base64url'),
+      };
+      const half: StoreHalf = {
+        generation: next.generation,
+        epoch: next.epoch!,
+        previous: this.record.epoch ?? null,
       };
       await this.options.settings.upsert({
         key: GENERATION_SETTING,
-        value: String(next.generation),
+        value: JSON.stringify(half),
         updatedAt: this.options.now(),
       });
       this.record = next;
@@ -201,9 +229,19 @@ export class RollbackAnchor {
     return this.record.rollback?.[side] === true;
   }
 
+  /**
+   * A keychain that refused the last write is tried again before anything else is recorded or
+   * opened; still refused, this rejects (KEYCHAIN_UNAVAILABLE): the store has moved on where the
+   * keychain has not, and a copy taken meanwhile must not be worth anything.
+   */
+  private async retryRefused(): Promise<void> {
+    if (this.unanchored) await this.update(() => ({}));
+  }
+
   /** The reader's view (reader/index.ts, secure-clock.ts, library-service.ts). */
   forReader(): ReaderAnchor {
     return {
+      ready: () => this.retryRefused(),
       highWaterMs: () => this.record.clockHighWaterMs,
       suspended: () => this.suspended('reader'),
       clockSaved: (ms) =>
@@ -222,8 +260,7 @@ export class RollbackAnchor {
             'STORE_ROLLED_BACK',
             "This till's data was put back from an older copy: sales are stopped until it connects to the server. Call a manager.",
           );
-        // A keychain that refused the last write is tried again before anything else is recorded.
-        if (this.unanchored) await this.update(() => ({}));
+        await this.retryRefused();
       },
       head: (deviceId) => (this.record.sale?.deviceId === deviceId ? this.record.sale : null),
       recorded: (deviceId, head) => this.update(() => ({ sale: { deviceId, ...head } })),
@@ -236,6 +273,8 @@ export class RollbackAnchor {
 
 /** What the reader reads and writes of the anchor. */
 export interface ReaderAnchor {
+  /** Rejects (KEYCHAIN_UNAVAILABLE) while the keychain refuses writes: nothing opens meanwhile. */
+  ready(): Promise<void>;
   /** The secure clock never answers below this. */
   highWaterMs(): number;
   /** True until the reader's licence states are fresh from a signed check-in after a rollback. */
@@ -273,8 +312,37 @@ function safeJson(text: string): unknown {
   }
 }
 
-async function readGeneration(settings: RxCollection<SettingDoc>): Promise<number> {
+/** The store's half of the anchor (GENERATION_SETTING). */
+interface StoreHalf {
+  generation: number;
+  epoch: string | null;
+  /** The epoch of the record this write followed: the keychain's, after a crash between the two. */
+  previous: string | null;
+}
+
+const StoredHalf = z.object({
+  generation: z.number().int().positive(),
+  epoch: z.string().max(64),
+  previous: z.string().max(64).nullable(),
+});
+
+/**
+ * True when the store is the keychain's write or the one after it (a crash between the two). An
+ * anchor from before epochs existed compares generations only; from then on the epochs must match.
+ */
+function followsFrom(stored: StoreHalf, kept: AnchorRecord): boolean {
+  if (kept.epoch === undefined)
+    return stored.generation === kept.generation || stored.generation === kept.generation + 1;
+  if (stored.generation === kept.generation) return stored.epoch === kept.epoch;
+  return stored.generation === kept.generation + 1 && stored.previous === kept.epoch;
+}
+
+async function readStoreHalf(settings: RxCollection<SettingDoc>): Promise<StoreHalf> {
   const doc = await settings.findOne(GENERATION_SETTING).exec();
-  const value = doc ? Number(doc.value) : 0;
-  return Number.isSafeInteger(value) && value > 0 ? value : 0;
+  if (!doc) return { generation: 0, epoch: null, previous: null };
+  const half = StoredHalf.safeParse(safeJson(doc.value));
+  if (half.success) return half.data;
+  // A bare generation (before epochs); anything unreadable counts as anchored, never as new.
+  const value = Number(doc.value);
+  return { generation: Number.isSafeInteger(value) && value > 0 ? value : 1, epoch: null, previous: null };
 }

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
+import type { Enrollment, PendingBanner, SaleSummary } from '../../protocol/api';
+import { startTestServer, type TestServer } from '../../server/testing/harness';
+import { callCommand } from '../../src-main/core/api/dispatch';
+import type { Core } from '../../src-main/core';
+import { ENROLLMENT_SETTING } from '../../src-main/core/device/enrollment-store';
+import { openAppDatabase } from '../../src-main/core/store/database';
+import { AnchorRecord, anchorAccount } from '../../src-main/core/trust/rollback-anchor';
+import { putBackAfter } from '../support/put-back';
+import { codeOf, forgetKeychain, nextOf, tillCore, tillEnrollmentCode } from '../support/till';
+import { startForwarder, type Forwarder } from './tcp-forwarder';
+
+/**
+ * The rollback anchor's other paths (issue #16, tenth red-team pass M-1, L-1): the till's store is
+ * put back or deleted by a cashier with file access, after an unsynced 40,000 XOF cash sale and a
+ * tripped PIN lockout. Pass 9's copy-back is in pos-rollback.test.ts; these go round it. Real core,
+ * real encrypted store, real Secret Service, real server on PostgreSQL.
+ */
+let session: SecretServiceSession;
+let server: TestServer;
+let forwarder: Forwarder;
+
+/** One enrolled till per attack: its own data directory and keychain service. */
+interface Till {
+  dataDir: string;
+  keys: KeytarKeyStore;
+  service: string;
+  core: Core | null;
+}
+const tills: Till[] = [];
+let till: Till;
+
+async function start(): Promise<void> {
+  await till.core?.close();
+  till.core = await tillCore(forwarder.url, { dataDir: till.dataDir, keyStore: till.keys });
+}
+async function close(): Promise<void> {
+  await till.core?.close();
+  till.core = null;
+}
+
+const call = <T = unknown>(method: string, input: unknown = {}) =>
+  callCommand(till.core!.handlers, method, input) as Promise<T>;
+const sale = (sku: string, amountMinor: number) =>
+  call<SaleSummary>('pos.sale.capture', {
+    lines: [{ sku, name: sku, qty: 1, unitPriceMinor: amountMinor, taxRateBp: 0 }],
+    tenders: [{ type: 'cash', amountMinor }],
+  });
+const signIn = (cashierId: string, pin: string) => call('pos.cashier.signIn', { cashierId, pin });
+const anchored = async () =>
+  AnchorRecord.parse(JSON.parse((await till.keys.get(anchorAccount('outpost')))!.toString('utf8')));
+
+/** An enrolled till whose sale 1 reached the server, with a manager `m1` (PIN 1234) on shift. */
+async function enrolledTill(): Promise<void> {
+  const service = `outpost-test-${randomUUID()}`;
+  till = {
+    dataDir: await mkdtemp(join(tmpdir(), 'outpost-till-paths-')),
+    keys: new KeytarKeyStore({ service }),
+    service,
+    core: null,
+  };
+  tills.push(till);
+  forwarder.retarget(server.url);
+  const code = await tillEnrollmentCode(server, `shop-${randomUUID()}`);
+  await start();
+  await call('enrollment.redeemCode', { code });
+  await call('pos.cashier.set', { cashierId: 'm1', name: 'Awa', role: 'manager', pin: '1234' });
+  await signIn('m1', '1234');
+  await call('pos.shift.open', { floatMinor: 10_000 });
+  expect((await sale('a', 1_000)).seq).toBe(1);
+  expect((await call<{ counts: { accepted: number } }>('sync.now')).counts.accepted).toBe(1);
+}
+
+/** Offline: the skimmed 40,000 XOF cash sale (seq 2) and six wrong manager PINs. */
+async function skimAndLock(): Promise<void> {
+  forwarder.unplug();
+  await signIn('m1', '1234');
+  expect((await sale('x', 40_000)).seq).toBe(2);
+  for (let i = 0; i < 5; i++)
+    expect(await codeOf(signIn('m1', String(2000 + i)))).toBe('CASHIER_PIN_INVALID');
+  expect(await codeOf(signIn('m1', '1234'))).toBe('OVERRIDE_LOCKED');
+}
+
+beforeAll(async () => {
+  session = await ensureSecretService();
+  server = await startTestServer();
+  forwarder = await startForwarder(server.url);
+}, 120_000);
+
+afterEach(close);
+
+afterAll(async () => {
+  await forwarder?.close();
+  await server?.close();
+  for (const t of tills) {
+    await rm(t.dataDir, { recursive: true, force: true });
+    await forgetKeychain(t.service);
+  }
+  await session?.stop();
+});
+
+describe('the till store deleted or its anchor deleted (#16, pass 10 M-1, L-1)', () => {
+  it('M-1: a deleted store and a plain enrollment.json dropped in its place come back rolled back, not enrolled, still locked', async () => {
+    await enrolledTill();
+    await skimAndLock();
+    // The attacker's enrollment.json: the public facts of the record (read from the store here).
+    await close();
+    const db = await openAppDatabase({ dataDir: till.dataDir, keyStore: till.keys });
+    const record = (await db.rx.collections.settings.findOne(ENROLLMENT_SETTING).exec())!.value;
+    await db.close();
+    for (const file of await readdir(till.dataDir))
+      if (file.startsWith('outpost.sqlite')) await rm(join(till.dataDir, file));
+    await writeFile(join(till.dataDir, 'enrollment.json'), record);
+    await start();
+
+    // The plain file is not taken in: the till must be enrolled again, by a code.
+    expect((await call<Enrollment>('enrollment.get')).state).toBe('not_enrolled');
+    expect(await readdir(till.dataDir)).not.toContain('enrollment.json');
+    // The keychain's memory comes over to the new store: the lockout, the lost sale, the stop.
+    await call('pos.cashier.set', { cashierId: 'evil', name: 'E', role: 'manager', pin: '9999' });
+    expect(await codeOf(signIn('evil', '9999'))).toBe('OVERRIDE_LOCKED');
+    const anchor = await anchored();
+    expect(anchor.rollback).toMatchObject({ till: true, reader: true });
+    expect(anchor.sale?.seq).toBe(2);
+    expect(anchor.lost.map((h) => h.seq)).toEqual([2]);
+  });
+
+  it('L-1: a copy put back with the keychain anchor entry deleted is a rollback, not a first start', async () => {
+    await enrolledTill();
+    let starts = 0;
+    await putBackAfter(
+      till.dataDir,
+      {
+        close,
+        async start() {
+          // The second start is on the copy put back: the attacker deletes the one keychain entry.
+          if (++starts === 2) await till.keys.delete(anchorAccount('outpost'));
+          await start();
+        },
+      },
+      skimAndLock,
+    );
+    expect((await nextOf<PendingBanner>(till.core!, 'pos.pending', () => true)).count).toBe(0);
+    await signIn('m1', '1234');
+    expect(await codeOf(sale('y', 1_000))).toBe('STORE_ROLLED_BACK');
+    expect((await anchored()).rollback).toMatchObject({ till: true, reader: true });
+  });
+});
