@@ -19,6 +19,10 @@ describe('money', () => {
     expect(formatMoney(1, 'BHD', 'en')).toContain('0.001');
     // 2^53 - 1 cents: a float division would round the last digit.
     expect(formatMoney(Number.MAX_SAFE_INTEGER, 'EUR', 'en')).toBe('€90,071,992,547,409.91');
+    // Sums past 2^53 − 1 arrive as decimal text (the takings, #16 L-2) and format to the last digit.
+    expect(formatMoney('18014398509481982', 'EUR', 'en')).toBe('€180,143,985,094,819.82');
+    expect(formatMoney('-5', 'EUR', 'en')).toBe('-€0.05');
+    expect(formatMoney(123n, 'EUR', 'en')).toBe('€1.23');
   });
 
   it('knows which codes are currencies', () => {

@@ -29,13 +29,16 @@ export function minorUnitExponent(currency: string): number {
   return 2;
 }
 
-export function formatMoney(minor: number, currency: string, locale: string): string {
+/**
+ * `minor` may be a number, a bigint or a decimal integer string (`"-123"`): sums the server cannot
+ * hold exactly as a number arrive as text (the takings, the ledger check), and format exactly too.
+ */
+export function formatMoney(minor: number | bigint | string, currency: string, locale: string): string {
   const exponent = minorUnitExponent(currency);
   // Divide via the decimal string, not floating point, so large amounts format exactly.
-  const negative = minor < 0;
-  const digits = Math.abs(minor)
-    .toString()
-    .padStart(exponent + 1, '0');
+  const value = BigInt(minor);
+  const negative = value < 0n;
+  const digits = (negative ? -value : value).toString().padStart(exponent + 1, '0');
   const major = exponent === 0 ? digits : `${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
   const formatter = new Intl.NumberFormat(locale, {
     style: 'currency',

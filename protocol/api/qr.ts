@@ -42,6 +42,13 @@ export const VerifiedQrPayment = z.object({
   amountMinor: Minor,
   currency: z.string(),
   expiresAt: z.iso.datetime(),
+  /**
+   * Whether the token quotes one of this till's own payment requests, naming it the payee. False
+   * for a QR the customer showed without scanning the till's: the till takes it, but nothing binds
+   * it to this shop, so the server holds its sale for review (QR_UNVERIFIED) until a person decides
+   * (#16, tenth pass M-2): the cashier can ask the customer to scan the till's QR instead.
+   */
+  payeeBound: z.boolean(),
 });
 export type VerifiedQrPayment = z.infer<typeof VerifiedQrPayment>;
 

@@ -163,6 +163,13 @@ export type BundleDetail = z.infer<typeof BundleDetail>;
 
 // ---- Takings ----
 
+/**
+ * A sum of minor units as exact decimal text: a day's or the ledger's sums of till-signed amounts
+ * can pass 2^53 − 1, which a JSON number cannot hold exactly (#16, red-team pass 10 L-2).
+ */
+const Minor = z.string().regex(/^-?\d+$/, 'an exact integer, as text');
+const MinorNonNegative = z.string().regex(/^\d+$/, 'an exact non-negative integer, as text');
+
 /** GET /offline/sales/takings: one day, optionally one till. */
 export const TakingsQuery = z
   .object({ day: Day, tz: TimeZone.default('UTC'), device_id: DeviceId.optional() })
@@ -171,7 +178,7 @@ export const TakingsQuery = z
 /**
  * The money of one tender, taken by one cashier at one till in one currency that day. Refunds
  * and voids are the money given back (their own tenders); `net_minor` = sales − refunds, and may
- * be negative (a refund of an earlier day's sale).
+ * be negative (a refund of an earlier day's sale). Sums are decimal text (`Minor`), counts numbers.
  */
 export const TakingsRow = z.object({
   device_id: DeviceId,
@@ -180,18 +187,18 @@ export const TakingsRow = z.object({
   tender: z.enum(TENDERS),
   currency: Currency,
   sales_count: z.number().int().min(0),
-  sales_minor: z.number().int().min(0),
+  sales_minor: MinorNonNegative,
   refunds_count: z.number().int().min(0),
-  refunds_minor: z.number().int().min(0),
-  net_minor: z.number().int(),
+  refunds_minor: MinorNonNegative,
+  net_minor: Minor,
 });
 export type TakingsRow = z.infer<typeof TakingsRow>;
 
 export const TakingsTotal = z.object({
   currency: Currency,
-  sales_minor: z.number().int().min(0),
-  refunds_minor: z.number().int().min(0),
-  net_minor: z.number().int(),
+  sales_minor: MinorNonNegative,
+  refunds_minor: MinorNonNegative,
+  net_minor: Minor,
 });
 
 export const Takings = z.object({
@@ -210,15 +217,13 @@ export const Takings = z.object({
       status: z.enum(['held', 'rejected']),
       currency: Currency,
       count: z.number().int().min(1),
-      total_minor: z.number().int().min(0),
+      total_minor: MinorNonNegative,
     }),
   ),
 });
 export type Takings = z.infer<typeof Takings>;
 
 // ---- The ledger's balance check ----
-
-const Minor = z.string().regex(/^-?\d+$/, 'an exact integer, as text');
 
 /** POST /offline/ledger/check: Σ debits = Σ credits per currency and per sale, and no orphans. */
 export const LedgerCheckResult = z.object({

@@ -200,7 +200,8 @@ describe('CSV', () => {
       HEADER,
       'BREAD,Baguette,250,XOF,1800,3017620422003 3017620425035,bakery,0,true',
       'COFFEE,Café Touba,150,XOF,1800,,drinks,3,true',
-      "FORMULA,'=1+1,100,XOF,0,,,,false",
+      // A cell escaped against formulas is always quoted (#16, tenth pass S-1).
+      `FORMULA,"'=1+1",100,XOF,0,,,,false`,
       'JUICE,"Bissap, 33 cl",500,XOF,1800,6001234567890 6001234567891,drinks,4,true',
       '',
     ]);
@@ -210,6 +211,29 @@ describe('CSV', () => {
       body: { ...t, csv: exported.text },
     });
     expect(again.body).toEqual({ changed: 0, total: 4 });
+  });
+
+  it('exports names a `;`-separated spreadsheet would run with a leading quote, and imports them back (#16, S-1)', async () => {
+    const t = tenant();
+    const names = [';=1+1', 'Riz; =SUM(A1)', '" @cmd', '\uff1d1+1'];
+    await setUp(
+      t,
+      names.map((name, i) => ({ ...coffee, sku: `N${i}`, name, quick_key: null })),
+    );
+    const exported = await s.call('GET', `/offline/catalog/export?${q(t)}`, { token: ops });
+    expect(exported.status).toBe(200);
+    // Read with `;` as the separator, every cell but each line's first starts after a `;`.
+    const runs = /^[\s"';,]*[=+\-@\uff1d]/;
+    for (const line of exported.text.split('\r\n'))
+      for (const cell of [...line.split(','), ...line.split(';').slice(1)])
+        expect(cell.startsWith("'") || cell.startsWith(`"'`) || !runs.test(cell), cell).toBe(true);
+    expect(exported.text).toContain(`N0,"';'=1+1",`);
+    const again = await s.call('POST', '/offline/catalog/import', {
+      token: admin,
+      body: { ...t, csv: exported.text },
+    });
+    expect(again.body).toEqual({ changed: 0, total: 4 });
+    expect((await listing(t)).items.map((i) => i.name).sort()).toEqual([...names].sort());
   });
 
   it('names each bad row by line and column, and imports nothing', async () => {

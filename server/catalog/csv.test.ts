@@ -57,4 +57,27 @@ describe('writeCsv', () => {
     expect(escapeFormula('Bread')).toBe('Bread');
     expect(unescapeFormula("'quoted")).toBe("'quoted");
   });
+
+  it('neutralises a formula behind blanks, quotes or separators, and after each `;` (#16, S-1)', () => {
+    const cases: [string, string][] = [
+      [';=1+1', "';'=1+1"],
+      [' =1+1', "' =1+1"],
+      ['"=1+1', `'"=1+1`],
+      ["'=1+1", "''=1+1"],
+      ['\u00a0=1', "'\u00a0=1"],
+      ['\u200b=1', "'\u200b=1"],
+      ['\uff1d1+1', "'\uff1d1+1"],
+      ['\tx', "'\tx"],
+      ['\rx', "'\rx"],
+      ['Pain; =1', "Pain;' =1"],
+      ['Pain; 2 kg', 'Pain; 2 kg'],
+    ];
+    for (const [value, escaped] of cases) {
+      expect(escapeFormula(value), value).toBe(escaped);
+      expect(unescapeFormula(escaped), value).toBe(value);
+    }
+    // Such cells are always quoted, so a `,` reading keeps them whole.
+    expect(writeCsv([[escapeFormula(';=1+1'), 'b']])).toBe(`"';'=1+1",b\r\n`);
+    expect(writeCsv([['Pain; 2 kg']])).toBe('"Pain; 2 kg"\r\n');
+  });
 });

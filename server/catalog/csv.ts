@@ -74,21 +74,40 @@ export function readCsv(text: string): CsvRecord[] {
 }
 
 /**
- * Spreadsheets run a cell starting with one of these as a formula (CSV injection): export writes
- * such a text with a leading `'`, which spreadsheets show as text, and import takes it off again.
+ * Spreadsheets run a cell starting with one of these as a formula (CSV injection, OWASP): `=`, `+`,
+ * `-`, `@` (and their fullwidth forms), also behind leading blanks, zero-width characters, quotes
+ * or list separators, and a leading tab or carriage return. Export writes such a text with a
+ * leading `'`, which spreadsheets show as text, and import takes it off again.
+ *
+ * A spreadsheet whose list separator is `;` (French locales, the shops') splits a line on `;` and
+ * ignores our `,` quoting, so the text after each `;` inside a cell starts a cell of its own there:
+ * each such piece that would run is given its `'` too (`;=1+1` is written `';'=1+1`), and the cell
+ * is quoted (#16, red-team pass 10 S-1).
  */
-const FORMULA_START = /^[=+\-@\t\r]/;
+const FORMULA_START = /^(?:[\s"';,\u200B-\u200D\u2060\uFEFF]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]|[\t\r])/;
+const LIST_SEPARATOR = ';';
+
+const escapeStart = (value: string) => (FORMULA_START.test(value) ? `'${value}` : value);
+const unescapeStart = (value: string) =>
+  value.startsWith("'") && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value;
+
+/** Each piece after a `;`, as a `;`-separated reading would see it (the first is left alone). */
+const mapPiecesAfterSeparator = (value: string, f: (piece: string) => string) =>
+  value
+    .split(LIST_SEPARATOR)
+    .map((piece, i) => (i === 0 ? piece : f(piece)))
+    .join(LIST_SEPARATOR);
 
 export function escapeFormula(value: string): string {
-  return FORMULA_START.test(value) ? `'${value}` : value;
+  return mapPiecesAfterSeparator(escapeStart(value), escapeStart);
 }
 
 export function unescapeFormula(value: string): string {
-  return value.startsWith("'") && FORMULA_START.test(value.slice(1)) ? value.slice(1) : value;
+  return unescapeStart(mapPiecesAfterSeparator(value, unescapeStart));
 }
 
 function quote(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
+  return /[",;\r\n]|^\s|\s$|^'/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
 /** CSV text: CRLF line ends, as RFC 4180 writes them, ending with one. */

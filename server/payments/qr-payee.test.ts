@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { issuePaymentToken, newRequestRef } from '../../protocol/qr';
 import { startTestServer, type TestServer } from '../testing/harness';
-import { enrollTerminal, postedLegs, push, registerTestWallet, SN_POLICY, TEST_WALLET } from './test-support';
+import { runOnce } from '../worker/reconcile';
+import {
+  enrollTerminal,
+  postedLegs,
+  push,
+  registerTestWallet,
+  SN_POLICY,
+  TEST_WALLET,
+  walletQr,
+} from './test-support';
 
 // Ninth red-team pass, M-2: a genuine wallet token paying shop A's request was pushed first by an
 // enrolled till of another tenant: accepted, score 0, the rogue tenant credited; A's honest sale was
@@ -78,5 +87,34 @@ describe('a wallet token is bound to the till whose request it pays (ninth pass 
     );
     expect(codes(res.body)).toEqual(['QR_UNVERIFIED']);
     expect(res.body.status).toBe('review');
+  });
+  it('a token quoting no request is credited to nobody on a push: the first pusher of another tenant and the shop both wait (tenth pass M-2)', async () => {
+    // The QR the customer shows without scanning the till's: whoever has its text (a photo, a
+    // shared screenshot) pushed it first from another tenant's till and was credited, score 0;
+    // the shop's honest sale was then the duplicate.
+    const shopA = await enrollTerminal(s, admin, { tenantId: 'shop-a' });
+    const rogue = await enrollTerminal(s, admin, { tenantId: 'rogue-b' });
+    const shown = walletQr(1180, Date.now() - 60_000);
+
+    const stolen = rogue.sale({ tender: 'qr', qrText: shown });
+    const first = await push(s, await rogue.bundle([stolen]));
+    expect(first.status).toBe(200);
+    expect(codes(first.body)).toEqual(['QR_UNVERIFIED']);
+    expect(first.body.reasons[0]!.detail).toContain('quotes no payment request');
+    expect(first.body.status).toBe('review');
+
+    const honest = shopA.sale({ tender: 'qr', qrText: shown });
+    const second = await push(s, await shopA.bundle([honest]));
+    expect(second.status).toBe(200);
+    expect(codes(second.body)).toEqual(expect.arrayContaining(['DUPLICATE_QR', 'QR_UNVERIFIED']));
+    // The reviewer sees the other sale named, and decides which shop was paid.
+    expect(second.body.reasons.find((r) => r.code === 'DUPLICATE_QR')!.detail).toContain(
+      `already used by sale ${stolen.sale_id} of ${rogue.id}`,
+    );
+    expect(second.body.status).not.toBe('accepted');
+
+    await runOnce({ pool: s.pool, workerId: 'qr-payee-test' });
+    expect(await postedLegs(s, stolen.sale_id)).toBe(0);
+    expect(await postedLegs(s, honest.sale_id)).toBe(0);
   });
 });

@@ -26,7 +26,12 @@ import type { Queryable } from '../db/tx';
  *   another device: protocol/qr/request-ref.ts), so this till was not its payee (ninth pass M-2);
  * - `unverified` (review): the tender carries no QR (a till from before this check: its sale is
  *   stored and waits for a person, never a 5xx or a refusal), or its key has since been withdrawn,
- *   or it quotes a request whose ref names no terminal (a till from before the binding).
+ *   or it quotes a request whose ref names no terminal (a till from before the binding), or it
+ *   quotes no request at all (a QR the customer shows without scanning the till's): such a token
+ *   names no payee, so whoever holds its text (a photo, a shared screenshot) could push it first
+ *   from any till of any tenant and be credited (tenth pass M-2). Nothing unbound is credited on a
+ *   push alone; a person decides, and a second till's sale of the same QR is DUPLICATE_QR naming
+ *   the first, so both wait.
  * Only sales count, as for reuse (qr-uses.ts): a void or refund repeats its original's tender.
  */
 export interface QrTokenFindings {
@@ -172,8 +177,11 @@ export async function checkQrTokens(
       payee.push(`sale ${id}: the QR pays request ${token.request_ref} of another terminal`);
     else {
       paid.add(id);
-      if (requestRefPayee(token.request_ref, sale.device_id) === 'unbound')
+      const bound = requestRefPayee(token.request_ref, sale.device_id);
+      if (bound === 'unbound')
         unverified.push(`sale ${id}: the QR's request ${token.request_ref} names no terminal`);
+      else if (bound === 'none')
+        unverified.push(`sale ${id}: the QR quotes no payment request, so nothing names its payee`);
       else if (!rows.some((k) => k.issuer_id === token.issuer_id && k.key_id === token.key_id && k.active))
         unverified.push(`sale ${id}: key ${token.issuer_id}/${token.key_id} was withdrawn`);
     }

@@ -14,6 +14,9 @@ import { issuerKeys, tenderToken } from './qr-tokens';
  * request (qr-tokens.ts quarantines both), claims nothing, so a till that copied a token shown at
  * another shop cannot make that shop's honest sale a DUPLICATE_QR. A tender without the QR text (a
  * till from before the server checked) still claims, as before: such a sale is held for review.
+ * So does a token quoting no request (a QR the customer shows): the first stored claim holds it,
+ * but qr-tokens.ts holds every such sale for review, so being first credits nobody (tenth pass M-2)
+ * and the later sale's DUPLICATE_QR names the first for the reviewer.
  */
 export async function claimQrUses(client: pg.PoolClient, sales: readonly Sale[]): Promise<string | null> {
   const uses = sales.flatMap((sale) =>

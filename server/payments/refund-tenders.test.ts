@@ -8,7 +8,6 @@ import {
   qrTenderOf,
   registerTestWallet,
   SN_POLICY,
-  walletQr,
   type Terminal,
 } from './test-support';
 
@@ -42,10 +41,10 @@ function withTenders(t: Terminal, sale: Sale, tenders: Sale['tenders']): Sale {
   t.head = saleHash(changed);
   return changed;
 }
-const qrTender = (amount: number): Sale['tenders'][number] => ({
+const qrTender = (t: Terminal, amount: number): Sale['tenders'][number] => ({
   type: 'qr',
   amount_minor: amount,
-  qr: qrTenderOf(walletQr(amount, Date.now() - 60_000)),
+  qr: qrTenderOf(t.qr(amount, Date.now() - 60_000)),
 });
 const cashTender = (amount: number, change = 0): Sale['tenders'][number] => ({
   type: 'cash',
@@ -108,7 +107,7 @@ describe('a refund gives back no more, by tender, than the original took', () =>
     // 40,000: 20,000 in cash (25,000 handed over, 5,000 change) and 20,000 by QR.
     const sale = withTenders(t, t.sale({ price: 40_000, tax: 0 }), [
       cashTender(20_000, 5_000),
-      qrTender(20_000),
+      qrTender(t, 20_000),
     ]);
     const first = refundOf(t, sale, { amount: 20_000 });
     const ok = await push(s, await t.bundle([sale, first]));

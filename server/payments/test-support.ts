@@ -13,7 +13,7 @@ import {
 import { canonicalBytes, publicKeyPem, publicKeyRaw, signCanonical } from '../../protocol/crypto';
 import { beginSeal } from '../../protocol/hpke';
 import type { PolicyInput, PushResponse } from '../../protocol/http';
-import { decodeSigned, issuePaymentToken, PaymentToken } from '../../protocol/qr';
+import { decodeSigned, issuePaymentToken, newRequestRef, PaymentToken } from '../../protocol/qr';
 import type { TestDevice, TestServer } from '../testing/harness';
 import { runOnce } from '../worker/reconcile';
 
@@ -63,8 +63,12 @@ export async function registerTestWallet(s: Pick<TestServer, 'call'>, adminToken
   if (res.status !== 200) throw new Error(`issuer registration failed: ${res.text}`);
 }
 
-/** A customer payment QR of TEST_WALLET, as a till scans it. */
-export function walletQr(amountMinor: number, now = Date.now()): string {
+/**
+ * A customer payment QR of TEST_WALLET, as a till scans it. With `requestRef` it pays that payment
+ * request (bound to the till that made it); without, it names no payee and the server holds its
+ * sale for review (QR_UNVERIFIED, #16 tenth pass M-2).
+ */
+export function walletQr(amountMinor: number, now = Date.now(), requestRef?: string): string {
   return issuePaymentToken(
     {
       issuer_id: TEST_WALLET.issuer_id,
@@ -73,6 +77,7 @@ export function walletQr(amountMinor: number, now = Date.now()): string {
       amount_minor: amountMinor,
       currency: 'XOF',
       now,
+      ...(requestRef === undefined ? {} : { request_ref: requestRef }),
     },
     TEST_WALLET.privateKey,
   );
@@ -101,7 +106,7 @@ export interface SaleSpec {
   cardToken?: string;
   /**
    * The customer's payment QR (qr tenders only); default a fresh one of TEST_WALLET for the total,
-   * issued a minute before the sale.
+   * issued a minute before the sale, paying a request of this terminal.
    */
   qrText?: string;
   override?: boolean;
@@ -129,6 +134,11 @@ export class Terminal {
 
   get id() {
     return this.device.id;
+  }
+
+  /** A customer's QR of TEST_WALLET paying a payment request of this terminal (its payee). */
+  qr(amountMinor: number, now = Date.now()): string {
+    return walletQr(amountMinor, now, newRequestRef(this.device.id));
   }
 
   sale(spec: SaleSpec = {}): Sale {
@@ -178,7 +188,7 @@ export class Terminal {
                 type: 'qr',
                 amount_minor: total,
                 qr: qrTenderOf(
-                  spec.qrText ?? walletQr(total, (spec.createdAt ?? new Date()).getTime() - 60_000),
+                  spec.qrText ?? this.qr(total, (spec.createdAt ?? new Date()).getTime() - 60_000),
                 ),
               },
       ],

@@ -181,22 +181,22 @@ describe('daily takings (#19)', () => {
     // Cash at till SN: awa 1180 + 1180 + 5000 taken; moussa gave 1180 back.
     expect(row(sn.id, 'awa', 'cash', 'XOF')).toMatchObject({
       sales_count: 3,
-      sales_minor: 7360,
+      sales_minor: '7360',
       refunds_count: 0,
-      refunds_minor: 0,
-      net_minor: 7360,
+      refunds_minor: '0',
+      net_minor: '7360',
     });
     expect(row(sn.id, 'moussa', 'cash', 'XOF')).toMatchObject({
       sales_count: 0,
       refunds_count: 1,
-      refunds_minor: 1180,
-      net_minor: -1180,
+      refunds_minor: '1180',
+      net_minor: '-1180',
     });
-    expect(row(sn.id, 'awa', 'card', 'XOF')).toMatchObject({ sales_minor: 1180, net_minor: 1180 });
-    expect(row(fr.id, 'awa', 'cash', 'EUR')).toMatchObject({ sales_minor: 1250, net_minor: 1250 });
+    expect(row(sn.id, 'awa', 'card', 'XOF')).toMatchObject({ sales_minor: '1180', net_minor: '1180' });
+    expect(row(fr.id, 'awa', 'cash', 'EUR')).toMatchObject({ sales_minor: '1250', net_minor: '1250' });
     expect(res.json.totals).toEqual([
-      { currency: 'EUR', sales_minor: 1250, refunds_minor: 0, net_minor: 1250 },
-      { currency: 'XOF', sales_minor: 8540, refunds_minor: 1180, net_minor: 7360 },
+      { currency: 'EUR', sales_minor: '1250', refunds_minor: '0', net_minor: '1250' },
+      { currency: 'XOF', sales_minor: '8540', refunds_minor: '1180', net_minor: '7360' },
     ]);
     expect(res.json.not_counted).toEqual([]);
     // In Jakarta the 23:30 UTC sale is the next day's.
@@ -204,7 +204,7 @@ describe('daily takings (#19)', () => {
       `/offline/sales/takings?day=${DAY1}&tz=Asia/Jakarta&device_id=${sn.id}`,
     );
     expect(jakarta.json.totals).toEqual([
-      { currency: 'XOF', sales_minor: 3540, refunds_minor: 1180, net_minor: 2360 },
+      { currency: 'XOF', sales_minor: '3540', refunds_minor: '1180', net_minor: '2360' },
     ]);
     expect(jakarta.json.from).toBe(new Date(Date.parse(`${DAY1}T00:00:00Z`) - 7 * 3_600_000).toISOString());
   });
@@ -246,7 +246,7 @@ describe('review queue and bundles (#19)', () => {
     const day = before.json.sales[0]!.created_at.slice(0, 10);
     const takings = await get<Takings>(`/offline/sales/takings?day=${day}&device_id=${sn.id}`);
     expect(takings.json.not_counted).toEqual([
-      { status: 'held', currency: 'XOF', count: 2, total_minor: 130_000 },
+      { status: 'held', currency: 'XOF', count: 2, total_minor: '130000' },
     ]);
 
     const decided = await s.call('POST', `/offline/review/${held[0]}`, {

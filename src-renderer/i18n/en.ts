@@ -392,6 +392,8 @@ export const en = {
     accepted: '{{amount}} paid by QR ({{issuer}}, {{payer}})',
     remove: 'Remove',
     mismatchFacts: 'QR code: {{qr}} · due: {{due}}',
+    unbound:
+      'This QR code names no till: the sale will be held for review. Ask the customer to scan this till’s QR code instead.',
   },
   // Quick selling: the product grid, quick keys and the till's function keys (#18).
   quickKeys: {

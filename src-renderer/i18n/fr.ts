@@ -396,6 +396,8 @@ export const fr: Messages = {
     accepted: '{{amount}} payés par QR ({{issuer}}, {{payer}})',
     remove: 'Retirer',
     mismatchFacts: 'QR code : {{qr}} · dû : {{due}}',
+    unbound:
+      'Ce QR code ne désigne aucune caisse : la vente sera mise en attente de vérification. Demandez au client de scanner plutôt le QR code de cette caisse.',
   },
   // Vente rapide : grille de produits, touches rapides et touches de fonction de la caisse (#18).
   quickKeys: {

@@ -396,6 +396,8 @@ export const id: Messages = {
     accepted: '{{amount}} dibayar dengan QR ({{issuer}}, {{payer}})',
     remove: 'Hapus',
     mismatchFacts: 'Kode QR: {{qr}} · tagihan: {{due}}',
+    unbound:
+      'Kode QR ini tidak menyebut kasir mana pun: penjualan akan ditahan untuk diperiksa. Minta pelanggan memindai kode QR kasir ini.',
   },
   quickKeys: {
     heading: 'Tombol cepat',

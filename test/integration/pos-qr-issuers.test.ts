@@ -32,7 +32,7 @@ const call = (method: string, input: unknown = {}) => callCommand(till.handlers,
 const syncNow = async () => (await call('sync.now')) as SyncStatus;
 const raw = (k: ReturnType<typeof generateEd25519>) => publicKeyRaw(k.publicKey).toString('base64url');
 const FORGED: IssuerKey = { issuer_id: 'wave', key_id: 'k9', name: 'Wave', public_key: raw(cashier) };
-const qr = (key: ReturnType<typeof generateEd25519>, keyId: string) =>
+const qr = (key: ReturnType<typeof generateEd25519>, keyId: string, requestRef?: string) =>
   issuePaymentToken(
     {
       issuer_id: 'wave',
@@ -41,6 +41,7 @@ const qr = (key: ReturnType<typeof generateEd25519>, keyId: string) =>
       amount_minor: 40_000,
       currency: 'XOF',
       now: Date.now(),
+      ...(requestRef === undefined ? {} : { request_ref: requestRef }),
     },
     key.privateKey,
   );
@@ -144,9 +145,13 @@ describe('a QR sale reaching the server', () => {
   it('carries the QR, which the server verifies: a genuine one is accepted', async () => {
     await signedIn(till);
     await call('pos.shift.open', { floatMinor: 0 });
-    const { verificationId } = (await call('pos.qr.verify', { text: qr(wave, 'k1'), dueMinor: 40_000 })) as {
-      verificationId: string;
-    };
+    // The customer's wallet scanned this till's request, so the token names its payee: a token
+    // quoting no request is held for review by the server (tenth pass M-2, qr-payee.test.ts).
+    const { ref } = (await call('pos.qr.request', { amountMinor: 40_000 })) as { ref: string };
+    const { verificationId } = (await call('pos.qr.verify', {
+      text: qr(wave, 'k1', ref),
+      dueMinor: 40_000,
+    })) as { verificationId: string };
     await call('pos.sale.capture', {
       lines: [{ sku: 'rice-25kg', name: 'Riz 25 kg', qty: 1, unitPriceMinor: 40_000, taxRateBp: 0 }],
       tenders: [{ type: 'qr', amountMinor: 40_000, verificationId }],

@@ -140,7 +140,13 @@ describe('payment QR codes at the till', () => {
       });
     await expect(
       call('pos.qr.verify', { text: pay(2500, { request_ref: mine.ref }), dueMinor: 2500 }),
-    ).resolves.toMatchObject({ amountMinor: 2500 });
+    ).resolves.toMatchObject({ amountMinor: 2500, payeeBound: true });
+    // Tenth pass M-2: a QR the customer shows without scanning the till's names no payee. The till
+    // takes it but says so; the server holds its sale for review (server/payments/qr-payee.test.ts).
+    await expect(call('pos.qr.verify', { text: pay(2500), dueMinor: 2500 })).resolves.toMatchObject({
+      amountMinor: 2500,
+      payeeBound: false,
+    });
   });
 
   it('refuses each attack with its own code', async () => {

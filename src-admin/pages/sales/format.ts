@@ -2,8 +2,11 @@ import { formatMoney } from '../../../protocol/money';
 
 /** What the Review, Sales, Takings and Ledger pages share (issue #19, items 7 and 8). */
 
-/** Minor units in the currency's own format for the console's language (protocol/money.ts). */
-export const money = (minor: number, currency: string, locale: string) =>
+/**
+ * Minor units in the currency's own format for the console's language (protocol/money.ts); sums
+ * arrive as decimal text and format exactly, however large.
+ */
+export const money = (minor: number | string, currency: string, locale: string) =>
   formatMoney(minor, currency, locale);
 
 export const when = (iso: string, locale: string) =>

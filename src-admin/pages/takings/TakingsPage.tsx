@@ -13,7 +13,7 @@ export function TakingsPage() {
   const [takings, setTakings] = useState<Takings>();
   const [error, setError] = useState<unknown>();
   const lang = i18n.language;
-  const fmt = (minor: number, currency: string) => money(minor, currency, lang);
+  const fmt = (minor: string, currency: string) => money(minor, currency, lang);
 
   const load = useCallback(
     (day: string, device?: string) => {

@@ -75,6 +75,8 @@ export interface VerifiedQrPayment {
   amountMinor: number;
   currency: string;
   expiresAt: string;
+  /** The token quotes this till's own request (see protocol/api/qr.ts). */
+  payeeBound: boolean;
 }
 
 export class QrService {
@@ -212,7 +214,9 @@ export class QrService {
 
   /**
    * A token quoting a payment request pays the till that showed it: refused unless the request is
-   * one this till made and it was still open when the token was issued (clock skew allowed).
+   * one this till made and it was still open when the token was issued (clock skew allowed). A
+   * token quoting none is taken, not refused (a customer's wallet may not scan), but flagged
+   * (`payeeBound: false`): the server holds such a sale for review (#16, tenth pass M-2).
    */
   private async assertOurRequest(token: PaymentToken): Promise<void> {
     if (token.request_ref === undefined) return;
@@ -305,6 +309,8 @@ export class QrService {
         amountMinor: token.amount_minor,
         currency: token.currency,
         expiresAt: token.expires_at,
+        // assertOurRequest refused any ref that is not one of ours; none left is unbound.
+        payeeBound: token.request_ref !== undefined,
       };
     });
   }

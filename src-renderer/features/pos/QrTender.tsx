@@ -14,6 +14,8 @@ export interface QrPayment {
   amountMinor: number;
   payerRef: string;
   issuerName: string;
+  /** False for a QR quoting no request of this till: the server holds its sale for review (#16). */
+  payeeBound: boolean;
 }
 
 /** What the core attaches to QR_AMOUNT_MISMATCH (protocol/qr/token.ts). */
@@ -79,6 +81,7 @@ export function QrTender({
         amountMinor: verified.amountMinor,
         payerRef: verified.payerRef,
         issuerName: verified.issuerName,
+        payeeBound: verified.payeeBound,
       });
       setText('');
       setShown(null);
@@ -142,6 +145,11 @@ export function QrTender({
               payer: payment.payerRef,
             })}
           </p>
+          {payment.payeeBound ? null : (
+            <p className="muted" data-testid="qr-unbound">
+              {t('qrTender.unbound')}
+            </p>
+          )}
           <button type="button" className="small secondary" onClick={() => onChange(null)}>
             {t('qrTender.remove')}
           </button>
