@@ -43,7 +43,8 @@ async function adminCreate(args: string[], env: Record<string, string>, input?: 
   }
 }
 
-describe('npm run admin:create', () => {
+// Each test starts the CLI (a tsx process) up to three times: seconds each on a busy machine.
+describe('npm run admin:create', { timeout: 120_000 }, () => {
   it('creates a user from OUTPOST_ADMIN_PASSWORD, and another from stdin; audits both', async () => {
     const a = await adminCreate(['--email', 'Boss@Example.com', '--roles', 'pay_admin,ops'], {
       OUTPOST_ADMIN_PASSWORD: 'a long enough password',
