@@ -33,7 +33,8 @@ function schemaBlock(schema: z.ZodType, io: 'input' | 'output'): string {
   return ['```json', JSON.stringify(json, null, 2), '```'].join('\n');
 }
 
-function statusOf(code: string): number {
+/** The HTTP status a domain error code is answered with (docs/api.md and docs/openapi.json). */
+export function statusOf(code: string): number {
   return (
     TRUST_ERROR_STATUS[code as TrustErrorCode] ??
     PAYMENT_ERROR_STATUS[code as PaymentErrorCode] ??
