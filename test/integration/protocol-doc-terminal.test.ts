@@ -1,0 +1,406 @@
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  randomBytes,
+  randomUUID,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The server side only: a running server, its operator (a pay_admin) and its reconciliation worker.
+import { startTestServer, type TestServer } from '../../server/testing/harness';
+import { runOnce } from '../../server/worker/reconcile';
+
+/**
+ * A terminal written from docs/protocol.md alone (issue #20): Node's crypto, fetch and @hpke/core,
+ * nothing of our protocol/ or src-main/ code. It first checks itself against docs/test-vectors, then
+ * enrolls with a code against a real server on real PostgreSQL, pushes a bundle that is accepted and
+ * reconciled, and meets the documented refusals with their documented codes. Each section cited is
+ * the one this code was written from; where the document was not enough, the document was fixed.
+ */
+
+// ---- §1 canonical JSON (RFC 8785) for the values the protocol carries: no floats beyond integers. ----
+function jcs(value: unknown): string {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new Error('not JSON');
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) return `[${value.map(jcs).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+  // Keys sorted by UTF-16 code units: what Array.prototype.sort does with no comparator.
+  return `{${entries
+    .map(([k]) => k)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${jcs((value as Record<string, unknown>)[k])}`)
+    .join(',')}}`;
+}
+const canonical = (value: unknown) => Buffer.from(jcs(value), 'utf8');
+const b64u = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
+const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest();
+// §2: Ed25519 over the canonical JSON bytes, base64url.
+const signJson = (key: KeyObject, value: unknown) => b64u(sign(null, canonical(value), key));
+const GENESIS = 'A'.repeat(43);
+
+// ---- §4 HPKE: base mode, DHKEM(X25519, HKDF-SHA256), HKDF-SHA256, AES-256-GCM. ----
+const suite = new CipherSuite({
+  kem: new DhkemX25519HkdfSha256(),
+  kdf: new HkdfSha256(),
+  aead: new Aes256Gcm(),
+});
+
+// ---- §3.3: the HPKE key's id. ----
+const hpkeKeyId = (publicKeyB64u: string) =>
+  `x25519:${b64u(sha256(Buffer.from(publicKeyB64u, 'base64url'))).slice(0, 22)}`;
+
+interface Sale {
+  [field: string]: unknown;
+  seq: number;
+}
+
+/** §5.3 "Building (terminal)", steps 1-5. `ikmE` fixes the ephemeral key (test vectors only). */
+async function buildBundle(input: {
+  deviceId: string;
+  deviceKey: KeyObject;
+  serverHpkeKey: string;
+  serverKeyId?: string;
+  sales: Sale[];
+  prevChainHead: string;
+  bundleId?: string;
+  now: string;
+  deviceClock?: string;
+  nonce?: string;
+  ikmE?: Uint8Array;
+}) {
+  const { sales } = input;
+  const chainHead = b64u(sha256(canonical(sales[sales.length - 1]))); // §5.2 saleHash
+  const payload = {
+    v: 1,
+    bundle_id: input.bundleId ?? randomUUID(),
+    device_id: input.deviceId,
+    created_at: input.now,
+    seq_from: sales[0]!.seq,
+    seq_to: sales[sales.length - 1]!.seq,
+    prev_chain_head: input.prevChainHead,
+    chain_head: chainHead,
+    sales,
+  };
+  const sender = await suite.createSenderContext({
+    recipientPublicKey: await suite.kem.deserializePublicKey(
+      new Uint8Array(Buffer.from(input.serverHpkeKey, 'base64url')),
+    ),
+    info: new Uint8Array(Buffer.from('outpost/bundle/v1')),
+    ...(input.ikmE ? { ekm: input.ikmE } : {}),
+  });
+  const header = {
+    v: 1,
+    device_id: input.deviceId,
+    bundle_id: payload.bundle_id,
+    device_clock: input.deviceClock ?? input.now,
+    nonce: input.nonce ?? b64u(randomBytes(16)),
+    seq_from: payload.seq_from,
+    seq_to: payload.seq_to,
+    chain_head: chainHead,
+    sales_count: sales.length,
+    hpke: {
+      kem_id: 32,
+      kdf_id: 1,
+      aead_id: 2,
+      server_key_id: input.serverKeyId ?? hpkeKeyId(input.serverHpkeKey),
+      enc: b64u(new Uint8Array(sender.enc)),
+    },
+  };
+  const ciphertext = await sender.seal(new Uint8Array(canonical(payload)), new Uint8Array(canonical(header)));
+  const unsigned = { ...header, encrypted_payload: b64u(new Uint8Array(ciphertext)) };
+  return { payload, envelope: { ...unsigned, signature: signJson(input.deviceKey, unsigned) } };
+}
+
+/** §5.1: a cash sale of one line, chained after `prevHash`. */
+function cashSale(deviceId: string, seq: number, prevHash: string, createdAt: string): Sale {
+  return {
+    sale_id: randomUUID(),
+    device_id: deviceId,
+    seq,
+    prev_hash: prevHash,
+    kind: 'sale',
+    created_at: createdAt,
+    online: false,
+    currency: 'XOF',
+    lines: [
+      {
+        sku: 'RICE-1KG',
+        name: 'Riz parfumé 1 kg',
+        qty: 2,
+        unit_price_minor: 500,
+        discount_minor: 100,
+        tax_minor: 90,
+        total_minor: 990,
+      },
+    ],
+    tenders: [{ type: 'cash', amount_minor: 1000, change_minor: 10 }],
+    total_minor: 990,
+  };
+}
+
+describe('docs/test-vectors, reproduced from docs/protocol.md', () => {
+  const vector = (name: string) =>
+    JSON.parse(
+      readFileSync(fileURLToPath(new URL(`../../docs/test-vectors/${name}`, import.meta.url)), 'utf8'),
+    );
+
+  it('gives the same request signature, sale hash and bundle, byte for byte', async () => {
+    const keys = vector('keys.json');
+    const deviceKey = createPrivateKey({
+      key: Buffer.from(keys.device_ed25519.pkcs8_der_hex, 'hex'),
+      format: 'der',
+      type: 'pkcs8',
+    });
+    const request = vector('request-signature.json');
+    expect(signJson(deviceKey, request.signed_object)).toBe(request.signature_b64u);
+    expect(b64u(sha256(new Uint8Array(0)))).toBe(request.body_sha256_b64u);
+
+    const { sale, sale_hash_b64u, canonical_hex } = vector('sale.json');
+    expect(canonical(sale).toString('hex')).toBe(canonical_hex);
+    expect(b64u(sha256(canonical(sale)))).toBe(sale_hash_b64u);
+
+    const bundle = vector('bundle.json');
+    expect(hpkeKeyId(keys.server_x25519.public_b64u)).toBe(keys.server_x25519.server_key_id);
+    const built = await buildBundle({
+      deviceId: keys.device_id,
+      deviceKey,
+      serverHpkeKey: keys.server_x25519.public_b64u,
+      sales: [sale],
+      prevChainHead: GENESIS,
+      bundleId: bundle.payload.bundle_id,
+      now: bundle.payload.created_at,
+      nonce: bundle.header.nonce,
+      ikmE: new Uint8Array(Buffer.from(bundle.hpke_ikmE_hex, 'hex')),
+    });
+    expect(canonical(built.payload).toString('hex')).toBe(bundle.payload_canonical_hex);
+    expect(built.envelope).toEqual(bundle.envelope);
+  });
+});
+
+describe('a terminal written from docs/protocol.md, against a real server', () => {
+  let server: TestServer;
+  let code: string;
+
+  beforeAll(async () => {
+    server = await startTestServer();
+    // The operator's part (back office): a policy for the country and a one-time code.
+    const admin = await server.user(`admin-${randomUUID()}@shop.test`, ['pay_admin']);
+    const policy = await server.call('POST', '/offline/policies', {
+      token: admin.token,
+      body: {
+        country: 'SN',
+        currency: 'XOF',
+        max_offline_amount: 100_000,
+        max_offline_per_device_per_day: 50,
+        max_unsynced_amount: 500_000,
+        max_bundle_age_hours: 72,
+        approval_threshold: 50_000,
+        enabled: true,
+      },
+    });
+    expect(policy.status).toBe(200);
+    const issued = await server.call('POST', '/offline/enrollment-codes', {
+      token: admin.token,
+      body: { tenant_type: 'merchant', tenant_id: 'shop-42', country: 'SN', currency_default: 'XOF' },
+    });
+    expect(issued.status).toBe(201);
+    code = (issued.body as { code: string }).code;
+  });
+  afterAll(async () => {
+    await server?.close();
+  });
+
+  /** §3: the four headers over method, path and query, body hash, device, time and nonce. */
+  function signedHeaders(deviceId: string, key: KeyObject, method: string, path: string, body: string) {
+    const ts = String(Date.now());
+    const nonce = b64u(randomBytes(16));
+    const signature = signJson(key, {
+      v: 1,
+      method,
+      path,
+      body: b64u(sha256(Buffer.from(body, 'utf8'))),
+      device: deviceId,
+      ts,
+      nonce,
+    });
+    return {
+      'x-outpost-device': deviceId,
+      'x-outpost-timestamp': ts,
+      'x-outpost-nonce': nonce,
+      'x-outpost-signature': signature,
+    };
+  }
+
+  /** §6.1: parse, signature by the trusted key over every other field, this device, this nonce. */
+  function verifyStatement(
+    statement: Record<string, unknown>,
+    trusted: KeyObject,
+    deviceId: string,
+    requestNonce: string | null,
+  ) {
+    const { signature, ...unsigned } = statement;
+    expect(verify(null, canonical(unsigned), trusted, Buffer.from(signature as string, 'base64url'))).toBe(
+      true,
+    );
+    expect(statement.device_id).toBe(deviceId);
+    expect(statement.request_nonce).toBe(requestNonce);
+  }
+
+  async function push(envelope: unknown) {
+    const res = await fetch(`${server.url}/offline/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(envelope),
+    });
+    return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+  }
+
+  it('enrolls with a code, pushes a bundle that is accepted and reconciled, and meets the refusals', async () => {
+    // §3.1: fresh keys, a device id of our choosing, the request signed with the key it registers.
+    const deviceId = `DOC-TERMINAL-${randomUUID().slice(0, 8)}`;
+    const ed = generateKeyPairSync('ed25519');
+    const x = generateKeyPairSync('x25519');
+    const requestNonce = b64u(randomBytes(16));
+    const enrollBody = JSON.stringify({
+      code: code.toLowerCase().replace(/-/g, ' '),
+      device_id: deviceId,
+      pubkey_pem: ed.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      x25519_pub: x.publicKey.export({ format: 'jwk' }).x,
+      fingerprint: `fp-${randomBytes(8).toString('hex')}`,
+      request_nonce: requestNonce,
+    });
+    const enrolled = await fetch(`${server.url}/offline/enroll`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...signedHeaders(deviceId, ed.privateKey, 'POST', '/offline/enroll', enrollBody),
+      },
+      body: enrollBody,
+    });
+    expect(enrolled.status).toBe(201);
+    const answer = (await enrolled.json()) as {
+      server: { signing_public_key_pem: string; hpke_public_key: string };
+      statement: Record<string, unknown> & { hpke: { public_key: string; key_id: string } };
+    };
+    // No key in this build: the enrollment answer's own signing key is pinned (§3.1 step 3).
+    const serverKey = createPublicKey(answer.server.signing_public_key_pem);
+    verifyStatement(answer.statement, serverKey, deviceId, requestNonce);
+    expect(answer.statement.hpke.public_key).toBe(answer.server.hpke_public_key);
+    expect(answer.statement.hpke.key_id).toBe(hpkeKeyId(answer.server.hpke_public_key));
+    expect(answer.statement.policy).toMatchObject({ country: 'SN', currency: 'XOF' });
+    const hpkeKey = answer.server.hpke_public_key;
+
+    // §5.1-5.4: one sale, one bundle, pushed.
+    const now = () => new Date().toISOString();
+    const sale1 = cashSale(deviceId, 1, GENESIS, new Date(Date.now() - 1000).toISOString());
+    const first = await buildBundle({
+      deviceId,
+      deviceKey: ed.privateKey,
+      serverHpkeKey: hpkeKey,
+      sales: [sale1],
+      prevChainHead: GENESIS,
+      now: now(),
+    });
+    const accepted = await push(first.envelope);
+    expect(accepted.status, JSON.stringify(accepted.body)).toBe(200);
+    expect(accepted.body).toMatchObject({
+      success: true,
+      bundle_id: first.payload.bundle_id,
+      status: 'accepted',
+      duplicate: false,
+    });
+    // §5.4 "Push answers": the statement binds the answer to the bundle.
+    verifyStatement(accepted.body.statement, serverKey, deviceId, null);
+    const { bundle_id, status, reasons } = accepted.body;
+    expect(accepted.body.statement.answer_sha256).toBe(
+      sha256(canonical({ bundle_id, status, reasons })).toString('hex'),
+    );
+    // The same bytes again: the first answer, as a duplicate.
+    expect((await push(first.envelope)).body).toMatchObject({ status: 'accepted', duplicate: true });
+
+    // The server's worker posts it to the ledger; the terminal follows the outcome (§5.4).
+    await runOnce({ pool: server.pool });
+    const path = `/offline/bundles/${first.payload.bundle_id}`;
+    const outcome = await fetch(`${server.url}${path}`, {
+      headers: signedHeaders(deviceId, ed.privateKey, 'GET', path, ''),
+    });
+    expect(outcome.status).toBe(200);
+    expect(((await outcome.json()) as { bundle: { status: string } }).bundle.status).toBe('reconciled');
+
+    // The refusals of §5.4, each with its documented status and code; nothing is stored by any.
+    const head1 = b64u(sha256(canonical(sale1)));
+    const next = (options: Partial<Parameters<typeof buildBundle>[0]> = {}) =>
+      buildBundle({
+        deviceId,
+        deviceKey: ed.privateKey,
+        serverHpkeKey: hpkeKey,
+        sales: [cashSale(deviceId, 2, head1, new Date(Date.now() - 1000).toISOString())],
+        prevChainHead: head1,
+        now: now(),
+        ...options,
+      });
+    const refusals: [string, Promise<{ envelope: Record<string, unknown> }>, number, string][] = [
+      [
+        'a key id the server does not hold',
+        next({ serverKeyId: 'x25519:AAAAAAAAAAAAAAAAAAAAAA' }),
+        422,
+        'UNKNOWN_SERVER_KEY',
+      ],
+      [
+        'a device clock an hour ahead',
+        next({ deviceClock: new Date(Date.now() + 3_600_000).toISOString() }),
+        422,
+        'CLOCK_SKEW',
+      ],
+      ['the nonce of the accepted bundle', next({ nonce: first.envelope.nonce }), 409, 'REPLAYED_NONCE'],
+      [
+        'seq 1 again in another bundle',
+        buildBundle({
+          deviceId,
+          deviceKey: ed.privateKey,
+          serverHpkeKey: hpkeKey,
+          sales: [cashSale(deviceId, 1, GENESIS, new Date(Date.now() - 1000).toISOString())],
+          prevChainHead: GENESIS,
+          now: now(),
+        }),
+        409,
+        'SEQUENCE_CONFLICT',
+      ],
+    ];
+    const doc = readFileSync(fileURLToPath(new URL('../../docs/protocol.md', import.meta.url)), 'utf8');
+    for (const [what, built, statusCode, errorCode] of refusals) {
+      // What the terminal expects is what the document's refusal table says.
+      expect(doc).toMatch(new RegExp(`\\| ${statusCode} +\\| \`${errorCode}\` +\\|`));
+      const res = await push((await built).envelope);
+      expect({ what, status: res.status, code: res.body.error?.code }).toEqual({
+        what,
+        status: statusCode,
+        code: errorCode,
+      });
+    }
+    const forged = (await next()).envelope;
+    const res = await push({
+      ...forged,
+      signature: signJson(generateKeyPairSync('ed25519').privateKey, forged),
+    });
+    expect({ status: res.status, code: res.body.error?.code }).toEqual({
+      status: 401,
+      code: 'INVALID_SIGNATURE',
+    });
+
+    // After every refusal, the next bundle in the chain is still accepted.
+    expect((await push((await next()).envelope)).body).toMatchObject({
+      status: 'accepted',
+      duplicate: false,
+    });
+  });
+});
