@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import Ajv2020 from 'ajv/dist/2020';
 import { describe, expect, it } from 'vitest';
+import { startTestServer } from '../testing/harness';
 import { ROUTES, type RouteSpec } from '../../protocol/http';
 import { openApiDocument, openApiPath, formattedOpenApi } from './openapi';
 
@@ -110,5 +111,20 @@ describe('docs/openapi.json', () => {
       expect.stringContaining('POST /offline/push 200 application/json'),
       expect.stringContaining('GET /offline/bundles/{bundle_id}: path parameters'),
     ]);
+  });
+
+  it('is served at GET /api/openapi.json, to anyone, as the server builds it', async () => {
+    const server = await startTestServer();
+    try {
+      const res = await fetch(`${server.url}/api/openapi.json`);
+      expect(res.status).toBe(200);
+      const onDisk = await readFile(
+        fileURLToPath(new URL('../../docs/openapi.json', import.meta.url)),
+        'utf8',
+      );
+      expect(await res.json()).toEqual(JSON.parse(onDisk));
+    } finally {
+      await server.close();
+    }
   });
 });

@@ -149,6 +149,15 @@ export function openApiDocument(routes: Record<string, RouteSpec> = ROUTES): Jso
   };
 }
 
+let served: Json | undefined;
+
+/** GET /api/openapi.json: the document, built once from the route table the server runs. */
+export function openApiHandlers() {
+  return {
+    openApi: async () => ({ body: (served ??= openApiDocument()) }),
+  };
+}
+
 /** Formatted the way `prettier --check` wants it, so lint and the freshness test agree. */
 export async function formattedOpenApi(): Promise<string> {
   const prettier = await import('prettier');
