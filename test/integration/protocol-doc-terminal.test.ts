@@ -15,6 +15,7 @@ import { Aes256Gcm, CipherSuite, DhkemX25519HkdfSha256, HkdfSha256 } from '@hpke
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The server side only: a running server, its operator (a pay_admin) and its reconciliation worker.
 import { startTestServer, type TestServer } from '../../server/testing/harness';
+import { THROTTLE_LIMITS } from '../../server/throttle/limits';
 import { runOnce } from '../../server/worker/reconcile';
 
 /**
@@ -76,6 +77,9 @@ async function buildBundle(input: {
   deviceClock?: string;
   nonce?: string;
   ikmE?: Uint8Array;
+  /** Refusal tests: seal to another X25519 key, or put another bundle id in the header. */
+  sealTo?: string;
+  headerBundleId?: string;
 }) {
   const { sales } = input;
   const chainHead = b64u(sha256(canonical(sales[sales.length - 1]))); // §5.2 saleHash
@@ -92,7 +96,7 @@ async function buildBundle(input: {
   };
   const sender = await suite.createSenderContext({
     recipientPublicKey: await suite.kem.deserializePublicKey(
-      new Uint8Array(Buffer.from(input.serverHpkeKey, 'base64url')),
+      new Uint8Array(Buffer.from(input.sealTo ?? input.serverHpkeKey, 'base64url')),
     ),
     info: new Uint8Array(Buffer.from('outpost/bundle/v1')),
     ...(input.ikmE ? { ekm: input.ikmE } : {}),
@@ -100,7 +104,7 @@ async function buildBundle(input: {
   const header = {
     v: 1,
     device_id: input.deviceId,
-    bundle_id: payload.bundle_id,
+    bundle_id: input.headerBundleId ?? payload.bundle_id,
     device_clock: input.deviceClock ?? input.now,
     nonce: input.nonce ?? b64u(randomBytes(16)),
     seq_from: payload.seq_from,
@@ -121,7 +125,13 @@ async function buildBundle(input: {
 }
 
 /** §5.1: a cash sale of one line, chained after `prevHash`. */
-function cashSale(deviceId: string, seq: number, prevHash: string, createdAt: string): Sale {
+function cashSale(
+  deviceId: string,
+  seq: number,
+  prevHash: string,
+  createdAt: string,
+  currency = 'XOF',
+): Sale {
   return {
     sale_id: randomUUID(),
     device_id: deviceId,
@@ -130,7 +140,7 @@ function cashSale(deviceId: string, seq: number, prevHash: string, createdAt: st
     kind: 'sale',
     created_at: createdAt,
     online: false,
-    currency: 'XOF',
+    currency,
     lines: [
       {
         sku: 'RICE-1KG',
@@ -189,31 +199,33 @@ describe('docs/test-vectors, reproduced from docs/protocol.md', () => {
 describe('a terminal written from docs/protocol.md, against a real server', () => {
   let server: TestServer;
   let code: string;
+  let admin: { token: string };
+  const snPolicy = {
+    country: 'SN',
+    currency: 'XOF',
+    max_offline_amount: 100_000,
+    max_offline_per_device_per_day: 50,
+    max_unsynced_amount: 500_000,
+    max_bundle_age_hours: 72,
+    approval_threshold: 50_000,
+    enabled: true,
+  };
+  async function issueCode(country = 'SN') {
+    const issued = await server.call('POST', '/offline/enrollment-codes', {
+      token: admin.token,
+      body: { tenant_type: 'merchant', tenant_id: 'shop-42', country, currency_default: 'XOF' },
+    });
+    expect(issued.status).toBe(201);
+    return (issued.body as { code: string }).code;
+  }
 
   beforeAll(async () => {
     server = await startTestServer();
     // The operator's part (back office): a policy for the country and a one-time code.
-    const admin = await server.user(`admin-${randomUUID()}@shop.test`, ['pay_admin']);
-    const policy = await server.call('POST', '/offline/policies', {
-      token: admin.token,
-      body: {
-        country: 'SN',
-        currency: 'XOF',
-        max_offline_amount: 100_000,
-        max_offline_per_device_per_day: 50,
-        max_unsynced_amount: 500_000,
-        max_bundle_age_hours: 72,
-        approval_threshold: 50_000,
-        enabled: true,
-      },
-    });
+    admin = await server.user(`admin-${randomUUID()}@shop.test`, ['pay_admin']);
+    const policy = await server.call('POST', '/offline/policies', { token: admin.token, body: snPolicy });
     expect(policy.status).toBe(200);
-    const issued = await server.call('POST', '/offline/enrollment-codes', {
-      token: admin.token,
-      body: { tenant_type: 'merchant', tenant_id: 'shop-42', country: 'SN', currency_default: 'XOF' },
-    });
-    expect(issued.status).toBe(201);
-    code = (issued.body as { code: string }).code;
+    code = await issueCode();
   });
   afterAll(async () => {
     await server?.close();
@@ -264,14 +276,14 @@ describe('a terminal written from docs/protocol.md, against a real server', () =
     return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
   }
 
-  it('enrolls with a code, pushes a bundle that is accepted and reconciled, and meets the refusals', async () => {
-    // §3.1: fresh keys, a device id of our choosing, the request signed with the key it registers.
+  /** §3.1: fresh keys, a device id of our choosing, the request signed with the key it registers. */
+  async function enroll(oneTimeCode: string, country = 'SN') {
     const deviceId = `DOC-TERMINAL-${randomUUID().slice(0, 8)}`;
     const ed = generateKeyPairSync('ed25519');
     const x = generateKeyPairSync('x25519');
     const requestNonce = b64u(randomBytes(16));
     const enrollBody = JSON.stringify({
-      code: code.toLowerCase().replace(/-/g, ' '),
+      code: oneTimeCode.toLowerCase().replace(/-/g, ' '),
       device_id: deviceId,
       pubkey_pem: ed.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
       x25519_pub: x.publicKey.export({ format: 'jwk' }).x,
@@ -296,8 +308,13 @@ describe('a terminal written from docs/protocol.md, against a real server', () =
     verifyStatement(answer.statement, serverKey, deviceId, requestNonce);
     expect(answer.statement.hpke.public_key).toBe(answer.server.hpke_public_key);
     expect(answer.statement.hpke.key_id).toBe(hpkeKeyId(answer.server.hpke_public_key));
-    expect(answer.statement.policy).toMatchObject({ country: 'SN', currency: 'XOF' });
-    const hpkeKey = answer.server.hpke_public_key;
+    if (country === 'SN') expect(answer.statement.policy).toMatchObject({ country: 'SN', currency: 'XOF' });
+    else expect(answer.statement.policy).toBeNull();
+    return { deviceId, ed, serverKey, hpkeKey: answer.server.hpke_public_key };
+  }
+
+  it('enrolls with a code, pushes a bundle that is accepted and reconciled, and meets the refusals', async () => {
+    const { deviceId, ed, serverKey, hpkeKey } = await enroll(code);
 
     // §5.1-5.4: one sale, one bundle, pushed.
     const now = () => new Date().toISOString();
@@ -402,5 +419,183 @@ describe('a terminal written from docs/protocol.md, against a real server', () =
       status: 'accepted',
       duplicate: false,
     });
+  });
+
+  it("meets every other refusal of the document's table with its status and code", async () => {
+    const doc = readFileSync(fileURLToPath(new URL('../../docs/protocol.md', import.meta.url)), 'utf8');
+    const met = new Set<string>();
+    /** Sends `body` as is and checks the answer is the table's row for `errorCode`. */
+    async function refused(
+      what: string,
+      body: string,
+      statusCode: number,
+      errorCode: string,
+      headers: Record<string, string> = {},
+    ) {
+      expect(doc).toMatch(new RegExp(`\\| ${statusCode} +\\| \`${errorCode}\` +\\|`));
+      const res = await fetch(`${server.url}/offline/push`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body,
+      });
+      const answer = (await res.json()) as { error?: { code: string } };
+      expect({ what, status: res.status, code: answer.error?.code }).toEqual({
+        what,
+        status: statusCode,
+        code: errorCode,
+      });
+      met.add(errorCode);
+    }
+    const { deviceId, ed, hpkeKey } = await enroll(await issueCode());
+    const now = () => new Date().toISOString();
+    const sale = (createdAt = new Date(Date.now() - 1000), currency = 'XOF') =>
+      cashSale(deviceId, 1, GENESIS, createdAt.toISOString(), currency);
+    const bundle = async (options: Partial<Parameters<typeof buildBundle>[0]> = {}) =>
+      JSON.stringify(
+        (
+          await buildBundle({
+            deviceId,
+            deviceKey: ed.privateKey,
+            serverHpkeKey: hpkeKey,
+            sales: [sale()],
+            prevChainHead: GENESIS,
+            now: now(),
+            ...options,
+          })
+        ).envelope,
+      );
+
+    // The HTTP layer's four.
+    await refused('not JSON', '{"v": 1', 400, 'INVALID_JSON');
+    await refused('nested 65 deep', `${'['.repeat(65)}${']'.repeat(65)}`, 400, 'JSON_TOO_DEEP');
+    await refused('50,001 values', `[${'0,'.repeat(50_000)}0]`, 413, 'PAYLOAD_TOO_LARGE');
+    await refused('latin-1 JSON', await bundle(), 415, 'UNSUPPORTED_MEDIA_TYPE', {
+      'content-type': 'application/json; charset=latin1',
+    });
+    // Found by this terminal: a body of another media type is not read at all (the document said 415).
+    await refused('text/plain', await bundle(), 400, 'INVALID_BUNDLE', { 'content-type': 'text/plain' });
+    // §5.3's opening steps.
+    const good = JSON.parse(await bundle()) as Record<string, unknown>;
+    await refused(
+      'a field the envelope has not',
+      JSON.stringify({ ...good, extra: 1 }),
+      400,
+      'INVALID_BUNDLE',
+    );
+    const stranger = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }).x!;
+    await refused('sealed to another key', await bundle({ sealTo: stranger }), 400, 'DECRYPTION_FAILED');
+    await refused(
+      'header and payload',
+      await bundle({ headerBundleId: randomUUID() }),
+      400,
+      'BUNDLE_MISMATCH',
+    );
+    // The transaction's checks.
+    await refused(
+      'a sale in euros',
+      await bundle({ sales: [sale(undefined, 'EUR')] }),
+      422,
+      'CURRENCY_NOT_ALLOWED',
+    );
+    const old = new Date(Date.now() - 73 * 3_600_000);
+    await refused('a sale 73 hours old', await bundle({ sales: [sale(old)] }), 422, 'BUNDLE_TOO_OLD');
+    const accepted = await fetch(`${server.url}/offline/push`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(good),
+    });
+    expect(accepted.status).toBe(200);
+    const other = JSON.parse(await bundle({ bundleId: good.bundle_id as string })) as unknown;
+    await refused('its bundle id with other content', JSON.stringify(other), 409, 'BUNDLE_ID_REUSED');
+    await server.call('POST', '/offline/policies', {
+      token: admin.token,
+      body: { ...snPolicy, enabled: false },
+    });
+    await refused('payments disabled in SN', await bundle({ sales: [sale()] }), 403, 'POLICY_DISABLED');
+    await server.call('POST', '/offline/policies', { token: admin.token, body: snPolicy });
+
+    // A till of a country without a policy.
+    const ml = await enroll(await issueCode('ML'), 'ML');
+    const mlBundle = await buildBundle({
+      deviceId: ml.deviceId,
+      deviceKey: ml.ed.privateKey,
+      serverHpkeKey: ml.hpkeKey,
+      sales: [cashSale(ml.deviceId, 1, GENESIS, new Date(Date.now() - 1000).toISOString())],
+      prevChainHead: GENESIS,
+      now: now(),
+    });
+    await refused('no policy for ML', JSON.stringify(mlBundle.envelope), 403, 'POLICY_MISSING');
+
+    // A laptop its user registered (§3.2) is no terminal.
+    const student = await server.user(`student-${randomUUID()}@school.test`, ['user']);
+    const laptop = { id: `LAPTOP-${randomUUID().slice(0, 8)}`, ...generateKeyPairSync('ed25519') };
+    const registered = await server.call('POST', '/api/v1/offline/devices', {
+      token: student.token,
+      body: {
+        device_id: laptop.id,
+        fingerprint: `fp-${randomBytes(8).toString('hex')}`,
+        name: 'Laptop',
+        platform: 'linux',
+        pubkey_pem: laptop.publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+        x25519_pub: generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }).x,
+      },
+    });
+    expect(registered.status).toBe(201);
+    const laptopBundle = await buildBundle({
+      deviceId: laptop.id,
+      deviceKey: laptop.privateKey,
+      serverHpkeKey: hpkeKey,
+      sales: [cashSale(laptop.id, 1, GENESIS, new Date(Date.now() - 1000).toISOString())],
+      prevChainHead: GENESIS,
+      now: now(),
+    });
+    await refused('a laptop', JSON.stringify(laptopBundle.envelope), 403, 'DEVICE_NOT_TERMINAL');
+
+    // Revoked by the operator: its next bundle, correctly signed, is refused.
+    const revoked = await server.call('POST', `/offline/tills/${encodeURIComponent(deviceId)}/revoke`, {
+      token: admin.token,
+      body: { reason: 'stolen' },
+    });
+    expect(revoked.status).toBe(200);
+    await refused('a revoked till', await bundle({ sales: [sale()] }), 404, 'DEVICE_NOT_FOUND');
+
+    // With the first test's five, every row of the table but throttling (429, the next test) has been met.
+    const table = [...doc.matchAll(/^\| \d{3} +\| `([A-Z_]+)` +\|/gm)].map((m) => m[1]!);
+    const first = [
+      'UNKNOWN_SERVER_KEY',
+      'CLOCK_SKEW',
+      'REPLAYED_NONCE',
+      'SEQUENCE_CONFLICT',
+      'INVALID_SIGNATURE',
+    ];
+    expect(table.filter((c) => !met.has(c) && !first.includes(c))).toEqual(['TOO_MANY_REQUESTS']);
+  });
+
+  it('is told to wait with 429 TOO_MANY_REQUESTS and Retry-After once its address sent too many refused pushes', async () => {
+    // The operator's server, with its limit of refused pushes per address lowered to 2.
+    const strict = await startTestServer({
+      throttleLimits: { ...THROTTLE_LIMITS, pushFailuresPerAddress: { points: 2, seconds: 600 } },
+    });
+    try {
+      const junk = () =>
+        fetch(`${strict.url}/offline/push`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: '{}',
+        });
+      expect((await junk()).status).toBe(400);
+      expect((await junk()).status).toBe(400);
+      const res = await junk();
+      const answer = (await res.json()) as {
+        error: { code: string; details: { retry_after_seconds: number } };
+      };
+      expect({ status: res.status, code: answer.error.code }).toEqual({
+        status: 429,
+        code: 'TOO_MANY_REQUESTS',
+      });
+      expect(Number(res.headers.get('retry-after'))).toBe(answer.error.details.retry_after_seconds);
+    } finally {
+      await strict.close();
+    }
   });
 });
