@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { THROTTLE_LIMITS } from '../../server/throttle/limits';
 import { runOnce } from '../../server/worker/reconcile';
+import { SN_POLICY_INPUT } from '../support/sn-policy';
 
 /**
  * A terminal written from docs/protocol.md alone (issue #20): Node's crypto, fetch and @hpke/core,
@@ -124,7 +125,12 @@ async function buildBundle(input: {
   return { payload, envelope: { ...unsigned, signature: signJson(input.deviceKey, unsigned) } };
 }
 
-/** §5.1: a cash sale of one line, chained after `prevHash`. */
+const vector = (name: string) =>
+  JSON.parse(
+    readFileSync(fileURLToPath(new URL(`../../docs/test-vectors/${name}`, import.meta.url)), 'utf8'),
+  );
+
+/** §5.1: the vector's cash sale (one line, 990 paid with 1000), as this device's sale `seq`. */
 function cashSale(
   deviceId: string,
   seq: number,
@@ -132,6 +138,7 @@ function cashSale(
   createdAt: string,
   currency = 'XOF',
 ): Sale {
+  const { lines, tenders, total_minor } = vector('sale.json').sale as Sale;
   return {
     sale_id: randomUUID(),
     device_id: deviceId,
@@ -141,19 +148,9 @@ function cashSale(
     created_at: createdAt,
     online: false,
     currency,
-    lines: [
-      {
-        sku: 'RICE-1KG',
-        name: 'Riz parfumé 1 kg',
-        qty: 2,
-        unit_price_minor: 500,
-        discount_minor: 100,
-        tax_minor: 90,
-        total_minor: 990,
-      },
-    ],
-    tenders: [{ type: 'cash', amount_minor: 1000, change_minor: 10 }],
-    total_minor: 990,
+    lines,
+    tenders,
+    total_minor,
   };
 }
 
@@ -200,16 +197,8 @@ describe('a terminal written from docs/protocol.md, against a real server', () =
   let server: TestServer;
   let code: string;
   let admin: { token: string };
-  const snPolicy = {
-    country: 'SN',
-    currency: 'XOF',
-    max_offline_amount: 100_000,
-    max_offline_per_device_per_day: 50,
-    max_unsynced_amount: 500_000,
-    max_bundle_age_hours: 72,
-    approval_threshold: 50_000,
-    enabled: true,
-  };
+  const snPolicy = SN_POLICY_INPUT;
+
   async function issueCode(country = 'SN') {
     const issued = await server.call('POST', '/offline/enrollment-codes', {
       token: admin.token,
