@@ -79,6 +79,18 @@ describe('docs/protocol.md against the code', () => {
     expect([...documented].sort()).toEqual([...answered].sort());
   });
 
+  it("every refusal the push service throws is in the route's errors, so in the table", () => {
+    const source = readFileSync(
+      fileURLToPath(new URL('../server/payments/push.ts', import.meta.url)),
+      'utf8',
+    );
+    const thrown = new Set([...source.matchAll(/PaymentErrorCode\.([A-Z_]+)/g)].map((m) => m[1]!));
+    expect(thrown.size).toBeGreaterThan(10);
+    expect([...thrown].filter((c) => !(ROUTES.pushBundle.errors as readonly string[]).includes(c))).toEqual(
+      [],
+    );
+  });
+
   it('every code of the opening steps (§5.3) is in the refusal table', () => {
     const refused = new Set(tableAfter(doc, 'refusals:').map(([, c]) => code(c!)));
     const section = doc.slice(doc.indexOf('**Opening (server)**'), doc.indexOf('**Which key ids'));
