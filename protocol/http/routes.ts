@@ -70,6 +70,7 @@ import { CONSOLE_ROUTES } from './console-routes';
 import { POLICY_HISTORY_ROUTES } from './policy-history';
 import { ReviewPage, SalesErrorCode } from './sales';
 import { SALES_ROUTES } from './sales-routes';
+import { OPENAPI_ROUTES } from './openapi-routes';
 
 /**
  * Who may call a route:
@@ -596,6 +597,7 @@ export const ROUTES = {
   ...CONSOLE_ROUTES,
   // The back office's sales, bundles, takings and ledger (issue #19).
   ...SALES_ROUTES,
+  ...OPENAPI_ROUTES, // The OpenAPI document (issue #20).
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

@@ -33,7 +33,8 @@ function schemaBlock(schema: z.ZodType, io: 'input' | 'output'): string {
   return ['```json', JSON.stringify(json, null, 2), '```'].join('\n');
 }
 
-function statusOf(code: string): number {
+/** The HTTP status a domain error code is answered with (docs/api.md and docs/openapi.json). */
+export function statusOf(code: string): number {
   return (
     TRUST_ERROR_STATUS[code as TrustErrorCode] ??
     PAYMENT_ERROR_STATUS[code as PaymentErrorCode] ??
@@ -53,6 +54,9 @@ export function renderApiDocs(): string {
     '# Outpost server HTTP API',
     '',
     '<!-- Generated from protocol/http/routes.ts by `npm run docs:api`; do not edit by hand. -->',
+    '',
+    'The same routes as an OpenAPI 3.1 document: `docs/openapi.json`, also served at `GET /api/openapi.json`. The wire formats',
+    '(signatures, bundles, HPKE, QR codes, licences), what a push refuses and scores, and test vectors: `docs/protocol.md`.',
     '',
     'Every error has the body `{ "error": { "code", "message", "details"? } }` (see `docs/operations.md`).',
     'Every route may also answer `400 INVALID_JSON`, `400 JSON_TOO_DEEP` (objects and arrays nested deeper than 64, refused',

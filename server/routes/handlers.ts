@@ -12,6 +12,7 @@ import { policyHistoryHandlers } from '../policies/history';
 import { onlineHandlers } from '../online/handlers';
 import { qrHandlers } from '../qr/handlers';
 import { salesHandlers } from '../sales/handlers';
+import { openApiHandlers } from './openapi';
 import type { TrustDeps } from './deps';
 import type { Handlers } from './types';
 
@@ -31,5 +32,6 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...catalogHandlers(deps),
     ...consoleHandlers(deps),
     ...salesHandlers(deps),
+    ...openApiHandlers(),
   };
 }

@@ -1,0 +1,134 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  BundleEnvelope,
+  bundleAad,
+  openBundle,
+  Sale,
+  saleHash,
+  saleRuleIssues,
+  serverKeyId,
+} from '../../protocol/bundle';
+import {
+  canonicalBytes,
+  importPrivateKey,
+  importPublicKey,
+  publicKeyPem,
+  publicKeyRaw,
+  verifyRequestSignature,
+} from '../../protocol/crypto';
+import { importHpkePrivateKey } from '../../protocol/hpke';
+import { unwrapCek, verifyLicence } from '../../protocol/licence';
+import { readPaymentRequest, requestRefPayee, verifyTokenSignature } from '../../protocol/qr';
+import { formattedTestVectors } from './test-vectors';
+
+/**
+ * The published vectors (docs/test-vectors/, docs/protocol.md "Test vectors") against the code that
+ * runs in production: each file is the generator's bytes, and every value in it verifies, opens or
+ * hashes as the file says with the server's and the app's own functions.
+ */
+const dir = fileURLToPath(new URL('../../docs/test-vectors/', import.meta.url));
+type Any = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+const load = async (name: string): Promise<Any> => JSON.parse(await readFile(`${dir}${name}`, 'utf8')) as Any;
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+describe('docs/test-vectors', () => {
+  it('are what `npm run docs:api` generates: a changed byte in our encoding changes a file and fails here', async () => {
+    for (const [name, text] of Object.entries(await formattedTestVectors()))
+      expect(await readFile(`${dir}${name}`, 'utf8'), name).toBe(text);
+  });
+
+  it('keys: each public key and key id follows from its private key', async () => {
+    const keys = await load('keys.json');
+    for (const k of ['device_ed25519', 'server_ed25519', 'wallet_ed25519']) {
+      const priv = importPrivateKey(Buffer.from(keys[k].pkcs8_der_hex, 'hex'));
+      const pub = importPublicKey(keys[k].public_spki_pem);
+      expect(publicKeyRaw(pub).toString('base64url'), k).toBe(keys[k].public_raw_b64u);
+      expect(publicKeyPem(pub), k).toBe(keys[k].public_spki_pem);
+      expect(keys[k].pkcs8_der_hex.endsWith(keys[k].seed_hex)).toBe(true);
+      expect(priv.asymmetricKeyType).toBe('ed25519');
+    }
+    for (const k of ['device_x25519', 'server_x25519'])
+      expect(importHpkePrivateKey(Buffer.from(keys[k].private_hex, 'hex')).publicKey, k).toBe(
+        keys[k].public_b64u,
+      );
+    expect(serverKeyId(keys.server_x25519.public_b64u)).toBe(keys.server_x25519.server_key_id);
+    expect(keys.server_ed25519.public_raw_b64u.slice(0, 16)).toBe(keys.server_ed25519.server_key_id);
+  });
+
+  it('request signature: canonical bytes and a signature the server verifies', async () => {
+    const [keys, v] = [await load('keys.json'), await load('request-signature.json')];
+    expect(hex(canonicalBytes(v.signed_object))).toBe(v.canonical_hex);
+    const fields = {
+      method: v.request.method,
+      path: v.request.path,
+      body: Buffer.from(v.request.body_hex, 'hex'),
+      deviceId: v.request.device_id,
+      timestamp: v.request.timestamp,
+      nonce: v.request.nonce,
+    };
+    const pub = importPublicKey(keys.device_ed25519.public_spki_pem);
+    expect(verifyRequestSignature(pub, fields, v.signature_b64u)).toBe(true);
+    expect(verifyRequestSignature(pub, { ...fields, path: `${fields.path}x` }, v.signature_b64u)).toBe(false);
+  });
+
+  it('sale: schema, rules, canonical bytes and hash', async () => {
+    const v = await load('sale.json');
+    const sale = Sale.parse(v.sale);
+    expect(saleRuleIssues(sale)).toEqual([]);
+    expect(hex(canonicalBytes(sale))).toBe(v.canonical_hex);
+    expect(saleHash(sale)).toBe(v.sale_hash_b64u);
+  });
+
+  it('bundle: the server opens the envelope to the payload, and refuses it with one byte changed', async () => {
+    const [keys, v, sale] = [await load('keys.json'), await load('bundle.json'), await load('sale.json')];
+    const envelope = BundleEnvelope.parse(v.envelope);
+    expect(hex(bundleAad(envelope))).toBe(v.aad_canonical_hex);
+    expect(hex(canonicalBytes(v.payload))).toBe(v.payload_canonical_hex);
+    expect(envelope.chain_head).toBe(sale.sale_hash_b64u);
+    const openKeys = {
+      devicePublicKey: importPublicKey(keys.device_ed25519.public_spki_pem),
+      serverPrivateKey: new Uint8Array(Buffer.from(keys.server_x25519.private_hex, 'hex')),
+    };
+    const opened = await openBundle(v.envelope, openKeys);
+    expect(opened.payload).toEqual(v.payload);
+    expect(opened.invalidSales).toEqual([]);
+    const ct = Buffer.from(v.envelope.encrypted_payload, 'base64url');
+    ct[0]! ^= 1;
+    await expect(
+      openBundle({ ...v.envelope, encrypted_payload: ct.toString('base64url') }, openKeys),
+    ).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
+  });
+
+  it('qr: the wallet reads the request, the till verifies the token and its payee', async () => {
+    const [keys, v] = [await load('keys.json'), await load('qr.json')];
+    const now = Date.parse(v.request.created_at);
+    expect(
+      readPaymentRequest(v.request_text, importPublicKey(keys.device_ed25519.public_spki_pem), now),
+    ).toEqual(v.request);
+    const issuer = {
+      issuer_id: keys.wallet_ed25519.issuer_id,
+      key_id: keys.wallet_ed25519.key_id,
+      name: 'Test wallet',
+      public_key: keys.wallet_ed25519.public_raw_b64u,
+    };
+    expect(verifyTokenSignature(v.token_text, [issuer])).toEqual(v.token);
+    expect(requestRefPayee(v.token.request_ref, keys.device_id)).toBe('device');
+    expect(hex(Buffer.from(v.token_text.slice('OUTPOST1:'.length).split('.')[0], 'base64url'))).toBe(
+      v.token_canonical_hex,
+    );
+  });
+
+  it('licence: verifies against the server key and its CEK unwraps with the device key', async () => {
+    const [keys, v] = [await load('keys.json'), await load('licence.json')];
+    const licence = verifyLicence(v.licence, {
+      serverPublicKey: importPublicKey(keys.server_ed25519.public_spki_pem),
+      deviceId: 'laptop-7',
+    });
+    const cek = await unwrapCek(licence, new Uint8Array(Buffer.from(keys.device_x25519.private_hex, 'hex')));
+    expect(hex(cek)).toBe(v.cek_hex);
+    const { signature: _signature, ...unsigned } = v.licence;
+    expect(hex(canonicalBytes(unsigned))).toBe(v.unsigned_canonical_hex);
+  });
+});
