@@ -439,6 +439,8 @@ export const en = {
     DEVICE_LIMIT_EXCEEDED: 'You already have 5 devices registered. Remove one before adding this laptop.',
     DEVICE_FINGERPRINT_MISMATCH: 'This device does not match the one registered under this identity.',
     DEVICE_EXISTS: 'This device is already registered to someone else.',
+    DEVICE_REVOKED:
+      'This till was revoked in the back office: a new code cannot bring it back. Ask your administrator.',
     DEVICE_KEY_IN_USE:
       'This device’s key is already registered under another device: a key can belong to one device only. Ask your administrator.',
     KEYCHAIN_UNAVAILABLE: 'The system keychain cannot be used, so this device has no identity yet.',

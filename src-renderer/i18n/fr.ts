@@ -446,6 +446,8 @@ export const fr: Messages = {
       'Vous avez déjà 5 appareils enregistrés. Retirez-en un avant d’ajouter cet ordinateur.',
     DEVICE_FINGERPRINT_MISMATCH: 'Cet appareil ne correspond pas à celui enregistré sous cette identité.',
     DEVICE_EXISTS: 'Cet appareil est déjà enregistré au nom de quelqu’un d’autre.',
+    DEVICE_REVOKED:
+      'Cette caisse a été révoquée depuis le back-office : un nouveau code ne peut pas la remettre en service. Contactez votre administrateur.',
     DEVICE_KEY_IN_USE:
       'La clé de cet appareil est déjà enregistrée pour un autre appareil : une clé n’appartient qu’à un seul appareil. Contactez votre administrateur.',
     KEYCHAIN_UNAVAILABLE:

@@ -438,6 +438,8 @@ export const id: Messages = {
     DEVICE_LIMIT_EXCEEDED: 'Anda sudah mendaftarkan 5 perangkat. Hapus satu sebelum menambahkan laptop ini.',
     DEVICE_FINGERPRINT_MISMATCH: 'Perangkat ini tidak cocok dengan yang terdaftar pada identitas ini.',
     DEVICE_EXISTS: 'Perangkat ini sudah terdaftar atas nama orang lain.',
+    DEVICE_REVOKED:
+      'Kasir ini sudah dicabut di back office: kode baru tidak bisa mengaktifkannya lagi. Hubungi administrator Anda.',
     DEVICE_KEY_IN_USE:
       'Kunci perangkat ini sudah terdaftar pada perangkat lain: satu kunci hanya untuk satu perangkat. Hubungi administrator Anda.',
     KEYCHAIN_UNAVAILABLE: 'Keychain sistem tidak bisa dipakai, jadi perangkat ini belum punya identitas.',
