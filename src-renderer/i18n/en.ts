@@ -310,6 +310,8 @@ export const en = {
     heading: 'Enrollment',
     terminalHeading: 'Enroll this terminal',
     terminalHint: 'Enter the one-time code your administrator gave you for this till.',
+    dataLost:
+      'This till’s data was deleted or replaced, so it is no longer enrolled, but the server still knows it. A manager needs a new enrollment code from the back office (Enrollment codes) to enroll it again. Sales stay stopped until the till has connected to the server once (Sync now).',
     code: 'Enrollment code',
     enroll: 'Enroll',
     laptopHeading: 'Register this laptop',

@@ -314,6 +314,8 @@ export const fr: Messages = {
     heading: 'Enregistrement',
     terminalHeading: 'Enregistrer ce terminal',
     terminalHint: 'Saisissez le code à usage unique remis par votre administrateur pour cette caisse.',
+    dataLost:
+      'Les données de cette caisse ont été effacées ou remplacées : elle n’est plus enrôlée, mais le serveur la connaît toujours. Un responsable doit demander un nouveau code d’enrôlement au back-office (Codes d’enrôlement) pour l’enrôler de nouveau. Les ventes restent bloquées jusqu’à sa première connexion au serveur (Synchroniser maintenant).',
     code: 'Code d’enregistrement',
     enroll: 'Enregistrer',
     laptopHeading: 'Enregistrer cet ordinateur',

@@ -315,6 +315,8 @@ export const id: Messages = {
     heading: 'Pendaftaran',
     terminalHeading: 'Daftarkan terminal ini',
     terminalHint: 'Masukkan kode sekali pakai dari administrator Anda untuk kasir ini.',
+    dataLost:
+      'Data kasir ini terhapus atau diganti, jadi kasir ini tidak lagi terdaftar, tetapi server masih mengenalinya. Manajer perlu meminta kode pendaftaran baru dari back office (Kode pendaftaran) untuk mendaftarkannya lagi. Penjualan tetap dihentikan sampai kasir ini terhubung ke server sekali (Sinkronkan sekarang).',
     code: 'Kode pendaftaran',
     enroll: 'Daftarkan',
     laptopHeading: 'Daftarkan laptop ini',
