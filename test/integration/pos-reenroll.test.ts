@@ -1,16 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
-import type { DeviceStatus, Enrollment, SaleSummary, SyncStatus } from '../../protocol/api';
+import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
+import type { DeviceStatus, Enrollment, SyncStatus } from '../../protocol/api';
 import { newDevice, signed, startTestServer, type TestServer } from '../../server/testing/harness';
-import type { Core } from '../../src-main/core';
-import { callCommand } from '../../src-main/core/api/dispatch';
 import { loadOrCreateIdentity } from '../../src-main/core/device/identity';
-import { codeOf, forgetKeychain, tillCore, tillEnrollmentCode } from '../support/till';
-import { startForwarder, type Forwarder } from './tcp-forwarder';
+import { DiskTill } from '../support/disk-till';
+import { codeOf, tillEnrollmentCode } from '../support/till';
+import { lastPushAnswer, startForwarder, type Forwarder } from './tcp-forwarder';
 
 /**
  * A till whose data directory was deleted (disk replaced, profile reset, IT re-imaging) comes back
@@ -25,32 +22,15 @@ let session: SecretServiceSession;
 let server: TestServer;
 let forwarder: Forwarder;
 
-interface Till {
-  dataDir: string;
-  keys: KeytarKeyStore;
-  service: string;
-  tenant: string;
-  core: Core | null;
-}
-const tills: Till[] = [];
-let till: Till;
+/** One till per attack, with the tenant its codes are issued for. */
+const tills: DiskTill[] = [];
+let till: DiskTill;
+let tenant = '';
 
-async function start(): Promise<void> {
-  await till.core?.close();
-  till.core = await tillCore(forwarder.url, { dataDir: till.dataDir, keyStore: till.keys });
-}
-async function close(): Promise<void> {
-  await till.core?.close();
-  till.core = null;
-}
-
-const call = <T = unknown>(method: string, input: unknown = {}) =>
-  callCommand(till.core!.handlers, method, input) as Promise<T>;
-const sale = (sku: string, amountMinor: number) =>
-  call<SaleSummary>('pos.sale.capture', {
-    lines: [{ sku, name: sku, qty: 1, unitPriceMinor: amountMinor, taxRateBp: 0 }],
-    tenders: [{ type: 'cash', amountMinor }],
-  });
+const start = () => till.start();
+const close = () => till?.close();
+const call = <T = unknown>(method: string, input: unknown = {}) => till.call<T>(method, input);
+const sale = (sku: string, amountMinor: number) => till.sale(sku, amountMinor);
 /** The manager `m1` (PIN 1234) signed in, with a shift open: what every sale needs. */
 async function onShift(): Promise<void> {
   await call('pos.cashier.set', { cashierId: 'm1', name: 'Awa', role: 'manager', pin: '1234' });
@@ -73,17 +53,11 @@ async function redemptions(): Promise<number> {
  * data directory is deleted and the app starts again on the same keychain: not enrolled, stopped.
  */
 async function stuckTill(): Promise<void> {
-  const service = `outpost-test-${randomUUID()}`;
-  till = {
-    dataDir: await mkdtemp(join(tmpdir(), 'outpost-till-reenroll-')),
-    keys: new KeytarKeyStore({ service }),
-    service,
-    tenant: `shop-${randomUUID()}`,
-    core: null,
-  };
+  till = await DiskTill.create(forwarder.url, 'outpost-till-reenroll-');
+  tenant = `shop-${randomUUID()}`;
   tills.push(till);
   forwarder.retarget(server.url);
-  const code = await tillEnrollmentCode(server, till.tenant);
+  const code = await tillEnrollmentCode(server, tenant);
   await start();
   await call('enrollment.redeemCode', { code });
   await onShift();
@@ -110,19 +84,16 @@ afterEach(close);
 afterAll(async () => {
   await forwarder?.close();
   await server?.close();
-  for (const t of tills) {
-    await rm(t.dataDir, { recursive: true, force: true });
-    await forgetKeychain(t.service);
-  }
+  for (const t of tills) await t.forget();
   await session?.stop();
 });
 
 describe('a till whose data directory was deleted comes back with a new code (#16)', () => {
   it('re-enrolls with its own tenant’s code, stays stopped until Sync now, then sells after the lost sale and the server holds the gap', async () => {
     await stuckTill();
-    const code = await tillEnrollmentCode(server, till.tenant);
+    const code = await tillEnrollmentCode(server, tenant);
     const enrolled = await call<Enrollment>('enrollment.redeemCode', { code });
-    expect(enrolled).toMatchObject({ state: 'enrolled', mode: 'pos', tenant: { id: till.tenant } });
+    expect(enrolled).toMatchObject({ state: 'enrolled', mode: 'pos', tenant: { id: tenant } });
     const { deviceId } = await call<DeviceStatus>('app.status');
     const audit = await server.pool.query<{ action: string }>(
       "SELECT action FROM offline_audit_logs WHERE target_id = $1 AND action LIKE 'device.%' ORDER BY id",
@@ -138,17 +109,14 @@ describe('a till whose data directory was deleted comes back with a new code (#1
     expect((await sale('y', 1_000)).seq).toBe(3);
     const status = await call<SyncStatus>('sync.now');
     expect(status.counts.review).toBe(1);
-    const answer = JSON.parse(forwarder.pushAnswers.at(-1)!.split('\r\n\r\n').pop()!) as {
-      status: string;
-      reasons: { code: string }[];
-    };
+    const answer = lastPushAnswer(forwarder);
     expect(answer.status).toBe('review');
-    expect(answer.reasons.map((r) => r.code)).toContain('SEQUENCE_GAP');
+    expect(answer.reasons).toContain('SEQUENCE_GAP');
   });
 
   it('refuses a stranger holding a valid code and the till’s public keys but not its private key, and the code stays unspent', async () => {
     await stuckTill();
-    const code = await tillEnrollmentCode(server, till.tenant);
+    const code = await tillEnrollmentCode(server, tenant);
     // What a stranger can know of the till: every public part of its identity.
     const identity = await loadOrCreateIdentity(till.keys);
     const body = JSON.stringify({
@@ -186,7 +154,7 @@ describe('a till whose data directory was deleted comes back with a new code (#1
       body: { reason: 'stolen' },
     });
     expect(revoked.status).toBe(200);
-    const code = await tillEnrollmentCode(server, till.tenant);
+    const code = await tillEnrollmentCode(server, tenant);
     expect(await codeOf(call('enrollment.redeemCode', { code }))).toBe('DEVICE_REVOKED');
     expect((await call<Enrollment>('enrollment.get')).state).toBe('not_enrolled');
     expect(await redemptions()).toBe(1);

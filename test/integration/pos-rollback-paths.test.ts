@@ -1,18 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
-import type { Enrollment, PendingBanner, SaleSummary } from '../../protocol/api';
+import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
+import type { Enrollment, PendingBanner } from '../../protocol/api';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
-import { callCommand } from '../../src-main/core/api/dispatch';
-import type { Core } from '../../src-main/core';
 import { ENROLLMENT_SETTING } from '../../src-main/core/device/enrollment-store';
 import { openAppDatabase } from '../../src-main/core/store/database';
-import { AnchorRecord, anchorAccount } from '../../src-main/core/trust/rollback-anchor';
+import { anchorAccount } from '../../src-main/core/trust/rollback-anchor';
 import { putBackAfter } from '../support/put-back';
-import { codeOf, forgetKeychain, nextOf, tillCore, tillEnrollmentCode } from '../support/till';
+import { DiskTill } from '../support/disk-till';
+import { codeOf, nextOf, tillEnrollmentCode } from '../support/till';
 import { startForwarder, type Forwarder } from './tcp-forwarder';
 
 /**
@@ -26,44 +24,19 @@ let server: TestServer;
 let forwarder: Forwarder;
 
 /** One enrolled till per attack: its own data directory and keychain service. */
-interface Till {
-  dataDir: string;
-  keys: KeytarKeyStore;
-  service: string;
-  core: Core | null;
-}
-const tills: Till[] = [];
-let till: Till;
+const tills: DiskTill[] = [];
+let till: DiskTill;
 
-async function start(): Promise<void> {
-  await till.core?.close();
-  till.core = await tillCore(forwarder.url, { dataDir: till.dataDir, keyStore: till.keys });
-}
-async function close(): Promise<void> {
-  await till.core?.close();
-  till.core = null;
-}
-
-const call = <T = unknown>(method: string, input: unknown = {}) =>
-  callCommand(till.core!.handlers, method, input) as Promise<T>;
-const sale = (sku: string, amountMinor: number) =>
-  call<SaleSummary>('pos.sale.capture', {
-    lines: [{ sku, name: sku, qty: 1, unitPriceMinor: amountMinor, taxRateBp: 0 }],
-    tenders: [{ type: 'cash', amountMinor }],
-  });
+const start = () => till.start();
+const close = () => till?.close();
+const call = <T = unknown>(method: string, input: unknown = {}) => till.call<T>(method, input);
+const sale = (sku: string, amountMinor: number) => till.sale(sku, amountMinor);
 const signIn = (cashierId: string, pin: string) => call('pos.cashier.signIn', { cashierId, pin });
-const anchored = async () =>
-  AnchorRecord.parse(JSON.parse((await till.keys.get(anchorAccount('outpost')))!.toString('utf8')));
+const anchored = () => till.anchored();
 
 /** An enrolled till whose sale 1 reached the server, with a manager `m1` (PIN 1234) on shift. */
 async function enrolledTill(): Promise<void> {
-  const service = `outpost-test-${randomUUID()}`;
-  till = {
-    dataDir: await mkdtemp(join(tmpdir(), 'outpost-till-paths-')),
-    keys: new KeytarKeyStore({ service }),
-    service,
-    core: null,
-  };
+  till = await DiskTill.create(forwarder.url, 'outpost-till-paths-');
   tills.push(till);
   forwarder.retarget(server.url);
   const code = await tillEnrollmentCode(server, `shop-${randomUUID()}`);
@@ -97,10 +70,7 @@ afterEach(close);
 afterAll(async () => {
   await forwarder?.close();
   await server?.close();
-  for (const t of tills) {
-    await rm(t.dataDir, { recursive: true, force: true });
-    await forgetKeychain(t.service);
-  }
+  for (const t of tills) await t.forget();
   await session?.stop();
 });
 
