@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { rm } from 'node:fs/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
+import { describe, expect, it } from 'vitest';
 import type { DeviceStatus, Enrollment, SyncStatus } from '../../protocol/api';
-import { newDevice, signed, startTestServer, type TestServer } from '../../server/testing/harness';
+import { newDevice, signed } from '../../server/testing/harness';
 import { loadOrCreateIdentity } from '../../src-main/core/device/identity';
-import { DiskTill } from '../support/disk-till';
+import { useDiskTills, type DiskTill } from '../support/disk-till';
 import { codeOf, tillEnrollmentCode } from '../support/till';
-import { lastPushAnswer, startForwarder, type Forwarder } from './tcp-forwarder';
+import { lastPushAnswer } from './tcp-forwarder';
 
 /**
  * A till whose data directory was deleted (disk replaced, profile reset, IT re-imaging) comes back
@@ -18,17 +17,14 @@ import { lastPushAnswer, startForwarder, type Forwarder } from './tcp-forwarder'
  * is enrolled again; a stranger, a revoked till and another tenant's code are not. Real core, real
  * encrypted store, real Secret Service, real server on PostgreSQL.
  */
-let session: SecretServiceSession;
-let server: TestServer;
-let forwarder: Forwarder;
+const world = useDiskTills();
 
 /** One till per attack, with the tenant its codes are issued for. */
-const tills: DiskTill[] = [];
 let till: DiskTill;
 let tenant = '';
 
 const start = () => till.start();
-const close = () => till?.close();
+const close = () => till.close();
 const call = <T = unknown>(method: string, input: unknown = {}) => till.call<T>(method, input);
 const sale = (sku: string, amountMinor: number) => till.sale(sku, amountMinor);
 /** The manager `m1` (PIN 1234) signed in, with a shift open: what every sale needs. */
@@ -41,7 +37,7 @@ async function onShift(): Promise<void> {
 /** How many codes the server records as redeemed by the till (its own record, not the app's). */
 async function redemptions(): Promise<number> {
   const { deviceId } = await call<DeviceStatus>('app.status');
-  const { rows } = await server.pool.query<{ n: number }>(
+  const { rows } = await world.server.pool.query<{ n: number }>(
     'SELECT count(*)::int AS n FROM enrollment_codes WHERE redeemed_at IS NOT NULL AND redeemed_device_id = $1',
     [deviceId],
   );
@@ -53,49 +49,33 @@ async function redemptions(): Promise<number> {
  * data directory is deleted and the app starts again on the same keychain: not enrolled, stopped.
  */
 async function stuckTill(): Promise<void> {
-  till = await DiskTill.create(forwarder.url, 'outpost-till-reenroll-');
+  till = await world.newTill('outpost-till-reenroll-');
   tenant = `shop-${randomUUID()}`;
-  tills.push(till);
-  forwarder.retarget(server.url);
-  const code = await tillEnrollmentCode(server, tenant);
+  world.forwarder.retarget(world.server.url);
+  const code = await tillEnrollmentCode(world.server, tenant);
   await start();
   await call('enrollment.redeemCode', { code });
   await onShift();
   expect((await sale('a', 1_000)).seq).toBe(1);
   expect((await call<SyncStatus>('sync.now')).counts.accepted).toBe(1);
-  forwarder.unplug();
+  world.forwarder.unplug();
   expect((await sale('x', 40_000)).seq).toBe(2);
   await close();
   await rm(till.dataDir, { recursive: true, force: true });
   await start();
   expect((await call<Enrollment>('enrollment.get')).state).toBe('not_enrolled');
   expect((await call<DeviceStatus>('app.status')).tillStopped).toBe(true);
-  forwarder.retarget(server.url);
+  world.forwarder.retarget(world.server.url);
 }
-
-beforeAll(async () => {
-  session = await ensureSecretService();
-  server = await startTestServer();
-  forwarder = await startForwarder(server.url);
-}, 120_000);
-
-afterEach(close);
-
-afterAll(async () => {
-  await forwarder?.close();
-  await server?.close();
-  for (const t of tills) await t.forget();
-  await session?.stop();
-});
 
 describe('a till whose data directory was deleted comes back with a new code (#16)', () => {
   it('re-enrolls with its own tenant’s code, stays stopped until Sync now, then sells after the lost sale and the server holds the gap', async () => {
     await stuckTill();
-    const code = await tillEnrollmentCode(server, tenant);
+    const code = await tillEnrollmentCode(world.server, tenant);
     const enrolled = await call<Enrollment>('enrollment.redeemCode', { code });
     expect(enrolled).toMatchObject({ state: 'enrolled', mode: 'pos', tenant: { id: tenant } });
     const { deviceId } = await call<DeviceStatus>('app.status');
-    const audit = await server.pool.query<{ action: string }>(
+    const audit = await world.server.pool.query<{ action: string }>(
       "SELECT action FROM offline_audit_logs WHERE target_id = $1 AND action LIKE 'device.%' ORDER BY id",
       [deviceId],
     );
@@ -109,14 +89,14 @@ describe('a till whose data directory was deleted comes back with a new code (#1
     expect((await sale('y', 1_000)).seq).toBe(3);
     const status = await call<SyncStatus>('sync.now');
     expect(status.counts.review).toBe(1);
-    const answer = lastPushAnswer(forwarder);
+    const answer = lastPushAnswer(world.forwarder);
     expect(answer.status).toBe('review');
     expect(answer.reasons).toContain('SEQUENCE_GAP');
   });
 
   it('refuses a stranger holding a valid code and the till’s public keys but not its private key, and the code stays unspent', async () => {
     await stuckTill();
-    const code = await tillEnrollmentCode(server, tenant);
+    const code = await tillEnrollmentCode(world.server, tenant);
     // What a stranger can know of the till: every public part of its identity.
     const identity = await loadOrCreateIdentity(till.keys);
     const body = JSON.stringify({
@@ -132,7 +112,7 @@ describe('a till whose data directory was deleted comes back with a new code (#1
       signed({ id: identity.deviceId, privateKey: stranger.privateKey }, 'POST', '/offline/enroll', body),
     ];
     for (const headers of attempts) {
-      const res = await server.call('POST', '/offline/enroll', {
+      const res = await world.server.call('POST', '/offline/enroll', {
         rawBody: body,
         headers: { 'content-type': 'application/json', ...headers },
       });
@@ -148,13 +128,13 @@ describe('a till whose data directory was deleted comes back with a new code (#1
   it('keeps a revoked till out: a new code does not bring it back, and is not spent', async () => {
     await stuckTill();
     const { deviceId } = await call<DeviceStatus>('app.status');
-    const admin = await server.user(`admin-${randomUUID()}@shop.test`, ['pay_admin']);
-    const revoked = await server.call('POST', `/offline/tills/${deviceId}/revoke`, {
+    const admin = await world.server.user(`admin-${randomUUID()}@shop.test`, ['pay_admin']);
+    const revoked = await world.server.call('POST', `/offline/tills/${deviceId}/revoke`, {
       token: admin.token,
       body: { reason: 'stolen' },
     });
     expect(revoked.status).toBe(200);
-    const code = await tillEnrollmentCode(server, tenant);
+    const code = await tillEnrollmentCode(world.server, tenant);
     expect(await codeOf(call('enrollment.redeemCode', { code }))).toBe('DEVICE_REVOKED');
     expect((await call<Enrollment>('enrollment.get')).state).toBe('not_enrolled');
     expect(await redemptions()).toBe(1);
@@ -162,7 +142,7 @@ describe('a till whose data directory was deleted comes back with a new code (#1
 
   it('refuses another tenant’s code: the till stays its own shop’s, and the code is not spent', async () => {
     await stuckTill();
-    const code = await tillEnrollmentCode(server, `other-shop-${randomUUID()}`);
+    const code = await tillEnrollmentCode(world.server, `other-shop-${randomUUID()}`);
     expect(await codeOf(call('enrollment.redeemCode', { code }))).toBe('DEVICE_EXISTS');
     expect((await call<Enrollment>('enrollment.get')).state).toBe('not_enrolled');
     expect(await redemptions()).toBe(1);

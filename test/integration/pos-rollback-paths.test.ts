@@ -1,17 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
+import { describe, expect, it } from 'vitest';
 import type { Enrollment, PendingBanner } from '../../protocol/api';
-import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { ENROLLMENT_SETTING } from '../../src-main/core/device/enrollment-store';
 import { openAppDatabase } from '../../src-main/core/store/database';
 import { anchorAccount } from '../../src-main/core/trust/rollback-anchor';
 import { putBackAfter } from '../support/put-back';
-import { DiskTill } from '../support/disk-till';
+import { useDiskTills, type DiskTill } from '../support/disk-till';
 import { codeOf, nextOf, tillEnrollmentCode } from '../support/till';
-import { startForwarder, type Forwarder } from './tcp-forwarder';
 
 /**
  * The rollback anchor's other paths (issue #16, tenth red-team pass M-1, L-1): the till's store is
@@ -19,16 +16,13 @@ import { startForwarder, type Forwarder } from './tcp-forwarder';
  * tripped PIN lockout. Pass 9's copy-back is in pos-rollback.test.ts; these go round it. Real core,
  * real encrypted store, real Secret Service, real server on PostgreSQL.
  */
-let session: SecretServiceSession;
-let server: TestServer;
-let forwarder: Forwarder;
+const world = useDiskTills();
 
 /** One enrolled till per attack: its own data directory and keychain service. */
-const tills: DiskTill[] = [];
 let till: DiskTill;
 
 const start = () => till.start();
-const close = () => till?.close();
+const close = () => till.close();
 const call = <T = unknown>(method: string, input: unknown = {}) => till.call<T>(method, input);
 const sale = (sku: string, amountMinor: number) => till.sale(sku, amountMinor);
 const signIn = (cashierId: string, pin: string) => call('pos.cashier.signIn', { cashierId, pin });
@@ -36,10 +30,9 @@ const anchored = () => till.anchored();
 
 /** An enrolled till whose sale 1 reached the server, with a manager `m1` (PIN 1234) on shift. */
 async function enrolledTill(): Promise<void> {
-  till = await DiskTill.create(forwarder.url, 'outpost-till-paths-');
-  tills.push(till);
-  forwarder.retarget(server.url);
-  const code = await tillEnrollmentCode(server, `shop-${randomUUID()}`);
+  till = await world.newTill('outpost-till-paths-');
+  world.forwarder.retarget(world.server.url);
+  const code = await tillEnrollmentCode(world.server, `shop-${randomUUID()}`);
   await start();
   await call('enrollment.redeemCode', { code });
   await call('pos.cashier.set', { cashierId: 'm1', name: 'Awa', role: 'manager', pin: '1234' });
@@ -51,28 +44,13 @@ async function enrolledTill(): Promise<void> {
 
 /** Offline: the skimmed 40,000 XOF cash sale (seq 2) and six wrong manager PINs. */
 async function skimAndLock(): Promise<void> {
-  forwarder.unplug();
+  world.forwarder.unplug();
   await signIn('m1', '1234');
   expect((await sale('x', 40_000)).seq).toBe(2);
   for (let i = 0; i < 5; i++)
     expect(await codeOf(signIn('m1', String(2000 + i)))).toBe('CASHIER_PIN_INVALID');
   expect(await codeOf(signIn('m1', '1234'))).toBe('OVERRIDE_LOCKED');
 }
-
-beforeAll(async () => {
-  session = await ensureSecretService();
-  server = await startTestServer();
-  forwarder = await startForwarder(server.url);
-}, 120_000);
-
-afterEach(close);
-
-afterAll(async () => {
-  await forwarder?.close();
-  await server?.close();
-  for (const t of tills) await t.forget();
-  await session?.stop();
-});
 
 describe('the till store deleted or its anchor deleted (#16, pass 10 M-1, L-1)', () => {
   it('M-1: a deleted store and a plain enrollment.json dropped in its place come back rolled back, not enrolled, still locked', async () => {

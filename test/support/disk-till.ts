@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { KeytarKeyStore } from '../../native/keystore';
+import { afterAll, afterEach, beforeAll } from 'vitest';
+import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
 import type { SaleSummary } from '../../protocol/api';
+import { startTestServer, type TestServer } from '../../server/testing/harness';
 import type { Core } from '../../src-main/core';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { AnchorRecord, anchorAccount } from '../../src-main/core/trust/rollback-anchor';
+import { startForwarder, type Forwarder } from '../integration/tcp-forwarder';
 import { forgetKeychain, tillCore } from './till';
 
 /**
@@ -63,4 +66,45 @@ export class DiskTill {
     await rm(this.dataDir, { recursive: true, force: true });
     await forgetKeychain(this.service);
   }
+}
+
+/** What `useDiskTills` starts for a file of till attacks; read it inside tests and hooks. */
+export interface DiskTillWorld {
+  server: TestServer;
+  /** In front of the server: the tills talk through it, so a test can unplug them. */
+  forwarder: Forwarder;
+  /** A new till behind the forwarder, closed after its test and forgotten after the file. */
+  newTill(prefix?: string): Promise<DiskTill>;
+}
+
+/**
+ * Registers the hooks of a file of till attacks: a Secret Service, a real server and a forwarder
+ * for the file; each test's tills closed after it; their directories and keychain entries deleted
+ * at the end.
+ */
+export function useDiskTills(): DiskTillWorld {
+  let session: SecretServiceSession | undefined;
+  const tills: DiskTill[] = [];
+  const world = {
+    async newTill(prefix?: string) {
+      const till = await DiskTill.create(world.forwarder.url, prefix);
+      tills.push(till);
+      return till;
+    },
+  } as DiskTillWorld;
+  beforeAll(async () => {
+    session = await ensureSecretService();
+    world.server = await startTestServer();
+    world.forwarder = await startForwarder(world.server.url);
+  }, 120_000);
+  afterEach(async () => {
+    for (const till of tills) await till.close();
+  });
+  afterAll(async () => {
+    await world.forwarder?.close();
+    await world.server?.close();
+    for (const till of tills) await till.forget();
+    await session?.stop();
+  });
+  return world;
 }
