@@ -41,6 +41,12 @@ export const DeviceStatus = z.object({
   features: z.array(z.enum(['pos', 'library'])),
   enrollment: EnrollmentState,
   enrollmentMode: EnrollmentMode.nullable(),
+  /**
+   * The till's data directory was deleted or put back from a copy while the keychain kept its
+   * identity (src-main/core/trust/rollback-anchor.ts): no sale until its first signed check-in, and
+   * a till that lost its enrollment needs a new code from the back office (docs/sync.md).
+   */
+  tillStopped: z.boolean(),
   server: z.object({
     url: z.string(),
     reachability: ServerReachability,

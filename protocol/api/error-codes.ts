@@ -141,6 +141,7 @@ export const ERROR_CODES = [
   'DEVICE_LIMIT_EXCEEDED',
   'DEVICE_FINGERPRINT_MISMATCH',
   'ENROLLMENT_CODE_INVALID',
+  'DEVICE_REVOKED',
   'TOO_MANY_REQUESTS',
   // The server: offline payments (protocol/http/payments.ts)
   'INVALID_BUNDLE',

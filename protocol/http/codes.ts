@@ -16,6 +16,8 @@ export const TrustErrorCode = {
   DEVICE_LIMIT_EXCEEDED: 'DEVICE_LIMIT_EXCEEDED',
   DEVICE_FINGERPRINT_MISMATCH: 'DEVICE_FINGERPRINT_MISMATCH',
   ENROLLMENT_CODE_INVALID: 'ENROLLMENT_CODE_INVALID',
+  /** A revoked till enrolling again under its own keys: a new code does not bring it back. */
+  DEVICE_REVOKED: 'DEVICE_REVOKED',
   /** Throttled (docs/operations.md "Throttling"): wait the Retry-After seconds, then try again. */
   TOO_MANY_REQUESTS: 'TOO_MANY_REQUESTS',
 } as const;
@@ -35,5 +37,6 @@ export const TRUST_ERROR_STATUS: Record<TrustErrorCode, number> = {
   DEVICE_LIMIT_EXCEEDED: 403,
   DEVICE_FINGERPRINT_MISMATCH: 403,
   ENROLLMENT_CODE_INVALID: 403,
+  DEVICE_REVOKED: 403,
   TOO_MANY_REQUESTS: 429,
 };

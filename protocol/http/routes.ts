@@ -176,7 +176,7 @@ export const ROUTES = {
     path: '/offline/enroll',
     auth: 'enrollment',
     summary:
-      "Redeem an enrollment code: registers the device and returns the server keys and policy, the policy, server time and the HPKE key (with its key id) also signed in `statement` for the device and the body's `request_nonce` (docs/protocol.md §5.4). The request must be signed with the key in pubkey_pem.",
+      "Redeem an enrollment code: registers the device and returns the server keys and policy, the policy, server time and the HPKE key (with its key id) also signed in `statement` for the device and the body's `request_nonce` (docs/protocol.md §5.4). The request must be signed with the key in pubkey_pem. A device id already registered is enrolled again (a till whose data directory was deleted) only with the same pubkey_pem, x25519_pub and fingerprint, still active (else 403 DEVICE_REVOKED) and with a code of its own tenant (else 409 DEVICE_EXISTS); audited as `device.reenrolled`. A refused redemption does not spend the code.",
     body: EnrollRequest,
     status: 201,
     response: EnrollResponse,
@@ -185,6 +185,7 @@ export const ROUTES = {
       E.INVALID_NONCE,
       E.ENROLLMENT_CODE_INVALID,
       E.DEVICE_EXISTS,
+      E.DEVICE_REVOKED,
       E.DEVICE_KEY_IN_USE,
       E.TOO_MANY_REQUESTS,
     ],

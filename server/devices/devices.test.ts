@@ -203,6 +203,41 @@ describe('enrollment codes', () => {
     expect((await enroll(newDevice('LAP'), c)).status).toBe(201);
   });
 
+  it('enrolls a known till again only with its own keys and fingerprint, from a laptop never (#16)', async () => {
+    const d = newDevice('POS');
+    expect((await enroll(d, await issueCode())).status).toBe(201);
+    const again = await enroll(d, await issueCode({ country: 'SN', currency_default: 'XOF' }));
+    expect(again.status).toBe(201);
+    expect((again.body as EnrollResponse).device).toMatchObject({ device_id: d.id, country: 'SN' });
+    // Same id, signed with its own new key: another device under that id, as before.
+    for (const other of [
+      { ...newDevice('POS'), id: d.id },
+      { ...d, x25519: newDevice('POS').x25519 },
+      { ...d, fingerprint: 'fp-another-machine' },
+    ]) {
+      const c = await issueCode();
+      const res = await enroll(other, c);
+      expect(res.status).toBe(409);
+      expect(code(res)).toBe('DEVICE_EXISTS');
+    }
+    // A laptop a user registered is no till of a tenant: a code does not take it over.
+    const user = await s.user(`reader-${Date.now()}@example.com`, ['user']);
+    const laptop = newDevice('LAP');
+    const registered = await s.call('POST', '/api/v1/offline/devices', {
+      token: user.token,
+      body: {
+        device_id: laptop.id,
+        pubkey_pem: laptop.pem,
+        x25519_pub: laptop.x25519,
+        fingerprint: laptop.fingerprint,
+        name: 'Laptop',
+        platform: 'linux',
+      },
+    });
+    expect(registered.status).toBe(201);
+    expect(code(await enroll(laptop, await issueCode()))).toBe('DEVICE_EXISTS');
+  });
+
   it('issuing needs pay_admin', async () => {
     const res = await s.call('POST', '/offline/enrollment-codes', {
       token: ops,

@@ -1,9 +1,15 @@
 import { publicKeyPem } from '../../protocol/crypto';
-import { FINGERPRINT_HEADER, Fingerprint, MAX_DEVICES_PER_USER, TrustErrorCode } from '../../protocol/http';
+import {
+  FINGERPRINT_HEADER,
+  Fingerprint,
+  MAX_DEVICES_PER_USER,
+  TrustErrorCode,
+  type EnrollRequest,
+} from '../../protocol/http';
 import { serverKeyId } from '../../protocol/bundle/key-id';
 import { signServerStatement } from '../../protocol/licence';
 import { appendAudit } from '../audit/chain';
-import { withTransaction } from '../db/tx';
+import { withTransaction, type Queryable } from '../db/tx';
 import { HttpError, validate } from '../http/errors';
 import { metrics } from '../metrics';
 import { policyFor } from '../policies/store';
@@ -30,6 +36,54 @@ const fingerprintMismatch = () =>
   new HttpError(403, TrustErrorCode.DEVICE_FINGERPRINT_MISMATCH, 'Device fingerprint does not match');
 const codeInvalid = () =>
   new HttpError(403, TrustErrorCode.ENROLLMENT_CODE_INVALID, 'Enrollment code invalid, used or expired');
+
+/** An enrollment code as its redemption returns it. */
+interface RedeemedCode {
+  id: string;
+  tenant_type: 'merchant' | 'agent' | 'school';
+  tenant_id: string;
+  country: string;
+  currency_default: string;
+}
+
+/**
+ * A till enrolling under an id that is already registered (issue #16): its data directory was
+ * deleted, its identity key stayed in the keychain, and a manager gave it a fresh code. The route
+ * has already verified the request's signature with the body's `pubkey_pem` (proof of possession),
+ * so it is the same device only when that key, its X25519 key and its fingerprint are the ones
+ * registered; then it must be active and the code's tenant must be its own. It keeps its id and its
+ * sales sequence; its country and currency follow the code, the manager's current word. Anything
+ * else refuses and rolls the redemption back, so the code is not spent.
+ */
+async function reenrollment(
+  client: Queryable,
+  code: RedeemedCode,
+  body: Pick<EnrollRequest, 'device_id' | 'pubkey_pem' | 'x25519_pub' | 'fingerprint' | 'name' | 'platform'>,
+): Promise<DeviceRow> {
+  const existing = await findDevice(client, body.device_id, true);
+  const sameKeys =
+    existing !== undefined &&
+    existing.enrolled_via !== 'user' &&
+    existing.pubkey_pem.replace(/\s/g, '') === body.pubkey_pem.replace(/\s/g, '') &&
+    existing.x25519_pub === body.x25519_pub &&
+    existing.fingerprint === body.fingerprint;
+  if (!sameKeys) throw deviceExists();
+  if (existing.status !== 'active')
+    throw new HttpError(
+      403,
+      TrustErrorCode.DEVICE_REVOKED,
+      'This device was revoked: a new enrollment code does not bring it back',
+    );
+  if (existing.tenant_type !== code.tenant_type || existing.tenant_id !== code.tenant_id)
+    throw new HttpError(409, TrustErrorCode.DEVICE_EXISTS, 'Device id already registered to another tenant');
+  const { rows } = await client.query<DeviceRow>(
+    `UPDATE offline_devices SET country = $2, currency_default = $3, name = coalesce($4, name),
+       platform = coalesce($5, platform), updated_at = now()
+     WHERE device_id = $1 RETURNING ${DEVICE_COLUMNS}`,
+    [body.device_id, code.country, code.currency_default, body.name ?? null, body.platform ?? null],
+  );
+  return rows[0]!;
+}
 
 type DeviceHandlerNames =
   | 'registerTerminal'
@@ -111,13 +165,7 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
       const result = await tx(async (client) => {
         if (!normalized) throw codeInvalid();
         // The conditional UPDATE is the redemption: of two devices racing one code, one matches.
-        const { rows } = await client.query<{
-          id: string;
-          tenant_type: 'merchant' | 'agent' | 'school';
-          tenant_id: string;
-          country: string;
-          currency_default: string;
-        }>(
+        const { rows } = await client.query<RedeemedCode>(
           `UPDATE enrollment_codes SET redeemed_at = now(), redeemed_device_id = $2
            WHERE code_hash = $1 AND redeemed_at IS NULL AND expires_at > now()
            RETURNING id, tenant_type, tenant_id, country, currency_default`,
@@ -127,7 +175,7 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
         if (!code) throw codeInvalid();
         const pubkeyPem = canonicalPem(body.pubkey_pem);
         await assertKeysUnused(client, { ...body, pubkey_pem: pubkeyPem });
-        const device = await insertDevice(client, {
+        const fresh = await insertDevice(client, {
           device_id: body.device_id,
           enrolled_via: 'code',
           tenant_type: code.tenant_type,
@@ -140,7 +188,8 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
           pubkey_pem: pubkeyPem,
           x25519_pub: body.x25519_pub,
         });
-        if (!device) throw deviceExists();
+        // The id is taken: the same till coming back after its data directory was deleted, or not.
+        const device = fresh ?? (await reenrollment(client, code, { ...body, pubkey_pem: pubkeyPem }));
         const common = { actorType: 'device' as const, actorId: device.device_id };
         await appendAudit(client, {
           ...common,
@@ -150,7 +199,7 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
         });
         await appendAudit(client, {
           ...common,
-          action: 'device.registered',
+          action: fresh ? 'device.registered' : 'device.reenrolled',
           targetType: 'device',
           targetId: device.device_id,
           details: {
@@ -160,9 +209,9 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
             country: code.country,
           },
         });
-        return { device, policy: await policyFor(client, code.country) };
+        return { device, fresh: fresh !== undefined, policy: await policyFor(client, code.country) };
       });
-      metrics.devicesRegistered.inc({ via: 'code' });
+      if (result.fresh) metrics.devicesRegistered.inc({ via: 'code' });
       const serverTime = new Date().toISOString();
       return {
         body: {

@@ -310,6 +310,8 @@ export const en = {
     heading: 'Enrollment',
     terminalHeading: 'Enroll this terminal',
     terminalHint: 'Enter the one-time code your administrator gave you for this till.',
+    dataLost:
+      'This till’s data was deleted or replaced, so it is no longer enrolled, but the server still knows it. A manager needs a new enrollment code from the back office (Enrollment codes) to enroll it again. Sales stay stopped until the till has connected to the server once (Sync now).',
     code: 'Enrollment code',
     enroll: 'Enroll',
     laptopHeading: 'Register this laptop',
@@ -439,6 +441,8 @@ export const en = {
     DEVICE_LIMIT_EXCEEDED: 'You already have 5 devices registered. Remove one before adding this laptop.',
     DEVICE_FINGERPRINT_MISMATCH: 'This device does not match the one registered under this identity.',
     DEVICE_EXISTS: 'This device is already registered to someone else.',
+    DEVICE_REVOKED:
+      'This till was revoked in the back office: a new code cannot bring it back. Ask your administrator.',
     DEVICE_KEY_IN_USE:
       'This device’s key is already registered under another device: a key can belong to one device only. Ask your administrator.',
     KEYCHAIN_UNAVAILABLE: 'The system keychain cannot be used, so this device has no identity yet.',

@@ -314,6 +314,8 @@ export const fr: Messages = {
     heading: 'Enregistrement',
     terminalHeading: 'Enregistrer ce terminal',
     terminalHint: 'Saisissez le code à usage unique remis par votre administrateur pour cette caisse.',
+    dataLost:
+      'Les données de cette caisse ont été effacées ou remplacées : elle n’est plus enrôlée, mais le serveur la connaît toujours. Un responsable doit demander un nouveau code d’enrôlement au back-office (Codes d’enrôlement) pour l’enrôler de nouveau. Les ventes restent bloquées jusqu’à sa première connexion au serveur (Synchroniser maintenant).',
     code: 'Code d’enregistrement',
     enroll: 'Enregistrer',
     laptopHeading: 'Enregistrer cet ordinateur',
@@ -446,6 +448,8 @@ export const fr: Messages = {
       'Vous avez déjà 5 appareils enregistrés. Retirez-en un avant d’ajouter cet ordinateur.',
     DEVICE_FINGERPRINT_MISMATCH: 'Cet appareil ne correspond pas à celui enregistré sous cette identité.',
     DEVICE_EXISTS: 'Cet appareil est déjà enregistré au nom de quelqu’un d’autre.',
+    DEVICE_REVOKED:
+      'Cette caisse a été révoquée depuis le back-office : un nouveau code ne peut pas la remettre en service. Contactez votre administrateur.',
     DEVICE_KEY_IN_USE:
       'La clé de cet appareil est déjà enregistrée pour un autre appareil : une clé n’appartient qu’à un seul appareil. Contactez votre administrateur.',
     KEYCHAIN_UNAVAILABLE:

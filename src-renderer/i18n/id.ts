@@ -315,6 +315,8 @@ export const id: Messages = {
     heading: 'Pendaftaran',
     terminalHeading: 'Daftarkan terminal ini',
     terminalHint: 'Masukkan kode sekali pakai dari administrator Anda untuk kasir ini.',
+    dataLost:
+      'Data kasir ini terhapus atau diganti, jadi kasir ini tidak lagi terdaftar, tetapi server masih mengenalinya. Manajer perlu meminta kode pendaftaran baru dari back office (Kode pendaftaran) untuk mendaftarkannya lagi. Penjualan tetap dihentikan sampai kasir ini terhubung ke server sekali (Sinkronkan sekarang).',
     code: 'Kode pendaftaran',
     enroll: 'Daftarkan',
     laptopHeading: 'Daftarkan laptop ini',
@@ -438,6 +440,8 @@ export const id: Messages = {
     DEVICE_LIMIT_EXCEEDED: 'Anda sudah mendaftarkan 5 perangkat. Hapus satu sebelum menambahkan laptop ini.',
     DEVICE_FINGERPRINT_MISMATCH: 'Perangkat ini tidak cocok dengan yang terdaftar pada identitas ini.',
     DEVICE_EXISTS: 'Perangkat ini sudah terdaftar atas nama orang lain.',
+    DEVICE_REVOKED:
+      'Kasir ini sudah dicabut di back office: kode baru tidak bisa mengaktifkannya lagi. Hubungi administrator Anda.',
     DEVICE_KEY_IN_USE:
       'Kunci perangkat ini sudah terdaftar pada perangkat lain: satu kunci hanya untuk satu perangkat. Hubungi administrator Anda.',
     KEYCHAIN_UNAVAILABLE: 'Keychain sistem tidak bisa dipakai, jadi perangkat ini belum punya identitas.',

@@ -1,19 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
-import type { Enrollment, PendingBanner, SaleSummary } from '../../protocol/api';
-import { startTestServer, type TestServer } from '../../server/testing/harness';
-import { callCommand } from '../../src-main/core/api/dispatch';
-import type { Core } from '../../src-main/core';
+import { describe, expect, it } from 'vitest';
+import type { Enrollment, PendingBanner } from '../../protocol/api';
 import { ENROLLMENT_SETTING } from '../../src-main/core/device/enrollment-store';
 import { openAppDatabase } from '../../src-main/core/store/database';
-import { AnchorRecord, anchorAccount } from '../../src-main/core/trust/rollback-anchor';
+import { anchorAccount } from '../../src-main/core/trust/rollback-anchor';
 import { putBackAfter } from '../support/put-back';
-import { codeOf, forgetKeychain, nextOf, tillCore, tillEnrollmentCode } from '../support/till';
-import { startForwarder, type Forwarder } from './tcp-forwarder';
+import { useDiskTills, type DiskTill } from '../support/disk-till';
+import { codeOf, nextOf, tillEnrollmentCode } from '../support/till';
 
 /**
  * The rollback anchor's other paths (issue #16, tenth red-team pass M-1, L-1): the till's store is
@@ -21,52 +16,23 @@ import { startForwarder, type Forwarder } from './tcp-forwarder';
  * tripped PIN lockout. Pass 9's copy-back is in pos-rollback.test.ts; these go round it. Real core,
  * real encrypted store, real Secret Service, real server on PostgreSQL.
  */
-let session: SecretServiceSession;
-let server: TestServer;
-let forwarder: Forwarder;
+const world = useDiskTills();
 
 /** One enrolled till per attack: its own data directory and keychain service. */
-interface Till {
-  dataDir: string;
-  keys: KeytarKeyStore;
-  service: string;
-  core: Core | null;
-}
-const tills: Till[] = [];
-let till: Till;
+let till: DiskTill;
 
-async function start(): Promise<void> {
-  await till.core?.close();
-  till.core = await tillCore(forwarder.url, { dataDir: till.dataDir, keyStore: till.keys });
-}
-async function close(): Promise<void> {
-  await till.core?.close();
-  till.core = null;
-}
-
-const call = <T = unknown>(method: string, input: unknown = {}) =>
-  callCommand(till.core!.handlers, method, input) as Promise<T>;
-const sale = (sku: string, amountMinor: number) =>
-  call<SaleSummary>('pos.sale.capture', {
-    lines: [{ sku, name: sku, qty: 1, unitPriceMinor: amountMinor, taxRateBp: 0 }],
-    tenders: [{ type: 'cash', amountMinor }],
-  });
+const start = () => till.start();
+const close = () => till.close();
+const call = <T = unknown>(method: string, input: unknown = {}) => till.call<T>(method, input);
+const sale = (sku: string, amountMinor: number) => till.sale(sku, amountMinor);
 const signIn = (cashierId: string, pin: string) => call('pos.cashier.signIn', { cashierId, pin });
-const anchored = async () =>
-  AnchorRecord.parse(JSON.parse((await till.keys.get(anchorAccount('outpost')))!.toString('utf8')));
+const anchored = () => till.anchored();
 
 /** An enrolled till whose sale 1 reached the server, with a manager `m1` (PIN 1234) on shift. */
 async function enrolledTill(): Promise<void> {
-  const service = `outpost-test-${randomUUID()}`;
-  till = {
-    dataDir: await mkdtemp(join(tmpdir(), 'outpost-till-paths-')),
-    keys: new KeytarKeyStore({ service }),
-    service,
-    core: null,
-  };
-  tills.push(till);
-  forwarder.retarget(server.url);
-  const code = await tillEnrollmentCode(server, `shop-${randomUUID()}`);
+  till = await world.newTill('outpost-till-paths-');
+  world.forwarder.retarget(world.server.url);
+  const code = await tillEnrollmentCode(world.server, `shop-${randomUUID()}`);
   await start();
   await call('enrollment.redeemCode', { code });
   await call('pos.cashier.set', { cashierId: 'm1', name: 'Awa', role: 'manager', pin: '1234' });
@@ -78,31 +44,13 @@ async function enrolledTill(): Promise<void> {
 
 /** Offline: the skimmed 40,000 XOF cash sale (seq 2) and six wrong manager PINs. */
 async function skimAndLock(): Promise<void> {
-  forwarder.unplug();
+  world.forwarder.unplug();
   await signIn('m1', '1234');
   expect((await sale('x', 40_000)).seq).toBe(2);
   for (let i = 0; i < 5; i++)
     expect(await codeOf(signIn('m1', String(2000 + i)))).toBe('CASHIER_PIN_INVALID');
   expect(await codeOf(signIn('m1', '1234'))).toBe('OVERRIDE_LOCKED');
 }
-
-beforeAll(async () => {
-  session = await ensureSecretService();
-  server = await startTestServer();
-  forwarder = await startForwarder(server.url);
-}, 120_000);
-
-afterEach(close);
-
-afterAll(async () => {
-  await forwarder?.close();
-  await server?.close();
-  for (const t of tills) {
-    await rm(t.dataDir, { recursive: true, force: true });
-    await forgetKeychain(t.service);
-  }
-  await session?.stop();
-});
 
 describe('the till store deleted or its anchor deleted (#16, pass 10 M-1, L-1)', () => {
   it('M-1: a deleted store and a plain enrollment.json dropped in its place come back rolled back, not enrolled, still locked', async () => {

@@ -99,3 +99,12 @@ export async function startForwarder(target: string): Promise<Forwarder> {
     },
   };
 }
+
+/** The body of the last push answer the forwarder saw, parsed: its status and reason codes. */
+export function lastPushAnswer(forwarder: Forwarder): { status: string; reasons: string[] } {
+  const answer = JSON.parse(forwarder.pushAnswers.at(-1)!.split('\r\n\r\n').pop()!) as {
+    status: string;
+    reasons: { code: string }[];
+  };
+  return { status: answer.status, reasons: answer.reasons.map((r) => r.code) };
+}

@@ -21,6 +21,7 @@ const status: DeviceStatus = {
   features: ['pos', 'library'],
   enrollment: 'not_enrolled',
   enrollmentMode: null,
+  tillStopped: false,
   server: { url: settings.serverUrl, reachability: 'unknown', checkedAt: null, lastError: null },
   startedAt: new Date(0).toISOString(),
 };

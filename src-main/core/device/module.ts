@@ -1,4 +1,4 @@
-import { firstValueFrom } from 'rxjs';
+import { firstValueFrom, of } from 'rxjs';
 import type { CoreModule } from '../api/module';
 import { deviceStatus } from './status';
 
@@ -8,7 +8,7 @@ import { deviceStatus } from './status';
  */
 export const deviceModule: CoreModule<'device'> = {
   feature: 'device',
-  async start({ config, settings, reachability, device, online, need }) {
+  async start({ config, settings, reachability, device, online, anchor, need }) {
     const status$ = deviceStatus({
       appVersion: config.appVersion,
       platform: config.platform,
@@ -18,6 +18,7 @@ export const deviceModule: CoreModule<'device'> = {
       identity: device.identityView,
       enrollment: device.enrollmentChanges,
       provisioning: need('deploy').view,
+      tillStopped: anchor?.suspensions('till') ?? of(false),
     });
     // Each return of the network is a chance to learn of a revocation and to fetch server time.
     const checkInSub = online.subscribe(() => {

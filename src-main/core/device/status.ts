@@ -13,6 +13,8 @@ export interface StatusSources {
   identity: Observable<IdentityView>;
   enrollment: Observable<EnrollmentRecord>;
   provisioning: Observable<DeviceStatus['provisioning'] & { features: DeviceStatus['features'] }>;
+  /** The till's rollback stop (trust/rollback-anchor.ts). */
+  tillStopped: Observable<boolean>;
 }
 
 /** The device's status as one live value, re-emitted only when something in it changes. */
@@ -23,8 +25,9 @@ export function deviceStatus(sources: StatusSources): Observable<DeviceStatus> {
     sources.identity,
     sources.enrollment,
     sources.provisioning,
+    sources.tillStopped,
   ]).pipe(
-    map(([settings, reach, identity, record, provisioning]): DeviceStatus => ({
+    map(([settings, reach, identity, record, provisioning, tillStopped]): DeviceStatus => ({
       appVersion: sources.appVersion,
       platform: sources.platform,
       deviceId: identity.deviceId,
@@ -34,6 +37,7 @@ export function deviceStatus(sources: StatusSources): Observable<DeviceStatus> {
       features: provisioning.features,
       enrollment: record.enrollment.state,
       enrollmentMode: record.enrollment.mode,
+      tillStopped,
       server: {
         url: settings.serverUrl,
         reachability: reach.state,

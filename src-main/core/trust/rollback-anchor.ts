@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { BehaviorSubject, distinctUntilChanged, map, type Observable } from 'rxjs';
 import type { RxCollection } from 'rxdb';
 import { z } from 'zod';
 import type { KeyStore } from '../../../native/keystore';
@@ -109,13 +110,16 @@ export class RollbackAnchor {
   private unanchored: unknown = null;
   /** No anchor in the keychain and a store never anchored: a new install (see `firstStart`). */
   private fresh = false;
+  private readonly records: BehaviorSubject<AnchorRecord>;
 
   private constructor(
     private readonly options: Required<Omit<RollbackAnchorOptions, 'name'>> & {
       account: string;
     },
     private record: AnchorRecord,
-  ) {}
+  ) {
+    this.records = new BehaviorSubject(record);
+  }
 
   /**
    * Reads both halves and compares them (see the class comment). A keychain entry that is not an
@@ -198,6 +202,7 @@ export class RollbackAnchor {
         updatedAt: this.options.now(),
       });
       this.record = next;
+      this.records.next(next);
       try {
         await this.options.keyStore.set(this.options.account, Buffer.from(JSON.stringify(next), 'utf8'));
         this.unanchored = null;
@@ -222,6 +227,14 @@ export class RollbackAnchor {
       const rollback = { ...r.rollback, [side]: false };
       return { rollback: rollback.till || rollback.reader ? rollback : null };
     });
+  }
+
+  /** Whether `side` waits for its signed check-in after a rollback, now and at each change. */
+  suspensions(side: 'till' | 'reader'): Observable<boolean> {
+    return this.records.pipe(
+      map((r) => r.rollback?.[side] === true),
+      distinctUntilChanged(),
+    );
   }
 
   /** True while `side` waits for its signed check-in after a rollback. */

@@ -67,6 +67,11 @@ export function EnrollmentPanel({ status }: { status: DeviceStatus }) {
       )}
       <form className="settings-form" onSubmit={submitCode} aria-labelledby="enroll-terminal">
         <h3 id="enroll-terminal">{t('enrollment.terminalHeading')}</h3>
+        {status.tillStopped && (
+          <p role="status" className="error-message" data-testid="enrollment-data-lost">
+            {t('enrollment.dataLost')}
+          </p>
+        )}
         <p className="hint">{t('enrollment.terminalHint')}</p>
         <label>
           {t('enrollment.code')}

@@ -27,6 +27,7 @@ export function PosScreen() {
     body = (
       <div className="notice" data-testid="pos-not-enrolled">
         <p>{t('pos.notEnrolled')}</p>
+        {status.tillStopped && <p className="error-message">{t('enrollment.dataLost')}</p>}
         <p>
           <a href="#/settings">{t('pos.enrollLink')}</a>
         </p>
