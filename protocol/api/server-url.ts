@@ -24,3 +24,23 @@ export function isAllowedServerUrl(url: string): boolean {
   if (parsed.protocol === 'https:') return true;
   return parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname);
 }
+
+/**
+ * A back office on this machine (the local shop's, issue #19): http on loopback, under `/admin/`.
+ * The Electron shell opens only these in the system browser; every other new window stays refused.
+ */
+export function isLocalConsoleUrl(url: string): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  return (
+    parsed.protocol === 'http:' &&
+    isLoopbackHost(parsed.hostname) &&
+    parsed.username === '' &&
+    parsed.password === '' &&
+    parsed.pathname.startsWith('/admin/')
+  );
+}

@@ -4,6 +4,7 @@ import type { ZReport } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
 import { CashierSignIn } from '../cashiers/CashierSignIn';
 import { FirstManager } from '../cashiers/FirstManager';
+import { FirstRun, LocalShopBanner } from '../local-shop/FirstRun';
 import { OpenShiftForm } from './OpenShiftForm';
 import { Till } from './Till';
 import { ZReportView } from './ZReportView';
@@ -23,15 +24,7 @@ export function PosScreen() {
   let body;
   if (!status || !current) body = <p className="empty">{t('pos.loading')}</p>;
   else if (status.enrollment === 'revoked') body = <p className="error-message">{t('pos.revoked')}</p>;
-  else if (status.enrollment !== 'enrolled' || status.enrollmentMode !== 'pos')
-    body = (
-      <div className="notice" data-testid="pos-not-enrolled">
-        <p>{t('pos.notEnrolled')}</p>
-        <p>
-          <a href="#/settings">{t('pos.enrollLink')}</a>
-        </p>
-      </div>
-    );
+  else if (status.enrollment !== 'enrolled' || status.enrollmentMode !== 'pos') body = <FirstRun />;
   else if (cashier && !cashier.required) body = <FirstManager />;
   else if (!cashier || !cashier.cashier)
     body = (
@@ -53,6 +46,7 @@ export function PosScreen() {
   return (
     <section className="screen">
       <h1>{t('nav.pos')}</h1>
+      <LocalShopBanner />
       {body}
     </section>
   );
