@@ -1,11 +1,12 @@
 import { once } from 'node:events';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { createServer as createHttpServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { chooseHost, fallbackMessage } from '../scripts/electron-install.mjs';
+import { freePort } from '../src-main/core/local-shop/local-shop';
 
 /**
  * `npm start`'s decision (issue #19, item 11): no Electron binary → the electron package's own
@@ -26,17 +27,9 @@ async function isolated(mirror: string): Promise<NodeJS.ProcessEnv> {
   };
 }
 
-async function closedPort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as AddressInfo;
-  await new Promise((done) => server.close(done));
-  return port;
-}
-
 describe('npm start: Electron or the browser host', () => {
   it('runs the installer and, when the download is refused, falls back saying why in one line', async () => {
-    const env = await isolated(`http://127.0.0.1:${await closedPort()}/`);
+    const env = await isolated(`http://127.0.0.1:${await freePort()}/`);
     const choice = await chooseHost(env);
     expect(choice.host).toBe('browser');
     if (choice.host !== 'browser') return;

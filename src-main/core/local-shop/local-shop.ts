@@ -293,7 +293,8 @@ export function sampleCatalog(csv: string, currency: string, scale: number): str
   return `${[header, ...out].join('\r\n')}\r\n`;
 }
 
-async function freePort(): Promise<number> {
+/** A TCP port nothing listens on at this moment, on 127.0.0.1. */
+export async function freePort(): Promise<number> {
   const probe = createServer().listen(0, '127.0.0.1');
   await once(probe, 'listening');
   const { port } = probe.address() as AddressInfo;
