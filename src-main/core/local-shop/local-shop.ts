@@ -133,14 +133,16 @@ export class LocalShop {
       await rm(this.dir, { recursive: true, force: true });
       const server = await this.launch(record.port);
       const code = await this.seed(server, record, input.ownerPassword);
+      // Recorded before the till enrolls with it: an app stopped in between starts its shop again.
+      await records.upsert({ key: LOCAL_SHOP_KEY, value: JSON.stringify(record), updatedAt: Date.now() });
       await this.deps.settings.update({ serverUrl: server.url, currency: record.currency });
       await this.deps.device.redeemCode(server.url, code);
-      await records.upsert({ key: LOCAL_SHOP_KEY, value: JSON.stringify(record), updatedAt: Date.now() });
       this.publish(record, 'running', server.url);
       void this.deps.syncNow().catch(() => undefined);
       return this.status$.value;
     } catch (error) {
       await this.stopServer();
+      await (await records.findOne(LOCAL_SHOP_KEY).exec())?.remove();
       await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
       if (this.deps.settings.current.serverUrl !== previousUrl)
         await this.deps.settings.update({ serverUrl: previousUrl }).catch(() => undefined);
