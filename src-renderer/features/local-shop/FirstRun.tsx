@@ -100,36 +100,51 @@ function LocalShopForm() {
           autoComplete="username"
         />
       </label>
-      <label>
-        {t('localShop.ownerPassword')}
-        <input
-          type="password"
-          value={password}
-          onChange={(e) => setPassword(e.target.value)}
-          autoComplete="new-password"
-          aria-invalid={tooShort}
-          aria-describedby="local-shop-password-rule"
-        />
-      </label>
+      <NewPassword
+        label={t('localShop.ownerPassword')}
+        value={password}
+        onChange={setPassword}
+        invalid={tooShort}
+        describedBy="local-shop-password-rule"
+      />
       <p className="hint" id="local-shop-password-rule">
         {t('localShop.passwordRule', { count: LOCAL_SHOP_MIN_PASSWORD })}
       </p>
-      <label>
-        {t('localShop.repeatPassword')}
-        <input
-          type="password"
-          value={confirm}
-          onChange={(e) => setConfirm(e.target.value)}
-          autoComplete="new-password"
-          aria-invalid={mismatch}
-        />
-      </label>
+      <NewPassword
+        label={t('localShop.repeatPassword')}
+        value={confirm}
+        onChange={setConfirm}
+        invalid={mismatch}
+      />
       {mismatch && <p className="error-message">{t('localShop.mismatch')}</p>}
       <button type="submit" disabled={!ready || busy}>
         {busy ? t('localShop.creating') : t('localShop.create')}
       </button>
       <FormError text={error} />
     </form>
+  );
+}
+
+/** A password being chosen: never filled in from a saved one. */
+function NewPassword(props: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  invalid: boolean;
+  describedBy?: string;
+}) {
+  return (
+    <label>
+      {props.label}
+      <input
+        type="password"
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        autoComplete="new-password"
+        aria-invalid={props.invalid}
+        aria-describedby={props.describedBy}
+      />
+    </label>
   );
 }
 
