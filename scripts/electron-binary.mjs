@@ -6,12 +6,12 @@ import { dirname, join } from 'node:path';
  * The Electron executable if it is installed, else null. Requiring the `electron` package itself
  * would try to download the binary, which our build machines cannot do, so look at its files instead.
  */
-export function electronBinary() {
+export function electronBinary(env = process.env) {
   const pkgDir = dirname(createRequire(import.meta.url).resolve('electron/package.json'));
   const pathFile = join(pkgDir, 'path.txt');
   if (!existsSync(pathFile)) return null;
   const relative = readFileSync(pathFile, 'utf8').trim();
-  const dist = process.env.ELECTRON_OVERRIDE_DIST_PATH ?? join(pkgDir, 'dist');
+  const dist = env.ELECTRON_OVERRIDE_DIST_PATH ?? join(pkgDir, 'dist');
   const binary = join(dist, relative);
   return existsSync(binary) ? binary : null;
 }

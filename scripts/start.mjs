@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
-import { electronBinary } from './electron-binary.mjs';
+import { chooseHost, fallbackMessage } from './electron-install.mjs';
 
 /**
- * `npm start`: the Electron app. Where the Electron binary could not be installed (offline build
- * machines), say so and run the same app in the browser host instead of failing.
+ * `npm start`: the Electron app, its binary installed first where the network allows (the electron
+ * package's own installer). Where that fails (offline build machines), say why in one line and run
+ * the same app in the browser host instead of failing. The back office is built too: the app's local
+ * shop serves it (issue #19).
  */
 const run = (command, args) =>
   new Promise((resolve) => {
@@ -11,12 +13,11 @@ const run = (command, args) =>
     child.on('exit', (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
 
-if (electronBinary()) {
-  process.exit(await run('npx', ['electron-vite', 'preview']));
-} else {
-  console.warn(
-    'The Electron binary is not installed on this machine (npm could not download it), so Outpost\n' +
-      'starts in the browser host instead: open the URL below in Chromium, Chrome, Edge or Firefox.\n',
-  );
-  process.exit(await run('npm', ['run', 'start:web']));
-}
+const choice = await chooseHost();
+if (choice.host === 'electron' && choice.installed) console.log(`Electron installed: ${choice.binary}`);
+if (choice.host === 'browser') console.warn(fallbackMessage(choice.reason));
+
+const built = await run('npm', ['run', 'build:admin', '--silent']);
+if (built !== 0) process.exit(built);
+if (choice.host === 'electron') process.exit(await run('npx', ['electron-vite', 'preview']));
+process.exit(await run('npm', ['run', 'start:web']));

@@ -24,6 +24,8 @@ import { startWorker } from './worker/reconcile';
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8098` (the real port when `config.port` is 0). */
   url: string;
+  /** The first run's one-time setup link, while no user exists (what the log prints); else absent. */
+  setupUrl?: string;
   /** Stops accepting requests, then closes the pool and the embedded database. Idempotent. */
   close(): Promise<void>;
 }
@@ -128,10 +130,10 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       );
 
     // First run: the back office's one-time link that creates the first administrator (issue #19).
-    await announceSetupLink(pool, url, logger);
+    const setupUrl = await announceSetupLink(pool, url, logger);
 
     let closing: Promise<void> | undefined;
-    return { url, close: () => (closing ??= cleanup()) };
+    return { url, ...(setupUrl ? { setupUrl } : {}), close: () => (closing ??= cleanup()) };
   } catch (err) {
     await cleanup();
     throw err;

@@ -1,11 +1,16 @@
-import { dirname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createCore, defaultDataDir, DEFAULT_SERVER_URL } from './core';
+import { createCore, defaultDataDir, DEFAULT_SERVER_URL, localShopLauncher } from './core';
 import { runShell } from './shell/shell';
+
+const outDir = dirname(fileURLToPath(import.meta.url));
+/** The source checkout `npm start` runs from (out/main/..): its server is the local shop's (issue #19). */
+const checkout = join(outDir, '..', '..');
 
 /** Electron entry: builds the core and hands it to the shell. */
 runShell({
-  outDir: dirname(fileURLToPath(import.meta.url)),
+  outDir,
   buildCore: ({ appVersion, isPackaged }) =>
     createCore({
       // A packaged laptop takes the server's signing key only from its build, never the network (#16).
@@ -14,5 +19,9 @@ runShell({
       appVersion,
       platform: process.platform,
       defaultServerUrl: process.env.OUTPOST_SERVER_URL ?? DEFAULT_SERVER_URL,
+      // Electron's own binary runs the server as Node; a packaged app carries no server sources.
+      ...(!isPackaged && existsSync(join(checkout, 'server', 'local-shop.ts'))
+        ? { localShop: localShopLauncher(checkout, process.execPath, { ELECTRON_RUN_AS_NODE: '1' }) }
+        : {}),
     }),
 });

@@ -4,6 +4,7 @@ import { deviceApi } from './device';
 import type { FeatureContract } from './feature';
 import { hardwareApi } from './hardware';
 import { libraryApi } from './library';
+import { localShopApi } from './local-shop';
 import { posApi } from './pos';
 import { qrApi } from './qr';
 import { settingsApi } from './settings';
@@ -24,6 +25,7 @@ export const FEATURES = {
   qr: qrApi,
   sync: syncApi,
   library: libraryApi,
+  localShop: localShopApi,
 } as const satisfies Record<string, FeatureContract>;
 
 export type Features = typeof FEATURES;

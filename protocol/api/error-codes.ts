@@ -39,6 +39,10 @@ export const ERROR_CODES = [
   /** The data directory was put back from an older copy (trust/rollback-anchor.ts): no sales until a check-in. */
   'STORE_ROLLED_BACK',
   'NOT_ENROLLED',
+  // The local shop (src-main/core/local-shop): this app cannot run one, has one, or it failed
+  'LOCAL_SHOP_UNAVAILABLE',
+  'LOCAL_SHOP_EXISTS',
+  'LOCAL_SHOP_FAILED',
   'POLICY_STATEMENT_INVALID',
   'REVOCATION_UNVERIFIED',
   // Sales at the till (src-main/core/pos)

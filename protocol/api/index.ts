@@ -12,6 +12,7 @@ export * from './pos-cashiers';
 export * from './qr';
 export * from './sync';
 export * from './library';
+export * from './local-shop';
 export * from './hardware';
 export * from './server-url';
 export * from './error-codes';

@@ -15,12 +15,32 @@ export function isLoopbackHost(hostname: string): boolean {
 
 /** True for https anywhere and http on loopback; false for http elsewhere and anything unparsable. */
 export function isAllowedServerUrl(url: string): boolean {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return false;
-  }
+  const parsed = parsedUrl(url);
+  if (!parsed) return false;
   if (parsed.protocol === 'https:') return true;
   return parsed.protocol === 'http:' && isLoopbackHost(parsed.hostname);
+}
+
+/**
+ * A back office on this machine (the local shop's, issue #19): http on loopback, under `/admin/`.
+ * The Electron shell opens only these in the system browser; every other new window stays refused.
+ */
+export function isLocalConsoleUrl(url: string): boolean {
+  const parsed = parsedUrl(url);
+  return (
+    parsed !== null &&
+    parsed.protocol === 'http:' &&
+    isLoopbackHost(parsed.hostname) &&
+    parsed.username === '' &&
+    parsed.password === '' &&
+    parsed.pathname.startsWith('/admin/')
+  );
+}
+
+function parsedUrl(url: string): URL | null {
+  try {
+    return new URL(url);
+  } catch {
+    return null;
+  }
 }

@@ -27,6 +27,37 @@ export interface CoreConfig {
   trustServerKeyOnFirstUse?: boolean;
   /** The server signing key to treat as the build's pinned one (tests); default deploy/pinned-keys.ts. */
   serverSigningKeyPem?: string | null;
+  /**
+   * How to run the local shop's server (issue #19, `server/local-shop.ts`); absent: this app offers
+   * no local shop (tests of other features, a build without the server). See `localShopLauncher`.
+   */
+  localShop?: LocalShopLauncher;
+}
+
+export interface LocalShopLauncher {
+  /** The program and its arguments that run `server/local-shop.ts` (Node with the tsx loader). */
+  command: string;
+  args: readonly string[];
+  cwd: string;
+  /** Added to the environment (ELECTRON_RUN_AS_NODE when Electron's binary is the Node). */
+  env?: Readonly<Record<string, string>>;
+  /** The sample catalog a new shop starts with (docs/examples/catalog.csv). */
+  sampleCatalogFile: string;
+}
+
+/** The launcher of a source checkout at `root`: `node --import tsx server/local-shop.ts`. */
+export function localShopLauncher(
+  root: string,
+  node = process.execPath,
+  env?: Readonly<Record<string, string>>,
+): LocalShopLauncher {
+  return {
+    command: node,
+    args: ['--import', 'tsx', join(root, 'server', 'local-shop.ts')],
+    cwd: root,
+    ...(env ? { env } : {}),
+    sampleCatalogFile: join(root, 'docs', 'examples', 'catalog.csv'),
+  };
 }
 
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8098';

@@ -17,6 +17,7 @@ import { posModule } from './pos/module';
 import { qrModule } from './qr/module';
 import { ContentSessions } from './reader';
 import { libraryModule } from './reader/module';
+import { localShopModule } from './local-shop/module';
 import { serverSigningKey } from './trust/server-key';
 import { settingsModule } from './settings/module';
 import { SettingsStore } from './settings/settings-store';
@@ -27,7 +28,13 @@ import { syncModule } from './sync/module';
 export type { ApiHandlers } from './api/handlers';
 export { callCommand, openSubscription } from './api/dispatch';
 export { createSession, type Session } from './api/session';
-export { defaultDataDir, DEFAULT_SERVER_URL, type CoreConfig } from './config';
+export {
+  defaultDataDir,
+  DEFAULT_SERVER_URL,
+  localShopLauncher,
+  type CoreConfig,
+  type LocalShopLauncher,
+} from './config';
 
 /**
  * Every feature's module, in start order (each may use what the ones before it offer); closed in
@@ -42,6 +49,7 @@ const MODULES = [
   qrModule,
   syncModule,
   libraryModule,
+  localShopModule,
 ] as const;
 // A feature of the contract without a module here does not compile.
 const everyFeatureHasAModule: [MissingModules<typeof MODULES>] extends [never] ? true : never = true;

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createCore, defaultDataDir, DEFAULT_SERVER_URL } from '../core';
+import { createCore, defaultDataDir, DEFAULT_SERVER_URL, localShopLauncher } from '../core';
 import { offsetClock } from './clock-offset';
 import { startHost } from './host';
 
@@ -23,6 +23,8 @@ async function main(): Promise<void> {
     appVersion: pkg.version,
     platform: `${process.platform} (browser host)`,
     defaultServerUrl: process.env.OUTPOST_SERVER_URL ?? DEFAULT_SERVER_URL,
+    // The first screen's local shop runs the server of this checkout (issue #19).
+    ...(existsSync(`${root}server/local-shop.ts`) ? { localShop: localShopLauncher(root) } : {}),
     // Tests only: the same as moving the OS clock (docs/architecture.md, "Clock offset file").
     ...(process.env.OUTPOST_CLOCK_OFFSET_FILE
       ? { clock: offsetClock(process.env.OUTPOST_CLOCK_OFFSET_FILE) }

@@ -1,4 +1,5 @@
-import { app, session, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { app, session, shell, type IpcMainEvent, type IpcMainInvokeEvent, type WebContents } from 'electron';
+import { isLocalConsoleUrl } from '../../protocol/api/server-url';
 import { rendererContentSecurityPolicy } from '../core/content-security-policy';
 
 /** The only origin our pages are served from (see protocol.ts); anything else is foreign. */
@@ -32,7 +33,11 @@ export function hardenApp(devOrigin: string | undefined): void {
     contents.on('will-redirect', (event, url) => {
       if (!isAppUrl(url, devOrigin)) event.preventDefault();
     });
-    contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+    contents.setWindowOpenHandler(({ url }) => {
+      // The local shop's back office (issue #19) opens in the system browser, never in the app.
+      if (isLocalConsoleUrl(url)) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
     contents.on('will-attach-webview', (event) => event.preventDefault());
   });
 }

@@ -371,6 +371,35 @@ export const en = {
     servedBy: 'Cashier: {{name}}',
   },
   // A fresh till creates its first manager before anything is sold (#18).
+  localShop: {
+    connectHeading: 'Connect to my shop’s server',
+    connectHint:
+      'Your shop already has an Outpost server: enroll this till with the one-time code from its back office.',
+    heading: 'Run a local shop on this computer',
+    hint: 'To try Outpost or run one shop with one till: the server runs on this computer only, with a sample catalog and your country’s limits. You sign in to its back office with the email and password you choose here.',
+    country: 'Country and currency',
+    countries: { SN: 'Senegal', CI: 'Côte d’Ivoire', FR: 'France', GB: 'United Kingdom', ID: 'Indonesia' },
+    shopName: 'Shop name',
+    ownerEmail: 'Your email (the back office’s sign-in)',
+    ownerPassword: 'Choose a password',
+    passwordRule_one: 'At least {{count}} character.',
+    passwordRule_other: 'At least {{count}} characters.',
+    repeatPassword: 'Repeat the password',
+    mismatch: 'The two passwords differ.',
+    create: 'Create my local shop',
+    creating: 'Starting the local shop… (up to a minute)',
+    bannerHeading: 'Local shop: {{name}}',
+    state: {
+      none: '',
+      starting: 'The shop’s server is starting on this computer…',
+      running: 'This till sells for a shop whose server runs on this computer only.',
+      failed: 'The shop’s server on this computer is not running.',
+    },
+    openConsole: 'Open the back office',
+    signInAs: '(in your browser; sign in as {{email}})',
+    moveToServer:
+      'To move to a real server: set one up (docs/operations.md), import this catalog there (back office → Catalog → Download the catalog as CSV), then enroll a till with a code from its back office.',
+  },
   firstManager: {
     heading: 'Create the till’s first manager',
     hint: 'This till has no cashier account yet. Create the manager’s account now: every sale, refund and void is recorded under the name of whoever signs in. The manager can then add the cashiers in Settings.',
@@ -447,6 +476,10 @@ export const en = {
       'This device’s key is already registered under another device: a key can belong to one device only. Ask your administrator.',
     KEYCHAIN_UNAVAILABLE: 'The system keychain cannot be used, so this device has no identity yet.',
     CONFLICT: 'This device is already enrolled.',
+    LOCAL_SHOP_UNAVAILABLE:
+      'This copy of the app cannot run a local shop: connect to your shop’s server instead.',
+    LOCAL_SHOP_EXISTS: 'This computer already runs a local shop.',
+    LOCAL_SHOP_FAILED: 'The local shop could not be created.',
     NOT_ENROLLED: 'This terminal is not enrolled as a till: enroll it before taking payments.',
     POLICY_DISABLED:
       'Offline payments are not allowed here yet: no payment rules received, rules turned off, or another currency.',

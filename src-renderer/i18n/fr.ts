@@ -375,6 +375,35 @@ export const fr: Messages = {
     servedBy: 'Caissier : {{name}}',
   },
   // A fresh till creates its first manager before anything is sold (#18).
+  localShop: {
+    connectHeading: 'Me connecter au serveur de ma boutique',
+    connectHint:
+      'Votre boutique a déjà un serveur Outpost : enregistrez cette caisse avec le code à usage unique de son espace de gestion.',
+    heading: 'Faire tourner une boutique locale sur cet ordinateur',
+    hint: 'Pour essayer Outpost ou tenir une boutique avec une seule caisse : le serveur tourne sur cet ordinateur seulement, avec un catalogue d’exemple et les plafonds de votre pays. Vous entrez dans son espace de gestion avec l’e-mail et le mot de passe choisis ici.',
+    country: 'Pays et monnaie',
+    countries: { SN: 'Sénégal', CI: 'Côte d’Ivoire', FR: 'France', GB: 'Royaume-Uni', ID: 'Indonésie' },
+    shopName: 'Nom de la boutique',
+    ownerEmail: 'Votre e-mail (pour l’espace de gestion)',
+    ownerPassword: 'Choisissez un mot de passe',
+    passwordRule_one: 'Au moins {{count}} caractère.',
+    passwordRule_other: 'Au moins {{count}} caractères.',
+    repeatPassword: 'Retapez le mot de passe',
+    mismatch: 'Les deux mots de passe sont différents.',
+    create: 'Créer ma boutique locale',
+    creating: 'Démarrage de la boutique locale… (jusqu’à une minute)',
+    bannerHeading: 'Boutique locale : {{name}}',
+    state: {
+      none: '',
+      starting: 'Le serveur de la boutique démarre sur cet ordinateur…',
+      running: 'Cette caisse vend pour une boutique dont le serveur tourne sur cet ordinateur seulement.',
+      failed: 'Le serveur de la boutique ne tourne pas sur cet ordinateur.',
+    },
+    openConsole: 'Ouvrir l’espace de gestion',
+    signInAs: '(dans votre navigateur ; connectez-vous avec {{email}})',
+    moveToServer:
+      'Pour passer à un vrai serveur : installez-en un (docs/operations.md), importez-y ce catalogue (espace de gestion → Catalogue → Télécharger le catalogue en CSV), puis enregistrez une caisse avec un code de son espace de gestion.',
+  },
   firstManager: {
     heading: 'Créer le gérant de la caisse',
     hint: 'Cette caisse n’a encore aucun compte caissier. Créez d’abord le compte du gérant : chaque vente, remboursement et annulation est enregistré au nom de la personne connectée. Le gérant ajoutera ensuite les caissiers dans les Réglages.',
@@ -455,6 +484,10 @@ export const fr: Messages = {
     KEYCHAIN_UNAVAILABLE:
       'Le trousseau du système est inutilisable : cet appareil n’a pas encore d’identité.',
     CONFLICT: 'Cet appareil est déjà enregistré.',
+    LOCAL_SHOP_UNAVAILABLE:
+      'Cette copie de l’application ne peut pas faire tourner une boutique locale : connectez-vous plutôt au serveur de votre boutique.',
+    LOCAL_SHOP_EXISTS: 'Cet ordinateur fait déjà tourner une boutique locale.',
+    LOCAL_SHOP_FAILED: 'La boutique locale n’a pas pu être créée.',
     NOT_ENROLLED: 'Cette caisse n’est pas enregistrée : enregistrez-la avant d’encaisser.',
     POLICY_DISABLED:
       'Les paiements hors ligne ne sont pas autorisés ici : règles non reçues, désactivées ou dans une autre devise.',

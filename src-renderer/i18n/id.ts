@@ -375,6 +375,35 @@ export const id: Messages = {
     servedBy: 'Kasir: {{name}}',
   },
   // A fresh till creates its first manager before anything is sold (#18).
+  localShop: {
+    connectHeading: 'Sambungkan ke server toko saya',
+    connectHint:
+      'Toko Anda sudah punya server Outpost: daftarkan kasir ini dengan kode sekali pakai dari back office-nya.',
+    heading: 'Jalankan toko lokal di komputer ini',
+    hint: 'Untuk mencoba Outpost atau menjalankan satu toko dengan satu kasir: server berjalan hanya di komputer ini, dengan katalog contoh dan batas negara Anda. Anda masuk ke back office-nya dengan email dan kata sandi yang Anda pilih di sini.',
+    country: 'Negara dan mata uang',
+    countries: { SN: 'Senegal', CI: 'Pantai Gading', FR: 'Prancis', GB: 'Inggris', ID: 'Indonesia' },
+    shopName: 'Nama toko',
+    ownerEmail: 'Email Anda (untuk masuk ke back office)',
+    ownerPassword: 'Pilih kata sandi',
+    passwordRule_one: 'Minimal {{count}} karakter.',
+    passwordRule_other: 'Minimal {{count}} karakter.',
+    repeatPassword: 'Ulangi kata sandi',
+    mismatch: 'Kedua kata sandi berbeda.',
+    create: 'Buat toko lokal saya',
+    creating: 'Menyalakan toko lokal… (hingga satu menit)',
+    bannerHeading: 'Toko lokal: {{name}}',
+    state: {
+      none: '',
+      starting: 'Server toko sedang dinyalakan di komputer ini…',
+      running: 'Kasir ini menjual untuk toko yang servernya berjalan hanya di komputer ini.',
+      failed: 'Server toko di komputer ini tidak berjalan.',
+    },
+    openConsole: 'Buka back office',
+    signInAs: '(di browser Anda; masuk sebagai {{email}})',
+    moveToServer:
+      'Untuk pindah ke server sungguhan: siapkan satu (docs/operations.md), impor katalog ini ke sana (back office → Katalog → Unduh katalog sebagai CSV), lalu daftarkan kasir dengan kode dari back office-nya.',
+  },
   firstManager: {
     heading: 'Buat manajer pertama kasir ini',
     hint: 'Kasir ini belum punya akun kasir. Buat akun manajer sekarang: setiap penjualan, refund, dan pembatalan dicatat atas nama orang yang masuk. Manajer lalu dapat menambahkan kasir di Pengaturan.',
@@ -446,6 +475,10 @@ export const id: Messages = {
       'Kunci perangkat ini sudah terdaftar pada perangkat lain: satu kunci hanya untuk satu perangkat. Hubungi administrator Anda.',
     KEYCHAIN_UNAVAILABLE: 'Keychain sistem tidak bisa dipakai, jadi perangkat ini belum punya identitas.',
     CONFLICT: 'Perangkat ini sudah terdaftar.',
+    LOCAL_SHOP_UNAVAILABLE:
+      'Salinan aplikasi ini tidak dapat menjalankan toko lokal: sambungkan ke server toko Anda saja.',
+    LOCAL_SHOP_EXISTS: 'Komputer ini sudah menjalankan toko lokal.',
+    LOCAL_SHOP_FAILED: 'Toko lokal tidak dapat dibuat.',
     NOT_ENROLLED: 'Terminal ini belum terdaftar sebagai kasir: daftarkan dulu sebelum menerima pembayaran.',
     POLICY_DISABLED:
       'Pembayaran luring belum diizinkan di sini: aturan pembayaran belum diterima, dimatikan, atau untuk mata uang lain.',

@@ -4,6 +4,7 @@ import type { ZReport } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
 import { CashierSignIn } from '../cashiers/CashierSignIn';
 import { FirstManager } from '../cashiers/FirstManager';
+import { FirstRun, LocalShopBanner } from '../local-shop/FirstRun';
 import { OpenShiftForm } from './OpenShiftForm';
 import { Till } from './Till';
 import { ZReportView } from './ZReportView';
@@ -24,15 +25,7 @@ export function PosScreen() {
   if (!status || !current) body = <p className="empty">{t('pos.loading')}</p>;
   else if (status.enrollment === 'revoked') body = <p className="error-message">{t('pos.revoked')}</p>;
   else if (status.enrollment !== 'enrolled' || status.enrollmentMode !== 'pos')
-    body = (
-      <div className="notice" data-testid="pos-not-enrolled">
-        <p>{t('pos.notEnrolled')}</p>
-        {status.tillStopped && <p className="error-message">{t('enrollment.dataLost')}</p>}
-        <p>
-          <a href="#/settings">{t('pos.enrollLink')}</a>
-        </p>
-      </div>
-    );
+    body = <FirstRun tillStopped={status.tillStopped} />;
   else if (cashier && !cashier.required) body = <FirstManager />;
   else if (!cashier || !cashier.cashier)
     body = (
@@ -54,6 +47,7 @@ export function PosScreen() {
   return (
     <section className="screen">
       <h1>{t('nav.pos')}</h1>
+      <LocalShopBanner />
       {body}
     </section>
   );

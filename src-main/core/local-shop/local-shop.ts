@@ -1,0 +1,309 @@
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { readFile, rm } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import type { RxCollection } from 'rxdb';
+import { BehaviorSubject, type Observable } from 'rxjs';
+import { z } from 'zod';
+import {
+  ApiError,
+  LOCAL_SHOP_COUNTRIES,
+  type LocalShopCreateInput,
+  type LocalShopStatus,
+} from '../../../protocol/api';
+import type { KeyStore } from '../../../native/keystore';
+import type { LocalShopLauncher } from '../config';
+import type { DeviceService } from '../device/device-service';
+import { callRoute } from '../net/route-client';
+import type { SettingsStore } from '../settings/settings-store';
+import type { SettingDoc } from '../store/schemas/settings';
+import { startLocalServer, type LocalServer } from './server-process';
+
+/** The local shop's record in the encrypted store: what it is, never a secret. */
+export const LOCAL_SHOP_KEY = 'local-shop';
+/** Its server's master secret, in the OS keychain beside the store's key. */
+export const LOCAL_SHOP_SECRET_ACCOUNT = 'local-shop:outpost';
+/** The one tenant of a local shop: its catalog, its till, its takings. */
+export const LOCAL_SHOP_TENANT = { tenant_type: 'merchant', tenant_id: 'local-shop' } as const;
+/** The sample catalog's quick-grid categories (docs/examples/catalog.csv names them). */
+const SAMPLE_CATEGORIES = [
+  { category_id: 'boulangerie', name: 'Boulangerie', position: 0 },
+  { category_id: 'boissons', name: 'Boissons', position: 1 },
+];
+
+const LocalShopRecord = z.object({
+  port: z.number().int().min(1).max(65535),
+  shopName: z.string(),
+  country: z.string(),
+  currency: z.string(),
+  ownerEmail: z.string(),
+  createdAt: z.string(),
+});
+type LocalShopRecord = z.infer<typeof LocalShopRecord>;
+
+export interface LocalShopDeps {
+  launcher: LocalShopLauncher | undefined;
+  /** The app's data directory: the shop's server keeps its data in `local-shop/` under it. */
+  dataDir: string;
+  keyStore: KeyStore;
+  /** The encrypted store's settings collection; null when the store could not be opened. */
+  records: RxCollection<SettingDoc> | null;
+  settings: SettingsStore;
+  device: DeviceService;
+  /** A sync round, so the till has the catalog as soon as it is enrolled. */
+  syncNow: () => Promise<unknown>;
+}
+
+const EMPTY: Omit<LocalShopStatus, 'available'> = {
+  state: 'none',
+  url: null,
+  consoleUrl: null,
+  shopName: null,
+  country: null,
+  currency: null,
+  ownerEmail: null,
+  error: null,
+};
+
+/**
+ * The local shop (issue #19, item 11): the server of `server/local-shop.ts` run by this app, on
+ * 127.0.0.1 and a port chosen free at creation and kept (the till's enrollment names its address),
+ * its data in the app's data directory, its master secret in the OS keychain. Creating it goes
+ * through the server's own routes, as an owner would in the back office: the first administrator
+ * from the setup link, the country's policy, the sample catalog, an enrollment code this till redeems.
+ */
+export class LocalShop {
+  private readonly status$: BehaviorSubject<LocalShopStatus>;
+  private server: LocalServer | null = null;
+  private busy = false;
+  private closed = false;
+
+  constructor(private readonly deps: LocalShopDeps) {
+    this.status$ = new BehaviorSubject<LocalShopStatus>({ available: Boolean(deps.launcher), ...EMPTY });
+  }
+
+  get changes(): Observable<LocalShopStatus> {
+    return this.status$.asObservable();
+  }
+
+  get dir(): string {
+    return join(this.deps.dataDir, 'local-shop');
+  }
+
+  /** At the app's start: a shop created before starts again, on its port, with its data. */
+  async resume(): Promise<void> {
+    const record = await this.record();
+    if (!record || !this.deps.launcher) return;
+    this.publish(record, 'starting');
+    try {
+      const server = await this.launch(record.port);
+      // The till's sales go to the server of its enrollment; a start on another port would strand them.
+      if (this.deps.settings.current.serverUrl !== server.url)
+        await this.deps.settings.update({ serverUrl: server.url });
+      this.publish(record, 'running', server.url);
+    } catch (error) {
+      this.publish(record, 'failed', null, messageOf(error));
+    }
+  }
+
+  async create(input: LocalShopCreateInput): Promise<LocalShopStatus> {
+    const { launcher, records } = this.deps;
+    if (!launcher)
+      throw new ApiError('LOCAL_SHOP_UNAVAILABLE', 'This copy of the app cannot run a local shop.');
+    if (!records) throw new ApiError('STORE_UNAVAILABLE', 'The app database could not be opened.');
+    if (this.busy || (await this.record()))
+      throw new ApiError('LOCAL_SHOP_EXISTS', 'This computer already runs a local shop.');
+    if (this.deps.device.enrollment.state !== 'not_enrolled')
+      throw new ApiError('CONFLICT', 'This device is already enrolled with a server.');
+    this.busy = true;
+    const country = LOCAL_SHOP_COUNTRIES[input.country];
+    const record: LocalShopRecord = {
+      port: await freePort(),
+      shopName: input.shopName,
+      country: input.country,
+      currency: country.currency,
+      ownerEmail: input.ownerEmail.toLowerCase(),
+      createdAt: new Date().toISOString(),
+    };
+    const previousUrl = this.deps.settings.current.serverUrl;
+    this.publish(record, 'starting');
+    try {
+      // Nothing of an earlier attempt that failed half-way: this is a new shop.
+      await rm(this.dir, { recursive: true, force: true });
+      const server = await this.launch(record.port);
+      const code = await this.seed(server, record, input.ownerPassword);
+      // Recorded before the till enrolls with it: an app stopped in between starts its shop again.
+      await records.upsert({ key: LOCAL_SHOP_KEY, value: JSON.stringify(record), updatedAt: Date.now() });
+      await this.deps.settings.update({ serverUrl: server.url, currency: record.currency });
+      await this.deps.device.redeemCode(server.url, code);
+      this.publish(record, 'running', server.url);
+      void this.deps.syncNow().catch(() => undefined);
+      return this.status$.value;
+    } catch (error) {
+      await this.stopServer();
+      await (await records.findOne(LOCAL_SHOP_KEY).exec())?.remove();
+      await rm(this.dir, { recursive: true, force: true }).catch(() => undefined);
+      if (this.deps.settings.current.serverUrl !== previousUrl)
+        await this.deps.settings.update({ serverUrl: previousUrl }).catch(() => undefined);
+      this.status$.next({ available: true, ...EMPTY, error: messageOf(error) });
+      if (error instanceof ApiError) throw error;
+      throw new ApiError('LOCAL_SHOP_FAILED', `The local shop could not be created: ${messageOf(error)}`);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stopServer();
+    this.status$.complete();
+  }
+
+  /**
+   * What an owner would do in the back office on a new server, through the same routes: the first
+   * administrator from the setup link, signed in; the policy, the sample catalog and the shop's
+   * name; a one-time enrollment code for this till. The tokens are signed out and never kept.
+   */
+  private async seed(server: LocalServer, record: LocalShopRecord, password: string): Promise<string> {
+    const token = server.setupUrl && new URL(server.setupUrl).hash.replace(/^#setup=/, '');
+    if (!token) throw new Error('the new local server already has users');
+    const url = server.url;
+    const email = record.ownerEmail;
+    await callRoute(url, 'setup', { body: { token, email, password } });
+    const session = await callRoute(url, 'signIn', { body: { email, password } });
+    const bearer = session.access_token;
+    const country = LOCAL_SHOP_COUNTRIES[record.country as keyof typeof LOCAL_SHOP_COUNTRIES];
+    try {
+      await callRoute(url, 'upsertPolicy', {
+        bearer,
+        body: {
+          country: record.country,
+          currency: record.currency,
+          max_offline_amount: country.limits.offline,
+          max_offline_per_device_per_day: 200,
+          max_unsynced_amount: country.limits.unsynced,
+          max_bundle_age_hours: 72,
+          approval_threshold: country.limits.approval,
+          enabled: true,
+        },
+      });
+      await callRoute(url, 'setCategories', {
+        bearer,
+        body: { ...LOCAL_SHOP_TENANT, categories: SAMPLE_CATEGORIES },
+      });
+      const csv = sampleCatalog(
+        await readFile(this.deps.launcher!.sampleCatalogFile, 'utf8'),
+        record.currency,
+        country.sampleScale,
+      );
+      await callRoute(url, 'importCatalog', { bearer, body: { ...LOCAL_SHOP_TENANT, csv } });
+      await callRoute(url, 'setShop', {
+        bearer,
+        body: { ...LOCAL_SHOP_TENANT, name: record.shopName, address: null, tax_id: null },
+      });
+      const issued = await callRoute(url, 'createEnrollmentCode', {
+        bearer,
+        body: {
+          ...LOCAL_SHOP_TENANT,
+          country: record.country,
+          currency_default: record.currency,
+          label: 'This computer (local shop)',
+          expires_in_hours: 1,
+        },
+      });
+      return issued.code;
+    } finally {
+      await callRoute(url, 'signOut', { body: { refresh_token: session.refresh_token } }).catch(
+        () => undefined,
+      );
+    }
+  }
+
+  private async launch(port: number): Promise<LocalServer> {
+    const server = await startLocalServer(this.deps.launcher!, {
+      dataDir: this.dir,
+      port,
+      masterSecret: await this.masterSecret(),
+    });
+    this.server = server;
+    void server.exited.then((reason) => {
+      if (this.server !== server || this.closed) return;
+      this.server = null;
+      const current = this.status$.value;
+      if (current.state === 'running') this.status$.next({ ...current, state: 'failed', error: reason });
+    });
+    return server;
+  }
+
+  private async stopServer(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    await server?.stop();
+  }
+
+  /** The shop server's master secret: made once, kept in the OS keychain, handed over the IPC channel. */
+  private async masterSecret(): Promise<Buffer> {
+    const kept = await this.deps.keyStore.get(LOCAL_SHOP_SECRET_ACCOUNT);
+    if (kept?.length === 32) return kept;
+    const secret = randomBytes(32);
+    await this.deps.keyStore.set(LOCAL_SHOP_SECRET_ACCOUNT, secret);
+    return secret;
+  }
+
+  private async record(): Promise<LocalShopRecord | null> {
+    const doc = await this.deps.records?.findOne(LOCAL_SHOP_KEY).exec();
+    if (!doc) return null;
+    const parsed = LocalShopRecord.safeParse(JSON.parse(doc.value));
+    return parsed.success ? parsed.data : null;
+  }
+
+  private publish(
+    record: LocalShopRecord,
+    state: LocalShopStatus['state'],
+    url: string | null = null,
+    error: string | null = null,
+  ): void {
+    this.status$.next({
+      available: Boolean(this.deps.launcher),
+      state,
+      url,
+      consoleUrl: url && `${url}/admin/`,
+      shopName: record.shopName,
+      country: record.country,
+      currency: record.currency,
+      ownerEmail: record.ownerEmail,
+      error,
+    });
+  }
+}
+
+/** The example catalog in the shop's currency, its prices scaled to read as prices there. */
+export function sampleCatalog(csv: string, currency: string, scale: number): string {
+  const [header, ...rows] = csv.trim().split(/\r?\n/);
+  const columns = header!.split(',');
+  const price = columns.indexOf('price_minor');
+  const money = columns.indexOf('currency');
+  // The example's cells hold no comma before `currency` but in quoted names: split on commas outside quotes.
+  const cells = (row: string) => row.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, ''));
+  const out = rows.map((row) => {
+    const fields = cells(row).slice(0, columns.length);
+    fields[price] = String(Number(fields[price]) * scale);
+    fields[money] = currency;
+    return fields.join(',');
+  });
+  return `${[header, ...out].join('\r\n')}\r\n`;
+}
+
+/** A TCP port nothing listens on at this moment, on 127.0.0.1. */
+export async function freePort(): Promise<number> {
+  const probe = createServer().listen(0, '127.0.0.1');
+  await once(probe, 'listening');
+  const { port } = probe.address() as AddressInfo;
+  await new Promise((done) => probe.close(done));
+  return port;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
