@@ -222,7 +222,7 @@ export const ROUTES = {
   registerUserDevice: {
     method: 'POST',
     path: '/api/v1/offline/devices',
-    auth: ['user', 'teacher'],
+    auth: ['student', 'teacher'],
     summary:
       'Register a laptop for offline materials (at most 5 active per user). Same device and fingerprint again: 200 with the existing record.',
     body: RegisterUserDeviceRequest,
@@ -239,7 +239,7 @@ export const ROUTES = {
   listUserDevices: {
     method: 'GET',
     path: '/api/v1/offline/devices',
-    auth: ['user', 'teacher'],
+    auth: ['student', 'teacher'],
     summary: "The caller's devices, newest first, revoked ones included.",
     status: 200,
     response: DeviceList,
@@ -258,7 +258,7 @@ export const ROUTES = {
   deregisterUserDevice: {
     method: 'DELETE',
     path: '/api/v1/offline/devices/:device_id',
-    auth: ['user', 'teacher'],
+    auth: ['student', 'teacher'],
     summary: "Deregister one of the caller's devices and revoke its licences.",
     params: DeviceIdParams,
     status: 200,

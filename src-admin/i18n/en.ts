@@ -27,7 +27,8 @@ export const en = {
     pay_admin: 'Administrator (payments)',
     ops: 'Operations',
     teacher: 'Teacher',
-    user: 'Student',
+    student: 'Student',
+    cashier: 'Cashier',
   },
   signIn: {
     title: 'Sign in to the back office',

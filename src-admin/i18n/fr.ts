@@ -26,7 +26,8 @@ export const fr: Messages = {
     pay_admin: 'Administrateur (paiements)',
     ops: 'Exploitation',
     teacher: 'Enseignant',
-    user: 'Élève',
+    student: 'Élève',
+    cashier: 'Caissier',
   },
   signIn: {
     title: 'Connexion à l’administration',

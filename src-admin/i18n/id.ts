@@ -26,7 +26,8 @@ export const id: Messages = {
     pay_admin: 'Administrator (pembayaran)',
     ops: 'Operasional',
     teacher: 'Guru',
-    user: 'Siswa',
+    student: 'Siswa',
+    cashier: 'Kasir',
   },
   signIn: {
     title: 'Masuk ke kantor belakang',
