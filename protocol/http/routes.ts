@@ -66,6 +66,7 @@ import {
   OnlineAuthorisationErrorCode as O,
   OnlineAuthorisationRequest,
 } from '../online/authorisation';
+import { CASHIER_ROUTES } from './cashier-routes';
 import { CONSOLE_ROUTES } from './console-routes';
 import { POLICY_HISTORY_ROUTES } from './policy-history';
 import { ReviewPage, SalesErrorCode } from './sales';
@@ -596,6 +597,7 @@ export const ROUTES = {
   ...CONSOLE_ROUTES,
   // The back office's sales, bundles, takings and ledger (issue #19).
   ...SALES_ROUTES,
+  ...CASHIER_ROUTES, // a shop's cashiers and the roster its tills pull (#19 item 3)
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

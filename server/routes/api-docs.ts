@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   BACK_OFFICE_ERROR_STATUS,
+  CASHIER_ERROR_STATUS,
   CONSOLE_ERROR_STATUS,
   HttpErrorCode,
   MATERIAL_ERROR_STATUS,
@@ -41,6 +42,7 @@ function statusOf(code: string): number {
     BACK_OFFICE_ERROR_STATUS[code as keyof typeof BACK_OFFICE_ERROR_STATUS] ??
     CONSOLE_ERROR_STATUS[code as ConsoleErrorCode] ??
     SALES_ERROR_STATUS[code as keyof typeof SALES_ERROR_STATUS] ??
+    CASHIER_ERROR_STATUS[code as keyof typeof CASHIER_ERROR_STATUS] ??
     GENERIC_STATUS[code] ??
     400
   );
