@@ -10,8 +10,9 @@ import { ShopCashierId, ShopCashierRole } from './cashiers';
  * answer (`roster=1`), which also covers it in `answer_sha256`, so a proxy can neither strip nor
  * swap it in a live answer; the roster's own signature and `version` guard it wherever else it
  * comes from. A till applies a roster only when the signature verifies against the pinned key, it
- * names the till's own tenant, and its version is above the one it holds: a roster from before a
- * PIN reset or a disable never brings an old PIN back.
+ * names the till's own tenant, and its version is not below the one it holds (the same version
+ * again, as every pull page carries, changes nothing): a roster from before a PIN reset or a disable
+ * never brings an old PIN back.
  *
  * A cashier's PIN travels only here, as the scrypt verifier the till checks offline (the same shape
  * as the till's own accounts, src-main/core/pos/cashier-accounts.ts); a disabled cashier is listed
@@ -93,8 +94,8 @@ export class RosterError extends Error {
 }
 
 /**
- * Till side: schema, the pinned key's signature, the till's own tenant, a version above the one
- * held. Throws RosterError; nothing of the roster is trusted before all four hold.
+ * Till side: schema, the pinned key's signature, the till's own tenant, a version not below the one
+ * held (apply it only when above). Throws RosterError; nothing is trusted before all four hold.
  */
 export function verifyRoster(
   input: unknown,
@@ -107,10 +108,10 @@ export function verifyRoster(
     throw new RosterError('signature', 'the cashier roster is not signed by the pinned server key');
   if (parsed.data.tenant_type !== expected.tenant.type || parsed.data.tenant_id !== expected.tenant.id)
     throw new RosterError('tenant', "the cashier roster is another shop's");
-  if (parsed.data.version <= expected.heldVersion)
+  if (parsed.data.version < expected.heldVersion)
     throw new RosterError(
       'replayed',
-      `the cashier roster is version ${parsed.data.version}, not newer than the version ${expected.heldVersion} held`,
+      `the cashier roster is version ${parsed.data.version}, older than the version ${expected.heldVersion} held`,
     );
   return parsed.data;
 }

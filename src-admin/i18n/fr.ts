@@ -21,6 +21,7 @@ export const fr: Messages = {
     ledger: 'Grand livre',
     catalog: 'Catalogue',
     shop: 'Coordonnées de la boutique',
+    cashiers: 'Caissiers',
   },
   roles: {
     pay_admin: 'Administrateur (paiements)',
@@ -468,7 +469,39 @@ export const fr: Messages = {
     too_big: 'Trop long ou trop grand.',
     too_small: 'Vide ou trop petit.',
   },
+  // Les caissiers d’une boutique et leurs codes (issue #19, point 3).
+  cashiers: {
+    title: 'Caissiers',
+    intro:
+      'Les personnes qui se connectent aux caisses de cette boutique avec un code. Les caisses prennent les changements à leur prochaine synchronisation ; ensuite, les caissiers se gèrent ici, plus à la caisse.',
+    empty: 'Aucun caissier pour l’instant : les caisses de la boutique gardent les comptes créés chez elles.',
+    id: 'Identifiant (tapé à la caisse)',
+    name: 'Nom',
+    role: 'Rôle',
+    roles: { cashier: 'Caissier', manager: 'Responsable' },
+    status: 'État',
+    statuses: { active: 'Actif', disabled: 'Désactivé' },
+    pinSetAt: 'Code défini le',
+    actions: 'Actions',
+    pin: 'Code (4 à 12 chiffres)',
+    add: 'Ajouter un caissier',
+    addSubmit: 'Ajouter le caissier',
+    resetPin: 'Nouveau code',
+    resetPinFor: 'Nouveau code pour {{name}}',
+    resetSubmit: 'Enregistrer le code',
+    disable: 'Désactiver',
+    enable: 'Réactiver',
+    added: '{{name}} pourra se connecter aux caisses de la boutique après leur prochaine synchronisation.',
+    pinChanged:
+      'Le code de {{name}} est changé. L’ancien ne marche plus dès la prochaine synchronisation de chaque caisse.',
+    disabled: '{{name}} est désactivé. Chaque caisse le refuse dès sa prochaine synchronisation.',
+    enabled: '{{name}} est réactivé dès la prochaine synchronisation de chaque caisse.',
+    version: 'Liste des caissiers, version {{version}}',
+  },
   errors: {
+    CASHIER_EXISTS:
+      'Cette boutique a déjà un caissier avec cet identifiant (même désactivé) : choisissez-en un autre.',
+    CASHIER_NOT_FOUND: 'Ce caissier n’existe plus. Rechargez la page.',
     NETWORK: 'Le serveur est injoignable. Vérifiez la connexion et réessayez.',
     INVALID_CREDENTIALS: 'Adresse e-mail ou mot de passe incorrect.',
     UNAUTHENTICATED: 'Votre session est terminée. Reconnectez-vous.',
