@@ -26,7 +26,7 @@ const xof = (minor: number) => formatMoney(minor, 'XOF', 'en');
 
 /** A student's laptop registered for materials, as the app does it (its own keys, the student's token). */
 async function registerLaptop(server: Running): Promise<{ email: string; deviceId: string }> {
-  const student = await createAccount(server, 'user', 'student');
+  const student = await createAccount(server, 'student', 'student');
   const signedIn = await fetch(`${server.url}/auth/sign-in`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },

@@ -40,7 +40,7 @@ interface Setup {
 /** A server with a student granted the PDF, and the app on the browser host with a movable clock. */
 async function setUp(): Promise<Setup> {
   server = await startServer();
-  const student = await createAccount(server, 'user', 'student');
+  const student = await createAccount(server, 'student', 'student');
   const teacher = await createAdmin(server, 'teacher');
   await seedMaterial(server, teacher, await makePdf(), { title: TITLE, grantTo: [student.email] });
   const clockFile = join(await tempDir('clock'), 'offset-ms');

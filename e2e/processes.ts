@@ -111,7 +111,7 @@ export async function createAdmin(server: Running, roles = 'pay_admin,ops'): Pro
   return ((await signedIn.json()) as { access_token: string }).access_token;
 }
 
-/** An account made with `npm run admin:create` (a student is `roles: 'user'`): its email and password. */
+/** An account made with `npm run admin:create` (a student has the role `student`): its email and password. */
 export async function createAccount(
   server: Running,
   roles: string,

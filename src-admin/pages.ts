@@ -1,6 +1,7 @@
 import type { ComponentType } from 'react';
 import type { Role } from '../protocol/http/common';
 import type { PageProps, PageRoute } from './page-props';
+import { CashiersPage } from './pages/cashiers/CashiersPage';
 import { CatalogPage } from './pages/catalog/CatalogPage';
 import { ShopPage } from './pages/catalog/ShopPage';
 import { HomePage } from './pages/home/HomePage';
@@ -43,6 +44,7 @@ export const PAGES: readonly ConsolePage[] = [
   { route: 'ledger', Page: LedgerPage, roles: ['pay_admin', 'ops'] },
   { route: 'catalog', Page: CatalogPage, roles: ['pay_admin'] },
   { route: 'shop', Page: ShopPage, roles: ['pay_admin'] },
+  { route: 'cashiers', Page: CashiersPage, roles: ['pay_admin'] }, // a shop's cashiers (#19 item 3)
 ];
 
 export function pagesFor(roles: readonly Role[]): ConsolePage[] {

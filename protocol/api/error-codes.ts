@@ -70,6 +70,12 @@ export const ERROR_CODES = [
   'CASHIER_PIN_INVALID',
   /** Only a cashier with the manager role may do this. */
   'MANAGER_ROLE_REQUIRED',
+  /** The back office disabled this cashier; the till knows from its roster (issue #19). */
+  'CASHIER_DISABLED',
+  /** The till's cashiers come from the back office's roster: they are changed there (issue #19). */
+  'CASHIERS_MANAGED_CENTRALLY',
+  /** A pulled cashier roster is unsigned, another shop's, or not newer than the one held (issue #19). */
+  'ROSTER_INVALID',
   'SALE_NOT_FOUND',
   'SALE_VOIDED',
   'SALE_INVALID',

@@ -3,7 +3,7 @@ import { holdsCardData } from '../card-data';
 import { base64urlBytes, decodeBase64url } from '../crypto/base64url';
 import { isKnownCurrency, MinorAmount } from '../money';
 
-export const ROLES = ['pay_admin', 'ops', 'teacher', 'user'] as const;
+export const ROLES = ['pay_admin', 'ops', 'teacher', 'student', 'cashier'] as const;
 export const Role = z.enum(ROLES);
 export type Role = z.infer<typeof Role>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { Email, UserSummary } from './auth';
-import { IsoDateTime, Role, Uuid } from './common';
+import { IsoDateTime, Role, ROLES, Uuid } from './common';
 
 /**
  * The back office's routes (issue #19): the browser session of the console at /admin, the first
@@ -72,7 +72,7 @@ export const PeopleList = z.object({ users: z.array(PersonRecord) });
 const RoleSet = z
   .array(Role)
   .min(1)
-  .max(4)
+  .max(ROLES.length)
   .transform((roles) => [...new Set(roles)]);
 export const InviteRequest = z.object({ email: Email, roles: RoleSet });
 /** An invitation or a password reset: the token goes in `/admin/#link=<token>`. */

@@ -15,6 +15,7 @@ import {
 import { RequestNonce, ServerStatement } from '../licence/server-statement';
 import { Policy } from './policies';
 import { Category, ItemPlacement, Shop } from './catalog';
+import { CashierRoster } from './cashier-roster';
 import { BUNDLE_STATES } from '../states';
 
 /**
@@ -273,6 +274,11 @@ export const PaymentsPullQuery = z.object({
    * `answer_sha256`. Absent: the answer of before, for older tills.
    */
   catalog: z.literal('2').optional(),
+  /**
+   * `1`: the till takes the shop's cashier roster from the back office (issue #19): the answer
+   * carries `roster`, covered by `answer_sha256`.
+   */
+  roster: z.literal('1').optional(),
 });
 
 export const PaymentsPullResponse = z.object({
@@ -315,6 +321,11 @@ export const PaymentsPullResponse = z.object({
   categories: z.array(Category).optional(),
   /** `catalog=2` only: the shop's receipt details; null when the back office has none. */
   shop: Shop.nullable().optional(),
+  /**
+   * `roster=1` only: the tenant's cashier roster, signed by the server (./cashier-roster.ts), on
+   * every page; null while the back office has no cashier for the tenant.
+   */
+  roster: CashierRoster.nullable().optional(),
 });
 export type PaymentsPullResponse = z.infer<typeof PaymentsPullResponse>;
 
@@ -327,12 +338,13 @@ export type PaymentsPullResponse = z.infer<typeof PaymentsPullResponse>;
  * so a proxy can change no price, product, outcome or cursor. Fields outside the list are never
  * applied and are not covered. An answer to `catalog=2` (issue #19) also covers each item's
  * barcodes, category_id and quick_key, and `categories` (category_id, name, position) and `shop`
- * (name, address, tax_id).
+ * (name, address, tax_id). An answer to `roster=1` also covers `roster` (the signed roster whole,
+ * or null).
  */
 export function pullAnswerSha256(
   answer: Pick<
     PaymentsPullResponse,
-    'catalog' | 'bundles' | 'cursor' | 'more' | 'last_seq' | 'categories' | 'shop'
+    'catalog' | 'bundles' | 'cursor' | 'more' | 'last_seq' | 'categories' | 'shop' | 'roster'
   >,
 ): string {
   // A `catalog=2` answer (it has `categories`) covers the back office's fields too; an answer to an
@@ -372,6 +384,9 @@ export function pullAnswerSha256(
             : null,
         }
       : {}),
+    // An answer to `roster=1` covers the signed roster whole, null included: a proxy can neither
+    // strip a roster (holding back a disable) nor put an older one in its place (issue #19).
+    ...(answer.roster !== undefined ? { roster: answer.roster } : {}),
   };
   return sha256Hex(covered);
 }

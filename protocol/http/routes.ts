@@ -66,6 +66,7 @@ import {
   OnlineAuthorisationErrorCode as O,
   OnlineAuthorisationRequest,
 } from '../online/authorisation';
+import { CASHIER_ROUTES } from './cashier-routes';
 import { CONSOLE_ROUTES } from './console-routes';
 import { POLICY_HISTORY_ROUTES } from './policy-history';
 import { ReviewPage, SalesErrorCode } from './sales';
@@ -224,7 +225,7 @@ export const ROUTES = {
   registerUserDevice: {
     method: 'POST',
     path: '/api/v1/offline/devices',
-    auth: ['user', 'teacher'],
+    auth: ['student', 'teacher'],
     summary:
       'Register a laptop for offline materials (at most 5 active per user). Same device and fingerprint again: 200 with the existing record.',
     body: RegisterUserDeviceRequest,
@@ -241,7 +242,7 @@ export const ROUTES = {
   listUserDevices: {
     method: 'GET',
     path: '/api/v1/offline/devices',
-    auth: ['user', 'teacher'],
+    auth: ['student', 'teacher'],
     summary: "The caller's devices, newest first, revoked ones included.",
     status: 200,
     response: DeviceList,
@@ -260,7 +261,7 @@ export const ROUTES = {
   deregisterUserDevice: {
     method: 'DELETE',
     path: '/api/v1/offline/devices/:device_id',
-    auth: ['user', 'teacher'],
+    auth: ['student', 'teacher'],
     summary: "Deregister one of the caller's devices and revoke its licences.",
     params: DeviceIdParams,
     status: 200,
@@ -599,6 +600,7 @@ export const ROUTES = {
   // The back office's sales, bundles, takings and ledger (issue #19).
   ...SALES_ROUTES,
   ...OPENAPI_ROUTES, // The OpenAPI document (issue #20).
+  ...CASHIER_ROUTES, // a shop's cashiers and the roster its tills pull (#19 item 3)
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

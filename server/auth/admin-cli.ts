@@ -38,7 +38,8 @@ function fail(message: string, code = 2): never {
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { email: { type: 'string' }, roles: { type: 'string' } } });
   const email = Email.safeParse(values.email ?? '');
-  if (!email.success) fail('usage: admin:create -- --email <address> --roles pay_admin,ops,teacher,user');
+  if (!email.success)
+    fail('usage: admin:create -- --email <address> --roles pay_admin,ops,teacher,student,cashier');
   const roles = (values.roles ?? 'pay_admin').split(',').map((r) => r.trim());
   const bad = roles.filter((r) => !Role.safeParse(r).success);
   if (bad.length > 0 || roles.length === 0)

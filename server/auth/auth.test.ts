@@ -43,7 +43,7 @@ describe('sign-in', () => {
   });
 
   it('answers unknown email, wrong password and disabled account identically, and counts each, unaudited', async () => {
-    await s.user('disabled@example.com', ['user']);
+    await s.user('disabled@example.com', ['student']);
     await s.pool.query("UPDATE users SET disabled = true WHERE email = 'disabled@example.com'");
     const before = (await auditActions()).length;
     const failures = () => metricValue(s, 'outpost_auth_failures_total', { reason: 'INVALID_CREDENTIALS' });
@@ -93,7 +93,7 @@ describe('sign-in', () => {
 
 describe('refresh and sign-out', () => {
   it('rotates refresh tokens; a reused one revokes the whole sign-in', async () => {
-    const u = await s.user('rotate@example.com', ['user']);
+    const u = await s.user('rotate@example.com', ['student']);
     const first = await s.call('POST', '/auth/refresh', { body: { refresh_token: u.tokens.refresh_token } });
     expect(first.status).toBe(200);
     const next = first.body as TokenResponse;
@@ -109,7 +109,7 @@ describe('refresh and sign-out', () => {
   });
 
   it('two concurrent refreshes with one token: exactly one wins', async () => {
-    const u = await s.user('race@example.com', ['user']);
+    const u = await s.user('race@example.com', ['student']);
     const results = await Promise.all(
       [1, 2, 3].map(() =>
         s.call('POST', '/auth/refresh', { body: { refresh_token: u.tokens.refresh_token } }),
@@ -119,7 +119,7 @@ describe('refresh and sign-out', () => {
   });
 
   it('sign-out revokes the refresh token and is idempotent', async () => {
-    const u = await s.user('signout@example.com', ['user']);
+    const u = await s.user('signout@example.com', ['student']);
     const out = await s.call('POST', '/auth/sign-out', { body: { refresh_token: u.tokens.refresh_token } });
     expect(out.status).toBe(204);
     expect(out.text).toBe('');
@@ -169,7 +169,7 @@ describe('bearer tokens and roles', () => {
   });
 
   it('403 FORBIDDEN for the wrong role; roles are read fresh from the database', async () => {
-    const u = await s.user('student@example.com', ['user']);
+    const u = await s.user('student@example.com', ['student']);
     const res = await s.call('GET', '/offline/policies', { token: u.token });
     expect(res.status).toBe(403);
     expect(code(res)).toBe('FORBIDDEN');

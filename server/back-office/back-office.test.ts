@@ -27,7 +27,7 @@ beforeAll(async () => {
   ops = (await s.user('bo-ops@example.com', ['ops'])).token;
   others = [
     { role: 'teacher', token: (await s.user('bo-teacher@example.com', ['teacher'])).token },
-    { role: 'user', token: (await s.user('bo-user@example.com', ['user'])).token },
+    { role: 'student', token: (await s.user('bo-user@example.com', ['student'])).token },
   ];
   expect((await s.call('POST', '/offline/policies', { token: admin, body: SN_POLICY })).status).toBe(200);
 });
@@ -226,7 +226,7 @@ describe('tills', () => {
       body: { reason: '' },
     });
     expect(empty.status).toBe(400);
-    const student = await s.user('bo-student@example.com', ['user']);
+    const student = await s.user('bo-student@example.com', ['student']);
     const d = await registerLaptop(student.token);
     const laptop = await s.call('POST', `/offline/tills/${d.id}/revoke`, {
       token: admin,
@@ -238,7 +238,7 @@ describe('tills', () => {
 
 describe('laptops', () => {
   it('lists every user’s laptops with their email, one user’s with user_id, and deregisters one', async () => {
-    const student = await s.user('bo-laptop@example.com', ['user']);
+    const student = await s.user('bo-laptop@example.com', ['student']);
     const d = await registerLaptop(student.token);
     const all = await s.call('GET', '/offline/laptops', { token: admin });
     expect(all.status).toBe(200);

@@ -351,7 +351,7 @@ describe('roles', () => {
     const t = tenant();
     await setUp(t);
     const teacher = (await s.user('cat-teacher@example.com', ['teacher'])).token;
-    const user = (await s.user('cat-user@example.com', ['user'])).token;
+    const user = (await s.user('cat-user@example.com', ['student'])).token;
     const reads = [`/offline/catalog?${q(t)}`, `/offline/catalog/export?${q(t)}`];
     const writes = [
       ['POST', '/offline/catalog', { ...t, items: [bread] }],

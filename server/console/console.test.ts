@@ -128,7 +128,7 @@ describe('the console session cookie', () => {
   });
 
   it('another site cannot sign a visitor in (login CSRF)', async () => {
-    await s.user('login-csrf@example.com', ['user']);
+    await s.user('login-csrf@example.com', ['student']);
     const res = await s.call('POST', '/console/session', {
       body: { email: 'login-csrf@example.com', password: PASSWORD },
       headers: { origin: 'https://evil.example' },
@@ -188,12 +188,12 @@ describe('the console session cookie', () => {
 describe('people are managed by pay_admin alone', () => {
   const routes = (id: string): [string, string, unknown?][] => [
     ['GET', '/console/users'],
-    ['POST', '/console/users', { email: 'x@example.com', roles: ['user'] }],
+    ['POST', '/console/users', { email: 'x@example.com', roles: ['student'] }],
     ['POST', `/console/users/${id}/roles`, { roles: ['pay_admin'] }],
     ['POST', `/console/users/${id}/status`, { disabled: true }],
     ['POST', `/console/users/${id}/reset-link`],
   ];
-  for (const role of ['ops', 'teacher', 'user'] as const) {
+  for (const role of ['ops', 'teacher', 'student', 'cashier'] as const) {
     it(`${role}: 403 on every people route, by cookie and by bearer token`, async () => {
       const b = await signedInAs([role]);
       const { token } = await s.user(`${role}-bearer-${++seq}@example.com`, [role]);
@@ -252,7 +252,7 @@ describe('invitations, resets, roles', () => {
     });
     expect([unknown.status, code(unknown)]).toEqual([404, 'LINK_INVALID']);
     const email = `expiring-${++seq}@example.com`;
-    const { link } = (await fromConsole(admin, 'POST', '/console/users', { email, roles: ['user'] }))
+    const { link } = (await fromConsole(admin, 'POST', '/console/users', { email, roles: ['student'] }))
       .body as {
       link: UserLink;
     };
@@ -263,7 +263,7 @@ describe('invitations, resets, roles', () => {
       body: { token: link.token, password: NEW_PASSWORD },
     });
     expect([expired.status, code(expired)]).toEqual([410, 'LINK_EXPIRED']);
-    const dup = await fromConsole(admin, 'POST', '/console/users', { email, roles: ['user'] });
+    const dup = await fromConsole(admin, 'POST', '/console/users', { email, roles: ['student'] });
     expect([dup.status, code(dup)]).toEqual([409, 'USER_EXISTS']);
   });
 
@@ -297,7 +297,7 @@ describe('invitations, resets, roles', () => {
     // Only this test's administrator is left enabled.
     await s.pool.query("UPDATE users SET disabled = true WHERE 'pay_admin' = ANY (roles)");
     const admin = await signedInAs(['pay_admin']);
-    const other = await signedInAs(['user']);
+    const other = await signedInAs(['student']);
     const changed = await fromConsole(admin, 'POST', `/console/users/${other.id}/roles`, {
       roles: ['teacher', 'ops'],
     });
@@ -311,7 +311,7 @@ describe('invitations, resets, roles', () => {
       'POST',
       `/console/users/00000000-0000-4000-8000-000000000000/roles`,
       {
-        roles: ['user'],
+        roles: ['student'],
       },
     );
     expect([unknown.status, code(unknown)]).toEqual([404, 'USER_NOT_FOUND']);
@@ -319,7 +319,7 @@ describe('invitations, resets, roles', () => {
       "SELECT details FROM offline_audit_logs WHERE action = 'user.roles_changed' AND target_id = $1",
       [other.id],
     );
-    expect(rows).toEqual([{ details: { from: ['user'], to: ['teacher', 'ops'] } }]);
+    expect(rows).toEqual([{ details: { from: ['student'], to: ['teacher', 'ops'] } }]);
   });
 
   // Eighth red-team pass, L-1: a pay_admin invited but not yet accepted counted as one left.

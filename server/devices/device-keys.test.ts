@@ -21,8 +21,8 @@ let mallory: string;
 beforeAll(async () => {
   s = await startTestServer();
   admin = (await s.user('admin@keys.test', ['pay_admin'])).token;
-  alice = (await s.user('alice@keys.test', ['user'])).token;
-  mallory = (await s.user('mallory@keys.test', ['user'])).token;
+  alice = (await s.user('alice@keys.test', ['student'])).token;
+  mallory = (await s.user('mallory@keys.test', ['student'])).token;
 });
 afterAll(async () => {
   await s?.close();

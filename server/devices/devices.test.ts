@@ -374,7 +374,7 @@ describe('student laptops /api/v1/offline/devices', () => {
   });
 
   it('registers, is idempotent, refuses another fingerprint and another owner', async () => {
-    const alice = await s.user('alice@example.com', ['user']);
+    const alice = await s.user('alice@example.com', ['student']);
     const bob = await s.user('bob@example.com', ['teacher']);
     const d = newDevice('LAP');
     const first = await s.call('POST', '/api/v1/offline/devices', { token: alice.token, body: laptop(d) });
@@ -398,7 +398,7 @@ describe('student laptops /api/v1/offline/devices', () => {
   });
 
   it('allows at most 5 active devices, also under concurrency', async () => {
-    const carol = await s.user('carol@example.com', ['user']);
+    const carol = await s.user('carol@example.com', ['student']);
     const results = await Promise.all(
       Array.from({ length: 8 }, () =>
         s.call('POST', '/api/v1/offline/devices', { token: carol.token, body: laptop(newDevice('LAP')) }),
@@ -411,7 +411,7 @@ describe('student laptops /api/v1/offline/devices', () => {
   });
 
   it('deregistering revokes the device and its licences in one go; the device then cannot sign', async () => {
-    const dave = await s.user('dave@example.com', ['user']);
+    const dave = await s.user('dave@example.com', ['student']);
     const d = newDevice('LAP');
     await s.call('POST', '/api/v1/offline/devices', { token: dave.token, body: laptop(d) });
     await s.pool.query(
@@ -435,7 +435,7 @@ describe('student laptops /api/v1/offline/devices', () => {
     const twice = await s.call('DELETE', `/api/v1/offline/devices/${d.id}`, { token: dave.token });
     expect(code(twice)).toBe('DEVICE_NOT_FOUND');
     const notMine = await s.call('DELETE', `/api/v1/offline/devices/${d.id}`, {
-      token: (await s.user('eve@example.com', ['user'])).token,
+      token: (await s.user('eve@example.com', ['student'])).token,
     });
     expect(notMine.status).toBe(404);
     // Registering it again reactivates it with the new identity.

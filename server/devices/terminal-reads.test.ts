@@ -20,7 +20,7 @@ beforeAll(async () => {
   expect((await s.call('POST', '/offline/policies', { token: admin, body: SN_POLICY })).status).toBe(200);
   ISSUER.public_key = publicKeyRaw(generateEd25519().publicKey).toString('base64url');
   expect((await s.call('POST', '/offline/qr/issuers', { token: admin, body: ISSUER })).status).toBe(200);
-  const student = await s.user('student@reads.test', ['user']);
+  const student = await s.user('student@reads.test', ['student']);
   laptop = newDevice('LAP');
   const registered = await s.call('POST', '/api/v1/offline/devices', {
     token: student.token,

@@ -79,7 +79,7 @@ describe('/metrics', () => {
 // fleet's size, refusal reasons by code, worker state and the schema version.
 describe('who may read /metrics and /health/full', () => {
   it('refuses a stranger, a wrong token and a user without ops; answers the token and the ops role', async () => {
-    const user = await s.user('nosy@example.com', ['user', 'pay_admin']);
+    const user = await s.user('nosy@example.com', ['student', 'pay_admin']);
     const ops = await s.user('ops@example.com', ['ops']);
     for (const path of ['/metrics', '/health/full']) {
       const stranger = await s.call('GET', path);
@@ -130,7 +130,7 @@ describe('/health/full', () => {
 
 describe('logs', () => {
   it('carry the request id and never passwords, tokens or signatures', async () => {
-    const u = await s.user('logs@example.com', ['user']);
+    const u = await s.user('logs@example.com', ['student']);
     await s.call('GET', '/api/v1/offline/devices', {
       token: u.token,
       headers: { 'x-request-id': 'req-abc-123' },

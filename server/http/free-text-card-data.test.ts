@@ -26,7 +26,7 @@ beforeAll(async () => {
   admin = (await s.user('free-text-admin@example.com', ['pay_admin'])).token;
   ops = (await s.user('free-text-ops@example.com', ['ops'])).token;
   teacher = (await s.user('free-text-teacher@example.com', ['teacher'])).token;
-  student = (await s.user(STUDENT, ['user'])).token;
+  student = (await s.user(STUDENT, ['student'])).token;
   expect((await s.call('POST', '/offline/policies', { token: admin, body: SN_POLICY })).status).toBe(200);
 });
 afterAll(async () => {

@@ -31,7 +31,7 @@ function spellings(bytes: Buffer): string[] {
 beforeAll(async () => {
   s = await startTestServer();
   const teacher = await s.user('teacher@dump.test', ['teacher']);
-  const student = await s.user('student@dump.test', ['user']);
+  const student = await s.user('student@dump.test', ['student']);
   const laptop = await registerLaptop(s, student.token);
   const material = await seedMaterial(s, teacher.token, fakePdf(70_000), { grantTo: ['student@dump.test'] });
   const issued = await deviceCall(

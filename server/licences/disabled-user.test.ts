@@ -46,8 +46,8 @@ const setDisabled = (id: string, disabled: boolean) =>
 
 describe('disabling a user (ninth pass L-1)', () => {
   it("revokes the user's live licences: sync says revoked, signed; validate, renew and download refuse", async () => {
-    const student = await s.user(STUDENT, ['user']);
-    const classmate = await s.user(CLASSMATE, ['user']);
+    const student = await s.user(STUDENT, ['student']);
+    const classmate = await s.user(CLASSMATE, ['student']);
     const laptop = await registerLaptop(s, student.token);
     const other = await registerLaptop(s, classmate.token);
     const [active, ready] = [await take(laptop, materials[0]!), await take(laptop, materials[1]!)];

@@ -11,8 +11,8 @@ let material: MaterialRecord;
 beforeAll(async () => {
   s = await startTestServer();
   teacher = (await s.user('teacher@school.test', ['teacher'])).token;
-  studentToken = (await s.user('student@school.test', ['user'])).token;
-  await s.user('nobody@school.test', ['user']);
+  studentToken = (await s.user('student@school.test', ['student'])).token;
+  await s.user('nobody@school.test', ['student']);
   material = await seedMaterial(s, teacher, fakePdf(5000), { grantTo: ['student@school.test'] });
 });
 afterAll(async () => {
@@ -189,7 +189,7 @@ describe('licence lifecycle', () => {
     // Its own student, so the device limit and grants of the other tests stay as they were.
     const grants = `/api/v1/offline/materials/${material.material_id}/grants`;
     const body = { emails: ['Pupil@school.test'] };
-    const pupil = (await s.user('pupil@school.test', ['user'])).token;
+    const pupil = (await s.user('pupil@school.test', ['student'])).token;
     await s.call('POST', grants, { token: teacher, body });
     const laptop = await registerLaptop(s, pupil);
     const licence = await issue(laptop);
@@ -294,7 +294,7 @@ describe('limits', () => {
   });
 
   it('ten downloads per user per hour, across devices; the eleventh is RATE_LIMIT_EXCEEDED', async () => {
-    const user = await s.user('reader@school.test', ['user']);
+    const user = await s.user('reader@school.test', ['student']);
     await s.call('POST', `/api/v1/offline/materials/${material.material_id}/grants`, {
       token: teacher,
       body: { emails: ['reader@school.test'] },
@@ -313,7 +313,7 @@ describe('limits', () => {
     expect(metrics.text).toMatch(/offline_downloads_total [1-9]/);
     expect(metrics.text).toMatch(/offline_licenses_issued_total [1-9]/);
     // Another user is unaffected.
-    const other = await s.user('other-reader@school.test', ['user']);
+    const other = await s.user('other-reader@school.test', ['student']);
     await s.call('POST', `/api/v1/offline/materials/${material.material_id}/grants`, {
       token: teacher,
       body: { emails: ['other-reader@school.test'] },

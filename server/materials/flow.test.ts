@@ -29,7 +29,7 @@ let laptop: Laptop;
 beforeAll(async () => {
   s = await startTestServer();
   teacher = (await s.user('teacher@school.test', ['teacher'])).token;
-  student = (await s.user('student@school.test', ['user'])).token;
+  student = (await s.user('student@school.test', ['student'])).token;
   laptop = await registerLaptop(s, student);
 });
 afterAll(async () => {

@@ -65,7 +65,7 @@ export function materialHandlers(deps: TrustDeps): Pick<Handlers, MaterialHandle
    */
   async function listCaller(req: Request, res: Response) {
     if (req.get('x-outpost-device') === undefined && req.get('x-outpost-signature') === undefined) {
-      const user = await authenticateUser(deps, req, res, ['teacher', 'user']);
+      const user = await authenticateUser(deps, req, res, ['teacher', 'student']);
       return { userId: user.id, teacher: user.roles.includes('teacher'), consume: async () => undefined };
     }
     const { device, signed } = await authenticateDevice(pool, req);

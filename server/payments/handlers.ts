@@ -22,6 +22,7 @@ import { awaitsReview, decideReview } from './bundle-states';
 import { pullPage, parseCursor } from './pull';
 import { createPushService, enqueue } from './push';
 import { bundleView, findBundle } from './store';
+import { rosterOf } from '../cashiers/store';
 
 // listReview, paged and filtered, is with the back office's sales (server/sales/review.ts).
 type PaymentHandlerNames = 'pushBundle' | 'bundleStatus' | 'pullPayments' | 'upsertCatalog' | 'decideReview';
@@ -93,7 +94,10 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
         ]);
       const page = await tx(async (client) => {
         await recordClockOffset(client, device.device_id, req);
-        return pullPage(client, device, position, query.limit, query.catalog === '2');
+        const page = await pullPage(client, device, position, query.limit, query.catalog === '2');
+        // The shop's cashiers, signed (issue #19): only ever the pulling till's own tenant's.
+        if (query.roster !== '1') return page;
+        return { ...page, roster: await rosterOf(client, device, deps.keys.signing, new Date()) };
       });
       // The till saves the policy and moves its clock only on this, bound to its request (#16).
       const statement = signServerStatement(deps.keys.signing, {

@@ -576,7 +576,7 @@ describe('GET /offline/bundles/:bundle_id', () => {
     expect(asOps.status).toBe(200);
     expect((asOps.body as BundleStatusResponse).bundle.transactions).toHaveLength(2);
     expect((await s.call('GET', `/offline/bundles/${env.bundle_id}`)).status).toBe(401);
-    const student = (await s.user('student@example.com', ['user'])).token;
+    const student = (await s.user('student@example.com', ['student'])).token;
     expect((await s.call('GET', `/offline/bundles/${env.bundle_id}`, { token: student })).status).toBe(403);
   });
 });

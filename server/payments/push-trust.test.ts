@@ -93,7 +93,7 @@ async function enrollWithCode(country = 'SN', currency = 'XOF'): Promise<Termina
 
 describe('payments come only from POS terminals of a tenant', () => {
   it('a laptop a user registered pushes sales, a QR payment and a refund: 403 DEVICE_NOT_TERMINAL', async () => {
-    const student = await s.user('student@example.com', ['user']);
+    const student = await s.user('student@example.com', ['student']);
     const device = newDevice('LAP');
     const registered = await s.call('POST', '/api/v1/offline/devices', {
       token: student.token,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   BACK_OFFICE_ERROR_STATUS,
+  CASHIER_ERROR_STATUS,
   CONSOLE_ERROR_STATUS,
   HttpErrorCode,
   MATERIAL_ERROR_STATUS,
@@ -42,6 +43,7 @@ export function statusOf(code: string): number {
     BACK_OFFICE_ERROR_STATUS[code as keyof typeof BACK_OFFICE_ERROR_STATUS] ??
     CONSOLE_ERROR_STATUS[code as ConsoleErrorCode] ??
     SALES_ERROR_STATUS[code as keyof typeof SALES_ERROR_STATUS] ??
+    CASHIER_ERROR_STATUS[code as keyof typeof CASHIER_ERROR_STATUS] ??
     GENERIC_STATUS[code] ??
     400
   );
@@ -104,6 +106,15 @@ export function renderApiDocs(): string {
     'log is keyed with it): `npm run admin:create -- --email a@b.example --roles pay_admin,ops` (password from',
     '`OUTPOST_ADMIN_PASSWORD` or one line of stdin) and `npm run audit:verify` (exit 1 and the first broken row',
     'when the audit log was altered, truncated or forged; docs/operations.md "The audit log and its key").',
+    '',
+    '## Changes',
+    '',
+    '- **Issue #19, the five roles.** The role `user` is now `student` (a migration renamed every stored one) and',
+    '  `cashier` is new: `pay_admin`, `ops`, `teacher`, `student`, `cashier`. `user` is **not** accepted as an alias',
+    '  on input: a body naming it answers `400 VALIDATION_FAILED` (roles), so a script still sending it fails',
+    '  loudly rather than granting something else; send `student`. Answers name `student`.',
+    "- **Issue #19, a shop's cashiers.** `/console/cashiers` (pay_admin) manages them; a till's pull with",
+    '  `roster=1` carries the signed roster (`roster`), covered by `answer_sha256`.',
     '',
     '## Routes',
     '',

@@ -1,5 +1,6 @@
 import { authHandlers } from '../auth/handlers';
 import { backOfficeHandlers } from '../back-office/handlers';
+import { cashierHandlers } from '../cashiers/handlers';
 import { catalogHandlers } from '../catalog/handlers';
 import { consoleHandlers } from '../console/handlers';
 import { deviceHandlers } from '../devices/handlers';
@@ -33,5 +34,6 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...consoleHandlers(deps),
     ...salesHandlers(deps),
     ...openApiHandlers(),
+    ...cashierHandlers(deps),
   };
 }

@@ -40,7 +40,7 @@ beforeAll(async () => {
   admin = (await s.user('sales-admin@example.com', ['pay_admin'])).token;
   ops = (await s.user('sales-ops@example.com', ['ops'])).token;
   teacher = (await s.user('sales-teacher@example.com', ['teacher'])).token;
-  student = (await s.user('sales-student@example.com', ['user'])).token;
+  student = (await s.user('sales-student@example.com', ['student'])).token;
   for (const policy of [SN_POLICY, { ...SN_POLICY, country: 'FR', currency: 'EUR' }])
     expect((await s.call('POST', '/offline/policies', { token: admin, body: policy })).status).toBe(200);
   sn = await enrollTerminal(s, admin, { tenantId: 'shop-sn' });

@@ -31,7 +31,7 @@ let admin: string;
 beforeAll(async () => {
   s = await startTestServer({ throttleLimits: LIMITS });
   admin = (await s.user('admin@throttle.test', ['pay_admin'])).token;
-  await s.user('victim@throttle.test', ['user']);
+  await s.user('victim@throttle.test', ['student']);
   expect((await s.call('POST', '/offline/policies', { token: admin, body: SN_POLICY })).status).toBe(200);
 });
 beforeEach(async () => {
@@ -164,7 +164,7 @@ describe('sign-in throttling', () => {
   });
 
   it('refuses an account its 121st right-password sign-in in the window, before scrypt, and only that account', async () => {
-    await s.user('looper@throttle.test', ['user']); // signs in once
+    await s.user('looper@throttle.test', ['student']); // signs in once
     for (let i = 1; i < THROTTLE_LIMITS.signInSuccessesPerAccount.points; i++)
       expect((await signIn('looper@throttle.test', PASSWORD)).status, `sign-in ${i}`).toBe(200);
     const scryptBefore = await scryptRuns();
@@ -192,7 +192,7 @@ describe('sign-in throttling', () => {
   // Attack (#16, after the second review): 100 failures from one address (a school behind NAT)
   // blocked every account from that address for 15 minutes, the teacher's right password included.
   it("does not let a class's wrong passwords from the school's address lock out a teacher who signs in there", async () => {
-    await s.user('teacher@throttle.test', ['user']);
+    await s.user('teacher@throttle.test', ['student']);
     expect((await signIn('teacher@throttle.test', PASSWORD)).status).toBe(200);
     // 30 pupils, 2 typos each, from the same NAT address: the per-address counter (40) fills.
     const statuses: number[] = [];

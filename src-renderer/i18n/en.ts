@@ -507,6 +507,11 @@ export const en = {
     CASHIER_REQUIRED: 'Sign in with your cashier PIN first.',
     CASHIER_PIN_INVALID: 'That cashier and PIN do not match.',
     MANAGER_ROLE_REQUIRED: 'Only a manager can do that.',
+    CASHIER_DISABLED: 'This cashier was disabled in the back office: ask the shop’s owner.',
+    CASHIERS_MANAGED_CENTRALLY:
+      'This till’s cashiers are managed in the back office: add them and change PINs there.',
+    ROSTER_INVALID:
+      'The cashier list the server sent was refused (not signed by the server, another shop’s, or older than the one held).',
     SHIFT_ALREADY_OPEN: 'A shift is already open: close it first.',
     SALE_NOT_FOUND: 'That sale is not on this terminal.',
     SALE_VOIDED: 'That sale has been voided.',

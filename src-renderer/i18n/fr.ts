@@ -515,6 +515,11 @@ export const fr: Messages = {
     CASHIER_REQUIRED: 'Identifiez-vous d’abord avec votre code caissier.',
     CASHIER_PIN_INVALID: 'Ce caissier et ce code ne correspondent pas.',
     MANAGER_ROLE_REQUIRED: 'Seul un responsable peut faire cela.',
+    CASHIER_DISABLED: 'Ce caissier a été désactivé dans l’administration : voyez avec le patron.',
+    CASHIERS_MANAGED_CENTRALLY:
+      'Les caissiers de cette caisse se gèrent dans l’administration : ajoutez-les et changez leurs codes là-bas.',
+    ROSTER_INVALID:
+      'La liste des caissiers envoyée par le serveur a été refusée (non signée par le serveur, d’une autre boutique ou plus ancienne que celle de la caisse).',
     SHIFT_ALREADY_OPEN: 'Une caisse est déjà ouverte : fermez-la d’abord.',
     SALE_NOT_FOUND: 'Cette vente n’est pas sur cette caisse.',
     SALE_VOIDED: 'Cette vente a été annulée.',

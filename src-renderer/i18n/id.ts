@@ -612,6 +612,11 @@ export const id: Messages = {
     CASHIER_REQUIRED: 'Masuk dulu dengan PIN kasir Anda.',
     CASHIER_PIN_INVALID: 'Kasir dan PIN tidak cocok.',
     MANAGER_ROLE_REQUIRED: 'Hanya manajer yang dapat melakukannya.',
+    CASHIER_DISABLED: 'Kasir ini dinonaktifkan di kantor belakang: tanyakan kepada pemilik toko.',
+    CASHIERS_MANAGED_CENTRALLY:
+      'Kasir di mesin kasir ini dikelola di kantor belakang: tambahkan kasir dan ubah PIN di sana.',
+    ROSTER_INVALID:
+      'Daftar kasir dari server ditolak (tidak ditandatangani server, milik toko lain, atau lebih lama dari yang tersimpan).',
     TENDER_ABSURD:
       'Server menolak penjualan ini: salah satunya memiliki jumlah tunai yang tidak mungkin benar. Hubungi manajer Anda.',
   },

@@ -117,7 +117,7 @@ describe('terminal enrollment with a one-time code', () => {
 describe('student laptop registration', () => {
   it('registers with the student signed in, and learns of deregistration at the next check-in', async () => {
     const email = `student-${randomUUID()}@school.test`;
-    const student = await server.user(email, ['user']);
+    const student = await server.user(email, ['student']);
     const laptop = await newCore();
     await expect(
       laptop.call('enrollment.registerLaptop', { email, password: 'wrong', name: 'My laptop' }),

@@ -184,7 +184,7 @@ describe('a proxy saying the till is revoked on check-in', () => {
 
   beforeAll(async () => {
     // A genuine signed revocation, of another device, for that device's request: what a replay sends.
-    const student = await server.user(`student-${randomUUID()}@school.test`, ['user']);
+    const student = await server.user(`student-${randomUUID()}@school.test`, ['student']);
     const other = await registerLaptop(server, student.token);
     const removed = await server.call('DELETE', `/api/v1/offline/devices/${other.id}`, {
       token: student.token,

@@ -138,7 +138,7 @@ beforeAll(async () => {
   server = await startTestServer();
   proxy = await startTamperingProxy(server.url);
   teacherToken = (await server.user(`teacher-${randomUUID()}@school.test`, ['teacher'])).token;
-  await server.user(studentEmail, ['user']);
+  await server.user(studentEmail, ['student']);
   material = await seedMaterial(server, teacherToken, Buffer.from('%PDF-1.7\nThe syllabus.\n'), {
     title: 'syllabus',
     grantTo: [studentEmail],

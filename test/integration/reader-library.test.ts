@@ -163,7 +163,7 @@ beforeAll(async () => {
   session = await ensureSecretService();
   server = await startTestServer();
   teacherToken = (await server.user(`teacher-${randomUUID()}@school.test`, ['teacher'])).token;
-  await server.user(studentEmail, ['user']);
+  await server.user(studentEmail, ['student']);
   atlas = await seedMaterial(server, teacherToken, plaintext, { title: 'Atlas', grantTo: [studentEmail] });
   leaflet = await seedMaterial(server, teacherToken, Buffer.from('%PDF-1.7\nA leaflet to return.\n'), {
     title: 'Leaflet',

@@ -120,7 +120,7 @@ beforeAll(async () => {
   server = await startTestServer();
   forwarder = await startForwarder(server.url);
   teacher = (await server.user(`t-${randomUUID()}@school.test`, ['teacher'])).token;
-  await server.user(email, ['user']);
+  await server.user(email, ['student']);
   dataDir = await mkdtemp(join(tmpdir(), 'outpost-laptop-rollback-'));
   await app.start();
   await call('enrollment.registerLaptop', { email, password: PASSWORD, name: 'Laptop' });

@@ -96,7 +96,7 @@ beforeAll(async () => {
   server = await startTestServer();
   proxy = await startTamperingProxy(server.url);
   teacherToken = (await server.user(`teacher-${randomUUID()}@school.test`, ['teacher'])).token;
-  await server.user(studentEmail, ['user']);
+  await server.user(studentEmail, ['student']);
   for (const name of ['leaflet', 'notes', 'poster'] as const)
     materials[name] = await seedMaterial(server, teacherToken, Buffer.from(`%PDF-1.7\nThe ${name}.\n`), {
       title: name,

@@ -4,6 +4,7 @@ import { ApiError } from '../../../protocol/api';
 import type { ErrorCode } from '../../../protocol/api/error-codes';
 import { decodeSetting, encodeSetting, type SettingDoc } from '../store/schemas/index';
 import type { TillAnchor } from '../trust/rollback-anchor';
+import { heldRoster } from './cashier-roster';
 import { PinLockout } from './pin-lockout';
 
 /**
@@ -16,6 +17,11 @@ import { PinLockout } from './pin-lockout';
  * PIN. Every PIN check (signing in, a manager's override or authorisation) counts against one
  * lockout: five wrong PINs in a row lock them all for `lockMs` of app running time, kept in the
  * encrypted store across restarts and OS clock changes (pin-lockout.ts, issue #16).
+ *
+ * Once the till holds the back office's roster (cashier-roster.ts, issue #19), the accounts are the
+ * roster's alone: its cashiers' PINs check against the server's verifiers, a cashier the back
+ * office disabled is refused with CASHIER_DISABLED (the attempt still counts), and accounts are no
+ * longer changed at the till (CASHIERS_MANAGED_CENTRALLY). The lockout is the same one.
  */
 
 export const CASHIERS_KEY = 'pos.cashiers';
@@ -38,6 +44,13 @@ interface Account {
   pin: PinHash;
 }
 type Accounts = Record<string, Account>;
+interface Loaded {
+  accounts: Accounts;
+  /** The roster's disabled cashiers (none without a roster). */
+  disabled: ReadonlySet<string>;
+  /** True once the till holds the back office's roster. */
+  central: boolean;
+}
 
 export interface CashierView {
   cashierId: string;
@@ -77,6 +90,24 @@ export class CashierAccounts {
   }
 
   private async load(): Promise<Accounts> {
+    return (await this.loadAll()).accounts;
+  }
+
+  private async loadAll(): Promise<Loaded> {
+    const roster = await heldRoster(this.settings);
+    if (roster) {
+      const accounts: Accounts = {};
+      const disabled = new Set<string>();
+      for (const c of roster.cashiers) {
+        if (c.pin) accounts[c.cashier_id] = { name: c.name, role: c.role, pin: c.pin };
+        else disabled.add(c.cashier_id);
+      }
+      return { accounts, disabled, central: true };
+    }
+    return { accounts: await this.ownAccounts(), disabled: new Set(), central: false };
+  }
+
+  private async ownAccounts(): Promise<Accounts> {
     const legacy = await this.settings.findOne(MANAGERS_KEY).exec();
     const current = await this.settings.findOne(CASHIERS_KEY).exec();
     const managers = legacy ? (decodeSetting(legacy) as unknown as Record<string, PinHash>) : {};
@@ -94,7 +125,9 @@ export class CashierAccounts {
 
   /** True once any account exists: from then on nothing is recorded without a cashier signed in. */
   async any(): Promise<boolean> {
-    return Object.keys(await this.load()).length > 0;
+    // A roster, even one whose cashiers are all disabled: the till's own bootstrap is over.
+    const { accounts, central } = await this.loadAll();
+    return central || Object.keys(accounts).length > 0;
   }
 
   async managerIds(): Promise<string[]> {
@@ -139,7 +172,11 @@ export class CashierAccounts {
       });
     }
     await this.lockout.countAttempt(this.options.maxFailures ?? 5, this.options.lockMs ?? 5 * 60_000);
-    const entry = (await this.load())[id];
+    const { accounts, disabled } = await this.loadAll();
+    // Counted like any wrong PIN; the roster keeps no PIN of theirs to check.
+    if (disabled.has(id))
+      throw new ApiError('CASHIER_DISABLED', 'This cashier was disabled in the back office.');
+    const entry = accounts[id];
     // A cashier's right PIN is no manager's: it counts as a wrong one for a manager's check.
     if ((await this.matches(entry?.pin, pin)) && (role === 'cashier' || entry!.role === 'manager')) {
       await this.lockout.succeeded();
@@ -170,7 +207,12 @@ export class CashierAccounts {
     input: { cashierId: string; name: string; role: CashierRole; pin: string },
     authorizedBy: { managerId: string; pin: string } | undefined,
   ): Promise<CashierView[]> {
-    const accounts = await this.load();
+    const { accounts, central } = await this.loadAll();
+    if (central)
+      throw new ApiError(
+        'CASHIERS_MANAGED_CENTRALLY',
+        "This till's cashiers come from the back office: change them there.",
+      );
     if (Object.keys(accounts).length > 0) {
       if (!authorizedBy)
         throw new ApiError('MANAGER_PIN_REQUIRED', "A manager's PIN is needed to change cashier accounts.");

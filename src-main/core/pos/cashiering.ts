@@ -92,6 +92,17 @@ export class CashierSession {
     this.accountsChanged.next();
   }
 
+  /**
+   * A new roster from the back office (issue #19): a cashier signed in whom it no longer lists with
+   * a PIN (disabled, or a till's own account the roster replaces) is signed out at once.
+   */
+  async rosterChanged(): Promise<void> {
+    const signedIn = this.current.value;
+    if (signedIn && !(await this.accounts.list()).some((c) => c.cashierId === signedIn.cashierId))
+      this.current.next(null);
+    this.accountsChanged.next();
+  }
+
   changes(): Observable<{ cashier: Cashier | null; required: boolean }> {
     return combineLatest([this.current, this.accountsChanged]).pipe(
       switchMap(([cashier]) => from(this.accounts.any()).pipe(map((required) => ({ cashier, required })))),

@@ -1,4 +1,4 @@
-import { map } from 'rxjs';
+import { distinctUntilChanged, map, skip } from 'rxjs';
 import type { CoreModule } from '../api/module';
 import { findSale, receiptHandlers } from '../hardware/handlers';
 import { findZReport } from '../hardware/zreport-receipt';
@@ -6,6 +6,7 @@ import { addPosCollections } from '../store/schemas/pos';
 import { guardedByBarcode, refusingCardData } from './card-data-guard';
 import { quickKeysView } from './quick-keys';
 import { CashierAccounts } from './cashier-accounts';
+import { rosterVersions } from './cashier-roster';
 import { CashierSession, cashierNames, Drawer } from './cashiering';
 import { parsePolicy, PosService } from './pos-service';
 import { addCartCollections } from '../store/schemas/carts';
@@ -42,6 +43,10 @@ export const posModule: CoreModule<'pos'> = {
     const tillAnchor = anchor?.forTill();
     const accounts = new CashierAccounts(collections.settings, tillAnchor ? { anchor: tillAnchor } : {});
     const session = new CashierSession(accounts);
+    // The back office's roster, as each sync brings a newer one (#19; cashier-roster.ts).
+    const rosterWatch = rosterVersions(collections.settings)
+      .pipe(distinctUntilChanged(), skip(1))
+      .subscribe(() => void session.rosterChanged());
     const till = await openTillClock({
       settings: collections.settings,
       system: config.clock ?? Date.now,
@@ -142,6 +147,7 @@ export const posModule: CoreModule<'pos'> = {
       close: () =>
         Promise.all([pos.idle(), cart.idle()]).then(() => {
           shopWatch.unsubscribe();
+          rosterWatch.unsubscribe();
           return till.stop();
         }),
     };

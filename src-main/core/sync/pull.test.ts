@@ -4,9 +4,11 @@ import type { EnrollmentRecord } from '../device/enrollment-store';
 import { catalogChanges, enrollmentAfterPull, pullQuery } from './pull';
 
 describe('a pull page', () => {
-  it('asks from the cursor, at the page size, with the nonce, for the back office’s catalog (#19)', () => {
-    expect(pullQuery('c1', 50, 'n1').toString()).toBe('since=c1&limit=50&request_nonce=n1&catalog=2');
-    expect(pullQuery(null, undefined, 'n1').toString()).toBe('request_nonce=n1&catalog=2');
+  it('asks from the cursor, at the page size, with the nonce, for the back office’s catalog and roster (#19)', () => {
+    expect(pullQuery('c1', 50, 'n1').toString()).toBe(
+      'since=c1&limit=50&request_nonce=n1&catalog=2&roster=1',
+    );
+    expect(pullQuery(null, undefined, 'n1').toString()).toBe('request_nonce=n1&catalog=2&roster=1');
   });
 
   it('keeps the signed policy and the clock offset, and the record’s policy when none is signed', () => {

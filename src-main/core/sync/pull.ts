@@ -21,6 +21,8 @@ export function pullQuery(
   query.set('request_nonce', requestNonce);
   // The back office's categories, quick-key places and shop details too (issue #19).
   query.set('catalog', '2');
+  // The shop's cashier roster, signed (issue #19; pos/cashier-roster.ts).
+  query.set('roster', '1');
   return query;
 }
 

@@ -32,6 +32,7 @@ import {
 } from '../store/schemas/index';
 import { backoffDelay, pushVerdict, type BackoffOptions } from './backoff';
 import { continueAfter, nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
+import { checkRoster, saveRoster } from '../pos/cashier-roster';
 import { readServerCatalog, saveServerCatalog, serverCatalogAfter } from './back-office-catalog';
 import { catalogChanges, enrollmentAfterPull, pullQuery } from './pull';
 import { describe, EMPTY_COUNTS, rejectedBundle, syncStatus, type SyncFailure } from './status';
@@ -501,8 +502,16 @@ export class SyncService {
       { serverKey: await this.deps.serverKey(), deviceId: device.deviceId, requestNonce },
       { answerSha256: pullAnswerSha256(answer) },
     );
+    // The roster too: one not signed, another shop's or older than the held one refuses the page.
+    const roster = answer.roster
+      ? await checkRoster(this.c.settings, answer.roster, {
+          serverKey: await this.deps.serverKey(),
+          tenant: this.deps.enrollment.current.enrollment.tenant,
+        })
+      : undefined;
     await this.deps.enrollment.save(enrollmentAfterPull(this.deps.enrollment.current, standing, Date.now()));
     const now = Date.now();
+    if (roster) await saveRoster(this.c.settings, roster, now);
     const { upserts, removals } = catalogChanges(answer.catalog, now);
     if (upserts.length > 0) await this.c.catalog.bulkUpsert(upserts);
     if (removals.length > 0) await this.c.catalog.bulkRemove(removals).catch(() => undefined);
