@@ -67,6 +67,7 @@ import {
   OnlineAuthorisationRequest,
 } from '../online/authorisation';
 import { CONSOLE_ROUTES } from './console-routes';
+import { OPERATIONS_ROUTES } from './operations-routes';
 import { POLICY_HISTORY_ROUTES } from './policy-history';
 import { ReviewPage, SalesErrorCode } from './sales';
 import { SALES_ROUTES } from './sales-routes';
@@ -596,6 +597,8 @@ export const ROUTES = {
   ...CONSOLE_ROUTES,
   // The back office's sales, bundles, takings and ledger (issue #19).
   ...SALES_ROUTES,
+  // The back office's audit log and health at a glance (issue #19, item 10).
+  ...OPERATIONS_ROUTES,
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

@@ -1,3 +1,4 @@
+import { auditHandlers } from '../audit/handlers';
 import { authHandlers } from '../auth/handlers';
 import { backOfficeHandlers } from '../back-office/handlers';
 import { catalogHandlers } from '../catalog/handlers';
@@ -31,5 +32,6 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...catalogHandlers(deps),
     ...consoleHandlers(deps),
     ...salesHandlers(deps),
+    ...auditHandlers(deps),
   };
 }
