@@ -1,4 +1,5 @@
 import { auditHash, GENESIS_HASH } from '../audit/chain';
+import type { StoredRow } from '../audit/rows';
 import type { TestServer } from './harness';
 
 /**
@@ -6,18 +7,8 @@ import type { TestServer } from './harness';
  * audit log, for the attack tests (server/audit/tamper.test.ts, the console's verification).
  */
 
-export interface StoredAuditRow {
-  id: string;
-  at: Date;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  details: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
+/** A row as the database holds it, without its keying (what the old, unkeyed code wrote). */
+export type StoredAuditRow = Omit<StoredRow, 'row_mac' | 'row_nonce'>;
 
 export async function auditIds(server: TestServer): Promise<string[]> {
   const { rows } = await server.pool.query<{ id: string }>(

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { AuditEntry, AuditPage as Page, AuditVerification } from '../../../protocol/http/operations';
 import { api } from '../../api';
 import { ErrorNote } from '../../components/ErrorNote';
+import { Field } from '../../components/Form';
 import { Table } from '../../components/Table';
 import { When } from '../../components/When';
 import { absoluteTime } from '../../format';
@@ -118,19 +119,10 @@ export function AuditPage() {
       <Verify />
       <form className="filters" onSubmit={submit} aria-label={t('audit.search')}>
         {FILTERS.map((name) => (
-          <label className="field" key={name}>
-            <span>{t(`audit.${LABELS[name]}`)}</span>
-            <input name={name} autoComplete="off" />
-          </label>
+          <Field key={name} label={t(`audit.${LABELS[name]}`)} name={name} autoComplete="off" optional />
         ))}
-        <label className="field">
-          <span>{t('audit.from')}</span>
-          <input type="date" name="from" />
-        </label>
-        <label className="field">
-          <span>{t('audit.to')}</span>
-          <input type="date" name="to" />
-        </label>
+        <Field label={t('audit.from')} name="from" type="date" optional />
+        <Field label={t('audit.to')} name="to" type="date" optional />
         <p className="hint">{t('audit.timeZone', { tz })}</p>
         <div className="buttons">
           <button type="submit" disabled={busy}>
