@@ -74,6 +74,7 @@ export async function createTrustBase(options: TrustBaseOptions): Promise<TrustB
     dummyHash: await hashPassword(randomBytes(16).toString('base64url'), scryptCost),
     materials: materialsDeps(masterSecret, options.materialsDir),
     throttle: new Throttle(pool, options.throttleLimits),
+    audit: { key: auditKey, checkpoints: auditCheckpoints },
     ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),
   };
   const interval = options.noncePurgeIntervalMs ?? 10 * 60_000;

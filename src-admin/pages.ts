@@ -14,6 +14,7 @@ import { LedgerPage } from './pages/ledger/LedgerPage';
 import { ReviewPage } from './pages/review/ReviewPage';
 import { SalesPage } from './pages/sales/SalesPage';
 import { TakingsPage } from './pages/takings/TakingsPage';
+import { AuditPage } from './pages/audit/AuditPage';
 
 export interface ConsolePage {
   /** The hash route (`#/people`); its name in the menu is `nav.<route>` in every locale. */
@@ -45,6 +46,7 @@ export const PAGES: readonly ConsolePage[] = [
   { route: 'catalog', Page: CatalogPage, roles: ['pay_admin'] },
   { route: 'shop', Page: ShopPage, roles: ['pay_admin'] },
   { route: 'cashiers', Page: CashiersPage, roles: ['pay_admin'] }, // a shop's cashiers (#19 item 3)
+  { route: 'audit', Page: AuditPage, roles: ['pay_admin', 'ops'] },
 ];
 
 export function pagesFor(roles: readonly Role[]): ConsolePage[] {

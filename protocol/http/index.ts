@@ -15,3 +15,4 @@ export * from './console';
 export * from './policy-history';
 export * from './sales';
 export * from './cashiers';
+export * from './operations';

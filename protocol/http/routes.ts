@@ -68,6 +68,7 @@ import {
 } from '../online/authorisation';
 import { CASHIER_ROUTES } from './cashier-routes';
 import { CONSOLE_ROUTES } from './console-routes';
+import { OPERATIONS_ROUTES } from './operations-routes';
 import { POLICY_HISTORY_ROUTES } from './policy-history';
 import { ReviewPage, SalesErrorCode } from './sales';
 import { SALES_ROUTES } from './sales-routes';
@@ -601,6 +602,8 @@ export const ROUTES = {
   ...SALES_ROUTES,
   ...OPENAPI_ROUTES, // The OpenAPI document (issue #20).
   ...CASHIER_ROUTES, // a shop's cashiers and the roster its tills pull (#19 item 3)
+  // The back office's audit log and health at a glance (issue #19, item 10).
+  ...OPERATIONS_ROUTES,
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import { withTransaction } from '../db/tx';
+import { asDatabaseWriter, auditIds as ids, relinkFrom } from '../testing/audit-tamper';
 import { startTestServer, TEST_MASTER_SECRET, type TestServer } from '../testing/harness';
 import { anchorPath, readAnchor } from './anchor';
 import { appendAudit, auditHash, GENESIS_HASH } from './chain';
@@ -44,63 +45,6 @@ async function append(server: TestServer, i: number) {
       details: { amount_minor: 1000 + i },
     }),
   );
-}
-
-interface Row {
-  id: string;
-  at: Date;
-  actor_type: string;
-  actor_id: string | null;
-  action: string;
-  target_type: string | null;
-  target_id: string | null;
-  details: Record<string, unknown>;
-  prev_hash: string;
-  hash: string;
-}
-
-async function ids(server: TestServer): Promise<string[]> {
-  const { rows } = await server.pool.query<{ id: string }>(
-    'SELECT a.id::text AS id FROM offline_audit_logs a ORDER BY a.id',
-  );
-  return rows.map((r) => r.id);
-}
-
-/** What a superuser can do: switch the append-only guards off. */
-async function asDatabaseWriter(server: TestServer, attack: () => Promise<void>) {
-  for (const t of ['offline_audit_logs', 'offline_audit_checkpoints'])
-    await server.pool.query(`ALTER TABLE ${t} DISABLE TRIGGER USER`);
-  try {
-    await attack();
-  } finally {
-    for (const t of ['offline_audit_logs', 'offline_audit_checkpoints'])
-      await server.pool.query(`ALTER TABLE ${t} ENABLE TRIGGER USER`);
-  }
-}
-
-/**
- * The old code's recipe: relink every row from `fromId` on (after `edit` changed that row) and
- * recompute its unkeyed SHA-256 hash, so the plain chain is consistent again.
- */
-async function relinkFrom(server: TestServer, fromId: string, edit: (row: Row) => Row = (r) => r) {
-  const { rows } = await server.pool.query<Row>(
-    `SELECT a.id::text AS id, at, actor_type, actor_id, action, target_type, target_id, details, prev_hash, hash
-     FROM offline_audit_logs a ORDER BY a.id`,
-  );
-  let prev = GENESIS_HASH;
-  for (const original of rows) {
-    if (BigInt(original.id) < BigInt(fromId)) {
-      prev = original.hash;
-      continue;
-    }
-    const row = original.id === fromId ? edit(original) : original;
-    const hash = auditHash({ ...row, at: row.at.toISOString(), prev_hash: prev });
-    await server.pool.query(
-      'UPDATE offline_audit_logs SET actor_id = $2, details = $3, prev_hash = $4, hash = $5 WHERE id = $1',
-      [row.id, row.actor_id, JSON.stringify(row.details), prev, hash],
-    );
-    prev = hash;
-  }
 }
 
 async function auditVerifyCli(server: TestServer, dataDir: string): Promise<{ code: number; out: string }> {

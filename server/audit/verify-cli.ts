@@ -43,7 +43,7 @@ async function main(): Promise<number> {
     const report = await verifyAuditChain(db.pool, key, anchor ? { anchor } : {});
     if (report.ok) {
       process.stdout.write(
-        `audit chain intact: ${report.rows} rows, last hash ${report.lastHash}; ` +
+        `audit chain intact: ${report.rows} rows, ${report.checkpoints} keyed checkpoints, last hash ${report.lastHash}; ` +
           `keyed checkpoint through row ${report.checkpointedThrough ?? 'none'}, ${report.pending} rows after it` +
           `${anchor ? `; reaches anchor row ${anchor.through_id}` : '; no anchor checked'}\n`,
       );

@@ -28,6 +28,8 @@ export type ChainReport =
       checkpointedThrough: string | null;
       /** Rows after it: their content is keyed, their order is pinned by the next checkpoint. */
       pending: number;
+      /** Keyed checkpoints met on the walk, each MAC and hash checked. */
+      checkpoints: number;
     }
   | { ok: false; rows: number; brokenId: string; reason: string };
 
@@ -50,6 +52,7 @@ export async function verifyAuditChain(
   let keyed = false;
   let checkpointed: string | null = null;
   let pending = 0;
+  let pinned = 0;
   let anchorSeen = false;
   const broken = (brokenId: string, reason: string): Broken => ({ ok: false, rows: count, brokenId, reason });
   if (options.anchor) {
@@ -85,6 +88,7 @@ export async function verifyAuditChain(
           );
         checkpointed = row.id;
         pending = 0;
+        pinned++;
       } else pending++;
       if (options.anchor && row.id === options.anchor.through_id) {
         if (row.hash !== options.anchor.hash)
@@ -110,5 +114,12 @@ export async function verifyAuditChain(
      GROUP BY row_nonce HAVING count(*) > 1 ORDER BY max(id) LIMIT 1`,
   );
   if (replayed[0]) return broken(replayed[0].id, 'this row replays an earlier row (same nonce)');
-  return { ok: true, rows: count, lastHash: prev, checkpointedThrough: checkpointed, pending };
+  return {
+    ok: true,
+    rows: count,
+    lastHash: prev,
+    checkpointedThrough: checkpointed,
+    pending,
+    checkpoints: pinned,
+  };
 }

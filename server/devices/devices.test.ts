@@ -221,7 +221,7 @@ describe('enrollment codes', () => {
       expect(code(res)).toBe('DEVICE_EXISTS');
     }
     // A laptop a user registered is no till of a tenant: a code does not take it over.
-    const user = await s.user(`reader-${Date.now()}@example.com`, ['user']);
+    const user = await s.user(`reader-${Date.now()}@example.com`, ['student']);
     const laptop = newDevice('LAP');
     const registered = await s.call('POST', '/api/v1/offline/devices', {
       token: user.token,

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Checkpointer } from '../audit/checkpoint';
 import type { ScryptCost } from '../auth/passwords';
 import type { ServerKeys } from '../keys/server-keys';
 import type { Logger } from '../logger';
@@ -19,6 +20,8 @@ export interface TrustDeps {
   materials: MaterialsDeps;
   /** Counters of sign-ins, refreshes, enrollments and pushes, shared by replicas (server/throttle). */
   throttle: Throttle;
+  /** The audit log's key and its checkpointer (whose anchor the console's verification checks). */
+  audit: { key: Buffer; checkpoints: Checkpointer };
   /** Bearer token for /metrics and /health/full (config METRICS_TOKEN); absent: the ops role only. */
   metricsToken?: string;
 }

@@ -1,3 +1,4 @@
+import { auditHandlers } from '../audit/handlers';
 import { authHandlers } from '../auth/handlers';
 import { backOfficeHandlers } from '../back-office/handlers';
 import { cashierHandlers } from '../cashiers/handlers';
@@ -35,5 +36,6 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...salesHandlers(deps),
     ...openApiHandlers(),
     ...cashierHandlers(deps),
+    ...auditHandlers(deps),
   };
 }

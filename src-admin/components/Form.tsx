@@ -43,7 +43,10 @@ export function Form({
 
 /**
  * A labelled input: the label names it for screen readers and for tests. `error` is the server's
- * word on this field, tied to the input (aria-invalid, aria-describedby).
+ * word on this field, tied to the input (aria-invalid, aria-describedby). Uncontrolled with
+ * `defaultValue`, or controlled with `value` and `onChange` (which gets the text); `children` go
+ * under the input, inside the label (a hint, a live reading of what was typed: name it in
+ * `describedBy`).
  */
 export function Field(props: {
   label: string;
@@ -51,11 +54,26 @@ export function Field(props: {
   type?: string;
   autoComplete?: string;
   defaultValue?: string;
+  value?: string;
+  onChange?: (value: string) => void;
   optional?: boolean;
+  readOnly?: boolean;
+  maxLength?: number;
+  pattern?: string;
+  list?: string;
   inputMode?: 'decimal' | 'numeric';
+  /** The id of an element under the input that describes it. */
+  describedBy?: string;
+  /** The page's own finding that the text is wrong (the server's `error` implies it). */
+  invalid?: boolean;
   error?: string | undefined;
+  children?: ReactNode;
 }) {
   const id = useId();
+  const { onChange } = props;
+  const describedBy = [props.describedBy, props.error === undefined ? undefined : id]
+    .filter(Boolean)
+    .join(' ');
   return (
     <label className="field">
       <span>{props.label}</span>
@@ -64,11 +82,18 @@ export function Field(props: {
         type={props.type ?? 'text'}
         autoComplete={props.autoComplete}
         defaultValue={props.defaultValue}
+        value={props.value}
+        onChange={onChange && ((e) => onChange(e.target.value))}
+        readOnly={props.readOnly}
+        maxLength={props.maxLength}
+        pattern={props.pattern}
+        list={props.list}
         inputMode={props.inputMode}
         required={!props.optional}
-        aria-invalid={props.error === undefined ? undefined : true}
-        aria-describedby={props.error === undefined ? undefined : id}
+        aria-invalid={props.error !== undefined || props.invalid ? true : undefined}
+        aria-describedby={describedBy || undefined}
       />
+      {props.children}
       {props.error !== undefined && (
         <span id={id} className="error field-error">
           {props.error}

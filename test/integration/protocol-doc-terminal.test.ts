@@ -516,7 +516,7 @@ describe('a terminal written from docs/protocol.md, against a real server', () =
     await refused('no policy for ML', JSON.stringify(mlBundle.envelope), 403, 'POLICY_MISSING');
 
     // A laptop its user registered (§3.2) is no terminal.
-    const student = await server.user(`student-${randomUUID()}@school.test`, ['user']);
+    const student = await server.user(`student-${randomUUID()}@school.test`, ['student']);
     const laptop = { id: `LAPTOP-${randomUUID().slice(0, 8)}`, ...generateKeyPairSync('ed25519') };
     const registered = await server.call('POST', '/api/v1/offline/devices', {
       token: student.token,

@@ -50,7 +50,7 @@ beforeAll(async () => {
   session = await ensureSecretService();
   server = await startTestServer();
   teacher = (await server.user(`t-${randomUUID()}@school.test`, ['teacher'])).token;
-  await server.user(email, ['user']);
+  await server.user(email, ['student']);
   dataDir = await mkdtemp(join(tmpdir(), 'outpost-laptop-reregister-'));
 }, 120_000);
 

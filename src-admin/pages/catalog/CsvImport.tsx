@@ -93,24 +93,26 @@ export function CsvImport(props: { tenant: Tenant; onImported: () => void }) {
       {outcome?.kind === 'refused' && (
         <div role="alert" className="error" data-code="CATALOG_CSV_INVALID">
           <p>{t('catalog.csv.refused', { file: outcome.file })}</p>
-          <table className="issues">
-            <thead>
-              <tr>
-                <th scope="col">{t('catalog.csv.line')}</th>
-                <th scope="col">{t('catalog.csv.column')}</th>
-                <th scope="col">{t('catalog.csv.reason')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {issuesOf(outcome.error).map((issue, i) => (
-                <tr key={i} data-line={issue.line}>
-                  <td>{issue.line}</td>
-                  <td className="code">{issue.column ?? '—'}</td>
-                  <td title={issue.message}>{reasonText(t, i18n, issue)}</td>
+          <div className="scroll">
+            <table className="issues">
+              <thead>
+                <tr>
+                  <th scope="col">{t('catalog.csv.line')}</th>
+                  <th scope="col">{t('catalog.csv.column')}</th>
+                  <th scope="col">{t('catalog.csv.reason')}</th>
                 </tr>
-              ))}
-            </tbody>
-          </table>
+              </thead>
+              <tbody>
+                {issuesOf(outcome.error).map((issue, i) => (
+                  <tr key={i} data-line={issue.line}>
+                    <td>{issue.line}</td>
+                    <td className="code">{issue.column ?? '—'}</td>
+                    <td title={issue.message}>{reasonText(t, i18n, issue)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         </div>
       )}
     </section>

@@ -6,6 +6,7 @@ import { formatMoney } from '../../../protocol/money';
 import { formatPriceInput, parseDecimal, parsePrice, type ParsedPrice } from '../../../protocol/money-input';
 import { api, ApiError } from '../../api';
 import { FormDialog } from '../../components/Dialog';
+import { Field } from '../../components/Form';
 import { QuickKeyGrid } from './QuickKeyGrid';
 import { SelectField } from './SelectField';
 import type { Tenant } from './tenant';
@@ -105,38 +106,24 @@ export function ProductDialog(props: {
       onSubmit={save}
     >
       <div className="form-grid">
-        <label className="field">
-          <span>{t('catalog.sku')}</span>
-          <input
-            name="sku"
-            required
-            maxLength={64}
-            value={sku}
-            readOnly={item !== undefined}
-            onChange={(e) => setSku(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span>{t('catalog.name')}</span>
-          <input
-            name="name"
-            required
-            maxLength={200}
-            value={name}
-            onChange={(e) => setName(e.target.value)}
-          />
-        </label>
-        <label className="field">
-          <span>{t('catalog.price')}</span>
-          <input
-            name="price"
-            inputMode="decimal"
-            required
-            value={price}
-            aria-describedby="price-reading"
-            aria-invalid={!parsedPrice.ok && price !== ''}
-            onChange={(e) => setPrice(e.target.value)}
-          />
+        <Field
+          label={t('catalog.sku')}
+          name="sku"
+          maxLength={64}
+          value={sku}
+          readOnly={item !== undefined}
+          onChange={setSku}
+        />
+        <Field label={t('catalog.name')} name="name" maxLength={200} value={name} onChange={setName} />
+        <Field
+          label={t('catalog.price')}
+          name="price"
+          inputMode="decimal"
+          value={price}
+          describedBy="price-reading"
+          invalid={!parsedPrice.ok && price !== ''}
+          onChange={setPrice}
+        >
           {price !== '' && (
             <Reading
               id="price-reading"
@@ -144,7 +131,7 @@ export function ProductDialog(props: {
               shown={(m) => formatMoney(m, currency, locale)}
             />
           )}
-        </label>
+        </Field>
         <SelectField
           label={t('catalog.currency')}
           name="currency"
@@ -152,16 +139,14 @@ export function ProductDialog(props: {
           onChange={setCurrency}
           options={currencies.map((c) => ({ value: c, label: c }))}
         />
-        <label className="field">
-          <span>{t('catalog.form.taxPercent')}</span>
-          <input
-            name="tax"
-            inputMode="decimal"
-            required
-            value={tax}
-            aria-describedby="tax-reading"
-            onChange={(e) => setTax(e.target.value)}
-          />
+        <Field
+          label={t('catalog.form.taxPercent')}
+          name="tax"
+          inputMode="decimal"
+          value={tax}
+          describedBy="tax-reading"
+          onChange={setTax}
+        >
           <Reading
             id="tax-reading"
             parsed={taxOk}
@@ -171,12 +156,16 @@ export function ProductDialog(props: {
               )
             }
           />
-        </label>
-        <label className="field">
-          <span>{t('catalog.form.barcodes')}</span>
-          <input name="barcodes" inputMode="numeric" defaultValue={(item?.barcodes ?? []).join(' ')} />
+        </Field>
+        <Field
+          label={t('catalog.form.barcodes')}
+          name="barcodes"
+          inputMode="numeric"
+          optional
+          defaultValue={(item?.barcodes ?? []).join(' ')}
+        >
           <small className="hint">{t('catalog.form.barcodesHint')}</small>
-        </label>
+        </Field>
         <SelectField
           label={t('catalog.category')}
           name="category_id"

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { EnrollmentCodeList, TillList } from '../../../protocol/http/back-office';
 import { TENANT_TYPES, type TenantType } from '../../../protocol/http/common';
 import { api } from '../../api';
+import { Field } from '../../components/Form';
 import { SelectField } from './SelectField';
 
 /**
@@ -85,16 +86,13 @@ export function TenantPicker(props: {
         defaultValue={props.tenant?.tenant_type ?? 'merchant'}
         options={TENANT_TYPES.map((type) => ({ value: type, label: t(`catalog.tenant.types.${type}`) }))}
       />
-      <label className="field">
-        <span>{t('catalog.tenant.id')}</span>
-        <input
-          name="tenant_id"
-          list="known-tenants"
-          required
-          pattern={TENANT_ID.source.slice(1, -1)}
-          defaultValue={props.tenant?.tenant_id ?? ''}
-        />
-      </label>
+      <Field
+        label={t('catalog.tenant.id')}
+        name="tenant_id"
+        list="known-tenants"
+        pattern={TENANT_ID.source.slice(1, -1)}
+        defaultValue={props.tenant?.tenant_id ?? ''}
+      />
       <datalist id="known-tenants">
         {props.known.map((k) => (
           <option key={`${k.tenant_type}:${k.tenant_id}`} value={k.tenant_id} />

@@ -1,10 +1,14 @@
 import { useTranslation } from 'react-i18next';
 import type { PageProps } from '../../page-props';
+import { HealthPanel } from './HealthPanel';
 
 export function HomePage({ session, routes }: PageProps) {
   const { t } = useTranslation();
   const roles = session.user.roles.map((r) => t(`roles.${r}`)).join(', ');
   const more = routes.filter((r) => r !== 'home');
+  const mine = session.user.roles;
+  // Who reads GET /offline/health/overview (OPERATIONS_ROLES); /metrics takes ops alone.
+  const operator = mine.includes('pay_admin') || mine.includes('ops');
   return (
     <>
       <h1>{t('home.title')}</h1>
@@ -20,6 +24,7 @@ export function HomePage({ session, routes }: PageProps) {
           ))}
         </ul>
       )}
+      {operator && <HealthPanel metrics={mine.includes('ops')} />}
     </>
   );
 }

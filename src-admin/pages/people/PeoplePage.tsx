@@ -62,56 +62,58 @@ export function PeoplePage({ session }: PageProps) {
         </button>
       </p>
       <ErrorNote error={error} />
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">{t('people.email')}</th>
-            <th scope="col">{t('people.roles')}</th>
-            <th scope="col">{t('people.status')}</th>
-            <th scope="col">{t('people.actions')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          {people.map((p) => (
-            <tr key={p.id} data-email={p.email}>
-              <td>
-                {p.email} {p.id === session.user.id && t('people.you')}
-              </td>
-              <td>{p.roles.map((r) => t(`roles.${r}`)).join(', ')}</td>
-              <td>{t(`people.statuses.${p.status}`)}</td>
-              <td className="actions">
-                <button type="button" onClick={() => setEditing(p)}>
-                  {t('people.editRoles')}
-                </button>
-                <button
-                  type="button"
-                  onClick={() =>
-                    act(() =>
-                      api('POST', `/console/users/${p.id}/status`, { disabled: p.status !== 'disabled' }),
-                    )
-                  }
-                >
-                  {p.status === 'disabled' ? t('people.enable') : t('people.disable')}
-                </button>
-                <button
-                  type="button"
-                  onClick={() =>
-                    act(async () =>
-                      setShown({
-                        kind: 'reset',
-                        email: p.email,
-                        link: await api<UserLink>('POST', `/console/users/${p.id}/reset-link`),
-                      }),
-                    )
-                  }
-                >
-                  {t('people.reset')}
-                </button>
-              </td>
+      <div className="scroll">
+        <table>
+          <thead>
+            <tr>
+              <th scope="col">{t('people.email')}</th>
+              <th scope="col">{t('people.roles')}</th>
+              <th scope="col">{t('people.status')}</th>
+              <th scope="col">{t('people.actions')}</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {people.map((p) => (
+              <tr key={p.id} data-email={p.email}>
+                <td>
+                  {p.email} {p.id === session.user.id && t('people.you')}
+                </td>
+                <td>{p.roles.map((r) => t(`roles.${r}`)).join(', ')}</td>
+                <td>{t(`people.statuses.${p.status}`)}</td>
+                <td className="actions">
+                  <button type="button" onClick={() => setEditing(p)}>
+                    {t('people.editRoles')}
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      act(() =>
+                        api('POST', `/console/users/${p.id}/status`, { disabled: p.status !== 'disabled' }),
+                      )
+                    }
+                  >
+                    {p.status === 'disabled' ? t('people.enable') : t('people.disable')}
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() =>
+                      act(async () =>
+                        setShown({
+                          kind: 'reset',
+                          email: p.email,
+                          link: await api<UserLink>('POST', `/console/users/${p.id}/reset-link`),
+                        }),
+                      )
+                    }
+                  >
+                    {t('people.reset')}
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
 
       {inviting && (
         <FormDialog
