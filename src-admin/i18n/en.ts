@@ -488,6 +488,9 @@ export const en = {
     // Review, Sales, Takings and Ledger (issue #19).
     BUNDLE_NOT_FOUND: 'This bundle does not exist.',
     REVIEW_NOT_PENDING: 'Someone has already decided on this bundle. Reload the queue.',
+    QR_TEXT_REQUIRED: 'A QR sale without its QR code to check was refused.',
+    QR_ALREADY_CREDITED:
+      'The customer’s payment QR of one of these sales is already credited to an approved sale of another bundle. Reject one of the two.',
     CURSOR_INVALID: 'The list has changed shape. Search again from the first page.',
     RANGE_INVERTED: 'The first day is after the last day, or the minimum above the maximum.',
     RANGE_TOO_LONG: 'Choose at most 366 days.',

@@ -498,6 +498,9 @@ export const fr: Messages = {
     // Review, Sales, Takings and Ledger (issue #19).
     BUNDLE_NOT_FOUND: 'Ce lot n’existe pas.',
     REVIEW_NOT_PENDING: 'Quelqu’un a déjà pris une décision sur ce lot. Rechargez la liste.',
+    QR_TEXT_REQUIRED: 'Une vente par QR sans son QR code à vérifier a été refusée.',
+    QR_ALREADY_CREDITED:
+      'Le QR code de paiement du client d’une de ces ventes est déjà crédité à une vente approuvée d’un autre lot. Refusez l’une des deux.',
     CURSOR_INVALID: 'La liste a changé. Relancez la recherche depuis la première page.',
     RANGE_INVERTED: 'Le premier jour est après le dernier, ou le minimum au-dessus du maximum.',
     RANGE_TOO_LONG: 'Choisissez 366 jours au plus.',

@@ -497,6 +497,9 @@ export const id: Messages = {
     // Review, Sales, Takings and Ledger (issue #19).
     BUNDLE_NOT_FOUND: 'Bundel ini tidak ada.',
     REVIEW_NOT_PENDING: 'Seseorang sudah memutuskan bundel ini. Muat ulang antrean.',
+    QR_TEXT_REQUIRED: 'Penjualan QR tanpa kode QR untuk diperiksa ditolak.',
+    QR_ALREADY_CREDITED:
+      'QR pembayaran pelanggan dari salah satu penjualan ini sudah dikreditkan ke penjualan yang disetujui di bundel lain. Tolak salah satunya.',
     CURSOR_INVALID: 'Daftar telah berubah. Cari lagi dari halaman pertama.',
     RANGE_INVERTED: 'Hari pertama setelah hari terakhir, atau minimum di atas maksimum.',
     RANGE_TOO_LONG: 'Pilih paling banyak 366 hari.',
