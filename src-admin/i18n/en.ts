@@ -472,6 +472,7 @@ export const en = {
     LINK_INVALID: 'This link is not known. Ask your administrator for a new one.',
     LINK_EXPIRED: 'This link has expired. Ask your administrator for a new one.',
     LINK_USED: 'This link has already been used. Ask your administrator for a new one.',
+    USER_DISABLED: 'This account is disabled. Ask your administrator to enable it and send you a new link.',
     USER_EXISTS: 'Someone with this email already has an account.',
     USER_NOT_FOUND: 'This user does not exist any more.',
     LAST_ADMIN: 'This would leave no enabled administrator. Make someone else an administrator first.',

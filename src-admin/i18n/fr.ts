@@ -481,6 +481,8 @@ export const fr: Messages = {
     LINK_INVALID: 'Ce lien est inconnu. Demandez-en un nouveau à votre administrateur.',
     LINK_EXPIRED: 'Ce lien a expiré. Demandez-en un nouveau à votre administrateur.',
     LINK_USED: 'Ce lien a déjà servi. Demandez-en un nouveau à votre administrateur.',
+    USER_DISABLED:
+      'Ce compte est désactivé. Demandez à votre administrateur de le réactiver et de vous envoyer un nouveau lien.',
     USER_EXISTS: 'Quelqu’un a déjà un compte avec cette adresse e-mail.',
     USER_NOT_FOUND: 'Cet utilisateur n’existe plus.',
     LAST_ADMIN:

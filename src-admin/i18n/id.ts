@@ -481,6 +481,8 @@ export const id: Messages = {
     LINK_INVALID: 'Tautan ini tidak dikenal. Minta tautan baru kepada administrator Anda.',
     LINK_EXPIRED: 'Tautan ini sudah kedaluwarsa. Minta tautan baru kepada administrator Anda.',
     LINK_USED: 'Tautan ini sudah dipakai. Minta tautan baru kepada administrator Anda.',
+    USER_DISABLED:
+      'Akun ini dinonaktifkan. Minta administrator Anda mengaktifkannya dan mengirim tautan baru.',
     USER_EXISTS: 'Sudah ada akun dengan email ini.',
     USER_NOT_FOUND: 'Pengguna ini sudah tidak ada.',
     LAST_ADMIN: 'Tidak akan ada administrator aktif lagi. Jadikan orang lain administrator terlebih dahulu.',
