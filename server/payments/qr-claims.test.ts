@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sale } from '../../protocol/bundle';
-import { issuePaymentToken, newRequestRef } from '../../protocol/qr';
+import { newRequestRef } from '../../protocol/qr';
 import { withTransaction } from '../db/tx';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { runOnce } from '../worker/reconcile';
@@ -12,7 +12,6 @@ import {
   push,
   registerTestWallet,
   SN_POLICY,
-  TEST_WALLET,
   walletQr,
   type Terminal,
 } from './test-support';
@@ -39,21 +38,6 @@ afterAll(async () => {
 
 const codes = (body: { reasons: { code: string }[] }) => body.reasons.map((r) => r.code);
 
-/** The wallet's token for a till's request QR (the request's ref quoted: payee-bound). */
-const tokenFor = (requestRef: string) =>
-  issuePaymentToken(
-    {
-      issuer_id: TEST_WALLET.issuer_id,
-      key_id: TEST_WALLET.key_id,
-      payer_ref: `w:${randomUUID()}`,
-      amount_minor: 1180,
-      currency: 'XOF',
-      request_ref: requestRef,
-      now: Date.now() - 60_000,
-    },
-    TEST_WALLET.privateKey,
-  );
-
 /** `t`'s QR sale paying with `qrText`, its tender stripped of the QR text (the "older terminal" form). */
 function textless(t: Terminal, qrText: string): Sale {
   const sale = t.sale({ tender: 'qr', qrText });
@@ -76,7 +60,7 @@ describe('a QR tender that proves nothing claims nothing (eleventh pass M-1)', (
   it("a rogue till's text-less copy of the shop's token is refused, and the shop's genuine sale is accepted", async () => {
     const shopA = await enrollTerminal(s, admin, { tenantId: 'shop-a' });
     const rogue = await enrollTerminal(s, admin, { tenantId: 'rogue-b' });
-    const token = tokenFor(newRequestRef(shopA.id));
+    const token = walletQr(1180, Date.now() - 60_000, newRequestRef(shopA.id));
 
     const stolen = textless(rogue, token);
     const first = await push(s, await rogue.bundle([stolen]));
