@@ -136,6 +136,22 @@ describe('one customer QR is credited once, whatever ops approve (eleventh pass 
     expect(await postedLegs(s, honest.sale_id)).toBe(0);
   });
 
+  it("a rogue's copy that ops approved first holds the QR: the payee's later sale is not credited unseen", async () => {
+    const shopA = await enrollTerminal(s, admin, { tenantId: 'shop-a' });
+    const rogue = await enrollTerminal(s, admin, { tenantId: 'rogue-b' });
+    const token = walletQr(1180, Date.now() - 60_000, newRequestRef(shopA.id));
+    const stolen = rogue.sale({ tender: 'qr', qrText: token });
+    const first = await push(s, await rogue.bundle([stolen]));
+    expect(codes(first.body)).toContain('QR_PAYEE_MISMATCH');
+    // A reviewer's mistake: the copy claimed nothing, yet it is now credited.
+    expect((await decide(first.body.bundle_id, 'approve')).status).toBe(200);
+    const honest = shopA.sale({ tender: 'qr', qrText: token });
+    const second = await push(s, await shopA.bundle([honest]));
+    expect(codes(second.body)).toContain('DUPLICATE_QR');
+    expect(second.body.status).toBe('quarantined');
+    expect(errorCode(await decide(second.body.bundle_id, 'approve'))).toBe('QR_ALREADY_CREDITED');
+  });
+
   it('two approvals of one QR racing on the real database: exactly one passes', async () => {
     const { first, second, stolen, honest } = await pushedTwice();
     // Both approvals are made to stop just before they commit (their transactions' status update

@@ -81,9 +81,16 @@ export async function claimQrUses(
       values: [uses.map((u) => u.signature), uses.map((u) => u.saleId), deviceId, bundleId],
     },
     {
-      // Another device's sale is another sale whatever its sale_id (issue #16, eighth pass M-1).
+      // Another device's sale is another sale whatever its sale_id (issue #16, eighth pass M-1). A
+      // sale that claimed nothing but that ops approved (accepted or posted) holds the QR too: a
+      // later claim of it, the payee's included, is not credited again unseen (eleventh pass M-2).
       text: `SELECT signature, sale_id, device_id FROM offline_qr_uses
-             WHERE signature = ANY($1::text[]) AND NOT (device_id = $3 AND sale_id = ANY($2::uuid[]))`,
+             WHERE signature = ANY($1::text[]) AND NOT (device_id = $3 AND sale_id = ANY($2::uuid[]))
+             UNION
+             SELECT q.signature, q.sale_id, q.device_id FROM offline_qr_tenders q
+               JOIN offline_transactions t ON t.device_id = q.device_id AND t.sale_id = q.sale_id
+             WHERE q.signature = ANY($1::text[]) AND t.status IN ('pending', 'reconciled')
+               AND NOT (q.device_id = $3 AND q.sale_id = ANY($2::uuid[]))`,
       values: [[...seen.keys()], [...seen.values()], deviceId],
     },
   ]);
