@@ -170,6 +170,8 @@ export const ERROR_CODES = [
   'BUNDLE_ID_REUSED',
   'BUNDLE_NOT_FOUND',
   'REVIEW_NOT_PENDING',
+  'QR_TEXT_REQUIRED',
+  'QR_ALREADY_CREDITED',
   // The server: offline materials (protocol/http/materials.ts)
   'DEVICE_BLOCKED',
   'LICENSE_NOT_FOUND',

@@ -11,6 +11,14 @@ export const Email = z
   .regex(/^[^\s@\p{C}]+@[^\s@\p{C}]+$/u, 'an email address')
   .toLowerCase();
 
+/**
+ * The address of an account being made (invitation, first-run setup, admin:create): the rule the
+ * server holds every other address to (materials grants, a laptop's enrollment: zod's email), so
+ * no look-alike ("ops@а.test" with a Cyrillic а), trailing dot or invisible character becomes an
+ * account (red-team pass 11). Sign-in keeps `Email`, so an account made before still signs in.
+ */
+export const NewEmail = z.string().trim().toLowerCase().pipe(z.email().max(254));
+
 export const Password = text(1024);
 
 export const SignInRequest = z.object({ email: Email, password: Password });

@@ -135,6 +135,6 @@ export const CONSOLE_ROUTES = {
     body: AcceptLinkRequest,
     status: 200,
     response: AcceptLinkResponse,
-    errors: [C.LINK_INVALID, C.LINK_EXPIRED, C.LINK_USED, E.TOO_MANY_REQUESTS],
+    errors: [C.LINK_INVALID, C.LINK_EXPIRED, C.LINK_USED, C.USER_DISABLED, E.TOO_MANY_REQUESTS],
   },
 } as const; // checked as RouteSpecs where ./routes.ts spreads them into ROUTES

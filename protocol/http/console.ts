@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Email, UserSummary } from './auth';
+import { NewEmail, UserSummary } from './auth';
 import { IsoDateTime, Role, ROLES, Uuid } from './common';
 
 /**
@@ -21,6 +21,8 @@ export const ConsoleErrorCode = {
   USER_NOT_FOUND: 'USER_NOT_FOUND',
   /** The change would leave no enabled administrator (pay_admin) to manage people. */
   LAST_ADMIN: 'LAST_ADMIN',
+  /** An invitation or reset link of a disabled user: it sets no password (red-team pass 11, L-4). */
+  USER_DISABLED: 'USER_DISABLED',
 } as const;
 export type ConsoleErrorCode = (typeof ConsoleErrorCode)[keyof typeof ConsoleErrorCode];
 
@@ -34,6 +36,7 @@ export const CONSOLE_ERROR_STATUS: Record<ConsoleErrorCode, number> = {
   USER_EXISTS: 409,
   USER_NOT_FOUND: 404,
   LAST_ADMIN: 409,
+  USER_DISABLED: 403,
 };
 
 /** The roles the first administrator gets: every role that manages something (docs/security.md). */
@@ -55,7 +58,7 @@ export const ConsoleSession = z.object({
 export type ConsoleSession = z.infer<typeof ConsoleSession>;
 
 export const SetupStatus = z.object({ needed: z.boolean() });
-export const SetupRequest = z.object({ token: LinkToken, email: Email, password: NewPassword });
+export const SetupRequest = z.object({ token: LinkToken, email: NewEmail, password: NewPassword });
 
 export const UserStatus = z.enum(['active', 'invited', 'disabled']);
 export type UserStatus = z.infer<typeof UserStatus>;
@@ -74,7 +77,7 @@ const RoleSet = z
   .min(1)
   .max(ROLES.length)
   .transform((roles) => [...new Set(roles)]);
-export const InviteRequest = z.object({ email: Email, roles: RoleSet });
+export const InviteRequest = z.object({ email: NewEmail, roles: RoleSet });
 /** An invitation or a password reset: the token goes in `/admin/#link=<token>`. */
 export const UserLink = z.object({ token: LinkToken, expires_at: IsoDateTime });
 export type UserLink = z.infer<typeof UserLink>;

@@ -162,6 +162,13 @@ export const PaymentErrorCode = {
   BUNDLE_ID_REUSED: 'BUNDLE_ID_REUSED',
   BUNDLE_NOT_FOUND: 'BUNDLE_NOT_FOUND',
   REVIEW_NOT_PENDING: 'REVIEW_NOT_PENDING',
+  /** A sale's QR tender without `qr.text`: nothing to verify, so it is refused (red-team pass 11, M-1). */
+  QR_TEXT_REQUIRED: 'QR_TEXT_REQUIRED',
+  /**
+   * Approving would credit a customer QR that already pays an accepted or posted sale of another
+   * bundle (red-team pass 11, M-2): reject one of the two.
+   */
+  QR_ALREADY_CREDITED: 'QR_ALREADY_CREDITED',
 } as const;
 export type PaymentErrorCode = (typeof PaymentErrorCode)[keyof typeof PaymentErrorCode];
 
@@ -184,6 +191,8 @@ export const PAYMENT_ERROR_STATUS: Record<PaymentErrorCode, number> = {
   BUNDLE_ID_REUSED: 409,
   BUNDLE_NOT_FOUND: 404,
   REVIEW_NOT_PENDING: 409,
+  QR_TEXT_REQUIRED: 422,
+  QR_ALREADY_CREDITED: 409,
 };
 
 export const CurrencyTotal = z.object({ currency: Currency, total_minor: NonNegativeMinor });

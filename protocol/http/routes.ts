@@ -293,6 +293,7 @@ export const ROUTES = {
       P.CURRENCY_NOT_ALLOWED,
       P.SEQUENCE_CONFLICT,
       P.BUNDLE_ID_REUSED,
+      P.QR_TEXT_REQUIRED,
       E.TOO_MANY_REQUESTS,
     ],
   },
@@ -348,7 +349,7 @@ export const ROUTES = {
     body: ReviewDecisionRequest,
     status: 200,
     response: BundleStatusResponse,
-    errors: [...bearer, P.BUNDLE_NOT_FOUND, P.REVIEW_NOT_PENDING],
+    errors: [...bearer, P.BUNDLE_NOT_FOUND, P.REVIEW_NOT_PENDING, P.QR_ALREADY_CREDITED],
   },
   // ---- Materials and licences (materials seed; server/materials, server/licences) ----
   uploadMaterial: {

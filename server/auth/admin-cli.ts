@@ -6,7 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { Email, Role } from '../../protocol/http';
+import { NewEmail, Role } from '../../protocol/http';
 import { loadConfig } from '../config';
 import { migrate } from '../db/migrate';
 import { openDatabase } from '../db/open';
@@ -37,7 +37,7 @@ function fail(message: string, code = 2): never {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { email: { type: 'string' }, roles: { type: 'string' } } });
-  const email = Email.safeParse(values.email ?? '');
+  const email = NewEmail.safeParse(values.email ?? '');
   if (!email.success)
     fail('usage: admin:create -- --email <address> --roles pay_admin,ops,teacher,student,cashier');
   const roles = (values.roles ?? 'pay_admin').split(',').map((r) => r.trim());

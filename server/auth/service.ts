@@ -24,7 +24,7 @@ export interface AuthDeps {
 async function tokensFor(
   client: pg.PoolClient,
   keys: ServerKeys,
-  user: Pick<UserRow, 'id' | 'email' | 'roles'>,
+  user: Pick<UserRow, 'id' | 'email' | 'roles' | 'token_version'>,
   familyId: string | null,
 ): Promise<TokenResponse> {
   const refresh = newRefreshToken();
@@ -34,7 +34,11 @@ async function tokensFor(
     [user.id, familyId, refresh.hash, REFRESH_TOKEN_TTL_SECONDS],
   );
   return {
-    access_token: await issueAccessToken(keys, { userId: user.id, roles: user.roles }),
+    access_token: await issueAccessToken(keys, {
+      userId: user.id,
+      roles: user.roles,
+      tokenVersion: user.token_version,
+    }),
     token_type: 'Bearer',
     expires_in: ACCESS_TOKEN_TTL_SECONDS,
     refresh_token: refresh.token,

@@ -11,6 +11,8 @@ const AUDIENCE = 'outpost-api';
 export interface AccessClaims {
   userId: string;
   roles: readonly Role[];
+  /** The user's token_version at issue (claim `tv`; 0 when absent). */
+  tokenVersion?: number;
 }
 
 /** `expiresAt` (seconds since the epoch) is for tests that need an already expired token. */
@@ -20,7 +22,7 @@ export function issueAccessToken(
   { expiresAt }: { expiresAt?: number } = {},
 ): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ roles: [...claims.roles] })
+  return new SignJWT({ roles: [...claims.roles], tv: claims.tokenVersion ?? 0 })
     .setProtectedHeader({ alg: 'EdDSA', typ: 'at+jwt', kid: keys.signing.kid })
     .setIssuer(ISSUER)
     .setAudience(AUDIENCE)
@@ -31,7 +33,8 @@ export function issueAccessToken(
     .sign(keys.signing.privateKey);
 }
 
-export type AccessCheck = { ok: true; userId: string } | { ok: false; expired: boolean };
+export type AccessCheck =
+  { ok: true; userId: string; tokenVersion: number } | { ok: false; expired: boolean };
 
 /** Never throws: anything wrong with the token is just "not authenticated". */
 export async function verifyAccessToken(keys: ServerKeys, token: string): Promise<AccessCheck> {
@@ -49,7 +52,10 @@ export async function verifyAccessToken(keys: ServerKeys, token: string): Promis
     ) {
       return { ok: false, expired: false };
     }
-    return { ok: true, userId: sub };
+    // Tokens issued before the claim existed are version 0, as every user was then.
+    const tv = payload.tv ?? 0;
+    if (typeof tv !== 'number' || !Number.isSafeInteger(tv)) return { ok: false, expired: false };
+    return { ok: true, userId: sub, tokenVersion: tv };
   } catch (err) {
     return { ok: false, expired: err instanceof errors.JWTExpired };
   }

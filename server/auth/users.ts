@@ -10,6 +10,8 @@ export interface UserRow {
   roles: Role[];
   disabled: boolean;
   password_hash: string;
+  /** Raised by a password reset and a disable: access tokens of an older version are refused. */
+  token_version: number;
 }
 
 export class UserExistsError extends Error {
@@ -18,7 +20,7 @@ export class UserExistsError extends Error {
 
 export async function findUserByEmail(db: Queryable, email: string): Promise<UserRow | undefined> {
   const { rows } = await db.query<UserRow>(
-    'SELECT id, email, roles, disabled, password_hash FROM users WHERE email = $1',
+    'SELECT id, email, roles, disabled, password_hash, token_version FROM users WHERE email = $1',
     [email],
   );
   return rows[0];
@@ -26,7 +28,7 @@ export async function findUserByEmail(db: Queryable, email: string): Promise<Use
 
 export async function findUserById(db: Queryable, id: string): Promise<UserRow | undefined> {
   const { rows } = await db.query<UserRow>(
-    'SELECT id, email, roles, disabled, password_hash FROM users WHERE id = $1',
+    'SELECT id, email, roles, disabled, password_hash, token_version FROM users WHERE id = $1',
     [id],
   );
   return rows[0];

@@ -418,6 +418,20 @@ describe('card data in the back office (eighth pass L-2)', () => {
     expect(fine.status, fine.text).toBe(200);
   });
 
+  it('a header of 80,000 column names is refused whole before any per-column check (red-team pass 11, L-1)', async () => {
+    // Each name used to be checked against every other for duplicates: 80,000 held the event loop
+    // for 15 s. Refused now by the count alone: one issue naming it, not one per unknown column.
+    const t = tenant();
+    const names = Array.from({ length: 80_000 }, (_, i) => `c${i}`);
+    const csv = `${names.join(',')}\n${names.map(() => '1').join(',')}\n`;
+    const res = await s.call('POST', '/offline/catalog/import', { token: admin, body: { ...t, csv } });
+    expect([res.status, codeOf(res)]).toEqual([400, 'CATALOG_CSV_INVALID']);
+    expect(issuesOf(res)).toEqual([
+      expect.objectContaining({ line: 1, column: null, code: 'too_many_columns' }),
+    ]);
+    expect(issuesOf(res)[0]!.message).toMatch(/^80000 columns; a catalog has at most 9/);
+  });
+
   it('a CSV row with a card number in its name or sku is refused at its line and column', async () => {
     const t = tenant();
     await setUp(t, [bread]);

@@ -176,6 +176,23 @@ describe('the console session cookie', () => {
     expect((await consoleSignIn(email)).user.id).toBe(id);
   });
 
+  it('no authenticated answer may be cached: Cache-Control no-store on the session, people, a CSV export and a refusal', async () => {
+    const admin = await signedInAs(['pay_admin', 'ops']);
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const answers = [
+      await s.call('GET', '/console/session', { headers: { cookie: admin.cookie } }),
+      await fromConsole(admin, 'GET', '/console/users'),
+      await fromConsole(
+        admin,
+        'GET',
+        `/offline/sales/export?from=${day(Date.now() - 2 * 86_400_000)}&to=${day(Date.now() - 86_400_000)}`,
+      ),
+      await s.call('GET', '/console/users'),
+    ];
+    expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 401]);
+    expect(answers.map((a) => a.headers.get('cache-control'))).toEqual(Array(4).fill('no-store'));
+  });
+
   it('bearer clients are unchanged: an Authorization header is used, not the cookie', async () => {
     const { token } = await s.user(`bearer-${++seq}@example.com`, ['pay_admin']);
     const teacher = await signedInAs(['teacher']);
@@ -245,6 +262,22 @@ describe('invitations, resets, roles', () => {
     ]);
   });
 
+  it('an invitation refuses a look-alike or odd address, as every other address on the server is checked (red-team pass 11)', async () => {
+    const admin = await signedInAs(['pay_admin']);
+    for (const email of ['ops@\u0430.test', 'ops@a.test.', 'o\u200bps@a.test', 'ops@localhost']) {
+      const res = await fromConsole(admin, 'POST', '/console/users', { email, roles: ['ops'] });
+      expect([email, res.status, code(res)]).toEqual([email, 400, 'VALIDATION_FAILED']);
+    }
+    const fine = await fromConsole(admin, 'POST', '/console/users', {
+      email: ' Ops.Two@Example.com',
+      roles: ['ops'],
+    });
+    expect([fine.status, (fine.body as { user: PersonRecord }).user.email]).toEqual([
+      201,
+      'ops.two@example.com',
+    ]);
+  });
+
   it('an unknown link is LINK_INVALID, an expired one LINK_EXPIRED; a duplicate email USER_EXISTS', async () => {
     const admin = await signedInAs(['pay_admin']);
     const unknown = await s.call('POST', '/console/links/accept', {
@@ -291,6 +324,59 @@ describe('invitations, resets, roles', () => {
       ),
     ).toBe('INVALID_CREDENTIALS');
     await consoleSignIn(target.user.email, NEW_PASSWORD);
+  });
+
+  it('a bearer access token issued before a password reset or a disable is refused at once (red-team pass 11, L-3)', async () => {
+    const admin = await signedInAs(['pay_admin']);
+    const email = `bearer-${++seq}@example.com`;
+    const { id, token } = await s.user(email, ['ops']);
+    expect((await s.call('GET', '/offline/review', { token })).status).toBe(200);
+    const link = (await fromConsole(admin, 'POST', `/console/users/${id}/reset-link`)).body as UserLink;
+    expect(
+      (await s.call('POST', '/console/links/accept', { body: { token: link.token, password: NEW_PASSWORD } }))
+        .status,
+    ).toBe(200);
+    // It still had 15 minutes to live: whoever held it with the old password is out now.
+    const after = await s.call('GET', '/offline/review', { token });
+    expect([after.status, code(after)]).toEqual([401, 'UNAUTHENTICATED']);
+    // A token from the new password works, until the user is disabled, and not after re-enabling.
+    const fresh = (await s.call('POST', '/auth/sign-in', { body: { email, password: NEW_PASSWORD } }))
+      .body as {
+      access_token: string;
+    };
+    expect((await s.call('GET', '/offline/review', { token: fresh.access_token })).status).toBe(200);
+    for (const disabled of [true, false])
+      expect((await fromConsole(admin, 'POST', `/console/users/${id}/status`, { disabled })).status).toBe(
+        200,
+      );
+    expect((await s.call('GET', '/offline/review', { token: fresh.access_token })).status).toBe(401);
+  });
+
+  it('disabling a user voids their reset link; a link issued while disabled sets no password (red-team pass 11, L-4)', async () => {
+    const admin = await signedInAs(['pay_admin']);
+    const target = await signedInAs(['ops']);
+    const status = (disabled: boolean) =>
+      fromConsole(admin, 'POST', `/console/users/${target.id}/status`, { disabled });
+    const accept = (link: UserLink) =>
+      s.call('POST', '/console/links/accept', { body: { token: link.token, password: NEW_PASSWORD } });
+    const before = (await fromConsole(admin, 'POST', `/console/users/${target.id}/reset-link`))
+      .body as UserLink;
+    expect((await status(true)).status).toBe(200);
+    expect(code(await accept(before))).toBe('LINK_USED');
+    const during = (await fromConsole(admin, 'POST', `/console/users/${target.id}/reset-link`))
+      .body as UserLink;
+    const refused = await accept(during);
+    expect([refused.status, code(refused)]).toEqual([403, 'USER_DISABLED']);
+    expect((await status(false)).status).toBe(200);
+    // Neither link set the password: the old one still signs in, the link's does not.
+    expect(
+      code(
+        await s.call('POST', '/console/session', {
+          body: { email: target.user.email, password: NEW_PASSWORD },
+        }),
+      ),
+    ).toBe('INVALID_CREDENTIALS');
+    await consoleSignIn(target.user.email);
   });
 
   it('roles change at once and are audited; the last enabled pay_admin cannot be demoted or disabled', async () => {

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import { ConsoleErrorCode, type PersonRecord, type Role, type UserLink } from '../../protocol/http';
+import {
+  CONSOLE_ERROR_STATUS,
+  ConsoleErrorCode,
+  type PersonRecord,
+  type Role,
+  type UserLink,
+} from '../../protocol/http';
 import { appendAudit } from '../audit/chain';
 import { hashPassword, type ScryptCost } from '../auth/passwords';
 import { scryptGate } from '../auth/scrypt-gate';
@@ -109,6 +115,16 @@ export function setDisabled(
     await client.query('UPDATE users SET disabled = $2, updated_at = now() WHERE id = $1', [id, disabled]);
     // Roles and the flag are read on every request; the refresh tokens and sessions end here too.
     const ended = disabled ? await endSessionsOf(client, id) : 0;
+    // A reset or invitation link sent before stops working: it would set a password that still
+    // works once the user is enabled again (red-team pass 11, L-4).
+    const linksVoided = disabled
+      ? ((
+          await client.query(
+            'UPDATE console_links SET used_at = now() WHERE user_id = $1 AND used_at IS NULL',
+            [id],
+          )
+        ).rowCount ?? 0)
+      : 0;
     // Their laptops read on with the licences they hold, device-signed, until expiry: those are revoked
     // too, as when a grant is withdrawn (issue #16, ninth pass L-1). Enabling the user again restores
     // none; the laptop takes new licences where grants allow. The user's laptops are locked first: a
@@ -122,7 +138,7 @@ export function setDisabled(
     }
     await audit(client, actor, disabled ? 'user.disabled' : 'user.enabled', id, {
       sessions_ended: ended,
-      ...(disabled ? { licences_revoked: licencesRevoked } : {}),
+      ...(disabled ? { licences_revoked: licencesRevoked, links_voided: linksVoided } : {}),
     });
     return person(client, id);
   });
@@ -149,6 +165,17 @@ export async function acceptLink(
   const hash = await scryptGate.run(`link\n${userId}`, () => hashPassword(input.password, cost));
   return withTransaction(pool, async (client) => {
     const { kind, userId } = await consumeLink(client, input.token, ['invite', 'reset'], LINK_CODES);
+    // A link issued to a disabled user sets no password (the links sent before the disable are void).
+    const { rows: state } = await client.query<{ disabled: boolean }>(
+      'SELECT disabled FROM users WHERE id = $1 FOR UPDATE',
+      [userId],
+    );
+    if (state[0]?.disabled)
+      throw new HttpError(
+        CONSOLE_ERROR_STATUS.USER_DISABLED,
+        ConsoleErrorCode.USER_DISABLED,
+        'This account is disabled: an administrator enables it and sends a new link',
+      );
     const { rows } = await client.query<{ email: string }>(
       `UPDATE users SET password_hash = $2, invited = false, updated_at = now() WHERE id = $1 RETURNING email`,
       [userId, hash],

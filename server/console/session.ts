@@ -140,6 +140,8 @@ export async function closeSession(db: Queryable, req: Request, res: Response): 
 
 /** Ends every session and refresh token of a user (disabling, password reset). */
 export async function endSessionsOf(client: Queryable, userId: string): Promise<number> {
+  // Bearer access tokens too: those issued before now are refused (server/routes/authenticate.ts).
+  await client.query('UPDATE users SET token_version = token_version + 1 WHERE id = $1', [userId]);
   const sessions = await client.query(
     'UPDATE console_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL',
     [userId],

@@ -21,7 +21,9 @@ export type BundleActor =
   /** The worker finds at posting that a refund or void no longer fits: the bundle goes back to ops. */
   | 'worker_refund_held'
   /** An operator's review decision (POST /offline/review/:bundle_id). */
-  | 'reviewer';
+  | 'reviewer'
+  /** A later push claims the same customer QR as a sale of this held bundle: DUPLICATE_QR added. */
+  | 'qr_reused';
 
 export interface BundleTransition {
   /** null: the bundle did not exist (it is being stored). */
@@ -49,6 +51,8 @@ export const BUNDLE_TRANSITIONS: readonly BundleTransition[] = [
   { from: 'accepted', to: 'reconciled', by: 'worker_posted' },
   ...all(['accepted'], HELD, 'worker_refund_held'),
   ...all(HELD, ['accepted', 'rejected'], 'reviewer'),
+  // A reason is added, never removed: the bundle stays held (rescore).
+  ...all(HELD, HELD, 'qr_reused'),
 ];
 
 export function mayTransition(from: BundleState | null, to: BundleState, by: BundleActor): boolean {
@@ -86,12 +90,13 @@ export async function rescore(
   client: pg.PoolClient,
   bundle: { bundle_id: string; status: BundleState },
   reasons: readonly StoredReason[],
-  by: 'gap_resolved' | 'worker_refund_held',
+  by: 'gap_resolved' | 'worker_refund_held' | 'qr_reused',
 ): Promise<{ score: number; status: BundleState }> {
   const score = combine(reasons);
   const banded = statusFor(score);
-  // A refund held at posting goes back to ops even when its score alone would pass.
-  const status = by === 'worker_refund_held' && banded === 'accepted' ? 'review' : banded;
+  // A refund held at posting goes back to ops even when its score alone would pass; so does a bundle
+  // that gained a reason.
+  const status = by !== 'gap_resolved' && banded === 'accepted' ? 'review' : banded;
   checkTransition(bundle.status, status, by);
   await client.query(
     `UPDATE offline_tx_bundles SET status = $2, sira_score = $3, reasons = $4, updated_at = now(),

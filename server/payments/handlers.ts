@@ -20,6 +20,7 @@ import type { TrustDeps } from '../routes/deps';
 import type { Handlers } from '../routes/types';
 import { awaitsReview, decideReview } from './bundle-states';
 import { pullPage, parseCursor } from './pull';
+import { qrAlreadyCredited } from './qr-uses';
 import { createPushService, enqueue } from './push';
 import { bundleView, findBundle } from './store';
 import { rosterOf } from '../cashiers/store';
@@ -130,6 +131,15 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
             `Bundle is ${row.status}, not waiting for review`,
           );
         const approve = body.decision === 'approve';
+        // One customer QR is one payment: not credited to a second sale (red-team pass 11, M-2).
+        const credited = approve ? await qrAlreadyCredited(client, row.bundle_id) : [];
+        if (credited.length > 0)
+          throw new HttpError(
+            PAYMENT_ERROR_STATUS.QR_ALREADY_CREDITED,
+            PaymentErrorCode.QR_ALREADY_CREDITED,
+            `Sale ${credited[0]!.sale_id} was paid with a QR already credited to sale ${credited[0]!.other_sale_id} of ${credited[0]!.other_device_id}: reject one of the two`,
+            { conflicts: credited.slice(0, 20) },
+          );
         await decideReview(client, row, { approve, userId: user.id, note: body.note });
         await client.query(
           `UPDATE offline_transactions SET status = $2 WHERE bundle_id = $1 AND status = 'held'`,

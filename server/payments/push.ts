@@ -294,6 +294,18 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
       `Sales in ${foreign.join(', ')}: the policy of ${policy.country} is in ${policy.currency}`,
       { currencies: foreign, policy_currency: policy.currency },
     );
+  // A QR tender without the QR itself proves nothing, yet it named a token: it is refused, not held
+  // (red-team pass 11, M-1). Every till since the server verifies QRs sends the text; a void or
+  // refund repeats its original's tender as it was.
+  const textless = (opened.sales ?? []).filter(
+    (s) => s.kind === 'sale' && s.tenders.some((t) => t.qr !== undefined && t.qr.text === undefined),
+  );
+  if (textless.length > 0)
+    throw reject(
+      PaymentErrorCode.QR_TEXT_REQUIRED,
+      `${textless.length} sale(s) paid by QR carry no QR text to verify (first: ${textless[0]!.sale_id})`,
+      { sale_ids: textless.slice(0, 20).map((s) => s.sale_id) },
+    );
   // Absurd cash (issue #18) is scored per sale, not refused: a lowered policy maximum turned an
   // honest sale into a refusal that blocked the till for good (red-team pass 7, M-c). score.ts.
   const maxAgeHours = policy.max_bundle_age_hours;
@@ -331,7 +343,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   const refunds: RefundFindings = opened.sales
     ? await checkRefunds(client, opened.sales, locked)
     : { unknownOriginal: null, mismatch: null, cashOverride: null };
-  const qrReuse = opened.sales ? await claimQrUses(client, opened.sales) : null;
+  const qrReuse = opened.sales ? await claimQrUses(client, opened.sales, envelope.bundle_id) : null;
   const qrTokens = opened.sales
     ? await checkQrTokens(client, opened.sales, {
         deviceId: envelope.device_id,

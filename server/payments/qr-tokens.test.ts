@@ -129,10 +129,20 @@ describe('a QR tender the server verifies itself', () => {
     expect([body.status, posted]).toEqual(['quarantined', 0]);
   });
 
-  it('an older till’s tender without the QR: stored and held for review (QR_UNVERIFIED), not a 5xx', async () => {
+  it('a tender without the QR proves nothing: the push is refused QR_TEXT_REQUIRED, nothing stored (eleventh pass M-1)', async () => {
+    // It used to be stored and held for review, and it claimed the QR it named: a rogue till that
+    // saw a token made the payee shop's genuine sale a DUPLICATE_QR (qr-reuse.test.ts).
     const t = await enrollTerminal(s, admin);
-    const { body, posted } = await pushQrSale(t, ({ payer_ref, signature }) => ({ payer_ref, signature }));
-    expect(codes(body)).toEqual(['QR_UNVERIFIED']);
-    expect([body.status, posted]).toEqual(['review', 0]);
+    const sale = t.sale({ tender: 'qr' });
+    const tender = sale.tenders[0]!;
+    const { payer_ref, signature } = tender.qr!;
+    const textless: Sale = { ...sale, tenders: [{ ...tender, qr: { payer_ref, signature } }] };
+    const res = await push(s, await t.bundle([textless]));
+    expect(res.status).toBe(422);
+    expect((res.body as unknown as { error: { code: string } }).error.code).toBe('QR_TEXT_REQUIRED');
+    const stored = await s.pool.query('SELECT 1 FROM offline_transactions WHERE sale_id = $1', [
+      sale.sale_id,
+    ]);
+    expect(stored.rowCount).toBe(0);
   });
 });

@@ -2,23 +2,34 @@ import type pg from 'pg';
 import type { Sale } from '../../protocol/bundle';
 import { requestRefPayee } from '../../protocol/qr';
 import { queryAll } from '../db/inline';
+import { rescore, type StoredReason } from './bundle-states';
 import { issuerKeys, tenderToken } from './qr-tokens';
+import { WEIGHTS } from './score';
+import type { BundleState } from '../../protocol/states';
 
 /**
  * A customer's payment QR pays one sale. Each terminal refuses a QR it has seen (protocol/qr), but
  * two terminals offline can each accept the same one; the server sees both. The issuer's signature
  * identifies the exact token: seen twice in one bundle, in one sale or two, is a reuse. Only sales count: a void or refund repeats its original's tender.
  *
- * Who claims a QR is decided by its payee, not by who pushed first (issue #16, ninth pass M-2): a
- * tender whose QR text does not verify as the QR it names, or whose token pays another terminal's
- * request (qr-tokens.ts quarantines both), claims nothing, so a till that copied a token shown at
- * another shop cannot make that shop's honest sale a DUPLICATE_QR. A tender without the QR text (a
- * till from before the server checked) still claims, as before: such a sale is held for review.
- * So does a token quoting no request (a QR the customer shows): the first stored claim holds it,
- * but qr-tokens.ts holds every such sale for review, so being first credits nobody (tenth pass M-2)
- * and the later sale's DUPLICATE_QR names the first for the reviewer.
+ * Who claims a QR is decided by its payee, not by who pushed first (issue #16, ninth pass M-2): only
+ * a tender whose QR text verifies as the QR it names, and whose token pays no other terminal's
+ * request, claims it. A tender that proves nothing claims nothing (eleventh pass M-1: a QR tender
+ * without its text is refused by the push, QR_TEXT_REQUIRED, and would claim nothing here either),
+ * so a till that copied a token shown at another shop cannot make that shop's honest sale a
+ * DUPLICATE_QR: a token bound to a terminal's request (`r1.<tag>.…`) is claimed by that terminal
+ * alone, whoever pushed first. A token quoting no request (a QR the customer shows) names no payee:
+ * the first stored claim holds it, qr-tokens.ts holds every such sale for review so being first
+ * credits nobody (tenth pass M-2), the later sale's DUPLICATE_QR names the first, and the first
+ * sale's bundle, if still held, gains a DUPLICATE_QR naming the later one (eleventh pass M-2), so the
+ * reviewer sees the conflict on both; approving the second once the first is accepted is refused
+ * (qrAlreadyCredited).
  */
-export async function claimQrUses(client: pg.PoolClient, sales: readonly Sale[]): Promise<string | null> {
+export async function claimQrUses(
+  client: pg.PoolClient,
+  sales: readonly Sale[],
+  bundleId: string,
+): Promise<string | null> {
   const uses = sales.flatMap((sale) =>
     sale.kind !== 'sale'
       ? []
@@ -32,7 +43,7 @@ export async function claimQrUses(client: pg.PoolClient, sales: readonly Sale[])
   const keys = await issuerKeys(client);
   /** Whether this use may hold the QR against other sales: see above. */
   const claims = (use: (typeof uses)[number]) => {
-    if (use.text === undefined) return true;
+    if (use.text === undefined) return false;
     const token = tenderToken({ text: use.text, signature: use.signature }, keys);
     return token !== null && requestRefPayee(token.request_ref, use.deviceId) !== 'other';
   };
@@ -50,28 +61,104 @@ export async function claimQrUses(client: pg.PoolClient, sales: readonly Sale[])
       if (claims(use)) claimed.set(use.signature, use.saleId);
     }
   }
+  // One bundle, one device.
+  const deviceId = uses[0]!.deviceId;
   // Claimed inside the push's transaction: a concurrent push of the same QR waits on the key, then
-  // sees this claim; a rejected push rolls its claims back. Two statements (the second one's
+  // sees this claim; a rejected push rolls its claims back. Every tender is recorded too, claimed or
+  // not (offline_qr_tenders: what a review approval checks). Three statements (the last one's
   // snapshot is taken after the first waited), one round trip.
-  const [, found] = await queryAll(client, [
+  const [, , found] = await queryAll(client, [
     {
       text: `INSERT INTO offline_qr_uses (signature, sale_id, device_id)
              SELECT * FROM unnest($1::text[], $2::uuid[], $3::text[])
              ON CONFLICT (signature) DO NOTHING`,
-      // One bundle, one device.
-      values: [[...claimed.keys()], [...claimed.values()], [...claimed.keys()].map(() => uses[0]!.deviceId)],
+      values: [[...claimed.keys()], [...claimed.values()], [...claimed.keys()].map(() => deviceId)],
     },
     {
-      // Another device's sale is another sale whatever its sale_id (issue #16, eighth pass M-1).
+      text: `INSERT INTO offline_qr_tenders (signature, sale_id, device_id, bundle_id)
+             SELECT u.signature, u.sale_id, $3::text, $4::uuid FROM unnest($1::text[], $2::uuid[]) AS u(signature, sale_id)
+             ON CONFLICT DO NOTHING`,
+      values: [uses.map((u) => u.signature), uses.map((u) => u.saleId), deviceId, bundleId],
+    },
+    {
+      // Another device's sale is another sale whatever its sale_id (issue #16, eighth pass M-1). A
+      // sale that claimed nothing but that ops approved (accepted or posted) holds the QR too: a
+      // later claim of it, the payee's included, is not credited again unseen (eleventh pass M-2).
       text: `SELECT signature, sale_id, device_id FROM offline_qr_uses
-             WHERE signature = ANY($1::text[]) AND NOT (device_id = $3 AND sale_id = ANY($2::uuid[]))`,
-      values: [[...seen.keys()], [...seen.values()], uses[0]!.deviceId],
+             WHERE signature = ANY($1::text[]) AND NOT (device_id = $3 AND sale_id = ANY($2::uuid[]))
+             UNION
+             SELECT q.signature, q.sale_id, q.device_id FROM offline_qr_tenders q
+               JOIN offline_transactions t ON t.device_id = q.device_id AND t.sale_id = q.sale_id
+             WHERE q.signature = ANY($1::text[]) AND t.status IN ('pending', 'reconciled')
+               AND NOT (q.device_id = $3 AND q.sale_id = ANY($2::uuid[]))`,
+      values: [[...seen.keys()], [...seen.values()], deviceId],
     },
   ]);
   const rows = found!.rows as { signature: string; sale_id: string; device_id: string }[];
-  for (const row of rows)
+  for (const row of rows) {
+    const saleId = seen.get(row.signature)!;
     findings.push(
-      `sale ${seen.get(row.signature)} was paid with a QR already used by sale ${row.sale_id} of ${row.device_id}`,
+      `sale ${saleId} was paid with a QR already used by sale ${row.sale_id} of ${row.device_id}`,
     );
+    // A later claim: the earlier sale's bundle, while it waits for a person, says so too.
+    if (claimed.has(row.signature))
+      await flagEarlierClaim(client, row, `its QR was used again by sale ${saleId} of ${deviceId}`);
+  }
   return findings.length === 0 ? null : findings.join('; ');
+}
+
+/** Adds DUPLICATE_QR to the bundle of an earlier claim of a QR, when that bundle is still held. */
+async function flagEarlierClaim(
+  client: pg.PoolClient,
+  claim: { sale_id: string; device_id: string },
+  what: string,
+): Promise<void> {
+  const { rows } = await client.query<{ bundle_id: string; status: BundleState; reasons: StoredReason[] }>(
+    `SELECT b.bundle_id, b.status, b.reasons FROM offline_transactions t
+       JOIN offline_tx_bundles b ON b.bundle_id = t.bundle_id
+      WHERE t.device_id = $1 AND t.sale_id = $2 AND b.status IN ('review', 'quarantined')
+      FOR UPDATE OF b`,
+    [claim.device_id, claim.sale_id],
+  );
+  const bundle = rows[0];
+  if (!bundle) return;
+  const reason: StoredReason = {
+    code: 'DUPLICATE_QR',
+    weight: WEIGHTS.DUPLICATE_QR,
+    detail: `sale ${claim.sale_id}: ${what}`.slice(0, 500),
+  };
+  await rescore(client, bundle, [...bundle.reasons, reason], 'qr_reused');
+}
+
+/**
+ * The QRs of a held bundle that already pay a sale of another bundle that is accepted or posted
+ * (its transactions pending or reconciled): approving it would credit one payment twice (eleventh
+ * pass M-2). Locks every recorded tender of those QRs first, in one order, so two approvals of one
+ * QR racing each other serialise and the second sees the first's decision. Empty when none.
+ */
+export async function qrAlreadyCredited(
+  client: pg.PoolClient,
+  bundleId: string,
+): Promise<{ sale_id: string; other_sale_id: string; other_device_id: string; other_bundle_id: string }[]> {
+  await client.query(
+    `SELECT 1 FROM offline_qr_tenders
+      WHERE signature IN (SELECT signature FROM offline_qr_tenders WHERE bundle_id = $1)
+      ORDER BY signature, device_id, sale_id FOR UPDATE`,
+    [bundleId],
+  );
+  const { rows } = await client.query<{
+    sale_id: string;
+    other_sale_id: string;
+    other_device_id: string;
+    other_bundle_id: string;
+  }>(
+    `SELECT mine.sale_id, o.sale_id AS other_sale_id, o.device_id AS other_device_id, o.bundle_id AS other_bundle_id
+       FROM offline_qr_tenders mine
+       JOIN offline_qr_tenders o ON o.signature = mine.signature AND o.bundle_id <> mine.bundle_id
+       JOIN offline_transactions t ON t.device_id = o.device_id AND t.sale_id = o.sale_id
+      WHERE mine.bundle_id = $1 AND t.status IN ('pending', 'reconciled')
+      ORDER BY mine.sale_id, o.sale_id`,
+    [bundleId],
+  );
+  return rows;
 }

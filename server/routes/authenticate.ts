@@ -16,8 +16,10 @@ function unauthenticated(res: Response, code: string, message: string): HttpErro
 }
 
 /**
- * Bearer access token → user. Roles and the disabled flag are read from the database on every
- * request, so disabling a user or removing a role takes effect at once, not after 15 minutes.
+ * Bearer access token → user. Roles, the disabled flag and the token version are read from the
+ * database on every request (one row), so disabling a user or removing a role takes effect at once,
+ * not after 15 minutes, and a token issued before a password reset or a disable is refused even
+ * once the user is enabled again (red-team pass 11, L-3).
  */
 export async function authenticateUser(
   deps: TrustDeps,
@@ -37,7 +39,7 @@ export async function authenticateUser(
       : unauthenticated(res, TrustErrorCode.UNAUTHENTICATED, 'Invalid access token');
   }
   const user = await findUserById(deps.pool, check.userId);
-  if (!user || user.disabled)
+  if (!user || user.disabled || user.token_version !== check.tokenVersion)
     throw unauthenticated(res, TrustErrorCode.UNAUTHENTICATED, 'Invalid access token');
   return withRoles(user, roles);
 }

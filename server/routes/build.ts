@@ -68,6 +68,9 @@ async function prepare(deps: TrustDeps, spec: RouteSpec, req: Request, res: Resp
 
 function routeHandler(deps: TrustDeps, name: RouteName, spec: RouteSpec, handler: Untyped) {
   return async (req: Request, res: Response) => {
+    // No API answer is kept by a browser or a proxy: sessions, people, tokens and CSV exports would
+    // outlive the sign-out in a disk cache (red-team pass 11). Errors too; a file route sets its own.
+    res.setHeader('Cache-Control', 'no-store');
     const { input, signed } = await prepare(deps, spec, req, res);
     // After the input is known to be well formed, before the handler's costly work (scrypt,
     // opening a bundle): a refused request costs two small upserts.

@@ -571,6 +571,7 @@ export const en = {
     LINK_INVALID: 'This link is not known. Ask your administrator for a new one.',
     LINK_EXPIRED: 'This link has expired. Ask your administrator for a new one.',
     LINK_USED: 'This link has already been used. Ask your administrator for a new one.',
+    USER_DISABLED: 'This account is disabled. Ask your administrator to enable it and send you a new link.',
     USER_EXISTS: 'Someone with this email already has an account.',
     USER_NOT_FOUND: 'This user does not exist any more.',
     LAST_ADMIN: 'This would leave no enabled administrator. Make someone else an administrator first.',
@@ -587,6 +588,9 @@ export const en = {
     // Review, Sales, Takings and Ledger (issue #19).
     BUNDLE_NOT_FOUND: 'This bundle does not exist.',
     REVIEW_NOT_PENDING: 'Someone has already decided on this bundle. Reload the queue.',
+    QR_TEXT_REQUIRED: 'A QR sale without its QR code to check was refused.',
+    QR_ALREADY_CREDITED:
+      'The customer’s payment QR of one of these sales is already credited to an approved sale of another bundle. Reject one of the two.',
     CURSOR_INVALID: 'The list has changed shape. Search again from the first page.',
     RANGE_INVERTED: 'The first day is after the last day, or the minimum above the maximum.',
     RANGE_TOO_LONG: 'Choose at most 366 days.',

@@ -581,6 +581,8 @@ export const fr: Messages = {
     LINK_INVALID: 'Ce lien est inconnu. Demandez-en un nouveau à votre administrateur.',
     LINK_EXPIRED: 'Ce lien a expiré. Demandez-en un nouveau à votre administrateur.',
     LINK_USED: 'Ce lien a déjà servi. Demandez-en un nouveau à votre administrateur.',
+    USER_DISABLED:
+      'Ce compte est désactivé. Demandez à votre administrateur de le réactiver et de vous envoyer un nouveau lien.',
     USER_EXISTS: 'Quelqu’un a déjà un compte avec cette adresse e-mail.',
     USER_NOT_FOUND: 'Cet utilisateur n’existe plus.',
     LAST_ADMIN:
@@ -598,6 +600,9 @@ export const fr: Messages = {
     // Review, Sales, Takings and Ledger (issue #19).
     BUNDLE_NOT_FOUND: 'Ce lot n’existe pas.',
     REVIEW_NOT_PENDING: 'Quelqu’un a déjà pris une décision sur ce lot. Rechargez la liste.',
+    QR_TEXT_REQUIRED: 'Une vente par QR sans son QR code à vérifier a été refusée.',
+    QR_ALREADY_CREDITED:
+      'Le QR code de paiement du client d’une de ces ventes est déjà crédité à une vente approuvée d’un autre lot. Refusez l’une des deux.',
     CURSOR_INVALID: 'La liste a changé. Relancez la recherche depuis la première page.',
     RANGE_INVERTED: 'Le premier jour est après le dernier, ou le minimum au-dessus du maximum.',
     RANGE_TOO_LONG: 'Choisissez 366 jours au plus.',

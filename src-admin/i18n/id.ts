@@ -580,6 +580,8 @@ export const id: Messages = {
     LINK_INVALID: 'Tautan ini tidak dikenal. Minta tautan baru kepada administrator Anda.',
     LINK_EXPIRED: 'Tautan ini sudah kedaluwarsa. Minta tautan baru kepada administrator Anda.',
     LINK_USED: 'Tautan ini sudah dipakai. Minta tautan baru kepada administrator Anda.',
+    USER_DISABLED:
+      'Akun ini dinonaktifkan. Minta administrator Anda mengaktifkannya dan mengirim tautan baru.',
     USER_EXISTS: 'Sudah ada akun dengan email ini.',
     USER_NOT_FOUND: 'Pengguna ini sudah tidak ada.',
     LAST_ADMIN: 'Tidak akan ada administrator aktif lagi. Jadikan orang lain administrator terlebih dahulu.',
@@ -596,6 +598,9 @@ export const id: Messages = {
     // Review, Sales, Takings and Ledger (issue #19).
     BUNDLE_NOT_FOUND: 'Bundel ini tidak ada.',
     REVIEW_NOT_PENDING: 'Seseorang sudah memutuskan bundel ini. Muat ulang antrean.',
+    QR_TEXT_REQUIRED: 'Penjualan QR tanpa kode QR untuk diperiksa ditolak.',
+    QR_ALREADY_CREDITED:
+      'QR pembayaran pelanggan dari salah satu penjualan ini sudah dikreditkan ke penjualan yang disetujui di bundel lain. Tolak salah satunya.',
     CURSOR_INVALID: 'Daftar telah berubah. Cari lagi dari halaman pertama.',
     RANGE_INVERTED: 'Hari pertama setelah hari terakhir, atau minimum di atas maksimum.',
     RANGE_TOO_LONG: 'Pilih paling banyak 366 hari.',

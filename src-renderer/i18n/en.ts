@@ -619,6 +619,9 @@ export const en = {
     BUNDLE_ID_REUSED: 'The server already holds other sales under the same number: contact support.',
     BUNDLE_NOT_FOUND: 'The server has no such batch of sales.',
     REVIEW_NOT_PENDING: 'These sales are no longer waiting for review.',
+    QR_TEXT_REQUIRED:
+      'A QR sale from before this version carries no QR code to check: the server refuses it.',
+    QR_ALREADY_CREDITED: 'This payment QR code has already been credited to another sale.',
   } satisfies Record<ErrorCode, string>,
   // POS hardware (issue 6)
   hardware: {

@@ -641,6 +641,9 @@ export const fr: Messages = {
     BUNDLE_ID_REUSED: 'Le serveur détient déjà d’autres ventes sous le même numéro : contactez l’assistance.',
     BUNDLE_NOT_FOUND: 'Le serveur n’a pas ce lot de ventes.',
     REVIEW_NOT_PENDING: 'Ces ventes n’attendent plus de vérification.',
+    QR_TEXT_REQUIRED:
+      'Une vente par QR d’une version plus ancienne ne contient pas le QR code à vérifier : le serveur la refuse.',
+    QR_ALREADY_CREDITED: 'Ce QR code de paiement a déjà été crédité à une autre vente.',
   },
   // Matériel de caisse (issue 6)
   hardware: {

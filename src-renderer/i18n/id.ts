@@ -599,6 +599,9 @@ export const id: Messages = {
     BUNDLE_ID_REUSED: 'Server sudah menyimpan penjualan lain dengan nomor yang sama: hubungi dukungan.',
     BUNDLE_NOT_FOUND: 'Server tidak punya paket penjualan itu.',
     REVIEW_NOT_PENDING: 'Penjualan ini tidak lagi menunggu peninjauan.',
+    QR_TEXT_REQUIRED:
+      'Penjualan QR dari versi lama tidak membawa kode QR untuk diperiksa: server menolaknya.',
+    QR_ALREADY_CREDITED: 'Kode QR pembayaran ini sudah dikreditkan ke penjualan lain.',
     QR_ISSUERS_UNVERIFIED:
       'Kunci penerbit pembayaran dari jaringan tidak dapat diverifikasi (mungkin bukan server perusahaan Anda): kunci itu diabaikan, dan kasir memeriksa kode QR dengan kunci yang sudah ada.',
     REFUND_NEEDS_MANAGER:

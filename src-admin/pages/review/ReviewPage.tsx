@@ -54,8 +54,9 @@ function Bundle({ detail, onDecided }: { detail: BundleDetail; onDecided: (appro
       </p>
       <h3>{t('review.reasons')}</h3>
       <ul className="reasons">
-        {detail.reasons.map((r) => (
-          <li key={r.code} data-reason={r.code}>
+        {/* A code may come twice: a bundle's own DUPLICATE_QR and one a later push of its QR added. */}
+        {detail.reasons.map((r, i) => (
+          <li key={`${r.code}:${i}`} data-reason={r.code}>
             {t(`scoreReasons.${r.code}`)} <span className="muted">(+{r.weight.toFixed(2)})</span>
           </li>
         ))}

@@ -75,7 +75,9 @@ export async function claimQrTenders(
       });
     const doc = await collections.settings.findOne(verificationKey(verificationId)).exec();
     const verification = doc ? parseVerification(doc.value) : null;
-    if (!verification)
+    // A verification an older version kept has no QR text, and the server refuses a QR tender
+    // without it (QR_TEXT_REQUIRED): the customer's QR is scanned again.
+    if (!verification?.token)
       throw new ApiError(
         'QR_NOT_VERIFIED',
         'This QR payment was not verified at this till: scan the customer’s payment QR code.',
