@@ -14,3 +14,4 @@ export * from './catalog-admin';
 export * from './console';
 export * from './policy-history';
 export * from './sales';
+export * from './classes';

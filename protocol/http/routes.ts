@@ -66,6 +66,7 @@ import {
   OnlineAuthorisationErrorCode as O,
   OnlineAuthorisationRequest,
 } from '../online/authorisation';
+import { CLASSES_ROUTES } from './classes-routes';
 import { CONSOLE_ROUTES } from './console-routes';
 import { POLICY_HISTORY_ROUTES } from './policy-history';
 import { ReviewPage, SalesErrorCode } from './sales';
@@ -596,6 +597,8 @@ export const ROUTES = {
   ...CONSOLE_ROUTES,
   // The back office's sales, bundles, takings and ledger (issue #19).
   ...SALES_ROUTES,
+  // The back office's classes and licence list, for the Materials page (issue #19, item 9).
+  ...CLASSES_ROUTES,
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

@@ -1,6 +1,7 @@
 import { authHandlers } from '../auth/handlers';
 import { backOfficeHandlers } from '../back-office/handlers';
 import { catalogHandlers } from '../catalog/handlers';
+import { classHandlers } from '../materials/classes';
 import { consoleHandlers } from '../console/handlers';
 import { deviceHandlers } from '../devices/handlers';
 import { healthHandlers } from '../health/handlers';
@@ -31,5 +32,6 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...catalogHandlers(deps),
     ...consoleHandlers(deps),
     ...salesHandlers(deps),
+    ...classHandlers(deps),
   };
 }
