@@ -2,6 +2,8 @@ import type { ComponentType } from 'react';
 import type { Role } from '../protocol/http/common';
 import type { PageProps, PageRoute } from './page-props';
 import { CatalogPage } from './pages/catalog/CatalogPage';
+import { ClassesPage } from './pages/classes/ClassesPage';
+import { MaterialsPage } from './pages/materials/MaterialsPage';
 import { ShopPage } from './pages/catalog/ShopPage';
 import { HomePage } from './pages/home/HomePage';
 import { EnrollmentPage } from './pages/enrollment/EnrollmentPage';
@@ -43,6 +45,9 @@ export const PAGES: readonly ConsolePage[] = [
   { route: 'ledger', Page: LedgerPage, roles: ['pay_admin', 'ops'] },
   { route: 'catalog', Page: CatalogPage, roles: ['pay_admin'] },
   { route: 'shop', Page: ShopPage, roles: ['pay_admin'] },
+  // Materials and classes (#19 item 9): teachers only, as protocol/http/classes-routes.ts.
+  { route: 'materials', Page: MaterialsPage, roles: ['teacher'] },
+  { route: 'classes', Page: ClassesPage, roles: ['teacher'] },
 ];
 
 export function pagesFor(roles: readonly Role[]): ConsolePage[] {
