@@ -141,8 +141,14 @@ test('a teacher uploads a PDF and grants it to a class; the student reads it off
   // ---- The laptop's next check: the Library says the school revoked it, and it no longer opens.
   await app.bringToFront();
   await app.getByRole('button', { name: 'Refresh the list' }).click();
-  await app.screenshot({ path: test.info().outputPath('library-after-revoke.png') });
   await expect(item.getByTestId('licence-state')).toHaveAttribute('data-state', 'revoked', {
     timeout: 60_000,
   });
+  await expect(item.getByTestId('licence-state')).toHaveText(
+    'Licence revoked by the school: it can no longer be read',
+  );
+  // The encrypted copy is gone from the laptop: nothing is left to open.
+  await expect(item.getByTestId('download-state')).toHaveText('Not downloaded');
+  await expect(item.getByRole('button', { name: `Open ${TITLE}` })).toBeHidden();
+  await app.screenshot({ path: test.info().outputPath('library-after-revoke.png') });
 });
