@@ -38,8 +38,13 @@ test('a teacher uploads a PDF and grants it to a class; the student reads it off
   worker = await startWorker(server);
   const teacher = await createAccount(server, 'teacher', 'teacher');
   const student = await createAccount(server, 'user', 'student');
-  const pdf = join(await tempDir('upload'), 'cells.pdf');
+  const dir = await tempDir('upload');
+  const pdf = join(dir, 'cells.pdf');
+  const notPdf = join(dir, 'notes.pdf');
+  const song = join(dir, 'song.mp3');
   await writeFile(pdf, await makePdf());
+  await writeFile(notPdf, 'Plain notes, not a PDF.\n');
+  await writeFile(song, Buffer.from('ID3\u0004\u0000\u0000\u0000\u0000\u0000\u0000'));
   host = await startWebHost({ OUTPOST_SERVER_URL: server.url });
 
   // ---- The teacher, in the back office: only the school's pages.
@@ -49,8 +54,23 @@ test('a teacher uploads a PDF and grants it to a class; the student reads it off
   await menu(page).getByRole('link', { name: 'Materials' }).click();
   await expect(page.getByText('No material yet. Upload the first one above.')).toBeVisible();
   const upload = page.getByRole('form', { name: 'Upload a material' });
+  // The server's refusals, in words: bytes that are not what the file says, a kind it does not take.
+  await upload.getByLabel('File').setInputFiles(notPdf);
+  await expect(upload.getByLabel('Title')).toHaveValue('notes');
+  await upload.getByRole('button', { name: 'Upload' }).click();
+  await expect(upload.getByRole('alert')).toContainText(
+    'This file is not really a PDF: its content does not match its kind. Check the file.',
+  );
+  await expect(upload.getByRole('alert')).toContainText('Code UNSUPPORTED_MEDIA_TYPE');
+  await upload.getByLabel('File').setInputFiles(song);
+  await upload.getByRole('button', { name: 'Upload' }).click();
+  await expect(upload.getByRole('alert')).toContainText(
+    'This kind of file cannot be uploaded: choose a PDF, an EPUB, a text or Markdown file, or an image.',
+  );
+  await shoot(page, 'materials-refused');
+  await expect(page.getByText('No material yet. Upload the first one above.')).toBeVisible();
+
   await upload.getByLabel('File').setInputFiles(pdf);
-  await expect(upload.getByLabel('Title')).toHaveValue('cells');
   await upload.getByLabel('Title').fill(TITLE);
   await upload.getByRole('button', { name: 'Upload' }).click();
   const progress = upload.getByRole('progressbar', { name: 'Upload progress' });
