@@ -87,7 +87,7 @@ module.exports = {
         dependencyTypesNot: ['type-only'],
         path: '^protocol/',
         pathNot:
-          '^protocol/(http/(auth|common|console|codes|back-office|policies|policy-history|devices|catalog)\\.ts$|text\\.ts$|money(-input)?\\.ts$|timestamp\\.ts$|crypto/base64url\\.ts$)',
+          '^protocol/(http/(auth|common|console|codes|back-office|policies|policy-history|devices|catalog|material-types)\\.ts$|text\\.ts$|money(-input)?\\.ts$|timestamp\\.ts$|crypto/base64url\\.ts$)',
       },
     },
     {

@@ -1,4 +1,5 @@
 import { crc32, deflateSync } from 'node:zlib';
+import { expect, type Page } from '@playwright/test';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 
 /** Materials for the Library's end-to-end tests, each with text that tells its pages apart. */
@@ -10,6 +11,21 @@ export const PDF_PAGES = [
 ];
 export const EPUB_CHAPTERS = ['Photosynthesis turns light into sugar', 'Respiration burns the sugar again'];
 export const TEXT_BODY = '# Field notes\n\nThe pond had 14 frogs on Monday.\n';
+
+/** The student registers the laptop with their own account, from the Library's prompt. */
+export async function registerLaptop(
+  page: Page,
+  student: { email: string; password: string },
+): Promise<void> {
+  await page.getByRole('link', { name: 'Library' }).click();
+  await expect(page.getByTestId('library-not-registered')).toBeVisible();
+  await page.getByRole('link', { name: 'Register this laptop' }).click();
+  await page.getByLabel('Email').fill(student.email);
+  await page.getByLabel('Password').fill(student.password);
+  await page.getByLabel('Name for this laptop').fill('Aminah’s laptop');
+  await page.getByRole('button', { name: 'Sign in and register' }).click();
+  await expect(page.getByTestId('device-facts')).toContainText('Student laptop');
+}
 
 export async function makePdf(): Promise<Uint8Array> {
   const pdf = await PDFDocument.create();

@@ -1,7 +1,15 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { EPUB_CHAPTERS, makeEpub, makePdf, makePng, PDF_PAGES, TEXT_BODY } from './library-fixtures';
+import {
+  EPUB_CHAPTERS,
+  makeEpub,
+  makePdf,
+  makePng,
+  PDF_PAGES,
+  registerLaptop,
+  TEXT_BODY,
+} from './library-fixtures';
 import {
   createAccount,
   createAdmin,
@@ -47,18 +55,6 @@ async function setUp(): Promise<Setup> {
   await writeFile(clockFile, '0');
   host = await startWebHost({ OUTPOST_SERVER_URL: server.url, OUTPOST_CLOCK_OFFSET_FILE: clockFile });
   return { clockFile, student, teacher };
-}
-
-/** The student registers the laptop with their own account, from the Library's prompt. */
-async function registerLaptop(page: Page, student: Setup['student']): Promise<void> {
-  await page.getByRole('link', { name: 'Library' }).click();
-  await expect(page.getByTestId('library-not-registered')).toBeVisible();
-  await page.getByRole('link', { name: 'Register this laptop' }).click();
-  await page.getByLabel('Email').fill(student.email);
-  await page.getByLabel('Password').fill(student.password);
-  await page.getByLabel('Name for this laptop').fill('Aminah’s laptop');
-  await page.getByRole('button', { name: 'Sign in and register' }).click();
-  await expect(page.getByTestId('device-facts')).toContainText('Student laptop');
 }
 
 /** What the check below uses of a canvas (this file is type-checked without the DOM's types). */

@@ -183,6 +183,20 @@ export async function startWebHost(env: NodeJS.ProcessEnv): Promise<Running> {
 }
 
 /**
+ * `npm run worker` against a server's PostgreSQL and data directory, running until stopped: it
+ * encrypts uploads as they arrive, as a real deployment's worker does.
+ */
+export function startWorker(server: Running): Promise<Running> {
+  if (!server.databaseUrl) throw new Error('the worker needs the server’s DATABASE_URL');
+  return launch(
+    'server/worker/main.ts',
+    { DATABASE_URL: server.databaseUrl, ...(server.dataDir ? { OUTPOST_DATA_DIR: server.dataDir } : {}) },
+    /"workerId":"([^"]+)"/,
+    true,
+  );
+}
+
+/**
  * `npm run worker -- --once` against a server's PostgreSQL and data directory: one reconciliation
  * pass and one material encryption pass, then exit.
  */

@@ -3,6 +3,8 @@ import type { Role } from '../protocol/http/common';
 import type { PageProps, PageRoute } from './page-props';
 import { CashiersPage } from './pages/cashiers/CashiersPage';
 import { CatalogPage } from './pages/catalog/CatalogPage';
+import { ClassesPage } from './pages/classes/ClassesPage';
+import { MaterialsPage } from './pages/materials/MaterialsPage';
 import { ShopPage } from './pages/catalog/ShopPage';
 import { HomePage } from './pages/home/HomePage';
 import { EnrollmentPage } from './pages/enrollment/EnrollmentPage';
@@ -47,6 +49,9 @@ export const PAGES: readonly ConsolePage[] = [
   { route: 'shop', Page: ShopPage, roles: ['pay_admin'] },
   { route: 'cashiers', Page: CashiersPage, roles: ['pay_admin'] }, // a shop's cashiers (#19 item 3)
   { route: 'audit', Page: AuditPage, roles: ['pay_admin', 'ops'] },
+  // Materials and classes (#19 item 9): teachers only, as protocol/http/classes-routes.ts.
+  { route: 'materials', Page: MaterialsPage, roles: ['teacher'] },
+  { route: 'classes', Page: ClassesPage, roles: ['teacher'] },
 ];
 
 export function pagesFor(roles: readonly Role[]): ConsolePage[] {

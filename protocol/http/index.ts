@@ -16,3 +16,4 @@ export * from './policy-history';
 export * from './sales';
 export * from './cashiers';
 export * from './operations';
+export * from './classes';

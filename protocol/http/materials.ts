@@ -5,6 +5,7 @@ import { Manifest } from '../chunks/manifest';
 import { Licence } from '../licence/licence';
 import { RequestNonce, ServerStatement } from '../licence/server-statement';
 import { DeviceId, IsoDateTime, storedText, Uuid } from './common';
+import { MATERIAL_CONTENT_TYPES } from './material-types';
 
 /**
  * The materials contract between laptops and the server (materials seed: /api/v1/offline/...).
@@ -18,21 +19,9 @@ export const MaterialId = Uuid;
 export const LicenceId = Uuid;
 export const JobId = Uuid;
 
-/** What may be uploaded (issue #5: PDF, EPUB, images, text). */
-export const MATERIAL_CONTENT_TYPES = [
-  'application/pdf',
-  'application/epub+zip',
-  'image/png',
-  'image/jpeg',
-  'image/webp',
-  'text/plain',
-  'text/markdown',
-] as const;
+export { MATERIAL_CONTENT_TYPES, MAX_MATERIAL_BYTES } from './material-types';
 export const MaterialContentType = z.enum(MATERIAL_CONTENT_TYPES);
 export type MaterialContentType = z.infer<typeof MaterialContentType>;
-
-/** Largest upload the server accepts (bytes). */
-export const MAX_MATERIAL_BYTES = 512 * 1024 * 1024;
 
 export const MaterialStatus = z.enum(['pending', 'encrypting', 'ready', 'failed']);
 export type MaterialStatus = z.infer<typeof MaterialStatus>;

@@ -293,6 +293,12 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
              WHERE g.material_id = $1 AND u.id = $2 AND g.email = u.email`,
             [row.material_id, row.user_id],
           );
+          // A class the material is granted to would give it straight back: bar them from it.
+          await client.query(
+            `INSERT INTO offline_material_bars (material_id, email)
+             SELECT $1::uuid, u.email FROM users u WHERE u.id = $2 ON CONFLICT DO NOTHING`,
+            [row.material_id, row.user_id],
+          );
           await revokeLiveLicences(
             client,
             { userIds: [row.user_id], materialId: row.material_id },

@@ -26,6 +26,8 @@ import {
   findMaterial,
   JOB_COLUMNS,
   MATERIAL_COLUMNS,
+  MAY_TAKE,
+  ownedMaterial,
   toJobRecord,
   toMaterialRecord,
   type JobRow,
@@ -50,14 +52,7 @@ export function materialHandlers(deps: TrustDeps): Pick<Handlers, MaterialHandle
   const { pool } = deps;
   const materials = deps.materials;
 
-  /** The caller's own material, for teacher routes; someone else's answers 403. */
-  async function owned(materialId: string, userId: string): Promise<MaterialRow> {
-    const material = await findMaterial(pool, materialId);
-    if (!material) throw materialError('MATERIAL_NOT_FOUND', 'Material not found');
-    if (material.owner_id !== userId)
-      throw materialError('MATERIAL_ACCESS_DENIED', 'Only the teacher who uploaded it may do this');
-    return material;
-  }
+  const owned = (materialId: string, userId: string) => ownedMaterial(pool, materialId, userId);
 
   /**
    * GET /api/v1/offline/materials takes a bearer token or a device signature: the user is the token's,
@@ -118,8 +113,7 @@ export function materialHandlers(deps: TrustDeps): Pick<Handlers, MaterialHandle
           : await pool.query<MaterialRow>(
               `SELECT ${MATERIAL_COLUMNS} FROM offline_materials m JOIN users u ON u.id = $1
                WHERE ($2 AND m.owner_id = u.id)
-                  OR (NOT $2 AND NOT u.disabled AND (m.owner_id = u.id OR EXISTS (
-                        SELECT 1 FROM offline_material_grants g WHERE g.material_id = m.id AND g.email = u.email)))
+                  OR (NOT $2 AND NOT u.disabled AND ${MAY_TAKE})
                ORDER BY m.created_at DESC, m.id LIMIT 1000`,
               [caller.userId, caller.teacher],
             );
@@ -137,6 +131,11 @@ export function materialHandlers(deps: TrustDeps): Pick<Handlers, MaterialHandle
           [params.material_id, emails, user.id],
         );
         const n = rowCount ?? 0;
+        // Granted again: a licence revoked earlier no longer bars them through a class either.
+        await client.query(
+          'DELETE FROM offline_material_bars WHERE material_id = $1 AND email = ANY($2::text[])',
+          [params.material_id, emails],
+        );
         await appendAudit(client, {
           actorType: 'user',
           actorId: user.id,

@@ -1,6 +1,7 @@
 import type { JobRecord, MaterialContentType, MaterialRecord, MaterialStatus } from '../../protocol/http';
 import type { Manifest } from '../../protocol/chunks';
 import type { Queryable } from '../db/tx';
+import { materialError } from './errors';
 
 export interface MaterialRow {
   id: string;
@@ -44,13 +45,34 @@ export async function findMaterial(
   return rows[0];
 }
 
-/** The uploader, or a user whose email was granted the material. */
+/** The caller's own material, for teacher routes; someone else's answers 403. */
+export async function ownedMaterial(db: Queryable, materialId: string, userId: string): Promise<MaterialRow> {
+  const material = await findMaterial(db, materialId);
+  if (!material) throw materialError('MATERIAL_NOT_FOUND', 'Material not found');
+  if (material.owner_id !== userId)
+    throw materialError('MATERIAL_ACCESS_DENIED', 'Only the teacher who uploaded it may do this');
+  return material;
+}
+
+/**
+ * Whether user `u` may take material `m` (SQL over those two aliases): the uploader; a user whose
+ * email was granted it; or a member of a class it is granted to, unless a licence its teacher revoked
+ * barred them from it (offline_material_bars). Derived, never copied into grants, so adding a student
+ * to a class gives them its materials and removing them takes away what came only through it.
+ */
+export const MAY_TAKE = `(m.owner_id = u.id
+  OR EXISTS (SELECT 1 FROM offline_material_grants g WHERE g.material_id = m.id AND g.email = u.email)
+  OR (EXISTS (SELECT 1 FROM offline_class_grants cg
+              JOIN offline_class_members cm ON cm.class_id = cg.class_id
+              WHERE cg.material_id = m.id AND cm.email = u.email)
+      AND NOT EXISTS (SELECT 1 FROM offline_material_bars b WHERE b.material_id = m.id AND b.email = u.email)))`;
+
+/** The uploader, or a user granted the material directly or through a class (MAY_TAKE). */
 export async function userMayTake(db: Queryable, materialId: string, userId: string): Promise<boolean> {
   const { rows } = await db.query<{ ok: boolean }>(
     `SELECT EXISTS (
        SELECT 1 FROM offline_materials m JOIN users u ON u.id = $2
-       WHERE m.id = $1 AND NOT u.disabled AND (m.owner_id = u.id OR EXISTS (
-         SELECT 1 FROM offline_material_grants g WHERE g.material_id = m.id AND g.email = u.email))
+       WHERE m.id = $1 AND NOT u.disabled AND ${MAY_TAKE}
      ) AS ok`,
     [materialId, userId],
   );

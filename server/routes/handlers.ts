@@ -3,6 +3,7 @@ import { authHandlers } from '../auth/handlers';
 import { backOfficeHandlers } from '../back-office/handlers';
 import { cashierHandlers } from '../cashiers/handlers';
 import { catalogHandlers } from '../catalog/handlers';
+import { classHandlers } from '../materials/classes';
 import { consoleHandlers } from '../console/handlers';
 import { deviceHandlers } from '../devices/handlers';
 import { healthHandlers } from '../health/handlers';
@@ -37,5 +38,6 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...openApiHandlers(),
     ...cashierHandlers(deps),
     ...auditHandlers(deps),
+    ...classHandlers(deps),
   };
 }
