@@ -10,8 +10,7 @@ import { SelectField } from '../catalog/SelectField';
 import { tenantQuery, TenantPicker, useTenant, type Tenant } from '../catalog/tenant';
 
 const ROLES: readonly ShopCashierRole[] = ['cashier', 'manager'];
-const path = (c: ShopCashierRecord) =>
-  `/console/cashiers/${encodeURIComponent(c.tenant_type)}/${encodeURIComponent(c.tenant_id)}/${encodeURIComponent(c.cashier_id)}`;
+const enc = encodeURIComponent;
 
 /** A PIN box: digits only, never filled in again, never offered to the browser's password store. */
 function PinField({ label }: { label: string }) {
@@ -46,7 +45,12 @@ export function CashiersPage() {
 
   const setDisabled = (c: ShopCashierRecord, disabled: boolean) => {
     setError(undefined);
-    api<ShopCashierRecord>('POST', `${path(c)}/status`, { disabled }).then(
+    // Whole literal paths, so server/routes/role-matrix.test.ts reads each call's route.
+    api<ShopCashierRecord>(
+      'POST',
+      `/console/cashiers/${enc(c.tenant_type)}/${enc(c.tenant_id)}/${enc(c.cashier_id)}/status`,
+      { disabled },
+    ).then(
       (changed) => {
         setNotice(t(disabled ? 'cashiers.disabled' : 'cashiers.enabled', { name: changed.name }));
         load();
@@ -146,9 +150,13 @@ export function CashiersPage() {
           submit={t('cashiers.resetSubmit')}
           onClose={() => setResetting(undefined)}
           onSubmit={async (data) => {
-            const changed = await api<ShopCashierRecord>('POST', `${path(resetting)}/pin`, {
-              pin: String(data.get('pin')),
-            });
+            const changed = await api<ShopCashierRecord>(
+              'POST',
+              `/console/cashiers/${enc(resetting.tenant_type)}/${enc(resetting.tenant_id)}/${enc(resetting.cashier_id)}/pin`,
+              {
+                pin: String(data.get('pin')),
+              },
+            );
             setResetting(undefined);
             setNotice(t('cashiers.pinChanged', { name: changed.name }));
             load();
