@@ -57,7 +57,8 @@ export const QrDetails = z.strictObject({
   /**
    * The customer's payment QR exactly as the till verified it (`OUTPOST1:<payload>.<signature>`,
    * docs/protocol.md "Payment QR codes"): the server verifies it again against its registered issuer
-   * keys (issue #16). Absent from tills before that check: such a sale is held for review. Named
+   * keys (issue #16). Required on a sale's QR tender: a push without it is refused 422
+   * QR_TEXT_REQUIRED (server/payments/push.ts; optional here so voids and refunds still parse). Named
    * `text`, not `token`: card-data rules treat a `token` as a card processor's.
    */
   text: z

@@ -488,6 +488,12 @@ describe('a terminal written from docs/protocol.md, against a real server', () =
     );
     const old = new Date(Date.now() - 73 * 3_600_000);
     await refused('a sale 73 hours old', await bundle({ sales: [sale(old)] }), 422, 'BUNDLE_TOO_OLD');
+    // §5.1: a QR tender carries the customer's QR as the till verified it.
+    const qrPaid = {
+      ...sale(),
+      tenders: [{ type: 'qr', amount_minor: sale().total_minor, qr: { payer_ref: 'wallet-7' } }],
+    };
+    await refused('a QR tender without its text', await bundle({ sales: [qrPaid] }), 422, 'QR_TEXT_REQUIRED');
     const accepted = await fetch(`${server.url}/offline/push`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
