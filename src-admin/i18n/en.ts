@@ -680,6 +680,11 @@ export const en = {
     withdrawn_other: '“{{title}}” is withdrawn; {{count}} licences revoked.',
   },
   errors: {
+    // Device-signed callers' refusals (a laptop listing its materials); the console signs nothing.
+    INVALID_SIGNATURE:
+      'The server could not check this request’s signature. Reload the page and sign in again.',
+    INVALID_NONCE: 'The server refused a repeated or stale request. Reload the page and try again.',
+    DEVICE_NOT_FOUND: 'This device is not registered, or was revoked.',
     CASHIER_EXISTS:
       'This shop already has a cashier with this ID (disabled ones keep theirs): choose another.',
     CASHIER_NOT_FOUND: 'This cashier does not exist any more. Reload the page.',

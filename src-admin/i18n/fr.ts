@@ -690,6 +690,12 @@ export const fr: Messages = {
     withdrawn_other: '« {{title}} » est retiré ; {{count}} licences révoquées.',
   },
   errors: {
+    // Refus des appels signés par un appareil (un portable qui liste ses supports) ; la console ne signe rien.
+    INVALID_SIGNATURE:
+      'Le serveur n’a pas pu vérifier la signature de cette demande. Rechargez la page et reconnectez-vous.',
+    INVALID_NONCE:
+      'Le serveur a refusé une demande répétée ou trop ancienne. Rechargez la page et réessayez.',
+    DEVICE_NOT_FOUND: 'Cet appareil n’est pas enregistré, ou il a été révoqué.',
     CASHIER_EXISTS:
       'Cette boutique a déjà un caissier avec cet identifiant (même désactivé) : choisissez-en un autre.',
     CASHIER_NOT_FOUND: 'Ce caissier n’existe plus. Rechargez la page.',

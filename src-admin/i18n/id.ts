@@ -688,6 +688,12 @@ export const id: Messages = {
     withdrawn_other: '“{{title}}” ditarik; {{count}} lisensi dicabut.',
   },
   errors: {
+    // Penolakan untuk pemanggil bertanda tangan perangkat (laptop yang mendaftar materinya); konsol tidak menandatangani apa pun.
+    INVALID_SIGNATURE:
+      'Server tidak dapat memeriksa tanda tangan permintaan ini. Muat ulang halaman dan masuk lagi.',
+    INVALID_NONCE:
+      'Server menolak permintaan yang berulang atau kedaluwarsa. Muat ulang halaman dan coba lagi.',
+    DEVICE_NOT_FOUND: 'Perangkat ini tidak terdaftar, atau sudah dicabut.',
     CASHIER_EXISTS: 'Toko ini sudah punya kasir dengan ID ini (termasuk yang nonaktif): pilih ID lain.',
     CASHIER_NOT_FOUND: 'Kasir ini sudah tidak ada. Muat ulang halaman.',
     NETWORK: 'Server tidak dapat dihubungi. Periksa koneksi lalu coba lagi.',
