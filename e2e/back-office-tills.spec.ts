@@ -190,6 +190,7 @@ test('policy, enrollment code, a till enrolled with it and revoked; laptops; eac
     'Sales',
     'Takings',
     'Ledger',
+    'Audit log',
   ]);
   await menu(page).getByRole('link', { name: 'Tills' }).click();
   await expect(page.locator('tr[data-device-id]')).toContainText('Revoked');
@@ -204,7 +205,7 @@ test('policy, enrollment code, a till enrolled with it and revoked; laptops; eac
   expect(await page.evaluate(async () => (await fetch('/offline/laptops')).status)).toBe(403);
   await page.getByRole('button', { name: 'Sign out' }).click();
   await consoleSignIn(page, server, teacher);
-  await expect(menu(page).getByRole('link')).toHaveText(['Home']);
+  await expect(menu(page).getByRole('link')).toHaveText(['Home', 'Materials', 'Classes']);
   await page.goto(`${server.url}/admin/#/tills`);
   await expect(page.getByRole('heading', { name: 'Welcome' })).toBeVisible();
   for (const path of ['/offline/tills', '/offline/enrollment-codes', '/offline/policies'])
