@@ -15,8 +15,11 @@ afterEach(() => {
   for (const s of servers.splice(0)) s.close();
 });
 
-const until = (m: ReachabilityMonitor, state: string) =>
-  firstValueFrom(m.changes.pipe(filter((r) => r.state === state)));
+/** The first report in `state` (and, if given, whose last error matches `error`). */
+const until = (m: ReachabilityMonitor, state: string, error?: RegExp) =>
+  firstValueFrom(
+    m.changes.pipe(filter((r) => r.state === state && (!error || error.test(r.lastError ?? '')))),
+  );
 
 describe('ReachabilityMonitor', () => {
   it('reports online, then offline when the server goes away, then online again', async () => {
@@ -27,9 +30,7 @@ describe('ReachabilityMonitor', () => {
     server.closeAllConnections();
     await new Promise<void>((r) => server.close(() => r()));
     // A probe in flight while the server closes fails as "fetch failed"; the next ones are refused.
-    const offline = await firstValueFrom(
-      monitor.changes.pipe(filter((r) => r.state === 'offline' && /refused/.test(r.lastError ?? ''))),
-    );
+    const offline = await until(monitor, 'offline', /refused/);
     expect(offline.lastError).toMatch(/refused/);
     const port = Number(new URL(url).port);
     const again = createServer((_req, res) => res.writeHead(200).end());
