@@ -73,7 +73,7 @@ describe('till to ledger against the real server', () => {
       keyStore: new KeytarKeyStore({ service: `outpost-test-${randomUUID()}` }),
       reachabilityIntervalMs: 100,
     });
-    // Signed in first: the sales then follow the enrollment as closely as before, in one bundle.
+    // Signed in first: the sales then follow the enrollment as closely as before.
     await signedIn(core);
     await call('enrollment.redeemCode', { code: (issued.body as { code: string }).code });
     await call('pos.shift.open', { floatMinor: 10_000 });
@@ -86,8 +86,10 @@ describe('till to ledger against the real server', () => {
 
     await call('sync.now');
     await next<SyncStatus>('sync.status', (s) => s.counts.accepted === 3);
-    const bundles = await server.pool.query('select status from offline_tx_bundles');
-    expect(bundles.rows).toEqual([{ status: 'accepted' }]);
+    // Automatic sync may have pushed an early sale on its own, so one or two bundles: all accepted.
+    const bundles = await server.pool.query<{ status: string }>('select status from offline_tx_bundles');
+    expect(bundles.rows.length).toBeGreaterThan(0);
+    expect(new Set(bundles.rows.map((b) => b.status))).toEqual(new Set(['accepted']));
 
     // The worker posts the ledger; a second pass finds nothing left to do.
     await runOnce({ pool: server.pool });
