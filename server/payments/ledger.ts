@@ -110,31 +110,3 @@ export async function writeLegs(db: Queryable, legs: readonly LedgerLeg[]): Prom
 export function tenantOf(row: { tenant_type: string | null; tenant_id: string | null; device_id: string }) {
   return row.tenant_type && row.tenant_id ? `${row.tenant_type}:${row.tenant_id}` : `device:${row.device_id}`;
 }
-
-export interface LedgerCheck {
-  balanced: boolean;
-  /** Σ debit and Σ credit per currency, as decimal strings (exact). */
-  byCurrency: { currency: string; debit: string; credit: string }[];
-  /** Transactions whose own legs do not balance (should always be empty). */
-  unbalancedTransactions: string[];
-  entries: number;
-}
-
-/** Σ debits = Σ credits per currency and per transaction. */
-export async function checkLedger(db: Queryable): Promise<LedgerCheck> {
-  const currencies = await db.query<{ currency: string; debit: string; credit: string; n: string }>(
-    `SELECT currency, sum(debit_minor)::text AS debit, sum(credit_minor)::text AS credit, count(*)::text AS n
-     FROM ledger_entries GROUP BY currency ORDER BY currency`,
-  );
-  const perTx = await db.query<{ sale_id: string }>(
-    `SELECT sale_id FROM ledger_entries GROUP BY device_id, sale_id
-     HAVING sum(debit_minor) <> sum(credit_minor) OR count(DISTINCT currency) > 1`,
-  );
-  const byCurrency = currencies.rows.map(({ currency, debit, credit }) => ({ currency, debit, credit }));
-  return {
-    balanced: byCurrency.every((c) => c.debit === c.credit) && perTx.rows.length === 0,
-    byCurrency,
-    unbalancedTransactions: perTx.rows.map((r) => r.sale_id),
-    entries: currencies.rows.reduce((acc, r) => acc + Number(r.n), 0),
-  };
-}

@@ -5,7 +5,7 @@ import type { BundleStatusResponse, PaymentsPullResponse, ReviewListResponse } f
 import type { ServerStatement } from '../../protocol/licence';
 import { signed, startTestServer, TEST_METRICS_TOKEN, type TestServer } from '../testing/harness';
 import { runOnce } from '../worker/reconcile';
-import { checkLedger, type LedgerTransaction } from './ledger';
+import { type LedgerTransaction } from './ledger';
 import {
   bundleWith,
   enrollTerminal,
@@ -15,6 +15,7 @@ import {
   SN_POLICY,
   type Terminal,
 } from './test-support';
+import { runLedgerCheck } from '../sales/ledger-check';
 
 let s: TestServer;
 let admin: string;
@@ -62,7 +63,7 @@ async function statusAsDevice(t: Terminal, bundleId: string) {
 
 /** Every stored sale that reached the ledger did so exactly once, and the ledger balances. */
 async function expectLedgerExactlyOnce() {
-  const check = await checkLedger(s.pool);
+  const check = await runLedgerCheck(s.pool);
   expect(check.balanced, JSON.stringify(check)).toBe(true);
   const { rows } = await s.pool.query<{ sale_id: string; n: string; legs: string }>(
     `SELECT t.sale_id, count(e.id)::text AS n, count(DISTINCT e.leg)::text AS legs

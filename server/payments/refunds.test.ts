@@ -3,8 +3,8 @@ import { saleHash, type Sale } from '../../protocol/bundle';
 import type { BundleStatusResponse } from '../../protocol/http';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { runOnce } from '../worker/reconcile';
-import { checkLedger } from './ledger';
 import { enrollTerminal, push, SN_POLICY, type Terminal } from './test-support';
+import { runLedgerCheck } from '../sales/ledger-check';
 
 let s: TestServer;
 let admin: string;
@@ -89,7 +89,7 @@ describe('refunds and voids against their original', () => {
     expect(await legsOf(partial.sale_id)).toBe(3);
     expect(await legsOf(tooMuch.sale_id)).toBe(0);
     expect(await refundedInLedger(original.sale_id)).toBe(4_720);
-    expect((await checkLedger(s.pool)).balanced).toBe(true);
+    expect((await runLedgerCheck(s.pool)).balanced).toBe(true);
   });
 
   it('two refunds of one sale inside one bundle count together; a void of the whole sale fits', async () => {
@@ -221,7 +221,7 @@ describe('refunds and voids against their original', () => {
       (await bundleStatus(kioskBundle.bundle_id)).status,
     ].sort();
     expect(statuses).toEqual(['quarantined', 'reconciled']);
-    expect((await checkLedger(s.pool)).balanced).toBe(true);
+    expect((await runLedgerCheck(s.pool)).balanced).toBe(true);
   });
 
   it('a refund whose original is held waits for it, then posts once the original is approved and posted', async () => {
@@ -256,6 +256,6 @@ describe('refunds and voids against their original', () => {
     expect(await legsOf(refund.sale_id)).toBeGreaterThan(0);
     expect((await bundleStatus(refundBundle.bundle_id)).status).toBe('reconciled');
     expect(await refundedInLedger(big.sale_id)).toBe(50_000);
-    expect((await checkLedger(s.pool)).balanced).toBe(true);
+    expect((await runLedgerCheck(s.pool)).balanced).toBe(true);
   });
 });

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { runOnce } from '../worker/reconcile';
-import { checkLedger } from './ledger';
 import type { Sale } from '../../protocol/bundle';
 import { enrollTerminal, push, registerTestWallet, SN_POLICY, type Terminal, walletQr } from './test-support';
+import { runLedgerCheck } from '../sales/ledger-check';
 
 /**
  * A sale is identified by who recorded it, (device_id, sale_id) (issue #16, eighth red-team pass
@@ -71,7 +71,7 @@ describe('a sale_id squatted by another tenant’s till', () => {
       token: (await s.user('identity-ops@example.com', ['ops'])).token,
     });
     expect((status.body as { bundle: { status: string } }).bundle.status).toBe('reconciled');
-    expect((await checkLedger(s.pool)).balanced).toBe(true);
+    expect((await runLedgerCheck(s.pool)).balanced).toBe(true);
   });
 
   it('a till’s own resend is still idempotent, and its own sale_id in another bundle is still refused', async () => {
@@ -151,7 +151,7 @@ describe('a sale_id squatted by another tenant’s till', () => {
     const twice = victim.sale({ kind: 'refund', original_sale_id: original.sale_id, price: 10_000, tax: 0 });
     const over = await push(s, await victim.bundle([twice]));
     expect(over.body.reasons.map((r) => r.code)).toEqual(['REFUND_MISMATCH']);
-    expect((await checkLedger(s.pool)).balanced).toBe(true);
+    expect((await runLedgerCheck(s.pool)).balanced).toBe(true);
   });
 
   it('one customer QR on the victim’s sale and on a squat of its sale_id: the reuse is still flagged', async () => {

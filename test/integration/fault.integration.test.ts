@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
 import type { SyncStatus } from '../../protocol/api';
 import type { PushResponse } from '../../protocol/http';
-import { checkLedger } from '../../server/payments/ledger';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { runOnce } from '../../server/worker/reconcile';
+import { runLedgerCheck } from '../../server/sales/ledger-check';
 
 /**
  * Faults between a real till and the real server, on real PostgreSQL, with nothing stood in:
@@ -348,6 +348,9 @@ describe('terminal and server faults against the real server', () => {
     );
     expect(legs.rows.map((r) => r.sale_id).sort()).toEqual(storedIds);
     for (const r of legs.rows) expect(r.rows).toBe(r.legs);
-    expect(await checkLedger(server.pool)).toMatchObject({ balanced: true, unbalancedTransactions: [] });
+    expect(await runLedgerCheck(server.pool)).toMatchObject({
+      balanced: true,
+      unbalanced_sales: { count: 0 },
+    });
   });
 });

@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
 import type { SyncStatus } from '../../protocol/api';
-import { checkLedger } from '../../server/payments/ledger';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { runOnce } from '../../server/worker/reconcile';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
 import { nextOf, signedIn } from '../support/till';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
+import { runLedgerCheck } from '../../server/sales/ledger-check';
 
 /**
  * The whole payments path with no stand-ins: a real core (keychain, encrypted store) enrolled with
@@ -101,7 +101,7 @@ describe('till to ledger against the real server', () => {
       'select count(distinct sale_id)::text as n from ledger_entries',
     );
     expect(entries.rows[0]!.n).toBe('3');
-    const ledger = await checkLedger(server.pool);
+    const ledger = await runLedgerCheck(server.pool);
     expect(ledger).toMatchObject({ balanced: true });
 
     // The catalog reached the till with the pull.

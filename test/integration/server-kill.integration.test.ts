@@ -9,13 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { adminPost, createAdmin, runWorkerOnce, startServer, type Running } from '../../e2e/processes';
 import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
 import type { SyncStatus } from '../../protocol/api';
-import { checkLedger } from '../../server/payments/ledger';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
 import { freshDatabase } from '../pg/database';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
 import { signedIn } from '../support/till';
 import { startForwarder, type Forwarder } from './tcp-forwarder';
+import { runLedgerCheck } from '../../server/sales/ledger-check';
 
 /**
  * The server PROCESS killed mid-request (fault.integration.test.ts only cuts the connection to an
@@ -262,6 +262,6 @@ describe('the server process killed mid-request', () => {
     );
     expect(legs.rows.map((r) => r.sale_id).sort()).toEqual(storedIds);
     for (const r of legs.rows) expect(r.rows).toBe(r.legs);
-    expect(await checkLedger(pool)).toMatchObject({ balanced: true, unbalancedTransactions: [] });
+    expect(await runLedgerCheck(pool)).toMatchObject({ balanced: true, unbalanced_sales: { count: 0 } });
   });
 });
