@@ -1,3 +1,5 @@
+import { TenantQuery } from './catalog-admin';
+import { LaptopQuery } from './back-office';
 import {
   BackOfficeErrorCode as B,
   EnrollmentCodeList,
@@ -81,6 +83,7 @@ export const BACK_OFFICE_ROUTES = {
   listLaptops: {
     method: 'GET',
     path: '/offline/laptops',
+    query: LaptopQuery,
     auth: ['pay_admin'],
     summary:
       "Laptops users registered for materials, with their user's email, newest first, deregistered ones included; `?user_id=` for one user's.",
@@ -112,6 +115,7 @@ export const BACK_OFFICE_ROUTES = {
   listCatalog: {
     method: 'GET',
     path: '/offline/catalog',
+    query: TenantQuery,
     auth: ['pay_admin', 'ops'],
     summary:
       "Query `tenant_type` and `tenant_id`: the tenant's items by sku (retired ones too, `active: false`), its quick grid categories and its shop details.",
@@ -165,6 +169,7 @@ export const BACK_OFFICE_ROUTES = {
   exportCatalog: {
     method: 'GET',
     path: '/offline/catalog/export',
+    query: TenantQuery,
     auth: ['pay_admin', 'ops'],
     summary:
       "Query `tenant_type` and `tenant_id`: the tenant's items as CSV (text/csv, UTF-8), by sku, in the columns import reads.",

@@ -1,3 +1,4 @@
+import { ShopCashierTenantQuery } from './cashiers';
 import {
   AddShopCashierRequest,
   CashierErrorCode as K,
@@ -20,6 +21,7 @@ export const CASHIER_ROUTES = {
   listShopCashiers: {
     method: 'GET',
     path: '/console/cashiers',
+    query: ShopCashierTenantQuery,
     auth: ['pay_admin'],
     summary:
       "Query `tenant_type`, `tenant_id`: the shop's cashiers (disabled ones too) and its roster version. Never a PIN or its hash.",

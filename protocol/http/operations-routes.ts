@@ -1,3 +1,4 @@
+import { AuditQuery } from './operations';
 import { TrustErrorCode as E } from './codes';
 import { ConsoleErrorCode } from './console';
 import { HttpErrorCode as H } from './error';
@@ -20,6 +21,7 @@ export const OPERATIONS_ROUTES = {
   listAudit: {
     method: 'GET',
     path: '/offline/audit-log',
+    query: AuditQuery,
     auth: OPERATIONS_ROLES,
     summary:
       "The audit log, newest first. Query (all optional): `actor` (an actor's id, or a user's email), `action` (exact, or a prefix ending with a dot: `auth.`), `target_type`, `target_id`, `from` and `to` (days YYYY-MM-DD, inclusive, in `tz`: an IANA zone, default UTC), `limit` (1-200, default 50), `cursor` (the previous page's `next_cursor`: keyset paging). Each row with its acting user's email and its `details` (a change's before and after).",

@@ -1,3 +1,8 @@
+import { BundleEnvelope } from '../bundle/envelope';
+import { IssuerListQuery } from '../qr/issuer-list';
+import { UploadMaterialQuery } from './materials';
+import { ReviewQuery } from './sales';
+import { PaymentsPullQuery } from './payments';
 import type { z } from 'zod';
 import { BACK_OFFICE_ROUTES } from './back-office-routes';
 import { NoContent, RefreshRequest, SignInRequest, SignOutRequest, TokenResponse } from './auth';
@@ -100,7 +105,14 @@ export interface RouteSpec {
   callerAuth?: readonly ('bearer' | 'device')[];
   summary: string;
   params?: z.ZodType;
+  /** The query string, validated before the handler runs (the handler gets it parsed as `query`). */
+  query?: z.ZodType;
   body?: z.ZodType;
+  /**
+   * A body the handler reads itself rather than the router (a push's envelope, parsed under its own
+   * limits and error codes): for the docs and the OpenAPI document only.
+   */
+  handlerBody?: z.ZodType;
   /** Success status and body; `null` body schema means no body (204). */
   status: number;
   response: z.ZodType;
@@ -274,6 +286,7 @@ export const ROUTES = {
     method: 'POST',
     path: '/offline/push',
     auth: 'public',
+    handlerBody: BundleEnvelope,
     summary:
       'Push a signed, encrypted bundle of offline sales. The body is a BundleEnvelope (docs/protocol.md §5.3); its own device signature authenticates it, so no signature headers are needed. Re-sending the same bundle returns the first answer with duplicate: true. Answers and codes: docs/protocol.md §5.4. Body limit 32 MB.',
     status: 200,
@@ -313,6 +326,7 @@ export const ROUTES = {
   pullPayments: {
     method: 'GET',
     path: '/offline/sync/payments',
+    query: PaymentsPullQuery,
     auth: 'device',
     summary:
       "Query `since=<cursor>` (optional, from the previous answer), `limit` (1–1000, default 500) and `request_nonce` (fresh per request). Server time, the device's country policy (both also signed in `statement` for this device and `request_nonce`, with `answer_sha256` covering catalog, outcomes, cursor, `more` and `last_seq`: a till applies only what the statement covers, docs/protocol.md §5.4), catalog items of its tenant and outcomes of its bundles changed since the cursor (at most `limit` together, catalog first), a new cursor, `more` (true: pull again at once with this cursor), and the highest sequence number the server holds for the device. Only a POS terminal of a tenant may pull (a laptop: 403 DEVICE_NOT_TERMINAL).",
@@ -333,6 +347,7 @@ export const ROUTES = {
   listReview: {
     method: 'GET',
     path: '/offline/review',
+    query: ReviewQuery,
     auth: ['ops', 'pay_admin'],
     summary:
       "Bundles waiting for a decision (status review or quarantined), oldest first. Query (all optional): `status`, `reason` (a score reason code), `device_id`, `limit` (1-500, default 500), `cursor` (the previous page's `next_cursor`).",
@@ -356,6 +371,7 @@ export const ROUTES = {
   uploadMaterial: {
     method: 'POST',
     path: '/api/v1/offline/materials',
+    query: UploadMaterialQuery,
     auth: ['teacher'],
     summary:
       'Upload a material: the body is the raw file (at most 512 MiB), its Content-Type one of MATERIAL_CONTENT_TYPES and matching the bytes, the title in the `title` query parameter. 202: an encryption job is queued; the plaintext is deleted once it has run.',
@@ -547,6 +563,7 @@ export const ROUTES = {
   listQrIssuers: {
     method: 'GET',
     path: '/offline/qr/issuers',
+    query: IssuerListQuery,
     auth: 'device',
     summary:
       'Query `request_nonce` (fresh per request). The active payment issuer keys, for terminals to verify customer payment QR codes offline, and `statement`: the server’s signature over them for this device and `request_nonce` (`answer_sha256` = issuerListSha256 of the keys, docs/protocol.md "Payment QR codes"); a till keeps a list only when it verifies. Only a POS terminal of a tenant may ask (a laptop: 403 DEVICE_NOT_TERMINAL).',

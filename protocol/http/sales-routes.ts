@@ -1,3 +1,6 @@
+import { TakingsQuery } from './sales';
+import { SalesExportQuery } from './sales';
+import { SalesQuery } from './sales';
 import { TrustErrorCode as E } from './codes';
 import { ConsoleErrorCode } from './console';
 import { BundleParams, PaymentErrorCode as P } from './payments';
@@ -18,6 +21,7 @@ export const SALES_ROUTES = {
   searchSales: {
     method: 'GET',
     path: '/offline/sales',
+    query: SalesQuery,
     auth: SALES_ROLES,
     summary:
       "Search sales, refunds and voids, newest first. Query (all optional): `device_id`, `cashier_id`, `from` and `to` (days YYYY-MM-DD, inclusive, in `tz`: an IANA zone, default UTC; at most 366 days apart), `status` (pending, reconciled, held, rejected), `kind`, `currency`, `min_minor` and `max_minor` (the total in its own minor units), `limit` (1-200, default 50), `cursor` (the previous page's `next_cursor`: keyset paging).",
@@ -28,6 +32,7 @@ export const SALES_ROUTES = {
   exportSales: {
     method: 'GET',
     path: '/offline/sales/export',
+    query: SalesExportQuery,
     auth: SALES_ROLES,
     summary:
       "The sales a search finds (same query, `from` and `to` required, no paging) as CSV (text/csv, UTF-8, RFC 4180), oldest first: at most 50,000 rows, else 400 EXPORT_TOO_LARGE. Amounts in minor units and as decimals of their currency; a cell a spreadsheet would run as a formula starts with '.",
@@ -39,6 +44,7 @@ export const SALES_ROUTES = {
   dailyTakings: {
     method: 'GET',
     path: '/offline/sales/takings',
+    query: TakingsQuery,
     auth: SALES_ROLES,
     summary:
       "One day's takings (query `day` YYYY-MM-DD in `tz`, default UTC; optional `device_id`): the money of sales the server accepted (pending or reconciled), by till, cashier, tender and currency, refunds and voids netted and shown; totals per currency; what was held or rejected, not counted.",

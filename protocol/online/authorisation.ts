@@ -45,3 +45,10 @@ export const OnlineAuthorisationErrorCode = {
   /** This sale id already has an authorisation: a till asks again under a fresh sale id. */
   SALE_ALREADY_AUTHORISED: 'SALE_ALREADY_AUTHORISED',
 } as const;
+export type OnlineAuthorisationErrorCode =
+  (typeof OnlineAuthorisationErrorCode)[keyof typeof OnlineAuthorisationErrorCode];
+
+export const ONLINE_AUTHORISATION_ERROR_STATUS: Record<OnlineAuthorisationErrorCode, number> = {
+  ONLINE_AMOUNT_OVER_LIMIT: 422,
+  SALE_ALREADY_AUTHORISED: 409,
+};

@@ -1,11 +1,6 @@
-import {
-  AuditQuery,
-  OPERATIONS_ERROR_STATUS,
-  OperationsErrorCode,
-  type AuditVerification,
-} from '../../protocol/http';
+import { OPERATIONS_ERROR_STATUS, OperationsErrorCode, type AuditVerification } from '../../protocol/http';
 import { withTransaction } from '../db/tx';
-import { HttpError, validate } from '../http/errors';
+import { HttpError } from '../http/errors';
 import type { TrustDeps } from '../routes/deps';
 import type { Handlers } from '../routes/types';
 import { appendAudit } from './chain';
@@ -22,7 +17,7 @@ export function auditHandlers(deps: TrustDeps): Pick<Handlers, 'listAudit' | 've
   const { pool } = deps;
   let walking = false;
   return {
-    listAudit: async ({ req }) => ({ body: await auditPage(pool, validate(AuditQuery, req.query)) }),
+    listAudit: async ({ query }) => ({ body: await auditPage(pool, query) }),
 
     verifyAudit: async ({ user }) => {
       if (walking)

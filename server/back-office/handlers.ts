@@ -1,15 +1,10 @@
 import type { BackOfficeErrorCode } from '../../protocol/http';
-import {
-  BACK_OFFICE_ERROR_STATUS,
-  LaptopQuery,
-  type EnrollmentCodeRecord,
-  type LaptopRecord,
-} from '../../protocol/http';
+import { BACK_OFFICE_ERROR_STATUS, type EnrollmentCodeRecord, type LaptopRecord } from '../../protocol/http';
 import { appendAudit } from '../audit/chain';
 import { withTransaction, type Queryable } from '../db/tx';
 import { deregisterLaptop } from '../devices/deregister';
 import { DEVICE_COLUMNS, toDeviceRecord, type DeviceRow } from '../devices/store';
-import { HttpError, validate } from '../http/errors';
+import { HttpError } from '../http/errors';
 import { policyFor } from '../policies/store';
 import type { TrustDeps } from '../routes/deps';
 import type { Handlers } from '../routes/types';
@@ -135,8 +130,7 @@ export function backOfficeHandlers(deps: TrustDeps): Pick<Handlers, BackOfficeHa
       return { body: till };
     },
 
-    listLaptops: async ({ req }) => {
-      const query = validate(LaptopQuery, req.query);
+    listLaptops: async ({ query }) => {
       return { body: { laptops: await laptops(pool, query.user_id) } };
     },
 

@@ -1,5 +1,3 @@
-import { ShopCashierTenantQuery } from '../../protocol/http/cashiers';
-import { validate } from '../http/errors';
 import type { TrustDeps } from '../routes/deps';
 import type { Handlers } from '../routes/types';
 import { addCashier, listCashiers, setCashierDisabled, setCashierPin } from './store';
@@ -8,8 +6,8 @@ type CashierRoutes = 'listShopCashiers' | 'addShopCashier' | 'setShopCashierPin'
 
 export function cashierHandlers(deps: TrustDeps): Pick<Handlers, CashierRoutes> {
   return {
-    listShopCashiers: async ({ req }) => ({
-      body: await listCashiers(deps.pool, validate(ShopCashierTenantQuery, req.query)),
+    listShopCashiers: async ({ query }) => ({
+      body: await listCashiers(deps.pool, query),
     }),
     addShopCashier: async ({ body, user }) => ({
       body: await addCashier(deps.pool, user, body, deps.scryptCost),

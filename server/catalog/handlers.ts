@@ -1,7 +1,6 @@
-import { TenantQuery } from '../../protocol/http';
 import { appendAudit } from '../audit/chain';
 import { withTransaction } from '../db/tx';
-import { HttpError, validate } from '../http/errors';
+import { HttpError } from '../http/errors';
 import type { TrustDeps } from '../routes/deps';
 import type { Handlers } from '../routes/types';
 import { catalogCsv, invalid, parseCatalogCsv } from './import';
@@ -27,8 +26,7 @@ const target = (t: Tenant) => ({ targetType: 'catalog', targetId: `${t.tenant_ty
 export function catalogHandlers(deps: TrustDeps): Pick<Handlers, CatalogHandlerNames> {
   const { pool } = deps;
   return {
-    listCatalog: async ({ req }) => {
-      const t = validate(TenantQuery, req.query);
+    listCatalog: async ({ query: t }) => {
       return {
         body: {
           items: await listItems(pool, t),
@@ -168,8 +166,7 @@ export function catalogHandlers(deps: TrustDeps): Pick<Handlers, CatalogHandlerN
       return { body: { changed, total: rows.length } };
     },
 
-    exportCatalog: async ({ req }) => {
-      const t = validate(TenantQuery, req.query);
+    exportCatalog: async ({ query: t }) => {
       return { body: catalogCsv(await listItems(pool, t)), contentType: 'text/csv; charset=utf-8' };
     },
   };

@@ -4,7 +4,6 @@ import {
   DOWNLOAD_URL_TTL_SECONDS,
   DOWNLOADS_PER_USER_PER_HOUR,
   ROUTES,
-  UploadMaterialQuery,
   type MaterialRecord,
 } from '../../protocol/http';
 import { Manifest } from '../../protocol/chunks';
@@ -12,7 +11,6 @@ import { appendAudit } from '../audit/chain';
 import { withTransaction } from '../db/tx';
 import { authenticateDevice } from '../devices/authenticate';
 import { consumeNonce } from '../devices/signature';
-import { validate } from '../http/errors';
 import { assertNotBlocked } from '../licences/device-guard';
 import { heldLicence, revokeLiveLicences } from '../licences/store';
 import { metrics } from '../metrics';
@@ -72,8 +70,7 @@ export function materialHandlers(deps: TrustDeps): Pick<Handlers, MaterialHandle
   }
 
   return {
-    uploadMaterial: async ({ req, res, user }) => {
-      const query = validate(UploadMaterialQuery, req.query);
+    uploadMaterial: async ({ req, res, user, query }) => {
       const upload = await receiveUpload(materials, req, res);
       const jobId = randomUUID();
       let material: MaterialRecord;

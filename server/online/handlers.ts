@@ -3,6 +3,7 @@ import { PAYMENT_ERROR_STATUS, PaymentErrorCode } from '../../protocol/http';
 import { signServerStatement } from '../../protocol/licence';
 import {
   ONLINE_AUTHORISATION_TTL_MS,
+  ONLINE_AUTHORISATION_ERROR_STATUS,
   OnlineAuthorisationErrorCode,
   type OnlineAuthorisationGrant,
 } from '../../protocol/online/authorisation';
@@ -48,7 +49,7 @@ export function onlineHandlers(deps: TrustDeps): Pick<Handlers, 'authoriseOnline
           );
         if (body.amount_minor > policy.max_unsynced_amount)
           throw new HttpError(
-            422,
+            ONLINE_AUTHORISATION_ERROR_STATUS.ONLINE_AMOUNT_OVER_LIMIT,
             OnlineAuthorisationErrorCode.ONLINE_AMOUNT_OVER_LIMIT,
             `${body.amount_minor} ${body.currency} is above the online cap of ${policy.max_unsynced_amount}`,
             { limit_minor: policy.max_unsynced_amount },
@@ -86,7 +87,7 @@ export function onlineHandlers(deps: TrustDeps): Pick<Handlers, 'authoriseOnline
         );
         if (inserted.rowCount !== 1)
           throw new HttpError(
-            409,
+            ONLINE_AUTHORISATION_ERROR_STATUS.SALE_ALREADY_AUTHORISED,
             OnlineAuthorisationErrorCode.SALE_ALREADY_AUTHORISED,
             'This sale id already has an online authorisation: ask again under a new sale id',
           );

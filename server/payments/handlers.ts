@@ -2,7 +2,6 @@ import type { Request, Response } from 'express';
 import {
   PAYMENT_ERROR_STATUS,
   PaymentErrorCode,
-  PaymentsPullQuery,
   pullAnswerSha256,
   pushAnswerSha256,
 } from '../../protocol/http';
@@ -14,7 +13,7 @@ import { authenticateDevice } from '../devices/authenticate';
 import { recordClockOffset } from '../devices/clock';
 import { consumeNonce } from '../devices/signature';
 import { requirePaymentTerminal } from '../devices/terminal';
-import { HttpError, validate } from '../http/errors';
+import { HttpError } from '../http/errors';
 import { authenticateUser } from '../routes/authenticate';
 import type { TrustDeps } from '../routes/deps';
 import type { Handlers } from '../routes/types';
@@ -85,9 +84,8 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
       return { body: view };
     },
 
-    pullPayments: async ({ req, device, tx }) => {
+    pullPayments: async ({ req, query, device, tx }) => {
       requirePaymentTerminal(device);
-      const query = validate(PaymentsPullQuery, req.query);
       const position = parseCursor(query.since);
       if (!position)
         throw new HttpError(400, 'VALIDATION_FAILED', 'Request validation failed', [

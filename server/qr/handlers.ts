@@ -1,9 +1,9 @@
 import { importPublicKey } from '../../protocol/crypto/ed25519';
 import { signServerStatement } from '../../protocol/licence';
-import { issuerListSha256, IssuerListQuery } from '../../protocol/qr/issuer-list';
+import { issuerListSha256 } from '../../protocol/qr/issuer-list';
 import { withTransaction } from '../db/tx';
 import { requirePaymentTerminal } from '../devices/terminal';
-import { HttpError, validate } from '../http/errors';
+import { HttpError } from '../http/errors';
 import type { TrustDeps } from '../routes/deps';
 import type { Handlers } from '../routes/types';
 import { activeIssuerKeys, upsertIssuerKey } from './store';
@@ -19,9 +19,8 @@ export function qrHandlers(deps: TrustDeps): Pick<Handlers, 'upsertQrIssuer' | '
       return { body: await withTransaction(deps.pool, (client) => upsertIssuerKey(client, body, user.id)) };
     },
     // Read inside the signed transaction so the request's nonce is recorded with the answer.
-    listQrIssuers: async ({ req, device, tx }) => {
+    listQrIssuers: async ({ query, device, tx }) => {
       requirePaymentTerminal(device);
-      const query = validate(IssuerListQuery, req.query);
       const issuers = await tx((client) => activeIssuerKeys(client));
       // A till keeps these keys only on this, bound to its request (#16, M1 of the sixth review).
       const statement = signServerStatement(deps.keys.signing, {

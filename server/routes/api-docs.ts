@@ -9,16 +9,31 @@ import {
   ROUTES,
   SALES_ERROR_STATUS,
   TRUST_ERROR_STATUS,
-  type ConsoleErrorCode,
-  type MaterialErrorCode,
-  type PaymentErrorCode,
   type RouteSpec,
-  type TrustErrorCode,
 } from '../../protocol/http';
+import { CLASS_ERROR_STATUS } from '../../protocol/http/classes';
+import { OPERATIONS_ERROR_STATUS } from '../../protocol/http/operations';
+import { ONLINE_AUTHORISATION_ERROR_STATUS } from '../../protocol/online/authorisation';
 
 const GENERIC_STATUS: Record<string, number> = {
   [HttpErrorCode.DB_UNAVAILABLE]: 503,
+  QR_ISSUER_KEY_INVALID: 400,
 };
+
+/** Every table of error code → HTTP status the server answers with. */
+const STATUS_TABLES: readonly Readonly<Record<string, number>>[] = [
+  TRUST_ERROR_STATUS,
+  PAYMENT_ERROR_STATUS,
+  MATERIAL_ERROR_STATUS,
+  BACK_OFFICE_ERROR_STATUS,
+  CONSOLE_ERROR_STATUS,
+  SALES_ERROR_STATUS,
+  CASHIER_ERROR_STATUS,
+  CLASS_ERROR_STATUS,
+  OPERATIONS_ERROR_STATUS,
+  ONLINE_AUTHORISATION_ERROR_STATUS,
+  GENERIC_STATUS,
+];
 
 function authText(auth: RouteSpec['auth']): string {
   if (auth === 'public') return 'public';
@@ -35,18 +50,13 @@ function schemaBlock(schema: z.ZodType, io: 'input' | 'output'): string {
 }
 
 /** The HTTP status a domain error code is answered with (docs/api.md and docs/openapi.json). */
+/**
+ * The status a route answers `code` with. A code in no table is a mistake in the route table (the
+ * docs would otherwise print a guess), so generating the docs fails on it.
+ */
 export function statusOf(code: string): number {
-  return (
-    TRUST_ERROR_STATUS[code as TrustErrorCode] ??
-    PAYMENT_ERROR_STATUS[code as PaymentErrorCode] ??
-    MATERIAL_ERROR_STATUS[code as MaterialErrorCode] ??
-    BACK_OFFICE_ERROR_STATUS[code as keyof typeof BACK_OFFICE_ERROR_STATUS] ??
-    CONSOLE_ERROR_STATUS[code as ConsoleErrorCode] ??
-    SALES_ERROR_STATUS[code as keyof typeof SALES_ERROR_STATUS] ??
-    CASHIER_ERROR_STATUS[code as keyof typeof CASHIER_ERROR_STATUS] ??
-    GENERIC_STATUS[code] ??
-    400
-  );
+  for (const table of STATUS_TABLES) if (Object.hasOwn(table, code)) return table[code]!;
+  throw new Error(`No HTTP status is known for error code ${code}: add it to its *_ERROR_STATUS table`);
 }
 
 /** docs/api.md, generated from protocol/http/routes.ts by `npm run docs:api`. */
@@ -141,7 +151,10 @@ export function renderApiDocs(): string {
       out.push(`- errors: ${r.errors.map((c) => `${statusOf(c)} \`${c}\``).join(', ')}`);
     out.push('');
     if (r.params) out.push('Path parameters:', '', schemaBlock(r.params, 'input'), '');
+    if (r.query) out.push('Query:', '', schemaBlock(r.query, 'input'), '');
     if (r.body) out.push('Request body:', '', schemaBlock(r.body, 'input'), '');
+    if (r.handlerBody)
+      out.push('Request body (read by the handler itself):', '', schemaBlock(r.handlerBody, 'input'), '');
     if (r.status !== 204) out.push('Response body:', '', schemaBlock(r.response, 'output'), '');
   }
   return out.join('\n');

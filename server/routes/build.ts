@@ -55,6 +55,7 @@ async function prepare(deps: TrustDeps, spec: RouteSpec, req: Request, res: Resp
     assertFresh(signed);
   }
   if (spec.params) input.params = validate(spec.params, req.params);
+  if (spec.query) input.query = validate(spec.query, req.query);
   if (spec.body) input.body = validate(spec.body, req.body ?? {});
   if (spec.auth === 'enrollment' && signed) {
     const body = input.body as { device_id: string; pubkey_pem: string };

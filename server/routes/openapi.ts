@@ -33,14 +33,17 @@ function security(auth: RouteSpec['auth']): Json[] {
 }
 
 function parameters(r: RouteSpec): Json[] {
-  if (!r.params) return [];
-  const schema = jsonSchema(r.params, 'input') as { properties?: Record<string, Json> };
-  return Object.entries(schema.properties ?? {}).map(([name, property]) => ({
-    name,
-    in: 'path',
-    required: true,
-    schema: property,
-  }));
+  const from = (schema: z.ZodType | undefined, where: 'path' | 'query'): Json[] => {
+    if (!schema) return [];
+    const json = jsonSchema(schema, 'input') as { properties?: Record<string, Json>; required?: string[] };
+    return Object.entries(json.properties ?? {}).map(([name, property]) => ({
+      name,
+      in: where,
+      required: where === 'path' || (json.required ?? []).includes(name),
+      schema: property,
+    }));
+  };
+  return [...from(r.params, 'path'), ...from(r.query, 'query')];
 }
 
 function successContent(r: RouteSpec): Json | undefined {
@@ -88,12 +91,12 @@ function operation(name: string, r: RouteSpec): Json {
     operationId: name,
     summary: r.summary,
     security: security(r.auth),
-    ...(r.params ? { parameters: parameters(r) } : {}),
-    ...(r.body
+    ...(r.params || r.query ? { parameters: parameters(r) } : {}),
+    ...(r.body || r.handlerBody
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: jsonSchema(r.body, 'input') } },
+            content: { 'application/json': { schema: jsonSchema((r.body ?? r.handlerBody)!, 'input') } },
           },
         }
       : {}),

@@ -17,6 +17,7 @@ export interface AuthUser {
 export type SignedTransaction = <T>(fn: (client: pg.PoolClient) => Promise<T>) => Promise<T>;
 
 type BodyOf<R> = R extends { body: infer S extends z.ZodType } ? z.output<S> : undefined;
+type QueryOf<R> = R extends { query: infer S extends z.ZodType } ? z.output<S> : undefined;
 type ParamsOf<R> = R extends { params: infer S extends z.ZodType } ? z.output<S> : Record<string, never>;
 type CallerOf<R> = R extends { auth: 'device' }
   ? { device: DeviceRow; tx: SignedTransaction }
@@ -29,6 +30,7 @@ type CallerOf<R> = R extends { auth: 'device' }
 export type HandlerInput<R> = {
   body: BodyOf<R>;
   params: ParamsOf<R>;
+  query: QueryOf<R>;
   req: Request;
   res: Response;
 } & CallerOf<R>;

@@ -1,14 +1,7 @@
-import {
-  PAYMENT_ERROR_STATUS,
-  PaymentErrorCode,
-  ReviewQuery,
-  SalesExportQuery,
-  SalesQuery,
-  TakingsQuery,
-} from '../../protocol/http';
+import { PAYMENT_ERROR_STATUS, PaymentErrorCode } from '../../protocol/http';
 import { appendAudit } from '../audit/chain';
 import { withTransaction } from '../db/tx';
-import { HttpError, validate } from '../http/errors';
+import { HttpError } from '../http/errors';
 import type { TrustDeps } from '../routes/deps';
 import type { Handlers } from '../routes/types';
 import { runLedgerCheck } from './ledger-check';
@@ -24,23 +17,21 @@ type SalesHandlerNames =
 export function salesHandlers(deps: TrustDeps): Pick<Handlers, SalesHandlerNames> {
   const { pool } = deps;
   return {
-    listReview: async ({ req }) => ({ body: await reviewPage(pool, validate(ReviewQuery, req.query)) }),
+    listReview: async ({ query }) => ({ body: await reviewPage(pool, query) }),
 
-    searchSales: async ({ req }) => {
-      const query = validate(SalesQuery, req.query);
+    searchSales: async ({ query }) => {
       checkRanges(query);
       return { body: await searchSales(pool, query) };
     },
 
-    exportSales: async ({ req, res }) => {
-      const query = validate(SalesExportQuery, req.query);
+    exportSales: async ({ query, res }) => {
       checkRanges(query);
       const csv = await exportSales(pool, query);
       res.setHeader('content-disposition', `attachment; filename="sales-${query.from}-${query.to}.csv"`);
       return { body: csv, contentType: 'text/csv; charset=utf-8' };
     },
 
-    dailyTakings: async ({ req }) => ({ body: await dailyTakings(pool, validate(TakingsQuery, req.query)) }),
+    dailyTakings: async ({ query }) => ({ body: await dailyTakings(pool, query) }),
 
     bundleDetail: async ({ params }) => {
       const detail = await bundleDetail(pool, params.bundle_id);
