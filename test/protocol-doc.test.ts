@@ -31,6 +31,7 @@ import {
 } from '../server/payments/score';
 import { MAX_JSON_DEPTH, MAX_JSON_VALUES } from '../server/http/json-depth';
 import { statusOf } from '../server/routes/api-docs';
+import { THROTTLE_LIMITS } from '../server/throttle/limits';
 
 /**
  * docs/protocol.md is what an outside developer writes a terminal from (issue #20): its lists of
@@ -165,6 +166,17 @@ describe('docs/protocol.md against the code', () => {
       });
     });
     expect(named.sort()).toEqual(Object.keys(constants).sort());
+  });
+
+  it('every throttle a terminal meets is the one the server counts', () => {
+    const rows = tableAfter(doc, 'throttles:');
+    expect(rows.length).toBeGreaterThan(0);
+    for (const [counter, , limit, window] of rows) {
+      const name = /^`(\w+)`$/.exec(counter!)?.[1] as keyof typeof THROTTLE_LIMITS;
+      expect(THROTTLE_LIMITS, counter).toHaveProperty([name]);
+      expect(Number(limit), name).toBe(THROTTLE_LIMITS[name].points);
+      expect(Number(/^(\d+) min$/.exec(window!)?.[1]) * 60, name).toBe(THROTTLE_LIMITS[name].seconds);
+    }
   });
 
   it('§5.3 and §5.4 name no code outside the two lists (they said CHAIN_BROKEN for CHAIN_BREAK)', () => {

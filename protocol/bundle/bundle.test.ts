@@ -169,6 +169,7 @@ describe('openBundle refusals, in order', () => {
       ['short nonce', { ...envelope, nonce: 'AAAA' }],
       ['local clock', { ...envelope, device_clock: '2025-01-15 12:00' }],
       ['padded payload', { ...envelope, encrypted_payload: envelope.encrypted_payload + '=' }],
+      ['upper-case bundle id', { ...envelope, bundle_id: envelope.bundle_id.toUpperCase() }],
     ];
     for (const [label, body] of cases) await rejectsWith(openBundle(body, keys), 'INVALID_BUNDLE', label);
   });

@@ -4,7 +4,7 @@ import { base64urlBytes, base64urlText } from '../crypto/base64url';
 import { canonicalBytes } from '../crypto/canonical';
 import { HPKE_SUITE } from '../hpke/suite';
 import { MAX_SALES_PER_BUNDLE } from './constants';
-import { DeviceId, Sha256B64, UtcTimestamp } from './sale';
+import { DeviceId, LowerUuid, Sha256B64, UtcTimestamp } from './sale';
 
 const Seq = z.number().int().positive().safe();
 
@@ -26,7 +26,7 @@ export type BundleHpke = z.infer<typeof BundleHpke>;
 export const BundleEnvelope = z.strictObject({
   v: z.literal(1),
   device_id: DeviceId,
-  bundle_id: z.uuid(),
+  bundle_id: LowerUuid,
   device_clock: UtcTimestamp,
   nonce: base64urlBytes(16),
   seq_from: Seq,

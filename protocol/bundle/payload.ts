@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { MAX_SALES_PER_BUNDLE } from './constants';
-import { DeviceId, Sale, Sha256B64, UtcTimestamp } from './sale';
+import { DeviceId, LowerUuid, Sale, Sha256B64, UtcTimestamp } from './sale';
 
 const Seq = z.number().int().positive().safe();
 
 /** The plaintext sealed inside an envelope: a contiguous run of one device's chained sales. */
 export const BundlePayload = z.strictObject({
   v: z.literal(1),
-  bundle_id: z.uuid(),
+  bundle_id: LowerUuid,
   device_id: DeviceId,
   created_at: UtcTimestamp,
   seq_from: Seq,

@@ -172,6 +172,8 @@ describe('checkSale', () => {
       ['self reference', { ...base, kind: 'void', original_sale_id: base.sale_id }],
       ['unknown currency', { ...base, currency: 'XXY' }],
       ['lowercase currency', { ...base, currency: 'xof' }],
+      // PostgreSQL folds a uuid's case: an upper-case id would be echoed one way and listed another.
+      ['upper-case sale id', { ...base, sale_id: base.sale_id.toUpperCase() }],
       ['non-UTC time', { ...base, created_at: '2025-01-15T12:00:00+01:00' }],
       ['seq 0', { ...base, seq: 0 }],
       ['fractional amount', { ...base, total_minor: 990.5 }],

@@ -7,6 +7,11 @@ import { SaleOnlineAuthorisation } from '../online/grant';
 const Amount = MinorAmount.nonnegative();
 export const Sha256B64 = base64urlBytes(32, 'SHA-256');
 export const DeviceId = text(128);
+/**
+ * Ids a terminal makes (bundles, sales): lower case only. PostgreSQL's uuid type folds case, so an
+ * upper-case id would be echoed one way and stored, listed and pulled another (outside terminal, #20).
+ */
+export const LowerUuid = z.uuid().regex(/^[0-9a-f-]{36}$/, 'a lower-case UUID');
 import { UtcTimestamp } from '../timestamp';
 
 export { UtcTimestamp };
@@ -102,12 +107,12 @@ export type Tender = z.infer<typeof Tender>;
  */
 export const Sale = z
   .strictObject({
-    sale_id: z.uuid(),
+    sale_id: LowerUuid,
     device_id: DeviceId,
     seq: z.number().int().positive().safe(),
     prev_hash: Sha256B64,
     kind: z.enum(['sale', 'refund', 'void']),
-    original_sale_id: z.uuid().optional(),
+    original_sale_id: LowerUuid.optional(),
     created_at: UtcTimestamp,
     online: z.boolean(),
     currency: z.string().refine(isKnownCurrency, 'an ISO 4217 currency code'),

@@ -112,11 +112,13 @@ export type EnrollResponse = z.infer<typeof EnrollResponse>;
 /** Header a device may send its fingerprint in instead of (or as well as) the body. */
 export const FINGERPRINT_HEADER = 'x-outpost-fingerprint';
 
-export const CheckInRequest = z.object({
-  fingerprint: Fingerprint.optional(),
-  /** Fresh per request; echoed in the signed `statement` (optional for tills from before issue #16). */
-  request_nonce: RequestNonce.optional(),
-});
+export const CheckInRequest = z
+  .object({
+    fingerprint: Fingerprint.optional(),
+    /** Fresh per request; echoed in the signed `statement` (optional for tills from before issue #16). */
+    request_nonce: RequestNonce.optional(),
+  })
+  .strict();
 export type CheckInRequest = z.infer<typeof CheckInRequest>;
 
 export const CheckInResponse = z.object({

@@ -278,6 +278,12 @@ describe('device-signed requests (check-in)', () => {
     expect(empty.status).toBe(200);
   });
 
+  it('refuses a field the check-in does not have (strict, as docs/protocol.md says of every object)', async () => {
+    const res = await checkIn(d, { fingerprint: d.fingerprint, app_version: '1.0.0' });
+    expect(res.status).toBe(400);
+    expect(code(res)).toBe('VALIDATION_FAILED');
+  });
+
   it('refuses a replayed request with 403 INVALID_NONCE, also when both copies arrive at once', async () => {
     const body = '{}';
     const headers = signed(d, 'POST', '/offline/devices/check-in', body);
