@@ -19,7 +19,10 @@ import {
   verifyRequestSignature,
 } from '../../protocol/crypto';
 import { importHpkePrivateKey } from '../../protocol/hpke';
+import { pullAnswerSha256, pushAnswerSha256 } from '../../protocol/http/payments';
 import { unwrapCek, verifyLicence } from '../../protocol/licence';
+import { verifyServerStatement } from '../../protocol/licence/server-statement';
+import { issuerListSha256 } from '../../protocol/qr/issuer-list';
 import { readPaymentRequest, requestRefPayee, verifyTokenSignature } from '../../protocol/qr';
 import { formattedTestVectors } from './test-vectors';
 
@@ -71,6 +74,65 @@ describe('docs/test-vectors', () => {
     const pub = importPublicKey(keys.device_ed25519.public_spki_pem);
     expect(verifyRequestSignature(pub, fields, v.signature_b64u)).toBe(true);
     expect(verifyRequestSignature(pub, { ...fields, path: `${fields.path}x` }, v.signature_b64u)).toBe(false);
+
+    // The same with a body: the hash is over the exact bytes, so one changed byte fails.
+    const post = v.post;
+    expect(hex(canonicalBytes(post.signed_object))).toBe(post.canonical_hex);
+    const body = Buffer.from(post.request.body_hex, 'hex');
+    const postFields = {
+      ...fields,
+      method: 'POST',
+      path: post.request.path,
+      body,
+      nonce: post.request.nonce,
+    };
+    expect(verifyRequestSignature(pub, postFields, post.signature_b64u)).toBe(true);
+    const changed = Buffer.from(body);
+    changed[changed.length - 2]! ^= 1;
+    expect(verifyRequestSignature(pub, { ...postFields, body: changed }, post.signature_b64u)).toBe(false);
+  });
+
+  it('answers: each digest is what the terminal recomputes, each statement verifies, and an edit fails both', async () => {
+    const [keys, v] = [await load('keys.json'), await load('answers.json')];
+    const serverPublicKey = importPublicKey(keys.server_ed25519.public_spki_pem);
+    const verify = (statement: unknown, requestNonce: string | null) =>
+      verifyServerStatement(statement, { serverPublicKey, deviceId: keys.device_id, requestNonce });
+    const unsignedHex = (st: Any) => {
+      const { signature: _signature, ...unsigned } = st;
+      return hex(canonicalBytes(unsigned));
+    };
+
+    expect(pullAnswerSha256(v.pull.page)).toBe(v.pull.answer_sha256);
+    expect(hex(canonicalBytes(v.pull.page))).toBe(v.pull.covered_canonical_hex);
+    expect(verify(v.pull.statement, v.pull.request_nonce)).toMatchObject({
+      answer_sha256: v.pull.answer_sha256,
+    });
+    expect(unsignedHex(v.pull.statement)).toBe(v.pull.statement_unsigned_canonical_hex);
+    const cheaper = { ...v.pull.page, catalog: [{ ...v.pull.page.catalog[0], price_minor: 1 }] };
+    expect(pullAnswerSha256(cheaper)).not.toBe(v.pull.answer_sha256);
+
+    expect(pushAnswerSha256(v.push.answer)).toBe(v.push.answer_sha256);
+    expect(hex(canonicalBytes(v.push.answer))).toBe(v.push.covered_canonical_hex);
+    expect(verify(v.push.statement, null)).toMatchObject({ answer_sha256: v.push.answer_sha256 });
+
+    expect(issuerListSha256(v.qr_issuers.qr_issuers)).toBe(v.qr_issuers.answer_sha256);
+    expect(hex(canonicalBytes({ qr_issuers: v.qr_issuers.qr_issuers }))).toBe(
+      v.qr_issuers.covered_canonical_hex,
+    );
+    expect(verify(v.qr_issuers.statement, v.qr_issuers.request_nonce)).toMatchObject({
+      answer_sha256: v.qr_issuers.answer_sha256,
+    });
+
+    expect(verify(v.online_authorisation.statement, v.online_authorisation.request_nonce)).toMatchObject({
+      online_authorisation: v.online_authorisation.authorisation,
+    });
+    expect(unsignedHex(v.online_authorisation.statement)).toBe(
+      v.online_authorisation.statement_unsigned_canonical_hex,
+    );
+
+    // A statement with one field changed, or for another request, is refused.
+    expect(() => verify({ ...v.push.statement, answer_sha256: v.pull.answer_sha256 }, null)).toThrow();
+    expect(() => verify(v.pull.statement, v.qr_issuers.request_nonce)).toThrow();
   });
 
   it('sale: schema, rules, canonical bytes and hash', async () => {

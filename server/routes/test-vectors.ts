@@ -14,7 +14,10 @@ import { canonicalBytes, publicKeyPem, publicKeyRaw, signCanonical } from '../..
 import { bodyHash } from '../../protocol/crypto/request-signature';
 import { hpkeSuite, importHpkePrivateKey, HPKE_SUITE } from '../../protocol/hpke';
 import { cekAad, LICENCE_HPKE_INFO, type Licence } from '../../protocol/licence';
+import { pullAnswerSha256, pushAnswerSha256 } from '../../protocol/http/payments';
+import { signServerStatement } from '../../protocol/licence/server-statement';
 import { encodeSigned, payeeTag, type PaymentRequest, type PaymentToken } from '../../protocol/qr';
+import { issuerListSha256 } from '../../protocol/qr/issuer-list';
 
 /**
  * docs/test-vectors/*.json (issue #20): fixed keys and inputs, and what our code makes of them, byte
@@ -46,6 +49,7 @@ function ed25519(label: string) {
     privateKey,
     publicKey,
     json: {
+      seed_label: label,
       seed_hex: hex(s),
       pkcs8_der_hex: PKCS8_ED25519 + hex(s),
       public_raw_b64u: b64u(publicKeyRaw(publicKey)),
@@ -60,7 +64,12 @@ function x25519(label: string) {
   return {
     privateKey: pair.privateKey,
     publicKey: pair.publicKey,
-    json: { private_hex: hex(s), pkcs8_der_hex: PKCS8_X25519 + hex(s), public_b64u: pair.publicKey },
+    json: {
+      seed_label: label,
+      private_hex: hex(s),
+      pkcs8_der_hex: PKCS8_X25519 + hex(s),
+      public_b64u: pair.publicKey,
+    },
   };
 }
 
@@ -121,9 +130,9 @@ export async function generateTestVectors(): Promise<TestVectors> {
     nonce: requestNonce,
   };
   const requestBytes = canonicalBytes(signedRequest);
-  const requestSignature = {
+  const requestSignature: Record<string, unknown> = {
     description:
-      'docs/protocol.md §3: the object a device signs for an HTTP request, its canonical JSON (RFC 8785) and the Ed25519 signature sent in x-outpost-signature.',
+      'docs/protocol.md §3: the object a device signs for an HTTP request, its canonical JSON (RFC 8785) and the Ed25519 signature sent in x-outpost-signature; `post` is the same for a request with a JSON body (the body hash is over the exact bytes sent).',
     request: {
       method: 'GET',
       path,
@@ -142,6 +151,35 @@ export async function generateTestVectors(): Promise<TestVectors> {
       'x-outpost-nonce': requestNonce,
       'x-outpost-signature': signCanonical(device.privateKey, signedRequest),
     },
+  };
+
+  // §3 again, for a request with a body: the check-in (POST, JSON body).
+  const postBody = Buffer.from(
+    JSON.stringify({ request_nonce: b64u(seed('check-in nonce').subarray(0, 16)) }),
+  );
+  const postNonce = b64u(seed('post request nonce').subarray(0, 16));
+  const signedPost = {
+    v: 1,
+    method: 'POST',
+    path: '/offline/devices/check-in',
+    body: bodyHash(new Uint8Array(postBody)),
+    device: DEVICE_ID,
+    ts: String(NOW_MS),
+    nonce: postNonce,
+  };
+  requestSignature.post = {
+    request: {
+      method: 'POST',
+      path: signedPost.path,
+      body_hex: hex(postBody),
+      device_id: DEVICE_ID,
+      timestamp: String(NOW_MS),
+      nonce: postNonce,
+    },
+    body_sha256_b64u: signedPost.body,
+    signed_object: signedPost,
+    canonical_hex: hex(canonicalBytes(signedPost)),
+    signature_b64u: signCanonical(device.privateKey, signedPost),
   };
 
   // §5.1-5.2: one sale, chained after the genesis hash.
@@ -316,6 +354,139 @@ export async function generateTestVectors(): Promise<TestVectors> {
     licence: { ...unsignedLicence, signature: signCanonical(serverSigning.privateKey, unsignedLicence) },
   };
 
+  // §5.4, §5.5, §5.6, §6.1: the server's signed statements over what a terminal applies.
+  const serverKey = { privateKey: serverSigning.privateKey, kid: signingKid };
+  const policy = {
+    country: 'SN',
+    currency: 'XOF',
+    max_offline_amount: 500_000,
+    max_offline_per_device_per_day: 200,
+    max_unsynced_amount: 2_000_000,
+    max_bundle_age_hours: 72,
+    approval_threshold: 100_000,
+    enabled: true,
+    version: 3,
+    updated_at: '2025-01-10T09:00:00.000Z',
+  };
+  const pullNonce = b64u(seed('pull request nonce').subarray(0, 16));
+  const page = {
+    catalog: [
+      {
+        sku: '6044000123456',
+        barcode: '6044000123456',
+        name: 'Riz parfumé 1 kg',
+        price_minor: 500,
+        currency: 'XOF',
+        tax_rate_bp: 1800,
+        active: true,
+      },
+    ],
+    bundles: [
+      {
+        bundle_id: bundleId,
+        status: 'accepted' as const,
+        reasons: [
+          {
+            code: 'AMOUNT_NEAR_LIMIT' as const,
+            weight: 0.05,
+            detail: '1 sale(s) within 10 % of max_offline_amount',
+          },
+        ],
+        updated_at: '2025-01-15T12:00:01.000Z',
+      },
+    ],
+    cursor: '1834',
+    more: false,
+    last_seq: 1,
+  };
+  const pullDigest = pullAnswerSha256(page);
+  const pushAnswer = { bundle_id: bundleId, status: 'accepted' as const, reasons: page.bundles[0]!.reasons };
+  const issuers = [
+    {
+      issuer_id: keys.wallet_ed25519.issuer_id,
+      key_id: keys.wallet_ed25519.key_id,
+      name: 'Test wallet',
+      public_key: wallet.json.public_raw_b64u,
+    },
+  ];
+  const issuersNonce = b64u(seed('issuers request nonce').subarray(0, 16));
+  const onlineNonce = b64u(seed('online request nonce').subarray(0, 16));
+  const grant = {
+    authorisation_id: '9d0c5a1e-2b7f-4e61-8c3a-5f1e2d7b9a40',
+    sale_id: '61a7d2c4-0e58-4b3f-a1d6-7c9e8f2b3a15',
+    amount_minor: 750_000,
+    currency: 'XOF',
+    expires_at: new Date(NOW_MS + 5 * 60_000).toISOString(),
+  };
+  const statements = {
+    pull: signServerStatement(serverKey, {
+      device_id: DEVICE_ID,
+      request_nonce: pullNonce,
+      server_time: NOW,
+      licences: [],
+      policy,
+      answer_sha256: pullDigest,
+    }),
+    push: signServerStatement(serverKey, {
+      device_id: DEVICE_ID,
+      request_nonce: null,
+      server_time: NOW,
+      licences: [],
+      answer_sha256: pushAnswerSha256(pushAnswer),
+    }),
+    qr_issuers: signServerStatement(serverKey, {
+      device_id: DEVICE_ID,
+      request_nonce: issuersNonce,
+      server_time: NOW,
+      licences: [],
+      answer_sha256: issuerListSha256(issuers),
+    }),
+    online_authorisation: signServerStatement(serverKey, {
+      device_id: DEVICE_ID,
+      request_nonce: onlineNonce,
+      server_time: NOW,
+      licences: [],
+      online_authorisation: grant,
+    }),
+  };
+  const unsignedHex = (st: { signature: string }) => {
+    const { signature: _signature, ...unsigned } = st;
+    return hex(canonicalBytes(unsigned));
+  };
+  const answers = {
+    description:
+      'docs/protocol.md §5.4 (pull and push answers), §5.5 (QR issuer list), §5.6 (online authorisation), §6.1 (statements): what the server signs for keys.device_id with keys.server_ed25519, and the digests (answer_sha256: SHA-256, lowercase hex, of the canonical JSON of the covered fields) a terminal recomputes from the answer before applying anything. Verify each statement over the canonical JSON of every field but signature (`*_unsigned_canonical_hex`).',
+    pull: {
+      request_nonce: pullNonce,
+      page,
+      covered_canonical_hex: hex(canonicalBytes(page)),
+      answer_sha256: pullDigest,
+      statement: statements.pull,
+      statement_unsigned_canonical_hex: unsignedHex(statements.pull),
+    },
+    push: {
+      answer: pushAnswer,
+      covered_canonical_hex: hex(canonicalBytes(pushAnswer)),
+      answer_sha256: pushAnswerSha256(pushAnswer),
+      statement: statements.push,
+      statement_unsigned_canonical_hex: unsignedHex(statements.push),
+    },
+    qr_issuers: {
+      request_nonce: issuersNonce,
+      qr_issuers: issuers,
+      covered_canonical_hex: hex(canonicalBytes({ qr_issuers: issuers })),
+      answer_sha256: issuerListSha256(issuers),
+      statement: statements.qr_issuers,
+      statement_unsigned_canonical_hex: unsignedHex(statements.qr_issuers),
+    },
+    online_authorisation: {
+      request_nonce: onlineNonce,
+      authorisation: grant,
+      statement: statements.online_authorisation,
+      statement_unsigned_canonical_hex: unsignedHex(statements.online_authorisation),
+    },
+  };
+
   return {
     'keys.json': keys,
     'request-signature.json': requestSignature,
@@ -323,6 +494,7 @@ export async function generateTestVectors(): Promise<TestVectors> {
     'bundle.json': bundle,
     'qr.json': qr,
     'licence.json': licence,
+    'answers.json': answers,
   };
 }
 
