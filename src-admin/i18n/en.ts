@@ -687,6 +687,8 @@ export const en = {
     DEVICE_NOT_FOUND: 'This device is not registered, or was revoked.',
     CASHIER_EXISTS:
       'This shop already has a cashier with this ID (disabled ones keep theirs): choose another.',
+    CASHIER_LIMIT_REACHED:
+      'This shop has 1000 active cashiers already: disable one before adding or enabling another.',
     CASHIER_NOT_FOUND: 'This cashier does not exist any more. Reload the page.',
     NETWORK: 'The server cannot be reached. Check the connection and try again.',
     INVALID_CREDENTIALS: 'Wrong email or password.',

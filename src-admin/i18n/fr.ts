@@ -698,6 +698,8 @@ export const fr: Messages = {
     DEVICE_NOT_FOUND: 'Cet appareil n’est pas enregistré, ou il a été révoqué.',
     CASHIER_EXISTS:
       'Cette boutique a déjà un caissier avec cet identifiant (même désactivé) : choisissez-en un autre.',
+    CASHIER_LIMIT_REACHED:
+      'Cette boutique a déjà 1000 caissiers actifs : désactivez-en un avant d’en ajouter ou d’en réactiver un autre.',
     CASHIER_NOT_FOUND: 'Ce caissier n’existe plus. Rechargez la page.',
     NETWORK: 'Le serveur est injoignable. Vérifiez la connexion et réessayez.',
     INVALID_CREDENTIALS: 'Adresse e-mail ou mot de passe incorrect.',

@@ -695,6 +695,8 @@ export const id: Messages = {
       'Server menolak permintaan yang berulang atau kedaluwarsa. Muat ulang halaman dan coba lagi.',
     DEVICE_NOT_FOUND: 'Perangkat ini tidak terdaftar, atau sudah dicabut.',
     CASHIER_EXISTS: 'Toko ini sudah punya kasir dengan ID ini (termasuk yang nonaktif): pilih ID lain.',
+    CASHIER_LIMIT_REACHED:
+      'Toko ini sudah punya 1000 kasir aktif: nonaktifkan satu sebelum menambah atau mengaktifkan yang lain.',
     CASHIER_NOT_FOUND: 'Kasir ini sudah tidak ada. Muat ulang halaman.',
     NETWORK: 'Server tidak dapat dihubungi. Periksa koneksi lalu coba lagi.',
     INVALID_CREDENTIALS: 'Email atau kata sandi salah.',
