@@ -220,7 +220,9 @@ export function setCashierDisabled(
     key,
     async (client) => {
       await client.query(
-        `UPDATE shop_cashiers SET disabled = $4, updated_at = now()
+        // disabled_at: when, for the push's CASHIER_DISABLED (server/payments/cashiers.ts).
+        `UPDATE shop_cashiers SET disabled = $4, updated_at = now(),
+           disabled_at = CASE WHEN $4 THEN coalesce(disabled_at, now()) END
          WHERE tenant_type = $1 AND tenant_id = $2 AND cashier_id = $3`,
         [key.tenant_type, key.tenant_id, key.cashier_id, disabled],
       );

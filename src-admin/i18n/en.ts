@@ -231,6 +231,8 @@ export const en = {
     APPROVAL_MISSING: 'Above the approval threshold without a manager’s approval',
     QR_BACKDATED: 'A payment QR code on a backdated sale',
     QR_PAYEE_MISMATCH: 'A payment QR code that pays another till’s request',
+    CASHIER_UNKNOWN: 'A sale by a cashier the shop does not have',
+    CASHIER_DISABLED: 'A sale by a disabled cashier',
   } satisfies Record<ScoreReason['code'], string>,
   review: {
     title: 'Review queue',

@@ -234,6 +234,8 @@ export const fr: Messages = {
     APPROVAL_MISSING: 'Au-dessus du seuil d’autorisation sans l’accord d’un responsable',
     QR_BACKDATED: 'Un QR de paiement sur une vente antidatée',
     QR_PAYEE_MISMATCH: 'Un QR de paiement qui règle la demande d’une autre caisse',
+    CASHIER_UNKNOWN: 'Une vente par un caissier inconnu de la boutique',
+    CASHIER_DISABLED: 'Une vente par un caissier désactivé',
   },
   review: {
     title: 'Ventes à contrôler',

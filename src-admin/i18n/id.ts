@@ -239,6 +239,8 @@ export const id: Messages = {
     APPROVAL_MISSING: 'Di atas ambang persetujuan tanpa persetujuan manajer',
     QR_BACKDATED: 'QR pembayaran pada penjualan yang tanggalnya dimundurkan',
     QR_PAYEE_MISMATCH: 'QR pembayaran untuk permintaan kasir lain',
+    CASHIER_UNKNOWN: 'Penjualan oleh kasir yang tidak dimiliki toko',
+    CASHIER_DISABLED: 'Penjualan oleh kasir yang dinonaktifkan',
   },
   review: {
     title: 'Antrean tinjauan',
