@@ -173,7 +173,8 @@ export const PaymentErrorCode = {
   QR_TEXT_REQUIRED: 'QR_TEXT_REQUIRED',
   /**
    * Approving would credit a customer QR that already pays an accepted or posted sale of another
-   * bundle (red-team pass 11, M-2): reject one of the two.
+   * bundle (red-team pass 11, M-2): reject one of the two. Or another sale of the same bundle:
+   * reject the bundle.
    */
   QR_ALREADY_CREDITED: 'QR_ALREADY_CREDITED',
 } as const;
