@@ -78,6 +78,26 @@ describe('the till store deleted or its anchor deleted (#16, pass 10 M-1, L-1)',
     expect(anchor.lost.map((h) => h.seq)).toEqual([2]);
   });
 
+  // Eleventh pass L-2: with the keychain's anchor entry deleted too, the start looked like a new
+  // install, which took the plain file in: the till came back enrolled under its old id with no
+  // code, its lockout and unsynced sale gone. The plain file is now never read.
+  it('L-2: a deleted store, a deleted anchor entry and a plain enrollment.json come back not enrolled', async () => {
+    await enrolledTill();
+    await skimAndLock();
+    await close();
+    const db = await openAppDatabase({ dataDir: till.dataDir, keyStore: till.keys });
+    const record = (await db.rx.collections.settings.findOne(ENROLLMENT_SETTING).exec())!.value;
+    await db.close();
+    for (const file of await readdir(till.dataDir))
+      if (file.startsWith('outpost.sqlite')) await rm(join(till.dataDir, file));
+    await till.keys.delete(anchorAccount('outpost'));
+    await writeFile(join(till.dataDir, 'enrollment.json'), record);
+    await start();
+
+    expect((await call<Enrollment>('enrollment.get')).state).toBe('not_enrolled');
+    expect(await readdir(till.dataDir)).not.toContain('enrollment.json');
+  });
+
   it('L-1: a copy put back with the keychain anchor entry deleted is a rollback, not a first start', async () => {
     await enrolledTill();
     let starts = 0;
