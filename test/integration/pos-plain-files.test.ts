@@ -7,7 +7,7 @@ import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '
 import { generateHpkeKeyPair } from '../../protocol/hpke/keys';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
-import { seedEnrollment } from '../support/seed-enrollment';
+import { posEnrollmentRecord, seedEnrollment, type PosEnrollmentFields } from '../support/seed-enrollment';
 import { SN_POLICY } from '../support/sn-policy';
 import { signedIn } from '../support/till';
 
@@ -38,26 +38,8 @@ async function start(): Promise<void> {
 const call = (method: string, input: unknown = {}) => callCommand(core!.handlers, method, input);
 
 /** The enrollment record as older versions kept it in a plain enrollment.json (now never read). */
-const enrollmentFile = (fields: { serverUrl: string; hpkePublicKey: string; policy: unknown }) =>
-  writeFile(
-    join(dataDir, 'enrollment.json'),
-    JSON.stringify({
-      enrollment: {
-        state: 'enrolled',
-        mode: 'pos',
-        serverUrl: fields.serverUrl,
-        tenant: { type: 'merchant', id: 'shop-42' },
-        country: 'SN',
-        currency: 'XOF',
-        userEmail: null,
-        enrolledAt: new Date().toISOString(),
-        lastCheckInAt: new Date().toISOString(),
-      },
-      server: { signingPublicKeyPem: 'unused', hpkePublicKey: fields.hpkePublicKey },
-      policy: fields.policy,
-      serverClockOffsetMs: 0,
-    }),
-  );
+const enrollmentFile = (fields: PosEnrollmentFields) =>
+  writeFile(join(dataDir, 'enrollment.json'), JSON.stringify(posEnrollmentRecord(fields)));
 
 /** 90 000 XOF with tax: over the 120 000 unsynced ceiling below once tax is added, never overridable. */
 const bigSale = {

@@ -2,18 +2,18 @@ import type { KeyStore } from '../../native/keystore';
 import { ENROLLMENT_SETTING, type EnrollmentRecord } from '../../src-main/core/device/enrollment-store';
 import { openAppDatabase } from '../../src-main/core/store/database';
 
-/**
- * An enrolled till without a server round trip: the enrollment record a code redemption writes, put
- * into the data directory's encrypted store (keyed by `keyStore`) before the core first starts. The
- * core reads enrollment from that store only; a plain enrollment.json is deleted unread (issue #16).
- */
-export async function seedEnrollment(
-  dataDir: string,
-  keyStore: KeyStore,
-  fields: { serverUrl: string; hpkePublicKey: string; policy: unknown; signingPublicKeyPem?: string },
-): Promise<void> {
+/** What differs between the tills tests enroll this way. */
+export interface PosEnrollmentFields {
+  serverUrl: string;
+  hpkePublicKey: string;
+  policy: unknown;
+  signingPublicKeyPem?: string;
+}
+
+/** The record a POS till's code redemption writes, for shop-42 in Senegal. */
+export function posEnrollmentRecord(fields: PosEnrollmentFields): EnrollmentRecord {
   const now = new Date().toISOString();
-  const record: EnrollmentRecord = {
+  return {
     enrollment: {
       state: 'enrolled',
       mode: 'pos',
@@ -32,7 +32,19 @@ export async function seedEnrollment(
     policy: fields.policy,
     serverClockOffsetMs: 0,
   };
-  await seedEnrollmentRecord(dataDir, keyStore, record);
+}
+
+/**
+ * An enrolled till without a server round trip: the enrollment record a code redemption writes, put
+ * into the data directory's encrypted store (keyed by `keyStore`) before the core first starts. The
+ * core reads enrollment from that store only; a plain enrollment.json is deleted unread (issue #16).
+ */
+export async function seedEnrollment(
+  dataDir: string,
+  keyStore: KeyStore,
+  fields: PosEnrollmentFields,
+): Promise<void> {
+  await seedEnrollmentRecord(dataDir, keyStore, posEnrollmentRecord(fields));
 }
 
 /** Puts `record` into the data directory's encrypted store, where the core reads its enrollment. */
