@@ -3,7 +3,17 @@ import { controlCharacterPath, text } from './text';
 
 describe('control characters', () => {
   it('are refused by text() and found anywhere in a JSON value, keys included', () => {
-    for (const bad of ['a\u0000b', '\u0007', 'line\nbreak', 'tab\t', 'del\u007f']) {
+    for (const bad of [
+      'a\u0000b',
+      '\u0007',
+      'line\nbreak',
+      'tab\t',
+      'del\u007f',
+      'nel\u0085',
+      'c1\u009f',
+      'ls\u2028',
+      'ps\u2029',
+    ]) {
       expect(text(64).safeParse(bad).success, JSON.stringify(bad)).toBe(false);
     }
     expect(text(64).safeParse('Riz 1kg — ça va 😀').success).toBe(true);
@@ -13,6 +23,8 @@ describe('control characters', () => {
     // PEM keys hold line breaks: the whole-request scan lets them through, text() does not.
     expect(controlCharacterPath({ pem: '-----BEGIN\r\nA\n' })).toBeUndefined();
     expect(controlCharacterPath({ pem: 'a\tb' })).toBe('pem');
+    expect(controlCharacterPath({ name: 'a\u2028b' })).toBe('name');
+    expect(controlCharacterPath({ name: 'a\u0085b' })).toBe('name');
   });
 
   it('scans a deeply nested value without overflowing the stack', () => {

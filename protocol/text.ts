@@ -1,23 +1,27 @@
 import { z } from 'zod';
 
 /**
- * Free text at every edge refuses the C0 control characters (U+0000-U+001F) and DEL: PostgreSQL
- * cannot store NUL in text (a NUL reached it as a 500, and the till retried that bundle forever),
- * and the others end up in logs, audit rows, receipts and UIs. No field of the protocol needs a
- * newline or a tab. PEM keys, which do hold line breaks, have their own schema (PublicKeyPem).
+ * Free text at every edge refuses the control characters: C0 (U+0000-U+001F), DEL and C1
+ * (U+007F-U+009F, NEL U+0085 among them), and the Unicode line and paragraph separators U+2028 and
+ * U+2029, which break lines as NEL does (issue #16, eleventh pass: they passed a C0-only rule).
+ * PostgreSQL cannot store NUL in text (a NUL reached it as a 500, and the till retried that bundle
+ * forever), and the others end up in logs, audit rows, receipts and UIs. No field of the protocol
+ * needs a newline or a tab. PEM keys, which do hold line breaks, have their own schema
+ * (PublicKeyPem).
  */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-export const C0_CONTROLS = /[\u0000-\u001f\u007f]/;
-export const NO_CONTROLS_MESSAGE = 'must not contain control characters (U+0000-U+001F, U+007F)';
+export const C0_CONTROLS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+export const NO_CONTROLS_MESSAGE =
+  'must not contain control characters (U+0000-U+001F, U+007F-U+009F, U+2028, U+2029)';
 
 export const hasControlCharacter = (value: string): boolean => C0_CONTROLS.test(value);
 
 /**
- * What the whole-request scan refuses: every C0 control and DEL but the line breaks \n and \r,
- * which PEM fields hold. Each text field refuses line breaks too, through text().
+ * What the whole-request scan refuses: every control character of C0_CONTROLS but the line breaks
+ * \n and \r, which PEM fields hold. Each text field refuses line breaks too, through text().
  */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
-const UNSAFE_ANYWHERE = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f]/;
+const UNSAFE_ANYWHERE = /[\u0000-\u0009\u000b\u000c\u000e-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** A string of `min`..`max` characters without control characters: the base of every text field. */
 export const text = (max: number, min = 1) =>

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import { z } from 'zod';
 import { signCanonical, verifyCanonical } from '../crypto/ed25519';
 import { TenantId, TenantType } from './common';
-import { ShopCashierId, ShopCashierRole } from './cashiers';
+import { MAX_ACTIVE_CASHIERS, ShopCashierId, ShopCashierRole } from './cashiers';
 
 /**
  * The roster a till signs cashiers in with (issue #19, item 3): a tenant's cashiers as the back
@@ -16,7 +16,9 @@ import { ShopCashierId, ShopCashierRole } from './cashiers';
  *
  * A cashier's PIN travels only here, as the scrypt verifier the till checks offline (the same shape
  * as the till's own accounts, src-main/core/pos/cashier-accounts.ts); a disabled cashier is listed
- * without one, so the till can say why their PIN is refused.
+ * without one, so the till can say why their PIN is refused. A roster lists at most
+ * MAX_ACTIVE_CASHIERS: every active cashier (the back office keeps no more), then disabled ones
+ * while room is left; a cashier it does not list cannot sign in at all.
  */
 
 const b64url = (max: number) =>
@@ -55,7 +57,7 @@ export const CashierRoster = z.strictObject({
   /** Raised by every change to the tenant's cashiers (add, PIN reset, disable, enable). */
   version: z.number().int().min(1),
   issued_at: z.iso.datetime({ offset: false }),
-  cashiers: z.array(RosterCashier).max(1000),
+  cashiers: z.array(RosterCashier).max(MAX_ACTIVE_CASHIERS),
   server_key_id: z.string().min(1).max(64),
   signature: z.string(),
 });

@@ -34,11 +34,11 @@ export const CASHIER_ROUTES = {
     path: '/console/cashiers',
     auth: ['pay_admin'],
     summary:
-      "Adds a cashier or manager to a shop with the PIN the owner sets (4-12 digits, kept only as an scrypt hash). The shop's tills get the new signed roster on their next pull (`roster=1`). Audited without the PIN.",
+      "Adds a cashier or manager to a shop with the PIN the owner sets (4-12 digits, kept only as an scrypt hash); a shop holds at most 1000 active cashiers (`409 CASHIER_LIMIT_REACHED`). The shop's tills get the new signed roster on their next pull (`roster=1`). Audited without the PIN.",
     body: AddShopCashierRequest,
     status: 201,
     response: ShopCashierRecord,
-    errors: [...bearer, K.CASHIER_EXISTS],
+    errors: [...bearer, K.CASHIER_EXISTS, K.CASHIER_LIMIT_REACHED],
   },
   setShopCashierPin: {
     method: 'POST',
@@ -57,11 +57,11 @@ export const CASHIER_ROUTES = {
     path: `${one}/status`,
     auth: ['pay_admin'],
     summary:
-      "Disables or enables a cashier: after their next pull the shop's tills refuse a disabled cashier's PIN (`CASHIER_DISABLED`). Audited.",
+      "Disables or enables a cashier: after their next pull the shop's tills refuse a disabled cashier's PIN (`CASHIER_DISABLED`). Enabling one beyond the shop's 1000 active cashiers is `409 CASHIER_LIMIT_REACHED`. Audited.",
     params: ShopCashierParams,
     body: ShopCashierStatusRequest,
     status: 200,
     response: ShopCashierRecord,
-    errors: [...bearer, K.CASHIER_NOT_FOUND],
+    errors: [...bearer, K.CASHIER_NOT_FOUND, K.CASHIER_LIMIT_REACHED],
   },
 } as const; // checked as RouteSpecs where ./routes.ts spreads them into ROUTES

@@ -14,13 +14,26 @@ export const CashierErrorCode = {
   CASHIER_NOT_FOUND: 'CASHIER_NOT_FOUND',
   /** The tenant has a cashier with this id already (disabled ones too: ids are never reused). */
   CASHIER_EXISTS: 'CASHIER_EXISTS',
+  /**
+   * The shop has MAX_ACTIVE_CASHIERS active cashiers already: disable one before adding or
+   * enabling another (issue #16, twelfth pass L-C: a signed roster holds at most that many).
+   */
+  CASHIER_LIMIT_REACHED: 'CASHIER_LIMIT_REACHED',
 } as const;
 export type CashierErrorCode = (typeof CashierErrorCode)[keyof typeof CashierErrorCode];
 
 export const CASHIER_ERROR_STATUS: Record<CashierErrorCode, number> = {
   CASHIER_NOT_FOUND: 404,
   CASHIER_EXISTS: 409,
+  CASHIER_LIMIT_REACHED: 409,
 };
+
+/**
+ * The most cashiers a shop's signed roster lists (./cashier-roster.ts): every active one, and the
+ * disabled ones most recently changed while room is left. The back office refuses an active one
+ * beyond it.
+ */
+export const MAX_ACTIVE_CASHIERS = 1000;
 
 /** As the till's own accounts: a manager is a cashier who may also authorise and manage. */
 export const ShopCashierRole = z.enum(['cashier', 'manager']);

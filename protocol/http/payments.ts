@@ -74,6 +74,13 @@ export const ScoreReason = z.object({
     'QR_BACKDATED',
     /** A sale above the policy's approval_threshold that carries no manager override. */
     'APPROVAL_MISSING',
+    /**
+     * For a tenant whose cashiers the back office manages: a sale naming no cashier, or one the
+     * shop's roster does not have (issue #16, twelfth pass L-B): review.
+     */
+    'CASHIER_UNKNOWN',
+    /** For such a tenant: a sale by a cashier disabled at or before the sale's created_at: review. */
+    'CASHIER_DISABLED',
   ]),
   weight: z.number().min(0).max(1),
   detail: z.string().max(500),
@@ -166,7 +173,8 @@ export const PaymentErrorCode = {
   QR_TEXT_REQUIRED: 'QR_TEXT_REQUIRED',
   /**
    * Approving would credit a customer QR that already pays an accepted or posted sale of another
-   * bundle (red-team pass 11, M-2): reject one of the two.
+   * bundle (red-team pass 11, M-2): reject one of the two. Or another sale of the same bundle:
+   * reject the bundle.
    */
   QR_ALREADY_CREDITED: 'QR_ALREADY_CREDITED',
 } as const;

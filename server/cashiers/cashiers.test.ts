@@ -205,3 +205,60 @@ describe("a till pulls its own shop's roster, signed and versioned", () => {
     expect((await pull(till, false)).roster).toBeUndefined();
   });
 });
+
+// Attack (#16, twelfth pass L-C): cashiers are never deleted, and addCashier had no cap: at 1001 a
+// roster could not be signed (its schema holds 1000), so every roster pull of the shop's tills
+// failed. The 1001st active cashier is refused, and disabled ones never crowd the roster out.
+describe('a shop with a thousand cashiers still gets a roster', () => {
+  const CROWD = { tenant_type: 'merchant', tenant_id: 'roster-crowd' } as const;
+  let till: Terminal;
+  beforeAll(async () => {
+    till = await enrollTerminal(s, adminToken, { tenantId: CROWD.tenant_id });
+    // One cashier through the route (its scrypt is the slow part), then rows copied from it: 999
+    // more active cashiers and 5 disabled ones, changed before the ones that stay active.
+    await add(CROWD, 'c0000');
+    await s.pool.query(
+      `INSERT INTO shop_cashiers (tenant_type, tenant_id, cashier_id, name, role, pin_verifier, disabled, updated_at)
+       SELECT tenant_type, tenant_id, 'c' || lpad(n::text, 4, '0'), 'Cashier ' || n, role, pin_verifier, n > 999,
+              now() - interval '1 day'
+       FROM shop_cashiers, generate_series(1, 1004) AS n
+       WHERE tenant_type = $1 AND tenant_id = $2 AND cashier_id = 'c0000'`,
+      [CROWD.tenant_type, CROWD.tenant_id],
+    );
+  });
+
+  it('refuses the 1001st active cashier (409), added or enabled, and every pull gets a signed roster', async () => {
+    const more = await fromConsole(s, admin, 'POST', '/console/cashiers', {
+      ...CROWD,
+      cashier_id: 'c9999',
+      name: 'One too many',
+      role: 'cashier',
+      pin: PIN,
+    });
+    expect([more.status, code(more)]).toEqual([409, 'CASHIER_LIMIT_REACHED']);
+    const enable = await fromConsole(s, admin, 'POST', `${one(CROWD, 'c1000')}/status`, { disabled: false });
+    expect([enable.status, code(enable)]).toEqual([409, 'CASHIER_LIMIT_REACHED']);
+    const listed = (await fromConsole(s, admin, 'GET', list(CROWD))).body as ShopCashierList;
+    expect(listed.cashiers.filter((c) => c.status === 'active')).toHaveLength(1000);
+    expect(listed.cashiers.map((c) => c.cashier_id)).not.toContain('c9999');
+
+    // 1005 cashiers in the back office, 1000 of them active: the roster lists every active one.
+    const full = verify((await pull(till)).roster, 0, CROWD);
+    expect(full.cashiers).toHaveLength(1000);
+    expect(full.cashiers.every((c) => c.pin !== null)).toBe(true);
+
+    // Disabling one makes room: the disabled cashier changed last is listed (with no PIN), and the
+    // one freed place can be taken by an enable.
+    expect(
+      (await fromConsole(s, admin, 'POST', `${one(CROWD, 'c0500')}/status`, { disabled: true })).status,
+    ).toBe(200);
+    const after = verify((await pull(till)).roster, full.version, CROWD);
+    expect(after.cashiers).toHaveLength(1000);
+    expect(after.cashiers.find((c) => c.cashier_id === 'c0500')!.pin).toBeNull();
+    expect(
+      (await fromConsole(s, admin, 'POST', `${one(CROWD, 'c1000')}/status`, { disabled: false })).status,
+    ).toBe(200);
+    const last = verify((await pull(till)).roster, after.version, CROWD);
+    expect(last.cashiers.filter((c) => c.pin !== null)).toHaveLength(1000);
+  });
+});

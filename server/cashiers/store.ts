@@ -4,6 +4,7 @@ import type { TenantType } from '../../protocol/http';
 import { signRoster, type CashierRoster, type PinVerifier } from '../../protocol/http/cashier-roster';
 import {
   CashierErrorCode,
+  MAX_ACTIVE_CASHIERS,
   type ShopCashierList,
   type ShopCashierRecord,
   type ShopCashierRole,
@@ -79,7 +80,11 @@ function pinVerifier(pin: string, cost: ScryptCost): Promise<PinVerifier> {
   );
 }
 
-/** Raises the tenant's roster version: its tills take the roster again on their next pull. */
+/**
+ * Raises the tenant's roster version: its tills take the roster again on their next pull. The
+ * roster row stays locked to the end of the transaction, so changes of one tenant's cashiers run
+ * one after another.
+ */
 async function bump(client: pg.PoolClient, tenant: Tenant): Promise<number> {
   const { rows } = await client.query<{ version: string }>(
     `INSERT INTO shop_rosters (tenant_type, tenant_id, version) VALUES ($1, $2, 1)
@@ -88,6 +93,24 @@ async function bump(client: pg.PoolClient, tenant: Tenant): Promise<number> {
     [tenant.tenant_type, tenant.tenant_id],
   );
   return Number(rows[0]!.version);
+}
+
+/**
+ * After a change that made a cashier active (an add, an enable), with the roster row locked by
+ * bump() so two such changes cannot both count 999 (issue #16, twelfth pass L-C): beyond
+ * MAX_ACTIVE_CASHIERS the roster could not list them all, so the change is refused and rolled back.
+ */
+async function assertActiveWithinLimit(client: pg.PoolClient, tenant: Tenant): Promise<void> {
+  const active = await client.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM shop_cashiers WHERE tenant_type = $1 AND tenant_id = $2 AND NOT disabled',
+    [tenant.tenant_type, tenant.tenant_id],
+  );
+  if (active.rows[0]!.n > MAX_ACTIVE_CASHIERS)
+    throw new HttpError(
+      409,
+      CashierErrorCode.CASHIER_LIMIT_REACHED,
+      `This shop has ${MAX_ACTIVE_CASHIERS} active cashiers: disable one first`,
+    );
 }
 
 async function audit(
@@ -114,6 +137,7 @@ async function change(
   fn: (client: pg.PoolClient) => Promise<Record<string, unknown>>,
   actor: AuthUser,
   action: string,
+  activates = false,
 ): Promise<ShopCashierRecord> {
   return withTransaction(pool, async (client) => {
     const where = 'WHERE tenant_type = $1 AND tenant_id = $2 AND cashier_id = $3';
@@ -123,6 +147,7 @@ async function change(
       throw new HttpError(404, CashierErrorCode.CASHIER_NOT_FOUND, 'No such cashier in this shop');
     const details = await fn(client);
     const rosterVersion = await bump(client, key);
+    if (activates) await assertActiveWithinLimit(client, key);
     await audit(client, actor, action, key, { ...details, roster_version: rosterVersion });
     const { rows } = await client.query<RecordRow>(`${RECORD} ${where}`, params);
     return record(rows[0]!);
@@ -150,6 +175,7 @@ export async function addCashier(
         'This shop has a cashier with this id already',
       );
     const rosterVersion = await bump(client, input);
+    await assertActiveWithinLimit(client, input);
     await audit(client, actor, 'cashier.added', input, {
       name: input.name,
       role: input.role,
@@ -194,7 +220,9 @@ export function setCashierDisabled(
     key,
     async (client) => {
       await client.query(
-        `UPDATE shop_cashiers SET disabled = $4, updated_at = now()
+        // disabled_at: when, for the push's CASHIER_DISABLED (server/payments/cashiers.ts).
+        `UPDATE shop_cashiers SET disabled = $4, updated_at = now(),
+           disabled_at = CASE WHEN $4 THEN coalesce(disabled_at, now()) END
          WHERE tenant_type = $1 AND tenant_id = $2 AND cashier_id = $3`,
         [key.tenant_type, key.tenant_id, key.cashier_id, disabled],
       );
@@ -202,6 +230,7 @@ export function setCashierDisabled(
     },
     actor,
     disabled ? 'cashier.disabled' : 'cashier.enabled',
+    !disabled,
   );
 }
 
@@ -226,9 +255,13 @@ export async function rosterOf(
     disabled: boolean;
     pin_verifier: PinVerifier;
   }>(
-    `SELECT cashier_id, name, role, disabled, pin_verifier FROM shop_cashiers
-     WHERE tenant_type = $1 AND tenant_id = $2 ORDER BY cashier_id`,
-    [own.tenant_type, own.tenant_id],
+    // Every active cashier (bump() keeps them within the limit), then the disabled ones changed
+    // last while room is left: a tenant with a long history still gets a roster it can sign.
+    `SELECT * FROM (
+       SELECT cashier_id, name, role, disabled, pin_verifier FROM shop_cashiers
+       WHERE tenant_type = $1 AND tenant_id = $2 ORDER BY disabled, updated_at DESC, cashier_id LIMIT $3
+     ) listed ORDER BY cashier_id`,
+    [own.tenant_type, own.tenant_id, MAX_ACTIVE_CASHIERS],
   );
   return signRoster(signing, {
     ...own,

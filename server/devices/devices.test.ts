@@ -238,6 +238,49 @@ describe('enrollment codes', () => {
     expect(code(await enroll(laptop, await issueCode()))).toBe('DEVICE_EXISTS');
   });
 
+  // Attack (#16, eleventh and twelfth passes): an id differing only in case from a registered
+  // one (here a revoked till's) enrolled as a second till beside it.
+  it('an id differing only in letter case from a registered one is that id: 409, on every route', async () => {
+    const d = newDevice('POS');
+    expect((await enroll(d, await issueCode())).status).toBe(201);
+    const revoke = await s.call('POST', `/offline/tills/${encodeURIComponent(d.id)}/revoke`, {
+      token: admin,
+      body: { reason: 'stolen' },
+    });
+    expect(revoke.status, revoke.text).toBe(200);
+    const c = await issueCode();
+    for (const id of [d.id.toLowerCase(), d.id.replace('POS', 'pOs')]) {
+      const res = await enroll({ ...newDevice('POS'), id }, c);
+      expect([res.status, code(res)]).toEqual([409, 'DEVICE_EXISTS']);
+      const admin_ = await s.call('POST', '/offline/devices', {
+        token: admin,
+        body: terminal({ ...newDevice('POS'), id }),
+      });
+      expect([admin_.status, code(admin_)]).toEqual([409, 'DEVICE_EXISTS']);
+    }
+    const user = await s.user(`case-${Date.now()}@example.com`, ['student']);
+    const lap = newDevice('POS');
+    const laptop = await s.call('POST', '/api/v1/offline/devices', {
+      token: user.token,
+      body: {
+        device_id: d.id.toLowerCase(),
+        pubkey_pem: lap.pem,
+        x25519_pub: lap.x25519,
+        fingerprint: lap.fingerprint,
+        name: 'Laptop',
+        platform: 'linux',
+      },
+    });
+    expect([laptop.status, code(laptop)]).toEqual([409, 'DEVICE_EXISTS']);
+    const { rows } = await s.pool.query(
+      'SELECT device_id FROM offline_devices WHERE lower(device_id) = lower($1)',
+      [d.id],
+    );
+    expect(rows).toEqual([{ device_id: d.id }]);
+    // The code the refusals named was not spent.
+    expect((await enroll(newDevice('POS'), c)).status).toBe(201);
+  });
+
   it('issuing needs pay_admin', async () => {
     const res = await s.call('POST', '/offline/enrollment-codes', {
       token: ops,

@@ -63,12 +63,16 @@ export interface NewDevice {
 }
 
 /** Undefined when the device id is already taken (by anyone, active or revoked). */
+/**
+ * Undefined when a device holds this id already, in any letter case (the unique index on
+ * lower(device_id)): one id, one device, whatever the case it is spelled in.
+ */
 export async function insertDevice(db: Queryable, d: NewDevice): Promise<DeviceRow | undefined> {
   const { rows } = await db.query<DeviceRow>(
     `INSERT INTO offline_devices (device_id, enrolled_via, tenant_type, tenant_id, user_id, country,
        currency_default, fingerprint, name, platform, pubkey_pem, x25519_pub)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-     ON CONFLICT (device_id) DO NOTHING
+     ON CONFLICT (lower(device_id)) DO NOTHING
      RETURNING ${DEVICE_COLUMNS}`,
     [
       d.device_id,

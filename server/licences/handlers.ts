@@ -14,7 +14,7 @@ import { HttpError } from '../http/errors';
 import { metrics } from '../metrics';
 import { materialError } from '../materials/errors';
 import { loadCek } from '../materials/kek';
-import { findMaterial, userMayTake, type MaterialRow } from '../materials/store';
+import { findMaterial, lockAccessRows, userMayTake, type MaterialRow } from '../materials/store';
 import type { TrustDeps } from '../routes/deps';
 import type { Handlers } from '../routes/types';
 import { assertNotBlocked, recordFailedValidation, recordGoodValidation } from './device-guard';
@@ -76,6 +76,8 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
     const material = await findMaterial(client, materialId);
     if (!material) throw materialError('MATERIAL_NOT_FOUND', 'Material not found');
     const userId = device.user_id;
+    // Before the check, so no removal commits between the check and the licence (lockAccessRows).
+    if (userId !== null) await lockAccessRows(client, material.id, userId);
     if (userId === null || !(await userMayTake(client, material.id, userId)))
       throw materialError('MATERIAL_ACCESS_DENIED', 'No access to this material');
     if (material.status !== 'ready') throw materialError('MATERIAL_NOT_READY', `Material ${material.status}`);

@@ -297,3 +297,66 @@ describe('uploading from the console', () => {
     ]);
   });
 });
+
+// Suspected race (#16, twelfth pass): the licence issue checked the class membership, then
+// inserted the licence; a removal committing in between revoked the licences it could see, not the
+// one about to be inserted, and a live licence stayed. Interleaved here with real connections, by
+// locks rather than timing: a third connection holds the content keys' table, so the issue stops
+// after its check and before its insert; the removal is sent then.
+describe('class removal against a licence issue in flight', () => {
+  it('never leaves a live licence: the removal waits for the issue and revokes what it minted', async () => {
+    const pupil = await student();
+    const klass = await createClass('Chemistry 4A', [pupil.email]);
+    const grant = await s.call('POST', `/api/v1/offline/classes/${klass.class_id}/materials`, {
+      token: teacher,
+      body: { material_id: material.material_id },
+    });
+    expect(grant.status).toBe(200);
+
+    const waiting = async () =>
+      Number(
+        (
+          await s.pool.query<{ n: string }>(
+            `SELECT count(*) AS n FROM pg_stat_activity
+             WHERE datname = current_database() AND wait_event_type = 'Lock'`,
+          )
+        ).rows[0]!.n,
+      );
+    /** Resolves once `n` sessions of this database wait on a lock, or `done` settles first. */
+    const untilWaiting = async (n: number, done?: Promise<unknown>) => {
+      let settled = false;
+      void done?.finally(() => (settled = true));
+      while (!settled && (await waiting()) < n) await new Promise((r) => setImmediate(r));
+    };
+
+    const holder = await s.pool.connect();
+    let issued: ReturnType<typeof issue> | undefined;
+    let removed: Promise<{ status: number; body: unknown }> | undefined;
+    try {
+      await holder.query('BEGIN');
+      await holder.query('LOCK TABLE offline_ceks IN ACCESS EXCLUSIVE MODE');
+      issued = issue(pupil.laptop);
+      await untilWaiting(1, issued);
+      removed = s.call('DELETE', `/api/v1/offline/classes/${klass.class_id}/members`, {
+        token: teacher,
+        body: { emails: [pupil.email] },
+      });
+      // Without the issue's lock on the membership the removal does not wait: it is done here.
+      await untilWaiting(2, removed);
+    } finally {
+      await holder.query('COMMIT');
+      holder.release();
+    }
+    const [issue_, removal] = await Promise.all([issued, removed]);
+    expect(issue_.status, issue_.text).toBe(201);
+    expect(removal!.body).toEqual({ removed: 1, licenses_revoked: 1 });
+    const licence = (issue_.body as { licence: Licence }).licence;
+    expect(await synced(pupil.laptop, licence)).toBe('revoked');
+    const live = await s.pool.query(
+      `SELECT 1 FROM offline_licenses l JOIN users u ON u.id = l.user_id
+       WHERE u.email = $1 AND l.status IN ('ready', 'active')`,
+      [pupil.email],
+    );
+    expect(live.rowCount).toBe(0);
+  });
+});

@@ -67,6 +67,31 @@ export const MAY_TAKE = `(m.owner_id = u.id
               WHERE cg.material_id = m.id AND cm.email = u.email)
       AND NOT EXISTS (SELECT 1 FROM offline_material_bars b WHERE b.material_id = m.id AND b.email = u.email)))`;
 
+/**
+ * Locks (FOR SHARE) the rows through which user `userId` may take material `materialId`: their
+ * direct grant, and each class membership with the class's grant of it. Taken in the licence
+ * issue's transaction before userMayTake (issue #16, twelfth pass, suspected race): a removal from
+ * the class, a withdrawn class grant or a withdrawn direct grant committing between that check and
+ * the licence's insert would have left a live licence its revocation never saw. Now the removal's
+ * DELETE waits for the issue to commit and then revokes the new licence with the others; or it
+ * committed first, and the check no longer finds the row.
+ */
+export async function lockAccessRows(db: Queryable, materialId: string, userId: string): Promise<void> {
+  await db.query(
+    `SELECT 1 FROM offline_class_members cm
+     JOIN offline_class_grants cg ON cg.class_id = cm.class_id
+     JOIN users u ON u.email = cm.email
+     WHERE cg.material_id = $1 AND u.id = $2
+     FOR SHARE OF cm, cg`,
+    [materialId, userId],
+  );
+  await db.query(
+    `SELECT 1 FROM offline_material_grants g JOIN users u ON u.email = g.email
+     WHERE g.material_id = $1 AND u.id = $2 FOR SHARE OF g`,
+    [materialId, userId],
+  );
+}
+
 /** The uploader, or a user granted the material directly or through a class (MAY_TAKE). */
 export async function userMayTake(db: Queryable, materialId: string, userId: string): Promise<boolean> {
   const { rows } = await db.query<{ ok: boolean }>(

@@ -135,7 +135,9 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
           throw new HttpError(
             PAYMENT_ERROR_STATUS.QR_ALREADY_CREDITED,
             PaymentErrorCode.QR_ALREADY_CREDITED,
-            `Sale ${credited[0]!.sale_id} was paid with a QR already credited to sale ${credited[0]!.other_sale_id} of ${credited[0]!.other_device_id}: reject one of the two`,
+            credited[0]!.other_bundle_id === row.bundle_id
+              ? `Sales ${credited[0]!.sale_id} and ${credited[0]!.other_sale_id} of this bundle were paid with one QR: approving would credit it twice; reject the bundle`
+              : `Sale ${credited[0]!.sale_id} was paid with a QR already credited to sale ${credited[0]!.other_sale_id} of ${credited[0]!.other_device_id}: reject one of the two`,
             { conflicts: credited.slice(0, 20) },
           );
         await decideReview(client, row, { approve, userId: user.id, note: body.note });

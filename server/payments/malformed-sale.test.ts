@@ -80,6 +80,46 @@ describe('malformed values inside a genuine, signed bundle', () => {
     await expectRefusedStoringNothing(envelope);
   });
 
+  // Attack (#16, eleventh pass): NEL (U+0085) and the line and paragraph separators U+2028 and
+  // U+2029 break lines as \n does, yet passed the C0-only rule into stored sales and exports.
+  it.each([
+    ['NEL U+0085', '\u0085'],
+    ['U+2028', '\u2028'],
+    ['U+2029', '\u2029'],
+    ['C1 U+009B', '\u009b'],
+  ])('refuses %s in a sale line name with 400 INVALID_BUNDLE, storing nothing', async (_, control) => {
+    const till = await enrollTerminal(s, admin);
+    const first = till.sale();
+    const clean = till.sale();
+    const dirty: Sale = {
+      ...clean,
+      lines: [{ ...clean.lines[0]!, name: `Riz${control}1kg` }],
+      seq: first.seq + 1,
+      prev_hash: saleHash(first),
+    };
+    await expectRefusedStoringNothing(await sealed(till, [first, dirty]));
+  });
+
+  it('refuses U+0085, U+2028 and U+2029 on a plain route with 400 CONTROL_CHARACTERS, writing nothing', async () => {
+    for (const control of ['\u0085', '\u2028', '\u2029']) {
+      const res = await s.call('POST', '/offline/enrollment-codes', {
+        token: admin,
+        body: {
+          tenant_type: 'merchant',
+          tenant_id: 'm-1',
+          country: 'SN',
+          currency_default: 'XOF',
+          label: `till${control}2`,
+        },
+      });
+      expect([res.status, (res.body as { error?: { code: string } }).error?.code]).toEqual([
+        400,
+        'CONTROL_CHARACTERS',
+      ]);
+    }
+    expect(await count('enrollment_codes')).toBe(0);
+  });
+
   // Attack (issue #16 review, F4): PostgreSQL has no year 0, and the push cast sale dates in SQL
   // before anything refused them: a genuine bundle dated 0000-01-01 answered 500, retried forever.
   it('refuses a sale dated year 0000 with 400 INVALID_BUNDLE, storing nothing', async () => {

@@ -319,7 +319,24 @@ describe('POST /offline/push: refusals leave nothing behind', () => {
     t.seq = 1;
     t.head = first[0]!.prev_hash;
     const fork = t.sales(3);
-    await expectRejected(await t.bundle(fork), 409, 'SEQUENCE_CONFLICT');
+    const envelope = await t.bundle(fork);
+    await expectRejected(envelope, 409, 'SEQUENCE_CONFLICT');
+    // A known device's conflict is on record (issue #16, eleventh pass L-2: a till wiped and brought
+    // back selling seq 1 again): the device, the code and the range it sent.
+    const { rows } = await s.pool.query<{
+      actor_type: string;
+      actor_id: string;
+      details: Record<string, unknown>;
+    }>(
+      `SELECT actor_type, actor_id, details FROM offline_audit_logs WHERE action = 'bundle.rejected' AND target_id = $1`,
+      [envelope.bundle_id],
+    );
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({
+      actor_type: 'device',
+      actor_id: t.id,
+      details: { code: 'SEQUENCE_CONFLICT', device_id: t.id, seq_from: 2, seq_to: 4 },
+    });
   });
 
   it('counts refusals by reason in the metrics', async () => {

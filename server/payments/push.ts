@@ -18,6 +18,7 @@ import { DeviceKeyError, devicePublicKey } from './device-keys';
 import { openPool } from './open-pool';
 import { checkRefunds, type RefundFindings } from './refunds';
 import { checkQrTokens } from './qr-tokens';
+import { checkCashiers } from './cashiers';
 import { claimQrUses } from './qr-uses';
 import { claimOnlineAuthorisations } from './online-authorisations';
 import { checkTransition, rescore, withOrigin, withoutOrigin, type StoredReason } from './bundle-states';
@@ -353,6 +354,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   const online = opened.sales
     ? await claimOnlineAuthorisations(client, opened.sales, envelope.bundle_id)
     : undefined;
+  const cashiers = await checkCashiers(client, opened.facts.cashiers, locked);
 
   const banded = scoreFacts(opened.facts, {
     policy,
@@ -371,6 +373,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     refunds,
     qrReuse,
     ...(qrTokens ? { qrTokens } : {}),
+    ...(cashiers ? { cashiers } : {}),
     ...(online
       ? {
           online: {

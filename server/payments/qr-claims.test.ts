@@ -187,3 +187,26 @@ describe('one customer QR is credited once, whatever ops approve (eleventh pass 
     expect(legs.filter((n) => n > 0)).toHaveLength(1);
   });
 });
+
+// Twelfth-pass brief: two sales of one bundle paying with one QR are that QR paying twice: held
+// DUPLICATE_QR at push like two bundles' sales, and approving the bundle (which would post both)
+// is refused as approving the second of two bundles is.
+describe('one QR on two sales of one bundle', () => {
+  it('is held DUPLICATE_QR and cannot be approved into two credits', async () => {
+    const shop = await enrollTerminal(s, admin, { tenantId: 'shop-a' });
+    const token = shop.qr(1180, Date.now() - 60_000);
+    const a = shop.sale({ tender: 'qr', qrText: token });
+    const b = shop.sale({ tender: 'qr', qrText: token });
+    const pushed = await push(s, await shop.bundle([a, b]));
+    expect(pushed.status).toBe(200);
+    expect(codes(pushed.body)).toContain('DUPLICATE_QR');
+    expect(pushed.body.status).toBe('quarantined');
+    const approve = await decide(pushed.body.bundle_id, 'approve');
+    expect([approve.status, errorCode(approve)]).toEqual([409, 'QR_ALREADY_CREDITED']);
+    expect((await reasonsOf(pushed.body.bundle_id)).status).toBe('quarantined');
+    expect((await decide(pushed.body.bundle_id, 'reject')).status).toBe(200);
+    await runOnce({ pool: s.pool, workerId: 'qr-claims-test' });
+    expect(await postedLegs(s, a.sale_id)).toBe(0);
+    expect(await postedLegs(s, b.sale_id)).toBe(0);
+  });
+});

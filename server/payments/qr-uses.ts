@@ -132,8 +132,9 @@ async function flagEarlierClaim(
 
 /**
  * The QRs of a held bundle that already pay a sale of another bundle that is accepted or posted
- * (its transactions pending or reconciled): approving it would credit one payment twice (eleventh
- * pass M-2). Locks every recorded tender of those QRs first, in one order, so two approvals of one
+ * (its transactions pending or reconciled), or another sale of this very bundle: approving it would
+ * credit one payment twice (eleventh pass M-2; two sales of one bundle, twelfth pass, as two
+ * bundles' sales would be). Locks every recorded tender of those QRs first, in one order, so two approvals of one
  * QR racing each other serialise and the second sees the first's decision. Empty when none.
  */
 export async function qrAlreadyCredited(
@@ -154,9 +155,12 @@ export async function qrAlreadyCredited(
   }>(
     `SELECT mine.sale_id, o.sale_id AS other_sale_id, o.device_id AS other_device_id, o.bundle_id AS other_bundle_id
        FROM offline_qr_tenders mine
-       JOIN offline_qr_tenders o ON o.signature = mine.signature AND o.bundle_id <> mine.bundle_id
+       JOIN offline_qr_tenders o ON o.signature = mine.signature
        JOIN offline_transactions t ON t.device_id = o.device_id AND t.sale_id = o.sale_id
-      WHERE mine.bundle_id = $1 AND t.status IN ('pending', 'reconciled')
+      WHERE mine.bundle_id = $1
+        AND ((o.bundle_id <> mine.bundle_id AND t.status IN ('pending', 'reconciled'))
+          -- Approving the bundle would post both sales; each pair named once.
+          OR (o.bundle_id = mine.bundle_id AND o.sale_id > mine.sale_id))
       ORDER BY mine.sale_id, o.sale_id`,
     [bundleId],
   );

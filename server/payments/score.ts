@@ -33,6 +33,8 @@ import { absurdCash } from './absurd-cash';
  *   validity);
  * - review also: a refund or void of a sale the server does not hold (yet: another terminal of the
  *   tenant may not have pushed it);
+ * - review also: for a tenant whose cashiers the back office manages, a sale by no cashier or one
+ *   its roster does not have (CASHIER_UNKNOWN), or by one disabled before the sale (CASHIER_DISABLED);
  * - accepted unless combined: amounts near the limit, mild velocity, repeated cards, a few overrides.
  */
 export const WEIGHTS = {
@@ -57,6 +59,8 @@ export const WEIGHTS = {
   QR_UNVERIFIED: 0.2,
   QR_BACKDATED: 0.2,
   APPROVAL_MISSING: 0.2,
+  CASHIER_UNKNOWN: 0.2,
+  CASHIER_DISABLED: 0.2,
 } as const;
 
 /** A cashier rings up at most a few sales a minute; more in any 60 s window is unusual. */
@@ -103,6 +107,8 @@ export interface ScoreContext {
    * unsynced total; `refused` says why other sales' authorisations did not hold. Absent: none.
    */
   online?: { authorisedTotals: readonly number[]; refused: string | null };
+  /** Sales' cashiers against the shop's roster (server/payments/cashiers.ts); absent: none. */
+  cashiers?: { unknown: string | null; disabled: string | null };
 }
 
 /** `totals` without one occurrence of each of `remove` (a multiset difference). */
@@ -153,6 +159,14 @@ function peakPerMinute(times: number[]): number {
  * sale's `online: true` is the terminal's claim only; trusting it let a 1,000,000,000 XOF sale
  * through with score 0 (issue #16).
  */
+export interface SaleCashier {
+  cashier_id: string | null;
+  sales: number;
+  first_sale_id: string;
+  latest_at: number;
+  latest_sale_id: string;
+}
+
 export interface SaleFacts {
   /** Sales in the busiest 60 s window. */
   peakPerMinute: number;
@@ -174,6 +188,12 @@ export interface SaleFacts {
   repeatedCards: number[];
   overrides: number;
   /**
+   * Per cashier the sales name (null: none), how many sales, refunds and voids, the first one's
+   * sale_id and the latest one's time and sale_id: what server/payments/cashiers.ts checks against
+   * the shop's roster.
+   */
+  cashiers: SaleCashier[];
+  /**
    * Sales whose cash is above CASH_TOTAL_MULTIPLE × what cash had to cover (protocol/cash-limits.ts):
    * absurd when also above the policy's maximum: quarantined (absurdCash), named by sale.
    */
@@ -189,6 +209,7 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
   const tokens = new Map<string, number>();
   const currencies = new Set<string>();
   let overrides = 0;
+  const cashiers = new Map<string | null, SaleCashier>();
   const cashBeyondMultiple: SaleFacts['cashBeyondMultiple'] = [];
   for (const s of sales) {
     currencies.add(s.currency);
@@ -207,6 +228,20 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
     for (const t of s.tenders)
       if (t.card?.token) tokens.set(t.card.token, (tokens.get(t.card.token) ?? 0) + 1);
     if (s.override !== undefined) overrides++;
+    const at = Date.parse(s.created_at);
+    const cashier = cashiers.get(s.cashier_id ?? null);
+    if (!cashier)
+      cashiers.set(s.cashier_id ?? null, {
+        cashier_id: s.cashier_id ?? null,
+        sales: 1,
+        first_sale_id: s.sale_id,
+        latest_at: at,
+        latest_sale_id: s.sale_id,
+      });
+    else {
+      cashier.sales++;
+      if (at >= cashier.latest_at) Object.assign(cashier, { latest_at: at, latest_sale_id: s.sale_id });
+    }
   }
   return {
     peakPerMinute: peakPerMinute(times),
@@ -221,6 +256,7 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
     repeatedCards: [...tokens.values()].filter((n) => n > REPEATED_CARD_MAX),
     overrides,
     cashBeyondMultiple,
+    cashiers: [...cashiers.values()],
   };
 }
 
@@ -366,6 +402,8 @@ export function scoreFacts(facts: SaleFacts, ctx: ScoreContext): Score {
   if (ctx.qrTokens?.payee) add('QR_PAYEE_MISMATCH', WEIGHTS.QR_PAYEE_MISMATCH, ctx.qrTokens.payee);
   if (ctx.qrTokens?.unverified) add('QR_UNVERIFIED', WEIGHTS.QR_UNVERIFIED, ctx.qrTokens.unverified);
   if (ctx.qrTokens?.backdated) add('QR_BACKDATED', WEIGHTS.QR_BACKDATED, ctx.qrTokens.backdated);
+  if (ctx.cashiers?.unknown) add('CASHIER_UNKNOWN', WEIGHTS.CASHIER_UNKNOWN, ctx.cashiers.unknown);
+  if (ctx.cashiers?.disabled) add('CASHIER_DISABLED', WEIGHTS.CASHIER_DISABLED, ctx.cashiers.disabled);
 
   const score = combine(reasons);
   return { score, reasons, status: statusFor(score) };

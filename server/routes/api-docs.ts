@@ -77,7 +77,7 @@ export function renderApiDocs(): string {
     '`415 UNSUPPORTED_MEDIA_TYPE` (bodies are UTF-8 JSON, uncompressed: another charset or any Content-Encoding),',
     '`405 METHOD_NOT_ALLOWED` and `500 INTERNAL`.',
     'A string anywhere in a body, parameter or query holding a control character (U+0000-U+001F but the line',
-    'breaks of PEM keys, U+007F) answers `400 CONTROL_CHARACTERS` with `details: [{ path, code, message }]`;',
+    'breaks of PEM keys, U+007F-U+009F, U+2028, U+2029) answers `400 CONTROL_CHARACTERS` with `details: [{ path, code, message }]`;',
     'text fields refuse line breaks too (`400 VALIDATION_FAILED`). base64url fields accept only the canonical',
     'spelling (no padding, unused bits of the last character zero): anything else is a validation error.',
     '',

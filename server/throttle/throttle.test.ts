@@ -23,6 +23,7 @@ const LIMITS = {
   signInFailuresPerAddress: { points: 40, seconds: 900 },
   refreshFailuresPerAddress: { points: 5, seconds: 900 },
   enrollFailuresPerAddress: { points: 3, seconds: 3600 },
+  enrollAttemptsPerDevice: { points: 2, seconds: 3600 },
   pushesPerDevice: { points: 2, seconds: 600 },
 };
 
@@ -283,6 +284,36 @@ describe('refresh and enrollment throttling', () => {
     expect(code(await enrollGuess(valid))).toBe('TOO_MANY_REQUESTS');
     expect(code(await enrollGuess('AAAA-BBBB-CCCE'))).toBe('TOO_MANY_REQUESTS');
     expect((await throttled('enrollFailuresPerAddress')) - refusedBefore).toBe(3);
+  });
+
+  // Attack (#16, twelfth pass L-A): a stranger with no code names a till's id, signs with a key of
+  // his own and a made-up code; his tries filled the till's per-device counter and its genuine
+  // re-enrollment with a fresh code was 429 for an hour, every hour.
+  it("lets a till re-enroll with a valid code after a stranger's tries under its id fill its counter", async () => {
+    const issue = async () => {
+      const issued = await s.call('POST', '/offline/enrollment-codes', {
+        token: admin,
+        body: { tenant_type: 'merchant', tenant_id: 'm-1', country: 'SN', currency_default: 'XOF' },
+      });
+      expect(issued.status).toBe(201);
+      return (issued.body as { code: string }).code;
+    };
+    const till = newDevice('POS');
+    expect((await enrollSigned(s, till, await issue())).status).toBe(201);
+    const stranger = () => ({ ...newDevice('EVIL'), id: till.id });
+    // The till's own enrollment was the first attempt under its id; the stranger fills the rest.
+    for (let i = 1; i < LIMITS.enrollAttemptsPerDevice.points; i++)
+      expect(code(await enrollSigned(s, stranger(), 'AAAA-BBBB-CCCC'))).toBe('ENROLLMENT_CODE_INVALID');
+    const refusedBefore = await throttled('enrollAttemptsPerDevice');
+    expect(code(await enrollSigned(s, stranger(), 'AAAA-BBBB-CCCD'))).toBe('TOO_MANY_REQUESTS');
+    expect((await throttled('enrollAttemptsPerDevice')) - refusedBefore).toBe(1);
+
+    // Its data directory deleted, the till comes back with the code its manager just gave it.
+    const again = await enrollSigned(s, till, await issue());
+    expect(again.status).toBe(201);
+    expect((again.body as { device: { device_id: string } }).device.device_id).toBe(till.id);
+    // The stranger's made-up codes are still refused before they are looked at.
+    expect(code(await enrollSigned(s, stranger(), 'AAAA-BBBB-CCCE'))).toBe('TOO_MANY_REQUESTS');
   });
 });
 

@@ -231,6 +231,8 @@ export const en = {
     APPROVAL_MISSING: 'Above the approval threshold without a manager’s approval',
     QR_BACKDATED: 'A payment QR code on a backdated sale',
     QR_PAYEE_MISMATCH: 'A payment QR code that pays another till’s request',
+    CASHIER_UNKNOWN: 'A sale by a cashier the shop does not have',
+    CASHIER_DISABLED: 'A sale by a disabled cashier',
   } satisfies Record<ScoreReason['code'], string>,
   review: {
     title: 'Review queue',
@@ -687,6 +689,8 @@ export const en = {
     DEVICE_NOT_FOUND: 'This device is not registered, or was revoked.',
     CASHIER_EXISTS:
       'This shop already has a cashier with this ID (disabled ones keep theirs): choose another.',
+    CASHIER_LIMIT_REACHED:
+      'This shop has 1000 active cashiers already: disable one before adding or enabling another.',
     CASHIER_NOT_FOUND: 'This cashier does not exist any more. Reload the page.',
     NETWORK: 'The server cannot be reached. Check the connection and try again.',
     INVALID_CREDENTIALS: 'Wrong email or password.',

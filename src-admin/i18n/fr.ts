@@ -234,6 +234,8 @@ export const fr: Messages = {
     APPROVAL_MISSING: 'Au-dessus du seuil d’autorisation sans l’accord d’un responsable',
     QR_BACKDATED: 'Un QR de paiement sur une vente antidatée',
     QR_PAYEE_MISMATCH: 'Un QR de paiement qui règle la demande d’une autre caisse',
+    CASHIER_UNKNOWN: 'Une vente par un caissier inconnu de la boutique',
+    CASHIER_DISABLED: 'Une vente par un caissier désactivé',
   },
   review: {
     title: 'Ventes à contrôler',
@@ -698,6 +700,8 @@ export const fr: Messages = {
     DEVICE_NOT_FOUND: 'Cet appareil n’est pas enregistré, ou il a été révoqué.',
     CASHIER_EXISTS:
       'Cette boutique a déjà un caissier avec cet identifiant (même désactivé) : choisissez-en un autre.',
+    CASHIER_LIMIT_REACHED:
+      'Cette boutique a déjà 1000 caissiers actifs : désactivez-en un avant d’en ajouter ou d’en réactiver un autre.',
     CASHIER_NOT_FOUND: 'Ce caissier n’existe plus. Rechargez la page.',
     NETWORK: 'Le serveur est injoignable. Vérifiez la connexion et réessayez.',
     INVALID_CREDENTIALS: 'Adresse e-mail ou mot de passe incorrect.',

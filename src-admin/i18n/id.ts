@@ -239,6 +239,8 @@ export const id: Messages = {
     APPROVAL_MISSING: 'Di atas ambang persetujuan tanpa persetujuan manajer',
     QR_BACKDATED: 'QR pembayaran pada penjualan yang tanggalnya dimundurkan',
     QR_PAYEE_MISMATCH: 'QR pembayaran untuk permintaan kasir lain',
+    CASHIER_UNKNOWN: 'Penjualan oleh kasir yang tidak dimiliki toko',
+    CASHIER_DISABLED: 'Penjualan oleh kasir yang dinonaktifkan',
   },
   review: {
     title: 'Antrean tinjauan',
@@ -695,6 +697,8 @@ export const id: Messages = {
       'Server menolak permintaan yang berulang atau kedaluwarsa. Muat ulang halaman dan coba lagi.',
     DEVICE_NOT_FOUND: 'Perangkat ini tidak terdaftar, atau sudah dicabut.',
     CASHIER_EXISTS: 'Toko ini sudah punya kasir dengan ID ini (termasuk yang nonaktif): pilih ID lain.',
+    CASHIER_LIMIT_REACHED:
+      'Toko ini sudah punya 1000 kasir aktif: nonaktifkan satu sebelum menambah atau mengaktifkan yang lain.',
     CASHIER_NOT_FOUND: 'Kasir ini sudah tidak ada. Muat ulang halaman.',
     NETWORK: 'Server tidak dapat dihubungi. Periksa koneksi lalu coba lagi.',
     INVALID_CREDENTIALS: 'Email atau kata sandi salah.',

@@ -111,11 +111,8 @@ export async function createCore(config: CoreOptions): Promise<Core> {
   const settingsSub = settings.changes.subscribe((s) => reachability.retarget(s.serverUrl));
 
   const enrollmentStore = db
-    ? await EnrollmentStore.open(db.rx.collections.settings, config.dataDir, {
-        // The old plain enrollment.json is taken in on a new install only: once the keychain holds
-        // an anchor, a file dropped beside a deleted store would enroll it again (#16, M-1).
-        legacyFile: anchor?.firstStart === true,
-      })
+    ? // The old plain enrollment.json is deleted unread (#16, pass 10 M-1, pass 11 L-2).
+      await EnrollmentStore.open(db.rx.collections.settings, config.dataDir)
     : EnrollmentStore.unavailable(storeError ?? 'unknown');
   // The updater's anti-rollback state too: deleting a plain file must not allow a downgrade.
   const updateState = db

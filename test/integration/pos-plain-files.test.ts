@@ -7,7 +7,7 @@ import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '
 import { generateHpkeKeyPair } from '../../protocol/hpke/keys';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
-import { writeLegacyEnrollment } from '../support/legacy-enrollment';
+import { posEnrollmentRecord, seedEnrollment, type PosEnrollmentFields } from '../support/seed-enrollment';
 import { SN_POLICY } from '../support/sn-policy';
 import { signedIn } from '../support/till';
 
@@ -37,9 +37,9 @@ async function start(): Promise<void> {
 
 const call = (method: string, input: unknown = {}) => callCommand(core!.handlers, method, input);
 
-/** The enrollment record as older versions kept it in enrollment.json. */
-const enrollmentFile = (fields: { serverUrl: string; hpkePublicKey: string; policy: unknown }) =>
-  writeLegacyEnrollment(dataDir, fields);
+/** The enrollment record as older versions kept it in a plain enrollment.json (now never read). */
+const enrollmentFile = (fields: PosEnrollmentFields) =>
+  writeFile(join(dataDir, 'enrollment.json'), JSON.stringify(posEnrollmentRecord(fields)));
 
 /** 90 000 XOF with tax: over the 120 000 unsynced ceiling below once tax is added, never overridable. */
 const bigSale = {
@@ -57,11 +57,17 @@ const hardwareFile = (demo: boolean) => ({
 beforeAll(async () => {
   session = await ensureSecretService();
   dataDir = await mkdtemp(join(tmpdir(), 'outpost-plain-'));
-  // An install from before the move: its enrollment is a plain file, migrated at the first start.
-  await enrollmentFile({
+  // An enrolled till: its enrollment in the encrypted store, as a code redemption writes it.
+  await seedEnrollment(dataDir, new KeytarKeyStore({ service }), {
     serverUrl: SERVER,
     hpkePublicKey: (await generateHpkeKeyPair()).publicKey,
     policy: { ...SN_POLICY, max_unsynced_amount: 120_000 },
+  });
+  // Beside it, a plain enrollment.json (the form versions before issue #16 kept) with other values.
+  await enrollmentFile({
+    serverUrl: ATTACKER,
+    hpkePublicKey: (await generateHpkeKeyPair()).publicKey,
+    policy: { ...SN_POLICY, max_unsynced_amount: 1_000_000_000 },
   });
   // Its hardware choices were a plain file too: a chosen printer, demo hardware off.
   await writeFile(join(dataDir, 'hardware.json'), JSON.stringify(hardwareFile(false)));
@@ -77,7 +83,7 @@ afterAll(async () => {
 });
 
 describe('plain files in the data directory', () => {
-  it('an existing install keeps its enrollment, now in the encrypted store', async () => {
+  it("the enrollment is the encrypted store's: a plain enrollment.json beside it is deleted unread", async () => {
     expect(await call('enrollment.get')).toMatchObject({ state: 'enrolled', serverUrl: SERVER });
     expect(await readdir(dataDir)).not.toContain('enrollment.json');
     await signedIn(call);

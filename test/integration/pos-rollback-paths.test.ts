@@ -52,18 +52,25 @@ async function skimAndLock(): Promise<void> {
   expect(await codeOf(signIn('m1', '1234'))).toBe('OVERRIDE_LOCKED');
 }
 
+/**
+ * The till closed, its store deleted and the attacker's plain enrollment.json in its place: the
+ * public facts of its enrollment record (read from the store here).
+ */
+async function replaceStoreWithPlainFile(): Promise<void> {
+  await close();
+  const db = await openAppDatabase({ dataDir: till.dataDir, keyStore: till.keys });
+  const record = (await db.rx.collections.settings.findOne(ENROLLMENT_SETTING).exec())!.value;
+  await db.close();
+  for (const file of await readdir(till.dataDir))
+    if (file.startsWith('outpost.sqlite')) await rm(join(till.dataDir, file));
+  await writeFile(join(till.dataDir, 'enrollment.json'), record);
+}
+
 describe('the till store deleted or its anchor deleted (#16, pass 10 M-1, L-1)', () => {
   it('M-1: a deleted store and a plain enrollment.json dropped in its place come back rolled back, not enrolled, still locked', async () => {
     await enrolledTill();
     await skimAndLock();
-    // The attacker's enrollment.json: the public facts of the record (read from the store here).
-    await close();
-    const db = await openAppDatabase({ dataDir: till.dataDir, keyStore: till.keys });
-    const record = (await db.rx.collections.settings.findOne(ENROLLMENT_SETTING).exec())!.value;
-    await db.close();
-    for (const file of await readdir(till.dataDir))
-      if (file.startsWith('outpost.sqlite')) await rm(join(till.dataDir, file));
-    await writeFile(join(till.dataDir, 'enrollment.json'), record);
+    await replaceStoreWithPlainFile();
     await start();
 
     // The plain file is not taken in: the till must be enrolled again, by a code.
@@ -76,6 +83,20 @@ describe('the till store deleted or its anchor deleted (#16, pass 10 M-1, L-1)',
     expect(anchor.rollback).toMatchObject({ till: true, reader: true });
     expect(anchor.sale?.seq).toBe(2);
     expect(anchor.lost.map((h) => h.seq)).toEqual([2]);
+  });
+
+  // Eleventh pass L-2: with the keychain's anchor entry deleted too, the start looked like a new
+  // install, which took the plain file in: the till came back enrolled under its old id with no
+  // code, its lockout and unsynced sale gone. The plain file is now never read.
+  it('L-2: a deleted store, a deleted anchor entry and a plain enrollment.json come back not enrolled', async () => {
+    await enrolledTill();
+    await skimAndLock();
+    await replaceStoreWithPlainFile();
+    await till.keys.delete(anchorAccount('outpost'));
+    await start();
+
+    expect((await call<Enrollment>('enrollment.get')).state).toBe('not_enrolled');
+    expect(await readdir(till.dataDir)).not.toContain('enrollment.json');
   });
 
   it('L-1: a copy put back with the keychain anchor entry deleted is a rollback, not a first start', async () => {

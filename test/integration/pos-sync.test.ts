@@ -24,7 +24,7 @@ import { issuerListSha256 } from '../../protocol/qr/issuer-list';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
 import { loadOrCreateIdentity } from '../../src-main/core/device/identity';
-import { writeLegacyEnrollment } from '../support/legacy-enrollment';
+import { seedEnrollment } from '../support/seed-enrollment';
 import { SN_POLICY } from '../support/sn-policy';
 import { codeOf, signedIn, TILL_MANAGER } from '../support/till';
 
@@ -61,7 +61,7 @@ async function enrolledTill(options: {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'outpost-pos-')));
   const service = options.service ?? `outpost-test-${randomUUID()}`;
   if (options.enroll !== false && !options.dataDir) {
-    await writeLegacyEnrollment(dataDir, {
+    await seedEnrollment(dataDir, new KeytarKeyStore({ service }), {
       serverUrl: options.serverUrl,
       hpkePublicKey: options.hpke.publicKey,
       policy: options.policy === undefined ? POLICY : options.policy,

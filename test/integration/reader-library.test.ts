@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, open, readdir, readFile, rm, stat, writeFile, copyFile, mkdir } from 'node:fs/promises';
+import { mkdtemp, open, readdir, readFile, rm, stat, copyFile, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filter, firstValueFrom, timeout } from 'rxjs';
@@ -15,6 +15,7 @@ import { callCommand } from '../../src-main/core/api/dispatch';
 import { ENROLLMENT_SETTING, NOT_ENROLLED } from '../../src-main/core/device/enrollment-store';
 import { createCore, type Core } from '../../src-main/core/index';
 import { openAppDatabase } from '../../src-main/core/store/database';
+import { seedEnrollmentRecord } from '../support/seed-enrollment';
 
 /**
  * The Library through the real core (OS keychain, encrypted store) against the real server on
@@ -69,18 +70,15 @@ async function startCore(d: Omit<Device, 'core'>): Promise<Core> {
 async function newDevice(presetKey = false): Promise<Device> {
   const dataDir = await mkdtemp(join(tmpdir(), 'outpost-reader-'));
   // The server key a POS enrollment would have brought; registration keeps it.
-  if (presetKey)
-    await writeFile(
-      join(dataDir, 'enrollment.json'),
-      JSON.stringify({
-        ...NOT_ENROLLED,
-        server: {
-          signingPublicKeyPem: server.trust.deps.keys.signing.publicKeyPem,
-          hpkePublicKey: server.trust.deps.keys.hpke.publicKeyRaw,
-        },
-      }),
-    );
   const partial = { dataDir, service: `outpost-test-${randomUUID()}`, clockOffset: { ms: 0 } };
+  if (presetKey)
+    await seedEnrollmentRecord(dataDir, new KeytarKeyStore({ service: partial.service }), {
+      ...NOT_ENROLLED,
+      server: {
+        signingPublicKeyPem: server.trust.deps.keys.signing.publicKeyPem,
+        hpkePublicKey: server.trust.deps.keys.hpke.publicKeyRaw,
+      },
+    });
   const device: Device = { ...partial, core: await startCore(partial) };
   devices.push(device);
   await call(device, 'enrollment.registerLaptop', {

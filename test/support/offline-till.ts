@@ -3,20 +3,24 @@ import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateHpkeKeyPair } from '../../protocol/hpke/keys';
+import type { KeyStore } from '../../native/keystore';
 import { createCore, type Core } from '../../src-main/core';
 import { realKeychain, type RealKeychain } from '../../src-main/core/store/test-support';
 import { startHost, type Host } from '../../src-main/host/host';
 import { captureOutput } from './leak-capture';
-import { writeLegacyEnrollment } from './legacy-enrollment';
+import { seedEnrollment } from './seed-enrollment';
 import { SN_POLICY } from './sn-policy';
 
 /**
  * A data directory of a till enrolled against a server that is not there (sales are recorded
  * offline), and a renderer folder with a stub page for the browser host.
  */
-export async function offlineTillDirs(prefix: string): Promise<{ dataDir: string; rendererDir: string }> {
+export async function offlineTillDirs(
+  prefix: string,
+  keyStore: KeyStore,
+): Promise<{ dataDir: string; rendererDir: string }> {
   const dataDir = await mkdtemp(join(tmpdir(), prefix));
-  await writeLegacyEnrollment(dataDir, {
+  await seedEnrollment(dataDir, keyStore, {
     serverUrl: 'http://127.0.0.1:9',
     hpkePublicKey: generateHpkeKeyPair().publicKey,
     policy: SN_POLICY,
@@ -42,7 +46,7 @@ export async function startOfflineTill(
   output: ReturnType<typeof captureOutput>;
 }> {
   const keychain = await realKeychain();
-  const { dataDir, rendererDir } = await offlineTillDirs(prefix);
+  const { dataDir, rendererDir } = await offlineTillDirs(prefix, keychain.keyStore);
   const output = captureOutput();
   const core = await createCore({
     dataDir,

@@ -1,4 +1,4 @@
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RxCollection } from 'rxdb';
 import { BehaviorSubject, type Observable } from 'rxjs';
@@ -41,7 +41,11 @@ export const NOT_ENROLLED: EnrollmentRecord = {
 
 /** Settings key of the record in the encrypted store. */
 export const ENROLLMENT_SETTING = 'device.enrollment';
-/** Where versions before issue #16 kept the record, in plain JSON: read once, then deleted. */
+/**
+ * Where versions before issue #16 kept the record, in plain JSON: never read, deleted at start
+ * (eleventh pass L-2: it was moved in on a store's first start, and a store and keychain anchor both
+ * deleted made any start a first one, bringing a till back enrolled without a code).
+ */
 export const LEGACY_ENROLLMENT_FILE = 'enrollment.json';
 
 /**
@@ -61,17 +65,14 @@ export class EnrollmentStore {
   }
 
   /**
-   * Opens the record from the encrypted store. The first start after the upgrade (`legacyFile`: a
-   * new install, no anchor in the keychain yet) moves the old plain file in, so an enrolled device
-   * stays enrolled, and deletes it. Any other start deletes such a file unread: a store deleted and
-   * a plain file dropped in its place must not come back enrolled (issue #16, tenth pass M-1).
+   * Opens the record from the encrypted store, and deletes an old plain enrollment file unread: a
+   * store deleted and a plain file dropped in its place must not come back enrolled (issue #16,
+   * tenth pass M-1), nor with the keychain anchor deleted too (eleventh pass L-2). A till from
+   * before the encrypted store, or one whose store was lost, is enrolled again with a code from the
+   * back office (the server takes its known id back when it signs with its own keys).
    */
-  static async open(
-    settings: RxCollection<SettingDoc>,
-    dataDir: string,
-    options: { legacyFile: boolean },
-  ): Promise<EnrollmentStore> {
-    const legacy = join(dataDir, LEGACY_ENROLLMENT_FILE);
+  static async open(settings: RxCollection<SettingDoc>, dataDir: string): Promise<EnrollmentStore> {
+    await rm(join(dataDir, LEGACY_ENROLLMENT_FILE), { force: true });
     const doc = await settings.findOne(ENROLLMENT_SETTING).exec();
     if (doc) {
       // A damaged record is not silently reset: enrollment is state the server also holds.
@@ -80,21 +81,7 @@ export class EnrollmentStore {
         throw new Error(`The stored enrollment is damaged: ${z.prettifyError(parsed.error)}`);
       return new EnrollmentStore(settings, parsed.data);
     }
-    if (!options.legacyFile) {
-      await rm(legacy, { force: true });
-      return new EnrollmentStore(settings, NOT_ENROLLED);
-    }
-    const text = await readFile(legacy, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null;
-      throw error;
-    });
-    if (text === null) return new EnrollmentStore(settings, NOT_ENROLLED);
-    const parsed = EnrollmentRecord.safeParse(JSON.parse(text));
-    if (!parsed.success) throw new Error(`${legacy} is damaged: ${z.prettifyError(parsed.error)}`);
-    const store = new EnrollmentStore(settings, NOT_ENROLLED);
-    await store.save(parsed.data);
-    await rm(legacy, { force: true });
-    return store;
+    return new EnrollmentStore(settings, NOT_ENROLLED);
   }
 
   /** The app database could not be opened: not enrolled, and enrolling says why. */
