@@ -24,11 +24,14 @@ import { sleeper } from './sleeper';
 /**
  * The reconciliation worker: posts accepted bundles to the ledger.
  *
- * Queue: the table offline_reconciliation_queue, claimed with `SELECT … FOR UPDATE SKIP LOCKED`.
- * graphile-worker and pg-boss would do this for us but need Node 22 (we run Node 20), and a queue
- * of one job kind is a dozen lines of SQL. Any number of workers (processes, or loops in one
+ * Queue: the table offline_reconciliation_queue, keyed (device_id, bundle_id) and claimed with
+ * `SELECT … FOR UPDATE SKIP LOCKED` by a claim that names the device (offline_reconcile_claim).
+ * pg-boss 10 and graphile-worker 0.16 were measured beside it and not adopted (docs/scaling.md,
+ * "Job queues": neither keys or claims by device, graphile-worker does not run on the embedded
+ * database, pg-boss is slower). Any number of workers (processes, or loops in one
  * process) can run at once: each locks a different job, and a job's lock lives as long as the
- * transaction that posts it.
+ * transaction that posts it. A failure is recorded under that same lock (a savepoint), with a
+ * jittered backoff, and after max_attempts the job is a dead letter (server/jobs/).
  *
  * Exactly once: a bundle is claimed, posted, marked reconciled and removed from the queue in ONE
  * transaction. A worker that dies anywhere before COMMIT leaves nothing behind; its lock goes with
