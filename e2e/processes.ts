@@ -175,7 +175,8 @@ export async function startWebHost(env: NodeJS.ProcessEnv): Promise<Running> {
   const dataDir = env.OUTPOST_DATA_DIR ?? (await tempDir('app'));
   const running = await launch(
     'src-main/host/main.ts',
-    { ...env, OUTPOST_DATA_DIR: dataDir },
+    // A till notices a server going away within seconds (its idle probes back off to 60 s otherwise).
+    { OUTPOST_PROBE_IDLE_MAX_MS: '5000', ...env, OUTPOST_DATA_DIR: dataDir },
     /(http:\/\/127\.0\.0\.1:\d+\/\?token=\S+)/,
     true,
   );

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { availableParallelism } from 'node:os';
 import { ConfigError, defaultDataDir, embeddedDataPath, loadConfig, pushOpenThreads } from './config';
+import { createPool } from './db/pool';
 
 describe('loadConfig', () => {
   it('has safe defaults', () => {
@@ -11,6 +12,7 @@ describe('loadConfig', () => {
       dataDir: '/xdg/outpost',
       logLevel: 'info',
       pushOpenThreads: Math.max(1, availableParallelism() - 1),
+      pool: { max: 10, connectionTimeoutMs: 5_000, idleTimeoutMs: 30_000 },
     });
     expect(embeddedDataPath(config)).toBe('/xdg/outpost/server/pgdata');
   });
@@ -23,6 +25,9 @@ describe('loadConfig', () => {
       OUTPOST_DATA_DIR: '/srv/outpost',
       LOG_LEVEL: 'debug',
       OUTPOST_PUSH_OPEN_THREADS: '0',
+      OUTPOST_DB_POOL_MAX: '40',
+      OUTPOST_DB_CONNECT_TIMEOUT_MS: '2000',
+      OUTPOST_DB_IDLE_TIMEOUT_MS: '10000',
     });
     expect(config).toEqual({
       port: 0,
@@ -31,7 +36,16 @@ describe('loadConfig', () => {
       dataDir: '/srv/outpost',
       logLevel: 'debug',
       pushOpenThreads: 0,
+      pool: { max: 40, connectionTimeoutMs: 2_000, idleTimeoutMs: 10_000 },
     });
+    // …and the pool is built with them.
+    const pool = createPool(config.databaseUrl!, config.pool);
+    expect(pool.options).toMatchObject({
+      max: 40,
+      connectionTimeoutMillis: 2_000,
+      idleTimeoutMillis: 10_000,
+    });
+    void pool.end();
   });
 
   it('treats empty variables as unset', () => {
@@ -47,6 +61,10 @@ describe('loadConfig', () => {
     [{ DATABASE_URL: 'mysql://u:hunter2@x/db' }, /DATABASE_URL: must be a postgres/],
     [{ OUTPOST_PUSH_OPEN_THREADS: '65' }, /OUTPOST_PUSH_OPEN_THREADS: must be an integer from 0 to 64/],
     [{ OUTPOST_PUSH_OPEN_THREADS: 'two' }, /OUTPOST_PUSH_OPEN_THREADS: .*"two"/],
+    [{ OUTPOST_DB_POOL_MAX: '0' }, /OUTPOST_DB_POOL_MAX: must be >= 1/],
+    [{ OUTPOST_DB_POOL_MAX: 'lots' }, /OUTPOST_DB_POOL_MAX: must be an integer from 1 to 1000/],
+    [{ OUTPOST_DB_CONNECT_TIMEOUT_MS: '5s' }, /OUTPOST_DB_CONNECT_TIMEOUT_MS/],
+    [{ OUTPOST_DB_IDLE_TIMEOUT_MS: '99999999' }, /OUTPOST_DB_IDLE_TIMEOUT_MS: must be <= 3600000/],
   ])('names the variable of a bad value %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -24,6 +24,18 @@ export interface Config {
   trustProxy?: number | string;
   /** METRICS_TOKEN: what a scraper sends as `Authorization: Bearer` to /metrics and /health/full. */
   metricsToken?: string;
+  /** The PostgreSQL pool of this process (db/pool.ts); the embedded database keeps its own size. */
+  pool: DatabasePoolConfig;
+}
+
+/** OUTPOST_DB_POOL_MAX, OUTPOST_DB_CONNECT_TIMEOUT_MS, OUTPOST_DB_IDLE_TIMEOUT_MS (issue #23). */
+export interface DatabasePoolConfig {
+  /** Connections this process opens at most (10). */
+  max: number;
+  /** How long a query waits for a connection before failing, ms (5,000): a dead database answers 503. */
+  connectionTimeoutMs: number;
+  /** An idle connection is closed after this, ms (30,000). */
+  idleTimeoutMs: number;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +68,18 @@ export function pushOpenThreads(env: Env = process.env): number {
   }
   return parsed.data ?? Math.max(1, availableParallelism() - 1);
 }
+
+/** A whole number from `min` to `max`, or the default when unset or empty. */
+const bounded = (min: number, max: number, fallback: number) =>
+  z.preprocess(
+    unsetIfEmpty,
+    z
+      .string()
+      .regex(/^\d+$/, `must be an integer from ${min} to ${max}`)
+      .transform(Number)
+      .pipe(z.number().int().min(min, `must be >= ${min}`).max(max, `must be <= ${max}`))
+      .default(fallback),
+  );
 
 const envSchema = z.object({
   PORT: z.preprocess(
@@ -103,6 +127,9 @@ const envSchema = z.object({
       .regex(/^[A-Za-z0-9._~+/=-]{32,}$/, 'must be at least 32 characters (e.g. `openssl rand -base64 32`)')
       .optional(),
   ),
+  OUTPOST_DB_POOL_MAX: bounded(1, 1000, 10),
+  OUTPOST_DB_CONNECT_TIMEOUT_MS: bounded(100, 600_000, 5_000),
+  OUTPOST_DB_IDLE_TIMEOUT_MS: bounded(1_000, 3_600_000, 30_000),
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -150,6 +177,11 @@ export function loadConfig(env: Env = process.env, platform: NodeJS.Platform = p
       ? {}
       : { trustProxy: /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY }),
     ...(e.METRICS_TOKEN === undefined ? {} : { metricsToken: e.METRICS_TOKEN }),
+    pool: {
+      max: e.OUTPOST_DB_POOL_MAX,
+      connectionTimeoutMs: e.OUTPOST_DB_CONNECT_TIMEOUT_MS,
+      idleTimeoutMs: e.OUTPOST_DB_IDLE_TIMEOUT_MS,
+    },
   };
 }
 

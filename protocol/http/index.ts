@@ -16,4 +16,5 @@ export * from './policy-history';
 export * from './sales';
 export * from './cashiers';
 export * from './operations';
+export * from './jobs';
 export * from './classes';

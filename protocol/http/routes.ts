@@ -75,6 +75,7 @@ import { CASHIER_ROUTES } from './cashier-routes';
 import { CLASSES_ROUTES } from './classes-routes';
 import { CONSOLE_ROUTES } from './console-routes';
 import { OPERATIONS_ROUTES } from './operations-routes';
+import { JOBS_ROUTES } from './jobs-routes';
 import { POLICY_HISTORY_ROUTES } from './policy-history';
 import { ReviewPage, SalesErrorCode } from './sales';
 import { SALES_ROUTES } from './sales-routes';
@@ -623,6 +624,7 @@ export const ROUTES = {
   ...CASHIER_ROUTES, // a shop's cashiers and the roster its tills pull (#19 item 3)
   // The back office's audit log and health at a glance (issue #19, item 10).
   ...OPERATIONS_ROUTES,
+  ...JOBS_ROUTES,
   // The back office's classes and licence list, for the Materials page (issue #19, item 9).
   ...CLASSES_ROUTES,
 } as const satisfies Record<string, RouteSpec>;

@@ -14,13 +14,18 @@ export interface OpenDatabase {
 /** DATABASE_URL when set, else the embedded database under the data directory. */
 export async function openDatabase(config: Config, logger?: Logger): Promise<OpenDatabase> {
   if (config.databaseUrl !== undefined) {
-    const pool = createPool(config.databaseUrl, logger ? { logger } : {});
+    const pool = createPool(config.databaseUrl, { ...config.pool, ...(logger ? { logger } : {}) });
     return { pool, embedded: false, close: () => pool.end() };
   }
   const dataPath = embeddedDataPath(config);
   logger?.info({ dataPath }, 'starting embedded database');
   const embedded = await startEmbeddedDatabase(dataPath);
-  const pool = createPool(embedded, { max: EMBEDDED_POOL_MAX, ...(logger ? { logger } : {}) });
+  // One PGlite session serves every connection: more of them buy nothing (./embedded.ts).
+  const pool = createPool(embedded, {
+    ...config.pool,
+    max: EMBEDDED_POOL_MAX,
+    ...(logger ? { logger } : {}),
+  });
   return {
     pool,
     embedded: true,

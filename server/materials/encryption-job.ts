@@ -9,6 +9,7 @@ import { withTransaction } from '../db/tx';
 import type { Logger } from '../logger';
 import { metrics } from '../metrics';
 import type { MaterialsDeps } from './deps';
+import { ENCRYPTION_BACKOFF, retryDelaySeconds } from '../worker/backoff';
 import { storeCek } from './kek';
 import { encryptedPath, partPath, removeQuietly, uploadPath } from './storage';
 
@@ -26,7 +27,6 @@ import { encryptedPath, partPath, removeQuietly, uploadPath } from './storage';
  */
 
 export const LEASE_SECONDS = 600;
-const backoffSeconds = (attempts: number) => Math.min(600, 5 * 2 ** Math.max(0, attempts - 1));
 
 interface Claimed {
   id: string;
@@ -86,6 +86,8 @@ export async function runJob(
   job: Claimed,
   workerId: string,
   logger?: Logger,
+  /** The backoff's jitter; Math.random unless a test injects one. */
+  random?: () => number,
 ): Promise<JobOutcome> {
   const base = { jobId: job.id, materialId: job.material_id };
   const extend = setInterval(
@@ -160,12 +162,22 @@ export async function runJob(
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     const final = missing || job.attempts >= job.max_attempts;
     logger?.error({ err, jobId: job.id, materialId: job.material_id, final }, 'encryption job failed');
-    const recorded = await withTransaction(pool, async (client) => {
+    await withTransaction(pool, async (client) => {
+      // A dead letter (status failed) or the next try after a jittered backoff; no now() in a CASE.
       const updated = await client.query(
-        `UPDATE offline_encryption_jobs SET status = $3, last_error = $4, locked_by = NULL, locked_until = NULL,
-           run_after = now() + make_interval(secs => $5), finished_at = CASE WHEN $3 = 'failed' THEN now() END
-         WHERE id = $1 AND locked_by = $2`,
-        [job.id, workerId, final ? 'failed' : 'queued', message, backoffSeconds(job.attempts)],
+        final
+          ? `UPDATE offline_encryption_jobs SET status = 'failed', last_error = $3, locked_by = NULL,
+               locked_until = NULL, finished_at = now()
+             WHERE id = $1 AND locked_by = $2`
+          : `UPDATE offline_encryption_jobs SET status = 'queued', last_error = $3, locked_by = NULL,
+               locked_until = NULL, run_after = now() + make_interval(secs => $4)
+             WHERE id = $1 AND locked_by = $2`,
+        [
+          job.id,
+          workerId,
+          message,
+          ...(final ? [] : [retryDelaySeconds(job.attempts, ENCRYPTION_BACKOFF, random)]),
+        ],
       );
       if (updated.rowCount !== 1) return false; // another worker holds the job now
       await client.query(`UPDATE offline_materials SET status = $2, updated_at = now() WHERE id = $1`, [
@@ -186,7 +198,8 @@ export async function runJob(
       logger?.error({ err: e, jobId: job.id }, 'could not record the job failure');
       return false;
     });
-    if (final && recorded) await removeQuietly(uploadPath(deps.dir, job.material_id));
+    // A job failed for good is a dead letter an operator may retry from the console (server/jobs/):
+    // its plaintext stays until then (docs/operations.md, "Dead letters").
     return { ...base, done: false, error: message, final };
   } finally {
     clearInterval(extend);

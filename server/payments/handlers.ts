@@ -145,7 +145,7 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
           `UPDATE offline_transactions SET status = $2 WHERE bundle_id = $1 AND status = 'held'`,
           [row.bundle_id, approve ? 'pending' : 'rejected'],
         );
-        if (approve) await enqueue(client, row.bundle_id);
+        if (approve) await enqueue(client, row.device_id, row.bundle_id);
         await appendAudit(client, {
           actorType: 'user',
           actorId: user.id,

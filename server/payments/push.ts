@@ -434,8 +434,8 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
        SELECT $2::text, u.day, u.n FROM unnest($41::date[], $42::int[]) AS u(day, n)
        ON CONFLICT (device_id, day) DO UPDATE
        SET offline_sales = offline_device_days.offline_sales + EXCLUDED.offline_sales)
-     INSERT INTO offline_reconciliation_queue (bundle_id) SELECT $1::uuid WHERE $23::boolean
-     ON CONFLICT (bundle_id) DO NOTHING`,
+     INSERT INTO offline_reconciliation_queue (device_id, bundle_id) SELECT $2::text, $1::uuid WHERE $23::boolean
+     ON CONFLICT (device_id, bundle_id) DO NOTHING`,
     values: [
       envelope.bundle_id,
       envelope.device_id,
@@ -479,7 +479,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     after.prev_chain_head === payload.chain_head &&
     (after.status === 'review' || after.status === 'quarantined')
   )
-    await resolveGap(client, after);
+    await resolveGap(client, { ...after, device_id: envelope.device_id }); // the same device's next bundle
 
   const audit: AuditEntry = {
     actorType: 'device',
@@ -520,10 +520,11 @@ async function storeAndCommit(
   });
 }
 
-export async function enqueue(client: pg.PoolClient, bundleId: string): Promise<void> {
+export async function enqueue(client: pg.PoolClient, deviceId: string, bundleId: string): Promise<void> {
   await client.query(
-    'INSERT INTO offline_reconciliation_queue (bundle_id) VALUES ($1) ON CONFLICT (bundle_id) DO NOTHING',
-    [bundleId],
+    `INSERT INTO offline_reconciliation_queue (device_id, bundle_id) VALUES ($1, $2)
+     ON CONFLICT (device_id, bundle_id) DO NOTHING`,
+    [deviceId, bundleId],
   );
 }
 
@@ -533,7 +534,7 @@ export async function enqueue(client: pg.PoolClient, bundleId: string): Promise<
  */
 async function resolveGap(
   client: pg.PoolClient,
-  held: Pick<BundleRow, 'bundle_id' | 'status' | 'reasons'>,
+  held: Pick<BundleRow, 'bundle_id' | 'device_id' | 'status' | 'reasons'>,
 ): Promise<void> {
   const reasons = withoutOrigin(held.reasons, 'held_gap');
   if (reasons.length === held.reasons.length) return;
@@ -542,7 +543,7 @@ async function resolveGap(
     await client.query(`UPDATE offline_transactions SET status = 'pending' WHERE bundle_id = $1`, [
       held.bundle_id,
     ]);
-    await enqueue(client, held.bundle_id);
+    await enqueue(client, held.device_id, held.bundle_id);
   }
   await appendAudit(client, {
     actorType: 'system',

@@ -7,6 +7,7 @@ import { classHandlers } from '../materials/classes';
 import { consoleHandlers } from '../console/handlers';
 import { deviceHandlers } from '../devices/handlers';
 import { healthHandlers } from '../health/handlers';
+import { jobHandlers } from '../jobs/handlers';
 import { licenceHandlers } from '../licences/handlers';
 import { materialHandlers } from '../materials/handlers';
 import { paymentHandlers } from '../payments/handlers';
@@ -39,5 +40,6 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...cashierHandlers(deps),
     ...auditHandlers(deps),
     ...classHandlers(deps),
+    ...jobHandlers(deps),
   };
 }

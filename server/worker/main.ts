@@ -44,7 +44,7 @@ async function main(): Promise<number> {
   }
   installAuditKey(master);
   const logger = createLogger(config.logLevel).child({ component: 'worker' });
-  const pool = createPool(config.databaseUrl, { logger });
+  const pool = createPool(config.databaseUrl, { ...config.pool, logger });
   try {
     await migrate(pool, { logger });
     // Material encryption needs the server's master secret and materials directory (same data dir).

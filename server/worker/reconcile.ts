@@ -18,16 +18,20 @@ import {
   type StoredReason,
 } from '../payments/bundle-states';
 import { WEIGHTS } from '../payments/score';
+import { RECONCILE_BACKOFF, retryDelaySeconds } from './backoff';
 import { sleeper } from './sleeper';
 
 /**
  * The reconciliation worker: posts accepted bundles to the ledger.
  *
- * Queue: the table offline_reconciliation_queue, claimed with `SELECT … FOR UPDATE SKIP LOCKED`.
- * graphile-worker and pg-boss would do this for us but need Node 22 (we run Node 20), and a queue
- * of one job kind is a dozen lines of SQL. Any number of workers (processes, or loops in one
+ * Queue: the table offline_reconciliation_queue, keyed (device_id, bundle_id) and claimed with
+ * `SELECT … FOR UPDATE SKIP LOCKED` by a claim that names the device (offline_reconcile_claim).
+ * pg-boss 10 and graphile-worker 0.16 were measured beside it and not adopted (docs/scaling.md,
+ * "Job queues": neither keys or claims by device, graphile-worker does not run on the embedded
+ * database, pg-boss is slower). Any number of workers (processes, or loops in one
  * process) can run at once: each locks a different job, and a job's lock lives as long as the
- * transaction that posts it.
+ * transaction that posts it. A failure is recorded under that same lock (a savepoint), with a
+ * jittered backoff, and after max_attempts the job is a dead letter (server/jobs/).
  *
  * Exactly once: a bundle is claimed, posted, marked reconciled and removed from the queue in ONE
  * transaction. A worker that dies anywhere before COMMIT leaves nothing behind; its lock goes with
@@ -60,8 +64,6 @@ export interface PassResult {
 }
 
 const HEARTBEAT_KIND = 'reconciliation';
-/** Retry delay after a failed job: 5 s, 10 s, 20 s … capped at 10 minutes. */
-const backoffSeconds = (attempts: number) => Math.min(600, 5 * 2 ** Math.max(0, attempts - 1));
 
 interface ClaimedBundle {
   bundle_id: string;
@@ -72,9 +74,14 @@ interface ClaimedBundle {
   reasons: StoredReason[];
 }
 
-/** What offline_reconcile_claim (migration 1795459640950) answers for a claimed job. */
+/** What offline_reconcile_claim (migration 1796476961078) answers for a claimed job. */
 interface Claim {
   job: string;
+  /** The device the job routes by: every statement on the queue names it. */
+  device_id: string;
+  /** Failures so far, and how many make the job a dead letter. */
+  attempts: number;
+  max_attempts: number;
   bundle: ClaimedBundle | null;
   /** The bundle's pending sales, by seq; null unless the bundle is accepted. */
   txs: LedgerTransaction[] | null;
@@ -93,6 +100,7 @@ async function holdForRefund(
   bundle: ClaimedBundle,
   detail: string,
   workerId: string,
+  dequeue: Statement,
 ): Promise<void> {
   const reasons = [
     ...withoutOrigin(bundle.reasons, 'posting'),
@@ -110,7 +118,7 @@ async function holdForRefund(
     `UPDATE offline_transactions SET status = 'held' WHERE bundle_id = $1 AND status = 'pending'`,
     [bundle.bundle_id],
   );
-  await client.query('DELETE FROM offline_reconciliation_queue WHERE bundle_id = $1', [bundle.bundle_id]);
+  await client.query(dequeue.text, dequeue.values as unknown[]);
   await appendAudit(client, {
     actorType: 'system',
     actorId: workerId,
@@ -121,96 +129,149 @@ async function holdForRefund(
   });
 }
 
-/** Claims and posts one bundle; false when the queue has nothing ready. */
+/** Claims and posts one bundle; null when the queue has nothing ready. */
 export async function reconcileNext(
   pool: pg.Pool,
-  options: { workerId: string; hooks?: WorkerHooks; logger?: Logger } = { workerId: 'anonymous' },
+  options: { workerId: string; hooks?: WorkerHooks; logger?: Logger; random?: () => number } = {
+    workerId: 'anonymous',
+  },
 ): Promise<{ bundleId: string; sales: number } | null | { failed: string }> {
-  let claimed: string | undefined;
-  try {
-    return await withClient(pool, async (client) => {
-      // BEGIN, the claim, the bundle's lock and its pending sales: one round trip.
-      const [, claimRows] = await queryAll(client, ['BEGIN', 'SELECT offline_reconcile_claim() AS claim']);
-      const claim = (claimRows!.rows[0] as { claim: Claim | null }).claim;
-      if (!claim) {
-        await client.query('COMMIT');
-        return null;
+  return withClient(pool, async (client) => {
+    // BEGIN, the claim, the bundle's lock and its pending sales: one round trip. The savepoint lets
+    // a failure be recorded while the job is still locked, so no other worker runs it meanwhile.
+    const [, claimRows] = await queryAll(client, [
+      'BEGIN',
+      'SELECT offline_reconcile_claim() AS claim',
+      'SAVEPOINT job',
+    ]);
+    const claim = (claimRows!.rows[0] as { claim: Claim | null }).claim;
+    if (!claim) {
+      await client.query('COMMIT');
+      return null;
+    }
+    try {
+      return await post(client, claim, options);
+    } catch (err) {
+      await recordFailure(pool, client, claim, err, options);
+      return { failed: claim.job };
+    }
+  });
+}
+
+/** The dequeue of a claimed job: it names the device, as every statement on the queue does. */
+const dequeueStatement = (claim: Claim): Statement => ({
+  text: 'DELETE FROM offline_reconciliation_queue WHERE device_id = $1 AND bundle_id = $2',
+  values: [claim.device_id, claim.job],
+});
+
+async function post(
+  client: pg.PoolClient,
+  claim: Claim,
+  options: { workerId: string; hooks?: WorkerHooks },
+): Promise<{ bundleId: string; sales: number }> {
+  const bundleId = claim.job;
+  const started = process.hrtime.bigint();
+  const dequeue = dequeueStatement(claim);
+  const bundle = claim.bundle;
+  if (!bundle || bundle.status !== 'accepted' || !claim.txs) {
+    // Rejected or already reconciled since it was queued: nothing to post.
+    await commitWith(client, [dequeue]);
+    return { bundleId, sales: 0 };
+  }
+  const txs = claim.txs;
+  const refunds = await postingCheck(client, txs, bundle);
+  if (refunds.wait !== undefined) throw new WaitingForOriginal(refunds.wait);
+  if (refunds.hold !== undefined) {
+    await holdForRefund(client, bundle, refunds.hold, options.workerId, dequeue);
+    await client.query('COMMIT');
+    return { bundleId, sales: 0 };
+  }
+  const tenant = tenantOf(bundle);
+  const originals = refunds.originalDevices;
+  // A refund approved before its original reached the server is resolved only now: keep it.
+  if (originals && originals.size > 0)
+    await client.query(
+      `UPDATE offline_transactions t SET original_device_id = u.device
+       FROM unnest($2::uuid[], $3::text[]) AS u(sale, device)
+       WHERE t.bundle_id = $1 AND t.original_sale_id = u.sale AND t.original_device_id IS NULL`,
+      [bundleId, [...originals.keys()], [...originals.values()]],
+    );
+  const legs = txs.flatMap((tx) =>
+    legsFor(
+      { ...tx, original_device_id: tx.original_sale_id ? originals?.get(tx.original_sale_id) : null },
+      tenant,
+    ),
+  );
+  const written = await writeLegs(client, legs);
+  await options.hooks?.afterEntries?.(bundleId);
+  // Marked reconciled, dequeued and audited with the COMMIT: one more round trip.
+  await commitWith(client, [
+    {
+      text: `UPDATE offline_transactions SET status = 'reconciled', reconciled_at = now()
+             WHERE bundle_id = $1 AND status = 'pending'`,
+      values: [bundleId],
+    },
+    reconciledStatement(bundleId),
+    dequeue,
+    auditStatement({
+      actorType: 'system',
+      actorId: options.workerId,
+      action: 'bundle.reconciled',
+      targetType: 'bundle',
+      targetId: bundleId,
+      details: { transactions: txs.length, entries: written, skipped_entries: legs.length - written },
+    }),
+  ]);
+  metrics.reconciliationDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
+  return { bundleId, sales: txs.length };
+}
+
+/**
+ * A failed attempt: the work rolls back to the savepoint and the job, still locked, gets its next
+ * run time (exponential backoff with jitter) or, at its cap, becomes a dead letter with the reason
+ * and an audit row. A refund waiting for its original is not a failure: it waits, never dies.
+ */
+async function recordFailure(
+  pool: pg.Pool,
+  client: pg.PoolClient,
+  claim: Claim,
+  err: unknown,
+  options: { workerId: string; logger?: Logger; random?: () => number },
+): Promise<void> {
+  const waiting = err instanceof WaitingForOriginal;
+  if (waiting)
+    options.logger?.info({ bundleId: claim.job, detail: err.message }, 'refund waits for its original');
+  else options.logger?.error({ err, bundleId: claim.job }, 'reconciliation failed');
+  const failures = claim.attempts + 1;
+  const dead = !waiting && failures >= claim.max_attempts;
+  const reason = String(err instanceof Error ? err.message : err).slice(0, 500);
+  const key = [claim.device_id, claim.job, failures, reason];
+  const statement: Statement = dead
+    ? {
+        text: `UPDATE offline_reconciliation_queue SET attempts = $3, last_error = $4, dead_at = now()
+               WHERE device_id = $1 AND bundle_id = $2`,
+        values: key,
       }
-      const bundleId = claim.job;
-      claimed = bundleId;
-      const started = process.hrtime.bigint();
-      const dequeue: Statement = {
-        text: 'DELETE FROM offline_reconciliation_queue WHERE bundle_id = $1',
-        values: [bundleId],
+    : {
+        text: `UPDATE offline_reconciliation_queue SET attempts = $3, last_error = $4,
+                 run_after = now() + make_interval(secs => $5)
+               WHERE device_id = $1 AND bundle_id = $2`,
+        values: [...key, retryDelaySeconds(failures, RECONCILE_BACKOFF, options.random)],
       };
-      const bundle = claim.bundle;
-      if (!bundle || bundle.status !== 'accepted' || !claim.txs) {
-        // Rejected or already reconciled since it was queued: nothing to post.
-        await commitWith(client, [dequeue]);
-        return { bundleId, sales: 0 };
-      }
-      const txs = claim.txs;
-      const refunds = await postingCheck(client, txs, bundle);
-      if (refunds.wait !== undefined) throw new WaitingForOriginal(refunds.wait);
-      if (refunds.hold !== undefined) {
-        await holdForRefund(client, bundle, refunds.hold, options.workerId);
-        await client.query('COMMIT');
-        return { bundleId, sales: 0 };
-      }
-      const tenant = tenantOf(bundle);
-      const originals = refunds.originalDevices;
-      // A refund approved before its original reached the server is resolved only now: keep it.
-      if (originals && originals.size > 0)
-        await client.query(
-          `UPDATE offline_transactions t SET original_device_id = u.device
-           FROM unnest($2::uuid[], $3::text[]) AS u(sale, device)
-           WHERE t.bundle_id = $1 AND t.original_sale_id = u.sale AND t.original_device_id IS NULL`,
-          [bundleId, [...originals.keys()], [...originals.values()]],
-        );
-      const legs = txs.flatMap((tx) =>
-        legsFor(
-          { ...tx, original_device_id: tx.original_sale_id ? originals?.get(tx.original_sale_id) : null },
-          tenant,
-        ),
-      );
-      const written = await writeLegs(client, legs);
-      await options.hooks?.afterEntries?.(bundleId);
-      // Marked reconciled, dequeued and audited with the COMMIT: one more round trip.
-      await commitWith(client, [
-        {
-          text: `UPDATE offline_transactions SET status = 'reconciled', reconciled_at = now()
-                 WHERE bundle_id = $1 AND status = 'pending'`,
-          values: [bundleId],
-        },
-        reconciledStatement(bundleId),
-        dequeue,
-        auditStatement({
-          actorType: 'system',
-          actorId: options.workerId,
-          action: 'bundle.reconciled',
-          targetType: 'bundle',
-          targetId: bundleId,
-          details: { transactions: txs.length, entries: written, skipped_entries: legs.length - written },
-        }),
-      ]);
-      metrics.reconciliationDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
-      return { bundleId, sales: txs.length };
-    });
-  } catch (err) {
-    if (claimed === undefined) throw err;
-    // The transaction rolled back: record the failure and back off, so one bad job cannot spin.
-    if (err instanceof WaitingForOriginal)
-      options.logger?.info({ bundleId: claimed, detail: err.message }, 'refund waits for its original');
-    else options.logger?.error({ err, bundleId: claimed }, 'reconciliation failed');
-    await pool
-      .query(
-        `UPDATE offline_reconciliation_queue SET attempts = attempts + 1, last_error = $2,
-           run_after = now() + make_interval(secs => $3)
-         WHERE bundle_id = $1`,
-        [claimed, String(err instanceof Error ? err.message : err).slice(0, 500), backoffSeconds(1)],
-      )
-      .catch(() => undefined);
-    return { failed: claimed };
+  const audit = auditStatement({
+    actorType: 'system',
+    actorId: options.workerId,
+    action: 'job.dead_lettered',
+    targetType: 'bundle',
+    targetId: claim.job,
+    details: { queue: 'reconciliation', device_id: claim.device_id, attempts: failures, reason },
+  });
+  try {
+    await commitWith(client, ['ROLLBACK TO SAVEPOINT job', statement, ...(dead ? [audit] : [])]);
+  } catch {
+    // The transaction itself is gone (a failed COMMIT, a lost connection): record it outside it.
+    await client.query('ROLLBACK').catch(() => undefined);
+    await pool.query(statement.text, statement.values as unknown[]).catch(() => undefined);
   }
 }
 

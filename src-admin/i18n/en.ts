@@ -681,7 +681,26 @@ export const en = {
     withdrawn_one: '“{{title}}” is withdrawn; {{count}} licence revoked.',
     withdrawn_other: '“{{title}}” is withdrawn; {{count}} licences revoked.',
   },
+  deadLetters: {
+    title: 'Dead letters',
+    intro:
+      'Jobs that failed as often as their queue allows. No worker takes them again until you retry them: mend the cause first.',
+    none: 'None: every job ran or is waiting for its turn.',
+    more: 'The newest {{shown}} of {{total}}.',
+    queue: 'Queue',
+    queue_reconciliation: 'Posting to the ledger',
+    queue_encryption: 'Material encryption',
+    target: 'Job',
+    attempts: 'Attempts',
+    reason: 'Last failure',
+    failedAt: 'Failed',
+    actions: 'Actions',
+    retry: 'Retry',
+    retried: '{{target}} is queued again.',
+  },
   errors: {
+    // Job queues' dead letters (issue #23, item 4).
+    DEAD_LETTER_NOT_FOUND: 'This job is no longer a dead letter: it was retried already. Refresh the list.',
     // Device-signed callers' refusals (a laptop listing its materials); the console signs nothing.
     INVALID_SIGNATURE:
       'The server could not check this request’s signature. Reload the page and sign in again.',

@@ -691,7 +691,27 @@ export const fr: Messages = {
     withdrawn_one: '« {{title}} » est retiré ; {{count}} licence révoquée.',
     withdrawn_other: '« {{title}} » est retiré ; {{count}} licences révoquées.',
   },
+  deadLetters: {
+    title: 'Lettres mortes',
+    intro:
+      'Les tâches qui ont échoué autant de fois que leur file le permet. Aucun worker ne les reprend avant que vous les relanciez : réglez d’abord la cause.',
+    none: 'Aucune : chaque tâche a été exécutée ou attend son tour.',
+    more: 'Les {{shown}} plus récentes sur {{total}}.',
+    queue: 'File',
+    queue_reconciliation: 'Écriture au grand livre',
+    queue_encryption: 'Chiffrement de support',
+    target: 'Tâche',
+    attempts: 'Tentatives',
+    reason: 'Dernier échec',
+    failedAt: 'Échec',
+    actions: 'Actions',
+    retry: 'Relancer',
+    retried: '{{target}} est de nouveau en file.',
+  },
   errors: {
+    // Job queues' dead letters (issue #23, item 4).
+    DEAD_LETTER_NOT_FOUND:
+      'Cette tâche n’est plus une lettre morte : elle a déjà été relancée. Actualisez la liste.',
     // Refus des appels signés par un appareil (un portable qui liste ses supports) ; la console ne signe rien.
     INVALID_SIGNATURE:
       'Le serveur n’a pas pu vérifier la signature de cette demande. Rechargez la page et reconnectez-vous.',

@@ -689,7 +689,27 @@ export const id: Messages = {
     withdrawn_one: '“{{title}}” ditarik; {{count}} lisensi dicabut.',
     withdrawn_other: '“{{title}}” ditarik; {{count}} lisensi dicabut.',
   },
+  deadLetters: {
+    title: 'Pekerjaan gagal permanen',
+    intro:
+      'Pekerjaan yang gagal sebanyak yang diizinkan antreannya. Tidak ada worker yang mengambilnya lagi sampai Anda mencobanya ulang: perbaiki penyebabnya dulu.',
+    none: 'Tidak ada: setiap pekerjaan sudah berjalan atau menunggu gilirannya.',
+    more: '{{shown}} terbaru dari {{total}}.',
+    queue: 'Antrean',
+    queue_reconciliation: 'Pencatatan ke buku besar',
+    queue_encryption: 'Enkripsi materi',
+    target: 'Pekerjaan',
+    attempts: 'Percobaan',
+    reason: 'Kegagalan terakhir',
+    failedAt: 'Gagal',
+    actions: 'Tindakan',
+    retry: 'Coba ulang',
+    retried: '{{target}} masuk antrean lagi.',
+  },
   errors: {
+    // Job queues' dead letters (issue #23, item 4).
+    DEAD_LETTER_NOT_FOUND:
+      'Pekerjaan ini bukan lagi pekerjaan gagal permanen: sudah dicoba ulang. Muat ulang daftarnya.',
     // Penolakan untuk pemanggil bertanda tangan perangkat (laptop yang mendaftar materinya); konsol tidak menandatangani apa pun.
     INVALID_SIGNATURE:
       'Server tidak dapat memeriksa tanda tangan permintaan ini. Muat ulang halaman dan masuk lagi.',

@@ -10,6 +10,8 @@ export interface CoreConfig {
   defaultServerUrl: string;
   /** How often the server's liveness is probed while it answers; failures back off from here. */
   reachabilityIntervalMs?: number;
+  /** The longest wait between probes while the server answers (60 s; net/reachability.ts). */
+  reachabilityIdleMaxMs?: number;
   /** Where private keys live; the OS keychain unless a test or another platform says otherwise. */
   keyStore?: KeyStore;
   /**

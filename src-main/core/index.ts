@@ -106,6 +106,7 @@ export async function createCore(config: CoreOptions): Promise<Core> {
   );
   const reachability = new ReachabilityMonitor(settings.current.serverUrl, {
     intervalMs: config.reachabilityIntervalMs ?? 5000,
+    ...(config.reachabilityIdleMaxMs ? { idleMaxMs: config.reachabilityIdleMaxMs } : {}),
   });
   reachability.start();
   const settingsSub = settings.changes.subscribe((s) => reachability.retarget(s.serverUrl));

@@ -25,6 +25,10 @@ async function main(): Promise<void> {
     defaultServerUrl: process.env.OUTPOST_SERVER_URL ?? DEFAULT_SERVER_URL,
     // The first screen's local shop runs the server of this checkout (issue #19).
     ...(existsSync(`${root}server/local-shop.ts`) ? { localShop: localShopLauncher(root) } : {}),
+    // Tests only: notice a server going away within seconds, as a till probing every 5 s did.
+    ...(process.env.OUTPOST_PROBE_IDLE_MAX_MS
+      ? { reachabilityIdleMaxMs: Number(process.env.OUTPOST_PROBE_IDLE_MAX_MS) }
+      : {}),
     // Tests only: the same as moving the OS clock (docs/architecture.md, "Clock offset file").
     ...(process.env.OUTPOST_CLOCK_OFFSET_FILE
       ? { clock: offsetClock(process.env.OUTPOST_CLOCK_OFFSET_FILE) }

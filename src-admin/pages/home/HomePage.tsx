@@ -1,5 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import type { PageProps } from '../../page-props';
+import { DeadLetters } from './DeadLetters';
 import { HealthPanel } from './HealthPanel';
 
 export function HomePage({ session, routes }: PageProps) {
@@ -25,6 +26,7 @@ export function HomePage({ session, routes }: PageProps) {
         </ul>
       )}
       {operator && <HealthPanel metrics={mine.includes('ops')} />}
+      {operator && <DeadLetters />}
     </>
   );
 }
