@@ -2,7 +2,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeadLetter, DeadLetterList, UploadMaterialResponse } from '../../protocol/http';
-import { checkLedger } from '../payments/ledger';
+import { runLedgerCheck } from '../sales/ledger-check';
 import { enrollTerminal, push, SN_POLICY } from '../payments/test-support';
 import { startTestServer, type TestServer } from '../testing/harness';
 import { encryptPending, fakePdf, uploadMaterial } from '../testing/materials';
@@ -125,7 +125,7 @@ describe('the reconciliation queue', () => {
     expect(await reconcileNext(s.pool, { workerId: 'jobs-test' })).toEqual({ bundleId, sales: 1 });
     expect(await queued(bundleId)).toBeUndefined();
     expect((await deadLetters()).some((d) => d.id === bundleId)).toBe(false);
-    expect((await checkLedger(s.pool)).balanced).toBe(true);
+    expect((await runLedgerCheck(s.pool)).balanced).toBe(true);
 
     // Once retried it is no dead letter: retrying again, or naming another device, finds none.
     const again = await s.call('POST', '/offline/jobs/dead-letters/retry', {
@@ -193,7 +193,7 @@ describe('the reconciliation queue', () => {
       [[...ids]],
     );
     expect(rows[0]!.n).toBe(ids.size);
-    expect((await checkLedger(s.pool)).balanced).toBe(true);
+    expect((await runLedgerCheck(s.pool)).balanced).toBe(true);
   });
 });
 

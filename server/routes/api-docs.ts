@@ -12,6 +12,7 @@ import {
   type RouteSpec,
 } from '../../protocol/http';
 import { CLASS_ERROR_STATUS } from '../../protocol/http/classes';
+import { JOB_ERROR_STATUS } from '../../protocol/http/jobs';
 import { OPERATIONS_ERROR_STATUS } from '../../protocol/http/operations';
 import { ONLINE_AUTHORISATION_ERROR_STATUS } from '../../protocol/online/authorisation';
 
@@ -32,6 +33,7 @@ const STATUS_TABLES: readonly Readonly<Record<string, number>>[] = [
   CLASS_ERROR_STATUS,
   OPERATIONS_ERROR_STATUS,
   ONLINE_AUTHORISATION_ERROR_STATUS,
+  JOB_ERROR_STATUS,
   GENERIC_STATUS,
 ];
 
