@@ -1,4 +1,4 @@
-import { firstValueFrom, of } from 'rxjs';
+import { filter, firstValueFrom, of } from 'rxjs';
 import type { CoreModule } from '../api/module';
 import { deviceStatus } from './status';
 
@@ -8,7 +8,7 @@ import { deviceStatus } from './status';
  */
 export const deviceModule: CoreModule<'device'> = {
   feature: 'device',
-  async start({ config, settings, reachability, device, online, anchor, need }) {
+  async start({ config, settings, reachability, device, online, anchor, serverHold, need }) {
     const status$ = deviceStatus({
       appVersion: config.appVersion,
       platform: config.platform,
@@ -21,7 +21,8 @@ export const deviceModule: CoreModule<'device'> = {
       tillStopped: anchor?.suspensions('till') ?? of(false),
     });
     // Each return of the network is a chance to learn of a revocation and to fetch server time.
-    const checkInSub = online.subscribe(() => {
+    // Not while the local shop's server is down: whatever holds its port would get the request (#16).
+    const checkInSub = online.pipe(filter(() => serverHold.reason === null)).subscribe(() => {
       device.checkIn().catch((error: unknown) => console.warn('[core] check-in failed', error));
     });
     return {
