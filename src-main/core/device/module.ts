@@ -31,7 +31,11 @@ export const deviceModule: CoreModule<'device'> = {
         'enrollment.get': async () => device.enrollment,
         'enrollment.redeemCode': ({ code }) => device.redeemCode(settings.current.serverUrl, code),
         'enrollment.registerLaptop': (input) => device.registerLaptop(settings.current.serverUrl, input),
-        'enrollment.checkIn': () => device.checkIn(),
+        'enrollment.checkIn': async () => {
+          const held = serverHold.refusal();
+          if (held) throw held;
+          return device.checkIn();
+        },
       },
       subscriptions: {
         'device.status': () => status$,
