@@ -3,15 +3,17 @@ import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { filter, firstValueFrom } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
 import type { LocalShopStatus, SyncStatus } from '../../protocol/api';
 import { callCommand } from '../../src-main/core/api/dispatch';
-import { createCore, localShopLauncher, type Core } from '../../src-main/core';
+import { localShopLauncher, type Core } from '../../src-main/core';
 import type { LocalShopLauncher } from '../../src-main/core/config';
 import { LOCAL_SHOP_SECRET_ACCOUNT } from '../../src-main/core/local-shop/local-shop';
+import { localShopCore, ROOT } from '../support/local-shop';
+import { forgetKeychain } from '../support/till';
 
 /**
  * Red-team pass 12, M-A, against the real parts (the app core with the real OS keychain, the real
@@ -20,11 +22,11 @@ import { LOCAL_SHOP_SECRET_ACCOUNT } from '../../src-main/core/local-shop/local-
  * never talk to whatever holds the port: while its shop is not running it sends nothing, and the
  * shop starts on a port its own process binds, the till following it.
  */
-const ROOT = resolve(import.meta.dirname, '../..');
 const OWNER = { ownerEmail: 'awa@boutique.example', ownerPassword: 'awa long password 42' };
 let session: SecretServiceSession;
 let dataDir: string;
-const keyStore = new KeytarKeyStore({ service: `outpost-test-${randomUUID()}` });
+const service = `outpost-test-${randomUUID()}`;
+const keyStore = new KeytarKeyStore({ service });
 let core: Core | null = null;
 let squatter: http.Server | null = null;
 /** What reached the squatter, as `METHOD path`. */
@@ -32,16 +34,7 @@ const seen: string[] = [];
 
 async function start(launcher: LocalShopLauncher = localShopLauncher(ROOT)): Promise<void> {
   await core?.close();
-  core = await createCore({
-    dataDir,
-    appVersion: '0.0.0-test',
-    platform: 'linux',
-    defaultServerUrl: 'http://127.0.0.1:9',
-    keyStore,
-    reachabilityIntervalMs: 60_000,
-    sync: { intervalMs: 0 },
-    localShop: launcher,
-  });
+  core = await localShopCore(dataDir, keyStore, { sync: { intervalMs: 0 }, localShop: launcher });
 }
 const call = (method: string, input: unknown = {}) => callCommand(core!.handlers, method, input);
 const shopStatus = (...states: LocalShopStatus['state'][]) =>
@@ -96,15 +89,7 @@ afterAll(async () => {
   squatter?.closeAllConnections();
   await new Promise((done) => (squatter ? squatter.close(done) : done(undefined)));
   await rm(dataDir, { recursive: true, force: true });
-  for (const account of [
-    'device:ed25519',
-    'device:x25519',
-    'device:install-id',
-    'db-key:outpost',
-    'anchor:outpost',
-    LOCAL_SHOP_SECRET_ACCOUNT,
-  ])
-    await keyStore.delete(account).catch(() => false);
+  await forgetKeychain(service, [LOCAL_SHOP_SECRET_ACCOUNT]);
   await session?.stop();
 });
 
