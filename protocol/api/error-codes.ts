@@ -45,6 +45,10 @@ export const ERROR_CODES = [
   'LOCAL_SHOP_FAILED',
   'POLICY_STATEMENT_INVALID',
   'REVOCATION_UNVERIFIED',
+  /** A push refused without the server's signature (sync/push-refusal.ts): retried, never final. */
+  'REFUSAL_UNVERIFIED',
+  /** The local shop's server is not running (yet): the till talks to nothing at its address. */
+  'LOCAL_SHOP_NOT_RUNNING',
   // Sales at the till (src-main/core/pos)
   'NO_OPEN_SHIFT',
   'SHIFT_ALREADY_OPEN',

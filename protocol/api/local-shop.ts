@@ -60,6 +60,11 @@ export const LocalShopStatus = z.object({
   ownerEmail: z.string().nullable(),
   /** Why the local shop did not start or could not be created, in the server's or the OS's words. */
   error: z.string().nullable(),
+  /**
+   * The port the shop had, found held by another program at this start: the shop's server moved
+   * to `url` and the till with it. Null when it started where it was.
+   */
+  busyPort: z.number().int().nullable(),
 });
 export type LocalShopStatus = z.infer<typeof LocalShopStatus>;
 

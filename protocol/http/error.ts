@@ -27,6 +27,11 @@ export const httpErrorBodySchema = z.object({
     code: z.string().min(1),
     message: z.string(),
     details: z.unknown().optional(),
+    /**
+     * The server's signed statement on this refusal, where the route signs its refusals (a push's:
+     * protocol/http/push-refusal.ts). A client that acts on a refusal for good checks it first.
+     */
+    statement: z.unknown().optional(),
   }),
 });
 export type HttpErrorBody = z.infer<typeof httpErrorBodySchema>;

@@ -7,6 +7,7 @@ export * from './health';
 export * from './policies';
 export * from './routes';
 export * from './payments';
+export * from './push-refusal';
 export * from './materials';
 export * from './back-office';
 export * from './catalog';

@@ -6,8 +6,22 @@ import { countAuthFailure } from './auth-failures';
 import { HttpError, validationIssues } from './errors';
 import { routePattern } from './route-pattern';
 
-export function sendError(res: Response, status: number, code: string, message: string, details?: unknown) {
-  const body: HttpErrorBody = { error: { code, message, ...(details === undefined ? {} : { details }) } };
+export function sendError(
+  res: Response,
+  status: number,
+  code: string,
+  message: string,
+  details?: unknown,
+  statement?: unknown,
+) {
+  const body: HttpErrorBody = {
+    error: {
+      code,
+      message,
+      ...(details === undefined ? {} : { details }),
+      ...(statement === undefined ? {} : { statement }),
+    },
+  };
   res.status(status).json(body);
 }
 
@@ -74,7 +88,7 @@ export function errorHandler(fallbackLogger: Logger): ErrorRequestHandler {
             : undefined;
     if (known) {
       countAuthFailure(known.code);
-      sendError(res, known.status, known.code, known.message, known.details);
+      sendError(res, known.status, known.code, known.message, known.details, known.statement);
       return;
     }
     log.error({ err, method: req.method, route: routePattern(req) }, 'unhandled error');

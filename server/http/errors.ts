@@ -6,6 +6,8 @@ import { controlCharacterPath, NO_CONTROLS_MESSAGE } from '../../protocol/text';
 /** Thrown by routes; the error middleware turns it into the one JSON error body. */
 export class HttpError extends Error {
   override name = 'HttpError';
+  /** The server's signed word on this refusal (`error.statement`), where the route signs it. */
+  statement?: unknown;
   constructor(
     readonly status: number,
     readonly code: string,

@@ -4,6 +4,8 @@ import {
   PaymentErrorCode,
   pullAnswerSha256,
   pushAnswerSha256,
+  pushedBundleIds,
+  pushRefusalSha256,
 } from '../../protocol/http';
 import { signServerStatement } from '../../protocol/licence';
 import { appendAudit } from '../audit/chain';
@@ -26,6 +28,29 @@ import { rosterOf } from '../cashiers/store';
 
 // listReview, paged and filtered, is with the back office's sales (server/sales/review.ts).
 type PaymentHandlerNames = 'pushBundle' | 'bundleStatus' | 'pullPayments' | 'upsertCatalog' | 'decideReview';
+
+/**
+ * A push's refusal (a 4xx the till takes as final) signed for the envelope's device, naming the
+ * bundle, the code and the envelope refused (protocol/http/push-refusal.ts): a till believes no
+ * other (issue #16, 12th pass M-A). A body naming no device and bundle stays unsigned.
+ */
+function signedRefusal(deps: TrustDeps, error: unknown, body: unknown): unknown {
+  if (!(error instanceof HttpError) || error.status < 400 || error.status >= 500) return error;
+  const ids = pushedBundleIds(body);
+  if (!ids) return error;
+  try {
+    error.statement = signServerStatement(deps.keys.signing, {
+      device_id: ids.device_id,
+      request_nonce: null,
+      server_time: new Date().toISOString(),
+      licences: [],
+      answer_sha256: pushRefusalSha256({ bundle_id: ids.bundle_id, code: error.code, envelope: body }),
+    });
+  } catch {
+    // A body canonical JSON cannot spell (no till's): its refusal stays unsigned.
+  }
+  return error;
+}
 
 const notFound = () =>
   new HttpError(PAYMENT_ERROR_STATUS.BUNDLE_NOT_FOUND, PaymentErrorCode.BUNDLE_NOT_FOUND, 'Bundle not found');
@@ -61,7 +86,9 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
 
   return {
     pushBundle: async ({ req }) => {
-      const answer = await service.push(req.body);
+      const answer = await service.push(req.body).catch((error: unknown) => {
+        throw signedRefusal(deps, error, req.body);
+      });
       // Only a bundle whose device signature verified gets here: the envelope names its device.
       const deviceId = (req.body as { device_id: string }).device_id;
       // The till marks its sales with this status only when this verifies (#16).

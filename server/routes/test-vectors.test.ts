@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -20,8 +21,8 @@ import {
 } from '../../protocol/crypto';
 import { importHpkePrivateKey } from '../../protocol/hpke';
 import { pullAnswerSha256, pushAnswerSha256 } from '../../protocol/http/payments';
-import { unwrapCek, verifyLicence } from '../../protocol/licence';
-import { verifyServerStatement } from '../../protocol/licence/server-statement';
+import { pushRefusalSha256 } from '../../protocol/http/push-refusal';
+import { unwrapCek, verifyLicence, verifyServerStatement } from '../../protocol/licence';
 import { issuerListSha256 } from '../../protocol/qr/issuer-list';
 import { readPaymentRequest, requestRefPayee, verifyTokenSignature } from '../../protocol/qr';
 import { formattedTestVectors } from './test-vectors';
@@ -161,6 +162,39 @@ describe('docs/test-vectors', () => {
     await expect(
       openBundle({ ...v.envelope, encrypted_payload: ct.toString('base64url') }, openKeys),
     ).rejects.toMatchObject({ code: 'INVALID_SIGNATURE' });
+  });
+
+  it('push-refusal: the statement verifies with the server key and covers this bundle, code and envelope', async () => {
+    const [keys, bundle, v] = [
+      await load('keys.json'),
+      await load('bundle.json'),
+      await load('push-refusal.json'),
+    ];
+    const { envelope } = bundle;
+    const envelopeSha256 = hex(createHash('sha256').update(canonicalBytes(envelope)).digest());
+    const input = { bundle_id: envelope.bundle_id, code: v.error.code, envelope_sha256: envelopeSha256 };
+    expect(hex(canonicalBytes(input))).toBe(v.answer_input_canonical_hex);
+    expect(hex(createHash('sha256').update(canonicalBytes(input)).digest())).toBe(v.answer_sha256);
+    expect(pushRefusalSha256({ bundle_id: envelope.bundle_id, code: v.error.code, envelope })).toBe(
+      v.answer_sha256,
+    );
+    const statement = verifyServerStatement(v.error.statement, {
+      serverPublicKey: importPublicKey(keys.server_ed25519.public_spki_pem),
+      deviceId: envelope.device_id,
+      requestNonce: null,
+    });
+    expect(statement.answer_sha256).toBe(v.answer_sha256);
+    // Another code, or a byte of another envelope, is another digest: the till would not believe it.
+    expect(pushRefusalSha256({ bundle_id: envelope.bundle_id, code: 'INVALID_BUNDLE', envelope })).not.toBe(
+      v.answer_sha256,
+    );
+    expect(
+      pushRefusalSha256({
+        bundle_id: envelope.bundle_id,
+        code: v.error.code,
+        envelope: { ...envelope, v: 2 },
+      }),
+    ).not.toBe(v.answer_sha256);
   });
 
   it('qr: the wallet reads the request, the till verifies the token and its payee', async () => {

@@ -13,9 +13,9 @@ import {
 import { canonicalBytes, publicKeyPem, publicKeyRaw, signCanonical } from '../../protocol/crypto';
 import { bodyHash } from '../../protocol/crypto/request-signature';
 import { hpkeSuite, importHpkePrivateKey, HPKE_SUITE } from '../../protocol/hpke';
-import { cekAad, LICENCE_HPKE_INFO, type Licence } from '../../protocol/licence';
 import { pullAnswerSha256, pushAnswerSha256 } from '../../protocol/http/payments';
-import { signServerStatement } from '../../protocol/licence/server-statement';
+import { pushRefusalSha256 } from '../../protocol/http/push-refusal';
+import { cekAad, LICENCE_HPKE_INFO, signServerStatement, type Licence } from '../../protocol/licence';
 import { encodeSigned, payeeTag, type PaymentRequest, type PaymentToken } from '../../protocol/qr';
 import { issuerListSha256 } from '../../protocol/qr/issuer-list';
 
@@ -320,6 +320,39 @@ export async function generateTestVectors(): Promise<TestVectors> {
     },
   };
 
+  // §5.4 "Signed refusals": the server's refusal of that envelope, signed.
+  const refusalInput = {
+    bundle_id: envelope.bundle_id,
+    code: 'SEQUENCE_CONFLICT',
+    envelope_sha256: sha256(canonicalBytes(envelope)).digest('hex'),
+  };
+  const refusalSha256 = pushRefusalSha256({
+    bundle_id: envelope.bundle_id,
+    code: refusalInput.code,
+    envelope,
+  });
+  const refusal = {
+    description:
+      'docs/protocol.md §5.4 "Signed refusals": a 409 SEQUENCE_CONFLICT refusing bundle.json\'s envelope. envelope_sha256 is SHA-256 of the canonical JSON of the envelope; answer_sha256 is SHA-256 of the canonical JSON of { bundle_id, code, envelope_sha256 }; error.statement is signed by keys.server_ed25519 (§6.1) for the envelope\'s device_id, request_nonce null.',
+    status: 409,
+    answer_input_canonical_hex: hex(canonicalBytes(refusalInput)),
+    answer_sha256: refusalSha256,
+    error: {
+      code: refusalInput.code,
+      message: 'Sales of this sequence range are already stored from another bundle',
+      statement: signServerStatement(
+        { privateKey: serverSigning.privateKey, kid: signingKid },
+        {
+          device_id: envelope.device_id,
+          request_nonce: null,
+          server_time: NOW,
+          licences: [],
+          answer_sha256: refusalSha256,
+        },
+      ),
+    },
+  };
+
   // §6: a licence for the device's X25519 key.
   const cek = seed('material cek');
   const ids = {
@@ -492,6 +525,7 @@ export async function generateTestVectors(): Promise<TestVectors> {
     'request-signature.json': requestSignature,
     'sale.json': saleVector,
     'bundle.json': bundle,
+    'push-refusal.json': refusal,
     'qr.json': qr,
     'licence.json': licence,
     'answers.json': answers,

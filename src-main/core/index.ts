@@ -18,6 +18,8 @@ import { qrModule } from './qr/module';
 import { ContentSessions } from './reader';
 import { libraryModule } from './reader/module';
 import { localShopModule } from './local-shop/module';
+import { localShopRecorded } from './local-shop/local-shop';
+import { ServerHold } from './local-shop/server-hold';
 import { serverSigningKey } from './trust/server-key';
 import { settingsModule } from './settings/module';
 import { SettingsStore } from './settings/settings-store';
@@ -104,6 +106,9 @@ export async function createCore(config: CoreOptions): Promise<Core> {
     defaultSettings(config),
     db?.rx.collections.settings ?? null,
   );
+  // A recorded local shop holds the till off its address until its own server answers there (#16).
+  const serverHold = new ServerHold();
+  if (db && (await localShopRecorded(db.rx.collections.settings))) serverHold.hold('it has not started yet.');
   const reachability = new ReachabilityMonitor(settings.current.serverUrl, {
     intervalMs: config.reachabilityIntervalMs ?? 5000,
     ...(config.reachabilityIdleMaxMs ? { idleMaxMs: config.reachabilityIdleMaxMs } : {}),
@@ -161,6 +166,7 @@ export async function createCore(config: CoreOptions): Promise<Core> {
     identity: () => device.signingIdentity(),
     serverKey,
     enrolledServerUrl,
+    serverHold,
     content,
     online: reachability.changes.pipe(
       map((r) => r.state),

@@ -395,6 +395,10 @@ export const en = {
       running: 'This till sells for a shop whose server runs on this computer only.',
       failed: 'The shop’s server on this computer is not running.',
     },
+    // The shop's port held by another program at a start (#16, 12th pass M-A).
+    portMoved:
+      'Another program was using port {{port}} of this computer: the shop’s server started on {{url}} instead, and the till sends its sales there.',
+    tillPaused: 'The till sends nothing until it runs again: its sales stay on this computer.',
     openConsole: 'Open the back office',
     signInAs: '(in your browser; sign in as {{email}})',
     moveToServer:
@@ -537,6 +541,10 @@ export const en = {
       'The server refused these sales: this computer is not registered as a till. Enroll it with an enrollment code.',
     POLICY_STATEMENT_INVALID:
       'The server’s answer about this till’s limits, time, prices or sales could not be verified (it may not be your company’s server): it was ignored, and the till keeps what it had.',
+    REFUSAL_UNVERIFIED:
+      'Something at the server’s address refused these sales without the server’s signature (it may not be your shop’s server): they stay on the till and are sent again later.',
+    LOCAL_SHOP_NOT_RUNNING:
+      'The local shop’s server on this computer is not running: the till sends nothing until it runs again, and its sales stay here.',
     REVOCATION_UNVERIFIED:
       'The network said this till is no longer registered, but the server did not sign that: the till stays enrolled and keeps selling offline within its limits. If this message stays, call your manager.',
     POLICY_MISSING:

@@ -399,6 +399,11 @@ export const fr: Messages = {
       running: 'Cette caisse vend pour une boutique dont le serveur tourne sur cet ordinateur seulement.',
       failed: 'Le serveur de la boutique ne tourne pas sur cet ordinateur.',
     },
+    // The shop's port held by another program at a start (#16, 12th pass M-A).
+    portMoved:
+      'Un autre programme utilisait le port {{port}} de cet ordinateur : le serveur de la boutique a démarré sur {{url}} à la place, et la caisse y envoie ses ventes.',
+    tillPaused:
+      'La caisse n’envoie rien tant qu’il n’a pas redémarré : ses ventes restent sur cet ordinateur.',
     openConsole: 'Ouvrir l’espace de gestion',
     signInAs: '(dans votre navigateur ; connectez-vous avec {{email}})',
     moveToServer:
@@ -548,6 +553,10 @@ export const fr: Messages = {
       'Le serveur a refusé ces ventes : cet ordinateur n’est pas enregistré comme caisse. Enregistrez-le avec un code d’enregistrement.',
     POLICY_STATEMENT_INVALID:
       'La réponse du serveur sur les limites, l’heure, les prix ou les ventes de cette caisse n’a pas pu être vérifiée (ce n’est peut-être pas le serveur de votre entreprise) : elle a été ignorée et la caisse garde ce qu’elle avait.',
+    REFUSAL_UNVERIFIED:
+      'Quelque chose à l’adresse du serveur a refusé ces ventes sans la signature du serveur (ce n’est peut-être pas le serveur de votre boutique) : elles restent sur la caisse et seront renvoyées plus tard.',
+    LOCAL_SHOP_NOT_RUNNING:
+      'Le serveur de la boutique locale ne tourne pas sur cet ordinateur : la caisse n’envoie rien tant qu’il n’a pas redémarré, et ses ventes restent ici.',
     REVOCATION_UNVERIFIED:
       'Le réseau a indiqué que cette caisse n’est plus enregistrée, mais le serveur ne l’a pas signé : la caisse reste enregistrée et continue de vendre hors ligne dans ses limites. Si ce message persiste, appelez votre responsable.',
     POLICY_MISSING:

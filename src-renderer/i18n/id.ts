@@ -399,6 +399,11 @@ export const id: Messages = {
       running: 'Kasir ini menjual untuk toko yang servernya berjalan hanya di komputer ini.',
       failed: 'Server toko di komputer ini tidak berjalan.',
     },
+    // The shop's port held by another program at a start (#16, 12th pass M-A).
+    portMoved:
+      'Program lain memakai port {{port}} di komputer ini: server toko dijalankan di {{url}}, dan kasir mengirim penjualannya ke sana.',
+    tillPaused:
+      'Kasir tidak mengirim apa pun sampai server berjalan lagi: penjualannya tetap di komputer ini.',
     openConsole: 'Buka back office',
     signInAs: '(di browser Anda; masuk sebagai {{email}})',
     moveToServer:
@@ -521,6 +526,10 @@ export const id: Messages = {
       'Server menolak penjualan ini: komputer ini tidak terdaftar sebagai kasir. Daftarkan dengan kode pendaftaran.',
     POLICY_STATEMENT_INVALID:
       'Jawaban server tentang batas, waktu, harga, atau penjualan kasir ini tidak bisa diverifikasi (mungkin bukan server perusahaan Anda): jawaban itu diabaikan dan kasir tetap memakai data yang ada.',
+    REFUSAL_UNVERIFIED:
+      'Sesuatu di alamat server menolak penjualan ini tanpa tanda tangan server (mungkin bukan server toko Anda): penjualan tetap di kasir dan akan dikirim lagi nanti.',
+    LOCAL_SHOP_NOT_RUNNING:
+      'Server toko lokal di komputer ini tidak berjalan: kasir tidak mengirim apa pun sampai server berjalan lagi, dan penjualannya tetap di sini.',
     REVOCATION_UNVERIFIED:
       'Jaringan menyatakan kasir ini tidak terdaftar lagi, tetapi server tidak menandatanganinya: kasir tetap terdaftar dan terus berjualan luring dalam batasnya. Jika pesan ini tetap muncul, hubungi manajer Anda.',
     POLICY_MISSING:

@@ -2,16 +2,18 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { firstValueFrom, filter } from 'rxjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../native/keystore';
 import type { LocalShopStatus } from '../../protocol/api';
 import { callCommand } from '../../src-main/core/api/dispatch';
-import { createCore, localShopLauncher, type Core } from '../../src-main/core';
+import { localShopLauncher, type Core } from '../../src-main/core';
 import { LOCAL_SHOP_SECRET_ACCOUNT } from '../../src-main/core/local-shop/local-shop';
 import { startLocalServer } from '../../src-main/core/local-shop/server-process';
 import { callRoute } from '../../src-main/core/net/route-client';
+import { localShopCore, ROOT } from '../support/local-shop';
+import { forgetKeychain } from '../support/till';
 
 /**
  * The local shop (issue #19, item 11) against the real parts: the app core with the real OS keychain
@@ -20,7 +22,6 @@ import { callRoute } from '../../src-main/core/net/route-client';
  * another machine on the network reaching it (the app's environment even says HOST=0.0.0.0), a
  * secret or the owner's password left in a file of the data directory, a shop with no password.
  */
-const ROOT = resolve(import.meta.dirname, '../..');
 const OWNER = { ownerEmail: 'awa@boutique.example', ownerPassword: 'awa long password 42' };
 let session: SecretServiceSession;
 let dataDir: string;
@@ -31,15 +32,7 @@ const savedHost = process.env.HOST;
 
 async function start(): Promise<void> {
   await core?.close();
-  core = await createCore({
-    dataDir,
-    appVersion: '0.0.0-test',
-    platform: 'linux',
-    defaultServerUrl: 'http://127.0.0.1:9',
-    keyStore,
-    reachabilityIntervalMs: 60_000,
-    localShop: localShopLauncher(ROOT),
-  });
+  core = await localShopCore(dataDir, keyStore);
 }
 
 const call = (method: string, input: unknown = {}) => callCommand(core!.handlers, method, input);
@@ -64,15 +57,7 @@ afterAll(async () => {
   else process.env.HOST = savedHost;
   await core?.close();
   await rm(dataDir, { recursive: true, force: true });
-  for (const account of [
-    'device:ed25519',
-    'device:x25519',
-    'device:install-id',
-    'db-key:outpost',
-    'anchor:outpost',
-    LOCAL_SHOP_SECRET_ACCOUNT,
-  ])
-    await keyStore.delete(account).catch(() => false);
+  await forgetKeychain(service, [LOCAL_SHOP_SECRET_ACCOUNT]);
   await session?.stop();
 });
 

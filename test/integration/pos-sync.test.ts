@@ -14,6 +14,7 @@ import type { Sale } from '../../protocol/bundle/sale';
 import { generateHpkeKeyPair, type HpkeKeyPair } from '../../protocol/hpke/keys';
 import type { Policy } from '../../protocol/http/policies';
 import { pullAnswerSha256, pushAnswerSha256, type CatalogItem } from '../../protocol/http/payments';
+import { pushRefusalSha256 } from '../../protocol/http/push-refusal';
 import { generateEd25519, publicKeyPem } from '../../protocol/crypto';
 import { signServerStatement } from '../../protocol/licence';
 import { issuerListSha256 } from '../../protocol/qr/issuer-list';
@@ -217,7 +218,24 @@ class StubPaymentsServer {
       });
     if (url.pathname !== '/offline/push' || req.method !== 'POST')
       return this.json(res, 404, { error: { code: 'NOT_FOUND', message: 'no' } });
-    const envelope = JSON.parse(body) as { bundle_id: string };
+    const envelope = JSON.parse(body) as { bundle_id: string; device_id: string };
+    // Signed as the real server signs its refusals (#16, 12th pass M-A): the till believes no other.
+    const refuse = (status: number, error: { code: string; message: string; details?: unknown }) =>
+      this.json(res, status, {
+        error: {
+          ...error,
+          statement: signServerStatement(
+            { privateKey: STUB_SIGNING.privateKey, kid: 'stub' },
+            {
+              device_id: envelope.device_id,
+              request_nonce: null,
+              server_time: new Date().toISOString(),
+              licences: [],
+              answer_sha256: pushRefusalSha256({ bundle_id: envelope.bundle_id, code: error.code, envelope }),
+            },
+          ),
+        },
+      });
     const entry = { bundleId: envelope.bundle_id, body, answered: false };
     this.pushes.push(entry);
     const waiting = this.onPush;
@@ -226,20 +244,15 @@ class StubPaymentsServer {
     if (this.mode === 'fail503')
       return this.json(res, 503, { error: { code: 'DB_UNAVAILABLE', message: 'down' } });
     if (typeof this.mode === 'object')
-      return this.json(res, this.mode.status, {
-        error: { code: this.mode.reject, message: 'refused by the stub' },
-      });
+      return refuse(this.mode.status, { code: this.mode.reject, message: 'refused by the stub' });
     const known = this.bundles.get(envelope.bundle_id);
     // As the real server (server/payments/push.ts): a stored bundle first, then the clock.
     const skew = Date.parse((envelope as { device_clock?: string }).device_clock ?? '') - Date.now();
     if (!known && !(Math.abs(skew - this.clockOffsetMs) <= MAX_CLOCK_SKEW_MS))
-      return this.json(res, 422, {
-        error: { code: 'CLOCK_SKEW', message: 'clock off', details: { skew_ms: skew } },
-      });
+      return refuse(422, { code: 'CLOCK_SKEW', message: 'clock off', details: { skew_ms: skew } });
     let duplicate = false;
     if (known) {
-      if (known.body !== body)
-        return this.json(res, 409, { error: { code: 'BUNDLE_ID_REUSED', message: 'different' } });
+      if (known.body !== body) return refuse(409, { code: 'BUNDLE_ID_REUSED', message: 'different' });
       duplicate = true;
     } else {
       const opened = await openBundle(JSON.parse(body), {
@@ -248,9 +261,7 @@ class StubPaymentsServer {
       });
       const p = opened.payload;
       if (p.seq_from !== this.head.seq + 1 || p.prev_chain_head !== this.head.hash)
-        return this.json(res, 409, {
-          error: { code: 'SEQUENCE_CONFLICT', message: `expected ${this.head.seq + 1}` },
-        });
+        return refuse(409, { code: 'SEQUENCE_CONFLICT', message: `expected ${this.head.seq + 1}` });
       if (opened.invalidSales.length > 0) throw new Error('invalid sales in bundle');
       for (const s of p.sales) {
         if (this.sales.has(s.sale_id)) throw new Error(`sale ${s.sale_id} stored twice`);

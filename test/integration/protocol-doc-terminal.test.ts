@@ -256,6 +256,26 @@ describe('a terminal written from docs/protocol.md, against a real server', () =
     expect(statement.request_nonce).toBe(requestNonce);
   }
 
+  /**
+   * §5.4 "Signed refusals": a refusal of an envelope that names its device and bundle carries
+   * `error.statement` for that device, `request_nonce` null, whose `answer_sha256` covers the bundle
+   * id, the code and the envelope as pushed. A terminal takes a refusal as final only on this.
+   */
+  function verifyRefusal(
+    error: { code: string; statement?: Record<string, unknown> },
+    envelope: { device_id: string; bundle_id: string },
+    trusted: KeyObject,
+  ) {
+    expect(error.statement, `${error.code} is signed`).toBeDefined();
+    verifyStatement(error.statement!, trusted, envelope.device_id, null);
+    const envelopeSha256 = sha256(canonical(envelope)).toString('hex');
+    expect(error.statement!.answer_sha256).toBe(
+      sha256(
+        canonical({ bundle_id: envelope.bundle_id, code: error.code, envelope_sha256: envelopeSha256 }),
+      ).toString('hex'),
+    );
+  }
+
   async function push(envelope: unknown) {
     const res = await fetch(`${server.url}/offline/push`, {
       method: 'POST',
@@ -386,22 +406,33 @@ describe('a terminal written from docs/protocol.md, against a real server', () =
     for (const [what, built, statusCode, errorCode] of refusals) {
       // What the terminal expects is what the document's refusal table says.
       expect(doc).toMatch(new RegExp(`\\| ${statusCode} +\\| \`${errorCode}\` +\\|`));
-      const res = await push((await built).envelope);
+      const { envelope } = await built;
+      const res = await push(envelope);
       expect({ what, status: res.status, code: res.body.error?.code }).toEqual({
         what,
         status: statusCode,
         code: errorCode,
       });
+      verifyRefusal(res.body.error, envelope as { device_id: string; bundle_id: string }, serverKey);
     }
     const forged = (await next()).envelope;
-    const res = await push({
-      ...forged,
-      signature: signJson(generateKeyPairSync('ed25519').privateKey, forged),
-    });
+    const reSigned = { ...forged, signature: signJson(generateKeyPairSync('ed25519').privateKey, forged) };
+    const res = await push(reSigned);
     expect({ status: res.status, code: res.body.error?.code }).toEqual({
       status: 401,
       code: 'INVALID_SIGNATURE',
     });
+    // Signed too, but for the envelope the server got: it does not fit the terminal's own one.
+    verifyRefusal(res.body.error, reSigned as { device_id: string; bundle_id: string }, serverKey);
+    expect(res.body.error.statement.answer_sha256).not.toBe(
+      sha256(
+        canonical({
+          bundle_id: forged.bundle_id,
+          code: 'INVALID_SIGNATURE',
+          envelope_sha256: sha256(canonical(forged)).toString('hex'),
+        }),
+      ).toString('hex'),
+    );
 
     // After every refusal, the next bundle in the chain is still accepted.
     expect((await push((await next()).envelope)).body).toMatchObject({
@@ -427,15 +458,33 @@ describe('a terminal written from docs/protocol.md, against a real server', () =
         headers: { 'content-type': 'application/json', ...headers },
         body,
       });
-      const answer = (await res.json()) as { error?: { code: string } };
+      const answer = (await res.json()) as {
+        error?: { code: string; statement?: Record<string, unknown> };
+      };
       expect({ what, status: res.status, code: answer.error?.code }).toEqual({
         what,
         status: statusCode,
         code: errorCode,
       });
+      // The route's refusals of a JSON envelope naming its device and bundle are signed (§5.4); what
+      // the HTTP layer refuses before reading one (or a body it does not read) cannot be.
+      const envelope = (() => {
+        try {
+          return JSON.parse(body) as { device_id?: unknown; bundle_id?: unknown };
+        } catch {
+          return null;
+        }
+      })();
+      const named =
+        typeof envelope?.device_id === 'string' &&
+        typeof envelope.bundle_id === 'string' &&
+        headers['content-type'] === undefined;
+      if (named)
+        verifyRefusal(answer.error!, envelope as { device_id: string; bundle_id: string }, serverKey);
+      else expect(answer.error?.statement, `${what}: unsigned`).toBeUndefined();
       met.add(errorCode);
     }
-    const { deviceId, ed, hpkeKey } = await enroll(await issueCode());
+    const { deviceId, ed, hpkeKey, serverKey } = await enroll(await issueCode());
     const now = () => new Date().toISOString();
     const sale = (createdAt = new Date(Date.now() - 1000), currency = 'XOF') =>
       cashSale(deviceId, 1, GENESIS, createdAt.toISOString(), currency);

@@ -8,6 +8,7 @@ import type { EnrollmentStore } from '../device/enrollment-store';
 import type { DeviceIdentity } from '../device/identity';
 import type { ReachabilityMonitor } from '../net/reachability';
 import type { ContentSessions } from '../reader/content';
+import type { ServerHold } from '../local-shop/server-hold';
 import type { SettingsStore } from '../settings/settings-store';
 import type { AppDatabase } from '../store/database';
 import type { RollbackAnchor } from '../trust/rollback-anchor';
@@ -49,6 +50,8 @@ export interface CoreContext {
   readonly serverKey: (enrolledKeyPem?: string) => Promise<KeyObject>;
   /** The server of this device's enrollment, null when not enrolled. */
   readonly enrolledServerUrl: () => string | null;
+  /** Set while the local shop's server is not running: nothing talks to the till's server then. */
+  readonly serverHold: ServerHold;
   /** Opened materials' decrypted streams, for the transports' content routes. */
   readonly content: ContentSessions;
   /** Each return of the network: a chance to check in, renew, refresh. */

@@ -1,4 +1,4 @@
-import { firstValueFrom, of } from 'rxjs';
+import { filter, firstValueFrom, of } from 'rxjs';
 import type { CoreModule } from '../api/module';
 import { deviceStatus } from './status';
 
@@ -8,7 +8,7 @@ import { deviceStatus } from './status';
  */
 export const deviceModule: CoreModule<'device'> = {
   feature: 'device',
-  async start({ config, settings, reachability, device, online, anchor, need }) {
+  async start({ config, settings, reachability, device, online, anchor, serverHold, need }) {
     const status$ = deviceStatus({
       appVersion: config.appVersion,
       platform: config.platform,
@@ -21,7 +21,8 @@ export const deviceModule: CoreModule<'device'> = {
       tillStopped: anchor?.suspensions('till') ?? of(false),
     });
     // Each return of the network is a chance to learn of a revocation and to fetch server time.
-    const checkInSub = online.subscribe(() => {
+    // Not while the local shop's server is down: whatever holds its port would get the request (#16).
+    const checkInSub = online.pipe(filter(() => serverHold.reason === null)).subscribe(() => {
       device.checkIn().catch((error: unknown) => console.warn('[core] check-in failed', error));
     });
     return {
@@ -30,7 +31,11 @@ export const deviceModule: CoreModule<'device'> = {
         'enrollment.get': async () => device.enrollment,
         'enrollment.redeemCode': ({ code }) => device.redeemCode(settings.current.serverUrl, code),
         'enrollment.registerLaptop': (input) => device.registerLaptop(settings.current.serverUrl, input),
-        'enrollment.checkIn': () => device.checkIn(),
+        'enrollment.checkIn': async () => {
+          const held = serverHold.refusal();
+          if (held) throw held;
+          return device.checkIn();
+        },
       },
       subscriptions: {
         'device.status': () => status$,

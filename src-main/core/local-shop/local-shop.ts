@@ -15,10 +15,12 @@ import {
 import type { KeyStore } from '../../../native/keystore';
 import type { LocalShopLauncher } from '../config';
 import type { DeviceService } from '../device/device-service';
+import type { EnrollmentStore } from '../device/enrollment-store';
 import { callRoute } from '../net/route-client';
 import type { SettingsStore } from '../settings/settings-store';
 import type { SettingDoc } from '../store/schemas/settings';
 import { startLocalServer, type LocalServer } from './server-process';
+import type { ServerHold } from './server-hold';
 
 /** The local shop's record in the encrypted store: what it is, never a secret. */
 export const LOCAL_SHOP_KEY = 'local-shop';
@@ -51,6 +53,10 @@ export interface LocalShopDeps {
   records: RxCollection<SettingDoc> | null;
   settings: SettingsStore;
   device: DeviceService;
+  /** The till's enrollment: its server address follows the shop's port when the shop moves. */
+  enrollment: Pick<EnrollmentStore, 'current' | 'save'>;
+  /** Held while the shop's server is not running: the till talks to nothing at its address then. */
+  hold: ServerHold;
   /** A sync round, so the till has the catalog as soon as it is enrolled. */
   syncNow: () => Promise<unknown>;
 }
@@ -64,6 +70,7 @@ const EMPTY: Omit<LocalShopStatus, 'available'> = {
   currency: null,
   ownerEmail: null,
   error: null,
+  busyPort: null,
 };
 
 /**
@@ -91,20 +98,62 @@ export class LocalShop {
     return join(this.deps.dataDir, 'local-shop');
   }
 
-  /** At the app's start: a shop created before starts again, on its port, with its data. */
+  /**
+   * At the app's start: a shop created before starts again, with its data, on its port; where
+   * something else holds that port now (another local account can bind it while the app is closed),
+   * on a new one the shop's own process binds (port 0), and the till's address follows it. Until the
+   * shop's server answers, and while it is down, the till talks to nothing at that address (#16).
+   */
   async resume(): Promise<void> {
-    const record = await this.record();
-    if (!record || !this.deps.launcher) return;
-    this.publish(record, 'starting');
-    try {
-      const server = await this.launch(record.port);
-      // The till's sales go to the server of its enrollment; a start on another port would strand them.
-      if (this.deps.settings.current.serverUrl !== server.url)
-        await this.deps.settings.update({ serverUrl: server.url });
-      this.publish(record, 'running', server.url);
-    } catch (error) {
-      this.publish(record, 'failed', null, messageOf(error));
+    let record = await this.record();
+    if (!record) return;
+    this.deps.hold.hold('it has not started yet.');
+    if (!this.deps.launcher) {
+      const reason = 'this copy of the app cannot run it.';
+      this.deps.hold.hold(reason);
+      this.publish(record, 'failed', null, reason);
+      return;
     }
+    this.publish(record, 'starting');
+    let busyPort: number | null = null;
+    try {
+      let server: LocalServer;
+      try {
+        server = await this.launch(record.port);
+      } catch (error) {
+        if (!/EADDRINUSE/.test(messageOf(error))) throw error;
+        busyPort = record.port;
+        server = await this.launch(0);
+        record = { ...record, port: Number(new URL(server.url).port) };
+        await this.deps.records!.upsert({
+          key: LOCAL_SHOP_KEY,
+          value: JSON.stringify(record),
+          updatedAt: Date.now(),
+        });
+      }
+      await this.follow(server.url);
+      this.deps.hold.release();
+      this.publish(record, 'running', server.url, null, busyPort);
+      void this.deps.syncNow().catch(() => undefined);
+    } catch (error) {
+      this.deps.hold.hold(messageOf(error));
+      this.publish(record, 'failed', null, messageOf(error), busyPort);
+    }
+  }
+
+  /**
+   * The till's server address, and its enrollment's, set to where the shop's own process listens:
+   * its sales go to the server of its enrollment, and a start on another port would strand them.
+   */
+  private async follow(url: string): Promise<void> {
+    if (this.deps.settings.current.serverUrl !== url) await this.deps.settings.update({ serverUrl: url });
+    const enrolled = this.deps.enrollment.current;
+    const was = enrolled.enrollment.serverUrl;
+    if (was !== null && was !== url && new URL(was).hostname === '127.0.0.1')
+      await this.deps.enrollment.save({
+        ...enrolled,
+        enrollment: { ...enrolled.enrollment, serverUrl: url },
+      });
   }
 
   async create(input: LocalShopCreateInput): Promise<LocalShopStatus> {
@@ -231,6 +280,8 @@ export class LocalShop {
       if (this.server !== server || this.closed) return;
       this.server = null;
       const current = this.status$.value;
+      // Its port is free for anyone now: the till stops talking to it (#16).
+      this.deps.hold.hold(reason);
       if (current.state === 'running') this.status$.next({ ...current, state: 'failed', error: reason });
     });
     return server;
@@ -263,6 +314,7 @@ export class LocalShop {
     state: LocalShopStatus['state'],
     url: string | null = null,
     error: string | null = null,
+    busyPort: number | null = null,
   ): void {
     this.status$.next({
       available: Boolean(this.deps.launcher),
@@ -274,8 +326,14 @@ export class LocalShop {
       currency: record.currency,
       ownerEmail: record.ownerEmail,
       error,
+      busyPort,
     });
   }
+}
+
+/** Whether a local shop was created in this store (the core holds the till off its address until it runs). */
+export async function localShopRecorded(records: RxCollection<SettingDoc>): Promise<boolean> {
+  return (await records.findOne(LOCAL_SHOP_KEY).exec()) !== null;
 }
 
 /** The example catalog in the shop's currency, its prices scaled to read as prices there. */

@@ -8,7 +8,7 @@ import { LocalShop } from './local-shop';
  */
 export const localShopModule: CoreModule<'localShop'> = {
   feature: 'localShop',
-  async start({ config, keyStore, db, settings, device, offered }) {
+  async start({ config, keyStore, db, settings, device, enrollmentStore, serverHold, offered }) {
     const shop = new LocalShop({
       launcher: config.localShop,
       dataDir: config.dataDir,
@@ -16,6 +16,8 @@ export const localShopModule: CoreModule<'localShop'> = {
       records: db?.rx.collections.settings ?? null,
       settings,
       device,
+      enrollment: enrollmentStore,
+      hold: serverHold,
       syncNow: async () => offered.sync?.syncNow(),
     });
     void shop.resume();

@@ -46,7 +46,8 @@ export async function startLocalServer(
     );
     child.once('error', (error) => resolve(`the local shop's server could not start: ${error.message}`));
   });
-  child.send({ type: 'start', masterSecret: options.masterSecret.toString('base64') });
+  // A process that could not start has no channel: `exited` says why, the failed write adds nothing.
+  child.send({ type: 'start', masterSecret: options.masterSecret.toString('base64') }, () => undefined);
 
   const ready = await new Promise<LocalShopReport>((resolve, reject) => {
     const timer = setTimeout(

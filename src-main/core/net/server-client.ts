@@ -71,10 +71,12 @@ export async function serverRequest<S extends z.ZodType>(
   if (!response.ok) {
     const parsed = httpErrorBodySchema.safeParse(json);
     if (parsed.success) {
-      const { code, message, details } = parsed.data.error;
+      const { code, message, details, statement } = parsed.data.error;
       throw new ApiError(unlisted(code), message, {
         status: response.status,
         ...(details === undefined ? {} : { details }),
+        // A signed refusal (a push's): the caller checks it before acting on the refusal for good.
+        ...(statement === undefined ? {} : { statement }),
       });
     }
     throw new ApiError('SERVER_ERROR', `The server answered ${response.status} ${response.statusText}.`, {

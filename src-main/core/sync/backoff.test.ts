@@ -21,6 +21,8 @@ describe('backoff', () => {
     expect(isRetryable(new ApiError('INVALID_SIGNATURE', 'x', { status: 401 }))).toBe(false);
     expect(isRetryable(new ApiError('SEQUENCE_CONFLICT', 'x', { status: 409 }))).toBe(false);
     expect(isRetryable(new Error('bug'))).toBe(true);
+    // A 4xx the server did not sign arrives as REFUSAL_UNVERIFIED (push-refusal.ts): never final.
+    expect(isRetryable(new ApiError('REFUSAL_UNVERIFIED', 'x'))).toBe(true);
   });
 
   it('takes every refusal code of the push as final, the trust refusals of issue #16 among them', () => {

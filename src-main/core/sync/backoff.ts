@@ -27,11 +27,14 @@ const RETRYABLE_CODES = new Set([
   'INVALID_NONCE',
   // A push answer whose status the server did not sign (a proxy's): the same bytes go again (#16).
   'POLICY_STATEMENT_INVALID',
+  // A push refusal the server did not sign (a squatter's, a proxy's): never final (#16, 12th pass M-A).
+  'REFUSAL_UNVERIFIED',
 ]);
 
 /**
  * Whether a failed push is worth sending again: the network, the server's own failures (5xx),
- * throttling (429) and timeouts (408). Any other 4xx is the server refusing this bundle: final.
+ * throttling (429) and timeouts (408). Any other 4xx is the server refusing this bundle: final,
+ * once sync/push-refusal.ts has found it signed (an unsigned one arrives as REFUSAL_UNVERIFIED).
  */
 export function isRetryable(error: unknown): boolean {
   if (!(error instanceof ApiError)) return true;

@@ -5,7 +5,17 @@ import { SyncService } from './sync-service';
 export const syncModule: CoreModule<'sync'> = {
   feature: 'sync',
   unavailable: 'The sales database',
-  async start({ config, settings, enrollmentStore, reachability, identity, serverKey, anchor, need }) {
+  async start({
+    config,
+    settings,
+    enrollmentStore,
+    reachability,
+    identity,
+    serverKey,
+    anchor,
+    serverHold,
+    need,
+  }) {
     const sync = new SyncService({
       collections: need('salesCollections'),
       identity,
@@ -13,6 +23,8 @@ export const syncModule: CoreModule<'sync'> = {
       enrollmentChanges: enrollmentStore.changes,
       reachability,
       serverUrl: () => settings.current.serverUrl,
+      // While the local shop's server is not running, its port may be anyone's: no round (#16).
+      serverHeld: () => serverHold.refusal(),
       serverKey,
       // A verified pull is the signed check-in that lifts a rollback's stop (trust/rollback-anchor.ts).
       // Issuer keys for payment QR codes, kept for verifying them offline; a refusal shows here.

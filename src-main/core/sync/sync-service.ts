@@ -31,6 +31,7 @@ import {
   type SettingDoc,
 } from '../store/schemas/index';
 import { backoffDelay, pushVerdict, type BackoffOptions } from './backoff';
+import { verifiedRefusal } from './push-refusal';
 import { continueAfter, nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
 import { checkRoster, saveRoster } from '../pos/cashier-roster';
 import { readServerCatalog, saveServerCatalog, serverCatalogAfter } from './back-office-catalog';
@@ -58,6 +59,11 @@ export interface SyncDeps {
   enrollmentChanges: Observable<EnrollmentRecord>;
   reachability: { readonly current: Reachability; readonly changes: Observable<Reachability> };
   serverUrl: () => string;
+  /**
+   * Why the till may not talk to its server now (the local shop's server is not running, so its
+   * port may be anyone's: local-shop/server-hold.ts); null when it may. No round runs while held.
+   */
+  serverHeld?: () => ApiError | null;
   /** The server signing key the pull's signed policy and time must verify against (trust/server-key.ts). */
   serverKey: () => Promise<KeyObject>;
   /** Run after each successful pull (the QR issuer keys); its failure is the round's, in the status. */
@@ -223,6 +229,11 @@ export class SyncService {
   private async round(force: boolean): Promise<void> {
     if (this.stopped) return;
     if (!this.enrolled()) return this.refresh();
+    const held = this.deps.serverHeld?.() ?? null;
+    if (held) {
+      this.lastError = describe(held);
+      return this.refresh();
+    }
     if (!force && this.deps.reachability.current.state === 'offline') return this.refresh();
     this.phase = 'syncing';
     this.scheduleRefresh();
@@ -397,8 +408,15 @@ export class SyncService {
         bundleId: rec.bundleId,
         answerSha256: pushAnswerSha256(answer),
       });
-    } catch (error) {
-      if (this.stopped) return describe(error);
+    } catch (caught) {
+      if (this.stopped) return describe(caught);
+      // A refusal is final only when the server signed it for this envelope; else it is retried (#16).
+      const error = verifiedRefusal(caught, {
+        serverKey,
+        deviceId: rec.deviceId,
+        bundleId: rec.bundleId,
+        envelope: JSON.parse(rec.envelope) as unknown,
+      });
       const { code, message } = describe(error);
       const attempts = rec.attempts + 1;
       // A clock the server finds wrong is the till's to mend: the bundle is rebuilt, never given up.
@@ -562,7 +580,7 @@ export class SyncService {
       syncStatus({
         enrolled: this.enrolled(),
         syncing: this.phase === 'syncing',
-        offline: this.deps.reachability.current.state === 'offline',
+        offline: this.deps.reachability.current.state === 'offline' || Boolean(this.deps.serverHeld?.()),
         counts,
         rejectedBundles,
         waiting,

@@ -165,7 +165,13 @@ export function LocalShopBanner() {
       <p data-testid="local-shop-state" data-state={shop.state}>
         {t(`localShop.state.${shop.state}`)}
         {shop.error ? ` ${shop.error}` : ''}
+        {shop.state === 'failed' ? ` ${t('localShop.tillPaused')}` : ''}
       </p>
+      {shop.busyPort !== null && shop.url && (
+        <p data-testid="local-shop-moved">
+          {t('localShop.portMoved', { port: shop.busyPort, url: shop.url })}
+        </p>
+      )}
       {shop.consoleUrl && shop.state === 'running' && (
         <p>
           <a href={shop.consoleUrl} target="_blank" rel="noreferrer">
