@@ -18,7 +18,7 @@ import { qrModule } from './qr/module';
 import { ContentSessions } from './reader';
 import { libraryModule } from './reader/module';
 import { localShopModule } from './local-shop/module';
-import { serverSigningKey } from './trust/server-key';
+import { serverSigningKey } from '@outpost/terminal-sdk';
 import { settingsModule } from './settings/module';
 import { SettingsStore } from './settings/settings-store';
 import { openAppDatabase, type AppDatabase } from './store/database';

@@ -11,7 +11,7 @@ import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, localShopLauncher, type Core } from '../../src-main/core';
 import { LOCAL_SHOP_SECRET_ACCOUNT } from '../../src-main/core/local-shop/local-shop';
 import { startLocalServer } from '../../src-main/core/local-shop/server-process';
-import { callRoute } from '../../src-main/core/net/route-client';
+import { callRoute } from '@outpost/terminal-sdk';
 
 /**
  * The local shop (issue #19, item 11) against the real parts: the app core with the real OS keychain

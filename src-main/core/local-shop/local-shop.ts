@@ -15,9 +15,9 @@ import {
 import type { KeyStore } from '../../../native/keystore';
 import type { LocalShopLauncher } from '../config';
 import type { DeviceService } from '../device/device-service';
-import { callRoute } from '../net/route-client';
+import { callRoute } from '@outpost/terminal-sdk';
 import type { SettingsStore } from '../settings/settings-store';
-import type { SettingDoc } from '../store/schemas/settings';
+import type { SettingDoc } from '@outpost/terminal-sdk';
 import { startLocalServer, type LocalServer } from './server-process';
 
 /** The local shop's record in the encrypted store: what it is, never a secret. */

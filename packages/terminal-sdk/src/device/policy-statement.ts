@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import { ApiError } from '../../../protocol/api';
-import { serverKeyId } from '../../../protocol/bundle/key-id';
-import type { Policy } from '../../../protocol/http/policies';
-import { checkStatement, type StatementRefusal } from '../trust/server-statement';
+import { ApiError } from '../../../../protocol/api';
+import { serverKeyId } from '../../../../protocol/bundle/key-id';
+import type { Policy } from '../../../../protocol/http/policies';
+import { checkStatement, type StatementRefusal } from './server-statement';
 
 /**
  * Code of a till's pull, check-in or enrollment answer whose signed statement did not verify or

@@ -1,7 +1,7 @@
-import type { PaymentsPullResponse } from '../../../protocol/http/payments';
-import type { EnrollmentRecord } from '../device/enrollment-store';
+import type { PaymentsPullResponse } from '../../../../protocol/http/payments';
+import type { EnrollmentRecord } from '../device/enrollment';
 import type { VerifiedStanding } from '../device/policy-statement';
-import type { CatalogItemDoc } from '../store/schemas/index';
+import type { CatalogItemDoc } from '../store';
 
 /*
  * Applying a verified pull page, as pure functions: what the request asks, what the enrollment

@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEVICE_HEADERS, verifyRequestSignature } from '../../../protocol/crypto';
+import { DEVICE_HEADERS, verifyRequestSignature } from '../../../../protocol/crypto';
 import { callRoute } from './route-client';
 
 /**

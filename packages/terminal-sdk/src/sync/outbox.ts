@@ -1,10 +1,10 @@
-import { ApiError } from '../../../protocol/api';
-import type { ChainHead } from '../../../protocol/bundle/chain';
-import type { BundleEnvelope } from '../../../protocol/bundle/envelope';
-import type { Sale } from '../../../protocol/bundle/sale';
-import type { BundleStatus } from '../../../protocol/http/payments';
-import { STATE_OF_ANSWER, STATE_RANK } from '../../../protocol/states';
-import type { OutboxDoc, SaleDoc } from '../store/schemas/index';
+import { ApiError } from '../../../../protocol/api';
+import type { ChainHead } from '../../../../protocol/bundle/chain';
+import type { BundleEnvelope } from '../../../../protocol/bundle/envelope';
+import type { Sale } from '../../../../protocol/bundle/sale';
+import type { BundleStatus } from '../../../../protocol/http/payments';
+import { STATE_OF_ANSWER, STATE_RANK } from '../../../../protocol/states';
+import type { OutboxDoc, SaleDoc } from '../store';
 
 /*
  * Building and holding bundles, as pure functions: which recorded sales go into the next bundle,

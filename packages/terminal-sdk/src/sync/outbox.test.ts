@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH } from '../../../protocol/bundle/constants';
-import type { BundleEnvelope } from '../../../protocol/bundle/envelope';
-import type { SaleDoc } from '../store/schemas/index';
+import { GENESIS_HASH } from '../../../../protocol/bundle/constants';
+import type { BundleEnvelope } from '../../../../protocol/bundle/envelope';
+import type { SaleDoc } from '../store';
 import { continueAfter, nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
 
 const sale = (seq: number, over: Partial<SaleDoc> = {}): SaleDoc => ({

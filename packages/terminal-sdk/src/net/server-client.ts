@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
 import type { z } from 'zod';
-import { ApiError, isAllowedServerUrl, SERVER_URL_NOT_HTTPS, unlisted } from '../../../protocol/api';
-import { signRequest } from '../../../protocol/crypto';
-import { httpErrorBodySchema } from '../../../protocol/http';
+import { ApiError, isAllowedServerUrl, SERVER_URL_NOT_HTTPS, unlisted } from '../../../../protocol/api';
+import { signRequest } from '../../../../protocol/crypto';
+import { httpErrorBodySchema } from '../../../../protocol/http';
 
 export interface RequestOptions<S extends z.ZodType> {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';

@@ -2,26 +2,25 @@ import type { KeyObject } from 'node:crypto';
 import type { RxCollection } from 'rxdb';
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { z } from 'zod';
-import { ApiError, type SyncStatus } from '../../../protocol/api';
-import { buildBundle } from '../../../protocol/bundle/build';
-import type { ChainHead } from '../../../protocol/bundle/chain';
-import type { Sale } from '../../../protocol/bundle/sale';
-import { serverKeyId } from '../../../protocol/bundle/key-id';
-import { GENESIS_HASH, MAX_SALES_PER_BUNDLE } from '../../../protocol/bundle/constants';
+import { ApiError, type SyncStatus } from '../../../../protocol/api';
+import { buildBundle } from '../../../../protocol/bundle/build';
+import type { ChainHead } from '../../../../protocol/bundle/chain';
+import type { Sale } from '../../../../protocol/bundle/sale';
+import { serverKeyId } from '../../../../protocol/bundle/key-id';
+import { GENESIS_HASH, MAX_SALES_PER_BUNDLE } from '../../../../protocol/bundle/constants';
 import {
   PaymentsPullResponse,
   pullAnswerSha256,
   pushAnswerSha256,
   type BundleStatus,
   type PushResponse,
-} from '../../../protocol/http/payments';
-import { newRequestNonce } from '../../../protocol/licence';
-import { SALE_SYNC_STATE, STATE_OF_ANSWER, STORED_SALE_STATES } from '../../../protocol/states';
-import type { EnrollmentRecord } from '../device/enrollment-store';
+} from '../../../../protocol/http/payments';
+import { newRequestNonce } from '../../../../protocol/licence';
+import { SALE_SYNC_STATE, STATE_OF_ANSWER, STORED_SALE_STATES } from '../../../../protocol/states';
+import type { EnrollmentRecord } from '../device/enrollment';
 import { checkPolicyStatement, checkPushStatement } from '../device/policy-statement';
 import type { DeviceIdentity } from '../device/identity';
 import { callRoute } from '../net/route-client';
-import type { Reachability } from '../net/reachability';
 import {
   decodeSetting,
   encodeSetting,
@@ -29,11 +28,9 @@ import {
   type OutboxDoc,
   type SaleDoc,
   type SettingDoc,
-} from '../store/schemas/index';
+} from '../store';
 import { backoffDelay, pushVerdict, type BackoffOptions } from './backoff';
 import { continueAfter, nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
-import { checkRoster, saveRoster } from '../pos/cashier-roster';
-import { readServerCatalog, saveServerCatalog, serverCatalogAfter } from './back-office-catalog';
 import { catalogChanges, enrollmentAfterPull, pullQuery } from './pull';
 import { describe, EMPTY_COUNTS, rejectedBundle, syncStatus, type SyncFailure } from './status';
 
@@ -49,6 +46,23 @@ export interface SyncCollections {
   outbox: RxCollection<OutboxDoc>;
   catalog: RxCollection<CatalogItemDoc>;
   settings: RxCollection<SettingDoc>;
+}
+
+/** Whether the server answers (the app probes /health/live); only `offline` holds rounds back. */
+export interface Reachability {
+  state: 'unknown' | 'online' | 'offline';
+}
+
+/** A verified pull page as the engine read it. */
+export type PullPage = z.output<typeof PullAnswer>;
+
+/**
+ * What a terminal takes from a pull page beyond policy, time, catalog and outcomes (the app: the
+ * signed cashier roster and the back office's catalog, which pullQuery asks for). `check` runs after the page's statement verified and before anything is written: it throws to refuse the
+ * whole page, else returns what to write once the page is applied.
+ */
+export interface PullExtension {
+  check(page: PullPage, serverKey: KeyObject): Promise<(now: number) => Promise<void>>;
 }
 
 export interface SyncDeps {
@@ -69,6 +83,8 @@ export interface SyncDeps {
    * start just after one, so the server sees the gap (SEQUENCE_GAP, held for review).
    */
   lostSales?: (deviceId: string) => readonly ChainHead[];
+  /** More to take from each verified pull page (the app's cashier roster and back-office catalog). */
+  pullExtension?: PullExtension;
   options?: SyncOptions;
 }
 
@@ -502,21 +518,14 @@ export class SyncService {
       { serverKey: await this.deps.serverKey(), deviceId: device.deviceId, requestNonce },
       { answerSha256: pullAnswerSha256(answer) },
     );
-    // The roster too: one not signed, another shop's or older than the held one refuses the page.
-    const roster = answer.roster
-      ? await checkRoster(this.c.settings, answer.roster, {
-          serverKey: await this.deps.serverKey(),
-          tenant: this.deps.enrollment.current.enrollment.tenant,
-        })
-      : undefined;
+    // What else the terminal takes from the page is checked before anything is written too.
+    const extra = await this.deps.pullExtension?.check(answer, await this.deps.serverKey());
     await this.deps.enrollment.save(enrollmentAfterPull(this.deps.enrollment.current, standing, Date.now()));
     const now = Date.now();
-    if (roster) await saveRoster(this.c.settings, roster, now);
+    await extra?.(now);
     const { upserts, removals } = catalogChanges(answer.catalog, now);
     if (upserts.length > 0) await this.c.catalog.bulkUpsert(upserts);
     if (removals.length > 0) await this.c.catalog.bulkRemove(removals).catch(() => undefined);
-    const server = serverCatalogAfter(await readServerCatalog(this.c.settings), answer);
-    if (server) await saveServerCatalog(this.c.settings, server, now);
     for (const outcome of answer.bundles) {
       const doc = await this.c.outbox.findOne(outcome.bundle_id).exec();
       if (doc) await this.applyOutcome(doc.toJSON() as OutboxDoc, outcome.status, outcome.reasons[0]?.code);

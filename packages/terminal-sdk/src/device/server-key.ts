@@ -1,9 +1,9 @@
 import type { KeyObject } from 'node:crypto';
 import type { RxCollection } from 'rxdb';
 import { z } from 'zod';
-import { ApiError } from '../../../protocol/api';
-import { importPublicKey } from '../../../protocol/crypto';
-import type { SettingDoc } from '../store/schemas/settings';
+import { ApiError } from '../../../../protocol/api';
+import { importPublicKey } from '../../../../protocol/crypto';
+import type { SettingDoc } from '../store/settings';
 import { callRoute } from '../net/route-client';
 
 /** Settings key of the server signing key licences are checked against, once learnt. */

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { ApiError, type ErrorCode } from '../../../protocol/api';
-import { LicenceError, verifyServerStatement, type ServerStatement } from '../../../protocol/licence';
+import { ApiError, type ErrorCode } from '../../../../protocol/api';
+import { LicenceError, verifyServerStatement, type ServerStatement } from '../../../../protocol/licence';
 
 declare const verified: unique symbol;
 /** A statement that passed checkStatement: the only kind the secure clock and licence states accept. */

@@ -1,6 +1,6 @@
 import { createPublicKey, randomUUID, sign, verify } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../../native/keystore';
+import { ensureSecretService, KeytarKeyStore, type SecretServiceSession } from '../../../../native/keystore';
 import { IDENTITY_ACCOUNTS, loadOrCreateIdentity } from './identity';
 
 let session: SecretServiceSession;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError, unlisted } from '../../../protocol/api';
-import { PAYMENT_ERROR_STATUS } from '../../../protocol/http/payments';
+import { ApiError, unlisted } from '../../../../protocol/api';
+import { PAYMENT_ERROR_STATUS } from '../../../../protocol/http/payments';
 import { backoffDelay, isRetryable, pushVerdict } from './backoff';
 
 describe('backoff', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Policy } from '../../../protocol/http/policies';
-import type { EnrollmentRecord } from '../device/enrollment-store';
+import type { Policy } from '../../../../protocol/http/policies';
+import type { EnrollmentRecord } from '../device/enrollment';
 import { catalogChanges, enrollmentAfterPull, pullQuery } from './pull';
 
 describe('a pull page', () => {

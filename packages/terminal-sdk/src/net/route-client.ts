@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { z } from 'zod';
-import { ROUTES, type RouteName, type RouteSpec } from '../../../protocol/http/routes';
+import { ROUTES, type RouteName, type RouteSpec } from '../../../../protocol/http/routes';
 import { serverRequest } from './server-client';
 
 /**

@@ -1,4 +1,4 @@
-import { ApiError } from '../../../protocol/api';
+import { ApiError } from '../../../../protocol/api';
 
 export interface BackoffOptions {
   baseMs: number;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ApiError } from '../../../protocol/api';
-import type { OutboxDoc } from '../store/schemas/index';
+import { ApiError } from '../../../../protocol/api';
+import type { OutboxDoc } from '../store';
 import {
   describe as describeFailure,
   EMPTY_COUNTS,

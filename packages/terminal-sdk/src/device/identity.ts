@@ -6,9 +6,8 @@ import {
   randomBytes,
   type KeyObject,
 } from 'node:crypto';
-import type { KeyStore } from '../../../native/keystore';
-import { readMachineId } from '../../../native/device';
-import { exportPrivateKey, importPrivateKey, publicKeyPem, publicKeyRaw } from '../../../protocol/crypto';
+import type { KeyStore } from '../key-store';
+import { exportPrivateKey, importPrivateKey, publicKeyPem, publicKeyRaw } from '../../../../protocol/crypto';
 
 /** Keychain accounts; the private halves exist nowhere else. */
 export const IDENTITY_ACCOUNTS = {
@@ -63,9 +62,16 @@ function importX25519(der: Buffer): KeyObject {
   return key;
 }
 
-async function machineBinding(keyStore: KeyStore): Promise<string> {
+/** How an identity is bound to its machine: the OS machine id where the platform has one. */
+export interface IdentityOptions {
+  /** The OS's machine id (the app reads /etc/machine-id and the like); absent or failing: a random one. */
+  machineId?: () => Promise<string>;
+}
+
+async function machineBinding(keyStore: KeyStore, options: IdentityOptions): Promise<string> {
   try {
-    return await readMachineId();
+    if (!options.machineId) throw new Error('no machine id');
+    return await options.machineId();
   } catch {
     // No OS machine id (some containers): a random id in the keychain still binds us to this profile.
     return (await loadOrCreate(keyStore, IDENTITY_ACCOUNTS.installId, () => randomBytes(16))).toString('hex');
@@ -73,7 +79,10 @@ async function machineBinding(keyStore: KeyStore): Promise<string> {
 }
 
 /** The device's identity: created on first run, then read from the OS keychain on every start. */
-export async function loadOrCreateIdentity(keyStore: KeyStore): Promise<DeviceIdentity> {
+export async function loadOrCreateIdentity(
+  keyStore: KeyStore,
+  options: IdentityOptions = {},
+): Promise<DeviceIdentity> {
   const signingDer = await loadOrCreate(keyStore, IDENTITY_ACCOUNTS.signing, () =>
     exportPrivateKey(generateKeyPairSync('ed25519').privateKey),
   );
@@ -84,7 +93,7 @@ export async function loadOrCreateIdentity(keyStore: KeyStore): Promise<DeviceId
   const agreementKey = importX25519(agreementDer);
   const signingPublic = createPublicKey(signingKey);
   const rawPublic = publicKeyRaw(signingPublic);
-  const machine = await machineBinding(keyStore);
+  const machine = await machineBinding(keyStore, options);
   const fingerprint = createHash('sha256')
     .update('outpost/device-fingerprint/v1\0')
     .update(machine)

@@ -1,5 +1,5 @@
-import { ApiError, type SyncStatus } from '../../../protocol/api';
-import type { OutboxDoc } from '../store/schemas/index';
+import { ApiError, type SyncStatus } from '../../../../protocol/api';
+import type { OutboxDoc } from '../store';
 
 /*
  * What the sync status says, from what the store counts and what the engine knows: pure functions
