@@ -1,11 +1,10 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkLedger } from '../../server/payments/ledger';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { runOnce } from '../../server/worker/reconcile';
-import { SN_POLICY_INPUT } from '../../test/support/sn-policy';
+import { tillEnrollmentCode } from '../../test/support/till';
 
 /**
  * The example terminal (examples/terminal/terminal.ts, only @outpost/terminal-sdk's public API) run
@@ -82,16 +81,8 @@ function startTerminal(url: string) {
 
 describe('the example terminal against the real server', () => {
   it('enrolls with an operator’s code, sells, syncs, and sees its sales reconciled once, the ledger balanced', async () => {
-    const admin = await server.user(`admin-${randomUUID()}@shop.test`, ['pay_admin', 'ops']);
-    expect(
-      (await server.call('POST', '/offline/policies', { token: admin.token, body: SN_POLICY_INPUT })).status,
-    ).toBe(200);
-    const issued = await server.call('POST', '/offline/enrollment-codes', {
-      token: admin.token,
-      body: { tenant_type: 'merchant', tenant_id: 'shop-example', country: 'SN', currency_default: 'XOF' },
-    });
-    expect(issued.status).toBeLessThan(300);
-    const code = (issued.body as { code: string }).code;
+    // An operator's code, as the back office's Tills page issues it (POST /offline/enrollment-codes).
+    const code = await tillEnrollmentCode(server, 'shop-example');
 
     const terminal = startTerminal(server.url);
     const ready = await terminal.until(/^terminal OP-[0-9A-Z]{16} ready/);

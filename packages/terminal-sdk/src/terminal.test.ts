@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { generateHpkeKeyPair } from '../../../protocol/hpke';
 import { startTestServer, type TestServer } from '../../../server/testing/harness';
 import { startTamperingProxy, type TamperingProxy } from '../../../test/integration/tampering-proxy';
-import { SN_POLICY_INPUT } from '../../../test/support/sn-policy';
+import { tillEnrollmentCode } from '../../../test/support/till';
 import { MemoryKeyStore, OfflineTerminal } from './index';
 
 /**
@@ -16,16 +16,11 @@ import { MemoryKeyStore, OfflineTerminal } from './index';
  */
 let server: TestServer;
 let proxy: TamperingProxy;
-let adminToken: string;
 const open: OfflineTerminal[] = [];
 
 beforeAll(async () => {
   server = await startTestServer();
   proxy = await startTamperingProxy(server.url);
-  adminToken = (await server.user(`admin-${randomUUID()}@shop.test`, ['pay_admin'])).token;
-  expect(
-    (await server.call('POST', '/offline/policies', { token: adminToken, body: SN_POLICY_INPUT })).status,
-  ).toBe(200);
 }, 60_000);
 afterEach(() => {
   proxy.tamper = null;
@@ -36,13 +31,7 @@ afterAll(async () => {
   await server?.close();
 });
 
-async function newCode(): Promise<string> {
-  const issued = await server.call('POST', '/offline/enrollment-codes', {
-    token: adminToken,
-    body: { tenant_type: 'merchant', tenant_id: 'shop-sdk', country: 'SN', currency_default: 'XOF' },
-  });
-  return (issued.body as { code: string }).code;
-}
+const newCode = () => tillEnrollmentCode(server, 'shop-sdk');
 
 async function terminalBehindProxy(): Promise<OfflineTerminal> {
   const terminal = await OfflineTerminal.initialize({
