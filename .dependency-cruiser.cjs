@@ -123,6 +123,31 @@ module.exports = {
       to: { path: '^(native|src-main|src-renderer|e2e|bench)/' },
     },
     {
+      name: 'terminal-sdk-imports-only-protocol',
+      comment:
+        'packages/terminal-sdk is built and imported by outside projects: besides its own files it takes ' +
+        'only protocol/ (which it bundles), never the app, the server or a test harness.',
+      severity: 'error',
+      from: { path: '^packages/terminal-sdk/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^(native|src-main|src-renderer|src-admin|server|e2e|bench|test|examples)/' },
+    },
+    {
+      name: 'terminal-sdk-through-its-index',
+      comment:
+        'Everyone else takes the SDK as @outpost/terminal-sdk (its index), as an outside project would; ' +
+        'tests may reach inside.',
+      severity: 'error',
+      from: { pathNot: '^packages/terminal-sdk/|\\.test\\.ts$' },
+      to: { path: '^packages/terminal-sdk/', pathNot: '^packages/terminal-sdk/src/index\\.ts$' },
+    },
+    {
+      name: 'example-uses-only-the-sdk',
+      comment: 'The example terminal shows what an outside project can do: the SDK and npm packages only.',
+      severity: 'error',
+      from: { path: '^examples/', pathNot: '\\.test\\.ts$' },
+      to: { path: '^(protocol|native|src-main|src-renderer|src-admin|server|e2e|bench|test)/' },
+    },
+    {
       name: 'not-to-unresolvable',
       severity: 'error',
       from: {},
@@ -131,7 +156,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(out|test/fixtures)/' },
+    exclude: { path: '(^|/)(out|dist|test/fixtures)/' },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: require('node:path').join(__dirname, 'tsconfig.node.json') },
     enhancedResolveOptions: {

@@ -7,6 +7,8 @@ export default defineConfig({
     // Library-mode builds keep process.env.NODE_ENV as is; the packaged app is production (the store
     // then skips RxDB's ajv validation: every input was already checked by the zod contract).
     define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    // The terminal SDK is bundled from its sources (tsconfig.base.json `paths`), not node_modules.
+    resolve: { alias: { '@outpost/terminal-sdk': resolve('packages/terminal-sdk/src/index.ts') } },
     build: {
       outDir: 'out/main',
       rolldownOptions: { input: { index: resolve('src-main/index.ts') } },

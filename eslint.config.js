@@ -4,7 +4,17 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'out', 'coverage', 'test-results', 'playwright-report', 'test/fixtures'] },
+  {
+    ignores: [
+      'node_modules',
+      '**/dist',
+      'out',
+      'coverage',
+      'test-results',
+      'playwright-report',
+      'test/fixtures',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,27 +33,30 @@ export default tseslint.config(
     rules: reactHooks.configs.recommended.rules,
   },
   {
-    // The core calls server routes by name (src-main/core/net/route-client.ts, over the route table
-    // protocol/http/routes.ts): a hand-written path would bypass the table's schemas and auth (#17).
-    files: ['src-main/**/*.ts'],
+    // The core and the terminal SDK call server routes by name (callRoute, packages/terminal-sdk/src/
+    // net/route-client.ts, over the route table protocol/http/routes.ts): a hand-written path would
+    // bypass the table's schemas and auth (#17).
+    files: ['src-main/**/*.ts', 'packages/terminal-sdk/src/**/*.ts'],
     ignores: ['**/*.test.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',
         {
           selector: 'Literal[value=/^\\/(api|offline|auth)\\//]',
-          message: 'Call server routes by name with callRoute (src-main/core/net/route-client.ts).',
+          message:
+            'Call server routes by name with callRoute (packages/terminal-sdk/src/net/route-client.ts).',
         },
         {
           selector: 'TemplateElement[value.raw=/^\\/(api|offline|auth)\\//]',
-          message: 'Call server routes by name with callRoute (src-main/core/net/route-client.ts).',
+          message:
+            'Call server routes by name with callRoute (packages/terminal-sdk/src/net/route-client.ts).',
         },
       ],
     },
   },
   {
-    files: ['src-main/**/*.ts'],
-    ignores: ['**/*.test.ts', 'src-main/core/net/route-client.ts'],
+    files: ['src-main/**/*.ts', 'packages/terminal-sdk/src/**/*.ts'],
+    ignores: ['**/*.test.ts', 'packages/terminal-sdk/src/net/route-client.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
@@ -52,7 +65,8 @@ export default tseslint.config(
             {
               group: ['**/server-client', './server-client'],
               importNames: ['serverRequest'],
-              message: 'Call server routes by name with callRoute (src-main/core/net/route-client.ts).',
+              message:
+                'Call server routes by name with callRoute (packages/terminal-sdk/src/net/route-client.ts).',
             },
           ],
         },

@@ -35,9 +35,9 @@ import {
 import { publicKeyPem } from '../protocol/crypto';
 import { issueLicence, newRequestNonce, signServerStatement } from '../protocol/licence';
 import type { ApiHandlers } from '../src-main/core/api/handlers';
-import type { DeviceIdentity } from '../src-main/core/device/identity';
+import type { DeviceIdentity } from '@outpost/terminal-sdk';
 import { ContentSessions, LibraryService, SecureClock } from '../src-main/core/reader';
-import { checkStatement } from '../src-main/core/trust/server-statement';
+import { checkStatement } from '@outpost/terminal-sdk';
 import {
   licenceSchema,
   materialSchema,

@@ -74,8 +74,29 @@ describe('import rules (npm run lint)', () => {
     expect(result.output).toContain('protocol/cycle-a.ts');
   });
 
+  it('rejects the terminal SDK importing the app, the app reaching past its index, an example past the SDK (#20)', async () => {
+    const result = await depcruise(fixture, 'packages', 'src-main/core', 'examples');
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(
+      /terminal-sdk-imports-only-protocol: packages\/terminal-sdk\/src\/imports-core\.ts/,
+    );
+    expect(result.output).toMatch(/terminal-sdk-through-its-index: src-main\/core\/reaches-into-sdk\.ts/);
+    expect(result.output).toMatch(/example-uses-only-the-sdk: examples\/imports-protocol\.ts/);
+    // The SDK's index is what everyone may import.
+    expect(result.output).not.toContain('examples/uses-sdk.ts');
+  });
+
   it('passes on the real tree', async () => {
-    const result = await depcruise(root, 'protocol', 'native', 'src-main', 'src-renderer', 'server');
+    const result = await depcruise(
+      root,
+      'protocol',
+      'native',
+      'packages',
+      'examples',
+      'src-main',
+      'src-renderer',
+      'server',
+    );
     expect(result.output).toContain('no dependency violations');
     expect(result.code).toBe(0);
   });

@@ -3,8 +3,9 @@ import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
 /**
- * The core calls server routes by name through src-main/core/net/route-client.ts: `npm run lint`
- * refuses a hand-written server path, or the raw request function, anywhere else in src-main (#17).
+ * The core and the terminal SDK call server routes by name through callRoute
+ * (packages/terminal-sdk/src/net/route-client.ts): `npm run lint` refuses a hand-written server path,
+ * or the raw request function, anywhere else in src-main or the SDK (#17).
  */
 const eslint = new ESLint({ cwd: resolve(import.meta.dirname, '..') });
 
@@ -21,9 +22,10 @@ describe('server paths in src-main (npm run lint)', () => {
       "export const path = '/offline/push';\n",
       "export const path = '/auth/sign-in';\n",
     ]) {
-      expect(await problems('src-main/core/sync/example.ts', code)).toEqual([
-        expect.stringMatching(/^no-restricted-syntax: .*callRoute/),
-      ]);
+      for (const file of ['src-main/core/sync/example.ts', 'packages/terminal-sdk/src/sync/example.ts'])
+        expect(await problems(file, code)).toEqual([
+          expect.stringMatching(/^no-restricted-syntax: .*callRoute/),
+        ]);
     }
   });
 
@@ -33,7 +35,12 @@ describe('server paths in src-main (npm run lint)', () => {
     expect(await problems('src-main/core/pos/example.ts', code)).toEqual([
       expect.stringMatching(/^no-restricted-imports: .*callRoute/),
     ]);
-    expect(await problems('src-main/core/net/route-client.ts', code.replace('../net/', './'))).toEqual([]);
+    expect(await problems('packages/terminal-sdk/src/sync/example.ts', code)).toEqual([
+      expect.stringMatching(/^no-restricted-imports: .*callRoute/),
+    ]);
+    expect(
+      await problems('packages/terminal-sdk/src/net/route-client.ts', code.replace('../net/', './')),
+    ).toEqual([]);
   });
 
   it('accepts the same path in a test and outside src-main', async () => {

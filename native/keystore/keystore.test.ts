@@ -3,13 +3,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  ensureSecretService,
-  InMemoryKeyStoreForTests,
-  KeytarKeyStore,
-  type KeyStore,
-  type SecretServiceSession,
-} from '../index';
+import { ensureSecretService, KeytarKeyStore, type KeyStore, type SecretServiceSession } from '../index';
+import { InMemoryKeyStoreForTests } from './memory';
 
 const run = promisify(execFile);
 

@@ -1,17 +1,11 @@
 import { PrefixedCodedError } from '../../protocol/coded-error';
 
 /**
- * Secrets that must never sit in a file next to the data they protect (database keys, later the
- * device key) live in the OS keychain behind this interface, so a move to Electron's safeStorage or
- * @napi-rs/keyring only needs another implementation.
+ * Secrets that must never sit in a file next to the data they protect (database keys, the device
+ * key) live in the OS keychain behind the terminal SDK's KeyStore interface, so a move to Electron's
+ * safeStorage or @napi-rs/keyring only needs another implementation.
  */
-export interface KeyStore {
-  /** The secret stored for `account`, or null when there is none. */
-  get(account: string): Promise<Buffer | null>;
-  set(account: string, secret: Buffer): Promise<void>;
-  /** True when a secret was deleted, false when there was none. */
-  delete(account: string): Promise<boolean>;
-}
+export type { KeyStore } from '@outpost/terminal-sdk';
 
 export type KeyStoreErrorCode = 'KEYCHAIN_UNAVAILABLE' | 'KEYCHAIN_CORRUPT';
 

@@ -20,7 +20,7 @@ import { libraryModule } from './reader/module';
 import { localShopModule } from './local-shop/module';
 import { localShopRecorded } from './local-shop/local-shop';
 import { ServerHold } from './local-shop/server-hold';
-import { serverSigningKey } from './trust/server-key';
+import { serverSigningKey } from '@outpost/terminal-sdk';
 import { settingsModule } from './settings/module';
 import { SettingsStore } from './settings/settings-store';
 import { openAppDatabase, type AppDatabase } from './store/database';

@@ -11,7 +11,7 @@ import { callCommand } from '../../src-main/core/api/dispatch';
 import { localShopLauncher, type Core } from '../../src-main/core';
 import { LOCAL_SHOP_SECRET_ACCOUNT } from '../../src-main/core/local-shop/local-shop';
 import { startLocalServer } from '../../src-main/core/local-shop/server-process';
-import { callRoute } from '../../src-main/core/net/route-client';
+import { callRoute } from '@outpost/terminal-sdk';
 import { localShopCore, ROOT } from '../support/local-shop';
 import { forgetKeychain } from '../support/till';
 

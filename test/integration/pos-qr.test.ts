@@ -16,7 +16,8 @@ import {
 import type { Sale } from '../../protocol/bundle/sale';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { callCommand } from '../../src-main/core/api/dispatch';
-import { loadOrCreateIdentity } from '../../src-main/core/device/identity';
+import { loadOrCreateIdentity } from '@outpost/terminal-sdk';
+import { readMachineId } from '../../native/device';
 import { createCore, type Core } from '../../src-main/core';
 import { openAppDatabase } from '../../src-main/core/store/database';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
@@ -96,7 +97,9 @@ describe('payment QR codes at the till', () => {
   it('shows a payment request signed with the device key', async () => {
     const answer = (await call('pos.qr.request', { amountMinor: 4880 })) as { text: string; ref: string };
     expect(answer.text.startsWith(QR_SCHEME)).toBe(true);
-    const identity = await loadOrCreateIdentity(new KeytarKeyStore({ service }));
+    const identity = await loadOrCreateIdentity(new KeytarKeyStore({ service }), {
+      machineId: readMachineId,
+    });
     const request = readPaymentRequest(answer.text, createPublicKey(identity.signingKey), Date.now());
     expect(request).toMatchObject({
       device_id: identity.deviceId,
@@ -124,7 +127,9 @@ describe('payment QR codes at the till', () => {
   // Ninth red-team pass, M-2: a token paying another shop's request was claimed by a rogue till. The
   // request's ref now names this till and is kept while open; a token quoting any other is refused.
   it("takes a token quoting this till's own request; refuses one quoting another till's (QR_WRONG_PAYEE)", async () => {
-    const identity = await loadOrCreateIdentity(new KeytarKeyStore({ service }));
+    const identity = await loadOrCreateIdentity(new KeytarKeyStore({ service }), {
+      machineId: readMachineId,
+    });
     const mine = (await call('pos.qr.request', { amountMinor: 2500 })) as { ref: string };
     expect(requestRefPayee(mine.ref, identity.deviceId)).toBe('device');
     const refused = [

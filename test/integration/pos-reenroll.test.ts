@@ -3,7 +3,8 @@ import { rm } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import type { DeviceStatus, Enrollment, SyncStatus } from '../../protocol/api';
 import { newDevice, signed } from '../../server/testing/harness';
-import { loadOrCreateIdentity } from '../../src-main/core/device/identity';
+import { loadOrCreateIdentity } from '@outpost/terminal-sdk';
+import { readMachineId } from '../../native/device';
 import { useDiskTills, type DiskTill } from '../support/disk-till';
 import { codeOf, tillEnrollmentCode } from '../support/till';
 import { lastPushAnswer } from './tcp-forwarder';
@@ -98,7 +99,7 @@ describe('a till whose data directory was deleted comes back with a new code (#1
     await stuckTill();
     const code = await tillEnrollmentCode(world.server, tenant);
     // What a stranger can know of the till: every public part of its identity.
-    const identity = await loadOrCreateIdentity(till.keys);
+    const identity = await loadOrCreateIdentity(till.keys, { machineId: readMachineId });
     const body = JSON.stringify({
       code,
       device_id: identity.deviceId,

@@ -24,7 +24,8 @@ import { issuerListSha256 } from '../../protocol/qr/issuer-list';
  */
 import { callCommand } from '../../src-main/core/api/dispatch';
 import { createCore, type Core } from '../../src-main/core';
-import { loadOrCreateIdentity } from '../../src-main/core/device/identity';
+import { loadOrCreateIdentity } from '@outpost/terminal-sdk';
+import { readMachineId } from '../../native/device';
 import { seedEnrollment } from '../support/seed-enrollment';
 import { SN_POLICY } from '../support/sn-policy';
 import { codeOf, signedIn, TILL_MANAGER } from '../support/till';
@@ -90,7 +91,7 @@ async function enrolledTill(options: {
 }
 
 async function devicePublicKey(service: string): Promise<KeyObject> {
-  const identity = await loadOrCreateIdentity(new KeytarKeyStore({ service }));
+  const identity = await loadOrCreateIdentity(new KeytarKeyStore({ service }), { machineId: readMachineId });
   return createPublicKey(identity.signingKey);
 }
 

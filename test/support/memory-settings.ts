@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRxDatabase, type RxCollection } from 'rxdb';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
-import { settingSchema, type SettingDoc } from '../../src-main/core/store/schemas/settings';
+import { settingSchema, type SettingDoc } from '@outpost/terminal-sdk';
 
 /**
  * A settings collection on RxDB's memory storage, for tests of what is kept in it (provisioning)

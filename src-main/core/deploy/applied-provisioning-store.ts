@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RxCollection } from 'rxdb';
-import type { SettingDoc } from '../store/schemas/settings';
+import type { SettingDoc } from '@outpost/terminal-sdk';
 import { APPLIED_FILE, type AppliedStorage } from './provisioning';
 
 /** Settings key of the last applied provisioning record in the encrypted store. */

@@ -1,7 +1,7 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RxCollection } from 'rxdb';
-import type { SettingDoc } from '../store/schemas/settings';
+import type { SettingDoc } from '@outpost/terminal-sdk';
 import { INITIAL_STATE, UpdateError, UpdateState } from './update-manifest';
 
 /** Settings key of the anti-rollback state in the encrypted store. */

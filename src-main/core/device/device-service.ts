@@ -2,22 +2,25 @@ import type { KeyObject } from 'node:crypto';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { z } from 'zod';
 import { ApiError, type Enrollment } from '../../../protocol/api';
+import {
+  callRoute,
+  checkPolicyStatement,
+  checkRevocation,
+  enrollWithCode,
+  loadOrCreateIdentity,
+  type DeviceIdentity,
+} from '@outpost/terminal-sdk';
+import { readMachineId } from '../../../native/device';
 import type { KeyStore } from '../../../native/keystore';
-import { callRoute } from '../net/route-client';
 import type { EnrollmentRecord, EnrollmentStore } from './enrollment-store';
-import { loadOrCreateIdentity, type DeviceIdentity } from './identity';
-import { CheckInResponse, DeviceRecord, EnrollResponse } from '../../../protocol/http/devices';
+import { CheckInResponse, DeviceRecord } from '../../../protocol/http/devices';
 import { newRequestNonce } from '../../../protocol/licence';
-import { checkPolicyStatement, checkRevocation } from './policy-statement';
 
 export interface IdentityView {
   deviceId: string | null;
   fingerprint: string | null;
   error: string | null;
 }
-
-/** The enrollment answer as read here: a missing statement is POLICY_STATEMENT_INVALID. */
-const EnrollAnswer = EnrollResponse.extend({ statement: z.unknown().optional() });
 
 /** The check-in answer as read here: a missing statement is POLICY_STATEMENT_INVALID, not "not understood". */
 const CheckInAnswer = CheckInResponse.extend({ statement: z.unknown().optional() });
@@ -62,7 +65,7 @@ export class DeviceService {
   async signingIdentity(): Promise<DeviceIdentity> {
     if (this.identity) return this.identity;
     try {
-      this.identity = await loadOrCreateIdentity(this.keyStore);
+      this.identity = await loadOrCreateIdentity(this.keyStore, { machineId: readMachineId });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       this.view.next({ deviceId: null, fingerprint: null, error: message });
@@ -96,54 +99,15 @@ export class DeviceService {
   async redeemCode(serverUrl: string, code: string): Promise<Enrollment> {
     this.requireNotEnrolled();
     const identity = await this.signingIdentity();
-    const requestNonce = newRequestNonce();
-    const answer = await callRoute(serverUrl, 'enroll', {
-      body: {
-        code: code.trim(),
-        device_id: identity.deviceId,
-        pubkey_pem: identity.signingPublicKeyPem,
-        x25519_pub: identity.agreementPublicKey,
-        fingerprint: identity.fingerprint,
-        platform: this.platform,
-        request_nonce: requestNonce,
-      },
-      device: { deviceId: identity.deviceId, key: identity.signingKey },
-      response: EnrollAnswer,
-    });
-    // Nothing is saved unless the statement verifies: with a key the build pins, an answer from
-    // anyone else (its own keys, its own policy) leaves the till unenrolled (#16).
-    const standing = checkPolicyStatement(
-      answer.statement,
-      {
-        serverKey: await this.serverKey(answer.server.signing_public_key_pem),
-        deviceId: identity.deviceId,
-        requestNonce,
-      },
-      { hpkePublicKey: answer.server.hpke_public_key },
-    );
-    const now = new Date();
-    const record = await this.store.save({
-      enrollment: {
-        state: 'enrolled',
-        mode: 'pos',
+    const record = await this.store.save(
+      await enrollWithCode({
         serverUrl,
-        tenant:
-          answer.device.tenant_type && answer.device.tenant_id
-            ? { type: answer.device.tenant_type, id: answer.device.tenant_id }
-            : null,
-        country: answer.device.country,
-        currency: answer.device.currency_default,
-        userEmail: null,
-        enrolledAt: now.toISOString(),
-        lastCheckInAt: now.toISOString(),
-      },
-      server: {
-        signingPublicKeyPem: answer.server.signing_public_key_pem,
-        hpkePublicKey: answer.server.hpke_public_key,
-      },
-      policy: standing.policy,
-      serverClockOffsetMs: Date.parse(standing.serverTime) - now.getTime(),
-    });
+        code,
+        identity,
+        platform: this.platform,
+        serverKey: (enrolledKeyPem) => this.serverKey(enrolledKeyPem),
+      }),
+    );
     return record.enrollment;
   }
 

@@ -3,41 +3,10 @@ import { join } from 'node:path';
 import type { RxCollection } from 'rxdb';
 import { BehaviorSubject, type Observable } from 'rxjs';
 import { z } from 'zod';
-import { ApiError, Enrollment } from '../../../protocol/api';
-import type { SettingDoc } from '../store/schemas/settings';
+import { EnrollmentRecord, NOT_ENROLLED, type SettingDoc } from '@outpost/terminal-sdk';
+import { ApiError } from '../../../protocol/api';
 
-/** What the core keeps about its enrollment: the public parts only; keys stay in the keychain. */
-export const EnrollmentRecord = z.object({
-  enrollment: Enrollment,
-  server: z
-    .object({
-      signingPublicKeyPem: z.string(),
-      hpkePublicKey: z.string(),
-    })
-    .nullable(),
-  /** The country's offline policy as last served; enforced while offline. */
-  policy: z.unknown().nullable(),
-  /** Server time minus local time at the last check-in (informational: the secure clock trusts only signed time). */
-  serverClockOffsetMs: z.number().nullable(),
-});
-export type EnrollmentRecord = z.infer<typeof EnrollmentRecord>;
-
-export const NOT_ENROLLED: EnrollmentRecord = {
-  enrollment: {
-    state: 'not_enrolled',
-    mode: null,
-    serverUrl: null,
-    tenant: null,
-    country: null,
-    currency: null,
-    userEmail: null,
-    enrolledAt: null,
-    lastCheckInAt: null,
-  },
-  server: null,
-  policy: null,
-  serverClockOffsetMs: null,
-};
+export { EnrollmentRecord, NOT_ENROLLED };
 
 /** Settings key of the record in the encrypted store. */
 export const ENROLLMENT_SETTING = 'device.enrollment';

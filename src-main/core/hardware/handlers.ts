@@ -4,7 +4,7 @@ import type { KeyStore } from '../../../native/keystore';
 import type { CommandHandlers, FeatureHandlers } from '../api/handlers';
 import { summarize } from '../pos/views';
 import type { SaleDoc } from '../store/schemas/index';
-import type { SettingDoc } from '../store/schemas/settings';
+import type { SettingDoc } from '@outpost/terminal-sdk';
 import { PersistentCompletedJobs } from './completed-jobs';
 import { HardwareSettingsStore } from './hardware-settings-store';
 import { HardwareService, type HardwareServiceOptions } from './hardware-service';

@@ -4,7 +4,7 @@ import type { RxCollection } from 'rxdb';
 import { z } from 'zod';
 import { HardwareChoice } from '../../../protocol/api';
 import { writeAtomically } from '../files/atomic-write';
-import type { SettingDoc } from '../store/schemas/settings';
+import type { SettingDoc } from '@outpost/terminal-sdk';
 
 /** What Settings chose: one device per role and whether demo hardware stands in for them. */
 export const HardwareSettings = z.object({

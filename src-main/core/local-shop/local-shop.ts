@@ -16,9 +16,9 @@ import type { KeyStore } from '../../../native/keystore';
 import type { LocalShopLauncher } from '../config';
 import type { DeviceService } from '../device/device-service';
 import type { EnrollmentStore } from '../device/enrollment-store';
-import { callRoute } from '../net/route-client';
+import { callRoute } from '@outpost/terminal-sdk';
 import type { SettingsStore } from '../settings/settings-store';
-import type { SettingDoc } from '../store/schemas/settings';
+import type { SettingDoc } from '@outpost/terminal-sdk';
 import { startLocalServer, type LocalServer } from './server-process';
 import type { ServerHold } from './server-hold';
 

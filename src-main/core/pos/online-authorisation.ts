@@ -4,9 +4,9 @@ import { newRequestNonce } from '../../../protocol/licence';
 import type { OnlineAuthorisationAnswer } from '../../../protocol/online/authorisation';
 import { type SaleOnlineAuthorisation } from '../../../protocol/online/authorisation';
 import type { Policy } from '../../../protocol/http/policies';
-import type { DeviceIdentity } from '../device/identity';
-import { callRoute } from '../net/route-client';
-import { checkStatement } from '../trust/server-statement';
+import type { DeviceIdentity } from '@outpost/terminal-sdk';
+import { callRoute } from '@outpost/terminal-sdk';
+import { checkStatement } from '@outpost/terminal-sdk';
 import { amountBreach, breachError, type OnlineRefusal } from './limits';
 
 /**

@@ -1,6 +1,6 @@
 import type { RxCollection } from 'rxdb';
 import { z } from 'zod';
-import type { SettingDoc } from '../store/schemas/settings';
+import type { SettingDoc } from '@outpost/terminal-sdk';
 import type { TillAnchor } from '../trust/rollback-anchor';
 
 /** Settings key of the lockout state, in the encrypted store beside the PIN hashes. */

@@ -12,10 +12,9 @@ import {
   type Shift,
   type ZReport,
 } from '../../../protocol/api';
-import { checkSale } from '../../../protocol/bundle/check-sale';
+import { checkedSale, saleDocument } from '@outpost/terminal-sdk';
 import { GENESIS_HEAD, saleHash, type ChainHead } from '../../../protocol/bundle/chain';
 import type { Sale, SaleLine, Tender } from '../../../protocol/bundle/sale';
-import { canonicalJson } from '../../../protocol/crypto/canonical';
 import { Policy } from '../../../protocol/http/policies';
 import { UNSYNCED_SALE_STATES } from '../../../protocol/states';
 import type { EnrollmentRecord } from '../device/enrollment-store';
@@ -199,51 +198,9 @@ export class PosService {
       ...(input.cashierId ? { cashier_id: input.cashierId } : {}),
       ...(input.online ? { online_authorisation: input.online.authorisation } : {}),
     };
-    const check = checkSale(candidate);
-    if (!check.ok)
-      throw new ApiError(
-        'SALE_INVALID',
-        `The sale cannot be recorded: ${check.issues[0]?.message ?? 'invalid'}.`,
-        {
-          issues: check.issues,
-        },
-      );
-    const sale = check.sale;
+    const sale = checkedSale(candidate);
     const hash = saleHash(sale);
-    const doc: SaleDoc = {
-      id: sale.sale_id,
-      deviceId,
-      seq: sale.seq,
-      prevHash: sale.prev_hash,
-      hash,
-      createdAt,
-      currency: sale.currency,
-      totalMinor: sale.total_minor,
-      lines: sale.lines.map((l, i) => ({
-        sku: l.sku,
-        name: l.name,
-        qty: l.qty,
-        unitPriceMinor: l.unit_price_minor,
-        taxRate: input.taxRates[i] ?? 0,
-        totalMinor: l.total_minor,
-      })),
-      tenders: sale.tenders.map((t) => ({
-        kind: t.type,
-        amountMinor: t.amount_minor,
-        ...(t.card
-          ? { reference: t.card.approval_code ?? t.card.last4 ?? '' }
-          : t.qr
-            ? { reference: t.qr.payer_ref.slice(0, 128) }
-            : {}),
-      })),
-      status: 'recorded',
-      online: sale.online,
-      kind: sale.kind,
-      ...(sale.original_sale_id ? { originalSaleId: sale.original_sale_id } : {}),
-      shiftId: input.shiftId,
-      record: canonicalJson(sale),
-      updatedAt: createdAt,
-    };
+    const doc = saleDocument(sale, hash, { createdAt, taxRates: input.taxRates, shiftId: input.shiftId });
     await input.beforeWrite?.(sale.sale_id);
     await this.c.sales.insert(doc);
     // Only a written sale moves the head: a failed write leaves the seq free (nothing holds it).

@@ -1,7 +1,7 @@
 import type { KeyObject } from 'node:crypto';
 import { ApiError } from '../../../protocol/api';
 import { issuerListSha256, type IssuerListAnswer } from '../../../protocol/qr/issuer-list';
-import { checkStatement, type StatementRefusal } from '../trust/server-statement';
+import { checkStatement, type StatementRefusal } from '@outpost/terminal-sdk';
 
 /**
  * Code of an issuer key list (GET /offline/qr/issuers) whose signed statement did not verify or

@@ -3,10 +3,8 @@ import type { RxCollection } from 'rxdb';
 import { ApiError } from '../../../protocol/api';
 import { newRequestNonce } from '../../../protocol/licence';
 import {
-  createPaymentRequest,
   decodeSigned,
   IssuerKeyList,
-  newRequestRef,
   PaymentToken,
   QR_CLOCK_SKEW_MS,
   QrError,
@@ -14,9 +12,8 @@ import {
   type IssuerKey,
 } from '../../../protocol/qr';
 import { IssuerListAnswer } from '../../../protocol/qr/issuer-list';
-import type { DeviceIdentity } from '../device/identity';
 import type { EnrollmentRecord } from '../device/enrollment-store';
-import { callRoute } from '../net/route-client';
+import { callRoute, terminalPaymentRequest, type DeviceIdentity } from '@outpost/terminal-sdk';
 import { checkIssuerListStatement } from './qr-issuer-statement';
 import type { AuditDoc, SettingDoc } from '../store/schemas/index';
 import {
@@ -105,22 +102,13 @@ export class QrService {
   async request(amountMinor: number): Promise<QrRequestView> {
     const record = this.requirePos();
     const identity = await this.deps.identity();
-    const tenant = record.enrollment.tenant;
-    const merchantType = tenant?.type;
-    const { text, request } = createPaymentRequest(
-      {
-        deviceId: identity.deviceId,
-        ref: newRequestRef(identity.deviceId),
-        amountMinor,
-        currency: this.deps.currency(),
-        merchant:
-          tenant && (merchantType === 'merchant' || merchantType === 'agent' || merchantType === 'school')
-            ? { type: merchantType, id: tenant.id }
-            : null,
-        now: this.now(),
-      },
-      identity.signingKey,
-    );
+    const { text, request } = terminalPaymentRequest({
+      record,
+      identity,
+      amountMinor,
+      currency: this.deps.currency(),
+      now: this.now(),
+    });
     await this.deps.settings.upsert({
       key: `${REQUEST_PREFIX}${request.ref}`,
       value: JSON.stringify({ expiresAt: Date.parse(request.expires_at) }),

@@ -6,7 +6,7 @@ import type { TillClockView } from '../../../protocol/api';
 import { MAX_CLOCK_SKEW_MS } from '../../../protocol/bundle/constants';
 import { z } from 'zod';
 import { processMonotonic } from '../reader/secure-clock';
-import { decodeSetting, encodeSetting, type SettingDoc } from '../store/schemas/settings';
+import { decodeSetting, encodeSetting, type SettingDoc } from '@outpost/terminal-sdk';
 
 /** What survives a restart: the offset to the server's signed time and the furthest time handed out. */
 export const TillClockState = z.object({

@@ -1,12 +1,14 @@
+import { safeMinor } from '@outpost/terminal-sdk';
 import { ApiError } from '../../../protocol/api';
-import type { SaleLine, Tender } from '../../../protocol/bundle/sale';
-import { divRoundHalfUp, lineAmounts, taxOn, type PricedLine } from '../../../protocol/tax';
+import type { Tender } from '../../../protocol/bundle/sale';
+import { divRoundHalfUp, type PricedLine } from '../../../protocol/tax';
 
 /**
  * Sale arithmetic, all in integer minor units: the line arithmetic is protocol/tax.ts (shared with
- * the renderer's cart); here it is refused when a number would not fit the record, and the sale
- * total = Σ lines.
+ * the renderer's cart); a line and the sale total are the terminal SDK's (computeLine, sumTotals:
+ * packages/terminal-sdk/src/sale/record.ts), re-exported here; tenders are settled below.
  */
+export { computeLine, lineTax, sumTotals } from '@outpost/terminal-sdk';
 
 export type CartLineInput = PricedLine;
 
@@ -32,45 +34,6 @@ export type SettleTender =
   CashOrCard | { type: 'qr'; amountMinor: number; payerRef: string; signature: string; token?: string };
 
 export { divRoundHalfUp };
-
-function safe(value: bigint, what: string): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER))
-    throw new ApiError('AMOUNT_TOO_LARGE', `The ${what} is too large to record.`);
-  return Number(value);
-}
-
-export function lineTax(netMinor: number, taxRateBp: number): number {
-  return safe(taxOn(BigInt(netMinor), taxRateBp), 'tax');
-}
-
-/** One protocol line from a cart line; refuses a discount above the line's price. */
-export function computeLine(line: CartLineInput): SaleLine {
-  const amounts = lineAmounts(line);
-  if (amounts.discountTooLarge)
-    throw new ApiError(
-      'DISCOUNT_TOO_LARGE',
-      `The discount on "${line.name}" is larger than the line's price.`,
-      { sku: line.sku },
-    );
-  const net = safe(amounts.netMinor, 'line amount');
-  const tax = safe(amounts.taxMinor, 'tax');
-  return {
-    sku: line.sku,
-    name: line.name,
-    qty: line.qty,
-    unit_price_minor: line.unitPriceMinor,
-    discount_minor: line.discountMinor,
-    tax_minor: tax,
-    total_minor: safe(BigInt(net) + BigInt(tax), 'line total'),
-  };
-}
-
-export function sumTotals(lines: readonly SaleLine[]): number {
-  return safe(
-    lines.reduce((sum, l) => sum + BigInt(l.total_minor), 0n),
-    'sale total',
-  );
-}
 
 export interface SettledTenders {
   tenders: Tender[];
@@ -100,9 +63,9 @@ export function settleTenders(totalMinor: number, inputs: readonly SettleTender[
   if (nonCash + cash < total)
     throw new ApiError('TENDER_SHORT', 'The payment does not cover the total.', {
       dueMinor: totalMinor,
-      paidMinor: safe(nonCash + cash, 'payment'),
+      paidMinor: safeMinor(nonCash + cash, 'payment'),
     });
-  const change = safe(nonCash + cash - total, 'change');
+  const change = safeMinor(nonCash + cash - total, 'change');
   const tenders: Tender[] = inputs.map((t) => {
     switch (t.type) {
       case 'cash':

@@ -1,9 +1,9 @@
 import type { RxCollection } from 'rxdb';
 import type { CommandHandlers } from '../api/handlers';
-import type { DeviceIdentity } from '../device/identity';
+import type { DeviceIdentity } from '@outpost/terminal-sdk';
 import type { LicenceDoc } from '../store/schemas/licences';
 import type { MaterialDoc } from '../store/schemas/materials';
-import type { SettingDoc } from '../store/schemas/settings';
+import type { SettingDoc } from '@outpost/terminal-sdk';
 import type { ReaderAnchor } from '../trust/rollback-anchor';
 import type { ContentSessions } from './content';
 import { LibraryService } from './library-service';

@@ -12,8 +12,8 @@ import {
   ReturnLicenceResponse,
 } from '../../../protocol/http/materials';
 import { Licence, licenceTimeState, newRequestNonce } from '../../../protocol/licence';
-import type { DeviceIdentity } from '../device/identity';
-import { callRoute, type RouteAnswer, type RouteRequest } from '../net/route-client';
+import type { DeviceIdentity } from '@outpost/terminal-sdk';
+import { callRoute, type RouteAnswer, type RouteRequest } from '@outpost/terminal-sdk';
 import type { LicenceDoc } from '../store/schemas/licences';
 import type { MaterialDoc } from '../store/schemas/materials';
 import { downloadChunks } from './chunk-download';
@@ -23,7 +23,7 @@ import { libraryItem } from './library-view';
 import { checkLicence, checkLicenceTime, unwrapForDevice } from './licence-gate';
 import type { SecureClock } from './secure-clock';
 import type { ReaderAnchor } from '../trust/rollback-anchor';
-import { checkStatement, type VerifiedStatement } from '../trust/server-statement';
+import { checkStatement, type VerifiedStatement } from '@outpost/terminal-sdk';
 
 /** The routes the library calls, all with this laptop's signature. */
 type LibraryRoute =

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { licenceTimeState } from '../../../protocol/licence';
 import { SecureClock, type SecureClockPersistence, type SecureClockState } from './secure-clock';
-import type { VerifiedStatement } from '../trust/server-statement';
+import type { VerifiedStatement } from '@outpost/terminal-sdk';
 
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 5, 1, 12);

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { VerifiedStatement } from '../trust/server-statement';
+import type { VerifiedStatement } from '@outpost/terminal-sdk';
 
 /** What survives a restart: the furthest time ever trusted and the last word from the server. */
 export const SecureClockState = z.object({

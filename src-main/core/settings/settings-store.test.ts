@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ApiError, type Settings } from '../../../protocol/api';
-import { serverRequest } from '../net/server-client';
+import { serverRequest } from '../../../packages/terminal-sdk/src/net/server-client';
 import { openAppDatabase, type AppDatabase } from '../store/database';
 import { realKeychain, type RealKeychain } from '../store/test-support';
 import { SETTINGS_KEY, SettingsStore } from './settings-store';

@@ -10,7 +10,7 @@ import {
   type SettingsPatch,
 } from '../../../protocol/api';
 import { writeAtomically } from '../files/atomic-write';
-import type { SettingDoc } from '../store/schemas/settings';
+import type { SettingDoc } from '@outpost/terminal-sdk';
 
 /** Settings key of the app's settings in the encrypted store. */
 export const SETTINGS_KEY = 'app.settings';

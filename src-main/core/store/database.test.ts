@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sha256Hex } from './database';
 import { decodeSetting, encodeSetting, openAppDatabase, type SaleDoc } from './index';
 import type { SqliteInternals } from './instance';
-import { saleSchema } from './schemas/sales';
+import { saleSchema } from '@outpost/terminal-sdk';
 import { realKeychain, tempDir, type RealKeychain } from './test-support';
 import { getRxStorageSqlite } from './storage';
 

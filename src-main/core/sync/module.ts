@@ -1,7 +1,39 @@
+import { SyncService, type PullExtension, type SyncCollections } from '@outpost/terminal-sdk';
 import type { CoreModule } from '../api/module';
-import { SyncService } from './sync-service';
+import type { EnrollmentStore } from '../device/enrollment-store';
+import { checkRoster, saveRoster } from '../pos/cashier-roster';
+import { readServerCatalog, saveServerCatalog, serverCatalogAfter } from './back-office-catalog';
 
-/** Sync: pushes recorded sales in signed, encrypted bundles and pulls their outcomes (docs/sync.md). */
+/**
+ * What the till takes from each verified pull page beyond the SDK's own: the shop's cashier roster
+ * (one not signed, another shop's or older than the held one refuses the page) and the back
+ * office's categories, quick-key places and shop details.
+ */
+function tillPullExtension(
+  settings: SyncCollections['settings'],
+  enrollment: EnrollmentStore,
+): PullExtension {
+  return {
+    async check(page, serverKey) {
+      const roster = page.roster
+        ? await checkRoster(settings, page.roster, {
+            serverKey,
+            tenant: enrollment.current.enrollment.tenant,
+          })
+        : undefined;
+      return async (now) => {
+        if (roster) await saveRoster(settings, roster, now);
+        const server = serverCatalogAfter(await readServerCatalog(settings), page);
+        if (server) await saveServerCatalog(settings, server, now);
+      };
+    },
+  };
+}
+
+/**
+ * Sync: pushes recorded sales in signed, encrypted bundles and pulls their outcomes (docs/sync.md),
+ * with the terminal SDK's engine (packages/terminal-sdk), the one any other terminal uses too.
+ */
 export const syncModule: CoreModule<'sync'> = {
   feature: 'sync',
   unavailable: 'The sales database',
@@ -16,8 +48,9 @@ export const syncModule: CoreModule<'sync'> = {
     serverHold,
     need,
   }) {
+    const collections = need('salesCollections');
     const sync = new SyncService({
-      collections: need('salesCollections'),
+      collections,
       identity,
       enrollment: enrollmentStore,
       enrollmentChanges: enrollmentStore.changes,
@@ -26,6 +59,7 @@ export const syncModule: CoreModule<'sync'> = {
       // While the local shop's server is not running, its port may be anyone's: no round (#16).
       serverHeld: () => serverHold.refusal(),
       serverKey,
+      pullExtension: tillPullExtension(collections.settings, enrollmentStore),
       // A verified pull is the signed check-in that lifts a rollback's stop (trust/rollback-anchor.ts).
       // Issuer keys for payment QR codes, kept for verifying them offline; a refusal shows here.
       afterPull: async () => {

@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { KeyStore } from '../../../native/keystore';
 import { ApiError } from '../../../protocol/api';
 import type { ChainHead } from '../../../protocol/bundle/chain';
-import type { SettingDoc } from '../store/schemas/settings';
+import type { SettingDoc } from '@outpost/terminal-sdk';
 
 /**
  * Anti-rollback anchor (issue #16, ninth red-team pass M-1/M-3). Everything the app remembers lives

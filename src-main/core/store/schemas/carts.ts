@@ -1,5 +1,5 @@
 import type { MigrationStrategies, RxCollection, RxDatabase, RxJsonSchema } from 'rxdb';
-import { idField, timeField } from './common';
+import { idField, timeField } from '@outpost/terminal-sdk';
 
 /**
  * The sale in progress and the parked ones (issue #18 item 2), in the encrypted store so that they

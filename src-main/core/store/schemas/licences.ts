@@ -1,5 +1,5 @@
 import type { MigrationStrategies, RxJsonSchema } from 'rxdb';
-import { idField, timeField } from './common';
+import { idField, timeField } from '@outpost/terminal-sdk';
 
 /** Local states: the server's word at the last sync (time-based expiry is computed by the secure clock). */
 export const LICENCE_STATES = ['active', 'expired', 'revoked', 'returned', 'cancelled'] as const;

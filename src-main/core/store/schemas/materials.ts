@@ -1,5 +1,5 @@
 import type { MigrationStrategies, RxJsonSchema } from 'rxdb';
-import { idField, timeField } from './common';
+import { idField, timeField } from '@outpost/terminal-sdk';
 
 /** The Library's download states (protocol/api/library.ts DownloadState). */
 export const MATERIAL_STATES = [

@@ -1,0 +1,6 @@
+export * from './common';
+export * from './sales';
+export * from './catalog';
+export * from './settings';
+export * from './outbox';
+export * from './collections';
