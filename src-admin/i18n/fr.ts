@@ -330,7 +330,8 @@ export const fr: Messages = {
     intro:
       'Le contrôle d’équilibre additionne les débits et les crédits de chaque devise et de chaque vente, et cherche les écritures sans vente et les ventes rapprochées sans écriture.',
     run: 'Lancer le contrôle d’équilibre',
-    balanced: 'Le grand livre est équilibré : {{entries}} écritures, contrôlé le {{when}}.',
+    balanced_one: 'Le grand livre est équilibré : {{count}} écriture, contrôlé le {{when}}.',
+    balanced_other: 'Le grand livre est équilibré : {{count}} écritures, contrôlé le {{when}}.',
     unbalanced: 'Le grand livre n’est pas équilibré (contrôlé le {{when}}).',
     currency: 'Devise',
     debits: 'Débits',
@@ -383,7 +384,8 @@ export const fr: Messages = {
     pages: 'Pages d’articles',
     previous: 'Précédente',
     next: 'Suivante',
-    pageOf: 'Page {{page}} sur {{pages}} ({{count}} articles)',
+    pageOf_one: 'Page {{page}} sur {{pages}} ({{count}} article)',
+    pageOf_other: 'Page {{page}} sur {{pages}} ({{count}} articles)',
     form: {
       addTitle: 'Ajouter un article',
       editTitle: 'Modifier {{name}}',
@@ -422,7 +424,11 @@ export const fr: Messages = {
         'Ou déposez le fichier ici. Les colonnes sont décrites dans docs/operations.md ; l’export donne un fichier modèle.',
       export: 'Télécharger le catalogue en CSV',
       sending: 'Import en cours…',
-      done: '{{file}} : {{total}} lignes lues, {{changed}} articles ajoutés ou modifiés.',
+      done: '{{file}} : {{total}}, {{changed}}.',
+      rowsRead_one: '{{count}} ligne lue',
+      rowsRead_other: '{{count}} lignes lues',
+      changed_one: '{{count}} article ajouté ou modifié',
+      changed_other: '{{count}} articles ajoutés ou modifiés',
       refused:
         '{{file}} n’a pas été importé : corrigez ces lignes, puis importez-le de nouveau. Rien n’a été modifié.',
       line: 'Ligne',
@@ -470,12 +476,39 @@ export const fr: Messages = {
     verify: 'Vérifier la chaîne',
     verifying: 'Vérification de toute la chaîne…',
     intact:
-      'La chaîne est intacte : {{rows}} lignes et {{checkpoints}} points de contrôle scellés vérifiés à {{at}}. {{pending}} lignes depuis le dernier point de contrôle.',
+      'La chaîne est intacte : {{rows}} et {{checkpoints}} vérifiés à {{at}}. {{pending}} depuis le dernier point de contrôle.',
+    rowsChecked_one: '{{count}} ligne',
+    rowsChecked_other: '{{count}} lignes',
+    checkpoints_one: '{{count}} point de contrôle scellé',
+    checkpoints_other: '{{count}} points de contrôle scellés',
+    pending_one: '{{count}} ligne',
+    pending_other: '{{count}} lignes',
     anchor: 'Elle atteint toujours l’ancre conservée hors de la base (ligne {{id}}).',
     noAnchor: 'Aucune ancre hors de la base n’a encore été vérifiée.',
     broken:
-      'La chaîne est rompue à la ligne {{id}} ({{rows}} lignes lues, à {{at}}). Prévenez votre informaticien : le journal a été modifié en dehors du serveur.',
+      'La chaîne est rompue à la ligne {{id}} ({{rows}}, à {{at}}). Prévenez votre informaticien : le journal a été modifié en dehors du serveur.',
+    rowsRead_one: '{{count}} ligne lue',
+    rowsRead_other: '{{count}} lignes lues',
     reason: 'Motif : {{reason}}',
+    breaks: {
+      prev_hash_mismatch:
+        'cette ligne ne suit pas la précédente (une ligne a été supprimée, insérée ou déplacée).',
+      hash_mismatch: 'l’empreinte de la ligne ne lui correspond pas (son contenu a changé).',
+      row_mac_mismatch:
+        'le sceau de la ligne ne lui correspond pas (son contenu a changé et les empreintes ont été recalculées sans la clé).',
+      checkpoint_forged: 'le point de contrôle scellé de cette ligne a été falsifié ou modifié.',
+      unkeyed_after_keyed: 'une ligne sans sceau après des lignes scellées (ajoutée dans le dos du serveur).',
+      unkeyed_uncovered: 'une ligne sans sceau qu’aucun point de contrôle scellé ne couvre.',
+      checkpoint_differs:
+        'la chaîne jusqu’à cette ligne diffère de son point de contrôle scellé : des lignes antérieures ont été supprimées, insérées ou déplacées.',
+      checkpoint_row_missing: 'cette ligne, fixée par un point de contrôle scellé, manque (supprimée).',
+      anchor_differs: 'la chaîne jusqu’à cette ligne diffère de l’ancre conservée hors de la base.',
+      anchor_row_missing:
+        'cette ligne, inscrite dans l’ancre hors de la base, manque (le journal a été tronqué).',
+      anchor_foreign:
+        'l’ancre hors de la base appartient à une autre base : ce répertoire de données en a servi une autre, ou l’identité de la base a été changée pour échapper à l’ancre.',
+      row_replayed: 'cette ligne rejoue une ligne antérieure.',
+    },
     show: 'Afficher la ligne {{id}}',
   },
   health: {
@@ -487,7 +520,8 @@ export const fr: Messages = {
     warn: 'À surveiller',
     bad: 'Problème',
     database: 'Base de données',
-    connected: 'Connectée ; schéma {{version}} ({{applied}} migrations)',
+    connected_one: 'Connectée ; schéma {{version}} ({{count}} migration)',
+    connected_other: 'Connectée ; schéma {{version}} ({{count}} migrations)',
     unavailable: 'Indisponible',
     workers: 'Processus de rapprochement',
     worker_running: 'En marche',
@@ -601,7 +635,8 @@ export const fr: Messages = {
     encryption: 'Chiffrement',
     actions: 'Actions',
     jobs: { queued: 'En attente de chiffrement', running: 'Chiffrement…', done: 'Prêt', failed: 'Échec' },
-    jobFailed: 'Après {{attempts}} essais : {{error}}',
+    jobFailed_one: 'Après {{count}} essai : {{error}}',
+    jobFailed_other: 'Après {{count}} essais : {{error}}',
     jobRetrying: 'Nouvel essai après une erreur : {{error}}',
     grant: 'Donner accès',
     grantOne: 'Donner accès à {{title}}',
@@ -643,7 +678,7 @@ export const fr: Messages = {
     revokeOne: 'Révoquer la licence de {{email}} sur {{laptop}}',
     revokeTitle: 'Révoquer la licence de {{email}} pour « {{title}} » ?',
     revokeWhat:
-      '{{laptop}} cessera de l’ouvrir à sa prochaine vérification auprès du serveur, ou au plus tard quand ses {{hours}} heures de lecture hors ligne seront écoulées. L’élève ne pourra pas le reprendre tant que vous ne le lui redonnez pas, à lui ou à sa classe.',
+      '{{laptop}} cessera de l’ouvrir à sa prochaine vérification auprès du serveur, ou au plus tard quand ses {{hours}} de lecture hors ligne seront écoulées. L’élève ne pourra pas le reprendre tant que vous ne le lui redonnez pas, à lui ou à sa classe.',
     reason: 'Motif (conservé dans le journal d’audit)',
     reasonInvalid: 'Indiquez le motif en quelques mots.',
     revokeSubmit: 'Révoquer la licence',
