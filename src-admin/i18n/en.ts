@@ -713,6 +713,14 @@ export const en = {
     withdrawSubmit: 'Withdraw the material',
     withdrawn_one: '“{{title}}” is withdrawn; {{count}} licence revoked.',
     withdrawn_other: '“{{title}}” is withdrawn; {{count}} licences revoked.',
+    deleteClass: 'Delete the class',
+    deleteOne: 'Delete the class {{name}}',
+    deleteTitle: 'Delete the class {{name}}?',
+    deleteWhat:
+      'Its students lose the class’s materials unless they have them another way (granted to them, or through another class): their laptops stop opening them at their next check with the server. A deleted class cannot be brought back.',
+    deleteSubmit: 'Delete the class',
+    deleted_one: 'The class {{name}} is deleted; {{count}} licence revoked.',
+    deleted_other: 'The class {{name}} is deleted; {{count}} licences revoked.',
   },
   errors: {
     // Device-signed callers' refusals (a laptop listing its materials); the console signs nothing.

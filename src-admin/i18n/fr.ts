@@ -723,6 +723,14 @@ export const fr: Messages = {
     withdrawSubmit: 'Retirer le support',
     withdrawn_one: '« {{title}} » est retiré ; {{count}} licence révoquée.',
     withdrawn_other: '« {{title}} » est retiré ; {{count}} licences révoquées.',
+    deleteClass: 'Supprimer la classe',
+    deleteOne: 'Supprimer la classe {{name}}',
+    deleteTitle: 'Supprimer la classe {{name}} ?',
+    deleteWhat:
+      'Ses élèves perdent les supports de la classe s’ils ne les ont pas autrement (donnés à eux, ou par une autre classe) : leurs ordinateurs cesseront de les ouvrir à leur prochaine vérification auprès du serveur. Une classe supprimée ne peut pas être rétablie.',
+    deleteSubmit: 'Supprimer la classe',
+    deleted_one: 'La classe {{name}} est supprimée ; {{count}} licence révoquée.',
+    deleted_other: 'La classe {{name}} est supprimée ; {{count}} licences révoquées.',
   },
   errors: {
     // Refus des appels signés par un appareil (un portable qui liste ses supports) ; la console ne signe rien.

@@ -721,6 +721,14 @@ export const id: Messages = {
     withdrawSubmit: 'Tarik materi',
     withdrawn_one: '“{{title}}” ditarik; {{count}} lisensi dicabut.',
     withdrawn_other: '“{{title}}” ditarik; {{count}} lisensi dicabut.',
+    deleteClass: 'Hapus kelas',
+    deleteOne: 'Hapus kelas {{name}}',
+    deleteTitle: 'Hapus kelas {{name}}?',
+    deleteWhat:
+      'Siswanya kehilangan materi kelas ini kecuali mereka memilikinya dengan cara lain (diberikan langsung, atau lewat kelas lain): laptop mereka berhenti membukanya saat berikutnya memeriksa ke server. Kelas yang dihapus tidak dapat dikembalikan.',
+    deleteSubmit: 'Hapus kelas',
+    deleted_one: 'Kelas {{name}} dihapus; {{count}} lisensi dicabut.',
+    deleted_other: 'Kelas {{name}} dihapus; {{count}} lisensi dicabut.',
   },
   errors: {
     // Penolakan untuk pemanggil bertanda tangan perangkat (laptop yang mendaftar materinya); konsol tidak menandatangani apa pun.
