@@ -10,8 +10,11 @@ import { PaymentErrorCode as P } from './payments';
  * by them apart, device-signed. Its type is told by its first bytes: PNG, JPEG or WebP only.
  */
 
-/** At most this many bytes: a quick key's picture, not a photo from a phone. */
-export const MAX_CATALOG_IMAGE_BYTES = 256 * 1024;
+/**
+ * At most this many bytes: a quick key's picture, not a photo from a phone. A till keeps it, base64,
+ * in one document of its encrypted store (at most 64 KiB of text each).
+ */
+export const MAX_CATALOG_IMAGE_BYTES = 40 * 1024;
 /** Each side from MIN to MAX pixels. */
 export const MIN_CATALOG_IMAGE_SIDE = 16;
 export const MAX_CATALOG_IMAGE_SIDE = 1024;

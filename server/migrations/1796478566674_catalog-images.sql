@@ -10,7 +10,7 @@ CREATE TABLE offline_catalog_images (
   sha256 text NOT NULL,
   width integer NOT NULL,
   height integer NOT NULL,
-  bytes bytea NOT NULL CHECK (octet_length(bytes) <= 262144),
+  bytes bytea NOT NULL CHECK (octet_length(bytes) <= 40960),
   created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (tenant_type, tenant_id, sku),
   FOREIGN KEY (tenant_type, tenant_id, sku) REFERENCES offline_catalog_items (tenant_type, tenant_id, sku)

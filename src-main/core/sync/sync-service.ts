@@ -34,6 +34,7 @@ import { backoffDelay, pushVerdict, type BackoffOptions } from './backoff';
 import { continueAfter, nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
 import { checkRoster, saveRoster } from '../pos/cashier-roster';
 import { readServerCatalog, saveServerCatalog, serverCatalogAfter } from './back-office-catalog';
+import { syncImages } from './catalog-images';
 import { catalogChanges, enrollmentAfterPull, pullQuery } from './pull';
 import { describe, EMPTY_COUNTS, rejectedBundle, syncStatus, type SyncFailure } from './status';
 
@@ -478,7 +479,33 @@ export class SyncService {
    */
   private async pull(): Promise<void> {
     for (let page = 0; page < MAX_PULL_PAGES && !this.stopped; page++) {
-      if (!(await this.pullPage())) return;
+      if (!(await this.pullPage())) break;
+    }
+    if (!this.stopped) await this.pullImages();
+  }
+
+  /** Products' pictures the pulled catalog names (catalog-images.ts); never fails the pull. */
+  private async pullImages(): Promise<void> {
+    try {
+      const device = await this.device();
+      const held = await readServerCatalog(this.c.settings);
+      const next = await syncImages(
+        this.c.settings,
+        held,
+        (sku) =>
+          callRoute(this.deps.serverUrl(), 'terminalCatalogImage', {
+            params: { sku },
+            device,
+            timeoutMs: this.opts.requestTimeoutMs,
+          }),
+        (sku, why) => console.warn(`[sync] product picture of ${sku} skipped: ${why}`),
+      );
+      if (JSON.stringify(next.images) !== JSON.stringify(held.images))
+        await saveServerCatalog(this.c.settings, next, Date.now());
+    } catch (err) {
+      console.warn(
+        `[sync] product pictures not fetched: ${err instanceof Error ? err.message : String(err)}`,
+      );
     }
   }
 
