@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { CatalogImageRef, CatalogImageType } from './catalog';
+import {
+  CatalogImageRef,
+  CatalogImageType,
+  MAX_CATALOG_IMAGE_BYTES,
+  MAX_CATALOG_IMAGE_SIDE,
+  MIN_CATALOG_IMAGE_SIDE,
+} from './catalog';
+
 import { CatalogItemParams } from './catalog-admin';
 import { TrustErrorCode as E } from './codes';
 import { PaymentErrorCode as P } from './payments';
@@ -9,15 +16,6 @@ import { PaymentErrorCode as P } from './payments';
  * one server's disk), named by the item tills pull (`image`: its SHA-256, type and size) and fetched
  * by them apart, device-signed. Its type is told by its first bytes: PNG, JPEG or WebP only.
  */
-
-/**
- * At most this many bytes: a quick key's picture, not a photo from a phone. A till keeps it, base64,
- * in one document of its encrypted store (at most 64 KiB of text each).
- */
-export const MAX_CATALOG_IMAGE_BYTES = 40 * 1024;
-/** Each side from MIN to MAX pixels. */
-export const MIN_CATALOG_IMAGE_SIDE = 16;
-export const MAX_CATALOG_IMAGE_SIDE = 1024;
 
 const Base64 = z
   .string()

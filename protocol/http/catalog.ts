@@ -41,6 +41,15 @@ export const Shop = z.object({
 });
 export type Shop = z.infer<typeof Shop>;
 
+/**
+ * At most this many bytes: a quick key's picture, not a photo from a phone. A till keeps it, base64,
+ * in one document of its encrypted store (at most 64 KiB of text each).
+ */
+export const MAX_CATALOG_IMAGE_BYTES = 40 * 1024;
+/** Each side from MIN to MAX pixels. */
+export const MIN_CATALOG_IMAGE_SIDE = 16;
+export const MAX_CATALOG_IMAGE_SIDE = 1024;
+
 /** The image formats a product's picture may have, told by its first bytes (never by a name or header). */
 export const CATALOG_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
 export const CatalogImageType = z.enum(CATALOG_IMAGE_TYPES);

@@ -722,7 +722,27 @@ export const en = {
     deleted_one: 'The class {{name}} is deleted; {{count}} licence revoked.',
     deleted_other: 'The class {{name}} is deleted; {{count}} licences revoked.',
   },
+  productImage: {
+    column: 'Picture',
+    button: 'Picture',
+    named: 'Picture of {{name}}',
+    title: 'Picture of {{name}}',
+    alt: 'Picture of {{name}}',
+    intro:
+      'PNG, JPEG or WebP, at most {{kb}} KB, each side 16 to 1024 pixels: a small square picture reads best on a quick key. Tills show it on the product’s quick key and in search results after their next sync.',
+    file: 'Picture file',
+    submit: 'Upload the picture',
+    remove: 'Remove the picture',
+    saved: '{{name}} has its new picture. Tills get it at their next sync.',
+    removed: 'The picture of {{name}} is removed. Tills drop it at their next sync.',
+    notRemoved: 'The picture of {{name}} could not be removed. Reload the page and try again.',
+  },
   errors: {
+    IMAGE_TYPE_UNSUPPORTED: 'This file is not a PNG, JPEG or WebP picture.',
+    IMAGE_TOO_LARGE: 'This picture is too large: 40 KB at most. Make it smaller, or save it as JPEG or WebP.',
+    IMAGE_DIMENSIONS: 'Each side of the picture must be 16 to 1024 pixels.',
+    IMAGE_INVALID: 'This picture is damaged or cut short: its size cannot be read.',
+    IMAGE_NOT_FOUND: 'This product has no picture any more. Reload the page.',
     // Device-signed callers' refusals (a laptop listing its materials); the console signs nothing.
     INVALID_SIGNATURE:
       'The server could not check this request’s signature. Reload the page and sign in again.',

@@ -732,7 +732,28 @@ export const fr: Messages = {
     deleted_one: 'La classe {{name}} est supprimée ; {{count}} licence révoquée.',
     deleted_other: 'La classe {{name}} est supprimée ; {{count}} licences révoquées.',
   },
+  productImage: {
+    column: 'Image',
+    button: 'Image',
+    named: 'Image de {{name}}',
+    title: 'Image de {{name}}',
+    alt: 'Image de {{name}}',
+    intro:
+      'PNG, JPEG ou WebP, {{kb}} Ko au plus, chaque côté de 16 à 1024 pixels : une petite image carrée se lit le mieux sur une touche rapide. Les caisses l’affichent sur la touche rapide de l’article et dans les résultats de recherche après leur prochaine synchronisation.',
+    file: 'Fichier image',
+    submit: 'Envoyer l’image',
+    remove: 'Retirer l’image',
+    saved: '{{name}} a sa nouvelle image. Les caisses la reçoivent à leur prochaine synchronisation.',
+    removed: 'L’image de {{name}} est retirée. Les caisses l’enlèvent à leur prochaine synchronisation.',
+    notRemoved: 'L’image de {{name}} n’a pas pu être retirée. Rechargez la page et réessayez.',
+  },
   errors: {
+    IMAGE_TYPE_UNSUPPORTED: 'Ce fichier n’est pas une image PNG, JPEG ou WebP.',
+    IMAGE_TOO_LARGE:
+      'Cette image est trop lourde : 40 Ko au plus. Réduisez-la, ou enregistrez-la en JPEG ou WebP.',
+    IMAGE_DIMENSIONS: 'Chaque côté de l’image doit faire de 16 à 1024 pixels.',
+    IMAGE_INVALID: 'Cette image est abîmée ou tronquée : sa taille ne peut pas être lue.',
+    IMAGE_NOT_FOUND: 'Cet article n’a plus d’image. Rechargez la page.',
     // Refus des appels signés par un appareil (un portable qui liste ses supports) ; la console ne signe rien.
     INVALID_SIGNATURE:
       'Le serveur n’a pas pu vérifier la signature de cette demande. Rechargez la page et reconnectez-vous.',

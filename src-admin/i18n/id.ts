@@ -730,7 +730,28 @@ export const id: Messages = {
     deleted_one: 'Kelas {{name}} dihapus; {{count}} lisensi dicabut.',
     deleted_other: 'Kelas {{name}} dihapus; {{count}} lisensi dicabut.',
   },
+  productImage: {
+    column: 'Gambar',
+    button: 'Gambar',
+    named: 'Gambar {{name}}',
+    title: 'Gambar {{name}}',
+    alt: 'Gambar {{name}}',
+    intro:
+      'PNG, JPEG, atau WebP, paling besar {{kb}} KB, tiap sisi 16 sampai 1024 piksel: gambar persegi kecil paling mudah dibaca di tombol cepat. Kasir menampilkannya di tombol cepat produk dan di hasil pencarian setelah sinkronisasi berikutnya.',
+    file: 'Berkas gambar',
+    submit: 'Unggah gambar',
+    remove: 'Hapus gambar',
+    saved: '{{name}} memiliki gambar baru. Kasir menerimanya pada sinkronisasi berikutnya.',
+    removed: 'Gambar {{name}} dihapus. Kasir menghapusnya pada sinkronisasi berikutnya.',
+    notRemoved: 'Gambar {{name}} tidak dapat dihapus. Muat ulang halaman dan coba lagi.',
+  },
   errors: {
+    IMAGE_TYPE_UNSUPPORTED: 'Berkas ini bukan gambar PNG, JPEG, atau WebP.',
+    IMAGE_TOO_LARGE:
+      'Gambar ini terlalu besar: paling besar 40 KB. Perkecil, atau simpan sebagai JPEG atau WebP.',
+    IMAGE_DIMENSIONS: 'Tiap sisi gambar harus 16 sampai 1024 piksel.',
+    IMAGE_INVALID: 'Gambar ini rusak atau terpotong: ukurannya tidak dapat dibaca.',
+    IMAGE_NOT_FOUND: 'Produk ini tidak punya gambar lagi. Muat ulang halaman.',
     // Penolakan untuk pemanggil bertanda tangan perangkat (laptop yang mendaftar materinya); konsol tidak menandatangani apa pun.
     INVALID_SIGNATURE:
       'Server tidak dapat memeriksa tanda tangan permintaan ini. Muat ulang halaman dan masuk lagi.',
