@@ -84,7 +84,7 @@ describe('a product’s picture', () => {
     const png = pngOf(64, 48);
     const saved = await put(t, png);
     expect(saved.status, saved.text).toBe(200);
-    const ref = { sha256: sha(png), content_type: 'image/png', width: 64, height: 48 };
+    const ref = { sha256: sha(png), content_type: 'image/png' as const, width: 64, height: 48 };
     expect(saved.body).toEqual({ sku: 'BREAD', image: ref });
     expect((await listing(t)).items[0]!.image).toEqual(ref);
     const stored = await s.pool.query<{ bytes: Buffer }>(
@@ -97,6 +97,9 @@ describe('a product’s picture', () => {
     const next = await pull(till, first.cursor);
     expect(next.catalog.map((i) => [i.sku, i.image])).toEqual([['BREAD', ref]]);
     expect(next.statement.answer_sha256).toBe(pullAnswerSha256(next));
+    // The digest covers the picture's name: a proxy naming another picture breaks the statement.
+    const swapped = next.catalog.map((i) => ({ ...i, image: { ...ref, sha256: sha(pngOf(64, 49)) } }));
+    expect(pullAnswerSha256({ ...next, catalog: swapped })).not.toBe(next.statement.answer_sha256);
     const got = await fetchImage(till.device);
     expect(got.status, got.text).toBe(200);
     const body = got.body as CatalogImageBody;
