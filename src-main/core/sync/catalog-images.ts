@@ -8,7 +8,6 @@ import {
 } from '../../../protocol/http';
 import { imageHeader } from '../../../protocol/image-header';
 import { encodeSetting, type SettingDoc } from '../store/schemas/index';
-import type { ServerCatalog } from './back-office-catalog';
 
 /**
  * Products' pictures on the till (issue #19, item 6). A verified pull names each picture by SHA-256
@@ -21,6 +20,8 @@ import type { ServerCatalog } from './back-office-catalog';
 export const imageKey = (sha256: string) => `pos.image.${sha256}`;
 
 type Wanted = { sha256: string; content_type: CatalogImageType };
+/** What of the stored server catalog (back-office-catalog.ts) the pictures use. */
+type ImagesState = { wanted?: Record<string, Wanted>; images?: Record<string, string> };
 
 /** The pictures the page names, added to (or taken off) what the till wants, by sku. */
 export function wantedAfter(
@@ -51,12 +52,12 @@ export function verifiedImage(answer: unknown, want: Wanted): Buffer | null {
  * Fetches the wanted pictures the till does not hold and drops those no product names any more.
  * Returns the catalog with `images` (sku → sha256 held) brought up to date.
  */
-export async function syncImages(
+export async function syncImages<T extends ImagesState>(
   settings: RxCollection<SettingDoc>,
-  catalog: ServerCatalog,
+  catalog: T,
   fetchOne: (sku: string) => Promise<unknown>,
   onSkipped: (sku: string, why: string) => void,
-): Promise<ServerCatalog> {
+): Promise<T> {
   const wanted = catalog.wanted ?? {};
   const images: Record<string, string> = {};
   for (const [sku, want] of Object.entries(wanted)) {
