@@ -78,7 +78,11 @@ test('health at a glance, the audit log, and a rewritten row named by "Verify th
   const broken = page.locator('[data-verified="broken"]');
   await expect(broken).toHaveAttribute('data-row', victim);
   await expect(broken).toContainText(`The chain is broken at row ${victim}`);
-  await expect(broken).toContainText('Why: hash does not match the row');
+  await expect(broken.locator('[data-reason="hash_mismatch"]')).toHaveText(
+    'Why: the row’s hash does not match it (its content changed).',
+  );
+  // One row read (the first): the count agrees with its noun.
+  await expect(broken).toContainText('(1 row read, at');
   await shoot(page, 'audit-broken');
 });
 

@@ -172,3 +172,75 @@ test('a teacher uploads a PDF and grants it to a class; the student reads it off
   await expect(item.getByRole('button', { name: `Open ${TITLE}` })).toBeHidden();
   await app.screenshot({ path: test.info().outputPath('library-after-revoke.png') });
 });
+
+test('a large upload moves its progress bar as the bytes go; a class is deleted after a confirmation', async ({
+  page,
+}) => {
+  test.setTimeout(180_000);
+  server = await startServer();
+  const teacher = await createAccount(server, 'teacher', 'teacher');
+  const dir = await tempDir('large-upload');
+  const atlas = join(dir, 'atlas.pdf');
+  // 48 MiB: a PDF by its first bytes (the server checks those); no worker runs, so its job stays queued.
+  const size = 48 * 1024 * 1024;
+  await writeFile(atlas, Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.alloc(size - 9)]));
+
+  await page.goto(`${server.url}/admin/`);
+  await consoleSignIn(page, teacher);
+  await menu(page).getByRole('link', { name: 'Materials' }).click();
+  // The link of a school's slow line (64 Mbit/s up), so the upload lasts long enough to be watched.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: 8 * 1024 * 1024,
+  });
+  // Every value the bar takes, as the page shows it (a string: e2e code is typed without the DOM).
+  await page.evaluate(`(() => {
+    window.__bar = [];
+    setInterval(() => {
+      const bar = document.querySelector('progress');
+      const v = bar && Number(bar.getAttribute('value'));
+      if (bar && window.__bar[window.__bar.length - 1] !== v) window.__bar.push(v);
+    }, 20);
+  })()`);
+  const upload = page.getByRole('form', { name: 'Upload a material' });
+  await upload.getByLabel('File').setInputFiles(atlas);
+  await upload.getByLabel('Title').fill('Atlas');
+  await upload.getByRole('button', { name: 'Upload' }).click();
+  await expect(upload.getByTestId('upload-progress')).toContainText(/^Sending: .+ of .+ \(\d+ %\)$/);
+  await shoot(page, 'materials-upload-progress');
+  await expect(page.getByRole('status')).toContainText('“Atlas” is uploaded.', { timeout: 120_000 });
+  await cdp.send('Network.emulateNetworkConditions', {
+    offline: false,
+    latency: 0,
+    downloadThroughput: -1,
+    uploadThroughput: -1,
+  });
+  const seen = (await page.evaluate('window.__bar')) as number[];
+  // Several progress events reached the bar, each further than the last, up to the whole file.
+  expect(seen.length).toBeGreaterThanOrEqual(4);
+  for (let i = 1; i < seen.length; i++) expect(seen[i]!).toBeGreaterThan(seen[i - 1]!);
+  expect(seen.some((v) => v > 0 && v < size)).toBe(true);
+  expect(seen[seen.length - 1]).toBe(size);
+
+  // ---- Deleting a class: the confirmation says what its students lose, then it is gone.
+  await menu(page).getByRole('link', { name: 'Classes' }).click();
+  await page.getByRole('button', { name: 'Create a class' }).click();
+  const create = page.getByRole('form', { name: 'Create a class' });
+  await create.getByLabel('Name of the class').fill('Geography 2A');
+  await create.getByLabel('Students’ emails (one per line)').fill('pupil@school.example');
+  await create.getByRole('button', { name: 'Create the class' }).click();
+  await expect(page.getByRole('region', { name: 'Geography 2A' })).toBeVisible();
+  await page.getByRole('button', { name: 'Delete the class Geography 2A' }).click();
+  const confirm = page.getByRole('dialog', { name: 'Delete the class Geography 2A?' });
+  await expect(confirm).toContainText(
+    'Its students lose the class’s materials unless they have them another way',
+  );
+  await shoot(page, 'classes-delete');
+  await confirm.getByRole('button', { name: 'Delete the class' }).click();
+  await expect(page.getByRole('status')).toHaveText('The class Geography 2A is deleted; 0 licences revoked.');
+  await expect(page.getByRole('region', { name: 'Geography 2A' })).toBeHidden();
+  await expect(page.getByText('No class yet.')).toBeVisible();
+});

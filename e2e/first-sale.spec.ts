@@ -29,6 +29,24 @@ test.afterEach(async () => {
 
 const menu = (page: Page) => page.getByRole('navigation', { name: 'Back office' });
 
+/** A real 64×64 PNG drawn by the browser: a golden croissant-ish disc on white. */
+async function pictureOf(page: Page): Promise<Buffer> {
+  // A string, as e2e code is typed without the DOM: it runs in the page.
+  const url = (await page.evaluate(`(() => {
+    const canvas = document.createElement('canvas');
+    canvas.width = canvas.height = 64;
+    const g = canvas.getContext('2d');
+    g.fillStyle = '#ffffff';
+    g.fillRect(0, 0, 64, 64);
+    g.fillStyle = '#d9902f';
+    g.beginPath();
+    g.arc(32, 32, 26, 0, Math.PI * 2);
+    g.fill();
+    return canvas.toDataURL('image/png');
+  })()`)) as string;
+  return Buffer.from(url.replace(/^data:image\/png;base64,/, ''), 'base64');
+}
+
 /**
  * On the Sale screen of the newly enrolled till: its first manager is created and signs in, opens a
  * shift, and sells one baguette (250 + 18 % tax) for cash, the exact amount; the sale is sent.
@@ -108,6 +126,29 @@ test('a fresh server to a first sale in the day’s takings, through the back of
   );
   await shoot(page, 'first-sale-catalog');
 
+  // A picture for the croissant (item 6): a file that is not a picture is refused in words first.
+  const croissant = page.locator('tr[data-sku="CROISSANT"]');
+  await croissant.getByRole('button', { name: 'Picture of Croissant' }).click();
+  const picture = page.getByRole('dialog', { name: 'Picture of Croissant' });
+  await picture.getByLabel('Picture file').setInputFiles({
+    name: 'croissant.png',
+    mimeType: 'image/png',
+    buffer: Buffer.from('not a picture at all, whatever its name says'),
+  });
+  await picture.getByRole('button', { name: 'Upload the picture' }).click();
+  await expect(picture.getByRole('alert')).toContainText('This file is not a PNG, JPEG or WebP picture.');
+  await picture.getByLabel('Picture file').setInputFiles({
+    name: 'croissant.png',
+    mimeType: 'image/png',
+    buffer: await pictureOf(page),
+  });
+  await picture.getByRole('button', { name: 'Upload the picture' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Croissant' })).toHaveText(
+    'Croissant has its new picture. Tills get it at their next sync.',
+  );
+  await expect(croissant.getByRole('img', { name: 'Picture of Croissant' })).toBeVisible();
+  await shoot(page, 'first-sale-catalog-picture');
+
   // An enrollment code for the till.
   await menu(page).getByRole('link', { name: 'Enrollment codes' }).click();
   await page.getByLabel('Shop id').fill('boutique-dakar');
@@ -135,6 +176,12 @@ test('a fresh server to a first sale in the day’s takings, through the back of
   await till.getByRole('link', { name: 'Sale' }).click();
   await sellOneBaguette(till);
   await shoot(till, 'first-sale-till');
+  // The till's last sync brought the croissant's picture: it is on its quick key.
+  await till.getByRole('link', { name: 'Sale' }).click();
+  const key = till.locator('.quick-key').filter({ hasText: 'Croissant' });
+  await expect(key.getByTestId('product-image')).toBeVisible();
+  await expect(key.getByTestId('product-image')).toHaveJSProperty('naturalWidth', 64);
+  await shoot(till, 'first-sale-till-picture');
 
   // The owner sees it in the day's takings.
   await page.bringToFront();

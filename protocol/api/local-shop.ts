@@ -9,24 +9,38 @@ import { Empty, type FeatureContract } from './feature';
 
 /**
  * The countries the first screen offers, each with its currency, the limits of its offline policy
- * (minor units; the owner changes them in the back office's Policies) and how much the sample
- * catalog's prices (docs/examples/catalog.csv, in XOF) are scaled by to read as real prices there.
+ * (minor units; the owner changes them in the back office's Policies), the language the sample
+ * catalog's categories and products are named in, and how much its prices (docs/examples/catalog.csv,
+ * in XOF) are scaled by to read as real prices there.
  */
 export const LOCAL_SHOP_COUNTRIES = {
   SN: {
     currency: 'XOF',
+    language: 'fr',
     sampleScale: 1,
     limits: { offline: 200_000, unsynced: 2_000_000, approval: 100_000 },
   },
   CI: {
     currency: 'XOF',
+    language: 'fr',
     sampleScale: 1,
     limits: { offline: 200_000, unsynced: 2_000_000, approval: 100_000 },
   },
-  FR: { currency: 'EUR', sampleScale: 1, limits: { offline: 50_000, unsynced: 500_000, approval: 20_000 } },
-  GB: { currency: 'GBP', sampleScale: 1, limits: { offline: 50_000, unsynced: 500_000, approval: 20_000 } },
+  FR: {
+    currency: 'EUR',
+    language: 'fr',
+    sampleScale: 1,
+    limits: { offline: 50_000, unsynced: 500_000, approval: 20_000 },
+  },
+  GB: {
+    currency: 'GBP',
+    language: 'en',
+    sampleScale: 1,
+    limits: { offline: 50_000, unsynced: 500_000, approval: 20_000 },
+  },
   ID: {
     currency: 'IDR',
+    language: 'id',
     sampleScale: 10_000,
     limits: { offline: 500_000_000, unsynced: 5_000_000_000, approval: 200_000_000 },
   },

@@ -23,6 +23,12 @@ export const CatalogEntry = z.object({
   priceMinor: Minor,
   currency: z.string(),
   taxRateBp: z.number().int().min(0).max(10_000),
+  /** The SHA-256 of the product's picture this till holds (pos.catalog.image gives it); null: none. */
+  image: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .nullable()
+    .optional(),
 });
 export type CatalogEntry = z.infer<typeof CatalogEntry>;
 
@@ -326,6 +332,16 @@ export const posApi = {
         limit: z.number().int().min(1).max(100).default(20),
       }),
       output: z.object({ items: z.array(CatalogEntry) }),
+    },
+    /** A product's picture the till holds, as a data: URL (issue #19, item 6); null: not held. */
+    'pos.catalog.image': {
+      input: z.strictObject({ sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
+      output: z.object({
+        url: z
+          .string()
+          .max(64 * 1024)
+          .nullable(),
+      }),
     },
     'pos.catalog.byBarcode': {
       input: z.strictObject({ barcode: z.string().regex(/^\d{8,14}$/, '8 to 14 digits') }),

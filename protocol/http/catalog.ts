@@ -41,6 +41,32 @@ export const Shop = z.object({
 });
 export type Shop = z.infer<typeof Shop>;
 
+/**
+ * At most this many bytes: a quick key's picture, not a photo from a phone. A till keeps it, base64,
+ * in one document of its encrypted store (at most 64 KiB of text each).
+ */
+export const MAX_CATALOG_IMAGE_BYTES = 40 * 1024;
+/** Each side from MIN to MAX pixels. */
+export const MIN_CATALOG_IMAGE_SIDE = 16;
+export const MAX_CATALOG_IMAGE_SIDE = 1024;
+
+/** The image formats a product's picture may have, told by its first bytes (never by a name or header). */
+export const CATALOG_IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/webp'] as const;
+export const CatalogImageType = z.enum(CATALOG_IMAGE_TYPES);
+export type CatalogImageType = z.infer<typeof CatalogImageType>;
+
+/**
+ * A product's picture, as an item names it (issue #19, item 6): the bytes are fetched apart
+ * (docs/protocol.md), and a till keeps only bytes whose SHA-256 is this one.
+ */
+export const CatalogImageRef = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  content_type: CatalogImageType,
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+});
+export type CatalogImageRef = z.infer<typeof CatalogImageRef>;
+
 /** An item's fields beyond its price: optional, so items written before them still parse. */
 export const ItemPlacement = {
   /** Every barcode that scans to this product (the first is also `barcode`). */
@@ -59,4 +85,6 @@ export const ItemPlacement = {
     .max(QUICK_KEY_SLOTS - 1)
     .nullable()
     .optional(),
+  /** Its picture (null: none); set only through the image routes, ignored in an item written. */
+  image: CatalogImageRef.nullable().optional(),
 };

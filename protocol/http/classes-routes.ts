@@ -1,4 +1,5 @@
 import {
+  ClassDeleted,
   ClassErrorCode as K,
   ClassGranted,
   ClassGrantRequest,
@@ -66,6 +67,17 @@ export const CLASSES_ROUTES = {
     body: ClassMembersRequest,
     status: 200,
     response: ClassMembersRemoved,
+    errors: [...bearer, K.CLASS_NOT_FOUND],
+  },
+  deleteClass: {
+    method: 'DELETE',
+    path: '/api/v1/offline/classes/:class_id',
+    auth: ['teacher'],
+    summary:
+      'Delete one of the caller’s classes: its students lose what it gave them, by the rule of removing a student (their live licences of its materials that they may no longer take, a direct grant or another class keeping one, are revoked; their laptops learn it at their next sync). Audited as `class.deleted`.',
+    params: ClassParams,
+    status: 200,
+    response: ClassDeleted,
     errors: [...bearer, K.CLASS_NOT_FOUND],
   },
   grantClassMaterial: {

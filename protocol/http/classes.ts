@@ -45,6 +45,17 @@ export const ClassMembersRemoved = z.object({
   licenses_revoked: z.number().int().nonnegative(),
 });
 
+/**
+ * DELETE .../classes/:class_id: the class is gone, and so is what it gave: as when its students are
+ * removed from it, their live licences of its materials that they may no longer take are revoked.
+ */
+export const ClassDeleted = z.object({
+  members: z.number().int().nonnegative(),
+  materials: z.number().int().nonnegative(),
+  licenses_revoked: z.number().int().nonnegative(),
+});
+export type ClassDeleted = z.infer<typeof ClassDeleted>;
+
 /** POST .../classes/:class_id/materials: grant one of the caller's materials to the class. */
 export const ClassGrantRequest = z.object({ material_id: MaterialId });
 export const ClassGranted = z.object({ granted: z.boolean() });

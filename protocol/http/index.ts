@@ -12,6 +12,7 @@ export * from './materials';
 export * from './back-office';
 export * from './catalog';
 export * from './catalog-admin';
+export * from './catalog-images';
 export * from './console';
 export * from './policy-history';
 export * from './sales';

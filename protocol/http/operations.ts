@@ -67,6 +67,26 @@ export const AuditPage = z.object({
 });
 export type AuditPage = z.infer<typeof AuditPage>;
 
+/**
+ * Why a verification found the chain broken, as a code the console translates (`reason` keeps the
+ * server's English sentence, as `npm run audit:verify` prints it).
+ */
+export const AuditBreak = z.enum([
+  'prev_hash_mismatch',
+  'hash_mismatch',
+  'row_mac_mismatch',
+  'checkpoint_forged',
+  'unkeyed_after_keyed',
+  'unkeyed_uncovered',
+  'checkpoint_differs',
+  'checkpoint_row_missing',
+  'anchor_differs',
+  'anchor_row_missing',
+  'anchor_foreign',
+  'row_replayed',
+]);
+export type AuditBreak = z.infer<typeof AuditBreak>;
+
 /** POST /offline/audit-log/verify: what `npm run audit:verify` reports, from the same walk. */
 export const AuditVerification = z.discriminatedUnion('ok', [
   z.object({
@@ -88,6 +108,7 @@ export const AuditVerification = z.discriminatedUnion('ok', [
     rows: z.number().int().min(0),
     /** The first row that is wrong, and why. */
     broken_id: z.string(),
+    code: AuditBreak,
     reason: z.string(),
   }),
 ]);

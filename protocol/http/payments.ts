@@ -379,6 +379,17 @@ export function pullAnswerSha256(
       ...(v2
         ? { barcodes: i.barcodes ?? [], category_id: i.category_id ?? null, quick_key: i.quick_key ?? null }
         : {}),
+      // A picture's name, only on an item that has one, so other items' digests do not change.
+      ...(v2 && i.image
+        ? {
+            image: {
+              sha256: i.image.sha256,
+              content_type: i.image.content_type,
+              width: i.image.width,
+              height: i.image.height,
+            },
+          }
+        : {}),
     })),
     bundles: answer.bundles.map((b) => ({
       bundle_id: b.bundle_id,

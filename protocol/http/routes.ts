@@ -72,6 +72,7 @@ import {
   OnlineAuthorisationRequest,
 } from '../online/authorisation';
 import { CASHIER_ROUTES } from './cashier-routes';
+import { CATALOG_IMAGE_ROUTES } from './catalog-images';
 import { CLASSES_ROUTES } from './classes-routes';
 import { CONSOLE_ROUTES } from './console-routes';
 import { OPERATIONS_ROUTES } from './operations-routes';
@@ -627,6 +628,7 @@ export const ROUTES = {
   ...JOBS_ROUTES,
   // The back office's classes and licence list, for the Materials page (issue #19, item 9).
   ...CLASSES_ROUTES,
+  ...CATALOG_IMAGE_ROUTES, // a product's picture, in the back office and to tills (#19 item 6)
 } as const satisfies Record<string, RouteSpec>;
 
 export type RouteName = keyof typeof ROUTES;

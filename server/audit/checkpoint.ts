@@ -50,7 +50,7 @@ export function auditCheckpointer(options: {
   async function once(): Promise<{ through: string | null; legacy: number }> {
     const instance = await instanceId(pool);
     const foreign = anchor && foreignAnchor(anchor, instance);
-    if (anchor && foreign) throw new AuditChainBroken(anchor.through_id, foreign);
+    if (anchor && foreign) throw new AuditChainBroken(anchor.through_id, foreign.reason);
     const { rows: newest } = await pool.query<{ through_id: string; hash: string; mac: string }>(
       'SELECT c.through_id::text AS through_id, hash, mac FROM offline_audit_checkpoints c ORDER BY c.through_id DESC LIMIT 1',
     );
@@ -84,7 +84,7 @@ export function auditCheckpointer(options: {
       const rows = await rowsAfter(pool, after);
       for (const row of rows) {
         const problem = rowProblem(row, prev, key);
-        if (problem) throw new AuditChainBroken(row.id, problem);
+        if (problem) throw new AuditChainBroken(row.id, problem.reason);
         if (row.row_mac !== null) keyed = true;
         // Unkeyed rows are taken only on the first run, before any keyed row: after that, one is forged.
         else if (last || keyed) throw new AuditChainBroken(row.id, 'a row without a keyed MAC');

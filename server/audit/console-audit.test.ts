@@ -218,7 +218,7 @@ describe('verify the chain from the console', () => {
     await asDatabaseWriter(s, () => relinkFrom(s, victim, (r) => ({ ...r, details: { after: { v: 0 } } })));
     const broken = await fromConsole(s, admin, 'POST', '/offline/audit-log/verify');
     expect(broken.status).toBe(200);
-    expect(broken.body).toMatchObject({ ok: false, broken_id: victim });
+    expect(broken.body).toMatchObject({ ok: false, broken_id: victim, code: 'row_mac_mismatch' });
     expect((broken.body as { reason: string }).reason).toMatch(/keyed MAC does not match/);
 
     // The verification itself is in the log, with its result.

@@ -43,7 +43,14 @@ export function auditHandlers(deps: TrustDeps): Pick<Handlers, 'listAudit' | 've
               pending: report.pending,
               anchor_through: anchor?.through_id ?? null,
             }
-          : { ok: false, checked_at, rows: report.rows, broken_id: report.brokenId, reason: report.reason };
+          : {
+              ok: false,
+              checked_at,
+              rows: report.rows,
+              broken_id: report.brokenId,
+              code: report.code,
+              reason: report.reason,
+            };
       } finally {
         walking = false;
       }

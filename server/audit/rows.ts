@@ -1,3 +1,4 @@
+import type { AuditBreak } from '../../protocol/http';
 import type { Queryable } from '../db/tx';
 import { auditHash, type AuditRow, type RowKeying } from './chain';
 import { rowMacValid } from './key';
@@ -41,16 +42,26 @@ export async function checkpointsBetween(
   return rows;
 }
 
+/** What is wrong with the chain: a code the console translates, and the English for logs and the CLI. */
+export interface ChainProblem {
+  code: AuditBreak;
+  reason: string;
+}
+
 /**
  * What is wrong with `row` on its own and as the successor of `prev` (undefined: nothing). A row
  * without a MAC is legacy (written before the log was keyed): the caller decides whether one may
  * stand there.
  */
-export function rowProblem(row: StoredRow, prev: string, key: Buffer): string | undefined {
+export function rowProblem(row: StoredRow, prev: string, key: Buffer): ChainProblem | undefined {
   if (row.prev_hash !== prev)
-    return 'prev_hash does not match the previous row (a row was removed, inserted or reordered)';
+    return {
+      code: 'prev_hash_mismatch',
+      reason: 'prev_hash does not match the previous row (a row was removed, inserted or reordered)',
+    };
   const at = row.at.toISOString();
-  if (auditHash({ ...row, at }) !== row.hash) return 'hash does not match the row (its content changed)';
+  if (auditHash({ ...row, at }) !== row.hash)
+    return { code: 'hash_mismatch', reason: 'hash does not match the row (its content changed)' };
   if (row.row_mac === null) return undefined;
   if (
     row.row_nonce === null ||
@@ -69,7 +80,11 @@ export function rowProblem(row: StoredRow, prev: string, key: Buffer): string | 
       row.row_mac,
     )
   )
-    return 'keyed MAC does not match the row (its content changed, and the hashes were recomputed without the key)';
+    return {
+      code: 'row_mac_mismatch',
+      reason:
+        'keyed MAC does not match the row (its content changed, and the hashes were recomputed without the key)',
+    };
   return undefined;
 }
 
@@ -82,11 +97,13 @@ export async function instanceId(db: Queryable): Promise<string> {
 }
 
 /** Why `anchor` cannot apply to the database `instance`, if it cannot. */
-export function foreignAnchor(anchor: { instance_id: string }, instance: string): string | undefined {
+export function foreignAnchor(anchor: { instance_id: string }, instance: string): ChainProblem | undefined {
   if (anchor.instance_id === instance) return undefined;
-  return (
-    `the anchor outside the database belongs to database instance ${anchor.instance_id}, this one is ` +
-    `${instance || 'unnamed'}: this data directory served another database (move its anchor aside), ` +
-    'or instance_id was changed to escape the anchor'
-  );
+  return {
+    code: 'anchor_foreign',
+    reason:
+      `the anchor outside the database belongs to database instance ${anchor.instance_id}, this one is ` +
+      `${instance || 'unnamed'}: this data directory served another database (move its anchor aside), ` +
+      'or instance_id was changed to escape the anchor',
+  };
 }

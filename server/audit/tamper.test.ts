@@ -81,7 +81,7 @@ describe('audit log against someone who can write the database', () => {
         relinkFrom(server, victim, (r) => ({ ...r, actor_id: 'someone-else', details: { amount_minor: 1 } })),
       );
       const report = await verifyAuditChain(server.pool, key);
-      expect(report).toMatchObject({ ok: false, brokenId: victim });
+      expect(report).toMatchObject({ ok: false, brokenId: victim, code: 'row_mac_mismatch' });
       expect(report.ok === false && report.reason).toMatch(/keyed MAC does not match/);
       await expect(server.trust.auditCheckpoints.run()).rejects.toBeInstanceOf(AuditChainBroken);
     },
@@ -109,7 +109,7 @@ describe('audit log against someone who can write the database', () => {
       await relinkFrom(server, all[5]!);
     });
     const report = await verifyAuditChain(server.pool, key);
-    expect(report).toMatchObject({ ok: false, brokenId: all[7] });
+    expect(report).toMatchObject({ ok: false, brokenId: all[7], code: 'checkpoint_differs' });
     expect(report.ok === false && report.reason).toMatch(/differs from its keyed checkpoint/);
     await expect(server.trust.auditCheckpoints.run()).rejects.toBeInstanceOf(AuditChainBroken);
   });
@@ -133,7 +133,7 @@ describe('audit log against someone who can write the database', () => {
     const anchor = await readAnchor(anchorPath(dataDir), key);
     expect(anchor?.through_id).toBe(head);
     const report = await verifyAuditChain(server.pool, key, { anchor: anchor! });
-    expect(report).toMatchObject({ ok: false, brokenId: head });
+    expect(report).toMatchObject({ ok: false, brokenId: head, code: 'anchor_row_missing' });
     expect(report.ok === false && report.reason).toMatch(/truncated/);
     const cli = await auditVerifyCli(server, dataDir);
     expect(cli.code).toBe(1);
@@ -152,7 +152,7 @@ describe('audit log against someone who can write the database', () => {
       "UPDATE server_meta SET value = to_jsonb(gen_random_uuid()::text) WHERE key = 'instance_id'",
     );
     const report = await verifyAuditChain(server.pool, key, { anchor });
-    expect(report).toMatchObject({ ok: false, brokenId: anchor.through_id });
+    expect(report).toMatchObject({ ok: false, brokenId: anchor.through_id, code: 'anchor_foreign' });
     expect(report.ok === false && report.reason).toMatch(/belongs to database instance/);
     await expect(checkpointer.run()).rejects.toThrow(/belongs to database instance/);
   });

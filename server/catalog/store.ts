@@ -1,4 +1,11 @@
-import type { CatalogItem, Category, Shop, TenantType, CatalogErrorCode } from '../../protocol/http';
+import type {
+  CatalogImageRef,
+  CatalogItem,
+  Category,
+  Shop,
+  TenantType,
+  CatalogErrorCode,
+} from '../../protocol/http';
 import { BACK_OFFICE_ERROR_STATUS } from '../../protocol/http';
 import { appendAudit } from '../audit/chain';
 import type { Queryable } from '../db/tx';
@@ -25,14 +32,21 @@ export interface ItemRow {
   barcodes: string[];
   category_id: string | null;
   quick_key: number | null;
+  image: CatalogImageRef | null;
   updated_at: Date;
 }
 
 export const ITEM_COLUMNS = `sku, barcode, name, price_minor, currency, tax_rate_bp, active, barcodes, category_id,
-  quick_key, updated_at`;
+  quick_key, image, updated_at`;
 
-export function toItem({ updated_at, ...row }: ItemRow): CatalogItem & { updated_at: string } {
-  return { ...row, price_minor: Number(row.price_minor), updated_at: updated_at.toISOString() };
+export function toItem({ updated_at, image, ...row }: ItemRow): CatalogItem & { updated_at: string } {
+  // `image` only when there is one: items answer as they did before pictures existed.
+  return {
+    ...row,
+    ...(image ? { image } : {}),
+    price_minor: Number(row.price_minor),
+    updated_at: updated_at.toISOString(),
+  };
 }
 
 export async function listItems(db: Queryable, t: Tenant): Promise<(CatalogItem & { updated_at: string })[]> {

@@ -135,6 +135,48 @@ describe('classes', () => {
     ]);
   });
 
+  it('deleting a class revokes, by the rule of removing its students, only what came through it alone; audited', async () => {
+    const [hal, ida, jo] = [await student(), await student(), await student()];
+    const klass = await createClass('To delete', [hal.email, ida.email, jo.email]);
+    const other = await createClass('Also has it', [jo.email]);
+    for (const c of [klass, other])
+      await s.call('POST', `/api/v1/offline/classes/${c.class_id}/materials`, {
+        token: teacher,
+        body: { material_id: material.material_id },
+      });
+    // Ida also has the material directly; Jo through the other class.
+    await s.call('POST', `/api/v1/offline/materials/${material.material_id}/grants`, {
+      token: teacher,
+      body: { emails: [ida.email] },
+    });
+    const [halLicence, idaLicence, joLicence] = [
+      await takeLicence(s, hal.laptop, material.material_id),
+      await takeLicence(s, ida.laptop, material.material_id),
+      await takeLicence(s, jo.laptop, material.material_id),
+    ];
+
+    const deleted = await s.call('DELETE', `/api/v1/offline/classes/${klass.class_id}`, { token: teacher });
+    expect([deleted.status, deleted.body]).toEqual([200, { members: 3, materials: 1, licenses_revoked: 1 }]);
+    expect(await synced(hal.laptop, halLicence)).toBe('revoked');
+    expect(code(await issue(hal.laptop))).toBe('MATERIAL_ACCESS_DENIED');
+    expect(await synced(ida.laptop, idaLicence)).toBe('ready');
+    expect(await synced(jo.laptop, joLicence)).toBe('ready');
+
+    const list = await s.call('GET', '/api/v1/offline/classes', { token: teacher });
+    expect((list.body as ClassList).classes.map((c) => c.class_id)).not.toContain(klass.class_id);
+    const again = await s.call('DELETE', `/api/v1/offline/classes/${klass.class_id}`, { token: teacher });
+    expect([again.status, code(again)]).toEqual([404, 'CLASS_NOT_FOUND']);
+    const audit = await s.pool.query<{ action: string; actor_id: string; details: unknown }>(
+      `SELECT action, actor_id, details FROM offline_audit_logs
+       WHERE target_type = 'class' AND target_id = $1 ORDER BY id DESC LIMIT 1`,
+      [klass.class_id],
+    );
+    expect(audit.rows[0]).toMatchObject({
+      action: 'class.deleted',
+      details: { name: 'To delete', members: 3, materials: 1, licenses_revoked: 1 },
+    });
+  });
+
   it('a licence its teacher revokes is not taken again through the class until the class is granted it again', async () => {
     const dee = await student();
     const klass = await createClass('Revoked', [dee.email]);
@@ -201,6 +243,7 @@ describe('who may reach a class (attacks)', () => {
       ['DELETE', `${base}/members`, { emails: [fay.email] }],
       ['POST', `${base}/materials`, { material_id: theirs.material_id }],
       ['DELETE', `${base}/materials/${material.material_id}`, undefined],
+      ['DELETE', base, undefined],
     ] as const) {
       const res = await s.call(method, path, { token: other, ...(body ? { body } : {}) });
       expect([method, path, res.status, code(res)]).toEqual([method, path, 404, 'CLASS_NOT_FOUND']);
@@ -233,6 +276,7 @@ describe('who may reach a class (attacks)', () => {
       ['POST', `/api/v1/offline/classes/${klass.class_id}/materials`, { material_id: material.material_id }],
       ['DELETE', `/api/v1/offline/classes/${klass.class_id}/materials/${material.material_id}`, undefined],
       ['GET', `/api/v1/offline/materials/${material.material_id}/licenses`, undefined],
+      ['DELETE', `/api/v1/offline/classes/${klass.class_id}`, undefined],
     ] as const;
     for (const roles of [['student'], ['pay_admin'], ['ops']] as const) {
       const browser = await signedInAs(s, [...roles]);

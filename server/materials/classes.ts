@@ -24,6 +24,7 @@ type ClassHandlerNames =
   | 'createClass'
   | 'addClassMembers'
   | 'removeClassMembers'
+  | 'deleteClass'
   | 'grantClassMaterial'
   | 'withdrawClassMaterial'
   | 'listMaterialLicences';
@@ -92,6 +93,14 @@ async function revokeLostAccess(
   );
   return rowCount ?? 0;
 }
+
+const grantedTo = async (db: Queryable, classId: string) =>
+  (
+    await db.query<{ material_id: string }>(
+      'SELECT material_id FROM offline_class_grants WHERE class_id = $1',
+      [classId],
+    )
+  ).rows.map((r) => r.material_id);
 
 export function classHandlers(deps: TrustDeps): Pick<Handlers, ClassHandlerNames> {
   const { pool } = deps;
@@ -168,18 +177,28 @@ export function classHandlers(deps: TrustDeps): Pick<Handlers, ClassHandlerNames
           'DELETE FROM offline_class_members WHERE class_id = $1 AND email = ANY($2::text[]) RETURNING email',
           [params.class_id, emails],
         );
-        const granted = await client.query<{ material_id: string }>(
-          'SELECT material_id FROM offline_class_grants WHERE class_id = $1',
-          [params.class_id],
-        );
         const revoked = await revokeLostAccess(
           client,
           removed.rows.map((r) => r.email),
-          granted.rows.map((r) => r.material_id),
+          await grantedTo(client, params.class_id),
           'removed from the class',
         );
         const n = { removed: removed.rowCount ?? 0, licenses_revoked: revoked };
         return { result: n, details: { emails: emails.length, ...n } };
+      });
+      return { body: counts };
+    },
+
+    // Deleting a class removes every student from it at once: the same revocation, after the class
+    // (and with it, by cascade, its members and grants) is gone, so MAY_TAKE no longer counts it.
+    deleteClass: async ({ params, user }) => {
+      const counts = await change(user, params.class_id, 'class.deleted', async (client) => {
+        const { name, members } = (await readClasses(client, user.id, params.class_id))[0]!;
+        const materials = await grantedTo(client, params.class_id);
+        await client.query('DELETE FROM offline_classes WHERE id = $1', [params.class_id]);
+        const revoked = await revokeLostAccess(client, members, materials, 'the class was deleted');
+        const n = { members: members.length, materials: materials.length, licenses_revoked: revoked };
+        return { result: n, details: { name, ...n } };
       });
       return { body: counts };
     },

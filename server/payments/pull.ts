@@ -70,13 +70,18 @@ function pageCursor(p: Position & { firstXmin: string }): string {
 }
 
 /** The back office's fields (barcodes, category_id, quick_key) only on a `catalog=2` pull (#19). */
-type CatalogRow = Omit<ItemRow, 'updated_at' | 'barcodes' | 'category_id' | 'quick_key'> &
-  Partial<Pick<ItemRow, 'barcodes' | 'category_id' | 'quick_key'>>;
+type CatalogRow = Omit<ItemRow, 'updated_at' | 'barcodes' | 'category_id' | 'quick_key' | 'image'> &
+  Partial<Pick<ItemRow, 'barcodes' | 'category_id' | 'quick_key' | 'image'>>;
 
-const toCatalogItem = (row: CatalogRow): CatalogItem => ({ ...row, price_minor: Number(row.price_minor) });
+// `image` only when the item has one (a catalog=2 pull reads it): items answer as before pictures.
+const toCatalogItem = ({ image, ...row }: CatalogRow): CatalogItem => ({
+  ...row,
+  ...(image ? { image } : {}),
+  price_minor: Number(row.price_minor),
+});
 
 const V1_COLUMNS = 'sku, barcode, name, price_minor, currency, tax_rate_bp, active';
-const V2_COLUMNS = `${V1_COLUMNS}, barcodes, category_id, quick_key`;
+const V2_COLUMNS = `${V1_COLUMNS}, barcodes, category_id, quick_key, image`;
 
 interface OutcomeRow {
   bundle_id: string;

@@ -11,6 +11,7 @@ import {
   TRUST_ERROR_STATUS,
   type RouteSpec,
 } from '../../protocol/http';
+import { CATALOG_IMAGE_ERROR_STATUS } from '../../protocol/http/catalog-images';
 import { CLASS_ERROR_STATUS } from '../../protocol/http/classes';
 import { JOB_ERROR_STATUS } from '../../protocol/http/jobs';
 import { OPERATIONS_ERROR_STATUS } from '../../protocol/http/operations';
@@ -34,6 +35,7 @@ const STATUS_TABLES: readonly Readonly<Record<string, number>>[] = [
   OPERATIONS_ERROR_STATUS,
   ONLINE_AUTHORISATION_ERROR_STATUS,
   JOB_ERROR_STATUS,
+  CATALOG_IMAGE_ERROR_STATUS,
   GENERIC_STATUS,
 ];
 

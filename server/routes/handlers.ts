@@ -3,6 +3,7 @@ import { authHandlers } from '../auth/handlers';
 import { backOfficeHandlers } from '../back-office/handlers';
 import { cashierHandlers } from '../cashiers/handlers';
 import { catalogHandlers } from '../catalog/handlers';
+import { catalogImageHandlers } from '../catalog/images';
 import { classHandlers } from '../materials/classes';
 import { consoleHandlers } from '../console/handlers';
 import { deviceHandlers } from '../devices/handlers';
@@ -41,5 +42,6 @@ export function allHandlers(deps: TrustDeps): Handlers {
     ...auditHandlers(deps),
     ...classHandlers(deps),
     ...jobHandlers(deps),
+    ...catalogImageHandlers(deps),
   };
 }

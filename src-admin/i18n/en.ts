@@ -340,6 +340,8 @@ export const en = {
     till: 'Till',
     sale: 'Sale',
     bundle: 'Bundle',
+    balanced_one: 'The ledger balances: {{count}} entry, checked {{when}}.',
+    balanced_other: 'The ledger balances: {{count}} entries, checked {{when}}.',
   },
   catalog: {
     title: 'Catalog',
@@ -418,12 +420,18 @@ export const en = {
         'Or drop the file here. The columns are in docs/operations.md; export gives a file to start from.',
       export: 'Download the catalog as CSV',
       sending: 'Importing…',
-      done: '{{file}}: {{total}} rows read, {{changed}} products added or changed.',
+      done: '{{file}}: {{total}}, {{changed}}.',
+      rowsRead_one: '{{count}} row read',
+      rowsRead_other: '{{count}} rows read',
+      changed_one: '{{count}} product added or changed',
+      changed_other: '{{count}} products added or changed',
       refused: '{{file}} was not imported: fix these lines, then import it again. Nothing was changed.',
       line: 'Line',
       column: 'Column',
       reason: 'Reason',
     },
+    pageOf_one: 'Page {{page}} of {{pages}} ({{count}} product)',
+    pageOf_other: 'Page {{page}} of {{pages}} ({{count}} products)',
   },
   shop: {
     title: 'Shop details',
@@ -464,13 +472,40 @@ export const en = {
     verify: 'Verify the chain',
     verifying: 'Verifying the whole chain…',
     intact:
-      'The chain is intact: {{rows}} rows and {{checkpoints}} keyed checkpoints checked at {{at}}. {{pending}} rows since the last checkpoint.',
+      'The chain is intact: {{rows}} and {{checkpoints}} checked at {{at}}. {{pending}} since the last checkpoint.',
     anchor: 'It still reaches the anchor kept outside the database (row {{id}}).',
     noAnchor: 'No anchor outside the database was checked yet.',
     broken:
-      'The chain is broken at row {{id}} ({{rows}} rows read, at {{at}}). Tell your IT: the log was altered outside the server.',
+      'The chain is broken at row {{id}} ({{rows}}, at {{at}}). Tell your IT: the log was altered outside the server.',
     reason: 'Why: {{reason}}',
     show: 'Show row {{id}}',
+    rowsChecked_one: '{{count}} row',
+    rowsChecked_other: '{{count}} rows',
+    checkpoints_one: '{{count}} keyed checkpoint',
+    checkpoints_other: '{{count}} keyed checkpoints',
+    pending_one: '{{count}} row',
+    pending_other: '{{count}} rows',
+    rowsRead_one: '{{count}} row read',
+    rowsRead_other: '{{count}} rows read',
+    breaks: {
+      prev_hash_mismatch:
+        'this row does not follow the one before it (a row was removed, inserted or reordered).',
+      hash_mismatch: 'the row’s hash does not match it (its content changed).',
+      row_mac_mismatch:
+        'the row’s keyed seal does not match it (its content changed, and the hashes were recomputed without the key).',
+      checkpoint_forged: 'the keyed checkpoint of this row was forged or altered.',
+      unkeyed_after_keyed: 'a row without a keyed seal after sealed rows (added behind the server).',
+      unkeyed_uncovered: 'a row without a keyed seal that no keyed checkpoint covers.',
+      checkpoint_differs:
+        'the chain up to this row differs from its keyed checkpoint: earlier rows were removed, inserted or reordered.',
+      checkpoint_row_missing: 'this row, pinned by a keyed checkpoint, is missing (removed).',
+      anchor_differs: 'the chain up to this row differs from the anchor kept outside the database.',
+      anchor_row_missing:
+        'this row, recorded in the anchor outside the database, is missing (the log was truncated).',
+      anchor_foreign:
+        'the anchor outside the database belongs to another database: this data directory served another one, or the database’s identity was changed to escape the anchor.',
+      row_replayed: 'this row replays an earlier row.',
+    },
   },
   health: {
     title: 'Server health',
@@ -502,6 +537,8 @@ export const en = {
     auditLine: 'Newest row {{last}}; keyed checkpoint at row {{through}}, {{when}}',
     auditNone: 'No keyed checkpoint yet',
     openAudit: 'Open the audit log',
+    connected_one: 'Connected; schema {{version}} ({{count}} migration)',
+    connected_other: 'Connected; schema {{version}} ({{count}} migrations)',
   },
   reasons: {
     card_data: 'holds a card number or card track: card data is never stored',
@@ -635,12 +672,14 @@ export const en = {
     revokeOne: 'Revoke the licence of {{email}} on {{laptop}}',
     revokeTitle: 'Revoke the licence of {{email}} for “{{title}}”?',
     revokeWhat:
-      '{{laptop}} stops opening it at its next check with the server, or at the latest when its {{hours}} hours of offline reading run out. The student cannot take it again until you grant it to them, or to their class, again.',
+      '{{laptop}} stops opening it at its next check with the server, or at the latest when its {{hours}} of offline reading run out. The student cannot take it again until you grant it to them, or to their class, again.',
     reason: 'Reason (kept in the audit log)',
     reasonInvalid: 'Say why, in a few words.',
     revokeSubmit: 'Revoke the licence',
     revoked:
       'The licence is revoked. {{laptop}} stops opening “{{title}}” at its next check with the server.',
+    jobFailed_one: 'After {{count}} attempt: {{error}}',
+    jobFailed_other: 'After {{count}} attempts: {{error}}',
   },
   classes: {
     title: 'Classes',
@@ -680,6 +719,14 @@ export const en = {
     withdrawSubmit: 'Withdraw the material',
     withdrawn_one: '“{{title}}” is withdrawn; {{count}} licence revoked.',
     withdrawn_other: '“{{title}}” is withdrawn; {{count}} licences revoked.',
+    deleteClass: 'Delete the class',
+    deleteOne: 'Delete the class {{name}}',
+    deleteTitle: 'Delete the class {{name}}?',
+    deleteWhat:
+      'Its students lose the class’s materials unless they have them another way (granted to them, or through another class): their laptops stop opening them at their next check with the server. A deleted class cannot be brought back.',
+    deleteSubmit: 'Delete the class',
+    deleted_one: 'The class {{name}} is deleted; {{count}} licence revoked.',
+    deleted_other: 'The class {{name}} is deleted; {{count}} licences revoked.',
   },
   deadLetters: {
     title: 'Dead letters',
@@ -697,6 +744,21 @@ export const en = {
     actions: 'Actions',
     retry: 'Retry',
     retried: '{{target}} is queued again.',
+  },
+  productImage: {
+    column: 'Picture',
+    button: 'Picture',
+    named: 'Picture of {{name}}',
+    title: 'Picture of {{name}}',
+    alt: 'Picture of {{name}}',
+    intro:
+      'PNG, JPEG or WebP, at most {{kb}} KB, each side 16 to 1024 pixels: a small square picture reads best on a quick key. Tills show it on the product’s quick key and in search results after their next sync.',
+    file: 'Picture file',
+    submit: 'Upload the picture',
+    remove: 'Remove the picture',
+    saved: '{{name}} has its new picture. Tills get it at their next sync.',
+    removed: 'The picture of {{name}} is removed. Tills drop it at their next sync.',
+    notRemoved: 'The picture of {{name}} could not be removed. Reload the page and try again.',
   },
   errors: {
     // Job queues' dead letters (issue #23, item 4).
@@ -771,6 +833,11 @@ export const en = {
     LICENSE_NOT_FOUND: 'This licence does not exist any more. Reload the page.',
     CLASS_NOT_FOUND: 'This class does not exist, or is not yours. Reload the page.',
     CLASS_EXISTS: 'You already have a class with this name. Choose another name.',
+    IMAGE_TYPE_UNSUPPORTED: 'This file is not a PNG, JPEG or WebP picture.',
+    IMAGE_TOO_LARGE: 'This picture is too large: 40 KB at most. Make it smaller, or save it as JPEG or WebP.',
+    IMAGE_DIMENSIONS: 'Each side of the picture must be 16 to 1024 pixels.',
+    IMAGE_INVALID: 'This picture is damaged or cut short: its size cannot be read.',
+    IMAGE_NOT_FOUND: 'This product has no picture any more. Reload the page.',
   },
 };
 

@@ -344,6 +344,8 @@ export const fr: Messages = {
     till: 'Caisse',
     sale: 'Vente',
     bundle: 'Lot',
+    balanced_one: 'Le grand livre est équilibré : {{count}} écriture, contrôlé le {{when}}.',
+    balanced_other: 'Le grand livre est équilibré : {{count}} écritures, contrôlé le {{when}}.',
   },
   catalog: {
     title: 'Catalogue',
@@ -424,13 +426,19 @@ export const fr: Messages = {
         'Ou déposez le fichier ici. Les colonnes sont décrites dans docs/operations.md ; l’export donne un fichier modèle.',
       export: 'Télécharger le catalogue en CSV',
       sending: 'Import en cours…',
-      done: '{{file}} : {{total}} lignes lues, {{changed}} articles ajoutés ou modifiés.',
+      done: '{{file}} : {{total}}, {{changed}}.',
+      rowsRead_one: '{{count}} ligne lue',
+      rowsRead_other: '{{count}} lignes lues',
+      changed_one: '{{count}} article ajouté ou modifié',
+      changed_other: '{{count}} articles ajoutés ou modifiés',
       refused:
         '{{file}} n’a pas été importé : corrigez ces lignes, puis importez-le de nouveau. Rien n’a été modifié.',
       line: 'Ligne',
       column: 'Colonne',
       reason: 'Motif',
     },
+    pageOf_one: 'Page {{page}} sur {{pages}} ({{count}} article)',
+    pageOf_other: 'Page {{page}} sur {{pages}} ({{count}} articles)',
   },
   shop: {
     title: 'Coordonnées de la boutique',
@@ -472,13 +480,40 @@ export const fr: Messages = {
     verify: 'Vérifier la chaîne',
     verifying: 'Vérification de toute la chaîne…',
     intact:
-      'La chaîne est intacte : {{rows}} lignes et {{checkpoints}} points de contrôle scellés vérifiés à {{at}}. {{pending}} lignes depuis le dernier point de contrôle.',
+      'La chaîne est intacte : {{rows}} et {{checkpoints}} vérifiés à {{at}}. {{pending}} depuis le dernier point de contrôle.',
     anchor: 'Elle atteint toujours l’ancre conservée hors de la base (ligne {{id}}).',
     noAnchor: 'Aucune ancre hors de la base n’a encore été vérifiée.',
     broken:
-      'La chaîne est rompue à la ligne {{id}} ({{rows}} lignes lues, à {{at}}). Prévenez votre informaticien : le journal a été modifié en dehors du serveur.',
+      'La chaîne est rompue à la ligne {{id}} ({{rows}}, à {{at}}). Prévenez votre informaticien : le journal a été modifié en dehors du serveur.',
     reason: 'Motif : {{reason}}',
     show: 'Afficher la ligne {{id}}',
+    rowsChecked_one: '{{count}} ligne',
+    rowsChecked_other: '{{count}} lignes',
+    checkpoints_one: '{{count}} point de contrôle scellé',
+    checkpoints_other: '{{count}} points de contrôle scellés',
+    pending_one: '{{count}} ligne',
+    pending_other: '{{count}} lignes',
+    rowsRead_one: '{{count}} ligne lue',
+    rowsRead_other: '{{count}} lignes lues',
+    breaks: {
+      prev_hash_mismatch:
+        'cette ligne ne suit pas la précédente (une ligne a été supprimée, insérée ou déplacée).',
+      hash_mismatch: 'l’empreinte de la ligne ne lui correspond pas (son contenu a changé).',
+      row_mac_mismatch:
+        'le sceau de la ligne ne lui correspond pas (son contenu a changé et les empreintes ont été recalculées sans la clé).',
+      checkpoint_forged: 'le point de contrôle scellé de cette ligne a été falsifié ou modifié.',
+      unkeyed_after_keyed: 'une ligne sans sceau après des lignes scellées (ajoutée dans le dos du serveur).',
+      unkeyed_uncovered: 'une ligne sans sceau qu’aucun point de contrôle scellé ne couvre.',
+      checkpoint_differs:
+        'la chaîne jusqu’à cette ligne diffère de son point de contrôle scellé : des lignes antérieures ont été supprimées, insérées ou déplacées.',
+      checkpoint_row_missing: 'cette ligne, fixée par un point de contrôle scellé, manque (supprimée).',
+      anchor_differs: 'la chaîne jusqu’à cette ligne diffère de l’ancre conservée hors de la base.',
+      anchor_row_missing:
+        'cette ligne, inscrite dans l’ancre hors de la base, manque (le journal a été tronqué).',
+      anchor_foreign:
+        'l’ancre hors de la base appartient à une autre base : ce répertoire de données en a servi une autre, ou l’identité de la base a été changée pour échapper à l’ancre.',
+      row_replayed: 'cette ligne rejoue une ligne antérieure.',
+    },
   },
   health: {
     title: 'État du serveur',
@@ -510,6 +545,8 @@ export const fr: Messages = {
     auditLine: 'Dernière ligne {{last}} ; point de contrôle scellé à la ligne {{through}}, {{when}}',
     auditNone: 'Pas encore de point de contrôle scellé',
     openAudit: 'Ouvrir le journal d’audit',
+    connected_one: 'Connectée ; schéma {{version}} ({{count}} migration)',
+    connected_other: 'Connectée ; schéma {{version}} ({{count}} migrations)',
   },
   reasons: {
     card_data: 'contient un numéro ou une piste de carte : les données de carte ne sont jamais enregistrées',
@@ -645,12 +682,14 @@ export const fr: Messages = {
     revokeOne: 'Révoquer la licence de {{email}} sur {{laptop}}',
     revokeTitle: 'Révoquer la licence de {{email}} pour « {{title}} » ?',
     revokeWhat:
-      '{{laptop}} cessera de l’ouvrir à sa prochaine vérification auprès du serveur, ou au plus tard quand ses {{hours}} heures de lecture hors ligne seront écoulées. L’élève ne pourra pas le reprendre tant que vous ne le lui redonnez pas, à lui ou à sa classe.',
+      '{{laptop}} cessera de l’ouvrir à sa prochaine vérification auprès du serveur, ou au plus tard quand ses {{hours}} de lecture hors ligne seront écoulées. L’élève ne pourra pas le reprendre tant que vous ne le lui redonnez pas, à lui ou à sa classe.',
     reason: 'Motif (conservé dans le journal d’audit)',
     reasonInvalid: 'Indiquez le motif en quelques mots.',
     revokeSubmit: 'Révoquer la licence',
     revoked:
       'La licence est révoquée. {{laptop}} cessera d’ouvrir « {{title}} » à sa prochaine vérification auprès du serveur.',
+    jobFailed_one: 'Après {{count}} essai : {{error}}',
+    jobFailed_other: 'Après {{count}} essais : {{error}}',
   },
   classes: {
     title: 'Classes',
@@ -690,6 +729,14 @@ export const fr: Messages = {
     withdrawSubmit: 'Retirer le support',
     withdrawn_one: '« {{title}} » est retiré ; {{count}} licence révoquée.',
     withdrawn_other: '« {{title}} » est retiré ; {{count}} licences révoquées.',
+    deleteClass: 'Supprimer la classe',
+    deleteOne: 'Supprimer la classe {{name}}',
+    deleteTitle: 'Supprimer la classe {{name}} ?',
+    deleteWhat:
+      'Ses élèves perdent les supports de la classe s’ils ne les ont pas autrement (donnés à eux, ou par une autre classe) : leurs ordinateurs cesseront de les ouvrir à leur prochaine vérification auprès du serveur. Une classe supprimée ne peut pas être rétablie.',
+    deleteSubmit: 'Supprimer la classe',
+    deleted_one: 'La classe {{name}} est supprimée ; {{count}} licence révoquée.',
+    deleted_other: 'La classe {{name}} est supprimée ; {{count}} licences révoquées.',
   },
   deadLetters: {
     title: 'Lettres mortes',
@@ -707,6 +754,21 @@ export const fr: Messages = {
     actions: 'Actions',
     retry: 'Relancer',
     retried: '{{target}} est de nouveau en file.',
+  },
+  productImage: {
+    column: 'Image',
+    button: 'Image',
+    named: 'Image de {{name}}',
+    title: 'Image de {{name}}',
+    alt: 'Image de {{name}}',
+    intro:
+      'PNG, JPEG ou WebP, {{kb}} Ko au plus, chaque côté de 16 à 1024 pixels : une petite image carrée se lit le mieux sur une touche rapide. Les caisses l’affichent sur la touche rapide de l’article et dans les résultats de recherche après leur prochaine synchronisation.',
+    file: 'Fichier image',
+    submit: 'Envoyer l’image',
+    remove: 'Retirer l’image',
+    saved: '{{name}} a sa nouvelle image. Les caisses la reçoivent à leur prochaine synchronisation.',
+    removed: 'L’image de {{name}} est retirée. Les caisses l’enlèvent à leur prochaine synchronisation.',
+    notRemoved: 'L’image de {{name}} n’a pas pu être retirée. Rechargez la page et réessayez.',
   },
   errors: {
     // Job queues' dead letters (issue #23, item 4).
@@ -786,5 +848,11 @@ export const fr: Messages = {
     LICENSE_NOT_FOUND: 'Cette licence n’existe plus. Rechargez la page.',
     CLASS_NOT_FOUND: 'Cette classe n’existe pas ou n’est pas la vôtre. Rechargez la page.',
     CLASS_EXISTS: 'Vous avez déjà une classe de ce nom. Choisissez-en un autre.',
+    IMAGE_TYPE_UNSUPPORTED: 'Ce fichier n’est pas une image PNG, JPEG ou WebP.',
+    IMAGE_TOO_LARGE:
+      'Cette image est trop lourde : 40 Ko au plus. Réduisez-la, ou enregistrez-la en JPEG ou WebP.',
+    IMAGE_DIMENSIONS: 'Chaque côté de l’image doit faire de 16 à 1024 pixels.',
+    IMAGE_INVALID: 'Cette image est abîmée ou tronquée : sa taille ne peut pas être lue.',
+    IMAGE_NOT_FOUND: 'Cet article n’a plus d’image. Rechargez la page.',
   },
 };

@@ -348,6 +348,8 @@ export const id: Messages = {
     till: 'Kasir',
     sale: 'Penjualan',
     bundle: 'Bundel',
+    balanced_one: 'Buku besar seimbang: {{count}} entri, diperiksa {{when}}.',
+    balanced_other: 'Buku besar seimbang: {{count}} entri, diperiksa {{when}}.',
   },
   catalog: {
     title: 'Katalog',
@@ -426,12 +428,18 @@ export const id: Messages = {
         'Atau letakkan berkas di sini. Kolomnya dijelaskan di docs/operations.md; ekspor memberi berkas contoh.',
       export: 'Unduh katalog sebagai CSV',
       sending: 'Mengimpor…',
-      done: '{{file}}: {{total}} baris dibaca, {{changed}} produk ditambah atau diubah.',
+      done: '{{file}}: {{total}}, {{changed}}.',
+      rowsRead_one: '{{count}} baris dibaca',
+      rowsRead_other: '{{count}} baris dibaca',
+      changed_one: '{{count}} produk ditambah atau diubah',
+      changed_other: '{{count}} produk ditambah atau diubah',
       refused: '{{file}} tidak diimpor: perbaiki baris-baris ini, lalu impor lagi. Tidak ada yang diubah.',
       line: 'Baris',
       column: 'Kolom',
       reason: 'Alasan',
     },
+    pageOf_one: 'Halaman {{page}} dari {{pages}} ({{count}} produk)',
+    pageOf_other: 'Halaman {{page}} dari {{pages}} ({{count}} produk)',
   },
   shop: {
     title: 'Data toko',
@@ -472,13 +480,40 @@ export const id: Messages = {
     verify: 'Verifikasi rantai',
     verifying: 'Memverifikasi seluruh rantai…',
     intact:
-      'Rantai utuh: {{rows}} baris dan {{checkpoints}} titik periksa berkunci diperiksa pada {{at}}. {{pending}} baris sejak titik periksa terakhir.',
+      'Rantai utuh: {{rows}} dan {{checkpoints}} diperiksa pada {{at}}. {{pending}} sejak titik periksa terakhir.',
     anchor: 'Rantai masih mencapai jangkar yang disimpan di luar basis data (baris {{id}}).',
     noAnchor: 'Belum ada jangkar di luar basis data yang diperiksa.',
     broken:
-      'Rantai putus di baris {{id}} ({{rows}} baris dibaca, pada {{at}}). Beri tahu bagian TI Anda: log diubah di luar server.',
+      'Rantai putus di baris {{id}} ({{rows}}, pada {{at}}). Beri tahu bagian TI Anda: log diubah di luar server.',
     reason: 'Sebab: {{reason}}',
     show: 'Tampilkan baris {{id}}',
+    rowsChecked_one: '{{count}} baris',
+    rowsChecked_other: '{{count}} baris',
+    checkpoints_one: '{{count}} titik periksa berkunci',
+    checkpoints_other: '{{count}} titik periksa berkunci',
+    pending_one: '{{count}} baris',
+    pending_other: '{{count}} baris',
+    rowsRead_one: '{{count}} baris dibaca',
+    rowsRead_other: '{{count}} baris dibaca',
+    breaks: {
+      prev_hash_mismatch:
+        'baris ini tidak menyambung ke baris sebelumnya (ada baris yang dihapus, disisipkan, atau dipindah).',
+      hash_mismatch: 'hash baris tidak cocok dengan isinya (isinya berubah).',
+      row_mac_mismatch:
+        'segel berkunci baris tidak cocok dengan isinya (isinya berubah dan hash dihitung ulang tanpa kunci).',
+      checkpoint_forged: 'titik periksa berkunci baris ini dipalsukan atau diubah.',
+      unkeyed_after_keyed:
+        'baris tanpa segel berkunci setelah baris yang bersegel (ditambahkan di luar server).',
+      unkeyed_uncovered: 'baris tanpa segel berkunci yang tidak dicakup titik periksa berkunci mana pun.',
+      checkpoint_differs:
+        'rantai sampai baris ini berbeda dari titik periksa berkuncinya: baris sebelumnya dihapus, disisipkan, atau dipindah.',
+      checkpoint_row_missing: 'baris ini, yang dipatok titik periksa berkunci, hilang (dihapus).',
+      anchor_differs: 'rantai sampai baris ini berbeda dari jangkar yang disimpan di luar basis data.',
+      anchor_row_missing: 'baris ini, yang tercatat di jangkar di luar basis data, hilang (log dipotong).',
+      anchor_foreign:
+        'jangkar di luar basis data milik basis data lain: direktori data ini pernah melayani basis data lain, atau identitas basis data diubah untuk menghindari jangkar.',
+      row_replayed: 'baris ini mengulang baris sebelumnya.',
+    },
   },
   health: {
     title: 'Kesehatan server',
@@ -510,6 +545,8 @@ export const id: Messages = {
     auditLine: 'Baris terbaru {{last}}; titik periksa berkunci di baris {{through}}, {{when}}',
     auditNone: 'Belum ada titik periksa berkunci',
     openAudit: 'Buka log audit',
+    connected_one: 'Terhubung; skema {{version}} ({{count}} migrasi)',
+    connected_other: 'Terhubung; skema {{version}} ({{count}} migrasi)',
   },
   reasons: {
     card_data: 'berisi nomor atau track kartu: data kartu tidak pernah disimpan',
@@ -644,11 +681,13 @@ export const id: Messages = {
     revokeOne: 'Cabut lisensi {{email}} di {{laptop}}',
     revokeTitle: 'Cabut lisensi {{email}} untuk “{{title}}”?',
     revokeWhat:
-      '{{laptop}} berhenti membukanya saat berikutnya memeriksa ke server, atau paling lambat saat {{hours}} jam baca luringnya habis. Siswa tidak dapat mengambilnya lagi sampai Anda memberikannya lagi, kepadanya atau ke kelasnya.',
+      '{{laptop}} berhenti membukanya saat berikutnya memeriksa ke server, atau paling lambat saat {{hours}} baca luringnya habis. Siswa tidak dapat mengambilnya lagi sampai Anda memberikannya lagi, kepadanya atau ke kelasnya.',
     reason: 'Alasan (disimpan di log audit)',
     reasonInvalid: 'Tulis alasannya dalam beberapa kata.',
     revokeSubmit: 'Cabut lisensi',
     revoked: 'Lisensi dicabut. {{laptop}} berhenti membuka “{{title}}” saat berikutnya memeriksa ke server.',
+    jobFailed_one: 'Setelah {{count}} percobaan: {{error}}',
+    jobFailed_other: 'Setelah {{count}} percobaan: {{error}}',
   },
   classes: {
     title: 'Kelas',
@@ -688,6 +727,14 @@ export const id: Messages = {
     withdrawSubmit: 'Tarik materi',
     withdrawn_one: '“{{title}}” ditarik; {{count}} lisensi dicabut.',
     withdrawn_other: '“{{title}}” ditarik; {{count}} lisensi dicabut.',
+    deleteClass: 'Hapus kelas',
+    deleteOne: 'Hapus kelas {{name}}',
+    deleteTitle: 'Hapus kelas {{name}}?',
+    deleteWhat:
+      'Siswanya kehilangan materi kelas ini kecuali mereka memilikinya dengan cara lain (diberikan langsung, atau lewat kelas lain): laptop mereka berhenti membukanya saat berikutnya memeriksa ke server. Kelas yang dihapus tidak dapat dikembalikan.',
+    deleteSubmit: 'Hapus kelas',
+    deleted_one: 'Kelas {{name}} dihapus; {{count}} lisensi dicabut.',
+    deleted_other: 'Kelas {{name}} dihapus; {{count}} lisensi dicabut.',
   },
   deadLetters: {
     title: 'Pekerjaan gagal permanen',
@@ -705,6 +752,21 @@ export const id: Messages = {
     actions: 'Tindakan',
     retry: 'Coba ulang',
     retried: '{{target}} masuk antrean lagi.',
+  },
+  productImage: {
+    column: 'Gambar',
+    button: 'Gambar',
+    named: 'Gambar {{name}}',
+    title: 'Gambar {{name}}',
+    alt: 'Gambar {{name}}',
+    intro:
+      'PNG, JPEG, atau WebP, paling besar {{kb}} KB, tiap sisi 16 sampai 1024 piksel: gambar persegi kecil paling mudah dibaca di tombol cepat. Kasir menampilkannya di tombol cepat produk dan di hasil pencarian setelah sinkronisasi berikutnya.',
+    file: 'Berkas gambar',
+    submit: 'Unggah gambar',
+    remove: 'Hapus gambar',
+    saved: '{{name}} memiliki gambar baru. Kasir menerimanya pada sinkronisasi berikutnya.',
+    removed: 'Gambar {{name}} dihapus. Kasir menghapusnya pada sinkronisasi berikutnya.',
+    notRemoved: 'Gambar {{name}} tidak dapat dihapus. Muat ulang halaman dan coba lagi.',
   },
   errors: {
     // Job queues' dead letters (issue #23, item 4).
@@ -782,5 +844,11 @@ export const id: Messages = {
     LICENSE_NOT_FOUND: 'Lisensi ini sudah tidak ada. Muat ulang halaman.',
     CLASS_NOT_FOUND: 'Kelas ini tidak ada atau bukan milik Anda. Muat ulang halaman.',
     CLASS_EXISTS: 'Anda sudah punya kelas dengan nama ini. Pilih nama lain.',
+    IMAGE_TYPE_UNSUPPORTED: 'Berkas ini bukan gambar PNG, JPEG, atau WebP.',
+    IMAGE_TOO_LARGE:
+      'Gambar ini terlalu besar: paling besar 40 KB. Perkecil, atau simpan sebagai JPEG atau WebP.',
+    IMAGE_DIMENSIONS: 'Tiap sisi gambar harus 16 sampai 1024 piksel.',
+    IMAGE_INVALID: 'Gambar ini rusak atau terpotong: ukurannya tidak dapat dibaca.',
+    IMAGE_NOT_FOUND: 'Produk ini tidak punya gambar lagi. Muat ulang halaman.',
   },
 };

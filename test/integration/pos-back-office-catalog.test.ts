@@ -1,9 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSecretService, type SecretServiceSession } from '../../native/keystore';
 import type { QuickKeysView, ReceiptPicture } from '../../protocol/api';
 import type { CatalogItem } from '../../protocol/http';
 import { startTestServer, type TestServer } from '../../server/testing/harness';
+import { pngOf } from '../../server/testing/images';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import type { Core } from '../../src-main/core';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
@@ -82,7 +83,8 @@ describe('the back office’s catalog on a till', () => {
 
     core = await tillCore(server.url);
     await call('enrollment.redeemCode', { code: (issued.body as { code: string }).code });
-    await call('sync.now');
+    // The pull itself goes through: the round reports no error.
+    expect(await call('sync.now')).toMatchObject({ lastError: null });
     const view = await next<QuickKeysView>('pos.quickKeys', (v) => v.categories.length === 2);
     expect(grid(view)).toEqual([
       ['Boulangerie', ['baguette', 'croissant']],
@@ -115,5 +117,47 @@ describe('the back office’s catalog on a till', () => {
     ]);
     const again = (await call('pos.receipt.preview', { saleId: sale.saleId })) as ReceiptPicture;
     expect(again.lines.slice(0, 2)).toEqual(['Chez Awa', 'Tax ID SN-77']);
+  });
+
+  it('a product’s picture reaches the till after its next pull; one whose bytes are not the named ones is not kept, and the pull goes on', async () => {
+    const image = (sku: string) => `/offline/catalog/merchant/shop-bo/items/${sku}/image`;
+    const png = pngOf(40, 40);
+    const set = await server.call('POST', image('croissant'), {
+      token: admin,
+      body: { data_base64: png.toString('base64') },
+    });
+    expect(set.status, set.text).toBe(200);
+    const sha = createHash('sha256').update(png).digest('hex');
+    // The baguette's picture is swapped in the database behind the item that names it (a rogue
+    // proxy or a damaged row would look the same to the till): its bytes no longer hash to the name.
+    await server.call('POST', image('baguette'), {
+      token: admin,
+      body: { data_base64: pngOf(32, 32).toString('base64') },
+    });
+    await server.pool.query("UPDATE offline_catalog_images SET bytes = $1 WHERE sku = 'baguette'", [
+      pngOf(50, 50),
+    ]);
+
+    // The pull itself goes through: the round reports no error.
+    expect(await call('sync.now')).toMatchObject({ lastError: null });
+    const view = await next<QuickKeysView>('pos.quickKeys', (v) =>
+      v.categories[0]!.items.some((i) => i.sku === 'croissant' && i.image),
+    );
+    const bySku = new Map(view.categories[0]!.items.map((i) => [i.sku, i.image]));
+    expect(bySku.get('croissant')).toBe(sha);
+    expect(bySku.get('baguette')).toBeNull();
+    const { url } = (await call('pos.catalog.image', { sha256: sha })) as { url: string };
+    expect(Buffer.from(url.replace(/^data:image\/png;base64,/, ''), 'base64').equals(png)).toBe(true);
+    const found = (await call('pos.catalog.search', { query: 'Croiss' })) as { items: { sku: string }[] };
+    expect(found.items[0]).toMatchObject({ sku: 'croissant', image: sha });
+
+    // Removed in the back office: the till drops it at its next pull.
+    expect((await server.call('DELETE', image('croissant'), { token: admin })).status).toBe(200);
+    await call('sync.now');
+    const after = await next<QuickKeysView>('pos.quickKeys', (v) =>
+      v.categories[0]!.items.every((i) => !i.image),
+    );
+    expect(after.categories[0]!.items.map((i) => i.image)).toEqual([null, null]);
+    expect(await call('pos.catalog.image', { sha256: sha })).toEqual({ url: null });
   });
 });

@@ -43,9 +43,9 @@ function Verify() {
         <div role="status" className="health-ok" data-verified="ok">
           <p>
             {t('audit.intact', {
-              rows: report.rows,
-              checkpoints: report.checkpoints,
-              pending: report.pending,
+              rows: t('audit.rowsChecked', { count: report.rows }),
+              checkpoints: t('audit.checkpoints', { count: report.checkpoints }),
+              pending: t('audit.pending', { count: report.pending }),
               at,
             })}
           </p>
@@ -58,8 +58,14 @@ function Verify() {
       )}
       {report?.ok === false && (
         <div role="alert" className="health-bad" data-verified="broken" data-row={report.broken_id}>
-          <p>{t('audit.broken', { id: report.broken_id, rows: report.rows, at })}</p>
-          <p>{t('audit.reason', { reason: report.reason })}</p>
+          <p>
+            {t('audit.broken', {
+              id: report.broken_id,
+              rows: t('audit.rowsRead', { count: report.rows }),
+              at,
+            })}
+          </p>
+          <p data-reason={report.code}>{t('audit.reason', { reason: t(`audit.breaks.${report.code}`) })}</p>
         </div>
       )}
       <ErrorNote error={error} />

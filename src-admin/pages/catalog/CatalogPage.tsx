@@ -9,6 +9,7 @@ import { Form } from '../../components/Form';
 import type { PageProps } from '../../page-props';
 import { CsvImport } from './CsvImport';
 import { ProductDialog } from './ProductDialog';
+import { PictureDialog, Thumbnail } from './ProductPicture';
 import { QuickKeyGrid } from './QuickKeyGrid';
 import { tenantQuery, TenantPicker, useTenant, type Tenant } from './tenant';
 import type { CatalogItemRecord, CatalogListing } from './types';
@@ -109,6 +110,7 @@ export function CatalogPage(_: PageProps) {
   const [editing, setEditing] = useState<CatalogItemRecord | 'new'>();
   const [deleting, setDeleting] = useState<CatalogItemRecord>();
   const [deleteError, setDeleteError] = useState<unknown>();
+  const [picturing, setPicturing] = useState<CatalogItemRecord>();
   const [saved, setSaved] = useState<string>();
 
   const items = listing?.items ?? [];
@@ -172,6 +174,7 @@ export function CatalogPage(_: PageProps) {
               <table aria-labelledby="products-title">
                 <thead>
                   <tr>
+                    <th scope="col">{t('productImage.column')}</th>
                     <th scope="col">{t('catalog.sku')}</th>
                     <th scope="col">{t('catalog.name')}</th>
                     <th scope="col">{t('catalog.barcodes')}</th>
@@ -189,6 +192,9 @@ export function CatalogPage(_: PageProps) {
                 <tbody>
                   {shown.map((i) => (
                     <tr key={i.sku} data-sku={i.sku} className={i.active ? undefined : 'retired'}>
+                      <td>
+                        <Thumbnail tenant={tenant} item={i} />
+                      </td>
                       <td className="code">{i.sku}</td>
                       <td>
                         {i.name} {!i.active && <em>{t('catalog.retired')}</em>}
@@ -206,6 +212,15 @@ export function CatalogPage(_: PageProps) {
                         >
                           {t('catalog.edit')}
                         </button>
+                        {i.active && (
+                          <button
+                            type="button"
+                            aria-label={t('productImage.named', { name: i.name })}
+                            onClick={() => setPicturing(i)}
+                          >
+                            {t('productImage.button')}
+                          </button>
+                        )}
                         {i.active && (
                           <button
                             type="button"
@@ -261,6 +276,19 @@ export function CatalogPage(_: PageProps) {
           onSaved={(item) => {
             setEditing(undefined);
             setSaved(t('catalog.saved', { name: item.name }));
+            load();
+          }}
+        />
+      )}
+
+      {picturing && tenant && (
+        <PictureDialog
+          tenant={tenant}
+          item={picturing}
+          onClose={() => setPicturing(undefined)}
+          onDone={(said) => {
+            setPicturing(undefined);
+            setSaved(said);
             load();
           }}
         />

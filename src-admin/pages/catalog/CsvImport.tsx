@@ -87,7 +87,11 @@ export function CsvImport(props: { tenant: Tenant; onImported: () => void }) {
       {busy && <p role="status">{t('catalog.csv.sending')}</p>}
       {outcome?.kind === 'done' && (
         <p role="status" className="ok">
-          {t('catalog.csv.done', { file: outcome.file, total: outcome.total, changed: outcome.changed })}
+          {t('catalog.csv.done', {
+            file: outcome.file,
+            total: t('catalog.csv.rowsRead', { count: outcome.total }),
+            changed: t('catalog.csv.changed', { count: outcome.changed }),
+          })}
         </p>
       )}
       {outcome?.kind === 'refused' && (

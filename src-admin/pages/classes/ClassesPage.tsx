@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import type { ClassList, ClassRecord, MaterialList } from '../../../protocol/http';
+import type { ClassDeleted, ClassList, ClassRecord, MaterialList } from '../../../protocol/http';
 import { api } from '../../api';
 import { FormDialog } from '../../components/Dialog';
 import { ErrorNote } from '../../components/ErrorNote';
@@ -21,7 +21,8 @@ interface Pending {
 /**
  * Classes (issue #19, item 9), a teacher's page: a class is a name and its students' emails. A
  * material granted to it (from Materials) reaches every member, those added later too; removing a
- * student or withdrawing a material revokes, after a confirmation, what came only through the class.
+ * student, withdrawing a material or deleting the class revokes, after a confirmation, what came only
+ * through the class.
  */
 export function ClassesPage({ routes }: PageProps) {
   const { t } = useTranslation();
@@ -56,6 +57,15 @@ export function ClassesPage({ routes }: PageProps) {
         `/api/v1/offline/classes/${c.class_id}/materials/${materialId}`,
       );
       return t('classes.withdrawn', { title: titleOf(materialId), count: res.licenses_revoked });
+    },
+  });
+  const remove = (c: ClassRecord): Pending => ({
+    title: t('classes.deleteTitle', { name: c.name }),
+    what: t('classes.deleteWhat'),
+    submit: t('classes.deleteSubmit'),
+    run: async () => {
+      const res = await api<ClassDeleted>('DELETE', `/api/v1/offline/classes/${c.class_id}`);
+      return t('classes.deleted', { name: c.name, count: res.licenses_revoked });
     },
   });
 
@@ -117,6 +127,16 @@ export function ClassesPage({ routes }: PageProps) {
               ))}
             </ul>
           )}
+          <p>
+            <button
+              type="button"
+              className="danger"
+              aria-label={t('classes.deleteOne', { name: c.name })}
+              onClick={() => setPending(remove(c))}
+            >
+              {t('classes.deleteClass')}
+            </button>
+          </p>
         </section>
       ))}
 

@@ -54,7 +54,7 @@ export function HealthPanel({ metrics }: { metrics: boolean }) {
           </p>
           <ul className="health-list">
             <Item name={t('health.database')} level="ok">
-              {t('health.connected', { version: h.migrations.version ?? '—', applied: h.migrations.applied })}
+              {t('health.connected', { version: h.migrations.version ?? '—', count: h.migrations.applied })}
             </Item>
             <Item
               name={t('health.workers')}

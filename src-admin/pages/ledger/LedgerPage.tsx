@@ -40,7 +40,7 @@ export function LedgerPage() {
         <section aria-label={t('ledger.title')}>
           <p role="status" className={result.balanced ? 'ok' : 'error'}>
             {result.balanced
-              ? t('ledger.balanced', { entries: result.entries, when: when(result.checked_at, lang) })
+              ? t('ledger.balanced', { count: result.entries, when: when(result.checked_at, lang) })
               : t('ledger.unbalanced', { when: when(result.checked_at, lang) })}
           </p>
           <div className="scroll">

@@ -50,7 +50,7 @@ export function JobState({ material, onSettled }: { material: MaterialRecord; on
         <small>
           {t(state === 'failed' ? 'materials.jobFailed' : 'materials.jobRetrying', {
             error: job.error,
-            attempts: job.attempts,
+            count: job.attempts,
           })}
         </small>
       )}

@@ -94,7 +94,7 @@ export function Licences({ material }: { material: MaterialRecord }) {
           <p>
             {t('materials.revokeWhat', {
               laptop: laptop(revoking),
-              hours: revoking.offline_grace_hours ?? 72,
+              hours: t('materials.graceHours', { count: revoking.offline_grace_hours ?? 72 }),
             })}
           </p>
           <Field label={t('materials.reason')} name="reason" autoComplete="off" />

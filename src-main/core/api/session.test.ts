@@ -48,6 +48,7 @@ function fakeHandlers(overrides: Partial<ApiHandlers['commands']> = {}) {
       'enrollment.checkIn': unused,
       'pos.catalog.search': unused,
       'pos.catalog.byBarcode': unused,
+      'pos.catalog.image': unused,
       'pos.sale.capture': unused,
       'pos.sale.refund': unused,
       'pos.sale.void': unused,

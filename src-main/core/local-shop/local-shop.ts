@@ -19,6 +19,7 @@ import type { EnrollmentStore } from '../device/enrollment-store';
 import { callRoute } from '@outpost/terminal-sdk';
 import type { SettingsStore } from '../settings/settings-store';
 import type { SettingDoc } from '@outpost/terminal-sdk';
+import { sampleCatalog, sampleCategories } from './sample-catalog';
 import { startLocalServer, type LocalServer } from './server-process';
 import type { ServerHold } from './server-hold';
 
@@ -28,12 +29,6 @@ export const LOCAL_SHOP_KEY = 'local-shop';
 export const LOCAL_SHOP_SECRET_ACCOUNT = 'local-shop:outpost';
 /** The one tenant of a local shop: its catalog, its till, its takings. */
 export const LOCAL_SHOP_TENANT = { tenant_type: 'merchant', tenant_id: 'local-shop' } as const;
-/** The sample catalog's quick-grid categories (docs/examples/catalog.csv names them). */
-const SAMPLE_CATEGORIES = [
-  { category_id: 'boulangerie', name: 'Boulangerie', position: 0 },
-  { category_id: 'boissons', name: 'Boissons', position: 1 },
-];
-
 const LocalShopRecord = z.object({
   port: z.number().int().min(1).max(65535),
   shopName: z.string(),
@@ -239,12 +234,13 @@ export class LocalShop {
       });
       await callRoute(url, 'setCategories', {
         bearer,
-        body: { ...LOCAL_SHOP_TENANT, categories: SAMPLE_CATEGORIES },
+        body: { ...LOCAL_SHOP_TENANT, categories: sampleCategories(country.language) },
       });
       const csv = sampleCatalog(
         await readFile(this.deps.launcher!.sampleCatalogFile, 'utf8'),
         record.currency,
         country.sampleScale,
+        country.language,
       );
       await callRoute(url, 'importCatalog', { bearer, body: { ...LOCAL_SHOP_TENANT, csv } });
       await callRoute(url, 'setShop', {
@@ -334,23 +330,6 @@ export class LocalShop {
 /** Whether a local shop was created in this store (the core holds the till off its address until it runs). */
 export async function localShopRecorded(records: RxCollection<SettingDoc>): Promise<boolean> {
   return (await records.findOne(LOCAL_SHOP_KEY).exec()) !== null;
-}
-
-/** The example catalog in the shop's currency, its prices scaled to read as prices there. */
-export function sampleCatalog(csv: string, currency: string, scale: number): string {
-  const [header, ...rows] = csv.trim().split(/\r?\n/);
-  const columns = header!.split(',');
-  const price = columns.indexOf('price_minor');
-  const money = columns.indexOf('currency');
-  // The example's cells hold no comma before `currency` but in quoted names: split on commas outside quotes.
-  const cells = (row: string) => row.match(/("([^"]|"")*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, ''));
-  const out = rows.map((row) => {
-    const fields = cells(row).slice(0, columns.length);
-    fields[price] = String(Number(fields[price]) * scale);
-    fields[money] = currency;
-    return fields.join(',');
-  });
-  return `${[header, ...out].join('\r\n')}\r\n`;
 }
 
 /** A TCP port nothing listens on at this moment, on 127.0.0.1. */

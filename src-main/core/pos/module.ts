@@ -15,6 +15,7 @@ import { clockView, openTillClock } from './till-clock';
 import { onlineAuthoriser } from './online-authorisation';
 import type { Shop } from '../../../protocol/http/catalog';
 import { serverCatalogChanges, withShop } from '../sync/back-office-catalog';
+import { imageDataUrl } from '../sync/catalog-images';
 
 /**
  * The point of sale (issue 4): catalog, sales, refunds and voids, shifts, manager PINs, receipts.
@@ -88,6 +89,9 @@ export const posModule: CoreModule<'pos'> = {
       commands: refusingCardData({
         ...cartHandlers(cart),
         'pos.catalog.search': async ({ query, limit }) => ({ items: await pos.searchCatalog(query, limit) }),
+        'pos.catalog.image': async ({ sha256 }) => ({
+          url: await imageDataUrl(collections.settings, sha256),
+        }),
         'pos.catalog.byBarcode': async ({ barcode }) => ({
           item: await guardedByBarcode(barcode, (code) => pos.byBarcode(code)),
         }),

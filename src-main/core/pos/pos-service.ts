@@ -31,6 +31,7 @@ import { refundQuote } from './refund-quote';
 import { refundTenders } from './refund-tenders';
 import { requireManagerForCashBack } from './refund-tender';
 import { SerialQueue } from './serial';
+import { readServerCatalog } from '../sync/back-office-catalog';
 import { saveQuickKeys } from './quick-keys';
 import {
   computeLine,
@@ -508,12 +509,13 @@ export class PosService {
 
   async searchCatalog(query: string, limit: number): Promise<CatalogEntry[]> {
     const all = await this.c.catalog.find().exec();
+    const { images } = await readServerCatalog(this.c.settings);
     const q = fold(query.trim());
     return all
       .filter((d) => !q || fold(d.name).includes(q) || fold(d.sku).startsWith(q) || d.barcode.startsWith(q))
       .sort((a, b) => a.name.localeCompare(b.name))
       .slice(0, limit)
-      .map((d) => catalogEntry(d.toJSON() as CatalogItemDoc));
+      .map((d) => catalogEntry(d.toJSON() as CatalogItemDoc, images));
   }
 
   async byBarcode(barcode: string): Promise<CatalogEntry | null> {

@@ -50,7 +50,7 @@ export function quickKeysView(
           name: category.name,
           items: category.skus.flatMap((sku) => {
             const item = bySku.get(sku);
-            return item ? [catalogEntry(item)] : [];
+            return item ? [catalogEntry(item, server.images)] : [];
           }),
         })),
       };

@@ -79,7 +79,8 @@ export function shiftView(doc: ShiftDoc): Shift {
   };
 }
 
-export function catalogEntry(doc: CatalogItemDoc): CatalogEntry {
+/** `images`: by sku, the SHA-256 of each picture the till holds (sync/catalog-images.ts). */
+export function catalogEntry(doc: CatalogItemDoc, images: Record<string, string> = {}): CatalogEntry {
   return {
     sku: doc.sku,
     barcode: doc.barcode || null,
@@ -87,6 +88,7 @@ export function catalogEntry(doc: CatalogItemDoc): CatalogEntry {
     priceMinor: doc.priceMinor,
     currency: doc.currency,
     taxRateBp: doc.taxRate,
+    image: images[doc.sku] ?? null,
   };
 }
 

@@ -1,7 +1,8 @@
 import type { RxCollection } from 'rxdb';
 import { map, type Observable } from 'rxjs';
 import type { QuickKeysLayout } from '../../../protocol/api';
-import type { Category, Shop } from '../../../protocol/http/catalog';
+import type { CatalogImageType, Category, Shop } from '../../../protocol/http/catalog';
+import { wantedAfter } from './catalog-images';
 import type { PaymentsPullResponse } from '../../../protocol/http/payments';
 import { decodeSetting, encodeSetting, type SettingDoc } from '../store/schemas/index';
 
@@ -26,6 +27,10 @@ export type ServerCatalog = {
   /** By sku: active products on a quick key. */
   placements: Record<string, Placement>;
   shop: Shop | null;
+  /** By sku: the pictures the verified catalog names (catalog-images.ts). */
+  wanted?: Record<string, { sha256: string; content_type: CatalogImageType }>;
+  /** By sku: the SHA-256 of the picture the till holds. */
+  images?: Record<string, string>;
 };
 
 const EMPTY: ServerCatalog = { categories: [], placements: {}, shop: null };
@@ -51,7 +56,13 @@ export function serverCatalogAfter(
       placements[item.sku] = { category_id: item.category_id, quick_key: item.quick_key ?? null };
     } else delete placements[item.sku];
   }
-  return { categories: page.categories, placements, shop: page.shop ?? null };
+  return {
+    ...stored,
+    categories: page.categories,
+    placements,
+    shop: page.shop ?? null,
+    wanted: wantedAfter(stored.wanted, page),
+  };
 }
 
 export async function saveServerCatalog(

@@ -1,8 +1,15 @@
-import { SyncService, type PullExtension, type SyncCollections } from '@outpost/terminal-sdk';
+import {
+  callRoute,
+  SyncService,
+  type DeviceIdentity,
+  type PullExtension,
+  type SyncCollections,
+} from '@outpost/terminal-sdk';
 import type { CoreModule } from '../api/module';
 import type { EnrollmentStore } from '../device/enrollment-store';
 import { checkRoster, saveRoster } from '../pos/cashier-roster';
 import { readServerCatalog, saveServerCatalog, serverCatalogAfter } from './back-office-catalog';
+import { syncImages } from './catalog-images';
 
 /**
  * What the till takes from each verified pull page beyond the SDK's own: the shop's cashier roster
@@ -28,6 +35,29 @@ function tillPullExtension(
       };
     },
   };
+}
+
+/** Products' pictures the pulled catalog names (catalog-images.ts), after a verified pull; never fails it. */
+async function fetchCatalogImages(
+  settings: SyncCollections['settings'],
+  serverUrl: string,
+  identity: DeviceIdentity,
+  timeoutMs: number,
+): Promise<void> {
+  try {
+    const held = await readServerCatalog(settings);
+    const device = { deviceId: identity.deviceId, key: identity.signingKey };
+    const next = await syncImages(
+      settings,
+      held,
+      (sku) => callRoute(serverUrl, 'terminalCatalogImage', { params: { sku }, device, timeoutMs }),
+      (sku, why) => console.warn(`[sync] product picture of ${sku} skipped: ${why}`),
+    );
+    if (JSON.stringify(next.images) !== JSON.stringify(held.images))
+      await saveServerCatalog(settings, next, Date.now());
+  } catch (err) {
+    console.warn(`[sync] product pictures not fetched: ${err instanceof Error ? err.message : String(err)}`);
+  }
 }
 
 /**
@@ -64,6 +94,12 @@ export const syncModule: CoreModule<'sync'> = {
       // Issuer keys for payment QR codes, kept for verifying them offline; a refusal shows here.
       afterPull: async () => {
         await anchor?.checkedIn('till');
+        await fetchCatalogImages(
+          collections.settings,
+          settings.current.serverUrl,
+          await identity(),
+          config.sync?.requestTimeoutMs ?? 30_000,
+        );
         return need('qr').refreshIssuers();
       },
       ...(anchor ? { lostSales: (deviceId: string) => anchor.forTill().lost(deviceId) } : {}),

@@ -3,6 +3,7 @@ import { useTranslation } from 'react-i18next';
 import type { CatalogEntry } from '../../../protocol/api';
 import { useSubscription } from '../../api/hooks';
 import { useMoney } from './format';
+import { ProductImage } from './ProductImage';
 
 /**
  * The product grid: the manager's quick keys (Settings) in category tabs, for items sold without a
@@ -60,6 +61,7 @@ export function QuickGrid({ onAdd }: { onAdd: (entry: CatalogEntry) => void }) {
             aria-label={t('quickKeys.add', { name: item.name, price: money(item.priceMinor, item.currency) })}
             onClick={() => onAdd(item)}
           >
+            <ProductImage sha256={item.image} size={48} />
             <span className="quick-name">{item.name}</span>
             <span className="num">{money(item.priceMinor, item.currency)}</span>
           </button>

@@ -18,6 +18,7 @@ import { RecentSales } from './RecentSales';
 import { QrTender, type QrPayment } from './QrTender';
 import { CashierBar } from '../cashiers/CashierBar';
 import { PAYMENT_QR_PREFIX, useHardwareEvents } from '../hardware/useHardwareEvents';
+import { ProductImage } from './ProductImage';
 import { QuickGrid } from './QuickGrid';
 import { QuantityControl } from './QuantityDialog';
 import { openAndFocus, TILL_KEYS, useFunctionKey } from './shortcuts';
@@ -358,7 +359,10 @@ export function Till({ shift, onClosed }: { shift: Shift; onClosed: (report: ZRe
                   onMouseDown={(e) => e.preventDefault()}
                   onClick={() => add(item)}
                 >
-                  <span>{item.name}</span>
+                  <span className="result-name">
+                    <ProductImage sha256={item.image} size={32} />
+                    {item.name}
+                  </span>
                   <small>{item.sku}</small>
                   <span className="num">{money(item.priceMinor, item.currency)}</span>
                 </li>
