@@ -20,11 +20,22 @@ afterAll(async () => {
   await s?.close();
 });
 
-/** What a stranger sees of an answer: everything but the per-request date and id. */
-async function answer(envelope: unknown) {
+/**
+ * What a stranger sees of an answer: everything but the per-request date and id. A refusal carries
+ * the server's signed statement for the device id and envelope the request named (#16, 12th pass
+ * M-A), so it differs by what the stranger sent and by the time: its shape is compared, and that it
+ * names the device id sent, never whether that device exists.
+ */
+async function answer(envelope: { device_id: string; [field: string]: unknown }) {
   const res = await s.call('POST', '/offline/push', { body: envelope });
-  const headers = [...res.headers.entries()].filter(([k]) => !['date', 'x-request-id'].includes(k));
-  return { status: res.status, headers, text: res.text };
+  const headers = [...res.headers.entries()].filter(
+    ([k]) => !['date', 'x-request-id', 'content-length', 'etag'].includes(k),
+  );
+  const body = JSON.parse(res.text) as { error: { statement?: Record<string, unknown> } };
+  const statement = body.error.statement;
+  expect(statement?.device_id).toBe(envelope.device_id);
+  const shape = statement && Object.keys(statement).sort();
+  return { status: res.status, headers, body: { ...body, error: { ...body.error, statement: shape } } };
 }
 
 describe('POST /offline/push: an unknown device and a bad signature get the same answer', () => {
@@ -38,7 +49,7 @@ describe('POST /offline/push: an unknown device and a bad signature get the same
     });
     const unknownDevice = await answer({ ...envelope, device_id: 'POS-nobody-here' });
     expect(badSignature.status).toBe(401);
-    expect(JSON.parse(badSignature.text).error.code).toBe('INVALID_SIGNATURE');
+    expect(badSignature.body.error).toMatchObject({ code: 'INVALID_SIGNATURE' });
     expect(unknownDevice).toEqual(badSignature);
   });
 
@@ -52,9 +63,9 @@ describe('POST /offline/push: an unknown device and a bad signature get the same
     const sig = envelope.signature;
     const forged = await answer({ ...envelope, signature: (sig[0] === 'A' ? 'B' : 'A') + sig.slice(1) });
     expect(forged.status).toBe(401);
-    expect(JSON.parse(forged.text).error.code).toBe('INVALID_SIGNATURE');
+    expect(forged.body.error).toMatchObject({ code: 'INVALID_SIGNATURE' });
     const genuine = await answer(envelope);
     expect(genuine.status).toBe(404);
-    expect(JSON.parse(genuine.text).error.code).toBe('DEVICE_NOT_FOUND');
+    expect(genuine.body.error).toMatchObject({ code: 'DEVICE_NOT_FOUND' });
   });
 });
