@@ -81,6 +81,7 @@ describe('quick keys', () => {
       priceMinor: 250,
       currency: 'XOF',
       taxRateBp: 1800,
+      image: null,
     });
 
     const repriced = firstValueFrom(view.pipe(filter((v) => v.categories[0]!.items[0]!.priceMinor === 275)));

@@ -125,7 +125,15 @@ describe('shift and catalog views', () => {
         taxRate: 0,
         updatedAt: 0,
       }),
-    ).toEqual({ sku: 'a', barcode: null, name: 'A', priceMinor: 1, currency: 'XOF', taxRateBp: 0 });
+    ).toEqual({
+      sku: 'a',
+      barcode: null,
+      name: 'A',
+      priceMinor: 1,
+      currency: 'XOF',
+      taxRateBp: 0,
+      image: null,
+    });
   });
 
   it('folds accents and case for search', () => {
