@@ -105,7 +105,7 @@ test('the owner imports, fixes a price, sets the shop details and exports, throu
   // Search narrows the list.
   await page.getByLabel('Search').fill('croi');
   await expect(page.locator('tbody tr[data-sku]')).toHaveCount(1);
-  await expect(page.getByText('Page 1 of 1 (1 products)')).toBeVisible();
+  await expect(page.getByText('Page 1 of 1 (1 product)')).toBeVisible();
   await page.getByLabel('Search').fill('');
   await expect(page.getByLabel('Category name')).toHaveValue('');
   await shoot(page, 'catalog');

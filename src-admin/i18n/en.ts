@@ -328,7 +328,6 @@ export const en = {
     intro:
       'The balance check adds up the debits and credits of every currency and of every sale, and looks for entries without a sale and reconciled sales without entries.',
     run: 'Run the balance check',
-    balanced: 'The ledger balances: {{entries}} entries, checked {{when}}.',
     unbalanced: 'The ledger does not balance (checked {{when}}).',
     currency: 'Currency',
     debits: 'Debits',
@@ -383,7 +382,6 @@ export const en = {
     pages: 'Pages of products',
     previous: 'Previous',
     next: 'Next',
-    pageOf: 'Page {{page}} of {{pages}} ({{count}} products)',
     form: {
       addTitle: 'Add a product',
       editTitle: 'Edit {{name}}',
@@ -516,7 +514,6 @@ export const en = {
     warn: 'Look at this',
     bad: 'Problem',
     database: 'Database',
-    connected: 'Connected; schema {{version}} ({{applied}} migrations)',
     unavailable: 'Unavailable',
     workers: 'Reconciliation workers',
     worker_running: 'Running',
@@ -630,7 +627,6 @@ export const en = {
     encryption: 'Encryption',
     actions: 'Actions',
     jobs: { queued: 'Waiting to be encrypted', running: 'Encrypting…', done: 'Ready', failed: 'Failed' },
-    jobFailed: 'After {{attempts}} attempts: {{error}}',
     jobRetrying: 'Trying again after an error: {{error}}',
     grant: 'Grant',
     grantOne: 'Grant {{title}}',

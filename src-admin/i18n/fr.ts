@@ -332,7 +332,6 @@ export const fr: Messages = {
     intro:
       'Le contrôle d’équilibre additionne les débits et les crédits de chaque devise et de chaque vente, et cherche les écritures sans vente et les ventes rapprochées sans écriture.',
     run: 'Lancer le contrôle d’équilibre',
-    balanced: 'Le grand livre est équilibré : {{entries}} écritures, contrôlé le {{when}}.',
     unbalanced: 'Le grand livre n’est pas équilibré (contrôlé le {{when}}).',
     currency: 'Devise',
     debits: 'Débits',
@@ -387,7 +386,6 @@ export const fr: Messages = {
     pages: 'Pages d’articles',
     previous: 'Précédente',
     next: 'Suivante',
-    pageOf: 'Page {{page}} sur {{pages}} ({{count}} articles)',
     form: {
       addTitle: 'Ajouter un article',
       editTitle: 'Modifier {{name}}',
@@ -524,7 +522,6 @@ export const fr: Messages = {
     warn: 'À surveiller',
     bad: 'Problème',
     database: 'Base de données',
-    connected: 'Connectée ; schéma {{version}} ({{applied}} migrations)',
     unavailable: 'Indisponible',
     workers: 'Processus de rapprochement',
     worker_running: 'En marche',
@@ -640,7 +637,6 @@ export const fr: Messages = {
     encryption: 'Chiffrement',
     actions: 'Actions',
     jobs: { queued: 'En attente de chiffrement', running: 'Chiffrement…', done: 'Prêt', failed: 'Échec' },
-    jobFailed: 'Après {{attempts}} essais : {{error}}',
     jobRetrying: 'Nouvel essai après une erreur : {{error}}',
     grant: 'Donner accès',
     grantOne: 'Donner accès à {{title}}',

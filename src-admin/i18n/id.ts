@@ -336,7 +336,6 @@ export const id: Messages = {
     intro:
       'Pemeriksaan saldo menjumlahkan debit dan kredit setiap mata uang dan setiap penjualan, lalu mencari entri tanpa penjualan dan penjualan terekonsiliasi tanpa entri.',
     run: 'Jalankan pemeriksaan saldo',
-    balanced: 'Buku besar seimbang: {{entries}} entri, diperiksa {{when}}.',
     unbalanced: 'Buku besar tidak seimbang (diperiksa {{when}}).',
     currency: 'Mata uang',
     debits: 'Debit',
@@ -391,7 +390,6 @@ export const id: Messages = {
     pages: 'Halaman produk',
     previous: 'Sebelumnya',
     next: 'Berikutnya',
-    pageOf: 'Halaman {{page}} dari {{pages}} ({{count}} produk)',
     form: {
       addTitle: 'Tambah produk',
       editTitle: 'Ubah {{name}}',
@@ -524,7 +522,6 @@ export const id: Messages = {
     warn: 'Perlu dilihat',
     bad: 'Masalah',
     database: 'Basis data',
-    connected: 'Terhubung; skema {{version}} ({{applied}} migrasi)',
     unavailable: 'Tidak tersedia',
     workers: 'Pekerja rekonsiliasi',
     worker_running: 'Berjalan',
@@ -639,7 +636,6 @@ export const id: Messages = {
     encryption: 'Enkripsi',
     actions: 'Tindakan',
     jobs: { queued: 'Menunggu dienkripsi', running: 'Mengenkripsi…', done: 'Siap', failed: 'Gagal' },
-    jobFailed: 'Setelah {{attempts}} percobaan: {{error}}',
     jobRetrying: 'Mencoba lagi setelah galat: {{error}}',
     grant: 'Beri akses',
     grantOne: 'Beri akses {{title}}',
