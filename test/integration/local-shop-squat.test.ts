@@ -49,10 +49,18 @@ const sale = (amountMinor: number) =>
 const serverUrl = async () => ((await call('settings.get')) as { serverUrl: string }).serverUrl;
 const pushesSeen = () => seen.filter((s) => !s.startsWith('GET /health/')).length;
 
-/** Another program on 127.0.0.1:`port`, answering every request with an unsigned refusal. */
+/**
+ * Another program on 127.0.0.1:`port`: healthy to the till's probe (so the till sees its address
+ * reachable), an unsigned refusal to everything else.
+ */
 async function squat(port: number): Promise<void> {
   squatter = http.createServer((req, res) => {
     seen.push(`${req.method} ${req.url?.split('?')[0]}`);
+    if (req.url === '/health/live') {
+      res.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
+      res.end(JSON.stringify({ status: 'ok' }));
+      return;
+    }
     res.writeHead(400, { 'content-type': 'application/json', connection: 'close' });
     res.end(JSON.stringify({ error: { code: 'INVALID_BUNDLE', message: 'Bundle could not be read' } }));
   });
@@ -105,6 +113,15 @@ describe('attack: another program holds the local shop’s port when the app sta
     expect(status).toMatchObject({ lastErrorCode: 'LOCAL_SHOP_NOT_RUNNING', rejectedBundles: [] });
     expect(status.counts).toMatchObject({ rejected: 0, pending: 1 });
     await expect(call('enrollment.checkIn')).rejects.toMatchObject({ code: 'LOCAL_SHOP_NOT_RUNNING' });
+    // Pass 13 L-1: the squatter answers the probe, yet neither an online authorisation nor the
+    // library's signed requests go there: a sale above the offline maximum is judged offline.
+    await firstValueFrom(
+      core!.handlers.subscriptions['device.status']({}).pipe(
+        filter((d) => d.server.reachability === 'online'),
+      ),
+    );
+    await expect(sale(300_000)).rejects.toMatchObject({ code: 'LIMIT_AMOUNT' });
+    await call('library.refresh').catch(() => undefined);
     expect(pushesSeen(), seen.join(', ')).toBe(0);
   }, 120_000);
 

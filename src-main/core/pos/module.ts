@@ -35,6 +35,7 @@ export const posModule: CoreModule<'pos'> = {
     identity,
     serverKey,
     offered,
+    serverHold,
     need,
   }) {
     if (!db) throw new Error(storeError ?? 'unknown');
@@ -68,7 +69,9 @@ export const posModule: CoreModule<'pos'> = {
       enrollment: () => enforced(enrollmentStore.current),
       enrollmentChanges: enrollmentStore.changes.pipe(map(enforced)),
       deviceId: async () => (await identity()).deviceId,
-      online: () => reachability.current.state === 'online',
+      // A local shop's address while its server is not running is not the server (#16 pass 13 L-1):
+      // no online authorisation goes there, the sale is judged offline.
+      online: () => reachability.current.state === 'online' && serverHold.reason === null,
       fallbackCurrency: () => settings.current.currency,
       onRecorded: () => offered.sync?.kick(),
       ...(tillAnchor ? { anchor: tillAnchor } : {}),

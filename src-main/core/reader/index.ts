@@ -1,3 +1,4 @@
+import type { ApiError } from '../../../protocol/api';
 import type { RxCollection } from 'rxdb';
 import type { CommandHandlers } from '../api/handlers';
 import type { DeviceIdentity } from '@outpost/terminal-sdk';
@@ -24,6 +25,7 @@ export interface ReaderDeps {
   identity: () => Promise<DeviceIdentity>;
   /** The server of this device's enrollment, null when not enrolled. */
   serverUrl: () => string | null;
+  serverHeld?: () => ApiError | null;
   /**
    * The server signing key licences and signed time verify against (server-key.ts), the same one
    * the till's signed policy is checked with: the core builds it once from its sources.
@@ -98,6 +100,7 @@ export async function createReader(deps: ReaderDeps): Promise<Reader> {
     collections: deps.collections,
     identity: deps.identity,
     serverUrl: deps.serverUrl,
+    ...(deps.serverHeld ? { serverHeld: deps.serverHeld } : {}),
     serverKey: deps.serverKey,
     clock,
     content: deps.content,

@@ -35,6 +35,11 @@ export interface LibraryServiceDeps {
   identity: () => Promise<DeviceIdentity>;
   /** The server this laptop is registered with; null when it is not. */
   serverUrl: () => string | null;
+  /**
+   * Why the server's address may not be spoken to now (a local shop whose server is not running:
+   * whatever holds its port is not the server, #16 pass 13 L-1); null when it may.
+   */
+  serverHeld?: () => ApiError | null;
   /** The key licences are checked against (server-key.ts). */
   serverKey: () => Promise<KeyObject>;
   clock: SecureClock;
@@ -128,7 +133,7 @@ export class LibraryService {
 
   /** The network is back: check in, learn revocations, renew what needs it. Never throws. */
   async reconnected(): Promise<void> {
-    if (!this.deps.serverUrl()) return;
+    if (!this.deps.serverUrl() || this.deps.serverHeld?.()) return;
     await this.refresh().catch(() => undefined);
   }
 
@@ -565,6 +570,8 @@ export class LibraryService {
   ): Promise<RouteAnswer<N, R>> {
     const serverUrl = this.deps.serverUrl();
     if (!serverUrl) throw new ApiError('NOT_ENROLLED', 'This laptop is not registered with a server.');
+    const held = this.deps.serverHeld?.();
+    if (held) return Promise.reject(held);
     return this.deps.identity().then((identity) =>
       callRoute(serverUrl, name, {
         timeoutMs: 30_000,

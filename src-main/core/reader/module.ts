@@ -5,13 +5,25 @@ import { createReader } from './index';
 export const libraryModule: CoreModule<'library'> = {
   feature: 'library',
   unavailable: 'The library',
-  async start({ config, db, anchor, storeError, identity, enrolledServerUrl, serverKey, content, online }) {
+  async start({
+    config,
+    db,
+    anchor,
+    storeError,
+    identity,
+    enrolledServerUrl,
+    serverKey,
+    content,
+    online,
+    serverHold,
+  }) {
     if (!db) throw new Error(storeError ?? 'unknown');
     const reader = await createReader({
       dataDir: config.dataDir,
       collections: db.rx.collections,
       identity,
       serverUrl: enrolledServerUrl,
+      serverHeld: () => serverHold.refusal(),
       serverKey,
       content,
       ...(config.clock ? { clock: config.clock } : {}),
