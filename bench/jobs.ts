@@ -12,7 +12,7 @@
  * Ours is the real reconciliation worker (reconcileNext) on the real queue: each job's bundle is
  * already reconciled, so a job is the claim (offline_reconcile_claim: a read of devices with work,
  * then a claim naming one device, SKIP LOCKED) and the dequeue with its COMMIT. pg-boss and
- * graphile-worker are not in package.json: they are evaluated from node_modules (docs/scaling.md).
+ * graphile-worker are devDependencies for this comparison only (docs/scaling.md).
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
