@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { BARCODE, enrollAndOpenShift, usePosWorld } from './pos-fixtures';
+import { BARCODE, enrollAndOpenShift, typeBarcode, usePosWorld } from './pos-fixtures';
 
 /**
  * A cashier in Dakar works in French: labels, amounts in francs CFA (XOF has no minor unit, so no
@@ -23,8 +23,7 @@ test('en français : une vente en francs CFA sans décimales, et le refus de la 
   await page.getByRole('link', { name: 'Vente' }).click();
   await expect(page.getByTestId('shift-info')).toContainText(/Caisse ouverte depuis .*10\s000\sF\sCFA/);
   const search = page.getByRole('combobox', { name: 'Chercher un produit ou scanner un code-barres' });
-  await search.pressSequentially(BARCODE.rice);
-  await search.press('Enter');
+  await typeBarcode(search, BARCODE.rice);
   await search.pressSequentially('huile');
   await expect(page.getByRole('option', { name: /Huile 1L/ })).toBeVisible();
   await search.press('Enter');
@@ -45,8 +44,7 @@ test('en français : une vente en francs CFA sans décimales, et le refus de la 
   // e2e/pos-online-limit.spec.ts).
   await world.stopServer();
   await expect(page.getByTestId('server-reachability')).toHaveText('Hors ligne');
-  await search.pressSequentially(BARCODE.tv);
-  await search.press('Enter');
+  await typeBarcode(search, BARCODE.tv);
   await expect(page.getByTestId('cart-total')).toHaveText(francs('29 500'));
   await page.getByRole('button', { name: 'Montant exact' }).click();
   await page.getByRole('button', { name: /^Encaisser/ }).click();

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { BARCODE, chooseLanguage, enrollAndOpenShift, tabTo, usePosWorld } from './pos-fixtures';
+import { BARCODE, chooseLanguage, enrollAndOpenShift, tabTo, typeBarcode, usePosWorld } from './pos-fixtures';
 
 /**
  * Issue #18, money typed as the till's language writes it: an Indonesian cashier types ten
@@ -16,8 +16,7 @@ test('an Indonesian cashier’s "10.000" is ten thousand; "10,000" is refused, n
   await page.getByRole('link', { name: 'Penjualan' }).click();
 
   const search = page.getByRole('combobox', { name: 'Cari produk atau pindai barcode' });
-  await search.pressSequentially(BARCODE.rice);
-  await search.press('Enter');
+  await typeBarcode(search, BARCODE.rice);
   await expect(page.getByTestId('cart-total')).toHaveText(/^F\sCFA\s1\.180$/);
   const cash = page.getByLabel(/^Uang diterima/);
 
