@@ -1,6 +1,12 @@
 import type { BundleDetail, ReviewPage } from '../../protocol/http';
 import type { Queryable } from '../db/tx';
-import { BUNDLE_COLUMNS, reviewItem, type BundleRow } from '../payments/store';
+import {
+  BUNDLE_COLUMNS,
+  bundleAmbiguous,
+  reviewItem,
+  type BundleKey,
+  type BundleRow,
+} from '../payments/store';
 import { CURSOR_ID, decodeCursor, encodeCursor, fromMicros, micros } from './query';
 import { SALE_COLUMNS, SALE_FROM, toSale } from './search';
 
@@ -40,7 +46,8 @@ export async function reviewPage(
   };
 }
 
-export async function bundleDetail(db: Queryable, bundleId: string): Promise<BundleDetail | undefined> {
+/** A bundle is (device_id, bundle_id); by bundle_id alone, an id several devices used is ambiguous. */
+export async function bundleDetail(db: Queryable, key: BundleKey): Promise<BundleDetail | undefined> {
   const { rows } = await db.query<
     BundleRow & {
       till_name: string | null;
@@ -54,9 +61,11 @@ export async function bundleDetail(db: Queryable, bundleId: string): Promise<Bun
      FROM offline_tx_bundles b
      LEFT JOIN offline_devices d ON d.device_id = b.device_id
      LEFT JOIN users u ON u.id = b.reviewed_by
-     WHERE b.bundle_id = $1`,
-    [bundleId],
+     WHERE b.bundle_id = $1 AND ($2::text IS NULL OR b.device_id = $2)
+     LIMIT 2`,
+    [key.bundleId, key.deviceId ?? null],
   );
+  if (rows.length > 1) throw bundleAmbiguous();
   const b = rows[0];
   if (!b) return undefined;
   const sales = await db.query<Parameters<typeof toSale>[0]>(
