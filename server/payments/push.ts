@@ -557,6 +557,7 @@ async function resolveGap(
     action: 'bundle.gap_resolved',
     targetType: 'bundle',
     targetId: held.bundle_id,
-    details: { from: held.status, to: status, sira_score: score },
+    // A bundle is (device_id, bundle_id): the target alone does not say whose.
+    details: { device_id: held.device_id, from: held.status, to: status, sira_score: score },
   });
 }

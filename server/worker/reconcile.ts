@@ -126,7 +126,7 @@ async function holdForRefund(
     action: 'bundle.refund_held',
     targetType: 'bundle',
     targetId: bundle.bundle_id,
-    details: { to: status, sira_score: score, detail: detail.slice(0, 500) },
+    details: { device_id: bundle.device_id, to: status, sira_score: score, detail: detail.slice(0, 500) },
   });
 }
 
@@ -221,7 +221,12 @@ async function post(
       action: 'bundle.reconciled',
       targetType: 'bundle',
       targetId: bundleId,
-      details: { transactions: txs.length, entries: written, skipped_entries: legs.length - written },
+      details: {
+        device_id: claim.device_id,
+        transactions: txs.length,
+        entries: written,
+        skipped_entries: legs.length - written,
+      },
     }),
   ]);
   metrics.reconciliationDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);
