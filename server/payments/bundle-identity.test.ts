@@ -115,4 +115,29 @@ describe('a bundle id and nonce taken first by another terminal', () => {
     });
     expect(detail.body).toMatchObject({ device_id: a.device.id, review: null });
   });
+
+  it('the review queue lists both devices’ bundles of one id, even received in the same microsecond', async () => {
+    const a = await enrollTerminal(s, admin, { tenantId: 'shop-a' });
+    const b = await enrollTerminal(s, admin, { tenantId: 'shop-b' });
+    const first = await a.bundle([a.sale({ price: 60_000, tax: 0 })]);
+    const second = await b.bundle([b.sale({ price: 70_000, tax: 0 })], { bundleId: first.bundle_id });
+    await push(s, first);
+    await push(s, second);
+    // Oldest of the queue, both at one instant: only the device tells them apart in the page key.
+    await s.pool.query(
+      `UPDATE offline_tx_bundles SET received_at = '2001-01-01T00:00:00Z' WHERE bundle_id = $1`,
+      [first.bundle_id],
+    );
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < 2; page++) {
+      const path: string = `/offline/review?limit=1${cursor ? `&cursor=${cursor}` : ''}`;
+      const res = await s.call('GET', path, { token: admin });
+      expect(res.status, res.text).toBe(200);
+      const body = res.body as { bundles: { device_id: string }[]; next_cursor: string | null };
+      seen.push(...body.bundles.map((x) => x.device_id));
+      cursor = body.next_cursor;
+    }
+    expect(seen.sort()).toEqual([a.device.id, b.device.id].sort());
+  });
 });

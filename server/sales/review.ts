@@ -30,19 +30,24 @@ export async function reviewPage(
   if (query.reason !== undefined)
     sql.push(`reasons @> ${param(JSON.stringify([{ code: query.reason }]))}::jsonb`);
   if (query.cursor !== undefined) {
-    const [us, bundle] = decodeCursor(query.cursor, CURSOR_ID.uuid);
-    sql.push(`(received_at, bundle_id) > (${fromMicros(param(us))}, ${param(bundle)}::uuid)`);
+    // A bundle is (device_id, bundle_id): the key ends with both, so two devices' bundles of one id
+    // received in the same microsecond are both listed.
+    const [us, bundle, device] = decodeCursor(query.cursor, CURSOR_ID.uuid, CURSOR_ID.device);
+    sql.push(
+      `(received_at, bundle_id, device_id) > (${fromMicros(param(us))}, ${param(bundle)}::uuid, ${param(device)}::text)`,
+    );
   }
   const { rows } = await db.query<BundleRow & { key_us: string }>(
     `SELECT ${BUNDLE_COLUMNS}, ${micros('received_at')} AS key_us FROM offline_tx_bundles
-     WHERE ${sql.join(' AND ')} ORDER BY received_at, bundle_id LIMIT ${param(query.limit + 1)}`,
+     WHERE ${sql.join(' AND ')} ORDER BY received_at, bundle_id, device_id LIMIT ${param(query.limit + 1)}`,
     values,
   );
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
     bundles: page.map(reviewItem),
-    next_cursor: rows.length > query.limit && last ? encodeCursor(last.key_us, last.bundle_id) : null,
+    next_cursor:
+      rows.length > query.limit && last ? encodeCursor(last.key_us, last.bundle_id, last.device_id) : null,
   };
 }
 
