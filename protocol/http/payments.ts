@@ -165,9 +165,14 @@ export const PaymentErrorCode = {
    * (reason SEQUENCE_GAP), not refused.
    */
   SEQUENCE_CONFLICT: 'SEQUENCE_CONFLICT',
-  /** Same bundle_id as a stored bundle, different content. */
+  /**
+   * This device already stored a bundle under this bundle_id, with other content. A bundle is
+   * (device_id, bundle_id): another device's bundle under the same id never causes it (#16, 13th pass M-1).
+   */
   BUNDLE_ID_REUSED: 'BUNDLE_ID_REUSED',
   BUNDLE_NOT_FOUND: 'BUNDLE_NOT_FOUND',
+  /** A console lookup by bundle_id alone that more than one device's bundle answers: name the device_id. */
+  BUNDLE_AMBIGUOUS: 'BUNDLE_AMBIGUOUS',
   REVIEW_NOT_PENDING: 'REVIEW_NOT_PENDING',
   /** A sale's QR tender without `qr.text`: nothing to verify, so it is refused (red-team pass 11, M-1). */
   QR_TEXT_REQUIRED: 'QR_TEXT_REQUIRED',
@@ -198,6 +203,7 @@ export const PAYMENT_ERROR_STATUS: Record<PaymentErrorCode, number> = {
   SEQUENCE_CONFLICT: 409,
   BUNDLE_ID_REUSED: 409,
   BUNDLE_NOT_FOUND: 404,
+  BUNDLE_AMBIGUOUS: 409,
   REVIEW_NOT_PENDING: 409,
   QR_TEXT_REQUIRED: 422,
   QR_ALREADY_CREDITED: 409,
@@ -216,6 +222,11 @@ export const BundleTransaction = z.object({
 });
 
 export const BundleParams = z.object({ bundle_id: Uuid });
+/**
+ * A bundle is (device_id, bundle_id): ops and pay_admin name the device too, or get
+ * 409 BUNDLE_AMBIGUOUS when several devices pushed a bundle under that id. A device names only its own.
+ */
+export const BundleQuery = z.object({ device_id: DeviceId.optional() }).strict();
 
 /** GET /offline/bundles/:bundle_id (the device that pushed it, or ops / pay_admin). */
 export const BundleStatusResponse = z.object({

@@ -54,6 +54,7 @@ import {
 } from './materials';
 import {
   BundleParams,
+  BundleQuery,
   BundleStatusResponse,
   CatalogUpsertRequest,
   CatalogUpsertResponse,
@@ -319,11 +320,12 @@ export const ROUTES = {
     auth: 'public',
     callerAuth: ['device', 'bearer'],
     summary:
-      "A bundle's status, score, reasons and transactions. Either signed by the device that pushed it (device signature headers) or with a bearer token of ops or pay_admin. Another device's bundle answers 404 like an unknown one.",
+      "A bundle's status, score, reasons and transactions. Either signed by the device that pushed it (device signature headers) or with a bearer token of ops or pay_admin. Another device's bundle answers 404 like an unknown one. A bundle is (device_id, bundle_id): a bearer caller adds `device_id` to the query (without it, 409 BUNDLE_AMBIGUOUS when several devices pushed a bundle under that id).",
     params: BundleParams,
+    query: BundleQuery,
     status: 200,
     response: BundleStatusResponse,
-    errors: [...signed, ...bearer, P.BUNDLE_NOT_FOUND],
+    errors: [...signed, ...bearer, P.BUNDLE_NOT_FOUND, P.BUNDLE_AMBIGUOUS],
   },
   pullPayments: {
     method: 'GET',
@@ -362,12 +364,13 @@ export const ROUTES = {
     path: '/offline/review/:bundle_id',
     auth: ['ops', 'pay_admin'],
     summary:
-      'Approve (queued for reconciliation) or reject (bundle and its transactions rejected, nothing reaches the ledger) a bundle in review or quarantine.',
+      'Approve (queued for reconciliation) or reject (bundle and its transactions rejected, nothing reaches the ledger) a bundle in review or quarantine. Query `device_id`: the device that pushed it (a bundle is (device_id, bundle_id); without it, 409 BUNDLE_AMBIGUOUS when several devices pushed a bundle under that id).',
     params: BundleParams,
+    query: BundleQuery,
     body: ReviewDecisionRequest,
     status: 200,
     response: BundleStatusResponse,
-    errors: [...bearer, P.BUNDLE_NOT_FOUND, P.REVIEW_NOT_PENDING, P.QR_ALREADY_CREDITED],
+    errors: [...bearer, P.BUNDLE_NOT_FOUND, P.BUNDLE_AMBIGUOUS, P.REVIEW_NOT_PENDING, P.QR_ALREADY_CREDITED],
   },
   // ---- Materials and licences (materials seed; server/materials, server/licences) ----
   uploadMaterial: {

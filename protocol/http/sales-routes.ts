@@ -3,7 +3,7 @@ import { SalesExportQuery } from './sales';
 import { SalesQuery } from './sales';
 import { TrustErrorCode as E } from './codes';
 import { ConsoleErrorCode } from './console';
-import { BundleParams, PaymentErrorCode as P } from './payments';
+import { BundleParams, BundleQuery, PaymentErrorCode as P } from './payments';
 import { BundleDetail, LedgerCheckResult, SalesCsv, SalesErrorCode as S, SalesPage, Takings } from './sales';
 
 const bearer = [E.UNAUTHENTICATED, E.TOKEN_EXPIRED, E.FORBIDDEN] as const;
@@ -57,11 +57,12 @@ export const SALES_ROUTES = {
     path: '/offline/sales/bundles/:bundle_id',
     auth: SALES_ROLES,
     summary:
-      "A pushed bundle: its till, status, fraud score and the score's reasons, its sales (cashier, tenders, status) and its review decision (who, when, the reason given).",
+      "A pushed bundle: its till, status, fraud score and the score's reasons, its sales (cashier, tenders, status) and its review decision (who, when, the reason given). Query `device_id`: the till that pushed it (a bundle is (device_id, bundle_id); without it, 409 BUNDLE_AMBIGUOUS when several tills pushed a bundle under that id).",
     params: BundleParams,
+    query: BundleQuery,
     status: 200,
     response: BundleDetail,
-    errors: [...bearer, P.BUNDLE_NOT_FOUND],
+    errors: [...bearer, P.BUNDLE_NOT_FOUND, P.BUNDLE_AMBIGUOUS],
   },
   checkLedger: {
     method: 'POST',

@@ -220,10 +220,20 @@ export function setCashierDisabled(
     key,
     async (client) => {
       await client.query(
-        // disabled_at: when, for the push's CASHIER_DISABLED (server/payments/cashiers.ts).
-        `UPDATE shop_cashiers SET disabled = $4, updated_at = now(),
-           disabled_at = CASE WHEN $4 THEN coalesce(disabled_at, now()) END
-         WHERE tenant_type = $1 AND tenant_id = $2 AND cashier_id = $3`,
+        // disabled_at: since when, while disabled. Each period is also kept once it ends: the push
+        // judges a sale's time against all of them (CASHIER_DISABLED, server/payments/cashiers.ts),
+        // so enabling a cashier again does not clear a sale a stale till recorded meanwhile.
+        `WITH cashier AS (
+           UPDATE shop_cashiers SET disabled = $4, updated_at = now(),
+             disabled_at = CASE WHEN $4 THEN coalesce(disabled_at, now()) END
+           WHERE tenant_type = $1 AND tenant_id = $2 AND cashier_id = $3
+           RETURNING disabled_at),
+         opened AS (
+           INSERT INTO shop_cashier_disabled_periods (tenant_type, tenant_id, cashier_id, disabled_at)
+           SELECT $1, $2, $3, c.disabled_at FROM cashier c WHERE $4
+           ON CONFLICT DO NOTHING)
+         UPDATE shop_cashier_disabled_periods SET enabled_at = now()
+         WHERE NOT $4 AND tenant_type = $1 AND tenant_id = $2 AND cashier_id = $3 AND enabled_at IS NULL`,
         [key.tenant_type, key.tenant_id, key.cashier_id, disabled],
       );
       return {};

@@ -88,7 +88,7 @@ export function withoutOrigin(reasons: readonly StoredReason[], origin: ReasonOr
 /** A held bundle's reasons changed: its new score and status (the same statement for every actor). */
 export async function rescore(
   client: pg.PoolClient,
-  bundle: { bundle_id: string; status: BundleState },
+  bundle: { device_id: string; bundle_id: string; status: BundleState },
   reasons: readonly StoredReason[],
   by: 'gap_resolved' | 'worker_refund_held' | 'qr_reused',
 ): Promise<{ score: number; status: BundleState }> {
@@ -100,34 +100,34 @@ export async function rescore(
   checkTransition(bundle.status, status, by);
   await client.query(
     `UPDATE offline_tx_bundles SET status = $2, sira_score = $3, reasons = $4, updated_at = now(),
-       change_xid = pg_current_xact_id() WHERE bundle_id = $1`,
-    [bundle.bundle_id, status, score, JSON.stringify(reasons)],
+       change_xid = pg_current_xact_id() WHERE device_id = $5 AND bundle_id = $1`,
+    [bundle.bundle_id, status, score, JSON.stringify(reasons), bundle.device_id],
   );
   return { score, status };
 }
 
 /** The worker posted an accepted bundle: sent with its COMMIT (server/worker/reconcile.ts). */
-export function reconciledStatement(bundleId: string): Statement {
+export function reconciledStatement(deviceId: string, bundleId: string): Statement {
   checkTransition('accepted', 'reconciled', 'worker_posted');
   return {
     text: `UPDATE offline_tx_bundles SET status = 'reconciled', reconciled_at = now(), updated_at = now(),
-                   change_xid = pg_current_xact_id() WHERE bundle_id = $1`,
-    values: [bundleId],
+                   change_xid = pg_current_xact_id() WHERE device_id = $1 AND bundle_id = $2`,
+    values: [deviceId, bundleId],
   };
 }
 
 /** An operator's decision on a held bundle. */
 export async function decideReview(
   client: pg.PoolClient,
-  bundle: { bundle_id: string; status: BundleState },
+  bundle: { device_id: string; bundle_id: string; status: BundleState },
   decision: { approve: boolean; userId: string; note: string },
 ): Promise<BundleState> {
   const to = decision.approve ? 'accepted' : 'rejected';
   checkTransition(bundle.status, to, 'reviewer');
   await client.query(
     `UPDATE offline_tx_bundles SET status = $2, reviewed_by = $3, reviewed_at = now(), review_note = $4,
-             updated_at = now(), change_xid = pg_current_xact_id() WHERE bundle_id = $1`,
-    [bundle.bundle_id, to, decision.userId, decision.note],
+             updated_at = now(), change_xid = pg_current_xact_id() WHERE device_id = $5 AND bundle_id = $1`,
+    [bundle.bundle_id, to, decision.userId, decision.note, bundle.device_id],
   );
   return to;
 }

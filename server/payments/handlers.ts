@@ -102,10 +102,16 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
       return { body: { ...answer, statement } };
     },
 
-    bundleStatus: async ({ params, req, res }) => {
+    bundleStatus: async ({ params, query, req, res }) => {
       const { deviceId, consume } = await caller(req, res);
-      const row = await findBundle(pool, params.bundle_id);
-      if (!row || (deviceId !== null && row.device_id !== deviceId)) throw notFound();
+      // A device sees only its own bundle of that id; another device's answers 404 like none.
+      if (deviceId !== null && query.device_id !== undefined && query.device_id !== deviceId)
+        throw notFound();
+      const row = await findBundle(pool, {
+        bundleId: params.bundle_id,
+        deviceId: deviceId ?? query.device_id,
+      });
+      if (!row) throw notFound();
       const view = await bundleView(pool, row);
       await consume();
       return { body: view };
@@ -145,9 +151,9 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
       return { body: { changed, total: new Set(items.map((i) => i.sku)).size } };
     },
 
-    decideReview: async ({ params, body, user }) => {
+    decideReview: async ({ params, query, body, user }) => {
       const view = await withTransaction(pool, async (client) => {
-        const row = await findBundle(client, params.bundle_id, true);
+        const row = await findBundle(client, { bundleId: params.bundle_id, deviceId: query.device_id }, true);
         if (!row) throw notFound();
         if (!awaitsReview(row.status))
           throw new HttpError(
@@ -157,20 +163,21 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
           );
         const approve = body.decision === 'approve';
         // One customer QR is one payment: not credited to a second sale (red-team pass 11, M-2).
-        const credited = approve ? await qrAlreadyCredited(client, row.bundle_id) : [];
+        const credited = approve ? await qrAlreadyCredited(client, row) : [];
         if (credited.length > 0)
           throw new HttpError(
             PAYMENT_ERROR_STATUS.QR_ALREADY_CREDITED,
             PaymentErrorCode.QR_ALREADY_CREDITED,
-            credited[0]!.other_bundle_id === row.bundle_id
+            credited[0]!.other_bundle_id === row.bundle_id && credited[0]!.other_device_id === row.device_id
               ? `Sales ${credited[0]!.sale_id} and ${credited[0]!.other_sale_id} of this bundle were paid with one QR: approving would credit it twice; reject the bundle`
               : `Sale ${credited[0]!.sale_id} was paid with a QR already credited to sale ${credited[0]!.other_sale_id} of ${credited[0]!.other_device_id}: reject one of the two`,
             { conflicts: credited.slice(0, 20) },
           );
         await decideReview(client, row, { approve, userId: user.id, note: body.note });
         await client.query(
-          `UPDATE offline_transactions SET status = $2 WHERE bundle_id = $1 AND status = 'held'`,
-          [row.bundle_id, approve ? 'pending' : 'rejected'],
+          `UPDATE offline_transactions SET status = $3
+           WHERE device_id = $1 AND bundle_id = $2 AND status = 'held'`,
+          [row.device_id, row.bundle_id, approve ? 'pending' : 'rejected'],
         );
         if (approve) await enqueue(client, row.device_id, row.bundle_id);
         await appendAudit(client, {
@@ -179,9 +186,14 @@ export function paymentHandlers(deps: TrustDeps): Pick<Handlers, PaymentHandlerN
           action: approve ? 'bundle.review_approved' : 'bundle.review_rejected',
           targetType: 'bundle',
           targetId: row.bundle_id,
-          details: { from: row.status, note: body.note, sira_score: row.sira_score },
+          details: {
+            from: row.status,
+            note: body.note,
+            sira_score: row.sira_score,
+            device_id: row.device_id,
+          },
         });
-        const updated = await findBundle(client, row.bundle_id);
+        const updated = await findBundle(client, { bundleId: row.bundle_id, deviceId: row.device_id });
         return bundleView(client, updated!);
       });
       return { body: view };

@@ -4,7 +4,7 @@ import type { BundleRow, PushAnswer } from './store';
 
 /** What a push's checks read from the database about the device and the bundle, all at once. */
 export interface PushState {
-  /** A stored bundle with this bundle_id (any device). */
+  /** This device's stored bundle with this bundle_id (a bundle is (device_id, bundle_id)). */
   existing: { bundle_id: string; device_id: string; signature: string; push_answer: PushAnswer } | null;
   /** The nonce is held, unexpired, by another bundle of this device. */
   nonceUsed: boolean;

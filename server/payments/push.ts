@@ -252,17 +252,23 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     );
   const state = toPushState(begun.state!);
 
-  // Idempotency first: a re-sent bundle gets its first answer whatever the clock says now.
+  // Idempotency first: a re-sent bundle gets its first answer whatever the clock says now. A bundle
+  // is (device_id, bundle_id): `existing` is this device's own bundle of that id, never another
+  // device's (whose bundle under the same id once made this one's a final BUNDLE_ID_REUSED, #16,
+  // 13th pass M-1).
   const existing = state.existing;
   if (existing) {
     // Compared as bytes (the envelope schema also refuses non-canonical spellings).
-    if (existing.device_id === envelope.device_id && sameBase64url(existing.signature, envelope.signature))
+    if (sameBase64url(existing.signature, envelope.signature))
       return {
         response: answer(existing.push_answer, existing.bundle_id, true, now),
         insert: null,
         audit: null,
       };
-    throw reject(PaymentErrorCode.BUNDLE_ID_REUSED, 'bundle_id already used for other content');
+    throw reject(
+      PaymentErrorCode.BUNDLE_ID_REUSED,
+      'This device already used this bundle_id for other content',
+    );
   }
 
   if (state.nonceUsed) throw reject(PaymentErrorCode.REPLAYED_NONCE, 'Nonce already used by another bundle');
@@ -540,9 +546,10 @@ async function resolveGap(
   if (reasons.length === held.reasons.length) return;
   const { score, status } = await rescore(client, held, reasons, 'gap_resolved');
   if (status === 'accepted') {
-    await client.query(`UPDATE offline_transactions SET status = 'pending' WHERE bundle_id = $1`, [
-      held.bundle_id,
-    ]);
+    await client.query(
+      `UPDATE offline_transactions SET status = 'pending' WHERE device_id = $1 AND bundle_id = $2`,
+      [held.device_id, held.bundle_id],
+    );
     await enqueue(client, held.device_id, held.bundle_id);
   }
   await appendAudit(client, {
@@ -550,6 +557,7 @@ async function resolveGap(
     action: 'bundle.gap_resolved',
     targetType: 'bundle',
     targetId: held.bundle_id,
-    details: { from: held.status, to: status, sira_score: score },
+    // A bundle is (device_id, bundle_id): the target alone does not say whose.
+    details: { device_id: held.device_id, from: held.status, to: status, sira_score: score },
   });
 }

@@ -113,9 +113,14 @@ async function flagEarlierClaim(
   claim: { sale_id: string; device_id: string },
   what: string,
 ): Promise<void> {
-  const { rows } = await client.query<{ bundle_id: string; status: BundleState; reasons: StoredReason[] }>(
-    `SELECT b.bundle_id, b.status, b.reasons FROM offline_transactions t
-       JOIN offline_tx_bundles b ON b.bundle_id = t.bundle_id
+  const { rows } = await client.query<{
+    bundle_id: string;
+    device_id: string;
+    status: BundleState;
+    reasons: StoredReason[];
+  }>(
+    `SELECT b.bundle_id, b.device_id, b.status, b.reasons FROM offline_transactions t
+       JOIN offline_tx_bundles b ON b.device_id = t.device_id AND b.bundle_id = t.bundle_id
       WHERE t.device_id = $1 AND t.sale_id = $2 AND b.status IN ('review', 'quarantined')
       FOR UPDATE OF b`,
     [claim.device_id, claim.sale_id],
@@ -139,13 +144,13 @@ async function flagEarlierClaim(
  */
 export async function qrAlreadyCredited(
   client: pg.PoolClient,
-  bundleId: string,
+  bundle: { device_id: string; bundle_id: string },
 ): Promise<{ sale_id: string; other_sale_id: string; other_device_id: string; other_bundle_id: string }[]> {
   await client.query(
     `SELECT 1 FROM offline_qr_tenders
-      WHERE signature IN (SELECT signature FROM offline_qr_tenders WHERE bundle_id = $1)
+      WHERE signature IN (SELECT signature FROM offline_qr_tenders WHERE device_id = $1 AND bundle_id = $2)
       ORDER BY signature, device_id, sale_id FOR UPDATE`,
-    [bundleId],
+    [bundle.device_id, bundle.bundle_id],
   );
   const { rows } = await client.query<{
     sale_id: string;
@@ -157,12 +162,12 @@ export async function qrAlreadyCredited(
        FROM offline_qr_tenders mine
        JOIN offline_qr_tenders o ON o.signature = mine.signature
        JOIN offline_transactions t ON t.device_id = o.device_id AND t.sale_id = o.sale_id
-      WHERE mine.bundle_id = $1
-        AND ((o.bundle_id <> mine.bundle_id AND t.status IN ('pending', 'reconciled'))
+      WHERE mine.device_id = $1 AND mine.bundle_id = $2
+        AND (((o.device_id, o.bundle_id) <> (mine.device_id, mine.bundle_id) AND t.status IN ('pending', 'reconciled'))
           -- Approving the bundle would post both sales; each pair named once.
-          OR (o.bundle_id = mine.bundle_id AND o.sale_id > mine.sale_id))
+          OR (o.device_id = mine.device_id AND o.bundle_id = mine.bundle_id AND o.sale_id > mine.sale_id))
       ORDER BY mine.sale_id, o.sale_id`,
-    [bundleId],
+    [bundle.device_id, bundle.bundle_id],
   );
   return rows;
 }

@@ -99,7 +99,8 @@ async function resolveOriginals(
     `SELECT t.sale_id, t.device_id, t.kind, t.currency, t.total_minor::text AS total_minor, t.status,
             t.cash_minor::text AS cash_minor, t.card_minor::text AS card_minor, t.qr_minor::text AS qr_minor,
             b.tenant_type, b.tenant_id
-     FROM offline_transactions t JOIN offline_tx_bundles b ON b.bundle_id = t.bundle_id
+     FROM offline_transactions t
+       JOIN offline_tx_bundles b ON b.device_id = t.device_id AND b.bundle_id = t.bundle_id
      WHERE t.sale_id = ANY($1::uuid[])`,
     [ids],
   );

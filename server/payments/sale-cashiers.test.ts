@@ -90,6 +90,48 @@ describe("a sale's cashier is checked against the shop's roster", () => {
     expect(queued.rowCount).toBe(0);
   });
 
+  it('still holds a sale made while a cashier was disabled after they are enabled again', async () => {
+    // 13th pass: enabling cleared disabled_at, and a stale till's sale from the disabled time,
+    // pushed after, was accepted silently. The server keeps every disabled period now.
+    const created = await s.call('POST', '/console/cashiers', {
+      token: admin,
+      body: { ...SHOP, cashier_id: 'cyd', name: 'cyd', role: 'cashier', pin: '482916' },
+    });
+    expect(created.status, created.text).toBe(201);
+    const status = (disabled: boolean) =>
+      s.call('POST', '/console/cashiers/merchant/cashier-sales/cyd/status', {
+        token: admin,
+        body: { disabled },
+      });
+    expect((await status(true)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await status(false)).status).toBe(200);
+    const { rows } = await s.pool.query<{ disabled_at: Date; enabled_at: Date }>(
+      `SELECT disabled_at, enabled_at FROM shop_cashier_disabled_periods
+       WHERE tenant_type = $1 AND tenant_id = $2 AND cashier_id = 'cyd'`,
+      [SHOP.tenant_type, SHOP.tenant_id],
+    );
+    expect(rows).toHaveLength(1);
+    const { disabled_at: from, enabled_at: to } = rows[0]!;
+    // The back office shows cyd active again.
+    const cashier = await s.pool.query(
+      "SELECT disabled, disabled_at FROM shop_cashiers WHERE cashier_id = 'cyd'",
+    );
+    expect(cashier.rows[0]).toEqual({ disabled: false, disabled_at: null });
+
+    const stale = await enrollTerminal(s, admin, { tenantId: SHOP.tenant_id });
+    const before = await pushOne(stale, { cashierId: 'cyd', createdAt: new Date(from.getTime() - 1_000) });
+    expect(before).toEqual({ status: 'accepted', reasons: [] });
+    const meanwhile = await pushOne(stale, {
+      cashierId: 'cyd',
+      createdAt: new Date(Math.ceil((from.getTime() + to.getTime()) / 2)),
+    });
+    expect(meanwhile.status).toBe('review');
+    expect(meanwhile.reasons.map((r) => r.code)).toEqual(['CASHIER_DISABLED']);
+    const since = await pushOne(stale, { cashierId: 'cyd', createdAt: new Date(to.getTime() + 1) });
+    expect(since).toEqual({ status: 'accepted', reasons: [] });
+  });
+
   it('does not check a tenant whose tills keep their own accounts (no roster)', async () => {
     const own = await enrollTerminal(s, admin, { tenantId: 'own-accounts' });
     expect(await pushOne(own, { cashierId: 'whoever', createdAt: at(-60_000) })).toEqual({

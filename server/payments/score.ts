@@ -165,6 +165,8 @@ export interface SaleCashier {
   first_sale_id: string;
   latest_at: number;
   latest_sale_id: string;
+  /** Every sale's time (ms) and id: checked one by one against the periods the cashier was disabled. */
+  sold: [at: number, sale_id: string][];
 }
 
 export interface SaleFacts {
@@ -237,9 +239,11 @@ export function saleFacts(sales: readonly Sale[]): SaleFacts {
         first_sale_id: s.sale_id,
         latest_at: at,
         latest_sale_id: s.sale_id,
+        sold: [[at, s.sale_id]],
       });
     else {
       cashier.sales++;
+      cashier.sold.push([at, s.sale_id]);
       if (at >= cashier.latest_at) Object.assign(cashier, { latest_at: at, latest_sale_id: s.sale_id });
     }
   }

@@ -1,6 +1,14 @@
 import type { Sale } from '../../protocol/bundle';
-import type { BundleStatus, BundleStatusResponse, ReviewItem, ScoreReason } from '../../protocol/http';
+import {
+  PAYMENT_ERROR_STATUS,
+  PaymentErrorCode,
+  type BundleStatus,
+  type BundleStatusResponse,
+  type ReviewItem,
+  type ScoreReason,
+} from '../../protocol/http';
 import type { Queryable } from '../db/tx';
+import { HttpError } from '../http/errors';
 import type { StoredReason } from './bundle-states';
 
 export interface BundleRow {
@@ -37,17 +45,41 @@ export const BUNDLE_COLUMNS = `bundle_id, device_id, tenant_type, tenant_id, sig
   prev_chain_head, chain_head, status, sira_score, reasons, tx_count, totals, push_answer, received_at,
   updated_at, reconciled_at`;
 
+/**
+ * A bundle is (device_id, bundle_id) (migration 1796489050606): bundle_id alone names one only as
+ * long as a single device used it. Without the device (an ops reviewer's link that has only the id)
+ * an id two devices pushed answers 409 BUNDLE_AMBIGUOUS rather than either device's bundle.
+ */
+export interface BundleKey {
+  bundleId: string;
+  deviceId?: string | undefined;
+}
+
 export async function findBundle(
   db: Queryable,
-  bundleId: string,
+  key: BundleKey,
   lock = false,
 ): Promise<BundleRow | undefined> {
-  const { rows } = await db.query<BundleRow>(
-    `SELECT ${BUNDLE_COLUMNS} FROM offline_tx_bundles WHERE bundle_id = $1${lock ? ' FOR UPDATE' : ''}`,
-    [bundleId],
-  );
+  const forUpdate = lock ? ' FOR UPDATE' : '';
+  const { rows } = await (key.deviceId === undefined
+    ? db.query<BundleRow>(
+        `SELECT ${BUNDLE_COLUMNS} FROM offline_tx_bundles WHERE bundle_id = $1 LIMIT 2${forUpdate}`,
+        [key.bundleId],
+      )
+    : db.query<BundleRow>(
+        `SELECT ${BUNDLE_COLUMNS} FROM offline_tx_bundles WHERE device_id = $1 AND bundle_id = $2${forUpdate}`,
+        [key.deviceId, key.bundleId],
+      ));
+  if (rows.length > 1) throw bundleAmbiguous();
   return rows[0];
 }
+
+export const bundleAmbiguous = () =>
+  new HttpError(
+    PAYMENT_ERROR_STATUS.BUNDLE_AMBIGUOUS,
+    PaymentErrorCode.BUNDLE_AMBIGUOUS,
+    'More than one device pushed a bundle under this bundle_id: name the device_id',
+  );
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 /** Exact sums of amounts; a signed sale can hold values whose float sum would round. */
@@ -102,8 +134,8 @@ interface TxRow {
 export async function bundleView(db: Queryable, row: BundleRow): Promise<BundleStatusResponse> {
   const { rows } = await db.query<TxRow>(
     `SELECT sale_id, seq, kind, currency, total_minor, created_at, status
-     FROM offline_transactions WHERE bundle_id = $1 ORDER BY seq`,
-    [row.bundle_id],
+     FROM offline_transactions WHERE device_id = $1 AND bundle_id = $2 ORDER BY seq`,
+    [row.device_id, row.bundle_id],
   );
   return {
     success: true,

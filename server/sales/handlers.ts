@@ -33,8 +33,8 @@ export function salesHandlers(deps: TrustDeps): Pick<Handlers, SalesHandlerNames
 
     dailyTakings: async ({ query }) => ({ body: await dailyTakings(pool, query) }),
 
-    bundleDetail: async ({ params }) => {
-      const detail = await bundleDetail(pool, params.bundle_id);
+    bundleDetail: async ({ params, query }) => {
+      const detail = await bundleDetail(pool, { bundleId: params.bundle_id, deviceId: query.device_id });
       if (!detail)
         throw new HttpError(
           PAYMENT_ERROR_STATUS.BUNDLE_NOT_FOUND,

@@ -1,6 +1,12 @@
 import type { BundleDetail, ReviewPage } from '../../protocol/http';
 import type { Queryable } from '../db/tx';
-import { BUNDLE_COLUMNS, reviewItem, type BundleRow } from '../payments/store';
+import {
+  BUNDLE_COLUMNS,
+  bundleAmbiguous,
+  reviewItem,
+  type BundleKey,
+  type BundleRow,
+} from '../payments/store';
 import { CURSOR_ID, decodeCursor, encodeCursor, fromMicros, micros } from './query';
 import { SALE_COLUMNS, SALE_FROM, toSale } from './search';
 
@@ -24,23 +30,29 @@ export async function reviewPage(
   if (query.reason !== undefined)
     sql.push(`reasons @> ${param(JSON.stringify([{ code: query.reason }]))}::jsonb`);
   if (query.cursor !== undefined) {
-    const [us, bundle] = decodeCursor(query.cursor, CURSOR_ID.uuid);
-    sql.push(`(received_at, bundle_id) > (${fromMicros(param(us))}, ${param(bundle)}::uuid)`);
+    // A bundle is (device_id, bundle_id): the key ends with both, so two devices' bundles of one id
+    // received in the same microsecond are both listed.
+    const [us, bundle, device] = decodeCursor(query.cursor, CURSOR_ID.uuid, CURSOR_ID.device);
+    sql.push(
+      `(received_at, bundle_id, device_id) > (${fromMicros(param(us))}, ${param(bundle)}::uuid, ${param(device)}::text)`,
+    );
   }
   const { rows } = await db.query<BundleRow & { key_us: string }>(
     `SELECT ${BUNDLE_COLUMNS}, ${micros('received_at')} AS key_us FROM offline_tx_bundles
-     WHERE ${sql.join(' AND ')} ORDER BY received_at, bundle_id LIMIT ${param(query.limit + 1)}`,
+     WHERE ${sql.join(' AND ')} ORDER BY received_at, bundle_id, device_id LIMIT ${param(query.limit + 1)}`,
     values,
   );
   const page = rows.slice(0, query.limit);
   const last = page.at(-1);
   return {
     bundles: page.map(reviewItem),
-    next_cursor: rows.length > query.limit && last ? encodeCursor(last.key_us, last.bundle_id) : null,
+    next_cursor:
+      rows.length > query.limit && last ? encodeCursor(last.key_us, last.bundle_id, last.device_id) : null,
   };
 }
 
-export async function bundleDetail(db: Queryable, bundleId: string): Promise<BundleDetail | undefined> {
+/** A bundle is (device_id, bundle_id); by bundle_id alone, an id several devices used is ambiguous. */
+export async function bundleDetail(db: Queryable, key: BundleKey): Promise<BundleDetail | undefined> {
   const { rows } = await db.query<
     BundleRow & {
       till_name: string | null;
@@ -54,9 +66,11 @@ export async function bundleDetail(db: Queryable, bundleId: string): Promise<Bun
      FROM offline_tx_bundles b
      LEFT JOIN offline_devices d ON d.device_id = b.device_id
      LEFT JOIN users u ON u.id = b.reviewed_by
-     WHERE b.bundle_id = $1`,
-    [bundleId],
+     WHERE b.bundle_id = $1 AND ($2::text IS NULL OR b.device_id = $2)
+     LIMIT 2`,
+    [key.bundleId, key.deviceId ?? null],
   );
+  if (rows.length > 1) throw bundleAmbiguous();
   const b = rows[0];
   if (!b) return undefined;
   const sales = await db.query<Parameters<typeof toSale>[0]>(

@@ -115,8 +115,9 @@ async function holdForRefund(
   ];
   const { score, status } = await rescore(client, bundle, reasons, 'worker_refund_held');
   await client.query(
-    `UPDATE offline_transactions SET status = 'held' WHERE bundle_id = $1 AND status = 'pending'`,
-    [bundle.bundle_id],
+    `UPDATE offline_transactions SET status = 'held'
+     WHERE device_id = $1 AND bundle_id = $2 AND status = 'pending'`,
+    [bundle.device_id, bundle.bundle_id],
   );
   await client.query(dequeue.text, dequeue.values as unknown[]);
   await appendAudit(client, {
@@ -125,7 +126,7 @@ async function holdForRefund(
     action: 'bundle.refund_held',
     targetType: 'bundle',
     targetId: bundle.bundle_id,
-    details: { to: status, sira_score: score, detail: detail.slice(0, 500) },
+    details: { device_id: bundle.device_id, to: status, sira_score: score, detail: detail.slice(0, 500) },
   });
 }
 
@@ -193,8 +194,9 @@ async function post(
     await client.query(
       `UPDATE offline_transactions t SET original_device_id = u.device
        FROM unnest($2::uuid[], $3::text[]) AS u(sale, device)
-       WHERE t.bundle_id = $1 AND t.original_sale_id = u.sale AND t.original_device_id IS NULL`,
-      [bundleId, [...originals.keys()], [...originals.values()]],
+       WHERE t.device_id = $4 AND t.bundle_id = $1 AND t.original_sale_id = u.sale
+         AND t.original_device_id IS NULL`,
+      [bundleId, [...originals.keys()], [...originals.values()], claim.device_id],
     );
   const legs = txs.flatMap((tx) =>
     legsFor(
@@ -208,10 +210,10 @@ async function post(
   await commitWith(client, [
     {
       text: `UPDATE offline_transactions SET status = 'reconciled', reconciled_at = now()
-             WHERE bundle_id = $1 AND status = 'pending'`,
-      values: [bundleId],
+             WHERE device_id = $2 AND bundle_id = $1 AND status = 'pending'`,
+      values: [bundleId, claim.device_id],
     },
-    reconciledStatement(bundleId),
+    reconciledStatement(claim.device_id, bundleId),
     dequeue,
     auditStatement({
       actorType: 'system',
@@ -219,7 +221,12 @@ async function post(
       action: 'bundle.reconciled',
       targetType: 'bundle',
       targetId: bundleId,
-      details: { transactions: txs.length, entries: written, skipped_entries: legs.length - written },
+      details: {
+        device_id: claim.device_id,
+        transactions: txs.length,
+        entries: written,
+        skipped_entries: legs.length - written,
+      },
     }),
   ]);
   metrics.reconciliationDuration.observe(Number(process.hrtime.bigint() - started) / 1e9);

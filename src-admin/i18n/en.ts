@@ -797,6 +797,7 @@ export const en = {
     code: 'Code {{code}}',
     // Review, Sales, Takings and Ledger (issue #19).
     BUNDLE_NOT_FOUND: 'This bundle does not exist.',
+    BUNDLE_AMBIGUOUS: 'Several tills pushed a bundle under this id: open it from its till.',
     REVIEW_NOT_PENDING: 'Someone has already decided on this bundle. Reload the queue.',
     QR_TEXT_REQUIRED: 'A QR sale without its QR code to check was refused.',
     QR_ALREADY_CREDITED:

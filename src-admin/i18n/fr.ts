@@ -812,6 +812,8 @@ export const fr: Messages = {
     code: 'Code {{code}}',
     // Review, Sales, Takings and Ledger (issue #19).
     BUNDLE_NOT_FOUND: 'Ce lot n’existe pas.',
+    BUNDLE_AMBIGUOUS:
+      'Plusieurs caisses ont envoyé un lot sous cet identifiant : ouvrez-le depuis sa caisse.',
     REVIEW_NOT_PENDING: 'Quelqu’un a déjà pris une décision sur ce lot. Rechargez la liste.',
     QR_TEXT_REQUIRED: 'Une vente par QR sans son QR code à vérifier a été refusée.',
     QR_ALREADY_CREDITED:

@@ -808,6 +808,7 @@ export const id: Messages = {
     code: 'Kode {{code}}',
     // Review, Sales, Takings and Ledger (issue #19).
     BUNDLE_NOT_FOUND: 'Bundel ini tidak ada.',
+    BUNDLE_AMBIGUOUS: 'Beberapa kasir mengirim bundel dengan ID ini: buka dari kasirnya.',
     REVIEW_NOT_PENDING: 'Seseorang sudah memutuskan bundel ini. Muat ulang antrean.',
     QR_TEXT_REQUIRED: 'Penjualan QR tanpa kode QR untuk diperiksa ditolak.',
     QR_ALREADY_CREDITED:

@@ -626,6 +626,7 @@ export const en = {
     REPLAYED_NONCE: 'The server refused these sales as a repeat of an earlier sending: contact support.',
     BUNDLE_ID_REUSED: 'The server already holds other sales under the same number: contact support.',
     BUNDLE_NOT_FOUND: 'The server has no such batch of sales.',
+    BUNDLE_AMBIGUOUS: 'Several tills sent a batch under this number: name the till.',
     REVIEW_NOT_PENDING: 'These sales are no longer waiting for review.',
     QR_TEXT_REQUIRED:
       'A QR sale from before this version carries no QR code to check: the server refuses it.',

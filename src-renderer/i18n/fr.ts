@@ -649,6 +649,7 @@ export const fr: Messages = {
       'Le serveur a refusé ces ventes comme la répétition d’un envoi précédent : contactez l’assistance.',
     BUNDLE_ID_REUSED: 'Le serveur détient déjà d’autres ventes sous le même numéro : contactez l’assistance.',
     BUNDLE_NOT_FOUND: 'Le serveur n’a pas ce lot de ventes.',
+    BUNDLE_AMBIGUOUS: 'Plusieurs caisses ont envoyé un lot sous ce numéro : précisez la caisse.',
     REVIEW_NOT_PENDING: 'Ces ventes n’attendent plus de vérification.',
     QR_TEXT_REQUIRED:
       'Une vente par QR d’une version plus ancienne ne contient pas le QR code à vérifier : le serveur la refuse.',

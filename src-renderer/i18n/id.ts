@@ -607,6 +607,7 @@ export const id: Messages = {
     REPLAYED_NONCE: 'Server menolak penjualan ini sebagai pengulangan kiriman sebelumnya: hubungi dukungan.',
     BUNDLE_ID_REUSED: 'Server sudah menyimpan penjualan lain dengan nomor yang sama: hubungi dukungan.',
     BUNDLE_NOT_FOUND: 'Server tidak punya paket penjualan itu.',
+    BUNDLE_AMBIGUOUS: 'Beberapa kasir mengirim paket dengan nomor ini: sebutkan kasirnya.',
     REVIEW_NOT_PENDING: 'Penjualan ini tidak lagi menunggu peninjauan.',
     QR_TEXT_REQUIRED:
       'Penjualan QR dari versi lama tidak membawa kode QR untuk diperiksa: server menolaknya.',

@@ -25,8 +25,11 @@ export const TerminalOptions = z.object({
   /** What the terminal says it runs on at enrollment. */
   platform: z.string().min(1).max(64).default('outpost-terminal-sdk'),
   /**
-   * The server's Ed25519 signing key (PEM) the build pins. Without it the key that the enrollment
-   * answer carries (authenticated by the one-time code) is pinned at enrollment and kept.
+   * The server's Ed25519 signing key (PEM), obtained out of band (from the server's operator, built
+   * into your app). Without it the terminal pins whatever key the enrollment answer carries: the
+   * one-time code does not authenticate that answer (it proves the terminal to the server, not the
+   * server to the terminal), so whoever answers the enrollment (a proxy on the shop's network)
+   * chooses the key every later statement, outcome and policy is checked against.
    */
   serverSigningKeyPem: z.string().optional(),
   /** Sync by itself (after each sale and every `intervalMs`); else only on `syncNow()`. */

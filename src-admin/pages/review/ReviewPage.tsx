@@ -32,7 +32,10 @@ function Bundle({ detail, onDecided }: { detail: BundleDetail; onDecided: (appro
     const note = String(new FormData(event.currentTarget).get('note') ?? '').trim();
     setBusy(true);
     setError(undefined);
-    api('POST', `/offline/review/${detail.bundle_id}`, { decision, note })
+    api('POST', `/offline/review/${detail.bundle_id}?${queryOf({ device_id: detail.device_id })}`, {
+      decision,
+      note,
+    })
       .then(
         () => onDecided(decision === 'approve'),
         (err: unknown) => setError(err),
@@ -110,10 +113,12 @@ export function ReviewPage() {
   }, [filters, cursor]);
   useEffect(load, [load]);
 
-  const show = (bundleId: string) => {
-    api<BundleDetail>('GET', `/offline/sales/bundles/${bundleId}`).then(setOpen, (err: unknown) =>
-      setError(err),
-    );
+  // A bundle is (device_id, bundle_id): its id alone may name several tills' bundles.
+  const show = (bundle: { bundle_id: string; device_id: string }) => {
+    api<BundleDetail>(
+      'GET',
+      `/offline/sales/bundles/${bundle.bundle_id}?${queryOf({ device_id: bundle.device_id })}`,
+    ).then(setOpen, (err: unknown) => setError(err));
   };
 
   const filter = (event: FormEvent<HTMLFormElement>) => {
@@ -191,7 +196,7 @@ export function ReviewPage() {
                       type="button"
                       onClick={() => {
                         setOutcome(undefined);
-                        show(b.bundle_id);
+                        show(b);
                       }}
                     >
                       {t('review.open')}
@@ -220,7 +225,7 @@ export function ReviewPage() {
           detail={open}
           onDecided={(approved) => {
             setOutcome(t(approved ? 'review.approved' : 'review.rejected'));
-            show(open.bundle_id);
+            show(open);
             load();
           }}
         />

@@ -36,10 +36,11 @@ function ed25519(pem: string): KeyObject {
  * The Ed25519 key licences and signed server time must verify against (issue #16). In order: the
  * build's pinned key; else the key pinned in the encrypted store on first use, which nothing later
  * replaces (not the server, whose answer a proxy could forge, nor any plain file); else, the first
- * time, the key POS enrollment received (an answer the till's one-time code authenticates) or, in
- * development only (trustOnFirstUse), the key the server publishes, which is then pinned. A packaged
- * laptop without a pinned key refuses with SERVER_KEY_NOT_PROVISIONED instead of trusting the
- * network. A server key rotation therefore takes a new build or a new registration of the device.
+ * time, the key POS enrollment received (trusted on first use: the one-time code does not
+ * authenticate the server's answer, so without a build key whoever answers enrollment chooses it)
+ * or, in development only (trustOnFirstUse), the key the server publishes, which is then pinned. A
+ * packaged laptop without a pinned key refuses with SERVER_KEY_NOT_PROVISIONED instead of trusting
+ * the network. A server key rotation therefore takes a new build or a new registration of the device.
  */
 export async function serverSigningKey(sources: ServerKeySources): Promise<KeyObject> {
   if (sources.buildPinnedPem) return ed25519(sources.buildPinnedPem);
