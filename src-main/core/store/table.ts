@@ -1,6 +1,6 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { IndexColumn } from './indexes';
-import type { SqliteDatabase } from './sqlite';
+import { withoutCommitFsync, type SqliteDatabase } from './sqlite';
 import { TextIndex, type TextSearchSpec } from './text-search';
 
 /** SQL identifiers come from collection names: quote them, never trust them. */
@@ -283,7 +283,7 @@ export class Table {
           `digest TEXT NOT NULL, type TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (doc_id, attachment_id))`,
       );
     }
-    this.db.transaction(() => ddl.forEach((sql) => this.db.exec(sql)))();
+    withoutCommitFsync(this.db, () => this.db.transaction(() => ddl.forEach((sql) => this.db.exec(sql)))());
     return existed;
   }
 

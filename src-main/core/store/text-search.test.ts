@@ -204,6 +204,8 @@ describe('catalog text index', () => {
     await store.bulkWrite([{ document: item('A1', 'Autre chose') }], 'test');
     await store.close();
     store = await open(name);
+    // The index's DDL commits without an fsync of its own; every other commit still waits for one.
+    expect(store.internals.db.pragma('synchronous', { simple: true })).toBe(2);
     expect(await skus(store, 'lait', 10)).toEqual(['A1']);
     expect(await skus(store, 'autre', 10)).toEqual([]);
     await store.close();
@@ -213,6 +215,7 @@ describe('catalog text index', () => {
     const name = `search${randomToken(6)}`;
     // Today's layout: no textSearch setting, so the file has the catalog table and nothing else.
     let store = await open(name, null);
+    expect(store.internals.db.pragma('synchronous', { simple: true })).toBe(2);
     const items = Array.from({ length: 300 }, (_, i) =>
       item(`S${i}`, `Produit ${i} ${i % 2 ? 'Mangue' : 'Ananas'}`),
     );

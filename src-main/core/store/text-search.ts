@@ -1,5 +1,5 @@
 import { quoteIdent } from './table';
-import type { SqliteDatabase } from './sqlite';
+import { withoutCommitFsync, type SqliteDatabase } from './sqlite';
 
 /**
  * What a collection's text search indexes of one document. The caller folds (case, accents) as
@@ -70,6 +70,11 @@ export class TextIndex {
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND (name GLOB ? OR name GLOB ?)")
       .pluck()
       .all(`${tableName}__search[0-9]*`, `${tableName}__fts[0-9]*`) as string[];
+    // Built again at the next open if lost before the next durable commit: no fsync of its own.
+    withoutCommitFsync(this.db, () => this.build(stale, sideName, tableQ, withRows));
+  }
+
+  private build(stale: readonly string[], sideName: string, tableQ: string, withRows: boolean): void {
     this.db.transaction(() => {
       for (const name of stale) {
         // FTS5's shadow tables (…_data, _idx, …) go with their virtual table.
