@@ -784,8 +784,10 @@ export async function run(): Promise<Record<string, unknown>> {
         },
         zReport10000SalesMs: {
           target: '< 100 ms',
-          openDatabaseMedianMs: pos.zReport.warm.medianMs,
-          openDatabaseMedianCpuMs: pos.zReport.warmCpu.medianMs,
+          writtenByThisProcessMedianMs: pos.zReport.writtenByThisProcess.medianMs,
+          writtenByThisProcessMedianCpuMs: pos.zReport.writtenByThisProcessCpu.medianMs,
+          againAfterReopenMedianMs: pos.zReport.warm.medianMs,
+          againAfterReopenMedianCpuMs: pos.zReport.warmCpu.medianMs,
           firstAfterReopenMs: pos.zReport.firstAfterOpenMs,
           firstAfterReopenCpuMs: pos.zReport.firstAfterOpenCpuMs,
         },

@@ -260,11 +260,16 @@ export async function posScale(keychain: RealKeychain) {
         ),
       );
     }
+    // The shift closed by the process that recorded it: its sales as the document cache kept them.
+    let mark = cpu.length;
+    const zWritten: number[] = [];
+    for (let rep = 0; rep < 5; rep++) zWritten.push(await timed(() => zReportOf(db, shift)));
+    const zWrittenCpu = cpuOf(mark);
     await db.close();
 
     // A fresh open, as after a start of the app: nothing of the catalog in memory.
     db = await open(dir.path, keychain);
-    let mark = cpu.length;
+    mark = cpu.length;
     const coldFirst = await timed(() => searchIndexed(db.rx.collections.catalog, KEYSTROKES[0]!));
     const indexed: number[] = [];
     mark = cpu.length;
@@ -305,6 +310,10 @@ export async function posScale(keychain: RealKeychain) {
       zReport: {
         shiftSales: SHIFT_SALES,
         otherSalesOfTheTill: SHIFT_SALES,
+        /** By the process that wrote the sales (the usual close of a shift). */
+        writtenByThisProcess: summary(zWritten),
+        writtenByThisProcessCpu: summary(zWrittenCpu),
+        /** After a restart: the first report reads every sale from the file, the later ones too. */
         firstAfterOpenMs: Math.round(zCold * 1000) / 1000,
         firstAfterOpenCpuMs: Math.round(zColdCpu * 1000) / 1000,
         warm: summary(zWarm),

@@ -19,7 +19,7 @@ import { readAttachmentBlobs, writeAttachments } from './attachments';
 import { StoreError } from './errors';
 import { documentCacheFor, releaseFile, scheduleIdleCheckpoint, type OpenFile } from './files';
 import { getIndexColumns } from './indexes';
-import { countSql, querySql, runChangesSince, runCount, runQuery } from './query';
+import { countSql, querySql, runChangesSince, runCount, runQuery, runQueryFields } from './query';
 import type { SqliteDatabase } from './sqlite';
 import { Table, type RawDocRow } from './table';
 import type { TextSearchSpec } from './text-search';
@@ -207,6 +207,15 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
   async query(preparedQuery: PreparedQuery<T>): Promise<RxStorageQueryResult<T>> {
     this.ensureOpen();
     return { documents: runQuery(this.table, this.schema, preparedQuery) };
+  }
+
+  /** See runQueryFields: top-level scalar fields of a query's documents, parsing none not cached. */
+  async queryFields(
+    preparedQuery: PreparedQuery<T>,
+    fields: readonly string[],
+  ): Promise<{ doc: RxDocumentData<T> | undefined; values: unknown[] }[]> {
+    this.ensureOpen();
+    return runQueryFields(this.table, this.schema, preparedQuery, fields);
   }
 
   async count(preparedQuery: PreparedQuery<T>): Promise<RxStorageCountResult> {

@@ -6,14 +6,25 @@ interface Wrapped {
   originalStorageInstance?: unknown;
 }
 
-/** Our instance under RxDB's wrappers (validation, dev-mode): each keeps the one it wraps. */
-function sqliteInstanceOf<T>(collection: RxCollection<T>): RxStorageInstanceSqlite<T> {
+/**
+ * Our instance under RxDB's wrappers (validation, dev-mode), each of which keeps the one it wraps;
+ * undefined when the collection is on another storage (RxDB's memory storage in some tests).
+ */
+export function findSqliteInstance<T>(collection: RxCollection<T>): RxStorageInstanceSqlite<T> | undefined {
   let instance: unknown = collection.internalStorageInstance;
   for (let depth = 0; depth < 8 && instance; depth++) {
     if (instance instanceof RxStorageInstanceSqlite) return instance as RxStorageInstanceSqlite<T>;
     instance = (instance as Wrapped).originalStorageInstance;
   }
-  throw new StoreError('STORE_NO_TEXT_INDEX', `${collection.name} is not stored by the SQLite storage`);
+  return undefined;
+}
+
+function sqliteInstanceOf<T>(collection: RxCollection<T>): RxStorageInstanceSqlite<T> {
+  const found = findSqliteInstance(collection);
+  if (!found) {
+    throw new StoreError('STORE_NO_TEXT_INDEX', `${collection.name} is not stored by the SQLite storage`);
+  }
+  return found;
 }
 
 /**

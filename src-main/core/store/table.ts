@@ -217,6 +217,18 @@ export class Table {
     return this.statement(`SELECT rowid FROM ${this.q} WHERE id = ?`).pluck().get(id) as number | undefined;
   }
 
+  /** `[rowid, ...fields]` of any number of rowids, each field by json_extract (top-level names only). */
+  fieldsByRowids(fields: readonly string[]): Statement<Row> {
+    for (const f of fields) {
+      // Spliced into the SQL: plain identifiers only.
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(f)) throw new Error(`not a top-level field name: ${f}`);
+    }
+    const cols = fields.map((f) => `json_extract(data, '$.${f}')`).join(', ');
+    return this.statement(
+      `SELECT rowid, ${cols} FROM ${this.q} WHERE rowid IN (SELECT value FROM json_each(?))`,
+    ).raw();
+  }
+
   /** A row read from SQLite: the cached document for its rowid, or the parsed (and cached) JSON. */
   docOfRow(rowid: number, json: string, cacheIt = true): unknown {
     const cached = this.cache.getByRowid(rowid);
