@@ -1,12 +1,10 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { IndexColumn } from './indexes';
 import { withoutCommitFsync, type SqliteDatabase } from './sqlite';
+import { quoteIdent } from './sql-ident';
 import { TextIndex, type TextSearchSpec } from './text-search';
 
-/** SQL identifiers come from collection names: quote them, never trust them. */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+export { quoteIdent } from './sql-ident';
 
 /** One table per collection and schema version, so a migration writes a new table beside the old. */
 export function tableName(collectionName: string, schemaVersion: number): string {

@@ -1,4 +1,4 @@
-import { quoteIdent } from './table';
+import { quoteIdent } from './sql-ident';
 import { withoutCommitFsync, type SqliteDatabase } from './sqlite';
 
 /**
