@@ -32,6 +32,7 @@ import { refundTenders } from './refund-tenders';
 import { requireManagerForCashBack } from './refund-tender';
 import { SerialQueue } from './serial';
 import { readServerCatalog } from '../sync/back-office-catalog';
+import { searchCollection } from '../store/search-collection';
 import { saveQuickKeys } from './quick-keys';
 import {
   computeLine,
@@ -508,14 +509,13 @@ export class PosService {
   }
 
   async searchCatalog(query: string, limit: number): Promise<CatalogEntry[]> {
-    const all = await this.c.catalog.find().exec();
-    const { images } = await readServerCatalog(this.c.settings);
-    const q = fold(query.trim());
-    return all
-      .filter((d) => !q || fold(d.name).includes(q) || fold(d.sku).startsWith(q) || d.barcode.startsWith(q))
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .slice(0, limit)
-      .map((d) => catalogEntry(d.toJSON() as CatalogItemDoc, images));
+    // Through the catalog's text index (store/catalog-search.ts): a keystroke reads only the
+    // items it shows, not the whole catalog.
+    const [items, { images }] = await Promise.all([
+      searchCollection(this.c.catalog, fold(query.trim()), limit),
+      readServerCatalog(this.c.settings),
+    ]);
+    return items.map((d) => catalogEntry(d, images));
   }
 
   async byBarcode(barcode: string): Promise<CatalogEntry | null> {

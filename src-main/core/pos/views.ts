@@ -1,3 +1,4 @@
+import { foldText } from '../store/text-search';
 import {
   ApiError,
   type CatalogEntry,
@@ -92,7 +93,8 @@ export function catalogEntry(doc: CatalogItemDoc, images: Record<string, string>
   };
 }
 
-export const fold = (s: string) => s.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+/** The catalog's text index folds its entries with the same function (store/catalog-search.ts). */
+export const fold = foldText;
 
 /**
  * The banner over the unsynced sales: their count, totals per currency (sales only, refunds and

@@ -5,6 +5,7 @@ import type { RxCollection, RxDatabase, RxStorage } from 'rxdb';
 import { RxDBMigrationSchemaPlugin } from 'rxdb/plugins/migration-schema';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
 import type { KeyStore } from '../../../native/index';
+import { catalogTextSearch } from './catalog-search';
 import { KeychainKeyProvider } from './key';
 import {
   catalogMigrations,
@@ -77,6 +78,8 @@ export async function openAppDatabase(options: OpenAppDatabaseOptions): Promise<
   const storage = getRxStorageSqlite({
     databaseDir: options.dataDir,
     keyProvider: new KeychainKeyProvider(options.keyStore),
+    // The till searches 50,000 products per keystroke through an index, not by reading them all.
+    textSearch: { catalog: catalogTextSearch },
   });
   const rxStorage: RxStorage<unknown, unknown> =
     (options.validate ?? process.env.NODE_ENV !== 'production')

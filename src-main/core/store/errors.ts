@@ -10,7 +10,8 @@ export type StoreErrorCode =
   | 'STORE_KEY_CORRUPT'
   | 'STORE_CLOSED'
   | 'STORE_REKEY_FAILED'
-  | 'STORE_ATTACHMENT_MISSING';
+  | 'STORE_ATTACHMENT_MISSING'
+  | 'STORE_NO_TEXT_INDEX';
 
 export class StoreError extends PrefixedCodedError<StoreErrorCode> {
   override readonly name = 'StoreError';

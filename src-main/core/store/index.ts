@@ -9,3 +9,6 @@ export { rekeyDatabase } from './files';
 export { openAppDatabase } from './database';
 export type { AppCollections, AppDatabase, OpenAppDatabaseOptions } from './database';
 export * from './schemas/index';
+export { searchCollection } from './search-collection';
+export { foldText, type TextSearchEntry, type TextSearchSpec } from './text-search';
+export { catalogTextSearch } from './catalog-search';

@@ -19,9 +19,10 @@ import { readAttachmentBlobs, writeAttachments } from './attachments';
 import { StoreError } from './errors';
 import { documentCacheFor, releaseFile, scheduleIdleCheckpoint, type OpenFile } from './files';
 import { getIndexColumns } from './indexes';
-import { countSql, querySql, runChangesSince, runCount, runQuery } from './query';
+import { countSql, querySql, runChangesSince, runCount, runQuery, runQueryFields } from './query';
 import type { SqliteDatabase } from './sqlite';
 import { Table, type RawDocRow } from './table';
+import type { TextSearchSpec } from './text-search';
 
 /**
  * A bulk write adds its documents to the document cache (write-through) when their JSON is at most
@@ -123,6 +124,7 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
       }
       const result = categorizeBulkWriteRows<T>(this, primaryPath as StringKeys<T>, inDb, rows, context);
       const columns = table.columns;
+      const search = table.search;
       if (result.bulkInsertDocs.length > 0) {
         const insert = table.insert;
         for (const { document: doc } of result.bulkInsertDocs) {
@@ -135,7 +137,9 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
             json,
             ...columns.map((c) => c.indexableString(doc)),
           );
-          written.push([id, Number(info.lastInsertRowid), doc, json.length]);
+          const rowid = Number(info.lastInsertRowid);
+          search?.put(rowid, doc);
+          written.push([id, rowid, doc, json.length]);
         }
       }
       if (result.bulkUpdateDocs.length > 0) {
@@ -150,8 +154,11 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
             ...columns.map((c) => c.indexableString(doc)),
             id,
           );
-          const rowid = rowids.get(id) ?? cache.rowidOf(id);
-          if (rowid !== undefined) written.push([id, rowid, doc, json.length]);
+          const rowid = rowids.get(id) ?? cache.rowidOf(id) ?? (search ? table.rowidOf(id) : undefined);
+          if (rowid !== undefined) {
+            search?.put(rowid, doc);
+            written.push([id, rowid, doc, json.length]);
+          }
         }
       }
       if (blobs) writeAttachments(table, result, blobs);
@@ -200,6 +207,15 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
   async query(preparedQuery: PreparedQuery<T>): Promise<RxStorageQueryResult<T>> {
     this.ensureOpen();
     return { documents: runQuery(this.table, this.schema, preparedQuery) };
+  }
+
+  /** See runQueryFields: top-level scalar fields of a query's documents, parsing none not cached. */
+  async queryFields(
+    preparedQuery: PreparedQuery<T>,
+    fields: readonly string[],
+  ): Promise<{ doc: RxDocumentData<T> | undefined; values: unknown[] }[]> {
+    this.ensureOpen();
+    return runQueryFields(this.table, this.schema, preparedQuery, fields);
   }
 
   async count(preparedQuery: PreparedQuery<T>): Promise<RxStorageCountResult> {
@@ -264,6 +280,19 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
     return new Blob([new Uint8Array(row.data)], { type: row.type });
   }
 
+  /**
+   * Live documents whose indexed text contains `folded`, or one of whose codes starts with it, in
+   * the text index's order (TextSearchSpec). `STORE_NO_TEXT_INDEX` when the collection has none.
+   */
+  async searchText(folded: string, limit: number): Promise<RxDocumentData<T>[]> {
+    this.ensureOpen();
+    const search = this.table.search;
+    if (!search) {
+      throw new StoreError('STORE_NO_TEXT_INDEX', `${this.collectionName} has no text index`);
+    }
+    return this.table.docsByRowids(search.search(folded, limit)) as RxDocumentData<T>[];
+  }
+
   /** For tests and diagnostics: SQLite's plan for the SQL this query or count would run. */
   explain(preparedQuery: PreparedQuery<T>, kind: 'query' | 'count'): string[] {
     const { sql, params } =
@@ -303,6 +332,7 @@ export async function createSqliteInstance<T>(
   },
   name: string,
   documentCacheBytes: number,
+  textSearch?: TextSearchSpec,
 ): Promise<RxStorageInstanceSqlite<T>> {
   let db: SqliteDatabase;
   try {
@@ -318,6 +348,7 @@ export async function createSqliteInstance<T>(
     !!params.schema.attachments,
     documentCacheFor(file, name, documentCacheBytes),
     getPrimaryFieldOfPrimaryKey(params.schema.primaryKey) as string,
+    textSearch,
   );
   return new RxStorageInstanceSqlite<T>(
     storage,

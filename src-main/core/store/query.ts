@@ -126,6 +126,52 @@ export function runQuery<T>(
   return rows;
 }
 
+/**
+ * The values of top-level scalar `fields` of each document of a query, in the query's order. A
+ * document the cache holds gives them from the object (and is returned as `doc`); the others are
+ * read with SQLite's json_extract, without parsing the document in JS or caching it: for reports
+ * that read thousands of documents for two fields each. Absent and null both read as undefined. Queries needing the JS matcher or sort go
+ * through runQuery.
+ */
+export function runQueryFields<T>(
+  table: Table,
+  schema: RxJsonSchema<RxDocumentData<T>>,
+  query: PreparedQuery<T>,
+  fields: readonly string[],
+): { doc: RxDocumentData<T> | undefined; values: unknown[] }[] {
+  // json_extract reads an absent field and a JSON null alike (SQL NULL): both are undefined here.
+  const pick = (doc: RxDocumentData<T>) => ({
+    doc,
+    values: fields.map((f) => (doc as Record<string, unknown>)[f] ?? undefined),
+  });
+  const { sql, params, matchInJs, sortInJs } = querySql(table, schema, query);
+  if (matchInJs || sortInJs) return runQuery(table, schema, query).map(pick);
+  if (query.query.limit === 0) return [];
+  const rowids = table
+    .statement(sql)
+    .pluck()
+    .all(...params) as number[];
+  const out = new Array<{ doc: RxDocumentData<T> | undefined; values: unknown[] }>(rowids.length);
+  let missing: number[] | undefined;
+  for (let i = 0; i < rowids.length; i++) {
+    const doc = table.cache.getByRowid(rowids[i]!) as RxDocumentData<T> | undefined;
+    if (doc === undefined) (missing ??= []).push(i);
+    else out[i] = pick(doc);
+  }
+  if (missing) {
+    const read = new Map<number, unknown[]>();
+    const wanted = JSON.stringify(missing.map((i) => rowids[i]));
+    for (const [rowid, ...values] of table.fieldsByRowids(fields).all(wanted) as [number, ...unknown[]][]) {
+      read.set(
+        rowid,
+        values.map((v) => v ?? undefined),
+      );
+    }
+    for (const i of missing) out[i] = { doc: undefined, values: read.get(rowids[i]!) ?? [] };
+  }
+  return out;
+}
+
 export function runCount<T>(
   table: Table,
   schema: RxJsonSchema<RxDocumentData<T>>,

@@ -80,6 +80,23 @@ export function openWithKey(path: string, key: DatabaseKey, create: boolean): Sq
   }
 }
 
+/**
+ * Runs `fn` (one transaction of schema changes) without waiting for an fsync at its commit. Safe for
+ * DDL: WAL frames are appended in order and recovery keeps the longest prefix of whole commits, so
+ * the next commit at FULL (the first write into the new table, or RxDB's own metadata write right
+ * after) makes this one durable with it; a power loss before that loses only tables nothing was
+ * written to yet, which the next open creates again. A new database's first insert waited for
+ * one fsync per table created.
+ */
+export function withoutCommitFsync<T>(db: SqliteDatabase, fn: () => T): T {
+  db.pragma('synchronous = NORMAL');
+  try {
+    return fn();
+  } finally {
+    db.pragma(`synchronous = ${SYNCHRONOUS}`);
+  }
+}
+
 export function applyConnectionSettings(db: SqliteDatabase): void {
   db.pragma('journal_mode = WAL');
   db.pragma(`synchronous = ${SYNCHRONOUS}`);

@@ -10,6 +10,7 @@ import {
 } from './instance';
 import type { StoreKeyProvider } from './key';
 import { tableName } from './table';
+import type { TextSearchSpec } from './text-search';
 
 export type RxStorageSqliteSettings = {
   keyProvider: StoreKeyProvider;
@@ -19,6 +20,11 @@ export type RxStorageSqliteSettings = {
    * an open file sets it for every instance of that table.
    */
   documentCacheBytes?: number;
+  /**
+   * By collection name: a text index kept with the collection's rows (text-search.ts), read by
+   * `searchText`. Collections not named here have none and pay nothing for it.
+   */
+  textSearch?: Readonly<Record<string, TextSearchSpec>>;
 } & (
   | { /** One `<databaseName>.sqlite` file per RxDB database in this directory. */ databaseDir: string }
   | { /** Path of the file of an RxDB database. */ filename: (databaseName: string) => string }
@@ -74,6 +80,7 @@ export function getRxStorageSqlite(settings: RxStorageSqliteSettings): RxStorage
         params,
         tableName(params.collectionName, params.schema.version),
         settings.documentCacheBytes ?? DEFAULT_DOCUMENT_CACHE_BYTES,
+        settings.textSearch?.[params.collectionName],
       );
     },
   };

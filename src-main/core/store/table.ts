@@ -1,11 +1,10 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { IndexColumn } from './indexes';
-import type { SqliteDatabase } from './sqlite';
+import { withoutCommitFsync, type SqliteDatabase } from './sqlite';
+import { quoteIdent } from './sql-ident';
+import { TextIndex, type TextSearchSpec } from './text-search';
 
-/** SQL identifiers come from collection names: quote them, never trust them. */
-export function quoteIdent(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
+export { quoteIdent } from './sql-ident';
 
 /** One table per collection and schema version, so a migration writes a new table beside the old. */
 export function tableName(collectionName: string, schemaVersion: number): string {
@@ -144,6 +143,8 @@ export class Table {
 
   private readonly insertCols: string[];
   private readonly columnsByIndex: Map<string, IndexColumn>;
+  /** The collection's text index, when its storage settings ask for one (text-search.ts). */
+  readonly search: TextIndex | undefined;
   /**
    * SQL range of each prepared query seen: RxDB keeps one PreparedQuery per RxQuery and runs it
    * again on every change, so its bound strings are computed once.
@@ -160,13 +161,18 @@ export class Table {
     readonly withAttachments: boolean,
     readonly cache: DocumentCache,
     readonly primaryPath: string,
+    textSearch?: TextSearchSpec,
   ) {
     this.name = name;
     this.q = quoteIdent(name);
     this.attachmentsQ = quoteIdent(`${name}__attachments`);
     this.insertCols = ['id', 'deleted', 'lwt', 'data', ...columns.map((c) => c.column)];
     this.columnsByIndex = new Map(columns.map((c) => [c.fields.join(','), c]));
-    this.create();
+    const existed = this.create();
+    if (textSearch) {
+      this.search = new TextIndex(db, name, textSearch);
+      this.search.ensure(this.q, name, existed);
+    }
   }
 
   // Statements are prepared on first use: opening a database prepares none it does not run.
@@ -203,6 +209,22 @@ export class Table {
         .map((c) => `${c} = ?`)
         .join(', ')} WHERE id = ?`,
     ));
+  }
+
+  rowidOf(id: string): number | undefined {
+    return this.statement(`SELECT rowid FROM ${this.q} WHERE id = ?`).pluck().get(id) as number | undefined;
+  }
+
+  /** `[rowid, ...fields]` of any number of rowids, each field by json_extract (top-level names only). */
+  fieldsByRowids(fields: readonly string[]): Statement<Row> {
+    for (const f of fields) {
+      // Spliced into the SQL: plain identifiers only.
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(f)) throw new Error(`not a top-level field name: ${f}`);
+    }
+    const cols = fields.map((f) => `json_extract(data, '$.${f}')`).join(', ');
+    return this.statement(
+      `SELECT rowid, ${cols} FROM ${this.q} WHERE rowid IN (SELECT value FROM json_each(?))`,
+    ).raw();
   }
 
   /** A row read from SQLite: the cached document for its rowid, or the parsed (and cached) JSON. */
@@ -245,13 +267,15 @@ export class Table {
     return out;
   }
 
-  private create(): void {
+  /** True when the table was already there (its rows may need indexing by a newer layout). */
+  private create(): boolean {
     // Reopening an existing table runs no DDL: one lookup instead of parsing every CREATE again.
     const existing = this.db
       .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)")
       .pluck()
       .all(this.name, `${this.name}__attachments`) as string[];
-    if (existing.includes(this.name) && (!this.withAttachments || existing.length === 2)) return;
+    const existed = existing.includes(this.name);
+    if (existed && (!this.withAttachments || existing.length === 2)) return true;
     const indexCols = this.columns.map((c) => `, ${c.column} TEXT NOT NULL`).join('');
     const ddl = [
       `CREATE TABLE IF NOT EXISTS ${this.q} (id TEXT PRIMARY KEY NOT NULL, deleted INTEGER NOT NULL, ` +
@@ -269,7 +293,8 @@ export class Table {
           `digest TEXT NOT NULL, type TEXT NOT NULL, data BLOB NOT NULL, PRIMARY KEY (doc_id, attachment_id))`,
       );
     }
-    this.db.transaction(() => ddl.forEach((sql) => this.db.exec(sql)))();
+    withoutCommitFsync(this.db, () => this.db.transaction(() => ddl.forEach((sql) => this.db.exec(sql)))());
+    return existed;
   }
 
   /** Statements are cached by their text: the query shapes per table are few. */
@@ -291,6 +316,7 @@ export class Table {
   drop(): void {
     this.cache.clear();
     this.db.transaction(() => {
+      this.search?.drop();
       this.db.exec(`DROP TABLE IF EXISTS ${this.q}`);
       this.db.exec(`DROP TABLE IF EXISTS ${this.attachmentsQ}`);
     })();

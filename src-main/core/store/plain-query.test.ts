@@ -1,0 +1,115 @@
+import { createRxDatabase, randomToken, type RxCollection, type RxDatabase } from 'rxdb';
+import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAppDatabase, type AppDatabase } from './database';
+import { queryFields, queryPlain } from './plain-query';
+import { saleMigrations, saleSchema, type SaleDoc } from './schemas/index';
+import { findSqliteInstance } from './search-collection';
+import { realKeychain, tempDir, type RealKeychain } from './test-support';
+
+let keychain: RealKeychain;
+let dir: { path: string; remove(): void };
+
+beforeAll(async () => {
+  keychain = await realKeychain();
+  dir = tempDir();
+});
+
+afterAll(async () => {
+  dir.remove();
+  await keychain.cleanup();
+});
+
+const DEVICE = 'OP-00000000000000aa';
+
+function sale(i: number, deviceId = DEVICE): SaleDoc {
+  return {
+    id: `s-${String(i).padStart(4, '0')}`,
+    deviceId,
+    seq: i + 1,
+    prevHash: 'a',
+    hash: 'b',
+    createdAt: 1_000 + i,
+    currency: 'XOF',
+    totalMinor: 100 * i,
+    lines: [],
+    tenders: [],
+    status: 'recorded',
+    online: false,
+    ...(i % 3 === 0 ? {} : { shiftId: `shift-${i % 2}` }),
+    ...(i % 5 === 0 ? {} : { record: JSON.stringify({ n: i, text: 'quote " and \\ backslash, é' }) }),
+  };
+}
+
+const SHIFT_QUERY = { selector: { deviceId: DEVICE, createdAt: { $gte: 1_010 } } };
+const FIELDS = ['shiftId', 'record', 'totalMinor'] as const;
+
+/** What the fields must be: read from the documents RxQuery itself returns. */
+async function expected(sales: RxCollection<SaleDoc>) {
+  return (await sales.find(SHIFT_QUERY).exec()).map((d) => FIELDS.map((f) => d.get(f) as unknown));
+}
+
+async function openApp(name: string): Promise<AppDatabase> {
+  return openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
+}
+
+describe('queryFields', () => {
+  it('gives what the documents hold, read from the cache or extracted by SQLite after a reopen', async () => {
+    const name = `fields${randomToken(6)}`;
+    let app = await openApp(name);
+    const all = Array.from({ length: 60 }, (_, i) => sale(i));
+    await app.rx.sales.bulkInsert([...all, sale(100, 'OP-00000000000000bb')]);
+    await app.rx.sales.findOne('s-0042').remove();
+    const want = await expected(app.rx.sales);
+    expect(want).toHaveLength(49); // 50 from createdAt 1010, one deleted, the other till's not
+    // Written by this process: every document is in the cache, handed out as `doc`.
+    const warm = await queryFields(app.rx.sales, SHIFT_QUERY, [...FIELDS]);
+    expect(warm.map((r) => r.values)).toEqual(want);
+    expect(warm.every((r) => r.doc !== undefined)).toBe(true);
+    await app.close();
+
+    // Reopened: nothing cached, so the fields come from json_extract and no document is parsed.
+    app = await openApp(name);
+    const cold = await queryFields(app.rx.sales, SHIFT_QUERY, [...FIELDS]);
+    expect(cold.map((r) => r.values)).toEqual(want);
+    expect(cold.every((r) => r.doc === undefined)).toBe(true);
+    const instance = findSqliteInstance(app.rx.sales)!;
+    expect(instance).toBeDefined();
+    expect(await queryFields(app.rx.sales, { ...SHIFT_QUERY, limit: 0 }, ['record'])).toEqual([]);
+    // A query the index cannot answer alone (a sort against it) still answers the same.
+    const sorted = await queryFields(app.rx.sales, { ...SHIFT_QUERY, sort: [{ totalMinor: 'desc' }] }, [
+      'totalMinor',
+    ]);
+    expect(sorted.map((r) => r.values[0])).toEqual(
+      want.map((v) => v[2]).sort((a, b) => Number(b) - Number(a)),
+    );
+    expect(await queryPlain(app.rx.sales, SHIFT_QUERY)).toHaveLength(49);
+    await app.close();
+  });
+
+  it('refuses a field name it would have to splice into SQL', async () => {
+    const app = await openApp(`fields${randomToken(6)}`);
+    await app.rx.sales.insert(sale(20));
+    await app.close();
+    const again = await openApp(app.rx.name);
+    await expect(
+      queryFields(again.rx.sales, SHIFT_QUERY, ["record') FROM x --" as keyof SaleDoc & string]),
+    ).rejects.toThrow(/not a top-level field name/);
+    await again.close();
+  });
+
+  it('answers the same from the plain documents on another storage', async () => {
+    const rx: RxDatabase = await createRxDatabase({
+      name: `mem${randomToken(6)}`,
+      storage: getRxStorageMemory(),
+      multiInstance: false,
+    });
+    const { sales } = await rx.addCollections({
+      sales: { schema: saleSchema, migrationStrategies: saleMigrations },
+    });
+    await sales.bulkInsert(Array.from({ length: 60 }, (_, i) => sale(i)));
+    const rows = await queryFields(sales as RxCollection<SaleDoc>, SHIFT_QUERY, [...FIELDS]);
+    expect(rows.map((r) => r.values)).toEqual(await expected(sales as RxCollection<SaleDoc>));
+    await rx.close();
+  });
+});
