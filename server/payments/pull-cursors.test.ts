@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogItem, PaymentsPullResponse } from '../../protocol/http';
-import { freshDatabase } from '../../test/pg/database';
+import { startCluster, type PgCluster } from '../../test/pg/cluster';
 import { signed, startTestServer, type TestServer } from '../testing/harness';
 import { enrollTerminal, SN_POLICY, type Terminal } from './test-support';
 
@@ -13,6 +13,7 @@ import { enrollTerminal, SN_POLICY, type Terminal } from './test-support';
  */
 const run = promisify(execFile);
 const servers: TestServer[] = [];
+let other: PgCluster | undefined;
 let s: TestServer;
 let admin: string;
 
@@ -24,6 +25,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const server of servers) await server.close();
+  await other?.stop();
 });
 
 const item = (sku: string, price = 1000): CatalogItem => ({
@@ -69,8 +71,9 @@ describe('pull cursors as change counters', () => {
     const second = await s.pool.connect();
     try {
       await first.query('BEGIN');
+      // change_xid as the catalog's writers set it: the same test then runs on the old cursors.
       await first.query(
-        "UPDATE offline_catalog_items SET price_minor = 1100 WHERE tenant_id = 'shop-order' AND sku = 'A'",
+        "UPDATE offline_catalog_items SET price_minor = 1100, change_xid = pg_current_xact_id() WHERE tenant_id = 'shop-order' AND sku = 'A'",
       );
       // The second writer starts after the first and would commit first if it could.
       await second.query('BEGIN');
@@ -104,13 +107,20 @@ describe('pull cursors as change counters', () => {
     }
   });
 
-  it('a dump restored into another database keeps pulls correct', async () => {
+  it('a dump restored into another PostgreSQL cluster keeps pulls correct', async () => {
+    // A server that has run a while: its cluster's transaction ids are far above a new cluster's.
+    await s.pool.query(
+      'DO $$ BEGIN FOR i IN 1..20000 LOOP PERFORM pg_current_xact_id(); COMMIT; END LOOP; END $$',
+    );
     const t = await enrollTerminal(s, admin, { tenantId: 'shop-restore' });
     await upsert(s, 'shop-restore', [item('M'), item('N'), item('O')]);
     const { cursor } = await pullAll(s, t);
     await upsert(s, 'shop-restore', [item('N', 1500)]);
 
-    const restoredUrl = await freshDatabase();
+    // Another cluster, as a restore on a new machine or a failover: its transaction ids start
+    // low again, below the horizon a transaction-id cursor from the first one holds.
+    other = await startCluster();
+    const restoredUrl = other.url;
     const { stdout: dump } = await run('pg_dump', ['--no-owner', '--no-privileges', s.dbUrl], {
       maxBuffer: 256 * 1024 * 1024,
     });
@@ -121,11 +131,16 @@ describe('pull cursors as change counters', () => {
     );
     const restored = await startTestServer({ dbUrl: restoredUrl });
     servers.push(restored);
+    // What broke transaction-id cursors: writes after the restore carry ids below the old horizon.
+    const xid = async (server: TestServer) =>
+      BigInt((await server.pool.query<{ x: string }>('SELECT pg_current_xact_id()::text AS x')).rows[0]!.x);
+    expect(await xid(restored)).toBeLessThan(await xid(s));
 
-    // The change made before the dump, and one made after the restore, each exactly once.
-    const fromDump = await pullAll(restored, t, cursor);
-    expect(fromDump.skus).toEqual(['N']);
+    // The change made before the dump and one made after the restore, from the cursor the till
+    // held before: both, and then nothing more.
     await upsert(restored, 'shop-restore', [item('O', 1700)]);
-    expect((await pullAll(restored, t, fromDump.cursor)).skus).toEqual(['O']);
+    const fromDump = await pullAll(restored, t, cursor);
+    expect(fromDump.skus).toEqual(['N', 'O']);
+    expect((await pullAll(restored, t, fromDump.cursor)).skus).toEqual([]);
   });
 });
