@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCore, defaultDataDir, DEFAULT_SERVER_URL, localShopLauncher } from './core';
+import { salePushWindowFromEnv } from './core/config';
 import { runShell } from './shell/shell';
 
 const outDir = dirname(fileURLToPath(import.meta.url));
@@ -19,6 +20,7 @@ runShell({
       appVersion,
       platform: process.platform,
       defaultServerUrl: process.env.OUTPOST_SERVER_URL ?? DEFAULT_SERVER_URL,
+      ...salePushWindowFromEnv(),
       // Electron's own binary runs the server as Node; a packaged app carries no server sources.
       ...(!isPackaged && existsSync(join(checkout, 'server', 'local-shop.ts'))
         ? { localShop: localShopLauncher(checkout, process.execPath, { ELECTRON_RUN_AS_NODE: '1' }) }

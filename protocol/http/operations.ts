@@ -80,6 +80,7 @@ export const AuditBreak = z.enum([
   'unkeyed_uncovered',
   'checkpoint_differs',
   'checkpoint_row_missing',
+  'checkpoint_missing',
   'anchor_differs',
   'anchor_row_missing',
   'anchor_foreign',

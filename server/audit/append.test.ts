@@ -33,6 +33,7 @@ const awkward: Record<string, unknown>[] = [
 describe('audit append in one statement', () => {
   it('the template is auditHash split around id and prev_hash', () => {
     const row = {
+      chain: 'device:"id":"@"',
       at: '2026-01-02T03:04:05.678Z',
       actor_type: 'user',
       actor_id: 'u-1',

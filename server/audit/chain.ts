@@ -24,10 +24,26 @@ export interface AuditEntry {
   targetId?: string | null;
   /** Plain facts only: never secrets, tokens, keys, passwords or card numbers. */
   details?: Record<string, unknown>;
+  /**
+   * The chain the row links into (auditChain's default: who acted). Set it only to keep one
+   * transaction on one chain, e.g. a system step inside a device's push.
+   */
+  chain?: string;
+}
+
+/**
+ * The chain of an entry: one per actor, so a till's push waits only for that till's other writes,
+ * and a worker's steps only for that worker's. '' is the single chain rows had before chains
+ * existed (migration 1796489121697), never used for new rows.
+ */
+export function auditChain(entry: Pick<AuditEntry, 'actorType' | 'actorId' | 'chain'>): string {
+  return entry.chain ?? `${entry.actorType}:${entry.actorId ?? ''}`;
 }
 
 export interface AuditRow {
   id: string;
+  /** '' on rows written before chains (hashed without it, as then). */
+  chain: string;
   at: string;
   actor_type: string;
   actor_id: string | null;
@@ -44,10 +60,11 @@ export interface RowKeying {
   row_nonce: string | null;
 }
 
-/** SHA-256 over the canonical JSON of every field but the hash itself. */
+/** SHA-256 over the canonical JSON of every field but the hash itself (the chain's name included). */
 export function auditHash(row: AuditRow): string {
   const value = {
     v: 1,
+    ...(row.chain === '' ? {} : { chain: row.chain }),
     id: row.id,
     at: row.at,
     actor_type: row.actor_type,
@@ -68,11 +85,14 @@ const LINK = `"id":"${HOLE}","prev_hash":"${HOLE}"`;
 /**
  * The canonical JSON of the row (auditHash's input) split around its id and prev_hash values, which
  * only the lock holder knows; offline_audit_append pastes them in. id and prev_hash are adjacent
- * keys in canonical order, and the link is searched from the end: details (the only place a caller
+ * keys in canonical order (chain sorts before them), and the link is searched from the end: details (the only place a caller
  * controls) comes before it, and target ids after it are strings whose quotes are escaped.
  */
-export function auditTemplate(row: Omit<AuditRow, 'id' | 'prev_hash'>): { head: string; tail: string } {
-  const text = canonicalJson({ v: 1, ...row, id: HOLE, prev_hash: HOLE });
+export function auditTemplate({ chain, ...row }: Omit<AuditRow, 'id' | 'prev_hash'>): {
+  head: string;
+  tail: string;
+} {
+  const text = canonicalJson({ v: 1, ...(chain === '' ? {} : { chain }), ...row, id: HOLE, prev_hash: HOLE });
   const at = text.lastIndexOf(LINK);
   if (at < 0) throw new Error('audit template: id and prev_hash are not adjacent');
   return { head: text.slice(0, at) + '"id":', tail: text.slice(at + LINK.length) };
@@ -95,11 +115,13 @@ export function auditStatement(entry: AuditEntry): { text: string; values: unkno
     target_id: entry.targetId ?? null,
     details: entry.details ?? {},
   };
-  const { head, tail } = auditTemplate(row);
+  const chain = auditChain(entry);
+  const { head, tail } = auditTemplate({ chain, ...row });
   const nonce = randomBytes(16).toString('hex');
   return {
-    text: 'SELECT audit_id::text AS id, audit_hash AS hash FROM offline_audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)',
+    text: 'SELECT audit_id::text AS id, audit_hash AS hash FROM offline_audit_append($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)',
     values: [
+      chain,
       row.at,
       row.actor_type,
       row.actor_id,
@@ -109,7 +131,7 @@ export function auditStatement(entry: AuditEntry): { text: string; values: unkno
       JSON.stringify(row.details),
       head,
       tail,
-      rowMac(key, { ...row, row_nonce: nonce }),
+      rowMac(key, { ...row, chain, row_nonce: nonce }),
       nonce,
     ],
   };
@@ -117,10 +139,12 @@ export function auditStatement(entry: AuditEntry): { text: string; values: unkno
 
 /**
  * Appends one entry to the audit chain. Call it with the client of the transaction that does the
- * audited work, so both commit or neither does. offline_audit_append (migration 1795459640851)
- * takes an advisory lock that serialises writers until that transaction ends: each row links to
- * the one committed before it, and ids follow chain order. Hold it briefly: append last, then
- * commit.
+ * audited work, so both commit or neither does. offline_audit_append (migration 1796489121697)
+ * locks the head row of the entry's chain until that transaction ends: each row links to the one
+ * committed before it in its chain, and ids follow that chain's order. Writers of other chains do
+ * not wait. Hold it briefly: append last, then commit. Two appends on two chains in one
+ * transaction take two locks; keep such transactions rare (they may deadlock with the reverse
+ * order, which PostgreSQL breaks by aborting one).
  */
 export async function appendAudit(
   client: Queryable,

@@ -36,8 +36,10 @@ export function currentAuditKey(): Buffer {
   return installed;
 }
 
-/** What a row's MAC covers: its content and nonce, not its id or place in the chain. */
+/** What a row's MAC covers: its content, chain and nonce, not its id or place in the chain. */
 export interface MacedContent {
+  /** '' (rows from before chains): left out, so those rows' MACs stand. */
+  chain: string;
   at: string;
   actor_type: string;
   actor_id: string | null;
@@ -58,21 +60,34 @@ function same(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function rowMac(key: Buffer, row: MacedContent): string {
-  return hmac(key, { v: 2, kind: 'audit-row', ...row });
+export function rowMac(key: Buffer, { chain, ...row }: MacedContent): string {
+  return hmac(key, { v: 2, kind: 'audit-row', ...(chain === '' ? {} : { chain }), ...row });
 }
 
 export function rowMacValid(key: Buffer, row: MacedContent, mac: string): boolean {
   return same(rowMac(key, row), mac);
 }
 
-/** A checkpoint's MAC: the chain hash at `throughId` covers every row up to it. */
-export function checkpointMac(key: Buffer, throughId: string, hash: string): string {
-  return hmac(key, { v: 1, kind: 'audit-checkpoint', through_id: throughId, hash });
+/**
+ * A checkpoint's MAC: the chain hash at `throughId` covers every row of its chain up to it. seq
+ * (null only on checkpoints from before chains, MAC'd as then) numbers checkpoints without gaps.
+ */
+export interface CheckpointFields {
+  chain: string;
+  through_id: string;
+  hash: string;
+  seq: string | null;
 }
 
-export function checkpointMacValid(key: Buffer, throughId: string, hash: string, mac: string): boolean {
-  return same(checkpointMac(key, throughId, hash), mac);
+export function checkpointMac(key: Buffer, cp: CheckpointFields): string {
+  if (cp.seq === null)
+    return hmac(key, { v: 1, kind: 'audit-checkpoint', through_id: cp.through_id, hash: cp.hash });
+  const { chain, through_id, hash, seq } = cp;
+  return hmac(key, { v: 2, kind: 'audit-checkpoint', chain, through_id, hash, seq });
+}
+
+export function checkpointMacValid(key: Buffer, cp: CheckpointFields, mac: string): boolean {
+  return same(checkpointMac(key, cp), mac);
 }
 
 /** The anchor kept outside the database (./anchor.ts): a checkpoint bound to one database instance. */

@@ -10,36 +10,90 @@ export interface StoredRow extends Omit<AuditRow, 'at'>, RowKeying {
 }
 
 export interface StoredCheckpoint {
+  chain: string;
   through_id: string;
   hash: string;
+  seq: string | null;
   mac: string;
 }
 
 export const BATCH = 1000;
 
-/** Up to BATCH rows after id `after`, in chain (id) order. */
-export async function rowsAfter(db: Queryable, after: string): Promise<StoredRow[]> {
+/** A place in the walk: chains in name order, each in id (= its commit) order. */
+export interface WalkKey {
+  chain: string;
+  id: string;
+}
+
+/** Before every row (no chain name sorts before it, '' included, as '' > NULL is not true). */
+export const WALK_START: WalkKey = { chain: '', id: '0' };
+
+const ROW_COLUMNS = `a.id::text AS id, chain, at, actor_type, actor_id, action, target_type, target_id, details,
+  prev_hash, hash, row_mac, row_nonce`;
+
+/** Up to BATCH rows after `after`, chain by chain. */
+export async function rowsAfter(db: Queryable, after: WalkKey): Promise<StoredRow[]> {
   const { rows } = await db.query<StoredRow>(
-    `SELECT a.id::text AS id, at, actor_type, actor_id, action, target_type, target_id, details, prev_hash,
-       hash, row_mac, row_nonce
-     FROM offline_audit_logs a WHERE a.id > $1 ORDER BY a.id LIMIT ${BATCH}`,
-    [after],
+    `SELECT ${ROW_COLUMNS} FROM offline_audit_logs a
+     WHERE (a.chain, a.id) > ($1, $2::bigint) ORDER BY a.chain, a.id LIMIT ${BATCH}`,
+    [after.chain, after.id],
   );
   return rows;
 }
 
-/** Checkpoints with through_id in (after, upTo]; upTo undefined: every one after `after`. */
-export async function checkpointsBetween(
-  db: Queryable,
-  after: string,
-  upTo: string | undefined,
-): Promise<StoredCheckpoint[]> {
-  const { rows } = await db.query<StoredCheckpoint>(
-    `SELECT c.through_id::text AS through_id, hash, mac FROM offline_audit_checkpoints c
-     WHERE c.through_id > $1 AND ($2::bigint IS NULL OR c.through_id <= $2) ORDER BY c.through_id`,
-    [after, upTo ?? null],
+/** Up to BATCH rows of one chain after id `after`. */
+export async function chainRowsAfter(db: Queryable, chain: string, after: string): Promise<StoredRow[]> {
+  const { rows } = await db.query<StoredRow>(
+    `SELECT ${ROW_COLUMNS} FROM offline_audit_logs a
+     WHERE a.chain = $1 AND a.id > $2 ORDER BY a.id LIMIT ${BATCH}`,
+    [chain, after],
   );
   return rows;
+}
+
+const CHECKPOINT_COLUMNS = 'c.chain, c.through_id::text AS through_id, c.hash, c.seq::text AS seq, c.mac';
+
+/** Checkpoints in (after, upTo] in walk order; upTo undefined: every one after `after`. */
+export async function checkpointsBetween(
+  db: Queryable,
+  after: WalkKey,
+  upTo: WalkKey | undefined,
+): Promise<StoredCheckpoint[]> {
+  const { rows } = await db.query<StoredCheckpoint>(
+    `SELECT ${CHECKPOINT_COLUMNS} FROM offline_audit_checkpoints c
+     WHERE (c.chain, c.through_id) > ($1, $2::bigint)
+       AND ($3::text IS NULL OR (c.chain, c.through_id) <= ($3, $4::bigint))
+     ORDER BY c.chain, c.through_id`,
+    [after.chain, after.id, upTo?.chain ?? null, upTo?.id ?? null],
+  );
+  return rows;
+}
+
+/** The newest checkpoint of `chain`, if any. */
+export async function lastCheckpoint(db: Queryable, chain: string): Promise<StoredCheckpoint | undefined> {
+  const { rows } = await db.query<StoredCheckpoint>(
+    `SELECT ${CHECKPOINT_COLUMNS} FROM offline_audit_checkpoints c
+     WHERE c.chain = $1 ORDER BY c.through_id DESC LIMIT 1`,
+    [chain],
+  );
+  return rows[0];
+}
+
+/**
+ * The first checkpoint number missing from 1…max(seq), and the checkpoint after it: a checkpoint
+ * was removed (perhaps with every row of the chain it pinned). Undefined: none missing.
+ */
+export async function checkpointGap(db: Queryable): Promise<{ seq: string; next: string } | undefined> {
+  const { rows } = await db.query<{ seq: string; next: string }>(
+    `SELECT g.seq::text AS seq, (SELECT c.through_id::text FROM offline_audit_checkpoints c
+       WHERE c.seq > g.seq ORDER BY c.seq LIMIT 1) AS next
+     FROM (SELECT s AS seq FROM generate_series(1::bigint,
+       (SELECT coalesce(max(seq), 0) FROM offline_audit_checkpoints)) s
+       WHERE (SELECT count(seq) FROM offline_audit_checkpoints) < (SELECT coalesce(max(seq), 0) FROM offline_audit_checkpoints)
+         AND NOT EXISTS (SELECT 1 FROM offline_audit_checkpoints c WHERE c.seq = s)
+       ORDER BY s LIMIT 1) g`,
+  );
+  return rows[0];
 }
 
 /** What is wrong with the chain: a code the console translates, and the English for logs and the CLI. */
@@ -68,6 +122,7 @@ export function rowProblem(row: StoredRow, prev: string, key: Buffer): ChainProb
     !rowMacValid(
       key,
       {
+        chain: row.chain,
         at,
         actor_type: row.actor_type,
         actor_id: row.actor_id,

@@ -165,6 +165,7 @@ describe('audit log against someone who can write the database', () => {
     for (let i = 1; i <= 5; i++) {
       const row = {
         id: String(i),
+        chain: '',
         at: new Date(Date.UTC(2026, 0, i)).toISOString(),
         actor_type: 'user',
         actor_id: `u-${i}`,

@@ -88,7 +88,7 @@ describe('paginated pull', () => {
     expect(skus).toEqual([...skus].sort());
     expect(pages.flatMap((p) => p.bundles.map((b) => b.bundle_id))).toEqual(bundles);
     expect(pages.every((p) => p.last_seq === 8 && p.policy?.country === 'SN')).toBe(true);
-    expect(cursor).toMatch(/^\d+$/);
+    expect(cursor).toMatch(/^c\.\d+\.\d+$/);
 
     const again = await pullAll(t, cursor, 300);
     expect(again.pages).toHaveLength(1);

@@ -14,59 +14,112 @@ import type { BundleRow } from './store';
 /**
  * GET /offline/sync/payments, one page at a time.
  *
- * A pull is a delta: rows whose change_xid (the transaction that last changed them) is at or after
- * `since`. The resume cursor is the xmin of the first page's snapshot: every change that page could
- * not see belongs to a transaction at or after it, so the next pull sees it. Paging keeps that
- * first xmin and walks catalog items by sku, then bundle outcomes by seq_from. A row changed
- * while the pages are read is either on a later page or (if its key was passed) in the next pull;
- * at worst it comes twice, and applying an item or outcome twice is harmless.
+ * A pull is a delta: bundles whose change_seq (their device's change counter, migration
+ * 1796490147004) is above the cursor's device number, and catalog items whose change_seq (their
+ * tenant's counter) is above its tenant number. A counter's row is locked by its writer until
+ * COMMIT, so within a scope numbers commit in order: the counter this pull's snapshot sees is a
+ * point below which every change is visible (or rolled back). The first page reads both counters;
+ * paging keeps them and walks catalog items by sku, then bundle outcomes by seq_from; the last page
+ * answers them as the resume cursor. A row changed while the pages are read is either on a later
+ * page or in the next pull; at worst it comes twice, and applying an item or outcome twice is
+ * harmless. Counters are data: a dump and restore, or a replica, carries them.
  */
 
-/** Where a pull stands: a plain xid8 (resume) or a page cursor (`p.` + base64url JSON). */
+/** Where a pull stands: the counters already seen, and on a later page the counters to resume from. */
 interface Position {
-  since: string;
-  /** xmin of the first page's snapshot; null on a first page. */
-  firstXmin: string | null;
+  device: string;
+  tenant: string;
+  /** The counters the first page read (the resume cursor); null on a first page. */
+  high: { device: string; tenant: string } | null;
   phase: 'catalog' | 'bundles';
   /** Last sku (catalog) or seq_from (bundles) sent; null: from the start of the phase. */
   after: string | null;
 }
 
-const XID = /^\d{1,20}$/;
-/** xid8 and bigint (seq_from) bounds: a larger number would reach PostgreSQL's cast and answer 500. */
+const NUMBER = /^\d{1,20}$/;
+/** xid8 and bigint bounds: a larger number would reach PostgreSQL's cast and answer 500. */
 const XID8_MAX = 2n ** 64n - 1n;
 const BIGINT_MAX = 2n ** 63n - 1n;
-const isXid = (v: string): boolean => XID.test(v) && BigInt(v) <= XID8_MAX;
-const PAGE_PREFIX = 'p.';
+const isXid = (v: string): boolean => NUMBER.test(v) && BigInt(v) <= XID8_MAX;
+const isBigint = (v: string): boolean => NUMBER.test(v) && BigInt(v) <= BIGINT_MAX;
+const RESUME = /^c\.(\d{1,20})\.(\d{1,20})$/;
+const PAGE_PREFIX = 'q.';
+const Counter = z.string().regex(NUMBER).refine(isBigint);
 const PageCursor = z.tuple([
-  z.string().regex(XID),
-  z.string().regex(XID),
+  Counter,
+  Counter,
+  Counter,
+  Counter,
+  z.enum(['catalog', 'bundles']),
+  z.string().max(64).nullable(),
+]);
+/** Before counters (xid cursors), a page was `p.` + base64url JSON [xid, xid, phase, after]. */
+const OLD_PAGE_PREFIX = 'p.';
+const OldPageCursor = z.tuple([
+  z.string().regex(NUMBER).refine(isXid),
+  z.string().regex(NUMBER).refine(isXid),
   z.enum(['catalog', 'bundles']),
   z.string().max(64).nullable(),
 ]);
 
-/** null: not a cursor this server gave out. */
-export function parseCursor(since: string | undefined): Position | null {
-  if (since === undefined) return { since: '0', firstXmin: null, phase: 'catalog', after: null };
-  if (isXid(since)) return { since, firstXmin: null, phase: 'catalog', after: null };
-  if (!since.startsWith(PAGE_PREFIX)) return null;
-  let decoded: unknown;
+const START: Position = { device: '0', tenant: '0', high: null, phase: 'catalog', after: null };
+
+function decoded(text: string): unknown {
   try {
-    decoded = JSON.parse(Buffer.from(since.slice(PAGE_PREFIX.length), 'base64url').toString('utf8'));
+    return JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
   } catch {
-    return null;
+    return undefined;
   }
-  const page = PageCursor.safeParse(decoded);
-  if (!page.success) return null;
-  const [from, firstXmin, phase, after] = page.data;
-  if (!isXid(from) || !isXid(firstXmin)) return null;
-  if (phase === 'bundles' && after !== null && !(XID.test(after) && BigInt(after) <= BIGINT_MAX)) return null;
-  return { since: from, firstXmin, phase, after };
 }
 
-function pageCursor(p: Position & { firstXmin: string }): string {
-  const json = JSON.stringify([p.since, p.firstXmin, p.phase, p.after]);
+/**
+ * null: not a cursor this server gave out. A cursor from before counters (a transaction id, or a
+ * page of one) starts the till over: it gets every item and outcome again, which it applies
+ * harmlessly, and can neither lose nor skip a change.
+ */
+export function parseCursor(since: string | undefined): Position | null {
+  if (since === undefined) return START;
+  const resume = RESUME.exec(since);
+  if (resume) {
+    const [, device, tenant] = resume;
+    return isBigint(device!) && isBigint(tenant!) ? { ...START, device: device!, tenant: tenant! } : null;
+  }
+  if (isXid(since)) return START;
+  if (since.startsWith(OLD_PAGE_PREFIX)) {
+    const old = OldPageCursor.safeParse(decoded(since.slice(OLD_PAGE_PREFIX.length)));
+    if (!old.success) return null;
+    const after = old.data[3];
+    if (old.data[2] === 'bundles' && after !== null && !isBigint(after)) return null;
+    return START;
+  }
+  if (!since.startsWith(PAGE_PREFIX)) return null;
+  const page = PageCursor.safeParse(decoded(since.slice(PAGE_PREFIX.length)));
+  if (!page.success) return null;
+  const [device, tenant, highDevice, highTenant, phase, after] = page.data;
+  if (phase === 'bundles' && after !== null && !isBigint(after)) return null;
+  return { device, tenant, high: { device: highDevice, tenant: highTenant }, phase, after };
+}
+
+function pageCursor(p: Position & { high: { device: string; tenant: string } }): string {
+  const json = JSON.stringify([p.device, p.tenant, p.high.device, p.high.tenant, p.phase, p.after]);
   return PAGE_PREFIX + Buffer.from(json).toString('base64url');
+}
+
+const resumeCursor = (high: { device: string; tenant: string }) => `c.${high.device}.${high.tenant}`;
+
+/** The counters of the device's and its tenant's scopes, as this transaction's snapshot sees them. */
+async function counters(
+  client: pg.PoolClient,
+  device: PullDevice,
+): Promise<{ device: string; tenant: string }> {
+  const tenant =
+    device.tenant_type && device.tenant_id ? `tenant:${device.tenant_type}:${device.tenant_id}` : '';
+  const { rows } = await client.query<{ scope: string; value: string }>(
+    'SELECT scope, value::text AS value FROM offline_change_counters WHERE scope = ANY($1::text[])',
+    [[`device:${device.device_id}`, tenant]],
+  );
+  const of = (scope: string) => rows.find((r) => r.scope === scope)?.value ?? '0';
+  return { device: of(`device:${device.device_id}`), tenant: tenant ? of(tenant) : '0' };
 }
 
 /** The back office's fields (barcodes, category_id, quick_key) only on a `catalog=2` pull (#19). */
@@ -107,20 +160,16 @@ export async function pullPage(
   /** The till pulls with `catalog=2`: the back office's fields, categories and shop too (#19). */
   catalogV2 = false,
 ): Promise<Omit<PaymentsPullResponse, 'statement'>> {
-  const firstXmin =
-    position.firstXmin ??
-    (await client.query<{ xmin: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS xmin'))
-      .rows[0]!.xmin;
-  const { since } = position;
+  const high = position.high ?? (await counters(client, device));
 
   // One more row than the page holds says whether there is a next page.
   let catalog: CatalogRow[] = [];
   if (position.phase === 'catalog' && device.tenant_type && device.tenant_id) {
     const { rows } = await client.query<CatalogRow>(
       `SELECT ${catalogV2 ? V2_COLUMNS : V1_COLUMNS} FROM offline_catalog_items
-       WHERE tenant_type = $1 AND tenant_id = $2 AND change_xid >= $3::xid8 AND ($4::text IS NULL OR sku > $4)
+       WHERE tenant_type = $1 AND tenant_id = $2 AND change_seq > $3::bigint AND ($4::text IS NULL OR sku > $4)
        ORDER BY sku LIMIT $5`,
-      [device.tenant_type, device.tenant_id, since, position.after, limit + 1],
+      [device.tenant_type, device.tenant_id, position.tenant, position.after, limit + 1],
     );
     catalog = rows;
   }
@@ -128,21 +177,21 @@ export async function pullPage(
   let outcomes: OutcomeRow[] = [];
   if (catalog.length > limit) {
     catalog = catalog.slice(0, limit);
-    next = { since, firstXmin, phase: 'catalog', after: catalog[catalog.length - 1]!.sku };
+    next = { ...position, high, phase: 'catalog', after: catalog[catalog.length - 1]!.sku };
   } else {
     const room = limit - catalog.length;
     const after = position.phase === 'bundles' ? (position.after ?? '0') : '0';
     const { rows } = await client.query<OutcomeRow>(
       `SELECT bundle_id, seq_from::text AS seq_from, status, reasons, updated_at FROM offline_tx_bundles
-       WHERE device_id = $1 AND change_xid >= $2::xid8 AND seq_from > $3::bigint ORDER BY seq_from LIMIT $4`,
-      [device.device_id, since, after, room + 1],
+       WHERE device_id = $1 AND change_seq > $2::bigint AND seq_from > $3::bigint ORDER BY seq_from LIMIT $4`,
+      [device.device_id, position.device, after, room + 1],
     );
     outcomes = rows;
     if (outcomes.length > room) {
       outcomes = outcomes.slice(0, room);
       next = {
-        since,
-        firstXmin,
+        ...position,
+        high,
         phase: 'bundles',
         after: outcomes.length > 0 ? outcomes[outcomes.length - 1]!.seq_from : after,
       };
@@ -166,7 +215,7 @@ export async function pullPage(
       reasons: b.reasons,
       updated_at: b.updated_at.toISOString(),
     })),
-    cursor: next ? pageCursor({ ...next, firstXmin }) : firstXmin,
+    cursor: next ? pageCursor({ ...next, high }) : resumeCursor(high),
     more: next !== null,
     last_seq: Number(last.rows[0]?.last ?? 0),
     ...(catalogV2 ? await tenantExtras(client, device) : {}),

@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
 import { BundleEnvelope, BundleError, MAX_CLOCK_SKEW_MS, NONCE_TTL_MS } from '../../protocol/bundle';
 import { PAYMENT_ERROR_STATUS, PaymentErrorCode, type PushResponse } from '../../protocol/http';
-import { appendAudit, auditStatement, type ActorType, type AuditEntry } from '../audit/chain';
+import { appendAudit, auditChain, auditStatement, type ActorType, type AuditEntry } from '../audit/chain';
 import { sameBase64url } from '../../protocol/crypto';
 import { commitWith, queryAll, type Statement } from '../db/inline';
 import { withClient, withTransaction } from '../db/tx';
@@ -554,6 +554,8 @@ async function resolveGap(
   }
   await appendAudit(client, {
     actorType: 'system',
+    // The device's push appends to the device's chain in this transaction: one chain, one lock.
+    chain: auditChain({ actorType: 'device', actorId: held.device_id }),
     action: 'bundle.gap_resolved',
     targetType: 'bundle',
     targetId: held.bundle_id,

@@ -30,8 +30,8 @@ export async function asDatabaseWriter(server: TestServer, attack: () => Promise
 }
 
 /**
- * The old code's recipe: relink every row from `fromId` on (after `edit` changed that row) and
- * recompute its unkeyed SHA-256 hash, so the plain chain is consistent again.
+ * The old code's recipe: relink every row of `fromId`'s chain from it on (after `edit` changed that
+ * row) and recompute its unkeyed SHA-256 hash, so the plain chain is consistent again.
  */
 export async function relinkFrom(
   server: TestServer,
@@ -39,8 +39,11 @@ export async function relinkFrom(
   edit: (row: StoredAuditRow) => StoredAuditRow = (r) => r,
 ) {
   const { rows } = await server.pool.query<StoredAuditRow>(
-    `SELECT a.id::text AS id, at, actor_type, actor_id, action, target_type, target_id, details, prev_hash, hash
-     FROM offline_audit_logs a ORDER BY a.id`,
+    `SELECT a.id::text AS id, a.chain, at, actor_type, actor_id, action, target_type, target_id, details,
+       prev_hash, hash
+     FROM offline_audit_logs a
+     WHERE a.chain = (SELECT chain FROM offline_audit_logs WHERE id = $1) ORDER BY a.id`,
+    [fromId],
   );
   let prev = GENESIS_HASH;
   for (const original of rows) {

@@ -66,9 +66,10 @@ export interface TestServer {
 }
 
 export async function startTestServer(
-  options: { throttleLimits?: ThrottleLimits; trustProxy?: string } = {},
+  /** dbUrl: a database already made (a restored dump); default a fresh one. */
+  options: { throttleLimits?: ThrottleLimits; trustProxy?: string; dbUrl?: string } = {},
 ): Promise<TestServer> {
-  const dbUrl = await freshDatabase();
+  const dbUrl = options.dbUrl ?? (await freshDatabase());
   const pool = createPool(dbUrl);
   await migrate(pool);
   const { logger, logs } = capturingLogger();

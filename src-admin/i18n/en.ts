@@ -497,6 +497,8 @@ export const en = {
       checkpoint_differs:
         'the chain up to this row differs from its keyed checkpoint: earlier rows were removed, inserted or reordered.',
       checkpoint_row_missing: 'this row, pinned by a keyed checkpoint, is missing (removed).',
+      checkpoint_missing:
+        'a keyed checkpoint before this row’s is missing: it was removed, perhaps with every row of the chain it pinned.',
       anchor_differs: 'the chain up to this row differs from the anchor kept outside the database.',
       anchor_row_missing:
         'this row, recorded in the anchor outside the database, is missing (the log was truncated).',

@@ -505,6 +505,8 @@ export const fr: Messages = {
       checkpoint_differs:
         'la chaîne jusqu’à cette ligne diffère de son point de contrôle scellé : des lignes antérieures ont été supprimées, insérées ou déplacées.',
       checkpoint_row_missing: 'cette ligne, fixée par un point de contrôle scellé, manque (supprimée).',
+      checkpoint_missing:
+        'un point de contrôle scellé antérieur à celui de cette ligne manque : il a été supprimé, peut-être avec toutes les lignes de la chaîne qu’il fixait.',
       anchor_differs: 'la chaîne jusqu’à cette ligne diffère de l’ancre conservée hors de la base.',
       anchor_row_missing:
         'cette ligne, inscrite dans l’ancre hors de la base, manque (le journal a été tronqué).',

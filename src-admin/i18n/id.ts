@@ -506,6 +506,8 @@ export const id: Messages = {
       checkpoint_differs:
         'rantai sampai baris ini berbeda dari titik periksa berkuncinya: baris sebelumnya dihapus, disisipkan, atau dipindah.',
       checkpoint_row_missing: 'baris ini, yang dipatok titik periksa berkunci, hilang (dihapus).',
+      checkpoint_missing:
+        'titik periksa berkunci sebelum milik baris ini hilang: ia dihapus, mungkin bersama semua baris rantai yang dipatoknya.',
       anchor_differs: 'rantai sampai baris ini berbeda dari jangkar yang disimpan di luar basis data.',
       anchor_row_missing: 'baris ini, yang tercatat di jangkar di luar basis data, hilang (log dipotong).',
       anchor_foreign:

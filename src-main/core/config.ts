@@ -12,6 +12,11 @@ export interface CoreConfig {
   reachabilityIntervalMs?: number;
   /** The longest wait between probes while the server answers (60 s; net/reachability.ts). */
   reachabilityIdleMaxMs?: number;
+  /**
+   * How long sales recorded while online wait to travel together in one push (ms; 3,000 by default,
+   * 0: a push after every sale). `OUTPOST_SALE_PUSH_WINDOW_MS` in the shell and browser host.
+   */
+  salePushWindowMs?: number;
   /** Where private keys live; the OS keychain unless a test or another platform says otherwise. */
   keyStore?: KeyStore;
   /**
@@ -63,6 +68,13 @@ export function localShopLauncher(
 }
 
 export const DEFAULT_SERVER_URL = 'http://127.0.0.1:8098';
+
+/** `OUTPOST_SALE_PUSH_WINDOW_MS` as a CoreConfig part; unset or not a whole number ≥ 0: the default. */
+export function salePushWindowFromEnv(env: NodeJS.ProcessEnv = process.env): { salePushWindowMs?: number } {
+  const text = env.OUTPOST_SALE_PUSH_WINDOW_MS;
+  if (text === undefined || !/^[0-9]{1,7}$/.test(text)) return {};
+  return { salePushWindowMs: Number(text) };
+}
 
 /** The per-user data directory the OS conventions expect, overridable with OUTPOST_DATA_DIR. */
 export function defaultDataDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createCore, defaultDataDir, DEFAULT_SERVER_URL, localShopLauncher } from '../core';
+import { salePushWindowFromEnv } from '../core/config';
 import { offsetClock } from './clock-offset';
 import { startHost } from './host';
 
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
     appVersion: pkg.version,
     platform: `${process.platform} (browser host)`,
     defaultServerUrl: process.env.OUTPOST_SERVER_URL ?? DEFAULT_SERVER_URL,
+    ...salePushWindowFromEnv(),
     // The first screen's local shop runs the server of this checkout (issue #19).
     ...(existsSync(`${root}server/local-shop.ts`) ? { localShop: localShopLauncher(root) } : {}),
     // Tests only: notice a server going away within seconds, as a till probing every 5 s did.

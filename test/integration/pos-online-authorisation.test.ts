@@ -78,7 +78,8 @@ beforeAll(async () => {
     token: admin.token,
     body: { tenant_type: 'merchant', tenant_id: 'shop-oa', country: 'SN', currency_default: 'XOF' },
   });
-  till = await tillCore(proxy.url, { reachabilityIntervalMs: 100 });
+  // A push window longer than the test: an authorised sale is pushed at once all the same (#23).
+  till = await tillCore(proxy.url, { reachabilityIntervalMs: 100, salePushWindowMs: 600_000 });
   await call('enrollment.redeemCode', { code: (issued.body as { code: string }).code });
   await signedIn(till);
   await call('pos.shift.open', { floatMinor: 10_000 });
@@ -90,7 +91,7 @@ describe('an online sale above the offline maximum', () => {
   it('is authorised by the server, recorded with it, pushed at once and accepted', async () => {
     const sale = (await sell(BIG)) as { saleId: string; totalMinor: number };
     expect(sale.totalMinor).toBe(BIG);
-    // Pushed by the recording itself (no sync.now): the till kicks a round after every sale.
+    // Pushed by the recording itself (no sync.now, and no waiting for the push window).
     await next<SyncStatus>('sync.status', (s) => s.counts.accepted >= 1);
     const { rows } = await server.pool.query<{ status: string; sira_score: number }>(
       'SELECT b.status, b.sira_score::float8 AS sira_score FROM offline_tx_bundles b JOIN offline_transactions t USING (bundle_id) WHERE t.sale_id = $1',

@@ -65,8 +65,11 @@ export interface PosDeps {
   online: () => boolean;
   /** The terminal's currency when the enrollment does not say (settings). */
   fallbackCurrency: () => string;
-  /** Told after every durable write of a sale (the sync engine pushes it when it can). */
-  onRecorded?: () => void;
+  /**
+   * Told after every durable write of a sale (the sync engine pushes it when it can; push-window.ts);
+   * `urgent` when the sale carries an online authorisation.
+   */
+  onRecorded?: (urgent: boolean) => void;
   /** Just before a captured sale is written, with its id (the durable cart marks itself paid). */
   beforeSaleWrite?: (saleId: string) => Promise<void>;
   now?: () => number;
@@ -307,7 +310,7 @@ export class PosService {
           { lifted, reason: override.reason, totalMinor: total, ...(cashierId ? { cashierId } : {}) },
           doc.id,
         );
-      this.deps.onRecorded?.();
+      this.deps.onRecorded?.(authorisation !== undefined);
       return summarize(doc);
     });
   }
@@ -373,7 +376,7 @@ export class PosService {
         { reason: input.reason, totalMinor: total, ...(override && cashierId ? { cashierId } : {}) },
         written.id,
       );
-      this.deps.onRecorded?.();
+      this.deps.onRecorded?.(false);
       return summarize(written);
     });
   }
@@ -424,7 +427,7 @@ export class PosService {
         { reason: input.reason, totalMinor: sale.total_minor },
         written.id,
       );
-      this.deps.onRecorded?.();
+      this.deps.onRecorded?.(false);
       return summarize(written);
     });
   }
