@@ -13,6 +13,8 @@ import {
   licenceSchema,
   materialMigrations,
   materialSchema,
+  readingMigrations,
+  readingSchema,
   saleMigrations,
   saleSchema,
   settingMigrations,
@@ -20,6 +22,7 @@ import {
   type CatalogItemDoc,
   type LicenceDoc,
   type MaterialDoc,
+  type ReadingDoc,
   type SaleDoc,
   type SettingDoc,
 } from './schemas/index';
@@ -33,6 +36,7 @@ export type AppCollections = {
   catalog: RxCollection<CatalogItemDoc>;
   materials: RxCollection<MaterialDoc>;
   licences: RxCollection<LicenceDoc>;
+  reading: RxCollection<ReadingDoc>;
   settings: RxCollection<SettingDoc>;
 };
 
@@ -96,6 +100,7 @@ export async function openAppDatabase(options: OpenAppDatabaseOptions): Promise<
       catalog: { schema: catalogSchema, migrationStrategies: catalogMigrations },
       materials: { schema: materialSchema, migrationStrategies: materialMigrations },
       licences: { schema: licenceSchema, migrationStrategies: licenceMigrations },
+      reading: { schema: readingSchema, migrationStrategies: readingMigrations },
       settings: { schema: settingSchema, migrationStrategies: settingMigrations },
     });
   } catch (err) {
