@@ -28,7 +28,11 @@ export class ReadingStore {
     await this.collection.incrementalUpsert({
       id: materialId,
       position: state.position,
-      bookmarks: state.bookmarks.map((b) => ({ at: b.at, label: b.label, createdAt: Date.parse(b.createdAt) })),
+      bookmarks: state.bookmarks.map((b) => ({
+        at: b.at,
+        label: b.label,
+        createdAt: Date.parse(b.createdAt),
+      })),
       updatedAt: Date.now(),
     });
     return this.get(materialId);
