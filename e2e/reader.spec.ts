@@ -91,6 +91,9 @@ test('a student reads a textbook and a book in Indonesian, offline, and nothing 
   await expect(book.getByTestId('licence-days')).toContainText(/sisa \d+ hari/);
   await expect(book.getByTestId('licence-grace')).toContainText(/luring: sisa \d+ jam/);
   await download(page, EPUB);
+  await book.getByRole('button', { name: `Perpanjang ${BOOK}` }).click();
+  await expect(book.getByRole('status')).toHaveText('Lisensi diperpanjang');
+  await expect(book.getByTestId('licence-status')).toHaveText('Siap dibaca');
 
   // Offline from here on: the server is gone.
   await server.stop();
@@ -138,6 +141,9 @@ test('a student reads a textbook and a book in Indonesian, offline, and nothing 
     return { cancelled: copy.defaultPrevented, text: data.getData('text/plain') };
   });
   expect(copied).toEqual({ cancelled: true, text: '' });
+  await viewer.getByRole('button', { name: 'Tandai halaman ini' }).click();
+  const marks = viewer.getByRole('region', { name: 'Penanda' });
+  await expect(marks.getByRole('button', { name: `Halaman ${SEARCH_PAGE}`, exact: true })).toBeVisible();
   await viewer.getByRole('button', { name: 'Mode malam' }).click();
   await page.screenshot({ path: testInfo.outputPath('pdf-search-night.png') });
   await viewer.getByRole('button', { name: 'Mode malam' }).click();
@@ -148,6 +154,14 @@ test('a student reads a textbook and a book in Indonesian, offline, and nothing 
   await book.getByRole('button', { name: `Buka ${BOOK}` }).click();
   await expectPdfAt(viewer, SEARCH_PAGE);
   await page.screenshot({ path: testInfo.outputPath('pdf-reopened.png') });
+  // The bookmark came back with it, and leads back to its page from elsewhere.
+  await viewer
+    .getByRole('navigation', { name: 'Daftar isi' })
+    .getByRole('button', { name: BOOK_CHAPTERS[0]! })
+    .click();
+  await expectPdfAt(viewer, 1);
+  await marks.getByRole('button', { name: `Halaman ${SEARCH_PAGE}`, exact: true }).click();
+  await expectPdfAt(viewer, SEARCH_PAGE);
   await page.keyboard.press('Escape');
   await expect(viewer).toBeHidden();
 
