@@ -9,6 +9,9 @@
  *    Chromium, fetching the browser host's /content route with Range requests. Target < 300 ms.
  *
  *   npm run bench -- reader        (writes bench/results/reader.json)
+ * 3. Search (issue #22) over the same 100 MB PDF, now 300 text pages: every page's text extracted by
+ *    pdf.js through the content route and matched in memory, as the viewer's find controller does,
+ *    from "open" to the last page searched. Reported only (no target in the issue).
  * Env: BENCH_READER_MB (default 256) sizes the throughput file; BENCH_READER_PDF_MB (default 100).
  */
 import { createDecipheriv, createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
@@ -148,30 +151,41 @@ async function throughput(dir: string) {
   };
 }
 
-/** A few pages of text, then large embedded streams (an attachment) to reach `mb` megabytes. */
+/** The word search looks for: on the last page only, so every page is read. */
+const SEARCH_WORD = 'Krakatau';
+const TEXT_PAGES = 300;
+
+/** 300 pages of text, then large embedded streams (an attachment) to reach `mb` megabytes. */
 async function bigPdf(mb: number): Promise<Buffer> {
   const doc = await PDFDocument.create();
   const font = await doc.embedFont(StandardFonts.Helvetica);
-  for (let p = 1; p <= 5; p++) {
+  for (let p = 1; p <= TEXT_PAGES; p++) {
     const page = doc.addPage([595, 842]);
     page.drawText(`Outpost reader bench, page ${p}`, { x: 50, y: 780, size: 24, font });
     for (let line = 0; line < 40; line++)
-      page.drawText(`Line ${line} of page ${p}: the quick brown fox reads offline.`, {
-        x: 50,
-        y: 740 - line * 16,
-        size: 11,
-        font,
-      });
+      page.drawText(
+        `Line ${line} of page ${p}: the quick brown fox reads ${p === TEXT_PAGES && line === 39 ? SEARCH_WORD : 'offline'}.`,
+        {
+          x: 50,
+          y: 740 - line * 16,
+          size: 11,
+          font,
+        },
+      );
   }
   await doc.attach(randomBytes(mb * MB - 64 * 1024), 'payload.bin', { mimeType: 'application/octet-stream' });
   return Buffer.from(await doc.save({ useObjectStreams: false }));
 }
 
 /** The bench page: pdf.js from node_modules, behind the browser host's CSP. */
-const PAGE_HTML = `<!doctype html><meta charset="utf-8"><title>bench</title><canvas id="c"></canvas>
+const PAGE_HTML = `<!doctype html><meta charset="utf-8"><title>bench</title>
+<link rel="stylesheet" href="./pdf_viewer.css"><canvas id="c"></canvas>
 <script type="module" src="./bench.mjs"></script>`;
 const PAGE_JS = `import * as pdfjs from './pdf.mjs';
 pdfjs.GlobalWorkerOptions.workerSrc = './pdf.worker.mjs';
+// The viewer components read pdf.js from this global (ViewerPdf.tsx does the same).
+globalThis.pdfjsLib = pdfjs;
+const viewerLib = await import('./pdf_viewer.mjs');
 // One worker for the viewer's life, as a reader app keeps it: documents come and go, it stays.
 const worker = new pdfjs.PDFWorker();
 window.renderFirstPage = async (url) => {
@@ -190,6 +204,54 @@ window.renderFirstPage = async (url) => {
   const pages = pdf.numPages;
   await task.destroy();
   return { inked, pages };
+};
+// The app's viewer: PDFViewer on the same document, until its page 1 is drawn.
+window.renderWithViewer = async (url) => {
+  const container = document.createElement('div');
+  Object.assign(container.style, { position: 'absolute', inset: '0', overflow: 'auto' });
+  const inner = document.createElement('div');
+  inner.className = 'pdfViewer';
+  container.append(inner);
+  document.body.append(container);
+  const eventBus = new viewerLib.EventBus();
+  const linkService = new viewerLib.PDFLinkService({ eventBus });
+  const viewer = new viewerLib.PDFViewer({ container, eventBus, linkService, l10n: new viewerLib.GenericL10n('en') });
+  linkService.setViewer(viewer);
+  const drawn = new Promise((resolve) =>
+    eventBus.on('pagerendered', ({ pageNumber }) => pageNumber === 1 && resolve()),
+  );
+  eventBus.on('pagesinit', () => (viewer.currentScaleValue = 'page-width'));
+  const task = pdfjs.getDocument({ url, worker, disableAutoFetch: true, disableStream: true, rangeChunkSize: 262144, isEvalSupported: false });
+  const pdf = await task.promise;
+  viewer.setDocument(pdf);
+  linkService.setDocument(pdf);
+  await Promise.race([
+    drawn,
+    new Promise((_, reject) => setTimeout(() => reject(new Error('PDFViewer drew no page 1 in 20 s')), 20000)),
+  ]);
+  const canvas = container.querySelector('canvas');
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let inked = 0;
+  for (let i = 0; i < data.length; i += 4) if (data[i] < 200) inked++;
+  viewer.setDocument(null);
+  container.remove();
+  await task.destroy();
+  return { inked, pages: pdf.numPages };
+};
+// Every page's text, matched in memory: what PDFFindController does before it can count matches.
+window.searchAll = async (url, word) => {
+  const task = pdfjs.getDocument({ url, worker, disableAutoFetch: true, disableStream: true, isEvalSupported: false });
+  const pdf = await task.promise;
+  const needle = word.toLowerCase();
+  let matches = 0;
+  for (let n = 1; n <= pdf.numPages; n++) {
+    const page = await pdf.getPage(n);
+    const text = (await page.getTextContent()).items.map((item) => item.str ?? '').join(' ').toLowerCase();
+    for (let at = text.indexOf(needle); at !== -1; at = text.indexOf(needle, at + 1)) matches++;
+    page.cleanup();
+  }
+  await task.destroy();
+  return matches;
 };
 window.ready = true;`;
 
@@ -300,6 +362,9 @@ async function openToFirstPage(dir: string) {
   await writeFile(join(rendererDir, 'bench.mjs'), PAGE_JS);
   await copyFile('node_modules/pdfjs-dist/build/pdf.mjs', join(rendererDir, 'pdf.mjs'));
   await copyFile('node_modules/pdfjs-dist/build/pdf.worker.mjs', join(rendererDir, 'pdf.worker.mjs'));
+  await copyFile('node_modules/pdfjs-dist/web/pdf_viewer.mjs', join(rendererDir, 'pdf_viewer.mjs'));
+  // The viewer's pages take their size from its stylesheet: without it none is visible, none drawn.
+  await copyFile('node_modules/pdfjs-dist/web/pdf_viewer.css', join(rendererDir, 'pdf_viewer.css'));
   const handlers = { commands: {}, subscriptions: {} } as unknown as ApiHandlers;
   const host = await startHost({ handlers, rendererDir, content });
 
@@ -315,6 +380,9 @@ async function openToFirstPage(dir: string) {
   });
   const times: number[] = [];
   const openMs: number[] = [];
+  const searchMs: number[] = [];
+  const viewerMs: number[] = [];
+  let viewerInked = 0;
   let requests: string[] = [];
   let proof = { inked: 0, pages: 0 };
   try {
@@ -325,9 +393,41 @@ async function openToFirstPage(dir: string) {
         `${r.status()} ${r.request().headers().range ?? 'whole file (headers only, then cancelled)'}`,
       );
     });
+    page.on('pageerror', (error) => console.error(`bench page: ${error.message}`));
     await page.goto(host.url);
     await page.waitForFunction(() => (globalThis as unknown as { ready?: boolean }).ready === true);
     // One untimed run warms pdf.js's worker and font code, as an app that has shown a PDF before.
+    for (let run = 0; run <= RUNS; run++) {
+      const v0 = performance.now();
+      const forViewer = await library.open(materialId);
+      const shown = await page.evaluate(
+        (url) =>
+          (
+            globalThis as unknown as { renderWithViewer(u: string): Promise<{ inked: number }> }
+          ).renderWithViewer(url),
+        forViewer.url,
+      );
+      const viewerTime = performance.now() - v0;
+      library.close(materialId);
+      viewerInked = shown.inked;
+      if (run > 0) viewerMs.push(viewerTime);
+    }
+    for (let run = 0; run <= RUNS; run++) {
+      const s0 = performance.now();
+      const forSearch = await library.open(materialId);
+      const found = await page.evaluate(
+        ([url, word]) =>
+          (globalThis as unknown as { searchAll(u: string, w: string): Promise<number> }).searchAll(
+            url,
+            word,
+          ),
+        [forSearch.url, SEARCH_WORD] as const,
+      );
+      const searchTime = performance.now() - s0;
+      library.close(materialId);
+      if (found !== 1) throw new Error(`search found ${found} matches of ${SEARCH_WORD}, expected 1`);
+      if (run > 0) searchMs.push(searchTime);
+    }
     for (let run = 0; run <= RUNS; run++) {
       requests = [];
       const t0 = performance.now();
@@ -350,7 +450,7 @@ async function openToFirstPage(dir: string) {
     await library.stop();
     await db.remove();
   }
-  if (proof.inked === 0) throw new Error('page 1 rendered blank');
+  if (proof.inked === 0 || viewerInked === 0) throw new Error('page 1 rendered blank');
   return {
     pdfMiB: Math.round((pdf.length / MB) * 10) / 10,
     pages: proof.pages,
@@ -361,6 +461,14 @@ async function openToFirstPage(dir: string) {
     lastRunRequests: requests,
     inkedPixels: proof.inked,
     targetMs: 300,
+    /** The same through pdf.js's PDFViewer at fit width, as ViewerPdf.tsx shows it (#22). */
+    openToFirstPageViewerMs: { median: Math.round(median(viewerMs)), all: viewerMs.map(Math.round) },
+    /** Open, then every page's text searched for a word on the last page (#22). */
+    searchAllPagesMs: {
+      median: Math.round(median(searchMs)),
+      all: searchMs.map(Math.round),
+      pages: TEXT_PAGES,
+    },
   };
 }
 
@@ -378,6 +486,14 @@ export async function run(): Promise<Record<string, unknown>> {
     console.log(
       `open → page 1 of a ${open.pdfMiB} MiB PDF: median ${open.openToFirstPageMs.median} ms ` +
         `(${open.openToFirstPageMs.all.join(', ')}), ratio to target ${(open.openToFirstPageMs.median / open.targetMs).toFixed(2)} (target < 300 ms)`,
+    );
+    console.log(
+      `open → page 1 through PDFViewer (fit width): median ${open.openToFirstPageViewerMs.median} ms ` +
+        `(${open.openToFirstPageViewerMs.all.join(', ')}) (target < 300 ms)`,
+    );
+    console.log(
+      `search of ${open.searchAllPagesMs.pages} pages of the ${open.pdfMiB} MiB PDF (open + every page's text): ` +
+        `median ${open.searchAllPagesMs.median} ms (${open.searchAllPagesMs.all.join(', ')})`,
     );
     return { decrypt, openToFirstPage: open };
   } finally {

@@ -70,6 +70,26 @@ export const LibraryView = z.object({
 export type LibraryView = z.infer<typeof LibraryView>;
 
 /**
+ * A place in a material, in the viewer's own terms: `page:<n>` in a PDF, an EPUB CFI. Opaque to the
+ * core, which only keeps it (encrypted) per material.
+ */
+export const ReadingLocation = z.string().min(1).max(512);
+
+export const Bookmark = z.strictObject({
+  at: ReadingLocation,
+  label: z.string().max(200),
+  createdAt: z.iso.datetime(),
+});
+export type Bookmark = z.infer<typeof Bookmark>;
+
+/** Where the student left off and their bookmarks, kept per material in the encrypted store (#22). */
+export const ReadingState = z.object({
+  position: ReadingLocation.nullable(),
+  bookmarks: z.array(Bookmark).max(500),
+});
+export type ReadingState = z.infer<typeof ReadingState>;
+
+/**
  * What the viewer needs to show an opened item: a URL on the app's own content route that streams
  * the decrypted bytes with Range support (app://outpost/content/… in Electron, the browser host's
  * /content/… route), valid for this session only.
@@ -81,6 +101,8 @@ export const OpenedMaterial = z.object({
   sizeBytes: z.number().int().nonnegative(),
   url: z.string(),
   rights: z.object({ print: z.boolean(), copy: z.boolean() }),
+  /** Where to reopen it, and its bookmarks. */
+  reading: ReadingState,
 });
 export type OpenedMaterial = z.infer<typeof OpenedMaterial>;
 
@@ -99,6 +121,17 @@ export const libraryApi = {
     'library.return': { input: MaterialRef, output: LibraryItem },
     /** Deletes the local encrypted copy (the licence stays). */
     'library.remove': { input: MaterialRef, output: LibraryItem },
+    /** Renews the licence now (the server must be reachable); the item shows `renewing` meanwhile. */
+    'library.renew': { input: MaterialRef, output: LibraryItem },
+    /** Keeps where the student is and their bookmarks (the whole list, replacing the stored one). */
+    'library.reading.save': {
+      input: z.strictObject({
+        materialId: z.uuid(),
+        position: ReadingLocation.nullable(),
+        bookmarks: z.array(Bookmark).max(500),
+      }),
+      output: ReadingState,
+    },
   },
   subscriptions: {
     /** Emits at once, then on every download progress step, licence change and clock tick of a minute. */

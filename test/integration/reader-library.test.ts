@@ -439,6 +439,39 @@ describe('the Library on a laptop', () => {
     await call(laptop, 'library.close', { materialId: atlas.material_id });
   });
 
+  it('renews on demand, and keeps where the student is across a restart (#22)', async () => {
+    const before = itemOf((await call(laptop, 'library.refresh')) as LibraryView, atlas.material_id)!;
+    const renewed = (await call(laptop, 'library.renew', { materialId: atlas.material_id })) as LibraryItem;
+    expect(renewed.licence.state).toBe('valid');
+    expect(Date.parse(renewed.licence.expiresAt!)).toBeGreaterThanOrEqual(
+      Date.parse(before.licence.expiresAt!),
+    );
+    // The returned leaflet has nothing left to renew.
+    expect((await refuses(call(laptop, 'library.renew', { materialId: leaflet.material_id }))).code).toBe(
+      'LICENSE_NOT_FOUND',
+    );
+
+    const place = {
+      position: 'page:42',
+      bookmarks: [{ at: 'page:7', label: 'Mitosis', createdAt: '2026-12-05T10:00:00.000Z' }],
+    };
+    // The boundary: an oversized location, an unknown material.
+    const save = (input: object) =>
+      call(laptop, 'library.reading.save', { materialId: atlas.material_id, ...input });
+    expect((await refuses(save({ ...place, position: 'x'.repeat(513) }))).code).toBe('INVALID_INPUT');
+    expect((await refuses(save({ ...place, bookmarks: Array(501).fill(place.bookmarks[0]) }))).code).toBe(
+      'INVALID_INPUT',
+    );
+    expect(
+      (await refuses(call(laptop, 'library.reading.save', { materialId: randomUUID(), ...place }))).code,
+    ).toBe('MATERIAL_NOT_FOUND');
+    expect(await save(place)).toEqual(place);
+    await restart(laptop);
+    const opened = (await call(laptop, 'library.open', { materialId: atlas.material_id })) as OpenedMaterial;
+    expect(opened.reading).toEqual(place);
+    await call(laptop, 'library.close', { materialId: atlas.material_id });
+  });
+
   it('takes a revocation into account at the next sync', async () => {
     const view = (await call(laptop, 'library.refresh')) as LibraryView;
     const licenceId = itemOf(view, atlas.material_id)!.licence.licenceId!;

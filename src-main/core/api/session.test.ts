@@ -73,6 +73,8 @@ function fakeHandlers(overrides: Partial<ApiHandlers['commands']> = {}) {
       'library.close': unused,
       'library.return': unused,
       'library.remove': unused,
+      'library.renew': unused,
+      'library.reading.save': unused,
       // POS hardware (issue 6)
       'hardware.list': unused,
       'hardware.choose': unused,

@@ -1,6 +1,6 @@
 /**
  * Parses an HTTP Range header against a body of `size` bytes (RFC 9110 §14.1.2), single ranges only:
- * viewers (pdf.js, <video>, epub.js) ask for one range at a time, and answering the first of several
+ * viewers (pdf.js, <video>, foliate-js) ask for one range at a time, and answering the first of several
  * is allowed. Returns null for "no usable Range: send it all", 'unsatisfiable' for a 416.
  */
 export function parseByteRange(

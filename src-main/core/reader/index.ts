@@ -4,6 +4,7 @@ import type { CommandHandlers } from '../api/handlers';
 import type { DeviceIdentity } from '@outpost/terminal-sdk';
 import type { LicenceDoc } from '../store/schemas/licences';
 import type { MaterialDoc } from '../store/schemas/materials';
+import type { ReadingDoc } from '../store/schemas/reading';
 import type { SettingDoc } from '@outpost/terminal-sdk';
 import type { ReaderAnchor } from '../trust/rollback-anchor';
 import type { ContentSessions } from './content';
@@ -20,6 +21,7 @@ export interface ReaderDeps {
   collections: {
     materials: RxCollection<MaterialDoc>;
     licences: RxCollection<LicenceDoc>;
+    reading: RxCollection<ReadingDoc>;
     settings: RxCollection<SettingDoc>;
   };
   identity: () => Promise<DeviceIdentity>;
@@ -48,6 +50,8 @@ export type LibraryCommands = Pick<
   | 'library.close'
   | 'library.return'
   | 'library.remove'
+  | 'library.renew'
+  | 'library.reading.save'
 >;
 
 export interface Reader {
@@ -122,6 +126,9 @@ export async function createReader(deps: ReaderDeps): Promise<Reader> {
       'library.close': async ({ materialId }) => library.close(materialId),
       'library.return': ({ materialId }) => library.returnItem(materialId),
       'library.remove': ({ materialId }) => library.remove(materialId),
+      'library.renew': ({ materialId }) => library.renewNow(materialId),
+      'library.reading.save': ({ materialId, position, bookmarks }) =>
+        library.saveReading(materialId, { position, bookmarks }),
     },
     async close() {
       await library.stop();

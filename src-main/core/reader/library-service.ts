@@ -4,7 +4,7 @@ import { BehaviorSubject, defer, type Observable } from 'rxjs';
 import type { RxCollection } from 'rxdb';
 import { z } from 'zod';
 import { ApiError } from '../../../protocol/api';
-import type { LibraryItem, LibraryView, OpenedMaterial } from '../../../protocol/api/library';
+import type { LibraryItem, LibraryView, OpenedMaterial, ReadingState } from '../../../protocol/api/library';
 import { CHUNK_SIZE, ChunkError, manifestHash, type Manifest } from '../../../protocol/chunks';
 import {
   LicenceResponse,
@@ -16,10 +16,12 @@ import type { DeviceIdentity } from '@outpost/terminal-sdk';
 import { callRoute, type RouteAnswer, type RouteRequest } from '@outpost/terminal-sdk';
 import type { LicenceDoc } from '../store/schemas/licences';
 import type { MaterialDoc } from '../store/schemas/materials';
+import type { ReadingDoc } from '../store/schemas/reading';
 import { downloadChunks } from './chunk-download';
 import type { ContentSessions } from './content';
 import { LibraryFiles } from './library-files';
 import { libraryItem } from './library-view';
+import { ReadingStore } from './reading-store';
 import { checkLicence, checkLicenceTime, unwrapForDevice } from './licence-gate';
 import type { SecureClock } from './secure-clock';
 import type { ReaderAnchor } from '../trust/rollback-anchor';
@@ -31,7 +33,12 @@ type LibraryRoute =
 
 export interface LibraryServiceDeps {
   dataDir: string;
-  collections: { materials: RxCollection<MaterialDoc>; licences: RxCollection<LicenceDoc> };
+  collections: {
+    materials: RxCollection<MaterialDoc>;
+    licences: RxCollection<LicenceDoc>;
+    /** Positions and bookmarks (#22); without it (the bench) nothing is kept. */
+    reading?: RxCollection<ReadingDoc>;
+  };
   identity: () => Promise<DeviceIdentity>;
   /** The server this laptop is registered with; null when it is not. */
   serverUrl: () => string | null;
@@ -78,6 +85,7 @@ export class LibraryService {
   private readonly downloads = new Map<string, { abort: AbortController; done: Promise<void> }>();
   private readonly renewing = new Set<string>();
   private readonly files: LibraryFiles;
+  private readonly reading: ReadingStore | null;
   private readonly view$: BehaviorSubject<LibraryView>;
   private lastError: string | null = null;
   private readonly ticker: NodeJS.Timeout;
@@ -86,6 +94,7 @@ export class LibraryService {
 
   private constructor(private readonly deps: LibraryServiceDeps) {
     this.files = new LibraryFiles(deps.dataDir);
+    this.reading = deps.collections.reading ? new ReadingStore(deps.collections.reading) : null;
     this.view$ = new BehaviorSubject<LibraryView>({ items: [], lastSyncAt: null, lastError: null });
     // Offline time left and expiry change with the clock alone.
     this.ticker = setInterval(() => this.emit(), MINUTE);
@@ -214,6 +223,7 @@ export class LibraryService {
       cek,
     });
     cek.fill(0);
+    const reading = (await this.reading?.get(materialId)) ?? { position: null, bookmarks: [] };
     return {
       materialId,
       title: material.title,
@@ -221,6 +231,7 @@ export class LibraryService {
       sizeBytes: manifest.plaintext_size,
       url: this.deps.contentUrl(sessionId),
       rights: licence.rights,
+      reading,
     };
   }
 
@@ -244,7 +255,26 @@ export class LibraryService {
     if (!statement.licences.some((l) => l.license_id === held.doc.id && l.status === 'returned'))
       throw new ApiError('SERVER_STATEMENT_INVALID', 'The server did not sign the return of this licence.');
     await this.dropLocalCopy(materialId);
+    await this.reading?.forget(materialId);
     await this.saveLicence({ ...held.doc, state: 'returned' }, held.parsed);
+    return this.item(materialId);
+  }
+
+  /** The student's place and bookmarks in an item of the Library. */
+  async saveReading(materialId: string, state: ReadingState): Promise<ReadingState> {
+    this.need(materialId);
+    if (!this.reading) throw new ApiError('STORE_UNAVAILABLE', 'Reading positions cannot be kept here.');
+    return this.reading.save(materialId, state);
+  }
+
+  /** Renewal asked for by the student: unlike the one at each check-in, its failure is theirs to read. */
+  async renewNow(materialId: string): Promise<LibraryItem> {
+    this.need(materialId);
+    const held = this.licences.get(materialId);
+    if (!held || held.doc.state !== 'active')
+      throw new ApiError('LICENSE_NOT_FOUND', 'There is no licence to renew for this item.');
+    const failure = await this.renew(materialId);
+    if (failure) throw failure;
     return this.item(materialId);
   }
 
@@ -370,9 +400,10 @@ export class LibraryService {
     for (const materialId of toRenew) await this.renew(materialId);
   }
 
-  private async renew(materialId: string): Promise<void> {
+  /** Answers why it failed (also kept in the view's lastError), or null once renewed. */
+  private async renew(materialId: string): Promise<ApiError | null> {
     const held = this.licences.get(materialId);
-    if (!held) return;
+    if (!held) return null;
     this.renewing.add(materialId);
     this.emit();
     try {
@@ -383,10 +414,12 @@ export class LibraryService {
         response: LicenceAnswer,
       });
       await this.acceptLicence(materialId, answer, nonce, held.doc.id);
+      return null;
     } catch (error) {
       this.lastError = `Renewal failed: ${error instanceof Error ? error.message : String(error)}`;
       if (error instanceof ApiError && error.code === 'LICENSE_EXPIRED')
         await this.saveLicence({ ...held.doc, state: 'expired' }, held.parsed);
+      return error instanceof ApiError ? error : new ApiError('SERVER_ERROR', this.lastError);
     } finally {
       this.renewing.delete(materialId);
       this.emit();

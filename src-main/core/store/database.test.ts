@@ -67,7 +67,7 @@ describe('openAppDatabase', () => {
     const name = `app${randomToken(6)}`;
     const app = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
     expect(Object.keys(app.rx.collections).sort()).toEqual(
-      ['catalog', 'licences', 'materials', 'sales', 'settings'].sort(),
+      ['catalog', 'licences', 'materials', 'reading', 'sales', 'settings'].sort(),
     );
     expect(existsSync(app.filePath)).toBe(true);
     expect((await keychain.keys.keysForExistingDatabase(name)).current).toMatchObject({ cipher: 'aegis' });

@@ -14,6 +14,8 @@ import {
   licenceSchema,
   materialMigrations,
   materialSchema,
+  readingMigrations,
+  readingSchema,
   saleMigrations,
   saleSchema,
   settingMigrations,
@@ -21,6 +23,7 @@ import {
   type CatalogItemDoc,
   type LicenceDoc,
   type MaterialDoc,
+  type ReadingDoc,
   type SaleDoc,
   type SettingDoc,
 } from './schemas/index';
@@ -34,6 +37,7 @@ export type AppCollections = {
   catalog: RxCollection<CatalogItemDoc>;
   materials: RxCollection<MaterialDoc>;
   licences: RxCollection<LicenceDoc>;
+  reading: RxCollection<ReadingDoc>;
   settings: RxCollection<SettingDoc>;
 };
 
@@ -99,6 +103,7 @@ export async function openAppDatabase(options: OpenAppDatabaseOptions): Promise<
       catalog: { schema: catalogSchema, migrationStrategies: catalogMigrations },
       materials: { schema: materialSchema, migrationStrategies: materialMigrations },
       licences: { schema: licenceSchema, migrationStrategies: licenceMigrations },
+      reading: { schema: readingSchema, migrationStrategies: readingMigrations },
       settings: { schema: settingSchema, migrationStrategies: settingMigrations },
     });
   } catch (err) {

@@ -2,9 +2,9 @@ import { useId } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { LibraryItem } from '../../../protocol/api';
 import { DownloadStatus } from './DownloadStatus';
-import { formatBytes, licenceText, typeText } from './format';
+import { formatBytes, licenceStatus, licenceText, licenceTimeLeft, typeText } from './format';
 
-export type ItemAction = 'download' | 'pause' | 'open' | 'return' | 'remove';
+export type ItemAction = 'download' | 'pause' | 'open' | 'renew' | 'return' | 'remove';
 
 /** One material: what it is, how far its download went, its licence in words, and what can be done. */
 export function LibraryItemCard({
@@ -17,7 +17,7 @@ export function LibraryItemCard({
   item: LibraryItem;
   now: number;
   busy: boolean;
-  message: string | undefined;
+  message: { text: string; ok?: boolean } | undefined;
   onAction: (action: ItemAction, trigger: HTMLButtonElement) => void;
 }) {
   const { t, i18n } = useTranslation();
@@ -28,6 +28,10 @@ export function LibraryItemCard({
   const canDownload = download.state === 'none' || download.state === 'failed' || download.state === 'paused';
   const hasLicence = licence.licenceId !== null && !['returned', 'revoked', 'none'].includes(licence.state);
   const blocked = ['offline_expired', 'expired', 'revoked', 'returned'].includes(licence.state);
+  const status = licenceStatus(item);
+  const left = licenceTimeLeft(t, item, now);
+  // Renewal needs a licence the server may still extend: not one it revoked or took back.
+  const canRenew = hasLicence && licence.state !== 'renewing';
 
   const button = (action: ItemAction, label: string, name: string, className?: string) => (
     <button
@@ -63,6 +67,15 @@ export function LibraryItemCard({
       >
         {licenceText(t, item, i18n.language, now)}
       </p>
+      {status && (
+        <p className="licence-status row">
+          <span className={`badge status-${status}`} data-testid="licence-status" data-status={status}>
+            {t(`reader.status_${status}`)}
+          </span>
+          {left.days && <span data-testid="licence-days">{left.days}</span>}
+          {left.grace && <span data-testid="licence-grace">{left.grace}</span>}
+        </p>
+      )}
       <div className="row material-actions">
         {download.state === 'ready' && button('open', t('library.open'), t('library.openOf', { title }))}
         {canDownload &&
@@ -75,16 +88,22 @@ export function LibraryItemCard({
         {fetching &&
           download.state !== 'verifying' &&
           button('pause', t('library.pause'), t('library.pauseOf', { title }), 'secondary')}
+        {canRenew && button('renew', t('reader.renew'), t('reader.renewOf', { title }), 'secondary')}
         {hasLicence && button('return', t('library.return'), t('library.returnOf', { title }), 'secondary')}
         {(download.bytesDone > 0 || download.state === 'ready') &&
           !fetching &&
           button('remove', t('library.remove'), t('library.removeOf', { title }), 'danger')}
       </div>
-      {message && (
-        <p role="alert" className="error-message">
-          {message}
-        </p>
-      )}
+      {message &&
+        (message.ok ? (
+          <p role="status" className="ok-message">
+            {message.text}
+          </p>
+        ) : (
+          <p role="alert" className="error-message">
+            {message.text}
+          </p>
+        ))}
     </article>
   );
 }

@@ -18,7 +18,7 @@ export function LibraryScreen() {
   const [refreshing, setRefreshing] = useState(false);
   const [refreshError, setRefreshError] = useState<string>();
   const [busy, setBusy] = useState<string | null>(null);
-  const [messages, setMessages] = useState<Record<string, string>>({});
+  const [messages, setMessages] = useState<Record<string, { text: string; ok?: boolean }>>({});
   const [opened, setOpened] = useState<OpenedMaterial | null>(null);
   // Focus goes back to the button that opened the viewer, so the keyboard user keeps their place.
   const returnFocus = useRef<HTMLButtonElement | null>(null);
@@ -53,12 +53,15 @@ export function LibraryScreen() {
         setOpened(await api.call('library.open', ref));
       } else if (action === 'download') await api.call('library.download', ref);
       else if (action === 'pause') await api.call('library.pause', ref);
-      else if (action === 'return') await api.call('library.return', ref);
+      else if (action === 'renew') {
+        await api.call('library.renew', ref);
+        setMessages((m) => ({ ...m, [item.materialId]: { text: t('reader.renewed'), ok: true } }));
+      } else if (action === 'return') await api.call('library.return', ref);
       else await api.call('library.remove', ref);
     } catch (caught) {
       const reason = errorText(t, caught as ApiError);
       const text = action === 'open' ? t('library.cannotOpen', { title: item.title, reason }) : reason;
-      setMessages((m) => ({ ...m, [item.materialId]: text }));
+      setMessages((m) => ({ ...m, [item.materialId]: { text } }));
     } finally {
       setBusy(null);
     }

@@ -1,45 +1,123 @@
-import { useCallback, useEffect, useRef, useState, type CSSProperties, type FormEvent } from 'react';
+import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
-import * as pdfjs from 'pdfjs-dist';
-import type { PDFDocumentProxy } from 'pdfjs-dist';
+// First: it sets the global the viewer components below read pdf.js from.
+import { pdfjs } from './pdfjs-global';
+import {
+  EventBus,
+  FindState,
+  GenericL10n,
+  PDFFindController,
+  PDFLinkService,
+  PDFViewer,
+} from 'pdfjs-dist/web/pdf_viewer.mjs';
+import 'pdfjs-dist/web/pdf_viewer.css';
 // Bundled as a worker of our own origin, so the CSP's script-src 'self' covers it (no blob:, no eval).
 import PdfWorker from 'pdfjs-dist/build/pdf.worker.min.mjs?worker';
+import { FindBar, type FindResult } from './FindBar';
+import { ReaderSidebar, type TocEntry } from './ReaderSidebar';
+import { setReaderPrefs, useReaderPrefs } from './reader-prefs';
+import { useReading } from './use-reading';
 import type { ViewerProps } from './viewer-props';
 import { usePageKeys } from './use-page-keys';
 
-const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
 /** 256 KiB a request: a page or two of a text PDF, a fraction of the core's 1 MiB chunks. */
 const RANGE_CHUNK = 256 * 1024;
+const ZOOMS = ['page-width', 'page-fit', '0.5', '0.75', '1', '1.25', '1.5', '2', '3'] as const;
+const PERCENTS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
+/** The zoom chosen last, for the next PDF opened in this run. */
+let lastZoom: string = 'page-width';
 
 let worker: Worker | null = null;
-function sharedWorker(): Worker {
+function sharedWorker(): void {
   worker ??= new PdfWorker({ name: 'pdf.js' });
   pdfjs.GlobalWorkerOptions.workerPort = worker;
-  return worker;
 }
 
-type Loaded = { url: string; doc: PDFDocumentProxy } | { url: string; error: string };
+type OutlineNode = Awaited<ReturnType<pdfjs.PDFDocumentProxy['getOutline']>>[number];
+
+function pageOf(position: string | null): number | null {
+  const match = /^page:(\d+)$/.exec(position ?? '');
+  return match ? Number(match[1]) : null;
+}
 
 /**
- * pdf.js on the content route: only the byte ranges a page needs are fetched (no streaming, no
- * pre-fetch), so the first page of a large PDF shows without decrypting the whole file.
+ * pdf.js's own viewer (PDFViewer, PDFLinkService, PDFFindController) on the content route. Only the
+ * byte ranges the visible pages need are fetched (no streaming, no pre-fetch), so the first page of
+ * a large PDF shows without decrypting the whole file; search reads every page's text into the
+ * find controller's memory, nowhere else.
  */
 export function ViewerPdf({ material }: ViewerProps) {
-  const { t } = useTranslation();
-  const [loaded, setLoaded] = useState<Loaded>();
+  const { t, i18n } = useTranslation();
+  const containerRef = useRef<HTMLDivElement>(null);
+  const viewerRef = useRef<PDFViewer | null>(null);
+  const busRef = useRef<EventBus | null>(null);
+  const reading = useReading(material);
+  const moved = reading.moved;
+  const { night } = useReaderPrefs();
+  const [error, setError] = useState<string>();
+  const [count, setCount] = useState(0);
   const [page, setPage] = useState(1);
+  const [rendered, setRendered] = useState<number>();
   const [draft, setDraft] = useState<string>();
-  const [zoomIndex, setZoomIndex] = useState(ZOOMS.indexOf(1));
-  const [rendered, setRendered] = useState(0);
-  const canvasRef = useRef<HTMLCanvasElement>(null);
-  const textRef = useRef<HTMLDivElement>(null);
-  const [size, setSize] = useState<{ width: number; height: number; scale: number }>();
-  const doc = loaded && 'doc' in loaded && loaded.url === material.url ? loaded.doc : undefined;
-  const count = doc?.numPages ?? 0;
-  const zoom = ZOOMS[zoomIndex] ?? 1;
+  const [zoom, setZoom] = useState<{ value: string; scale: number }>({ value: lastZoom, scale: 1 });
+  const [toc, setToc] = useState<TocEntry[]>([]);
+  const [found, setFound] = useState<FindResult>({ state: 'idle' });
+  const noCopy = !material.rights.copy;
 
   useEffect(() => {
+    const container = containerRef.current;
+    if (!container) return;
     sharedWorker();
+    const abort = new AbortController();
+    const eventBus = new EventBus();
+    const linkService = new PDFLinkService({ eventBus });
+    const findController = new PDFFindController({ eventBus, linkService });
+    const viewer = new PDFViewer({
+      container,
+      eventBus,
+      linkService,
+      findController,
+      l10n: new GenericL10n(i18n.language),
+      // With it, the text layer's own copy handler writes nothing: the licence's copy right rules.
+      enablePermissions: noCopy,
+    });
+    linkService.setViewer(viewer);
+    viewerRef.current = viewer;
+    busRef.current = eventBus;
+    const start = pageOf(material.reading.position);
+    const renderedPages = new Set<number>();
+
+    eventBus.on('pagesinit', () => {
+      viewer.currentScaleValue = lastZoom;
+      if (start && start <= viewer.pagesCount) viewer.currentPageNumber = start;
+    });
+    eventBus.on('pagechanging', ({ pageNumber }: { pageNumber: number }) => {
+      setPage(pageNumber);
+      setDraft(undefined);
+      setRendered(renderedPages.has(pageNumber) ? pageNumber : undefined);
+      moved(`page:${pageNumber}`);
+    });
+    eventBus.on('pagerendered', ({ pageNumber }: { pageNumber: number }) => {
+      renderedPages.add(pageNumber);
+      if (pageNumber === viewer.currentPageNumber) setRendered(pageNumber);
+    });
+    eventBus.on('scalechanging', ({ scale, presetValue }: { scale: number; presetValue?: string }) =>
+      setZoom({ value: presetValue ?? String(scale), scale }),
+    );
+    const onMatches = ({ matchesCount }: { matchesCount: { current: number; total: number } }) => {
+      if (matchesCount.total > 0)
+        setFound({ state: 'found', current: matchesCount.current, total: matchesCount.total });
+    };
+    eventBus.on('updatefindmatchescount', onMatches);
+    eventBus.on(
+      'updatefindcontrolstate',
+      ({ state, matchesCount }: { state: number; matchesCount: { current: number; total: number } }) => {
+        if (state === FindState.PENDING) setFound({ state: 'searching' });
+        else if (state === FindState.NOT_FOUND) setFound({ state: 'none' });
+        else onMatches({ matchesCount });
+      },
+    );
+
     const task = pdfjs.getDocument({
       url: material.url,
       disableAutoFetch: true,
@@ -48,58 +126,40 @@ export function ViewerPdf({ material }: ViewerProps) {
       enableXfa: false,
     });
     task.promise.then(
-      (opened) => setLoaded({ url: material.url, doc: opened }),
-      (error: unknown) =>
-        setLoaded({ url: material.url, error: error instanceof Error ? error.message : String(error) }),
+      async (pdf) => {
+        if (abort.signal.aborted) return;
+        viewer.setDocument(pdf);
+        linkService.setDocument(pdf);
+        setCount(pdf.numPages);
+        const toEntries = (nodes: OutlineNode[]): TocEntry[] =>
+          nodes.map((node) => ({
+            label: node.title,
+            children: toEntries(node.items),
+            go: () => void (node.dest ? linkService.goToDestination(node.dest) : undefined),
+          }));
+        const outline = await pdf.getOutline();
+        if (!abort.signal.aborted) setToc(toEntries(outline ?? []));
+      },
+      (failure: unknown) => {
+        if (!abort.signal.aborted) setError(failure instanceof Error ? failure.message : String(failure));
+      },
     );
-    return () => void task.destroy();
-  }, [material.url]);
-
-  useEffect(() => {
-    const canvas = canvasRef.current;
-    const textLayer = textRef.current;
-    if (!doc || !canvas || !textLayer) return;
-    let cancelled = false;
-    let cancel = () => undefined as void;
-    void (async () => {
-      const pdfPage = await doc.getPage(page);
-      if (cancelled) return;
-      const viewport = pdfPage.getViewport({ scale: zoom * pdfjs.PixelsPerInch.PDF_TO_CSS_UNITS });
-      const ratio = window.devicePixelRatio || 1;
-      canvas.width = Math.floor(viewport.width * ratio);
-      canvas.height = Math.floor(viewport.height * ratio);
-      setSize({ width: viewport.width, height: viewport.height, scale: viewport.scale });
-      textLayer.replaceChildren();
-      const task = pdfPage.render({
-        canvas,
-        viewport,
-        transform: ratio === 1 ? undefined : [ratio, 0, 0, ratio, 0, 0],
-      });
-      const text = new pdfjs.TextLayer({
-        textContentSource: pdfPage.streamTextContent(),
-        container: textLayer,
-        viewport,
-      });
-      cancel = () => {
-        task.cancel();
-        text.cancel();
-      };
-      await Promise.all([task.promise, text.render()]);
-      if (!cancelled) setRendered(page);
-    })().catch((error: unknown) => {
-      if (cancelled || (error instanceof Error && error.name === 'RenderingCancelledException')) return;
-      setLoaded({ url: material.url, error: error instanceof Error ? error.message : String(error) });
-    });
     return () => {
-      cancelled = true;
-      cancel();
+      abort.abort();
+      viewerRef.current = null;
+      busRef.current = null;
+      viewer.setDocument(null as never);
+      void task.destroy();
     };
-  }, [doc, page, zoom, material.url]);
+    // The language and rights are fixed while a material is open; a new URL is a new opening.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [material.url]);
 
   const go = useCallback(
     (target: number) => {
-      if (count === 0) return;
-      setPage(Math.min(Math.max(1, target), count));
+      const viewer = viewerRef.current;
+      if (!viewer || count === 0) return;
+      viewer.currentPageNumber = Math.min(Math.max(1, target), count);
       setDraft(undefined);
     },
     [count],
@@ -108,6 +168,31 @@ export function ViewerPdf({ material }: ViewerProps) {
   const next = useCallback(() => go(page + 1), [go, page]);
   usePageKeys(previous, next);
 
+  const setScale = (value: string) => {
+    lastZoom = value;
+    if (viewerRef.current) viewerRef.current.currentScaleValue = value;
+  };
+  const stepZoom = (direction: 1 | -1) => {
+    // The next step up or down from wherever a fit mode left the scale.
+    const target =
+      direction === 1
+        ? PERCENTS.find((p) => p > zoom.scale + 0.001)
+        : [...PERCENTS].reverse().find((p) => p < zoom.scale - 0.001);
+    if (target !== undefined) setScale(String(target));
+  };
+
+  const find = (query: string, direction: 'new' | 'next' | 'previous') =>
+    busRef.current?.dispatch('find', {
+      source: null,
+      type: direction === 'new' ? '' : 'again',
+      query,
+      caseSensitive: false,
+      entireWord: false,
+      highlightAll: true,
+      findPrevious: direction === 'previous',
+      matchDiacritics: false,
+    });
+
   const submitPage = (event: FormEvent) => {
     event.preventDefault();
     const wanted = Number.parseInt(draft ?? String(page), 10);
@@ -115,26 +200,14 @@ export function ViewerPdf({ material }: ViewerProps) {
     else setDraft(undefined);
   };
 
-  if (loaded && 'error' in loaded && loaded.url === material.url)
-    return (
-      <p role="alert" className="error-message">
-        {t('viewer.failed', { error: loaded.error })}
-      </p>
-    );
-
-  const pageStyle = size && {
-    width: `${size.width}px`,
-    height: `${size.height}px`,
-    '--scale-factor': size.scale,
-    '--total-scale-factor': size.scale,
-    '--scale-round-x': '1px',
-    '--scale-round-y': '1px',
-  };
+  const here = `page:${page}`;
+  const marked = reading.bookmarks.some((b) => b.at === here);
+  const zoomIsPreset = (ZOOMS as readonly string[]).includes(zoom.value);
 
   return (
-    <div className="viewer-pdf">
+    <div className={night ? 'viewer-pdf reader-night' : 'viewer-pdf'}>
       <div className="viewer-tools row" role="toolbar" aria-label={material.title}>
-        <button type="button" onClick={previous} disabled={page <= 1 || !doc}>
+        <button type="button" onClick={previous} disabled={page <= 1 || count === 0}>
           {t('viewer.previousPage')}
         </button>
         <form className="page-form" onSubmit={submitPage}>
@@ -147,47 +220,92 @@ export function ViewerPdf({ material }: ViewerProps) {
             value={draft ?? String(page)}
             onChange={(event) => setDraft(event.target.value)}
             onBlur={submitPage}
-            disabled={!doc}
+            disabled={count === 0}
           />
           <span>{t('viewer.ofCount', { count })}</span>
         </form>
-        <button type="button" onClick={next} disabled={page >= count || !doc}>
+        <button type="button" onClick={next} disabled={page >= count || count === 0}>
           {t('viewer.nextPage')}
         </button>
         <button
           type="button"
           className="secondary"
           aria-label={t('viewer.zoomOut')}
-          onClick={() => setZoomIndex((i) => Math.max(0, i - 1))}
-          disabled={zoomIndex === 0}
+          onClick={() => stepZoom(-1)}
+          disabled={zoom.scale <= PERCENTS[0]! + 0.001}
         >
           −
         </button>
-        <span data-testid="pdf-zoom">{t('viewer.zoom', { percent: Math.round(zoom * 100) })}</span>
+        <select
+          aria-label={t('reader.zoomMode')}
+          value={zoomIsPreset ? zoom.value : 'custom'}
+          onChange={(event) => setScale(event.target.value)}
+        >
+          <option value="page-width">{t('reader.fitWidth')}</option>
+          <option value="page-fit">{t('reader.fitPage')}</option>
+          {PERCENTS.map((p) => (
+            <option key={p} value={String(p)}>
+              {t('viewer.zoom', { percent: Math.round(p * 100) })}
+            </option>
+          ))}
+          {!zoomIsPreset && (
+            <option value="custom">{t('viewer.zoom', { percent: Math.round(zoom.scale * 100) })}</option>
+          )}
+        </select>
         <button
           type="button"
           className="secondary"
           aria-label={t('viewer.zoomIn')}
-          onClick={() => setZoomIndex((i) => Math.min(ZOOMS.length - 1, i + 1))}
-          disabled={zoomIndex === ZOOMS.length - 1}
+          onClick={() => stepZoom(1)}
+          disabled={zoom.scale >= PERCENTS[PERCENTS.length - 1]! - 0.001}
         >
           +
         </button>
-        <span className="hint">{t('viewer.keys')}</span>
-      </div>
-      <p role="status" className="sr-only" data-testid="pdf-page-status">
-        {doc ? t('viewer.pageOf', { page, count }) : t('viewer.opening')}
-      </p>
-      <div className="pdf-stage">
-        <div
-          className="pdf-page"
-          style={pageStyle as CSSProperties | undefined}
-          data-testid="pdf-page"
-          data-page={page}
-          data-rendered-page={rendered || undefined}
+        <span data-testid="pdf-zoom">{t('viewer.zoom', { percent: Math.round(zoom.scale * 100) })}</span>
+        <button
+          type="button"
+          className="secondary"
+          aria-pressed={marked}
+          onClick={() => reading.toggleBookmark(here, t('reader.pageBookmark', { page }))}
         >
-          <canvas ref={canvasRef} aria-hidden="true" />
-          <div ref={textRef} className="textLayer" />
+          {marked ? t('reader.unbookmark') : t('reader.bookmark')}
+        </button>
+        <button
+          type="button"
+          className="secondary"
+          aria-pressed={night}
+          onClick={() => setReaderPrefs({ night: !night })}
+        >
+          {t('reader.night')}
+        </button>
+      </div>
+      <FindBar result={found} find={find} />
+      <p role="status" className="sr-only" data-testid="pdf-page-status">
+        {count > 0 ? t('viewer.pageOf', { page, count }) : t('viewer.opening')}
+      </p>
+      {error && (
+        <p role="alert" className="error-message">
+          {t('viewer.failed', { error })}
+        </p>
+      )}
+      <div className="reader-main">
+        <ReaderSidebar
+          toc={toc}
+          bookmarks={reading.bookmarks}
+          bookmarkLabel={(b) => t('reader.pageBookmark', { page: pageOf(b.at) ?? '?' })}
+          goToBookmark={(b) => go(pageOf(b.at) ?? page)}
+          removeBookmark={(b) => reading.toggleBookmark(b.at, b.label)}
+        />
+        <div className="pdf-frame">
+          <div
+            ref={containerRef}
+            className={noCopy ? 'pdf-stage no-copy' : 'pdf-stage'}
+            data-testid="pdf-stage"
+            data-page={page}
+            data-rendered-page={rendered}
+          >
+            <div className="pdfViewer" />
+          </div>
         </div>
       </div>
     </div>

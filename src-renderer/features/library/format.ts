@@ -75,6 +75,51 @@ function offlineLeft(t: TFunction, until: string, now: number): string {
   return hours >= 1 ? t('library.offlineLeft', { count: hours }) : t('library.offlineLeftUnder');
 }
 
+export type LicenceStatus = 'ready' | 'active' | 'expired' | 'revoked' | 'returned';
+
+/**
+ * The licence's status in one word (#22): ready (on this laptop and readable), active (held, not yet
+ * downloaded), expired (by date or by the offline grace), revoked, returned; null before any licence.
+ */
+export function licenceStatus(item: LibraryItem): LicenceStatus | null {
+  switch (item.licence.state) {
+    case 'none':
+      return null;
+    case 'valid':
+    case 'renewing':
+      return item.download.state === 'ready' ? 'ready' : 'active';
+    case 'expired':
+    case 'offline_expired':
+      return 'expired';
+    case 'revoked':
+    case 'returned':
+      return item.licence.state;
+  }
+}
+
+/** Days to the licence's own expiry, and hours of offline reading left, for a readable licence. */
+export function licenceTimeLeft(
+  t: TFunction,
+  item: LibraryItem,
+  now: number,
+): { days: string | null; grace: string | null } {
+  const { expiresAt, offlineUntil, state } = item.licence;
+  if (state !== 'valid' && state !== 'renewing' && state !== 'offline_expired')
+    return { days: null, grace: null };
+  const days = expiresAt ? Math.floor((Date.parse(expiresAt) - now) / 86_400_000) : null;
+  const hours = offlineUntil ? Math.floor((Date.parse(offlineUntil) - now) / 3_600_000) : null;
+  return {
+    days:
+      days === null ? null : days >= 1 ? t('reader.daysLeft', { count: days }) : t('reader.daysLeftUnder'),
+    grace:
+      hours === null
+        ? null
+        : hours >= 1 && state !== 'offline_expired'
+          ? t('reader.graceLeft', { count: hours })
+          : t('reader.graceOver'),
+  };
+}
+
 /** A download failure in words; a chunk that failed its check is named by its index. */
 export function downloadErrorText(t: TFunction, item: LibraryItem): string {
   const { error, errorCode } = item.download;

@@ -33,3 +33,4 @@ export {
 export * from './materials';
 export * from './licences';
 export * from './pos';
+export * from './reading';
