@@ -1,8 +1,8 @@
 import type { KeyObject } from 'node:crypto';
-import type { RxCollection } from 'rxdb';
+import type { RxCollection, WithDeleted } from 'rxdb';
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
 import { z } from 'zod';
-import { ApiError, type SyncStatus } from '../../../../protocol/api';
+import { ApiError, unlisted, type SyncStatus } from '../../../../protocol/api';
 import { buildBundle } from '../../../../protocol/bundle/build';
 import type { ChainHead } from '../../../../protocol/bundle/chain';
 import type { Sale } from '../../../../protocol/bundle/sale';
@@ -33,13 +33,24 @@ import { backoffDelay, pushVerdict, type BackoffOptions } from './backoff';
 import { verifiedRefusal } from './push-refusal';
 import { continueAfter, nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
 import { catalogChanges, enrollmentAfterPull, pullQuery } from './pull';
-import { describe, EMPTY_COUNTS, rejectedBundle, syncStatus, type SyncFailure } from './status';
+import { replicateSales, type PullCheckpoint, type SalesReplication } from './replication';
+import {
+  describe,
+  EMPTY_COUNTS,
+  rejectedBundle,
+  replicationFailure,
+  syncStatus,
+  type PushFailure,
+  type SyncFailure,
+} from './status';
 
 /** Bundles are at most this many sales (the format allows MAX_SALES_PER_BUNDLE). */
 export const BUNDLE_SIZE = 100;
 const CURSOR_KEY = 'sync.payments.cursor';
 const LAST_SYNC_KEY = 'sync.payments.lastSyncAt';
 /** The outbox note of a bundle rebuilt after CLOCK_SKEW and not answered since. */
+/** What RxDB's retry says while the reachability monitor says offline (never shown). */
+const OFFLINE = { code: 'UNAVAILABLE', message: 'Offline: waiting for the network.' };
 const REBUILT = "Built again with the time corrected to the server's; waiting to be sent.";
 
 export interface SyncCollections {
@@ -91,6 +102,11 @@ export interface SyncDeps {
   lostSales?: (deviceId: string) => readonly ChainHead[];
   /** More to take from each verified pull page (the app's cashier roster and back-office catalog). */
   pullExtension?: PullExtension;
+  /**
+   * Run RxDB's live replication (default): sales are pushed as they are recorded, retried with
+   * backoff. False (the SDK's `autoSync: false`): nothing moves but `syncNow()`.
+   */
+  live?: boolean;
   options?: SyncOptions;
 }
 
@@ -116,11 +132,13 @@ const PullAnswer = PaymentsPullResponse.extend({ statement: z.unknown().optional
 const MAX_PULL_PAGES = 1000;
 
 /**
- * Push: our own loop over the outbox (docs/sync.md says why not RxDB's push). Pending sales, in
- * seq order, are packed into bundles of ≤ 100 chained from the last bundle's head; each bundle's
- * signed envelope is written to the outbox BEFORE it is sent, so a crash or a lost answer re-sends
- * the very same bytes. Pull: device-signed GET /offline/sync/payments brings policy, catalog and
- * bundle outcomes after each push round and every `intervalMs`.
+ * Sync on RxDB's replication protocol (replication.ts; docs/sync.md): RxDB calls the push handler
+ * for every batch of changed sales and the pull handler on each RESYNC, and retries either after a
+ * failure's jittered backoff. The push handler seals the next recorded sales, in seq order, into
+ * bundles of ≤ 100 chained from the last bundle's head, each written to the outbox BEFORE it is
+ * sent, so a crash, a lost answer or a batch split differently after a restart re-sends the very
+ * same bytes. The pull handler brings policy, catalog, bundle outcomes and the server's signed time
+ * page by page from the server's cursor.
  */
 export class SyncService {
   private readonly status$ = new BehaviorSubject<SyncStatus>({
@@ -132,14 +150,21 @@ export class SyncService {
     nextRetryAt: null,
     rejectedBundles: [],
   });
-  private chain: Promise<void> = Promise.resolve();
+  private replication: SalesReplication | null = null;
+  /** Push and pull cycles run one at a time (RxDB calls push batches in parallel: upstream.ts). */
+  private exclusive: Promise<unknown> = Promise.resolve();
+  private running = 0;
   private kickQueued = false;
   private stopped = false;
-  private retryTimer: NodeJS.Timeout | undefined;
   private intervalTimer: NodeJS.Timeout | undefined;
   private readonly subs: Subscription[] = [];
   private refreshQueued = false;
-  private phase: 'idle' | 'syncing' = 'idle';
+  /** Failures in a row that named no bundle backoff of their own (the network before any bundle). */
+  private failuresInRow = 0;
+  /** Bundles the server answered: a push that got one asks RxDB for a pull (their outcomes). */
+  private answered = 0;
+  /** RxDB is waiting out the backoff of a failed push (its handler threw). */
+  private retrying = false;
   private lastError: SyncFailure | null = null;
   private lastSyncAt: string | null = null;
   private nextRetryAt: number | null = null;
@@ -173,10 +198,33 @@ export class SyncService {
     return this.status$.pipe(distinctUntilChanged((a, b) => JSON.stringify(a) === JSON.stringify(b)));
   }
 
+  /** RxDB's replication state (active$, error$, sent$, received$, awaitInSync …), once started. */
+  get replicationState(): SalesReplication['state'] | null {
+    return this.replication?.state ?? null;
+  }
+
   async start(): Promise<void> {
     const last = await this.c.settings.findOne(LAST_SYNC_KEY).exec();
     this.lastSyncAt = last ? (decodeSetting(last) as string) : null;
+    this.subs.push(this.c.sales.$.subscribe(() => this.scheduleRefresh()));
+    if (this.deps.live === false) return this.refresh();
+    this.replication = replicateSales(
+      this.c.sales,
+      { push: () => this.pushHandler(), pull: () => this.pullHandler() },
+      { batchSize: this.opts.bundleSize, retryTimeMs: this.opts.backoffBaseMs },
+    );
+    const state = this.replication.state;
     this.subs.push(
+      // RxDB's own failures (its meta storage, a handler's throw): the status says the last one.
+      state.error$.subscribe((error) => {
+        const failure = replicationFailure(error);
+        if (failure && !this.stopped) {
+          this.lastError = failure;
+          this.scheduleRefresh();
+        }
+      }),
+      state.sent$.subscribe(() => this.scheduleRefresh()),
+      state.received$.subscribe(() => this.scheduleRefresh()),
       this.deps.reachability.changes.subscribe((r) => {
         if (r.state === 'online') this.kick();
         else this.scheduleRefresh();
@@ -188,52 +236,202 @@ export class SyncService {
           distinctUntilChanged(),
         )
         .subscribe(() => this.kick()),
-      this.c.sales.$.subscribe(() => this.scheduleRefresh()),
     );
     const { intervalMs } = this.opts;
     if (intervalMs > 0) {
-      this.intervalTimer = setInterval(() => this.kick(), intervalMs);
+      this.intervalTimer = setInterval(() => this.replication?.resync(), intervalMs);
       this.intervalTimer.unref();
     }
     await this.refresh();
   }
 
   /**
-   * Asks for a round soon. Rounds run one after another on one chain, never overlapping; kicks
-   * while one is queued are merged into it.
+   * Push what waits (outside its backoff) and pull, now: the network came back, a new enrollment,
+   * a sale authorised online. RxDB's retry wait cannot be cut short (awaitRetry is a plain
+   * promiseWait in Node), so these run the same cycles directly, one at a time with RxDB's.
    */
   kick(): void {
     if (this.stopped || this.kickQueued) return;
+    // Kicks while one waits to start are the same cycle.
     this.kickQueued = true;
-    this.chain = this.chain.then(() => {
-      this.kickQueued = false;
-      return this.safeRound(false);
-    });
+    void this.exclusive
+      .catch(() => undefined)
+      .then(() => {
+        this.kickQueued = false;
+        return this.cycle(false);
+      });
   }
 
-  /** sync.now: one round after the current one, ignoring backoff and what reachability last said. */
+  /** sync.now: push and pull after the cycle in flight, ignoring backoff and reachability. */
   async syncNow(): Promise<SyncStatus> {
-    const round = this.chain.then(() => this.safeRound(true));
-    this.chain = round;
-    await round;
+    await this.cycle(true);
+    await this.settled();
     return this.status$.value;
   }
 
-  /** Resolves when the rounds queued so far are done. */
-  idle(): Promise<void> {
-    return this.chain;
+  /**
+   * Waits for RxDB to have handed over every local change (the sale states the cycle just wrote),
+   * unless a push is failing: then RxDB is waiting out a backoff, and the status says so now.
+   */
+  private async settled(): Promise<void> {
+    const state = this.replication?.state;
+    if (!state || this.stopped || this.retrying || this.lastError) return;
+    let sub: Subscription | undefined;
+    const failed = new Promise<void>((resolve) => {
+      sub = state.error$.subscribe(() => resolve());
+    });
+    try {
+      await Promise.race([state.awaitInSync(), failed]);
+    } finally {
+      sub?.unsubscribe();
+    }
+    await this.idle();
+    await this.refresh();
   }
 
-  private async safeRound(force: boolean): Promise<void> {
+  /** Resolves when the cycles started so far are done. */
+  async idle(): Promise<void> {
+    await this.exclusive.catch(() => undefined);
+  }
+
+  /** One at a time: RxDB runs push batches in parallel (upstream.ts, Promise.all over writeBatches). */
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.exclusive
+      .catch(() => undefined)
+      .then(async () => {
+        this.running++;
+        this.scheduleRefresh();
+        try {
+          return await task();
+        } finally {
+          this.running--;
+          this.scheduleRefresh();
+        }
+      });
+    this.exclusive = run;
+    return run;
+  }
+
+  /**
+   * Why no request may go now, else null: nothing to sync with (`quiet`: not enrolled, stopped),
+   * the local shop's server held (its refusal, shown), or offline (`wait`, shown as offline).
+   */
+  private hold(force: boolean): SyncFailure | 'quiet' | 'wait' | null {
+    if (this.stopped || !this.enrolled()) return 'quiet';
+    const held = this.deps.serverHeld?.() ?? null;
+    if (held) return describe(held);
+    if (!force && this.deps.reachability.current.state === 'offline') return 'wait';
+    return null;
+  }
+
+  private async cycle(force: boolean): Promise<void> {
+    // Push then pull as one turn: a cycle queued behind it sees the outcomes its pull brought.
+    await this.serial(async () => {
+      const push = await this.pushCycle(force);
+      if (!this.stopped) await this.pullCycle(force, push);
+    });
+    await this.refresh().catch(() => undefined);
+  }
+
+  /**
+   * RxDB's push handler. Whatever rows RxDB hands over, the cycle sends what the outbox and the
+   * recorded sales say; a retryable failure throws after setting RxDB's retry to its backoff, so
+   * RxDB calls again; none, or a final refusal (the sales are rejected in the store), answers no
+   * conflict: the till is the master of its new sales.
+   */
+  private async pushHandler(): Promise<WithDeleted<SaleDoc>[]> {
+    const before = this.answered;
+    const failure = await this.serial(async () => {
+      const push = await this.pushCycle(false);
+      // The pull brings what the push could not (the server's time after CLOCK_SKEW, an outcome).
+      // Here, not by a RESYNC: RxDB holds its pull back while a push is active, retries included
+      // (downstream.ts: "While a push is running, we have to delay all incoming events").
+      if (push?.retryAt && !push.held && !this.stopped) await this.pullCycle(false, push);
+      return push;
+    });
+    this.retrying = Boolean(failure?.retryAt) && !this.stopped;
+    if (failure?.retryAt && !this.stopped) {
+      this.replication?.retryIn(failure.retryAt - Date.now());
+      throw new ApiError(unlisted(failure.code), failure.message);
+    }
+    if (this.answered > before) this.replication?.resync();
+    return [];
+  }
+
+  /**
+   * RxDB's pull handler: every page from the stored cursor. Outcomes are applied here, forward
+   * only, so no sale document is handed back to RxDB to write (it would write the master's state
+   * over a sale the till moved on meanwhile); RxDB stores a checkpoint only when documents come
+   * (downstream.ts), so the cursor is kept in the settings collection and is the checkpoint.
+   */
+  private async pullHandler(): Promise<{ documents: WithDeleted<SaleDoc>[]; checkpoint: PullCheckpoint }> {
+    await this.serial(() => this.pullCycle(false, null, true));
+    const cursor = await this.c.settings.findOne(CURSOR_KEY).exec();
+    return { documents: [], checkpoint: { cursor: cursor ? (decodeSetting(cursor) as string) : null } };
+  }
+
+  private async pushCycle(force: boolean): Promise<PushFailure | null> {
+    const hold = this.hold(force);
+    if (hold === 'quiet') return null;
+    if (hold) {
+      // RxDB keeps these rows and calls again after the wait: the probe while nothing may be sent.
+      if (hold !== 'wait') this.lastError = hold;
+      const { code, message } = hold === 'wait' ? OFFLINE : hold;
+      return {
+        code,
+        message,
+        retryAt: Date.now() + backoffDelay(++this.failuresInRow, this.backoff),
+        held: true,
+      };
+    }
+    let failure: PushFailure | null;
     try {
-      await this.round(force);
+      failure = await this.push(force);
     } catch (error) {
-      this.phase = 'idle';
-      if (this.stopped) return;
-      this.lastError = describe(error);
-      // Only the message: RxDB errors carry whole collections in their parameters.
-      console.warn('[sync] round failed:', this.lastError.code, this.lastError.message);
-      await this.refresh().catch(() => undefined);
+      failure = {
+        ...describe(error),
+        retryAt: Date.now() + backoffDelay(++this.failuresInRow, this.backoff),
+      };
+    }
+    if (failure?.retryAt) this.nextRetryAt = failure.retryAt;
+    else this.failuresInRow = 0;
+    this.lastError = failure ? { code: failure.code, message: failure.message } : null;
+    return failure;
+  }
+
+  /**
+   * Every page, then afterPull. From RxDB (`rethrow`) a failed page throws, so RxDB retries it;
+   * from a direct cycle it is the status's. The push's failure, if any, stays the one shown.
+   */
+  private async pullCycle(force: boolean, push: PushFailure | null, rethrow = false): Promise<void> {
+    if (this.hold(force)) return;
+    let failure: SyncFailure | null = push;
+    try {
+      await this.pull();
+      if (!this.stopped) await this.deps.afterPull?.();
+    } catch (error) {
+      failure ??= describe(error);
+      if (rethrow && !this.stopped) {
+        this.lastError = failure;
+        this.replication?.retryIn(backoffDelay(++this.failuresInRow, this.backoff));
+        throw error;
+      }
+    }
+    if (this.stopped) return;
+    if (rethrow && !failure && this.lastError) {
+      // A push failure stays shown until a push succeeds; anything else clears with this pull.
+      const pending = await this.c.outbox
+        .find({ selector: { status: 'pending', nextAttemptAt: { $gt: Date.now() } } })
+        .exec();
+      if (pending.length > 0) failure = this.lastError;
+    }
+    this.lastError = failure;
+    if (!failure) {
+      this.failuresInRow = 0;
+      this.lastSyncAt = new Date().toISOString();
+      await this.c.settings
+        .upsert({ key: LAST_SYNC_KEY, value: encodeSetting(this.lastSyncAt), updatedAt: Date.now() })
+        .catch(() => undefined);
     }
   }
 
@@ -242,62 +440,27 @@ export class SyncService {
     return r.enrollment.state === 'enrolled' && r.enrollment.mode === 'pos' && r.server !== null;
   }
 
-  private async round(force: boolean): Promise<void> {
-    if (this.stopped) return;
-    if (!this.enrolled()) return this.refresh();
-    const held = this.deps.serverHeld?.() ?? null;
-    if (held) {
-      this.lastError = describe(held);
-      return this.refresh();
-    }
-    if (!force && this.deps.reachability.current.state === 'offline') return this.refresh();
-    this.phase = 'syncing';
-    this.scheduleRefresh();
-    let failure: SyncFailure | null = null;
-    try {
-      const pushFailure = await this.push(force);
-      if (pushFailure) failure = pushFailure;
-    } catch (error) {
-      failure = describe(error);
-    }
-    if (this.stopped) return;
-    try {
-      await this.pull();
-      if (!this.stopped) await this.deps.afterPull?.();
-    } catch (error) {
-      failure ??= describe(error);
-    }
-    if (this.stopped) return;
-    this.lastError = failure;
-    if (!failure) {
-      this.lastSyncAt = new Date().toISOString();
-      await this.c.settings
-        .upsert({ key: LAST_SYNC_KEY, value: encodeSetting(this.lastSyncAt), updatedAt: Date.now() })
-        .catch(() => undefined);
-    }
-    this.phase = 'idle';
-    await this.refresh();
-  }
-
   private async device(): Promise<{ deviceId: string; key: DeviceIdentity['signingKey'] }> {
     const identity = await this.deps.identity();
     return { deviceId: identity.deviceId, key: identity.signingKey };
   }
 
   /**
-   * One loop, one bundle a turn: the oldest pending one, else a new one built from recorded sales.
-   * It stops when nothing is left to send, at a bundle still waiting out its backoff (unless
-   * forced), or at the first failure, which it returns; send() records whether that one is retried.
+   * One bundle a turn: the oldest pending one, else a new one sealed from recorded sales. It stops
+   * when nothing is left to send, at a bundle still waiting out its backoff (unless forced), or at
+   * the first failure, which it returns with when to retry (null: a final refusal).
    */
-  private async push(force: boolean): Promise<SyncFailure | null> {
+  private async push(force: boolean): Promise<PushFailure | null> {
     const device = await this.device();
     while (!this.stopped) {
       const rec = await this.nextToSend(device);
       if (!rec) return null;
-      if (!force && rec.nextAttemptAt > Date.now()) {
-        this.scheduleRetry(rec.nextAttemptAt);
-        return { code: rec.lastErrorCode ?? 'UNAVAILABLE', message: rec.lastError ?? 'Waiting to retry.' };
-      }
+      if (!force && rec.nextAttemptAt > Date.now())
+        return {
+          code: rec.lastErrorCode ?? 'UNAVAILABLE',
+          message: rec.lastError ?? 'Waiting to retry.',
+          retryAt: rec.nextAttemptAt,
+        };
       const failure = await this.send(rec);
       if (failure) return failure;
     }
@@ -405,7 +568,7 @@ export class SyncService {
     return { ...rec, ...patch };
   }
 
-  private async send(stored: OutboxDoc): Promise<SyncFailure | null> {
+  private async send(stored: OutboxDoc): Promise<PushFailure | null> {
     // Outside the try: a key this till cannot read is its own fault, never a refusal of the bundle.
     const serverKey = await this.deps.serverKey();
     const rec = await this.rebuilt(stored);
@@ -425,7 +588,7 @@ export class SyncService {
         answerSha256: pushAnswerSha256(answer),
       });
     } catch (caught) {
-      if (this.stopped) return describe(caught);
+      if (this.stopped) return { ...describe(caught), retryAt: null };
       // A refusal is final only when the server signed it for this envelope; else it is retried (#16).
       const error = verifiedRefusal(caught, {
         serverKey,
@@ -448,8 +611,7 @@ export class SyncService {
           lastErrorCode: code,
           lastError: message.slice(0, 1000),
         });
-        this.scheduleRetry(next);
-        return { code, message };
+        return { code, message, retryAt: next };
       }
       await this.updateOutbox(rec.bundleId, {
         attempts,
@@ -458,9 +620,14 @@ export class SyncService {
         lastError: message.slice(0, 1000),
       });
       await this.markSales(rec.deviceId, rec.seqFrom, rec.seqTo, 'rejected', code);
-      return { code, message: `The server refused sales ${rec.seqFrom}–${rec.seqTo}: ${message}` };
+      return {
+        code,
+        message: `The server refused sales ${rec.seqFrom}–${rec.seqTo}: ${message}`,
+        retryAt: null,
+      };
     }
     await this.applyOutcome(rec, answer.status, answer.reasons[0]?.code, rec.attempts + 1);
+    this.answered++;
     return null;
   }
 
@@ -552,14 +719,6 @@ export class SyncService {
     return answer.more;
   }
 
-  private scheduleRetry(at: number): void {
-    if (this.stopped) return;
-    this.nextRetryAt = at;
-    clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.kick(), Math.max(0, at - Date.now()));
-    this.retryTimer.unref();
-  }
-
   private scheduleRefresh(): void {
     if (this.refreshQueued || this.stopped) return;
     this.refreshQueued = true;
@@ -588,7 +747,7 @@ export class SyncService {
     this.status$.next(
       syncStatus({
         enrolled: this.enrolled(),
-        syncing: this.phase === 'syncing',
+        syncing: this.running > 0,
         offline: this.deps.reachability.current.state === 'offline' || Boolean(this.deps.serverHeld?.()),
         counts,
         rejectedBundles,
@@ -600,10 +759,10 @@ export class SyncService {
     );
   }
 
-  /** Stops timers and further rounds; a request in flight is abandoned (its outbox record stays). */
+  /** Stops the replication and the timer; a request in flight is abandoned (its outbox record stays). */
   stop(): void {
     this.stopped = true;
-    clearTimeout(this.retryTimer);
+    void this.replication?.state.cancel().catch(() => undefined);
     clearInterval(this.intervalTimer);
     for (const s of this.subs) s.unsubscribe();
     this.status$.complete();
