@@ -1,38 +1,12 @@
-import type { KeyObject } from 'node:crypto';
-import type { RxCollection, WithDeleted } from 'rxdb';
+import type { WithDeleted } from 'rxdb';
 import { BehaviorSubject, distinctUntilChanged, map, type Observable, type Subscription } from 'rxjs';
-import { z } from 'zod';
 import { ApiError, unlisted, type SyncStatus } from '../../../../protocol/api';
-import { buildBundle } from '../../../../protocol/bundle/build';
-import type { ChainHead } from '../../../../protocol/bundle/chain';
-import type { Sale } from '../../../../protocol/bundle/sale';
-import { serverKeyId } from '../../../../protocol/bundle/key-id';
-import { GENESIS_HASH, MAX_SALES_PER_BUNDLE } from '../../../../protocol/bundle/constants';
-import {
-  PaymentsPullResponse,
-  pullAnswerSha256,
-  pushAnswerSha256,
-  type BundleStatus,
-  type PushResponse,
-} from '../../../../protocol/http/payments';
-import { newRequestNonce } from '../../../../protocol/licence';
-import { SALE_SYNC_STATE, STATE_OF_ANSWER, STORED_SALE_STATES } from '../../../../protocol/states';
-import type { EnrollmentRecord } from '../device/enrollment';
-import { checkPolicyStatement, checkPushStatement } from '../device/policy-statement';
-import type { DeviceIdentity } from '../device/identity';
-import { callRoute } from '../net/route-client';
-import {
-  decodeSetting,
-  encodeSetting,
-  type CatalogItemDoc,
-  type OutboxDoc,
-  type SaleDoc,
-  type SettingDoc,
-} from '../store';
-import { backoffDelay, pushVerdict, type BackoffOptions } from './backoff';
-import { verifiedRefusal } from './push-refusal';
-import { continueAfter, nextBundleSales, outboxRecord, outcomePatch, salesMovedTo } from './outbox';
-import { catalogChanges, enrollmentAfterPull, pullQuery } from './pull';
+import { MAX_SALES_PER_BUNDLE } from '../../../../protocol/bundle/constants';
+import { SALE_SYNC_STATE, STORED_SALE_STATES } from '../../../../protocol/states';
+import { decodeSetting, encodeSetting, type OutboxDoc, type SaleDoc } from '../store';
+import { backoffDelay, type BackoffOptions } from './backoff';
+import type { SyncCollections, SyncDeps, SyncOptions } from './deps';
+import { BundleExchange, CURSOR_KEY } from './exchange';
 import { replicateSales, type PullCheckpoint, type SalesReplication } from './replication';
 import {
   describe,
@@ -46,90 +20,11 @@ import {
 
 /** Bundles are at most this many sales (the format allows MAX_SALES_PER_BUNDLE). */
 export const BUNDLE_SIZE = 100;
-const CURSOR_KEY = 'sync.payments.cursor';
 const LAST_SYNC_KEY = 'sync.payments.lastSyncAt';
-/** The outbox note of a bundle rebuilt after CLOCK_SKEW and not answered since. */
 /** What RxDB's retry says while the reachability monitor says offline (never shown). */
 const OFFLINE = { code: 'UNAVAILABLE', message: 'Offline: waiting for the network.' };
-const REBUILT = "Built again with the time corrected to the server's; waiting to be sent.";
 
-export interface SyncCollections {
-  sales: RxCollection<SaleDoc>;
-  outbox: RxCollection<OutboxDoc>;
-  catalog: RxCollection<CatalogItemDoc>;
-  settings: RxCollection<SettingDoc>;
-}
-
-/** Whether the server answers (the app probes /health/live); only `offline` holds rounds back. */
-export interface Reachability {
-  state: 'unknown' | 'online' | 'offline';
-}
-
-/** A verified pull page as the engine read it. */
-export type PullPage = z.output<typeof PullAnswer>;
-
-/**
- * What a terminal takes from a pull page beyond policy, time, catalog and outcomes (the app: the
- * signed cashier roster and the back office's catalog, which pullQuery asks for). `check` runs after the page's statement verified and before anything is written: it throws to refuse the
- * whole page, else returns what to write once the page is applied.
- */
-export interface PullExtension {
-  check(page: PullPage, serverKey: KeyObject): Promise<(now: number) => Promise<void>>;
-}
-
-export interface SyncDeps {
-  collections: SyncCollections;
-  identity: () => Promise<DeviceIdentity>;
-  enrollment: { readonly current: EnrollmentRecord; save(record: EnrollmentRecord): Promise<unknown> };
-  enrollmentChanges: Observable<EnrollmentRecord>;
-  reachability: { readonly current: Reachability; readonly changes: Observable<Reachability> };
-  serverUrl: () => string;
-  /**
-   * Why the till may not talk to its server now (the local shop's server is not running, so its
-   * port may be anyone's: local-shop/server-hold.ts); null when it may. No round runs while held.
-   */
-  serverHeld?: () => ApiError | null;
-  /** The server signing key the pull's signed policy and time must verify against (trust/server-key.ts). */
-  serverKey: () => Promise<KeyObject>;
-  /** Run after each successful pull (the QR issuer keys); its failure is the round's, in the status. */
-  afterPull?: () => Promise<unknown>;
-  /** The till's clock for money (pos/till-clock.ts): bundles are stamped with it. Date.now if absent. */
-  clock?: { now(): number };
-  /**
-   * Heads of runs of sales a restored older store lost (trust/rollback-anchor.ts): a bundle may
-   * start just after one, so the server sees the gap (SEQUENCE_GAP, held for review).
-   */
-  lostSales?: (deviceId: string) => readonly ChainHead[];
-  /** More to take from each verified pull page (the app's cashier roster and back-office catalog). */
-  pullExtension?: PullExtension;
-  /**
-   * Run RxDB's live replication (default): sales are pushed as they are recorded, retried with
-   * backoff. False (the SDK's `autoSync: false`): nothing moves but `syncNow()`.
-   */
-  live?: boolean;
-  options?: SyncOptions;
-}
-
-export interface SyncOptions {
-  backoffBaseMs?: number;
-  backoffMaxMs?: number;
-  /** Pull (and push what is left) this often while online. 0 turns the timer off. */
-  intervalMs?: number;
-  bundleSize?: number;
-  requestTimeoutMs?: number;
-  random?: () => number;
-  /** Items per pull page (the server's default when absent). */
-  pullPageSize?: number;
-}
-
-/**
- * The pull answer as read here: the statement is taken as anything so that a missing or malformed
- * one is checkPolicyStatement's POLICY_STATEMENT_INVALID, not a generic "not understood".
- */
-const PullAnswer = PaymentsPullResponse.extend({ statement: z.unknown().optional() });
-
-/** A pull that keeps answering `more` past this many pages is cut short; the next round goes on. */
-const MAX_PULL_PAGES = 1000;
+export * from './deps';
 
 /**
  * Sync on RxDB's replication protocol (replication.ts; docs/sync.md): RxDB calls the push handler
@@ -161,15 +56,22 @@ export class SyncService {
   private refreshQueued = false;
   /** Failures in a row that named no bundle backoff of their own (the network before any bundle). */
   private failuresInRow = 0;
-  /** Bundles the server answered: a push that got one asks RxDB for a pull (their outcomes). */
-  private answered = 0;
   /** RxDB is waiting out the backoff of a failed push (its handler threw). */
   private retrying = false;
   private lastError: SyncFailure | null = null;
   private lastSyncAt: string | null = null;
   private nextRetryAt: number | null = null;
 
-  constructor(private readonly deps: SyncDeps) {}
+  private readonly exchange: BundleExchange;
+
+  constructor(private readonly deps: SyncDeps) {
+    const { bundleSize, requestTimeoutMs, pullPageSize } = this.opts;
+    this.exchange = new BundleExchange(
+      deps,
+      { bundleSize, requestTimeoutMs, pullPageSize, backoff: this.backoff },
+      () => this.stopped,
+    );
+  }
 
   private get c(): SyncCollections {
     return this.deps.collections;
@@ -340,7 +242,7 @@ export class SyncService {
    * conflict: the till is the master of its new sales.
    */
   private async pushHandler(): Promise<WithDeleted<SaleDoc>[]> {
-    const before = this.answered;
+    const before = this.exchange.answered;
     const failure = await this.serial(async () => {
       const push = await this.pushCycle(false);
       // The pull brings what the push could not (the server's time after CLOCK_SKEW, an outcome).
@@ -354,7 +256,7 @@ export class SyncService {
       this.replication?.retryIn(failure.retryAt - Date.now());
       throw new ApiError(unlisted(failure.code), failure.message);
     }
-    if (this.answered > before) this.replication?.resync();
+    if (this.exchange.answered > before) this.replication?.resync();
     return [];
   }
 
@@ -386,7 +288,7 @@ export class SyncService {
     }
     let failure: PushFailure | null;
     try {
-      failure = await this.push(force);
+      failure = await this.exchange.push(force);
     } catch (error) {
       failure = {
         ...describe(error),
@@ -407,7 +309,7 @@ export class SyncService {
     if (this.hold(force)) return;
     let failure: SyncFailure | null = push;
     try {
-      await this.pull();
+      await this.exchange.pull();
       if (!this.stopped) await this.deps.afterPull?.();
     } catch (error) {
       failure ??= describe(error);
@@ -438,285 +340,6 @@ export class SyncService {
   private enrolled(): boolean {
     const r = this.deps.enrollment.current;
     return r.enrollment.state === 'enrolled' && r.enrollment.mode === 'pos' && r.server !== null;
-  }
-
-  private async device(): Promise<{ deviceId: string; key: DeviceIdentity['signingKey'] }> {
-    const identity = await this.deps.identity();
-    return { deviceId: identity.deviceId, key: identity.signingKey };
-  }
-
-  /**
-   * One bundle a turn: the oldest pending one, else a new one sealed from recorded sales. It stops
-   * when nothing is left to send, at a bundle still waiting out its backoff (unless forced), or at
-   * the first failure, which it returns with when to retry (null: a final refusal).
-   */
-  private async push(force: boolean): Promise<PushFailure | null> {
-    const device = await this.device();
-    while (!this.stopped) {
-      const rec = await this.nextToSend(device);
-      if (!rec) return null;
-      if (!force && rec.nextAttemptAt > Date.now())
-        return {
-          code: rec.lastErrorCode ?? 'UNAVAILABLE',
-          message: rec.lastError ?? 'Waiting to retry.',
-          retryAt: rec.nextAttemptAt,
-        };
-      const failure = await this.send(rec);
-      if (failure) return failure;
-    }
-    return null;
-  }
-
-  /** The oldest pending bundle; when none, a new one, unless a refused bundle blocks the chain. */
-  private async nextToSend(device: {
-    deviceId: string;
-    key: DeviceIdentity['signingKey'];
-  }): Promise<OutboxDoc | null> {
-    const oldest = await this.c.outbox
-      .findOne({ selector: { deviceId: device.deviceId, status: 'pending' }, sort: [{ seqFrom: 'asc' }] })
-      .exec();
-    if (oldest) return oldest.toJSON() as OutboxDoc;
-    if (await this.blocked(device.deviceId)) return null;
-    return this.buildNext(device);
-  }
-
-  private async blocked(deviceId: string): Promise<boolean> {
-    // find, not count: RxDB refuses counts its indexes cannot answer alone, and this set is tiny.
-    return (await this.c.outbox.find({ selector: { deviceId, status: 'rejected' } }).exec()).length > 0;
-  }
-
-  /** Packs the next run of recorded sales into a bundle and writes it to the outbox (null: none). */
-  private async buildNext(device: {
-    deviceId: string;
-    key: DeviceIdentity['signingKey'];
-  }): Promise<OutboxDoc | null> {
-    const record = this.deps.enrollment.current;
-    if (!record.server) return null;
-    const last = await this.c.outbox
-      .findOne({ selector: { deviceId: device.deviceId }, sort: [{ seqTo: 'desc' }] })
-      .exec();
-    const docs = await this.c.sales
-      .find({
-        selector: { deviceId: device.deviceId, seq: { $gt: last?.seqTo ?? 0 } },
-        sort: [{ seq: 'asc' }],
-        limit: this.opts.bundleSize,
-      })
-      .exec();
-    const from = continueAfter(
-      { seq: last?.seqTo ?? 0, hash: last?.chainHead ?? GENESIS_HASH },
-      docs[0]?.seq,
-      this.deps.lostSales?.(device.deviceId) ?? [],
-    );
-    const sales = nextBundleSales(
-      docs.map((d) => d.toJSON() as SaleDoc),
-      from.seq,
-    );
-    if (sales.length === 0) return null;
-    const envelope = await this.envelope(device, record.server, sales, from.hash);
-    // Written before anything is sent: from here on these sales travel only in this envelope.
-    const rec = outboxRecord(envelope, device.deviceId, from.hash, Date.now());
-    await this.c.outbox.insert(rec);
-    await this.markSales(device.deviceId, rec.seqFrom, rec.seqTo, 'queued', undefined, rec.bundleId);
-    return rec;
-  }
-
-  /** A signed, encrypted bundle of `sales`, stamped with the till's clock. */
-  private envelope(
-    device: { deviceId: string; key: DeviceIdentity['signingKey'] },
-    server: NonNullable<EnrollmentRecord['server']>,
-    sales: Sale[],
-    prevChainHead: string,
-    bundleId?: string,
-  ) {
-    return buildBundle({
-      sales,
-      deviceId: device.deviceId,
-      deviceKey: device.key,
-      serverPublicKey: server.hpkePublicKey,
-      serverKeyId: serverKeyId(server.hpkePublicKey),
-      prevChainHead,
-      now: new Date(this.deps.clock?.now() ?? Date.now()),
-      ...(bundleId ? { bundleId } : {}),
-    });
-  }
-
-  /**
-   * A bundle the server refused for CLOCK_SKEW, built again from the same sales under the same id
-   * with the till clock's time (which the pull after that refusal set to the server's). The refusal
-   * stored nothing (server/payments/push.ts refuses before any write, and a bundle it had stored is
-   * answered as such whatever the clock), so the id is free; the sales and chain are the same.
-   */
-  private async rebuilt(rec: OutboxDoc): Promise<OutboxDoc> {
-    const server = this.deps.enrollment.current.server;
-    if (rec.lastErrorCode !== 'CLOCK_SKEW' || rec.lastError === REBUILT || !server) return rec;
-    const device = await this.device();
-    const docs = await this.c.sales
-      .find({
-        selector: { deviceId: rec.deviceId, seq: { $gte: rec.seqFrom, $lte: rec.seqTo } },
-        sort: [{ seq: 'asc' }],
-      })
-      .exec();
-    const sales = nextBundleSales(
-      docs.map((d) => d.toJSON() as SaleDoc),
-      rec.seqFrom - 1,
-    );
-    const envelope = await this.envelope(device, server, sales, rec.prevChainHead, rec.bundleId);
-    // Written before it is sent, as a new bundle is, and marked: a crash or a lost answer from here
-    // re-sends these very bytes (a bundle the server may have stored is never built a third time).
-    const patch = { envelope: JSON.stringify(envelope), lastError: REBUILT };
-    await this.updateOutbox(rec.bundleId, patch);
-    return { ...rec, ...patch };
-  }
-
-  private async send(stored: OutboxDoc): Promise<PushFailure | null> {
-    // Outside the try: a key this till cannot read is its own fault, never a refusal of the bundle.
-    const serverKey = await this.deps.serverKey();
-    const rec = await this.rebuilt(stored);
-    let answer: PushResponse;
-    try {
-      // A public route: the envelope's own device signature authenticates it, no request signature.
-      answer = await callRoute(this.deps.serverUrl(), 'pushBundle', {
-        // The stored text parses back to the same object, and serialises to the same bytes.
-        body: JSON.parse(rec.envelope) as unknown,
-        timeoutMs: this.opts.requestTimeoutMs,
-      });
-      // Before any status is applied: an answer the server did not sign is retried, not believed (#16).
-      checkPushStatement(answer, {
-        serverKey,
-        deviceId: rec.deviceId,
-        bundleId: rec.bundleId,
-        answerSha256: pushAnswerSha256(answer),
-      });
-    } catch (caught) {
-      if (this.stopped) return { ...describe(caught), retryAt: null };
-      // A refusal is final only when the server signed it for this envelope; else it is retried (#16).
-      const error = verifiedRefusal(caught, {
-        serverKey,
-        deviceId: rec.deviceId,
-        bundleId: rec.bundleId,
-        envelope: JSON.parse(rec.envelope) as unknown,
-      });
-      const { code, message } = describe(error);
-      const attempts = rec.attempts + 1;
-      // A clock the server finds wrong is the till's to mend: the bundle is rebuilt, never given up.
-      const verdict =
-        code === 'CLOCK_SKEW'
-          ? { retry: true as const, at: Date.now() + backoffDelay(attempts, this.backoff) }
-          : pushVerdict(error, attempts, this.backoff, Date.now());
-      if (verdict.retry) {
-        const next = verdict.at;
-        await this.updateOutbox(rec.bundleId, {
-          attempts,
-          nextAttemptAt: next,
-          lastErrorCode: code,
-          lastError: message.slice(0, 1000),
-        });
-        return { code, message, retryAt: next };
-      }
-      await this.updateOutbox(rec.bundleId, {
-        attempts,
-        status: 'rejected',
-        lastErrorCode: code.slice(0, 64),
-        lastError: message.slice(0, 1000),
-      });
-      await this.markSales(rec.deviceId, rec.seqFrom, rec.seqTo, 'rejected', code);
-      return {
-        code,
-        message: `The server refused sales ${rec.seqFrom}–${rec.seqTo}: ${message}`,
-        retryAt: null,
-      };
-    }
-    await this.applyOutcome(rec, answer.status, answer.reasons[0]?.code, rec.attempts + 1);
-    this.answered++;
-    return null;
-  }
-
-  private async updateOutbox(bundleId: string, patch: Partial<OutboxDoc>): Promise<void> {
-    const doc = await this.c.outbox.findOne(bundleId).exec();
-    if (!doc) return;
-    await doc.incrementalPatch({ ...patch, updatedAt: Date.now() });
-  }
-
-  private async applyOutcome(
-    rec: OutboxDoc,
-    status: BundleStatus,
-    reason: string | undefined,
-    attempts?: number,
-  ) {
-    const doc = await this.c.outbox.findOne(rec.bundleId).exec();
-    if (!doc) return;
-    const patch = outcomePatch(doc.status, status, attempts, Date.now());
-    if (patch) await doc.incrementalPatch(patch);
-    await this.markSales(rec.deviceId, rec.seqFrom, rec.seqTo, STATE_OF_ANSWER[status], reason);
-  }
-
-  /** Moves every sale of a seq range forward to `status` (never back). */
-  private async markSales(
-    deviceId: string,
-    from: number,
-    to: number,
-    status: SaleDoc['status'],
-    reason?: string,
-    bundleId?: string,
-  ): Promise<void> {
-    const docs = await this.c.sales.find({ selector: { deviceId, seq: { $gte: from, $lte: to } } }).exec();
-    const changed = salesMovedTo(
-      docs.map((d) => d.toJSON() as SaleDoc),
-      status,
-      Date.now(),
-      reason,
-      bundleId,
-    );
-    if (changed.length > 0) {
-      const result = await this.c.sales.bulkUpsert(changed);
-      if (result.error.length > 0) throw new ApiError('INTERNAL', 'Could not update the status of sales.');
-    }
-  }
-
-  /**
-   * Pulls page after page until the server says there is no more. The cursor is stored after each
-   * page is applied, so a crash or a failed page resumes from the last page applied.
-   */
-  private async pull(): Promise<void> {
-    for (let page = 0; page < MAX_PULL_PAGES && !this.stopped; page++) {
-      if (!(await this.pullPage())) return;
-    }
-  }
-
-  /** One page; true when the server has more. */
-  private async pullPage(): Promise<boolean> {
-    const device = await this.device();
-    const cursorDoc = await this.c.settings.findOne(CURSOR_KEY).exec();
-    const cursor = cursorDoc ? (decodeSetting(cursorDoc) as string) : null;
-    const requestNonce = newRequestNonce();
-    const query = pullQuery(cursor, this.opts.pullPageSize, requestNonce);
-    const answer = await callRoute(this.deps.serverUrl(), 'pullPayments', {
-      query,
-      device,
-      response: PullAnswer,
-      timeoutMs: this.opts.requestTimeoutMs,
-    });
-    if (this.stopped) return false;
-    // Before anything of the page is applied: an answer that does not verify changes nothing (#16).
-    const standing = checkPolicyStatement(
-      answer.statement,
-      { serverKey: await this.deps.serverKey(), deviceId: device.deviceId, requestNonce },
-      { answerSha256: pullAnswerSha256(answer) },
-    );
-    // What else the terminal takes from the page is checked before anything is written too.
-    const extra = await this.deps.pullExtension?.check(answer, await this.deps.serverKey());
-    await this.deps.enrollment.save(enrollmentAfterPull(this.deps.enrollment.current, standing, Date.now()));
-    const now = Date.now();
-    await extra?.(now);
-    const { upserts, removals } = catalogChanges(answer.catalog, now);
-    if (upserts.length > 0) await this.c.catalog.bulkUpsert(upserts);
-    if (removals.length > 0) await this.c.catalog.bulkRemove(removals).catch(() => undefined);
-    for (const outcome of answer.bundles) {
-      const doc = await this.c.outbox.findOne(outcome.bundle_id).exec();
-      if (doc) await this.applyOutcome(doc.toJSON() as OutboxDoc, outcome.status, outcome.reasons[0]?.code);
-    }
-    await this.c.settings.upsert({ key: CURSOR_KEY, value: encodeSetting(answer.cursor), updatedAt: now });
-    return answer.more;
   }
 
   private scheduleRefresh(): void {
