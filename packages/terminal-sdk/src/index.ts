@@ -41,6 +41,7 @@ export {
 export * from './sale/record';
 export * from './sale/qr';
 export * from './sync/sync-service';
+export * from './sync/replication';
 export * from './sync/backoff';
 export * from './sync/status';
 export * from './sync/outbox';

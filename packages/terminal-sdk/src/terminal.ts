@@ -200,6 +200,7 @@ export class OfflineTerminal {
         serverUrl: () => record.current.enrollment.serverUrl ?? options.serverUrl,
         serverKey: () => serverKey(),
         ...(config.clock ? { clock: config.clock } : {}),
+        live: options.autoSync,
         options: { ...options.sync, ...(options.autoSync ? {} : { intervalMs: 0 }) },
       });
       const terminal = new OfflineTerminal(options, config, db, collections, identity, record, sync);

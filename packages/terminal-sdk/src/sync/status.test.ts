@@ -5,6 +5,7 @@ import {
   describe as describeFailure,
   EMPTY_COUNTS,
   rejectedBundle,
+  replicationFailure,
   syncState,
   syncStatus,
   type StatusFacts,
@@ -80,5 +81,15 @@ describe('sync status', () => {
     });
     expect(describeFailure(new Error('bug'))).toEqual({ code: 'INTERNAL', message: 'bug' });
     expect(describeFailure('odd')).toEqual({ code: 'INTERNAL', message: 'odd' });
+  });
+
+  it("shows RxDB's own failures, not its wrappers of a handler's failure (already in the status)", () => {
+    const wrapped = Object.assign(new Error('RxError (RC_PUSH)'), { code: 'RC_PUSH' });
+    expect(replicationFailure(wrapped)).toBeNull();
+    expect(replicationFailure(Object.assign(new Error('pull'), { code: 'RC_PULL' }))).toBeNull();
+    expect(replicationFailure(new Error('meta storage closed'))).toEqual({
+      code: 'INTERNAL',
+      message: 'meta storage closed',
+    });
   });
 });

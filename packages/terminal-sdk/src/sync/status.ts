@@ -22,6 +22,23 @@ export interface SyncFailure {
   message: string;
 }
 
+/** A failed push: when the same bundle goes again, or null for a final (signed) refusal. */
+export interface PushFailure extends SyncFailure {
+  retryAt: number | null;
+  /** Nothing was sent: offline, or the local shop's server held. */
+  held?: boolean;
+}
+
+/**
+ * A failure RxDB's replication reports on error$: its RC_PUSH / RC_PULL wrap the handler's own
+ * error (already in the status, so null), anything else (its meta storage failing) is shown.
+ */
+export function replicationFailure(error: unknown): SyncFailure | null {
+  const code = (error as { code?: unknown } | null)?.code;
+  if (code === 'RC_PUSH' || code === 'RC_PULL') return null;
+  return { code: 'INTERNAL', message: error instanceof Error ? error.message.slice(0, 300) : String(error) };
+}
+
 export function describe(error: unknown): SyncFailure {
   if (error instanceof ApiError) return { code: String(error.code), message: error.message };
   return { code: 'INTERNAL', message: error instanceof Error ? error.message : String(error) };
