@@ -10,15 +10,19 @@ import { nextOf, signedIn, tillCore, tillEnrollmentCode } from '../support/till'
  * Online sales pushed in batches (issue #23): pushes per sale, counted at the real server (the
  * bundles it stored for each till), for a till that pushes after every sale (window 0, as tills did
  * before) and one whose window is open. The window here is long so that nothing in the test waits on
- * time: the cashier's Sync now closes it (push-window.test.ts proves the timer closes it too).
+ * time: the cashier's Sync now closes it, or the test fires the window's timer itself.
  */
 const SALES = 5;
 let session: SecretServiceSession;
 let server: TestServer;
 const tills: Core[] = [];
 
-async function till(windowMs: number): Promise<Core> {
-  const core = await tillCore(server.url, { salePushWindowMs: windowMs, reachabilityIntervalMs: 100 });
+async function till(windowMs: number, schedule?: (fn: () => void) => () => void): Promise<Core> {
+  const core = await tillCore(server.url, {
+    salePushWindowMs: windowMs,
+    reachabilityIntervalMs: 100,
+    sync: { intervalMs: 0, ...(schedule ? { schedule } : {}) },
+  });
   tills.push(core);
   await callCommand(core.handlers, 'enrollment.redeemCode', {
     code: await tillEnrollmentCode(server, `shop-window-${windowMs}`),
@@ -77,5 +81,20 @@ describe('online sales at the real server', () => {
     expect(await atServer(core)).toEqual({ pushes: 0, sales: 0 });
     await callCommand(core.handlers, 'sync.now', {});
     expect(await atServer(core)).toEqual({ pushes: 1, sales: SALES });
+    await tills.pop()?.close();
+  });
+
+  it('the window closes by its own timer: its sales go in one push, no Sync now', async () => {
+    let closeWindow: (() => void) | undefined;
+    const core = await till(600_000, (fn) => {
+      closeWindow = fn;
+      return () => (closeWindow = undefined);
+    });
+    for (let i = 0; i < SALES; i++) await sell(core, i);
+    // The first sale opened the window (RxDB's push handler waits on it); nothing went yet.
+    await expect.poll(() => closeWindow !== undefined).toBe(true);
+    expect(await atServer(core)).toEqual({ pushes: 0, sales: 0 });
+    closeWindow!();
+    await expect.poll(() => atServer(core), { timeout: 30_000 }).toEqual({ pushes: 1, sales: SALES });
   });
 });

@@ -301,7 +301,7 @@ export class OfflineTerminal {
     });
     const doc = saleDocument(sale, saleHash(sale), { createdAt, taxRates: tx.lines.map((l) => l.taxRateBp) });
     await this.collections.sales.insert(doc);
-    if (this.options.autoSync) this.sync.kick();
+    if (this.options.autoSync) this.sync.recorded();
     return {
       localId: sale.sale_id,
       seq: sale.seq,

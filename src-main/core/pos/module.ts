@@ -13,7 +13,6 @@ import { addCartCollections } from '../store/schemas/carts';
 import { CartStore, cartHandlers } from './cart-store';
 import { clockView, openTillClock } from './till-clock';
 import { onlineAuthoriser } from './online-authorisation';
-import { DEFAULT_PUSH_WINDOW_MS, pushWindow } from './push-window';
 import type { Shop } from '../../../protocol/http/catalog';
 import { serverCatalogChanges, withShop } from '../sync/back-office-catalog';
 import { imageDataUrl } from '../sync/catalog-images';
@@ -62,8 +61,6 @@ export const posModule: CoreModule<'pos'> = {
     const cart = new CartStore((await addCartCollections(db.rx)).carts, () => till.clock.now());
     // A cart left marked by a sale the app recorded before it stopped was paid: not offered again.
     await cart.settle(async (saleId) => (await collections.sales.findOne(saleId).exec()) !== null);
-    // Sales recorded close together travel in one push (#23): fewer requests per sale at the server.
-    const pushes = pushWindow(() => offered.sync?.kick(), config.salePushWindowMs ?? DEFAULT_PUSH_WINDOW_MS);
     const pos = new PosService({
       collections,
       pins: accounts,
@@ -76,7 +73,8 @@ export const posModule: CoreModule<'pos'> = {
       // no online authorisation goes there, the sale is judged offline.
       online: () => reachability.current.state === 'online' && serverHold.reason === null,
       fallbackCurrency: () => settings.current.currency,
-      onRecorded: (urgent) => pushes.recorded(urgent),
+      // Sales recorded close together travel in one push (#23): the sync engine's push window.
+      onRecorded: (urgent) => offered.sync?.recorded(urgent),
       ...(tillAnchor ? { anchor: tillAnchor } : {}),
       now: () => till.clock.now(),
       beforeSaleWrite: (saleId) => cart.becoming(saleId),
@@ -156,8 +154,6 @@ export const posModule: CoreModule<'pos'> = {
       // Sales being written finish first: a sale acknowledged to the cashier is on disk.
       close: () =>
         Promise.all([pos.idle(), cart.idle()]).then(() => {
-          // A window still open loses nothing: its sales are stored, the next start pushes them.
-          pushes.stop();
           shopWatch.unsubscribe();
           rosterWatch.unsubscribe();
           return till.stop();

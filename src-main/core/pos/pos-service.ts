@@ -66,7 +66,7 @@ export interface PosDeps {
   /** The terminal's currency when the enrollment does not say (settings). */
   fallbackCurrency: () => string;
   /**
-   * Told after every durable write of a sale (the sync engine pushes it when it can; push-window.ts);
+   * Told after every durable write of a sale (the sync engine pushes it when it can, its push window);
    * `urgent` when the sale carries an online authorisation.
    */
   onRecorded?: (urgent: boolean) => void;

@@ -64,6 +64,9 @@ async function fetchCatalogImages(
  * Sync: pushes recorded sales in signed, encrypted bundles and pulls their outcomes (docs/sync.md),
  * with the terminal SDK's engine (packages/terminal-sdk), the one any other terminal uses too.
  */
+/** How long sales recorded while online wait to travel together in one push (config.salePushWindowMs). */
+export const DEFAULT_PUSH_WINDOW_MS = 3_000;
+
 export const syncModule: CoreModule<'sync'> = {
   feature: 'sync',
   unavailable: 'The sales database',
@@ -104,7 +107,12 @@ export const syncModule: CoreModule<'sync'> = {
       },
       ...(anchor ? { lostSales: (deviceId: string) => anchor.forTill().lost(deviceId) } : {}),
       clock: need('tillClock'),
-      ...(config.sync ? { options: config.sync } : {}),
+      // Sales recorded while online wait to travel together (#23); a window left open at close loses
+      // nothing: its sales are stored, the next start pushes them.
+      options: {
+        pushWindowMs: config.salePushWindowMs ?? DEFAULT_PUSH_WINDOW_MS,
+        ...config.sync,
+      },
     });
     await sync.start();
     return {

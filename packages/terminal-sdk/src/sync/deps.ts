@@ -78,6 +78,13 @@ export interface SyncOptions {
   random?: () => number;
   /** Items per pull page (the server's default when absent). */
   pullPageSize?: number;
+  /**
+   * Sales recorded within this many ms of the first not yet sealed travel in one push (#23): a busy
+   * till no longer sends one request per sale. 0 (the default) pushes each sale as RxDB hands it over.
+   */
+  pushWindowMs?: number;
+  /** Runs `fn` after `ms` and returns how to cancel it: setTimeout unless a test holds the window. */
+  schedule?: (fn: () => void, ms: number) => () => void;
 }
 
 /**

@@ -95,6 +95,22 @@ export class BundleExchange {
     return this.buildNext(device);
   }
 
+  /**
+   * Recorded sales wait to be sealed and no bundle is pending: a push window may hold them. A bundle
+   * already sealed (a retry, a restart) goes without waiting: its sales' window closed long ago.
+   */
+  async holdsOnlyNewSales(): Promise<boolean> {
+    if (!this.deps.enrollment.current.server) return false;
+    const { deviceId } = await this.device();
+    const pending = await this.c.outbox.findOne({ selector: { deviceId, status: 'pending' } }).exec();
+    if (pending) return false;
+    const last = await this.c.outbox.findOne({ selector: { deviceId }, sort: [{ seqTo: 'desc' }] }).exec();
+    const next = await this.c.sales
+      .findOne({ selector: { deviceId, seq: { $gt: last?.seqTo ?? 0 } } })
+      .exec();
+    return next !== null;
+  }
+
   private async blocked(deviceId: string): Promise<boolean> {
     // find, not count: RxDB refuses counts its indexes cannot answer alone, and this set is tiny.
     return (await this.c.outbox.find({ selector: { deviceId, status: 'rejected' } }).exec()).length > 0;

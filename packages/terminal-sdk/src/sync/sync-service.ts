@@ -18,6 +18,12 @@ import {
   type SyncFailure,
 } from './status';
 
+const afterMs = (fn: () => void, ms: number): (() => void) => {
+  const handle = setTimeout(fn, ms);
+  handle.unref();
+  return () => clearTimeout(handle);
+};
+
 /** Bundles are at most this many sales (the format allows MAX_SALES_PER_BUNDLE). */
 export const BUNDLE_SIZE = 100;
 const LAST_SYNC_KEY = 'sync.payments.lastSyncAt';
@@ -58,6 +64,8 @@ export class SyncService {
   private failuresInRow = 0;
   /** RxDB is waiting out the backoff of a failed push (its handler threw). */
   private retrying = false;
+  /** The open push window (pushWindowMs): RxDB's push handler waits on `done`. */
+  private window: { done: Promise<void>; release: () => void } | null = null;
   private lastError: SyncFailure | null = null;
   private lastSyncAt: string | null = null;
   private nextRetryAt: number | null = null;
@@ -77,10 +85,12 @@ export class SyncService {
     return this.deps.collections;
   }
 
-  private get opts(): Required<Omit<SyncOptions, 'random' | 'pullPageSize'>> &
-    Pick<SyncOptions, 'random' | 'pullPageSize'> {
+  private get opts(): Required<Omit<SyncOptions, 'random' | 'pullPageSize' | 'schedule'>> &
+    Pick<SyncOptions, 'random' | 'pullPageSize' | 'schedule'> {
     const o = this.deps.options ?? {};
     return {
+      pushWindowMs: o.pushWindowMs ?? 0,
+      schedule: o.schedule,
       backoffBaseMs: o.backoffBaseMs ?? 2_000,
       backoffMaxMs: o.backoffMaxMs ?? 5 * 60_000,
       intervalMs: o.intervalMs ?? 60_000,
@@ -164,8 +174,50 @@ export class SyncService {
       });
   }
 
+  /**
+   * A sale was stored (after its durable write): with a push window, RxDB's push handler holds it
+   * until the window closes; `urgent` (a sale authorised online: the server learns of its use at
+   * once) or no window sends what waits now.
+   */
+  recorded(urgent = false): void {
+    if (!urgent && this.opts.pushWindowMs > 0) return;
+    this.flush();
+    this.kick();
+  }
+
+  /**
+   * Holds RxDB's push while sales wait in an open window: the first unsealed sale opens it; every
+   * sale recorded before it closes joins the same bundle. It does not slide: a till selling without
+   * pause still pushes every window. Nothing else waits on it (a sale is acknowledged once stored).
+   */
+  private async pushWindow(): Promise<void> {
+    const ms = this.opts.pushWindowMs;
+    if (ms <= 0 || this.stopped || !(await this.exchange.holdsOnlyNewSales())) return;
+    if (!this.window) {
+      let release!: () => void;
+      const done = new Promise<void>((resolve) => (release = resolve));
+      const cancel = (this.opts.schedule ?? afterMs)(() => this.flush(), ms);
+      this.window = {
+        done,
+        release: () => {
+          cancel();
+          release();
+        },
+      };
+    }
+    await this.window.done;
+  }
+
+  /** Closes the open push window now: what waits in it goes (Sync now, an urgent sale, stop). */
+  private flush(): void {
+    const open = this.window;
+    this.window = null;
+    open?.release();
+  }
+
   /** sync.now: push and pull after the cycle in flight, ignoring backoff and reachability. */
   async syncNow(): Promise<SyncStatus> {
+    this.flush();
     await this.cycle(true);
     await this.settled();
     return this.status$.value;
@@ -242,6 +294,7 @@ export class SyncService {
    * conflict: the till is the master of its new sales.
    */
   private async pushHandler(): Promise<WithDeleted<SaleDoc>[]> {
+    await this.pushWindow();
     const before = this.exchange.answered;
     const failure = await this.serial(async () => {
       const push = await this.pushCycle(false);
@@ -385,6 +438,7 @@ export class SyncService {
   /** Stops the replication and the timer; a request in flight is abandoned (its outbox record stays). */
   stop(): void {
     this.stopped = true;
+    this.flush();
     void this.replication?.state.cancel().catch(() => undefined);
     clearInterval(this.intervalTimer);
     for (const s of this.subs) s.unsubscribe();
