@@ -258,6 +258,9 @@ async function measure(
     const warmed = await runJob({ kind: 'saturated', lanes: warm, concurrency: WARM });
     if (warmed.acceptedPushes !== warm.flat().length)
       throw new Error(`warm-up pushes were not all accepted: ${JSON.stringify(warmed.outcomes)}`);
+    // A database in service has statistics on its tables; this one was filled a minute ago and
+    // autovacuum may not have analysed it yet. (The first round is still often the slowest.)
+    await pool.query('ANALYZE');
 
     const phase = async (job: Job): Promise<PhaseFigures> => {
       cpu.lap();

@@ -73,7 +73,13 @@ export async function runJob(job: Job): Promise<JobResult> {
     const t0 = performance.now();
     let key: string;
     try {
-      const res = await post(new URL('/offline/push', push.url), push.body);
+      const url = new URL('/offline/push', push.url);
+      // A kept-alive connection the server closed as it went idle resets the next request sent on
+      // it; a till sends the same bytes again (a push is idempotent by its bundle id), so does this.
+      const res = await post(url, push.body).catch(() => {
+        outcomes.retried = (outcomes.retried ?? 0) + 1;
+        return post(url, push.body);
+      });
       latencies.push(performance.now() - t0);
       // Only the status is read: parsing every answer would be client CPU the servers do not cost.
       const accepted = res.status === 200 && res.text.includes('"status":"accepted"');
