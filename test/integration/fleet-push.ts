@@ -1,0 +1,57 @@
+import { request } from 'node:http';
+import type { PushResponse } from '../../protocol/http';
+
+export interface PushOutcome {
+  answer: PushResponse;
+  /** Tries that failed before the answer: a reset or refused connection, or a 5xx. */
+  retries: number;
+}
+
+/** One POST on a connection of its own (`agent: false`), so a round-robin balancer sees each request. */
+function post(url: URL, body: string): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        agent: false,
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * A terminal's push of one sealed bundle, as the till does it: the same bytes again after a failed
+ * connection or a 5xx, until the server answers (a bundle stored before its answer was lost comes
+ * back as a duplicate). Any other status is a defect of the run and throws.
+ */
+export async function pushUntilAnswered(baseUrl: string, body: string, maxTries = 40): Promise<PushOutcome> {
+  const url = new URL('/offline/push', baseUrl);
+  let retries = 0;
+  for (;;) {
+    let failure: string;
+    try {
+      const res = await post(url, body);
+      if (res.status === 200) return { answer: JSON.parse(res.text) as PushResponse, retries };
+      if (res.status < 500) throw new Error(`push answered ${res.status}: ${res.text.slice(0, 300)}`);
+      failure = `${res.status} ${res.text.slice(0, 200)}`;
+    } catch (err) {
+      if (err instanceof Error && err.message.startsWith('push answered')) throw err;
+      failure = String(err);
+    }
+    retries++;
+    if (retries >= maxTries) throw new Error(`push failed ${retries} times, last: ${failure}`);
+    await new Promise((resolve) => setTimeout(resolve, Math.min(20 * 2 ** retries, 500)));
+  }
+}
