@@ -7,6 +7,7 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { canonicalBytes } from './canonical';
+import { rawOkpPublic } from './okp-raw';
 
 /**
  * Ed25519 over canonical JSON. Public keys travel as SPKI PEM (what the payments seed's
@@ -36,10 +37,9 @@ export function publicKeyPem(key: KeyObject): string {
   return key.export({ format: 'pem', type: 'spki' }).toString();
 }
 
+/** Through DER, not JWK: a JWK export of a generated key can deadlock Node 20 (okp-raw.ts). */
 export function publicKeyRaw(key: KeyObject): Buffer {
-  const jwk = key.export({ format: 'jwk' });
-  if (!jwk.x) throw new TypeError('Not an OKP public key');
-  return Buffer.from(jwk.x, 'base64url');
+  return Buffer.from(rawOkpPublic(key));
 }
 
 /** Parses a PEM or raw base64url Ed25519 public key; throws on anything else (RSA, EC, garbage). */

@@ -1,7 +1,8 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, generateKeyPairSync } from 'node:crypto';
 import type { z } from 'zod';
 import { base64urlBytes } from '../crypto/base64url';
 import { HPKE_KEY_BYTES } from './suite';
+import { rawOkpPrivate, rawOkpPublic } from '../crypto/okp-raw';
 
 /** A raw X25519 public key, 32 bytes as unpadded base64url: what the server publishes, what a device enrols. */
 export const HpkePublicKey = base64urlBytes(32);
@@ -18,10 +19,11 @@ export interface HpkeKeyPair {
 
 export function generateHpkeKeyPair(): HpkeKeyPair {
   const { privateKey, publicKey } = generateKeyPairSync('x25519');
-  const d = privateKey.export({ format: 'jwk' }).d;
-  const x = publicKey.export({ format: 'jwk' }).x;
-  if (!d || !x) throw new Error('X25519 key export failed');
-  return { publicKey: x, privateKey: new Uint8Array(Buffer.from(d, 'base64url')) };
+  // DER, not JWK: a JWK export of a generated key can deadlock Node 20 (okp-raw.ts).
+  return {
+    publicKey: Buffer.from(rawOkpPublic(publicKey)).toString('base64url'),
+    privateKey: rawOkpPrivate(privateKey),
+  };
 }
 
 export function exportHpkePrivateKey(keyPair: HpkeKeyPair): Uint8Array {
@@ -36,8 +38,7 @@ export function importHpkePrivateKey(bytes: Uint8Array): HpkeKeyPair {
     format: 'der',
     type: 'pkcs8',
   });
-  const x = createPublicKey(key).export({ format: 'jwk' }).x;
-  if (!x) throw new Error('X25519 public key derivation failed');
+  const x = Buffer.from(rawOkpPublic(key)).toString('base64url');
   return { publicKey: x, privateKey: Uint8Array.from(bytes) };
 }
 

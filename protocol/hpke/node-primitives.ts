@@ -28,6 +28,7 @@ import {
   type RecipientContextParams,
   type SenderContextParams,
 } from '@hpke/core';
+import { rawOkpPrivate, rawOkpPublic } from '../crypto/okp-raw';
 
 /**
  * RFC 9180 primitives on node:crypto's synchronous calls, plugged into @hpke/core's CipherSuite, which
@@ -157,14 +158,9 @@ function importRaw(raw: Uint8Array, isPublic: boolean): KeyObject {
       createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', x: '', d: encoded }, format: 'jwk' });
 }
 
-function jwkField(key: KeyObject, field: 'x' | 'd'): Uint8Array {
-  const value = key.export({ format: 'jwk' })[field];
-  if (value === undefined) throw new Error(`X25519 key has no ${field}`);
-  return new Uint8Array(Buffer.from(value, 'base64url'));
-}
-
+/** Out through DER, not JWK: a JWK export of a generated key can deadlock Node 20 (okp-raw.ts). */
 function rawPublic(key: KeyObject): Uint8Array {
-  return jwkField(key, 'x');
+  return rawOkpPublic(key);
 }
 
 /**
@@ -222,7 +218,7 @@ export class NodeDhkemX25519HkdfSha256 implements KemInterface {
   }
 
   async serializePrivateKey(key: HpkeKey): Promise<ArrayBuffer> {
-    return rethrowAs(SerializeError, () => arrayBuffer(jwkField(keyObject(key, 'private'), 'd')));
+    return rethrowAs(SerializeError, () => arrayBuffer(rawOkpPrivate(keyObject(key, 'private'))));
   }
 
   async deserializePrivateKey(key: Input): Promise<HpkeKey> {

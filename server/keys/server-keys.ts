@@ -10,6 +10,7 @@ import {
 import type pg from 'pg';
 import { publicKeyPem } from '../../protocol/crypto';
 import { deriveKey } from './master-secret';
+import { rawOkpPublic } from '../../protocol/crypto/okp-raw';
 
 export interface ServerKeys {
   signing: { privateKey: KeyObject; publicKey: KeyObject; publicKeyPem: string; kid: string };
@@ -52,10 +53,9 @@ function open(master: Buffer, kind: KeyKind, sealed: string): Buffer {
   }
 }
 
+/** Through DER, not JWK: a JWK export of a generated key can deadlock Node 20 (okp-raw.ts). */
 function rawPublic(key: KeyObject): string {
-  const x = key.export({ format: 'jwk' }).x;
-  if (!x) throw new Error('not an OKP key');
-  return x;
+  return Buffer.from(rawOkpPublic(key)).toString('base64url');
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type OpenedBundle,
 } from '../../protocol/bundle';
 import { openWith } from '../../protocol/hpke';
+import { rawOkpPrivate } from '../../protocol/crypto/okp-raw';
 
 export interface ServerOpenedBundle extends OpenedBundle {
   /**
@@ -21,9 +22,8 @@ export interface ServerOpenedBundle extends OpenedBundle {
 
 /** The raw 32 bytes openBundle wants, from the server's X25519 KeyObject. */
 export function rawX25519Private(key: KeyObject): Uint8Array {
-  const d = key.export({ format: 'jwk' }).d;
-  if (!d) throw new Error('not an X25519 private key');
-  return new Uint8Array(Buffer.from(d, 'base64url'));
+  // Through DER, not JWK: a JWK export of a generated key can deadlock Node 20 (okp-raw.ts).
+  return rawOkpPrivate(key);
 }
 
 /**

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import { ApiError } from '../../../protocol/api';
+import { rawOkpPrivate } from '../../../protocol/crypto/okp-raw';
 import {
   LicenceError,
   licenceTimeState,
@@ -54,9 +55,13 @@ export function checkLicenceTime(
 
 /** The CEK, with our own X25519 key: a licence sealed to another key does not open here. */
 export async function unwrapForDevice(licence: Licence, agreementKey: KeyObject): Promise<Uint8Array> {
-  const d = agreementKey.export({ format: 'jwk' }).d;
-  if (!d) throw new ApiError('DEVICE_MISMATCH', 'The device key cannot be read.');
-  const privateKey = new Uint8Array(Buffer.from(d, 'base64url'));
+  // Through DER, not JWK: a JWK export of a generated key can deadlock Node 20 (okp-raw.ts).
+  let privateKey: Uint8Array;
+  try {
+    privateKey = rawOkpPrivate(agreementKey);
+  } catch {
+    throw new ApiError('DEVICE_MISMATCH', 'The device key cannot be read.');
+  }
   try {
     return await unwrapCek(licence, privateKey);
   } catch (error) {

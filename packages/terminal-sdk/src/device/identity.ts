@@ -8,6 +8,7 @@ import {
 } from 'node:crypto';
 import type { KeyStore } from '../key-store';
 import { exportPrivateKey, importPrivateKey, publicKeyPem, publicKeyRaw } from '../../../../protocol/crypto';
+import { rawOkpPublic } from '../../../../protocol/crypto/okp-raw';
 
 /** Keychain accounts; the private halves exist nowhere else. */
 export const IDENTITY_ACCOUNTS = {
@@ -100,13 +101,14 @@ export async function loadOrCreateIdentity(
     .update('\0')
     .update(rawPublic)
     .digest('base64url');
-  const agreementJwk = createPublicKey(agreementKey).export({ format: 'jwk' });
+  // Through DER, not JWK: a JWK export of a generated key can deadlock Node 20 (okp-raw.ts).
+  const agreementPublic = Buffer.from(rawOkpPublic(agreementKey)).toString('base64url');
   return {
     deviceId: `OP-${base32(createHash('sha256').update(rawPublic).digest(), 16)}`,
     fingerprint,
     signingKey,
     signingPublicKeyPem: publicKeyPem(signingPublic),
     agreementKey,
-    agreementPublicKey: agreementJwk.x ?? '',
+    agreementPublicKey: agreementPublic,
   };
 }
