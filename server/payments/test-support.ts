@@ -11,6 +11,7 @@ import {
   type Sale,
 } from '../../protocol/bundle';
 import { canonicalBytes, publicKeyPem, publicKeyRaw, signCanonical } from '../../protocol/crypto';
+import { rawOkpPublic } from '../../protocol/crypto/okp-raw';
 import { beginSeal } from '../../protocol/hpke';
 import type { PolicyInput, PushResponse } from '../../protocol/http';
 import { decodeSigned, issuePaymentToken, newRequestRef, PaymentToken } from '../../protocol/qr';
@@ -22,7 +23,7 @@ let devices = 0;
 /** Like the harness's newDevice, without importing the harness (bench/ingest.ts runs outside vitest). */
 export function newDevice(prefix = 'POS'): TestDevice {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const x = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }).x!;
+  const x = Buffer.from(rawOkpPublic(generateKeyPairSync('x25519').publicKey)).toString('base64url');
   devices++;
   return {
     id: `${prefix}-${process.pid}-${devices}-${randomUUID().slice(0, 8)}`,

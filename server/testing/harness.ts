@@ -14,6 +14,7 @@ import { createPool } from '../db/pool';
 import { createLogger, type Logger } from '../logger';
 import type { ThrottleLimits } from '../throttle/limits';
 import { createTrustBase, type TrustBase } from '../trust-base';
+import { rawOkpPublic } from '../../protocol/crypto/okp-raw';
 
 /** Cheap enough for thousands of sign-ins in a test; production uses the default. */
 export const TEST_SCRYPT_COST = { N: 1024, r: 8, p: 1 };
@@ -154,7 +155,7 @@ export interface TestDevice {
 let deviceCounter = 0;
 export function newDevice(prefix = 'DEV'): TestDevice {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-  const x = generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }).x!;
+  const x = Buffer.from(rawOkpPublic(generateKeyPairSync('x25519').publicKey)).toString('base64url');
   deviceCounter++;
   return {
     id: `${prefix}-${process.pid}-${deviceCounter}`,
