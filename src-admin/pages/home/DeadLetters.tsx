@@ -61,7 +61,8 @@ export function DeadLetters() {
               </thead>
               <tbody>
                 {list.dead_letters.map((d) => (
-                  <tr key={`${d.queue}:${d.id}`} data-dead-letter={d.id}>
+                  // A reconciliation's id is its bundle's, which is a till's own: the till makes it unique.
+                  <tr key={`${d.queue}:${d.routes_by}:${d.id}`} data-dead-letter={d.id}>
                     <td>{t(`deadLetters.queue_${d.queue}`)}</td>
                     <td>
                       {d.target}

@@ -184,7 +184,8 @@ export function ReviewPage() {
             />
             <tbody>
               {page.bundles.map((b) => (
-                <tr key={b.bundle_id} data-bundle={b.bundle_id}>
+                // A bundle is (device, id): two tills may hold one id (#16, pass 14 L-1).
+                <tr key={`${b.device_id}/${b.bundle_id}`} data-bundle={b.bundle_id} data-device={b.device_id}>
                   <td>{when(b.received_at, lang)}</td>
                   <td>{b.device_id}</td>
                   <td>{t(`sales.bundleStates.${b.status}`)}</td>
