@@ -22,7 +22,8 @@ import { fork } from 'node:child_process';
 import cluster from 'node:cluster';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { postJson } from '../server/testing/post-json';
 import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -196,33 +197,6 @@ interface ClientResult {
   outcomes: Record<string, number>;
 }
 
-/**
- * One POST over a kept-alive connection. node:http rather than fetch: the terminals' client shares
- * this machine's cores with the server, and fetch (undici) took ~3 ms of CPU per 70 kB push.
- */
-function post(agent: Agent, url: URL, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        agent,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 /** The terminals: one lane per terminal (it sends its bundles in order), all lanes at once. */
 async function pushAll(url: string, lanes: string[][]): Promise<ClientResult> {
   const latencies: number[] = [];
@@ -235,7 +209,7 @@ async function pushAll(url: string, lanes: string[][]): Promise<ClientResult> {
     lanes.map(async (lane) => {
       for (const body of lane) {
         const t0 = performance.now();
-        const res = await post(agent, target, body);
+        const res = await postJson(target, body, agent);
         const text = res.text;
         latencies.push(performance.now() - t0);
         const answer = (res.status === 200 ? JSON.parse(text) : null) as PushResponse | null;

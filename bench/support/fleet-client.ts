@@ -1,4 +1,5 @@
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
+import { postJson } from '../../server/testing/post-json';
 
 /**
  * The simulated terminals' side of bench/fleet.ts, run in a child process of its own so that their
@@ -40,30 +41,6 @@ function agentFor(origin: string): Agent {
   return agent;
 }
 
-/** node:http rather than fetch: undici cost ~3 ms of CPU per push in bench/ingest.ts. */
-function post(url: URL, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        agent: agentFor(url.origin),
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 export async function runJob(job: Job): Promise<JobResult> {
   const latencies: number[] = [];
   const outcomes: Record<string, number> = {};
@@ -76,9 +53,9 @@ export async function runJob(job: Job): Promise<JobResult> {
       const url = new URL('/offline/push', push.url);
       // A kept-alive connection the server closed as it went idle resets the next request sent on
       // it; a till sends the same bytes again (a push is idempotent by its bundle id), so does this.
-      const res = await post(url, push.body).catch(() => {
+      const res = await postJson(url, push.body, agentFor(url.origin)).catch(() => {
         outcomes.retried = (outcomes.retried ?? 0) + 1;
-        return post(url, push.body);
+        return postJson(url, push.body, agentFor(url.origin));
       });
       latencies.push(performance.now() - t0);
       // Only the status is read: parsing every answer would be client CPU the servers do not cost.

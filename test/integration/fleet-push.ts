@@ -1,34 +1,10 @@
-import { request } from 'node:http';
+import { postJson } from '../../server/testing/post-json';
 import type { PushResponse } from '../../protocol/http';
 
 export interface PushOutcome {
   answer: PushResponse;
   /** Tries that failed before the answer: a reset or refused connection, or a 5xx. */
   retries: number;
-}
-
-/** One POST on a connection of its own (`agent: false`), so a round-robin balancer sees each request. */
-function post(url: URL, body: string): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        agent: false,
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 /**
@@ -42,7 +18,7 @@ export async function pushUntilAnswered(baseUrl: string, body: string, maxTries 
   for (;;) {
     let failure: string;
     try {
-      const res = await post(url, body);
+      const res = await postJson(url, body, false);
       if (res.status === 200) return { answer: JSON.parse(res.text) as PushResponse, retries };
       if (res.status < 500) throw new Error(`push answered ${res.status}: ${res.text.slice(0, 300)}`);
       failure = `${res.status} ${res.text.slice(0, 200)}`;
