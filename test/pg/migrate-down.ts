@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { runner } from 'node-pg-migrate';
 import type pg from 'pg';
-import { MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../../server/db/migrate';
+import { MIGRATION_LOADERS, MIGRATIONS_DIR, MIGRATIONS_TABLE } from '../../server/db/migrate';
 
 /** Runs the down migrations of `migration` and every later one: the schema just before it. */
 export async function migrateDownTo(pool: pg.Pool, migration: string): Promise<void> {
@@ -9,6 +9,7 @@ export async function migrateDownTo(pool: pg.Pool, migration: string): Promise<v
   const client = await pool.connect();
   try {
     await runner({
+      ...MIGRATION_LOADERS,
       dbClient: client,
       dir: MIGRATIONS_DIR,
       direction: 'down',
