@@ -40,7 +40,6 @@ export const REFERENCE_TABLES = [
   'offline_material_bars',
   'offline_material_grants',
   'offline_materials',
-  'offline_encryption_jobs',
   'offline_policies',
   // A QR token is one payment anywhere: its use is recorded once, across devices, on purpose.
   'offline_qr_uses',
@@ -63,6 +62,7 @@ export const COORDINATOR_TABLES = {
   offline_audit_checkpoints: 'audit checkpoints, per chain; append-only triggers',
   offline_audit_heads: 'one row per audit chain (device, user or worker)',
   offline_audit_logs: 'append-only triggers, which a distributed table cannot carry',
+  offline_encryption_jobs: 'a job queue per material, leased with SKIP LOCKED; a few rows a day',
   offline_change_counters: 'per-scope pull counters (tenant catalog, device bundles)',
   pgmigrations: "node-pg-migrate's own bookkeeping",
   throttle_counters: 'rate-limit counters keyed by IP or account',

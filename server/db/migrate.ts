@@ -16,16 +16,22 @@ export interface MigrateOptions {
 
 const section = (direction: 'up' | 'down') => new RegExp(`^\\s*--[\\s-]*${direction}\\s+migration`, 'im');
 
+/** The up and down sections of a SQL migration, found as node-pg-migrate's own loader finds them. */
+export function sqlSections(content: string): { upSql: string; downSql: string | undefined } {
+  const up = content.search(section('up'));
+  const down = content.search(section('down'));
+  const upSql = up >= 0 ? content.slice(up, down < up ? undefined : down) : content;
+  const downSql = down >= 0 ? content.slice(down, up < down ? undefined : up) : undefined;
+  return { upSql, downSql };
+}
+
 /**
  * One query per statement. node-pg-migrate's own SQL loader sends each section of a file as one
  * multi-statement query, which Citus refuses for DDL on distributed tables (issue #23 item 3).
  * Sections are found as that loader finds them (`-- Up Migration`, `-- Down Migration`).
  */
 export function sqlFileActions(content: string) {
-  const up = content.search(section('up'));
-  const down = content.search(section('down'));
-  const upSql = up >= 0 ? content.slice(up, down < up ? undefined : down) : content;
-  const downSql = down >= 0 ? content.slice(down, up < down ? undefined : up) : undefined;
+  const { upSql, downSql } = sqlSections(content);
   const run = (sql: string) => (pgm: MigrationBuilder) => {
     for (const statement of splitSqlStatements(sql)) pgm.sql(statement);
   };
