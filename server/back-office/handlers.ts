@@ -60,7 +60,7 @@ function toCodeRecord(row: CodeRow, now = Date.now()): EnrollmentCodeRecord {
 
 async function laptops(db: Queryable, userId: string | undefined): Promise<LaptopRecord[]> {
   const { rows } = await db.query<DeviceRow & { user_email: string }>(
-    `SELECT ${DEVICE_COLUMNS.replaceAll(/(\w+)/g, 'd.$1')}, u.email AS user_email
+    `/* citus: multi-shard: the console lists every device */ SELECT ${DEVICE_COLUMNS.replaceAll(/(\w+)/g, 'd.$1')}, u.email AS user_email
      FROM offline_devices d JOIN users u ON u.id = d.user_id
      WHERE d.enrolled_via = 'user' AND ($1::uuid IS NULL OR d.user_id = $1)
      ORDER BY d.created_at DESC, d.device_id`,

@@ -89,7 +89,7 @@ async function bump(client: pg.PoolClient, tenant: Tenant): Promise<number> {
   const { rows } = await client.query<{ version: string }>(
     `INSERT INTO shop_rosters (tenant_type, tenant_id, version) VALUES ($1, $2, 1)
      ON CONFLICT (tenant_type, tenant_id)
-     DO UPDATE SET version = shop_rosters.version + 1, updated_at = now() RETURNING version::text`,
+     DO UPDATE SET version = shop_rosters.version + 1, updated_at = EXCLUDED.updated_at RETURNING version::text`,
     [tenant.tenant_type, tenant.tenant_id],
   );
   return Number(rows[0]!.version);
@@ -225,7 +225,8 @@ export function setCashierDisabled(
         // so enabling a cashier again does not clear a sale a stale till recorded meanwhile.
         `WITH cashier AS (
            UPDATE shop_cashiers SET disabled = $4, updated_at = now(),
-             disabled_at = CASE WHEN $4 THEN coalesce(disabled_at, now()) END
+             disabled_at = CASE WHEN $4 THEN coalesce(disabled_at, clock.at) END
+           FROM (SELECT now() AS at) clock
            WHERE tenant_type = $1 AND tenant_id = $2 AND cashier_id = $3
            RETURNING disabled_at),
          opened AS (

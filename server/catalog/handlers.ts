@@ -89,7 +89,7 @@ export function catalogHandlers(deps: TrustDeps): Pick<Handlers, CatalogHandlerN
         await client.query(
           `INSERT INTO offline_shops (tenant_type, tenant_id, name, address, tax_id) VALUES ($1, $2, $3, $4, $5)
            ON CONFLICT (tenant_type, tenant_id) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,
-             tax_id = EXCLUDED.tax_id, updated_at = now()`,
+             tax_id = EXCLUDED.tax_id, updated_at = EXCLUDED.updated_at`,
           [tenant_type, tenant_id, shop.name, shop.address, shop.tax_id],
         );
         if (JSON.stringify(before) !== JSON.stringify(shop))

@@ -93,7 +93,7 @@ export function catalogImageHandlers(deps: TrustDeps): Pick<Handlers, Names> {
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
            ON CONFLICT (tenant_type, tenant_id, sku) DO UPDATE SET content_type = EXCLUDED.content_type,
              sha256 = EXCLUDED.sha256, width = EXCLUDED.width, height = EXCLUDED.height, bytes = EXCLUDED.bytes,
-             created_at = now()`,
+             created_at = EXCLUDED.created_at`,
           [
             t.tenant_type,
             t.tenant_id,

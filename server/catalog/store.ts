@@ -135,7 +135,7 @@ export async function upsertItems(
        barcode = EXCLUDED.barcode, name = EXCLUDED.name, price_minor = EXCLUDED.price_minor,
        currency = EXCLUDED.currency, tax_rate_bp = EXCLUDED.tax_rate_bp, active = EXCLUDED.active,
        barcodes = EXCLUDED.barcodes, category_id = EXCLUDED.category_id, quick_key = EXCLUDED.quick_key,
-       updated_at = now(), change_xid = pg_current_xact_id()
+       updated_at = EXCLUDED.updated_at, change_xid = EXCLUDED.change_xid
      WHERE (c.barcode, c.name, c.price_minor, c.currency, c.tax_rate_bp, c.active, c.barcodes, c.category_id,
             c.quick_key)
        IS DISTINCT FROM (EXCLUDED.barcode, EXCLUDED.name, EXCLUDED.price_minor, EXCLUDED.currency,

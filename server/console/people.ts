@@ -131,9 +131,10 @@ export function setDisabled(
     // licence being issued to one of them at this moment is then either revoked here or refused.
     let licencesRevoked = 0;
     if (disabled) {
-      await client.query('SELECT 1 FROM offline_devices WHERE user_id = $1 ORDER BY device_id FOR UPDATE', [
-        id,
-      ]);
+      await client.query(
+        '/* citus: multi-shard: a user may hold devices on many shards */ SELECT 1 FROM offline_devices WHERE user_id = $1 ORDER BY device_id FOR UPDATE',
+        [id],
+      );
       licencesRevoked = await revokeLiveLicences(client, { userIds: [id] }, 'user disabled');
     }
     await audit(client, actor, disabled ? 'user.disabled' : 'user.enabled', id, {

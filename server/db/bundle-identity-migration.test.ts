@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runner } from 'node-pg-migrate';
 import type pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../test/pg/database';
+import { migrateDownTo } from '../../test/pg/migrate-down';
 import { startEmbeddedDatabase } from './embedded';
-import { migrate, MIGRATIONS_DIR, MIGRATIONS_TABLE } from './migrate';
+import { migrate } from './migrate';
 import { createPool } from './pool';
 
 /**
@@ -20,24 +20,7 @@ afterAll(async () => {
   for (const c of cleanups.reverse()) await c();
 });
 
-async function down(pool: pg.Pool): Promise<void> {
-  // This migration and every later one: down to the schema just before it.
-  const count = (await readdir(MIGRATIONS_DIR)).filter((f) => f.endsWith('.sql') && f >= MIGRATION).length;
-  const client = await pool.connect();
-  try {
-    await runner({
-      dbClient: client,
-      dir: MIGRATIONS_DIR,
-      direction: 'down',
-      count,
-      migrationsTable: MIGRATIONS_TABLE,
-      singleTransaction: true,
-      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    });
-  } finally {
-    client.release();
-  }
-}
+const down = (pool: pg.Pool) => migrateDownTo(pool, MIGRATION);
 
 const bundleKey = async (pool: pg.Pool) =>
   (

@@ -298,7 +298,7 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
           return { status: 200, device: existing };
         }
         const { rows } = await client.query<{ n: number }>(
-          "SELECT count(*)::int AS n FROM offline_devices WHERE user_id = $1 AND status = 'active'",
+          "/* citus: multi-shard: a per-user device limit, across devices */ SELECT count(*)::int AS n FROM offline_devices WHERE user_id = $1 AND status = 'active'",
           [user.id],
         );
         if ((rows[0]?.n ?? 0) >= MAX_DEVICES_PER_USER) {
@@ -339,7 +339,7 @@ export function deviceHandlers(deps: TrustDeps): Pick<Handlers, DeviceHandlerNam
 
     listUserDevices: async ({ user }) => {
       const { rows } = await pool.query<DeviceRow>(
-        `SELECT ${DEVICE_COLUMNS} FROM offline_devices WHERE user_id = $1 ORDER BY created_at DESC, device_id`,
+        `/* citus: multi-shard: a user lists the devices they enrolled */ SELECT ${DEVICE_COLUMNS} FROM offline_devices WHERE user_id = $1 ORDER BY created_at DESC, device_id`,
         [user.id],
       );
       return { body: { devices: rows.map(toDeviceRecord) } };

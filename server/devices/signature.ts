@@ -71,6 +71,8 @@ export async function consumeNonce(client: Queryable, headers: DeviceAuthHeaders
 
 /** For a periodic sweep: devices that stopped calling leave nonces behind. */
 export async function purgeExpiredNonces(db: Queryable): Promise<number> {
-  const { rowCount } = await db.query('DELETE FROM device_nonces WHERE expires_at < now()');
+  const { rowCount } = await db.query(
+    '/* citus: multi-shard: housekeeping: expired nonces of every device */ DELETE FROM device_nonces WHERE expires_at < now()',
+  );
   return rowCount ?? 0;
 }

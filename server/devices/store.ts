@@ -105,7 +105,7 @@ export async function assertKeysUnused(
   d: Pick<NewDevice, 'device_id' | 'pubkey_pem' | 'x25519_pub'>,
 ): Promise<void> {
   const { rows } = await client.query<{ taken: boolean }>(
-    `SELECT pg_advisory_xact_lock(hashtextextended('device-key:' || $2, 0)),
+    `/* citus: multi-shard: one key, one device: checked across devices */ SELECT pg_advisory_xact_lock(hashtextextended('device-key:' || $2, 0)),
             pg_advisory_xact_lock(hashtextextended('device-key:' || $3, 0)),
             EXISTS (SELECT 1 FROM offline_devices
                     WHERE device_id <> $1

@@ -28,7 +28,7 @@ export async function healthOverview(pool: pg.Pool): Promise<HealthOverview | un
   try {
     const [counts, workers, keys] = await Promise.all([
       pool.query<Counts>(
-        `SELECT (SELECT count(*) FROM offline_reconciliation_queue WHERE dead_at IS NULL)::int AS queued,
+        `/* citus: multi-shard: an operator report */ SELECT (SELECT count(*) FROM offline_reconciliation_queue WHERE dead_at IS NULL)::int AS queued,
            (SELECT count(*) FROM offline_reconciliation_queue WHERE dead_at IS NULL AND attempts > 0)::int AS retrying,
            (SELECT min(enqueued_at) FROM offline_reconciliation_queue WHERE dead_at IS NULL) AS oldest,
            (SELECT count(*) FROM offline_tx_bundles WHERE status = 'review')::int AS review,

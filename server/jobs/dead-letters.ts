@@ -41,7 +41,7 @@ export async function listDeadLetters(pool: pg.Pool): Promise<DeadLetterList> {
       [DEAD_LETTERS_MAX],
     ),
     pool.query<{ n: number }>(
-      `SELECT (SELECT count(*) FROM offline_reconciliation_queue WHERE dead_at IS NOT NULL)::int
+      `/* citus: multi-shard: an operator report */ SELECT (SELECT count(*) FROM offline_reconciliation_queue WHERE dead_at IS NOT NULL)::int
             + (SELECT count(*) FROM offline_encryption_jobs WHERE status = 'failed')::int AS n`,
     ),
   ]);

@@ -38,7 +38,7 @@ export async function recordFailedValidation(
   const { rows } = await db.query<{ failed_validations: number }>(
     `INSERT INTO offline_device_blocks (device_id, failed_validations) VALUES ($1, 1)
      ON CONFLICT (device_id) DO UPDATE SET failed_validations = offline_device_blocks.failed_validations + 1,
-       updated_at = now()
+       updated_at = EXCLUDED.updated_at
      RETURNING failed_validations`,
     [deviceId],
   );

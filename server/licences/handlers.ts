@@ -157,7 +157,7 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
     validateLicence: async ({ params, body, device, tx }) => {
       await assertNotBlocked(pool, device.device_id);
       const outcome = await tx(async (client) => {
-        const row = await findLicence(client, params.license_id, true);
+        const row = await findLicence(client, params.license_id, device.device_id);
         const refused = refusal(row, device, body.nonce);
         if (refused) {
           if (refused.code === 'LICENSE_EXPIRED' && row)
@@ -167,9 +167,9 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
           return { refused };
         }
         await client.query(
-          `UPDATE offline_licenses SET status = 'active', activated_at = coalesce(activated_at, now()),
-             updated_at = now() WHERE id = $1`,
-          [row!.id],
+          `UPDATE offline_licenses SET status = 'active', activated_at = coalesce(activated_at, clock.at),
+             updated_at = now() FROM (SELECT now() AS at) clock WHERE device_id = $2 AND id = $1`,
+          [row!.id, row!.device_id],
         );
         await recordGoodValidation(client, device.device_id);
         await client.query('UPDATE offline_devices SET last_seen_at = now() WHERE device_id = $1', [
@@ -202,7 +202,7 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
         await client.query('SELECT 1 FROM offline_devices WHERE device_id = $1 FOR UPDATE', [
           device.device_id,
         ]);
-        const row = await findLicence(client, params.license_id, true);
+        const row = await findLicence(client, params.license_id, device.device_id);
         const refused = refusal(row, device, body.nonce);
         if (refused) {
           await recordFailedValidation(client, device.device_id, refused.code);
@@ -213,8 +213,8 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
         // The old licence leaves the slot first (one held licence per device and material).
         await client.query(
           `UPDATE offline_licenses SET status = 'cancelled', cancelled_at = now(), replaced_by = $2, updated_at = now()
-           WHERE id = $1`,
-          [row!.id, licence.licence_id],
+           WHERE device_id = $3 AND id = $1`,
+          [row!.id, licence.licence_id, row!.device_id],
         );
         await insertLicence(client, licence, row!.status);
         await recordGoodValidation(client, device.device_id);
@@ -235,14 +235,15 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
 
     returnLicence: async ({ params, body, device, tx }) => {
       const expiresAt = await tx(async (client) => {
-        const row = await findLicence(client, params.license_id, true);
+        const row = await findLicence(client, params.license_id, device.device_id);
         if (!row || row.device_id !== device.device_id) throw notFound();
         if (row.status === 'returned') return row.expires_at;
         if (row.status === 'revoked' || row.status === 'cancelled')
           throw materialError('LICENSE_REVOKED', `Licence ${row.status}`, { status: row.status });
         await client.query(
-          `UPDATE offline_licenses SET status = 'returned', returned_at = now(), updated_at = now() WHERE id = $1`,
-          [row.id],
+          `UPDATE offline_licenses SET status = 'returned', returned_at = now(), updated_at = now()
+           WHERE device_id = $2 AND id = $1`,
+          [row.id, row.device_id],
         );
         await appendAudit(client, {
           actorType: 'device',
@@ -272,7 +273,7 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
 
     revokeLicence: async ({ params, body, user }) => {
       await withTransaction(pool, async (client) => {
-        const row = await findLicence(client, params.license_id, true);
+        const row = await findLicence(client, params.license_id, null);
         if (!row) throw notFound();
         const material = await findMaterial(client, row.material_id);
         if (!material || material.owner_id !== user.id)
@@ -283,8 +284,8 @@ export function licenceHandlers(deps: TrustDeps): Pick<Handlers, LicenceHandlerN
         if (row.status === 'revoked') return;
         await client.query(
           `UPDATE offline_licenses SET status = 'revoked', revoked_at = now(), revoke_reason = $2, updated_at = now()
-           WHERE id = $1`,
-          [row.id, body.reason],
+           WHERE device_id = $3 AND id = $1`,
+          [row.id, body.reason, row.device_id],
         );
         // Revoking withdraws the user's access, not just this one licence: without this the same laptop
         // took a new licence (and a download) at once. The grant goes, and so do the user's other live

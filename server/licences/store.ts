@@ -18,11 +18,26 @@ const COLUMNS = 'id, material_id, device_id, user_id, status, nonce, licence, ex
 /** Ready (issued) and active (content taken) licences occupy the device's slot for the material. */
 export const HELD: readonly LicenceStatus[] = ['ready', 'active'];
 
-export async function findLicence(db: Queryable, id: string, lock = false): Promise<LicenceRow | undefined> {
-  const { rows } = await db.query<LicenceRow>(
-    `SELECT ${COLUMNS} FROM offline_licenses WHERE id = $1${lock ? ' FOR UPDATE' : ''}`,
-    [id],
-  );
+/**
+ * A licence, locked: the device's own when `deviceId` is given (one shard under Citus; another
+ * device's reads as none), else any device's (a teacher's revoke names the licence alone).
+ */
+export async function findLicence(
+  db: Queryable,
+  id: string,
+  deviceId: string | null,
+): Promise<LicenceRow | undefined> {
+  const { rows } =
+    deviceId === null
+      ? await db.query<LicenceRow>(
+          `/* citus: multi-shard: a teacher revokes a licence by its id alone */
+           SELECT ${COLUMNS} FROM offline_licenses WHERE id = $1 FOR UPDATE`,
+          [id],
+        )
+      : await db.query<LicenceRow>(
+          `SELECT ${COLUMNS} FROM offline_licenses WHERE device_id = $2 AND id = $1 FOR UPDATE`,
+          [id, deviceId],
+        );
   return rows[0];
 }
 
@@ -90,7 +105,7 @@ export async function revokeLiveLicences(
   reason: string,
 ): Promise<number> {
   const { rowCount } = await db.query(
-    `UPDATE offline_licenses SET status = 'revoked', revoked_at = now(), revoke_reason = $3, updated_at = now()
+    `/* citus: multi-shard: revoking a user on every device */ UPDATE offline_licenses SET status = 'revoked', revoked_at = now(), revoke_reason = $3, updated_at = now()
      WHERE user_id = ANY($1::uuid[]) AND ($2::text IS NULL OR material_id = $2) AND status = ANY($4::text[])`,
     [where.userIds, where.materialId ?? null, reason, HELD],
   );

@@ -84,7 +84,7 @@ async function revokeLostAccess(
 ): Promise<number> {
   if (emails.length === 0 || materialIds.length === 0) return 0;
   const { rowCount } = await db.query(
-    `UPDATE offline_licenses l
+    `/* citus: multi-shard: revoking a class on every device */ UPDATE offline_licenses l
      SET status = 'revoked', revoked_at = now(), revoke_reason = $3, updated_at = now()
      FROM users u, offline_materials m
      WHERE l.user_id = u.id AND l.material_id = m.id::text AND u.email = ANY($1::text[])

@@ -39,12 +39,12 @@ interface Claimed {
 export async function claimJob(pool: pg.Pool, workerId: string): Promise<Claimed | undefined> {
   const { rows } = await pool.query<Claimed>(
     `WITH next AS (
-       SELECT id FROM offline_encryption_jobs
+       SELECT id, now() AS at FROM offline_encryption_jobs
        WHERE (status = 'queued' AND run_after <= now()) OR (status = 'running' AND locked_until < now())
        ORDER BY run_after, created_at LIMIT 1 FOR UPDATE SKIP LOCKED
      ), claimed AS (
        UPDATE offline_encryption_jobs j SET status = 'running', attempts = attempts + 1, locked_by = $1,
-         locked_until = now() + make_interval(secs => $2), started_at = coalesce(started_at, now())
+         locked_until = now() + make_interval(secs => $2), started_at = coalesce(started_at, next.at)
        FROM next WHERE j.id = next.id
        RETURNING j.id, j.material_id, j.attempts, j.max_attempts
      ), material AS (

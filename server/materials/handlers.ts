@@ -213,7 +213,7 @@ export function materialHandlers(deps: TrustDeps): Pick<Handlers, MaterialHandle
         const licence = await heldLicence(client, device.device_id, material.id, true);
         if (!licence) throw materialError('LICENSE_NOT_FOUND', 'This device holds no licence for it');
         const { rows } = await client.query<{ n: number; retry: number | null }>(
-          `SELECT count(*)::int AS n, ceil(extract(epoch FROM min(at) + interval '1 hour' - now()))::int AS retry
+          `/* citus: multi-shard: a per-user hourly limit, across devices */ SELECT count(*)::int AS n, ceil(extract(epoch FROM min(at) + interval '1 hour' - now()))::int AS retry
            FROM offline_download_events WHERE user_id = $1 AND at > now() - interval '1 hour'`,
           [userId],
         );
@@ -232,8 +232,8 @@ export function materialHandlers(deps: TrustDeps): Pick<Handlers, MaterialHandle
         // Taking the content is what makes a ready licence active.
         await client.query(
           `UPDATE offline_licenses SET status = 'active', activated_at = now(), updated_at = now()
-           WHERE id = $1 AND status = 'ready'`,
-          [licence.id],
+           WHERE device_id = $2 AND id = $1 AND status = 'ready'`,
+          [licence.id, device.device_id],
         );
       });
       const expiresAt = new Date(Date.now() + DOWNLOAD_URL_TTL_SECONDS * 1000);

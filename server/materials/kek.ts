@@ -83,10 +83,12 @@ export async function loadCek(
 
 export async function storeCek(db: Queryable, master: Buffer, materialId: string, cek: Uint8Array) {
   const kek = await currentKek(db);
+  // EXCLUDED.created_at is this transaction's now() (the column default): Citus refuses now()
+  // itself in DO UPDATE.
   await db.query(
     `INSERT INTO offline_ceks (material_id, kek_version, wrapped_cek) VALUES ($1, $2, $3)
      ON CONFLICT (material_id) DO UPDATE SET kek_version = EXCLUDED.kek_version,
-       wrapped_cek = EXCLUDED.wrapped_cek, rewrapped_at = now()`,
+       wrapped_cek = EXCLUDED.wrapped_cek, rewrapped_at = EXCLUDED.created_at`,
     [materialId, kek.version, sealCek(master, kek, materialId, cek)],
   );
 }

@@ -5,7 +5,7 @@ import { metrics, registry } from './index';
 export async function scrapeMetrics(pool: pg.Pool): Promise<{ contentType: string; text: string }> {
   try {
     const { rows } = await pool.query<{ devices: number; licenses: number; queued: number; jobs: number }>(
-      `SELECT (SELECT count(*) FROM offline_devices WHERE status = 'active')::int AS devices,
+      `/* citus: multi-shard: an operator report */ SELECT (SELECT count(*) FROM offline_devices WHERE status = 'active')::int AS devices,
               (SELECT count(*) FROM offline_licenses WHERE status IN ('ready', 'active') AND expires_at > now())::int AS licenses,
               (SELECT count(*) FROM offline_reconciliation_queue WHERE dead_at IS NULL)::int AS queued,
               (SELECT count(*) FROM offline_encryption_jobs WHERE status IN ('queued', 'running'))::int AS jobs`,

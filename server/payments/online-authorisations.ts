@@ -46,10 +46,14 @@ export async function claimOnlineAuthorisations(
   const authorised = new Set<string>();
   if (asked.length === 0) return { authorised, refused: null };
   const ids = asked.map((s) => s.online_authorisation!.authorisation_id);
+  // Only the pushing device's authorisations (keyed by device, one shard under Citus): another
+  // device's reads as none.
+  const devices = [...new Set(asked.map((s) => s.device_id))];
   const { rows } = await client.query<Row>(
     `SELECT authorisation_id, device_id, sale_id, amount_minor, currency, signature, issued_at, expires_at, used_at
-     FROM offline_online_authorisations WHERE authorisation_id = ANY($1::uuid[]) FOR UPDATE`,
-    [ids],
+     FROM offline_online_authorisations
+     WHERE device_id = ANY($2::text[]) AND authorisation_id = ANY($1::uuid[]) FOR UPDATE`,
+    [ids, devices],
   );
   const byId = new Map(rows.map((r) => [r.authorisation_id, r]));
   const refused: string[] = [];
@@ -82,8 +86,8 @@ export async function claimOnlineAuthorisations(
   if (claimed.size > 0)
     await client.query(
       `UPDATE offline_online_authorisations SET used_at = now(), used_by_bundle = $2
-       WHERE authorisation_id = ANY($1::uuid[])`,
-      [[...claimed], bundleId],
+       WHERE device_id = ANY($3::text[]) AND authorisation_id = ANY($1::uuid[])`,
+      [[...claimed], bundleId, devices],
     );
   return {
     authorised,

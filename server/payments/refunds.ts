@@ -165,7 +165,7 @@ async function refundedSoFar(
     card_minor: string;
     qr_minor: string;
   }>(
-    `SELECT original_sale_id, sum(total_minor)::text AS refunded, sum(cash_minor)::text AS cash_minor,
+    `/* citus: multi-shard: a sale may be refunded at another till */ SELECT original_sale_id, sum(total_minor)::text AS refunded, sum(cash_minor)::text AS cash_minor,
             sum(card_minor)::text AS card_minor, sum(qr_minor)::text AS qr_minor
      FROM offline_transactions
      WHERE (original_device_id, original_sale_id) IN (SELECT * FROM unnest($1::text[], $2::uuid[]))

@@ -63,7 +63,7 @@ export async function findBundle(
   const forUpdate = lock ? ' FOR UPDATE' : '';
   const { rows } = await (key.deviceId === undefined
     ? db.query<BundleRow>(
-        `SELECT ${BUNDLE_COLUMNS} FROM offline_tx_bundles WHERE bundle_id = $1 LIMIT 2${forUpdate}`,
+        `/* citus: multi-shard: the console looks a bundle up by its id alone */ SELECT ${BUNDLE_COLUMNS} FROM offline_tx_bundles WHERE bundle_id = $1 LIMIT 2${forUpdate}`,
         [key.bundleId],
       )
     : db.query<BundleRow>(

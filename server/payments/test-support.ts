@@ -311,7 +311,7 @@ export function resign(t: Terminal, envelope: BundleEnvelope): BundleEnvelope {
 /** How many ledger entries the worker posted for a sale (0: not posted). */
 export async function ledgerEntriesOf(s: Pick<TestServer, 'pool'>, saleId: string): Promise<number> {
   const { rows } = await s.pool.query<{ n: string }>(
-    'SELECT count(*) AS n FROM ledger_entries WHERE sale_id = $1',
+    '/* citus: multi-shard: a test helper */ SELECT count(*) AS n FROM ledger_entries WHERE sale_id = $1',
     [saleId],
   );
   return Number(rows[0]!.n);

@@ -78,7 +78,7 @@ export async function upsertPolicy(client: Queryable, input: PolicyInput, actorI
        max_offline_per_device_per_day = EXCLUDED.max_offline_per_device_per_day,
        max_unsynced_amount = EXCLUDED.max_unsynced_amount, max_bundle_age_hours = EXCLUDED.max_bundle_age_hours,
        approval_threshold = EXCLUDED.approval_threshold, enabled = EXCLUDED.enabled,
-       updated_by = EXCLUDED.updated_by, version = p.version + 1, updated_at = now()
+       updated_by = EXCLUDED.updated_by, version = p.version + 1, updated_at = EXCLUDED.updated_at
      WHERE (p.currency, p.max_offline_amount, p.max_offline_per_device_per_day, p.max_unsynced_amount,
             p.max_bundle_age_hours, p.approval_threshold, p.enabled)
        IS DISTINCT FROM (EXCLUDED.currency, EXCLUDED.max_offline_amount, EXCLUDED.max_offline_per_device_per_day,

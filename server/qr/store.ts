@@ -22,7 +22,7 @@ export async function upsertIssuerKey(
      VALUES ($1, $2, $3, $4, $5, $6)
      ON CONFLICT (issuer_id, key_id) DO UPDATE
        SET name = EXCLUDED.name, public_key = EXCLUDED.public_key, active = EXCLUDED.active,
-           updated_by = EXCLUDED.updated_by, updated_at = now()
+           updated_by = EXCLUDED.updated_by, updated_at = EXCLUDED.updated_at
      RETURNING issuer_id, key_id, name, public_key, active`,
     [input.issuer_id, input.key_id, input.name, input.public_key, input.active, userId],
   );

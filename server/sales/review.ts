@@ -38,7 +38,7 @@ export async function reviewPage(
     );
   }
   const { rows } = await db.query<BundleRow & { key_us: string }>(
-    `SELECT ${BUNDLE_COLUMNS}, ${micros('received_at')} AS key_us FROM offline_tx_bundles
+    `/* citus: multi-shard: the review queue lists every device */ SELECT ${BUNDLE_COLUMNS}, ${micros('received_at')} AS key_us FROM offline_tx_bundles
      WHERE ${sql.join(' AND ')} ORDER BY received_at, bundle_id, device_id LIMIT ${param(query.limit + 1)}`,
     values,
   );

@@ -57,7 +57,7 @@ export async function dailyTakings(
       count: number;
       total: string;
     }>(
-      `SELECT t.status, t.currency, count(*)::int AS count, sum(t.total_minor)::text AS total
+      `/* citus: multi-shard: an operator report */ SELECT t.status, t.currency, count(*)::int AS count, sum(t.total_minor)::text AS total
        FROM offline_transactions t WHERE t.status IN ('held', 'rejected') AND ${day}
        GROUP BY t.status, t.currency ORDER BY t.status, t.currency`,
       values,

@@ -291,7 +291,9 @@ export async function heartbeat(pool: pg.Pool, workerId: string, details: Record
 }
 
 export async function purgeNonces(pool: pg.Pool): Promise<number> {
-  const bundles = await pool.query('DELETE FROM offline_bundle_nonces WHERE expires_at < now()');
+  const bundles = await pool.query(
+    '/* citus: multi-shard: housekeeping: expired nonces of every device */ DELETE FROM offline_bundle_nonces WHERE expires_at < now()',
+  );
   return (bundles.rowCount ?? 0) + (await purgeExpiredNonces(pool));
 }
 

@@ -1,0 +1,77 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { freshDatabase } from '../../test/pg/database';
+import { migrateDownTo } from '../../test/pg/migrate-down';
+import { layoutViolations } from './citus-layout';
+import { startEmbeddedDatabase } from './embedded';
+import { migrate } from './migrate';
+import { createPool } from './pool';
+
+/** Migration 1796490900000 (device_id in every device table's key, issue #23 item 3), up, down, up. */
+const MIGRATION = '1796490900000_citus-device-keys';
+const TABLES = [
+  'ledger_entries',
+  'offline_licenses',
+  'offline_download_events',
+  'offline_online_authorisations',
+];
+const cleanups: (() => Promise<void>)[] = [];
+afterAll(async () => {
+  for (const c of cleanups.reverse()) await c();
+});
+
+async function keys(pool: pg.Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ def: string }>(
+    `SELECT conrelid::regclass::text || ' ' || pg_get_constraintdef(oid) AS def FROM pg_constraint
+      WHERE contype = 'p' AND conrelid::regclass::text = ANY ($1) ORDER BY 1`,
+    [TABLES],
+  );
+  return rows.map((r) => r.def);
+}
+
+async function roundTrip(pool: pg.Pool): Promise<void> {
+  await migrate(pool);
+  const distributed = [
+    'ledger_entries PRIMARY KEY (device_id, id)',
+    'offline_download_events PRIMARY KEY (device_id, id)',
+    'offline_licenses PRIMARY KEY (device_id, id)',
+    'offline_online_authorisations PRIMARY KEY (device_id, authorisation_id)',
+  ];
+  expect(await keys(pool)).toEqual(distributed);
+  expect(await layoutViolations(pool)).toEqual([]);
+
+  await migrateDownTo(pool, MIGRATION);
+  expect(await keys(pool)).toEqual([
+    'ledger_entries PRIMARY KEY (id)',
+    'offline_download_events PRIMARY KEY (id)',
+    'offline_licenses PRIMARY KEY (id)',
+    'offline_online_authorisations PRIMARY KEY (authorisation_id)',
+  ]);
+  expect((await layoutViolations(pool)).map((v) => v.table).sort()).toEqual([...TABLES].sort());
+
+  expect(await migrate(pool)).toContain(MIGRATION);
+  expect(await keys(pool)).toEqual(distributed);
+}
+
+describe('migration citus-device-keys', () => {
+  it('goes up, down and up on PostgreSQL', async () => {
+    const pool = createPool(await freshDatabase());
+    cleanups.push(() => pool.end());
+    await roundTrip(pool);
+  });
+
+  it('goes up, down and up on the embedded PGlite', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'outpost-citus-keys-'));
+    const embedded = await startEmbeddedDatabase(join(dir, 'db'));
+    const pool = createPool(embedded, { max: 2 });
+    cleanups.push(async () => {
+      await pool.end();
+      await embedded.stop();
+      await rm(dir, { recursive: true, force: true });
+    });
+    await roundTrip(pool);
+  }, 180_000);
+});
