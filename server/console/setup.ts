@@ -56,10 +56,13 @@ async function refuseSetup(
   if (!(await noUserYet(db)))
     throw new HttpError(409, ConsoleErrorCode.SETUP_DONE, 'The first administrator exists already');
   const codes = { invalid: SETUP_CODE, expired: SETUP_CODE, used: SETUP_CODE };
-  await link(db, token, ['setup'], codes).catch((err: unknown) => {
-    throw err instanceof HttpError
-      ? new HttpError(403, SETUP_CODE, 'This setup link is unknown, expired or used')
-      : err;
+  await link(db, token, ['setup'], codes).catch(async (err: unknown) => {
+    if (!(err instanceof HttpError)) throw err;
+    // The first check and the link's are two statements: a racing setup that committed between
+    // them used the link up, and the answer is that it is done, not that the link was bad.
+    if (!(await noUserYet(db)))
+      throw new HttpError(409, ConsoleErrorCode.SETUP_DONE, 'The first administrator exists already');
+    throw new HttpError(403, SETUP_CODE, 'This setup link is unknown, expired or used');
   });
 }
 
