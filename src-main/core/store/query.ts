@@ -1,11 +1,6 @@
-import {
-  getQueryMatcher,
-  getSortComparator,
-  getStartIndexStringFromLowerBound,
-  getStartIndexStringFromUpperBound,
-} from 'rxdb';
+import { getQueryMatcher, getSortComparator } from 'rxdb';
 import type { PreparedQuery, RxDocumentData, RxJsonSchema, RxStorageDefaultCheckpoint } from 'rxdb';
-import { changesIndexFields, indexKey, sortableText } from './indexes';
+import { changesIndexFields, indexKey } from './indexes';
 import type { RawDocRow, Table } from './table';
 
 interface RangeSql {
@@ -16,18 +11,17 @@ interface RangeSql {
   countKey?: string;
 }
 
-/** The plan's bounds as a range on the index column; the strings are RxDB's own bound strings. */
-function rangeFromPlan<T>(
-  table: Table,
-  schema: RxJsonSchema<RxDocumentData<T>>,
-  query: PreparedQuery<T>,
-): RangeSql {
+/**
+ * The plan's bounds as a range on the index column; the strings are RxDB's own bound strings, made
+ * by the column's builders (indexes.ts), which equal RxDB's getStartIndexStringFrom*Bound.
+ */
+function rangeFromPlan<T>(table: Table, query: PreparedQuery<T>): RangeSql {
   const known = table.ranges.get(query);
   if (known) return known;
   const plan = query.queryPlan;
-  const { column } = table.column(indexKey(plan.index));
-  const lower = sortableText(getStartIndexStringFromLowerBound(schema, plan.index, plan.startKeys));
-  const upper = sortableText(getStartIndexStringFromUpperBound(schema, plan.index, plan.endKeys));
+  const { column, lowerBound, upperBound } = table.column(indexKey(plan.index));
+  const lower = lowerBound(plan.startKeys);
+  const upper = upperBound(plan.endKeys);
   const range: RangeSql = {
     where: `${column} ${plan.inclusiveStart ? '>=' : '>'} ? AND ${column} ${plan.inclusiveEnd ? '<=' : '<'} ?`,
     params: [lower, upper],
@@ -52,7 +46,7 @@ export interface QuerySql {
  */
 export function querySql<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>>, query: PreparedQuery<T>) {
   const plan = query.queryPlan;
-  const range = rangeFromPlan(table, schema, query);
+  const range = rangeFromPlan(table, query);
   const matchInJs = !plan.selectorSatisfiedByIndex;
   const sortInJs = !plan.sortSatisfiedByIndex;
   // Without the JS matcher only rowids are read, from the index alone (covering): documents then
@@ -74,7 +68,7 @@ export function querySql<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>
 }
 
 export function countSql<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>>, query: PreparedQuery<T>) {
-  const range = rangeFromPlan(table, schema, query);
+  const range = rangeFromPlan(table, query);
   const sql = `SELECT count(*) FROM ${table.q} WHERE ${range.where}`;
   range.countKey ??= `${sql}\u0000${range.params.join('\u0000')}`;
   return { sql, params: range.params, key: range.countKey };
@@ -212,16 +206,12 @@ export function runChangesSince<T>(
   limit: number,
   checkpoint: RxStorageDefaultCheckpoint | undefined,
 ): RxDocumentData<T>[] {
-  const fields = changesIndexFields(schema);
-  const { column } = table.column(indexKey(fields));
+  const { column, lowerBound } = table.column(indexKey(changesIndexFields(schema)));
   const stmt = checkpoint
     ? table.statement(`SELECT rowid FROM ${table.q} WHERE ${column} > ? ORDER BY ${column} LIMIT ?`)
     : table.statement(`SELECT rowid FROM ${table.q} ORDER BY ${column} LIMIT ?`);
   const params: (string | number)[] = checkpoint
-    ? [
-        sortableText(getStartIndexStringFromLowerBound(schema, fields, [checkpoint.lwt, checkpoint.id])),
-        limit,
-      ]
+    ? [lowerBound([checkpoint.lwt, checkpoint.id]), limit]
     : [limit];
   return table.docsByRowids(stmt.pluck().all(...params) as number[]) as RxDocumentData<T>[];
 }
