@@ -36,6 +36,7 @@ import { getRxStorageSqlite, type RxStorageSqlite } from '../src-main/core/store
 import { realKeychain, tempDir, type RealKeychain } from '../src-main/core/store/test-support';
 import { FIRST_OPEN_ENV } from './support/store-first-open';
 import { posScale } from './support/store-pos-scale';
+import { rawSuiteFloors } from './support/store-suite-floors';
 import { DAY, DAY0, TERMINALS, terminalId, todayQuery } from './support/today-query';
 
 const SCALE = Number(process.env.BENCH_STORE_SCALE ?? 1);
@@ -308,7 +309,7 @@ function rawSalesTable(db: NonNullable<ReturnType<typeof openWithKey>>) {
     insert.run(d.id, d.deviceId, d.createdAt, d.status, d.seq, d._meta.lwt, 0, JSON.stringify(d));
 }
 
-function rawLoop(path: string, key: DatabaseKey): LoopResult & { reopened: LoopResult } {
+async function rawLoop(path: string, key: DatabaseKey): Promise<LoopResult & { reopened: LoopResult }> {
   const db = openWithKey(path, key, true);
   if (!db) throw new Error('raw database refused its key');
   const put = rawSalesTable(db);
@@ -316,29 +317,29 @@ function rawLoop(path: string, key: DatabaseKey): LoopResult & { reopened: LoopR
   const bulk: number[] = [];
   for (let i = 0; i < BULK_DOCS; i += BULK_BATCH) {
     const docs = Array.from({ length: BULK_BATCH }, (_, j) => makeSale(i + j, days, BULK_DOCS));
-    const start = performance.now();
-    db.transaction(() => docs.forEach(put))();
-    bulk.push(performance.now() - start);
+    bulk.push(await time(() => db.transaction(() => docs.forEach(put))()));
   }
   const serial: number[] = [];
   for (let i = 0; i < SERIAL_INSERTS; i++) {
     const doc = makeSale(BULK_DOCS + i, days, BULK_DOCS);
-    const start = performance.now();
-    db.transaction(() => put(doc))();
-    serial.push(performance.now() - start);
+    serial.push(await time(() => db.transaction(() => put(doc))()));
   }
-  const warm = rawReads(db, days);
+  const warm = await rawReads(db, days);
   db.close();
   // The same reads on the file just reopened: SQLite's page cache empty, as for ours reopened.
   const again = openWithKey(path, key, false);
   if (!again) throw new Error('raw database refused its key');
-  const reopened = rawReads(again, days);
+  const reopened = await rawReads(again, days);
   again.close();
   return { ...writeStats(bulk, serial), ...warm, reopened };
 }
 
-/** The raw reads, in the order and with the ids and queries of readLoop (first runs apart too). */
-function rawReads(db: SqliteDatabase, days: number): LoopResult {
+/**
+ * The raw reads, in the order and with the ids and queries of readLoop (first runs apart too),
+ * timed by the same `time` as ours: an awaited call each, so neither side gets the microtask turn
+ * for free (raw was timed synchronously before, a few µs in its favour).
+ */
+async function rawReads(db: SqliteDatabase, days: number): Promise<LoopResult> {
   const byIdsStmt = db.prepare('SELECT data FROM sales WHERE id IN (SELECT value FROM json_each(?))').pluck();
   const byIdStmt = db.prepare('SELECT data FROM sales WHERE id = ?').pluck();
   const range = 'FROM sales WHERE deleted = 0 AND deviceId = ? AND createdAt >= ? AND createdAt < ?';
@@ -357,32 +358,33 @@ function rawReads(db: SqliteDatabase, days: number): LoopResult {
   const rowidsOnly: number[] = [];
   const seen = new Set<string>();
   let docsPerQuery = 0;
-  const timed = (samples: number[], fn: () => unknown) => {
-    const start = performance.now();
-    fn();
-    samples.push(performance.now() - start);
-    return samples[samples.length - 1]!;
+  const timed = async (samples: number[], fn: () => unknown) => {
+    const ms = await time(fn);
+    samples.push(ms);
+    return ms;
   };
   for (let r = 0; r < READ_REPS; r++) {
     const { tenIds, oneId, terminal: t, day, key } = readsOfRep(r, days);
-    timed(byIds, () => (byIdsStmt.all(JSON.stringify(tenIds)) as string[]).map((j) => JSON.parse(j) as Sale));
-    timed(oneById, () => JSON.parse(byIdStmt.get(oneId) as string));
+    await timed(byIds, () =>
+      (byIdsStmt.all(JSON.stringify(tenIds)) as string[]).map((j) => JSON.parse(j) as Sale),
+    );
+    await timed(oneById, () => JSON.parse(byIdStmt.get(oneId) as string));
     const terminal = terminalId(t);
     const from = DAY0 + day * DAY;
     const firstRun = !seen.has(key);
     seen.add(key);
-    const queryMs = timed(query, () => {
+    const queryMs = await timed(query, () => {
       docsPerQuery = (queryStmt.all(terminal, from, from + DAY) as string[]).map(
         (j) => JSON.parse(j) as Sale,
       ).length;
     });
-    const countMs = timed(count, () => countStmt.get(terminal, from, from + DAY));
+    const countMs = await timed(count, () => countStmt.get(terminal, from, from + DAY));
     if (firstRun) {
       queryFirst.push(queryMs);
       countFirst.push(countMs);
     }
-    timed(stepOnly, () => stepStmt.get(terminal, from, from + DAY));
-    timed(rowidsOnly, () => rowidsStmt.all(terminal, from, from + DAY));
+    await timed(stepOnly, () => stepStmt.get(terminal, from, from + DAY));
+    await timed(rowidsOnly, () => rowidsStmt.all(terminal, from, from + DAY));
   }
   return {
     findByIds: stats(byIds),
@@ -723,7 +725,14 @@ export async function run(): Promise<Record<string, unknown>> {
     await memStore.remove();
     // Raw SQLite under the same key and cipher as ours.
     const rawKey = (await keychain.keys.keysForExistingDatabase('loop')).current!;
-    const raw = rawLoop(join(dir.path, 'raw.sqlite'), rawKey);
+    const raw = await rawLoop(join(dir.path, 'raw.sqlite'), rawKey);
+    // The suite's write lines done by raw SQLite alone, same key and cipher, as many files as its runs.
+    const suiteFloor = await rawSuiteFloors(dir.path, rawKey, RXDB_RUNS);
+    const suiteFloorMs = {
+      firstInsert: stats(suiteFloor.firstInsertMs),
+      insert500Full: stats(suiteFloor.insert500FullMs),
+      insert500Normal: stats(suiteFloor.insert500NormalMs),
+    };
     // The same file reopened with the default cache: nothing cached, so each first read parses.
     const reopenedStore = await instance(storage, 'loop');
     const oursReopened = await readLoop(reopenedStore, 10);
@@ -766,6 +775,20 @@ export async function run(): Promise<Record<string, unknown>> {
         /** The same parse against find-by-query (3,050 documents) and the four parallel queries (3,000). */
         findByQueryJsonParseOnly: ratio(parseFloor.minMs, memoryMs('find-by-query')),
         findByQueryParallelJsonParseOnly: ratio(parseFloor.minMs, memoryMs('find-by-query-parallel-4')),
+        /**
+         * Raw better-sqlite3 alone (bench/support/store-suite-floors.ts): a new file, 5 tables with the
+         * suite's indexes, one durable insert; then 500 of the suite's documents in one transaction, at
+         * FULL and (diagnostic) NORMAL. Medians; the suite reports means of its runs.
+         */
+        timeToFirstInsertRawFull: ratio(suiteFloorMs.firstInsert.medianMs, memoryMs('time-to-first-insert')),
+        insertDocuments500RawFull: ratio(
+          suiteFloorMs.insert500Full.medianMs,
+          memoryMs('insert-documents-500'),
+        ),
+        insertDocuments500RawNormal: ratio(
+          suiteFloorMs.insert500Normal.medianMs,
+          memoryMs('insert-documents-500'),
+        ),
         /** Reading the database key from the keychain alone, which a new database's open starts with. */
         timeToFirstInsertKeychainReadOnly: ratio(
           keychainMs.existingDatabaseKeys.medianMs,
@@ -918,6 +941,7 @@ export async function run(): Promise<Record<string, unknown>> {
       },
       keychainMs,
       jsonParseFloor3000: parseFloor,
+      rawSuiteFloorsMs: suiteFloorMs,
       loop: { ours, oursReopened, oursNoCache, memory: mem, raw },
       bulkInsertInterleaved: bulkAB,
       bulkInsertIdMaxLength: {

@@ -156,6 +156,7 @@ for (const { label: cacheLabel, documentCacheBytes } of CACHES) {
   describe(`our storage vs RxDB memory storage (seed ${SEED}, ${cacheLabel})`, () => {
     let ours: Instance;
     let reference: Instance;
+    let reopenOurs: () => Promise<void>;
 
     beforeAll(async () => {
       const params = {
@@ -167,11 +168,16 @@ for (const { label: cacheLabel, documentCacheBytes } of CACHES) {
         multiInstance: false,
         devMode: false,
       };
-      ours = await getRxStorageSqlite({
+      const storage = getRxStorageSqlite({
         databaseDir: dir.path,
         keyProvider: keychain.keys,
         documentCacheBytes,
-      }).createStorageInstance<Row>(params);
+      });
+      ours = await storage.createStorageInstance<Row>(params);
+      reopenOurs = async () => {
+        await ours.close();
+        ours = await storage.createStorageInstance<Row>(params);
+      };
       reference = await getRxStorageMemory().createStorageInstance<Row>(params);
     });
 
@@ -243,6 +249,33 @@ for (const { label: cacheLabel, documentCacheBytes } of CACHES) {
       expect(oursChanges.documents.map((d) => d.id).sort()).toEqual([...stored.keys()].sort());
       const lwts = oursChanges.documents.map((d) => d._meta.lwt);
       expect(lwts).toEqual([...lwts].sort((x, y) => x - y));
+    });
+
+    it('agrees on results of over 512 documents not cached (read in one pass), after a reopen', async () => {
+      const rows = Array.from({ length: 1600 }, (_, i) => makeRow(`s${String(i).padStart(4, '0')}`));
+      await writeBoth(rows.map((row) => ({ document: toDoc(row) })));
+      await reopenOurs();
+      const sorts: MangoQuery<Row>['sort'][] = [
+        [{ str: 'asc' }],
+        [{ num: 'desc' }, { str: 'asc' }],
+        [{ price: 'asc' }],
+        [{ flag: 'asc' }, { price: 'desc' }],
+        [{ id: 'asc' }],
+      ];
+      let large = 0;
+      // Each sort twice: first with nothing cached, then (default cache) with every document held.
+      for (const sort of [...sorts, ...sorts]) {
+        for (const query of [
+          { selector: {}, sort },
+          { selector: { num: { $gte: 5 } }, sort, skip: 7, limit: 900 },
+        ] as MangoQuery<Row>[]) {
+          const prepared = prepare(query);
+          const [a, b] = await Promise.all([ours.query(prepared), reference.query(prepared)]);
+          expect(a.documents, JSON.stringify(query)).toEqual(b.documents);
+          if (b.documents.length > 512) large++;
+        }
+      }
+      expect(large).toBeGreaterThanOrEqual(10);
     });
   });
 }

@@ -51,6 +51,11 @@ export class DocumentCache {
     return this.byId.size;
   }
 
+  /** Whether the document of this rowid is held, without counting it as a hit for eviction. */
+  holdsRowid(rowid: number): boolean {
+    return this.byRowid.has(rowid);
+  }
+
   getById(id: string): unknown {
     const entry = this.byId.get(id);
     if (!entry) return undefined;
