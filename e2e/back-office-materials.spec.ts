@@ -125,9 +125,11 @@ test('a teacher uploads a PDF and grants it to a class; the student reads it off
   await server.stop();
   await item.getByRole('button', { name: `Open ${TITLE}` }).click();
   const viewer = app.getByRole('dialog', { name: TITLE });
-  await expect(viewer.getByTestId('pdf-page').locator('.textLayer')).toContainText(PDF_PAGES[0]!);
+  // pdf.js's viewer: each page's text layer carries that page's own sentence.
+  await expect(viewer.locator('.page[data-page-number="1"] .textLayer')).toContainText(PDF_PAGES[0]!);
   await app.keyboard.press('ArrowRight');
-  await expect(viewer.getByTestId('pdf-page').locator('.textLayer')).toContainText(PDF_PAGES[1]!);
+  await expect(viewer.getByTestId('pdf-stage')).toHaveAttribute('data-rendered-page', '2');
+  await expect(viewer.locator('.page[data-page-number="2"] .textLayer')).toContainText(PDF_PAGES[1]!);
   await app.screenshot({ path: test.info().outputPath('library-offline.png') });
   await app.keyboard.press('Escape');
 

@@ -68,6 +68,8 @@ export interface PosWorld {
 export interface PosWorldOptions {
   /** The till's OS clock is this far from the real time (ms), from the start (OUTPOST_CLOCK_OFFSET_FILE). */
   clockOffsetMs?: number;
+  /** The till's push window (OUTPOST_SALE_PUSH_WINDOW_MS); the app's default (3 s) when absent. */
+  salePushWindowMs?: number;
 }
 
 /** Registers the hooks that start and stop the processes around each test of the file. */
@@ -107,6 +109,8 @@ export function usePosWorld(options: PosWorldOptions = {}): PosWorld {
       await writeFile(clockFile, String(options.clockOffsetMs));
       hostEnv.OUTPOST_CLOCK_OFFSET_FILE = clockFile;
     }
+    if (options.salePushWindowMs !== undefined)
+      hostEnv.OUTPOST_SALE_PUSH_WINDOW_MS = String(options.salePushWindowMs);
     world.host = await startWebHost(hostEnv);
   });
   test.afterEach(async () => {
