@@ -32,12 +32,12 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { saleHash, type BundleEnvelope, type Sale } from '../protocol/bundle';
-import { createUser } from '../server/auth/users';
 import { loadConfig } from '../server/config';
 import { createLogger } from '../server/logger';
 import { startServer } from '../server/main';
 import { TRANSACTION_COLUMNS, transactionArrays, transactionUnnest } from '../server/payments/store';
-import { enrollTerminal, SN_POLICY, type Terminal } from '../server/payments/test-support';
+import { enrollTerminal, type Terminal } from '../server/payments/test-support';
+import { benchShop } from './support/bench-admin';
 import { startCluster } from '../test/pg/cluster';
 import { serveJobs, type Job, type JobResult, type Push } from './support/fleet-client';
 import { sampleDbWaits, type DbWaits } from './support/db-waits';
@@ -159,40 +159,7 @@ async function measure(
   pool: pg.Pool,
   dbUrl: string,
 ): Promise<Record<string, unknown>> {
-  const call = async (method: string, path: string, options: { token?: string; body?: unknown } = {}) => {
-    const res = await fetch(`${setupUrl}${path}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      },
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      body: text ? (JSON.parse(text) as unknown) : undefined,
-      text,
-      headers: res.headers,
-    };
-  };
-  await createUser(
-    pool,
-    { email: 'fleet@example.com', password: 'fleet password 123', roles: ['pay_admin'] },
-    { type: 'system' },
-  );
-  const signIn = await call('POST', '/auth/sign-in', {
-    body: { email: 'fleet@example.com', password: 'fleet password 123' },
-  });
-  const token = (signIn.body as { access_token: string }).access_token;
-  await call('POST', '/offline/policies', {
-    token,
-    body: { ...SN_POLICY, max_offline_per_device_per_day: 1_000_000, max_unsynced_amount: 1_000_000_000_000 },
-  });
-  const hpke = await pool.query<{ public_key: string }>(
-    "SELECT public_key FROM server_keys WHERE kind = 'hpke_x25519'",
-  );
-  const server = { call, trust: { deps: { keys: { hpke: { publicKeyRaw: hpke.rows[0]!.public_key } } } } };
+  const { token, server } = await benchShop(setupUrl, pool, 'fleet@example.com');
 
   // Enough that every server has opened its whole pool and compiled its hot paths (with 20 the
   // first timed phase of every run was 5–40× slower than the same phase in later rounds).

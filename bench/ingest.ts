@@ -33,13 +33,13 @@ import pg from 'pg';
 import type { BundleEnvelope, Sale } from '../protocol/bundle';
 import { saleHash } from '../protocol/bundle';
 import type { PushResponse } from '../protocol/http';
-import { createUser } from '../server/auth/users';
 import { loadConfig } from '../server/config';
 import { createLogger } from '../server/logger';
 import { startServer } from '../server/main';
 import { pushOpenThreads } from '../server/config';
 import { TRANSACTION_COLUMNS, transactionArrays, transactionUnnest } from '../server/payments/store';
-import { enrollTerminal, SN_POLICY, type Terminal } from '../server/payments/test-support';
+import { enrollTerminal, type Terminal } from '../server/payments/test-support';
+import { benchShop } from './support/bench-admin';
 import { runOnce } from '../server/worker/reconcile';
 import { startCluster } from '../test/pg/cluster';
 
@@ -269,46 +269,10 @@ async function measure(
   dbUrl: string,
 ): Promise<Record<string, unknown>> {
   // Setup (sign-in, policy, enrolment) talks to the in-process server; only the pushes go to pushUrl.
-  const call = async (method: string, path: string, options: { token?: string; body?: unknown } = {}) => {
-    const res = await fetch(`${setupUrl}${path}`, {
-      method,
-      headers: {
-        'content-type': 'application/json',
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-      },
-      ...(options.body === undefined ? {} : { body: JSON.stringify(options.body) }),
-    });
-    const text = await res.text();
-    return {
-      status: res.status,
-      body: text ? (JSON.parse(text) as unknown) : undefined,
-      text,
-      headers: res.headers,
-    };
-  };
-  await createUser(
-    pool,
-    { email: 'bench@example.com', password: 'bench password 123', roles: ['pay_admin'] },
-    { type: 'system' },
-  );
-  const signIn = await call('POST', '/auth/sign-in', {
-    body: { email: 'bench@example.com', password: 'bench password 123' },
-  });
-  const token = (signIn.body as { access_token: string }).access_token;
-  const policy = {
-    ...SN_POLICY,
-    max_offline_per_device_per_day: 1_000_000,
-    max_unsynced_amount: 1_000_000_000_000,
-  };
-  await call('POST', '/offline/policies', { token, body: policy });
-  const hpke = await pool.query<{ public_key: string }>(
-    "SELECT public_key FROM server_keys WHERE kind = 'hpke_x25519'",
-  );
-  const serverKey = hpke.rows[0]!.public_key;
+  const { token, server } = await benchShop(setupUrl, pool, 'bench@example.com');
   const meter = new CpuMeter();
   const backend = await pool.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
   meter.watchPostgres(backend.rows[0]!.pid);
-  const server = { call, trust: { deps: { keys: { hpke: { publicKeyRaw: serverKey } } } } };
 
   console.log(`Building ${TERMINALS} × ${BUNDLES} bundles of ${SALES} sales…`);
   const terminals: Terminal[] = [];
