@@ -3,28 +3,18 @@ import { addRxPlugin, createRxDatabase, defaultHashSha256, randomToken } from 'r
 import type { RxJsonSchema } from 'rxdb';
 import { RxDBDevModePlugin } from 'rxdb/plugins/dev-mode';
 import { wrappedValidateAjvStorage } from 'rxdb/plugins/validate-ajv';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sha256Hex } from './database';
 import { decodeSetting, encodeSetting, openAppDatabase, type SaleDoc } from './index';
 import type { SqliteInternals } from './instance';
 import { saleSchema } from '@outpost/terminal-sdk';
-import { realKeychain, tempDir, type RealKeychain } from './test-support';
+import { useKeychainAndDir } from './test-hooks';
 import { getRxStorageSqlite } from './storage';
 
 // Dev-mode checks our schemas the way RxDB's own tooling does (indexes, maxLength, types...).
 addRxPlugin(RxDBDevModePlugin);
 
-let keychain: RealKeychain;
-let dir: { path: string; remove(): void };
-
-beforeAll(async () => {
-  keychain = await realKeychain();
-  dir = tempDir();
-});
-afterAll(async () => {
-  dir.remove();
-  await keychain.cleanup();
-});
+const store = useKeychainAndDir();
 
 const DAY = 86_400_000;
 
@@ -65,12 +55,14 @@ describe('openAppDatabase', () => {
 
   it('creates every collection, stores sales and answers "today for this terminal" by index', async () => {
     const name = `app${randomToken(6)}`;
-    const app = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
+    const app = await openAppDatabase({ dataDir: store.dir.path, keyStore: store.keychain.keyStore, name });
     expect(Object.keys(app.rx.collections).sort()).toEqual(
       ['catalog', 'licences', 'materials', 'reading', 'sales', 'settings'].sort(),
     );
     expect(existsSync(app.filePath)).toBe(true);
-    expect((await keychain.keys.keysForExistingDatabase(name)).current).toMatchObject({ cipher: 'aegis' });
+    expect((await store.keychain.keys.keysForExistingDatabase(name)).current).toMatchObject({
+      cipher: 'aegis',
+    });
 
     const today = Date.UTC(2025, 0, 15);
     const docs = [
@@ -117,7 +109,11 @@ describe('openAppDatabase', () => {
     });
     await app.close();
 
-    const reopened = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
+    const reopened = await openAppDatabase({
+      dataDir: store.dir.path,
+      keyStore: store.keychain.keyStore,
+      name,
+    });
     expect(await reopened.rx.sales.count().exec()).toBe(15);
     const printer = await reopened.rx.settings.findOne('printer').exec();
     expect(printer && decodeSetting(printer)).toEqual({ width: 58, cut: true });
@@ -126,8 +122,8 @@ describe('openAppDatabase', () => {
 
   it('rejects documents that break the schema (ajv validation)', async () => {
     const app = await openAppDatabase({
-      dataDir: dir.path,
-      keyStore: keychain.keyStore,
+      dataDir: store.dir.path,
+      keyStore: store.keychain.keyStore,
       name: `app${randomToken(6)}`,
     });
     const good = sale(1, 'pos-1', Date.UTC(2025, 0, 1));
@@ -144,18 +140,22 @@ describe('openAppDatabase', () => {
 
   it('rekey() rotates the key and the database still opens with data intact', async () => {
     const name = `app${randomToken(6)}`;
-    const app = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
+    const app = await openAppDatabase({ dataDir: store.dir.path, keyStore: store.keychain.keyStore, name });
     await app.rx.sales.insert(sale(1, 'pos-1', Date.UTC(2025, 0, 1)));
-    const before = (await keychain.keys.keysForExistingDatabase(name)).current;
+    const before = (await store.keychain.keys.keysForExistingDatabase(name)).current;
     await app.rekey();
-    const after = (await keychain.keys.keysForExistingDatabase(name)).current;
+    const after = (await store.keychain.keys.keysForExistingDatabase(name)).current;
     expect(after?.bytes).toHaveLength(32);
     expect(after?.bytes.equals(before!.bytes)).toBe(false);
-    expect(await keychain.keyStore.get(`db-key:${name}:next`)).toBeNull();
+    expect(await store.keychain.keyStore.get(`db-key:${name}:next`)).toBeNull();
     // The open connection keeps working after the rekey.
     await app.rx.sales.insert(sale(2, 'pos-1', Date.UTC(2025, 0, 2)));
     await app.close();
-    const reopened = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
+    const reopened = await openAppDatabase({
+      dataDir: store.dir.path,
+      keyStore: store.keychain.keyStore,
+      name,
+    });
     expect(await reopened.rx.sales.count().exec()).toBe(2);
     await reopened.rx.remove();
   });
@@ -178,7 +178,7 @@ describe('schema migration on our storage', () => {
       },
     };
     const storage = wrappedValidateAjvStorage({
-      storage: getRxStorageSqlite({ databaseDir: dir.path, keyProvider: keychain.keys }),
+      storage: getRxStorageSqlite({ databaseDir: store.dir.path, keyProvider: store.keychain.keys }),
     });
     const first = await createRxDatabase({ name, storage, multiInstance: false });
     const { sales } = await first.addCollections({
@@ -192,7 +192,7 @@ describe('schema migration on our storage', () => {
     ]);
     await first.close();
 
-    const app = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
+    const app = await openAppDatabase({ dataDir: store.dir.path, keyStore: store.keychain.keyStore, name });
     expect(app.rx.sales.schema.version).toBe(2);
     expect(await app.rx.sales.count().exec()).toBe(3);
     expect((await app.rx.sales.findOne(uuid).exec())?.shiftId).toBe(uuid);
@@ -248,7 +248,7 @@ describe('schema migration on our storage', () => {
   it('migrates documents from version 0 to 1 through migrationStrategies', async () => {
     const name = `mig${randomToken(6)}`;
     const storage = wrappedValidateAjvStorage({
-      storage: getRxStorageSqlite({ databaseDir: dir.path, keyProvider: keychain.keys }),
+      storage: getRxStorageSqlite({ databaseDir: store.dir.path, keyProvider: store.keychain.keys }),
     });
     const first = await createRxDatabase({ name, storage, multiInstance: false });
     const { notes } = await first.addCollections({ notes: { schema: v0 } });

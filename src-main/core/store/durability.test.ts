@@ -7,31 +7,25 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { randomToken } from 'rxdb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { findOpenFile } from './files';
 import { openAppDatabase } from './index';
-import { realKeychain, tempDir, type RealKeychain } from './test-support';
+import { useKeychainAndDir } from './test-hooks';
 
-let keychain: RealKeychain;
-let dir: { path: string; remove(): void };
-
-beforeAll(async () => {
-  keychain = await realKeychain();
-  dir = tempDir();
-});
-afterAll(async () => {
-  dir.remove();
-  await keychain.cleanup();
-});
+const store = useKeychainAndDir();
 
 const writer = fileURLToPath(new URL('./fixtures/durable-writer.ts', import.meta.url));
 
 /** Runs the writer until `killAfter` acknowledgements, then SIGKILLs it; returns the acked ids. */
 function writeAndKill(name: string, killAfter: number): Promise<string[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', writer, dir.path, name, keychain.service], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', writer, store.dir.path, name, store.keychain.service],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const acked: string[] = [];
     let buffer = '';
     let stderr = '';
@@ -64,7 +58,7 @@ describe('durability under SIGKILL', () => {
     // A second writer recovers the killed file, appends to it, and is killed in turn.
     acked.push(...(await writeAndKill(name, 100)));
 
-    const app = await openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
+    const app = await openAppDatabase({ dataDir: store.dir.path, keyStore: store.keychain.keyStore, name });
     const db = findOpenFile(app.filePath)?.db;
     if (!db) throw new Error('database file is not open');
     expect(db.pragma('integrity_check', { simple: true })).toBe('ok');

@@ -1,24 +1,13 @@
 import { createRxDatabase, randomToken, type RxCollection, type RxDatabase } from 'rxdb';
 import { getRxStorageMemory } from 'rxdb/plugins/storage-memory';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { openAppDatabase, type AppDatabase } from './database';
 import { queryFields, queryPlain } from './plain-query';
 import { saleMigrations, saleSchema, type SaleDoc } from './schemas/index';
 import { findSqliteInstance } from './search-collection';
-import { realKeychain, tempDir, type RealKeychain } from './test-support';
+import { useKeychainAndDir } from './test-hooks';
 
-let keychain: RealKeychain;
-let dir: { path: string; remove(): void };
-
-beforeAll(async () => {
-  keychain = await realKeychain();
-  dir = tempDir();
-});
-
-afterAll(async () => {
-  dir.remove();
-  await keychain.cleanup();
-});
+const store = useKeychainAndDir();
 
 const DEVICE = 'OP-00000000000000aa';
 
@@ -50,7 +39,7 @@ async function expected(sales: RxCollection<SaleDoc>) {
 }
 
 async function openApp(name: string): Promise<AppDatabase> {
-  return openAppDatabase({ dataDir: dir.path, keyStore: keychain.keyStore, name });
+  return openAppDatabase({ dataDir: store.dir.path, keyStore: store.keychain.keyStore, name });
 }
 
 describe('queryFields', () => {

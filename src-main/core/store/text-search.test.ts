@@ -1,34 +1,23 @@
 import { readFileSync } from 'node:fs';
 import { createRevision, fillWithDefaultSettings, now, randomToken } from 'rxdb';
 import type { RxDocumentData, RxJsonSchema } from 'rxdb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { catalogTextSearch } from './catalog-search';
 import { getRxStorageSqlite, type RxStorageInstanceSqlite, type RxStorageSqliteSettings } from './index';
 import { catalogSchema, type CatalogItemDoc } from './schemas/index';
-import { realKeychain, tempDir, type RealKeychain } from './test-support';
+import { useKeychainAndDir } from './test-hooks';
 import { foldText } from './text-search';
 
 type Item = RxDocumentData<CatalogItemDoc>;
 const schema: RxJsonSchema<Item> = fillWithDefaultSettings(catalogSchema);
 const token = randomToken(10);
 
-let keychain: RealKeychain;
-let dir: { path: string; remove(): void };
-
-beforeAll(async () => {
-  keychain = await realKeychain();
-  dir = tempDir();
-});
-
-afterAll(async () => {
-  dir.remove();
-  await keychain.cleanup();
-});
+const store = useKeychainAndDir();
 
 function storageWith(textSearch: RxStorageSqliteSettings['textSearch']) {
   return getRxStorageSqlite({
-    databaseDir: dir.path,
-    keyProvider: keychain.keys,
+    databaseDir: store.dir.path,
+    keyProvider: store.keychain.keys,
     ...(textSearch ? { textSearch } : {}),
   });
 }
