@@ -290,8 +290,22 @@ export async function tabTo(page: Page, target: Locator): Promise<void> {
 }
 
 /** A scanner types the digits and Enter. */
-export async function scan(page: Page, barcode: string): Promise<void> {
+export async function scan(
+  page: Page,
+  barcode: string,
+  expect_: { added: boolean } = { added: true },
+): Promise<void> {
+  const before = await itemsInCart(page);
   await typeBarcode(searchBox(page), barcode);
+  // The product is looked up after Enter: a key pressed before it is in the cart (F3, the exact
+  // amount) would act on the cart without it, as it would for a cashier faster than the lookup.
+  if (expect_.added) await expect.poll(() => itemsInCart(page)).toBeGreaterThan(before);
+}
+
+/** How many items the cart holds (the sum of its lines' quantities). */
+async function itemsInCart(page: Page): Promise<number> {
+  const quantities = await page.getByTestId('qty').allTextContents();
+  return quantities.reduce((sum, q) => sum + Number(q), 0);
 }
 
 /**

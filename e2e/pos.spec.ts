@@ -35,7 +35,7 @@ test('a cashier scans, searches, pays cash with change, and the sale reaches the
   await expect(page.getByTestId('line-sugar-1kg')).toBeVisible();
 
   // An unknown barcode is said in words and adds nothing.
-  await scan(page, '99999999');
+  await scan(page, '99999999', { added: false });
   await expect(page.getByRole('alert')).toHaveText('No product has the barcode 99999999.');
 
   await page.getByRole('button', { name: 'One more Riz parfumé 1kg' }).click();
