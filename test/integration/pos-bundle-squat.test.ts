@@ -12,7 +12,7 @@ import { startTestServer, type TestServer } from '../../server/testing/harness';
 import { runOnce } from '../../server/worker/reconcile';
 import { callCommand } from '../../src-main/core/api/dispatch';
 import type { Core } from '../../src-main/core';
-import { nextOf, signedIn, tillCore } from '../support/till';
+import { captureCashSale, nextOf, settledSales, signedIn, tillCore } from '../support/till';
 import { SN_POLICY_INPUT } from '../support/sn-policy';
 
 /**
@@ -97,13 +97,8 @@ afterAll(async () => {
 });
 
 const call = (method: string, input: unknown = {}) => callCommand(core.handlers, method, input);
-const capture = async (priceMinor: number) =>
-  (await call('pos.sale.capture', {
-    lines: [{ sku: `sku-${priceMinor}`, name: 'Riz', qty: 1, unitPriceMinor: priceMinor, taxRateBp: 0 }],
-    tenders: [{ type: 'cash', amountMinor: priceMinor }],
-  })) as { saleId: string };
-const settled = (s: SyncStatus) =>
-  s.counts.rejected + s.counts.accepted + s.counts.review + s.counts.quarantined;
+const capture = (priceMinor: number) => captureCashSale(core, priceMinor);
+const settled = settledSales;
 /** Settled, or stopped by an error: a refusal fails the test at its assertion, not by its timeout. */
 const done = (n: number) => (s: SyncStatus) => settled(s) === n || s.lastErrorCode !== null;
 

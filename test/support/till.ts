@@ -3,7 +3,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KeytarKeyStore } from '../../native/keystore';
-import { ApiError } from '../../protocol/api';
+import { ApiError, type SyncStatus } from '../../protocol/api';
 import type { TestServer } from '../../server/testing/harness';
 import { createCore, type Core } from '../../src-main/core';
 import { callCommand } from '../../src-main/core/api/dispatch';
@@ -101,3 +101,14 @@ export async function forgetKeychain(service: string, extra: string[] = []): Pro
   for (const account of [...accounts, anchorAccount('outpost'), ...extra])
     await keys.delete(account).catch(() => false);
 }
+
+/** A one-line cash sale of `priceMinor` (its own sku) on `core`'s till, as the cashier's Pay makes it. */
+export const captureCashSale = async (core: Core, priceMinor: number): Promise<{ saleId: string }> =>
+  (await callCommand(core.handlers, 'pos.sale.capture', {
+    lines: [{ sku: `sku-${priceMinor}`, name: 'Riz', qty: 1, unitPriceMinor: priceMinor, taxRateBp: 0 }],
+    tenders: [{ type: 'cash', amountMinor: priceMinor }],
+  })) as { saleId: string };
+
+/** Sales the server has answered for, whatever the answer. */
+export const settledSales = (s: SyncStatus): number =>
+  s.counts.rejected + s.counts.accepted + s.counts.review + s.counts.quarantined;
