@@ -36,7 +36,8 @@ import { getRxStorageSqlite, type RxStorageSqlite } from '../src-main/core/store
 import { realKeychain, tempDir, type RealKeychain } from '../src-main/core/store/test-support';
 import { FIRST_OPEN_ENV } from './support/store-first-open';
 import { posScale } from './support/store-pos-scale';
-import { rawSuiteFloors } from './support/store-suite-floors';
+import { rawSuiteRun } from './support/store-suite-floors';
+import { interleavedSuite, printSuiteFloors, suiteFloorRatios } from './support/store-suite-same-run';
 import { DAY, DAY0, TERMINALS, terminalId, todayQuery } from './support/today-query';
 
 const SCALE = Number(process.env.BENCH_STORE_SCALE ?? 1);
@@ -585,6 +586,33 @@ function withSynchronousNormal(storage: RxStorageSqlite): RxStorage<unknown, unk
   } as RxStorage<unknown, unknown>;
 }
 
+/**
+ * RxDB's suite over ours (FULL, and NORMAL as a diagnostic) and memory storage, one run of each per
+ * iteration, alternating with the raw floor at FULL, at NORMAL and without the cipher: every side
+ * of a step measured at the same moment of the run.
+ */
+async function rxdbSuiteSameRun(
+  storage: RxStorageSqlite,
+  memory: RxStorage<unknown, unknown>,
+  keychain: RealKeychain,
+  dir: string,
+) {
+  const once = { runs: 1, waitBetweenTests: 20, log: false };
+  const floorKey = await keychain.keys.keyForNewDatabase('suite-floor');
+  const normal = withSynchronousNormal(storage);
+  return interleavedSuite(
+    [
+      { name: 'ours', run: () => runPerformanceTests(storage, 'outpost-sqlite', once) },
+      { name: 'memory', run: () => runPerformanceTests(memory, 'memory', once) },
+      { name: 'floor', run: (i) => rawSuiteRun(dir, floorKey, 'full', i) },
+      { name: 'oursNormal', run: () => runPerformanceTests(normal, 'outpost-sqlite-normal', once) },
+      { name: 'floorNormal', run: (i) => rawSuiteRun(dir, floorKey, 'normal', i) },
+      { name: 'floorPlain', run: (i) => rawSuiteRun(dir, floorKey, 'plain', i) },
+    ],
+    RXDB_RUNS,
+  );
+}
+
 /** Keychain round trips a new database (get, set, read back) and an open (two gets) pay. */
 async function keychainTimes(keychain: RealKeychain) {
   const create: number[] = [];
@@ -680,15 +708,13 @@ export async function run(): Promise<Record<string, unknown>> {
     const storage = getRxStorageSqlite({ databaseDir: dir.path, keyProvider: keychain.keys });
     const memory = getRxStorageMemory() as RxStorage<unknown, unknown>;
 
-    console.log('runPerformanceTests (RxDB test-utils)...');
-    const perfConfig = { runs: RXDB_RUNS, waitBetweenTests: 20, log: false };
-    const rxdbOurs = await runPerformanceTests(storage, 'outpost-sqlite', perfConfig);
-    const rxdbMemory = await runPerformanceTests(memory, 'memory', perfConfig);
-    const rxdbOursNormal = await runPerformanceTests(
-      withSynchronousNormal(storage),
-      'outpost-sqlite-normal',
-      perfConfig,
+    console.log(
+      `runPerformanceTests (RxDB test-utils), ${RXDB_RUNS} runs interleaved with its raw floors...`,
     );
+    const suite = await rxdbSuiteSameRun(storage, memory, keychain, dir.path);
+    const rxdbOurs = suite.averaged.ours!;
+    const rxdbMemory = suite.averaged.memory!;
+    const rxdbOursNormal = suite.averaged.oursNormal!;
     const ratiosTo = (ours: Record<string, unknown>) =>
       Object.fromEntries(
         Object.entries(ours)
@@ -726,13 +752,6 @@ export async function run(): Promise<Record<string, unknown>> {
     // Raw SQLite under the same key and cipher as ours.
     const rawKey = (await keychain.keys.keysForExistingDatabase('loop')).current!;
     const raw = await rawLoop(join(dir.path, 'raw.sqlite'), rawKey);
-    // The suite's write lines done by raw SQLite alone, same key and cipher, as many files as its runs.
-    const suiteFloor = await rawSuiteFloors(dir.path, rawKey, RXDB_RUNS);
-    const suiteFloorMs = {
-      firstInsert: stats(suiteFloor.firstInsertMs),
-      insert500Full: stats(suiteFloor.insert500FullMs),
-      insert500Normal: stats(suiteFloor.insert500NormalMs),
-    };
     // The same file reopened with the default cache: nothing cached, so each first read parses.
     const reopenedStore = await instance(storage, 'loop');
     const oursReopened = await readLoop(reopenedStore, 10);
@@ -759,42 +778,23 @@ export async function run(): Promise<Record<string, unknown>> {
       }),
     );
 
-    const memoryMs = (k: string) => rxdbMemory[k] as number;
+    const suiteFloors = suiteFloorRatios(suite, RXDB_SQLITE_RATIOS, {
+      ours: 'ours',
+      memory: 'memory',
+      floor: 'floor',
+      floorNormal: 'floorNormal',
+      floorPlain: 'floorPlain',
+      oursNormal: 'oursNormal',
+    });
     const targets = {
       /** Issue #21: each runPerformanceTests ratio (ours / memory, same run) at or below RxDB's paid SQLite storage's. */
       rxdbSuiteVsRxdbSqliteStorage: rxdbSqliteHolds,
       /**
-       * What the suite's figures cost before any code of ours, against memory storage, same run: a
-       * floor above RxDB SQLite's ratio means no encrypted storage at FULL on this disk can meet it.
+       * Issue #21: per step, ours ÷ memory, the raw floor ÷ memory and ours ÷ floor, all measured in
+       * alternating iterations of one process (bench/support/store-suite-same-run.ts): a floor
+       * above RxDB SQLite's ratio means no encrypted storage at FULL on this disk can meet it.
        */
-      rxdbSuiteFloors: {
-        /** 50 durable commits of raw better-sqlite3 (one fsync of the WAL each), median commit x 50. */
-        serialInserts50RawFull: ratio(50 * (raw.serialInsert?.medianMs ?? 0), memoryMs('serial-inserts-50')),
-        /** JSON.parse of the suite's 3,000 documents alone (fastest of 30), no SQLite read. */
-        findByIds3000JsonParseOnly: ratio(parseFloor.minMs, memoryMs('find-by-ids-3000')),
-        /** The same parse against find-by-query (3,050 documents) and the four parallel queries (3,000). */
-        findByQueryJsonParseOnly: ratio(parseFloor.minMs, memoryMs('find-by-query')),
-        findByQueryParallelJsonParseOnly: ratio(parseFloor.minMs, memoryMs('find-by-query-parallel-4')),
-        /**
-         * Raw better-sqlite3 alone (bench/support/store-suite-floors.ts): a new file, 5 tables with the
-         * suite's indexes, one durable insert; then 500 of the suite's documents in one transaction, at
-         * FULL and (diagnostic) NORMAL. Medians; the suite reports means of its runs.
-         */
-        timeToFirstInsertRawFull: ratio(suiteFloorMs.firstInsert.medianMs, memoryMs('time-to-first-insert')),
-        insertDocuments500RawFull: ratio(
-          suiteFloorMs.insert500Full.medianMs,
-          memoryMs('insert-documents-500'),
-        ),
-        insertDocuments500RawNormal: ratio(
-          suiteFloorMs.insert500Normal.medianMs,
-          memoryMs('insert-documents-500'),
-        ),
-        /** Reading the database key from the keychain alone, which a new database's open starts with. */
-        timeToFirstInsertKeychainReadOnly: ratio(
-          keychainMs.existingDatabaseKeys.medianMs,
-          memoryMs('time-to-first-insert'),
-        ),
-      },
+      rxdbSuiteFloorsSameRun: suiteFloors,
       posScale: {
         catalogSearchP99PerKeystroke: {
           target: '< 16 ms',
@@ -941,7 +941,7 @@ export async function run(): Promise<Record<string, unknown>> {
       },
       keychainMs,
       jsonParseFloor3000: parseFloor,
-      rawSuiteFloorsMs: suiteFloorMs,
+      rxdbSuiteInterleaved: suite,
       loop: { ours, oursReopened, oursNoCache, memory: mem, raw },
       bulkInsertInterleaved: bulkAB,
       bulkInsertIdMaxLength: {
@@ -975,6 +975,7 @@ export async function run(): Promise<Record<string, unknown>> {
       totalSeconds: Math.round((performance.now() - started) / 1000),
     };
     printTable(result.rxdbPerformanceTests, result.loop, targets, big);
+    printSuiteFloors(suiteFloors);
     console.log('reopened (cold cache):', JSON.stringify(oursReopened));
     console.log('no cache (miss path):', JSON.stringify(oursNoCache));
     console.log(
