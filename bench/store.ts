@@ -6,7 +6,7 @@
  *   npx tsx bench/store.ts            writes bench/results/store.json itself
  *   npm run bench -- store            same, through bench/run.ts
  * Env: BENCH_STORE_SCALE (default 1) scales the loop sizes; BENCH_STORE_SALES (default 1000000)
- * sizes the big database; BENCH_STORE_RXDB_RUNS (default 4) the runs of runPerformanceTests;
+ * sizes the big database; BENCH_STORE_RXDB_RUNS (default 6) the interleaved runs of runPerformanceTests;
  * BENCH_STORE_AB_BATCHES (default 40) the interleaved bulk-insert batches of each side.
  * The glibc malloc settings (MALLOC_TRIM_THRESHOLD_, MALLOC_MMAP_THRESHOLD_) of the process, if
  * any, are written to the output: every comparison runs both sides in this one process.
@@ -37,6 +37,7 @@ import { realKeychain, tempDir, type RealKeychain } from '../src-main/core/store
 import { FIRST_OPEN_ENV } from './support/store-first-open';
 import { posScale } from './support/store-pos-scale';
 import { rawSuiteRun } from './support/store-suite-floors';
+import { suiteReadsAtStorageLevel } from './support/store-suite-storage-level';
 import { interleavedSuite, printSuiteFloors, suiteFloorRatios } from './support/store-suite-same-run';
 import { DAY, DAY0, TERMINALS, terminalId, todayQuery } from './support/today-query';
 
@@ -56,7 +57,7 @@ const RXDB_SQLITE_RATIOS: Record<string, number> = {
   '4x-count': 7.2,
 };
 const BIG_SALES = Number(process.env.BENCH_STORE_SALES ?? 1_000_000);
-const RXDB_RUNS = Number(process.env.BENCH_STORE_RXDB_RUNS ?? 4);
+const RXDB_RUNS = Number(process.env.BENCH_STORE_RXDB_RUNS ?? 6);
 const AB_BATCHES = Number(process.env.BENCH_STORE_AB_BATCHES ?? 40);
 const BULK_DOCS = Math.round(20_000 * SCALE);
 const BULK_BATCH = 1000;
@@ -715,6 +716,10 @@ export async function run(): Promise<Record<string, unknown>> {
     const rxdbOurs = suite.averaged.ours!;
     const rxdbMemory = suite.averaged.memory!;
     const rxdbOursNormal = suite.averaged.oursNormal!;
+    const suiteStorageLevel = await suiteReadsAtStorageLevel(
+      { databaseDir: dir.path, keyProvider: keychain.keys },
+      async (name) => (await keychain.keys.keysForExistingDatabase(name)).current!,
+    );
     const ratiosTo = (ours: Record<string, unknown>) =>
       Object.fromEntries(
         Object.entries(ours)
@@ -795,6 +800,8 @@ export async function run(): Promise<Record<string, unknown>> {
        * above RxDB SQLite's ratio means no encrypted storage at FULL on this disk can meet it.
        */
       rxdbSuiteFloorsSameRun: suiteFloors,
+      /** The suite's two big reads without RxDB: ours ÷ raw on the same file (CPU, alternating). */
+      rxdbSuiteReadsAtStorageLevel: suiteStorageLevel,
       posScale: {
         catalogSearchP99PerKeystroke: {
           target: '< 16 ms',
@@ -976,6 +983,7 @@ export async function run(): Promise<Record<string, unknown>> {
     };
     printTable(result.rxdbPerformanceTests, result.loop, targets, big);
     printSuiteFloors(suiteFloors);
+    console.log('suite reads at the storage interface (CPU):', JSON.stringify(suiteStorageLevel));
     console.log('reopened (cold cache):', JSON.stringify(oursReopened));
     console.log('no cache (miss path):', JSON.stringify(oursNoCache));
     console.log(
