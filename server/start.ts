@@ -76,6 +76,7 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       logger,
       masterSecret,
       materialsDir: materialsDirOf(config.dataDir),
+      materialsStore: config.materialsStore,
       auditAnchorFile: anchorPath(config.dataDir),
       ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
     });

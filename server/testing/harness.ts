@@ -12,6 +12,7 @@ import { createUser } from '../auth/users';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger, type Logger } from '../logger';
+import type { MaterialsStore } from '../materials/blobs/types';
 import type { ThrottleLimits } from '../throttle/limits';
 import { createTrustBase, type TrustBase } from '../trust-base';
 import { rawOkpPublic } from '../../protocol/crypto/okp-raw';
@@ -68,7 +69,13 @@ export interface TestServer {
 
 export async function startTestServer(
   /** dbUrl: a database already made (a restored dump); default a fresh one. */
-  options: { throttleLimits?: ThrottleLimits; trustProxy?: string; dbUrl?: string } = {},
+  options: {
+    throttleLimits?: ThrottleLimits;
+    trustProxy?: string;
+    dbUrl?: string;
+    /** Where material blobs live; default the directory (a temporary one). */
+    materialsStore?: MaterialsStore;
+  } = {},
 ): Promise<TestServer> {
   const dbUrl = options.dbUrl ?? (await freshDatabase());
   const pool = createPool(dbUrl);
@@ -83,6 +90,7 @@ export async function startTestServer(
     auditCheckpointIntervalMs: 0,
     metricsToken: TEST_METRICS_TOKEN,
     ...(options.throttleLimits ? { throttleLimits: options.throttleLimits } : {}),
+    ...(options.materialsStore ? { materialsStore: options.materialsStore } : {}),
   });
   const server: Server = createApp({
     pool,
