@@ -75,6 +75,8 @@ export async function startTestServer(
     dbUrl?: string;
     /** Where material blobs live; default the directory (a temporary one). */
     materialsStore?: MaterialsStore;
+    /** The directory store's files (another server's, for an upgrade); default a temporary one. */
+    materialsDir?: string;
   } = {},
 ): Promise<TestServer> {
   const dbUrl = options.dbUrl ?? (await freshDatabase());
@@ -91,6 +93,7 @@ export async function startTestServer(
     metricsToken: TEST_METRICS_TOKEN,
     ...(options.throttleLimits ? { throttleLimits: options.throttleLimits } : {}),
     ...(options.materialsStore ? { materialsStore: options.materialsStore } : {}),
+    ...(options.materialsDir ? { materialsDir: options.materialsDir } : {}),
   });
   const server: Server = createApp({
     pool,
