@@ -38,7 +38,7 @@ export function newLaptop(prefix = 'LAPTOP'): Laptop {
 
 /** Registers the laptop to the token's user (POST /api/v1/offline/devices). */
 export async function registerLaptop(
-  s: TestServer,
+  s: Pick<TestServer, 'call'>,
   userToken: string,
   laptop = newLaptop(),
 ): Promise<Laptop> {
@@ -59,7 +59,7 @@ export async function registerLaptop(
 
 /** A device-signed JSON request (GET when body is undefined). */
 export function deviceCall(
-  s: TestServer,
+  s: Pick<TestServer, 'call'>,
   laptop: Laptop,
   method: string,
   path: string,
@@ -74,7 +74,7 @@ export function deviceCall(
 }
 
 /** The laptop takes a licence for the material (device-signed); throws unless 201. */
-export async function takeLicence(s: TestServer, laptop: Laptop, materialId: string) {
+export async function takeLicence(s: Pick<TestServer, 'call'>, laptop: Laptop, materialId: string) {
   const res = await deviceCall(s, laptop, 'POST', `/api/v1/offline/materials/${materialId}/license`, {
     device_id: laptop.id,
     request_nonce: randomBytes(16).toString('base64url'),
