@@ -6,9 +6,10 @@ import { notFound } from './types';
 /**
  * Bytes per row of offline_material_chunks. Every chunk but an object's last holds exactly this
  * many, so a byte range maps to chunk numbers by division: changing it needs a migration that
- * rewrites stored objects. 256 KiB: on this machine's PostgreSQL 15, 1 MiB rows were no faster to
- * write or read (bench/materials.ts, docs/scaling.md "Materials storage"), and a smaller row keeps
- * what one read holds in memory and what a ranged read fetches beyond the range small.
+ * rewrites stored objects. 256 KiB: on PostgreSQL 15 here, 1 MiB rows were no faster to write (225
+ * against 251 MiB/s) and 7% faster to read (200 against 187 MiB/s; medians of 3 runs of 64 MiB,
+ * bench/materials.ts): not worth 4 times the memory a read holds, nor fetching up to 1 MiB beyond
+ * each end of a ranged read.
  */
 export const CHUNK_BYTES = 256 * 1024;
 /** Chunks fetched per query while streaming (1 MiB): few round trips, little held at once. */
@@ -29,8 +30,9 @@ class ChunkWriter extends Writable {
     private readonly pool: pg.Pool,
     private readonly id: string,
     private readonly kind: string,
+    private readonly chunkBytes: number,
   ) {
-    super({ highWaterMark: CHUNK_BYTES });
+    super({ highWaterMark: chunkBytes });
   }
 
   private async insert(data: Buffer): Promise<void> {
@@ -42,9 +44,9 @@ class ChunkWriter extends Writable {
   }
 
   private async flush(all: boolean): Promise<void> {
-    while (this.heldBytes >= CHUNK_BYTES || (all && (this.heldBytes > 0 || this.next === 0))) {
+    while (this.heldBytes >= this.chunkBytes || (all && (this.heldBytes > 0 || this.next === 0))) {
       const joined = Buffer.concat(this.held, this.heldBytes);
-      const piece = joined.subarray(0, CHUNK_BYTES);
+      const piece = joined.subarray(0, this.chunkBytes);
       const rest = joined.subarray(piece.length);
       this.held = rest.length > 0 ? [rest] : [];
       this.heldBytes = rest.length;
@@ -55,7 +57,7 @@ class ChunkWriter extends Writable {
   override _write(chunk: Buffer, _encoding: BufferEncoding, done: (err?: Error | null) => void): void {
     this.held.push(chunk);
     this.heldBytes += chunk.length;
-    if (this.heldBytes < CHUNK_BYTES) return done();
+    if (this.heldBytes < this.chunkBytes) return done();
     this.flush(false).then(() => done(), done);
   }
 
@@ -74,9 +76,9 @@ async function chunkCount(pool: pg.Pool, id: string, kind: string) {
 }
 
 /** Streams chunks [first, last] of one object, CHUNKS_PER_READ rows per query, cut to `range`. */
-function readChunks(pool: pg.Pool, id: string, kind: string, range: ByteRange): Readable {
-  const first = Math.floor(range.start / CHUNK_BYTES);
-  const last = Math.floor(range.end / CHUNK_BYTES);
+function readChunks(pool: pg.Pool, id: string, kind: string, range: ByteRange, chunkBytes: number): Readable {
+  const first = Math.floor(range.start / chunkBytes);
+  const last = Math.floor(range.end / chunkBytes);
   async function* chunks() {
     for (let from = first; from <= last; from += CHUNKS_PER_READ) {
       const to = Math.min(last, from + CHUNKS_PER_READ - 1);
@@ -87,9 +89,9 @@ function readChunks(pool: pg.Pool, id: string, kind: string, range: ByteRange): 
       );
       if (rows.length !== to - from + 1) throw new Error(`material ${id}: chunks ${from}-${to} missing`);
       for (const { n, data } of rows) {
-        const offset = n * CHUNK_BYTES;
-        if (n < last && data.length !== CHUNK_BYTES)
-          throw new Error(`material ${id}: chunk ${n} holds ${data.length} bytes, not ${CHUNK_BYTES}`);
+        const offset = n * chunkBytes;
+        if (n < last && data.length !== chunkBytes)
+          throw new Error(`material ${id}: chunk ${n} holds ${data.length} bytes, not ${chunkBytes}`);
         const start = Math.max(range.start - offset, 0);
         const end = Math.min(range.end - offset + 1, data.length);
         yield data.subarray(start, end);
@@ -99,9 +101,15 @@ function readChunks(pool: pg.Pool, id: string, kind: string, range: ByteRange): 
   return Readable.from(chunks(), { objectMode: false });
 }
 
-function pending(pool: pg.Pool, id: string, kind: string, publish: string[]): PendingObject {
+function pending(
+  pool: pg.Pool,
+  chunkBytes: number,
+  id: string,
+  kind: string,
+  publish: string[],
+): PendingObject {
   return {
-    stream: new ChunkWriter(pool, id, kind),
+    stream: new ChunkWriter(pool, id, kind, chunkBytes),
     async commit(db = pool) {
       for (const sql of publish) await db.query(sql, [id, kind]);
     },
@@ -120,17 +128,22 @@ function pending(pool: pg.Pool, id: string, kind: string, publish: string[]): Pe
  * leaves `data` alone keeps the same TOAST values, so publishing 512 MiB moves no bytes, and a
  * reader sees the old object or the new one, never a mix.
  */
-export function databaseBlobs(pool: pg.Pool): MaterialBlobs {
+export function databaseBlobs(
+  pool: pg.Pool,
+  /** Only bench/materials.ts passes another, to compare sizes: an object is read with the size it was written with. */
+  chunkBytes = CHUNK_BYTES,
+): MaterialBlobs {
+  const read = (id: string, kind: string, range: ByteRange) => readChunks(pool, id, kind, range, chunkBytes);
   return {
     store: 'database',
     receiveUpload: async (id) =>
-      pending(pool, id, RECEIVING, [
+      pending(pool, chunkBytes, id, RECEIVING, [
         `UPDATE offline_material_chunks SET kind = '${UPLOAD}' WHERE material_id = $1 AND kind = $2`,
       ]),
     async openUpload(id) {
       const { chunks, bytes } = await chunkCount(pool, id, UPLOAD);
       if (chunks === 0) throw notFound(`upload of material ${id}`);
-      return bytes === 0 ? Readable.from([]) : readChunks(pool, id, UPLOAD, { start: 0, end: bytes - 1 });
+      return bytes === 0 ? Readable.from([]) : read(id, UPLOAD, { start: 0, end: bytes - 1 });
     },
     async deleteUpload(id) {
       await pool.query('DELETE FROM offline_material_chunks WHERE material_id = $1 AND kind = $2', [
@@ -139,7 +152,7 @@ export function databaseBlobs(pool: pg.Pool): MaterialBlobs {
       ]);
     },
     stageEncrypted: async (id, attempt) =>
-      pending(pool, id, staged(attempt), [
+      pending(pool, chunkBytes, id, staged(attempt), [
         // The previous object, and what attempts whose lease lapsed left behind, make way.
         `DELETE FROM offline_material_chunks WHERE material_id = $1 AND kind NOT IN ('${UPLOAD}', $2)`,
         `UPDATE offline_material_chunks SET kind = '${ENCRYPTED}' WHERE material_id = $1 AND kind = $2`,
@@ -148,6 +161,6 @@ export function databaseBlobs(pool: pg.Pool): MaterialBlobs {
       const { chunks, bytes } = await chunkCount(pool, id, ENCRYPTED);
       return chunks === 0 ? undefined : bytes;
     },
-    openEncrypted: async (id, range) => readChunks(pool, id, ENCRYPTED, range),
+    openEncrypted: async (id, range) => read(id, ENCRYPTED, range),
   };
 }
