@@ -9,6 +9,8 @@ CREATE TABLE offline_material_chunks (
   kind text NOT NULL CHECK (kind IN ('receiving', 'upload', 'encrypted') OR kind ~ '^staged-[0-9]+$'),
   n integer NOT NULL CHECK (n >= 0),
   data bytea NOT NULL,
+  -- For the sweep of objects whose writer died (server/materials/blobs/sweep.ts).
+  created_at timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (material_id, kind, n)
 );
 -- Out of line and uncompressed: encrypted bytes and most uploads (PDF, EPUB, images) do not

@@ -21,6 +21,7 @@ import { signDownloadToken } from '../download-token';
 import { claimJob, runJob } from '../encryption-job';
 import { CHUNK_BYTES, databaseBlobs } from './database';
 import { directoryBlobs } from './directory';
+import { ABANDONED_AFTER_HOURS } from './sweep';
 
 /**
  * The database store on real PostgreSQL, attacked where its promises are: only a published
@@ -251,5 +252,40 @@ describe('attacks on the database store', () => {
     for (const served of [whole.bytes, mid.bytes])
       for (let at = 9; at + 64 <= plaintext.length; at += 16 * 1024)
         expect(served.indexOf(plaintext.subarray(at, at + 64))).toBe(-1);
+  });
+
+  it('what a killed server or worker left half-written is swept, what a live one writes is not', async () => {
+    const dead = randomUUID();
+    const live = randomUUID();
+    const working = await uploadMaterial(s, teacher, fakePdf(1000), { title: 'Being encrypted' });
+    const busy = (working.body as UploadMaterialResponse).material.material_id;
+    await s.pool.query(
+      `UPDATE offline_encryption_jobs SET status = 'running', locked_by = 'alive', locked_until = now() + interval '5 minutes'
+        WHERE material_id = $1`,
+      [busy],
+    );
+    const old = `now() - make_interval(hours => ${ABANDONED_AFTER_HOURS + 1})`;
+    await s.pool.query(
+      `INSERT INTO offline_material_chunks (material_id, kind, n, data, created_at) VALUES
+         ($1, 'receiving', 0, '\\x01', ${old}), ($1, 'staged-3', 0, '\\x01', ${old}),
+         ($2, 'receiving', 0, '\\x01', now()), ($3, 'staged-2', 0, '\\x01', ${old}),
+         ($1, 'upload', 0, '\\x01', ${old}), ($1, 'encrypted', 0, '\\x01', ${old})`,
+      [dead, live, busy],
+    );
+    // An idle pass of the encryption worker sweeps.
+    expect(await encryptPending(s)).toEqual({ done: 0, failed: 0 });
+    const left = await s.pool.query<{ material_id: string; kind: string }>(
+      `SELECT material_id, kind FROM offline_material_chunks WHERE material_id = ANY($1::uuid[]) ORDER BY 1, 2`,
+      [[dead, live, busy]],
+    );
+    expect(
+      left.rows
+        .map((r) => `${r.material_id === dead ? 'dead' : r.material_id === live ? 'live' : 'busy'} ${r.kind}`)
+        .sort(),
+    ).toEqual(['busy staged-2', 'busy upload', 'dead encrypted', 'dead upload', 'live receiving']);
+    await s.pool.query(
+      `UPDATE offline_encryption_jobs SET status = 'done', locked_by = NULL WHERE material_id = $1`,
+      [busy],
+    );
   });
 });
