@@ -14,7 +14,7 @@ import {
 import { decryptChunk, storedChunkRange, type Manifest } from '../../protocol/chunks';
 import type { DownloadResponse, ServerPublicKeys, UploadMaterialResponse } from '../../protocol/http';
 import { unwrapCek, verifyLicence } from '../../protocol/licence';
-import type { TestServer } from '../../server/testing/harness';
+import { httpCaller, type TestServer } from '../../server/testing/harness';
 import { deviceCall, fakePdf, registerLaptop, takeLicence } from '../../server/testing/materials';
 import { freshDatabase } from '../pg/database';
 
@@ -38,26 +38,7 @@ afterAll(async () => {
 
 /** The test helpers' call, against a process's URL. */
 function client(server: Running): Pick<TestServer, 'call'> {
-  return {
-    call: async (method, path, options = {}) => {
-      const headers: Record<string, string> = { ...options.headers };
-      if (options.token) headers.authorization = `Bearer ${options.token}`;
-      const body = options.body === undefined ? options.rawBody : JSON.stringify(options.body);
-      if (body !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await fetch(`${server.url}${path}`, {
-        method,
-        headers,
-        ...(body === undefined ? {} : { body }),
-      });
-      const text = await res.text();
-      return {
-        status: res.status,
-        body: text ? (JSON.parse(text) as unknown) : undefined,
-        text,
-        headers: res.headers,
-      };
-    },
-  };
+  return { call: httpCaller(server.url) };
 }
 
 async function signIn(server: Running, roles: string) {
