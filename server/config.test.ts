@@ -13,6 +13,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       pushOpenThreads: Math.max(1, availableParallelism() - 1),
       pool: { max: 10, connectionTimeoutMs: 5_000, idleTimeoutMs: 30_000 },
+      materialsStore: 'directory',
     });
     expect(embeddedDataPath(config)).toBe('/xdg/outpost/server/pgdata');
   });
@@ -28,6 +29,7 @@ describe('loadConfig', () => {
       OUTPOST_DB_POOL_MAX: '40',
       OUTPOST_DB_CONNECT_TIMEOUT_MS: '2000',
       OUTPOST_DB_IDLE_TIMEOUT_MS: '10000',
+      OUTPOST_MATERIALS_STORE: 'directory',
     });
     expect(config).toEqual({
       port: 0,
@@ -37,6 +39,7 @@ describe('loadConfig', () => {
       logLevel: 'debug',
       pushOpenThreads: 0,
       pool: { max: 40, connectionTimeoutMs: 2_000, idleTimeoutMs: 10_000 },
+      materialsStore: 'directory',
     });
     // …and the pool is built with them.
     const pool = createPool(config.databaseUrl!, config.pool);
@@ -46,6 +49,14 @@ describe('loadConfig', () => {
       idleTimeoutMillis: 10_000,
     });
     void pool.end();
+  });
+
+  it('keeps materials where every replica reaches them: the database on DATABASE_URL', () => {
+    const url = 'postgres://u:p@db:5432/outpost';
+    expect(loadConfig({ DATABASE_URL: url }).materialsStore).toBe('database');
+    expect(loadConfig({}).materialsStore).toBe('directory');
+    expect(loadConfig({ OUTPOST_MATERIALS_STORE: 'database' }).materialsStore).toBe('database');
+    expect(loadConfig({ DATABASE_URL: url, OUTPOST_MATERIALS_STORE: '' }).materialsStore).toBe('database');
   });
 
   it('treats empty variables as unset', () => {
@@ -65,6 +76,7 @@ describe('loadConfig', () => {
     [{ OUTPOST_DB_POOL_MAX: 'lots' }, /OUTPOST_DB_POOL_MAX: must be an integer from 1 to 1000/],
     [{ OUTPOST_DB_CONNECT_TIMEOUT_MS: '5s' }, /OUTPOST_DB_CONNECT_TIMEOUT_MS/],
     [{ OUTPOST_DB_IDLE_TIMEOUT_MS: '99999999' }, /OUTPOST_DB_IDLE_TIMEOUT_MS: must be <= 3600000/],
+    [{ OUTPOST_MATERIALS_STORE: 's3' }, /OUTPOST_MATERIALS_STORE: must be one of database, directory .*"s3"/],
   ])('names the variable of a bad value %o', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -1,6 +1,7 @@
 import { availableParallelism, homedir } from 'node:os';
 import { join, posix, resolve, win32 } from 'node:path';
 import { z } from 'zod';
+import { MATERIALS_STORES, type MaterialsStore } from './materials/blobs/types';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -26,6 +27,12 @@ export interface Config {
   metricsToken?: string;
   /** The PostgreSQL pool of this process (db/pool.ts); the embedded database keeps its own size. */
   pool: DatabasePoolConfig;
+  /**
+   * OUTPOST_MATERIALS_STORE: where uploads and encrypted materials live (materials/blobs/). Default
+   * `database` on DATABASE_URL, which every replica shares; `directory` (`<dataDir>/materials`) on
+   * the embedded database, which one process owns anyway (docs/scaling.md "Materials storage").
+   */
+  materialsStore: MaterialsStore;
 }
 
 /** OUTPOST_DB_POOL_MAX, OUTPOST_DB_CONNECT_TIMEOUT_MS, OUTPOST_DB_IDLE_TIMEOUT_MS (issue #23). */
@@ -130,6 +137,10 @@ const envSchema = z.object({
   OUTPOST_DB_POOL_MAX: bounded(1, 1000, 10),
   OUTPOST_DB_CONNECT_TIMEOUT_MS: bounded(100, 600_000, 5_000),
   OUTPOST_DB_IDLE_TIMEOUT_MS: bounded(1_000, 3_600_000, 30_000),
+  OUTPOST_MATERIALS_STORE: z.preprocess(
+    unsetIfEmpty,
+    z.enum(MATERIALS_STORES, { error: `must be one of ${MATERIALS_STORES.join(', ')}` }).optional(),
+  ),
   LOG_LEVEL: z.preprocess(
     unsetIfEmpty,
     z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -182,6 +193,7 @@ export function loadConfig(env: Env = process.env, platform: NodeJS.Platform = p
       connectionTimeoutMs: e.OUTPOST_DB_CONNECT_TIMEOUT_MS,
       idleTimeoutMs: e.OUTPOST_DB_IDLE_TIMEOUT_MS,
     },
+    materialsStore: e.OUTPOST_MATERIALS_STORE ?? (e.DATABASE_URL === undefined ? 'directory' : 'database'),
   };
 }
 

@@ -26,8 +26,8 @@ async function main(): Promise<void> {
     );
     process.exit(2);
   }
-  const { databaseUrl: _ignored, ...config } = loadConfig(process.env);
-  void _ignored;
+  // Read as if DATABASE_URL were unset, so its defaults (the materials store) are the embedded ones.
+  const config = loadConfig({ ...process.env, DATABASE_URL: undefined });
   const start = LocalShopStart.parse(await firstMessage());
   const logger = createLogger(config.logLevel);
   const running: { server?: RunningServer } = {};

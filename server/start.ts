@@ -15,6 +15,7 @@ import { openDatabase } from './db/open';
 import { loadMasterSecret } from './keys/master-secret';
 import { createLogger, type Logger } from './logger';
 import { materialsDirOf } from './materials/deps';
+import { moveFilesIntoTable } from './materials/blobs/move-files';
 import { startEncryptionWorker } from './materials/encryption-worker';
 import type { TrustDeps } from './routes/deps';
 import { ensurePrivateDir, makeTreePrivate } from './private-dir';
@@ -76,10 +77,25 @@ export async function startServer(config: Config, options: StartOptions = {}): P
       logger,
       masterSecret,
       materialsDir: materialsDirOf(config.dataDir),
+      materialsStore: config.materialsStore,
       auditAnchorFile: anchorPath(config.dataDir),
       ...(config.metricsToken === undefined ? {} : { metricsToken: config.metricsToken }),
     });
     cleanups.push(async () => trust.close());
+
+    // After an upgrade to the database store, the files this server kept move into the table in
+    // the background, so every replica serves them (materials/blobs/move-files.ts). Not on the
+    // embedded database: one process, which reads them where they are.
+    if (config.materialsStore === 'database' && !db.embedded) {
+      let stopping = false;
+      const moving = moveFilesIntoTable(pool, materialsDirOf(config.dataDir), logger, () => stopping).catch(
+        (err: unknown) => logger.error({ err }, 'moving material files into the database failed'),
+      );
+      cleanups.push(async () => {
+        stopping = true;
+        await moving;
+      });
+    }
 
     if (options.worker ?? db.embedded) {
       const worker = startWorker({ pool, logger: logger.child({ component: 'worker' }) });

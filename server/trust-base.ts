@@ -9,6 +9,7 @@ import { purgeExpiredNonces } from './devices/signature';
 import { deriveKey } from './keys/master-secret';
 import { loadServerKeys } from './keys/server-keys';
 import { materialsDeps } from './materials/deps';
+import type { MaterialsStore } from './materials/blobs/types';
 import type { Logger } from './logger';
 import { buildRouter } from './routes/build';
 import type { TrustDeps } from './routes/deps';
@@ -27,6 +28,8 @@ export interface TrustBaseOptions {
   noncePurgeIntervalMs?: number;
   /** Uploads and encrypted materials; startServer passes `<dataDir>/materials`, tests a temp dir. */
   materialsDir?: string;
+  /** Where material blobs live (config OUTPOST_MATERIALS_STORE); default the directory. */
+  materialsStore?: MaterialsStore;
   /** Where the audit anchor lives (audit/anchor.ts); startServer passes `<dataDir>/server/…`, tests none. */
   auditAnchorFile?: string;
   /** How often the audit chain's head gets a keyed checkpoint; 0 disables the timer (tests run it). */
@@ -72,7 +75,11 @@ export async function createTrustBase(options: TrustBaseOptions): Promise<TrustB
     codeKey: deriveKey(masterSecret, 'enrollment-codes'),
     scryptCost,
     dummyHash: await hashPassword(randomBytes(16).toString('base64url'), scryptCost),
-    materials: materialsDeps(masterSecret, options.materialsDir),
+    materials: materialsDeps(masterSecret, {
+      pool,
+      ...(options.materialsDir === undefined ? {} : { dir: options.materialsDir }),
+      ...(options.materialsStore === undefined ? {} : { store: options.materialsStore }),
+    }),
     throttle: new Throttle(pool, options.throttleLimits),
     audit: { key: auditKey, checkpoints: auditCheckpoints },
     ...(options.metricsToken === undefined ? {} : { metricsToken: options.metricsToken }),

@@ -63,6 +63,8 @@ export const COORDINATOR_TABLES = {
   offline_audit_heads: 'one row per audit chain (device, user or worker)',
   offline_audit_logs: 'append-only triggers, which a distributed table cannot carry',
   offline_encryption_jobs: 'a job queue per material, leased with SKIP LOCKED; a few rows a day',
+  offline_material_chunks:
+    'material blobs, up to 512 MiB each: a reference table would copy them to every node and commit each write on all; read by material id alone',
   offline_change_counters: 'per-scope pull counters (tenant catalog, device bundles)',
   pgmigrations: "node-pg-migrate's own bookkeeping",
   throttle_counters: 'rate-limit counters keyed by IP or account',

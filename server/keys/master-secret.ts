@@ -1,5 +1,5 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
-import { chmod, mkdir, open, readFile } from 'node:fs/promises';
+import { link, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../logger';
 
@@ -33,16 +33,36 @@ export async function loadMasterSecret(
   }
   await mkdir(dirname(file), { recursive: true, mode: 0o700 });
   const secret = randomBytes(MASTER_SECRET_BYTES);
+  return (await publishOnce(file, `${secret.toString('base64')}\n`))
+    ? secret
+    : decode(await readFile(file, 'utf8'), file);
+}
+
+/**
+ * Writes `text` to `file` unless it exists, never showing a reader a partial file: written whole
+ * and fsynced under a temporary name in the same directory, then hard-linked into place, which
+ * fails with EEXIST when another process got there first (false: read theirs). Opening `file`
+ * itself with 'wx' and then writing, as before, let a second server starting at the same moment
+ * read it empty and fail, or worse, half written.
+ */
+async function publishOnce(file: string, text: string): Promise<boolean> {
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temp, 'wx', 0o600);
   try {
-    // 'wx': if another process created it meanwhile, use theirs rather than overwrite it.
-    const handle = await open(file, 'wx', 0o600);
-    await handle.writeFile(`${secret.toString('base64')}\n`);
+    await handle.writeFile(text);
+    await handle.sync();
+    await handle.chmod(0o600);
+  } finally {
     await handle.close();
-    await chmod(file, 0o600);
-    return secret;
+  }
+  try {
+    await link(temp, file);
+    return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    return decode(await readFile(file, 'utf8'), file);
+    return false;
+  } finally {
+    await rm(temp, { force: true });
   }
 }
 

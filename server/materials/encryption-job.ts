@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, stat } from 'node:fs/promises';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type pg from 'pg';
 import { ChunkEncryptor, manifestHash } from '../../protocol/chunks';
@@ -10,12 +9,12 @@ import type { Logger } from '../logger';
 import { metrics } from '../metrics';
 import type { MaterialsDeps } from './deps';
 import { ENCRYPTION_BACKOFF, retryDelaySeconds } from '../worker/backoff';
+import type { PendingObject } from './blobs/types';
 import { storeCek } from './kek';
-import { encryptedPath, partPath, removeQuietly, uploadPath } from './storage';
 
 /**
- * One encryption job: plaintext upload → ChunkEncryptor → `<id>.enc`, manifest and wrapped CEK in
- * the database, plaintext deleted.
+ * One encryption job: plaintext upload → ChunkEncryptor → the encrypted object (./blobs/), manifest
+ * and wrapped CEK in the database, plaintext deleted.
  *
  * Claiming: one UPDATE … WHERE id = (SELECT … FOR UPDATE SKIP LOCKED) marks the job running with a
  * lease (locked_until), so any number of workers share the queue. Unlike the reconciliation queue
@@ -62,21 +61,25 @@ export type JobOutcome = { jobId: string; materialId: string } & (
   { done: true; seconds: number } | { done: false; error: string; final: boolean }
 );
 
-/** Per attempt, so a worker whose lease lapsed never writes into its successor's file. */
-const attemptPath = (deps: MaterialsDeps, job: Claimed) =>
-  partPath(`${encryptedPath(deps.dir, job.material_id)}.${job.attempts}`);
+/** Seams for tests: what happens between encrypting and publishing (a rival worker, a fault). */
+export interface JobHooks {
+  beforePublish?(): Promise<void>;
+}
 
-async function encrypt(deps: MaterialsDeps, job: Claimed) {
+/** The plaintext, encrypted into this attempt's staged object (published by runJob, or aborted). */
+async function encrypt(deps: MaterialsDeps, job: Claimed, staged: PendingObject) {
   const started = process.hrtime.bigint();
-  const source = uploadPath(deps.dir, job.material_id);
-  const target = encryptedPath(deps.dir, job.material_id);
-  const part = attemptPath(deps, job);
   const cek = randomBytes(32);
   const encryptor = new ChunkEncryptor({ cek, materialId: job.material_id, contentType: job.content_type });
-  await pipeline(createReadStream(source), encryptor, createWriteStream(part, { mode: 0o600 }));
-  const manifest = encryptor.manifest;
-  const encryptedSize = (await stat(part)).size;
-  return { cek, manifest, encryptedSize, target, part, source, started };
+  let encryptedSize = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      encryptedSize += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(await deps.blobs.openUpload(job.material_id), encryptor, count, staged.stream);
+  return { cek, manifest: encryptor.manifest, encryptedSize, started };
 }
 
 /** Runs one claimed job to its end (done, retry later, or failed for good). Never throws. */
@@ -88,6 +91,7 @@ export async function runJob(
   logger?: Logger,
   /** The backoff's jitter; Math.random unless a test injects one. */
   random?: () => number,
+  hooks: JobHooks = {},
 ): Promise<JobOutcome> {
   const base = { jobId: job.id, materialId: job.material_id };
   const extend = setInterval(
@@ -102,19 +106,22 @@ export async function runJob(
     },
     (LEASE_SECONDS * 1000) / 3,
   ).unref();
+  // Per attempt, so a worker whose lease lapsed never writes into its successor's object.
+  let staged: PendingObject | undefined;
   try {
-    const result = await encrypt(deps, job);
+    staged = await deps.blobs.stageEncrypted(job.material_id, job.attempts);
+    const result = await encrypt(deps, job, staged);
+    await hooks.beforePublish?.();
+    const attempt = staged;
     const published = await withTransaction(pool, async (client) => {
       const held = await client.query(
         `SELECT 1 FROM offline_encryption_jobs WHERE id = $1 AND locked_by = $2 AND status = 'running' FOR UPDATE`,
         [job.id, workerId],
       );
-      if (held.rowCount !== 1) {
-        await removeQuietly(result.part);
-        return false;
-      }
-      // Renamed inside the transaction: if the commit fails, the next attempt overwrites it.
-      await rename(result.part, result.target);
+      if (held.rowCount !== 1) return false;
+      // Published inside the transaction: in the table it commits with it; a file renamed before a
+      // commit that fails is overwritten by the next attempt, and not served until one succeeds.
+      await attempt.commit(client);
       await storeCek(client, deps.masterSecret, job.material_id, result.cek);
       await client.query(
         `UPDATE offline_materials SET status = 'ready', manifest = $2, manifest_sha256 = $3, chunk_count = $4,
@@ -149,15 +156,16 @@ export async function runJob(
     });
     if (!published) {
       // Our lease lapsed and another worker took the job over: its result wins.
+      await attempt.abort();
       return { ...base, done: false, error: 'lease lost', final: false };
     }
     // The plaintext was only needed until now.
-    await removeQuietly(result.source);
+    await deps.blobs.deleteUpload(job.material_id);
     const seconds = Number(process.hrtime.bigint() - result.started) / 1e9;
     metrics.encryptionDuration.observe(seconds);
     return { ...base, done: true, seconds };
   } catch (err) {
-    await removeQuietly(attemptPath(deps, job));
+    await staged?.abort();
     const message = String(err instanceof Error ? err.message : err).slice(0, 500);
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
     const final = missing || job.attempts >= job.max_attempts;

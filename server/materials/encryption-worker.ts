@@ -4,6 +4,19 @@ import { defaultWorkerId } from '../worker/reconcile';
 import type { MaterialsDeps } from './deps';
 import { claimJob, runJob } from './encryption-job';
 import { sleeper } from '../worker/sleeper';
+import { sweepAbandonedChunks } from './blobs/sweep';
+
+/** How often an idle encryption worker sweeps what dead writers left (./blobs/sweep.ts). */
+const SWEEP_INTERVAL_MS = 3_600_000;
+
+async function sweep(options: EncryptionWorkerOptions): Promise<void> {
+  try {
+    const swept = await sweepAbandonedChunks(options.pool);
+    if (swept > 0) options.logger?.info({ rows: swept }, 'abandoned material chunks deleted');
+  } catch (err) {
+    options.logger?.warn({ err }, 'sweeping abandoned material chunks failed; retried later');
+  }
+}
 
 export interface EncryptionWorkerOptions {
   pool: pg.Pool;
@@ -24,7 +37,10 @@ export async function runEncryptionOnce(options: EncryptionWorkerOptions): Promi
   const pass: EncryptionPass = { done: 0, failed: 0 };
   for (;;) {
     const job = await claimJob(options.pool, workerId);
-    if (!job) return pass;
+    if (!job) {
+      await sweep(options);
+      return pass;
+    }
     const outcome = await runJob(options.pool, options.materials, job, workerId, options.logger);
     if (outcome.done) pass.done++;
     else pass.failed++;
@@ -42,12 +58,17 @@ export function startEncryptionWorker(options: EncryptionWorkerOptions): Running
   const pollMs = options.pollIntervalMs ?? 1000;
   const processed: EncryptionPass = { done: 0, failed: 0 };
   let stopping = false;
+  let swept = 0;
   const { sleep, wake } = sleeper();
   const loop = async () => {
     while (!stopping) {
       try {
         const job = await claimJob(options.pool, workerId);
         if (!job) {
+          if (Date.now() - swept >= SWEEP_INTERVAL_MS) {
+            swept = Date.now();
+            await sweep(options);
+          }
           await sleep(pollMs);
           continue;
         }

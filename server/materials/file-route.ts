@@ -1,5 +1,3 @@
-import { createReadStream } from 'node:fs';
-import { stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
 import type pg from 'pg';
@@ -7,7 +5,6 @@ import { heldLicence } from '../licences/store';
 import type { MaterialsDeps } from './deps';
 import { verifyDownloadToken } from './download-token';
 import { materialError } from './errors';
-import { encryptedPath } from './storage';
 
 /**
  * `Range: bytes=a-b | a- | -n` → inclusive [start, end], 'unsatisfiable', or null for no usable
@@ -54,8 +51,9 @@ export async function serveEncryptedFile(
   );
   if (!rows[0]?.ok || !(await heldLicence(pool, grant.deviceId, grant.materialId))) throw invalid();
 
-  const path = encryptedPath(deps.dir, grant.materialId);
-  const size = (await stat(path)).size;
+  // Only a published object has a size: a staged or half-written one is never served.
+  const size = await deps.blobs.encryptedSize(grant.materialId);
+  if (size === undefined) throw invalid();
   res.setHeader('Accept-Ranges', 'bytes');
   res.setHeader('Content-Type', 'application/octet-stream');
   res.setHeader('Cache-Control', 'private, no-store');
@@ -75,7 +73,7 @@ export async function serveEncryptedFile(
     return;
   }
   try {
-    await pipeline(createReadStream(path, { start, end }), res);
+    await pipeline(await deps.blobs.openEncrypted(grant.materialId, { start, end }), res);
   } catch {
     // The client went away mid-file; it resumes with a Range request.
     res.destroy();

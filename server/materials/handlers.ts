@@ -32,7 +32,6 @@ import {
   type MaterialRow,
 } from './store';
 import { receiveUpload } from './upload';
-import { removeQuietly } from './storage';
 
 type MaterialHandlerNames =
   | 'uploadMaterial'
@@ -96,7 +95,7 @@ export function materialHandlers(deps: TrustDeps): Pick<Handlers, MaterialHandle
           return toMaterialRecord(rows[0]!);
         });
       } catch (err) {
-        await removeQuietly(upload.path);
+        await materials.blobs.deleteUpload(upload.id);
         throw err;
       }
       return { body: { material, job_id: jobId } };

@@ -2,9 +2,10 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 
 /**
- * Layout under the materials directory: `uploads/<id>.upload` holds a plaintext upload until its
- * encryption job has run (then it is deleted); `<id>.enc` is the encrypted file downloads serve.
- * `.part` files are being written and never served.
+ * The directory store's layout (./blobs/directory.ts), which the database store still reads after
+ * an upgrade (./blobs/legacy-files.ts, ./blobs/move-files.ts): `uploads/<id>.upload` holds a
+ * plaintext upload until its encryption job has run (then it is deleted); `<id>.enc` is the
+ * encrypted file downloads serve. `.part` files are being written and never served.
  */
 export const uploadPath = (dir: string, id: string) => join(dir, 'uploads', `${id}.upload`);
 export const encryptedPath = (dir: string, id: string) => join(dir, `${id}.enc`);

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename } from 'node:fs/promises';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Request, Response } from 'express';
@@ -8,13 +6,11 @@ import { HttpErrorCode, MaterialErrorCode, type MaterialContentType } from '../.
 import { HttpError } from '../http/errors';
 import type { MaterialsDeps } from './deps';
 import { acceptedContentType, headMatches, SNIFF_BYTES, TextSniffer } from './sniff';
-import { ensureMaterialDirs, partPath, removeQuietly, uploadPath } from './storage';
 
 export interface ReceivedUpload {
   id: string;
   contentType: MaterialContentType;
   size: number;
-  path: string;
 }
 
 const unsupported = (message: string) =>
@@ -27,9 +23,9 @@ function tooLarge(res: Response, max: number): HttpError {
 }
 
 /**
- * Streams the raw request body to `uploads/<id>.upload` (never held in memory), enforcing the size
+ * Streams the raw request body into the materials store (never held in memory), enforcing the size
  * limit as bytes arrive and checking that the bytes are what the Content-Type claims. On any
- * refusal nothing is left on disk.
+ * refusal nothing is left in the store.
  */
 export async function receiveUpload(
   deps: MaterialsDeps,
@@ -41,10 +37,8 @@ export async function receiveUpload(
   const declared = req.get('content-length');
   if (declared !== undefined && Number(declared) > deps.maxBytes) throw tooLarge(res, deps.maxBytes);
 
-  await ensureMaterialDirs(deps.dir);
   const id = randomUUID();
-  const path = uploadPath(deps.dir, id);
-  const part = partPath(path);
+  const pending = await deps.blobs.receiveUpload(id);
   const text = contentType.startsWith('text/') ? new TextSniffer() : undefined;
   let head = Buffer.alloc(0);
   let size = 0;
@@ -64,18 +58,18 @@ export async function receiveUpload(
     },
   });
   try {
-    await pipeline(req, meter, createWriteStream(part, { flags: 'wx', mode: 0o600 }));
+    await pipeline(req, meter, pending.stream);
   } catch (err) {
-    await removeQuietly(part);
+    await pending.abort();
     if (overflow) throw tooLarge(res, deps.maxBytes);
     const interrupted = new HttpError(400, HttpErrorCode.BAD_REQUEST, 'Upload interrupted');
     interrupted.cause = err;
     throw interrupted;
   }
   if (!headMatches(contentType, head) || (text && !text.end())) {
-    await removeQuietly(part);
+    await pending.abort();
     throw unsupported(`The bytes are not ${contentType}`);
   }
-  await rename(part, path);
-  return { id, contentType, size, path };
+  await pending.commit();
+  return { id, contentType, size };
 }

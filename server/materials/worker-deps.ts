@@ -1,4 +1,5 @@
 import { access } from 'node:fs/promises';
+import type pg from 'pg';
 import type { Config } from '../config';
 import { loadMasterSecret, masterSecretPath } from '../keys/master-secret';
 import type { Logger } from '../logger';
@@ -12,6 +13,7 @@ import { materialsDeps, materialsDirOf, type MaterialsDeps } from './deps';
  */
 export async function workerMaterialsDeps(
   config: Config,
+  pool: pg.Pool,
   logger: Logger,
 ): Promise<MaterialsDeps | undefined> {
   if (!config.masterSecret) {
@@ -25,8 +27,9 @@ export async function workerMaterialsDeps(
       return undefined;
     }
   }
-  return materialsDeps(
-    await loadMasterSecret(config.masterSecret, config.dataDir, logger),
-    materialsDirOf(config.dataDir),
-  );
+  return materialsDeps(await loadMasterSecret(config.masterSecret, config.dataDir, logger), {
+    pool,
+    store: config.materialsStore,
+    dir: materialsDirOf(config.dataDir),
+  });
 }

@@ -12,6 +12,7 @@ import { createUser } from '../auth/users';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { createLogger, type Logger } from '../logger';
+import type { MaterialsStore } from '../materials/blobs/types';
 import type { ThrottleLimits } from '../throttle/limits';
 import { createTrustBase, type TrustBase } from '../trust-base';
 import { rawOkpPublic } from '../../protocol/crypto/okp-raw';
@@ -66,34 +67,9 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(
-  /** dbUrl: a database already made (a restored dump); default a fresh one. */
-  options: { throttleLimits?: ThrottleLimits; trustProxy?: string; dbUrl?: string } = {},
-): Promise<TestServer> {
-  const dbUrl = options.dbUrl ?? (await freshDatabase());
-  const pool = createPool(dbUrl);
-  await migrate(pool);
-  const { logger, logs } = capturingLogger();
-  const trust = await createTrustBase({
-    pool,
-    logger,
-    masterSecret: TEST_MASTER_SECRET,
-    scryptCost: TEST_SCRYPT_COST,
-    noncePurgeIntervalMs: 0,
-    auditCheckpointIntervalMs: 0,
-    metricsToken: TEST_METRICS_TOKEN,
-    ...(options.throttleLimits ? { throttleLimits: options.throttleLimits } : {}),
-  });
-  const server: Server = createApp({
-    pool,
-    logger,
-    routes: trust.routers,
-    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
-  }).listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  const call: TestServer['call'] = async (method, path, options = {}) => {
+/** The harness's JSON call against any server's URL (a server process of a multi-process test). */
+export function httpCaller(url: string): TestServer['call'] {
+  return async (method, path, options = {}) => {
     const headers: Record<string, string> = { ...options.headers };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     let body: string | undefined = options.rawBody;
@@ -111,6 +87,46 @@ export async function startTestServer(
     }
     return { status: res.status, body: parsed, text, headers: res.headers };
   };
+}
+
+export async function startTestServer(
+  /** dbUrl: a database already made (a restored dump); default a fresh one. */
+  options: {
+    throttleLimits?: ThrottleLimits;
+    trustProxy?: string;
+    dbUrl?: string;
+    /** Where material blobs live; default the directory (a temporary one). */
+    materialsStore?: MaterialsStore;
+    /** The directory store's files (another server's, for an upgrade); default a temporary one. */
+    materialsDir?: string;
+  } = {},
+): Promise<TestServer> {
+  const dbUrl = options.dbUrl ?? (await freshDatabase());
+  const pool = createPool(dbUrl);
+  await migrate(pool);
+  const { logger, logs } = capturingLogger();
+  const trust = await createTrustBase({
+    pool,
+    logger,
+    masterSecret: TEST_MASTER_SECRET,
+    scryptCost: TEST_SCRYPT_COST,
+    noncePurgeIntervalMs: 0,
+    auditCheckpointIntervalMs: 0,
+    metricsToken: TEST_METRICS_TOKEN,
+    ...(options.throttleLimits ? { throttleLimits: options.throttleLimits } : {}),
+    ...(options.materialsStore ? { materialsStore: options.materialsStore } : {}),
+    ...(options.materialsDir ? { materialsDir: options.materialsDir } : {}),
+  });
+  const server: Server = createApp({
+    pool,
+    logger,
+    routes: trust.routers,
+    ...(options.trustProxy === undefined ? {} : { trustProxy: options.trustProxy }),
+  }).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const call = httpCaller(url);
 
   const user: TestServer['user'] = async (email, roles) => {
     const created = await createUser(

@@ -1,3 +1,5 @@
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto';
 import { publicKeyPem } from '../../protocol/crypto';
 import type { LicenceResponse, MaterialRecord, UploadMaterialResponse } from '../../protocol/http';
@@ -36,7 +38,7 @@ export function newLaptop(prefix = 'LAPTOP'): Laptop {
 
 /** Registers the laptop to the token's user (POST /api/v1/offline/devices). */
 export async function registerLaptop(
-  s: TestServer,
+  s: Pick<TestServer, 'call'>,
   userToken: string,
   laptop = newLaptop(),
 ): Promise<Laptop> {
@@ -57,7 +59,7 @@ export async function registerLaptop(
 
 /** A device-signed JSON request (GET when body is undefined). */
 export function deviceCall(
-  s: TestServer,
+  s: Pick<TestServer, 'call'>,
   laptop: Laptop,
   method: string,
   path: string,
@@ -72,7 +74,7 @@ export function deviceCall(
 }
 
 /** The laptop takes a licence for the material (device-signed); throws unless 201. */
-export async function takeLicence(s: TestServer, laptop: Laptop, materialId: string) {
+export async function takeLicence(s: Pick<TestServer, 'call'>, laptop: Laptop, materialId: string) {
   const res = await deviceCall(s, laptop, 'POST', `/api/v1/offline/materials/${materialId}/license`, {
     device_id: laptop.id,
     request_nonce: randomBytes(16).toString('base64url'),
@@ -146,4 +148,26 @@ export async function seedMaterial(
 export function fakePdf(size: number): Buffer {
   const head = Buffer.from('%PDF-1.7\n');
   return Buffer.concat([head, randomBytes(Math.max(0, size - head.length))]);
+}
+
+/**
+ * Material ids whose plaintext upload is in the store, and any object half-received (a `.part`
+ * file, `receiving` rows): what the flow tests check is left behind, on either store.
+ */
+export async function storedUploads(s: TestServer): Promise<{ uploads: string[]; partial: number }> {
+  const { blobs, dir } = s.trust.deps.materials;
+  if (blobs.store === 'database') {
+    const { rows } = await s.pool.query<{ material_id: string; kind: string }>(
+      `SELECT DISTINCT material_id, kind FROM offline_material_chunks WHERE kind IN ('upload', 'receiving')`,
+    );
+    return {
+      uploads: rows.filter((r) => r.kind === 'upload').map((r) => r.material_id),
+      partial: rows.filter((r) => r.kind === 'receiving').length,
+    };
+  }
+  const files = await readdir(join(dir, 'uploads')).catch(() => [] as string[]);
+  return {
+    uploads: files.filter((f) => f.endsWith('.upload')).map((f) => f.slice(0, -'.upload'.length)),
+    partial: files.filter((f) => f.endsWith('.part')).length,
+  };
 }

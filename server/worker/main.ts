@@ -47,8 +47,9 @@ async function main(): Promise<number> {
   const pool = createPool(config.databaseUrl, { ...config.pool, logger });
   try {
     await migrate(pool, { logger });
-    // Material encryption needs the server's master secret and materials directory (same data dir).
-    const materials = await workerMaterialsDeps(config, logger);
+    // Material encryption needs the server's master secret, and its materials store: the database
+    // by default on DATABASE_URL, else the server's materials directory (same data dir).
+    const materials = await workerMaterialsDeps(config, pool, logger);
     if (process.argv.includes('--once')) {
       const result = await runOnce({ pool, logger });
       logger.info(result, 'reconciliation pass done');
