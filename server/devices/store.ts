@@ -72,7 +72,7 @@ export interface NewDevice {
  */
 export async function insertDevice(db: pg.PoolClient, d: NewDevice): Promise<DeviceRow | undefined> {
   const claimed = await db.query(
-    'INSERT INTO offline_device_ids (lower_id) VALUES (lower($1)) ON CONFLICT (lower_id) DO NOTHING',
+    'INSERT INTO offline_device_ids (lower_id) VALUES (lower($1)) ON CONFLICT DO NOTHING',
     [d.device_id],
   );
   if (claimed.rowCount !== 1) return undefined;
