@@ -2,7 +2,14 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../test/pg/database';
 import { COORDINATOR_TABLES, DEVICE_TABLES, REFERENCE_TABLES } from './citus-layout';
-import { citusPlacements, COLOCATION_SOURCE, foreignKeys, hasCitus, placeOnCitus, type ForeignKey } from './citus';
+import {
+  citusPlacements,
+  COLOCATION_SOURCE,
+  foreignKeys,
+  hasCitus,
+  placeOnCitus,
+  type ForeignKey,
+} from './citus';
 import { migrate } from './migrate';
 import { createPool } from './pool';
 
@@ -38,7 +45,8 @@ describe('placing tables on Citus', () => {
     expect(plan).toHaveLength(new Set(plan.map((p) => p.table)).size);
     for (const t of REFERENCE_TABLES) expect(kinds[t], t).toBe('reference');
     for (const t of DEVICE_TABLES) expect(kinds[t], t).toBe('distributed');
-    for (const t of Object.keys(COORDINATOR_TABLES)) expect(kinds[t], t).toBe(t === 'pgmigrations' ? undefined : 'local');
+    for (const t of Object.keys(COORDINATOR_TABLES))
+      expect(kinds[t], t).toBe(t === 'pgmigrations' ? undefined : 'local');
   });
 
   it('sends the colocation source first, then every device table colocated with it', () => {
@@ -58,10 +66,14 @@ describe('placing tables on Citus', () => {
     const plan = citusPlacements(fks);
     const at = new Map(plan.map((p, i) => [p.table, i]));
     expect(fks.length).toBeGreaterThan(10);
-    const late = fks.filter((fk) => fk.from !== fk.to && at.has(fk.from) && at.has(fk.to) && at.get(fk.to)! > at.get(fk.from)!);
+    const late = fks.filter(
+      (fk) => fk.from !== fk.to && at.has(fk.from) && at.has(fk.to) && at.get(fk.to)! > at.get(fk.from)!,
+    );
     expect(late).toEqual([]);
     // Every reference table comes before any table of another kind.
-    const lastReference = Math.max(...plan.filter((p) => p.kind === 'reference').map((p) => at.get(p.table)!));
+    const lastReference = Math.max(
+      ...plan.filter((p) => p.kind === 'reference').map((p) => at.get(p.table)!),
+    );
     expect(plan.slice(0, lastReference + 1).every((p) => p.kind === 'reference')).toBe(true);
   });
 
@@ -83,7 +95,9 @@ describe('placing tables on Citus', () => {
     const plan = citusPlacements(fks);
     expect(citusPlacements(fks, new Set(plan.map((p) => p.table)))).toEqual([]);
     const rest = citusPlacements(fks, new Set(['users', COLOCATION_SOURCE]));
-    expect(rest.map((p) => p.table)).toEqual(plan.map((p) => p.table).filter((t) => t !== 'users' && t !== COLOCATION_SOURCE));
+    expect(rest.map((p) => p.table)).toEqual(
+      plan.map((p) => p.table).filter((t) => t !== 'users' && t !== COLOCATION_SOURCE),
+    );
   });
 
   it('no foreign key Citus refuses: from a reference table to any other kind, or between local and distributed', () => {

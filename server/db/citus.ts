@@ -68,13 +68,22 @@ function referencedFirst(tables: readonly string[], fks: readonly ForeignKey[]):
  * coordinator's tables; within each group a referenced table before the tables referencing it.
  * Tables in `placed` are left out.
  */
-export function citusPlacements(fks: readonly ForeignKey[], placed: ReadonlySet<string> = new Set()): Placement[] {
+export function citusPlacements(
+  fks: readonly ForeignKey[],
+  placed: ReadonlySet<string> = new Set(),
+): Placement[] {
   const devices = DEVICE_TABLES.filter((t) => t !== COLOCATION_SOURCE);
   const groups: [readonly string[], Placement['kind']][] = [
     [referencedFirst(REFERENCE_TABLES, fks), 'reference'],
     [[COLOCATION_SOURCE], 'distributed'],
     [referencedFirst(devices, fks), 'distributed'],
-    [referencedFirst(Object.keys(COORDINATOR_TABLES).filter((t) => !LEFT_PLAIN.has(t)), fks), 'local'],
+    [
+      referencedFirst(
+        Object.keys(COORDINATOR_TABLES).filter((t) => !LEFT_PLAIN.has(t)),
+        fks,
+      ),
+      'local',
+    ],
   ];
   return groups.flatMap(([tables, kind]) =>
     tables.filter((t) => !placed.has(t)).map((t) => placement(t, kind)),

@@ -23,7 +23,8 @@ import { splitSqlStatements, stripComments } from './sql-statements';
  * A statement that must read across devices (an operator's report) carries the comment
  * `citus: multi-shard` in its SQL, with why; the routing and claim rules then skip it.
  */
-export type LintRule = 'routing' | 'volatile-on-conflict' | 'volatile-case' | 'claim' | 'volatile' | 'change-seq';
+export type LintRule =
+  'routing' | 'volatile-on-conflict' | 'volatile-case' | 'claim' | 'volatile' | 'change-seq';
 
 export interface LintFinding {
   where: string;
@@ -103,7 +104,9 @@ function volatileInCaseOrCoalesce(clause: string): boolean {
 
 /** The tables a statement modifies: UPDATE and DELETE targets, and INSERT targets when it has ON CONFLICT. */
 function modifiedTables(sql: string): string[] {
-  const out = [...sql.matchAll(/\b(?:update|delete\s+from)\s+(?:only\s+)?([a-z_][a-z0-9_]*)/gi)].map((m) => m[1]!);
+  const out = [...sql.matchAll(/\b(?:update|delete\s+from)\s+(?:only\s+)?([a-z_][a-z0-9_]*)/gi)].map(
+    (m) => m[1]!,
+  );
   if (/\bon\s+conflict\b/i.test(sql))
     out.push(...[...sql.matchAll(/\binsert\s+into\s+([a-z_][a-z0-9_]*)/gi)].map((m) => m[1]!));
   return out.map((t) => t.toLowerCase()).filter((t) => known.has(t));
@@ -118,7 +121,9 @@ function setsChangeSeq(sql: string): boolean {
     if (!m[2] || !CHANGE_SEQ.test(balanced(sql, m.index + m[0].length - 1))) return false;
     // Its own ON CONFLICT … DO UPDATE (up to the next modification) numbers the update too.
     const rest = sql.slice(m.index + m[0].length);
-    const next = rest.search(/\b(?:insert\s+into|delete\s+from)\b|\bupdate\s+(?:only\s+)?\w+(?:\s+(?:as\s+)?\w+)?\s+set\b/i);
+    const next = rest.search(
+      /\b(?:insert\s+into|delete\s+from)\b|\bupdate\s+(?:only\s+)?\w+(?:\s+(?:as\s+)?\w+)?\s+set\b/i,
+    );
     const own = next < 0 ? rest : rest.slice(0, next);
     const upsert = /\bon\s+conflict\b[\s\S]*?\bdo\s+update\s+set\b([\s\S]*)/i.exec(own);
     if (upsert && !/\bchange_seq\s*=/i.test(upsert[1]!)) return false;

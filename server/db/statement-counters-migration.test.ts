@@ -41,7 +41,9 @@ async function shape(pool: pg.Pool): Promise<Shape> {
       `SELECT coalesce(array_agg(table_name::text ORDER BY table_name), '{}') AS v FROM information_schema.columns
         WHERE table_schema = 'public' AND column_name = 'change_xid'`,
     ),
-    caseIndex: await one<boolean>(`SELECT to_regclass('offline_devices_device_id_any_case') IS NOT NULL AS v`),
+    caseIndex: await one<boolean>(
+      `SELECT to_regclass('offline_devices_device_id_any_case') IS NOT NULL AS v`,
+    ),
     tables: await one<string[]>(
       `SELECT coalesce(array_agg(t ORDER BY t), '{}') AS v FROM unnest(ARRAY['offline_device_changes', 'offline_device_ids']) t
         WHERE to_regclass(t) IS NOT NULL`,
@@ -109,10 +111,14 @@ async function roundTrip(pool: pg.Pool): Promise<void> {
     { scope: 'device:POS-Up', value: '2' },
     { scope: 'tenant:merchant:m1', value: '1' },
   ]);
-  expect((await pool.query(`SELECT lower_id FROM offline_device_ids`)).rows).toEqual([{ lower_id: 'pos-up' }]);
+  expect((await pool.query(`SELECT lower_id FROM offline_device_ids`)).rows).toEqual([
+    { lower_id: 'pos-up' },
+  ]);
   // Nothing numbers a write by itself any more.
   await pool.query(`UPDATE offline_catalog_items SET name = 'B' WHERE sku = 'A'`);
-  expect((await pool.query(`SELECT change_seq FROM offline_catalog_items`)).rows).toEqual([{ change_seq: '1' }]);
+  expect((await pool.query(`SELECT change_seq FROM offline_catalog_items`)).rows).toEqual([
+    { change_seq: '1' },
+  ]);
 
   // And back down with data: the counters go back to one table, the index over the devices.
   await migrateDownTo(pool, COUNTERS);

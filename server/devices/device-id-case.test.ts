@@ -76,7 +76,11 @@ describe('a device id is one device in any letter case', () => {
     expect((await enrollSigned(s, upper, await issueCode())).status).toBe(201);
     const again = await enrollSigned(s, lower, await issueCode());
     expect([again.status, errorCode(again)]).toEqual([409, 'DEVICE_EXISTS']);
-    const mixed = await enrollSigned(s, { ...newDevice('POS'), id: upper.id.replace('POS-A', 'pOs-A') }, await issueCode());
+    const mixed = await enrollSigned(
+      s,
+      { ...newDevice('POS'), id: upper.id.replace('POS-A', 'pOs-A') },
+      await issueCode(),
+    );
     expect([mixed.status, errorCode(mixed)]).toEqual([409, 'DEVICE_EXISTS']);
     expect(await devicesSpelled(upper.id)).toEqual([upper.id]);
   });

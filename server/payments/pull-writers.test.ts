@@ -67,14 +67,20 @@ class Till {
 const ok = (res: { status: number; text: string }, status = 200) => expect(res.status, res.text).toBe(status);
 const reconcile = () => runOnce({ pool: s.pool, workerId: 'pull-writers-worker' });
 const review = (bundleId: string, decision: 'approve' | 'reject') =>
-  s.call('POST', `/offline/review/${bundleId}`, { token: ops, body: { decision, note: `walk: ${decision}` } });
+  s.call('POST', `/offline/review/${bundleId}`, {
+    token: ops,
+    body: { decision, note: `walk: ${decision}` },
+  });
 
 describe('every writer of a bundle or a catalog item: the next pull brings its change', () => {
   it('catalog: create, edit, import, picture set and removed, delete', async () => {
     const till = new Till(await enrollTerminal(s, admin, { tenantId: TENANT }));
     await till.pull();
     const items = (body: CatalogItem[]) =>
-      s.call('POST', '/offline/catalog', { token: admin, body: { tenant_type: 'merchant', tenant_id: TENANT, items: body } });
+      s.call('POST', '/offline/catalog', {
+        token: admin,
+        body: { tenant_type: 'merchant', tenant_id: TENANT, items: body },
+      });
 
     ok(await items([item('A'), item('B')]));
     expect((await till.pull()).skus).toEqual(['A', 'B']);
@@ -93,7 +99,9 @@ describe('every writer of a bundle or a catalog item: the next pull brings its c
     expect((await till.pull()).skus).toEqual(['C']);
 
     const image = `/offline/catalog/merchant/${TENANT}/items/B/image`;
-    ok(await s.call('POST', image, { token: admin, body: { data_base64: pngOf(64, 64).toString('base64') } }));
+    ok(
+      await s.call('POST', image, { token: admin, body: { data_base64: pngOf(64, 64).toString('base64') } }),
+    );
     expect((await till.pull()).skus).toEqual(['B']);
     ok(await s.call('DELETE', image, { token: admin }));
     expect((await till.pull()).skus).toEqual(['B']);
@@ -138,9 +146,9 @@ describe('every writer of a bundle or a catalog item: the next pull brings its c
     expect((await push(s, qr)).body.status).toBe('review');
     expect(await bundles()).toEqual({ [qr.bundle_id]: 'review' });
     const other = await enrollTerminal(s, admin, { tenantId: TENANT });
-    expect((await push(s, await other.bundle([other.sale({ tender: 'qr', qrText: shared })]))).body.status).toBe(
-      'quarantined',
-    );
+    expect(
+      (await push(s, await other.bundle([other.sale({ tender: 'qr', qrText: shared })]))).body.status,
+    ).toBe('quarantined');
     expect(await bundles()).toEqual({ [qr.bundle_id]: 'quarantined' });
 
     // Review: rejected.
@@ -148,7 +156,9 @@ describe('every writer of a bundle or a catalog item: the next pull brings its c
     expect(await bundles()).toEqual({ [qr.bundle_id]: 'rejected' });
 
     // Review: approved, then held again at posting (a refund of a sale the server does not hold).
-    const refund = await t.bundle([t.sale({ kind: 'refund', original_sale_id: randomUUID(), price: 500, tax: 0 })]);
+    const refund = await t.bundle([
+      t.sale({ kind: 'refund', original_sale_id: randomUUID(), price: 500, tax: 0 }),
+    ]);
     expect((await push(s, refund)).body.status).toBe('review');
     expect(await bundles()).toEqual({ [refund.bundle_id]: 'review' });
     ok(await review(refund.bundle_id, 'approve'));
