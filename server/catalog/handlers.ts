@@ -1,4 +1,5 @@
 import { appendAudit } from '../audit/chain';
+import { nextTenantChange } from '../db/change-counters';
 import { withTransaction } from '../db/tx';
 import { HttpError } from '../http/errors';
 import type { TrustDeps } from '../routes/deps';
@@ -108,10 +109,11 @@ export function catalogHandlers(deps: TrustDeps): Pick<Handlers, CatalogHandlerN
       const { sku, ...t } = params;
       const item = await withTransaction(pool, async (client) => {
         // Retired, not deleted: a pull sends changed rows, and a till must learn this one is gone.
+        const change = await nextTenantChange(client, t);
         const { rows } = await client.query<Parameters<typeof toItem>[0] & { changed: boolean }>(
-          `UPDATE offline_catalog_items SET active = false, updated_at = now(), change_xid = pg_current_xact_id()
+          `UPDATE offline_catalog_items SET active = false, updated_at = now(), change_seq = $4
            WHERE tenant_type = $1 AND tenant_id = $2 AND sku = $3 RETURNING ${ITEM_COLUMNS}`,
-          [t.tenant_type, t.tenant_id, sku],
+          [t.tenant_type, t.tenant_id, sku, change],
         );
         if (!rows[0]) throw catalogError('CATALOG_ITEM_NOT_FOUND', 'No item with this sku');
         await appendAudit(client, {

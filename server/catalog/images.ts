@@ -9,7 +9,9 @@ import {
   type CatalogImageRef,
 } from '../../protocol/http';
 import { imageHeader } from '../../protocol/image-header';
+import type pg from 'pg';
 import { appendAudit } from '../audit/chain';
+import { nextTenantChange } from '../db/change-counters';
 import { requirePaymentTerminal } from '../devices/terminal';
 import { withTransaction, type Queryable } from '../db/tx';
 import { HttpError } from '../http/errors';
@@ -20,7 +22,7 @@ import { catalogError, type Tenant } from './store';
 /**
  * A product's picture (issue #19, item 6). The bytes are checked here, whatever the client says:
  * the type from the first bytes (PNG, JPEG, WebP), the size, each side. They are kept in
- * offline_catalog_images; the item's `image` names them and its change_xid moves, so tills fetch the
+ * offline_catalog_images; the item's `image` names them and its change is numbered, so tills fetch the
  * new one after their next pull (GET /offline/sync/catalog-images/:sku).
  */
 
@@ -60,12 +62,13 @@ async function readImage(db: Queryable, t: Tenant, sku: string): Promise<Catalog
   return { sku, ...ref, data_base64: bytes.toString('base64') };
 }
 
-/** The item's `image` set (or cleared) and its change_xid moved, so tills pull it; false: no such item. */
-async function nameImage(db: Queryable, t: Tenant, sku: string, image: CatalogImageRef | null) {
-  const { rowCount } = await db.query(
-    `UPDATE offline_catalog_items SET image = $4::jsonb, updated_at = now(), change_xid = pg_current_xact_id()
+/** The item's `image` set (or cleared) and its change numbered, so tills pull it; false: no such item. */
+async function nameImage(client: pg.PoolClient, t: Tenant, sku: string, image: CatalogImageRef | null) {
+  const change = await nextTenantChange(client, t);
+  const { rowCount } = await client.query(
+    `UPDATE offline_catalog_items SET image = $4::jsonb, updated_at = now(), change_seq = $5
      WHERE tenant_type = $1 AND tenant_id = $2 AND sku = $3`,
-    [t.tenant_type, t.tenant_id, sku, image === null ? null : JSON.stringify(image)],
+    [t.tenant_type, t.tenant_id, sku, image === null ? null : JSON.stringify(image), change],
   );
   if (!rowCount) throw catalogError('CATALOG_ITEM_NOT_FOUND', 'No item with this sku');
 }

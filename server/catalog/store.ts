@@ -7,7 +7,9 @@ import type {
   CatalogErrorCode,
 } from '../../protocol/http';
 import { BACK_OFFICE_ERROR_STATUS } from '../../protocol/http';
+import type pg from 'pg';
 import { appendAudit } from '../audit/chain';
+import { nextTenantChange } from '../db/change-counters';
 import type { Queryable } from '../db/tx';
 import { HttpError } from '../http/errors';
 
@@ -111,7 +113,7 @@ export async function quickKeyClashes(
  * (409 QUICK_KEY_TAKEN); the caller's transaction then writes nothing.
  */
 export async function upsertItems(
-  client: Queryable,
+  client: pg.PoolClient,
   t: Tenant,
   input: readonly CatalogItem[],
   audit: { actorId: string; action: 'catalog.upserted' | 'catalog.imported' },
@@ -123,11 +125,13 @@ export async function upsertItems(
     throw catalogError('CATEGORY_NOT_FOUND', 'Items name a category this tenant does not have', {
       skus: unknown.slice(0, 50),
     });
+  // Numbered even when no row turns out to change: a gap in the numbers is harmless.
+  const change = await nextTenantChange(client, t);
   const { rowCount } = await client.query(
     `INSERT INTO offline_catalog_items AS c (tenant_type, tenant_id, sku, barcode, name, price_minor, currency,
-       tax_rate_bp, active, barcodes, category_id, quick_key)
+       tax_rate_bp, active, barcodes, category_id, quick_key, change_seq)
      SELECT $1, $2, u.sku, u.barcode, u.name, u.price_minor, u.currency, u.tax_rate_bp, u.active,
-       ARRAY(SELECT jsonb_array_elements_text(u.barcodes)), u.category_id, u.quick_key
+       ARRAY(SELECT jsonb_array_elements_text(u.barcodes)), u.category_id, u.quick_key, $13::bigint
      FROM unnest($3::text[], $4::text[], $5::text[], $6::bigint[], $7::text[], $8::integer[], $9::boolean[],
        $10::jsonb[], $11::text[], $12::integer[])
        AS u (sku, barcode, name, price_minor, currency, tax_rate_bp, active, barcodes, category_id, quick_key)
@@ -135,7 +139,7 @@ export async function upsertItems(
        barcode = EXCLUDED.barcode, name = EXCLUDED.name, price_minor = EXCLUDED.price_minor,
        currency = EXCLUDED.currency, tax_rate_bp = EXCLUDED.tax_rate_bp, active = EXCLUDED.active,
        barcodes = EXCLUDED.barcodes, category_id = EXCLUDED.category_id, quick_key = EXCLUDED.quick_key,
-       updated_at = EXCLUDED.updated_at, change_xid = EXCLUDED.change_xid
+       updated_at = EXCLUDED.updated_at, change_seq = EXCLUDED.change_seq
      WHERE (c.barcode, c.name, c.price_minor, c.currency, c.tax_rate_bp, c.active, c.barcodes, c.category_id,
             c.quick_key)
        IS DISTINCT FROM (EXCLUDED.barcode, EXCLUDED.name, EXCLUDED.price_minor, EXCLUDED.currency,
@@ -153,6 +157,7 @@ export async function upsertItems(
       items.map((i) => JSON.stringify(i.barcodes)),
       items.map((i) => i.category_id ?? null),
       items.map((i) => i.quick_key ?? null),
+      change,
     ],
   );
   const clashes = await quickKeyClashes(client, t);

@@ -50,7 +50,10 @@ async function roundTrip(pool: pg.Pool): Promise<void> {
     'offline_licenses PRIMARY KEY (id)',
     'offline_online_authorisations PRIMARY KEY (authorisation_id)',
   ]);
-  expect((await layoutViolations(pool)).map((v) => v.table).sort()).toEqual([...TABLES].sort());
+  // Beside these four, what the later migrations (1796491200000, 1796491200100) changed is undone
+  // too: their tables are listed but absent, and offline_devices has its lower(device_id) index back.
+  const later = ['offline_device_changes', 'offline_device_ids', 'offline_devices'];
+  expect((await layoutViolations(pool)).map((v) => v.table).sort()).toEqual([...TABLES, ...later].sort());
 
   expect(await migrate(pool)).toContain(MIGRATION);
   expect(await keys(pool)).toEqual(distributed);

@@ -13,6 +13,8 @@ export const DEVICE_TABLES = [
   'ledger_entries',
   'offline_bundle_nonces',
   'offline_device_blocks',
+  // The device's pull counter, beside its bundles: numbering a bundle's change stays on one shard.
+  'offline_device_changes',
   'offline_device_days',
   'offline_devices',
   'offline_download_events',
@@ -36,6 +38,8 @@ export const REFERENCE_TABLES = [
   'offline_class_grants',
   'offline_class_members',
   'offline_classes',
+  // Every device id lower-cased: one device per id whatever its case, across shards.
+  'offline_device_ids',
   'offline_kek_versions',
   'offline_material_bars',
   'offline_material_grants',
@@ -65,7 +69,7 @@ export const COORDINATOR_TABLES = {
   offline_encryption_jobs: 'a job queue per material, leased with SKIP LOCKED; a few rows a day',
   offline_material_chunks:
     'material blobs, up to 512 MiB each: a reference table would copy them to every node and commit each write on all; read by material id alone',
-  offline_change_counters: 'per-scope pull counters (tenant catalog, device bundles)',
+  offline_change_counters: "tenants' pull counters, taken before each write of the catalog",
   pgmigrations: "node-pg-migrate's own bookkeeping",
   throttle_counters: 'rate-limit counters keyed by IP or account',
   worker_heartbeats: 'one row per worker process',
@@ -73,13 +77,10 @@ export const COORDINATOR_TABLES = {
 
 /**
  * Unique indexes on device tables that cannot hold the distribution column as it stands, kept on
- * purpose; each needs the replacement named here before the table is distributed.
+ * purpose; each needs the replacement named here before the table is distributed. None is left:
+ * the case-insensitive device id is offline_device_ids' key (migration 1796491200100).
  */
-export const KNOWN_GLOBAL_UNIQUES: Record<string, string> = {
-  // Refuses 'POS-A' beside 'pos-a' (migration 1796478000866). Under Citus: a reference table of
-  // lower-cased device ids written in the enrolment transaction (docs/scaling.md).
-  offline_devices_device_id_any_case: 'case-insensitive device id, across devices',
-};
+export const KNOWN_GLOBAL_UNIQUES: Record<string, string> = {};
 
 export interface LayoutViolation {
   table: string;

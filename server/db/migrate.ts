@@ -4,6 +4,7 @@ import { runner } from 'node-pg-migrate';
 import type { MigrationBuilder } from 'node-pg-migrate';
 import type pg from 'pg';
 import type { Logger } from '../logger';
+import { placeOnCitus } from './citus';
 import { splitSqlStatements } from './sql-statements';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations', import.meta.url));
@@ -60,6 +61,7 @@ export async function migrate(pool: pg.Pool, { logger, dir = MIGRATIONS_DIR }: M
   const log = logger?.child({ component: 'migrate' });
   // One pooled client keeps the embedded server within its connection limit.
   const client = await pool.connect();
+  let names: string[];
   try {
     const applied = await runner({
       ...MIGRATION_LOADERS,
@@ -77,10 +79,12 @@ export async function migrate(pool: pg.Pool, { logger, dir = MIGRATIONS_DIR }: M
         error: (msg) => log?.error(msg),
       },
     });
-    const names = applied.map((m) => m.name);
+    names = applied.map((m) => m.name);
     if (names.length > 0) log?.info({ applied: names }, 'migrations applied');
-    return names;
   } finally {
     client.release();
   }
+  // On Citus, tables a migration created are placed as citus-layout.ts says (nothing elsewhere).
+  await placeOnCitus(pool, log);
+  return names;
 }

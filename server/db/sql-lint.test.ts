@@ -101,7 +101,7 @@ describe('SQL lint: planted bad statements', () => {
         `INSERT INTO offline_device_blocks (device_id) VALUES ($1) ON CONFLICT (device_id) DO UPDATE SET ${set}`,
       );
     expect(upsert('updated_at = now()')).toEqual(['volatile-on-conflict']);
-    expect(upsert('change_xid = pg_current_xact_id()')).toEqual(['volatile-on-conflict']);
+    expect(upsert('change_xid = pg_current_xact_id()')).toEqual(['volatile-on-conflict', 'volatile']);
     expect(upsert('updated_at = CURRENT_TIMESTAMP')).toEqual(['volatile-on-conflict']);
     expect(upsert('updated_at = EXCLUDED.updated_at')).toEqual([]);
     expect(upsert('updated_at = $2')).toEqual([]);
@@ -128,11 +128,77 @@ describe('SQL lint: planted bad statements', () => {
     const body = `
       CREATE FUNCTION f(p_device text) RETURNS void LANGUAGE plpgsql AS $$
       BEGIN
-        UPDATE offline_tx_bundles SET status = 'x' WHERE bundle_id = p_device::uuid;
+        UPDATE offline_tx_bundles SET status = 'x', change_seq = 0 WHERE bundle_id = p_device::uuid;
       END;
       $$;
       UPDATE offline_transactions SET status = 'held' WHERE seq = 1;`;
     expect(lintSql(body, 'planted').map((f) => f.statement.split(' ')[0])).toEqual(['UPDATE', 'UPDATE']);
     expect(lintSql(body, 'planted')[0]!.statement).toContain('bundle_id = p_device');
+  });
+
+  it('a volatile function anywhere in a modification of a distributed or reference table', () => {
+    const on = 'WHERE device_id = $1';
+    expect(
+      rules(`UPDATE offline_devices SET clock_offset_ms = extract(epoch FROM clock_timestamp()) ${on}`),
+    ).toEqual(['volatile']);
+    expect(rules(`DELETE FROM offline_device_days ${on} AND random() < 0.5`)).toEqual(['volatile']);
+    expect(rules(`UPDATE offline_catalog_images SET id = gen_random_uuid() WHERE sha256 = $1`)).toEqual([
+      'volatile',
+    ]);
+    expect(rules(`UPDATE users SET token_version = nextval('s') WHERE id = $1`)).toEqual(['volatile']);
+    expect(rules(`UPDATE users SET note = timeofday()::text, v = txid_current() WHERE id = $1`)).toEqual([
+      'volatile',
+    ]);
+    // An upsert's VALUES count too: the statement is one modification.
+    expect(
+      rules(
+        `INSERT INTO offline_device_blocks (device_id, id) VALUES ($1, gen_random_uuid()) ON CONFLICT (device_id) DO NOTHING`,
+      ),
+    ).toEqual(['volatile']);
+    // Allowed: now() outside CASE/coalesce, a plain INSERT (Citus evaluates its VALUES first), a
+    // coordinator table, a read.
+    expect(rules(`UPDATE offline_devices SET updated_at = now() ${on}`)).toEqual([]);
+    expect(rules(`INSERT INTO offline_device_blocks (device_id, id) VALUES ($1, gen_random_uuid())`)).toEqual(
+      [],
+    );
+    expect(rules(`UPDATE worker_heartbeats SET beat = clock_timestamp() WHERE worker_id = $1`)).toEqual([]);
+    expect(rules(`SELECT random() FROM users`)).toEqual([]);
+  });
+
+  it('a write of a pull-counted table that does not number its change', () => {
+    const take = `WITH change AS (INSERT INTO offline_device_changes AS c (device_id, value) VALUES ($1, 1)
+      ON CONFLICT (device_id) DO UPDATE SET value = c.value + 1 RETURNING c.value)`;
+    expect(
+      rules(`UPDATE offline_tx_bundles SET status = $2 WHERE device_id = $1 AND bundle_id = $3`),
+    ).toEqual(['change-seq']);
+    expect(
+      rules(`${take} UPDATE offline_tx_bundles SET status = $2, change_seq = (SELECT value FROM change)
+             WHERE device_id = $1 AND bundle_id = $3`),
+    ).toEqual([]);
+    // The counter taken, but the column not set from it.
+    expect(
+      rules(`${take} UPDATE offline_tx_bundles SET status = $2 WHERE device_id = $1 AND bundle_id = $3`),
+    ).toEqual(['change-seq']);
+    expect(rules(`INSERT INTO offline_tx_bundles (bundle_id, device_id) VALUES ($1, $2)`)).toEqual([
+      'change-seq',
+    ]);
+    expect(rules(`INSERT INTO offline_tx_bundles VALUES ($1, $2)`)).toEqual(['routing', 'change-seq']);
+    expect(
+      rules(`INSERT INTO offline_tx_bundles (bundle_id, device_id, change_seq) VALUES ($1, $2, $3)`),
+    ).toEqual([]);
+    // A catalog upsert numbers both the insert and the update it may turn into.
+    const upsert = (set: string) =>
+      rules(`INSERT INTO offline_catalog_items AS c (tenant_type, tenant_id, sku, change_seq) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (tenant_type, tenant_id, sku) DO UPDATE SET ${set}`);
+    expect(upsert('name = EXCLUDED.name')).toEqual(['change-seq']);
+    expect(upsert('name = EXCLUDED.name, change_seq = EXCLUDED.change_seq')).toEqual([]);
+    expect(rules(`UPDATE offline_catalog_items SET active = false WHERE tenant_id = $1`)).toEqual([
+      'change-seq',
+    ]);
+    expect(
+      rules(`UPDATE offline_catalog_items SET active = false, change_seq = $2 WHERE tenant_id = $1`),
+    ).toEqual([]);
+    // A table that is not counted needs nothing; a delete numbers nothing (a pull sends no deletions).
+    expect(rules(`UPDATE offline_catalog_categories SET name = $2 WHERE id = $1`)).toEqual([]);
   });
 });

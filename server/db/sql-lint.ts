@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import ts from 'typescript';
+import { COUNTED_TABLES } from './change-counters';
 import { COORDINATOR_TABLES, DEVICE_TABLES, DISTRIBUTION_COLUMN, REFERENCE_TABLES } from './citus-layout';
 import { splitSqlStatements, stripComments } from './sql-statements';
 
@@ -12,11 +13,18 @@ import { splitSqlStatements, stripComments } from './sql-statements';
  *   `device_id IN`/`= ANY`, or device_id in an INSERT's column list), so it runs on one shard;
  * - `volatile-on-conflict`: no non-immutable function in `ON CONFLICT … DO UPDATE` (Citus refuses);
  * - `volatile-case`: none inside CASE or coalesce(…) in an UPDATE's SET (Citus refuses);
- * - `claim`: a `FOR UPDATE SKIP LOCKED` on a device table names device_id.
+ * - `claim`: a `FOR UPDATE SKIP LOCKED` on a device table names device_id;
+ * - `volatile`: no volatile function (`random()`, `nextval()`, `pg_current_xact_id()`,
+ *   `clock_timestamp()`, …) anywhere in an UPDATE, a DELETE or an `INSERT … ON CONFLICT` of a
+ *   distributed or reference table (Citus refuses them; `now()` is stable and stays allowed
+ *   outside CASE/coalesce);
+ * - `change-seq`: every INSERT or UPDATE of a pull-counted table (server/db/change-counters.ts)
+ *   sets change_seq, upserts in their DO UPDATE too: no trigger numbers a change any more.
  * A statement that must read across devices (an operator's report) carries the comment
  * `citus: multi-shard` in its SQL, with why; the routing and claim rules then skip it.
  */
-export type LintRule = 'routing' | 'volatile-on-conflict' | 'volatile-case' | 'claim';
+export type LintRule =
+  'routing' | 'volatile-on-conflict' | 'volatile-case' | 'claim' | 'volatile' | 'change-seq';
 
 export interface LintFinding {
   where: string;
@@ -27,9 +35,13 @@ export interface LintFinding {
 const MULTI_SHARD = /citus:\s*multi-shard/i;
 const NON_IMMUTABLE =
   /\b(now|clock_timestamp|statement_timestamp|transaction_timestamp|timeofday|pg_current_xact_id|txid_current|random|gen_random_uuid|nextval|currval|setval)\s*\(|\b(current_timestamp|current_date|current_time|localtimestamp|localtime)\b/i;
+/** Volatile (not merely stable) functions: Citus refuses them in any modification it routes. */
+const VOLATILE =
+  /\b(clock_timestamp|timeofday|pg_current_xact_id|pg_current_xact_id_if_assigned|txid_current|txid_current_if_assigned|random|random_normal|setseed|gen_random_uuid|uuid_generate_v[14]|nextval|currval|lastval|setval|pg_sleep)\s*\(/i;
 const DML = /^\s*(\(\s*)?(select|insert|update|delete|with)\b/i;
 
 const device = new Set<string>(DEVICE_TABLES);
+const counted = new Set<string>(COUNTED_TABLES);
 const coordinator = new Set<string>(Object.keys(COORDINATOR_TABLES));
 const known = new Set<string>([...DEVICE_TABLES, ...REFERENCE_TABLES, ...coordinator]);
 
@@ -90,6 +102,41 @@ function volatileInCaseOrCoalesce(clause: string): boolean {
   return false;
 }
 
+/** The tables a statement modifies: UPDATE and DELETE targets, and INSERT targets when it has ON CONFLICT. */
+function modifiedTables(sql: string): string[] {
+  const out = [...sql.matchAll(/\b(?:update|delete\s+from)\s+(?:only\s+)?([a-z_][a-z0-9_]*)/gi)].map(
+    (m) => m[1]!,
+  );
+  if (/\bon\s+conflict\b/i.test(sql))
+    out.push(...[...sql.matchAll(/\binsert\s+into\s+([a-z_][a-z0-9_]*)/gi)].map((m) => m[1]!));
+  return out.map((t) => t.toLowerCase()).filter((t) => known.has(t));
+}
+
+/** Whether every INSERT and UPDATE of a counted table in the statement sets change_seq. */
+function setsChangeSeq(sql: string): boolean {
+  const CHANGE_SEQ = /\bchange_seq\b/i;
+  for (const m of sql.matchAll(/\binsert\s+into\s+([a-z_][a-z0-9_]*)(?:\s+as\s+\w+)?\s*(\()?/gi)) {
+    if (!counted.has(m[1]!.toLowerCase())) continue;
+    // No column list: change_seq cannot be told apart from its neighbours, so it is not "set".
+    if (!m[2] || !CHANGE_SEQ.test(balanced(sql, m.index + m[0].length - 1))) return false;
+    // Its own ON CONFLICT … DO UPDATE (up to the next modification) numbers the update too.
+    const rest = sql.slice(m.index + m[0].length);
+    const next = rest.search(
+      /\b(?:insert\s+into|delete\s+from)\b|\bupdate\s+(?:only\s+)?\w+(?:\s+(?:as\s+)?\w+)?\s+set\b/i,
+    );
+    const own = next < 0 ? rest : rest.slice(0, next);
+    const upsert = /\bon\s+conflict\b[\s\S]*?\bdo\s+update\s+set\b([\s\S]*)/i.exec(own);
+    if (upsert && !/\bchange_seq\s*=/i.test(upsert[1]!)) return false;
+  }
+  for (const m of sql.matchAll(/\bupdate\s+(?:only\s+)?([a-z_][a-z0-9_]*)(?:\s+(?:as\s+)?\w+)?\s+set\b/gi)) {
+    if (!counted.has(m[1]!.toLowerCase())) continue;
+    const rest = sql.slice(m.index + m[0].length);
+    const end = rest.search(/\b(where|from|returning)\b|\)\s*,\s*\w+\s+as\s*\(|$/i);
+    if (!/\bchange_seq\s*=/i.test(rest.slice(0, end))) return false;
+  }
+  return true;
+}
+
 /** The findings for one statement. */
 export function lintStatement(statement: string, where: string): LintFinding[] {
   const sql = blankLiterals(stripComments(statement));
@@ -105,6 +152,8 @@ export function lintStatement(statement: string, where: string): LintFinding[] {
   const conflict = /\bon\s+conflict\b[\s\S]*?\bdo\s+update\s+set\b([\s\S]*?)(?:\breturning\b|$)/i.exec(sql);
   if (distributed && conflict && NON_IMMUTABLE.test(conflict[1]!)) add('volatile-on-conflict');
   if (distributed && setClauses(sql).some(volatileInCaseOrCoalesce)) add('volatile-case');
+  if (modifiedTables(sql).some((t) => !coordinator.has(t)) && VOLATILE.test(sql)) add('volatile');
+  if (!setsChangeSeq(sql)) add('change-seq');
   return findings;
 }
 

@@ -1,5 +1,6 @@
 import type { DeviceRecord, TenantType } from '../../protocol/http';
 import { TrustErrorCode } from '../../protocol/http';
+import type pg from 'pg';
 import type { Queryable } from '../db/tx';
 import { HttpError } from '../http/errors';
 
@@ -62,17 +63,24 @@ export interface NewDevice {
   x25519_pub: string;
 }
 
-/** Undefined when the device id is already taken (by anyone, active or revoked). */
 /**
- * Undefined when a device holds this id already, in any letter case (the unique index on
- * lower(device_id)): one id, one device, whatever the case it is spelled in.
+ * Undefined when a device holds this id already, in any letter case: one id, one device, whatever
+ * the case it is spelled in. The lower-cased id is claimed first in offline_device_ids (a reference
+ * table under Citus, where offline_devices, distributed, cannot carry a unique index on
+ * lower(device_id)); a concurrent enrolment of another spelling waits on that key and, once this
+ * one commits, claims nothing. Call it in the transaction that inserts the device.
  */
-export async function insertDevice(db: Queryable, d: NewDevice): Promise<DeviceRow | undefined> {
+export async function insertDevice(db: pg.PoolClient, d: NewDevice): Promise<DeviceRow | undefined> {
+  const claimed = await db.query(
+    'INSERT INTO offline_device_ids (lower_id) VALUES (lower($1)) ON CONFLICT DO NOTHING',
+    [d.device_id],
+  );
+  if (claimed.rowCount !== 1) return undefined;
   const { rows } = await db.query<DeviceRow>(
     `INSERT INTO offline_devices (device_id, enrolled_via, tenant_type, tenant_id, user_id, country,
        currency_default, fingerprint, name, platform, pubkey_pem, x25519_pub)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-     ON CONFLICT (lower(device_id)) DO NOTHING
+     ON CONFLICT (device_id) DO NOTHING
      RETURNING ${DEVICE_COLUMNS}`,
     [
       d.device_id,

@@ -1,13 +1,15 @@
 import type pg from 'pg';
 import type { ScoreReason } from '../../protocol/http';
 import type { BundleState } from '../../protocol/states';
+import { deviceChangeCte } from '../db/change-counters';
 import type { Statement } from '../db/inline';
 import { combine, statusFor } from './score';
 
 /**
  * Every change of a stored bundle's status (`offline_tx_bundles.status`) goes through this module:
  * the table says which state may follow which and who may cause it, and the statements that write
- * a status live here. The till's names for the same states: protocol/states.ts.
+ * a status live here. Each also numbers the change from the device's pull counter in the same
+ * statement (server/db/change-counters.ts), so the till's next pull brings it. The till's names for the same states: protocol/states.ts.
  */
 
 /** Who changes a bundle's status. */
@@ -99,8 +101,9 @@ export async function rescore(
   const status = by !== 'gap_resolved' && banded === 'accepted' ? 'review' : banded;
   checkTransition(bundle.status, status, by);
   await client.query(
-    `UPDATE offline_tx_bundles SET status = $2, sira_score = $3, reasons = $4, updated_at = now(),
-       change_xid = pg_current_xact_id() WHERE device_id = $5 AND bundle_id = $1`,
+    `WITH ${deviceChangeCte('$5')}
+     UPDATE offline_tx_bundles SET status = $2, sira_score = $3, reasons = $4, updated_at = now(),
+       change_seq = (SELECT value FROM change) WHERE device_id = $5 AND bundle_id = $1`,
     [bundle.bundle_id, status, score, JSON.stringify(reasons), bundle.device_id],
   );
   return { score, status };
@@ -110,8 +113,9 @@ export async function rescore(
 export function reconciledStatement(deviceId: string, bundleId: string): Statement {
   checkTransition('accepted', 'reconciled', 'worker_posted');
   return {
-    text: `UPDATE offline_tx_bundles SET status = 'reconciled', reconciled_at = now(), updated_at = now(),
-                   change_xid = pg_current_xact_id() WHERE device_id = $1 AND bundle_id = $2`,
+    text: `WITH ${deviceChangeCte('$1')}
+           UPDATE offline_tx_bundles SET status = 'reconciled', reconciled_at = now(), updated_at = now(),
+                   change_seq = (SELECT value FROM change) WHERE device_id = $1 AND bundle_id = $2`,
     values: [deviceId, bundleId],
   };
 }
@@ -125,8 +129,9 @@ export async function decideReview(
   const to = decision.approve ? 'accepted' : 'rejected';
   checkTransition(bundle.status, to, 'reviewer');
   await client.query(
-    `UPDATE offline_tx_bundles SET status = $2, reviewed_by = $3, reviewed_at = now(), review_note = $4,
-             updated_at = now(), change_xid = pg_current_xact_id() WHERE device_id = $5 AND bundle_id = $1`,
+    `WITH ${deviceChangeCte('$5')}
+     UPDATE offline_tx_bundles SET status = $2, reviewed_by = $3, reviewed_at = now(), review_note = $4,
+             updated_at = now(), change_seq = (SELECT value FROM change) WHERE device_id = $5 AND bundle_id = $1`,
     [bundle.bundle_id, to, decision.userId, decision.note, bundle.device_id],
   );
   return to;

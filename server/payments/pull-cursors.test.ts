@@ -3,6 +3,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogItem, PaymentsPullResponse } from '../../protocol/http';
 import { startCluster, type PgCluster } from '../../test/pg/cluster';
+import { upsertItems } from '../catalog/store';
 import { signed, startTestServer, type TestServer } from '../testing/harness';
 import { enrollTerminal, SN_POLICY, type Terminal } from './test-support';
 
@@ -16,11 +17,12 @@ const servers: TestServer[] = [];
 let other: PgCluster | undefined;
 let s: TestServer;
 let admin: string;
+let adminId: string;
 
 beforeAll(async () => {
   s = await startTestServer();
   servers.push(s);
-  admin = (await s.user('cursor-admin@example.com', ['pay_admin'])).token;
+  ({ token: admin, id: adminId } = await s.user('cursor-admin@example.com', ['pay_admin']));
   expect((await s.call('POST', '/offline/policies', { token: admin, body: SN_POLICY })).status).toBe(200);
 });
 afterAll(async () => {
@@ -70,18 +72,15 @@ describe('pull cursors as change counters', () => {
     const first = await s.pool.connect();
     const second = await s.pool.connect();
     try {
+      // Each writer writes as the catalog's routes do (upsertItems numbers the change itself).
+      const shop = { tenant_type: 'merchant' as const, tenant_id: 'shop-order' };
+      const write = (client: typeof first, it: CatalogItem) =>
+        upsertItems(client, shop, [it], { actorId: adminId, action: 'catalog.upserted' });
       await first.query('BEGIN');
-      // change_xid as the catalog's writers set it: the same test then runs on the old cursors.
-      await first.query(
-        "UPDATE offline_catalog_items SET price_minor = 1100, change_xid = pg_current_xact_id() WHERE tenant_id = 'shop-order' AND sku = 'A'",
-      );
+      await write(first, item('A', 1100));
       // The second writer starts after the first and would commit first if it could.
       await second.query('BEGIN');
-      const secondDone = second
-        .query(
-          "UPDATE offline_catalog_items SET price_minor = 1200 WHERE tenant_id = 'shop-order' AND sku = 'B'",
-        )
-        .then(() => second.query('COMMIT'));
+      const secondDone = write(second, item('B', 1200)).then(() => second.query('COMMIT'));
       // A pull while the first is still open: whatever it sees, its cursor must not pass A's change.
       const between = await pullAll(s, t, before);
       await first.query('COMMIT');

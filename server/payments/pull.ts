@@ -8,14 +8,15 @@ import {
   type TenantType,
 } from '../../protocol/http';
 import { listCategories, shopOf, type ItemRow } from '../catalog/store';
+import { tenantScope } from '../db/change-counters';
 import { policyFor } from '../policies/store';
 import type { BundleRow } from './store';
 
 /**
  * GET /offline/sync/payments, one page at a time.
  *
- * A pull is a delta: bundles whose change_seq (their device's change counter, migration
- * 1796490147004) is above the cursor's device number, and catalog items whose change_seq (their
+ * A pull is a delta: bundles whose change_seq (their device's change counter, migrations
+ * 1796490147004 and 1796491200000) is above the cursor's device number, and catalog items whose change_seq (their
  * tenant's counter) is above its tenant number. A counter's row is locked by its writer until
  * COMMIT, so within a scope numbers commit in order: the counter this pull's snapshot sees is a
  * point below which every change is visible (or rolled back). The first page reads both counters;
@@ -107,19 +108,28 @@ function pageCursor(p: Position & { high: { device: string; tenant: string } }):
 
 const resumeCursor = (high: { device: string; tenant: string }) => `c.${high.device}.${high.tenant}`;
 
-/** The counters of the device's and its tenant's scopes, as this transaction's snapshot sees them. */
+/**
+ * The device's and its tenant's counters, as this transaction sees them. Two statements: the
+ * device's counter is on the device's shard (offline_device_changes), the tenant's on the
+ * coordinator. Each value read is a point below which that scope's changes are all committed.
+ */
 async function counters(
   client: pg.PoolClient,
   device: PullDevice,
 ): Promise<{ device: string; tenant: string }> {
-  const tenant =
-    device.tenant_type && device.tenant_id ? `tenant:${device.tenant_type}:${device.tenant_id}` : '';
-  const { rows } = await client.query<{ scope: string; value: string }>(
-    'SELECT scope, value::text AS value FROM offline_change_counters WHERE scope = ANY($1::text[])',
-    [[`device:${device.device_id}`, tenant]],
+  const own = await client.query<{ value: string }>(
+    'SELECT value::text AS value FROM offline_device_changes WHERE device_id = $1',
+    [device.device_id],
   );
-  const of = (scope: string) => rows.find((r) => r.scope === scope)?.value ?? '0';
-  return { device: of(`device:${device.device_id}`), tenant: tenant ? of(tenant) : '0' };
+  let tenant = '0';
+  if (device.tenant_type && device.tenant_id) {
+    const { rows } = await client.query<{ value: string }>(
+      'SELECT value::text AS value FROM offline_change_counters WHERE scope = $1',
+      [tenantScope({ tenant_type: device.tenant_type, tenant_id: device.tenant_id })],
+    );
+    tenant = rows[0]?.value ?? '0';
+  }
+  return { device: own.rows[0]?.value ?? '0', tenant };
 }
 
 /** The back office's fields (barcodes, category_id, quick_key) only on a `catalog=2` pull (#19). */

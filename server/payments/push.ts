@@ -5,6 +5,7 @@ import { PAYMENT_ERROR_STATUS, PaymentErrorCode, type PushResponse } from '../..
 import { appendAudit, auditChain, auditStatement, type ActorType, type AuditEntry } from '../audit/chain';
 import { sameBase64url } from '../../protocol/crypto';
 import { commitWith, queryAll, type Statement } from '../db/inline';
+import { deviceChangeCte } from '../db/change-counters';
 import { withClient, withTransaction } from '../db/tx';
 import { NOBODYS_KEY_PEM } from '../devices/authenticate';
 import { findDevice, type DeviceRow } from '../devices/store';
@@ -421,12 +422,13 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   // back; once sent, it commits whole and a retry is answered as a duplicate
   // (test/integration/server-kill.integration.test.ts).
   const insert: Statement = {
-    text: `WITH bundle AS (
+    text: `WITH ${deviceChangeCte('$2')},
+     bundle AS (
        INSERT INTO offline_tx_bundles (bundle_id, device_id, tenant_type, tenant_id, country, signature, nonce,
          server_key_id, seq_from, seq_to, prev_chain_head, chain_head, device_clock, status, sira_score, reasons,
-         tx_count, totals, push_answer, received_at, updated_at, last_sale_at)
+         tx_count, totals, push_answer, received_at, updated_at, last_sale_at, change_seq)
        VALUES ($1::uuid, $2::text, $3, $4, $5, $6, $7::text, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19,
-         $20::timestamptz, $20::timestamptz, $40::timestamptz)),
+         $20::timestamptz, $20::timestamptz, $40::timestamptz, (SELECT value FROM change))),
      sales AS (
        INSERT INTO offline_transactions (bundle_id, device_id, status, ${TRANSACTION_COLUMNS}, original_device_id)
        SELECT $1::uuid, $2::text, $21::text, u.* FROM ${transactionUnnest(24, '$43::text[]')} AS u),

@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { enrollSigned, newDevice, startTestServer, type TestServer } from '../testing/harness';
+
+/**
+ * One device id is one device whatever its case (issue #16), now kept by offline_device_ids' key
+ * (migration 1796491200100) instead of a unique index on lower(device_id), which a distributed
+ * offline_devices cannot carry (issue #23 item 3). Attacks on the real PostgreSQL, through the
+ * enrolment route.
+ */
+let s: TestServer;
+let admin: string;
+beforeAll(async () => {
+  s = await startTestServer();
+  admin = (await s.user('case-admin@example.com', ['pay_admin'])).token;
+});
+afterAll(async () => {
+  await s?.close();
+});
+
+const errorCode = (res: { body: unknown }) => (res.body as { error?: { code?: string } }).error?.code;
+
+async function issueCode(): Promise<string> {
+  const res = await s.call('POST', '/offline/enrollment-codes', {
+    token: admin,
+    body: { tenant_type: 'merchant', tenant_id: 'case-shop', country: 'SN', currency_default: 'XOF' },
+  });
+  expect(res.status, res.text).toBe(201);
+  return (res.body as { code: string }).code;
+}
+
+/** Spellings of one fresh id: `POS-A-…` and `pos-a-…`, each with its own keys. */
+function spellings() {
+  const upper = newDevice('POS-A');
+  return [upper, { ...newDevice('POS-A'), id: upper.id.toLowerCase() }] as const;
+}
+
+const devicesSpelled = async (id: string) =>
+  (
+    await s.pool.query<{ device_id: string }>(
+      '/* citus: multi-shard: a test looks every spelling up */ SELECT device_id FROM offline_devices WHERE lower(device_id) = lower($1)',
+      [id],
+    )
+  ).rows.map((r) => r.device_id);
+
+describe('a device id is one device in any letter case', () => {
+  it('two enrolments of POS-A and pos-a racing: one device, the other 409 DEVICE_EXISTS', async () => {
+    const [upper, lower] = spellings();
+    const codes = [await issueCode(), await issueCode()];
+    // Hold both enrolments after their checks (code redeemed, keys unused), at the claim of the id:
+    // a lock that lets readers through and stops every insert into the table.
+    const gate = await s.pool.connect();
+    try {
+      await gate.query('BEGIN');
+      await gate.query('LOCK TABLE offline_device_ids IN SHARE MODE');
+      const racing = [enrollSigned(s, upper, codes[0]!), enrollSigned(s, lower, codes[1]!)];
+      for (;;) {
+        const { rows } = await gate.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_locks WHERE relation = 'offline_device_ids'::regclass AND NOT granted`,
+        );
+        if (rows[0]!.n === 2) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await gate.query('COMMIT');
+      const answers = await Promise.all(racing);
+      expect(answers.map((a) => a.status).sort()).toEqual([201, 409]);
+      expect(answers.map(errorCode).filter(Boolean)).toEqual(['DEVICE_EXISTS']);
+      const winner = answers[0]!.status === 201 ? upper.id : lower.id;
+      expect(await devicesSpelled(upper.id)).toEqual([winner]);
+    } finally {
+      gate.release();
+    }
+  });
+
+  it('a plain second enrolment in another case is refused the same way', async () => {
+    const [upper, lower] = spellings();
+    expect((await enrollSigned(s, upper, await issueCode())).status).toBe(201);
+    const again = await enrollSigned(s, lower, await issueCode());
+    expect([again.status, errorCode(again)]).toEqual([409, 'DEVICE_EXISTS']);
+    const mixed = await enrollSigned(
+      s,
+      { ...newDevice('POS'), id: upper.id.replace('POS-A', 'pOs-A') },
+      await issueCode(),
+    );
+    expect([mixed.status, errorCode(mixed)]).toEqual([409, 'DEVICE_EXISTS']);
+    expect(await devicesSpelled(upper.id)).toEqual([upper.id]);
+  });
+});
