@@ -108,7 +108,7 @@ function saleId(i: number): string {
 }
 
 /** Deterministic sales: `total` sales over `days` days and TERMINALS terminals, spread evenly. */
-function makeSale(i: number, days: number, total: number): Sale {
+export function makeSale(i: number, days: number, total: number): Sale {
   const terminal = i % TERMINALS;
   const perDay = Math.max(1, Math.floor(total / days));
   const day = Math.floor(i / perDay) % days;
@@ -149,7 +149,7 @@ function prepared(mango: MangoQuery<SaleDoc>) {
   return prepareQuery(schema, normalizeMangoQuery(schema, { ...mango, selector }));
 }
 
-async function instance(
+export async function instance(
   storage: RxStorage<unknown, unknown>,
   databaseName: string,
   withSchema: RxJsonSchema<Sale> = schema,

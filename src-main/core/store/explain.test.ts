@@ -8,6 +8,7 @@ import type { MangoQuery, RxDocumentData, RxJsonSchema } from 'rxdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRxStorageSqlite, type RxStorageInstanceSqlite } from './index';
 import { realKeychain, tempDir, type RealKeychain } from './test-support';
+import { indexName } from './layout';
 
 interface Sale {
   id: string;
@@ -72,7 +73,7 @@ function expectIndexSearch(plan: string[], column: string) {
   const text = plan.join('\n');
   expect(text).toMatch(
     new RegExp(
-      `SEARCH ${shown} USING (COVERING )?INDEX ${shown}__${column} \\(${column}>\\? AND ${column}<\\?\\)`,
+      `SEARCH ${shown} USING (COVERING )?INDEX ${indexName(shown, column)} \\(${column}>\\? AND ${column}<\\?\\)`,
     ),
   );
   expect(text).not.toMatch(new RegExp(`SCAN ${shown}(?! USING)`));
@@ -138,7 +139,7 @@ describe('EXPLAIN QUERY PLAN', () => {
       5,
     );
     expect(changes).toMatch(
-      new RegExp(`SEARCH ${shown} USING INDEX ${shown}__${lwtColumn} \\(${lwtColumn}>\\?\\)`),
+      new RegExp(`SEARCH ${shown} USING INDEX ${indexName(shown, lwtColumn)} \\(${lwtColumn}>\\?\\)`),
     );
     const cleanup = explain(`DELETE FROM ${table} WHERE deleted = 1 AND lwt < ?`, 5);
     expect(cleanup).toMatch(/SEARCH sales-0 USING INDEX sales-0__tombstones \(lwt<\?\)/);

@@ -135,7 +135,7 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
             doc._deleted ? 1 : 0,
             doc._meta.lwt,
             json,
-            ...columns.map((c) => c.indexableString(doc)),
+            ...columns.map((c) => c.key(doc)),
           );
           const rowid = Number(info.lastInsertRowid);
           search?.put(rowid, doc);
@@ -147,13 +147,7 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
         for (const { document: doc } of result.bulkUpdateDocs) {
           const json = JSON.stringify(doc);
           const id = doc[primaryPath] as string;
-          update.run(
-            doc._deleted ? 1 : 0,
-            doc._meta.lwt,
-            json,
-            ...columns.map((c) => c.indexableString(doc)),
-            id,
-          );
+          update.run(doc._deleted ? 1 : 0, doc._meta.lwt, json, ...columns.map((c) => c.key(doc)), id);
           const rowid = rowids.get(id) ?? cache.rowidOf(id) ?? (search ? table.rowidOf(id) : undefined);
           if (rowid !== undefined) {
             search?.put(rowid, doc);

@@ -5,15 +5,15 @@ import type { RawDocRow, Table } from './table';
 
 interface RangeSql {
   where: string;
-  params: string[];
+  params: Buffer[];
   column: string;
   /** Key of this range's count in the count cache, made on first use. */
   countKey?: string;
 }
 
 /**
- * The plan's bounds as a range on the index column; the strings are RxDB's own bound strings, made
- * by the column's builders (indexes.ts), which equal RxDB's getStartIndexStringFrom*Bound.
+ * The plan's bounds as a range on the index column: RxDB's own bound strings (the column's builders
+ * in indexes.ts equal getStartIndexStringFrom*Bound), encoded like the keys.
  */
 function rangeFromPlan<T>(table: Table, query: PreparedQuery<T>): RangeSql {
   const known = table.ranges.get(query);
@@ -33,7 +33,7 @@ function rangeFromPlan<T>(table: Table, query: PreparedQuery<T>): RangeSql {
 
 export interface QuerySql {
   sql: string;
-  params: (string | number)[];
+  params: (Buffer | number)[];
   /** How the rows are finished in JS. */
   matchInJs: boolean;
   sortInJs: boolean;
@@ -53,7 +53,7 @@ export function querySql<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>
   // come from the cache, and those not in it from one read by rowid. The matcher needs every row
   // of the range as a document, so then the row's data comes along.
   let sql = `SELECT ${matchInJs ? 'rowid, data' : 'rowid'} FROM ${table.q} WHERE ${range.where}`;
-  const params: (string | number)[] = [...range.params];
+  const params: (Buffer | number)[] = [...range.params];
   if (!sortInJs) sql += ` ORDER BY ${range.column}`;
   if (!matchInJs && !sortInJs) {
     const skip = query.query.skip ?? 0;
@@ -70,7 +70,7 @@ export function querySql<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>
 export function countSql<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>>, query: PreparedQuery<T>) {
   const range = rangeFromPlan(table, query);
   const sql = `SELECT count(*) FROM ${table.q} WHERE ${range.where}`;
-  range.countKey ??= `${sql}\u0000${range.params.join('\u0000')}`;
+  range.countKey ??= `${sql}\u0000${range.params.map((p) => p.toString('hex')).join(',')}`;
   return { sql, params: range.params, key: range.countKey };
 }
 
@@ -237,7 +237,7 @@ export function runChangesSince<T>(
   const stmt = checkpoint
     ? table.statement(`SELECT rowid FROM ${table.q} WHERE ${column} > ? ORDER BY ${column} LIMIT ?`)
     : table.statement(`SELECT rowid FROM ${table.q} ORDER BY ${column} LIMIT ?`);
-  const params: (string | number)[] = checkpoint
+  const params: (Buffer | number)[] = checkpoint
     ? [lowerBound([checkpoint.lwt, checkpoint.id]), limit]
     : [limit];
   return table.docsByRowids(stmt.pluck().all(...params) as number[]) as RxDocumentData<T>[];

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3-multiple-ciphers';
 import type { IndexColumn } from './indexes';
+import { convertToKeyLayout, indexName } from './layout';
 import { withoutCommitFsync, type SqliteDatabase } from './sqlite';
 import { quoteIdent } from './sql-ident';
 import { TextIndex, type TextSearchSpec } from './text-search';
@@ -156,7 +157,7 @@ export class Table {
    */
   readonly ranges = new WeakMap<
     object,
-    { where: string; params: string[]; column: string; countKey?: string }
+    { where: string; params: Buffer[]; column: string; countKey?: string }
   >();
 
   constructor(
@@ -275,19 +276,25 @@ export class Table {
   /** True when the table was already there (its rows may need indexing by a newer layout). */
   private create(): boolean {
     // Reopening an existing table runs no DDL: one lookup instead of parsing every CREATE again.
+    // The first key column's index is named for the layout, so the same lookup tells an old file.
+    const keyIndex = indexName(this.name, this.columns[0]!.column);
     const existing = this.db
-      .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name IN (?, ?)")
+      .prepare('SELECT name FROM sqlite_master WHERE name IN (?, ?, ?)')
       .pluck()
-      .all(this.name, `${this.name}__attachments`) as string[];
+      .all(this.name, `${this.name}__attachments`, keyIndex) as string[];
     const existed = existing.includes(this.name);
-    if (existed && (!this.withAttachments || existing.length === 2)) return true;
-    const indexCols = this.columns.map((c) => `, ${c.column} TEXT NOT NULL`).join('');
+    const current = existing.includes(keyIndex);
+    if (existed && current && (!this.withAttachments || existing.includes(`${this.name}__attachments`))) {
+      return true;
+    }
+    if (existed && !current) convertToKeyLayout(this.db, this.name, this.columns);
+    const indexCols = this.columns.map((c) => `, ${c.column} BLOB NOT NULL`).join('');
     const ddl = [
       `CREATE TABLE IF NOT EXISTS ${this.q} (id TEXT PRIMARY KEY NOT NULL, deleted INTEGER NOT NULL, ` +
         `lwt REAL NOT NULL, data TEXT NOT NULL${indexCols})`,
       ...this.columns.map(
         (c) =>
-          `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${this.name}__${c.column}`)} ON ${this.q} (${c.column})`,
+          `CREATE INDEX IF NOT EXISTS ${quoteIdent(indexName(this.name, c.column))} ON ${this.q} (${c.column})`,
       ),
       // Partial: only tombstones are in it, so live writes do not pay for the cleanup index.
       `CREATE INDEX IF NOT EXISTS ${quoteIdent(`${this.name}__tombstones`)} ON ${this.q} (lwt) WHERE deleted = 1`,

@@ -1,0 +1,50 @@
+import { encodeIndexString, fromSortableText } from './index-key';
+import type { IndexColumn } from './indexes';
+import { quoteIdent } from './sql-ident';
+import type { SqliteDatabase } from './sqlite';
+
+/**
+ * SQLite index of a key column. Named for the layout: the first layout's TEXT columns had indexes
+ * `<table>__i0`...; the compact keys' are `<table>__k0`..., so a table whose `__k0` is missing
+ * still holds RxDB's strings and is converted once when it is opened.
+ */
+export function indexName(table: string, column: string): string {
+  return `${table}__k${column.slice(1)}`;
+}
+
+/**
+ * For the crash test's child process only: told of each converted row and of the index build, so
+ * it can be killed at a known point of the conversion. Unset in the app (one check per row).
+ */
+export const conversionProgress: { onRow?: (rows: number) => void; onIndexes?: () => void } = {};
+
+/** The SQL function the conversion calls on each old key (registered for it only). */
+const CONVERT_FN = 'outpost_compact_index_key';
+
+/**
+ * Rewrites a table of the first layout (each index column a TEXT holding RxDB's indexable string
+ * as sortable text) to compact BLOB keys, in one transaction: a crash at any point leaves either
+ * the old layout whole (SQLite rolls the uncommitted WAL frames back on the next open, which
+ * converts again) or the new one. The old string already is RxDB's order, so each key is
+ * re-encoded from it without parsing the document. The old indexes are dropped first so the
+ * UPDATE does not maintain them, and the new ones are built by sorting once. The columns keep
+ * their declared TEXT type: TEXT affinity leaves BLOB values as they are, and changing a declared
+ * type would mean copying the table.
+ */
+export function convertToKeyLayout(db: SqliteDatabase, table: string, columns: readonly IndexColumn[]): void {
+  const q = quoteIdent(table);
+  let keys = 0;
+  const { onRow, onIndexes } = conversionProgress;
+  db.function(CONVERT_FN, { deterministic: true }, (value: unknown) => {
+    if (onRow && ++keys % columns.length === 0) onRow(keys / columns.length);
+    return typeof value === 'string' ? encodeIndexString(fromSortableText(value)) : value;
+  });
+  db.transaction(() => {
+    for (const c of columns) db.exec(`DROP INDEX IF EXISTS ${quoteIdent(`${table}__${c.column}`)}`);
+    db.exec(`UPDATE ${q} SET ${columns.map((c) => `${c.column} = ${CONVERT_FN}(${c.column})`).join(', ')}`);
+    onIndexes?.();
+    for (const c of columns) {
+      db.exec(`CREATE INDEX ${quoteIdent(indexName(table, c.column))} ON ${q} (${c.column})`);
+    }
+  })();
+}
