@@ -1,6 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
-import { BundleEnvelope, BundleError, MAX_CLOCK_SKEW_MS, NONCE_TTL_MS } from '../../protocol/bundle';
+import {
+  BundleEnvelope,
+  BundleError,
+  MAX_CLOCK_SKEW_MS,
+  NONCE_TTL_MS,
+  type Sale,
+} from '../../protocol/bundle';
 import { PAYMENT_ERROR_STATUS, PaymentErrorCode, type PushResponse } from '../../protocol/http';
 import { appendAudit, auditChain, auditStatement, type ActorType, type AuditEntry } from '../audit/chain';
 import { sameBase64url } from '../../protocol/crypto';
@@ -17,7 +23,7 @@ import { prepareBundle, type PreparedBundle } from './prepare';
 import { DeviceKeyError, devicePublicKey } from './device-keys';
 import { openPool } from './open-pool';
 import { checkRefunds, type RefundFindings } from './refunds';
-import { checkQrTokens } from './qr-tokens';
+import { checkQrTokens, QrVerifier } from './qr-tokens';
 import { checkCashiers } from './cashiers';
 import { claimQrUses } from './qr-uses';
 import { claimOnlineAuthorisations } from './online-authorisations';
@@ -208,6 +214,8 @@ export function createPushService(deps: PushDeps) {
 }
 
 type Opened = PreparedBundle;
+
+const hasQrTender = (sale: Sale) => sale.kind === 'sale' && sale.tenders.some((t) => t.qr !== undefined);
 type LockedDevice = Pick<
   DeviceRow,
   'device_id' | 'status' | 'tenant_type' | 'tenant_id' | 'country' | 'pubkey_pem'
@@ -350,12 +358,19 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   const refunds: RefundFindings = opened.sales
     ? await checkRefunds(client, opened.sales, locked)
     : { unknownOriginal: null, mismatch: null, cashOverride: null };
-  const qrReuse = opened.sales ? await claimQrUses(client, opened.sales, envelope.bundle_id) : null;
+  // One read of the issuer keys and one verification of each QR for both checks below.
+  const qr = opened.sales?.some(hasQrTender) ? await QrVerifier.load(client) : undefined;
+  const qrReuse = opened.sales ? await claimQrUses(client, opened.sales, envelope.bundle_id, qr) : null;
   const qrTokens = opened.sales
-    ? await checkQrTokens(client, opened.sales, {
-        deviceId: envelope.device_id,
-        previousLastSaleAt: before?.last_sale_at ? new Date(before.last_sale_at) : null,
-      })
+    ? await checkQrTokens(
+        client,
+        opened.sales,
+        {
+          deviceId: envelope.device_id,
+          previousLastSaleAt: before?.last_sale_at ? new Date(before.last_sale_at) : null,
+        },
+        qr,
+      )
     : undefined;
   const online = opened.sales
     ? await claimOnlineAuthorisations(client, opened.sales, envelope.bundle_id)
