@@ -23,7 +23,8 @@ import { prepareBundle, type PreparedBundle } from './prepare';
 import { DeviceKeyError, devicePublicKey } from './device-keys';
 import { openPool } from './open-pool';
 import { checkRefunds, type RefundFindings } from './refunds';
-import { checkQrTokens, QrVerifier } from './qr-tokens';
+import { checkQrTokens } from './qr-tokens';
+import { issuerKeys, QrVerifier, type StoredIssuerKey } from './qr-verifier';
 import { checkCashiers } from './cashiers';
 import { claimQrUses } from './qr-uses';
 import { claimOnlineAuthorisations } from './online-authorisations';
@@ -70,6 +71,9 @@ interface Stored {
   audit: AuditEntry | null;
 }
 
+/** How old the issuer keys an open thread verifies QRs against may be (see openThreadQrKeys). */
+const QR_KEYS_REREAD_MS = 5_000;
+
 /** The device's key changed after the bundle was verified with the old one: verify again. */
 class StaleDeviceKey extends Error {}
 
@@ -83,9 +87,21 @@ export function createPushService(deps: PushDeps) {
    */
   const knownPems = new Map<string, string>();
 
+  /**
+   * The QR issuer keys an open thread verifies a bundle's QRs against, read at most every few
+   * seconds: the push's transaction reads them again and verifies afresh when they changed.
+   */
+  let qrKeys: { at: number; keys: Promise<StoredIssuerKey[] | undefined> } | undefined;
+  const openThreadQrKeys = () => {
+    if (!qrKeys || Date.now() - qrKeys.at > QR_KEYS_REREAD_MS)
+      qrKeys = { at: Date.now(), keys: issuerKeys(deps.pool).catch(() => undefined) };
+    return qrKeys.keys;
+  };
+
   async function openEnvelope(envelope: BundleEnvelope, pem: string): Promise<PreparedBundle> {
     const threads = openPool();
-    if (threads) return { envelope, ...(await threads.open(envelope, pem, serverPrivateKey)) };
+    if (threads)
+      return { envelope, ...(await threads.open(envelope, pem, serverPrivateKey, await openThreadQrKeys())) };
     return prepareBundle(
       await openForServer(envelope, { devicePublicKey: devicePublicKey(pem), serverPrivateKey }),
     );
@@ -359,7 +375,7 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
     ? await checkRefunds(client, opened.sales, locked)
     : { unknownOriginal: null, mismatch: null, cashOverride: null };
   // One read of the issuer keys and one verification of each QR for both checks below.
-  const qr = opened.sales?.some(hasQrTender) ? await QrVerifier.load(client) : undefined;
+  const qr = opened.sales?.some(hasQrTender) ? await QrVerifier.load(client, opened.qr) : undefined;
   const qrReuse = opened.sales ? await claimQrUses(client, opened.sales, envelope.bundle_id, qr) : null;
   const qrTokens = opened.sales
     ? await checkQrTokens(

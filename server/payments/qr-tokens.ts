@@ -1,17 +1,7 @@
 import { MAX_CLOCK_SKEW_MS, type Sale } from '../../protocol/bundle';
-import type { KeyObject } from 'node:crypto';
-import { importPublicKey } from '../../protocol/crypto/ed25519';
-import {
-  decodeSigned,
-  QR_CLOCK_SKEW_MS,
-  QR_MAX_LIFETIME_MS,
-  QrError,
-  requestRefPayee,
-  verifyTokenSignature,
-  type IssuerKey,
-  type PaymentToken,
-} from '../../protocol/qr';
+import { QR_CLOCK_SKEW_MS, QR_MAX_LIFETIME_MS, QrError, requestRefPayee } from '../../protocol/qr';
 import type { Queryable } from '../db/tx';
+import { QrVerifier } from './qr-verifier';
 
 /**
  * A pushed sale's QR tender, verified by the server itself (issue #16, M1 of the sixth review): a
@@ -95,72 +85,6 @@ async function backdatedQrSales(
   return findings;
 }
 
-/** Every issuer key registered, withdrawn ones too. */
-export async function issuerKeys(db: Queryable): Promise<(IssuerKey & { active: boolean })[]> {
-  const { rows } = await db.query<IssuerKey & { active: boolean }>(
-    'SELECT issuer_id, key_id, name, public_key, active FROM qr_issuer_keys',
-  );
-  return rows;
-}
-
-/**
- * One push's QR verification: the issuer keys read once, each key imported once, each QR text's
- * signature verified once. Both claimQrUses (who may claim a QR) and checkQrTokens (what is scored)
- * ask about every QR tender of the bundle; verifying each Ed25519 signature twice, importing the
- * issuer key each time, was 40 % of the push's event-loop time in `npm run bench -- ingest` (a third
- * of its bundles paid by QR). The answers are exactly verifyTokenSignature's against these keys.
- */
-export class QrVerifier {
-  private readonly verified = new Map<string, PaymentToken | QrError>();
-  private readonly imported = new Map<string, KeyObject>();
-
-  constructor(readonly keys: readonly (IssuerKey & { active: boolean })[]) {}
-
-  static async load(db: Queryable): Promise<QrVerifier> {
-    return new QrVerifier(await issuerKeys(db));
-  }
-
-  /** verifyTokenSignature(text, keys): the token, or the QrError it throws. */
-  verify(text: string): PaymentToken {
-    let result = this.verified.get(text);
-    if (result === undefined) {
-      try {
-        result = verifyTokenSignature(text, this.keys, (encoded) => this.importKey(encoded));
-      } catch (error) {
-        if (!(error instanceof QrError)) throw error;
-        result = error;
-      }
-      this.verified.set(text, result);
-    }
-    if (result instanceof QrError) throw result;
-    return result;
-  }
-
-  /**
-   * The token of a QR tender when its text verifies and is the QR the tender names (same
-   * signature); null otherwise.
-   */
-  tenderToken(qr: { text?: string | undefined; signature: string }): PaymentToken | null {
-    if (qr.text === undefined) return null;
-    try {
-      const token = this.verify(qr.text);
-      return decodeSigned(qr.text).signature.toString('base64url') === qr.signature ? token : null;
-    } catch (error) {
-      if (error instanceof QrError) return null;
-      throw error;
-    }
-  }
-
-  private importKey(encoded: string): KeyObject {
-    let key = this.imported.get(encoded);
-    if (!key) {
-      key = importPublicKey(encoded); // a failure is not kept: verifyTokenSignature answers it
-      this.imported.set(encoded, key);
-    }
-    return key;
-  }
-}
-
 const summary = (findings: string[]) =>
   findings.length === 0 ? null : `${findings.length} QR tender(s): ${findings.join('; ')}`;
 
@@ -212,7 +136,7 @@ export async function checkQrTokens(
       token.amount_minor !== tender.amount_minor && 'amount',
       token.currency !== sale.currency && 'currency',
       token.payer_ref !== qr.payer_ref && 'payer',
-      decodeSigned(qr.text).signature.toString('base64url') !== qr.signature && 'signature',
+      checker.signature(qr.text) !== qr.signature && 'signature',
     ].filter((m): m is string => m !== false);
     if (mismatch.length > 0)
       invalid.push(`sale ${id}: the QR's ${mismatch.join(', ')} differ from the tender`);

@@ -3,7 +3,7 @@ import type { Sale } from '../../protocol/bundle';
 import { requestRefPayee } from '../../protocol/qr';
 import { queryAll } from '../db/inline';
 import { rescore, type StoredReason } from './bundle-states';
-import { QrVerifier } from './qr-tokens';
+import { QrVerifier } from './qr-verifier';
 import { WEIGHTS } from './score';
 import type { BundleState } from '../../protocol/states';
 
