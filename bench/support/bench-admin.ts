@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { SN_POLICY } from '../../server/payments/test-support';
+import { registerTestWallet, SN_POLICY } from '../../server/payments/test-support';
 import { createUser } from '../../server/auth/users';
 
 export interface JsonAnswer {
@@ -37,8 +37,10 @@ export function jsonCaller(baseUrl: string): BenchCall {
 }
 
 /**
- * A bench's shop: a pay_admin signed in, Senegal's policy with limits no bench reaches, and the
- * server's HPKE key, shaped as `enrollTerminal` wants its server.
+ * A bench's shop: a pay_admin signed in, Senegal's policy with limits no bench reaches, the test
+ * wallet registered as a QR issuer the server trusts (without it every QR sale is quarantined
+ * QR_TOKEN_INVALID and a bench measures refusals), and the server's HPKE key, shaped as
+ * `enrollTerminal` wants its server.
  */
 export async function benchShop(
   baseUrl: string,
@@ -57,6 +59,7 @@ export async function benchShop(
     token,
     body: { ...SN_POLICY, max_offline_per_device_per_day: 1_000_000, max_unsynced_amount: 1_000_000_000_000 },
   });
+  await registerTestWallet({ call }, token);
   const hpke = await pool.query<{ public_key: string }>(
     "SELECT public_key FROM server_keys WHERE kind = 'hpke_x25519'",
   );

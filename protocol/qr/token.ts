@@ -41,7 +41,12 @@ export interface TokenCheck {
  * QR_SIGNATURE; answers the token. The terminal (verifyPaymentToken) and the server, checking a
  * pushed sale's QR tender (server/payments/qr-tokens.ts), both start here.
  */
-export function verifyTokenSignature(text: string, issuers: readonly IssuerKey[]): PaymentToken {
+export function verifyTokenSignature(
+  text: string,
+  issuers: readonly IssuerKey[],
+  /** How an issuer's public key is read; the server passes one that reads each key once per push. */
+  importKey: (encoded: string) => KeyObject = importPublicKey,
+): PaymentToken {
   const decoded = decodeSigned(text);
   const kind = (decoded.json as { t?: unknown } | null)?.t;
   if (kind === 'req')
@@ -62,7 +67,7 @@ export function verifyTokenSignature(text: string, issuers: readonly IssuerKey[]
     );
   let publicKey: KeyObject;
   try {
-    publicKey = importPublicKey(key.public_key);
+    publicKey = importKey(key.public_key);
   } catch {
     throw new QrError('QR_ISSUER_UNKNOWN', `The key of payment issuer ${token.issuer_id} is unusable.`);
   }

@@ -4,6 +4,7 @@ import { pushOpenThreads } from '../config';
 import { DeviceKeyError } from './device-keys';
 import type { PreparedBundle } from './prepare';
 import type { OpenReply, OpenTask } from './open-worker';
+import type { StoredIssuerKey } from './qr-verifier';
 
 /**
  * Opening a bundle (signature, HPKE, payload schema, the chain's canonical JSON + SHA-256 of every
@@ -56,10 +57,15 @@ class OpenPool {
 
   constructor(private readonly size: number) {}
 
-  open(envelope: BundleEnvelope, pem: string, serverPrivateKey: Uint8Array): Promise<Opened> {
+  open(
+    envelope: BundleEnvelope,
+    pem: string,
+    serverPrivateKey: Uint8Array,
+    issuerKeys?: StoredIssuerKey[],
+  ): Promise<Opened> {
     const thread = this.pick();
     const id = this.nextId++;
-    const task: OpenTask = { id, envelope, pem, serverPrivateKey };
+    const task: OpenTask = { id, envelope, pem, serverPrivateKey, ...(issuerKeys ? { issuerKeys } : {}) };
     return new Promise<Opened>((resolve, reject) => {
       // A thread with work keeps the process alive until it answers; an idle one does not.
       if (thread.pending.size === 0) thread.worker.ref();

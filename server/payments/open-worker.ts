@@ -4,10 +4,12 @@ import { BundleError, type BundleEnvelope } from '../../protocol/bundle';
 import { DeviceKeyError, devicePublicKey as devicePublicKeyFor } from './device-keys';
 import { openForServer } from './open';
 import { prepareBundle, type PreparedBundle } from './prepare';
+import type { StoredIssuerKey } from './qr-verifier';
 
 /**
  * A thread of the open pool (open-pool.ts): the CPU work of a push that needs no database, i.e.
- * the device signature, HPKE open, the payload schema, the chain's hashing and the sale rules.
+ * the device signature, HPKE open, the payload schema, the chain's hashing, the sale rules and
+ * the Ed25519 signatures of its customers' payment QRs.
  */
 
 export interface OpenTask {
@@ -17,6 +19,8 @@ export interface OpenTask {
   pem: string;
   /** The server's raw X25519 private key. */
   serverPrivateKey: Uint8Array;
+  /** The QR issuer keys as the push last read them: its QR tenders are verified here too. */
+  issuerKeys?: StoredIssuerKey[];
 }
 
 export type OpenReply =
@@ -63,7 +67,7 @@ async function handle(task: OpenTask): Promise<OpenReply> {
       devicePublicKey,
       serverPrivateKey: serverKey(task.serverPrivateKey),
     });
-    const { envelope: _envelope, ...prepared } = prepareBundle(opened);
+    const { envelope: _envelope, ...prepared } = prepareBundle(opened, task.issuerKeys);
     return { id: task.id, ok: true, prepared };
   } catch (err) {
     if (err instanceof BundleError)

@@ -2,6 +2,7 @@ import { saleHash, type BundlePayload, type Sale } from '../../protocol/bundle';
 import type { ServerOpenedBundle } from './open';
 import { saleFacts, type SaleFacts } from './score';
 import { saleTotals, transactionArrays } from './store';
+import { QrVerifier, qrTexts, type QrVerdicts, type StoredIssuerKey } from './qr-verifier';
 
 /**
  * An opened bundle as the push's transaction needs it. Made where the bundle is opened (an open
@@ -25,13 +26,24 @@ export interface PreparedBundle extends Pick<ServerOpenedBundle, 'envelope' | 'i
    * online-authorisations.ts); null otherwise, which is most bundles.
    */
   sales: Sale[] | null;
+  /**
+   * What each QR tender's text verified as, against the issuer keys the open was given (an open
+   * thread's work: qr-verifier.ts); the push adopts it when its transaction reads the same keys.
+   */
+  qr?: QrVerdicts;
 }
 
-export function prepareBundle(opened: ServerOpenedBundle): PreparedBundle {
+export function prepareBundle(
+  opened: ServerOpenedBundle,
+  /** The QR issuer keys to verify its QR tenders against now; without, the push verifies them. */
+  issuerKeys?: readonly StoredIssuerKey[],
+): PreparedBundle {
   const { envelope, invalidSales, innerChain } = opened;
   const { sales, ...head } = opened.payload;
   const facts = saleFacts(sales);
+  const texts = issuerKeys ? qrTexts(sales) : [];
   return {
+    ...(issuerKeys && texts.length > 0 ? { qr: new QrVerifier(issuerKeys).export(texts) } : {}),
     envelope,
     invalidSales,
     innerChain,

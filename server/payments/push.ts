@@ -1,6 +1,12 @@
 import type { KeyObject } from 'node:crypto';
 import type pg from 'pg';
-import { BundleEnvelope, BundleError, MAX_CLOCK_SKEW_MS, NONCE_TTL_MS } from '../../protocol/bundle';
+import {
+  BundleEnvelope,
+  BundleError,
+  MAX_CLOCK_SKEW_MS,
+  NONCE_TTL_MS,
+  type Sale,
+} from '../../protocol/bundle';
 import { PAYMENT_ERROR_STATUS, PaymentErrorCode, type PushResponse } from '../../protocol/http';
 import { appendAudit, auditChain, auditStatement, type ActorType, type AuditEntry } from '../audit/chain';
 import { sameBase64url } from '../../protocol/crypto';
@@ -19,6 +25,7 @@ import { DeviceKeyError, devicePublicKey } from './device-keys';
 import { openPool } from './open-pool';
 import { checkRefunds, type RefundFindings } from './refunds';
 import { checkQrTokens } from './qr-tokens';
+import { issuerKeys, QrVerifier, type StoredIssuerKey } from './qr-verifier';
 import { checkCashiers } from './cashiers';
 import { claimQrUses } from './qr-uses';
 import { claimOnlineAuthorisations } from './online-authorisations';
@@ -65,6 +72,9 @@ interface Stored {
   audit: AuditEntry | null;
 }
 
+/** How old the issuer keys an open thread verifies QRs against may be (see openThreadQrKeys). */
+const QR_KEYS_REREAD_MS = 5_000;
+
 /** The device's key changed after the bundle was verified with the old one: verify again. */
 class StaleDeviceKey extends Error {}
 
@@ -78,9 +88,21 @@ export function createPushService(deps: PushDeps) {
    */
   const knownPems = new Map<string, string>();
 
+  /**
+   * The QR issuer keys an open thread verifies a bundle's QRs against, read at most every few
+   * seconds: the push's transaction reads them again and verifies afresh when they changed.
+   */
+  let qrKeys: { at: number; keys: Promise<StoredIssuerKey[] | undefined> } | undefined;
+  const openThreadQrKeys = () => {
+    if (!qrKeys || Date.now() - qrKeys.at > QR_KEYS_REREAD_MS)
+      qrKeys = { at: Date.now(), keys: issuerKeys(deps.pool).catch(() => undefined) };
+    return qrKeys.keys;
+  };
+
   async function openEnvelope(envelope: BundleEnvelope, pem: string): Promise<PreparedBundle> {
     const threads = openPool();
-    if (threads) return { envelope, ...(await threads.open(envelope, pem, serverPrivateKey)) };
+    if (threads)
+      return { envelope, ...(await threads.open(envelope, pem, serverPrivateKey, await openThreadQrKeys())) };
     return prepareBundle(
       await openForServer(envelope, { devicePublicKey: devicePublicKey(pem), serverPrivateKey }),
     );
@@ -209,6 +231,8 @@ export function createPushService(deps: PushDeps) {
 }
 
 type Opened = PreparedBundle;
+
+const hasQrTender = (sale: Sale) => sale.kind === 'sale' && sale.tenders.some((t) => t.qr !== undefined);
 type LockedDevice = Pick<
   DeviceRow,
   'device_id' | 'status' | 'tenant_type' | 'tenant_id' | 'country' | 'pubkey_pem'
@@ -351,12 +375,19 @@ async function store(client: pg.PoolClient, opened: Opened, pem: string, now: Da
   const refunds: RefundFindings = opened.sales
     ? await checkRefunds(client, opened.sales, locked)
     : { unknownOriginal: null, mismatch: null, cashOverride: null };
-  const qrReuse = opened.sales ? await claimQrUses(client, opened.sales, envelope.bundle_id) : null;
+  // One read of the issuer keys and one verification of each QR for both checks below.
+  const qr = opened.sales?.some(hasQrTender) ? await QrVerifier.load(client, opened.qr) : undefined;
+  const qrReuse = opened.sales ? await claimQrUses(client, opened.sales, envelope.bundle_id, qr) : null;
   const qrTokens = opened.sales
-    ? await checkQrTokens(client, opened.sales, {
-        deviceId: envelope.device_id,
-        previousLastSaleAt: before?.last_sale_at ? new Date(before.last_sale_at) : null,
-      })
+    ? await checkQrTokens(
+        client,
+        opened.sales,
+        {
+          deviceId: envelope.device_id,
+          previousLastSaleAt: before?.last_sale_at ? new Date(before.last_sale_at) : null,
+        },
+        qr,
+      )
     : undefined;
   const online = opened.sales
     ? await claimOnlineAuthorisations(client, opened.sales, envelope.bundle_id)

@@ -1,15 +1,7 @@
 import { MAX_CLOCK_SKEW_MS, type Sale } from '../../protocol/bundle';
-import {
-  decodeSigned,
-  QR_CLOCK_SKEW_MS,
-  QR_MAX_LIFETIME_MS,
-  QrError,
-  requestRefPayee,
-  verifyTokenSignature,
-  type IssuerKey,
-  type PaymentToken,
-} from '../../protocol/qr';
+import { QR_CLOCK_SKEW_MS, QR_MAX_LIFETIME_MS, QrError, requestRefPayee } from '../../protocol/qr';
 import type { Queryable } from '../db/tx';
+import { QrVerifier } from './qr-verifier';
 
 /**
  * A pushed sale's QR tender, verified by the server itself (issue #16, M1 of the sixth review): a
@@ -93,32 +85,6 @@ async function backdatedQrSales(
   return findings;
 }
 
-/** Every issuer key registered, withdrawn ones too. */
-export async function issuerKeys(db: Queryable): Promise<(IssuerKey & { active: boolean })[]> {
-  const { rows } = await db.query<IssuerKey & { active: boolean }>(
-    'SELECT issuer_id, key_id, name, public_key, active FROM qr_issuer_keys',
-  );
-  return rows;
-}
-
-/**
- * The token of a QR tender when its text verifies against `keys` and is the QR the tender names
- * (same signature); null otherwise.
- */
-export function tenderToken(
-  qr: { text?: string | undefined; signature: string },
-  keys: readonly IssuerKey[],
-): PaymentToken | null {
-  if (qr.text === undefined) return null;
-  try {
-    const token = verifyTokenSignature(qr.text, keys);
-    return decodeSigned(qr.text).signature.toString('base64url') === qr.signature ? token : null;
-  } catch (error) {
-    if (error instanceof QrError) return null;
-    throw error;
-  }
-}
-
 const summary = (findings: string[]) =>
   findings.length === 0 ? null : `${findings.length} QR tender(s): ${findings.join('; ')}`;
 
@@ -137,13 +103,16 @@ export async function checkQrTokens(
   db: Queryable,
   sales: readonly Sale[],
   context?: QrSaleContext,
+  /** The push's verifier, shared with claimQrUses; default the keys read now. */
+  verifier?: QrVerifier,
 ): Promise<QrTokenFindings> {
   const tenders = sales.flatMap((sale) =>
     sale.kind !== 'sale' ? [] : sale.tenders.flatMap((t) => (t.qr ? [{ sale, tender: t, qr: t.qr }] : [])),
   );
   if (tenders.length === 0) return { unverified: null, invalid: null, payee: null };
   // Withdrawn keys too: a QR a till verified before the withdrawal reached it is genuine, but held.
-  const rows = await issuerKeys(db);
+  const checker = verifier ?? (await QrVerifier.load(db));
+  const rows = checker.keys;
   const unverified: string[] = [];
   const invalid: string[] = [];
   /** Sales whose QR verified and fits the tender and the sale's time: judged for backdating. */
@@ -157,7 +126,7 @@ export async function checkQrTokens(
     }
     let token;
     try {
-      token = verifyTokenSignature(qr.text, rows);
+      token = checker.verify(qr.text);
     } catch (error) {
       if (!(error instanceof QrError)) throw error;
       invalid.push(`sale ${id}: ${error.code}`);
@@ -167,7 +136,7 @@ export async function checkQrTokens(
       token.amount_minor !== tender.amount_minor && 'amount',
       token.currency !== sale.currency && 'currency',
       token.payer_ref !== qr.payer_ref && 'payer',
-      decodeSigned(qr.text).signature.toString('base64url') !== qr.signature && 'signature',
+      checker.signature(qr.text) !== qr.signature && 'signature',
     ].filter((m): m is string => m !== false);
     if (mismatch.length > 0)
       invalid.push(`sale ${id}: the QR's ${mismatch.join(', ')} differ from the tender`);

@@ -3,7 +3,7 @@ import type { Sale } from '../../protocol/bundle';
 import { requestRefPayee } from '../../protocol/qr';
 import { queryAll } from '../db/inline';
 import { rescore, type StoredReason } from './bundle-states';
-import { issuerKeys, tenderToken } from './qr-tokens';
+import { QrVerifier } from './qr-verifier';
 import { WEIGHTS } from './score';
 import type { BundleState } from '../../protocol/states';
 
@@ -29,6 +29,8 @@ export async function claimQrUses(
   client: pg.PoolClient,
   sales: readonly Sale[],
   bundleId: string,
+  /** The push's verifier, shared with checkQrTokens; default the keys read now. */
+  verifier?: QrVerifier,
 ): Promise<string | null> {
   const uses = sales.flatMap((sale) =>
     sale.kind !== 'sale'
@@ -40,11 +42,11 @@ export async function claimQrUses(
         ),
   );
   if (uses.length === 0) return null;
-  const keys = await issuerKeys(client);
+  const checker = verifier ?? (await QrVerifier.load(client));
   /** Whether this use may hold the QR against other sales: see above. */
   const claims = (use: (typeof uses)[number]) => {
     if (use.text === undefined) return false;
-    const token = tenderToken({ text: use.text, signature: use.signature }, keys);
+    const token = checker.tenderToken({ text: use.text, signature: use.signature });
     return token !== null && requestRefPayee(token.request_ref, use.deviceId) !== 'other';
   };
   const findings: string[] = [];
