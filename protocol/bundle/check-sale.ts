@@ -154,13 +154,18 @@ const NOT_SCANNED = new Set([
  */
 function maybeCardData(value: string): boolean {
   let digits = 0;
+  let ascii = true;
   for (let i = 0; i < value.length; i++) {
     const c = value.charCodeAt(i);
     if (c === PERCENT || c === SEMICOLON || c === CARET) return true;
     if (c >= DIGIT_0 && c <= DIGIT_9 && ++digits >= 12) return true;
+    if (c > 0x7f) ascii = false;
   }
-  return false;
+  // The rule reads text after NFKC (full-width, circled, mathematical digits are digits there):
+  // a card number typed in them must not pass the prefilter unseen.
+  return !ascii && maybeCardData(value.normalize('NFKC').replace(NON_ASCII, ''));
 }
+const NON_ASCII = /[^ -~]/g;
 const [PERCENT, SEMICOLON, CARET, DIGIT_0, DIGIT_9] = [0x25, 0x3b, 0x5e, 0x30, 0x39];
 /**
  * A card token is the processor's reference, never a number a cashier types: 12 or more digits in

@@ -126,6 +126,15 @@ describe('checkSale', () => {
       expect(codes(cashSale({ override: { manager_id: 'm1', reason } })), reason).toEqual([
         'CARD_NUMBER_PRESENT',
       ]);
+    // Digits other than ASCII are digits after NFKC: full-width, mathematical, a full-width track.
+    for (const reason of [
+      'card ４１１１ １１１１ １１１１ １１１１ declined',
+      'card 𝟒𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏',
+      '％Ｂ４１１１１１１１１１１１１１１１＾ＤＯＥ／ＪＯＨＮ＾２８１２１０１',
+    ])
+      expect(codes(cashSale({ override: { manager_id: 'm1', reason } })), reason).toEqual([
+        'CARD_NUMBER_PRESENT',
+      ]);
     // A card token of 12+ digits in a row is refused whatever Luhn says, as the terminal does.
     const token = (t: string) =>
       codes(
