@@ -1,24 +1,15 @@
+import { onBothDatabases } from '../../test/pg/both-databases';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
-import { freshDatabase } from '../../test/pg/database';
+import { expect } from 'vitest';
 import { migrateDownTo } from '../../test/pg/migrate-down';
-import { startEmbeddedDatabase } from './embedded';
 import { migrate } from './migrate';
-import { createPool } from './pool';
 
 /**
  * Migration 1796489050606 (a bundle is (device_id, bundle_id), #16 13th pass M-1), up and down, on
  * a real PostgreSQL and on the embedded PGlite the default server uses.
  */
 const MIGRATION = '1796489050606_bundle-identity';
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
 
 const down = (pool: pg.Pool) => migrateDownTo(pool, MIGRATION);
 
@@ -66,22 +57,4 @@ async function roundTrip(pool: pg.Pool): Promise<void> {
   await storeBundle(pool, 'POS-B', id);
 }
 
-describe('migration bundle-identity', () => {
-  it('goes up and down on PostgreSQL', async () => {
-    const pool = createPool(await freshDatabase());
-    cleanups.push(() => pool.end());
-    await roundTrip(pool);
-  });
-
-  it('goes up and down on the embedded PGlite', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'outpost-bundle-identity-'));
-    const embedded = await startEmbeddedDatabase(join(dir, 'db'));
-    const pool = createPool(embedded, { max: 2 });
-    cleanups.push(async () => {
-      await pool.end();
-      await embedded.stop();
-      await rm(dir, { recursive: true, force: true });
-    });
-    await roundTrip(pool);
-  }, 180_000);
-});
+onBothDatabases('migration bundle-identity', 'goes up and down', roundTrip);

@@ -1,14 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { onBothDatabases } from '../../test/pg/both-databases';
 import type pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
-import { freshDatabase } from '../../test/pg/database';
+import { expect } from 'vitest';
 import { migrateDownTo } from '../../test/pg/migrate-down';
 import { layoutViolations } from './citus-layout';
-import { startEmbeddedDatabase } from './embedded';
 import { migrate } from './migrate';
-import { createPool } from './pool';
 
 /** Migration 1796490900000 (device_id in every device table's key, issue #23 item 3), up, down, up. */
 const MIGRATION = '1796490900000_citus-device-keys';
@@ -18,10 +13,6 @@ const TABLES = [
   'offline_download_events',
   'offline_online_authorisations',
 ];
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
 
 async function keys(pool: pg.Pool): Promise<string[]> {
   const { rows } = await pool.query<{ def: string }>(
@@ -52,29 +43,16 @@ async function roundTrip(pool: pg.Pool): Promise<void> {
   ]);
   // Beside these four, what the later migrations (1796491200000, 1796491200100) changed is undone
   // too: their tables are listed but absent, and offline_devices has its lower(device_id) index back.
-  const later = ['offline_device_changes', 'offline_device_ids', 'offline_devices'];
+  const later = [
+    'offline_device_changes',
+    'offline_device_ids',
+    'offline_devices',
+    'offline_material_chunks',
+  ];
   expect((await layoutViolations(pool)).map((v) => v.table).sort()).toEqual([...TABLES, ...later].sort());
 
   expect(await migrate(pool)).toContain(MIGRATION);
   expect(await keys(pool)).toEqual(distributed);
 }
 
-describe('migration citus-device-keys', () => {
-  it('goes up, down and up on PostgreSQL', async () => {
-    const pool = createPool(await freshDatabase());
-    cleanups.push(() => pool.end());
-    await roundTrip(pool);
-  });
-
-  it('goes up, down and up on the embedded PGlite', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'outpost-citus-keys-'));
-    const embedded = await startEmbeddedDatabase(join(dir, 'db'));
-    const pool = createPool(embedded, { max: 2 });
-    cleanups.push(async () => {
-      await pool.end();
-      await embedded.stop();
-      await rm(dir, { recursive: true, force: true });
-    });
-    await roundTrip(pool);
-  }, 180_000);
-});
+onBothDatabases('migration citus-device-keys', 'goes up, down and up', roundTrip);

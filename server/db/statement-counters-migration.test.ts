@@ -1,15 +1,10 @@
+import { onBothDatabases } from '../../test/pg/both-databases';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
-import { freshDatabase } from '../../test/pg/database';
+import { expect } from 'vitest';
 import { migrateDownTo } from '../../test/pg/migrate-down';
 import { KNOWN_GLOBAL_UNIQUES, layoutViolations } from './citus-layout';
-import { startEmbeddedDatabase } from './embedded';
 import { migrate } from './migrate';
-import { createPool } from './pool';
 
 /**
  * Migrations 1796491200000 (pull counters numbered by the statements, the triggers and change_xid
@@ -18,10 +13,6 @@ import { createPool } from './pool';
  */
 const COUNTERS = '1796491200000_statement-change-counters';
 const DEVICE_IDS = '1796491200100_device-ids-any-case';
-const cleanups: (() => Promise<void>)[] = [];
-afterAll(async () => {
-  for (const c of cleanups.reverse()) await c();
-});
 
 interface Shape {
   triggers: string[];
@@ -129,22 +120,8 @@ async function roundTrip(pool: pg.Pool): Promise<void> {
   expect(await shape(pool)).toEqual(AFTER);
 }
 
-describe('migrations statement-change-counters and device-ids-any-case', () => {
-  it('go up, down and up on PostgreSQL', async () => {
-    const pool = createPool(await freshDatabase());
-    cleanups.push(() => pool.end());
-    await roundTrip(pool);
-  });
-
-  it('go up, down and up on the embedded PGlite', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'outpost-statement-counters-'));
-    const embedded = await startEmbeddedDatabase(join(dir, 'db'));
-    const pool = createPool(embedded, { max: 2 });
-    cleanups.push(async () => {
-      await pool.end();
-      await embedded.stop();
-      await rm(dir, { recursive: true, force: true });
-    });
-    await roundTrip(pool);
-  }, 180_000);
-});
+onBothDatabases(
+  'migrations statement-change-counters and device-ids-any-case',
+  'go up, down and up',
+  roundTrip,
+);
