@@ -259,6 +259,18 @@ describe('attacks on the database store', () => {
     const live = randomUUID();
     const working = await uploadMaterial(s, teacher, fakePdf(1000), { title: 'Being encrypted' });
     const busy = (working.body as UploadMaterialResponse).material.material_id;
+    // An upload whose job is done (its deleteUpload failed after publishing) and a dead letter's.
+    const uploaded = async (title: string) => {
+      const up = await uploadMaterial(s, teacher, fakePdf(1000), { title });
+      return (up.body as UploadMaterialResponse).material.material_id;
+    };
+    const finished = await uploaded('Encrypted, plaintext left');
+    const lettered = await uploaded('Dead letter');
+    await s.pool.query(
+      `UPDATE offline_encryption_jobs SET status = CASE WHEN material_id = $1 THEN 'done' ELSE 'failed' END
+        WHERE material_id = ANY($2::uuid[])`,
+      [finished, [finished, lettered]],
+    );
     await s.pool.query(
       `UPDATE offline_encryption_jobs SET status = 'running', locked_by = 'alive', locked_until = now() + interval '5 minutes'
         WHERE material_id = $1`,
@@ -272,17 +284,26 @@ describe('attacks on the database store', () => {
          ($1, 'upload', 0, '\\x01', ${old}), ($1, 'encrypted', 0, '\\x01', ${old})`,
       [dead, live, busy],
     );
+    await s.pool.query(
+      `UPDATE offline_material_chunks SET created_at = ${old} WHERE material_id = ANY($1::uuid[])`,
+      [[finished, lettered]],
+    );
     // An idle pass of the encryption worker sweeps.
     expect(await encryptPending(s)).toEqual({ done: 0, failed: 0 });
     const left = await s.pool.query<{ material_id: string; kind: string }>(
       `SELECT material_id, kind FROM offline_material_chunks WHERE material_id = ANY($1::uuid[]) ORDER BY 1, 2`,
-      [[dead, live, busy]],
+      [[dead, live, busy, finished, lettered]],
     );
-    expect(
-      left.rows
-        .map((r) => `${r.material_id === dead ? 'dead' : r.material_id === live ? 'live' : 'busy'} ${r.kind}`)
-        .sort(),
-    ).toEqual(['busy staged-2', 'busy upload', 'dead encrypted', 'dead upload', 'live receiving']);
+    const name = { [dead]: 'dead', [live]: 'live', [busy]: 'busy', [finished]: 'finished', [lettered]: 'lettered' };
+    // A plaintext upload no job will read (its material row never inserted: the server was killed
+    // between storing the upload and inserting it; or its job done) goes; a dead letter's stays.
+    expect(left.rows.map((r) => `${name[r.material_id]} ${r.kind}`).sort()).toEqual([
+      'busy staged-2',
+      'busy upload',
+      'dead encrypted',
+      'lettered upload',
+      'live receiving',
+    ]);
     await s.pool.query(
       `UPDATE offline_encryption_jobs SET status = 'done', locked_by = NULL WHERE material_id = $1`,
       [busy],
