@@ -254,6 +254,55 @@ describe('attacks on the database store', () => {
         expect(served.indexOf(plaintext.subarray(at, at + 64))).toBe(-1);
   });
 
+  it('an upload cut off while a chunk is being inserted leaves no plaintext behind', async () => {
+    const id = randomUUID();
+    const insertsOfChunks = (waiting: boolean) =>
+      s.pool
+        .query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()
+             AND state = 'active' AND query LIKE 'INSERT INTO offline_material_chunks%'
+             AND ($1::boolean IS FALSE OR wait_event_type = 'Lock')`,
+          [waiting],
+        )
+        .then((r) => r.rows[0]!.n);
+    // An uncommitted row under chunk 0's key holds the upload's first insert until it ends.
+    const blocker = await s.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(
+        `INSERT INTO offline_material_chunks (material_id, kind, n, data) VALUES ($1, 'receiving', 0, '\\x00')`,
+        [id],
+      );
+      // The store's queries, watched: an abort that deletes at once is let finish before the held
+      // insert goes on, which is the order a real cut-off upload can take.
+      let deleting: Promise<unknown> | undefined;
+      const watched = new Proxy(s.pool, {
+        get(pool, prop) {
+          if (prop !== 'query') return Reflect.get(pool, prop, pool) as unknown;
+          return (...args: unknown[]) => {
+            const query = (pool.query as (...a: unknown[]) => Promise<unknown>)(...args);
+            if (String(args[0]).startsWith('DELETE')) deleting = query;
+            return query;
+          };
+        },
+      });
+      const pending = await databaseBlobs(watched).receiveUpload(id);
+      pending.stream.on('error', () => undefined);
+      pending.stream.write(randomBytes(CHUNK_BYTES + 10));
+      await expect.poll(() => insertsOfChunks(true)).toBe(1);
+      // The teacher's connection drops (receiveUpload's pipeline destroys the writer, then aborts).
+      pending.stream.destroy(new Error('client went away'));
+      const aborted = pending.abort();
+      await deleting;
+      await blocker.query('ROLLBACK');
+      await aborted;
+      await expect.poll(() => insertsOfChunks(false)).toBe(0);
+      expect(await kinds(id)).toEqual([]);
+    } finally {
+      blocker.release();
+    }
+  });
+
   it('what a killed server or worker left half-written is swept, what a live one writes is not', async () => {
     const dead = randomUUID();
     const live = randomUUID();
