@@ -343,7 +343,13 @@ describe('attacks on the database store', () => {
       `SELECT material_id, kind FROM offline_material_chunks WHERE material_id = ANY($1::uuid[]) ORDER BY 1, 2`,
       [[dead, live, busy, finished, lettered]],
     );
-    const name = { [dead]: 'dead', [live]: 'live', [busy]: 'busy', [finished]: 'finished', [lettered]: 'lettered' };
+    const name = {
+      [dead]: 'dead',
+      [live]: 'live',
+      [busy]: 'busy',
+      [finished]: 'finished',
+      [lettered]: 'lettered',
+    };
     // A plaintext upload no job will read (its material row never inserted: the server was killed
     // between storing the upload and inserting it; or its job done) goes; a dead letter's stays.
     expect(left.rows.map((r) => `${name[r.material_id]} ${r.kind}`).sort()).toEqual([
