@@ -240,6 +240,45 @@ describe('attacks on the database store', () => {
     expect(await encryptPending(s)).toEqual({ done: 0, failed: 0 });
   });
 
+  it('hostile Range headers and HEAD answer 200, 206 or 416 with the right bytes, never a 5xx; B stays closed to A’s licence', async () => {
+    const a = await seedMaterial(s, teacher, fakePdf(CHUNK_BYTES + 4321), { grantTo: [student.email] });
+    const b = await seedMaterial(s, teacher, fakePdf(5000), { grantTo: [student.email] });
+    await takeLicence(s, laptop, a.material_id);
+    const dl = await download(a.material_id);
+    const whole = await published(a.material_id);
+    const size = whole.length;
+    const cases: [string, number, [number, number]?][] = [
+      ['bytes=5-3', 200],
+      ['bytes=0-0,5-9', 200],
+      ['bytes=--1', 200],
+      ['bytes=0x10-', 200],
+      ['items=0-5', 200],
+      [`bytes=${'9'.repeat(400)}-`, 200],
+      [`bytes=${size - 1}-${'9'.repeat(30)}`, 200],
+      ['bytes=-0', 416],
+      [`bytes=${size}-${size + 10}`, 416],
+      [`bytes=-${'9'.repeat(30)}`, 206, [0, size - 1]],
+      [`bytes=${CHUNK_BYTES - 1}-${CHUNK_BYTES}`, 206, [CHUNK_BYTES - 1, CHUNK_BYTES]],
+      [`bytes=${size - 1}-`, 206, [size - 1, size - 1]],
+    ];
+    for (const [range, status, slice] of cases) {
+      const got = await fetchBytes(dl.url, range);
+      expect(got.status, range).toBe(status);
+      if (status === 200) expect(got.bytes.equals(whole), range).toBe(true);
+      if (slice) expect(got.bytes.equals(whole.subarray(slice[0], slice[1] + 1)), range).toBe(true);
+    }
+    const head = await fetch(dl.url, { method: 'HEAD', headers: { range: 'bytes=10-19' } });
+    expect([head.status, head.headers.get('content-range'), (await head.arrayBuffer()).byteLength]).toEqual([
+      206,
+      `bytes 10-19/${size}`,
+      0,
+    ]);
+    // A licence for A opens nothing of B: no download URL is made for B without B's own licence.
+    const other = await deviceCall(s, laptop, 'GET', `/api/v1/offline/materials/${b.material_id}/download`);
+    expect(other.status, other.text).toBeGreaterThanOrEqual(400);
+    expect(other.status, other.text).toBeLessThan(500);
+  });
+
   it('a download never returns plaintext, whole or by range', async () => {
     const plaintext = fakePdf(3 * CHUNK_BYTES + 999);
     const m = await seedMaterial(s, teacher, plaintext, { grantTo: [student.email] });
