@@ -161,10 +161,12 @@ function maybeCardData(value: string): boolean {
     if (c >= DIGIT_0 && c <= DIGIT_9 && ++digits >= 12) return true;
     if (c > 0x7f) ascii = false;
   }
-  // The rule reads text after NFKC (full-width, circled, mathematical digits are digits there):
-  // a card number typed in them must not pass the prefilter unseen.
-  return !ascii && maybeCardData(value.normalize('NFKC').replace(NON_ASCII, ''));
+  // The rule reads text after NFKC (full-width, circled, mathematical digits are digits there) and
+  // then reads every other decimal digit by its value (Arabic-Indic, Devanagari: NFKC keeps them):
+  // a card number typed in any of them must not pass the prefilter unseen.
+  return !ascii && maybeCardData(value.normalize('NFKC').replace(ANY_DIGIT, '0').replace(NON_ASCII, ''));
 }
+const ANY_DIGIT = /\p{Nd}/gu;
 const NON_ASCII = /[^ -~]/g;
 const [PERCENT, SEMICOLON, CARET, DIGIT_0, DIGIT_9] = [0x25, 0x3b, 0x5e, 0x30, 0x39];
 /**

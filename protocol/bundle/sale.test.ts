@@ -131,6 +131,10 @@ describe('checkSale', () => {
       'card ４１１１ １１１１ １１１１ １１１１ declined',
       'card 𝟒𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏𝟏',
       '％Ｂ４１１１１１１１１１１１１１１１＾ＤＯＥ／ＪＯＨＮ＾２８１２１０１',
+      // Digits NFKC leaves as they are (Arabic-Indic, Devanagari): the rule reads their values.
+      'card ٤١١١١١١١١١١١١١١١ declined',
+      'card ४१११ ११११ ११११ ११११',
+      'card 4111 ١١١١ ١١١١ ١١١١',
     ])
       expect(codes(cashSale({ override: { manager_id: 'm1', reason } })), reason).toEqual([
         'CARD_NUMBER_PRESENT',

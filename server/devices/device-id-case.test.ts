@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollSigned, newDevice, startTestServer, type TestServer } from '../testing/harness';
+import { enrollSigned, newDevice, signed, startTestServer, type TestServer } from '../testing/harness';
 
 /**
  * One device id is one device whatever its case (issue #16), now kept by offline_device_ids' key
@@ -83,5 +83,56 @@ describe('a device id is one device in any letter case', () => {
     );
     expect([mixed.status, errorCode(mixed)]).toEqual([409, 'DEVICE_EXISTS']);
     expect(await devicesSpelled(upper.id)).toEqual([upper.id]);
+  });
+
+  it('look-alike spellings (Unicode case folding, trailing space) are refused at the boundary; the till itself re-enrols', async () => {
+    const till = newDevice('POS-K-SS-I');
+    expect((await enrollSigned(s, till, await issueCode())).status).toBe(201);
+    // What a squatter might hope folds onto the till's id somewhere (lower() in another locale, a
+    // client's toLowerCase, NFKC): Kelvin sign, sharp s, dotted capital I, a trailing space.
+    const lookAlikes = [
+      till.id.replace('K', '\u212a'),
+      till.id.replace('SS', 'ß'),
+      till.id.replace('-I-', '-\u0130-'),
+      `${till.id} `,
+    ];
+    for (const id of lookAlikes) {
+      const squatter = newDevice('POS');
+      const body = JSON.stringify({
+        code: await issueCode(),
+        device_id: id,
+        pubkey_pem: squatter.pem,
+        x25519_pub: squatter.x25519,
+        fingerprint: squatter.fingerprint,
+      });
+      // The id's UTF-8 bytes in the header, as a raw client sends them (fetch takes Latin-1 only).
+      const header = { ...squatter, id: Buffer.from(id).toString('latin1') };
+      const res = await s.call('POST', '/offline/enroll', {
+        rawBody: body,
+        headers: signed(header, 'POST', '/offline/enroll', body),
+      });
+      // Refused before any claim: the header's id no longer matches what was signed, or the body's
+      // id is not 1-128 of A-Z a-z 0-9 . _ : - (a 4xx either way, never a 5xx).
+      expect([res.status, errorCode(res)], JSON.stringify(id)).toSatisfy(
+        ([status, code]: [number, string]) =>
+          (status === 400 && code === 'VALIDATION_FAILED') ||
+          (status === 401 && code === 'INVALID_SIGNATURE'),
+      );
+      const row = await s.pool.query('SELECT 1 FROM offline_devices WHERE device_id = $1', [id]);
+      expect(row.rowCount, JSON.stringify(id)).toBe(0);
+    }
+    const claims = async () =>
+      (
+        await s.pool.query<{ lower_id: string }>(
+          'SELECT lower_id FROM offline_device_ids WHERE lower_id LIKE $1',
+          [`${till.id.toLowerCase().slice(0, 10)}%`],
+        )
+      ).rows.map((r) => r.lower_id);
+    expect(await claims()).toEqual([till.id.toLowerCase()]);
+    // Its data directory deleted, its keys kept: the same till comes back under its claimed id.
+    const back = await enrollSigned(s, till, await issueCode());
+    expect(back.status, back.text).toBeLessThan(300);
+    expect(await devicesSpelled(till.id)).toEqual([till.id]);
+    expect(await claims()).toEqual([till.id.toLowerCase()]);
   });
 });

@@ -240,6 +240,45 @@ describe('attacks on the database store', () => {
     expect(await encryptPending(s)).toEqual({ done: 0, failed: 0 });
   });
 
+  it('hostile Range headers and HEAD answer 200, 206 or 416 with the right bytes, never a 5xx; B stays closed to A’s licence', async () => {
+    const a = await seedMaterial(s, teacher, fakePdf(CHUNK_BYTES + 4321), { grantTo: [student.email] });
+    const b = await seedMaterial(s, teacher, fakePdf(5000), { grantTo: [student.email] });
+    await takeLicence(s, laptop, a.material_id);
+    const dl = await download(a.material_id);
+    const whole = await published(a.material_id);
+    const size = whole.length;
+    const cases: [string, number, [number, number]?][] = [
+      ['bytes=5-3', 200],
+      ['bytes=0-0,5-9', 200],
+      ['bytes=--1', 200],
+      ['bytes=0x10-', 200],
+      ['items=0-5', 200],
+      [`bytes=${'9'.repeat(400)}-`, 200],
+      [`bytes=${size - 1}-${'9'.repeat(30)}`, 200],
+      ['bytes=-0', 416],
+      [`bytes=${size}-${size + 10}`, 416],
+      [`bytes=-${'9'.repeat(30)}`, 206, [0, size - 1]],
+      [`bytes=${CHUNK_BYTES - 1}-${CHUNK_BYTES}`, 206, [CHUNK_BYTES - 1, CHUNK_BYTES]],
+      [`bytes=${size - 1}-`, 206, [size - 1, size - 1]],
+    ];
+    for (const [range, status, slice] of cases) {
+      const got = await fetchBytes(dl.url, range);
+      expect(got.status, range).toBe(status);
+      if (status === 200) expect(got.bytes.equals(whole), range).toBe(true);
+      if (slice) expect(got.bytes.equals(whole.subarray(slice[0], slice[1] + 1)), range).toBe(true);
+    }
+    const head = await fetch(dl.url, { method: 'HEAD', headers: { range: 'bytes=10-19' } });
+    expect([head.status, head.headers.get('content-range'), (await head.arrayBuffer()).byteLength]).toEqual([
+      206,
+      `bytes 10-19/${size}`,
+      0,
+    ]);
+    // A licence for A opens nothing of B: no download URL is made for B without B's own licence.
+    const other = await deviceCall(s, laptop, 'GET', `/api/v1/offline/materials/${b.material_id}/download`);
+    expect(other.status, other.text).toBeGreaterThanOrEqual(400);
+    expect(other.status, other.text).toBeLessThan(500);
+  });
+
   it('a download never returns plaintext, whole or by range', async () => {
     const plaintext = fakePdf(3 * CHUNK_BYTES + 999);
     const m = await seedMaterial(s, teacher, plaintext, { grantTo: [student.email] });
@@ -254,11 +293,72 @@ describe('attacks on the database store', () => {
         expect(served.indexOf(plaintext.subarray(at, at + 64))).toBe(-1);
   });
 
+  it('an upload cut off while a chunk is being inserted leaves no plaintext behind', async () => {
+    const id = randomUUID();
+    const insertsOfChunks = (waiting: boolean) =>
+      s.pool
+        .query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database()
+             AND state = 'active' AND query LIKE 'INSERT INTO offline_material_chunks%'
+             AND ($1::boolean IS FALSE OR wait_event_type = 'Lock')`,
+          [waiting],
+        )
+        .then((r) => r.rows[0]!.n);
+    // An uncommitted row under chunk 0's key holds the upload's first insert until it ends.
+    const blocker = await s.pool.connect();
+    try {
+      await blocker.query('BEGIN');
+      await blocker.query(
+        `INSERT INTO offline_material_chunks (material_id, kind, n, data) VALUES ($1, 'receiving', 0, '\\x00')`,
+        [id],
+      );
+      // The store's queries, watched: an abort that deletes at once is let finish before the held
+      // insert goes on, which is the order a real cut-off upload can take.
+      let deleting: Promise<unknown> | undefined;
+      const watched = new Proxy(s.pool, {
+        get(pool, prop) {
+          if (prop !== 'query') return Reflect.get(pool, prop, pool) as unknown;
+          return (...args: unknown[]) => {
+            const query = (pool.query as (...a: unknown[]) => Promise<unknown>)(...args);
+            if (String(args[0]).startsWith('DELETE')) deleting = query;
+            return query;
+          };
+        },
+      });
+      const pending = await databaseBlobs(watched).receiveUpload(id);
+      pending.stream.on('error', () => undefined);
+      pending.stream.write(randomBytes(CHUNK_BYTES + 10));
+      await expect.poll(() => insertsOfChunks(true)).toBe(1);
+      // The teacher's connection drops (receiveUpload's pipeline destroys the writer, then aborts).
+      pending.stream.destroy(new Error('client went away'));
+      const aborted = pending.abort();
+      await deleting;
+      await blocker.query('ROLLBACK');
+      await aborted;
+      await expect.poll(() => insertsOfChunks(false)).toBe(0);
+      expect(await kinds(id)).toEqual([]);
+    } finally {
+      blocker.release();
+    }
+  });
+
   it('what a killed server or worker left half-written is swept, what a live one writes is not', async () => {
     const dead = randomUUID();
     const live = randomUUID();
     const working = await uploadMaterial(s, teacher, fakePdf(1000), { title: 'Being encrypted' });
     const busy = (working.body as UploadMaterialResponse).material.material_id;
+    // An upload whose job is done (its deleteUpload failed after publishing) and a dead letter's.
+    const uploaded = async (title: string) => {
+      const up = await uploadMaterial(s, teacher, fakePdf(1000), { title });
+      return (up.body as UploadMaterialResponse).material.material_id;
+    };
+    const finished = await uploaded('Encrypted, plaintext left');
+    const lettered = await uploaded('Dead letter');
+    await s.pool.query(
+      `UPDATE offline_encryption_jobs SET status = CASE WHEN material_id = $1 THEN 'done' ELSE 'failed' END
+        WHERE material_id = ANY($2::uuid[])`,
+      [finished, [finished, lettered]],
+    );
     await s.pool.query(
       `UPDATE offline_encryption_jobs SET status = 'running', locked_by = 'alive', locked_until = now() + interval '5 minutes'
         WHERE material_id = $1`,
@@ -272,17 +372,32 @@ describe('attacks on the database store', () => {
          ($1, 'upload', 0, '\\x01', ${old}), ($1, 'encrypted', 0, '\\x01', ${old})`,
       [dead, live, busy],
     );
+    await s.pool.query(
+      `UPDATE offline_material_chunks SET created_at = ${old} WHERE material_id = ANY($1::uuid[])`,
+      [[finished, lettered]],
+    );
     // An idle pass of the encryption worker sweeps.
     expect(await encryptPending(s)).toEqual({ done: 0, failed: 0 });
     const left = await s.pool.query<{ material_id: string; kind: string }>(
       `SELECT material_id, kind FROM offline_material_chunks WHERE material_id = ANY($1::uuid[]) ORDER BY 1, 2`,
-      [[dead, live, busy]],
+      [[dead, live, busy, finished, lettered]],
     );
-    expect(
-      left.rows
-        .map((r) => `${r.material_id === dead ? 'dead' : r.material_id === live ? 'live' : 'busy'} ${r.kind}`)
-        .sort(),
-    ).toEqual(['busy staged-2', 'busy upload', 'dead encrypted', 'dead upload', 'live receiving']);
+    const name = {
+      [dead]: 'dead',
+      [live]: 'live',
+      [busy]: 'busy',
+      [finished]: 'finished',
+      [lettered]: 'lettered',
+    };
+    // A plaintext upload no job will read (its material row never inserted: the server was killed
+    // between storing the upload and inserting it; or its job done) goes; a dead letter's stays.
+    expect(left.rows.map((r) => `${name[r.material_id]} ${r.kind}`).sort()).toEqual([
+      'busy staged-2',
+      'busy upload',
+      'dead encrypted',
+      'lettered upload',
+      'live receiving',
+    ]);
     await s.pool.query(
       `UPDATE offline_encryption_jobs SET status = 'done', locked_by = NULL WHERE material_id = $1`,
       [busy],

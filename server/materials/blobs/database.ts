@@ -25,6 +25,8 @@ class ChunkWriter extends Writable {
   private held: Buffer[] = [];
   private heldBytes = 0;
   private next = 0;
+  /** The insert under way, if any: destroying the stream does not wait for it. */
+  private busy: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly pool: pg.Pool,
@@ -43,8 +45,19 @@ class ChunkWriter extends Writable {
     this.next++;
   }
 
-  private async flush(all: boolean): Promise<void> {
+  /** Resolves once no insert is under way (and, the stream destroyed, none will start). */
+  async settled(): Promise<void> {
+    await this.busy.catch(() => undefined);
+  }
+
+  private flush(all: boolean): Promise<void> {
+    this.busy = this.insertHeld(all);
+    return this.busy;
+  }
+
+  private async insertHeld(all: boolean): Promise<void> {
     while (this.heldBytes >= this.chunkBytes || (all && (this.heldBytes > 0 || this.next === 0))) {
+      if (this.destroyed) return;
       const joined = Buffer.concat(this.held, this.heldBytes);
       const piece = joined.subarray(0, this.chunkBytes);
       const rest = joined.subarray(piece.length);
@@ -108,12 +121,17 @@ function pending(
   kind: string,
   publish: string[],
 ): PendingObject {
+  const stream = new ChunkWriter(pool, id, kind, chunkBytes);
   return {
-    stream: new ChunkWriter(pool, id, kind, chunkBytes),
+    stream,
     async commit(db = pool) {
       for (const sql of publish) await db.query(sql, [id, kind]);
     },
     async abort() {
+      // An upload cut off mid-insert: that row commits after a DELETE sent at once, and its
+      // plaintext would stay until the sweep.
+      stream.destroy();
+      await stream.settled();
       await pool
         .query('DELETE FROM offline_material_chunks WHERE material_id = $1 AND kind = $2', [id, kind])
         .catch(() => undefined);
