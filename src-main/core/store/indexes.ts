@@ -21,6 +21,8 @@ export interface IndexColumn {
   readonly fields: readonly string[];
   /** Column and SQLite index name suffix: i0, i1, ... in schema order. */
   readonly column: string;
+  /** N of the column iN. */
+  readonly position: number;
   /** The document's key in this column: its RxDB indexable string, encoded. */
   readonly key: (doc: RxDocumentData<unknown>) => Buffer;
   /** RxDB's getStartIndexStringFromLowerBound / ...UpperBound for this index. */
@@ -43,6 +45,7 @@ export function getIndexColumns<T>(schema: RxJsonSchema<RxDocumentData<T>>): Ind
     return {
       fields,
       column: `i${position}`,
+      position,
       key: (doc) => encodeIndexString(monad(doc)),
       lowerBoundString: lowerBound,
       upperBoundString: upperBound,

@@ -289,11 +289,13 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
 
   /** For tests and diagnostics: SQLite's plan for the SQL this query or count would run. */
   explain(preparedQuery: PreparedQuery<T>, kind: 'query' | 'count'): string[] {
-    const { sql, params } =
+    const { stmt, params } =
       kind === 'query'
         ? querySql(this.table, this.schema, preparedQuery)
         : countSql(this.table, this.schema, preparedQuery);
-    const rows = this.table.db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[];
+    const rows = this.table.db.prepare(`EXPLAIN QUERY PLAN ${stmt.source}`).all(...params) as {
+      detail: string;
+    }[];
     return rows.map((r) => r.detail);
   }
 

@@ -1,50 +1,81 @@
 import { getQueryMatcher, getSortComparator } from 'rxdb';
 import type { PreparedQuery, RxDocumentData, RxJsonSchema, RxStorageDefaultCheckpoint } from 'rxdb';
+import type { Statement } from 'better-sqlite3-multiple-ciphers';
+import { encodeIndexString } from './index-key';
 import { changesIndexFields, indexKey } from './indexes';
-import type { RawDocRow, Table } from './table';
-
-interface RangeSql {
-  where: string;
-  params: Buffer[];
-  column: string;
-  /** Key of this range's count in the count cache, made on first use. */
-  countKey?: string;
-}
+import type { IndexRange, RawDocRow, Table } from './table';
 
 /**
  * The plan's bounds as a range on the index column: RxDB's own bound strings (the column's builders
- * in indexes.ts equal getStartIndexStringFrom*Bound), encoded like the keys.
+ * in indexes.ts equal getStartIndexStringFrom*Bound), encoded like the keys. The SQL depends only on
+ * the column and which ends are inclusive (the shape), so nothing here builds SQL text.
  */
-function rangeFromPlan<T>(table: Table, query: PreparedQuery<T>): RangeSql {
+function rangeFromPlan<T>(table: Table, query: PreparedQuery<T>): IndexRange {
   const known = table.ranges.get(query);
   if (known) return known;
   const plan = query.queryPlan;
-  const { column, lowerBound, upperBound } = table.column(indexKey(plan.index));
-  const lower = lowerBound(plan.startKeys);
-  const upper = upperBound(plan.endKeys);
-  const range: RangeSql = {
-    where: `${column} ${plan.inclusiveStart ? '>=' : '>'} ? AND ${column} ${plan.inclusiveEnd ? '<=' : '<'} ?`,
-    params: [lower, upper],
+  const column = table.columnOf(plan.index);
+  const lower = column.lowerBoundString(plan.startKeys);
+  const upper = column.upperBoundString(plan.endKeys);
+  const shape = column.position * 4 + (plan.inclusiveStart ? 2 : 0) + (plan.inclusiveEnd ? 1 : 0);
+  const range: IndexRange = {
+    shape,
     column,
+    params: [encodeIndexString(lower), encodeIndexString(upper)],
+    // A bound string can hold any unit: the lengths keep two ranges from joining to one key.
+    countKey: `${shape}:${lower.length}:${lower}${upper}`,
   };
   table.ranges.set(query, range);
   return range;
 }
 
+/** What a range statement reads (bits of its shape code below the range's shape). */
+const ROWIDS = 0;
+const ROWS = 1;
+const COUNT = 2;
+const ORDERED = 4;
+const LIMITED = 8;
+
+/**
+ * The statement of a range shape and what it reads, prepared the first time that shape runs in
+ * this table and reused for every range of the same shape with its values bound: rowid and count
+ * statements pluck their one column, row statements are raw `[rowid, data]`.
+ */
+function rangeStatement(table: Table, range: IndexRange, reads: number): Statement<unknown[]> {
+  return table.rangeStatement(range.shape * 16 + reads, () => {
+    const column = range.column.column;
+    const what = (reads & 3) === COUNT ? 'count(*)' : reads & ROWS ? 'rowid, data' : 'rowid';
+    const kind = range.shape & 3;
+    let sql =
+      `SELECT ${what} FROM ${table.q} ` +
+      `WHERE ${column} ${kind & 2 ? '>=' : '>'} ? AND ${column} ${kind & 1 ? '<=' : '<'} ?`;
+    if (reads & ORDERED) sql += ` ORDER BY ${column}`;
+    if (reads & LIMITED) sql += ' LIMIT ? OFFSET ?';
+    const stmt = table.db.prepare(sql);
+    return reads & ROWS ? stmt.raw() : stmt.pluck();
+  });
+}
+
 export interface QuerySql {
-  sql: string;
+  stmt: Statement<unknown[]>;
   params: (Buffer | number)[];
   /** How the rows are finished in JS. */
   matchInJs: boolean;
   sortInJs: boolean;
+  range: IndexRange;
+  reads: number;
 }
 
 /**
- * SQL for a query, following RxDB's plan: the index range always comes from SQLite; the JS
- * matcher runs only when the selector is not fully expressed by the range, the JS sort only when
+ * The statement for a query, following RxDB's plan: the index range always comes from SQLite; the
+ * JS matcher runs only when the selector is not fully expressed by the range, the JS sort only when
  * the index order is not the requested order, and skip/limit go to SQL when neither is needed.
  */
-export function querySql<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>>, query: PreparedQuery<T>) {
+export function querySql<T>(
+  table: Table,
+  schema: RxJsonSchema<RxDocumentData<T>>,
+  query: PreparedQuery<T>,
+): QuerySql {
   const plan = query.queryPlan;
   const range = rangeFromPlan(table, query);
   const matchInJs = !plan.selectorSatisfiedByIndex;
@@ -52,26 +83,23 @@ export function querySql<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>
   // Without the JS matcher only rowids are read, from the index alone (covering): documents then
   // come from the cache, and those not in it from one read by rowid. The matcher needs every row
   // of the range as a document, so then the row's data comes along.
-  let sql = `SELECT ${matchInJs ? 'rowid, data' : 'rowid'} FROM ${table.q} WHERE ${range.where}`;
-  const params: (Buffer | number)[] = [...range.params];
-  if (!sortInJs) sql += ` ORDER BY ${range.column}`;
+  let reads = matchInJs ? ROWS : ROWIDS;
+  const params: (Buffer | number)[] = [range.params[0], range.params[1]];
+  if (!sortInJs) reads |= ORDERED;
   if (!matchInJs && !sortInJs) {
     const skip = query.query.skip ?? 0;
     const limit = typeof query.query.limit === 'number' ? query.query.limit : -1;
     if (limit >= 0 || skip > 0) {
-      sql += ' LIMIT ? OFFSET ?';
+      reads |= LIMITED;
       params.push(limit, skip);
     }
   }
-  const result: QuerySql = { sql, params, matchInJs, sortInJs };
-  return result;
+  return { stmt: rangeStatement(table, range, reads), params, matchInJs, sortInJs, range, reads };
 }
 
 export function countSql<T>(table: Table, schema: RxJsonSchema<RxDocumentData<T>>, query: PreparedQuery<T>) {
   const range = rangeFromPlan(table, query);
-  const sql = `SELECT count(*) FROM ${table.q} WHERE ${range.where}`;
-  range.countKey ??= `${sql}\u0000${range.params.map((p) => p.toString('hex')).join(',')}`;
-  return { sql, params: range.params, key: range.countKey };
+  return { stmt: rangeStatement(table, range, COUNT), params: range.params, key: range.countKey };
 }
 
 /**
@@ -100,21 +128,15 @@ export function runQuery<T>(
   const skip = query.query.skip ?? 0;
   const limit = typeof query.query.limit === 'number' ? query.query.limit : Infinity;
   if (limit === 0) return [];
-  const { sql, params, matchInJs, sortInJs } = querySql(table, schema, query);
+  const { stmt, params, matchInJs, sortInJs, range, reads } = querySql(table, schema, query);
 
   if (!matchInJs) {
-    const rowids = table
-      .statement(sql)
-      .pluck()
-      .all(...params) as number[];
+    const rowids = stmt.all(...params) as number[];
     let docs = (
       missesOver(table, rowids, ROWS_IN_ONE_PASS)
-        ? (
-            table
-              .statement(sql.replace('SELECT rowid', 'SELECT rowid, data'))
-              .raw()
-              .all(...params) as RawDocRow[]
-          ).map(([rowid, json]) => table.docOfRow(rowid, json))
+        ? (rangeStatement(table, range, reads | ROWS).all(...params) as RawDocRow[]).map(([rowid, json]) =>
+            table.docOfRow(rowid, json),
+          )
         : table.docsByRowids(rowids)
     ) as RxDocumentData<T>[];
     if (sortInJs) {
@@ -124,7 +146,6 @@ export function runQuery<T>(
     return docs;
   }
 
-  const stmt = table.statement(sql).raw();
   const matcher = getQueryMatcher(schema, query.query);
   let rows: RxDocumentData<T>[] = [];
   if (!sortInJs) {
@@ -165,13 +186,10 @@ export function runQueryFields<T>(
     doc,
     values: fields.map((f) => (doc as Record<string, unknown>)[f] ?? undefined),
   });
-  const { sql, params, matchInJs, sortInJs } = querySql(table, schema, query);
+  const { stmt, params, matchInJs, sortInJs } = querySql(table, schema, query);
   if (matchInJs || sortInJs) return runQuery(table, schema, query).map(pick);
   if (query.query.limit === 0) return [];
-  const rowids = table
-    .statement(sql)
-    .pluck()
-    .all(...params) as number[];
+  const rowids = stmt.all(...params) as number[];
   const out = new Array<{ doc: RxDocumentData<T> | undefined; values: unknown[] }>(rowids.length);
   let missing: number[] | undefined;
   for (let i = 0; i < rowids.length; i++) {
@@ -199,25 +217,19 @@ export function runCount<T>(
   query: PreparedQuery<T>,
 ): number {
   if (query.queryPlan.selectorSatisfiedByIndex) {
-    const { sql, params, key } = countSql(table, schema, query);
+    const { stmt, params, key } = countSql(table, schema, query);
     const cached = table.cache.getCount(key);
     if (cached !== undefined) return cached;
-    const count = table
-      .statement(sql)
-      .pluck()
-      .get(...params) as number;
+    const count = stmt.get(...params) as number;
     table.cache.setCount(key, count);
     return count;
   }
   // Same answer as query() without skip/limit, as RxDB requires, but without building the array.
   // Not cached: the key would have to be the whole selector, and RxDB refuses slow counts anyway.
-  const { sql, params } = querySql(table, schema, query);
+  const { stmt, params } = querySql(table, schema, query);
   const matcher = getQueryMatcher(schema, query.query);
   let count = 0;
-  for (const [rowid, json] of table
-    .statement(sql)
-    .raw()
-    .iterate(...params) as IterableIterator<RawDocRow>) {
+  for (const [rowid, json] of stmt.iterate(...params) as IterableIterator<RawDocRow>) {
     if (matcher(table.docOfRow(rowid, json, false) as RxDocumentData<T>)) count++;
   }
   return count;

@@ -10,7 +10,7 @@ import {
   randomToken,
 } from 'rxdb';
 import type { MangoQuery, RxDocumentData, RxJsonSchema, RxStorageDefaultCheckpoint } from 'rxdb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getRxStorageSqlite, type RxStorageInstanceSqlite, type RxStorageSqlite } from './index';
 import { realKeychain, tempDir, type RealKeychain } from './test-support';
 
@@ -206,6 +206,44 @@ describe('count cache', () => {
     expect((await one.count(v1)).count).toBe(2);
     await one.close();
     await two.close();
+  });
+});
+
+describe('range statements', () => {
+  it('prepares one statement per shape and binds each range to it, each range keeping its own count', async () => {
+    const name = `db${randomToken(6)}`;
+    const store = await instance(name);
+    await store.bulkWrite(
+      Array.from({ length: 40 }, (_, i) => ({ document: doc(`k${i}`, `v${i % 4}`, i) })),
+      'test',
+    );
+    const byValue = (v: string) => prepared({ selector: { value: v } });
+    const byNum = (from: number, to: number) => prepared({ selector: { num: { $gte: from, $lt: to } } });
+    // The shapes' first runs prepare their statements.
+    expect((await store.count(byValue('v0'))).count).toBe(10);
+    expect((await store.count(byNum(0, 5))).count).toBe(5);
+    expect((await store.query(byValue('v0'))).documents).toHaveLength(10);
+    const prepare = vi.spyOn(store.internals.db, 'prepare');
+    try {
+      // Other values, new PreparedQuery objects: the same statements, and no count served for
+      // another range of the same shape (the cache key holds the bounds).
+      for (let round = 0; round < 2; round++) {
+        for (const [v, n] of [
+          ['v1', 10],
+          ['v3', 10],
+          ['v9', 0],
+        ] as const) {
+          expect((await store.count(byValue(v))).count).toBe(n);
+          expect((await store.query(byValue(v))).documents.map((d) => d.value)).toEqual(Array(n).fill(v));
+        }
+        expect((await store.count(byNum(5, 12))).count).toBe(7);
+        expect((await store.count(byNum(30, 100))).count).toBe(10);
+      }
+      expect(prepare).not.toHaveBeenCalled();
+    } finally {
+      prepare.mockRestore();
+    }
+    await store.close();
   });
 });
 

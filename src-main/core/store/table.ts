@@ -17,6 +17,17 @@ type Row = unknown[];
 /** `[rowid, data]` as returned by `.raw()` statements. */
 export type RawDocRow = [number, string];
 
+/** A query plan's index range, bound to the statements of its shape (query.ts). */
+export interface IndexRange {
+  /** Column position x 4 + bound kind (inclusive start 2, inclusive end 1): fixes the WHERE. */
+  readonly shape: number;
+  readonly column: IndexColumn;
+  /** The encoded lower and upper bounds. */
+  readonly params: readonly [Buffer, Buffer];
+  /** The range's key in the count cache: its shape and RxDB's bound strings (lengths first). */
+  readonly countKey: string;
+}
+
 /** Distinct counts kept per table: the shapes an app asks are few; this only bounds a runaway. */
 const MAX_CACHED_COUNTS = 256;
 
@@ -152,13 +163,14 @@ export class Table {
   /** The collection's text index, when its storage settings ask for one (text-search.ts). */
   readonly search: TextIndex | undefined;
   /**
-   * SQL range of each prepared query seen: RxDB keeps one PreparedQuery per RxQuery and runs it
-   * again on every change, so its bound strings are computed once.
+   * Index range of each prepared query seen: RxDB keeps one PreparedQuery per RxQuery and runs it
+   * again on every change, so its bounds are computed once.
    */
-  readonly ranges = new WeakMap<
-    object,
-    { where: string; params: Buffer[]; column: string; countKey?: string }
-  >();
+  readonly ranges = new WeakMap<object, IndexRange>();
+  /** RxDB's plans name their index by the schema's own array: found by identity, joined once. */
+  private readonly columnsByFields = new WeakMap<readonly string[], IndexColumn>();
+  /** Range statements by shape code (query.ts): prepared once per shape, values bound per call. */
+  private readonly rangeStatements = new Map<number, Statement<Row>>();
 
   constructor(
     readonly db: SqliteDatabase,
@@ -317,6 +329,25 @@ export class Table {
       this.statements.set(sql, stmt);
     }
     return stmt;
+  }
+
+  /** The statement of a range shape, prepared by `prepare` the first time the shape is run. */
+  rangeStatement(code: number, prepare: () => Statement<Row>): Statement<Row> {
+    let stmt = this.rangeStatements.get(code);
+    if (!stmt) {
+      stmt = prepare();
+      this.rangeStatements.set(code, stmt);
+    }
+    return stmt;
+  }
+
+  columnOf(fields: readonly string[]): IndexColumn {
+    let found = this.columnsByFields.get(fields);
+    if (!found) {
+      found = this.column(fields.join(','));
+      this.columnsByFields.set(fields, found);
+    }
+    return found;
   }
 
   column(indexKeyString: string): IndexColumn {
