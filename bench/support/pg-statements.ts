@@ -51,7 +51,8 @@ export async function topStatements(pool: pg.Pool, limit = 25): Promise<Statemen
     `SELECT relname, n_tup_upd AS upd, n_tup_hot_upd AS hot FROM pg_stat_user_tables
      WHERE relname IN ('offline_transactions', 'offline_tx_bundles') ORDER BY relname`,
   );
-  for (const t of tables.rows) console.log(`  ${t.relname}: ${t.upd} rows updated, ${t.hot} of them HOT (so far)`);
+  for (const t of tables.rows)
+    console.log(`  ${t.relname}: ${t.upd} rows updated, ${t.hot} of them HOT (so far)`);
   return rows.map((r) => ({
     query: r.query.replace(/\s+/g, ' ').slice(0, 220),
     calls: Number(r.calls),

@@ -59,7 +59,6 @@ export class PushRejected extends HttpError {
 const reject = (code: PaymentErrorCode, message: string, details?: Record<string, unknown>) =>
   new PushRejected(code, message, details, details ?? {});
 
-
 /** What store() decided: the answer, and the audit entry storeAndCommit appends before COMMIT. */
 interface Stored {
   response: PushResponse;
