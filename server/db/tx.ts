@@ -37,3 +37,7 @@ export async function withClient<T>(pool: pg.Pool, fn: (client: pg.PoolClient) =
 
 /** Anything that can run a query: the pool, or a client inside a transaction. */
 export type Queryable = Pick<pg.Pool, 'query'> | pg.PoolClient;
+
+/** PostgreSQL's unique_violation: a write another transaction (or an earlier one) already made. */
+export const isUniqueViolation = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === '23505';

@@ -12,7 +12,7 @@ import { appendAudit, auditChain, auditStatement, type ActorType, type AuditEntr
 import { sameBase64url } from '../../protocol/crypto';
 import { commitWith, queryAll, type Statement } from '../db/inline';
 import { deviceChangeCte } from '../db/change-counters';
-import { withClient, withTransaction } from '../db/tx';
+import { isUniqueViolation, withClient, withTransaction } from '../db/tx';
 import { NOBODYS_KEY_PEM } from '../devices/authenticate';
 import { findDevice, type DeviceRow } from '../devices/store';
 import { isPaymentTerminal, type DeviceRegistration } from '../devices/terminal';
@@ -58,11 +58,6 @@ export class PushRejected extends HttpError {
 
 const reject = (code: PaymentErrorCode, message: string, details?: Record<string, unknown>) =>
   new PushRejected(code, message, details, details ?? {});
-
-/** Duplicate-key races that the retry turns into a duplicate answer or a conflict. */
-const UNIQUE_VIOLATION = '23505';
-const isUniqueViolation = (err: unknown) =>
-  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === UNIQUE_VIOLATION;
 
 /** What store() decided: the answer, and the audit entry storeAndCommit appends before COMMIT. */
 interface Stored {

@@ -8,7 +8,7 @@ import { purgeExpiredNonces } from '../devices/signature';
 import type { Logger } from '../logger';
 import { metrics } from '../metrics';
 import type { BundleState } from '../../protocol/states';
-import { legsFor, tenantOf, writeLegs, type LedgerTransaction } from '../payments/ledger';
+import { legsFor, postLegs, tenantOf, type LedgerTransaction } from '../payments/ledger';
 import { postingCheck } from '../payments/refunds';
 import {
   reconciledStatement,
@@ -36,8 +36,8 @@ import { sleeper } from './sleeper';
  * Exactly once: a bundle is claimed, posted, marked reconciled and removed from the queue in ONE
  * transaction. A worker that dies anywhere before COMMIT leaves nothing behind; its lock goes with
  * its connection and the next worker takes the job. Independently of that, ledger_entries has
- * UNIQUE (device_id, sale_id, leg) and legs are written with ON CONFLICT DO NOTHING, so even entries committed
- * without their marking (an older worker, a manual repair, a future split into two transactions)
+ * UNIQUE (device_id, sale_id, leg), and a leg already there is skipped (postLegs falls back to ON
+ * CONFLICT DO NOTHING), so even entries committed without their marking (an older worker, a manual repair, a future split into two transactions)
  * cannot be written twice.
  */
 
@@ -204,7 +204,7 @@ async function post(
       tenant,
     ),
   );
-  const written = await writeLegs(client, legs);
+  const written = await postLegs(client, legs);
   await options.hooks?.afterEntries?.(bundleId);
   // Marked reconciled, dequeued and audited with the COMMIT: one more round trip.
   await commitWith(client, [

@@ -64,7 +64,10 @@ async function waitReady(url: string): Promise<void> {
  * to run as root, so as root every binary runs as the `postgres` user over a dir it owns.
  * Durability is switched off: the cluster dies with the test run.
  */
-export async function startCluster(binDir = DEFAULT_PG_BIN): Promise<PgCluster> {
+export async function startCluster(
+  binDir = DEFAULT_PG_BIN,
+  extraOptions?: readonly string[],
+): Promise<PgCluster> {
   const asRoot = process.getuid?.() === 0;
   const dir = await mkdtemp(join(tmpdir(), 'outpost-pg-'));
   const dataDir = join(dir, 'data');
@@ -110,6 +113,8 @@ export async function startCluster(binDir = DEFAULT_PG_BIN): Promise<PgCluster> 
         '-c synchronous_commit=off',
         '-c full_page_writes=off',
         '-c max_connections=200',
+        // Extra server settings for a diagnosis, e.g. the ingest bench's BENCH_PG_STATEMENTS.
+        ...(extraOptions ?? []),
       ].join(' ');
       try {
         await run(
