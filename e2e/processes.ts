@@ -57,6 +57,9 @@ async function launch(
       reject(new Error(`${script} exited with ${code}:\n${output}`));
     });
   });
+  // A process that dies mid-story prints nothing when a signal kills it: say so in what failing
+  // tests attach (a host gone silently broke a journey once and left no trace).
+  child.once('exit', (code, signal) => (output += `\n[${script} exited: code ${code}, signal ${signal}]\n`));
   return {
     url,
     process: child,
