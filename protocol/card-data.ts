@@ -225,6 +225,27 @@ export function classifyCardData(input: string): CardDataVerdict {
   return verdict;
 }
 
+/**
+ * A single pass that every text `classifyCardData` flags also passes, for callers that judge many
+ * strings (the server runs it on every string of every pushed sale before the rule). Derived from
+ * the rule above: every track pattern needs `%`, `;`, `^` or `=`; a card number needs 12 digits; an
+ * AZERTY track needs 8 of the row's characters, or 4 after a `6…6` name and expiry.
+ */
+export function mayHoldCardData(input: string): boolean {
+  const text = normalised(input);
+  let digits = 0;
+  let sixes = 0;
+  let row = 0;
+  for (const c of text) {
+    if (c === '%' || c === ';' || c === '^' || c === '=') return true;
+    if (c >= '0' && c <= '9') {
+      if (++digits >= 12) return true;
+      if (c === '6') sixes++;
+    } else if (AZERTY_ROW.includes(c)) row++;
+  }
+  return row >= 8 || (row >= 4 && sixes >= 2);
+}
+
 /** Card data for certain, whatever the catalog holds. */
 export function holdsCardData(text: string): boolean {
   return classifyCardData(text) === 'card-data';

@@ -1,4 +1,4 @@
-import { holdsCardData } from '../card-data';
+import { holdsCardData, mayHoldCardData } from '../card-data';
 import { Sale } from './sale';
 
 export type SaleIssueCode =
@@ -147,36 +147,13 @@ const NOT_SCANNED = new Set([
   'created_at',
 ]);
 /**
- * Every pattern of the rule needs a `%`, `;` or `^`, or 12 digits in all (removing UUIDs, as the
- * rule does, only removes digits): most strings (names, brands, short codes) pass at once. The
- * server runs this on every string of every pushed sale. What /[%;^]|(?:\D*\d){12}/ answered, in
- * one pass: that regex retried from every position of a string with fewer than 12 digits.
- */
-function maybeCardData(value: string): boolean {
-  let digits = 0;
-  let ascii = true;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === PERCENT || c === SEMICOLON || c === CARET) return true;
-    if (c >= DIGIT_0 && c <= DIGIT_9 && ++digits >= 12) return true;
-    if (c > 0x7f) ascii = false;
-  }
-  // The rule reads text after NFKC (full-width, circled, mathematical digits are digits there) and
-  // then reads every other decimal digit by its value (Arabic-Indic, Devanagari: NFKC keeps them):
-  // a card number typed in any of them must not pass the prefilter unseen.
-  return !ascii && maybeCardData(value.normalize('NFKC').replace(ANY_DIGIT, '0').replace(NON_ASCII, ''));
-}
-const ANY_DIGIT = /\p{Nd}/gu;
-const NON_ASCII = /[^ -~]/g;
-const [PERCENT, SEMICOLON, CARET, DIGIT_0, DIGIT_9] = [0x25, 0x3b, 0x5e, 0x30, 0x39];
-/**
  * A card token is the processor's reference, never a number a cashier types: 12 or more digits in
  * a row there are refused too, as the terminal refuses them (docs/sync.md), Luhn-valid or not.
  */
 const LONG_DIGIT_RUN = /\d{12,}/;
 
 function holdsCardDataAt(value: string, key: string | number | undefined): boolean {
-  if (!maybeCardData(value)) return false;
+  if (!mayHoldCardData(value)) return false;
   return (key === 'token' && LONG_DIGIT_RUN.test(value)) || holdsCardData(value);
 }
 

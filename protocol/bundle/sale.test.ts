@@ -139,6 +139,11 @@ describe('checkSale', () => {
       expect(codes(cashSale({ override: { manager_id: 'm1', reason } })), reason).toEqual([
         'CARD_NUMBER_PRESENT',
       ]);
+    // Typed through an AZERTY layout (the rule reads them back), and a masked number before `=`.
+    for (const reason of ["'&&&&&&&&&&&&&&&", "m'&&&&&&&&&&&&&&&=", '4111****1111='])
+      expect(codes(cashSale({ override: { manager_id: 'm1', reason } })), reason).toEqual([
+        'CARD_NUMBER_PRESENT',
+      ]);
     // A card token of 12+ digits in a row is refused whatever Luhn says, as the terminal does.
     const token = (t: string) =>
       codes(
