@@ -36,7 +36,7 @@ import { getRxStorageSqlite, type RxStorageSqlite } from '../src-main/core/store
 import { realKeychain, tempDir, type RealKeychain } from '../src-main/core/store/test-support';
 import { FIRST_OPEN_ENV } from './support/store-first-open';
 import { posScale } from './support/store-pos-scale';
-import { rawSuiteRun } from './support/store-suite-floors';
+import { rawFirstInsertWithKeychain, rawSuiteRun } from './support/store-suite-floors';
 import { suiteReadsAtStorageLevel } from './support/store-suite-storage-level';
 import { interleavedSuite, printSuiteFloors, suiteFloorRatios } from './support/store-suite-same-run';
 import { DAY, DAY0, TERMINALS, terminalId, todayQuery } from './support/today-query';
@@ -609,6 +609,10 @@ async function rxdbSuiteSameRun(
       { name: 'oursNormal', run: () => runPerformanceTests(normal, 'outpost-sqlite-normal', once) },
       { name: 'floorNormal', run: (i) => rawSuiteRun(dir, floorKey, 'normal', i) },
       { name: 'floorPlain', run: (i) => rawSuiteRun(dir, floorKey, 'plain', i) },
+      {
+        name: 'floorKeychain',
+        run: (i) => rawFirstInsertWithKeychain(dir, (name) => keychain.keys.keyForNewDatabase(name), i),
+      },
     ],
     RXDB_RUNS,
   );
@@ -790,6 +794,7 @@ export async function run(): Promise<Record<string, unknown>> {
       floorNormal: 'floorNormal',
       floorPlain: 'floorPlain',
       oursNormal: 'oursNormal',
+      floorKeychain: 'floorKeychain',
     });
     const targets = {
       /** Issue #21: each runPerformanceTests ratio (ours / memory, same run) at or below RxDB's paid SQLite storage's. */

@@ -92,7 +92,8 @@ function median(xs: (number | null)[]): number | null {
   return v.length % 2 ? v[mid]! : Math.round(((v[mid - 1]! + v[mid]!) / 2) * 100) / 100;
 }
 
-export type StepStatus = 'holds' | 'floor above the peer' | 'ours above floor';
+export type StepStatus =
+  'holds' | 'floor above the peer' | 'floor with the keychain above the peer' | 'ours above floor';
 
 /**
  * Per step, against the peer's ratio:
@@ -102,7 +103,10 @@ export type StepStatus = 'holds' | 'floor above the peer' | 'ours above floor';
  *   disk's fsync latency moved 10x between iterations of one run), their median;
  * - `diagnostic`: the floor at NORMAL and without the cipher, ours at NORMAL, the same way;
  * - `status`: holds (ours ≤ peer), floor above the peer (no encrypted durable SQLite storage can
- *   meet it on this disk), or ours above floor (a lever is left in our code).
+ *   meet it on this disk), floor with the keychain above the peer (only a step with keychain work,
+ *   time-to-first-insert: the floor storing a new database's key in the OS keychain and reading it
+ *   back first, as every storage keeping its key there must), or ours above floor (a lever is left
+ *   in our code).
  */
 export function suiteFloorRatios(
   suite: InterleavedSuite,
@@ -114,6 +118,8 @@ export function suiteFloorRatios(
     floorNormal: string;
     floorPlain: string;
     oursNormal: string;
+    /** A side reporting only steps with keychain work (rawFirstInsertWithKeychain). */
+    floorKeychain?: string;
   },
 ) {
   const a = suite.averaged;
@@ -121,6 +127,14 @@ export function suiteFloorRatios(
   return Object.fromEntries(
     SUITE_STEPS.map((step) => {
       const within = (num: string, den: string) => it[num]!.map((r, i) => ratio(r[step], it[den]![i]![step]));
+      const keychain = names.floorKeychain;
+      const withKeychain =
+        keychain && it[keychain]!.some((r) => r[step] !== undefined)
+          ? {
+              floorKeychainToMemory: within(keychain, names.memory),
+              oursToFloorKeychain: within(names.ours, keychain),
+            }
+          : undefined;
       const perIteration = {
         oursToMemory: within(names.ours, names.memory),
         floorToMemory: within(names.floor, names.memory),
@@ -141,6 +155,7 @@ export function suiteFloorRatios(
         keyof typeof perIteration,
         number | null
       >;
+      const floorKeychainToMemory = withKeychain ? median(withKeychain.floorKeychainToMemory) : null;
       const mem = a[names.memory]![step];
       const oursToMemory = ratio(a[names.ours]![step], mem);
       const status: StepStatus =
@@ -148,7 +163,9 @@ export function suiteFloorRatios(
           ? 'holds'
           : m.floorToMemory !== null && m.floorToMemory > peer[step]!
             ? 'floor above the peer'
-            : 'ours above floor';
+            : floorKeychainToMemory !== null && floorKeychainToMemory > peer[step]!
+              ? 'floor with the keychain above the peer'
+              : 'ours above floor';
       return [
         step,
         {
@@ -156,6 +173,10 @@ export function suiteFloorRatios(
           oursToMemory,
           floorToMemory: m.floorToMemory,
           oursToFloor: m.oursToFloor,
+          ...(withKeychain && {
+            floorKeychainToMemory,
+            oursToFloorKeychain: median(withKeychain.oursToFloorKeychain),
+          }),
           status,
           diagnostic: {
             floorNormalToMemory: m.floorNormalToMemory,
@@ -178,7 +199,7 @@ export function suiteFloorRatios(
             floorToMemory: ratio(a[names.floor]![step], mem),
             oursToFloor: ratio(a[names.ours]![step], a[names.floor]![step]),
           },
-          perIteration,
+          perIteration: { ...perIteration, ...withKeychain },
         },
       ];
     }),
@@ -199,6 +220,7 @@ export function printSuiteFloors(rows: ReturnType<typeof suiteFloorRatios>) {
       pad('(ours-mem)/floor', 17) +
       pad('floor NORMAL', 13) +
       pad('floor plain', 12) +
+      pad('floor+keychain', 15) +
       'status',
   );
   for (const [step, r] of Object.entries(rows)) {
@@ -211,6 +233,7 @@ export function printSuiteFloors(rows: ReturnType<typeof suiteFloorRatios>) {
         pad(r.diagnostic.oursLessMemoryToFloor, 17) +
         pad(r.diagnostic.floorNormalToMemory, 13) +
         pad(r.diagnostic.floorPlainToMemory, 12) +
+        pad('floorKeychainToMemory' in r ? r.floorKeychainToMemory : undefined, 15) +
         r.status,
     );
   }
