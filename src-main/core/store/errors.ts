@@ -33,7 +33,7 @@ export class StoreDiskFullError extends StoreError {
     super(
       'STORE_DISK_FULL',
       `converting the database in ${directory} to the current layout needs ${mb(neededBytes)} MB free on ` +
-        `the disk that holds it; ${mb(freeBytes)} MB are free. Nothing was changed: the database is whole ` +
+        `the disk that holds it; ${Math.floor(freeBytes / 1_000_000)} MB are free. Nothing was changed: the database is whole ` +
         `on its old layout and is converted at the next start once there is room. Free at least ` +
         `${mb(Math.max(0, neededBytes - freeBytes))} MB on that disk, then restart the app.`,
       options,

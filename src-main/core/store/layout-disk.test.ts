@@ -4,59 +4,22 @@
  * refusing a conversion that fits. Mounting needs root (CI runs as root); elsewhere the file is
  * skipped, its name saying why.
  */
-import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  statfsSync,
-  writeFileSync,
-} from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversionRoom } from './conversion-room';
 import { mb } from './errors';
 import { expectConvertedAndWhole, firstLayoutFile, layoutOf, SALES } from './fixtures/first-layout-file';
+import { mountTmpfs, tmpfsRefused, type Tmpfs } from './fixtures/tmpfs';
 import { openAppDatabase } from './index';
 import { conversionProgress } from './layout';
 import { useKeychainAndDir } from './test-hooks';
 
 const TMPFS_BYTES = 64 * 1024 * 1024;
-
-/** Mounts a tmpfs of `bytes`; or why this machine does not let us. */
-function mountTmpfs(bytes: number): { path: string; unmount(): void } | string {
-  const path = mkdtempSync(join(tmpdir(), 'outpost-tmpfs-'));
-  try {
-    execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${bytes}`, 'tmpfs', path], { stdio: 'pipe' });
-  } catch (error) {
-    rmSync(path, { recursive: true, force: true });
-    return `mount -t tmpfs refused (${String((error as { stderr?: Buffer }).stderr ?? error).trim()}); run as root`;
-  }
-  return {
-    path,
-    unmount() {
-      execFileSync('umount', [path]);
-      rmSync(path, { recursive: true, force: true });
-    },
-  };
-}
-
-const probe = mountTmpfs(1024 * 1024);
-if (typeof probe !== 'string') probe.unmount();
-const skipped = typeof probe === 'string' ? probe : null;
-if (skipped) console.warn(`layout-disk.test.ts skipped: ${skipped}`);
+const skipped = tmpfsRefused();
 
 const store = useKeychainAndDir();
-
-function free(dir: string): number {
-  const s = statfsSync(dir);
-  return s.bavail * s.bsize;
-}
 
 function sha256(path: string): string {
   return createHash('sha256').update(readFileSync(path)).digest('hex');
@@ -65,25 +28,22 @@ function sha256(path: string): string {
 describe.skipIf(skipped !== null)(
   `the layout conversion on a full disk${skipped ? ` (skipped: ${skipped})` : ''}`,
   () => {
-    let disk: { path: string; unmount(): void };
+    let disk: Tmpfs;
     let pristine: string;
     let dataDir: string;
     let open: Awaited<ReturnType<typeof firstLayoutFile>>['open'];
     let onDisk: string;
-    const filler = () => join(disk.path, 'filler');
     const name = 'layoutdisk';
 
-    /** Fills the disk until `bytes` are free (to its 4 KiB pages). */
+    /** Fills the disk until `bytes` are free. */
     function leaveFree(bytes: number): void {
-      rmSync(filler(), { force: true });
-      const surplus = free(disk.path) - bytes;
-      if (surplus > 0) writeFileSync(filler(), Buffer.alloc(surplus));
-      expect(free(disk.path)).toBeLessThanOrEqual(bytes + 4096);
+      disk.leaveFree(bytes);
+      expect(disk.free()).toBeLessThanOrEqual(bytes + 4096);
     }
 
     /** A fresh copy of the first-layout file on the tmpfs and the room its conversion needs. */
     function freshCopy() {
-      rmSync(filler(), { force: true });
+      disk.makeRoom();
       rmSync(dataDir, { recursive: true, force: true });
       mkdirSync(dataDir);
       copyFileSync(pristine, onDisk);
@@ -136,7 +96,7 @@ describe.skipIf(skipped !== null)(
       expect(sha256(onDisk)).toBe(before);
       expect(existsSync(`${onDisk}-wal`)).toBe(false);
       expectWholeFirstLayout();
-      rmSync(filler());
+      disk.makeRoom();
       await expectConvertedAndWhole(dataDir, store.keychain.keyStore, name);
       // The conversion's WAL was given back at once, not held until the app closes.
       expect(existsSync(`${onDisk}-wal`)).toBe(false);
@@ -160,17 +120,17 @@ describe.skipIf(skipped !== null)(
       }
       expect(existsSync(`${onDisk}-wal`)).toBe(false);
       expectWholeFirstLayout();
-      rmSync(filler());
+      disk.makeRoom();
       await expectConvertedAndWhole(dataDir, store.keychain.keyStore, name);
     }, 60_000);
 
     it('does not refuse a conversion that fits with a quarter to spare, and its bound holds', async () => {
       // What the conversion really takes on the disk: the most it used at any commit.
       const room = freshCopy();
-      const start = free(disk.path);
+      const start = disk.free();
       let used = 0;
       conversionProgress.onCommitted = () => {
-        used = Math.max(used, start - free(disk.path));
+        used = Math.max(used, start - disk.free());
       };
       try {
         await expectConvertedAndWhole(dataDir, store.keychain.keyStore, name);
