@@ -87,13 +87,7 @@ export function getRxStorageSqlite(settings: RxStorageSqliteSettings): RxStorage
         // A table that cannot open (its layout conversion refused for room, STORE_DISK_FULL) must
         // not hold the file open: closing it deletes the WAL the rolled-back conversion filled.
         // When the file itself failed to open, createSqliteInstance released it already.
-        if (
-          await file.ready.then(
-            () => true,
-            () => false,
-          )
-        )
-          await releaseFile(file);
+        if (await file.ready.then(Boolean, () => false)) await releaseFile(file);
         throw err;
       }
     },
