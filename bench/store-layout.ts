@@ -7,6 +7,7 @@
  * plain TEXT columns alone (no row rewritten), the least any change of index layout costs.
  */
 import { statSync } from 'node:fs';
+import { conversionRoom } from '../src-main/core/store/conversion-room';
 import { toFirstLayout } from '../src-main/core/store/fixtures/first-layout';
 import { conversionProgress } from '../src-main/core/store/layout';
 import { saleSchema } from '../src-main/core/store/schemas/index';
@@ -68,6 +69,8 @@ export async function run(): Promise<Record<string, unknown>> {
     })();
     const indexRebuildOnlySeconds = seconds(performance.now() - start);
     db.pragma('wal_checkpoint(TRUNCATE)');
+    // The room the open checks for before converting (conversion-room.ts), beside what it used.
+    const estimatedRoomMB = Math.round(conversionRoom(db).neededBytes / 1e5) / 10;
     db.close();
     const firstFileMB = mb(path);
 
@@ -79,6 +82,11 @@ export async function run(): Promise<Record<string, unknown>> {
     };
     conversionProgress.onIndexes = () => {
       indexesAt = performance.now();
+    };
+    // The WAL at the commit, before the conversion truncates it: what the disk had to hold.
+    let walMBAtCommit = 0;
+    conversionProgress.onCommitted = () => {
+      walMBAtCommit = Math.max(walMBAtCommit, mb(`${path}-wal`) + mb(`${path}-shm`));
     };
     start = performance.now();
     const cpu = process.cpuUsage();
@@ -99,6 +107,7 @@ export async function run(): Promise<Record<string, unknown>> {
     }
     conversionProgress.onRow = undefined;
     conversionProgress.onIndexes = undefined;
+    conversionProgress.onCommitted = undefined;
     const result = {
       sales: SALES,
       buildSeconds,
@@ -111,6 +120,8 @@ export async function run(): Promise<Record<string, unknown>> {
         reencodeRowsSeconds: seconds(indexesAt - (rowsAt || start)),
         buildIndexesAndCommitSeconds: seconds(start + openMs - indexesAt),
         walMBAfter: walMB,
+        walAndShmMBAtCommit: walMBAtCommit,
+        estimatedRoomMB,
       },
       limitIndexRebuildOnlySeconds: indexRebuildOnlySeconds,
       ratioToLimit: Math.round((openMs / 1000 / Math.max(indexRebuildOnlySeconds, 0.1)) * 100) / 100,

@@ -38,6 +38,13 @@ export const ERROR_CODES = [
   'STORE_UNAVAILABLE',
   /** The data directory was put back from an older copy (trust/rollback-anchor.ts): no sales until a check-in. */
   'STORE_ROLLED_BACK',
+  /**
+   * The store's one-time layout conversion at start has no room on the disk (store/errors.ts): the
+   * data is whole on its old layout; details `{ neededMb, freeMb, directory }` say what to free.
+   */
+  'STORE_DISK_FULL',
+  /** A write (a sale, a cart…) failed because the disk is full: it was not saved (api/dispatch.ts). */
+  'STORE_WRITE_DISK_FULL',
   'NOT_ENROLLED',
   // The local shop (src-main/core/local-shop): this app cannot run one, has one, or it failed
   'LOCAL_SHOP_UNAVAILABLE',

@@ -4,6 +4,7 @@ import { ApiError } from '../../protocol/api';
 import { KeytarKeyStore } from '../../native/keystore';
 import type { ApiHandlers } from './api/handlers';
 import { startModules, type CoreOptions, type MissingModules } from './api/module';
+import { storeOpenRefusal } from './api/store-refusal';
 import { DEFAULT_SERVER_URL, type CoreConfig } from './config';
 import { deployModule } from './deploy/module';
 import { PINNED_SERVER_SIGNING_KEY } from './deploy/pinned-keys';
@@ -84,6 +85,7 @@ export async function createCore(config: CoreOptions): Promise<Core> {
   let db: AppDatabase | null = null;
   let anchor: RollbackAnchor | null = null;
   let storeError: string | null = null;
+  let storeRefusal: ApiError | null = null;
   try {
     db = await openAppDatabase({ dataDir: config.dataDir, keyStore });
     // The store's anti-rollback anchor in the keychain, compared before anything reads the store.
@@ -97,6 +99,7 @@ export async function createCore(config: CoreOptions): Promise<Core> {
   } catch (error) {
     db = null;
     storeError = error instanceof Error ? error.message : String(error);
+    storeRefusal = storeOpenRefusal(error);
     console.error('[core] the app database could not be opened', error);
   }
   // Settings and enrollment (server address and keys, offline policy) live in the encrypted store,
@@ -158,6 +161,7 @@ export async function createCore(config: CoreOptions): Promise<Core> {
     db,
     anchor,
     storeError,
+    storeRefusal,
     settings,
     reachability,
     enrollmentStore,

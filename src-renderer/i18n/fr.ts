@@ -540,6 +540,10 @@ export const fr: Messages = {
       'Les paiements hors ligne ne sont pas autorisés ici : règles non reçues, désactivées ou dans une autre devise.',
     NO_OPEN_SHIFT: 'Ouvrez la caisse avant d’encaisser.',
     STORE_UNAVAILABLE: 'La base de données de la caisse ne s’ouvre pas : redémarrez l’application.',
+    STORE_DISK_FULL:
+      'Le disque qui contient les données de l’application est plein : la mise à jour unique de sa base de données à ce démarrage demande {{neededMb}} Mo libres et il n’y en a que {{freeMb}}. Rien n’est perdu : vos données restent telles quelles et seront mises à jour au prochain démarrage. Libérez au moins {{missingMb}} Mo sur le disque qui contient {{directory}}, puis redémarrez l’application.',
+    STORE_WRITE_DISK_FULL:
+      'Le disque qui contient les données de l’application est plein : cette opération n’a pas été enregistrée (la vente n’est pas enregistrée et aucun ticket n’est émis). Ce qui était déjà enregistré est conservé. Libérez de la place sur ce disque, puis réessayez.',
     STORE_ROLLED_BACK:
       'Les données de la caisse ont été remplacées par une ancienne copie : les ventes sont bloquées. Appelez un responsable ; la caisse vendra de nouveau après sa connexion au serveur.',
     LIMIT_AMOUNT: 'Cette vente dépasse le montant maximal autorisé par vente.',

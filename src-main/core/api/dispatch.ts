@@ -16,6 +16,7 @@ import {
 } from '../../../protocol/card-data';
 import { C0_CONTROLS, controlCharacterPath, NO_CONTROLS_MESSAGE } from '../../../protocol/text';
 import type { ApiHandlers } from './handlers';
+import { diskFullRefusal } from './store-refusal';
 
 /**
  * Transport-independent entry points: every transport (IPC, WebSocket) hands raw, untrusted names and
@@ -29,12 +30,14 @@ export function toApiError(error: unknown): ApiError {
     return holdsCardData(text) ? new ApiError(CARD_DATA_DISCARDED, CARD_DATA_MESSAGE) : error;
   }
   // The core's own failures are not the caller's fault and their text may hold paths or secrets;
-  // the log gets the stack with any card data masked.
+  // the log gets the stack with any card data masked. A full disk is not a fault of ours either,
+  // and the cashier must hear that the sale was not recorded, in words they can act on.
+  const full = diskFullRefusal(error);
   console.error(
-    '[core] unexpected error',
+    full ? '[core] a write found the disk full' : '[core] unexpected error',
     redactCardData(error instanceof Error ? (error.stack ?? error.message) : String(error)),
   );
-  return new ApiError('INTERNAL', 'Something went wrong inside the app. Details are in its log.');
+  return full ?? new ApiError('INTERNAL', 'Something went wrong inside the app. Details are in its log.');
 }
 
 function safeJson(value: unknown): string {

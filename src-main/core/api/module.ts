@@ -40,6 +40,11 @@ export interface CoreContext {
   /** The store's anti-rollback anchor in the keychain (trust/rollback-anchor.ts); null with `db`. */
   readonly anchor: RollbackAnchor | null;
   readonly storeError: string | null;
+  /**
+   * When the store did not open for a reason the user can act on (STORE_DISK_FULL, with its
+   * figures), what the gated features answer instead of STORE_UNAVAILABLE (api/store-refusal.ts).
+   */
+  readonly storeRefusal?: ApiError | null;
   readonly settings: SettingsStore;
   readonly reachability: ReachabilityMonitor;
   readonly enrollmentStore: EnrollmentStore;
@@ -105,9 +110,15 @@ export interface CoreModule<F extends FeatureName> {
   start(context: CoreContext): Promise<StartedModule<F>>;
 }
 
-/** Every command and subscription of a feature refusing with STORE_UNAVAILABLE: the one gate. */
-export function unavailableFeature<F extends FeatureName>(feature: F, message: string): FeatureHandlers<F> {
-  const refusal = () => new ApiError('STORE_UNAVAILABLE', message);
+/** Every command and subscription of a feature refusing with STORE_UNAVAILABLE (or `because`): the one gate. */
+export function unavailableFeature<F extends FeatureName>(
+  feature: F,
+  message: string,
+  because?: ApiError,
+): FeatureHandlers<F> {
+  // A fresh error per call (its own stack), from the one the store's failure was mapped to.
+  const refusal = () =>
+    because ? ApiError.fromBody(because.toBody()) : new ApiError('STORE_UNAVAILABLE', message);
   const contract = FEATURES[feature];
   const commands = Object.fromEntries(
     Object.keys(contract.commands).map((name) => [name, () => Promise.reject(refusal())]),
@@ -160,7 +171,10 @@ export async function startModules(
       const reason = error instanceof Error ? error.message : String(error);
       if (base.db) console.error(`[core] the ${module.feature} module could not be started`, error);
       failure ??= reason;
-      parts.push(unavailableFeature(module.feature, `${module.unavailable} could not be opened: ${reason}.`));
+      const because = base.db ? undefined : (base.storeRefusal ?? undefined);
+      parts.push(
+        unavailableFeature(module.feature, `${module.unavailable} could not be opened: ${reason}.`, because),
+      );
       continue;
     }
     Object.assign(offered, started.offers);

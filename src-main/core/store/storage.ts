@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { ensureRxStorageInstanceParamsAreCorrect, RXDB_VERSION } from 'rxdb';
 import type { RxStorage, RxStorageInstanceCreationParams } from 'rxdb';
-import { acquireFile, rekeyDatabase } from './files';
+import { acquireFile, rekeyDatabase, releaseFile } from './files';
 import {
   createSqliteInstance,
   type RxStorageInstanceSqlite,
@@ -74,14 +74,22 @@ export function getRxStorageSqlite(settings: RxStorageSqliteSettings): RxStorage
     async createStorageInstance<T>(params: RxStorageInstanceCreationParams<T, SqliteInstanceOptions>) {
       ensureRxStorageInstanceParamsAreCorrect(params);
       const file = acquireFile(filePath(params.databaseName), params.databaseName, settings.keyProvider);
-      return createSqliteInstance<T>(
-        storage,
-        file,
-        params,
-        tableName(params.collectionName, params.schema.version),
-        settings.documentCacheBytes ?? DEFAULT_DOCUMENT_CACHE_BYTES,
-        settings.textSearch?.[params.collectionName],
-      );
+      try {
+        return await createSqliteInstance<T>(
+          storage,
+          file,
+          params,
+          tableName(params.collectionName, params.schema.version),
+          settings.documentCacheBytes ?? DEFAULT_DOCUMENT_CACHE_BYTES,
+          settings.textSearch?.[params.collectionName],
+        );
+      } catch (err) {
+        // A table that cannot open (its layout conversion refused for room, STORE_DISK_FULL) must
+        // not hold the file open: closing it deletes the WAL the rolled-back conversion filled.
+        // When the file itself failed to open, createSqliteInstance released it already.
+        if (await file.ready.then(Boolean, () => false)) await releaseFile(file);
+        throw err;
+      }
     },
   };
   return storage;

@@ -2,12 +2,16 @@ import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { ZReport } from '../../../protocol/api';
 import { useApi, useSubscription } from '../../api/hooks';
+import { errorText } from '../../i18n/error-text';
 import { CashierSignIn } from '../cashiers/CashierSignIn';
 import { FirstManager } from '../cashiers/FirstManager';
 import { FirstRun, LocalShopBanner } from '../local-shop/FirstRun';
 import { OpenShiftForm } from './OpenShiftForm';
 import { Till } from './Till';
 import { ZReportView } from './ZReportView';
+
+/** Why the till's whole feature is refused: its store could not be opened at start. */
+const STORE_REFUSALS: ReadonlySet<string> = new Set(['STORE_UNAVAILABLE', 'STORE_DISK_FULL']);
 
 /**
  * The till: enrolled terminals with an open shift sell; otherwise it says what is missing. A till
@@ -16,13 +20,20 @@ import { ZReportView } from './ZReportView';
 export function PosScreen() {
   const { t } = useTranslation();
   const { value: status } = useSubscription('device.status');
-  const { value: current } = useSubscription('pos.shift.current');
+  const { value: current, error: tillError } = useSubscription('pos.shift.current');
   const { value: cashier } = useSubscription('pos.cashier.current');
   const currency = useTerminalCurrency(status?.enrollment);
   const [report, setReport] = useState<ZReport | null>(null);
 
   let body;
-  if (!status || !current) body = <p className="empty">{t('pos.loading')}</p>;
+  // The till's store did not open (a disk without room, …): say why and what to do, not "Loading".
+  if (!current && tillError && STORE_REFUSALS.has(tillError.code))
+    body = (
+      <p role="alert" className="error-message" data-testid="till-store-error">
+        {errorText(t, tillError)}
+      </p>
+    );
+  else if (!status || !current) body = <p className="empty">{t('pos.loading')}</p>;
   else if (status.enrollment === 'revoked') body = <p className="error-message">{t('pos.revoked')}</p>;
   else if (status.enrollment !== 'enrolled' || status.enrollmentMode !== 'pos')
     body = <FirstRun tillStopped={status.tillStopped} />;
