@@ -43,7 +43,15 @@ export function scheduleIdleCheckpoint(file: OpenFile): void {
   if (file.idleCheckpoint) return;
   file.idleCheckpoint = setTimeout(() => {
     file.idleCheckpoint = undefined;
-    if (file.db?.open) file.db.pragma('wal_checkpoint(PASSIVE)');
+    if (!file.db?.open) return;
+    try {
+      file.db.pragma('wal_checkpoint(PASSIVE)');
+    } catch (err) {
+      // A checkpoint only copies committed WAL frames into the file: when it fails (a full disk,
+      // an I/O error) every commit is still in the WAL and the next write schedules another. Thrown
+      // from a timer it would end the process with the till's state in memory.
+      console.warn(`store: ${file.databaseName}: idle checkpoint failed, the WAL keeps the commits:`, err);
+    }
   }, IDLE_CHECKPOINT_MS);
   file.idleCheckpoint.unref();
 }
