@@ -147,9 +147,9 @@ async function open(dir: string, keychain: RealKeychain): Promise<AppDatabase> {
   return openAppDatabase({ dataDir: dir, keyStore: keychain.keyStore, name: 'posscale', validate: false });
 }
 
-const DEVICE = 'OP-0123456789abcdef';
+export const DEVICE = 'OP-0123456789abcdef';
 
-function shiftSale(i: number, shiftId: string | undefined, createdAt: number): SaleDoc {
+export function shiftSale(i: number, shiftId: string | undefined, createdAt: number): SaleDoc {
   const qty = 1 + (i % 3);
   const total = 1500 * qty;
   const saleId = randomUUID();

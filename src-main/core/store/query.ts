@@ -43,17 +43,20 @@ const LIMITED = 8;
  */
 function rangeStatement(table: Table, range: IndexRange, reads: number): Statement<unknown[]> {
   return table.rangeStatement(range.shape * 16 + reads, () => {
-    const column = range.column.column;
     const what = (reads & 3) === COUNT ? 'count(*)' : reads & ROWS ? 'rowid, data' : 'rowid';
-    const kind = range.shape & 3;
-    let sql =
-      `SELECT ${what} FROM ${table.q} ` +
-      `WHERE ${column} ${kind & 2 ? '>=' : '>'} ? AND ${column} ${kind & 1 ? '<=' : '<'} ?`;
-    if (reads & ORDERED) sql += ` ORDER BY ${column}`;
-    if (reads & LIMITED) sql += ' LIMIT ? OFFSET ?';
-    const stmt = table.db.prepare(sql);
+    const stmt = table.db.prepare(`SELECT ${what} FROM ${table.q} ${rangeWhere(table, range, reads)}`);
     return reads & ROWS ? stmt.raw() : stmt.pluck();
   });
+}
+
+/** The WHERE (and ORDER BY, LIMIT) of a range shape: its values are the range's params. */
+function rangeWhere(table: Table, range: IndexRange, reads: number): string {
+  const column = range.column.column;
+  const kind = range.shape & 3;
+  let sql = `WHERE ${column} ${kind & 2 ? '>=' : '>'} ? AND ${column} ${kind & 1 ? '<=' : '<'} ?`;
+  if (reads & ORDERED) sql += ` ORDER BY ${column}`;
+  if (reads & LIMITED) sql += ' LIMIT ? OFFSET ?';
+  return sql;
 }
 
 export interface QuerySql {
@@ -172,8 +175,13 @@ export function runQuery<T>(
  * The values of top-level scalar `fields` of each document of a query, in the query's order. A
  * document the cache holds gives them from the object (and is returned as `doc`); the others are
  * read with SQLite's json_extract, without parsing the document in JS or caching it: for reports
- * that read thousands of documents for two fields each. Absent and null both read as undefined. Queries needing the JS matcher or sort go
- * through runQuery.
+ * that read thousands of documents for two fields each. Absent and null both read as undefined, a
+ * boolean as the document holds it. Queries needing the JS matcher or sort go through runQuery.
+ *
+ * Over ROWS_IN_ONE_PASS documents not cached (and most of them), the range is read again with the fields (one pass in
+ * index order, cached rows still taken from their objects) instead of sending the rowids through
+ * json_each and matching the rows back by a Map: a 10,000-sale shift after a reopen, SQLite and JS
+ * together, ~135-160 -> ~60-65 ms of CPU (docs/store.md, "Reports").
  */
 export function runQueryFields<T>(
   table: Table,
@@ -181,15 +189,22 @@ export function runQueryFields<T>(
   query: PreparedQuery<T>,
   fields: readonly string[],
 ): { doc: RxDocumentData<T> | undefined; values: unknown[] }[] {
-  // json_extract reads an absent field and a JSON null alike (SQL NULL): both are undefined here.
   const pick = (doc: RxDocumentData<T>) => ({
     doc,
     values: fields.map((f) => (doc as Record<string, unknown>)[f] ?? undefined),
   });
-  const { stmt, params, matchInJs, sortInJs } = querySql(table, schema, query);
+  const { stmt, params, matchInJs, sortInJs, range, reads } = querySql(table, schema, query);
   if (matchInJs || sortInJs) return runQuery(table, schema, query).map(pick);
   if (query.query.limit === 0) return [];
+  const extracted = fieldsFromSql(schema, fields);
   const rowids = stmt.all(...params) as number[];
+  if (onePassForFields(table, rowids)) {
+    const rows = table.fieldsOfRange(fields, rangeWhere(table, range, reads)).all(...params) as FieldsRow[];
+    return rows.map((row) => {
+      const doc = table.cache.getByRowid(row[0]) as RxDocumentData<T> | undefined;
+      return doc === undefined ? { doc, values: extracted(row) } : pick(doc);
+    });
+  }
   const out = new Array<{ doc: RxDocumentData<T> | undefined; values: unknown[] }>(rowids.length);
   let missing: number[] | undefined;
   for (let i = 0; i < rowids.length; i++) {
@@ -200,15 +215,52 @@ export function runQueryFields<T>(
   if (missing) {
     const read = new Map<number, unknown[]>();
     const wanted = JSON.stringify(missing.map((i) => rowids[i]));
-    for (const [rowid, ...values] of table.fieldsByRowids(fields).all(wanted) as [number, ...unknown[]][]) {
-      read.set(
-        rowid,
-        values.map((v) => v ?? undefined),
-      );
-    }
+    for (const row of table.fieldsByRowids(fields).all(wanted) as FieldsRow[])
+      read.set(row[0], extracted(row));
     for (const i of missing) out[i] = { doc: undefined, values: read.get(rowids[i]!) ?? [] };
   }
   return out;
+}
+
+/**
+ * Whether the fields are read in one pass over the range rather than by rowid: over
+ * ROWS_IN_ONE_PASS documents not cached, and more than half of them. The pass extracts the fields
+ * of cached rows too (~4-5 µs a row of 1 KB), a batched read costs ~9 µs a missed row (json_each,
+ * the seek by rowid, the Map): a shift closed by the process that recorded it, mostly cached,
+ * keeps the batched read of the few it no longer holds.
+ */
+function onePassForFields(table: Table, rowids: readonly number[]): boolean {
+  if (rowids.length <= ROWS_IN_ONE_PASS) return false;
+  let misses = 0;
+  for (const rowid of rowids) if (!table.cache.holdsRowid(rowid)) misses++;
+  return misses > ROWS_IN_ONE_PASS && misses * 2 > rowids.length;
+}
+
+/** `[rowid, ...fields]` as json_extract gives them. */
+type FieldsRow = [number, ...unknown[]];
+
+/**
+ * The fields of a `[rowid, ...fields]` row as the parsed document holds them: json_extract reads an
+ * absent field and a JSON null alike (SQL NULL: undefined here) and true/false as 1/0, so a field
+ * the schema types boolean is turned back. Objects and arrays would come as JSON text: refused.
+ */
+function fieldsFromSql<T>(schema: RxJsonSchema<RxDocumentData<T>>, fields: readonly string[]) {
+  const booleans = fields.map((f) => {
+    const type = (schema.properties as Record<string, { type?: unknown } | undefined>)[f]?.type;
+    const types = Array.isArray(type) ? (type as unknown[]) : [type];
+    if (types.includes('object') || types.includes('array')) {
+      throw new Error(`not a top-level scalar field: ${f}`);
+    }
+    return types.includes('boolean');
+  });
+  return (row: FieldsRow): unknown[] => {
+    const values = new Array<unknown>(fields.length);
+    for (let i = 0; i < fields.length; i++) {
+      const v = row[i + 1] ?? undefined;
+      values[i] = booleans[i] && typeof v === 'number' ? v !== 0 : v;
+    }
+    return values;
+  };
 }
 
 export function runCount<T>(

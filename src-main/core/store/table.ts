@@ -28,6 +28,14 @@ export interface IndexRange {
   readonly countKey: string;
 }
 
+/** json_extract of top-level fields; each name is spliced into the SQL, so plain identifiers only. */
+function extractedFields(fields: readonly string[]): string {
+  for (const f of fields) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(f)) throw new Error(`not a top-level field name: ${f}`);
+  }
+  return fields.map((f) => `json_extract(data, '$.${f}')`).join(', ');
+}
+
 /** Distinct counts kept per table: the shapes an app asks are few; this only bounds a runaway. */
 const MAX_CACHED_COUNTS = 256;
 
@@ -235,14 +243,14 @@ export class Table {
 
   /** `[rowid, ...fields]` of any number of rowids, each field by json_extract (top-level names only). */
   fieldsByRowids(fields: readonly string[]): Statement<Row> {
-    for (const f of fields) {
-      // Spliced into the SQL: plain identifiers only.
-      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(f)) throw new Error(`not a top-level field name: ${f}`);
-    }
-    const cols = fields.map((f) => `json_extract(data, '$.${f}')`).join(', ');
     return this.statement(
-      `SELECT rowid, ${cols} FROM ${this.q} WHERE rowid IN (SELECT value FROM json_each(?))`,
+      `SELECT rowid, ${extractedFields(fields)} FROM ${this.q} WHERE rowid IN (SELECT value FROM json_each(?))`,
     ).raw();
+  }
+
+  /** `[rowid, ...fields]` of the rows of an index range (`where` from query.ts), one pass. */
+  fieldsOfRange(fields: readonly string[], where: string): Statement<Row> {
+    return this.statement(`SELECT rowid, ${extractedFields(fields)} FROM ${this.q} ${where}`).raw();
   }
 
   /** A row read from SQLite: the cached document for its rowid, or the parsed (and cached) JSON. */
