@@ -7,7 +7,7 @@ import { fillWithDefaultSettings, getIndexableStringMonad, INDEX_MAX } from 'rxd
 import type { RxDocumentData, RxJsonSchema } from 'rxdb';
 import { describe, expect, it } from 'vitest';
 import { prng } from '../../../protocol/prng';
-import { encodeIndexString, fromSortableText } from './index-key';
+import { encodeIndexString, fromSortableText, KeyScratch } from './index-key';
 import { getIndexColumns } from './indexes';
 import { saleSchema } from './schemas/index';
 
@@ -176,6 +176,17 @@ describe('compact index keys', () => {
     for (const column of getIndexColumns(schema)) {
       const string = (getIndexableStringMonad(schema, [...column.fields]) as (d: unknown) => string)(sale);
       expect(column.key(sale).length).toBeLessThan(string.length * 0.8);
+    }
+  });
+
+  it('are the same bytes through the shared scratch of bulk writes, earlier views kept whole when it grows', () => {
+    const scratch = new KeyScratch();
+    for (let row = 0; row < 200; row++) {
+      scratch.reset();
+      // Without a reset the row's keys pile up past the scratch's first 4 KiB, into new buffers.
+      const strings = Array.from({ length: 1 + int(12) }, () => randomString());
+      const views = strings.map((s) => scratch.encode(s));
+      views.forEach((view, i) => expect(Buffer.compare(view, encodeIndexString(strings[i]!))).toBe(0));
     }
   });
 

@@ -40,12 +40,46 @@ function isPadding(unit: number): boolean {
   return unit === 0x20 || unit === 0 || unit === 0xffff;
 }
 
+/** Bytes `encodeInto` may write for a string of this length: 3 per unit plus 4 per run. */
+const maxEncodedLength = (length: number) => length * 7;
+
 export function encodeIndexString(value: string): Buffer {
+  if (scratch.length < maxEncodedLength(value.length)) {
+    scratch = Buffer.allocUnsafe(maxEncodedLength(value.length));
+  }
+  return Buffer.from(scratch.subarray(0, encodeInto(value, scratch, 0)));
+}
+
+/**
+ * Keys for statements that bind them at once (SQLite copies a bound BLOB): each `encode` writes
+ * into one shared buffer and returns a view of it, with no allocation or copy of its own. A view is
+ * valid until `reset` lets the next keys overwrite it; growing the buffer leaves earlier views on
+ * the old one, still whole.
+ */
+export class KeyScratch {
+  private buf = Buffer.allocUnsafe(4096);
+  private at = 0;
+
+  reset(): void {
+    this.at = 0;
+  }
+
+  encode(value: string): Buffer {
+    const need = maxEncodedLength(value.length);
+    if (this.buf.length - this.at < need) {
+      this.buf = Buffer.allocUnsafe(Math.max(4096, need * 2));
+      this.at = 0;
+    }
+    const start = this.at;
+    this.at = encodeInto(value, this.buf, start);
+    return this.buf.subarray(start, this.at);
+  }
+}
+
+/** Writes `value`'s key into `out` from `at` (room for maxEncodedLength checked by the caller). */
+function encodeInto(value: string, out: Buffer, from: number): number {
   const length = value.length;
-  // At most 3 bytes per unit plus 4 per run.
-  if (scratch.length < length * 7) scratch = Buffer.allocUnsafe(length * 7);
-  const out = scratch;
-  let at = 0;
+  let at = from;
   let i = 0;
   while (i < length) {
     const unit = value.charCodeAt(i);
@@ -103,7 +137,7 @@ export function encodeIndexString(value: string): Buffer {
     }
     i = end;
   }
-  return Buffer.from(out.subarray(0, at));
+  return at;
 }
 
 /**

@@ -25,6 +25,8 @@ export interface IndexColumn {
   readonly position: number;
   /** The document's key in this column: its RxDB indexable string, encoded. */
   readonly key: (doc: RxDocumentData<unknown>) => Buffer;
+  /** RxDB's indexable string of the document for this index (what `key` encodes). */
+  readonly indexString: (doc: RxDocumentData<unknown>) => string;
   /** RxDB's getStartIndexStringFromLowerBound / ...UpperBound for this index. */
   readonly lowerBoundString: (keys: readonly unknown[]) => string;
   readonly upperBoundString: (keys: readonly unknown[]) => string;
@@ -47,6 +49,7 @@ export function getIndexColumns<T>(schema: RxJsonSchema<RxDocumentData<T>>): Ind
       column: `i${position}`,
       position,
       key: (doc) => encodeIndexString(monad(doc)),
+      indexString: monad,
       lowerBoundString: lowerBound,
       upperBoundString: upperBound,
       lowerBound: (keys) => encodeIndexString(lowerBound(keys)),

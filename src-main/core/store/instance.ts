@@ -1,5 +1,5 @@
 import { Subject, type Observable } from 'rxjs';
-import { categorizeBulkWriteRows, getPrimaryFieldOfPrimaryKey, now } from 'rxdb';
+import { getPrimaryFieldOfPrimaryKey, now } from 'rxdb';
 import type {
   BulkWriteRow,
   EventBulk,
@@ -15,13 +15,14 @@ import type {
   RxStorageQueryResult,
   StringKeys,
 } from 'rxdb';
-import { readAttachmentBlobs, writeAttachments } from './attachments';
+import { readAttachmentBlobs } from './attachments';
+import { writeBulk } from './bulk-write';
 import { StoreError } from './errors';
 import { documentCacheFor, releaseFile, scheduleIdleCheckpoint, type OpenFile } from './files';
 import { getIndexColumns } from './indexes';
 import { countSql, querySql, runChangesSince, runCount, runQuery, runQueryFields } from './query';
 import type { SqliteDatabase } from './sqlite';
-import { Table, type RawDocRow } from './table';
+import { Table } from './table';
 import type { TextSearchSpec } from './text-search';
 
 /**
@@ -91,73 +92,8 @@ export class RxStorageInstanceSqlite<T> implements RxStorageInstance<
     // Attachment bytes are read before the transaction: it must not await.
     const blobs = this.table.withAttachments ? await readAttachmentBlobs(rows) : undefined;
     this.ensureOpen();
-    const table = this.table;
-    const cache = table.cache;
-    const primaryPath = this.primaryPath;
-    /** Written rows, put into the document cache once the transaction has committed. */
-    const written: [id: string, rowid: number, doc: RxDocumentData<T>, size: number][] = [];
-
-    // One transaction: the conflict check reads the state it writes over, and an SQL failure
-    // rolls the whole bulk back (conflicts are per row, reported in `error`).
-    const categorized = table.db.transaction(() => {
-      // The state in the database: cached documents are that state (this process is the only
-      // writer), the others are read in one statement.
-      const inDb = new Map<string, RxDocumentData<T>>();
-      let unknown: string[] | undefined;
-      for (const row of rows) {
-        const id = row.document[primaryPath] as string;
-        const cached = cache.getById(id) as RxDocumentData<T> | undefined;
-        if (cached) inDb.set(id, cached);
-        else (unknown ??= []).push(id);
-      }
-      const rowids = new Map<string, number>();
-      if (unknown) {
-        const found =
-          unknown.length === 1
-            ? ([table.selectById.get(unknown[0])].filter(Boolean) as RawDocRow[])
-            : (table.selectByIds.all(JSON.stringify(unknown)) as RawDocRow[]);
-        for (const [rowid, json] of found) {
-          const doc = JSON.parse(json) as RxDocumentData<T>;
-          inDb.set(doc[primaryPath] as string, doc);
-          rowids.set(doc[primaryPath] as string, rowid);
-        }
-      }
-      const result = categorizeBulkWriteRows<T>(this, primaryPath as StringKeys<T>, inDb, rows, context);
-      const columns = table.columns;
-      const search = table.search;
-      if (result.bulkInsertDocs.length > 0) {
-        const insert = table.insert;
-        for (const { document: doc } of result.bulkInsertDocs) {
-          const json = JSON.stringify(doc);
-          const id = doc[primaryPath] as string;
-          const info = insert.run(
-            id,
-            doc._deleted ? 1 : 0,
-            doc._meta.lwt,
-            json,
-            ...columns.map((c) => c.key(doc)),
-          );
-          const rowid = Number(info.lastInsertRowid);
-          search?.put(rowid, doc);
-          written.push([id, rowid, doc, json.length]);
-        }
-      }
-      if (result.bulkUpdateDocs.length > 0) {
-        const update = table.update;
-        for (const { document: doc } of result.bulkUpdateDocs) {
-          const json = JSON.stringify(doc);
-          const id = doc[primaryPath] as string;
-          update.run(doc._deleted ? 1 : 0, doc._meta.lwt, json, ...columns.map((c) => c.key(doc)), id);
-          const rowid = rowids.get(id) ?? cache.rowidOf(id) ?? (search ? table.rowidOf(id) : undefined);
-          if (rowid !== undefined) {
-            search?.put(rowid, doc);
-            written.push([id, rowid, doc, json.length]);
-          }
-        }
-      }
-      if (blobs) writeAttachments(table, result, blobs);
-      return result;
-    })();
+    const cache = this.table.cache;
+    const { categorized, written } = writeBulk(this, this.table, this.primaryPath, rows, context, blobs);
     // Committed: the cache now holds what the table holds (the written objects, as RxDB's memory
     // storage keeps them). A bulk too large for write-through only refreshes what was cached.
     let bytes = 0;
