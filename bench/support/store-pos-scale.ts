@@ -211,6 +211,32 @@ export function shiftSale(i: number, shiftId: string | undefined, createdAt: num
   };
 }
 
+/** A shift of `count` sales of this till today, after a previous day's as many, written in bulks. */
+export async function writeShift(db: AppDatabase, count: number): Promise<ShiftDoc> {
+  const shiftStart = Date.UTC(2026, 11, 5, 6);
+  const shift = {
+    id: randomUUID(),
+    deviceId: DEVICE,
+    openedAt: shiftStart,
+    currency: 'XOF',
+    floatMinor: 10_000,
+    state: 'open',
+  } as unknown as ShiftDoc;
+  const sales = db.rx.collections.sales;
+  for (let i = 0; i < count; i += 2000) {
+    const n = Math.min(2000, count - i);
+    await sales.bulkInsert(
+      Array.from({ length: n }, (_, k) =>
+        shiftSale(i + k, undefined, shiftStart - 86_400_000 + (i + k) * 1000),
+      ),
+    );
+    await sales.bulkInsert(
+      Array.from({ length: n }, (_, k) => shiftSale(count + i + k, shift.id, shiftStart + (i + k) * 1000)),
+    );
+  }
+  return shift;
+}
+
 async function zReportOf(db: AppDatabase, shift: ShiftDoc) {
   const pos = await addPosCollections(db.rx);
   const c = { sales: db.rx.collections.sales, shifts: pos.shifts, audit: pos.audit };
@@ -236,30 +262,7 @@ export async function posScale(keychain: RealKeychain) {
         Array.from({ length: Math.min(5000, PRODUCTS - i) }, (_, k) => product(i + k)),
       );
     }
-    // The shift: SHIFT_SALES sales of this till today, after a previous day's as many.
-    const shiftStart = Date.UTC(2026, 11, 5, 6);
-    const shift = {
-      id: randomUUID(),
-      deviceId: DEVICE,
-      openedAt: shiftStart,
-      currency: 'XOF',
-      floatMinor: 10_000,
-      state: 'open',
-    } as unknown as ShiftDoc;
-    const sales = db.rx.collections.sales;
-    for (let i = 0; i < SHIFT_SALES; i += 2000) {
-      const n = Math.min(2000, SHIFT_SALES - i);
-      await sales.bulkInsert(
-        Array.from({ length: n }, (_, k) =>
-          shiftSale(i + k, undefined, shiftStart - 86_400_000 + (i + k) * 1000),
-        ),
-      );
-      await sales.bulkInsert(
-        Array.from({ length: n }, (_, k) =>
-          shiftSale(SHIFT_SALES + i + k, shift.id, shiftStart + (i + k) * 1000),
-        ),
-      );
-    }
+    const shift = await writeShift(db, SHIFT_SALES);
     // The shift closed by the process that recorded it: its sales as the document cache kept them.
     let mark = cpu.length;
     const zWritten: number[] = [];

@@ -3,15 +3,14 @@
  * One file with a 10,000-sale shift beside 10,000 earlier sales of the till; then, per reopen, the
  * CPU and wall time of each phase of shiftSales and the report, the first report and a second one.
  */
-import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
 import { shiftSales, drawerMoves } from '../../src-main/core/pos/cashiering';
 import { zReport } from '../../src-main/core/pos/zreport';
 import { openAppDatabase, type AppDatabase } from '../../src-main/core/store/database';
-import { addPosCollections, type ShiftDoc } from '../../src-main/core/store/schemas/index';
+import { addPosCollections } from '../../src-main/core/store/schemas/index';
 import { realKeychain, tempDir, type RealKeychain } from '../../src-main/core/store/test-support';
 import { profiled } from './profile';
-import { DEVICE, shiftSale } from './store-pos-scale';
+import { writeShift } from './store-pos-scale';
 
 const SHIFT_SALES = Number(process.env.BENCH_STORE_SHIFT_SALES ?? 10_000);
 
@@ -37,29 +36,7 @@ export async function zReportPhases(keychain: RealKeychain, reopens: number) {
   const dir = tempDir('outpost-bench-zr-');
   try {
     let db = await open(dir.path, keychain);
-    const shiftStart = Date.UTC(2026, 11, 5, 6);
-    const shift = {
-      id: randomUUID(),
-      deviceId: DEVICE,
-      openedAt: shiftStart,
-      currency: 'XOF',
-      floatMinor: 10_000,
-      state: 'open',
-    } as unknown as ShiftDoc;
-    const sales = db.rx.collections.sales;
-    for (let i = 0; i < SHIFT_SALES; i += 2000) {
-      const n = Math.min(2000, SHIFT_SALES - i);
-      await sales.bulkInsert(
-        Array.from({ length: n }, (_, k) =>
-          shiftSale(i + k, undefined, shiftStart - 86_400_000 + (i + k) * 1000),
-        ),
-      );
-      await sales.bulkInsert(
-        Array.from({ length: n }, (_, k) =>
-          shiftSale(SHIFT_SALES + i + k, shift.id, shiftStart + (i + k) * 1000),
-        ),
-      );
-    }
+    const shift = await writeShift(db, SHIFT_SALES);
     await db.close();
     const runs: Record<string, [number, number]>[] = [];
     for (let r = 0; r < reopens; r++) {
