@@ -45,6 +45,11 @@ export const ERROR_CODES = [
   'STORE_DISK_FULL',
   /** A write (a sale, a cart…) failed because the disk is full: it was not saved (api/dispatch.ts). */
   'STORE_WRITE_DISK_FULL',
+  /**
+   * A sale, refund or void was recorded, then a write that follows it (its anchor, its audit entry,
+   * the cart's clearing) found the disk full: it must not be taken again (pos/recorded-disk-full.ts).
+   */
+  'SALE_RECORDED_DISK_FULL',
   'NOT_ENROLLED',
   // The local shop (src-main/core/local-shop): this app cannot run one, has one, or it failed
   'LOCAL_SHOP_UNAVAILABLE',

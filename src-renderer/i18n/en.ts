@@ -535,6 +535,8 @@ export const en = {
       'The disk that holds this app’s data is full: the one-time update of its database at this start needs {{neededMb}} MB free and only {{freeMb}} MB are. Nothing is lost: your data is kept as it was and is updated at the next start. Free at least {{missingMb}} MB on the disk that holds {{directory}}, then restart the app.',
     STORE_WRITE_DISK_FULL:
       'The disk that holds this app’s data is full: this was not saved (a sale is not recorded and no receipt is made). What was saved before is kept. Free space on that disk, then try again.',
+    SALE_RECORDED_DISK_FULL:
+      'The disk that holds this app’s data is full, but this was recorded: the sale, refund or void is in the recent sales, so do not take or give its money again. Free space on that disk, then start a new sale.',
     STORE_ROLLED_BACK:
       'This till’s data was put back from an older copy: sales are stopped. Call a manager; the till sells again once it has connected to the server.',
     LIMIT_AMOUNT: 'This sale is above the maximum allowed for one sale.',

@@ -544,6 +544,8 @@ export const fr: Messages = {
       'Le disque qui contient les données de l’application est plein : la mise à jour unique de sa base de données à ce démarrage demande {{neededMb}} Mo libres et il n’y en a que {{freeMb}}. Rien n’est perdu : vos données restent telles quelles et seront mises à jour au prochain démarrage. Libérez au moins {{missingMb}} Mo sur le disque qui contient {{directory}}, puis redémarrez l’application.',
     STORE_WRITE_DISK_FULL:
       'Le disque qui contient les données de l’application est plein : cette opération n’a pas été enregistrée (la vente n’est pas enregistrée et aucun ticket n’est émis). Ce qui était déjà enregistré est conservé. Libérez de la place sur ce disque, puis réessayez.',
+    SALE_RECORDED_DISK_FULL:
+      'Le disque qui contient les données de l’application est plein, mais l’opération a été enregistrée : la vente, le remboursement ou l’annulation figure dans les ventes récentes, n’encaissez ni ne rendez donc pas son montant une seconde fois. Libérez de la place sur ce disque, puis commencez une nouvelle vente.',
     STORE_ROLLED_BACK:
       'Les données de la caisse ont été remplacées par une ancienne copie : les ventes sont bloquées. Appelez un responsable ; la caisse vendra de nouveau après sa connexion au serveur.',
     LIMIT_AMOUNT: 'Cette vente dépasse le montant maximal autorisé par vente.',

@@ -535,6 +535,8 @@ export const id: Messages = {
       'Disk yang menyimpan data aplikasi ini penuh: pembaruan basis data satu kali saat aplikasi dimulai ini memerlukan {{neededMb}} MB ruang kosong, sedangkan yang tersedia hanya {{freeMb}} MB. Tidak ada yang hilang: data Anda tetap seperti semula dan akan diperbarui saat aplikasi dimulai berikutnya. Kosongkan setidaknya {{missingMb}} MB pada disk yang menyimpan {{directory}}, lalu mulai ulang aplikasi.',
     STORE_WRITE_DISK_FULL:
       'Disk yang menyimpan data aplikasi ini penuh: perubahan ini tidak tersimpan (penjualan tidak dicatat dan tidak ada struk yang dibuat). Data yang sudah tersimpan sebelumnya tetap aman. Kosongkan ruang pada disk tersebut, lalu coba lagi.',
+    SALE_RECORDED_DISK_FULL:
+      'Disk yang menyimpan data aplikasi ini penuh, tetapi transaksi ini sudah dicatat: penjualan, pengembalian dana, atau pembatalan ada di daftar penjualan terakhir, jadi jangan terima atau berikan uangnya lagi. Kosongkan ruang pada disk tersebut, lalu mulai penjualan baru.',
     STORE_ROLLED_BACK:
       'Data kasir ini dipulihkan dari salinan lama: penjualan dihentikan. Panggil manajer; kasir bisa berjualan lagi setelah terhubung ke server.',
     LIMIT_AMOUNT: 'Penjualan ini melebihi jumlah maksimal untuk satu penjualan.',

@@ -161,4 +161,42 @@ describe.skipIf(skipped !== null)(`a till on a full disk${skipped ? ` (skipped: 
     await start();
     expect((await recentSales()).map((s) => s.totalMinor)).toEqual([3000, 1000]);
   }, 60_000);
+
+  it('a sale refused for a full disk was not recorded, wherever the disk fills between its writes', async () => {
+    // Attack (rt16): a capture is several commits (the cart marked, the sale, the anchor's
+    // generation, the cart cleared). Free room is raised a page at a time until a capture fits: at
+    // some step the sale fits and a later commit does not. A refusal there that says "not saved"
+    // while the sale is stored makes the cashier take the payment again.
+    await signedIn(call);
+    const file = findOpenFile(join(dataDir, 'outpost.sqlite'))!;
+    /** Each refusal: whether its sale is stored, and the code it was answered with. */
+    const refusals: { stored: boolean; code: string }[] = [];
+    let accepted = false;
+    for (let step = 0; step < 64 && !accepted; step++) {
+      const amount = 5000 + step;
+      disk.makeRoom();
+      file.db!.pragma('wal_checkpoint(TRUNCATE)');
+      disk.leaveFree(step * 4096);
+      const refused = await refusalOf(call('pos.sale.capture', sale(amount)));
+      disk.makeRoom();
+      if (!refused) accepted = true;
+      else {
+        const stored = (await recentSales()).some((s) => s.totalMinor === amount);
+        refusals.push({ stored, code: refused.code });
+      }
+    }
+    expect(accepted).toBe(true);
+    // The disk filled between the sale's commit and a later one at least once, or this proved nothing.
+    expect(refusals.some((r) => r.stored)).toBe(true);
+    for (const r of refusals) {
+      expect(r.code).toBe(r.stored ? 'SALE_RECORDED_DISK_FULL' : 'STORE_WRITE_DISK_FULL');
+    }
+    const recorded = refusals.find((r) => r.stored)!;
+    for (const lng of ['en', 'fr', 'id'] as const) {
+      const text = errorText(await translator(lng), { code: recorded.code } as ApiError);
+      expect(text, lng).not.toBe(
+        errorText(await translator(lng), { code: 'STORE_WRITE_DISK_FULL' } as ApiError),
+      );
+    }
+  }, 120_000);
 });

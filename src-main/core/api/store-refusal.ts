@@ -30,12 +30,17 @@ function isSqliteFull(e: unknown): e is Error {
   return e instanceof Error && 'code' in e && e.code === 'SQLITE_FULL';
 }
 
+/** Whether SQLite refused a write of `error`'s chain because the disk is full. */
+export function isDiskFull(error: unknown): boolean {
+  return causeOf(error, isSqliteFull) !== undefined;
+}
+
 /**
  * A write SQLite refused because the disk is full (its transaction rolled back, so nothing of it
  * was kept: a sale is not acknowledged): said as such rather than as an internal error.
  */
 export function diskFullRefusal(error: unknown): ApiError | null {
-  if (!causeOf(error, isSqliteFull)) return null;
+  if (!isDiskFull(error)) return null;
   return new ApiError(
     'STORE_WRITE_DISK_FULL',
     'The disk that holds the app’s data is full: this was not saved. Free space on it, then try again.',

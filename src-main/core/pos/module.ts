@@ -16,6 +16,7 @@ import { onlineAuthoriser } from './online-authorisation';
 import type { Shop } from '../../../protocol/http/catalog';
 import { serverCatalogChanges, withShop } from '../sync/back-office-catalog';
 import { imageDataUrl } from '../sync/catalog-images';
+import { afterRecorded } from './recorded-disk-full';
 
 /**
  * The point of sale (issue 4): catalog, sales, refunds and voids, shifts, manager PINs, receipts.
@@ -101,7 +102,7 @@ export const posModule: CoreModule<'pos'> = {
         }),
         'pos.sale.capture': async (input) => {
           const sale = await pos.capture(input);
-          await cart.clear();
+          await afterRecorded(() => cart.clear());
           return sale;
         },
         'pos.sale.refund': (input) => pos.refund(input),

@@ -44,6 +44,7 @@ import {
 } from './totals';
 import { catalogEntry, fold, pendingBanner, saleOf, shiftView, summarize } from './views';
 import { zReport } from './zreport';
+import { afterRecorded } from './recorded-disk-full';
 
 export interface PosCollectionsUsed {
   sales: RxCollection<SaleDoc>;
@@ -211,7 +212,7 @@ export class PosService {
     // Only a written sale moves the head: a failed write leaves the seq free (nothing holds it).
     this.head = { deviceId, head: { seq: sale.seq, hash } };
     // Anchored in the keychain before it is acknowledged, so a copy put back cannot erase it unseen.
-    await this.deps.anchor?.recorded(deviceId, { seq: sale.seq, hash });
+    await afterRecorded(async () => this.deps.anchor?.recorded(deviceId, { seq: sale.seq, hash }));
     return doc;
   }
 
@@ -304,11 +305,13 @@ export class PosService {
         },
       });
       if (override)
-        await this.audit(
-          'override',
-          override.manager_id,
-          { lifted, reason: override.reason, totalMinor: total, ...(cashierId ? { cashierId } : {}) },
-          doc.id,
+        await afterRecorded(() =>
+          this.audit(
+            'override',
+            override.manager_id,
+            { lifted, reason: override.reason, totalMinor: total, ...(cashierId ? { cashierId } : {}) },
+            doc.id,
+          ),
         );
       this.deps.onRecorded?.(authorisation !== undefined);
       return summarize(doc);
@@ -370,11 +373,13 @@ export class PosService {
         cashierId,
         ...(override ? { override } : {}),
       });
-      await this.audit(
-        'refund',
-        override?.manager_id ?? cashierId ?? 'cashier',
-        { reason: input.reason, totalMinor: total, ...(override && cashierId ? { cashierId } : {}) },
-        written.id,
+      await afterRecorded(() =>
+        this.audit(
+          'refund',
+          override?.manager_id ?? cashierId ?? 'cashier',
+          { reason: input.reason, totalMinor: total, ...(override && cashierId ? { cashierId } : {}) },
+          written.id,
+        ),
       );
       this.deps.onRecorded?.(false);
       return summarize(written);
@@ -421,11 +426,13 @@ export class PosService {
         shiftId: shift.id,
         cashierId,
       });
-      await this.audit(
-        'void',
-        cashierId ?? 'cashier',
-        { reason: input.reason, totalMinor: sale.total_minor },
-        written.id,
+      await afterRecorded(() =>
+        this.audit(
+          'void',
+          cashierId ?? 'cashier',
+          { reason: input.reason, totalMinor: sale.total_minor },
+          written.id,
+        ),
       );
       this.deps.onRecorded?.(false);
       return summarize(written);

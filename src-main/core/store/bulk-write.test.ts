@@ -17,6 +17,7 @@ import {
 import type { MangoQuery, RxDocumentData, RxJsonSchema } from 'rxdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getRxStorageSqlite, type RxStorageInstanceSqlite, type RxStorageSqlite } from './index';
+import { getIndexColumns } from './indexes';
 import { realKeychain, tempDir, type RealKeychain } from './test-support';
 
 interface Item {
@@ -205,6 +206,47 @@ describe('inserts of ids the document cache does not hold', () => {
       (await store.bulkWrite([{ previous: a2, document: a3 }, { document: doc('n') }], 'test')).error,
     ).toEqual([]);
     expect(await store.findDocumentsById(['a'], false)).toEqual([a3]);
+    await store.close();
+  });
+});
+
+describe('index keys bound from the shared scratch', () => {
+  it('are stored as encodeIndexString gives them, across rows, growth mid-row, the redo and updates', async () => {
+    // Attack (rt16): a key view overwritten before SQLite copied it would store another row's or
+    // column's bytes. Values beyond maxLength (nothing validates here) make each key outgrow the
+    // 4 KiB scratch in the middle of a row; a stored id in the bulk forces the rollback and redo.
+    const big = (n: number, seed: number) =>
+      Array.from({ length: n }, (_, k) => String.fromCharCode(0x20 + ((k * 7 + seed) % 0xffdf))).join('');
+    const values = ['s', big(700, 1), 'mid', big(3000, 2), big(12, 3), big(9000, 4)];
+    const name = await stored([{ document: doc('k2', 'stored') }]);
+    const store = await open(name);
+    const docs = values.map((v, i) => doc(`k${i}`, v, i * 37));
+    const first = await store.bulkWrite(
+      docs.map((d) => ({ document: d })),
+      'test',
+    );
+    expect(first.error.map((e) => [e.status, e.documentId])).toEqual([[409, 'k2']]);
+    const live = docs.filter((d) => d.key !== 'k2');
+    const updated = live.map((d, i) => next(d, { value: values[(i + 3) % values.length]!, num: 999 - i }));
+    expect(
+      (
+        await store.bulkWrite(
+          live.map((d, i) => ({ previous: d, document: updated[i]! })),
+          'test',
+        )
+      ).error,
+    ).toEqual([]);
+    const { db, tableName } = store.internals;
+    const columns = getIndexColumns(schema);
+    const rows = db
+      .prepare(`SELECT id, ${columns.map((c) => c.column).join(', ')} FROM "${tableName}" WHERE id != 'k2'`)
+      .raw()
+      .all() as [string, ...Buffer[]][];
+    expect(rows).toHaveLength(live.length);
+    for (const [id, ...keys] of rows) {
+      const d = updated.find((u) => u.key === id)!;
+      expect(keys, id).toEqual(columns.map((c) => c.key(d)));
+    }
     await store.close();
   });
 });

@@ -114,6 +114,31 @@ describe('queryFields', () => {
     await app.close();
   });
 
+  it('gives a string with a lone surrogate as the document holds it, by rowid and in one pass', async () => {
+    // Attack (rt16): JSON.stringify writes a lone surrogate as the escape \udXXX; json_extract
+    // decodes it to bytes that are not UTF-8, which reach JS as U+FFFD. Only the parse gets it back.
+    const odd = (i: number): SaleDoc => ({
+      ...sale(i),
+      shiftId: i % 2 ? `shift-\ud800-${i}` : `shift-\udfff\ud83d-${i}`,
+      record: i % 3 ? 'a real \ufffd replacement' : 'r\udc00',
+    });
+    const name = `fields${randomToken(6)}`;
+    let app = await openApp(name);
+    await app.rx.sales.bulkInsert(Array.from({ length: 700 }, (_, i) => odd(i)));
+    const fields = ['shiftId', 'record'] as const;
+    const want = (await app.rx.sales.find(SHIFT_QUERY).exec()).map((d) =>
+      fields.map((f) => d.get(f) as unknown),
+    );
+    await app.close();
+    for (const query of [SHIFT_QUERY, { ...SHIFT_QUERY, limit: 20 }]) {
+      app = await openApp(name); // nothing cached: 690 rows in one pass, 20 by rowid
+      const rows = await queryFields(app.rx.sales, query, [...fields]);
+      expect(rows.map((r) => r.values)).toEqual(want.slice(0, rows.length));
+      expect(rows).toHaveLength(query === SHIFT_QUERY ? 690 : 20);
+      await app.close();
+    }
+  });
+
   it('refuses a field SQLite would hand over as JSON text instead of the value', async () => {
     const app = await openApp(`fields${randomToken(6)}`);
     await expect(queryFields(app.rx.sales, SHIFT_QUERY, ['lines'])).rejects.toThrow(

@@ -196,7 +196,7 @@ export function runQueryFields<T>(
   const { stmt, params, matchInJs, sortInJs, range, reads } = querySql(table, schema, query);
   if (matchInJs || sortInJs) return runQuery(table, schema, query).map(pick);
   if (query.query.limit === 0) return [];
-  const extracted = fieldsFromSql(schema, fields);
+  const extracted = fieldsFromSql(schema, fields, (rowid) => table.docsByRowids([rowid])[0]);
   const rowids = stmt.all(...params) as number[];
   if (onePassForFields(table, rowids)) {
     const rows = table.fieldsOfRange(fields, rangeWhere(table, range, reads)).all(...params) as FieldsRow[];
@@ -243,8 +243,16 @@ type FieldsRow = [number, ...unknown[]];
  * The fields of a `[rowid, ...fields]` row as the parsed document holds them: json_extract reads an
  * absent field and a JSON null alike (SQL NULL: undefined here) and true/false as 1/0, so a field
  * the schema types boolean is turned back. Objects and arrays would come as JSON text: refused.
+ *
+ * A lone surrogate, which JSON.stringify writes as the escape \udXXX, json_extract decodes to bytes
+ * that are not UTF-8 and reach JS as U+FFFD: a string holding U+FFFD is taken from the parsed
+ * document instead (rare; a real U+FFFD only costs that row a parse).
  */
-function fieldsFromSql<T>(schema: RxJsonSchema<RxDocumentData<T>>, fields: readonly string[]) {
+function fieldsFromSql<T>(
+  schema: RxJsonSchema<RxDocumentData<T>>,
+  fields: readonly string[],
+  docOf: (rowid: number) => unknown,
+) {
   const booleans = fields.map((f) => {
     const type = (schema.properties as Record<string, { type?: unknown } | undefined>)[f]?.type;
     const types = Array.isArray(type) ? (type as unknown[]) : [type];
@@ -257,11 +265,17 @@ function fieldsFromSql<T>(schema: RxJsonSchema<RxDocumentData<T>>, fields: reado
     const values = new Array<unknown>(fields.length);
     for (let i = 0; i < fields.length; i++) {
       const v = row[i + 1] ?? undefined;
+      if (typeof v === 'string' && v.includes(REPLACEMENT)) {
+        const doc = docOf(row[0]) as Record<string, unknown>;
+        return fields.map((f) => doc[f] ?? undefined);
+      }
       values[i] = booleans[i] && typeof v === 'number' ? v !== 0 : v;
     }
     return values;
   };
 }
+
+const REPLACEMENT = '\ufffd';
 
 export function runCount<T>(
   table: Table,
